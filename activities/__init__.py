@@ -1,0 +1,1 @@
+"""Activities: everything that touches the world. One module per outside system."""

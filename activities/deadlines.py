@@ -1,0 +1,17 @@
+"""Deadline arithmetic that needs the holiday calendar, done once and recorded in history."""
+
+from datetime import date, datetime
+
+from temporalio import activity
+
+from domain.calendar import business_deadline
+from domain.io import BUSINESS_DEADLINE, BusinessDeadlineInput
+
+
+class DeadlineActivities:
+    def __init__(self, extra_holidays: frozenset[date] = frozenset()) -> None:
+        self.extra_holidays = extra_holidays
+
+    @activity.defn(name=BUSINESS_DEADLINE)
+    def business_deadline(self, inp: BusinessDeadlineInput) -> datetime:
+        return business_deadline(inp.start, inp.business_days, self.extra_holidays)

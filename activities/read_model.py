@@ -1,0 +1,81 @@
+"""The read model, ledger and audit store, and the data-backed eligibility checks."""
+
+from datetime import datetime, timedelta, timezone
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import select
+from temporalio import activity
+
+from domain.brn import format_brn
+from domain.io import (
+    CHECK_ELIGIBILITY,
+    PROJECT_STARTUP,
+    RECORD_BAN,
+    BanInput,
+    EligibilityInput,
+    EligibilityResult,
+    Projection,
+)
+from domain.timeutil import to_kst
+from store.db import as_utc, session_scope
+from store.projection import apply_projection
+from store.tables import ParticipationBan
+
+log = structlog.get_logger()
+
+
+def _bind() -> None:
+    info = activity.info()
+    structlog.contextvars.bind_contextvars(
+        workflow_id=info.workflow_id, run_id=info.workflow_run_id, activity=info.activity_type, attempt=info.attempt
+    )
+
+
+class ReadModelActivities:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @activity.defn(name=PROJECT_STARTUP)
+    def project_startup(self, projection: Projection) -> None:
+        _bind()
+        with session_scope(self.engine) as session:
+            apply_projection(session, projection)
+        log.info("projected", phase=projection.state.phase.value, version=projection.state.version,
+                 transitions=len(projection.transitions), ledger=len(projection.ledger))
+
+    @activity.defn(name=CHECK_ELIGIBILITY)
+    def check_eligibility(self, inp: EligibilityInput) -> EligibilityResult:
+        """Checks that need data: a participation ban (참여제한) in force at the application."""
+        _bind()
+        with session_scope(self.engine) as session:
+            bans = session.exec(select(ParticipationBan).where(ParticipationBan.brn == inp.brn)).all()
+        active = [b for b in bans if as_utc(b.starts_at) <= inp.at < as_utc(b.ends_at)]
+        if active:
+            ban = max(active, key=lambda b: as_utc(b.ends_at))
+            reason = (f"참여제한: {format_brn(inp.brn)} is banned from participation until "
+                      f"{to_kst(as_utc(ban.ends_at)):%Y-%m-%d} KST ({ban.reason}; from {ban.startup_id})")
+            log.info("ineligible", reason=reason)
+            return EligibilityResult(eligible=False, reason=reason)
+        return EligibilityResult(eligible=True)
+
+    @activity.defn(name=RECORD_BAN)
+    def record_ban(self, inp: BanInput) -> None:
+        _bind()
+        with session_scope(self.engine) as session:
+            if session.exec(select(ParticipationBan).where(ParticipationBan.startup_id == inp.startup_id)).first():
+                return
+            starts = inp.at.astimezone(timezone.utc)
+            session.add(ParticipationBan(
+                brn=inp.brn, startup_id=inp.startup_id, program_id=inp.program_id, reason=inp.reason,
+                starts_at=starts, ends_at=_years_later(starts, inp.years),
+            ))
+            session.commit()
+        log.info("ban recorded", brn=inp.brn, years=inp.years)
+
+
+def _years_later(start: datetime, years: int) -> datetime:
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + years, day=28) + timedelta(days=1)

@@ -1,0 +1,1 @@
+"""The FastAPI app: routes, auth, request/response models, the Temporal client."""

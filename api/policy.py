@@ -1,0 +1,55 @@
+"""Who may call which route: one table, enforced for every request (a route without a rule is
+refused to everybody) and turned into a test that calls every route with every role."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.deps import current_actor
+from api.errors import ApiError
+from domain.phases import Role
+from domain.rules import ACTION_RULES
+from domain.state import Actor
+
+ADMIN, PO, FO, EV, AUDITOR, STARTUP = (Role.ADMIN, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.EVALUATOR,
+                                       Role.AUDITOR, Role.STARTUP)
+STAFF = frozenset({ADMIN, PO, FO, EV})
+READERS = STAFF | {AUDITOR}
+# The actions route admits every role some action names; the action's own rule decides the rest.
+ACTORS = frozenset().union(*(rule.roles for rule in ACTION_RULES.values()))
+
+ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
+    ("POST", "/programs"): frozenset({ADMIN}),
+    ("GET", "/programs"): READERS,
+    ("GET", "/programs/{program_id}"): READERS,
+    ("POST", "/programs/{program_id}/applications"): frozenset({STARTUP, PO}),
+    ("POST", "/programs/{program_id}/selection"): frozenset({PO}),
+    ("GET", "/programs/{program_id}/report"): READERS,
+    ("GET", "/startups"): READERS | {STARTUP},
+    ("GET", "/startups/{startup_id}"): READERS | {STARTUP},
+    ("POST", "/startups/{startup_id}/actions/{action}"): ACTORS,
+    ("GET", "/startups/{startup_id}/history"): READERS,
+    ("GET", "/audit/events"): frozenset({AUDITOR}),
+    ("GET", "/audit/verify"): frozenset({AUDITOR}),
+    ("GET", "/evaluators/me/conflicts"): frozenset({EV}),
+    ("POST", "/evaluators/me/conflicts"): frozenset({EV}),
+}
+
+# Routes without tokens: liveness, readiness, metrics, the API docs, and the finance system's
+# webhook (its HMAC signature is its credential).
+PUBLIC_ROUTES = frozenset({("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
+                           ("POST", "/webhooks/finance")})
+
+
+def authorize(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    route = getattr(request.scope.get("route"), "path", None)
+    roles = ROUTE_ROLES.get((request.method, route or ""))
+    if roles is None:
+        raise ApiError("forbidden", "no access rule covers this route", {"rule": "route_policy"})
+    if actor.role not in roles:
+        raise ApiError("forbidden", f"role {actor.role.value} may not call {request.method} {route}",
+                       {"rule": "role", "allowed_roles": sorted(r.value for r in roles)})
+    return actor
+
+
+Authorized = Annotated[Actor, Depends(authorize)]

@@ -1,0 +1,86 @@
+"""Protection on every response: security headers, a request size limit, and slowing down a
+client that keeps failing authentication."""
+
+import time
+from collections import deque
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    (b"strict-transport-security", b"max-age=31536000"),
+]
+# The API's own pages (/docs) load the Swagger UI; every other response is data and gets a strict CSP.
+STRICT_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+
+
+class Protection:
+    """ASGI middleware: adds the security headers and refuses bodies over `max_body` bytes (413)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope["path"].startswith(("/docs", "/redoc", "/openapi.json"))
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await _too_large(send, self.max_body)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_body:
+                raise ApiError("payload_too_large", f"request body over {self.max_body} bytes")
+            return message
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS,
+                                      *([] if docs else [STRICT_CSP])]
+            await send(message)
+
+        await self.app(scope, limited_receive, with_headers)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = b'{"error":{"code":"payload_too_large","message":"request body over %d bytes","details":null}}' % limit
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS, STRICT_CSP]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class AuthThrottle:
+    """Counts failed authentications per client; past `limit` in `window` seconds the client gets
+    429 with Retry-After until the window has passed, whatever token it sends."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self.failures: dict[str, deque[float]] = {}
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        times = self.failures.setdefault(client, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        times = self._recent(client, now)
+        if len(times) >= self.limit:
+            retry = max(1, int(times[0] + self.window - now) + 1)
+            raise ApiError("too_many_requests", "too many failed authentications; try again later",
+                           {"retry_after_seconds": retry}, 429, headers={"Retry-After": str(retry)})
+
+    def failed(self, client: str) -> None:
+        self._recent(client, time.monotonic()).append(time.monotonic())

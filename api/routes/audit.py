@@ -1,0 +1,69 @@
+"""Auditors: every transition in a range (JSON or CSV), and the hash-chain check."""
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import col, select
+
+from api.deps import SessionDep
+from api.errors import ERROR_RESPONSES
+from api.policy import Authorized
+from domain.timeutil import to_kst
+from store.audit import verify_chain
+from store.db import as_utc
+from store.tables import AuditEvent
+
+router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
+
+CSV_COLUMNS = ["id", "at_kst", "startup_id", "program_id", "seq", "actor_id", "actor_name", "role", "action",
+               "reason", "from_phase", "to_phase", "request_id", "details", "hash"]
+
+
+def _event(row: AuditEvent) -> dict[str, Any]:
+    at = as_utc(row.at)
+    return {"id": row.id, "at": at.isoformat(), "at_kst": to_kst(at).strftime("%Y-%m-%d %H:%M:%S"),
+            "startup_id": row.startup_id, "program_id": row.program_id, "seq": row.seq, "actor_id": row.actor_id,
+            "actor_name": row.actor_name, "role": row.role, "action": row.action, "reason": row.reason,
+            "from_phase": row.from_phase, "to_phase": row.to_phase, "request_id": row.request_id,
+            "details": row.details, "hash": row.hash}
+
+
+@router.get("/events")
+async def events(request: Request, session: SessionDep, _: Authorized, program_id: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None, actor: str | None = None,
+                 action: str | None = None, startup_id: str | None = None) -> Any:
+    query = select(AuditEvent)
+    if program_id:
+        query = query.where(AuditEvent.program_id == program_id)
+    if startup_id:
+        query = query.where(AuditEvent.startup_id == startup_id)
+    if since:
+        query = query.where(col(AuditEvent.at) >= since)
+    if until:
+        query = query.where(col(AuditEvent.at) < until)
+    if actor:
+        query = query.where(AuditEvent.actor_id == actor)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    rows = [_event(r) for r in session.exec(query.order_by(col(AuditEvent.id))).all()]
+    if "text/csv" in request.headers.get("accept", ""):
+        out = io.StringIO()
+        # UTF-8 with a BOM so that Excel opens Korean text correctly.
+        out.write("\ufeff")
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row | {"details": str(row["details"])})
+        return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8")
+    return {"events": rows, "count": len(rows)}
+
+
+@router.get("/verify")
+async def verify(session: SessionDep, _: Authorized) -> dict[str, Any]:
+    report = verify_chain(session)
+    return {"ok": report.ok, "rows_checked": report.rows, "first_broken_id": report.first_broken_id,
+            "problem": report.problem}

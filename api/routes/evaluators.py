@@ -1,0 +1,50 @@
+"""Evaluators declare their conflicts of interest (이해충돌); the lifecycle refuses their scores then."""
+
+from datetime import datetime, timezone
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session, col, select
+
+from api.deps import SessionDep
+from api.errors import ERROR_RESPONSES, ApiError
+from api.policy import Authorized
+from domain.commands import BRN, Text
+from store.tables import EvaluatorConflict
+
+router = APIRouter(prefix="/evaluators", tags=["evaluators"], responses=ERROR_RESPONSES)
+
+
+class ConflictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    brn: BRN
+    reason: Text = ""
+
+
+class ConflictOut(BaseModel):
+    brn: str
+    reason: str
+    declared_at: datetime
+
+
+def declared_conflicts(session: Session, evaluator_id: str) -> list[str]:
+    return list(session.exec(select(EvaluatorConflict.brn).where(EvaluatorConflict.evaluator_id == evaluator_id)))
+
+
+@router.get("/me/conflicts", response_model=list[ConflictOut])
+async def my_conflicts(session: SessionDep, actor: Authorized) -> list[ConflictOut]:
+    rows = session.exec(select(EvaluatorConflict).where(EvaluatorConflict.evaluator_id == actor.id)
+                        .order_by(col(EvaluatorConflict.id))).all()
+    return [ConflictOut(brn=r.brn, reason=r.reason, declared_at=r.declared_at) for r in rows]
+
+
+@router.post("/me/conflicts", status_code=201, response_model=ConflictOut)
+async def declare(body: ConflictIn, session: SessionDep, actor: Authorized) -> ConflictOut:
+    if body.brn in declared_conflicts(session, actor.id):
+        raise ApiError("conflict", "this conflict is already declared", {"field": "brn"})
+    row = EvaluatorConflict(evaluator_id=actor.id, brn=body.brn, reason=body.reason,
+                            declared_at=datetime.now(timezone.utc))
+    session.add(row)
+    session.commit()
+    return ConflictOut(brn=row.brn, reason=row.reason, declared_at=row.declared_at)

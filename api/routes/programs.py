@@ -1,0 +1,193 @@
+"""Programs: definitions, applications, selection and the program report."""
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from api.deps import QUERY_TIMEOUT, SessionDep, SettingsDep, TemporalDep
+from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error
+from api.policy import Authorized
+from api.refusals import refusals_recorded
+from api.schemas import ApplicationCreated, ProgramPublic, Report, SelectionRequest, WaitingItem
+from api.updates import send_update
+from axflow.programs import ProgramExists, create_program
+from domain.commands import ApplicationBody
+from domain.io import ApplyCommand, ApplyResult, FinalizeCommand, program_workflow_id, startup_workflow_id
+from domain.phases import Role
+from domain.program import ProgramDefinition
+from domain.state import Actor, Application, StartupState
+from domain.timeutil import kst_date
+from store.db import as_utc
+from store.tables import LedgerEntry, ProgramRow, StartupRow
+from workflows.program_call import CallState, SelectionResult
+
+router = APIRouter(prefix="/programs", tags=["programs"], responses=ERROR_RESPONSES)
+
+
+def _program(session: Session, program_id: str) -> ProgramRow:
+    row = session.get(ProgramRow, program_id)
+    if row is None:
+        raise ApiError("not_found", f"unknown program {program_id!r}")
+    return row
+
+
+def _counts(session: Session, program_id: str) -> dict[str, int]:
+    rows = session.exec(
+        select(StartupRow.phase, func.count()).where(StartupRow.program_id == program_id).group_by(StartupRow.phase)
+    ).all()
+    return {phase: n for phase, n in rows}
+
+
+def _public(session: Session, row: ProgramRow, call: CallState | None = None) -> ProgramPublic:
+    return ProgramPublic(
+        id=row.id, name=row.name, stage=row.stage, definition=ProgramDefinition.model_validate(row.definition),
+        created_at=as_utc(row.created_at), created_by=row.created_by, counts_by_phase=_counts(session, row.id),
+        call=None if call is None else {
+            "window": call.window, "closed_at": call.closed_at, "applicants": len(call.applicants),
+            "finalized_at": call.finalized_at, "holding_slots": len(call.holding_slots),
+            "waitlist": call.waitlist, "reoffers": call.reoffers,
+        },
+    )
+
+
+@router.post("", status_code=201, response_model=ProgramPublic)
+async def create(definition: ProgramDefinition, session: SessionDep, temporal: TemporalDep, settings: SettingsDep,
+                 actor: Authorized) -> ProgramPublic:
+    try:
+        row = await create_program(session.get_bind(), temporal, settings.task_queue, definition, actor.id)
+    except ProgramExists:
+        raise ApiError("conflict", f"program {definition.id!r} already exists", {"field": "id"}) from None
+    return _public(session, row)
+
+
+@router.get("", response_model=list[ProgramPublic])
+async def list_programs(session: SessionDep, _: Authorized) -> list[ProgramPublic]:
+    rows = session.exec(select(ProgramRow).order_by(col(ProgramRow.created_at))).all()
+    return [_public(session, r) for r in rows]
+
+
+@router.get("/{program_id}", response_model=ProgramPublic)
+async def get_program(program_id: str, session: SessionDep, temporal: TemporalDep,
+                      _: Authorized) -> ProgramPublic:
+    row = _program(session, program_id)
+    call = None
+    if row.definition.get("application_closes_at"):
+        try:
+            call = await temporal.get_workflow_handle(program_workflow_id(program_id)).query(
+                "status", result_type=CallState, rpc_timeout=QUERY_TIMEOUT)
+        except (RPCError, WorkflowQueryFailedError):
+            call = None  # no worker can answer now: the definition and counts still can be shown
+    return _public(session, row, call)
+
+
+def _check_founded(definition: ProgramDefinition, founded_on: date, today: date) -> None:
+    closes = kst_date(definition.application_closes_at)
+    years = definition.founded_within_years
+    earliest = closes.replace(year=closes.year - years) if not (closes.month == 2 and closes.day == 29) \
+        else closes.replace(year=closes.year - years, day=28)
+    if founded_on > today:
+        raise ApiError("validation_error", "founded_on is in the future",
+                       [{"field": "founded_on", "rule": "not_in_future", "message": "founded_on is in the future"}])
+    if founded_on < earliest:
+        message = (f"the company must be founded within {years} years of the closing date "
+                   f"(창업 {years}년 이내): on or after {earliest.isoformat()}")
+        raise ApiError("validation_error", message,
+                       [{"field": "founded_on", "rule": "founded_within_years", "message": message}])
+
+
+@router.post("/{program_id}/applications", status_code=201, response_model=ApplicationCreated)
+async def apply(program_id: str, body: ApplicationBody, request: Request, session: SessionDep,
+                temporal: TemporalDep,
+                actor: Authorized) -> ApplicationCreated:
+    with refusals_recorded(session.get_bind(), actor, "apply", request.state.request_id,
+                           startup_workflow_id(program_id, body.brn), program_id):
+        return await _apply(program_id, body, request, session, temporal, actor)
+
+
+async def _apply(program_id: str, body: ApplicationBody, request: Request, session: Session, temporal: Any,
+                 actor: Actor) -> ApplicationCreated:
+    definition = ProgramDefinition.model_validate(_program(session, program_id).definition)
+    if actor.role is Role.STARTUP and actor.brn != body.brn:
+        raise ApiError("forbidden", "a startup token applies only for its own business registration number",
+                       {"field": "brn", "rule": "own_records"})
+    if definition.application_closes_at is None:
+        raise ApiError("conflict", "this program takes no applications: startups enter it by promotion",
+                       {"rule": "application_window"})
+    if definition.task(body.task_id) is None:
+        raise ApiError("validation_error", f"unknown task {body.task_id!r}",
+                       [{"field": "task_id", "rule": "known_task",
+                         "message": f"one of {', '.join(t.id for t in definition.tasks)}"}])
+    now = datetime.now(timezone.utc)
+    _check_founded(definition, body.founded_on, kst_date(now))
+    command = ApplyCommand(actor=actor, request_id=request.state.request_id,
+                           application=Application(**body.model_dump()))
+    result = await send_update(temporal.get_workflow_handle(program_workflow_id(program_id)), "apply", command,
+                               ApplyResult, lambda err: from_rpc_error(err, "the program's call for applications"))
+    return ApplicationCreated(startup_id=result.startup_id, phase=result.phase.value)
+
+
+@router.post("/{program_id}/selection", response_model=SelectionResult)
+async def finalize_selection(program_id: str, body: SelectionRequest, request: Request, session: SessionDep,
+                             temporal: TemporalDep,
+                             actor: Authorized) -> SelectionResult:
+    with refusals_recorded(session.get_bind(), actor, "finalize_selection", request.state.request_id,
+                           program_id=program_id):
+        _program(session, program_id)
+        command = FinalizeCommand(actor=actor, request_id=request.state.request_id, reason=body.reason)
+        return await send_update(temporal.get_workflow_handle(program_workflow_id(program_id)),
+                                 "finalize_selection", command, SelectionResult,
+                                 lambda err: from_rpc_error(err, "the program's call"))
+
+
+def _waiting_on_staff(session: Session, program_id: str) -> list[WaitingItem]:
+    active = ("contracted", "in_poc", "suspended", "final_review", "settlement")
+    rows = session.exec(select(StartupRow).where(StartupRow.program_id == program_id,
+                                                 col(StartupRow.phase).in_(active))).all()
+    now = datetime.now(timezone.utc)
+    waiting = []
+    for row in rows:
+        state = StartupState.model_validate(row.state)
+        clock = max(now, state.observed_at or now)
+        items = [(f"review of {m.key}", m.submitted_at) for m in state.milestones if m.status == "submitted"]
+        items += [(f"approval of {t.key}", t.requested_at) for t in state.tranches if t.status == "requested"]
+        if state.settlement and state.settlement.submitted_at and not state.settlement.approved_at:
+            items.append(("settlement approval", state.settlement.submitted_at))
+        waiting += [WaitingItem(startup_id=row.startup_id, company_name=row.company_name, waiting_for=what,
+                                since=since, waiting_days=round((clock - since).total_seconds() / 86400, 2))
+                    for what, since in items if since]
+    return sorted(waiting, key=lambda w: w.since)
+
+
+@router.get("/{program_id}/report", response_model=Report)
+async def report(program_id: str, session: SessionDep,
+                 _: Authorized) -> Report:
+    row = _program(session, program_id)
+    definition = ProgramDefinition.model_validate(row.definition)
+    counts = _counts(session, program_id)
+    money_rows = session.exec(
+        select(LedgerEntry.kind, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.program_id == program_id).group_by(LedgerEntry.kind)
+    ).all()
+    money = {kind: 0 for kind in ("committed", "requested", "approved", "paid", "failed", "refund_due",
+                                  "refunded", "clawback_due", "clawed_back", "waived")}
+    money.update({kind: int(total or 0) for kind, total in money_rows})
+    done, on_time, overdue = session.exec(
+        select(func.coalesce(func.sum(StartupRow.milestones_done), 0),
+               func.coalesce(func.sum(StartupRow.milestones_on_time), 0),
+               func.count().filter(col(StartupRow.overdue)))
+        .where(StartupRow.program_id == program_id)
+    ).one()
+    return Report(
+        waiting_on_staff=_waiting_on_staff(session, program_id),
+        program_id=program_id, stage=definition.stage.value, slots=definition.slots, budget=definition.budget,
+        counts_by_phase=counts, startups=sum(counts.values()), money=money,
+        milestones_accepted=int(done), milestones_on_time=int(on_time),
+        on_time_rate=round(on_time / done, 4) if done else None, overdue=int(overdue),
+    )
+
+

@@ -1,0 +1,231 @@
+"""Startups: lists from the read model, live state and actions through the workflow."""
+
+import base64
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, ValidationError
+from sqlmodel import Session, col, select
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from api import history as trail
+from api.deps import QUERY_TIMEOUT, SessionDep, TemporalDep
+from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error
+from api.policy import Authorized
+from api.refusals import refusals_recorded
+from api.routes.evaluators import declared_conflicts
+from api.schemas import History, HistoryEntry, RefusedEntry, StartupPage, StartupPublic, StartupSummary
+from api.updates import send_update
+from axflow.programs import load_program
+from domain.commands import ACTION_BODIES, Command, PromoteBody
+from domain.phases import Action, Phase, Role, Stage
+from domain.rules import allowed_actions, role_may
+from domain.state import Actor, StartupState
+from domain.timeutil import to_kst
+from store.db import as_utc
+from store.tables import RefusedAttempt, StartupRow
+
+router = APIRouter(prefix="/startups", tags=["startups"], responses=ERROR_RESPONSES)
+
+
+def _scope(startup_id: str, actor: Actor) -> None:
+    """404 for an id that is not a lifecycle id or, for a startup token, not its own: reveal nothing."""
+    parts = startup_id.split(":")
+    if len(parts) != 3 or parts[0] != "startup" or (actor.role is Role.STARTUP and parts[2] != actor.brn):
+        raise _not_found(startup_id)
+
+
+def _not_found(startup_id: str) -> ApiError:
+    return ApiError("not_found", f"unknown startup {startup_id!r}")
+
+
+def _for_caller(state: StartupState, actor: Actor) -> StartupPublic:
+    view = StartupPublic(**state.model_dump(), allowed_actions=allowed_actions(state, actor))
+    # Applicants never see individual scores; an evaluator sees the others' once they scored too.
+    hidden = actor.role is Role.STARTUP or (
+        actor.role is Role.EVALUATOR and not any(s.evaluator_id == actor.id for s in state.scores))
+    if hidden:
+        view.scores, view.average_score = [], None
+    return view
+
+
+async def _live_state(temporal: Any, session: Session, startup_id: str) -> StartupState:
+    try:
+        return await temporal.get_workflow_handle(startup_id).query("state", result_type=StartupState,
+                                                                     rpc_timeout=QUERY_TIMEOUT)
+    except (RPCError, WorkflowQueryFailedError) as err:
+        row = session.get(StartupRow, startup_id)
+        if row is None:
+            raise _not_found(startup_id) from err
+        # The workflow cannot answer (gone past retention, or no worker up to run the query):
+        # answer with its last projected state.
+        return StartupState.model_validate(row.state)
+
+
+def _encode_cursor(startup_id: str) -> str:
+    return base64.urlsafe_b64encode(startup_id.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        decoded = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
+        if decoded.startswith("startup:"):
+            return decoded
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ApiError("validation_error", "cursor is not one this API handed out",
+                   [{"field": "cursor", "rule": "opaque_cursor", "message": "use next_cursor as given"}])
+
+
+@router.get("", response_model=StartupPage)
+async def list_startups(
+    session: SessionDep,
+    actor: Authorized,
+    program_id: str | None = None,
+    stage: Stage | None = None,
+    phase: Phase | None = None,
+    sector: Annotated[str | None, Query(max_length=32)] = None,
+    region: Annotated[str | None, Query(max_length=8)] = None,
+    overdue: bool | None = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> StartupPage:
+    query = select(StartupRow)
+    filters = {"program_id": program_id, "stage": stage, "phase": phase, "sector": sector, "region": region,
+               "overdue": overdue}
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(StartupRow, name) == (value.value if hasattr(value, "value") else value))
+    if actor.role is Role.STARTUP:
+        query = query.where(StartupRow.brn == actor.brn)
+    if cursor:
+        query = query.where(col(StartupRow.startup_id) > _decode_cursor(cursor))
+    rows = session.exec(query.order_by(col(StartupRow.startup_id)).limit(limit + 1)).all()
+    items = [StartupSummary(**r.model_dump(exclude={"state"}) | {
+        "next_deadline_at": as_utc(r.next_deadline_at), "updated_at": as_utc(r.updated_at)}) for r in rows[:limit]]
+    more = len(rows) > limit
+    return StartupPage(items=items, next_cursor=_encode_cursor(rows[limit - 1].startup_id) if more else None)
+
+
+@router.get("/{startup_id}", response_model=StartupPublic)
+async def get_startup(startup_id: str, session: SessionDep, temporal: TemporalDep, actor: Authorized,
+                      as_of: Annotated[AwareDatetime | None, Query(
+                          description="the state as it was at this instant, rebuilt from history")] = None,
+                      ) -> StartupPublic:
+    _scope(startup_id, actor)
+    if as_of is None:
+        return _for_caller(await _live_state(temporal, session, startup_id), actor)
+    try:
+        recorded = await trail.projections(temporal.data_converter, await trail.run_histories(temporal, startup_id))
+    except RPCError as err:
+        raise _not_found(startup_id) from err
+    past = trail.state_as_of(recorded, as_of)
+    if past is None:
+        raise ApiError("not_found", f"{startup_id} had not applied yet at {as_of.isoformat()}")
+    return StartupPublic(**past.model_dump(), allowed_actions=[])
+
+
+@router.post("/{startup_id}/actions/{action}", response_model=StartupPublic)
+async def act(startup_id: str, action: str, request: Request, session: SessionDep, temporal: TemporalDep,
+              actor: Authorized) -> StartupPublic:
+    with refusals_recorded(session.get_bind(), actor, action, request.state.request_id, startup_id):
+        return await _act(startup_id, action, request, session, temporal, actor)
+
+
+async def _act(startup_id: str, action: str, request: Request, session: Session, temporal: Any,
+               actor: Actor) -> StartupPublic:
+    try:
+        act_as = Action(action)
+    except ValueError:
+        raise ApiError("not_found", f"unknown action {action!r}",
+                       {"actions": [a.value for a in Action]}) from None
+    if actor.role is Role.STARTUP:
+        _scope(startup_id, actor)
+    if not role_may(act_as, actor.role):
+        raise ApiError("forbidden", f"role {actor.role.value} may not {act_as.value}",
+                       {"rule": "role", "action": act_as.value})
+    raw = await request.body()
+    try:
+        body = ACTION_BODIES[act_as].model_validate_json(raw or b"{}")
+    except ValidationError as err:
+        details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "rule": e["type"],
+                    "message": e["msg"].removeprefix("Value error, ")} for e in err.errors()]
+        raise ApiError("validation_error", f"invalid {act_as.value} body", details) from None
+    command = Command[type(body)](actor=actor, request_id=request.state.request_id, body=body)
+    if actor.role is Role.EVALUATOR:
+        command.conflicts = declared_conflicts(session, actor.id)
+    if isinstance(body, PromoteBody):
+        command.target_program = load_program(session.get_bind(), body.target_program_id)
+        if command.target_program is None:
+            raise ApiError("validation_error", f"unknown program {body.target_program_id!r}",
+                           [{"field": "target_program_id", "rule": "known_program", "message": "no such program"}])
+    def closed_or_unknown(err: RPCError) -> ApiError:
+        row = session.get(StartupRow, startup_id)
+        if row is None:
+            return _not_found(startup_id)
+        return from_rpc_error(err, f"the lifecycle of {startup_id}", row.phase)
+
+    state = await send_update(temporal.get_workflow_handle(startup_id), act_as.value, command, StartupState,
+                              closed_or_unknown)
+    return _for_caller(state, actor)
+
+
+@router.get("/{startup_id}/history",
+            response_model=History | dict[str, Any] | list[dict[str, Any]],
+            description="The readable trail; with `format=temporal`, Temporal's raw history JSON (a list of "
+                        "histories when the lifecycle spans several runs).")
+async def history(startup_id: str, session: SessionDep, temporal: TemporalDep,
+                  actor: Authorized,
+                  format: Annotated[str, Query(pattern="^(readable|temporal)$")] = "readable") -> Any:
+    _scope(startup_id, actor)
+    try:
+        histories = await trail.run_histories(temporal, startup_id)
+    except RPCError as err:
+        raise _not_found(startup_id) from err
+    if format == "temporal":
+        return JSONResponse(trail.raw(histories))
+    state = await _live_state(temporal, session, startup_id)
+    stages = await _linked_stages(temporal, session, state)
+    entries: list[HistoryEntry] = []
+    runs = 0
+    for stage_id, stage in stages:
+        stage_histories = histories if stage_id == startup_id else await trail.run_histories(temporal, stage_id)
+        runs += len(stage_histories) if stage_id == startup_id else 0
+        recorded = await trail.projections(temporal.data_converter, stage_histories)
+        entries += [
+            HistoryEntry(startup_id=stage_id, stage=stage, seq=t.seq, at=t.at, at_kst=_kst(t.at), actor=t.actor_id,
+                         actor_name=t.actor_name, role=t.role.value, action=t.action, reason=t.reason,
+                         from_phase=t.from_phase.value, to_phase=t.to_phase.value, request_id=t.request_id,
+                         details=t.details)
+            for t in trail.transitions(recorded)
+        ]
+    refused_rows = session.exec(select(RefusedAttempt).where(
+        col(RefusedAttempt.startup_id).in_([sid for sid, _ in stages])).order_by(col(RefusedAttempt.id))).all()
+    refused = [RefusedEntry(at=as_utc(r.at), at_kst=_kst(as_utc(r.at)), startup_id=r.startup_id, actor=r.actor_id,
+                            role=r.role, action=r.action, code=r.code, message=r.message, details=r.details,
+                            request_id=r.request_id) for r in refused_rows]
+    return History(startup_id=startup_id, previous_startup_id=state.previous_startup_id,
+                   next_startup_id=state.next_startup_id, stages=[sid for sid, _ in stages], runs=runs,
+                   entries=entries, refused=refused)
+
+
+def _kst(at: datetime) -> str:
+    return to_kst(at).strftime("%Y-%m-%d %H:%M:%S KST")
+
+
+async def _linked_stages(temporal: Any, session: Session, state: StartupState) -> list[tuple[str, str]]:
+    """This startup's lifecycles in every stage, earliest first, following promotion links."""
+    chain = [(state.startup_id, state.stage.value)]
+    earlier, later = state.previous_startup_id, state.next_startup_id
+    while earlier:
+        linked = await _live_state(temporal, session, earlier)
+        chain.insert(0, (linked.startup_id, linked.stage.value))
+        earlier = linked.previous_startup_id
+    while later:
+        linked = await _live_state(temporal, session, later)
+        chain.append((linked.startup_id, linked.stage.value))
+        later = linked.next_startup_id
+    return chain

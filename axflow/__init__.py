@@ -1,0 +1,1 @@
+"""axflow: grant and PoC milestone workflows on Temporal."""

@@ -1,0 +1,170 @@
+"""The `axflow` command: the embedded stack, its parts, tokens and the demo."""
+
+import asyncio
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from axflow.config import get_settings
+from axflow.logging import configure_logging
+from domain.phases import Role
+
+app = typer.Typer(help="axflow: grant and PoC milestone workflows on Temporal.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+audit_app = typer.Typer(help="Audit tools.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@app.command()
+def dev() -> None:
+    """Start the embedded stack (Temporal, simulators, worker, API) and load the samples."""
+    from axflow.devstack import run_dev
+
+    run_dev(get_settings())
+
+
+@app.command()
+def worker() -> None:
+    """Run one worker (both workflows and all activities)."""
+    from axflow.worker import serve
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API."""
+    from api.main import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning")
+
+
+@app.command()
+def sim(system: Annotated[str, typer.Argument(help="finance or notify")]) -> None:
+    """Serve a simulator of an outside system."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if system == "finance":
+        from simulators.finance import create_finance_app
+
+        simulator = create_finance_app(str(settings.data_dir / "finance-sim.db"), settings.finance_webhook_secret)
+        port = settings.finance_port
+    elif system == "notify":
+        from simulators.notifications import create_notification_app
+
+        simulator = create_notification_app(str(settings.data_dir / "notify-sim.db"))
+        port = settings.notify_port
+    else:
+        raise typer.BadParameter("finance or notify")
+    uvicorn.run(simulator, host=settings.sim_host, port=port, log_level="warning")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the latest migration."""
+    from store.db import migrate as run_migrations
+
+    run_migrations(get_settings().database_url)
+    typer.echo("database at head")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="the token's role")],
+    name: Annotated[str, typer.Option(help="the person or system it belongs to")],
+    brn: Annotated[str | None, typer.Option(help="for a startup token: its business registration number")] = None,
+    expires_days: Annotated[int | None, typer.Option(help="days until it expires")] = None,
+) -> None:
+    """Create a token and print it once (only its hash is stored)."""
+    from domain.brn import normalize_brn
+    from store.db import make_engine, migrate, session_scope
+    from store.tokens import create_token
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    try:
+        digits = normalize_brn(brn) if brn else None
+        with session_scope(make_engine(settings.database_url)) as session:
+            token = create_token(session, role, name, digits,
+                                 timedelta(days=expires_days) if expires_days else None)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from err
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never the tokens themselves): id, role, name, brn, expiry, revocation."""
+    from sqlmodel import col, select
+
+    from store.db import make_engine, session_scope
+    from store.tables import ApiToken
+
+    with session_scope(make_engine(get_settings().database_url)) as session:
+        for row in session.exec(select(ApiToken).order_by(col(ApiToken.id))).all():
+            state = "revoked" if row.revoked_at else f"expires {row.expires_at:%Y-%m-%d}" if row.expires_at else "live"
+            typer.echo(f"{row.id:>5}  {row.role:16} {row.name:24} {row.brn or '-':10}  {state}")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id (it gets 401 from then on)."""
+    from store.db import make_engine, session_scope
+    from store.tokens import revoke_token
+
+    with session_scope(make_engine(get_settings().database_url)) as session:
+        if not revoke_token(session, token_id):
+            raise typer.BadParameter(f"no token {token_id}")
+    typer.echo(f"token {token_id} revoked")
+
+
+@audit_app.command("verify")
+def audit_verify(file: Annotated[Path, typer.Argument(exists=True, readable=True,
+                                                      help="a history from GET /startups/{id}/history?format=temporal")]
+                 ) -> None:
+    """Replay an exported history against the current code: deterministic, and its final state."""
+    from axflow.replay import report_json, verify
+
+    report = asyncio.run(verify(file))
+    typer.echo(report_json(report))
+    sys.stdout.flush()
+    # Leave without the interpreter's teardown: the SDK's native runtime can crash there after a
+    # replay (a known SDK issue), which must not turn a verdict into a crash.
+    os._exit(0 if report.deterministic else 1)
+
+
+@app.command()
+def reconcile(program_id: Annotated[str | None, typer.Option("--program", help="one program only")] = None) -> None:
+    """List every difference between the ledger and the finance system (exit 1 if any)."""
+    from axflow.reconcile import differences
+    from store.db import make_engine
+
+    settings = get_settings()
+    found = differences(make_engine(settings.database_url), settings.finance_url, program_id)
+    for difference in found:
+        typer.echo(str(difference))
+    typer.echo(f"{len(found)} difference(s)")
+    raise typer.Exit(1 if found else 0)
+
+
+@app.command()
+def demo(api_url: Annotated[str | None, typer.Option(help="the API (default from settings)")] = None) -> None:
+    """Run the sample cohort end to end against the running stack, printing each step."""
+    from axflow.demo import run_demo
+
+    settings = get_settings()
+    asyncio.run(run_demo(settings, api_url or settings.api_url))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,69 @@
+"""One Settings object, read from the environment (prefix AXFLOW_)."""
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting, from AXFLOW_<NAME> environment variables (or a .env file); the README lists
+    them all with their defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="AXFLOW_", env_file=".env", extra="ignore")
+
+    # "production" refuses demo tokens, the development webhook secret and SQLite.
+    env: str = "dev"
+    data_dir: Path = Path(".data")
+    database_url: str = "sqlite:///.data/axflow.db"
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "axflow"
+    temporal_ui_port: int = 8233
+    # The worker's Prometheus endpoint (the Temporal SDK's metrics); off when 0.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = 0
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_url: str = "http://127.0.0.1:8000"
+
+    finance_url: str = "http://127.0.0.1:8101"
+    notify_url: str = "http://127.0.0.1:8102"
+    finance_port: int = 8101
+    notify_port: int = 8102
+    # Where the simulators listen (0.0.0.0 inside a container).
+    sim_host: str = "127.0.0.1"
+    # Shared secret of the finance system's webhook signatures (HMAC-SHA256).
+    finance_webhook_secret: str = "dev-finance-webhook-secret"
+
+    log_level: str = "INFO"
+
+    # Ad-hoc public holidays (임시공휴일) on top of the `holidays` package's Korean calendar, as a JSON
+    # list of dates, e.g. ["2025-06-03"]. Business-day deadlines skip them.
+    extra_holidays: list[date] = []
+
+    # Requests over this size get 413; a client failing authentication this often in this many
+    # seconds gets 429 until the window has passed.
+    max_body_bytes: int = 1_048_576
+
+    # OpenTelemetry traces (off by default), exported over OTLP/HTTP.
+    otel_enabled: bool = False
+    otel_endpoint: str = "http://127.0.0.1:4318/v1/traces"
+
+    # Optional OIDC/JWT single sign-on (off unless the JWKS URL is set).
+    oidc_jwks_url: str | None = None
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_role_claim: str = "axflow_role"
+    oidc_brn_claim: str = "axflow_brn"
+    oidc_name_claim: str = "preferred_username"
+    auth_failure_limit: int = 20
+    auth_failure_window_seconds: float = 60.0
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

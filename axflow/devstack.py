@@ -1,0 +1,178 @@
+"""`make run`: the embedded stack in one command, stopped cleanly by Ctrl-C.
+
+Starts the real Temporal dev server on its SQLite file under .data/, the two simulators, the
+worker and the API as child processes (their JSON logs go to .data/logs/), loads the sample
+programs, and prints the demo tokens. Running it again keeps every workflow and row.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+
+from axflow.config import Settings
+from axflow.programs import ProgramExists, create_program, sample_definitions
+from axflow.temporal import connect
+from domain.phases import Role
+from store.db import make_engine, migrate, session_scope
+from store.tokens import create_token, find_token
+from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
+
+DEMO_TOKENS = [
+    (Role.ADMIN, "admin"),
+    (Role.PROGRAM_OFFICER, "officer.kim"),
+    (Role.FINANCE_OFFICER, "finance.lee"),
+    (Role.EVALUATOR, "evaluator.park"),
+    (Role.EVALUATOR, "evaluator.choi"),
+    (Role.AUDITOR, "auditor.jung"),
+]
+_SA_TYPE = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
+
+
+def temporal_binary() -> str:
+    beside = Path(sys.executable).parent / "temporal"
+    return str(beside) if beside.exists() else "temporal"
+
+
+def temporal_command(settings: Settings) -> list[str]:
+    host, port = settings.temporal_address.rsplit(":", 1)
+    command = [
+        temporal_binary(), "server", "start-dev",
+        "--db-filename", str(settings.data_dir / "temporal.db"),
+        "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
+        "--namespace", settings.temporal_namespace, "--log-level", "warn",
+    ]
+    for key in SEARCH_ATTRIBUTES:
+        command += ["--search-attribute", f"{key.name}={_SA_TYPE[key.indexed_value_type.name]}"]
+    return command
+
+
+def demo_tokens(settings: Settings) -> dict[str, str]:
+    """One token per role, kept in .data/demo-tokens.json and recreated if no longer valid."""
+    path = settings.data_dir / "demo-tokens.json"
+    engine = make_engine(settings.database_url)
+    tokens: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    with session_scope(engine) as session:
+        for role, name in DEMO_TOKENS:
+            if name not in tokens or find_token(session, tokens[name]) is None:
+                tokens[name] = create_token(session, role, name)
+    path.write_text(json.dumps(tokens, indent=2))
+    path.chmod(0o600)
+    engine.dispose()
+    return tokens
+
+
+async def _wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) -> Client:
+    for _ in range(240):
+        if proc.poll() is not None:
+            raise SystemExit(f"temporal exited with {proc.returncode}; see {settings.data_dir}/logs/temporal.log")
+        try:
+            client = await connect(settings)
+            await client.service_client.check_health()
+            return client
+        except Exception:
+            await asyncio.sleep(0.5)
+    raise SystemExit("temporal did not come up in 120 s")
+
+
+async def _wait_http(url: str, name: str, proc: subprocess.Popen[bytes], log_dir: Path) -> None:
+    async with httpx.AsyncClient(timeout=2) as http:
+        for _ in range(240):
+            if proc.poll() is not None:
+                raise SystemExit(f"{name} exited with {proc.returncode}; see {log_dir}/{name}.log")
+            try:
+                if (await http.get(url)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.25)
+    raise SystemExit(f"{name} did not answer {url}")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_dev(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = settings.data_dir / "logs"
+    log_dir.mkdir(exist_ok=True)
+    migrate(settings.database_url)
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        log = open(log_dir / f"{name}.log", "ab")
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                env=os.environ | {"PYTHONUNBUFFERED": "1"})
+        procs.append((name, proc))
+        return proc
+
+    def stop_all() -> None:
+        # A second Ctrl-C must not abandon half-stopped children.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for _, proc in reversed(procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for _, proc in reversed(procs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        procs.clear()
+
+    axflow = [sys.executable, "-m", "axflow.cli"]
+    try:
+        temporal = start("temporal", temporal_command(settings))
+        client = asyncio.run(_wait_for_temporal(settings, temporal))
+        finance = start("finance-sim", [*axflow, "sim", "finance"])
+        notify = start("notify-sim", [*axflow, "sim", "notify"])
+        start("worker", [*axflow, "worker"])
+        api = start("api", [*axflow, "api"])
+
+        async def bring_up() -> list[str]:
+            await _wait_http(f"{settings.finance_url}/healthz", "finance-sim", finance, log_dir)
+            await _wait_http(f"{settings.notify_url}/healthz", "notify-sim", notify, log_dir)
+            await _wait_http(f"{settings.api_url}/healthz", "api", api, log_dir)
+            loaded = []
+            engine = make_engine(settings.database_url)
+            for definition in sample_definitions():
+                try:
+                    await create_program(engine, client, settings.task_queue, definition, "system:samples")
+                    loaded.append(definition.id)
+                except ProgramExists:
+                    pass
+            return loaded
+
+        loaded = asyncio.run(bring_up())
+        tokens = demo_tokens(settings)
+        print(f"""
+axflow is up.
+  API          {settings.api_url}   (OpenAPI: {settings.api_url}/docs)
+  Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}
+  Simulators   finance {settings.finance_url}/payments · notifications {settings.notify_url}/notifications
+  Logs         {log_dir}/  (JSON lines: api.log, worker.log, ...)
+  Programs     {', '.join(d.id for d in sample_definitions())}{' (loaded now)' if loaded else ''}
+  Demo tokens  {settings.data_dir}/demo-tokens.json
+""" + "\n".join(f"    {name:16} {token}" for name, token in tokens.items()) + """
+
+Try: make demo   (in a second shell)          Stop: Ctrl-C
+""", flush=True)
+        signal.signal(signal.SIGTERM, _interrupt)
+        while True:
+            for name, proc in procs:
+                if proc.poll() is not None:
+                    raise SystemExit(f"{name} exited with {proc.returncode}; see {log_dir}/{name}.log")
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nstopping axflow...", flush=True)
+    finally:
+        stop_all()
+        print("stopped.", flush=True)

@@ -1,0 +1,35 @@
+"""Refuse to start in production with what is only fit for a demo."""
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from axflow.config import Settings
+from store.db import session_scope
+from store.tables import ApiToken
+
+DEV_WEBHOOK_SECRET = Settings.model_fields["finance_webhook_secret"].default
+# Names `make run` gives its demo tokens (see axflow/devstack.py).
+DEMO_TOKEN_NAMES = ("admin", "officer.kim", "finance.lee", "evaluator.park", "evaluator.choi", "auditor.jung")
+
+
+def production_problems(settings: Settings, engine: Engine | None) -> list[str]:
+    if settings.env != "production":
+        return []
+    problems = []
+    if settings.finance_webhook_secret == DEV_WEBHOOK_SECRET or len(settings.finance_webhook_secret) < 32:
+        problems.append("AXFLOW_FINANCE_WEBHOOK_SECRET is the development default or shorter than 32 characters")
+    if settings.database_url.startswith("sqlite"):
+        problems.append("AXFLOW_DATABASE_URL points at SQLite; production runs on PostgreSQL")
+    if engine is not None:
+        with session_scope(engine) as session:
+            demo = session.exec(select(ApiToken.name).where(col(ApiToken.name).in_(DEMO_TOKEN_NAMES),
+                                                           col(ApiToken.revoked_at).is_(None))).all()
+        if demo:
+            problems.append(f"demo tokens are live ({', '.join(sorted(demo))}): revoke them")
+    return problems
+
+
+def refuse_unsafe_production(settings: Settings, engine: Engine | None) -> None:
+    problems = production_problems(settings, engine)
+    if problems:
+        raise SystemExit("refusing to start in production: " + "; ".join(problems))

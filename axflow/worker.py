@@ -1,0 +1,87 @@
+"""The axflow worker: both workflows and every activity on one task queue."""
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import httpx
+import structlog
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+
+from activities.deadlines import DeadlineActivities
+from activities.finance import FinanceActivities
+from activities.lifecycles import LifecycleActivities
+from activities.notifications import NotificationActivities
+from activities.read_model import ReadModelActivities
+from axflow.config import Settings
+from axflow.production import refuse_unsafe_production
+from axflow.temporal import connect
+from axflow.tracing import configure_tracing
+from store.db import make_engine
+from workflows.program_call import ProgramCall
+from workflows.startup_lifecycle import StartupLifecycle
+
+log = structlog.get_logger()
+
+
+def worker_runtime(settings: Settings) -> Runtime | None:
+    """The SDK's own Prometheus metrics (workflow and activity counts, failures, latencies, task
+    slots) on AXFLOW_WORKER_METRICS_PORT, when it is set."""
+    if not settings.worker_metrics_port:
+        return None
+    address = f"{settings.worker_metrics_host}:{settings.worker_metrics_port}"
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
+@asynccontextmanager
+async def running_worker(client: Client, settings: Settings, engine: Engine) -> AsyncIterator[Worker]:
+    """A started worker; on exit it stops polling and lets in-flight activities finish."""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+        read_model = ReadModelActivities(engine)
+        finance = FinanceActivities(http, settings.finance_url, f"{settings.api_url.rstrip('/')}/webhooks/finance")
+        notify = NotificationActivities(http, settings.notify_url)
+        deadlines = DeadlineActivities(frozenset(settings.extra_holidays))
+        lifecycles = LifecycleActivities(client)
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            worker = Worker(
+                client,
+                task_queue=settings.task_queue,
+                workflows=[StartupLifecycle, ProgramCall],
+                activities=[
+                    read_model.project_startup,
+                    read_model.check_eligibility,
+                    read_model.record_ban,
+                    finance.request_payment,
+                    finance.payment_status,
+                    finance.request_collection,
+                    finance.collection_status,
+                    notify.send_notification,
+                    deadlines.business_deadline,
+                    lifecycles.start_lifecycle,
+                ],
+                activity_executor=executor,
+                graceful_shutdown_timeout=timedelta(seconds=10),
+            )
+            async with worker:
+                yield worker
+
+
+async def serve(settings: Settings) -> None:
+    engine = make_engine(settings.database_url, writer=True)
+    refuse_unsafe_production(settings, engine)
+    configure_tracing(settings, "worker")
+    client = await connect(settings, worker_runtime(settings))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_worker(client, settings, engine):
+        log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+        await stop.wait()
+        log.info("worker stopping")

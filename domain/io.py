@@ -1,0 +1,169 @@
+"""Inputs and outputs of workflows, signals and activities (plain pydantic: workflow-safe)."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel
+
+from domain.phases import Phase
+from domain.program import ProgramDefinition
+from domain.state import Actor, Application, LedgerMove, StartupState, Transition
+
+# Activity names: workflows call activities by name so that they never import I/O code.
+CHECK_ELIGIBILITY = "check_eligibility"
+BUSINESS_DEADLINE = "business_deadline"
+REQUEST_PAYMENT = "request_payment"
+PAYMENT_STATUS = "payment_status"
+SEND_NOTIFICATION = "send_notification"
+PROJECT_STARTUP = "project_startup"
+RECORD_BAN = "record_ban"
+START_LIFECYCLE = "start_lifecycle"
+REQUEST_COLLECTION = "request_collection"
+COLLECTION_STATUS = "collection_status"
+
+
+def startup_workflow_id(program_id: str, brn: str) -> str:
+    return f"startup:{program_id}:{brn}"
+
+
+def program_workflow_id(program_id: str) -> str:
+    return f"program:{program_id}"
+
+
+def payment_key(program_id: str, brn: str, tranche: str) -> str:
+    """The business idempotency key of a payment (a tranche) or a collection (refund, clawback)."""
+    return f"{program_id}:{brn}:{tranche}"
+
+
+class LifecycleInput(BaseModel):
+    program: ProgramDefinition
+    application: Application
+    applicant: Actor
+    applied_at: AwareDatetime
+    request_id: str | None = None
+    # Set when this lifecycle starts by promotion from an earlier stage's lifecycle.
+    promoted_from: str | None = None
+    # Sector and region carried over on promotion (the next stage has no task list).
+    sector: str | None = None
+    region: str | None = None
+    # Set on continue-as-new: the state to carry on from.
+    resume: StartupState | None = None
+
+
+class ApplyCommand(BaseModel):
+    actor: Actor
+    request_id: str | None = None
+    application: Application
+
+
+class ApplyResult(BaseModel):
+    startup_id: str
+    phase: Phase
+
+
+class FinalizeCommand(BaseModel):
+    actor: Actor
+    request_id: str | None = None
+    reason: str = ""
+
+
+class SelectionDecision(BaseModel):
+    decision: Literal["selected", "waitlisted", "rejected"]
+    rank: int | None = None
+    reason: str = ""
+    # True when a waitlisted startup is offered a slot that another startup released.
+    reoffer: bool = False
+
+
+class ApplicantUpdate(BaseModel):
+    brn: str
+    # The lifecycle's transition count: signals can arrive out of order, and older news is dropped.
+    version: int
+    phase: Phase
+    average_score: float | None
+    score_count: int
+
+
+class SlotReleased(BaseModel):
+    brn: str
+    reason: str
+
+
+class PaymentOutcome(BaseModel):
+    """News from the finance system: a payment paid or failed, or money owed back received."""
+
+    idempotency_key: str
+    payment_id: str
+    status: Literal["paid", "failed", "received"]
+    reason: str = ""
+
+
+class EligibilityInput(BaseModel):
+    brn: str
+    program_id: str
+    at: AwareDatetime
+
+
+class EligibilityResult(BaseModel):
+    eligible: bool
+    reason: str | None = None
+
+
+class BusinessDeadlineInput(BaseModel):
+    start: AwareDatetime
+    business_days: int
+
+
+class PaymentRequest(BaseModel):
+    idempotency_key: str
+    program_id: str
+    startup_id: str
+    brn: str
+    tranche: str
+    amount: int
+    account: str | None = None
+
+
+class PaymentResult(BaseModel):
+    payment_id: str
+    status: Literal["accepted", "paid", "failed"]
+    reason: str = ""
+
+
+class CollectionRequest(BaseModel):
+    idempotency_key: str
+    program_id: str
+    startup_id: str
+    brn: str
+    kind: Literal["refund", "clawback"]
+    amount: int
+    due_at: AwareDatetime
+
+
+class CollectionResult(BaseModel):
+    collection_id: str
+    status: Literal["open", "received"]
+
+
+class Notification(BaseModel):
+    key: str
+    startup_id: str
+    to: str
+    kind: str
+    subject: str
+    body: str = ""
+
+
+class Projection(BaseModel):
+    state: StartupState
+    transitions: list[Transition] = []
+    ledger: list[LedgerMove] = []
+
+
+class BanInput(BaseModel):
+    brn: str
+    program_id: str
+    startup_id: str
+    years: int
+    reason: str
+    at: datetime

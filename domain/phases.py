@@ -1,0 +1,80 @@
+"""Phases, stages, roles and actions: the words of the lifecycle."""
+
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    APPLIED = "applied"
+    INELIGIBLE = "ineligible"
+    UNDER_REVIEW = "under_review"
+    SELECTED = "selected"
+    WAITLISTED = "waitlisted"
+    REJECTED = "rejected"
+    MATCHED = "matched"
+    CONTRACTED = "contracted"
+    IN_POC = "in_poc"
+    SUSPENDED = "suspended"
+    FINAL_REVIEW = "final_review"
+    SETTLEMENT = "settlement"
+    COMPLETED = "completed"
+    PROMOTED = "promoted"
+    CANCELLED = "cancelled"
+    WITHDRAWN = "withdrawn"
+    TERMINATED = "terminated"
+
+
+# Phases in which the lifecycle is over: the workflow returns.
+FINAL_PHASES = frozenset(
+    {
+        Phase.INELIGIBLE,
+        Phase.REJECTED,
+        Phase.PROMOTED,
+        Phase.CANCELLED,
+        Phase.WITHDRAWN,
+        Phase.TERMINATED,
+    }
+)
+
+
+class Stage(StrEnum):
+    MICRO = "micro"
+    CHOGYEOKCHA = "chogyeokcha"
+    BEYOND = "beyond"
+
+
+NEXT_STAGE = {Stage.MICRO: Stage.CHOGYEOKCHA, Stage.CHOGYEOKCHA: Stage.BEYOND}
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PROGRAM_OFFICER = "program_officer"
+    FINANCE_OFFICER = "finance_officer"
+    EVALUATOR = "evaluator"
+    AUDITOR = "auditor"
+    STARTUP = "startup"
+    # Transitions done by the workflow itself (timers, the program call).
+    SYSTEM = "system"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.EVALUATOR})
+
+
+class Action(StrEnum):
+    SCORE = "score"
+    MATCH = "match"
+    SIGN_AGREEMENT = "sign-agreement"
+    REQUEST_DISBURSEMENT = "request-disbursement"
+    APPROVE_DISBURSEMENT = "approve-disbursement"
+    SUBMIT_MILESTONE = "submit-milestone"
+    REVIEW_MILESTONE = "review-milestone"
+    EXTEND_DEADLINE = "extend-deadline"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    FINAL_EVALUATION = "final-evaluation"
+    SUBMIT_SETTLEMENT = "submit-settlement"
+    APPROVE_SETTLEMENT = "approve-settlement"
+    PROMOTE = "promote"
+    WITHDRAW = "withdraw"
+    TERMINATE = "terminate"
+    # A finance officer's decision on sparing an honest failure (성실실패) the clawback.
+    WAIVE_CLAWBACK = "waive-clawback"

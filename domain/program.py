@@ -1,0 +1,134 @@
+"""A program definition: the data that makes one program differ from another.
+
+Slots, money, the application window, the tranche schedule, the milestone plan and the deadline
+policy are all data, so a new program (or the next stage) needs no code.
+"""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from domain.money import split_exact
+from domain.phases import Stage
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+Key = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
+
+# 비수도권: a regional SME is outside Seoul, Incheon and Gyeonggi.
+CAPITAL_AREA = frozenset({"서울", "인천", "경기"})
+REGIONS = frozenset(
+    {"서울", "인천", "경기", "강원", "충북", "충남", "대전", "세종", "전북", "전남", "광주",
+     "경북", "경남", "대구", "울산", "부산", "제주"}
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Task(Strict):
+    id: Annotated[str, Field(pattern=r"^[A-Z]{2}-\d{2}$")]
+    sector: Key
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    sme_region: str
+
+    @model_validator(mode="after")
+    def _region_known(self) -> "Task":
+        if self.sme_region not in REGIONS:
+            raise ValueError(f"sme_region {self.sme_region!r} is not a Korean region")
+        return self
+
+
+class TrancheRule(Strict):
+    key: Key
+    label: str
+    # Share of the grant in percent; amounts are derived by an exact split.
+    share_percent: Annotated[int, Field(gt=0, le=100)]
+    # "agreement" (after the agreement is signed) or the key of a milestone that must be accepted.
+    trigger: str
+
+
+class MilestoneRule(Strict):
+    key: Key
+    title: str
+    days_after_agreement: Annotated[int, Field(gt=0, le=3650)]
+
+
+class DeadlinePolicy(Strict):
+    agreement_business_days: Annotated[int, Field(gt=0, le=120)] = 10
+    reminder_days_before: list[Annotated[int, Field(gt=0, le=60)]] = [7, 3, 1]
+    suspension_grace_days: Annotated[int, Field(ge=0, le=365)] = 14
+    revision_days: Annotated[int, Field(gt=0, le=180)] = 14
+    # Deadlines on staff: reviewing a submitted deliverable (else the program's manager is told),
+    # approving a requested disbursement (else the finance lead is told).
+    review_days: Annotated[int, Field(gt=0, le=180)] = 14
+    approval_days: Annotated[int, Field(gt=0, le=180)] = 5
+    settlement_report_days: Annotated[int, Field(gt=0, le=365)] = 30
+    refund_days: Annotated[int, Field(gt=0, le=365)] = 30
+    # How long a completed lifecycle stays open for a promotion decision.
+    promotion_window_days: Annotated[int, Field(gt=0, le=730)] = 90
+    # How long the waitlist stays valid after selection is finalized.
+    waitlist_valid_days: Annotated[int, Field(gt=0, le=365)] = 60
+
+
+class ProgramDefinition(Strict):
+    id: Slug
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    stage: Stage
+    slots: Annotated[int, Field(gt=0, le=10_000)]
+    grant_amount: Annotated[int, Field(gt=0, le=100_000_000_000)]
+    budget: Annotated[int, Field(gt=0)]
+    # A program entered only by promotion (초격차, Beyond) has no application window.
+    application_opens_at: AwareDatetime | None = None
+    application_closes_at: AwareDatetime | None = None
+    founded_within_years: Annotated[int, Field(gt=0, le=50)] = 10
+    min_score: Annotated[float, Field(ge=0, le=100)] = 60
+    evaluators_required: Annotated[int, Field(ge=1, le=20)] = 1
+    promotion_grades: list[str] = ["S", "A"]
+    tasks: list[Task] = []
+    tranches: list[TrancheRule]
+    milestones: list[MilestoneRule]
+    policy: DeadlinePolicy = DeadlinePolicy()
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "ProgramDefinition":
+        if (self.application_opens_at is None) != (self.application_closes_at is None):
+            raise ValueError("application_opens_at and application_closes_at go together")
+        if self.application_opens_at and self.application_opens_at >= self.application_closes_at:
+            raise ValueError("application_closes_at must be after application_opens_at")
+        if self.application_closes_at and not self.tasks:
+            raise ValueError("a program with an application window needs at least one task")
+        if self.budget < self.slots * self.grant_amount:
+            raise ValueError(
+                f"budget {self.budget} is less than slots × grant_amount "
+                f"({self.slots} × {self.grant_amount})"
+            )
+        if sum(t.share_percent for t in self.tranches) != 100:
+            raise ValueError("tranche share_percent values must add up to 100")
+        for name, keys in (
+            ("task id", [t.id for t in self.tasks]),
+            ("tranche key", [t.key for t in self.tranches]),
+            ("milestone key", [m.key for m in self.milestones]),
+        ):
+            if len(keys) != len(set(keys)):
+                raise ValueError(f"duplicate {name}")
+        milestone_keys = {m.key for m in self.milestones}
+        for t in self.tranches:
+            if t.trigger != "agreement" and t.trigger not in milestone_keys:
+                raise ValueError(f"tranche {t.key} trigger {t.trigger!r} is not 'agreement' or a milestone key")
+        if not self.milestones:
+            raise ValueError("at least one milestone is needed")
+        return self
+
+    def task(self, task_id: str) -> Task | None:
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+    def tranche_amounts(self) -> dict[str, int]:
+        amounts = split_exact(self.grant_amount, [t.share_percent for t in self.tranches])
+        return {t.key: a for t, a in zip(self.tranches, amounts)}
+
+    def window_open_at(self, instant: datetime) -> bool:
+        if self.application_opens_at is None or self.application_closes_at is None:
+            return False
+        return self.application_opens_at <= instant < self.application_closes_at

@@ -1,0 +1,250 @@
+"""The state of one startup in one program stage, as the workflow holds it and the API shows it."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from domain.phases import Phase, Role, Stage
+
+
+class Actor(BaseModel):
+    """Who did something: taken from the caller's token, never from a request body."""
+
+    id: str
+    name: str
+    role: Role
+    brn: str | None = None
+
+
+SYSTEM_TIMER = Actor(id="system:timer", name="deadline timer", role=Role.SYSTEM)
+SYSTEM_PROGRAM = Actor(id="system:program", name="program call", role=Role.SYSTEM)
+SYSTEM_WORKFLOW = Actor(id="system:workflow", name="lifecycle workflow", role=Role.SYSTEM)
+SYSTEM_FINANCE = Actor(id="system:finance", name="finance system", role=Role.SYSTEM)
+
+
+class Application(BaseModel):
+    brn: Annotated[str, Field(pattern=r"^\d{10}$")]
+    company_name: str
+    founded_on: date
+    task_id: str
+    representative: str
+    email: str
+    proposal_title: str
+
+
+class ScoreEntry(BaseModel):
+    evaluator_id: str
+    round: Literal["document", "presentation"]
+    score: int
+    at: AwareDatetime
+
+
+class Partner(BaseModel):
+    name: str
+    brn: str
+    region: str
+    role: Literal["lead", "member"] = "lead"
+    share_percent: int | None = None
+
+
+TrancheStatus = Literal["locked", "due", "requested", "approved", "paying", "paid", "payment_failed"]
+
+
+class TrancheState(BaseModel):
+    key: str
+    label: str
+    amount: int
+    trigger: str
+    status: TrancheStatus = "locked"
+    requested_by: str | None = None
+    requested_at: AwareDatetime | None = None
+    approved_by: str | None = None
+    approved_at: AwareDatetime | None = None
+    payment_id: str | None = None
+    paid_at: AwareDatetime | None = None
+    failure: str | None = None
+    # How the tranche divides between consortium members (brn → won), when they split by shares.
+    splits: dict[str, int] = {}
+    approval_escalated: bool = False
+
+
+MilestoneStatus = Literal["pending", "submitted", "revision_requested", "accepted"]
+
+
+class MilestoneState(BaseModel):
+    key: str
+    title: str
+    due_at: AwareDatetime
+    original_due_at: AwareDatetime
+    status: MilestoneStatus = "pending"
+    submissions: int = 0
+    deliverable: str | None = None
+    submitted_at: AwareDatetime | None = None
+    accepted_at: AwareDatetime | None = None
+    reviewed_by: str | None = None
+    review_note: str | None = None
+    reminders_sent: list[int] = []
+    overdue: bool = False
+    set_while_suspended: bool = False
+    review_escalated: bool = False
+
+    @property
+    def open(self) -> bool:
+        return self.status in ("pending", "revision_requested")
+
+
+class SpendLine(BaseModel):
+    item: str
+    amount: int
+
+
+class Settlement(BaseModel):
+    lines: list[SpendLine] = []
+    spent: int = 0
+    submitted_by: str | None = None
+    submitted_at: AwareDatetime | None = None
+    approved_by: str | None = None
+    approved_at: AwareDatetime | None = None
+    refund_due: int = 0
+    due_at: AwareDatetime | None = None
+
+
+class Termination(BaseModel):
+    cause: str
+    clawback_amount: int
+    ban_years: int
+    honest_failure: bool
+    at: AwareDatetime
+
+
+CollectionStatus = Literal["waiver_requested", "requested", "received", "waived"]
+
+
+class CollectionState(BaseModel):
+    """Money owed back: a settlement refund (반납) or a clawback (환수), tracked to its arrival."""
+
+    kind: Literal["refund", "clawback"]
+    amount: int
+    status: CollectionStatus
+    due_at: AwareDatetime
+    opened_by: str
+    reminders_sent: list[int] = []
+    overdue: bool = False
+    payment_id: str | None = None
+    received_at: AwareDatetime | None = None
+    decided_by: str | None = None
+
+    @property
+    def outstanding(self) -> bool:
+        return self.status in ("waiver_requested", "requested")
+
+
+class Transition(BaseModel):
+    """One recorded change of state: the unit of the audit trail."""
+
+    seq: int
+    at: AwareDatetime
+    actor_id: str
+    actor_name: str
+    role: Role
+    action: str
+    reason: str = ""
+    from_phase: Phase
+    to_phase: Phase
+    request_id: str | None = None
+    details: dict[str, Any] = {}
+
+
+class LedgerMove(BaseModel):
+    """A money movement to write into the ledger; `key` makes it idempotent."""
+
+    key: str
+    kind: Literal["committed", "requested", "approved", "paid", "failed", "refund_due", "refunded",
+                  "clawback_due", "clawed_back", "waived"]
+    amount: int
+    tranche: str | None = None
+    at: AwareDatetime
+
+
+class Deadline(BaseModel):
+    kind: str
+    at: AwareDatetime
+    subject: str | None = None
+
+
+class StartupState(BaseModel):
+    startup_id: str
+    program_id: str
+    program_name: str
+    stage: Stage
+    brn: str
+    company_name: str
+    founded_on: date
+    task_id: str | None
+    sector: str | None
+    region: str | None
+    grant_amount: int
+    phase: Phase = Phase.APPLIED
+    applied_at: AwareDatetime
+    scores: list[ScoreEntry] = []
+    average_score: float | None = None
+    selection_notice_at: AwareDatetime | None = None
+    agreement_due_at: AwareDatetime | None = None
+    partners: list[Partner] = []
+    consortium: bool = False
+    agreement_signed_at: AwareDatetime | None = None
+    tranches: list[TrancheState] = []
+    milestones: list[MilestoneState] = []
+    suspended_at: AwareDatetime | None = None
+    suspended_from: Phase | None = None
+    final_score: int | None = None
+    final_grade: str | None = None
+    settlement: Settlement | None = None
+    termination: Termination | None = None
+    collections: list[CollectionState] = []
+    previous_startup_id: str | None = None
+    next_startup_id: str | None = None
+    ineligible_reason: str | None = None
+    next_deadline: Deadline | None = None
+    overdue: bool = False
+    version: int = 0
+    # The workflow's time when this state was published (its clock, which tests can skip ahead).
+    observed_at: AwareDatetime | None = None
+    transition_count: int = 0
+    notifications_sent: int = 0
+    ledger_moves: int = 0
+    # The account grants are paid into; an officer may correct it when a payment is refused.
+    bank_account: str | None = None
+    closed_at: AwareDatetime | None = None
+
+    @property
+    def paid_total(self) -> int:
+        return sum(t.amount for t in self.tranches if t.status == "paid")
+
+    def tranche(self, key: str) -> TrancheState | None:
+        return next((t for t in self.tranches if t.key == key), None)
+
+    def milestone(self, key: str) -> MilestoneState | None:
+        return next((m for m in self.milestones if m.key == key), None)
+
+    def collection(self, kind: str) -> CollectionState | None:
+        return next((c for c in self.collections if c.kind == kind), None)
+
+
+def deadline_list(state: StartupState) -> list[Deadline]:
+    """Every clock of the startup that is running now, earliest first."""
+    found: list[Deadline] = []
+    if state.phase in (Phase.SELECTED, Phase.MATCHED) and state.agreement_due_at:
+        found.append(Deadline(kind="agreement", at=state.agreement_due_at))
+    if state.phase in (Phase.CONTRACTED, Phase.IN_POC):
+        for m in state.milestones:
+            if m.open:
+                found.append(Deadline(kind="milestone", at=m.due_at, subject=m.key))
+    # Changing what counts here changes AxNextDeadline upserts (workflow commands): patch first.
+    if state.phase is Phase.SETTLEMENT and state.settlement and state.settlement.due_at:
+        found.append(Deadline(kind="settlement_report", at=state.settlement.due_at))
+    for c in state.collections:
+        if c.status == "requested":
+            found.append(Deadline(kind=c.kind, at=c.due_at))
+    return sorted(found, key=lambda d: d.at)

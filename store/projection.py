@@ -1,0 +1,69 @@
+"""Apply one projection from a lifecycle: upsert the startup row (newer versions only), append
+its audit rows to the chain and its money movements to the ledger. Idempotent: a retried
+activity writes nothing twice."""
+
+from datetime import datetime, timezone
+
+from sqlmodel import Session, select
+
+from domain.io import Projection
+from domain.state import StartupState
+from store import audit
+from store.tables import AuditEvent, LedgerEntry, StartupRow
+
+
+def _row_fields(state: StartupState) -> dict[str, object]:
+    done = [m for m in state.milestones if m.status == "accepted"]
+    on_time = [m for m in done if m.submitted_at and m.submitted_at <= m.due_at]
+    return {
+        "program_id": state.program_id,
+        "brn": state.brn,
+        "company_name": state.company_name,
+        "stage": state.stage.value,
+        "phase": state.phase.value,
+        "sector": state.sector,
+        "region": state.region,
+        "task_id": state.task_id,
+        "overdue": state.overdue,
+        "next_deadline_at": state.next_deadline.at if state.next_deadline else None,
+        "applied_at": state.applied_at,
+        "updated_at": datetime.now(timezone.utc),
+        "average_score": state.average_score,
+        "paid_total": state.paid_total,
+        "milestones_done": len(done),
+        "milestones_on_time": len(on_time),
+        "version": state.version,
+        "state": state.model_dump(mode="json"),
+    }
+
+
+def apply_projection(session: Session, projection: Projection) -> None:
+    state = projection.state
+    audit.lock_chain(session)
+    row = session.get(StartupRow, state.startup_id)
+    if row is None:
+        session.add(StartupRow(startup_id=state.startup_id, **_row_fields(state)))
+    elif row.version < state.version:
+        for name, value in _row_fields(state).items():
+            setattr(row, name, value)
+    if projection.transitions:
+        recorded = set(session.exec(
+            select(AuditEvent.seq).where(AuditEvent.startup_id == state.startup_id)
+        ).all())
+        head = audit.chain_head(session)
+        for t in projection.transitions:
+            if t.seq in recorded:
+                continue
+            head = audit.append(session, AuditEvent(
+                startup_id=state.startup_id, program_id=state.program_id, seq=t.seq, at=t.at,
+                actor_id=t.actor_id, actor_name=t.actor_name, role=t.role.value, action=t.action,
+                reason=t.reason, from_phase=t.from_phase.value, to_phase=t.to_phase.value,
+                request_id=t.request_id, details=t.details, prev_hash="", hash="",
+            ), head)
+    for move in projection.ledger:
+        if session.exec(select(LedgerEntry.id).where(LedgerEntry.key == move.key)).first() is None:
+            session.add(LedgerEntry(
+                key=move.key, program_id=state.program_id, startup_id=state.startup_id, brn=state.brn,
+                stage=state.stage.value, kind=move.kind, tranche=move.tranche, amount=move.amount, at=move.at,
+            ))
+    session.commit()

@@ -1,0 +1,148 @@
+"""SQLModel tables. Temporal history stays the source of truth; these serve lists, reports and audits."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _utc() -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def _utc_optional() -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class ProgramRow(SQLModel, table=True):
+    __tablename__ = "program"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    stage: str = Field(index=True)
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc()
+    created_by: str
+
+
+class StartupRow(SQLModel, table=True):
+    __tablename__ = "startup"
+
+    startup_id: str = Field(primary_key=True, max_length=100)
+    program_id: str = Field(index=True)
+    brn: str = Field(index=True, max_length=10)
+    company_name: str
+    stage: str = Field(index=True)
+    phase: str = Field(index=True)
+    sector: str | None = Field(default=None, index=True)
+    region: str | None = Field(default=None, index=True)
+    task_id: str | None = None
+    overdue: bool = Field(default=False, index=True)
+    next_deadline_at: datetime | None = _utc_optional()
+    applied_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    average_score: float | None = None
+    paid_total: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    milestones_done: int = 0
+    milestones_on_time: int = 0
+    version: int = 0
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only and hash-chained: each row holds the hash of the row before it."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("startup_id", "seq", name="uq_audit_startup_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    startup_id: str = Field(index=True)
+    program_id: str = Field(index=True)
+    seq: int
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    actor_id: str = Field(index=True)
+    actor_name: str
+    role: str
+    action: str = Field(index=True)
+    reason: str = ""
+    from_phase: str
+    to_phase: str
+    request_id: str | None = None
+    details: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    prev_hash: str
+    hash: str = Field(index=True)
+
+
+class LedgerEntry(SQLModel, table=True):
+    __tablename__ = "ledger_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    program_id: str = Field(index=True)
+    startup_id: str = Field(index=True)
+    brn: str
+    stage: str
+    kind: str = Field(index=True)
+    tranche: str | None = None
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    at: datetime = _utc()
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    role: str
+    brn: str | None = None
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = _utc()
+    expires_at: datetime | None = _utc_optional()
+    revoked_at: datetime | None = _utc_optional()
+
+
+class ParticipationBan(SQLModel, table=True):
+    """참여제한: a company barred from applying to any program until `ends_at`."""
+
+    __tablename__ = "participation_ban"
+
+    id: int | None = Field(default=None, primary_key=True)
+    brn: str = Field(index=True, max_length=10)
+    startup_id: str = Field(unique=True)
+    program_id: str
+    reason: str
+    starts_at: datetime = _utc()
+    ends_at: datetime = _utc()
+
+
+class RefusedAttempt(SQLModel, table=True):
+    """An action that was refused. A refused Update leaves nothing in Temporal history (its
+    validator ran before acceptance), so the API keeps who tried what, and why it was refused."""
+
+    __tablename__ = "refused_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    startup_id: str | None = Field(default=None, index=True)
+    program_id: str | None = Field(default=None, index=True)
+    actor_id: str = Field(index=True)
+    role: str
+    action: str
+    code: str
+    message: str
+    details: dict[str, Any] | list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    request_id: str | None = None
+
+
+class EvaluatorConflict(SQLModel, table=True):
+    """이해충돌: an evaluator's declared conflict with a company (a startup or an SME partner)."""
+
+    __tablename__ = "evaluator_conflict"
+    __table_args__ = (UniqueConstraint("evaluator_id", "brn", name="uq_conflict_evaluator_brn"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluator_id: str = Field(index=True)
+    brn: str = Field(max_length=10)
+    reason: str = ""
+    declared_at: datetime = _utc()

@@ -1,0 +1,212 @@
+"""Deadlines that enforce themselves, run with the dev server's per-workflow time skipping: the
+window closes at its instant, a lapsed agreement re-offers the slot, an overdue milestone is
+reminded, escalated and suspended, and suspend/resume keeps the remaining time."""
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+
+from domain.calendar import business_deadline
+from domain.phases import Phase, Role
+from domain.state import StartupState
+from domain.timeutil import end_of_kst_day
+from tests.conftest import Stack, wait_until
+from tests.flows import PO, drive, select
+from workflows.program_call import CallState
+
+
+def at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+async def notifications(stack: Stack, startup_id: str, kind: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"{stack.settings.notify_url}/notifications",
+                                  params={"startup_id": startup_id, "kind": kind})
+    return response.json()
+
+
+async def history(stack: Stack, startup_id: str) -> list[dict[str, Any]]:
+    return (await stack.call("GET", f"/startups/{startup_id}/history", stack.as_role(Role.AUDITOR)))["entries"]
+
+
+async def test_the_application_window_closes_by_itself_at_its_instant(stack: Stack) -> None:
+    program = await stack.program()
+    early = await stack.apply(program)
+    status = await stack.call("GET", f"/programs/{program.id}", stack.as_role(PO))
+    assert status["call"]["window"] == "open"
+    # Finalizing while the window is open is refused.
+    error = await stack.call("POST", f"/programs/{program.id}/selection", stack.as_role(PO), {}, 409)
+    assert error["error"]["details"]["rule"] == "window_closed_first"
+
+    await stack.close_window(program)  # the program's clock moves past 15:00; its own timer closes it
+    status = await stack.call("GET", f"/programs/{program.id}", stack.as_role(PO))
+    assert status["call"]["window"] == "closed"
+    assert at(status["call"]["closed_at"]) >= program.application_closes_at
+    late = {"brn": "1248100998", "company_name": "늦은기업", "founded_on": "2020-01-01", "task_id": "SF-01",
+            "representative": "홍", "email": "a@b.kr", "proposal_title": "late"}
+    error = await stack.call("POST", f"/programs/{program.id}/applications", stack.as_role(PO), late, 409)
+    assert error["error"]["details"]["rule"] == "application_window"
+    assert (await stack.state(early))["phase"] == "under_review"
+
+
+async def test_selection_ranks_selects_waitlists_and_rejects(stack: Stack) -> None:
+    program = await stack.program(slots=2, budget=160_000_000, min_score=60)
+    ids = [await stack.apply(program) for _ in range(4)]
+    result = await select(stack, program, dict(zip(ids, [70, 95, 50, 85])))
+    assert result == {"selected": [ids[1], ids[3]], "waitlisted": [ids[0]], "rejected": [ids[2]]}
+    for startup_id, phase in zip(ids, ["waitlisted", "selected", "rejected", "selected"]):
+        await stack.wait_phase(startup_id, phase)
+    error = await stack.call("POST", f"/programs/{program.id}/selection", stack.as_role(PO), {}, 409)
+    assert error["error"]["details"]["rule"] == "finalize_once"
+
+
+async def test_a_lapsed_agreement_cancels_the_selection_and_reoffers_the_slot(stack: Stack) -> None:
+    program = await stack.program(slots=1, budget=80_000_000)
+    first, second = await stack.apply(program), await stack.apply(program)
+    await select(stack, program, {first: 90, second: 80})
+    state = await stack.wait_until_state(first, lambda s: s["agreement_due_at"], "agreement deadline")
+    # 10 Korean business days after the selection notice, to the end of that day in KST.
+    assert at(state["agreement_due_at"]) == business_deadline(at(state["selection_notice_at"]), 10)
+    await stack.wait_phase(second, "waitlisted")
+
+    await stack.skipper.fast_forward(stack.client.get_workflow_handle(first), timedelta(days=20))
+    state = await stack.wait_phase(first, "cancelled")
+    lapse = (await history(stack, first))[-1]
+    assert (lapse["action"], lapse["actor"], lapse["role"]) == ("agreement_lapsed", "system:timer", "system")
+    reoffered = await stack.wait_until_state(second, lambda s: s["phase"] == "selected" and s["agreement_due_at"],
+                                             "re-offered slot")
+    assert reoffered["selection_notice_at"] is not None
+    call = await stack.call_status(program.id)
+    assert call["holding_slots"] == [second.rsplit(":", 1)[1]] and call["waitlist"] == []
+    assert await notifications(stack, first, "selection_cancelled")
+
+
+async def test_an_overdue_milestone_is_reminded_escalated_flagged_and_suspended(stack: Stack) -> None:
+    startup = await drive(stack, "in_poc")
+    handle = stack.client.get_workflow_handle(startup.id)
+    state = await stack.state(startup.id)
+    kickoff_due = at(next(m for m in state["milestones"] if m["key"] == "kickoff")["due_at"])
+    assert at(state["next_deadline"]["at"]) == kickoff_due
+
+    # Past the due date but inside the grace period: reminders sent, overdue flagged and escalated.
+    await stack.skipper.fast_forward(handle, kickoff_due - datetime.now(timezone.utc) + timedelta(days=1))
+    state = await stack.wait_until_state(startup.id, lambda s: s["overdue"], "overdue")
+    assert state["phase"] == "in_poc"
+    reminders = await wait_until(lambda: notifications(stack, startup.id, "milestone_reminder"),
+                                 lambda n: len(n) == 3, what="three reminders")
+    assert [n["subject"].split("due in ")[1][:1] for n in reminders] == ["7", "3", "1"]
+    assert await notifications(stack, startup.id, "milestone_overdue")
+    listed = await wait_until(
+        lambda: stack.call("GET", f"/startups?overdue=true&program_id={startup.program.id}", stack.as_role(PO)),
+        lambda page: len(page["items"]) == 1, what="overdue filter")
+    assert listed["items"][0]["startup_id"] == startup.id
+    overdue_in_temporal = await wait_until(
+        lambda: _ids(stack, f"AxProgram = '{startup.program.id}' AND AxOverdue = true"),
+        lambda ids: ids == [startup.id], what="AxOverdue")
+    assert overdue_in_temporal == [startup.id]
+
+    # 14 days after the due date the startup is suspended, by the timer and not by a person.
+    await stack.skipper.fast_forward(handle, timedelta(days=14))
+    await stack.wait_phase(startup.id, "suspended")
+    entry = (await history(stack, startup.id))[-1]
+    assert (entry["action"], entry["actor"], entry["details"]["milestone"]) == ("suspend", "system:timer", "kickoff")
+
+    # Resuming needs a new deadline first; after it, the startup is back in its PoC.
+    error = await stack.act(startup.id, "resume", stack.as_role(PO), {}, expect=409)
+    assert error["error"]["details"]["rule"] == "extend_before_resume"
+    now_kst = datetime.now(timezone.utc) + timedelta(days=60)
+    await stack.act(startup.id, "extend-deadline", stack.as_role(PO),
+                    {"deadline": "kickoff", "new_due_on": now_kst.date().isoformat(), "reason": "현장 사정"})
+    state = await stack.act(startup.id, "resume", stack.as_role(PO), {})
+    assert state["phase"] == "in_poc" and not state["overdue"]
+
+
+async def test_suspend_and_resume_keep_the_remaining_time_and_extensions_replan(stack: Stack) -> None:
+    startup = await drive(stack, "in_poc")
+    handle = stack.client.get_workflow_handle(startup.id)
+    before = {m["key"]: at(m["due_at"]) for m in (await stack.state(startup.id))["milestones"]}
+    await stack.act(startup.id, "suspend", stack.as_role(PO), {"reason": "점검"})
+    await stack.skipper.fast_forward(handle, timedelta(days=40))
+    assert (await stack.state(startup.id))["phase"] == "suspended"  # no clock ran while suspended
+    state = await stack.act(startup.id, "resume", stack.as_role(PO), {})
+    after = {m["key"]: at(m["due_at"]) for m in state["milestones"]}
+    paused = timedelta(seconds=next(e for e in reversed(await history(stack, startup.id))
+                                    if e["action"] == "resume")["details"]["paused_seconds"])
+    assert paused >= timedelta(days=40)
+    for key in before:
+        assert abs((after[key] - before[key]) - paused) < timedelta(seconds=1)
+
+    new_kickoff = (after["kickoff"] + timedelta(days=10)).astimezone(timezone(timedelta(hours=9))).date()
+    state = await stack.act(startup.id, "extend-deadline", stack.as_role(PO),
+                            {"deadline": "kickoff", "new_due_on": new_kickoff.isoformat(), "shift_later": True,
+                             "reason": "장비 입고 지연"})
+    moved = {m["key"]: at(m["due_at"]) for m in state["milestones"]}
+    assert moved["kickoff"] == end_of_kst_day(new_kickoff)
+    shift = moved["kickoff"] - after["kickoff"]
+    assert all(moved[k] - after[k] == shift for k in ("midterm", "poc_complete", "final_report"))
+    error = await stack.act(startup.id, "extend-deadline", stack.as_role(PO),
+                            {"deadline": "kickoff", "new_due_on": "2020-01-01"}, expect=422)
+    assert error["error"]["details"]["rule"] == "extension_moves_later"
+
+
+async def _ids(stack: Stack, query: str) -> list[str]:
+    return [wf.id async for wf in stack.client.list_workflows(query)]
+
+
+async def test_the_waitlist_expires_and_the_program_call_ends(stack: Stack) -> None:
+    startup = await drive(stack, "waitlisted")
+    call = stack.client.get_workflow_handle(f"program:{startup.program.id}", result_type=CallState)
+    await stack.skipper.fast_forward(call, timedelta(days=startup.program.policy.waitlist_valid_days + 1))
+    state = await stack.wait_until_state(startup.id, lambda s: s["closed_at"], "lifecycle closed")
+    assert state["phase"] == "rejected"
+    final = await call.result()
+    assert final.over and final.waitlist == []
+
+
+async def test_a_completed_lifecycle_closes_when_its_promotion_window_ends(stack: Stack) -> None:
+    startup = await drive(stack, "completed")
+    handle = stack.client.get_workflow_handle(startup.id, result_type=StartupState)
+    await stack.skipper.fast_forward(handle, timedelta(days=startup.program.policy.promotion_window_days + 1))
+    result = await handle.result()
+    assert result.phase is Phase.COMPLETED
+    error = await stack.act(startup.id, "promote", stack.as_role(PO), {"target_program_id": "x-cg"}, expect=422)
+    assert error["error"]["details"][0]["rule"] == "known_program"
+    next_stage = await stack.next_stage_program()
+    error = await stack.act(startup.id, "promote", stack.as_role(PO), {"target_program_id": next_stage.id},
+                            expect=409)
+    assert error["error"]["code"] == "invalid_transition"
+
+
+async def test_work_waiting_on_staff_escalates_and_shows_in_the_report(stack: Stack) -> None:
+    startup = await drive(stack, "in_poc")
+    handle = stack.client.get_workflow_handle(startup.id)
+    await stack.act(startup.id, "submit-milestone", stack.as_startup(startup.brn),
+                    {"milestone": "kickoff", "deliverable": "kickoff.pdf"})
+    report = await wait_until(
+        lambda: stack.call("GET", f"/programs/{startup.program.id}/report", stack.as_role(Role.AUDITOR)),
+        lambda r: r["waiting_on_staff"], what="waiting work in the report")
+    assert [(w["startup_id"], w["waiting_for"]) for w in report["waiting_on_staff"]] == [
+        (startup.id, "review of kickoff")]
+    await stack.skipper.fast_forward(handle, timedelta(days=startup.program.policy.review_days + 1))
+    escalation = await wait_until(lambda: notifications(stack, startup.id, "review_overdue"), lambda n: n,
+                                  what="review escalation")
+    assert escalation[0]["to"] == "program_manager"
+    entry = next(e for e in await history(stack, startup.id) if e["action"] == "review_overdue")
+    assert (entry["actor"], entry["details"]["milestone"]) == ("system:timer", "kickoff")
+
+    await stack.act(startup.id, "review-milestone", stack.as_role(PO), {"milestone": "kickoff", "decision": "accept"})
+    for key in ("midterm",):
+        await stack.act(startup.id, "submit-milestone", stack.as_startup(startup.brn),
+                        {"milestone": key, "deliverable": f"{key}.pdf"})
+        await stack.act(startup.id, "review-milestone", stack.as_role(PO), {"milestone": key, "decision": "accept"})
+    await stack.act(startup.id, "request-disbursement", stack.as_role(PO), {"tranche": "balance"})
+    await stack.skipper.fast_forward(handle, timedelta(days=startup.program.policy.approval_days + 1))
+    escalation = await wait_until(lambda: notifications(stack, startup.id, "approval_overdue"), lambda n: n,
+                                  what="approval escalation")
+    assert escalation[0]["to"] == "finance_lead"
+    report = await wait_until(
+        lambda: stack.call("GET", f"/programs/{startup.program.id}/report", stack.as_role(Role.AUDITOR)),
+        lambda r: [w["waiting_for"] for w in r["waiting_on_staff"]] == ["approval of balance"], what="report")
+    assert report["waiting_on_staff"][0]["waiting_days"] >= startup.program.policy.approval_days

@@ -1,0 +1,82 @@
+"""docker-compose.yml cannot run here (no Docker engine): hold it to the app instead. Every
+service has an image or a build, every axflow command exists, every AXFLOW_ variable is a
+setting, dependencies name real services, and the search attributes match the code's."""
+
+import re
+from pathlib import Path
+
+import yaml
+from typer.main import get_command
+
+from axflow.cli import app
+from axflow.config import Settings
+from workflows.search_attributes import ALL
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def test_every_service_is_buildable_and_depends_on_real_services() -> None:
+    assert {"postgresql", "temporal", "temporal-ui", "api", "worker", "migrate", "finance-sim", "notify-sim"} <= \
+        set(SERVICES)
+    for name, service in SERVICES.items():
+        assert "image" in service or "build" in service, name
+        for dependency in service.get("depends_on", {}):
+            assert dependency in SERVICES, (name, dependency)
+    assert SERVICES["finance-sim"]["profiles"] == ["simulators"]
+    assert "profiles" not in SERVICES["worker"] and "ports" not in SERVICES["worker"]  # scalable
+
+
+def test_axflow_commands_and_settings_exist() -> None:
+    commands = set(get_command(app).commands)  # type: ignore[attr-defined]
+    fields = {f"AXFLOW_{name.upper()}" for name in Settings.model_fields}
+    for name, service in SERVICES.items():
+        command = service.get("command")
+        if isinstance(command, list) and command[0] == "axflow":
+            assert command[1] in commands, (name, command)
+            for key in service.get("environment", {}):
+                if key.startswith("AXFLOW_"):
+                    assert key in fields, (name, key)
+    assert "8000:8000" in SERVICES["api"]["ports"]
+    # The API's finance callback and the simulators' addresses agree with their ports.
+    env = SERVICES["worker"]["environment"]
+    assert env["AXFLOW_API_URL"].endswith(":8000")
+    assert str(Settings.model_fields["finance_port"].default) in env["AXFLOW_FINANCE_URL"]
+
+
+def test_search_attributes_registered_in_compose_match_the_code() -> None:
+    command = " ".join(SERVICES["temporal-setup"]["command"])
+    registered = dict(re.findall(r"(Ax\w+)=(\w+)", command))
+    assert registered == {key.name: {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}[
+        key.indexed_value_type.name] for key in ALL}
+
+
+def test_the_dockerfile_copies_every_package() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in ("axflow", "domain", "workflows", "activities", "api", "store", "simulators", "migrations"):
+        assert f"COPY {package} {package}" in dockerfile
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [f"AXFLOW_{name.upper()}" for name in Settings.model_fields if f"`AXFLOW_{name.upper()}`" not in readme]
+    assert missing == []
+
+
+def test_production_refuses_demo_secrets_and_sqlite(tmp_path: Path) -> None:
+    from axflow.production import production_problems
+    from domain.phases import Role
+    from store.db import make_engine, migrate, session_scope
+    from store.tokens import create_token
+
+    url = f"sqlite:///{tmp_path}/p.db"
+    migrate(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        create_token(session, Role.ADMIN, "admin")
+    problems = production_problems(Settings(env="production", database_url=url), engine)
+    assert len(problems) == 3 and "demo tokens are live (admin)" in problems[2]
+    safe = Settings(env="production", database_url="postgresql+psycopg://x/y", finance_webhook_secret="s" * 40)
+    assert production_problems(safe, None) == []
+    assert production_problems(Settings(database_url=url), engine) == []  # dev mode allows the demo

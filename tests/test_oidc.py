@@ -1,0 +1,80 @@
+"""Optional single sign-on: JWTs from the agency's identity provider, checked against its JWKS
+(served here by a stand-in identity provider over real HTTP), mapped to axflow roles."""
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI
+
+from api.main import create_app
+from domain.phases import Role
+from tests.conftest import ServerThread, Stack, free_port
+
+ISSUER, AUDIENCE = "https://sso.agency.example", "axflow"
+
+
+@pytest.fixture(scope="module")
+def signing_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+async def sso_api(stack: Stack, signing_key: rsa.RSAPrivateKey) -> AsyncIterator[httpx.AsyncClient]:
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(signing_key.public_key())) | {"kid": "k1", "use": "sig"}
+    idp = FastAPI()
+    idp.get("/jwks")(lambda: {"keys": [jwk]})
+    idp_port, api_port = free_port(), free_port()
+    settings = stack.settings.model_copy(update={
+        "oidc_jwks_url": f"http://127.0.0.1:{idp_port}/jwks", "oidc_issuer": ISSUER, "oidc_audience": AUDIENCE})
+    servers = [ServerThread(idp, idp_port), ServerThread(create_app(settings), api_port)]
+    for server in servers:
+        await server.start()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}") as http:
+        yield http
+    for server in servers:
+        server.stop()
+
+
+def token(key: rsa.RSAPrivateKey, **claims: Any) -> dict[str, str]:
+    now = int(time.time())
+    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "u-1", "exp": now + 300, "iat": now,
+            "preferred_username": "sso.auditor", "axflow_role": "auditor"} | claims
+    return {"Authorization": f"Bearer {jwt.encode(body, key, algorithm='RS256', headers={'kid': 'k1'})}"}
+
+
+async def test_a_valid_sso_token_maps_its_claim_to_a_role(stack: Stack, sso_api: httpx.AsyncClient,
+                                                         signing_key: rsa.RSAPrivateKey) -> None:
+    response = await sso_api.get("/audit/verify", headers=token(signing_key))
+    assert response.status_code == 200
+    # The same identity provider's officer is an officer, and an officer is no auditor.
+    officer = token(signing_key, axflow_role="program_officer", preferred_username="sso.officer")
+    assert (await sso_api.get("/audit/verify", headers=officer)).status_code == 403
+    assert (await sso_api.get("/startups", headers=officer)).status_code == 200
+    # API tokens keep working beside single sign-on.
+    assert (await sso_api.get("/audit/verify", headers=stack.as_role(Role.AUDITOR))).status_code == 200
+
+
+@pytest.mark.parametrize("claims,reason", [
+    ({"aud": "someone-else"}, "audience"),
+    ({"iss": "https://evil.example"}, "issuer"),
+    ({"exp": int(time.time()) - 60}, "expired"),
+    ({"axflow_role": "superuser"}, "role"),
+    ({"axflow_role": "startup"}, "registration number"),
+])
+async def test_bad_sso_tokens_get_401(sso_api: httpx.AsyncClient, signing_key: rsa.RSAPrivateKey,
+                                      claims: dict[str, Any], reason: str) -> None:
+    response = await sso_api.get("/audit/verify", headers=token(signing_key, **claims))
+    assert response.status_code == 401
+    assert reason in response.json()["error"]["message"].lower() or reason in response.json()["error"]["message"]
+
+
+async def test_a_token_signed_by_another_key_gets_401(sso_api: httpx.AsyncClient) -> None:
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    response = await sso_api.get("/audit/verify", headers=token(stranger))
+    assert response.status_code == 401

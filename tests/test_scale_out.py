@@ -1,0 +1,101 @@
+"""Scale-out on one machine: two worker processes on one task queue, 200 lifecycles driven through
+the API at concurrency 20, one worker killed with SIGKILL midway. Every lifecycle completes and
+every payment is made exactly once."""
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from axflow.programs import create_program
+from axflow.reconcile import differences
+from domain.phases import Role
+from tests.conftest import Stack, new_brn
+from tests.flows import EV, FO, PO
+from tests.test_worker_kill import WorkerProcess
+
+QUEUE = "axflow-scale-test"
+LIFECYCLES, CONCURRENCY = 200, 20
+
+pytestmark = pytest.mark.strands_workflows
+
+
+async def until(stack: Stack, startup_id: str, check: Any, what: str, timeout: float = 120) -> dict[str, Any]:
+    """Polls gently: twenty lifecycles wait at once."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        state = await stack.state(startup_id)
+        if check(state):
+            return state
+        assert loop.time() < deadline, f"{startup_id}: no {what} after {timeout} s (phase {state['phase']})"
+        await asyncio.sleep(0.3)
+
+
+async def test_two_workers_one_killed_every_lifecycle_completes_and_pays_once(stack: Stack, tmp_path: Path) -> None:
+    workers = [WorkerProcess(stack, tmp_path / f"worker-{n}.log", QUEUE) for n in ("a", "b")]
+    for worker in workers:
+        worker.start()
+    try:
+        sample = await stack.program()
+        program = sample.model_validate(sample.model_dump() | {
+            "id": f"{sample.id}-scale", "slots": LIFECYCLES, "budget": LIFECYCLES * sample.grant_amount,
+            "tranches": [{"key": "grant", "label": "grant", "share_percent": 100, "trigger": "agreement"}],
+            "milestones": [{"key": "final_report", "title": "final report", "days_after_agreement": 180}]})
+        await create_program(stack.engine, stack.client, QUEUE, program, "test")
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def apply(n: int) -> str:
+            async with gate:
+                startup_id = await stack.apply(program, new_brn(), task_id=program.tasks[n % len(program.tasks)].id)
+                await until(stack, startup_id, lambda s: s["phase"] == "under_review", "review")
+                await stack.act(startup_id, "score", stack.as_role(EV), {"round": "document", "score": 90})
+                return startup_id
+
+        ids = await asyncio.gather(*(apply(n) for n in range(LIFECYCLES)))
+        await stack.close_window(program)
+        result = await stack.call("POST", f"/programs/{program.id}/selection", stack.as_role(PO), {})
+        assert sorted(result["selected"]) == sorted(ids)
+
+        paid = 0
+
+        async def live(startup_id: str) -> str:
+            nonlocal paid
+            brn = startup_id.rsplit(":", 1)[1]
+            me = stack.as_startup(brn)
+            async with gate:
+                await until(stack, startup_id, lambda s: s["agreement_due_at"], "agreement deadline")
+                await stack.act(startup_id, "match", stack.as_role(PO),
+                                {"partners": [{"name": "SME", "brn": "1248100998", "region": "강원"}]})
+                await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "S"})
+                await stack.act(startup_id, "request-disbursement", stack.as_role(PO), {"tranche": "grant"})
+                await stack.act(startup_id, "approve-disbursement", stack.as_role(FO), {"tranche": "grant"})
+                await until(stack, startup_id, lambda s: s["phase"] == "in_poc", "payment")
+                paid += 1
+                if paid == LIFECYCLES // 2:
+                    workers[0].kill()  # midway: half the cohort paid, the rest in flight
+                await stack.act(startup_id, "submit-milestone", me, {"milestone": "final_report", "deliverable": "r"})
+                await stack.act(startup_id, "review-milestone", stack.as_role(PO),
+                                {"milestone": "final_report", "decision": "accept"})
+                await stack.act(startup_id, "final-evaluation", stack.as_role(EV), {"score": 80, "grade": "B"})
+                await stack.act(startup_id, "submit-settlement", me,
+                                {"lines": [{"item": "all", "amount": program.grant_amount}]})
+                await stack.act(startup_id, "approve-settlement", stack.as_role(FO))
+                state = await until(stack, startup_id, lambda s: s["phase"] == "completed", "completion")
+                return state["phase"]
+
+        phases = await asyncio.gather(*(live(startup_id) for startup_id in ids))
+        assert Counter(phases) == {"completed": LIFECYCLES}
+        async with httpx.AsyncClient(base_url=stack.settings.finance_url) as http:
+            payments = [p for p in (await http.get("/payments")).json() if p["program_id"] == program.id]
+        assert len(payments) == LIFECYCLES
+        assert max(Counter(p["idempotency_key"] for p in payments).values()) == 1
+        assert differences(stack.engine, stack.settings.finance_url, program.id) == []
+        report = await stack.call("GET", f"/programs/{program.id}/report", stack.as_role(Role.AUDITOR))
+        assert report["money"]["paid"] == LIFECYCLES * program.grant_amount <= program.budget
+    finally:
+        for worker in workers:
+            worker.stop()

@@ -1,0 +1,135 @@
+"""The database layer on SQLite and, where one is reachable, PostgreSQL: migrations both ways,
+idempotent projections, the hash-chained audit table and tokens."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+
+import psycopg
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from domain.io import Projection
+from domain.phases import Phase, Role, Stage
+from domain.state import LedgerMove, StartupState, Transition
+from store.audit import verify_chain
+from store.db import alembic_config, make_engine, migrate, session_scope
+from store.projection import apply_projection
+from store.tables import AuditEvent, LedgerEntry, StartupRow
+from store.tokens import create_token, find_token, revoke_token
+
+POSTGRES_ADMIN = os.environ.get("AXFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_ADMIN, connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not _postgres_reachable(), reason="no PostgreSQL reachable (set AXFLOW_TEST_POSTGRES_URL)"))]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/store.db"
+        return
+    name = f"axflow_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_migrations_upgrade_downgrade_and_upgrade_again(database_url: str) -> None:
+    migrate(database_url)
+    engine = make_engine(database_url)
+    tables = set(inspect(engine).get_table_names())
+    assert {"program", "startup", "audit_event", "ledger_entry", "api_token", "participation_ban"} <= tables
+    command.downgrade(alembic_config(database_url), "base")
+    assert "startup" not in set(inspect(engine).get_table_names())
+    migrate(database_url)
+    assert "startup" in set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def _state(version: int, phase: Phase = Phase.UNDER_REVIEW) -> StartupState:
+    return StartupState(
+        startup_id="startup:p:1248100998", program_id="p", program_name="P", stage=Stage.MICRO,
+        brn="1248100998", company_name="한글 회사", founded_on=date(2020, 1, 1), task_id="SF-01",
+        sector="smart_factory", region="경북", grant_amount=80_000_000, phase=phase,
+        applied_at=datetime(2025, 7, 1, tzinfo=timezone.utc), version=version, transition_count=version,
+    )
+
+
+def _transition(seq: int, to: Phase) -> Transition:
+    return Transition(seq=seq, at=datetime(2025, 7, 1, 1, seq, tzinfo=timezone.utc), actor_id="officer.kim",
+                      actor_name="김 주무관", role=Role.PROGRAM_OFFICER, action="step", reason="사유",
+                      from_phase=Phase.APPLIED, to_phase=to, details={"n": seq})
+
+
+def test_projections_are_idempotent_and_never_go_backwards(database_url: str) -> None:
+    migrate(database_url)
+    engine = make_engine(database_url, writer=True)
+    newer = Projection(state=_state(3, Phase.SELECTED), transitions=[_transition(2, Phase.UNDER_REVIEW),
+                                                                      _transition(3, Phase.SELECTED)],
+                       ledger=[LedgerMove(key="startup:p:1248100998:committed:-", kind="committed",
+                                          amount=80_000_000, at=datetime(2025, 7, 2, tzinfo=timezone.utc))])
+    older = Projection(state=_state(1, Phase.APPLIED), transitions=[_transition(1, Phase.APPLIED)])
+    with session_scope(engine) as session:
+        apply_projection(session, newer)
+        apply_projection(session, newer)  # a retried activity
+        apply_projection(session, older)  # arriving late
+    with session_scope(engine) as session:
+        row = session.get(StartupRow, "startup:p:1248100998")
+        assert (row.phase, row.version) == ("selected", 3)
+        assert [e.seq for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()] == [2, 3, 1]
+        assert len(session.exec(select(LedgerEntry)).all()) == 1
+        assert verify_chain(session).ok
+    engine.dispose()
+
+
+def test_an_altered_audit_row_breaks_the_chain_at_that_row(database_url: str) -> None:
+    migrate(database_url)
+    engine = make_engine(database_url, writer=True)
+    with session_scope(engine) as session:
+        apply_projection(session, Projection(state=_state(3), transitions=[
+            _transition(1, Phase.APPLIED), _transition(2, Phase.UNDER_REVIEW), _transition(3, Phase.SELECTED)]))
+        second = session.exec(select(AuditEvent).where(AuditEvent.seq == 2)).one()
+        report = verify_chain(session)
+        assert (report.ok, report.rows) == (True, 3)
+        session.exec(text("UPDATE audit_event SET reason = 'nothing to see' WHERE id = :id").bindparams(
+            id=second.id))
+        session.commit()
+    with session_scope(engine) as session:
+        report = verify_chain(session)
+    assert (report.ok, report.first_broken_id) == (False, second.id)
+    assert "altered" in report.problem
+    engine.dispose()
+
+
+def test_tokens_are_stored_hashed_and_die_when_revoked_or_expired(database_url: str) -> None:
+    migrate(database_url)
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        token = create_token(session, Role.AUDITOR, "auditor.jung")
+        short = create_token(session, Role.AUDITOR, "temp", expires_in=timedelta(seconds=-1))
+        row = find_token(session, token)
+        assert row is not None and row.token_hash != token and token not in row.token_hash
+        assert find_token(session, short) is None
+        assert revoke_token(session, row.id)
+        assert find_token(session, token) is None
+        with pytest.raises(ValueError, match="--brn"):
+            create_token(session, Role.STARTUP, "no brn")
+    engine.dispose()

@@ -1,0 +1,112 @@
+"""Exactly-once payments when the worker dies at the worst moment: the finance system has
+accepted the payment, the workflow has not yet recorded it. A real worker process is killed with
+SIGKILL and a new one started, over several tranches."""
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from axflow.programs import create_program
+from axflow.reconcile import differences
+from tests.conftest import Stack, free_port, wait_until
+from tests.flows import FO, PO, match_and_sign, select, stack_tranche
+
+QUEUE = "axflow-kill-test"
+
+pytestmark = pytest.mark.strands_workflows
+
+
+class WorkerProcess:
+    def __init__(self, stack: Stack, log: Path, queue: str = QUEUE, **extra_env: str) -> None:
+        settings = stack.settings
+        self.metrics_port = free_port()
+        self.env = os.environ | {
+            "AXFLOW_TEMPORAL_ADDRESS": settings.temporal_address, "AXFLOW_TASK_QUEUE": queue,
+            "AXFLOW_DATABASE_URL": settings.database_url, "AXFLOW_FINANCE_URL": settings.finance_url,
+            "AXFLOW_NOTIFY_URL": settings.notify_url, "AXFLOW_API_URL": settings.api_url,
+            "AXFLOW_WORKER_METRICS_PORT": str(self.metrics_port), **extra_env,
+        }
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "axflow.cli", "worker"], env=self.env,
+                                         stdout=out, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        assert self.proc is not None and self.proc.poll() is None, "the worker died on its own"
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+@pytest.fixture
+def worker_process(stack: Stack, tmp_path: Path) -> Iterator[WorkerProcess]:
+    worker = WorkerProcess(stack, tmp_path / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+async def faults(stack: Stack, **values: object) -> None:
+    async with httpx.AsyncClient(base_url=stack.settings.finance_url) as http:
+        (await http.put("/_faults", json=values)).raise_for_status()
+
+
+async def payments_for(stack: Stack, key: str) -> list[dict[str, object]]:
+    async with httpx.AsyncClient(base_url=stack.settings.finance_url) as http:
+        return [p for p in (await http.get("/payments")).json() if p["idempotency_key"] == key]
+
+
+async def test_killing_the_worker_mid_payment_pays_each_tranche_exactly_once(
+        stack: Stack, worker_process: WorkerProcess) -> None:
+    sample = await stack.program()
+    tranches = [{"key": key, "label": key, "share_percent": share, "trigger": "agreement"}
+                for key, share in (("first", 40), ("second", 30), ("third", 30))]
+    program = sample.model_validate(sample.model_dump() | {"id": f"{sample.id}-kill", "tranches": tranches})
+    await create_program(stack.engine, stack.client, QUEUE, program, "test")
+    startup_id = await stack.apply(program)
+    brn = startup_id.rsplit(":", 1)[1]
+    await select(stack, program, {startup_id: 90})
+    await stack.wait_until_state(startup_id, lambda s: s["agreement_due_at"], "agreement deadline")
+    await match_and_sign(stack, startup_id)
+
+    try:
+        for tranche in ("first", "second", "third"):
+            key = f"{program.id}:{brn}:{tranche}"
+            # Webhooks off: the only way the workflow can learn of this payment is its own retry.
+            await faults(stack, respond_delay_ms=30_000, webhooks=False)
+            await stack.act(startup_id, "request-disbursement", stack.as_role(PO), {"tranche": tranche})
+            await stack.act(startup_id, "approve-disbursement", stack.as_role(FO), {"tranche": tranche})
+            await wait_until(lambda: payments_for(stack, key), lambda p: len(p) == 1, what="payment accepted")
+            worker_process.kill()  # paid at the finance system, unknown to the workflow
+            await faults(stack)
+            worker_process.start()
+            await stack.wait_until_state(startup_id, lambda s: stack_tranche(s, tranche)["status"] == "paid",
+                                         f"{tranche} paid after the restart", timeout=90)
+            assert len(await payments_for(stack, key)) == 1
+    finally:
+        await faults(stack)
+
+    state = await stack.wait_phase(startup_id, "in_poc")
+    assert sum(t["amount"] for t in state["tranches"] if t["status"] == "paid") == 80_000_000
+    await wait_until(lambda: _no_differences(stack, program.id), lambda ok: ok, what="ledger equals finance")
+    # The restarted worker reports the SDK's own metrics for operators.
+    async with httpx.AsyncClient() as http:
+        metrics = (await http.get(f"http://127.0.0.1:{worker_process.metrics_port}/metrics")).text
+    assert "temporal_activity_execution_latency" in metrics and "temporal_workflow_task" in metrics
+
+
+async def _no_differences(stack: Stack, program_id: str) -> bool:
+    return differences(stack.engine, stack.settings.finance_url, program_id) == []

@@ -1,0 +1,258 @@
+"""ProgramCall: one program's call for applications (공고), from the window to the last re-offer.
+
+It takes applications while the window is open and starts each startup's lifecycle (inside the
+same Update, so an accepted application and its workflow are one durable step), closes the window by a timer at
+its instant, ranks and decides selection when an officer finalizes it, and re-offers a released
+slot to the best waitlisted startup until the waitlist expires.
+"""
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.io import (
+        START_LIFECYCLE,
+        ApplicantUpdate,
+        ApplyCommand,
+        ApplyResult,
+        FinalizeCommand,
+        LifecycleInput,
+        SelectionDecision,
+        SlotReleased,
+        startup_workflow_id,
+    )
+    from domain.phases import Phase, Role
+    from domain.program import ProgramDefinition
+
+
+class Applicant(BaseModel):
+    brn: str
+    startup_id: str
+    company_name: str
+    task_id: str
+    applied_at: AwareDatetime
+    phase: Phase = Phase.APPLIED
+    average_score: float | None = None
+    score_count: int = 0
+    rank: int | None = None
+    version: int = 0
+
+
+class CallState(BaseModel):
+    program_id: str
+    window: Literal["scheduled", "open", "closed"] = "scheduled"
+    closed_at: AwareDatetime | None = None
+    applicants: dict[str, Applicant] = {}
+    finalized_at: AwareDatetime | None = None
+    finalized_by: str | None = None
+    holding_slots: list[str] = []
+    waitlist: list[str] = []
+    waitlist_expires_at: AwareDatetime | None = None
+    reoffers: list[dict[str, str]] = []
+    over: bool = False
+
+
+class ProgramCallInput(BaseModel):
+    program: ProgramDefinition
+    resume: CallState | None = None
+
+
+class SelectionResult(BaseModel):
+    selected: list[str]
+    waitlisted: list[str]
+    rejected: list[str]
+
+
+def _refuse(code: str, message: str, **details: object) -> None:
+    raise ApplicationError(message, details, type=code, non_retryable=True)
+
+
+@workflow.defn(name="ProgramCall")
+class ProgramCall:
+    @workflow.init
+    def __init__(self, inp: ProgramCallInput) -> None:
+        self.program = inp.program
+        self.s = inp.resume or CallState(program_id=inp.program.id)
+        self._wake = False
+
+    @workflow.run
+    async def run(self, inp: ProgramCallInput) -> CallState:
+        while not self.s.over:
+            self._update_window()
+            self._wake = False
+            wake_at = self._next_clock()
+            timeout = None if wake_at is None else max(wake_at - workflow.now(), timedelta(0))
+            try:
+                await workflow.wait_condition(lambda: self._wake, timeout=timeout)
+            except asyncio.TimeoutError:
+                pass
+            await self._on_clock()
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(ProgramCallInput(program=self.program, resume=self.s))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.s
+
+    def _update_window(self) -> None:
+        if self.s.window == "closed":
+            return
+        now = workflow.now()
+        if self.program.window_open_at(now):
+            self.s.window = "open"
+        elif self.program.application_closes_at and now >= self.program.application_closes_at:
+            self.s.window, self.s.closed_at = "closed", now
+            workflow.logger.info("application window of %s closed", self.program.id)
+
+    def _next_clock(self) -> datetime | None:
+        if self.s.window == "scheduled":
+            return self.program.application_opens_at
+        if self.s.window == "open":
+            return self.program.application_closes_at
+        return self.s.waitlist_expires_at
+
+    async def _on_clock(self) -> None:
+        self._update_window()
+        expires = self.s.waitlist_expires_at
+        if expires and workflow.now() >= expires:
+            expired, self.s.waitlist = self.s.waitlist, []
+            decision = SelectionDecision(decision="rejected", reason="waitlist expired")
+            await self._decide({brn: decision for brn in expired})
+            self.s.over = True
+
+    # ---------------------------------------------------------------- apply
+
+    @workflow.update(name="apply")
+    async def apply(self, cmd: ApplyCommand) -> ApplyResult:
+        app, now = cmd.application, workflow.now()
+        startup_id = startup_workflow_id(self.program.id, app.brn)
+        self.s.applicants[app.brn] = Applicant(
+            brn=app.brn, startup_id=startup_id, company_name=app.company_name, task_id=app.task_id, applied_at=now
+        )
+        await workflow.execute_activity(
+            START_LIFECYCLE,
+            LifecycleInput(program=self.program, application=app, applicant=cmd.actor, applied_at=now,
+                           request_id=cmd.request_id),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+        )
+        return ApplyResult(startup_id=startup_id, phase=Phase.APPLIED)
+
+    @apply.validator
+    def _v_apply(self, cmd: ApplyCommand) -> None:
+        now = workflow.now()
+        if not self.program.window_open_at(now) or self.s.window == "closed":
+            _refuse("conflict", "the application window is not open", rule="application_window",
+                    opens_at=str(self.program.application_opens_at), closes_at=str(self.program.application_closes_at))
+        if cmd.application.brn in self.s.applicants:
+            _refuse("conflict", "this company has already applied to this program", rule="one_application_per_program",
+                    startup_id=self.s.applicants[cmd.application.brn].startup_id)
+        if self.program.task(cmd.application.task_id) is None:
+            _refuse("validation_error", f"unknown task {cmd.application.task_id!r}", field="task_id")
+
+    # ------------------------------------------------------------- selection
+
+    @workflow.update(name="finalize_selection")
+    async def finalize_selection(self, cmd: FinalizeCommand) -> SelectionResult:
+        eligible = [a for a in self.s.applicants.values() if a.phase is Phase.UNDER_REVIEW]
+        ranked = sorted(eligible, key=lambda a: (-(a.average_score or 0), a.applied_at, a.brn))
+        passing = [a for a in ranked if (a.average_score or 0) >= self.program.min_score]
+        failing = [a for a in ranked if (a.average_score or 0) < self.program.min_score]
+        for rank, a in enumerate(ranked, start=1):
+            a.rank = rank
+        selected, waitlisted = passing[: self.program.slots], passing[self.program.slots:]
+        self.s.finalized_at, self.s.finalized_by = workflow.now(), cmd.actor.id
+        self.s.holding_slots = [a.brn for a in selected]
+        self.s.waitlist = [a.brn for a in waitlisted]
+        self.s.waitlist_expires_at = workflow.now() + timedelta(days=self.program.policy.waitlist_valid_days)
+        decisions = {a.brn: SelectionDecision(decision="selected", rank=a.rank, reason=cmd.reason) for a in selected}
+        decisions |= {a.brn: SelectionDecision(decision="waitlisted", rank=a.rank, reason=cmd.reason)
+                      for a in waitlisted}
+        decisions |= {a.brn: SelectionDecision(
+            decision="rejected", rank=a.rank,
+            reason=f"score {a.average_score} below the minimum {self.program.min_score}") for a in failing}
+        await self._decide(decisions)
+        self._wake = True
+        return SelectionResult(
+            selected=[a.startup_id for a in selected],
+            waitlisted=[a.startup_id for a in waitlisted],
+            rejected=[a.startup_id for a in failing],
+        )
+
+    @finalize_selection.validator
+    def _v_finalize(self, cmd: FinalizeCommand) -> None:
+        if cmd.actor.role is not Role.PROGRAM_OFFICER:
+            _refuse("forbidden", "only a program officer finalizes selection", rule="role")
+        if self.s.finalized_at is not None:
+            _refuse("conflict", "selection is already finalized", rule="finalize_once")
+        if self.s.window != "closed" and not (
+            self.program.application_closes_at and workflow.now() >= self.program.application_closes_at
+        ):
+            _refuse("conflict", "the application window is still open", rule="window_closed_first",
+                    closes_at=str(self.program.application_closes_at))
+        pending = sorted(a.startup_id for a in self.s.applicants.values() if a.phase is Phase.APPLIED)
+        if pending:
+            _refuse("conflict", "eligibility checks are still running", rule="eligibility_done", pending=pending)
+        needed = self.program.evaluators_required
+        unscored = sorted(a.startup_id for a in self.s.applicants.values()
+                          if a.phase is Phase.UNDER_REVIEW and a.score_count < needed)
+        if unscored:
+            _refuse("conflict", f"{len(unscored)} application(s) have fewer than {needed} score(s)",
+                    rule="all_scored", unscored=unscored)
+
+    async def _decide(self, decisions: dict[str, SelectionDecision]) -> None:
+        async def send(brn: str, decision: SelectionDecision) -> None:
+            handle = workflow.get_external_workflow_handle(startup_workflow_id(self.program.id, brn))
+            try:
+                await handle.signal("selection_decided", decision)
+            except Exception as err:  # a lifecycle that already ended (withdrawn) hears nothing
+                workflow.logger.warning("selection for %s not delivered: %s", brn, err)
+
+        await asyncio.gather(*(send(brn, d) for brn, d in decisions.items()))
+
+    # --------------------------------------------------------------- signals
+
+    @workflow.signal(name="applicant_changed")
+    def applicant_changed(self, update: ApplicantUpdate) -> None:
+        applicant = self.s.applicants.get(update.brn)
+        if applicant is None or update.version <= applicant.version:
+            return
+        applicant.phase, applicant.average_score, applicant.score_count, applicant.version = (
+            update.phase, update.average_score, update.score_count, update.version)
+        if update.phase in (Phase.WITHDRAWN, Phase.TERMINATED) and update.brn in self.s.waitlist:
+            self.s.waitlist.remove(update.brn)
+
+    @workflow.signal(name="slot_released")
+    async def slot_released(self, released: SlotReleased) -> None:
+        if released.brn not in self.s.holding_slots:
+            return
+        self.s.holding_slots.remove(released.brn)
+        if not self.s.waitlist or self.s.over:
+            return
+        nxt = self.s.waitlist.pop(0)
+        self.s.holding_slots.append(nxt)
+        self.s.reoffers.append({"released_by": released.brn, "offered_to": nxt, "reason": released.reason,
+                                "at": workflow.now().isoformat()})
+        rank = self.s.applicants[nxt].rank
+        await self._decide({nxt: SelectionDecision(
+            decision="selected", rank=rank, reoffer=True,
+            reason=f"slot re-offered: {self.s.applicants[released.brn].company_name} {released.reason}")})
+
+    @workflow.query(name="status")
+    def status(self) -> CallState:
+        # Queries must not change state (they are not replayed): report the window on a copy.
+        now, view = workflow.now(), self.s.model_copy()
+        if view.window != "closed":
+            closes = self.program.application_closes_at
+            view.window = "open" if self.program.window_open_at(now) else (
+                "closed" if closes and now >= closes else "scheduled")
+            if view.window == "closed":
+                # The clock is past the close but the timer's task has not run yet: the window
+                # closed at its instant all the same, so say when.
+                view.closed_at = closes
+        return view
