@@ -1,0 +1,137 @@
+"""The sample lifecycle driven through the HTTP API, as staff and a startup would drive it."""
+
+import asyncio
+import itertools
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+import httpx
+
+from axflow.programs import sample_definitions
+from domain.brn import check_digit
+from domain.phases import Role
+from domain.program import ProgramDefinition
+from bench.stack import BenchStack
+
+MILESTONES = ("kickoff", "midterm", "poc_complete", "final_report")
+T = TypeVar("T")
+_programs = itertools.count(1)
+
+
+def bench_brn(serial: int) -> str:
+    first_nine = f"{300 + serial // 10000 % 600:03d}87{serial % 10000:04d}"
+    return first_nine + str(check_digit(first_nine))
+
+
+async def run_concurrently(items: Iterable[T], concurrency: int, work: Callable[[T], Awaitable[None]]) -> None:
+    """Each item through `work`, at most `concurrency` at a time; the first failure stops the run."""
+    queue: asyncio.Queue[T] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+
+    async def lane() -> None:
+        while not queue.empty():
+            await work(queue.get_nowait())
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+
+
+class ApiDriver:
+    def __init__(self, stack: BenchStack, http: httpx.AsyncClient) -> None:
+        self.stack, self.http = stack, http
+        self.officer = stack.token(Role.PROGRAM_OFFICER, "bench.officer")
+        self.finance = stack.token(Role.FINANCE_OFFICER, "bench.finance")
+        self.evaluator = stack.token(Role.EVALUATOR, "bench.evaluator")
+        self.admin = stack.token(Role.ADMIN, "bench.admin")
+        self.startups: dict[str, str] = {}
+        self.actions = 0
+
+    async def call(self, token: str, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
+        response = await self.http.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
+        if response.status_code != expect:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    async def act(self, token: str, startup_id: str, action: str, body: dict[str, Any] | None = None) -> Any:
+        self.actions += 1
+        return await self.call(token, "POST", f"/startups/{startup_id}/actions/{action}", body or {})
+
+    async def state(self, startup_id: str) -> dict[str, Any]:
+        return await self.call(self.officer, "GET", f"/startups/{startup_id}")
+
+    async def wait(self, startup_id: str, check: Callable[[dict[str, Any]], bool], what: str,
+                   timeout: float = 120) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            state = await self.state(startup_id)
+            if check(state):
+                return state
+            if loop.time() > deadline:
+                raise RuntimeError(f"{startup_id}: no {what} in {timeout} s (phase {state['phase']})")
+            await asyncio.sleep(0.05)
+
+    # ---- the program
+    async def program(self, slots: int) -> ProgramDefinition:
+        sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
+        now = datetime.now(timezone.utc)
+        definition = ProgramDefinition.model_validate(sample.model_copy(update={
+            "id": f"bench-{now:%H%M%S}-{next(_programs)}", "slots": slots, "budget": slots * sample.grant_amount,
+            "evaluators_required": 1, "min_score": 0,
+            "application_opens_at": now - timedelta(minutes=1), "application_closes_at": now + timedelta(hours=1),
+        }).model_dump())
+        await self.call(self.admin, "POST", "/programs", json.loads(definition.model_dump_json()), 201)
+        return definition
+
+    async def close_and_select(self, program: ProgramDefinition) -> None:
+        """The window's own timer closes it (its clock moved to the close), then selection."""
+        handle = self.stack.client.get_workflow_handle(f"program:{program.id}")
+        assert program.application_closes_at is not None
+        await self.stack.skipper.fast_forward(
+            handle, program.application_closes_at - datetime.now(timezone.utc) + timedelta(minutes=1))
+        while (await self.call(self.officer, "GET", f"/programs/{program.id}"))["call"]["window"] != "closed":
+            await asyncio.sleep(0.05)
+        self.actions += 1
+        await self.call(self.officer, "POST", f"/programs/{program.id}/selection", {"reason": "bench committee"})
+
+    # ---- one startup
+    async def apply_and_score(self, program: ProgramDefinition, brn: str, token: str) -> str:
+        self.actions += 1
+        created = await self.call(token, "POST", f"/programs/{program.id}/applications", {
+            "brn": brn, "company_name": f"벤치AI {brn[-4:]}", "founded_on": "2021-03-02", "task_id": "SF-01",
+            "representative": "홍길동", "email": "ceo@bench-ai.kr", "proposal_title": "AI PoC"}, 201)
+        startup_id = created["startup_id"]
+        await self.wait(startup_id, lambda s: s["phase"] == "under_review", "eligibility")
+        await self.act(self.evaluator, startup_id, "score", {"round": "document", "score": 80})
+        return startup_id
+
+    async def pay(self, startup_id: str, tranche: str) -> None:
+        await self.act(self.officer, startup_id, "request-disbursement", {"tranche": tranche})
+        await self.act(self.finance, startup_id, "approve-disbursement", {"tranche": tranche})
+        await self.wait(startup_id, lambda s: any(t["key"] == tranche and t["status"] == "paid"
+                                                  for t in s["tranches"]), f"{tranche} paid")
+
+    async def after_selection(self, startup_id: str, token: str,
+                              on_in_poc: Callable[[str], Awaitable[None]] | None = None) -> None:
+        """From selected to completed: match, agreement, two tranches, four milestones, final
+        evaluation, settlement."""
+        await self.wait(startup_id, lambda s: s["phase"] == "selected" and s["agreement_due_at"], "selection")
+        brn = startup_id.rsplit(":", 1)[1]
+        partner = bench_brn(int(brn[5:9]) + 5000)
+        await self.act(self.officer, startup_id, "match",
+                       {"partners": [{"name": "강원 정밀 SME", "brn": partner, "region": "강원"}]})
+        await self.act(self.officer, startup_id, "sign-agreement", {"agreement_no": f"AX-{brn}"})
+        await self.pay(startup_id, "advance")
+        if on_in_poc:
+            await on_in_poc(startup_id)
+        for key in MILESTONES:
+            await self.act(token, startup_id, "submit-milestone", {"milestone": key, "deliverable": f"{key}.pdf"})
+            await self.act(self.officer, startup_id, "review-milestone", {"milestone": key, "decision": "accept"})
+            if key == "midterm":
+                await self.pay(startup_id, "balance")
+        await self.act(self.evaluator, startup_id, "final-evaluation", {"score": 92, "grade": "A"})
+        await self.act(token, startup_id, "submit-settlement", {"lines": [{"item": "인건비", "amount": 80_000_000}]})
+        await self.act(self.finance, startup_id, "approve-settlement")
+        await self.wait(startup_id, lambda s: s["phase"] == "completed", "completion")

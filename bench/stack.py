@@ -1,0 +1,175 @@
+"""The embedded stack for the benchmarks, started from nothing in a temporary directory: the
+Temporal dev server, the simulators, the API, the axflow worker and the baseline worker, each in
+its own process (so that the worker's memory can be read and no process steals another's GIL)."""
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+from temporalio.testing import TimeSkipper
+
+from axflow.config import Settings
+from axflow.devstack import temporal_command
+from axflow.temporal import connect
+from domain.phases import Role
+from store.db import make_engine, migrate, session_scope
+from store.tokens import create_token
+
+BASELINE_QUEUE = "bench-baseline"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+@dataclass
+class BenchStack:
+    settings: Settings
+    client: Client
+    skipper: TimeSkipper
+    env: dict[str, str]
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, role: Role, name: str, brn: str | None = None) -> str:
+        key = f"{role.value}:{name}:{brn}"
+        if key not in self.tokens:
+            engine = make_engine(self.settings.database_url)
+            with session_scope(engine) as session:
+                self.tokens[key] = create_token(session, role, name, brn)
+            engine.dispose()
+        return self.tokens[key]
+
+    def startup_tokens(self, brns: list[str]) -> dict[str, str]:
+        """Many startup tokens in one transaction (a bench may need thousands)."""
+        engine = make_engine(self.settings.database_url)
+        with session_scope(engine) as session:
+            made = {brn: create_token(session, Role.STARTUP, f"startup-{brn}", brn) for brn in brns}
+        engine.dispose()
+        return made
+
+    def worker_pid(self) -> int:
+        return self.procs["worker"].pid
+
+    def start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        log = open(self.settings.data_dir / f"{name}.log", "ab")
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    async def start_worker(self) -> None:
+        self.start("worker", [sys.executable, "-m", "axflow.cli", "worker"])
+        await asyncio.sleep(0)  # the worker polls as soon as it is up; tasks wait for it meanwhile
+
+    def stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def _wait_http(url: str, proc: subprocess.Popen[bytes], name: str) -> None:
+    async with httpx.AsyncClient(timeout=2) as http:
+        for _ in range(400):
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}")
+            try:
+                if (await http.get(url)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{name} did not answer {url}")
+
+
+@asynccontextmanager
+async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
+    data = Path(tempfile.mkdtemp(prefix="axflow-bench-"))
+    ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify")}
+    env = os.environ | {
+        "PYTHONUNBUFFERED": "1",
+        "AXFLOW_DATA_DIR": str(data),
+        "AXFLOW_DATABASE_URL": f"sqlite:///{data}/axflow.db",
+        "AXFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
+        "AXFLOW_TEMPORAL_UI_PORT": str(ports["ui"]),
+        "AXFLOW_TASK_QUEUE": "axflow-bench",
+        "AXFLOW_API_PORT": str(ports["api"]),
+        "AXFLOW_API_URL": f"http://127.0.0.1:{ports['api']}",
+        "AXFLOW_FINANCE_PORT": str(ports["finance"]),
+        "AXFLOW_FINANCE_URL": f"http://127.0.0.1:{ports['finance']}",
+        "AXFLOW_NOTIFY_PORT": str(ports["notify"]),
+        "AXFLOW_NOTIFY_URL": f"http://127.0.0.1:{ports['notify']}",
+        "AXFLOW_LOG_LEVEL": "WARNING",
+    }
+    settings = Settings(**{k.removeprefix("AXFLOW_").lower(): v for k, v in env.items() if k.startswith("AXFLOW_")})
+    migrate(settings.database_url)
+    stack: BenchStack | None = None
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        # Time skipping is enabled only so that a program's application window can be moved to its
+        # close (as the tests do); no lifecycle or baseline workflow skips time.
+        temporal = subprocess.Popen(
+            [*temporal_command(settings), "--headless",
+             "--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true"],
+            stdout=open(data / "temporal.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        procs["temporal"] = temporal
+        client = None
+        for _ in range(400):
+            if temporal.poll() is not None:
+                raise RuntimeError(f"temporal exited with {temporal.returncode}")
+            try:
+                client = await connect(settings)
+                await client.service_client.check_health()
+                break
+            except Exception:
+                await asyncio.sleep(0.25)
+        assert client is not None
+        stack = BenchStack(settings=settings, client=client, skipper=TimeSkipper(client), env=env, procs=procs)
+        cli = [sys.executable, "-m", "axflow.cli"]
+        finance = stack.start("finance", [*cli, "sim", "finance"])
+        notify = stack.start("notify", [*cli, "sim", "notify"])
+        api = stack.start("api", [*cli, "api"])
+        await stack.start_worker()
+        stack.start("baseline", [sys.executable, "-m", "bench.baseline"])
+        await _wait_http(f"{settings.finance_url}/healthz", finance, "finance")
+        await _wait_http(f"{settings.notify_url}/healthz", notify, "notify")
+        await _wait_http(f"{settings.api_url}/healthz", api, "api")
+        yield stack
+    finally:
+        if stack:
+            for name in [n for n in stack.procs if n != "temporal"]:
+                stack.stop(name)
+        temporal = procs.get("temporal")
+        if temporal and temporal.poll() is None:
+            temporal.send_signal(signal.SIGTERM)
+            try:
+                temporal.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                temporal.kill()
+        if not keep:
+            shutil.rmtree(data, ignore_errors=True)
