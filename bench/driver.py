@@ -61,6 +61,17 @@ class ApiDriver:
     async def state(self, startup_id: str) -> dict[str, Any]:
         return await self.call(self.officer, "GET", f"/startups/{startup_id}")
 
+    async def count(self, program_id: str, phase: str) -> int:
+        """How many of the program's startups the read model lists in `phase`."""
+        total, cursor = 0, None
+        while True:
+            path = f"/startups?program_id={program_id}&phase={phase}&limit=200" + (f"&cursor={cursor}" if cursor else "")
+            page = await self.call(self.officer, "GET", path)
+            total += len(page["items"])
+            cursor = page["next_cursor"]
+            if not cursor:
+                return total
+
     async def wait(self, startup_id: str, check: Callable[[dict[str, Any]], bool], what: str,
                    timeout: float = 120) -> dict[str, Any]:
         loop = asyncio.get_running_loop()

@@ -12,7 +12,7 @@ from store import audit
 from store.tables import AuditEvent, LedgerEntry, StartupRow
 
 
-def _row_fields(state: StartupState) -> dict[str, object]:
+def row_fields(state: StartupState) -> dict[str, object]:
     done = [m for m in state.milestones if m.status == "accepted"]
     on_time = [m for m in done if m.submitted_at and m.submitted_at <= m.due_at]
     return {
@@ -42,9 +42,9 @@ def apply_projection(session: Session, projection: Projection) -> None:
     audit.lock_chain(session)
     row = session.get(StartupRow, state.startup_id)
     if row is None:
-        session.add(StartupRow(startup_id=state.startup_id, **_row_fields(state)))
+        session.add(StartupRow(startup_id=state.startup_id, **row_fields(state)))
     elif row.version < state.version:
-        for name, value in _row_fields(state).items():
+        for name, value in row_fields(state).items():
             setattr(row, name, value)
     if projection.transitions:
         recorded = set(session.exec(

@@ -1,0 +1,93 @@
+"""Lifecycle throughput: the sample lifecycle through the API against the baseline workflow doing
+the same number of Updates and activities, at the same concurrency, on the same server."""
+
+import asyncio
+import itertools
+import time
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from bench.baseline import BaselineInput, Step, activity_share
+from bench.driver import ApiDriver, bench_brn, run_concurrently
+from bench.stack import BASELINE_QUEUE, BenchStack
+
+_runs = itertools.count(1)
+_serials = itertools.count(1)
+
+COUNTED = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "updates",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activities",
+    EventType.EVENT_TYPE_MARKER_RECORDED: "activities",  # local activities
+}
+
+
+async def history_counts(client: Client, workflow_ids: list[str]) -> dict[str, int]:
+    counts = {"updates": 0, "activities": 0}
+    for workflow_id in workflow_ids:
+        async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+            kind = COUNTED.get(event.event_type)
+            if kind == "activities" and event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED \
+                    and event.marker_recorded_event_attributes.marker_name != "core_local_activity":
+                continue
+            if kind:
+                counts[kind] += 1
+    return counts
+
+
+async def axflow_run(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int) -> dict[str, Any]:
+    program = await driver.program(slots=n)
+    brns = [bench_brn(next(_serials)) for _ in range(n)]
+    tokens = stack.startup_tokens(brns)
+    ids: dict[str, str] = {}
+    actions_before = driver.actions
+
+    async def apply(brn: str) -> None:
+        ids[brn] = await driver.apply_and_score(program, brn, tokens[brn])
+
+    async def finish(brn: str) -> None:
+        await driver.after_selection(ids[brn], tokens[brn])
+
+    start = time.perf_counter()
+    await run_concurrently(brns, concurrency, apply)
+    await driver.close_and_select(program)
+    await run_concurrently(brns, concurrency, finish)
+    elapsed = time.perf_counter() - start
+    transitions = driver.actions - actions_before
+    # Count what the lifecycles asked of Temporal once the last projections are in.
+    while await driver.count(program.id, "completed") < n:
+        await asyncio.sleep(0.1)
+    counts = await history_counts(stack.client, [*ids.values(), f"program:{program.id}"])
+    return {"lifecycles": n, "seconds": round(elapsed, 2), "transitions": transitions,
+            "lifecycles_per_s": round(n / elapsed, 3), "transitions_per_s": round(transitions / elapsed, 1),
+            "updates_per_lifecycle": round(counts["updates"] / n, 2),
+            "activities_per_lifecycle": round(counts["activities"] / n, 2),
+            "program_id": program.id, "startup_ids": list(ids.values())}
+
+
+async def baseline_run(client: Client, n: int, concurrency: int, updates: int, activities: int) -> dict[str, Any]:
+    run = next(_runs)
+
+    async def one(i: int) -> None:
+        handle = await client.start_workflow("BaselineLifecycle", BaselineInput(updates=updates, activities=activities),
+                                             id=f"baseline-{run}-{i}", task_queue=BASELINE_QUEUE)
+        for k in range(updates):
+            await handle.execute_update("act", Step(n=k, owes=activity_share(activities, updates, k)),
+                                        result_type=int)
+        await handle.result()
+
+    start = time.perf_counter()
+    await run_concurrently(range(n), concurrency, one)
+    elapsed = time.perf_counter() - start
+    return {"lifecycles": n, "seconds": round(elapsed, 2), "transitions": n * updates,
+            "lifecycles_per_s": round(n / elapsed, 3), "transitions_per_s": round(n * updates / elapsed, 1),
+            "updates_per_lifecycle": updates, "activities_per_lifecycle": activities}
+
+
+async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int) -> dict[str, Any]:
+    axflow = await axflow_run(stack, driver, n, concurrency)
+    baseline = await baseline_run(stack.client, n, concurrency, round(axflow["updates_per_lifecycle"]),
+                                  round(axflow["activities_per_lifecycle"]))
+    return {"concurrency": concurrency, "axflow": axflow, "baseline": baseline,
+            "ratio": round(axflow["lifecycles_per_s"] / baseline["lifecycles_per_s"], 3)}
