@@ -1,10 +1,11 @@
 """Dependencies: settings, the database session, the Temporal client and the caller's identity."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -15,6 +16,7 @@ from api.oidc import InvalidToken, actor_from_jwt, looks_like_jwt
 from axflow.config import Settings
 from domain.phases import Role
 from domain.state import Actor
+from store.db import release
 from store.tokens import find_token
 
 # A query needs a worker to answer it; with none up, reads fall back to the read model quickly.
@@ -25,24 +27,28 @@ UPDATE_TIMEOUT = timedelta(seconds=25)
 bearer = HTTPBearer(auto_error=False, description="An axflow API token (`axflow token create`).")
 
 
-def get_settings(request: Request) -> Settings:
+# Every dependency is `async def`: FastAPI runs a plain `def` dependency on a worker thread, and
+# those hops cost more than the quick reads they would wrap (measured in BENCHMARKS.md).
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+async def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
 
 
-def get_temporal(request: Request) -> Client:
+async def get_temporal(request: Request) -> Client:
     return request.app.state.temporal
 
 
-def current_actor(
+async def current_actor(
     request: Request,
     session: Annotated[Session, Depends(get_session)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -56,13 +62,15 @@ def current_actor(
     settings: Settings = request.app.state.settings
     if settings.oidc_jwks_url and looks_like_jwt(credentials.credentials):
         try:
-            actor = actor_from_jwt(credentials.credentials, settings)
+            # Fetching the JWKS is blocking network I/O: off the event loop.
+            actor = await run_in_threadpool(actor_from_jwt, credentials.credentials, settings)
         except InvalidToken as err:
             throttle.failed(client)
             raise ApiError("unauthorized", f"invalid single sign-on token: {err}") from None
         request.state.actor = actor
         return actor
     row = find_token(session, credentials.credentials)
+    release(session)
     if row is None:
         throttle.failed(client)
         raise ApiError("unauthorized", "unknown, revoked or expired token")

@@ -41,7 +41,7 @@ PUBLIC_ROUTES = frozenset({("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/me
                            ("POST", "/webhooks/finance")})
 
 
-def authorize(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+async def authorize(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     route = getattr(request.scope.get("route"), "path", None)
     roles = ROUTE_ROLES.get((request.method, route or ""))
     if roles is None:

@@ -26,10 +26,12 @@ QUICK = {"lifecycles": 4, "concurrency": 2, "samples": 10, "read_startups": 200,
 SECTIONS = ("throughput", "latency", "reads", "open_workflows", "timers")
 
 
-async def run(sizes: dict[str, int], sections: list[str], log: Any) -> dict[str, Any]:
+async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
+    async with bench_stack(keep) as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
         driver = ApiDriver(stack, http)
+        if keep:
+            log(f"data and logs in {stack.settings.data_dir}")
         log("preparing a startup in its PoC (the latency subject and the clones' template)")
         subject, _ = await startup_in_poc(stack, driver, 1)
         template = await live_state(stack.client, subject)
@@ -64,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="toy sizes: checks that every measurement runs")
     parser.add_argument("--only", action="append", choices=SECTIONS, help="run only these (repeatable)")
+    parser.add_argument("--keep", action="store_true", help="keep the stack's data and logs afterwards")
     parser.add_argument("--out", type=Path, default=Path("."), help="where BENCHMARKS.md and bench/results.json go")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)
 
-    results = asyncio.run(run(sizes, sections, log))
+    results = asyncio.run(run(sizes, sections, log, args.keep))
     command = "python -m bench" + (" --quick" if args.quick else "") + "".join(f" --only {s}" for s in args.only or [])
     write_report(args.out, results, sizes, command)
     log(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'bench' / 'results.json'}")

@@ -17,6 +17,8 @@ from bench.stack import BenchStack
 
 MILESTONES = ("kickoff", "midterm", "poc_complete", "final_report")
 T = TypeVar("T")
+# How often a waiting driver looks again (a person's screen would refresh far less often).
+POLL = 0.2
 _programs = itertools.count(1)
 
 
@@ -82,7 +84,7 @@ class ApiDriver:
                 return state
             if loop.time() > deadline:
                 raise RuntimeError(f"{startup_id}: no {what} in {timeout} s (phase {state['phase']})")
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(POLL)
 
     # ---- the program
     async def program(self, slots: int) -> ProgramDefinition:

@@ -30,9 +30,11 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                      "≥ 0.8× baseline", t["ratio"] >= 0.8))
     if lat := results.get("latency"):
         rows.append(("Transition latency (one action, sequential)",
-                     f"API p50 {lat['api']['p50_ms']} ms / p99 {lat['api']['p99_ms']} ms vs raw Update p50 "
-                     f"{lat['raw_update']['p50_ms']} ms / p99 {lat['raw_update']['p99_ms']} ms: "
-                     f"**+{lat['p50_difference_ms']} ms**", "p50 within 5 ms of raw", lat["p50_difference_ms"] <= 5))
+                     f"API p50 {lat['api']['p50_ms']} ms / p99 {lat['api']['p99_ms']} ms vs raw Update leaving the "
+                     f"same {lat['activities_per_action']} activities p50 {lat['raw_update']['p50_ms']} ms / p99 "
+                     f"{lat['raw_update']['p99_ms']} ms: **+{lat['p50_difference_ms']} ms** (raw Update alone: p50 "
+                     f"{lat['raw_update_alone']['p50_ms']} ms)", "p50 within 5 ms of raw",
+                     lat["p50_difference_ms"] <= 5))
     if r := results.get("reads"):
         worst = max(r["list"].items(), key=lambda item: item[1]["p99_ms"])
         rows.append((f"GET /startups at {r['startups']:,} startups (8 filter sets)",

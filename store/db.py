@@ -39,6 +39,12 @@ def make_engine(url: str, *, writer: bool = False) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def release(session: Session) -> None:
+    """End the session's read transaction, so that its connection goes back to the pool while the
+    request waits on Temporal (an Update can take seconds); the session takes one again if used."""
+    session.commit()
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:

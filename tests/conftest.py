@@ -17,13 +17,14 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkipper, WorkflowEnvironment
 
 from api.main import create_app
 from axflow.config import Settings
-from axflow.programs import sample_definitions
+from axflow.programs import load_program, sample_definitions
 from axflow.worker import running_worker
 from domain.brn import check_digit
 from domain.phases import Role
@@ -31,6 +32,7 @@ from domain.program import ProgramDefinition
 from simulators.finance import create_finance_app
 from simulators.notifications import create_notification_app
 from store.db import make_engine, migrate, session_scope
+from store.tables import AuditEvent
 from store.tokens import create_token
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
@@ -166,6 +168,17 @@ class Stack:
         await self.skipper.fast_forward(handle, program.application_closes_at - datetime.now(timezone.utc)
                                         + timedelta(minutes=1))
         await wait_until(lambda: self.call_status(program.id), lambda s: s["window"] == "closed")
+
+    async def program_definition(self, program_id: str) -> ProgramDefinition:
+        definition = load_program(self.engine, program_id)
+        assert definition is not None, program_id
+        return definition
+
+    async def audit_rows(self, startup_id: str) -> list[AuditEvent]:
+        """The audit trail the read model holds for one startup, in order."""
+        with session_scope(self.engine) as session:
+            return list(session.exec(select(AuditEvent).where(AuditEvent.startup_id == startup_id)
+                                     .order_by(col(AuditEvent.seq))).all())
 
     async def call_status(self, program_id: str) -> dict[str, Any]:
         state = await self.program_handle(program_id).query("status")

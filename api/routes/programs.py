@@ -22,7 +22,7 @@ from domain.phases import Role
 from domain.program import ProgramDefinition
 from domain.state import Actor, Application, StartupState
 from domain.timeutil import kst_date
-from store.db import as_utc
+from store.db import as_utc, release
 from store.tables import LedgerEntry, ProgramRow, StartupRow
 from workflows.program_call import CallState, SelectionResult
 
@@ -75,6 +75,7 @@ async def list_programs(session: SessionDep, _: Authorized) -> list[ProgramPubli
 async def get_program(program_id: str, session: SessionDep, temporal: TemporalDep,
                       _: Authorized) -> ProgramPublic:
     row = _program(session, program_id)
+    release(session)
     call = None
     if row.definition.get("application_closes_at"):
         try:
@@ -126,6 +127,7 @@ async def _apply(program_id: str, body: ApplicationBody, request: Request, sessi
     _check_founded(definition, body.founded_on, kst_date(now))
     command = ApplyCommand(actor=actor, request_id=request.state.request_id,
                            application=Application(**body.model_dump()))
+    release(session)
     result = await send_update(temporal.get_workflow_handle(program_workflow_id(program_id)), "apply", command,
                                ApplyResult, lambda err: from_rpc_error(err, "the program's call for applications"))
     return ApplicationCreated(startup_id=result.startup_id, phase=result.phase.value)
@@ -138,6 +140,7 @@ async def finalize_selection(program_id: str, body: SelectionRequest, request: R
     with refusals_recorded(session.get_bind(), actor, "finalize_selection", request.state.request_id,
                            program_id=program_id):
         _program(session, program_id)
+        release(session)
         command = FinalizeCommand(actor=actor, request_id=request.state.request_id, reason=body.reason)
         return await send_update(temporal.get_workflow_handle(program_workflow_id(program_id)),
                                  "finalize_selection", command, SelectionResult,

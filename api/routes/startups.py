@@ -25,7 +25,7 @@ from domain.phases import Action, Phase, Role, Stage
 from domain.rules import allowed_actions, role_may
 from domain.state import Actor, StartupState
 from domain.timeutil import to_kst
-from store.db import as_utc
+from store.db import as_utc, release
 from store.tables import RefusedAttempt, StartupRow
 
 router = APIRouter(prefix="/startups", tags=["startups"], responses=ERROR_RESPONSES)
@@ -168,6 +168,7 @@ async def _act(startup_id: str, action: str, request: Request, session: Session,
             return _not_found(startup_id)
         return from_rpc_error(err, f"the lifecycle of {startup_id}", row.phase)
 
+    release(session)
     state = await send_update(temporal.get_workflow_handle(startup_id), act_as.value, command, StartupState,
                               closed_or_unknown)
     return _for_caller(state, actor)
@@ -189,6 +190,7 @@ async def history(startup_id: str, session: SessionDep, temporal: TemporalDep,
         return JSONResponse(trail.raw(histories))
     state = await _live_state(temporal, session, startup_id)
     stages = await _linked_stages(temporal, session, state)
+    release(session)
     entries: list[HistoryEntry] = []
     runs = 0
     for stage_id, stage in stages:
