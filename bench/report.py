@@ -95,6 +95,13 @@ def write_report(out: Path, results: dict[str, Any], sizes: dict[str, int], comm
         "arrive from the finance simulator as a user would.",
         "",
     ]
+    if (t := results.get("throughput")) and "cpu_ms_per_lifecycle" in t["axflow"]:
+        def spent(side: dict[str, Any]) -> str:
+            return ", ".join(f"{name} {ms:g}" for name, ms in side["cpu_ms_per_lifecycle"].items())
+        lines += [f"Where the CPU went, in ms per lifecycle: axflow — {spent(t['axflow'])}; baseline — "
+                  f"{spent(t['baseline'])}. Per lifecycle axflow asked Temporal for "
+                  f"{t['axflow']['updates_per_lifecycle']} Updates and {t['axflow']['activities_per_lifecycle']} "
+                  "activities.", ""]
     if HISTORY.exists():
         lines += [HISTORY.read_text().rstrip(), ""]
     (out / "BENCHMARKS.md").write_text("\n".join(lines))

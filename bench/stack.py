@@ -43,6 +43,12 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class BenchStack:
     settings: Settings
@@ -68,6 +74,11 @@ class BenchStack:
             made = {brn: create_token(session, Role.STARTUP, f"startup-{brn}", brn) for brn in brns}
         engine.dispose()
         return made
+
+    def cpu_by_process(self) -> dict[str, float]:
+        """CPU seconds used so far by each process of the stack, and by the bench itself."""
+        used = {name: cpu_seconds(proc.pid) for name, proc in self.procs.items() if proc.poll() is None}
+        return used | {"bench driver": cpu_seconds(os.getpid())}
 
     def worker_pid(self) -> int:
         return self.procs["worker"].pid

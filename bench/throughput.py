@@ -49,11 +49,13 @@ async def axflow_run(stack: BenchStack, driver: ApiDriver, n: int, concurrency: 
     async def finish(brn: str) -> None:
         await driver.after_selection(ids[brn], tokens[brn])
 
+    cpu_before = stack.cpu_by_process()
     start = time.perf_counter()
     await run_concurrently(brns, concurrency, apply)
     await driver.close_and_select(program)
     await run_concurrently(brns, concurrency, finish)
     elapsed = time.perf_counter() - start
+    cpu = cpu_per_lifecycle(cpu_before, stack.cpu_by_process(), n)
     transitions = driver.actions - actions_before
     # Count what the lifecycles asked of Temporal once the last projections are in.
     while await driver.count(program.id, "completed") < n:
@@ -63,11 +65,17 @@ async def axflow_run(stack: BenchStack, driver: ApiDriver, n: int, concurrency: 
             "lifecycles_per_s": round(n / elapsed, 3), "transitions_per_s": round(transitions / elapsed, 1),
             "updates_per_lifecycle": round(counts["updates"] / n, 2),
             "activities_per_lifecycle": round(counts["activities"] / n, 2),
-            "program_id": program.id, "startup_ids": list(ids.values())}
+            "cpu_ms_per_lifecycle": cpu, "program_id": program.id, "startup_ids": list(ids.values())}
 
 
-async def baseline_run(client: Client, n: int, concurrency: int, updates: int, activities: int) -> dict[str, Any]:
-    run = next(_runs)
+def cpu_per_lifecycle(before: dict[str, float], after: dict[str, float], n: int) -> dict[str, float]:
+    """Milliseconds of CPU each process spent per lifecycle (the busy ones only)."""
+    spent = {name: (after[name] - before.get(name, 0.0)) * 1000 / n for name in after}
+    return {name: round(ms, 1) for name, ms in sorted(spent.items(), key=lambda kv: -kv[1]) if ms >= 0.5}
+
+
+async def baseline_run(stack: BenchStack, n: int, concurrency: int, updates: int, activities: int) -> dict[str, Any]:
+    run, client = next(_runs), stack.client
 
     async def one(i: int) -> None:
         handle = await client.start_workflow("BaselineLifecycle", BaselineInput(updates=updates, activities=activities),
@@ -77,17 +85,19 @@ async def baseline_run(client: Client, n: int, concurrency: int, updates: int, a
                                         result_type=int)
         await handle.result()
 
+    cpu_before = stack.cpu_by_process()
     start = time.perf_counter()
     await run_concurrently(range(n), concurrency, one)
     elapsed = time.perf_counter() - start
     return {"lifecycles": n, "seconds": round(elapsed, 2), "transitions": n * updates,
+            "cpu_ms_per_lifecycle": cpu_per_lifecycle(cpu_before, stack.cpu_by_process(), n),
             "lifecycles_per_s": round(n / elapsed, 3), "transitions_per_s": round(n * updates / elapsed, 1),
             "updates_per_lifecycle": updates, "activities_per_lifecycle": activities}
 
 
 async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int) -> dict[str, Any]:
     axflow = await axflow_run(stack, driver, n, concurrency)
-    baseline = await baseline_run(stack.client, n, concurrency, round(axflow["updates_per_lifecycle"]),
+    baseline = await baseline_run(stack, n, concurrency, round(axflow["updates_per_lifecycle"]),
                                   round(axflow["activities_per_lifecycle"]))
     return {"concurrency": concurrency, "axflow": axflow, "baseline": baseline,
             "ratio": round(axflow["lifecycles_per_s"] / baseline["lifecycles_per_s"], 3)}
