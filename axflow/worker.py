@@ -63,6 +63,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                     finance.collection_status,
                     notify.send_notification,
                     deadlines.business_deadline,
+                    deadlines.holiday_table,
                     lifecycles.start_lifecycle,
                 ],
                 activity_executor=executor,

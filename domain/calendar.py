@@ -22,16 +22,30 @@ def is_business_day(day: date, extra_holidays: frozenset[date] = frozenset()) ->
     return day.weekday() < 5 and day not in _korean_holidays(day.year) and day not in extra_holidays
 
 
-def add_business_days(start: date, count: int, extra_holidays: frozenset[date] = frozenset()) -> date:
-    """The `count`-th business day after `start` (start itself does not count)."""
+def holidays_between(first_year: int, last_year: int, extra_holidays: frozenset[date] = frozenset()) -> list[date]:
+    """Every weekday that is not a business day in those years: the table a workflow records once
+    (through an activity) and then counts business days on by itself."""
+    days = set(extra_holidays)
+    for year in range(first_year, last_year + 1):
+        days |= _korean_holidays(year)
+    return sorted(d for d in days if first_year <= d.year <= last_year and d.weekday() < 5)
+
+
+def add_business_days(start: date, count: int, extra_holidays: frozenset[date] = frozenset(),
+                      *, table: frozenset[date] | None = None) -> date:
+    """The `count`-th business day after `start` (start itself does not count). With `table`
+    (recorded holidays), the package is not read: that is the form workflows use."""
     day, left = start, count
     while left > 0:
         day += timedelta(days=1)
-        if is_business_day(day, extra_holidays):
+        open_day = (day.weekday() < 5 and day not in table) if table is not None else \
+            is_business_day(day, extra_holidays)
+        if open_day:
             left -= 1
     return day
 
 
-def business_deadline(notice: datetime, count: int, extra_holidays: frozenset[date] = frozenset()) -> datetime:
+def business_deadline(notice: datetime, count: int, extra_holidays: frozenset[date] = frozenset(),
+                      *, table: frozenset[date] | None = None) -> datetime:
     """Due at the end (KST) of the `count`-th business day after the KST day of `notice`."""
-    return end_of_kst_day(add_business_days(kst_date(notice), count, extra_holidays))
+    return end_of_kst_day(add_business_days(kst_date(notice), count, extra_holidays, table=table))

@@ -12,6 +12,7 @@ from domain.state import Actor, Application, LedgerMove, StartupState, Transitio
 # Activity names: workflows call activities by name so that they never import I/O code.
 CHECK_ELIGIBILITY = "check_eligibility"
 BUSINESS_DEADLINE = "business_deadline"
+HOLIDAY_TABLE = "holiday_table"
 REQUEST_PAYMENT = "request_payment"
 PAYMENT_STATUS = "payment_status"
 SEND_NOTIFICATION = "send_notification"
@@ -112,6 +113,11 @@ class EligibilityResult(BaseModel):
 class BusinessDeadlineInput(BaseModel):
     start: AwareDatetime
     business_days: int
+
+
+class HolidayTableInput(BaseModel):
+    first_year: int
+    last_year: int
 
 
 class PaymentRequest(BaseModel):

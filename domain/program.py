@@ -5,7 +5,7 @@ policy are all data, so a new program (or the next stage) needs no code.
 """
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -55,9 +55,44 @@ class MilestoneRule(Strict):
     days_after_agreement: Annotated[int, Field(gt=0, le=3650)]
 
 
+ClockKind = Literal["agreement", "milestone", "revision", "review", "approval", "settlement_report", "refund"]
+# Who can be told: the startup, or a staff desk (the notification system routes each to people).
+Recipient = Literal["startup", "program_officer", "program_manager", "finance_officer", "finance_lead"]
+Days = Annotated[int, Field(gt=0, le=365)]
+ReminderDays = Annotated[int, Field(gt=0, le=60)]
+
+
+class ClockRule(Strict):
+    """How one kind of deadline runs. A field left out keeps the policy's default for that kind."""
+
+    # Its length; a milestone's comes from its own `days_after_agreement` instead.
+    days: Days | None = None
+    # Calendar days, or Korean business days (weekends, public and substitute holidays and the
+    # configured ad-hoc holidays skipped).
+    unit: Literal["calendar", "business"] | None = None
+    reminder_days_before: list[ReminderDays] | None = None
+    # Who is told when it passes.
+    escalate_to: list[Recipient] | None = None
+    # Milestones only: what happens once it has been overdue for `grace_days`.
+    grace_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    consequence: Literal["suspend", "none"] | None = None
+
+
+class Clock(BaseModel):
+    """A clock rule with every default filled in."""
+
+    kind: ClockKind
+    days: int | None
+    unit: Literal["calendar", "business"]
+    reminder_days_before: list[int]
+    escalate_to: list[Recipient]
+    grace_days: int | None = None
+    consequence: Literal["suspend", "none", "cancel_selection"] = "none"
+
+
 class DeadlinePolicy(Strict):
     agreement_business_days: Annotated[int, Field(gt=0, le=120)] = 10
-    reminder_days_before: list[Annotated[int, Field(gt=0, le=60)]] = [7, 3, 1]
+    reminder_days_before: list[ReminderDays] = [7, 3, 1]
     suspension_grace_days: Annotated[int, Field(ge=0, le=365)] = 14
     revision_days: Annotated[int, Field(gt=0, le=180)] = 14
     # Deadlines on staff: reviewing a submitted deliverable (else the program's manager is told),
@@ -70,6 +105,52 @@ class DeadlinePolicy(Strict):
     promotion_window_days: Annotated[int, Field(gt=0, le=730)] = 90
     # How long the waitlist stays valid after selection is finalized.
     waitlist_valid_days: Annotated[int, Field(gt=0, le=365)] = 60
+    # Per kind of deadline: its length and unit, reminders, escalation and consequence, over the
+    # defaults above (see `clock`).
+    clocks: dict[ClockKind, ClockRule] = {}
+
+    @model_validator(mode="after")
+    def _rules_fit_their_kind(self) -> "DeadlinePolicy":
+        for kind, rule in self.clocks.items():
+            if kind != "milestone" and (rule.grace_days is not None or rule.consequence is not None):
+                raise ValueError(f"clocks.{kind}: grace_days and consequence apply to milestones only")
+            if kind == "milestone" and rule.days is not None:
+                raise ValueError("clocks.milestone: days is set per milestone (days_after_agreement)")
+            if kind in ("revision", "review", "approval") and rule.reminder_days_before:
+                raise ValueError(f"clocks.{kind}: takes no reminders (a revision runs on its milestone's clock; "
+                                 "staff are told when a review or an approval is late)")
+            if kind == "revision" and rule.escalate_to:
+                raise ValueError("clocks.revision: escalates on its milestone's clock")
+        return self
+
+    def clock(self, kind: ClockKind) -> Clock:
+        """The rule for one kind of deadline: the program's `clocks` entry over the defaults."""
+        defaults = {
+            "agreement": Clock(kind=kind, days=self.agreement_business_days, unit="business",
+                               reminder_days_before=[], escalate_to=[], consequence="cancel_selection"),
+            "milestone": Clock(kind=kind, days=None, unit="calendar", reminder_days_before=self.reminder_days_before,
+                               escalate_to=["program_officer"], grace_days=self.suspension_grace_days,
+                               consequence="suspend"),
+            "revision": Clock(kind=kind, days=self.revision_days, unit="calendar", reminder_days_before=[],
+                              escalate_to=[]),
+            "review": Clock(kind=kind, days=self.review_days, unit="calendar", reminder_days_before=[],
+                            escalate_to=["program_manager"]),
+            "approval": Clock(kind=kind, days=self.approval_days, unit="calendar", reminder_days_before=[],
+                              escalate_to=["finance_lead"]),
+            "settlement_report": Clock(kind=kind, days=self.settlement_report_days, unit="calendar",
+                                       reminder_days_before=self.reminder_days_before,
+                                       escalate_to=["program_officer"]),
+            "refund": Clock(kind=kind, days=self.refund_days, unit="calendar",
+                            reminder_days_before=self.reminder_days_before, escalate_to=["finance_officer"]),
+        }[kind]
+        rule = self.clocks.get(kind)
+        if rule is None:
+            return defaults
+        return defaults.model_copy(update=rule.model_dump(exclude_none=True))
+
+    def needs_business_calendar(self) -> bool:
+        """Whether a clock other than the agreement (which asks an activity itself) counts business days."""
+        return any(self.clock(kind).unit == "business" for kind in self.clocks if kind != "agreement")
 
 
 class ProgramDefinition(Strict):

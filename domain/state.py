@@ -108,6 +108,8 @@ class Settlement(BaseModel):
     approved_at: AwareDatetime | None = None
     refund_due: int = 0
     due_at: AwareDatetime | None = None
+    reminders_sent: list[int] = []
+    overdue: bool = False
 
 
 class Termination(BaseModel):
@@ -213,6 +215,10 @@ class StartupState(BaseModel):
     observed_at: AwareDatetime | None = None
     transition_count: int = 0
     notifications_sent: int = 0
+    agreement_reminders_sent: list[int] = []
+    # Weekday holidays (public, substitute, ad hoc) recorded once from an activity, for programs
+    # whose clocks count business days; the workflow counts on this table, never on the package.
+    holiday_table: list[date] | None = None
     ledger_moves: int = 0
     # The account grants are paid into; an officer may correct it when a payment is refused.
     bank_account: str | None = None

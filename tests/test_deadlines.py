@@ -9,8 +9,9 @@ import httpx
 
 from domain.calendar import business_deadline
 from domain.phases import Phase, Role
+from domain.program import DeadlinePolicy
 from domain.state import StartupState
-from domain.timeutil import end_of_kst_day
+from domain.timeutil import add_calendar_days, end_of_kst_day
 from tests.conftest import Stack, wait_until
 from tests.flows import PO, drive, select
 from workflows.program_call import CallState
@@ -210,3 +211,96 @@ async def test_work_waiting_on_staff_escalates_and_shows_in_the_report(stack: St
         lambda: stack.call("GET", f"/programs/{startup.program.id}/report", stack.as_role(Role.AUDITOR)),
         lambda r: [w["waiting_for"] for w in r["waiting_on_staff"]] == ["approval of balance"], what="report")
     assert report["waiting_on_staff"][0]["waiting_days"] >= startup.program.policy.approval_days
+
+
+def _kinds(policy: dict[str, Any]) -> DeadlinePolicy:
+    return DeadlinePolicy.model_validate({"clocks": policy})
+
+
+async def test_each_kind_of_deadline_follows_its_own_rule(stack: Stack) -> None:
+    # Milestones counted in business days, overdue told to two desks, and no suspension after the
+    # grace; reviews due in 5 business days and escalated to the finance lead as well.
+    program = await stack.program(policy=_kinds({
+        "milestone": {"unit": "business", "escalate_to": ["program_officer", "program_manager"],
+                      "consequence": "none"},
+        "review": {"days": 5, "unit": "business", "escalate_to": ["program_manager", "finance_lead"]}}))
+    startup = await drive(stack, "in_poc", program)
+    handle = stack.client.get_workflow_handle(startup.id)
+    state = await stack.state(startup.id)
+    signed = at(state["agreement_signed_at"])
+    due = {m["key"]: at(m["due_at"]) for m in state["milestones"]}
+    for rule in program.milestones:
+        assert due[rule.key] == business_deadline(signed, rule.days_after_agreement)
+    assert due["kickoff"] > add_calendar_days(signed, 30)  # 30 business days are longer than 30 days
+
+    await stack.skipper.fast_forward(handle, due["kickoff"] - datetime.now(timezone.utc) + timedelta(days=1))
+    await stack.wait_until_state(startup.id, lambda s: s["overdue"], "overdue")
+    told = await wait_until(lambda: notifications(stack, startup.id, "milestone_overdue"), lambda n: len(n) == 2,
+                            what="both desks told")
+    assert sorted(n["to"] for n in told) == ["program_manager", "program_officer"]
+    await stack.skipper.fast_forward(handle, timedelta(days=30))  # well past the default grace
+    assert (await stack.state(startup.id))["phase"] == "in_poc"
+    assert not [e for e in await history(stack, startup.id) if e["action"] == "suspend"]
+
+    submitted = await stack.act(startup.id, "submit-milestone", stack.as_startup(startup.brn),
+                                {"milestone": "kickoff", "deliverable": "kickoff.pdf"})
+    review_due = business_deadline(at(next(m for m in submitted["milestones"]
+                                         if m["key"] == "kickoff")["submitted_at"]), 5)
+    await stack.skipper.fast_forward(handle, review_due - datetime.now(timezone.utc) + timedelta(hours=1))
+    late = await wait_until(lambda: notifications(stack, startup.id, "review_overdue"), lambda n: len(n) == 2,
+                            what="review escalations")
+    assert sorted(n["to"] for n in late) == ["finance_lead", "program_manager"]
+    entry = next(e for e in await history(stack, startup.id) if e["action"] == "review_overdue")
+    assert at(entry["at"]) >= review_due
+
+
+async def test_agreement_reminders_and_lapse_escalation_when_the_program_asks_for_them(stack: Stack) -> None:
+    program = await stack.program(policy=_kinds({
+        "agreement": {"days": 14, "unit": "calendar", "reminder_days_before": [3, 1],
+                      "escalate_to": ["program_manager"]}}))
+    startup = await drive(stack, "selected", program)
+    state = await stack.state(startup.id)
+    assert at(state["agreement_due_at"]) == add_calendar_days(at(state["selection_notice_at"]), 14)
+    await stack.skipper.fast_forward(stack.client.get_workflow_handle(startup.id), timedelta(days=15))
+    await stack.wait_phase(startup.id, "cancelled")
+    reminders = await wait_until(lambda: notifications(stack, startup.id, "agreement_reminder"),
+                                 lambda n: len(n) == 2, what="two agreement reminders")
+    assert all(n["to"] == "startup" for n in reminders)
+    lapsed = await wait_until(lambda: notifications(stack, startup.id, "agreement_lapsed"), lambda n: n,
+                              what="lapse escalation")
+    assert [n["to"] for n in lapsed] == ["program_manager"]
+
+
+async def test_an_unsent_settlement_report_is_reminded_and_escalated(stack: Stack) -> None:
+    startup = await drive(stack, "settlement")
+    state = await stack.state(startup.id)
+    due = at(state["settlement"]["due_at"])
+    await stack.skipper.fast_forward(stack.client.get_workflow_handle(startup.id),
+                                     due - datetime.now(timezone.utc) + timedelta(hours=1))
+    entry = await wait_until(lambda: history(stack, startup.id),
+                             lambda h: h[-1]["action"] == "settlement_report_overdue", what="overdue report")
+    assert entry[-1]["actor"] == "system:timer"
+    reminders = await wait_until(lambda: notifications(stack, startup.id, "settlement_reminder"),
+                                 lambda n: len(n) == 3, what="three reminders")
+    assert [n["subject"].split("마감 ")[1][:1] for n in reminders] == ["7", "3", "1"]
+    escalated = await wait_until(lambda: notifications(stack, startup.id, "settlement_report_overdue"),
+                                 lambda n: n, what="escalation")
+    assert escalated[0]["to"] == "program_officer"
+    # The report still goes in late, and the lifecycle completes.
+    await stack.act(startup.id, "submit-settlement", startup.me(stack),
+                    {"lines": [{"item": "인건비", "amount": 50_000_000}]})
+    await stack.act(startup.id, "approve-settlement", stack.as_role(Role.FINANCE_OFFICER))
+    await stack.wait_phase(startup.id, "completed")
+
+
+async def test_a_clock_rule_that_does_not_fit_its_kind_is_refused_naming_it(stack: Stack) -> None:
+    sample = (await stack.program()).model_dump(mode="json")
+    sample["id"] = sample["id"] + "-bad"
+    sample["policy"]["clocks"] = {"review": {"grace_days": 3}}
+    error = await stack.call("POST", "/programs", stack.as_role(Role.ADMIN), sample, 422)
+    assert "clocks.review: grace_days and consequence apply to milestones only" in str(error)
+    sample["policy"]["clocks"] = {"milestone": {"unit": "fortnightly"}}
+    error = await stack.call("POST", "/programs", stack.as_role(Role.ADMIN), sample, 422)
+    assert any("clocks.milestone.unit" in d["field"] for d in error["error"]["details"])
+    listed = await stack.call("GET", "/programs", stack.as_role(Role.ADMIN))
+    assert sample["id"] not in {p["id"] for p in listed}

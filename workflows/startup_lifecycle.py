@@ -8,7 +8,7 @@ the read model.
 """
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.io import (
         BUSINESS_DEADLINE,
         CHECK_ELIGIBILITY,
+        HOLIDAY_TABLE,
         COLLECTION_STATUS,
         REQUEST_COLLECTION,
         PAYMENT_STATUS,
@@ -51,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         CollectionResult,
         EligibilityInput,
         EligibilityResult,
+        HolidayTableInput,
         LifecycleInput,
         Notification,
         PaymentOutcome,
@@ -63,9 +65,10 @@ with workflow.unsafe.imports_passed_through():
         program_workflow_id,
         startup_workflow_id,
     )
+    from domain.calendar import business_deadline
     from domain.money import split_exact
     from domain.phases import FINAL_PHASES, NEXT_STAGE, Action, Phase
-    from domain.program import ProgramDefinition
+    from domain.program import ClockKind, ProgramDefinition
     from domain.rules import RuleViolation, check_action
     from domain.state import (
         SYSTEM_FINANCE,
@@ -137,6 +140,7 @@ class StartupLifecycle:
         self._upserted: tuple[Any, ...] | None = None
         self._promotion_window_over = False
         self._staff_clocks_on: bool | None = None
+        self._settlement_clock_on: bool | None = None
 
     @staticmethod
     def _initial_state(inp: LifecycleInput) -> StartupState:
@@ -162,6 +166,8 @@ class StartupLifecycle:
 
     @workflow.run
     async def run(self, inp: LifecycleInput) -> StartupState:
+        if self.program.policy.needs_business_calendar() and self.s.holiday_table is None:
+            await self._record_holidays()
         if inp.resume is None:
             await self._enter()
         # A final phase ends the lifecycle once no money is owed any more (a clawback, a refund).
@@ -223,15 +229,39 @@ class StartupLifecycle:
 
     async def _plan_agreement_deadline(self) -> None:
         notice = self.s.selection_notice_at or workflow.now()
-        due = await workflow.execute_activity(
-            BUSINESS_DEADLINE,
-            BusinessDeadlineInput(start=notice, business_days=self.program.policy.agreement_business_days),
-            result_type=datetime,
-            start_to_close_timeout=timedelta(seconds=10),
-            retry_policy=PROJECTION_RETRY,
-        )
+        clock = self.program.policy.clock("agreement")
+        if clock.unit == "business":
+            due = await workflow.execute_activity(
+                BUSINESS_DEADLINE,
+                BusinessDeadlineInput(start=notice, business_days=clock.days),
+                result_type=datetime,
+                start_to_close_timeout=timedelta(seconds=10),
+                retry_policy=PROJECTION_RETRY,
+            )
+        else:
+            due = add_calendar_days(notice, clock.days or 0)
         self.s.agreement_due_at = due
         self._touch()
+
+    async def _record_holidays(self) -> None:
+        """The holiday table for this lifecycle's years, asked once and kept in the state (and so in
+        history): business days are then counted the same way on every replay."""
+        year = kst_date(workflow.now()).year
+        self.s.holiday_table = await workflow.execute_activity(
+            HOLIDAY_TABLE, HolidayTableInput(first_year=year, last_year=year + 5), result_type=list[date],
+            start_to_close_timeout=timedelta(seconds=10), retry_policy=PROJECTION_RETRY)
+
+    def _due(self, kind: ClockKind, start: datetime, days: int | None = None) -> datetime:
+        """When a clock of `kind` started at `start` falls due, in its policy's unit."""
+        clock = self.program.policy.clock(kind)
+        length = clock.days if days is None else days
+        assert length is not None, kind
+        if clock.unit == "business":
+            assert self.s.holiday_table is not None, "business-day clocks need the recorded holiday table"
+            return business_deadline(start, length, table=frozenset(self.s.holiday_table))
+        if kind in ("review", "approval"):
+            return start + timedelta(days=length)  # staff clocks run from the very instant
+        return add_calendar_days(start, length)
 
     # ------------------------------------------------------------ recording
 
@@ -367,45 +397,68 @@ class StartupLifecycle:
         s, policy = self.s, self.program.policy
         events: list[tuple[Any, int, str, str | None]] = []
         if s.phase in (Phase.SELECTED, Phase.MATCHED) and s.agreement_due_at:
+            events += [(at, 0, "agreement_reminder", None)
+                       for at in self._reminder_instants("agreement", s.agreement_due_at, s.agreement_reminders_sent)]
             events.append((s.agreement_due_at, 0, "agreement_lapse", None))
         if s.phase in (Phase.CONTRACTED, Phase.IN_POC):
+            milestone = policy.clock("milestone")
             for m in s.milestones:
                 if not m.open:
                     continue
-                events += [(at, 0, "reminder", m.key) for at in self._reminder_instants(m)]
+                events += [(at, 0, "reminder", m.key)
+                           for at in self._reminder_instants("milestone", m.due_at, m.reminders_sent)]
                 if not m.overdue:
                     events.append((m.due_at, 1, "overdue", m.key))
-                events.append((m.due_at + timedelta(days=policy.suspension_grace_days), 2, "suspend", m.key))
+                if milestone.consequence == "suspend" and milestone.grace_days is not None:
+                    events.append((m.due_at + timedelta(days=milestone.grace_days), 2, "suspend", m.key))
         if self._staff_clocks():
             for m in s.milestones:
                 if m.status == "submitted" and m.submitted_at and not m.review_escalated:
-                    events.append((m.submitted_at + timedelta(days=policy.review_days), 1, "review_late", m.key))
+                    events.append((self._due("review", m.submitted_at), 1, "review_late", m.key))
             for t in s.tranches:
                 if t.status == "requested" and t.requested_at and not t.approval_escalated:
-                    events.append((t.requested_at + timedelta(days=policy.approval_days), 1, "approval_late", t.key))
+                    events.append((self._due("approval", t.requested_at), 1, "approval_late", t.key))
+        report = s.settlement
+        if s.phase is Phase.SETTLEMENT and report and report.due_at and report.submitted_at is None \
+                and self._settlement_clock():
+            events += [(at, 0, "settlement_reminder", None)
+                       for at in self._reminder_instants("settlement_report", report.due_at, report.reminders_sent)]
+            if not report.overdue:
+                events.append((report.due_at, 1, "settlement_overdue", None))
         for c in s.collections:
             if c.status != "requested":
                 continue
-            events += [(at, 0, "collection_reminder", c.kind) for at in self._reminder_instants(c)]
+            events += [(at, 0, "collection_reminder", c.kind)
+                       for at in self._reminder_instants("refund", c.due_at, c.reminders_sent)]
             if not c.overdue:
                 events.append((c.due_at, 1, "collection_overdue", c.kind))
         if s.phase is Phase.COMPLETED and s.closed_at:
             events.append((s.closed_at + timedelta(days=policy.promotion_window_days), 0, "close", None))
         return sorted(events, key=lambda e: (e[0], e[1]))
 
-    def _reminder_instants(self, clock: MilestoneState | CollectionState) -> list[datetime]:
-        return [clock.due_at - timedelta(days=d) for d in self.program.policy.reminder_days_before
-                if d not in clock.reminders_sent]
+    def _reminder_instants(self, kind: ClockKind, due_at: datetime, sent: list[int]) -> list[datetime]:
+        return [due_at - timedelta(days=d) for d in self.program.policy.clock(kind).reminder_days_before
+                if d not in sent]
 
-    def _take_reminder(self, clock: MilestoneState | CollectionState, now: datetime) -> int | None:
-        """Mark every reminder whose instant has passed as sent; the nearest one is the one to send
-        (older ones that were missed are not repeated). None when none is left."""
-        passed = [d for d in self.program.policy.reminder_days_before
-                  if d not in clock.reminders_sent and clock.due_at - timedelta(days=d) <= now]
+    def _take_reminder(self, kind: ClockKind, due_at: datetime, sent: list[int], now: datetime) -> int | None:
+        """Mark (in `sent`) every reminder whose instant has passed; the nearest one is the one to
+        send (older ones that were missed are not repeated). None when none is left."""
+        passed = [d for d in self.program.policy.clock(kind).reminder_days_before
+                  if d not in sent and due_at - timedelta(days=d) <= now]
         if not passed:
             return None
-        clock.reminders_sent = sorted(set(clock.reminders_sent) | set(passed), reverse=True)
+        sent[:] = sorted(set(sent) | set(passed), reverse=True)
         return min(passed)
+
+    def _escalate(self, kind: ClockKind, event: str, subject: str, body: str = "") -> None:
+        for to in self.program.policy.clock(kind).escalate_to:
+            self._notify(to, event, subject, body)
+
+    def _settlement_clock(self) -> bool:
+        # Reminders and escalation of the settlement report came after lifecycles were open.
+        if self._settlement_clock_on is None:
+            self._settlement_clock_on = workflow.patched("settlement-clock")
+        return self._settlement_clock_on
 
     def _staff_clocks(self) -> bool:
         # Added while lifecycles were open: their histories have no such timers.
@@ -430,9 +483,16 @@ class StartupLifecycle:
                                  reason="agreement not signed by its deadline",
                                  due_at=self.s.agreement_due_at.isoformat())
                 self._notify("startup", "selection_cancelled", "협약 기한 경과로 선정 취소 (selection cancelled)")
+                self._escalate("agreement", "agreement_lapsed", f"{self.s.company_name}: agreement lapsed")
                 self._release_slot("agreement lapsed")
+            elif kind == "agreement_reminder" and self.s.phase in (Phase.SELECTED, Phase.MATCHED):
+                days = self._take_reminder("agreement", self.s.agreement_due_at, self.s.agreement_reminders_sent, now)
+                if days is None:
+                    continue
+                self._notify("startup", "agreement_reminder", f"협약 마감 {days}일 전 (agreement due in {days} day(s))")
+                self._touch()
             elif kind == "reminder" and m and m.open and in_poc:
-                days = self._take_reminder(m, now)
+                days = self._take_reminder("milestone", m.due_at, m.reminders_sent, now)
                 if days is None:
                     continue  # an earlier event of this turn already sent it
                 self._notify("startup", "milestone_reminder", f"{m.title}: due in {days} day(s) (마감 {days}일 전)")
@@ -440,7 +500,7 @@ class StartupLifecycle:
             elif kind == "overdue" and m and m.open and not m.overdue and in_poc:
                 m.overdue = True
                 self._transition(SYSTEM_TIMER, "milestone_overdue", milestone=m.key, due_at=m.due_at.isoformat())
-                self._notify("program_officer", "milestone_overdue", f"{self.s.company_name}: {m.title} overdue")
+                self._escalate("milestone", "milestone_overdue", f"{self.s.company_name}: {m.title} overdue")
             elif kind == "suspend" and m and m.open and in_poc:
                 self._suspend(SYSTEM_TIMER, "suspend", f"{m.title} overdue past the grace period", None,
                               milestone=m.key)
@@ -449,19 +509,32 @@ class StartupLifecycle:
                 late.review_escalated = True
                 self._transition(SYSTEM_TIMER, "review_overdue", milestone=late.key,
                                  submitted_at=late.submitted_at.isoformat())
-                self._notify("program_manager", "review_overdue",
-                             f"{self.s.company_name}: {late.title} waits for review since "
-                             f"{late.submitted_at:%Y-%m-%d}")
+                self._escalate("review", "review_overdue",
+                               f"{self.s.company_name}: {late.title} waits for review since "
+                               f"{late.submitted_at:%Y-%m-%d}")
             elif kind == "approval_late" and subject and (waiting := self.s.tranche(subject)) \
                     and waiting.status == "requested" and not waiting.approval_escalated:
                 waiting.approval_escalated = True
                 self._transition(SYSTEM_TIMER, "approval_overdue", tranche=waiting.key,
                                  requested_at=waiting.requested_at.isoformat())
-                self._notify("finance_lead", "approval_overdue",
-                             f"{self.s.company_name}: {waiting.label} waits for approval since "
-                             f"{waiting.requested_at:%Y-%m-%d}")
+                self._escalate("approval", "approval_overdue",
+                               f"{self.s.company_name}: {waiting.label} waits for approval since "
+                               f"{waiting.requested_at:%Y-%m-%d}")
+            elif kind == "settlement_reminder" and (report := self.s.settlement) and report.submitted_at is None:
+                days = self._take_reminder("settlement_report", report.due_at, report.reminders_sent, now)
+                if days is None:
+                    continue
+                self._notify("startup", "settlement_reminder", f"정산 보고 마감 {days}일 전 (settlement report due "
+                             f"in {days} day(s))")
+                self._touch()
+            elif kind == "settlement_overdue" and (report := self.s.settlement) and report.submitted_at is None \
+                    and not report.overdue:
+                report.overdue = True
+                self._transition(SYSTEM_TIMER, "settlement_report_overdue", due_at=report.due_at.isoformat())
+                self._escalate("settlement_report", "settlement_report_overdue",
+                               f"{self.s.company_name}: settlement report overdue")
             elif kind == "collection_reminder" and owed and owed.status == "requested":
-                days = self._take_reminder(owed, now)
+                days = self._take_reminder("refund", owed.due_at, owed.reminders_sent, now)
                 if days is None:
                     continue
                 self._notify("startup", f"{owed.kind}_reminder",
@@ -471,8 +544,8 @@ class StartupLifecycle:
                 owed.overdue = True
                 self._transition(SYSTEM_TIMER, f"{owed.kind}_overdue", amount=owed.amount,
                                  due_at=owed.due_at.isoformat())
-                self._notify("finance_officer", f"{owed.kind}_overdue",
-                             f"{self.s.company_name}: ₩{owed.amount:,} {owed.kind} overdue")
+                self._escalate("refund", f"{owed.kind}_overdue",
+                               f"{self.s.company_name}: ₩{owed.amount:,} {owed.kind} overdue")
             elif kind == "close":
                 self._promotion_window_over = True
 
@@ -590,7 +663,7 @@ class StartupLifecycle:
         ]
         self.s.milestones = []
         for rule in self.program.milestones:
-            due = add_calendar_days(now, rule.days_after_agreement)
+            due = self._due("milestone", now, rule.days_after_agreement)
             self.s.milestones.append(MilestoneState(key=rule.key, title=rule.title, due_at=due, original_due_at=due))
         self._money("committed", self.s.grant_amount)
         self._record(cmd, Action.SIGN_AGREEMENT, Phase.CONTRACTED, agreement_no=cmd.body.agreement_no,
@@ -736,7 +809,7 @@ class StartupLifecycle:
         to a finance officer when it may be waived."""
         owed = CollectionState(
             kind=kind, amount=amount, status="waiver_requested" if waiver else "requested", opened_by=opened_by,
-            due_at=add_calendar_days(workflow.now(), self.program.policy.refund_days),
+            due_at=self._due("refund", workflow.now()),
         )
         self.s.collections.append(owed)
         self._money(f"{kind}_due", amount)
@@ -822,9 +895,10 @@ class StartupLifecycle:
             self._record(cmd, Action.REVIEW_MILESTONE, Phase.FINAL_REVIEW if done else None, milestone=m.key,
                          decision="accept", on_time=(m.submitted_at or now) <= m.due_at, tranches_due=unlocked)
         else:
-            due_on = cmd.body.revise_due_on or kst_date(now) + timedelta(days=self.program.policy.revision_days)
+            revised_due = end_of_kst_day(cmd.body.revise_due_on) if cmd.body.revise_due_on \
+                else self._due("revision", now)
             before = m.due_at
-            m.status, m.due_at, m.overdue, m.reminders_sent = "revision_requested", end_of_kst_day(due_on), False, []
+            m.status, m.due_at, m.overdue, m.reminders_sent = "revision_requested", revised_due, False, []
             self._record(cmd, Action.REVIEW_MILESTONE, milestone=m.key, decision="revise",
                          due_from=before.isoformat(), due_to=m.due_at.isoformat())
         self._notify("startup", f"milestone_{cmd.body.decision}", f"{m.title}: {cmd.body.decision}")
@@ -926,7 +1000,10 @@ class StartupLifecycle:
         self._check(Action.RESUME, cmd)
 
     def _rules_resume(self, cmd: Command[Body]) -> None:
-        grace = timedelta(days=self.program.policy.suspension_grace_days)
+        milestone = self.program.policy.clock("milestone")
+        if milestone.consequence != "suspend" or milestone.grace_days is None:
+            return
+        grace = timedelta(days=milestone.grace_days)
         for m in self.s.milestones:
             if m.open and not m.set_while_suspended and m.due_at + grace <= self.s.suspended_at:
                 raise RuleViolation("conflict", f"milestone {m.key} is past its grace period: "
@@ -938,7 +1015,7 @@ class StartupLifecycle:
     async def final_evaluation(self, cmd: Command[FinalEvaluationBody]) -> StartupState:
         self.s.final_score, self.s.final_grade = cmd.body.score, cmd.body.grade
         self.s.settlement = Settlement(
-            due_at=add_calendar_days(workflow.now(), self.program.policy.settlement_report_days))
+            due_at=self._due("settlement_report", workflow.now()))
         self._record(cmd, Action.FINAL_EVALUATION, Phase.SETTLEMENT, score=cmd.body.score, grade=cmd.body.grade)
         self._notify("startup", "settlement_open", "정산 보고 요청 (settlement report due)")
         return self.s
