@@ -23,5 +23,8 @@ test: install
 demo: install
 	$(BIN)/axflow demo
 
+bench: install
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .data

@@ -6,6 +6,7 @@ this one process run, and write BENCHMARKS.md and bench/results.json.
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -62,6 +63,13 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
     return results
 
 
+async def stoppable(work: Any) -> Any:
+    """Run `work`, cancelling it on SIGTERM so that the stack it started is stopped, not orphaned."""
+    task = asyncio.ensure_future(work)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await task
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="toy sizes: checks that every measurement runs")
@@ -75,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)
 
-    results = asyncio.run(run(sizes, sections, log, args.keep))
+    results = asyncio.run(stoppable(run(sizes, sections, log, args.keep)))
     command = "python -m bench" + (" --quick" if args.quick else "") + "".join(f" --only {s}" for s in args.only or [])
     write_report(args.out, results, sizes, command)
     log(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'bench' / 'results.json'}")

@@ -1,0 +1,22 @@
+"""The benchmark runs end to end (at toy sizes, on an embedded stack of its own) and writes its
+report: a bench that rots is found by `make test`, while the real figures come from `make bench`."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    document = json.loads((tmp_path / "bench" / "results.json").read_text())
+    results = document["results"]
+    assert set(results) == {"throughput", "latency", "reads", "open_workflows", "timers"}
+    assert results["throughput"]["axflow"]["lifecycles"] == results["throughput"]["baseline"]["lifecycles"]
+    assert results["throughput"]["axflow"]["updates_per_lifecycle"] >= 19  # the whole sample lifecycle ran
+    assert results["timers"]["spread"]["n"] == document["sizes"]["timers"]
+    assert results["timers"]["burst"]["n"] == document["sizes"]["burst"]
+    report = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "python -m bench --quick" in report and report.count("\n| ") >= 8
