@@ -20,9 +20,9 @@ from bench.latency import live_state, startup_in_poc
 from bench.report import write_report
 from bench.stack import bench_stack
 
-FULL = {"lifecycles": 100, "concurrency": 20, "samples": 300, "read_startups": 10_000, "open": 10_000,
+FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "samples": 300, "read_startups": 10_000, "open": 10_000,
         "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60}
-QUICK = {"lifecycles": 4, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
+QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
          "timers": 20, "timer_spread_s": 10, "burst": 20, "timer_lead_s": 8}
 SECTIONS = ("throughput", "latency", "reads", "open_workflows", "timers")
 
@@ -38,9 +38,11 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
         template = await live_state(stack.client, subject)
         completed_id: str | None = None
         if "throughput" in sections:
-            log(f"throughput: {sizes['lifecycles']} lifecycles at concurrency {sizes['concurrency']}, then the baseline")
-            results["throughput"] = await throughput.measure(stack, driver, sizes["lifecycles"], sizes["concurrency"])
-            completed_id = results["throughput"]["axflow"].pop("startup_ids")[0]
+            log(f"throughput: {sizes['rounds']} rounds of {sizes['lifecycles']} lifecycles at concurrency "
+                f"{sizes['concurrency']}, axflow and the baseline in turn")
+            results["throughput"] = await throughput.measure(stack, driver, sizes["lifecycles"], sizes["concurrency"],
+                                                             sizes["rounds"])
+            completed_id = results["throughput"].pop("startup_ids")[0]
         if "latency" in sections:
             log(f"latency: {sizes['samples']} sequential actions and raw Updates")
             results["latency"] = await latency.measure(stack, driver, subject, sizes["samples"])

@@ -24,9 +24,11 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     rows: list[tuple[str, str, str, bool]] = []
     if t := results.get("throughput"):
         ax, base = t["axflow"], t["baseline"]
-        rows.append((f"Lifecycle throughput, concurrency {t['concurrency']}",
+        rows.append((f"Lifecycle throughput, concurrency {t['concurrency']} ({t['rounds']} alternating rounds of "
+                     f"{ax['lifecycles'] // t['rounds']})",
                      f"axflow {ax['lifecycles_per_s']}/s ({ax['transitions_per_s']} transitions/s) vs baseline "
-                     f"{base['lifecycles_per_s']}/s ({base['transitions_per_s']}/s): **{t['ratio']}×**",
+                     f"{base['lifecycles_per_s']}/s ({base['transitions_per_s']}/s): **{t['ratio']}×** "
+                     f"(rounds: {', '.join(str(r) for r in t['round_ratios'])})",
                      "≥ 0.8× baseline", t["ratio"] >= 0.8))
     if lat := results.get("latency"):
         rows.append(("Transition latency (one action, sequential)",

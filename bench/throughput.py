@@ -95,9 +95,38 @@ async def baseline_run(stack: BenchStack, n: int, concurrency: int, updates: int
             "updates_per_lifecycle": updates, "activities_per_lifecycle": activities}
 
 
-async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int) -> dict[str, Any]:
-    axflow = await axflow_run(stack, driver, n, concurrency)
-    baseline = await baseline_run(stack, n, concurrency, round(axflow["updates_per_lifecycle"]),
-                                  round(axflow["activities_per_lifecycle"]))
-    return {"concurrency": concurrency, "axflow": axflow, "baseline": baseline,
-            "ratio": round(axflow["lifecycles_per_s"] / baseline["lifecycles_per_s"], 3)}
+def merged(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several rounds as one: totals, rates over the summed time, CPU averaged per lifecycle."""
+    n = sum(r["lifecycles"] for r in rounds)
+    seconds = sum(r["seconds"] for r in rounds)
+    transitions = sum(r["transitions"] for r in rounds)
+    cpu: dict[str, float] = {}
+    for r in rounds:
+        for name, ms in r["cpu_ms_per_lifecycle"].items():
+            cpu[name] = cpu.get(name, 0.0) + ms * r["lifecycles"] / n
+    return {"lifecycles": n, "seconds": round(seconds, 2), "transitions": transitions,
+            "lifecycles_per_s": round(n / seconds, 3), "transitions_per_s": round(transitions / seconds, 1),
+            "updates_per_lifecycle": round(sum(r["updates_per_lifecycle"] * r["lifecycles"] for r in rounds) / n, 2),
+            "activities_per_lifecycle": round(
+                sum(r["activities_per_lifecycle"] * r["lifecycles"] for r in rounds) / n, 2),
+            "cpu_ms_per_lifecycle": {k: round(v, 1) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])}}
+
+
+async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int, rounds: int) -> dict[str, Any]:
+    """`rounds` alternating rounds of axflow and the baseline, `n` lifecycles each: alternating
+    keeps a drift of the machine (or of the server's growing database) from favouring either."""
+    axflow_rounds: list[dict[str, Any]] = []
+    baseline_rounds: list[dict[str, Any]] = []
+    startup_ids: list[str] = []
+    for _ in range(rounds):
+        one = await axflow_run(stack, driver, n, concurrency)
+        startup_ids += one.pop("startup_ids")
+        one.pop("program_id")
+        axflow_rounds.append(one)
+        baseline_rounds.append(await baseline_run(stack, n, concurrency, round(one["updates_per_lifecycle"]),
+                                                  round(one["activities_per_lifecycle"])))
+    ratios = sorted(a["lifecycles_per_s"] / b["lifecycles_per_s"] for a, b in zip(axflow_rounds, baseline_rounds))
+    axflow, baseline = merged(axflow_rounds), merged(baseline_rounds)
+    return {"concurrency": concurrency, "rounds": rounds, "axflow": axflow, "baseline": baseline,
+            "ratio": round(axflow["lifecycles_per_s"] / baseline["lifecycles_per_s"], 3),
+            "round_ratios": [round(r, 3) for r in ratios], "startup_ids": startup_ids}

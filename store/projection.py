@@ -4,6 +4,7 @@ activity writes nothing twice."""
 
 from datetime import datetime, timezone
 
+from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from domain.io import Projection
@@ -40,12 +41,14 @@ def row_fields(state: StartupState) -> dict[str, object]:
 def apply_projection(session: Session, projection: Projection) -> None:
     state = projection.state
     audit.lock_chain(session)
-    row = session.get(StartupRow, state.startup_id)
-    if row is None:
-        session.add(StartupRow(startup_id=state.startup_id, **row_fields(state)))
-    elif row.version < state.version:
-        for name, value in row_fields(state).items():
-            setattr(row, name, value)
+    # One UPDATE guarded by the version (an older projection arriving late changes nothing);
+    # the row is inserted only when there is none. The stored state is never read back.
+    table, fields = StartupRow.__table__, row_fields(state)
+    updated = session.execute(update(table).where(
+        table.c.startup_id == state.startup_id, table.c.version < state.version).values(**fields))
+    if updated.rowcount == 0 and session.execute(
+            select(table.c.startup_id).where(table.c.startup_id == state.startup_id)).first() is None:
+        session.execute(insert(table).values(startup_id=state.startup_id, **fields))
     if projection.transitions:
         recorded = set(session.exec(
             select(AuditEvent.seq).where(AuditEvent.startup_id == state.startup_id)
