@@ -69,7 +69,7 @@ def demo_tokens(settings: Settings) -> dict[str, str]:
     return tokens
 
 
-async def _wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) -> Client:
+async def wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) -> Client:
     for _ in range(240):
         if proc.poll() is not None:
             raise SystemExit(f"temporal exited with {proc.returncode}; see {settings.data_dir}/logs/temporal.log")
@@ -82,7 +82,8 @@ async def _wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) 
     raise SystemExit("temporal did not come up in 120 s")
 
 
-async def _wait_http(url: str, name: str, proc: subprocess.Popen[bytes], log_dir: Path) -> None:
+async def wait_http(url: str, name: str, proc: subprocess.Popen[bytes], log_dir: Path) -> None:
+    """Wait until `url` answers 200, failing fast if the process behind it exits."""
     async with httpx.AsyncClient(timeout=2) as http:
         for _ in range(240):
             if proc.poll() is not None:
@@ -131,16 +132,16 @@ def run_dev(settings: Settings) -> None:
     axflow = [sys.executable, "-m", "axflow.cli"]
     try:
         temporal = start("temporal", temporal_command(settings))
-        client = asyncio.run(_wait_for_temporal(settings, temporal))
+        client = asyncio.run(wait_for_temporal(settings, temporal))
         finance = start("finance-sim", [*axflow, "sim", "finance"])
         notify = start("notify-sim", [*axflow, "sim", "notify"])
         start("worker", [*axflow, "worker"])
         api = start("api", [*axflow, "api"])
 
         async def bring_up() -> list[str]:
-            await _wait_http(f"{settings.finance_url}/healthz", "finance-sim", finance, log_dir)
-            await _wait_http(f"{settings.notify_url}/healthz", "notify-sim", notify, log_dir)
-            await _wait_http(f"{settings.api_url}/healthz", "api", api, log_dir)
+            await wait_http(f"{settings.finance_url}/healthz", "finance-sim", finance, log_dir)
+            await wait_http(f"{settings.notify_url}/healthz", "notify-sim", notify, log_dir)
+            await wait_http(f"{settings.api_url}/healthz", "api", api, log_dir)
             loaded = []
             engine = make_engine(settings.database_url)
             for definition in sample_definitions():

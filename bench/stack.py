@@ -2,7 +2,6 @@
 Temporal dev server, the simulators, the API, the axflow worker and the baseline worker, each in
 its own process (so that the worker's memory can be read and no process steals another's GIL)."""
 
-import asyncio
 import os
 import shutil
 import signal
@@ -15,13 +14,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from temporalio.client import Client
 from temporalio.testing import TimeSkipper
 
 from axflow.config import Settings
-from axflow.devstack import temporal_command
-from axflow.temporal import connect
+from axflow.devstack import temporal_command, wait_for_temporal, wait_http
 from domain.phases import Role
 from store.db import make_engine, migrate, session_scope
 from store.tokens import create_token
@@ -84,43 +81,28 @@ class BenchStack:
         return self.procs["worker"].pid
 
     def start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
-        log = open(self.settings.data_dir / f"{name}.log", "ab")
+        log = open(self.settings.data_dir / "logs" / f"{name}.log", "ab")
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
         self.procs[name] = proc
         return proc
 
-    async def start_worker(self) -> None:
-        self.start("worker", [sys.executable, "-m", "axflow.cli", "worker"])
-        await asyncio.sleep(0)  # the worker polls as soon as it is up; tasks wait for it meanwhile
-
-    def stop(self, name: str) -> None:
-        proc = self.procs.pop(name, None)
-        if proc and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
-async def _wait_http(url: str, proc: subprocess.Popen[bytes], name: str) -> None:
-    async with httpx.AsyncClient(timeout=2) as http:
-        for _ in range(400):
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {proc.returncode}")
-            try:
-                if (await http.get(url)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{name} did not answer {url}")
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @asynccontextmanager
 async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
     data = Path(tempfile.mkdtemp(prefix="axflow-bench-"))
+    logs = data / "logs"  # as under `make run`
+    logs.mkdir()
     ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify")}
     env = os.environ | {
         "PYTHONUNBUFFERED": "1",
@@ -139,7 +121,6 @@ async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
     }
     settings = Settings(**{k.removeprefix("AXFLOW_").lower(): v for k, v in env.items() if k.startswith("AXFLOW_")})
     migrate(settings.database_url)
-    stack: BenchStack | None = None
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         # Time skipping is enabled only so that a program's application window can be moved to its
@@ -147,40 +128,23 @@ async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
         temporal = subprocess.Popen(
             [*temporal_command(settings), "--headless",
              "--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true"],
-            stdout=open(data / "temporal.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=open(logs / "temporal.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
         procs["temporal"] = temporal
-        client = None
-        for _ in range(400):
-            if temporal.poll() is not None:
-                raise RuntimeError(f"temporal exited with {temporal.returncode}")
-            try:
-                client = await connect(settings)
-                await client.service_client.check_health()
-                break
-            except Exception:
-                await asyncio.sleep(0.25)
-        assert client is not None
+        client = await wait_for_temporal(settings, temporal)
         stack = BenchStack(settings=settings, client=client, skipper=TimeSkipper(client), env=env, procs=procs)
         cli = [sys.executable, "-m", "axflow.cli"]
         finance = stack.start("finance", [*cli, "sim", "finance"])
         notify = stack.start("notify", [*cli, "sim", "notify"])
         api = stack.start("api", [*cli, "api"])
-        await stack.start_worker()
+        stack.start("worker", [*cli, "worker"])
         stack.start("baseline", [sys.executable, "-m", "bench.baseline"])
-        await _wait_http(f"{settings.finance_url}/healthz", finance, "finance")
-        await _wait_http(f"{settings.notify_url}/healthz", notify, "notify")
-        await _wait_http(f"{settings.api_url}/healthz", api, "api")
+        await wait_http(f"{settings.finance_url}/healthz", "finance", finance, logs)
+        await wait_http(f"{settings.notify_url}/healthz", "notify", notify, logs)
+        await wait_http(f"{settings.api_url}/healthz", "api", api, logs)
         yield stack
     finally:
-        if stack:
-            for name in [n for n in stack.procs if n != "temporal"]:
-                stack.stop(name)
-        temporal = procs.get("temporal")
-        if temporal and temporal.poll() is None:
-            temporal.send_signal(signal.SIGTERM)
-            try:
-                temporal.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                temporal.kill()
+        # The server last: the others stop more cleanly while it still answers.
+        for name in sorted(procs, key=lambda name: name == "temporal"):
+            stop_process(procs[name])
         if not keep:
             shutil.rmtree(data, ignore_errors=True)
