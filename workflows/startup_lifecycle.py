@@ -239,13 +239,14 @@ class StartupLifecycle:
                 retry_policy=PROJECTION_RETRY,
             )
         else:
-            due = add_calendar_days(notice, clock.days or 0)
+            due = self._due("agreement", notice)
         self.s.agreement_due_at = due
         self._touch()
 
     async def _record_holidays(self) -> None:
-        """The holiday table for this lifecycle's years, asked once and kept in the state (and so in
-        history): business days are then counted the same way on every replay."""
+        """The holiday table for this lifecycle's years (six: longer than any stage lasts), asked
+        once and kept in the state (and so in history): business days are then counted the same
+        way on every replay, whatever the package version."""
         year = kst_date(workflow.now()).year
         self.s.holiday_table = await workflow.execute_activity(
             HOLIDAY_TABLE, HolidayTableInput(first_year=year, last_year=year + 5), result_type=list[date],
