@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -26,19 +26,25 @@ class ProgramRow(SQLModel, table=True):
     created_by: str
 
 
+# The lists filter on one of these and page in startup_id order: an index on (filter, startup_id)
+# walks the matches already in order and stops at the page's end, with no sort.
+LIST_FILTERS = ("program_id", "stage", "phase", "sector", "region", "overdue")
+
+
 class StartupRow(SQLModel, table=True):
     __tablename__ = "startup"
+    __table_args__ = tuple(Index(f"ix_startup_{name}_listing", name, "startup_id") for name in LIST_FILTERS)
 
     startup_id: str = Field(primary_key=True, max_length=100)
-    program_id: str = Field(index=True)
+    program_id: str
     brn: str = Field(index=True, max_length=10)
     company_name: str
-    stage: str = Field(index=True)
-    phase: str = Field(index=True)
-    sector: str | None = Field(default=None, index=True)
-    region: str | None = Field(default=None, index=True)
+    stage: str
+    phase: str
+    sector: str | None = None
+    region: str | None = None
     task_id: str | None = None
-    overdue: bool = Field(default=False, index=True)
+    overdue: bool = False
     next_deadline_at: datetime | None = _utc_optional()
     applied_at: datetime = _utc()
     updated_at: datetime = _utc()

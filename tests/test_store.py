@@ -9,8 +9,10 @@ from datetime import date, datetime, timedelta, timezone
 import psycopg
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from domain.io import Projection
 from domain.phases import Phase, Role, Stage
@@ -61,6 +63,14 @@ def test_migrations_upgrade_downgrade_and_upgrade_again(database_url: str) -> No
     assert "startup" not in set(inspect(engine).get_table_names())
     migrate(database_url)
     assert "startup" in set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_declares(database_url: str) -> None:
+    migrate(database_url)
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
     engine.dispose()
 
 

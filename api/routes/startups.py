@@ -1,5 +1,6 @@
 """Startups: lists from the read model, live state and actions through the workflow."""
 
+import asyncio
 import base64
 from datetime import datetime
 from typing import Annotated, Any
@@ -93,7 +94,8 @@ async def list_startups(
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> StartupPage:
-    query = select(StartupRow)
+    # The summary columns only: the stored state (kilobytes a row) is never read for a list.
+    query = select(*(getattr(StartupRow, name) for name in StartupSummary.model_fields))
     filters = {"program_id": program_id, "stage": stage, "phase": phase, "sector": sector, "region": region,
                "overdue": overdue}
     for name, value in filters.items():
@@ -104,7 +106,7 @@ async def list_startups(
     if cursor:
         query = query.where(col(StartupRow.startup_id) > _decode_cursor(cursor))
     rows = session.exec(query.order_by(col(StartupRow.startup_id)).limit(limit + 1)).all()
-    items = [StartupSummary(**r.model_dump(exclude={"state"}) | {
+    items = [StartupSummary(**dict(r._mapping) | {
         "next_deadline_at": as_utc(r.next_deadline_at), "updated_at": as_utc(r.updated_at)}) for r in rows[:limit]]
     more = len(rows) > limit
     return StartupPage(items=items, next_cursor=_encode_cursor(rows[limit - 1].startup_id) if more else None)
@@ -183,12 +185,13 @@ async def history(startup_id: str, session: SessionDep, temporal: TemporalDep,
                   format: Annotated[str, Query(pattern="^(readable|temporal)$")] = "readable") -> Any:
     _scope(startup_id, actor)
     try:
-        histories = await trail.run_histories(temporal, startup_id)
+        if format == "temporal":
+            return JSONResponse(trail.raw(await trail.run_histories(temporal, startup_id)))
+        # The trail and the live state (whose links lead to the other stages) are asked for at once.
+        histories, state = await asyncio.gather(trail.run_histories(temporal, startup_id),
+                                                _live_state(temporal, session, startup_id))
     except RPCError as err:
         raise _not_found(startup_id) from err
-    if format == "temporal":
-        return JSONResponse(trail.raw(histories))
-    state = await _live_state(temporal, session, startup_id)
     stages = await _linked_stages(temporal, session, state)
     release(session)
     entries: list[HistoryEntry] = []
