@@ -67,6 +67,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                     lifecycles.start_lifecycle,
                 ],
                 activity_executor=executor,
+                max_cached_workflows=settings.worker_max_cached_workflows,
                 graceful_shutdown_timeout=timedelta(seconds=10),
             )
             async with worker:

@@ -1,6 +1,6 @@
 """The floor of the same stack: a minimal workflow that takes as many Updates and runs as many
 activities as one axflow lifecycle, and does nothing else. Run as `python -m bench.baseline`, it is
-a worker with the same settings as axflow's (default cache, slots and executor), on its own queue.
+a worker with the same settings as axflow's (cache size, slots and executor), on its own queue.
 
 Like StartupLifecycle, an Update only changes state and returns; the workflow's main loop then runs
 the activities that change owes (axflow's projections, payments and notifications)."""
@@ -71,10 +71,11 @@ async def serve() -> None:
     from axflow.temporal import connect
     from bench.stack import BASELINE_QUEUE
 
-    client = await connect(get_settings())
+    settings = get_settings()
+    client = await connect(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = Worker(client, task_queue=BASELINE_QUEUE, workflows=[BaselineLifecycle], activities=[noop],
-                        activity_executor=executor)
+                        activity_executor=executor, max_cached_workflows=settings.worker_max_cached_workflows)
         await worker.run()
 
 
