@@ -18,7 +18,7 @@ import httpx
 from bench import latency, open_workflows, reads, throughput, timers
 from bench.driver import ApiDriver
 from bench.latency import live_state, startup_in_poc
-from bench.report import write_report
+from bench.report import write_report, write_results
 from bench.stack import BenchStack, bench_stack
 from domain.state import StartupState
 
@@ -90,8 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="toy sizes: checks that every measurement runs")
     parser.add_argument("--only", action="append", choices=SECTIONS, help="run only these (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the stack's data and logs afterwards")
+    parser.add_argument("--report-only", action="store_true",
+                        help="measure nothing: write BENCHMARKS.md again from OUT/bench/results.json")
     parser.add_argument("--out", type=Path, default=Path("."), help="where BENCHMARKS.md and bench/results.json go")
     args = parser.parse_args(argv)
+    if args.report_only:
+        write_report(args.out, json.loads((args.out / "bench" / "results.json").read_text()))
+        return 0
     sizes = QUICK if args.quick else FULL
     sections = args.only or list(SECTIONS)
 
@@ -100,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results = asyncio.run(stoppable(run(sizes, sections, log, args.keep)))
     command = "python -m bench" + (" --quick" if args.quick else "") + "".join(f" --only {s}" for s in args.only or [])
-    write_report(args.out, results, sizes, command)
+    write_report(args.out, write_results(args.out, results, sizes, command))
     log(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'bench' / 'results.json'}")
     print(json.dumps(results, indent=2, ensure_ascii=False))
     return 0

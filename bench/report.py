@@ -69,13 +69,18 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
-def write_report(out: Path, results: dict[str, Any], sizes: dict[str, int], command: str) -> None:
-    when = datetime.now(timezone.utc)
-    info = machine()
-    document = {"date": when.isoformat(timespec="seconds"), "command": command, "machine": info, "sizes": sizes,
-                "results": results}
+def write_results(out: Path, results: dict[str, Any], sizes: dict[str, int], command: str) -> dict[str, Any]:
+    document = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
+                "machine": machine(), "sizes": sizes, "results": results}
     (out / "bench").mkdir(parents=True, exist_ok=True)
     (out / "bench" / "results.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return document
+
+
+def write_report(out: Path, document: dict[str, Any]) -> None:
+    """BENCHMARKS.md from a results document (a fresh run's, or bench/results.json again)."""
+    when, info, results, command = (datetime.fromisoformat(document["date"]), document["machine"],
+                                    document["results"], document["command"])
     lines = [
         "# Benchmarks",
         "",
