@@ -14,6 +14,10 @@ from axflow.config import get_settings
 from axflow.logging import configure_logging
 from domain.phases import Role
 
+# Servers keep an idle connection open well beyond the 5 s an httpx client keeps it: the client
+# then always drops it first, and never sends a request on one the server is closing.
+KEEP_ALIVE_SECONDS = 75
+
 app = typer.Typer(help="axflow: grant and PoC milestone workflows on Temporal.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -46,7 +50,8 @@ def api() -> None:
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 @app.command()
@@ -66,7 +71,8 @@ def sim(system: Annotated[str, typer.Argument(help="finance or notify")]) -> Non
         port = settings.notify_port
     else:
         raise typer.BadParameter("finance or notify")
-    uvicorn.run(simulator, host=settings.sim_host, port=port, log_level="warning")
+    uvicorn.run(simulator, host=settings.sim_host, port=port, log_level="warning",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 @app.command()

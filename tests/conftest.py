@@ -23,6 +23,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkipper, WorkflowEnvironment
 
 from api.main import create_app
+from axflow.cli import KEEP_ALIVE_SECONDS
 from axflow.config import Settings
 from axflow.programs import load_program, sample_definitions
 from axflow.worker import running_worker
@@ -76,6 +77,7 @@ class ServerThread:
 
     def __init__(self, app: Any, port: int) -> None:
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                                    timeout_keep_alive=KEEP_ALIVE_SECONDS,
                                                     lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
