@@ -84,7 +84,7 @@ async def test_a_deadline_due_while_no_worker_runs_is_handled_when_one_is_back(s
         "state", result_type=StartupState)
     settings = stack.settings.model_copy(update={"task_queue": "axflow-worker-stop-test"})
     brn = new_brn()
-    due = datetime.now(timezone.utc) + timedelta(seconds=6)
+    due = datetime.now(timezone.utc) + timedelta(seconds=10)
     state = template.model_copy(update={
         "startup_id": f"startup:{template.program_id}:{brn}", "brn": brn, "version": 1,
         "milestones": [m.model_copy(update={"due_at": due, "reminders_sent": [7, 3, 1]}) if m.key == "kickoff"
