@@ -4,12 +4,14 @@ from datetime import datetime, timezone
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from domain.commands import BRN, Text
+from store.db import release
 from store.tables import EvaluatorConflict
 
 router = APIRouter(prefix="/evaluators", tags=["evaluators"], responses=ERROR_RESPONSES)
@@ -41,10 +43,17 @@ async def my_conflicts(session: SessionDep, actor: Authorized) -> list[ConflictO
 
 @router.post("/me/conflicts", status_code=201, response_model=ConflictOut)
 async def declare(body: ConflictIn, session: SessionDep, actor: Authorized) -> ConflictOut:
+    already = ApiError("conflict", "this conflict is already declared", {"field": "brn"})
     if body.brn in declared_conflicts(session, actor.id):
-        raise ApiError("conflict", "this conflict is already declared", {"field": "brn"})
+        raise already
+    # A write in a new transaction: on SQLite a read transaction that turns into a write fails at
+    # once ("database is locked") if the worker wrote in between, where a fresh one waits its turn.
+    release(session)
     row = EvaluatorConflict(evaluator_id=actor.id, brn=body.brn, reason=body.reason,
                             declared_at=datetime.now(timezone.utc))
     session.add(row)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # declared by a request racing this one
+        raise already from None
     return ConflictOut(brn=row.brn, reason=row.reason, declared_at=row.declared_at)
