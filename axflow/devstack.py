@@ -48,6 +48,12 @@ def temporal_command(settings: Settings) -> list[str]:
         "--db-filename", str(settings.data_dir / "temporal.db"),
         "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
         "--namespace", settings.temporal_namespace, "--log-level", "warn",
+        # Write-ahead logging: a commit appends to the log instead of rewriting pages under a
+        # rollback journal, and syncs only at checkpoints. A killed or restarted server loses
+        # nothing; a power cut can lose the last moments (a production cluster has its own store).
+        # Measured on two cores, 1,000 trivial timers due at one instant: all handled in 15 s with
+        # the defaults, 8.6 s with the log alone, 6.5 s with both.
+        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
     ]
     for key in SEARCH_ATTRIBUTES:
         command += ["--search-attribute", f"{key.name}={_SA_TYPE[key.indexed_value_type.name]}"]

@@ -12,7 +12,8 @@ import structlog
 from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.deadlines import DeadlineActivities
 from activities.finance import FinanceActivities
@@ -37,6 +38,10 @@ def worker_runtime(settings: Settings) -> Runtime | None:
         return None
     address = f"{settings.worker_metrics_host}:{settings.worker_metrics_port}"
     return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    return SandboxedWorkflowRunner() if settings.worker_sandbox else UnsandboxedWorkflowRunner()
 
 
 @asynccontextmanager
@@ -68,6 +73,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                 ],
                 activity_executor=executor,
                 max_cached_workflows=settings.worker_max_cached_workflows,
+                workflow_runner=workflow_runner(settings),
                 graceful_shutdown_timeout=timedelta(seconds=10),
             )
             async with worker:

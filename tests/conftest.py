@@ -246,6 +246,8 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
         notify_url=f"http://127.0.0.1:{ports['notify']}",
         # Every test shares one client address; the throttle is tested on a server of its own.
         auth_failure_limit=1_000_000,
+        # Every workflow path the tests drive is checked for non-determinism by the sandbox.
+        worker_sandbox=True,
     )
     migrate(settings.database_url)
     servers = [
