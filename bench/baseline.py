@@ -69,13 +69,15 @@ def activity_share(activities: int, updates: int, index: int) -> int:
 async def serve() -> None:
     from axflow.config import get_settings
     from axflow.temporal import connect
+    from axflow.worker import workflow_runner
     from bench.stack import BASELINE_QUEUE
 
     settings = get_settings()
     client = await connect(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = Worker(client, task_queue=BASELINE_QUEUE, workflows=[BaselineLifecycle], activities=[noop],
-                        activity_executor=executor, max_cached_workflows=settings.worker_max_cached_workflows)
+                        activity_executor=executor, max_cached_workflows=settings.worker_max_cached_workflows,
+                        workflow_runner=workflow_runner(settings))  # the same settings as axflow's worker
         await worker.run()
 
 
