@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     # The worker's Prometheus endpoint (the Temporal SDK's metrics); off when 0.
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 0
-    # How many workflows a worker keeps in memory between their tasks (about half a megabyte each);
+    # How many workflows a worker keeps in memory between their tasks (about 0.2 MB each);
     # one evicted from this cache is rebuilt by replaying its history when it next has work.
     worker_max_cached_workflows: int = 500
     # Run workflow code inside Temporal's sandbox, which re-imports the workflow module for every
