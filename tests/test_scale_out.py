@@ -9,11 +9,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func
+from sqlmodel import select
 
 from axflow.programs import create_program
 from axflow.reconcile import differences
 from domain.phases import Role
-from tests.conftest import Stack, new_brn
+from store.db import session_scope
+from store.tables import StartupRow
+from tests.conftest import Stack, new_brn, wait_until
 from tests.flows import EV, FO, PO
 from tests.test_worker_kill import WorkerProcess
 
@@ -33,6 +37,12 @@ async def until(stack: Stack, startup_id: str, check: Any, what: str, timeout: f
             return state
         assert loop.time() < deadline, f"{startup_id}: no {what} after {timeout} s (phase {state['phase']})"
         await asyncio.sleep(0.3)
+
+
+async def completed_in_read_model(stack: Stack, program_id: str) -> int:
+    with session_scope(stack.engine) as session:
+        return session.exec(select(func.count()).select_from(StartupRow).where(
+            StartupRow.program_id == program_id, StartupRow.phase == "completed")).one()
 
 
 async def test_two_workers_one_killed_every_lifecycle_completes_and_pays_once(stack: Stack, tmp_path: Path) -> None:
@@ -89,6 +99,11 @@ async def test_two_workers_one_killed_every_lifecycle_completes_and_pays_once(st
 
         phases = await asyncio.gather(*(live(startup_id) for startup_id in ids))
         assert Counter(phases) == {"completed": LIFECYCLES}
+        # The phase above is each workflow's live state. A projection that was running on the
+        # killed worker is retried only when its 30 s timeout has passed, so the read model (the
+        # ledger, the report) may lag until then; it must catch up, with nothing lost.
+        await wait_until(lambda: completed_in_read_model(stack, program.id), lambda n: n == LIFECYCLES, 120,
+                         "the read model to catch up")
         async with httpx.AsyncClient(base_url=stack.settings.finance_url) as http:
             payments = [p for p in (await http.get("/payments")).json() if p["program_id"] == program.id]
         assert len(payments) == LIFECYCLES
