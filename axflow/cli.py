@@ -151,12 +151,18 @@ def audit_verify(file: Annotated[Path, typer.Argument(exists=True, readable=True
 
 @app.command()
 def reconcile(program_id: Annotated[str | None, typer.Option("--program", help="one program only")] = None) -> None:
-    """List every difference between the ledger and the finance system (exit 1 if any)."""
-    from axflow.reconcile import differences
+    """List every difference between the ledger and the finance system (exit 1 if any, 2 if the
+    finance system cannot be reached)."""
+    from axflow.reconcile import FinanceUnreachable, differences
     from store.db import make_engine
 
     settings = get_settings()
-    found = differences(make_engine(settings.database_url), settings.finance_url, program_id)
+    try:
+        found = differences(make_engine(settings.database_url), settings.finance_url, program_id)
+    except FinanceUnreachable as err:
+        # One line, not a traceback; exit 2 tells "could not compare" apart from "differences found".
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from None
     for difference in found:
         typer.echo(str(difference))
     typer.echo(f"{len(found)} difference(s)")

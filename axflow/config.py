@@ -3,7 +3,9 @@
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,7 +18,9 @@ class Settings(BaseSettings):
     # "production" refuses demo tokens, the development webhook secret and SQLite.
     env: str = "dev"
     data_dir: Path = Path(".data")
-    database_url: str = "sqlite:///.data/axflow.db"
+    # Unless set, the SQLite file inside data_dir: a stack given another data directory gets its
+    # own read model, never one describing workflows that live in another Temporal file.
+    database_url: str = ""
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
@@ -71,6 +75,40 @@ class Settings(BaseSettings):
     oidc_name_claim: str = "preferred_username"
     auth_failure_limit: int = 20
     auth_failure_window_seconds: float = 60.0
+
+    # Documents (proposals, agreements, deliverables, receipts): where their bytes live.
+    # "filesystem" keeps them under document_dir (default: <data_dir>/documents); "s3" in a bucket
+    # of any S3-compatible object store (endpoint unset: AWS itself).
+    document_storage: Literal["filesystem", "s3"] = "filesystem"
+    document_dir: Path | None = None
+    s3_bucket: str = "axflow-documents"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "ap-northeast-2"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    # Largest upload per kind in bytes (JSON, e.g. {"receipt": 10485760}); kinds not named get the default.
+    document_max_bytes: int = 50 * 1024 * 1024
+    document_max_bytes_by_kind: dict[str, int] = {}
+    # An upload that no action has used is deleted by `axflow documents cleanup` after this many days.
+    document_unreferenced_days: int = 30
+    # clamd ("host:port" or a unix socket path): when set, every upload is scanned before it is kept.
+    clamd_address: str | None = None
+    clamd_timeout_seconds: float = 60.0
+
+    def document_limit(self, kind: str) -> int:
+        return self.document_max_bytes_by_kind.get(kind, self.document_max_bytes)
+
+    def largest_document_limit(self) -> int:
+        return max([self.document_max_bytes, *self.document_max_bytes_by_kind.values()])
+
+    def documents_path(self) -> Path:
+        return self.document_dir or self.data_dir / "documents"
+
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'axflow.db'}"
+        return self
 
 
 @lru_cache

@@ -44,10 +44,23 @@ def ledger_view(engine: Engine, program_id: str | None) -> dict[str, int]:
     return view
 
 
+class FinanceUnreachable(Exception):
+    """The finance system did not answer (or answered with an error): nothing can be compared."""
+
+    def __init__(self, finance_url: str, cause: Exception) -> None:
+        reason = f"HTTP {cause.response.status_code}" if isinstance(cause, httpx.HTTPStatusError) \
+            else type(cause).__name__
+        super().__init__(f"재무 시스템에 연결할 수 없어 대사를 하지 못했습니다 / cannot reconcile: the finance "
+                         f"system at {finance_url} did not answer ({reason}); check AXFLOW_FINANCE_URL")
+
+
 def finance_view(finance_url: str, program_id: str | None) -> dict[str, int]:
-    with httpx.Client(base_url=finance_url, timeout=30) as http:
-        payments = http.get("/payments").raise_for_status().json()
-        collections = http.get("/collections").raise_for_status().json()
+    try:
+        with httpx.Client(base_url=finance_url, timeout=30) as http:
+            payments = http.get("/payments").raise_for_status().json()
+            collections = http.get("/collections").raise_for_status().json()
+    except httpx.HTTPError as err:
+        raise FinanceUnreachable(finance_url, err) from err
     view = {p["idempotency_key"]: p["amount"] for p in payments if p["status"] == "paid"}
     view |= {c["idempotency_key"]: c["amount"] for c in collections if c["status"] == "received"}
     return {k: v for k, v in view.items() if program_id is None or k.startswith(f"{program_id}:")}

@@ -7,7 +7,7 @@ policy are all data, so a new program (or the next stage) needs no code.
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from domain.money import split_exact
 from domain.phases import Stage
@@ -172,6 +172,16 @@ class ProgramDefinition(Strict):
     milestones: list[MilestoneRule]
     policy: DeadlinePolicy = DeadlinePolicy()
 
+    # A field validator, not part of the model check below, so that a refusal names `budget`
+    # itself (slots and grant_amount are declared before it and are already validated here).
+    @field_validator("budget")
+    @classmethod
+    def _budget_covers_every_slot(cls, budget: int, info: ValidationInfo) -> int:
+        slots, grant = info.data.get("slots"), info.data.get("grant_amount")
+        if slots is not None and grant is not None and budget < slots * grant:
+            raise ValueError(f"budget {budget} is less than slots × grant_amount ({slots} × {grant})")
+        return budget
+
     @model_validator(mode="after")
     def _coherent(self) -> "ProgramDefinition":
         if (self.application_opens_at is None) != (self.application_closes_at is None):
@@ -180,11 +190,6 @@ class ProgramDefinition(Strict):
             raise ValueError("application_closes_at must be after application_opens_at")
         if self.application_closes_at and not self.tasks:
             raise ValueError("a program with an application window needs at least one task")
-        if self.budget < self.slots * self.grant_amount:
-            raise ValueError(
-                f"budget {self.budget} is less than slots × grant_amount "
-                f"({self.slots} × {self.grant_amount})"
-            )
         if sum(t.share_percent for t in self.tranches) != 100:
             raise ValueError("tranche share_percent values must add up to 100")
         for name, keys in (

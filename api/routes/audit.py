@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from datetime import datetime
 from typing import Any
 
@@ -57,7 +58,9 @@ async def events(request: Request, session: SessionDep, _: Authorized, program_i
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow(row | {"details": str(row["details"])})
+            # JSON, as in the JSON answer, so that a spreadsheet or a script can read it back;
+            # Korean stays readable (no \uXXXX escapes).
+            writer.writerow(row | {"details": json.dumps(row["details"], ensure_ascii=False, sort_keys=True)})
         return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8")
     return {"events": rows, "count": len(rows)}
 
