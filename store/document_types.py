@@ -1,0 +1,80 @@
+"""What a file is, told from its content (never from its name or the client's Content-Type).
+
+`filetype` recognises the common signatures (PDF, PNG, JPEG, ZIP, executables, ...). Korean
+offices also send HWP (an OLE compound file, like old .doc/.xls) and HWPX, DOCX, XLSX and PPTX
+(all ZIP files): those are told apart by the streams or members inside them.
+"""
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+import olefile
+
+from domain.documents import ALLOWED_TYPES
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a ZIP with entries, an empty ZIP
+# Office Open XML parts that name the application; the first one found decides.
+OOXML_MAIN_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
+
+
+@dataclass(frozen=True)
+class Detected:
+    type_name: str  # e.g. "pdf", "hwpx" or, outside the allowlist, what it looks like ("exe", "gif")
+    allowed: bool
+
+    @property
+    def content_type(self) -> str:
+        return ALLOWED_TYPES.get(self.type_name, "application/octet-stream")
+
+
+def detect(path: Path) -> Detected:
+    """The type of the file at `path` (a staged upload, complete)."""
+    with path.open("rb") as f:
+        head = f.read(8192)
+    if not head:
+        return Detected("empty", False)
+    if head.startswith(OLE_MAGIC):
+        return _ole(path)
+    if head.startswith(ZIP_MAGICS):
+        return _zip(path)
+    guess = filetype.guess(head)
+    if guess is None:
+        return Detected("unknown", False)
+    name = {"jpg": "jpeg"}.get(guess.extension, guess.extension)
+    return Detected(name, name in ("pdf", "png", "jpeg"))
+
+
+def _ole(path: Path) -> Detected:
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            if ole.exists("FileHeader"):
+                with ole.openstream("FileHeader") as header:
+                    if header.read(17) == b"HWP Document File":
+                        return Detected("hwp", True)
+            for stream, name in (("WordDocument", "doc"), ("Workbook", "xls"), ("PowerPoint Document", "ppt")):
+                if ole.exists(stream):
+                    return Detected(name, False)
+    except (OSError, ValueError):
+        # A file that starts like OLE but whose directory cannot be read: not an HWP.
+        return Detected("damaged-ole", False)
+    return Detected("ole", False)
+
+
+def _zip(path: Path) -> Detected:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names and archive.read("mimetype")[:64].strip() == b"application/hwp+zip":
+                return Detected("hwpx", True)
+            if "[Content_Types].xml" in names:
+                for part, name in OOXML_MAIN_PARTS.items():
+                    if part in names:
+                        return Detected(name, True)
+            if "META-INF/manifest.xml" in names and "mimetype" in names:
+                return Detected("odf", False)  # OpenDocument: not on the list offices here send
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return Detected("damaged-zip", False)
+    return Detected("zip", True)
