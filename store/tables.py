@@ -3,8 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from store import user_tables  # noqa: F401  (the user directory's tables, on the same metadata)
 
 
 def _utc() -> Any:
@@ -100,7 +102,11 @@ class ApiToken(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
-    role: str
+    # The user or service account the token acts for (its id is the actor recorded).
+    user_id: str = Field(sa_column=Column(String(40), ForeignKey("app_user.id", name="fk_api_token_user"),
+                                               nullable=False, index=True))
+    # The one role this token acts in; none: any of its user's roles (chosen per request).
+    role: str | None = None
     brn: str | None = None
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime = _utc()

@@ -1,5 +1,6 @@
 """API tokens: random, shown once, stored as a SHA-256 hash (the token has 256 bits of entropy,
-so a plain hash cannot be reversed by guessing)."""
+so a plain hash cannot be reversed by guessing). Every token belongs to a user or a named
+service account, whose stable id is the actor recorded for what the token does."""
 
 import hashlib
 import secrets
@@ -10,6 +11,8 @@ from sqlmodel import Session, select
 from domain.phases import Role
 from store.db import as_utc
 from store.tables import ApiToken
+from store.user_tables import User
+from store.users import token_owner
 
 PREFIX = "axf_"
 
@@ -20,14 +23,28 @@ def hash_token(token: str) -> str:
 
 def create_token(session: Session, role: Role, name: str, brn: str | None = None,
                  expires_in: timedelta | None = None) -> str:
+    """A token acting in `role` for the user whose login id is `name` (a new service account of
+    that name if there is none)."""
     if role is Role.STARTUP and not brn:
         raise ValueError("a startup token needs --brn")
     if role is Role.SYSTEM:
         raise ValueError("system is not a role for people")
+    owner = token_owner(session, name, role, brn)
+    return issue_token(session, owner, role, name, expires_in)
+
+
+def issue_token(session: Session, owner: User, role: Role | None, name: str | None = None,
+                expires_in: timedelta | None = None) -> str:
+    """A token for `owner`: in one role, or (role None) in any of the owner's roles, chosen per
+    request with the X-Axflow-Role header."""
+    if role is not None and role.value not in owner.roles:
+        raise ValueError(f"user {owner.login_id!r} does not hold the role {role.value}")
+    if not owner.active:
+        raise ValueError(f"user {owner.login_id!r} is disabled")
     token = PREFIX + secrets.token_urlsafe(32)
     now = datetime.now(timezone.utc)
-    session.add(ApiToken(name=name, role=role.value, brn=brn if role is Role.STARTUP else None,
-                         token_hash=hash_token(token), created_at=now,
+    session.add(ApiToken(name=name or owner.login_id, user_id=owner.id, role=role.value if role else None,
+                         brn=owner.brn, token_hash=hash_token(token), created_at=now,
                          expires_at=now + expires_in if expires_in else None))
     session.commit()
     return token
@@ -41,6 +58,20 @@ def find_token(session: Session, token: str) -> ApiToken | None:
     if row.expires_at is not None and as_utc(row.expires_at) <= datetime.now(timezone.utc):
         return None
     return row
+
+
+def token_user(session: Session, token: str) -> tuple[ApiToken, User] | None:
+    """The live token and its active owner, in one read; None if either is gone."""
+    found = session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                         .where(ApiToken.token_hash == hash_token(token))).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None or not user.active:
+        return None
+    if row.expires_at is not None and as_utc(row.expires_at) <= datetime.now(timezone.utc):
+        return None
+    return row, user
 
 
 def revoke_token(session: Session, token_id: int) -> bool:

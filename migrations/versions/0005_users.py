@@ -13,6 +13,7 @@ keep the actor ids they were recorded with.
 """
 
 import secrets
+import unicodedata
 from collections import defaultdict
 from datetime import datetime, timezone
 
@@ -133,12 +134,17 @@ def _link_existing_tokens() -> None:
     taken: set[str] = set()
     now = datetime.now(timezone.utc)
     for (name, brn), held in sorted(owners.items(), key=lambda item: (item[0][0], item[0][1] or "")):
-        login = name if name not in taken else f"{name}@{brn}"
+        # Login ids are compared in NFC lower case, as the directory stores them.
+        base = unicodedata.normalize("NFC", name).strip().lower()[:90]
+        login, n = base, 1
+        while login in taken:
+            n += 1
+            login = f"{base}-{n}"
         taken.add(login)
         user_id = "u-" + secrets.token_hex(6)
         roles = sorted({role for _, role in held})
         bind.execute(users.insert().values(
-            id=user_id, login_id=login[:100], kind="service", display_name=name[:100], roles=roles, desks=[],
+            id=user_id, login_id=login, kind="service", display_name=name[:100], roles=roles, desks=[],
             brn=brn, active=True, created_at=now))
         bind.execute(tokens.update().where(tokens.c.id.in_([token_id for token_id, _ in held]))
                      .values(user_id=user_id))
