@@ -15,7 +15,7 @@ from temporalio.worker import Replayer
 
 from api.history import projections
 from workflows.program_call import ProgramCall
-from workflows.startup_lifecycle import StartupLifecycle
+from workflows.lifecycle import StartupLifecycle
 
 
 @dataclass

@@ -26,7 +26,7 @@ from axflow.temporal import connect
 from axflow.tracing import configure_tracing
 from store.db import make_engine
 from workflows.program_call import ProgramCall
-from workflows.startup_lifecycle import StartupLifecycle
+from workflows.lifecycle import StartupLifecycle
 
 log = structlog.get_logger()
 

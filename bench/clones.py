@@ -10,7 +10,7 @@ from bench.stack import BenchStack
 from domain.io import Application, LifecycleInput
 from domain.program import ProgramDefinition
 from domain.state import SYSTEM_WORKFLOW, StartupState
-from workflows.startup_lifecycle import StartupLifecycle
+from workflows.lifecycle import StartupLifecycle
 
 
 async def clone_program(driver: ApiDriver, template: StartupState, name: str) -> ProgramDefinition:

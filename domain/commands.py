@@ -27,9 +27,13 @@ BRN = Annotated[str, AfterValidator(normalize_brn)]
 
 
 class Body(BaseModel):
+    """Only a reason (사유): the body of suspend, resume, approve-settlement and withdraw."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: Text = ""
+    reason: Annotated[Text, Field(description="Why (사유), free text, may be empty; recorded in the history with "
+                                              "the authenticated actor.",
+                                  examples=["현장 점검 결과 반영"])] = ""
 
 
 class ApplicationBody(BaseModel):
@@ -47,19 +51,29 @@ class ApplicationBody(BaseModel):
 
 
 class ScoreBody(Body):
-    round: Literal["document", "presentation"]
-    score: Annotated[int, Field(strict=True, ge=0, le=100)]
+    """An evaluator's score for one evaluation round (서면평가 or 발표평가)."""
+
+    round: Annotated[Literal["document", "presentation"], Field(
+        description="document: 서면평가; presentation: 발표평가")]
+    score: Annotated[int, Field(strict=True, ge=0, le=100, description="0 to 100, an integer", examples=[85])]
 
 
 class PartnerBody(BaseModel):
+    """A regional SME (수요기업) the startup is matched with, alone or in a consortium."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: Name
-    brn: BRN
-    region: str
-    role: Literal["lead", "member"] = "lead"
+    name: Annotated[Name, Field(description="company name", examples=["㈜경남정밀"])]
+    brn: Annotated[BRN, Field(description="business registration number (사업자등록번호), 10 digits, "
+                                          "dashes allowed", examples=["613-81-00014"])]
+    region: Annotated[str, Field(description="시·도 outside the capital area (비수도권), e.g. 경남, 부산, 대구",
+                                 examples=["경남"])]
+    role: Annotated[Literal["lead", "member"], Field(
+        description="exactly one partner is the lead (주관기업)")] = "lead"
     # A consortium may split each tranche between its members by fixed shares (all or none).
-    share_percent: Annotated[int | None, Field(strict=True, gt=0, le=100)] = None
+    share_percent: Annotated[int | None, Field(
+        strict=True, gt=0, le=100,
+        description="this partner's share of every tranche; given for all partners (adding up to 100) or none")] = None
 
     @field_validator("region")
     @classmethod
@@ -72,7 +86,10 @@ class PartnerBody(BaseModel):
 
 
 class MatchBody(Body):
-    partners: Annotated[list[PartnerBody], Field(min_length=1, max_length=10)]
+    """The SME partner (or consortium) the startup runs its PoC with (매칭)."""
+
+    partners: Annotated[list[PartnerBody], Field(min_length=1, max_length=10,
+                                                 description="1 to 10 partners, exactly one with role lead")]
 
     @model_validator(mode="after")
     def _one_lead(self) -> "MatchBody":
@@ -87,69 +104,116 @@ class MatchBody(Body):
 
 
 class SignAgreementBody(Body):
-    agreement_no: Annotated[str, Field(min_length=1, max_length=64)]
+    """The signed agreement (협약): its number."""
+
+    agreement_no: Annotated[str, Field(min_length=1, max_length=64, description="the agreement's number (협약번호)",
+                                       examples=["2025-AI-0001"])]
 
 
 class DisbursementBody(Body):
-    tranche: Key
+    """One tranche of the grant (e.g. advance 선금, balance 잔금)."""
+
+    tranche: Annotated[Key, Field(description="the tranche's key in the program's payment schedule",
+                                  examples=["advance"])]
 
 
 class RequestDisbursementBody(DisbursementBody):
     # The receiving bank account, e.g. to correct one the bank refused.
-    account: Annotated[str | None, Field(pattern=r"^[0-9가-힣A-Za-z ()-]{4,64}$")] = None
+    account: Annotated[str | None, Field(pattern=r"^[0-9가-힣A-Za-z ()-]{4,64}$",
+                                         description="the receiving bank account, e.g. to correct one the bank "
+                                                     "refused; omitted: the one on file",
+                                         examples=["국민 123456-01-234567"])] = None
 
 
 class WaiveClawbackBody(Body):
-    decision: Literal["approve", "reject"]
+    """A finance officer's decision on waiving an honest failure's (성실실패) clawback."""
+
+    decision: Annotated[Literal["approve", "reject"], Field(
+        description="approve: the clawback is waived; reject: it stays owed")]
+
+
+class RetryCollectionBody(Body):
+    kind: Literal["refund", "clawback"]
 
 
 class SubmitMilestoneBody(Body):
-    milestone: Key
-    deliverable: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_nfc)]
+    """A milestone's deliverable (산출물), submitted by the startup."""
+
+    milestone: Annotated[Key, Field(description="the milestone's key in the program's plan", examples=["midterm"])]
+    deliverable: Annotated[str, Field(min_length=1, max_length=500,
+                                      description="what was delivered: a title, a link or a document reference",
+                                      examples=["중간보고서 v1 (PoC 1차 결과)"]), AfterValidator(_nfc)]
 
 
 class ReviewMilestoneBody(Body):
-    milestone: Key
-    decision: Literal["accept", "revise"]
+    """A program officer's review of a submitted deliverable: accept it, or send it back (보완 요청)."""
+
+    milestone: Annotated[Key, Field(description="the milestone's key in the program's plan", examples=["midterm"])]
+    decision: Annotated[Literal["accept", "revise"], Field(
+        description="accept: the milestone is done; revise: the startup resubmits by a new due date")]
     # For "revise": the new due date (KST calendar day); defaults to the policy's revision days.
-    revise_due_on: date | None = None
+    revise_due_on: Annotated[date | None, Field(
+        description="only with decision revise: the resubmission's due date, a KST calendar day (YYYY-MM-DD); "
+                    "omitted: the policy's revision clock (14 days by default)",
+        examples=["2025-10-15"])] = None
 
 
 class ExtendDeadlineBody(Body):
+    """A deadline moved later (기한 연장): the agreement's or an open milestone's."""
+
     # "agreement", or the key of an open milestone.
-    deadline: Key
-    new_due_on: date
+    deadline: Annotated[Key, Field(description='"agreement", or the key of an open milestone',
+                                   examples=["midterm"])]
+    new_due_on: Annotated[date, Field(description="the new due date, a KST calendar day (YYYY-MM-DD)",
+                                      examples=["2025-11-30"])]
     # Move every later open milestone by the same number of days.
-    shift_later: bool = False
+    shift_later: Annotated[bool, Field(
+        description="also move every later open milestone by the same number of days")] = False
 
 
 class FinalEvaluationBody(Body):
-    score: Annotated[int, Field(strict=True, ge=0, le=100)]
-    grade: Literal["S", "A", "B", "C", "D"]
+    """The final evaluation (최종평가) of the PoC."""
+
+    score: Annotated[int, Field(strict=True, ge=0, le=100, description="0 to 100, an integer", examples=[88])]
+    grade: Annotated[Literal["S", "A", "B", "C", "D"], Field(description="the grade, S best")]
 
 
 class SpendLineBody(BaseModel):
+    """One budget line of a settlement (정산): what was spent on it."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    item: Name
-    amount: Won
+    item: Annotated[Name, Field(description="the budget line (비목)", examples=["인건비"])]
+    amount: Annotated[Won, Field(description="integer won spent on it", examples=[30_000_000])]
 
 
 class SubmitSettlementBody(Body):
-    lines: Annotated[list[SpendLineBody], Field(min_length=1, max_length=100)]
+    """The startup's settlement (정산 보고): spending by budget line, at most what was paid."""
+
+    lines: Annotated[list[SpendLineBody], Field(min_length=1, max_length=100,
+                                                description="1 to 100 budget lines")]
 
 
 class PromoteBody(Body):
-    target_program_id: Slug
+    """Promotion to the next stage's program (후속 단계 연계)."""
+
+    target_program_id: Annotated[Slug, Field(description="the next stage's program id",
+                                             examples=["chogyeokcha-2026"])]
 
 
 class TerminateBody(Body):
-    cause: Literal["fraud", "misuse", "abandonment", "non_performance"]
+    """Termination of the agreement (협약 해지), with a clawback (환수) and an optional ban (참여제한)."""
+
+    cause: Annotated[Literal["fraud", "misuse", "abandonment", "non_performance"], Field(
+        description="fraud: 부정행위; misuse: 사업비 목적외 사용; abandonment: 사업 포기; non_performance: 수행 불량")]
     # Defaults to everything paid so far.
-    clawback_amount: Won | None = None
-    ban_years: Annotated[int, Field(strict=True, ge=0, le=10)] = 0
+    clawback_amount: Annotated[Won | None, Field(
+        description="integer won to claw back; omitted: everything paid so far")] = None
+    ban_years: Annotated[int, Field(strict=True, ge=0, le=10,
+                                    description="참여제한: years the company may not apply to any program")] = 0
     # 성실실패: an honest failure; a finance officer may waive the clawback.
-    honest_failure: bool = False
+    honest_failure: Annotated[bool, Field(
+        description="성실실패: an honest failure; a finance officer may then waive the clawback")] = False
 
 
 ACTION_BODIES: dict[Action, type[Body]] = {
@@ -170,6 +234,7 @@ ACTION_BODIES: dict[Action, type[Body]] = {
     Action.WITHDRAW: Body,
     Action.TERMINATE: TerminateBody,
     Action.WAIVE_CLAWBACK: WaiveClawbackBody,
+    Action.RETRY_COLLECTION: RetryCollectionBody,
 }
 
 B = TypeVar("B", bound=Body)

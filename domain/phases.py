@@ -78,3 +78,6 @@ class Action(StrEnum):
     TERMINATE = "terminate"
     # A finance officer's decision on sparing an honest failure (성실실패) the clawback.
     WAIVE_CLAWBACK = "waive-clawback"
+    # A finance officer asks the finance system again for money owed back after it refused the
+    # request (e.g. once the startup's details are corrected there).
+    RETRY_COLLECTION = "retry-collection"

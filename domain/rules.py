@@ -1,11 +1,21 @@
-"""Who may take which action in which phase: one table, used by the workflow's Update validators
-(the authority) and by the API (to answer 403 early and to list `allowed_actions`)."""
+"""Who may take which action in which phase, and the action's own rule: one table, used by the
+workflow's Update validators (the authority) and by the API (to answer 403 early and to list
+`allowed_actions`)."""
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from domain import action_rules as r
+from domain.commands import Command
 from domain.phases import FINAL_PHASES, Action, Phase, Role
+from domain.program import ProgramDefinition
 from domain.state import Actor, StartupState
+from domain.violation import RuleViolation
+
+__all__ = ["ACTION_RULES", "ActionRule", "RuleViolation", "allowed_actions", "check_action", "check_command",
+           "check_role", "role_may"]
 
 P = Phase
 _POC = frozenset({P.CONTRACTED, P.IN_POC, P.FINAL_REVIEW, P.SETTLEMENT})
@@ -16,46 +26,56 @@ _OPEN = frozenset(set(Phase) - FINAL_PHASES - {P.COMPLETED, P.APPLIED})
 class ActionRule:
     roles: frozenset[Role]
     phases: frozenset[Phase]
+    # The action's own rule (domain.action_rules), checked after role and phase.
+    check: r.Rule | None = None
+    # Whether the state leaves anything to act on (a tranche to request, a deliverable to
+    # review): `allowed_actions` offers the action only then.
+    offered: Callable[[StartupState], bool] | None = None
 
 
 ACTION_RULES: dict[Action, ActionRule] = {
-    Action.SCORE: ActionRule(frozenset({Role.EVALUATOR}), frozenset({P.UNDER_REVIEW})),
-    Action.MATCH: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SELECTED, P.MATCHED})),
+    Action.SCORE: ActionRule(frozenset({Role.EVALUATOR}), frozenset({P.UNDER_REVIEW}), r.score_rule),
+    Action.MATCH: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SELECTED, P.MATCHED}), r.match_rule),
     Action.SIGN_AGREEMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.MATCHED})),
-    Action.REQUEST_DISBURSEMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), _POC),
-    Action.APPROVE_DISBURSEMENT: ActionRule(frozenset({Role.FINANCE_OFFICER}), _POC),
-    Action.SUBMIT_MILESTONE: ActionRule(frozenset({Role.STARTUP}), frozenset({P.IN_POC})),
-    Action.REVIEW_MILESTONE: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.IN_POC})),
+    Action.REQUEST_DISBURSEMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), _POC, r.request_disbursement_rule,
+                                               lambda s: any(t.status in ("due", "payment_failed") for t in s.tranches)),
+    Action.APPROVE_DISBURSEMENT: ActionRule(frozenset({Role.FINANCE_OFFICER}), _POC, r.approve_disbursement_rule,
+                                               lambda s: any(t.status == "requested" for t in s.tranches)),
+    Action.SUBMIT_MILESTONE: ActionRule(frozenset({Role.STARTUP}), frozenset({P.IN_POC}), r.submit_milestone_rule,
+                                           lambda s: any(m.open for m in s.milestones)),
+    Action.REVIEW_MILESTONE: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.IN_POC}),
+                                        r.review_milestone_rule,
+                                        lambda s: any(m.status == "submitted" for m in s.milestones)),
     Action.EXTEND_DEADLINE: ActionRule(
         frozenset({Role.PROGRAM_OFFICER}),
         frozenset({P.SELECTED, P.MATCHED, P.CONTRACTED, P.IN_POC, P.SUSPENDED}),
+        r.extend_deadline_rule,
     ),
     Action.SUSPEND: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.CONTRACTED, P.IN_POC})),
-    Action.RESUME: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SUSPENDED})),
+    Action.RESUME: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SUSPENDED}), r.resume_rule),
     Action.FINAL_EVALUATION: ActionRule(
-        frozenset({Role.EVALUATOR, Role.PROGRAM_OFFICER}), frozenset({P.FINAL_REVIEW})
+        frozenset({Role.EVALUATOR, Role.PROGRAM_OFFICER}), frozenset({P.FINAL_REVIEW}), r.final_evaluation_rule
     ),
-    Action.SUBMIT_SETTLEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.SETTLEMENT})),
-    Action.APPROVE_SETTLEMENT: ActionRule(frozenset({Role.FINANCE_OFFICER}), frozenset({P.SETTLEMENT})),
-    Action.PROMOTE: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.COMPLETED})),
+    Action.SUBMIT_SETTLEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.SETTLEMENT}),
+                                         r.submit_settlement_rule),
+    Action.APPROVE_SETTLEMENT: ActionRule(frozenset({Role.FINANCE_OFFICER}), frozenset({P.SETTLEMENT}),
+                                          r.approve_settlement_rule,
+                                          lambda s: bool(s.settlement and s.settlement.submitted_at
+                                                         and s.settlement.approved_at is None)),
+    Action.PROMOTE: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.COMPLETED}), r.promote_rule),
     Action.WITHDRAW: ActionRule(frozenset({Role.STARTUP}), _OPEN),
-    Action.TERMINATE: ActionRule(frozenset({Role.PROGRAM_OFFICER}), _OPEN),
+    Action.TERMINATE: ActionRule(frozenset({Role.PROGRAM_OFFICER}), _OPEN, r.terminate_rule),
     # The one action on a terminated lifecycle: it stays open while money is owed.
-    Action.WAIVE_CLAWBACK: ActionRule(frozenset({Role.FINANCE_OFFICER}), frozenset({P.TERMINATED})),
+    Action.WAIVE_CLAWBACK: ActionRule(frozenset({Role.FINANCE_OFFICER}), frozenset({P.TERMINATED}),
+                                      r.waive_clawback_rule,
+                                      lambda s: any(c.status == "waiver_requested" for c in s.collections)),
+    # Money owed back is collected in these phases (a settlement refund, a withdrawal's refund,
+    # a termination's clawback).
+    Action.RETRY_COLLECTION: ActionRule(frozenset({Role.FINANCE_OFFICER}),
+                                        frozenset({P.SETTLEMENT, P.WITHDRAWN, P.TERMINATED}),
+                                        r.retry_collection_rule,
+                                        lambda s: any(c.status == "failed" for c in s.collections)),
 }
-
-
-@dataclass
-class RuleViolation(Exception):
-    """A refused action. `code` is the API error code: forbidden, invalid_transition, conflict,
-    validation_error."""
-
-    code: str
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def role_may(action: Action, role: Role) -> bool:
@@ -63,25 +83,32 @@ def role_may(action: Action, role: Role) -> bool:
 
 
 def allowed_actions(state: StartupState, actor: Actor) -> list[str]:
-    """The actions this actor could take now (payload rules aside)."""
+    """The actions this actor could take now: role and phase fit, and the state leaves something
+    to act on (a body can still be refused by the action's own rule)."""
     if actor.role is Role.STARTUP and actor.brn != state.brn:
         return []
     return [
         a.value
         for a, rule in ACTION_RULES.items()
-        if actor.role in rule.roles and state.phase in rule.phases
+        if actor.role in rule.roles and state.phase in rule.phases and (rule.offered is None or rule.offered(state))
     ]
 
 
-def check_action(state: StartupState, action: Action, actor: Actor) -> None:
-    """Raise RuleViolation unless the actor's role and the current phase allow the action."""
+def check_role(action: Action, actor: Actor) -> None:
+    """Raise RuleViolation unless the actor's role may take the action at all (the API's 403)."""
     rule = ACTION_RULES[action]
     if actor.role not in rule.roles:
         raise RuleViolation(
             "forbidden",
             f"role {actor.role.value} may not {action.value}",
-            {"rule": "role", "allowed_roles": sorted(r.value for r in rule.roles)},
+            {"rule": "role", "allowed_roles": sorted(role.value for role in rule.roles)},
         )
+
+
+def check_action(state: StartupState, action: Action, actor: Actor) -> None:
+    """Raise RuleViolation unless the actor's role and the current phase allow the action."""
+    rule = ACTION_RULES[action]
+    check_role(action, actor)
     if actor.role is Role.STARTUP and actor.brn != state.brn:
         raise RuleViolation("forbidden", "a startup acts only on its own records", {"rule": "own_records"})
     if state.phase not in rule.phases:
@@ -90,3 +117,12 @@ def check_action(state: StartupState, action: Action, actor: Actor) -> None:
             f"{action.value} is not allowed in phase {state.phase.value}",
             {"phase": state.phase.value, "allowed_actions": allowed_actions(state, actor)},
         )
+
+
+def check_command(state: StartupState, action: Action, cmd: Command[Any], now: datetime,
+                  program: ProgramDefinition) -> None:
+    """Every rule of one action: role, own records, phase, then the action's own rule."""
+    check_action(state, action, cmd.actor)
+    own_rule = ACTION_RULES[action].check
+    if own_rule is not None:
+        own_rule(state, cmd, now, program)

@@ -120,7 +120,8 @@ class Termination(BaseModel):
     at: AwareDatetime
 
 
-CollectionStatus = Literal["waiver_requested", "requested", "received", "waived"]
+# "failed": the finance system refused the request (a 4xx); a finance officer retries it.
+CollectionStatus = Literal["waiver_requested", "requested", "received", "waived", "failed"]
 
 
 class CollectionState(BaseModel):
@@ -136,10 +137,11 @@ class CollectionState(BaseModel):
     payment_id: str | None = None
     received_at: AwareDatetime | None = None
     decided_by: str | None = None
+    failure: str | None = None
 
     @property
     def outstanding(self) -> bool:
-        return self.status in ("waiver_requested", "requested")
+        return self.status in ("waiver_requested", "requested", "failed")
 
 
 class Transition(BaseModel):
@@ -237,20 +239,3 @@ class StartupState(BaseModel):
     def collection(self, kind: str) -> CollectionState | None:
         return next((c for c in self.collections if c.kind == kind), None)
 
-
-def deadline_list(state: StartupState) -> list[Deadline]:
-    """Every clock of the startup that is running now, earliest first."""
-    found: list[Deadline] = []
-    if state.phase in (Phase.SELECTED, Phase.MATCHED) and state.agreement_due_at:
-        found.append(Deadline(kind="agreement", at=state.agreement_due_at))
-    if state.phase in (Phase.CONTRACTED, Phase.IN_POC):
-        for m in state.milestones:
-            if m.open:
-                found.append(Deadline(kind="milestone", at=m.due_at, subject=m.key))
-    # Changing what counts here changes AxNextDeadline upserts (workflow commands): patch first.
-    if state.phase is Phase.SETTLEMENT and state.settlement and state.settlement.due_at:
-        found.append(Deadline(kind="settlement_report", at=state.settlement.due_at))
-    for c in state.collections:
-        if c.status == "requested":
-            found.append(Deadline(kind=c.kind, at=c.due_at))
-    return sorted(found, key=lambda d: d.at)

@@ -26,6 +26,9 @@ class Faults(BaseModel):
     # Finance only: money owed back (refunds, clawbacks) arrives by itself, or waits for POST
     # /collections/{key}/receive (a startup that has not paid yet).
     collections_arrive: bool = True
+    # Finance only: business registration numbers whose collection requests are refused (a 4xx,
+    # e.g. no virtual account can be issued to the debtor) until taken off this list.
+    refused_collection_brns: list[str] = []
 
 
 async def apply_faults(faults: Faults, rng: random.Random) -> None:

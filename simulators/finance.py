@@ -124,6 +124,9 @@ def create_finance_app(journal_path: str, webhook_secret: str) -> FastAPI:
         if original is not None:
             response.status_code = 200
             return original | {"duplicate": True}
+        if collection.brn in faults.refused_collection_brns:
+            # Refused requests are not recorded: the same key may be asked again once mended.
+            raise HTTPException(422, "no virtual account could be issued for this debtor")
         record = collection.model_dump(mode="json", exclude={"callback_url"}) | {
             "collection_id": f"COL-{len(owed.all()) + 1:06d}", "status": "open",
             "callback_url": collection.callback_url, "opened_at": datetime.now(timezone.utc).isoformat(),

@@ -24,7 +24,7 @@ from domain.state import StartupState
 from tests.conftest import Stack
 from tests.flows import PO, drive, select
 from workflows.program_call import ProgramCall
-from workflows.startup_lifecycle import StartupLifecycle
+from workflows.lifecycle import StartupLifecycle
 
 HISTORIES = Path(__file__).parent / "histories"
 SAVED = sorted(HISTORIES.glob("*.json"))

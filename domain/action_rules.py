@@ -1,0 +1,229 @@
+"""Each action's own rule, beyond role and phase: a pure function of (state, command, now, program)
+that raises the RuleViolation the caller sees. The workflow's Update validators call them through
+`domain.rules.check_command` (the authority); the API calls the same functions for its early
+answers, so a rule and its error details exist once. Actions with no rule of their own
+(sign-agreement, suspend, withdraw) have none here.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.commands import (
+    Command,
+    DisbursementBody,
+    ExtendDeadlineBody,
+    MatchBody,
+    PromoteBody,
+    RequestDisbursementBody,
+    ReviewMilestoneBody,
+    ScoreBody,
+    SubmitMilestoneBody,
+    SubmitSettlementBody,
+    TerminateBody,
+    WaiveClawbackBody,
+)
+from domain.phases import NEXT_STAGE, Phase
+from domain.program import ProgramDefinition
+from domain.state import MilestoneState, StartupState, TrancheState
+from domain.timeutil import end_of_kst_day, kst_date
+from domain.violation import RuleViolation
+
+Rule = Callable[[StartupState, Command[Any], datetime, ProgramDefinition], None]
+
+
+def known_tranche(state: StartupState, key: str) -> TrancheState:
+    tranche = state.tranche(key)
+    if tranche is None:
+        raise RuleViolation("validation_error", f"unknown tranche {key!r}",
+                            {"field": "tranche", "known": [t.key for t in state.tranches]})
+    return tranche
+
+
+def known_milestone(state: StartupState, key: str) -> MilestoneState:
+    m = state.milestone(key)
+    if m is None:
+        raise RuleViolation("validation_error", f"unknown milestone {key!r}",
+                            {"field": "milestone", "known": [x.key for x in state.milestones]})
+    return m
+
+
+def no_conflict_of_interest(state: StartupState, cmd: Command[Any]) -> None:
+    involved = {state.brn, *(p.brn for p in state.partners)}
+    if involved & set(cmd.conflicts):
+        raise RuleViolation("forbidden", "conflict of interest (이해충돌): this evaluator declared a conflict "
+                            "with this startup or its SME partner", {"rule": "conflict_of_interest"})
+
+
+def score_rule(state: StartupState, cmd: Command[ScoreBody], now: datetime, program: ProgramDefinition) -> None:
+    no_conflict_of_interest(state, cmd)
+    if any(e.evaluator_id == cmd.actor.id and e.round == cmd.body.round for e in state.scores):
+        raise RuleViolation("conflict", f"this evaluator already scored the {cmd.body.round} round",
+                            {"rule": "one_score_per_round"})
+
+
+def match_rule(state: StartupState, cmd: Command[MatchBody], now: datetime, program: ProgramDefinition) -> None:
+    if any(p.brn == state.brn for p in cmd.body.partners):
+        raise RuleViolation("validation_error", "the startup cannot be its own SME partner",
+                            {"field": "partners", "rule": "partner_is_another_company"})
+
+
+def request_disbursement_rule(state: StartupState, cmd: Command[RequestDisbursementBody], now: datetime,
+                              program: ProgramDefinition) -> None:
+    tranche = known_tranche(state, cmd.body.tranche)
+    if tranche.status == "locked":
+        raise RuleViolation("conflict", f"tranche {tranche.key} is not due yet: its trigger "
+                            f"({tranche.trigger}) has not happened", {"rule": "tranche_trigger"})
+    if tranche.status not in ("due", "payment_failed"):
+        raise RuleViolation("conflict", f"tranche {tranche.key} is already {tranche.status}",
+                            {"rule": "one_request_per_tranche", "status": tranche.status})
+
+
+def approve_disbursement_rule(state: StartupState, cmd: Command[DisbursementBody], now: datetime,
+                              program: ProgramDefinition) -> None:
+    tranche = known_tranche(state, cmd.body.tranche)
+    if tranche.status != "requested":
+        raise RuleViolation("conflict", f"tranche {tranche.key} is {tranche.status}, not requested",
+                            {"rule": "approve_after_request", "status": tranche.status})
+    if tranche.requested_by == cmd.actor.id:
+        raise RuleViolation("forbidden", "four-eyes rule: the requester of a disbursement cannot approve it",
+                            {"rule": "four_eyes"})
+
+
+def submit_milestone_rule(state: StartupState, cmd: Command[SubmitMilestoneBody], now: datetime,
+                          program: ProgramDefinition) -> None:
+    m = known_milestone(state, cmd.body.milestone)
+    if not m.open:
+        raise RuleViolation("conflict", f"milestone {m.key} is {m.status}; nothing to submit",
+                            {"rule": "submit_open_milestone", "status": m.status})
+
+
+def review_milestone_rule(state: StartupState, cmd: Command[ReviewMilestoneBody], now: datetime,
+                          program: ProgramDefinition) -> None:
+    m = known_milestone(state, cmd.body.milestone)
+    if m.status != "submitted":
+        raise RuleViolation("conflict", f"milestone {m.key} is {m.status}, not submitted",
+                            {"rule": "review_submitted_milestone", "status": m.status})
+    if cmd.body.revise_due_on and cmd.body.revise_due_on <= kst_date(now):
+        raise RuleViolation("validation_error", "revise_due_on must be a future date (KST)",
+                            {"field": "revise_due_on", "rule": "future_date"})
+    if cmd.body.revise_due_on and end_of_kst_day(cmd.body.revise_due_on) < m.due_at:
+        raise RuleViolation("validation_error",
+                            f"revise_due_on must not be earlier than the milestone's due date "
+                            f"{kst_date(m.due_at)} (수정 기한은 마일스톤 기한보다 앞설 수 없습니다)",
+                            {"field": "revise_due_on", "rule": "revision_keeps_time",
+                             "current_due_at": m.due_at.isoformat()})
+
+
+def extend_deadline_rule(state: StartupState, cmd: Command[ExtendDeadlineBody], now: datetime,
+                         program: ProgramDefinition) -> None:
+    if cmd.body.deadline == "agreement":
+        if state.phase not in (Phase.SELECTED, Phase.MATCHED) or state.agreement_due_at is None:
+            raise RuleViolation("conflict", "there is no running agreement deadline",
+                                {"field": "deadline", "rule": "running_deadline"})
+        current = state.agreement_due_at
+    else:
+        m = known_milestone(state, cmd.body.deadline)
+        if not m.open:
+            raise RuleViolation("conflict", f"milestone {m.key} is {m.status}; its deadline is not running",
+                                {"field": "deadline", "rule": "running_deadline"})
+        current = m.due_at
+    if end_of_kst_day(cmd.body.new_due_on) <= current:
+        raise RuleViolation("validation_error", "new_due_on must be later than the current due date",
+                            {"field": "new_due_on", "rule": "extension_moves_later",
+                             "current_due_at": current.isoformat()})
+
+
+def resume_rule(state: StartupState, cmd: Command[Any], now: datetime, program: ProgramDefinition) -> None:
+    milestone = program.policy.clock("milestone")
+    if milestone.consequence != "suspend" or milestone.grace_days is None or state.suspended_at is None:
+        return
+    grace = timedelta(days=milestone.grace_days)
+    for m in state.milestones:
+        if m.open and not m.set_while_suspended and m.due_at + grace <= state.suspended_at:
+            raise RuleViolation("conflict", f"milestone {m.key} is past its grace period: "
+                                "extend its deadline before resuming",
+                                {"rule": "extend_before_resume", "milestone": m.key})
+
+
+def final_evaluation_rule(state: StartupState, cmd: Command[Any], now: datetime, program: ProgramDefinition) -> None:
+    no_conflict_of_interest(state, cmd)  # phase `final_review` already means every milestone is accepted
+
+
+def submit_settlement_rule(state: StartupState, cmd: Command[SubmitSettlementBody], now: datetime,
+                           program: ProgramDefinition) -> None:
+    spent = sum(line.amount for line in cmd.body.lines)
+    if spent > state.paid_total:
+        raise RuleViolation("validation_error", f"spent ₩{spent:,} exceeds the ₩{state.paid_total:,} paid",
+                            {"field": "lines", "rule": "spent_at_most_paid", "paid": state.paid_total})
+
+
+def approve_settlement_rule(state: StartupState, cmd: Command[Any], now: datetime, program: ProgramDefinition) -> None:
+    st = state.settlement
+    if st is None or st.submitted_at is None:
+        raise RuleViolation("conflict", "no settlement report has been submitted", {"rule": "report_first"})
+    if st.approved_at is not None:
+        raise RuleViolation("conflict", "the settlement is approved; its refund is awaited",
+                            {"rule": "approve_once"})
+    if st.submitted_by == cmd.actor.id:
+        raise RuleViolation("forbidden", "four-eyes rule: the submitter cannot approve", {"rule": "four_eyes"})
+
+
+def promotion_target_rule(cmd: Command[PromoteBody]) -> ProgramDefinition:
+    """The program a promotion moves into must be known (the API looks it up and fills it in)."""
+    target = cmd.target_program
+    if target is None or target.id != cmd.body.target_program_id:
+        raise RuleViolation("validation_error", f"unknown program {cmd.body.target_program_id!r}",
+                            {"field": "target_program_id", "rule": "known_program"})
+    return target
+
+
+def promote_rule(state: StartupState, cmd: Command[PromoteBody], now: datetime, program: ProgramDefinition) -> None:
+    if state.next_startup_id is not None:
+        # Set as the promotion starts: a second request accepted meanwhile must not promote again.
+        raise RuleViolation("conflict", f"already promoted to {state.next_startup_id}",
+                            {"rule": "promote_once", "next_startup_id": state.next_startup_id})
+    target = promotion_target_rule(cmd)
+    if NEXT_STAGE.get(state.stage) != target.stage:
+        raise RuleViolation("validation_error",
+                            f"a {state.stage.value} startup moves on to stage "
+                            f"{NEXT_STAGE.get(state.stage, 'none')}, not {target.stage.value}",
+                            {"field": "target_program_id", "rule": "next_stage"})
+    if state.final_grade not in program.promotion_grades:
+        raise RuleViolation("conflict", f"grade {state.final_grade} does not qualify for promotion "
+                            f"(needs one of {', '.join(program.promotion_grades)})",
+                            {"rule": "promotion_grade"})
+
+
+def terminate_rule(state: StartupState, cmd: Command[TerminateBody], now: datetime, program: ProgramDefinition) -> None:
+    body = cmd.body
+    if body.clawback_amount is not None and body.clawback_amount > state.paid_total:
+        raise RuleViolation("validation_error",
+                            f"clawback ₩{body.clawback_amount:,} exceeds the ₩{state.paid_total:,} paid",
+                            {"field": "clawback_amount", "rule": "clawback_at_most_paid"})
+    if body.honest_failure and body.clawback_amount:
+        raise RuleViolation("validation_error", "an honest failure (성실실패) is spared the clawback",
+                            {"field": "clawback_amount", "rule": "honest_failure_no_clawback"})
+
+
+def waive_clawback_rule(state: StartupState, cmd: Command[WaiveClawbackBody], now: datetime,
+                        program: ProgramDefinition) -> None:
+    owed = state.collection("clawback")
+    if owed is None or owed.status != "waiver_requested":
+        raise RuleViolation("conflict", "no clawback waiver is waiting for a decision",
+                            {"rule": "waiver_requested_first"})
+    if owed.opened_by == cmd.actor.id:
+        raise RuleViolation("forbidden", "four-eyes rule: whoever terminated cannot decide the waiver",
+                            {"rule": "four_eyes"})
+
+
+def retry_collection_rule(state: StartupState, cmd: Command[Any], now: datetime, program: ProgramDefinition) -> None:
+    kind = cmd.body.kind
+    owed = state.collection(kind)
+    if owed is None:
+        raise RuleViolation("validation_error", f"no {kind} is owed",
+                            {"field": "kind", "rule": "known_collection",
+                             "known": [c.kind for c in state.collections]})
+    if owed.status != "failed":
+        raise RuleViolation("conflict", f"the {kind} request is {owed.status}; only a refused one is retried",
+                            {"rule": "retry_refused_collection", "status": owed.status})

@@ -1,0 +1,167 @@
+"""What happens when a clock fires. `domain.clocks` says which events are due; each kind of event
+has one handler here, looked up in `HANDLERS`. A handler re-checks that its event still applies
+(an earlier event of the same turn may have changed the state) and does nothing otherwise."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.clocks import ClockEvent, ClockEventKind, take_reminder
+    from domain.phases import Phase
+    from domain.state import SYSTEM_TIMER
+
+from workflows.lifecycle.context import LifecycleContext
+from workflows.lifecycle.milestones import suspend
+from workflows.lifecycle.publishing import escalate, notify, release_slot, transition
+
+AGREEMENT_PHASES = (Phase.SELECTED, Phase.MATCHED)
+POC_PHASES = (Phase.CONTRACTED, Phase.IN_POC)
+
+
+def fire_due_clocks(ctx: LifecycleContext) -> None:
+    now = workflow.now()
+    for event in ctx.clocks().due_events(ctx.clock_features, now):
+        HANDLERS[event.kind](ctx, event, now)
+
+
+def _agreement_lapse(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    s = ctx.state
+    if s.phase not in AGREEMENT_PHASES:
+        return
+    transition(ctx, SYSTEM_TIMER, "agreement_lapsed", Phase.CANCELLED, reason="agreement not signed by its deadline",
+               due_at=s.agreement_due_at.isoformat())
+    notify(ctx, "startup", "selection_cancelled", "협약 기한 경과로 선정 취소 (selection cancelled)")
+    escalate(ctx, "agreement", "agreement_lapsed", f"{s.company_name}: agreement lapsed")
+    release_slot(ctx, "agreement lapsed")
+
+
+def _agreement_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    s = ctx.state
+    if s.phase not in AGREEMENT_PHASES:
+        return
+    days = _take("agreement", ctx, s.agreement_due_at, s.agreement_reminders_sent, now)
+    if days is None:
+        return
+    notify(ctx, "startup", "agreement_reminder", f"협약 마감 {days}일 전 (agreement due in {days} day(s))")
+    ctx.mark_changed()
+
+
+def _milestone_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    m = ctx.state.milestone(event.subject)
+    if not (m and m.open and ctx.state.phase in POC_PHASES):
+        return
+    days = _take("milestone", ctx, m.due_at, m.reminders_sent, now)
+    if days is None:
+        return  # an earlier event of this turn already sent it
+    notify(ctx, "startup", "milestone_reminder", f"{m.title}: due in {days} day(s) (마감 {days}일 전)")
+    ctx.mark_changed()
+
+
+def _milestone_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    m = ctx.state.milestone(event.subject)
+    if not (m and m.open and not m.overdue and ctx.state.phase in POC_PHASES):
+        return
+    m.overdue = True
+    transition(ctx, SYSTEM_TIMER, "milestone_overdue", milestone=m.key, due_at=m.due_at.isoformat())
+    escalate(ctx, "milestone", "milestone_overdue", f"{ctx.state.company_name}: {m.title} overdue")
+
+
+def _milestone_suspend(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    m = ctx.state.milestone(event.subject)
+    if not (m and m.open and ctx.state.phase in POC_PHASES):
+        return
+    suspend(ctx, SYSTEM_TIMER, "suspend", f"{m.title} overdue past the grace period", None, milestone=m.key)
+
+
+def _review_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    late = ctx.state.milestone(event.subject)
+    if not (late and late.status == "submitted" and not late.review_escalated):
+        return
+    late.review_escalated = True
+    transition(ctx, SYSTEM_TIMER, "review_overdue", milestone=late.key, submitted_at=late.submitted_at.isoformat())
+    escalate(ctx, "review", "review_overdue",
+             f"{ctx.state.company_name}: {late.title} waits for review since {late.submitted_at:%Y-%m-%d}")
+
+
+def _approval_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    waiting = ctx.state.tranche(event.subject)
+    if not (waiting and waiting.status == "requested" and not waiting.approval_escalated):
+        return
+    waiting.approval_escalated = True
+    transition(ctx, SYSTEM_TIMER, "approval_overdue", tranche=waiting.key,
+               requested_at=waiting.requested_at.isoformat())
+    escalate(ctx, "approval", "approval_overdue",
+             f"{ctx.state.company_name}: {waiting.label} waits for approval since {waiting.requested_at:%Y-%m-%d}")
+
+
+def _settlement_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    report = ctx.state.settlement
+    if not (report and report.submitted_at is None):
+        return
+    days = _take("settlement_report", ctx, report.due_at, report.reminders_sent, now)
+    if days is None:
+        return
+    notify(ctx, "startup", "settlement_reminder", f"정산 보고 마감 {days}일 전 (settlement report due in {days} day(s))")
+    ctx.mark_changed()
+
+
+def _settlement_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    report = ctx.state.settlement
+    if not (report and report.submitted_at is None and not report.overdue):
+        return
+    report.overdue = True
+    transition(ctx, SYSTEM_TIMER, "settlement_report_overdue", due_at=report.due_at.isoformat())
+    escalate(ctx, "settlement_report", "settlement_report_overdue",
+             f"{ctx.state.company_name}: settlement report overdue")
+
+
+def _collection_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    owed = ctx.state.collection(event.subject)
+    if not (owed and owed.status == "requested"):
+        return
+    days = _take("refund", ctx, owed.due_at, owed.reminders_sent, now)
+    if days is None:
+        return
+    notify(ctx, "startup", f"{owed.kind}_reminder",
+           f"₩{owed.amount:,} {owed.kind} due in {days} day(s) (납부 기한 {days}일 전)")
+    ctx.mark_changed()
+
+
+def _collection_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    owed = ctx.state.collection(event.subject)
+    if not (owed and owed.status == "requested" and not owed.overdue):
+        return
+    owed.overdue = True
+    transition(ctx, SYSTEM_TIMER, f"{owed.kind}_overdue", amount=owed.amount, due_at=owed.due_at.isoformat())
+    escalate(ctx, "refund", f"{owed.kind}_overdue", f"{ctx.state.company_name}: ₩{owed.amount:,} {owed.kind} overdue")
+
+
+def _promotion_window_close(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    ctx.promotion_window_over = True
+
+
+def _take(kind: str, ctx: LifecycleContext, due_at: datetime, sent: list[int], now: datetime) -> int | None:
+    """The reminder to send now, marking (in `sent`, which the state holds) every one that passed."""
+    days, covered = take_reminder(ctx.program.policy.clock(kind).reminder_days_before, due_at, sent, now)
+    sent[:] = covered
+    return days
+
+
+Handler = Callable[[LifecycleContext, ClockEvent, datetime], None]
+K = ClockEventKind
+HANDLERS: dict[ClockEventKind, Handler] = {
+    K.AGREEMENT_REMINDER: _agreement_reminder,
+    K.AGREEMENT_LAPSE: _agreement_lapse,
+    K.MILESTONE_REMINDER: _milestone_reminder,
+    K.MILESTONE_OVERDUE: _milestone_overdue,
+    K.MILESTONE_SUSPEND: _milestone_suspend,
+    K.REVIEW_LATE: _review_late,
+    K.APPROVAL_LATE: _approval_late,
+    K.SETTLEMENT_REMINDER: _settlement_reminder,
+    K.SETTLEMENT_OVERDUE: _settlement_overdue,
+    K.COLLECTION_REMINDER: _collection_reminder,
+    K.COLLECTION_OVERDUE: _collection_overdue,
+    K.PROMOTION_WINDOW_CLOSE: _promotion_window_close,
+}

@@ -1,0 +1,28 @@
+"""Every `workflow.patched` id of the lifecycle, in one place.
+
+A patch id stays while any lifecycle that started before its change may still be open. A Micro
+lifecycle lives at most about 14 months (application to the end of the promotion window, with a
+refund's 30 days), so a patch may be deprecated (`workflow.deprecate_patch`) 15 months after the
+release that added it, and removed a release after that, once its saved history is re-captured.
+"""
+
+# The final transition is published before the last notifications go out. Added with the
+# read model's lifecycle-end fix; deprecate 15 months after that release.
+PUBLISH_FINAL_TRANSITION = "publish-final-transition"
+# A settlement refund (반납) is collected from the finance system and ends the settlement when it
+# arrives, instead of being written off as "due". Deprecate 15 months after its release.
+COLLECT_REFUNDS = "collect-refunds"
+# A clawback (환수) is collected, and an honest failure's may be waived by a finance officer.
+# Deprecate 15 months after its release.
+COLLECT_CLAWBACKS = "collect-clawbacks"
+# Reminders and escalation of the settlement report. Deprecate 15 months after its release.
+SETTLEMENT_CLOCK = "settlement-clock"
+# Deadlines on staff (reviewing a deliverable, approving a disbursement). Deprecate 15 months
+# after its release.
+STAFF_DEADLINES = "staff-deadlines"
+# A collection request the finance system refuses becomes a recorded failure a finance officer
+# retries, instead of an error left in a background task. Deprecate 15 months after its release.
+COLLECTION_REFUSAL = "collection-refusal"
+# A revision without a date never ends before the milestone's own due date (a deliverable sent
+# early used to get less time). Deprecate 15 months after its release.
+REVISION_KEEPS_TIME = "revision-keeps-time"

@@ -1,0 +1,149 @@
+"""Recording and publishing: transitions and ledger moves kept until the next publish, search
+attributes, the read model, notifications and the signals that keep the program call current."""
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.commands import Command
+    from domain.io import (
+        PROJECT_STARTUP,
+        SEND_NOTIFICATION,
+        ApplicantUpdate,
+        Notification,
+        Projection,
+        SlotReleased,
+        program_workflow_id,
+    )
+    from domain.phases import Action, Phase
+    from domain.program import ClockKind
+    from domain.state import Actor, LedgerMove, Transition
+
+from workflows.lifecycle.context import LifecycleContext
+from workflows.lifecycle.retries import NOTIFICATION_RETRY, OWN_WORK_RETRY
+from workflows.search_attributes import (
+    AX_NEXT_DEADLINE,
+    AX_OVERDUE,
+    AX_PHASE,
+    AX_PROGRAM,
+    AX_REGION,
+    AX_SECTOR,
+    AX_STAGE,
+)
+
+
+def activity_failure(err: ActivityError) -> str:
+    """What the outside system said, for a person to read."""
+    cause = err.cause
+    return cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+
+
+def transition(ctx: LifecycleContext, actor: Actor, action: str, to_phase: Phase | None = None, *,
+               reason: str = "", request_id: str | None = None, **details: Any) -> None:
+    """Record one change of state (with the phase it moves to, if any) for the audit trail."""
+    state = ctx.state
+    before = state.phase
+    if to_phase is not None:
+        state.phase = to_phase
+    state.transition_count += 1
+    ctx.pending_transitions.append(Transition(
+        seq=state.transition_count, at=workflow.now(), actor_id=actor.id, actor_name=actor.name, role=actor.role,
+        action=action, reason=reason, from_phase=before, to_phase=state.phase, request_id=request_id,
+        details=details,
+    ))
+    ctx.mark_changed()
+
+
+def record(ctx: LifecycleContext, cmd: Command[Any], action: Action, to_phase: Phase | None = None,
+           **details: Any) -> None:
+    """Record an action taken by a person, with the reason they gave."""
+    transition(ctx, cmd.actor, action.value, to_phase, reason=cmd.body.reason, request_id=cmd.request_id, **details)
+
+
+def move_money(ctx: LifecycleContext, kind: str, amount: int, tranche: str | None = None) -> None:
+    # One key per movement (a retried tranche is requested, and may fail, more than once).
+    ctx.state.ledger_moves += 1
+    key = f"{ctx.state.startup_id}:m{ctx.state.ledger_moves}"
+    ctx.pending_ledger.append(LedgerMove(key=key, kind=kind, amount=amount, tranche=tranche, at=workflow.now()))
+
+
+def notify(ctx: LifecycleContext, to: str, kind: str, subject: str, body: str = "") -> None:
+    ctx.state.notifications_sent += 1
+    note = Notification(key=f"{ctx.state.startup_id}:n{ctx.state.notifications_sent}",
+                        startup_id=ctx.state.startup_id, to=to, kind=kind, subject=subject, body=body)
+    ctx.spawn(_send_notification(note))
+
+
+def escalate(ctx: LifecycleContext, kind: ClockKind, event: str, subject: str, body: str = "") -> None:
+    """Tell everyone the program's policy names for a deadline of this kind."""
+    for to in ctx.program.policy.clock(kind).escalate_to:
+        notify(ctx, to, event, subject, body)
+
+
+async def _send_notification(note: Notification) -> None:
+    try:
+        await workflow.execute_activity(
+            SEND_NOTIFICATION, note, start_to_close_timeout=timedelta(seconds=15), retry_policy=NOTIFICATION_RETRY
+        )
+    except ActivityError as err:
+        workflow.logger.warning("notification %s not delivered: %s", note.key, activity_failure(err))
+
+
+def tell_program(ctx: LifecycleContext) -> None:
+    """Keep the program call's view of this applicant current (it ranks on it)."""
+    if ctx.promoted_in:
+        return
+    s = ctx.state
+    update = ApplicantUpdate(brn=s.brn, version=s.transition_count, phase=s.phase,
+                             average_score=s.average_score, score_count=len(s.scores))
+    ctx.spawn(_signal_program(ctx, "applicant_changed", update))
+
+
+def release_slot(ctx: LifecycleContext, reason: str) -> None:
+    if not ctx.promoted_in:
+        ctx.spawn(_signal_program(ctx, "slot_released", SlotReleased(brn=ctx.state.brn, reason=reason)))
+
+
+async def _signal_program(ctx: LifecycleContext, name: str, arg: Any) -> None:
+    handle = workflow.get_external_workflow_handle(program_workflow_id(ctx.state.program_id))
+    try:
+        await handle.signal(name, arg)
+    except Exception as err:  # the program call may be over; nothing then listens
+        workflow.logger.warning("program call did not take %s: %s", name, err)
+
+
+def _publish_search_attributes(ctx: LifecycleContext) -> None:
+    s = ctx.state
+    visible = (s.phase, s.next_deadline.at if s.next_deadline else None, s.overdue)
+    if visible == ctx.search_attributes_set:
+        return
+    updates = [AX_PHASE.value_set(s.phase.value), AX_OVERDUE.value_set(s.overdue)]
+    updates.append(AX_NEXT_DEADLINE.value_set(visible[1]) if visible[1] else AX_NEXT_DEADLINE.value_unset())
+    if ctx.search_attributes_set is None:
+        updates += [AX_PROGRAM.value_set(s.program_id), AX_STAGE.value_set(s.stage.value)]
+        if s.sector:
+            updates.append(AX_SECTOR.value_set(s.sector))
+        if s.region:
+            updates.append(AX_REGION.value_set(s.region))
+    workflow.upsert_search_attributes(updates)
+    ctx.search_attributes_set = visible
+
+
+async def publish(ctx: LifecycleContext) -> None:
+    """Publish the state: search attributes, then the read model, audit rows and ledger moves."""
+    clocks = ctx.clocks()
+    ctx.state.next_deadline, ctx.state.overdue = clocks.next_deadline, clocks.overdue
+    _publish_search_attributes(ctx)
+    if ctx.state.version == ctx.projected_version and not ctx.pending_transitions and not ctx.pending_ledger:
+        return
+    ctx.state.observed_at = workflow.now()
+    projection = Projection(state=ctx.state.model_copy(deep=True), transitions=ctx.pending_transitions,
+                            ledger=ctx.pending_ledger)
+    ctx.pending_transitions, ctx.pending_ledger = [], []
+    await workflow.execute_activity(
+        PROJECT_STARTUP, projection, start_to_close_timeout=timedelta(seconds=30), retry_policy=OWN_WORK_RETRY
+    )
+    ctx.projected_version = projection.state.version

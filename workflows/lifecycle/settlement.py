@@ -1,0 +1,79 @@
+"""The end of the PoC: the final evaluation, the settlement report and its approval (with the
+refund it leaves owed), and promotion to the next stage."""
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.commands import Body, Command, FinalEvaluationBody, PromoteBody, SubmitSettlementBody
+    from domain.io import START_LIFECYCLE, LifecycleInput, startup_workflow_id
+    from domain.phases import Action, Phase
+    from domain.state import Settlement, SpendLine
+
+from workflows.lifecycle import patches
+from workflows.lifecycle.context import LifecycleContext
+from workflows.lifecycle.money import owe
+from workflows.lifecycle.publishing import move_money, notify, record
+from workflows.lifecycle.retries import OWN_WORK_RETRY
+
+
+def final_evaluation(ctx: LifecycleContext, cmd: Command[FinalEvaluationBody]) -> None:
+    s = ctx.state
+    s.final_score, s.final_grade = cmd.body.score, cmd.body.grade
+    s.settlement = Settlement(due_at=ctx.due("settlement_report", workflow.now()))
+    record(ctx, cmd, Action.FINAL_EVALUATION, Phase.SETTLEMENT, score=cmd.body.score, grade=cmd.body.grade)
+    notify(ctx, "startup", "settlement_open", "정산 보고 요청 (settlement report due)")
+
+
+def submit(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
+    lines = [SpendLine(item=line.item, amount=line.amount) for line in cmd.body.lines]
+    report = ctx.state.settlement
+    report.lines, report.spent = lines, sum(line.amount for line in lines)
+    report.submitted_by, report.submitted_at = cmd.actor.id, workflow.now()
+    record(ctx, cmd, Action.SUBMIT_SETTLEMENT, spent=report.spent, lines=len(lines))
+    notify(ctx, "finance_officer", "settlement_submitted", f"{ctx.state.company_name}: settlement submitted")
+
+
+def approve(ctx: LifecycleContext, cmd: Command[Body]) -> None:
+    s, now = ctx.state, workflow.now()
+    report = s.settlement
+    report.approved_by, report.approved_at = cmd.actor.id, now
+    report.refund_due = s.paid_total - report.spent
+    if report.refund_due and workflow.patched(patches.COLLECT_REFUNDS):
+        # The settlement completes when the refund (반납) arrives, not when it is approved.
+        record(ctx, cmd, Action.APPROVE_SETTLEMENT, spent=report.spent, refund_due=report.refund_due)
+        owe(ctx, "refund", report.refund_due, cmd.actor.id)
+        return
+    if report.refund_due:
+        move_money(ctx, "refund_due", report.refund_due)
+    s.closed_at = now
+    record(ctx, cmd, Action.APPROVE_SETTLEMENT, Phase.COMPLETED, spent=report.spent, refund_due=report.refund_due)
+    notify(ctx, "startup", "settlement_approved",
+           f"정산 승인; refund due ₩{report.refund_due:,}" if report.refund_due else "정산 승인 (no refund)")
+
+
+async def promote(ctx: LifecycleContext, cmd: Command[PromoteBody]) -> None:
+    s, target = ctx.state, cmd.target_program
+    if s.next_startup_id is not None:
+        # Two promotions validated in one workflow task both pass the validator; the second stops
+        # here, so exactly one is recorded.
+        raise ApplicationError(f"already promoted to {s.next_startup_id}", {"rule": "promote_once"},
+                               type="conflict", non_retryable=True)
+    # Claimed before the next stage is started (which takes a while): the validator refuses any
+    # promotion that arrives meanwhile. The id is the business key the start will use.
+    s.next_startup_id = startup_workflow_id(target.id, s.brn)
+    child_id = await workflow.execute_activity(
+        START_LIFECYCLE,
+        LifecycleInput(
+            program=target, application=ctx.inp.application, applicant=cmd.actor,
+            applied_at=workflow.now(), request_id=cmd.request_id, promoted_from=s.startup_id,
+            sector=s.sector, region=s.region,
+        ),
+        result_type=str, start_to_close_timeout=timedelta(seconds=30), retry_policy=OWN_WORK_RETRY,
+    )
+    s.next_startup_id = child_id
+    record(ctx, cmd, Action.PROMOTE, Phase.PROMOTED, target_program_id=target.id, target_stage=target.stage.value,
+           next_startup_id=child_id)
+    notify(ctx, "startup", "promoted", f"단계 연계: {target.name}")

@@ -1,0 +1,279 @@
+"""StartupLifecycle: the whole life of one startup in one program stage.
+
+Staff and startups act through Updates (one per action). Each validator checks every rule of the
+action (`domain.rules.check_command`), so a refused action leaves no trace in history; each
+handler hands the change to the business area it belongs to. The program call decides selection
+by signal. The run loop sleeps until the next clock or until something changed, fires the
+clocks that fell due and publishes the change.
+"""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.commands import (
+        Body,
+        Command,
+        DisbursementBody,
+        ExtendDeadlineBody,
+        FinalEvaluationBody,
+        MatchBody,
+        PromoteBody,
+        RequestDisbursementBody,
+        RetryCollectionBody,
+        ReviewMilestoneBody,
+        ScoreBody,
+        SignAgreementBody,
+        SubmitMilestoneBody,
+        SubmitSettlementBody,
+        TerminateBody,
+        WaiveClawbackBody,
+    )
+    from domain.io import LifecycleInput, PaymentOutcome, SelectionDecision
+    from domain.phases import FINAL_PHASES, Action, Phase
+    from domain.rules import RuleViolation, check_command
+    from domain.state import StartupState
+
+from workflows.lifecycle import clocks, exits, milestones, money, patches, selection, settlement
+from workflows.lifecycle.context import LifecycleContext
+from workflows.lifecycle.publishing import publish
+
+
+def refuse(violation: RuleViolation) -> None:
+    raise ApplicationError(violation.message, violation.details, type=violation.code, non_retryable=True)
+
+
+@workflow.defn(name="StartupLifecycle")
+class StartupLifecycle:
+    @workflow.init
+    def __init__(self, inp: LifecycleInput) -> None:
+        self.ctx = LifecycleContext(inp)
+
+    @property
+    def state(self) -> StartupState:
+        return self.ctx.state
+
+    @workflow.run
+    async def run(self, inp: LifecycleInput) -> StartupState:
+        ctx = self.ctx
+        if ctx.program.policy.needs_business_calendar() and ctx.state.holiday_table is None:
+            await selection.record_holidays(ctx)
+        if inp.resume is None:
+            await selection.enter(ctx)
+        # A final phase ends the lifecycle once no money is owed any more (a clawback, a refund).
+        while (ctx.state.phase not in FINAL_PHASES or ctx.money_owed()) and not ctx.promotion_window_over:
+            if ctx.state.phase is Phase.SELECTED and ctx.state.agreement_due_at is None:
+                await selection.plan_agreement_deadline(ctx)
+            # Clear the flag before publishing: a change made while the projection runs sets it
+            # again and is published on the next turn.
+            ctx.changed = False
+            await publish(ctx)
+            if workflow.info().is_continue_as_new_suggested() and not ctx.busy():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                await publish(ctx)
+                workflow.continue_as_new(inp.model_copy(update={"resume": ctx.state}))
+            events = ctx.clocks().events(ctx.clock_features)
+            timeout = None if not events else max(events[0].at - workflow.now(), timedelta(0))
+            try:
+                await workflow.wait_condition(lambda: ctx.changed, timeout=timeout)
+            except asyncio.TimeoutError:
+                pass
+            clocks.fire_due_clocks(ctx)
+        if workflow.patched(patches.PUBLISH_FINAL_TRANSITION):
+            await publish(ctx)  # the final transition is readable at once, not after notifications
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not ctx.busy())
+        if ctx.state.closed_at is None:
+            ctx.state.closed_at = workflow.now()
+            ctx.mark_changed()
+        await publish(ctx)
+        return ctx.state
+
+    # --------------------------------------------------------------- signals and query
+
+    @workflow.signal(name="selection_decided")
+    def selection_decided(self, decision: SelectionDecision) -> None:
+        selection.selection_decided(self.ctx, decision)
+
+    @workflow.signal(name="payment_outcome")
+    def payment_outcome(self, outcome: PaymentOutcome) -> None:
+        money.payment_outcome(self.ctx, outcome)
+
+    @workflow.query(name="state")
+    def current_state(self) -> StartupState:
+        schedule = self.ctx.clocks()
+        return self.ctx.state.model_copy(update={"next_deadline": schedule.next_deadline,
+                                                 "overdue": schedule.overdue})
+
+    # --------------------------------------------------------------- updates
+
+    def _check(self, action: Action, cmd: Command[Any]) -> None:
+        try:
+            check_command(self.ctx.state, action, cmd, workflow.now(), self.ctx.program)
+        except RuleViolation as violation:
+            refuse(violation)
+
+    @workflow.update(name="score")
+    async def score(self, cmd: Command[ScoreBody]) -> StartupState:
+        selection.score(self.ctx, cmd)
+        return self.state
+
+    @score.validator
+    def _validate_score(self, cmd: Command[ScoreBody]) -> None:
+        self._check(Action.SCORE, cmd)
+
+    @workflow.update(name="match")
+    async def match(self, cmd: Command[MatchBody]) -> StartupState:
+        selection.match(self.ctx, cmd)
+        return self.state
+
+    @match.validator
+    def _validate_match(self, cmd: Command[MatchBody]) -> None:
+        self._check(Action.MATCH, cmd)
+
+    @workflow.update(name="sign-agreement")
+    async def sign_agreement(self, cmd: Command[SignAgreementBody]) -> StartupState:
+        selection.sign_agreement(self.ctx, cmd)
+        return self.state
+
+    @sign_agreement.validator
+    def _validate_sign_agreement(self, cmd: Command[SignAgreementBody]) -> None:
+        self._check(Action.SIGN_AGREEMENT, cmd)
+
+    @workflow.update(name="request-disbursement")
+    async def request_disbursement(self, cmd: Command[RequestDisbursementBody]) -> StartupState:
+        money.request_disbursement(self.ctx, cmd)
+        return self.state
+
+    @request_disbursement.validator
+    def _validate_request_disbursement(self, cmd: Command[RequestDisbursementBody]) -> None:
+        self._check(Action.REQUEST_DISBURSEMENT, cmd)
+
+    @workflow.update(name="approve-disbursement")
+    async def approve_disbursement(self, cmd: Command[DisbursementBody]) -> StartupState:
+        money.approve_disbursement(self.ctx, cmd)
+        return self.state
+
+    @approve_disbursement.validator
+    def _validate_approve_disbursement(self, cmd: Command[DisbursementBody]) -> None:
+        self._check(Action.APPROVE_DISBURSEMENT, cmd)
+
+    @workflow.update(name="submit-milestone")
+    async def submit_milestone(self, cmd: Command[SubmitMilestoneBody]) -> StartupState:
+        milestones.submit(self.ctx, cmd)
+        return self.state
+
+    @submit_milestone.validator
+    def _validate_submit_milestone(self, cmd: Command[SubmitMilestoneBody]) -> None:
+        self._check(Action.SUBMIT_MILESTONE, cmd)
+
+    @workflow.update(name="review-milestone")
+    async def review_milestone(self, cmd: Command[ReviewMilestoneBody]) -> StartupState:
+        milestones.review(self.ctx, cmd)
+        return self.state
+
+    @review_milestone.validator
+    def _validate_review_milestone(self, cmd: Command[ReviewMilestoneBody]) -> None:
+        self._check(Action.REVIEW_MILESTONE, cmd)
+
+    @workflow.update(name="extend-deadline")
+    async def extend_deadline(self, cmd: Command[ExtendDeadlineBody]) -> StartupState:
+        milestones.extend_deadline(self.ctx, cmd)
+        return self.state
+
+    @extend_deadline.validator
+    def _validate_extend_deadline(self, cmd: Command[ExtendDeadlineBody]) -> None:
+        self._check(Action.EXTEND_DEADLINE, cmd)
+
+    @workflow.update(name="suspend")
+    async def suspend(self, cmd: Command[Body]) -> StartupState:
+        milestones.suspend(self.ctx, cmd.actor, Action.SUSPEND.value, cmd.body.reason, cmd.request_id)
+        return self.state
+
+    @suspend.validator
+    def _validate_suspend(self, cmd: Command[Body]) -> None:
+        self._check(Action.SUSPEND, cmd)
+
+    @workflow.update(name="resume")
+    async def resume(self, cmd: Command[Body]) -> StartupState:
+        milestones.resume(self.ctx, cmd)
+        return self.state
+
+    @resume.validator
+    def _validate_resume(self, cmd: Command[Body]) -> None:
+        self._check(Action.RESUME, cmd)
+
+    @workflow.update(name="final-evaluation")
+    async def final_evaluation(self, cmd: Command[FinalEvaluationBody]) -> StartupState:
+        settlement.final_evaluation(self.ctx, cmd)
+        return self.state
+
+    @final_evaluation.validator
+    def _validate_final_evaluation(self, cmd: Command[FinalEvaluationBody]) -> None:
+        self._check(Action.FINAL_EVALUATION, cmd)
+
+    @workflow.update(name="submit-settlement")
+    async def submit_settlement(self, cmd: Command[SubmitSettlementBody]) -> StartupState:
+        settlement.submit(self.ctx, cmd)
+        return self.state
+
+    @submit_settlement.validator
+    def _validate_submit_settlement(self, cmd: Command[SubmitSettlementBody]) -> None:
+        self._check(Action.SUBMIT_SETTLEMENT, cmd)
+
+    @workflow.update(name="approve-settlement")
+    async def approve_settlement(self, cmd: Command[Body]) -> StartupState:
+        settlement.approve(self.ctx, cmd)
+        return self.state
+
+    @approve_settlement.validator
+    def _validate_approve_settlement(self, cmd: Command[Body]) -> None:
+        self._check(Action.APPROVE_SETTLEMENT, cmd)
+
+    @workflow.update(name="promote")
+    async def promote(self, cmd: Command[PromoteBody]) -> StartupState:
+        await settlement.promote(self.ctx, cmd)
+        return self.state
+
+    @promote.validator
+    def _validate_promote(self, cmd: Command[PromoteBody]) -> None:
+        self._check(Action.PROMOTE, cmd)
+
+    @workflow.update(name="withdraw")
+    async def withdraw(self, cmd: Command[Body]) -> StartupState:
+        exits.withdraw(self.ctx, cmd)
+        return self.state
+
+    @withdraw.validator
+    def _validate_withdraw(self, cmd: Command[Body]) -> None:
+        self._check(Action.WITHDRAW, cmd)
+
+    @workflow.update(name="terminate")
+    async def terminate(self, cmd: Command[TerminateBody]) -> StartupState:
+        await exits.terminate(self.ctx, cmd)
+        return self.state
+
+    @terminate.validator
+    def _validate_terminate(self, cmd: Command[TerminateBody]) -> None:
+        self._check(Action.TERMINATE, cmd)
+
+    @workflow.update(name="waive-clawback")
+    async def waive_clawback(self, cmd: Command[WaiveClawbackBody]) -> StartupState:
+        money.waive_clawback(self.ctx, cmd)
+        return self.state
+
+    @waive_clawback.validator
+    def _validate_waive_clawback(self, cmd: Command[WaiveClawbackBody]) -> None:
+        self._check(Action.WAIVE_CLAWBACK, cmd)
+
+    @workflow.update(name="retry-collection")
+    async def retry_collection(self, cmd: Command[RetryCollectionBody]) -> StartupState:
+        money.retry_collection(self.ctx, cmd)
+        return self.state
+
+    @retry_collection.validator
+    def _validate_retry_collection(self, cmd: Command[RetryCollectionBody]) -> None:
+        self._check(Action.RETRY_COLLECTION, cmd)
