@@ -13,7 +13,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from api.history import projections
+from axflow.history import projections
 from workflows.program_call import ProgramCall
 from workflows.lifecycle import StartupLifecycle
 
