@@ -15,6 +15,8 @@ from temporalio.client import Client
 from api.errors import install_error_handlers
 from api.protection import AuthThrottle, Protection
 from api.routes import audit, evaluators, health, programs, startups, webhooks
+from api.routes import documents
+from api.uploads import upload_body_limit
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
 from axflow.temporal import connect
@@ -96,10 +98,13 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     for router in (programs.router, startups.router, evaluators.router, audit.router, webhooks.router,
                    health.router):
         app.include_router(router)
+    app.include_router(documents.router)
 
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     # Outermost: its headers and size limit apply to every response, errors included.
-    app.add_middleware(Protection, max_body=settings.max_body_bytes)
+    app.add_middleware(Protection, max_body=settings.max_body_bytes,
+                       larger_body=lambda method, path: upload_body_limit(method, path,
+                                                                         settings.largest_document_limit()))
     if settings.otel_enabled:
         configure_tracing(settings, "api")
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")

@@ -33,6 +33,15 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/audit/verify"): frozenset({AUDITOR}),
     ("GET", "/evaluators/me/conflicts"): frozenset({EV}),
     ("POST", "/evaluators/me/conflicts"): frozenset({EV}),
+    # Documents: startups upload their own, officers the signed agreement; readers see all, a startup
+    # its own; bulk archives for auditors and finance; the download log for auditors.
+    ("POST", "/startups/{startup_id}/documents"): frozenset({STARTUP, PO, ADMIN}),
+    ("GET", "/startups/{startup_id}/documents"): READERS | {STARTUP},
+    ("GET", "/documents/{document_id}"): READERS | {STARTUP},
+    ("POST", "/documents/verify"): READERS,
+    ("GET", "/startups/{startup_id}/documents/archive"): frozenset({AUDITOR, FO}),
+    ("GET", "/programs/{program_id}/receipts/archive"): frozenset({AUDITOR, FO}),
+    ("GET", "/audit/downloads"): frozenset({AUDITOR}),
 }
 
 # Routes without tokens: liveness, readiness, metrics, the API docs, and the finance system's

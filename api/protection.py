@@ -3,6 +3,7 @@ client that keeps failing authentication."""
 
 import time
 from collections import deque
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,17 +23,20 @@ STRICT_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 
 class Protection:
     """ASGI middleware: adds the security headers and refuses bodies over `max_body` bytes (413)."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
-        self.app, self.max_body = app, max_body
+    def __init__(self, app: ASGIApp, max_body: int,
+                 larger_body: Callable[[str, str], int | None] = lambda method, path: None) -> None:
+        # `larger_body(method, path)`: a route's own, larger limit (document uploads), or None.
+        self.app, self.max_body, self.larger_body = app, max_body, larger_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         docs = scope["path"].startswith(("/docs", "/redoc", "/openapi.json"))
+        max_body = self.larger_body(scope["method"], scope["path"]) or self.max_body
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await _too_large(send, self.max_body)
+        if declared is not None and declared.isdigit() and int(declared) > max_body:
+            await _too_large(send, max_body)
             return
         seen = 0
 
@@ -40,14 +44,16 @@ class Protection:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_body:
-                raise ApiError("payload_too_large", f"request body over {self.max_body} bytes")
+            if seen > max_body:
+                raise ApiError("payload_too_large", f"request body over {max_body} bytes")
             return message
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS,
-                                      *([] if docs else [STRICT_CSP])]
+                headers = message.get("headers", [])
+                # A server-rendered page sets its own policy (its stylesheet and script, same origin).
+                own_csp = any(name.lower() == STRICT_CSP[0] for name, _ in headers)
+                message["headers"] = [*headers, *SECURITY_HEADERS, *([] if docs or own_csp else [STRICT_CSP])]
             await send(message)
 
         await self.app(scope, limited_receive, with_headers)

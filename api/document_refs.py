@@ -1,0 +1,67 @@
+"""Turning the document ids an action names into `DocumentRef`s (id + SHA-256) for its Update
+payload, so that Temporal's history pins the exact bytes; and the scoping rules for documents.
+
+The action routes call `resolve_document_refs` before sending the Update: an unknown id, another
+startup's document or one of the wrong kind is refused with 422 naming the field and the id.
+"""
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from api.errors import ApiError
+from domain.documents import DocumentKind, DocumentRef
+from domain.phases import Role
+from domain.state import Actor
+from store.documents import Document
+
+
+def brn_of(startup_id: str) -> str:
+    return startup_id.rsplit(":", 1)[-1]
+
+
+def check_startup_scope(startup_id: str, actor: Actor) -> None:
+    """404 for an id that is not a lifecycle id or, for a startup token, not its own: reveal nothing."""
+    parts = startup_id.split(":")
+    if len(parts) != 3 or parts[0] != "startup" or (actor.role is Role.STARTUP and parts[2] != actor.brn):
+        raise ApiError("not_found", f"unknown startup {startup_id!r}")
+
+
+def visible_document(session: Session, document_id: str, actor: Actor) -> Document:
+    """The document, if it exists and the caller may see it; else 404 (the same answer either way)."""
+    row = session.get(Document, document_id) if len(document_id) <= 64 else None
+    if row is None or (actor.role is Role.STARTUP and brn_of(row.startup_id) != actor.brn):
+        raise ApiError("not_found", f"unknown document {document_id!r}")
+    return row
+
+
+def resolve_document_refs(session: Session, startup_id: str, document_ids: Sequence[str], *,
+                          kind: DocumentKind, field: str, milestone: str | None = None) -> list[DocumentRef]:
+    """The `DocumentRef` of each id, in the order given. Refused together (422, one detail per bad
+    id, each naming `field[i]` and the id): an id that does not exist or belongs to another startup
+    (the same answer: reveal nothing of others), a document of another kind, and, when `milestone`
+    is given, a deliverable uploaded for another milestone."""
+    ids = list(document_ids)
+    rows = {row.id: row for row in session.exec(select(Document).where(col(Document.id).in_(ids))).all()} if ids else {}
+    problems = []
+    refs = []
+    for i, document_id in enumerate(ids):
+        where = f"{field}[{i}]"
+        row = rows.get(document_id)
+        if row is None or row.startup_id != startup_id:
+            problems.append({"field": where, "rule": "unknown_document", "document_id": document_id,
+                             "message": f"이 스타트업의 문서가 아닙니다 — no document {document_id!r} of this startup"})
+        elif row.kind != kind.value:
+            problems.append({"field": where, "rule": "document_kind", "document_id": document_id,
+                             "message": f"문서 종류가 {row.kind}입니다 — document {document_id!r} is a {row.kind}, "
+                                        f"not a {kind.value}"})
+        elif milestone is not None and row.milestone != milestone:
+            problems.append({"field": where, "rule": "document_milestone", "document_id": document_id,
+                             "message": f"다른 마일스톤의 산출물입니다 — document {document_id!r} was uploaded for "
+                                        f"milestone {row.milestone!r}, not {milestone!r}"})
+        else:
+            refs.append(DocumentRef(id=row.id, sha256=row.sha256, kind=DocumentKind(row.kind), filename=row.filename))
+    if problems:
+        fields = ", ".join(p["field"] for p in problems)
+        raise ApiError("validation_error", f"invalid input: {fields}", problems)
+    return refs

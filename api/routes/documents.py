@@ -1,0 +1,276 @@
+"""Documents: upload (streamed, hashed, type-checked, optionally virus-scanned), list, download,
+verify those exact bytes, bulk ZIP archives for auditors and finance, and the download log."""
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Annotated, BinaryIO
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session, col, select
+
+from activities.virus_scan import ScannerUnavailable, scan_file
+from api.deps import SessionDep, SettingsDep
+from api.document_refs import brn_of, check_startup_scope, visible_document
+from api.document_schemas import (ActionUsePublic, DocumentList, DocumentPublic, DownloadLog, DownloadRecord,
+                                  Submission, VerifyAnswer)
+from api.errors import ERROR_RESPONSES, ApiError
+from api.policy import Authorized
+from api.uploads import invalid, read_upload
+from axflow.config import Settings
+from axflow.programs import load_program
+from domain.documents import ALLOWED_TYPES, DocumentKind, extension_contradicts
+from domain.state import Actor
+from store.db import as_utc, release
+from store.document_archive import zip_stream
+from store.document_history import actions_using_hash
+from store.document_types import detect
+from store.documents import (Document, DocumentDownload, DocumentRefusal, documents_of, documents_with_hash,
+                             receipts_of_program)
+from store.storage import CHUNK, BlobStore, StagedBlob, make_blob_store
+from store.tables import StartupRow
+
+router = APIRouter(tags=["documents"], responses=ERROR_RESPONSES)
+
+
+def blob_store(request: Request) -> BlobStore:
+    store = getattr(request.app.state, "blob_store", None)
+    if store is None:
+        store = request.app.state.blob_store = make_blob_store(request.app.state.settings)
+    return store
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266 attachment with the UTF-8 name (RFC 5987) and an ASCII fallback for old clients."""
+    fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\;%' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _log_downloads(session: Session, request: Request, actor: Actor, rows: list[Document], via: str) -> None:
+    at = datetime.now(timezone.utc)
+    request_id = request.scope.get("state", {}).get("request_id")
+    for row in rows:
+        session.add(DocumentDownload(document_id=row.id, startup_id=row.startup_id, actor_id=actor.id,
+                                     role=actor.role.value, at=at, via=via, request_id=request_id))
+    session.commit()
+
+
+def _kind_and_milestone(request: Request, fields: dict[str, str], startup: StartupRow) -> tuple[DocumentKind, str | None]:
+    try:
+        kind = DocumentKind(fields.get("kind", ""))
+    except ValueError:
+        raise invalid("kind", "enum", f"문서 종류는 {', '.join(DocumentKind)} 중 하나입니다 — kind must be one of "
+                                      f"{', '.join(DocumentKind)}") from None
+    milestone = fields.get("milestone") or None
+    if kind is not DocumentKind.DELIVERABLE:
+        if milestone:
+            raise invalid("milestone", "deliverables_only", "마일스톤은 산출물에만 — milestone applies to deliverables only")
+        return kind, None
+    program = load_program(request.app.state.engine, startup.program_id)
+    keys = [m.key for m in program.milestones] if program else []
+    if milestone not in keys:
+        raise invalid("milestone", "milestone_key", f"산출물에는 마일스톤 키가 필요합니다 — a deliverable needs its "
+                                                   f"milestone key, one of {', '.join(keys)}", allowed=keys)
+    return kind, milestone
+
+
+def _check_content(staged: StagedBlob, filename: str) -> tuple[str, str]:
+    """(type name, MIME type) of a complete staged upload, or 422 naming what it is."""
+    if staged.size == 0:
+        raise invalid("file", "empty", "빈 파일입니다 — the file is empty")
+    found = detect(staged.path)
+    if not found.allowed:
+        raise invalid("file", "file_type", f"허용되지 않는 파일 형식입니다: {found.type_name} — file type "
+                      f"{found.type_name} is not accepted (allowed: {', '.join(ALLOWED_TYPES)})", type=found.type_name)
+    if extension_contradicts(found.type_name, filename):
+        raise invalid("file", "extension_mismatch", f"파일 내용({found.type_name})이 확장자와 다릅니다 — the content is "
+                      f"{found.type_name}, which contradicts the name {filename!r}", type=found.type_name)
+    return found.type_name, found.content_type
+
+
+@router.post("/startups/{startup_id}/documents", status_code=201, response_model=DocumentPublic,
+             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                 "type": "object", "required": ["file", "kind"], "properties": {
+                     "file": {"type": "string", "format": "binary"},
+                     "kind": {"type": "string", "enum": [k.value for k in DocumentKind]},
+                     "milestone": {"type": "string", "description": "a deliverable's milestone key"}}}}}}})
+async def upload_document(startup_id: str, request: Request, session: SessionDep, settings: SettingsDep,
+                          actor: Authorized) -> DocumentPublic:
+    """Upload one file (multipart: `file`, `kind`, and `milestone` for a deliverable)."""
+    check_startup_scope(startup_id, actor)
+    startup = session.get(StartupRow, startup_id)
+    if startup is None:
+        raise ApiError("not_found", f"unknown startup {startup_id!r}")
+    release(session)
+    store = blob_store(request)
+    staged: list[StagedBlob] = []
+
+    def open_sink(_: str, __: dict[str, str]) -> StagedBlob:
+        staged.append(store.stage())
+        return staged[-1]
+
+    def limit(fields: dict[str, str]) -> int:
+        kind = fields.get("kind")
+        return settings.document_limit(kind) if kind in DocumentKind._value2member_map_ else \
+            settings.largest_document_limit()
+
+    try:
+        upload = await read_upload(request, open_sink, limit)
+        kind, milestone = _kind_and_milestone(request, upload.fields, startup)
+        blob = staged[0]
+        blob.finish()
+        filename = upload.filename or ""
+        type_name, content_type = await run_in_threadpool(_check_content, blob, filename)
+        if settings.clamd_address:
+            await _scan(session, settings, blob, filename, startup_id, actor)
+        await run_in_threadpool(store.commit, blob)
+    finally:
+        for leftover in staged:
+            leftover.discard()  # committed or refused: no staged file outlives the request
+    row = Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=startup.program_id, kind=kind.value,
+                   milestone=milestone, uploader_id=actor.id, uploader_role=actor.role.value,
+                   uploaded_at=datetime.now(timezone.utc), size=blob.size, type_name=type_name,
+                   content_type=content_type, sha256=blob.sha256, filename=filename)
+    session.add(row)
+    session.commit()
+    return DocumentPublic.of(row)
+
+
+async def _scan(session: Session, settings: Settings, blob: StagedBlob, filename: str, startup_id: str,
+                actor: Actor) -> None:
+    try:
+        finding = await run_in_threadpool(scan_file, settings.clamd_address, blob.path, settings.clamd_timeout_seconds)
+    except ScannerUnavailable as err:
+        raise ApiError("unavailable", f"바이러스 검사를 할 수 없습니다 — the virus scanner is unavailable: {err}", None,
+                       503, headers={"Retry-After": "30"}) from None
+    if finding:
+        session.add(DocumentRefusal(at=datetime.now(timezone.utc), startup_id=startup_id, actor_id=actor.id,
+                                    filename=filename, size=blob.size, sha256=blob.sha256, finding=finding[:200]))
+        session.commit()
+        raise invalid("file", "virus", f"악성 코드가 발견되었습니다: {finding} — the virus scanner found {finding}",
+                      finding=finding)
+
+
+@router.get("/startups/{startup_id}/documents", response_model=DocumentList)
+async def list_documents(startup_id: str, session: SessionDep, actor: Authorized,
+                         kind: DocumentKind | None = None) -> DocumentList:
+    check_startup_scope(startup_id, actor)
+    return DocumentList(items=[DocumentPublic.of(r) for r in documents_of(session, startup_id, kind)])
+
+
+def _chunks(reader: BinaryIO) -> Iterator[bytes]:
+    try:
+        while chunk := reader.read(CHUNK):
+            yield chunk
+    finally:
+        reader.close()
+
+
+@router.get("/documents/{document_id}", response_class=StreamingResponse,
+            responses={200: {"content": {"application/octet-stream": {}}, "description": "the file, as an attachment"}})
+async def download_document(document_id: str, request: Request, session: SessionDep, actor: Authorized
+                            ) -> StreamingResponse:
+    row = visible_document(session, document_id, actor)
+    try:
+        reader = await run_in_threadpool(blob_store(request).open, row.sha256)
+    except FileNotFoundError:
+        raise ApiError("unavailable", f"문서 파일이 저장소에 없습니다 — the bytes of {document_id} are missing from "
+                       "storage (run `axflow documents verify`)", None, 503) from None
+    _log_downloads(session, request, actor, [row], "single")
+    return StreamingResponse(_chunks(reader), media_type=row.content_type, headers={
+        # Always an attachment, never rendered inline; the Protection middleware adds nosniff and a
+        # CSP that forbids running anything.
+        "Content-Disposition": content_disposition(row.filename), "Content-Length": str(row.size),
+        "X-Content-SHA256": row.sha256})
+
+
+@router.post("/documents/verify", response_model=VerifyAnswer,
+             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                 "type": "object", "required": ["file"],
+                 "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
+async def verify_document(request: Request, session: SessionDep, settings: SettingsDep, _: Authorized
+                          ) -> VerifyAnswer:
+    """Were these exact bytes submitted? By whom, when, and in which action — or not ours."""
+    digest = hashlib.sha256()
+
+    class Hasher:
+        def write(self, chunk: bytes) -> None:
+            digest.update(chunk)
+
+    upload = await read_upload(request, lambda _, __: Hasher(), lambda _: settings.largest_document_limit())
+    sha256 = digest.hexdigest()
+    rows = documents_with_hash(session, sha256)
+    uses = actions_using_hash(session, sha256)
+    submissions = [Submission(document=DocumentPublic.of(row),
+                              actions=[ActionUsePublic.of(u) for u in uses if u.document_id == row.id])
+                   for row in rows]
+    if rows:
+        first = rows[0]
+        message = (f"제출된 파일입니다: {first.uploader_id}, {as_utc(first.uploaded_at):%Y-%m-%d %H:%M} UTC — "
+                   f"these bytes were submitted by {first.uploader_id} at {as_utc(first.uploaded_at).isoformat()}")
+    else:
+        message = "axflow에 제출된 적 없는 파일입니다 — not ours: these bytes were never submitted to axflow"
+    return VerifyAnswer(sha256=sha256, size=upload.size, ours=bool(rows), message=message, submissions=submissions)
+
+
+def _action_of(session: Session):  # type: ignore[no-untyped-def]
+    def action_of(row: Document) -> str:
+        uses = [u for u in actions_using_hash(session, row.sha256) if u.document_id == row.id]
+        if uses:
+            return "; ".join(f"{u.action} #{u.seq} by {u.actor_id}" for u in uses)
+        return row.referenced_by or ""
+    return action_of
+
+
+def _archive(request: Request, session: Session, actor: Actor, rows: list[Document], name: str,
+             with_startup: bool) -> StreamingResponse:
+    _log_downloads(session, request, actor, rows, "archive")
+    action_of = _action_of(session)
+    answers = {row.id: action_of(row) for row in rows}  # asked now, while the session is ours
+    release(session)
+    return StreamingResponse(zip_stream(blob_store(request), rows, with_startup, lambda r: answers[r.id]),
+                             media_type="application/zip",
+                             headers={"Content-Disposition": content_disposition(name)})
+
+
+@router.get("/startups/{startup_id}/documents/archive", response_class=StreamingResponse,
+            responses={200: {"content": {"application/zip": {}}, "description": "a ZIP with manifest.csv"}})
+async def startup_archive(startup_id: str, request: Request, session: SessionDep, actor: Authorized
+                          ) -> StreamingResponse:
+    """Every document of one startup as one ZIP, with a manifest."""
+    check_startup_scope(startup_id, actor)
+    rows = list(documents_of(session, startup_id))
+    if not rows and session.get(StartupRow, startup_id) is None:
+        raise ApiError("not_found", f"unknown startup {startup_id!r}")
+    return _archive(request, session, actor, rows, f"documents-{brn_of(startup_id)}.zip", False)
+
+
+@router.get("/programs/{program_id}/receipts/archive", response_class=StreamingResponse,
+            responses={200: {"content": {"application/zip": {}}, "description": "a ZIP with manifest.csv"}})
+async def program_receipts_archive(program_id: str, request: Request, session: SessionDep, actor: Authorized
+                                   ) -> StreamingResponse:
+    """Every receipt (증빙) of one program as one ZIP, with a manifest."""
+    if load_program(request.app.state.engine, program_id) is None:
+        raise ApiError("not_found", f"unknown program {program_id!r}")
+    rows = list(receipts_of_program(session, program_id))
+    return _archive(request, session, actor, rows, f"receipts-{program_id}.zip", True)
+
+
+@router.get("/audit/downloads", response_model=DownloadLog)
+async def download_log(session: SessionDep, _: Authorized, document_id: str | None = None,
+                       startup_id: str | None = None, actor: str | None = None,
+                       limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> DownloadLog:
+    """Who downloaded which document, when (newest first)."""
+    query = select(DocumentDownload)
+    for column, value in ((DocumentDownload.document_id, document_id), (DocumentDownload.startup_id, startup_id),
+                          (DocumentDownload.actor_id, actor)):
+        if value:
+            query = query.where(column == value)
+    rows = session.exec(query.order_by(col(DocumentDownload.id).desc()).limit(limit)).all()
+    return DownloadLog(items=[DownloadRecord(document_id=r.document_id, startup_id=r.startup_id, actor_id=r.actor_id,
+                                             role=r.role, at=as_utc(r.at), via=r.via, request_id=r.request_id)
+                              for r in rows])
