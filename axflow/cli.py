@@ -11,6 +11,7 @@ import typer
 import uvicorn
 
 from axflow.config import get_settings
+from axflow.documents_cli import documents_app
 from axflow.logging import configure_logging
 from domain.phases import Role
 
@@ -23,6 +24,7 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 audit_app = typer.Typer(help="Audit tools.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(documents_app, name="documents")
 
 
 @app.command()
