@@ -1,4 +1,5 @@
-"""Dependencies: settings, the database session, the Temporal client and the caller's identity."""
+"""Dependencies: settings, the database session, the Temporal client and the caller's identity
+(a person or service account from the user directory, acting in one of their roles)."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -11,13 +12,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
+from api import sessions
 from api.errors import ApiError
-from api.oidc import InvalidToken, actor_from_jwt, looks_like_jwt
+from api.oidc import InvalidToken, directory_user, looks_like_jwt, verify_jwt
 from axflow.config import Settings
 from domain.phases import Role
 from domain.state import Actor
 from store.db import release
-from store.tokens import find_token
+from store.tokens import token_user
+from store.user_tables import User
 
 # A query needs a worker to answer it; with none up, reads fall back to the read model quickly.
 QUERY_TIMEOUT = timedelta(seconds=3)
@@ -48,33 +51,78 @@ async def get_temporal(request: Request) -> Client:
     return request.app.state.temporal
 
 
+ROLE_HEADER = "X-Axflow-Role"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def acting_role(user: User, requested: str | None, default: str | None, fixed: str | None = None) -> Role:
+    """The one role a person acts in for this request: the X-Axflow-Role header if they hold it,
+    else the token's fixed role or the session's chosen one, else their first role. Recorded on
+    every transition; four-eyes compares the user id, so switching roles never gets around it."""
+    if fixed is not None and fixed not in user.roles:
+        raise ApiError("unauthorized", "this token's role is no longer held by its user")
+    if requested:
+        if requested not in user.roles or (fixed is not None and requested != fixed):
+            raise ApiError("forbidden", f"you may not act as {requested!r} (요청한 역할로 활동할 수 없습니다)",
+                           {"rule": "role_choice", "your_roles": [fixed] if fixed else user.roles})
+        return Role(requested)
+    chosen = fixed or (default if default in user.roles else None) or user.roles[0]
+    return Role(chosen)
+
+
+def actor_of(user: User, role: Role) -> Actor:
+    return Actor(id=user.id, name=user.display_name, role=role, brn=user.brn if role is Role.STARTUP else None)
+
+
 async def current_actor(
     request: Request,
     session: Annotated[Session, Depends(get_session)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
+    """The caller as an Actor, from a bearer token (API clients) or a session cookie (browsers)."""
     throttle = request.app.state.auth_throttle
     client = request.client.host if request.client else "unknown"
     throttle.check(client)
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        throttle.failed(client)
-        raise ApiError("unauthorized", "missing bearer token")
     settings: Settings = request.app.state.settings
-    if settings.oidc_jwks_url and looks_like_jwt(credentials.credentials):
-        try:
-            # Fetching the JWKS is blocking network I/O: off the event loop.
-            actor = await run_in_threadpool(actor_from_jwt, credentials.credentials, settings)
-        except InvalidToken as err:
+    requested = request.headers.get(ROLE_HEADER)
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        if settings.oidc_jwks_url and looks_like_jwt(credentials.credentials):
+            try:
+                # Fetching the JWKS is blocking network I/O: off the event loop.
+                claims = await run_in_threadpool(verify_jwt, credentials.credentials, settings)
+                release(session)
+                user, role = directory_user(session, claims, settings)
+            except InvalidToken as err:
+                throttle.failed(client)
+                raise ApiError("unauthorized", f"invalid single sign-on token: {err}") from None
+            actor = actor_of(user, acting_role(user, requested, role.value, fixed=role.value))
+        else:
+            found = token_user(session, credentials.credentials)
+            release(session)
+            if found is None:
+                throttle.failed(client)
+                raise ApiError("unauthorized", "unknown, revoked or expired token")
+            token, user = found
+            actor = actor_of(user, acting_role(user, requested, None, fixed=token.role))
+    elif sessions.COOKIE in request.cookies:
+        at = sessions.now(request)
+        found_session = sessions.load(session, request.cookies[sessions.COOKIE], at, settings)
+        if found_session is None:
+            release(session)
             throttle.failed(client)
-            raise ApiError("unauthorized", f"invalid single sign-on token: {err}") from None
-        request.state.actor = actor
-        return actor
-    row = find_token(session, credentials.credentials)
-    release(session)
-    if row is None:
+            raise ApiError("unauthorized", "your session has ended; sign in again (세션이 종료되었습니다)")
+        row, user = found_session
+        if request.method not in SAFE_METHODS and not sessions.same(request.headers.get(sessions.CSRF_HEADER),
+                                                                     row.csrf_token):
+            release(session)
+            raise ApiError("forbidden", "a write from a browser session needs its CSRF token (X-CSRF-Token)",
+                           {"rule": "csrf"})
+        sessions.touch(session, row, at)
+        release(session)
+        actor = actor_of(user, acting_role(user, requested, row.role))
+    else:
         throttle.failed(client)
-        raise ApiError("unauthorized", "unknown, revoked or expired token")
-    actor = Actor(id=row.name, name=row.name, role=Role(row.role), brn=row.brn)
+        raise ApiError("unauthorized", "missing bearer token or session")
     request.state.actor = actor
     return actor
 

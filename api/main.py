@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.protection import AuthThrottle, Protection
 from api.routes import audit, evaluators, health, programs, startups, webhooks
 from api.routes import documents
+from api.routes import me, signin, signin_oidc, users
 from api.uploads import upload_body_limit
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
@@ -73,7 +74,7 @@ class RequestContext:
             self.metrics.latency.labels(method, route).observe(elapsed)
             actor = state.get("actor")
             log.info("request", method=method, route=route, status=status, ms=round(elapsed * 1000, 1),
-                     actor=actor.id if actor else None)
+                     actor=actor.id if actor else None, actor_name=actor.name if actor else None)
 
 
 def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
@@ -99,6 +100,9 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
                    health.router):
         app.include_router(router)
     app.include_router(documents.router)
+    for router in (me.router, users.router, signin.router, signin_oidc.router):
+        app.include_router(router)
+    signin.mount_static(app)
 
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     # Outermost: its headers and size limit apply to every response, errors included.

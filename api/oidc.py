@@ -1,17 +1,25 @@
-"""Optional single sign-on: OIDC/JWT bearer tokens validated against the agency's issuer.
+"""Optional single sign-on with the agency's OpenID Connect identity provider.
 
-Off unless AXFLOW_OIDC_JWKS_URL is set. A JWT's signature is checked with the issuer's published
-keys (JWKS, cached), and its issuer, audience and expiry; a claim names the axflow role (and, for a
-startup, its business registration number). API tokens keep working beside it.
+Off unless AXFLOW_OIDC_JWKS_URL is set. Two ways in: an API client sends the provider's JWT as a
+bearer token, or a browser signs in by the authorization-code flow with PKCE (api/routes/signin_oidc.py).
+Either way the JWT's signature is checked with the issuer's published keys (JWKS, cached), and its
+issuer, audience and expiry; a claim names the axflow role (and, for a startup, its business
+registration number). The person is the directory user linked to the provider's subject (created
+on first sign-in), so the actor recorded is that user's stable id whichever way they came in.
 """
 
+import re
 from functools import lru_cache
+from typing import Any
 
 import jwt
+from sqlmodel import Session, select
 
 from axflow.config import Settings
+from domain.brn import normalize_brn
 from domain.phases import Role
-from domain.state import Actor
+from store.user_tables import User
+from store.users import DirectoryError, create_user, normalize_login
 
 
 class InvalidToken(Exception):
@@ -27,19 +35,70 @@ def _keys(jwks_url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300)
 
 
-def actor_from_jwt(token: str, settings: Settings) -> Actor:
+def verify_jwt(token: str, settings: Settings, audience: str | None = None) -> dict[str, Any]:
+    """The claims of a JWT the issuer signed for `audience` (default: the API's audience).
+    Blocking (may fetch the JWKS): call it off the event loop."""
     try:
         key = _keys(settings.oidc_jwks_url).get_signing_key_from_jwt(token)
-        claims = jwt.decode(token, key.key, algorithms=["RS256", "ES256"], audience=settings.oidc_audience,
-                            issuer=settings.oidc_issuer, options={"require": ["exp", "iss", "aud", "sub"]})
-    except jwt.PyJWTError as err:
+        return jwt.decode(token, key.key, algorithms=["RS256", "ES256"], audience=audience or settings.oidc_audience,
+                          issuer=settings.oidc_issuer, options={"require": ["exp", "iss", "aud", "sub"]})
+    except (jwt.PyJWTError, ValueError) as err:
         raise InvalidToken(str(err)) from err
+
+
+def role_of(claims: dict[str, Any], settings: Settings) -> tuple[Role, str | None]:
     try:
         role = Role(claims.get(settings.oidc_role_claim))
     except ValueError as err:
         raise InvalidToken(f"claim {settings.oidc_role_claim!r} names no axflow role") from err
     if role is Role.SYSTEM or (role is Role.STARTUP and not claims.get(settings.oidc_brn_claim)):
         raise InvalidToken("a startup token needs its business registration number claim")
-    name = str(claims.get(settings.oidc_name_claim) or claims["sub"])
-    brn = claims.get(settings.oidc_brn_claim) if role is Role.STARTUP else None
-    return Actor(id=name, name=name, role=role, brn=brn)
+    if role is not Role.STARTUP:
+        return role, None
+    try:
+        return role, normalize_brn(str(claims[settings.oidc_brn_claim]))
+    except ValueError as err:
+        raise InvalidToken(f"claim {settings.oidc_brn_claim!r}: {err}") from None
+
+
+def directory_user(db: Session, claims: dict[str, Any], settings: Settings) -> tuple[User, Role]:
+    """The directory user linked to this issuer's subject, created on first sign-in. The provider
+    vouches for the role its claim names: a linked user gains it if missing. A disabled user, or a
+    role that does not fit the user's kind (staff / startup), is refused."""
+    role, brn = role_of(claims, settings)
+    subject = f"{claims['iss']} {claims['sub']}"
+    user = db.exec(select(User).where(User.oidc_subject == subject)).first()
+    if user is None:
+        user = _provision(db, claims, settings, subject, role, brn)
+    if not user.active:
+        raise InvalidToken("this user is disabled")
+    if (role is Role.STARTUP) != (user.kind == "startup") or (brn and brn != user.brn):
+        raise InvalidToken("the role claim does not fit this user")
+    if role.value not in user.roles:
+        user.roles = [*user.roles, role.value]
+        db.add(user)
+        db.commit()
+    return user, role
+
+
+def _provision(db: Session, claims: dict[str, Any], settings: Settings, subject: str, role: Role,
+               brn: str | None) -> User:
+    wanted = normalize_login(str(claims.get(settings.oidc_name_claim) or claims["sub"]))
+    base = re.sub(r"[^a-z0-9._@-]", "-", wanted)[:56].strip("-._@") or "sso"
+    base = base if len(base) >= 3 else f"sso-{base}"
+    name = str(claims.get("name") or claims.get(settings.oidc_name_claim) or claims["sub"])[:100]
+    email = claims.get("email") if claims.get("email_verified") else None
+    for n in range(1, 50):
+        login = base if n == 1 else f"{base}-{n}"
+        try:
+            user = create_user(db, login_id=login, display_name=name, kind="startup" if brn else "staff",
+                               roles=[role.value], brn=brn, email=email if n == 1 else None)
+        except DirectoryError as err:
+            if err.code != "conflict":
+                raise InvalidToken(err.message) from None
+            continue
+        user.oidc_subject = subject
+        db.add(user)
+        db.commit()
+        return user
+    raise InvalidToken("no free login id for this subject")

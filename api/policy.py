@@ -33,6 +33,15 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/audit/verify"): frozenset({AUDITOR}),
     ("GET", "/evaluators/me/conflicts"): frozenset({EV}),
     ("POST", "/evaluators/me/conflicts"): frozenset({EV}),
+    # People: who I am and what waits on me (every role); the user directory (admins).
+    ("GET", "/me"): READERS | {STARTUP},
+    ("GET", "/me/inbox"): READERS | {STARTUP},
+    ("GET", "/users"): frozenset({ADMIN}),
+    ("POST", "/users"): frozenset({ADMIN}),
+    ("GET", "/users/{user_id}"): frozenset({ADMIN}),
+    ("PUT", "/users/{user_id}/roles"): frozenset({ADMIN}),
+    ("POST", "/users/{user_id}/disable"): frozenset({ADMIN}),
+    ("POST", "/users/{user_id}/tokens"): frozenset({ADMIN}),
     # Documents: startups upload their own, officers the signed agreement; readers see all, a startup
     # its own; bulk archives for auditors and finance; the download log for auditors.
     ("POST", "/startups/{startup_id}/documents"): frozenset({STARTUP, PO, ADMIN}),

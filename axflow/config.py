@@ -73,6 +73,20 @@ class Settings(BaseSettings):
     oidc_role_claim: str = "axflow_role"
     oidc_brn_claim: str = "axflow_brn"
     oidc_name_claim: str = "preferred_username"
+    # Browser single sign-on (OIDC authorization code + PKCE) beside the JWTs above: the endpoints
+    # come from the issuer's discovery document unless set here.
+    oidc_authorization_url: str | None = None
+    oidc_token_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_redirect_url: str | None = None
+
+    # Browser sessions end after this many idle minutes, with a warning this many minutes before
+    # and a button to extend (KWCAG 2.2.1), and in any case after session_max_hours.
+    session_idle_minutes: int = 30
+    session_warning_minutes: int = 5
+    session_max_hours: int = 12
+
     auth_failure_limit: int = 20
     auth_failure_window_seconds: float = 60.0
 

@@ -11,6 +11,7 @@ from domain.io import Projection
 from domain.state import StartupState
 from store import audit
 from store.tables import AuditEvent, LedgerEntry, StartupRow
+from store.work_items import replace_work_items
 
 
 def row_fields(state: StartupState) -> dict[str, object]:
@@ -46,9 +47,13 @@ def apply_projection(session: Session, projection: Projection) -> None:
     table, fields = StartupRow.__table__, row_fields(state)
     updated = session.execute(update(table).where(
         table.c.startup_id == state.startup_id, table.c.version < state.version).values(**fields))
-    if updated.rowcount == 0 and session.execute(
+    fresh = updated.rowcount > 0
+    if not fresh and session.execute(
             select(table.c.startup_id).where(table.c.startup_id == state.startup_id)).first() is None:
         session.execute(insert(table).values(startup_id=state.startup_id, **fields))
+        fresh = True
+    if fresh:  # the inboxes follow the newest state only
+        replace_work_items(session, state)
     if projection.transitions:
         recorded = set(session.exec(
             select(AuditEvent.seq).where(AuditEvent.startup_id == state.startup_id)

@@ -1,0 +1,167 @@
+"""Browser sign-in with a local password: the sign-in page, sign-out, the signed-in landing
+page, extending the session (KWCAG 2.2.1) and switching the role one acts in. Pages are
+server-rendered (Jinja2), Korean first, and work without JavaScript. They are not API routes:
+they answer HTML and authorize themselves (a session, and its CSRF token on every form post)."""
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from api import sessions
+from api.deps import SessionDep
+from api.errors import ApiError
+from axflow.config import Settings
+from domain.brn import format_brn
+from domain.timeutil import to_kst
+from store.db import release
+from store.passwords import hash_password, needs_rehash, verify_password
+from store.user_tables import User, WebSession
+from store.users import find_by_login
+
+HERE = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+ROLE_LABELS = {"admin": "관리자 (admin)", "program_officer": "사업 담당자 (program officer)",
+               "finance_officer": "회계 담당자 (finance officer)", "evaluator": "평가위원 (evaluator)",
+               "auditor": "감사 (auditor)", "startup": "스타트업 (startup)"}
+templates.env.globals.update(role_label=lambda r: ROLE_LABELS.get(r, r), brn=format_brn,
+                             kst=lambda t: f"{to_kst(t):%Y-%m-%d %H:%M} KST")
+templates.env.filters["role_label"] = lambda r: ROLE_LABELS.get(r, r)
+# Pages load their own stylesheet and script and nothing else; forms post only here.
+PAGE_CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
+WRONG = "아이디 또는 비밀번호가 올바르지 않습니다. (The login ID or password is incorrect.)"
+
+router = APIRouter(include_in_schema=False)
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+
+def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers["content-security-policy"] = PAGE_CSP
+    return response
+
+
+def see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def signed_in(request: Request, db: SessionDep) -> tuple[WebSession, User] | None:
+    found = sessions.load(db, request.cookies.get(sessions.COOKIE), sessions.now(request), _settings(request))
+    release(db)
+    return found
+
+
+SignedIn = Annotated[tuple[WebSession, User] | None, Depends(signed_in)]
+CsrfField = Annotated[str, Form(max_length=100)]
+
+
+def require(found: tuple[WebSession, User] | None, csrf_token: str) -> tuple[WebSession, User]:
+    """A form post needs a live session and that session's CSRF token (else 401 / 403)."""
+    if found is None:
+        raise ApiError("unauthorized", "your session has ended; sign in again (세션이 종료되었습니다)")
+    if not sessions.same(csrf_token, found[0].csrf_token):
+        raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": "csrf"})
+    return found
+
+
+def _signin_page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    token = request.cookies.get(sessions.PRE_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    settings = _settings(request)
+    response = page(request, "signin.html", status, csrf_token=token, me=None,
+                    sso=bool(settings.oidc_jwks_url and settings.oidc_client_id), **context)
+    sessions.set_cookie(response, sessions.PRE_CSRF_COOKIE, token, settings)
+    return response
+
+
+@router.get("/signin")
+async def signin_form(request: Request, found: SignedIn, expired: bool = False) -> Response:
+    if found is not None:
+        return see_other("/")
+    notice = "세션이 만료되어 로그아웃되었습니다. (Your session expired.)" if expired else None
+    return _signin_page(request, notice=notice)
+
+
+@router.post("/signin")
+async def signin(request: Request, db: SessionDep, csrf_token: CsrfField,
+                 login_id: Annotated[str, Form(max_length=100)] = "",
+                 password: Annotated[str, Form(max_length=128)] = "") -> Response:
+    if not sessions.same(csrf_token, request.cookies.get(sessions.PRE_CSRF_COOKIE)):
+        raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": "csrf"})
+    throttle = request.app.state.auth_throttle
+    client = request.client.host if request.client else "unknown"
+    throttle.check(client)
+    user = find_by_login(db, login_id) if login_id else None
+    # The same answer, after the same work, whether the login id or the password was wrong.
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active or user.kind == "service":
+        release(db)
+        throttle.failed(client)
+        return _signin_page(request, 401, error=WRONG, login_id=login_id)
+    release(db)
+    if needs_rehash(user.password_hash or ""):  # hashed under older parameters: upgrade it now
+        user.password_hash = hash_password(password)
+        db.add(user)
+        db.commit()
+    secret = sessions.start(db, user, user.roles[0], sessions.now(request))
+    response = see_other("/")
+    sessions.set_cookie(response, sessions.COOKIE, secret, _settings(request))
+    sessions.clear_cookie(response, sessions.PRE_CSRF_COOKIE, _settings(request))
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request, db: SessionDep, found: SignedIn, csrf_token: CsrfField) -> Response:
+    row, _ = require(found, csrf_token)
+    sessions.end(db, row, sessions.now(request))
+    response = see_other("/signin")
+    sessions.clear_cookie(response, sessions.COOKIE, _settings(request))
+    return response
+
+
+@router.post("/session/extend")
+async def extend(request: Request, db: SessionDep, found: SignedIn, csrf_token: CsrfField) -> Response:
+    """Restart the idle clock (the button shown with the session's end time and its warning)."""
+    row, _ = require(found, csrf_token)
+    sessions.touch(db, row, sessions.now(request), force=True)
+    return see_other("/?extended=1")
+
+
+@router.post("/session/role")
+async def switch_role(request: Request, db: SessionDep, found: SignedIn, csrf_token: CsrfField,
+                      role: Annotated[str, Form(max_length=32)]) -> Response:
+    """Act in another of one's roles from now on (recorded on what one does next)."""
+    row, user = require(found, csrf_token)
+    if role not in user.roles:
+        raise ApiError("forbidden", f"you do not hold the role {role!r} (보유하지 않은 역할)", {"rule": "role_choice"})
+    row.role = role
+    db.add(row)
+    db.commit()
+    return see_other("/")
+
+
+@router.get("/")
+async def home(request: Request, db: SessionDep, found: SignedIn, extended: bool = False) -> Response:
+    if found is None:
+        return see_other("/signin")
+    row, user = found
+    at = sessions.now(request)
+    sessions.touch(db, row, at)
+    settings = _settings(request)
+    notice = "세션을 연장했습니다. (Session extended.)" if extended else None
+    return page(request, "home.html", me=user, acting_role=row.role if row.role in user.roles else user.roles[0],
+                csrf_token=row.csrf_token, session_expires_at=sessions.expires_at(row, settings),
+                warning_seconds=settings.session_warning_minutes * 60, idle_minutes=settings.session_idle_minutes,
+                notice=notice)
+

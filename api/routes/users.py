@@ -1,0 +1,135 @@
+"""The user directory for admins: add people and service accounts, change roles and desks,
+disable (ending every session and token at once), and issue API tokens that belong to a user."""
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from api.deps import SessionDep
+from api.errors import ERROR_RESPONSES, ApiError
+from api.policy import Authorized
+from domain.phases import Role
+from store.db import release
+from store.tokens import issue_token
+from store.user_tables import User
+from store.users import DirectoryError, create_user, disable_user, get_user, list_users, set_roles
+
+router = APIRouter(prefix="/users", tags=["users"], responses=ERROR_RESPONSES)
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+# Roles and desks are plain strings here so that an unknown one is answered by name (422).
+RoleName = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class UserBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: Annotated[str, Field(min_length=3, max_length=64)]
+    display_name: Name
+    kind: Literal["staff", "startup", "service"] = "staff"
+    email: Annotated[str, Field(max_length=254)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    roles: Annotated[list[RoleName], Field(min_length=1, max_length=6)]
+    desks: Annotated[list[RoleName], Field(max_length=4)] = []
+    brn: Annotated[str, Field(max_length=12)] | None = None
+
+
+class UserCreate(UserBase):
+    password: Annotated[SecretStr, Field(max_length=128)] | None = None
+
+
+class UserPublic(UserBase):
+    id: str
+    active: bool
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class RolesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: Annotated[list[RoleName], Field(min_length=1, max_length=6)]
+    desks: Annotated[list[RoleName], Field(max_length=4)] | None = None
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role | None = None
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    expires_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+
+class TokenCreated(BaseModel):
+    token: str
+    user_id: str
+    role: str | None
+
+
+def public(user: User) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+def refused(err: DirectoryError) -> ApiError:
+    if err.code == "conflict":
+        return ApiError("conflict", err.message, {"field": err.field})
+    return ApiError("validation_error", err.message, [{"field": err.field, "rule": "directory", "message": err.message}])
+
+
+def _user(session: SessionDep, user_id: str) -> User:
+    user = get_user(session, user_id)
+    if user is None:
+        raise ApiError("not_found", f"unknown user {user_id!r}")
+    return user
+
+
+@router.get("", response_model=list[UserPublic])
+async def users(session: SessionDep, _: Authorized) -> list[UserPublic]:
+    found = [public(u) for u in list_users(session)]
+    release(session)
+    return found
+
+
+@router.post("", status_code=201, response_model=UserPublic)
+async def add_user(body: UserCreate, session: SessionDep, _: Authorized) -> UserPublic:
+    release(session)
+    try:
+        user = create_user(session, **body.model_dump(exclude={"password"}),
+                           password=body.password.get_secret_value() if body.password else None)
+    except DirectoryError as err:
+        raise refused(err) from None
+    return public(user)
+
+
+@router.get("/{user_id}", response_model=UserPublic)
+async def one_user(user_id: str, session: SessionDep, _: Authorized) -> UserPublic:
+    return public(_user(session, user_id))
+
+
+@router.put("/{user_id}/roles", response_model=UserPublic)
+async def change_roles(user_id: str, body: RolesUpdate, session: SessionDep, _: Authorized) -> UserPublic:
+    user = _user(session, user_id)
+    try:
+        return public(set_roles(session, user, body.roles, body.desks))
+    except DirectoryError as err:
+        raise refused(err) from None
+
+
+@router.post("/{user_id}/disable", response_model=UserPublic)
+async def disable(user_id: str, session: SessionDep, _: Authorized) -> UserPublic:
+    """Disable the user: every session and token of theirs gets 401 from the next call on."""
+    return public(disable_user(session, _user(session, user_id)))
+
+
+@router.post("/{user_id}/tokens", status_code=201, response_model=TokenCreated)
+async def add_token(user_id: str, body: TokenCreate, session: SessionDep, _: Authorized) -> TokenCreated:
+    """A token for this user, shown once: in one role, or in any of theirs (X-Axflow-Role)."""
+    user = _user(session, user_id)
+    try:
+        token = issue_token(session, user, body.role, body.name,
+                            timedelta(days=body.expires_days) if body.expires_days else None)
+    except ValueError as err:
+        raise ApiError("validation_error", str(err), [{"field": "role", "rule": "held", "message": str(err)}]) from None
+    return TokenCreated(token=token, user_id=user.id, role=body.role.value if body.role else None)

@@ -1,0 +1,121 @@
+"""Work items: what waits on whom now, derived from each startup's projected state and kept in
+the `work_item` table by the projection, so that an inbox is one indexed read per role however
+many startups there are (never a query to each workflow)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, exists, insert, select
+from sqlmodel import Session, col
+
+from domain.phases import Phase, Role
+from domain.state import StartupState
+from store.db import as_utc
+from store.user_tables import WorkItem, WorkItemExclusion
+
+# Items without a due instant sort after every dated one.
+NO_DUE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+STARTUP_WORK_PHASES = frozenset({Phase.CONTRACTED, Phase.IN_POC})
+
+
+@dataclass
+class Item:
+    audience: Role
+    kind: str
+    subject: str = ""
+    due_at: datetime | None = None
+    overdue: bool = False
+    # Users this item does not wait on: who scored already, who asked for the money (four eyes).
+    excluded: set[str] = field(default_factory=set)
+
+
+def items_of(state: StartupState) -> list[Item]:
+    """Everything that waits on someone in this state (a pure function of the state)."""
+    s, found = state, []
+    if s.phase is Phase.UNDER_REVIEW:
+        found.append(Item(Role.EVALUATOR, "score", excluded={e.evaluator_id for e in s.scores}))
+    if s.phase in (Phase.SELECTED, Phase.MATCHED):
+        kind = "match" if s.phase is Phase.SELECTED else "sign_agreement"
+        found.append(Item(Role.PROGRAM_OFFICER, kind, due_at=s.agreement_due_at))
+    if s.phase is Phase.FINAL_REVIEW:
+        found.append(Item(Role.PROGRAM_OFFICER, "final_evaluation"))
+    for t in s.tranches:
+        if t.status == "due":
+            found.append(Item(Role.PROGRAM_OFFICER, "request_disbursement", t.key))
+        elif t.status == "requested":
+            found.append(Item(Role.FINANCE_OFFICER, "approve_disbursement", t.key,
+                              excluded={t.requested_by} if t.requested_by else set()))
+        elif t.status == "payment_failed":
+            found.append(Item(Role.PROGRAM_OFFICER, "fix_payment", t.key))
+    for m in s.milestones:
+        if m.status == "submitted":
+            found.append(Item(Role.PROGRAM_OFFICER, "review_milestone", m.key))
+        elif m.open and s.phase in STARTUP_WORK_PHASES:
+            found.append(Item(Role.STARTUP, "submit_milestone", m.key, m.due_at, m.overdue))
+    st = s.settlement
+    if s.phase is Phase.SETTLEMENT and st is not None:
+        if st.submitted_at is None:
+            found.append(Item(Role.STARTUP, "settlement_report", due_at=st.due_at, overdue=st.overdue))
+        elif st.approved_at is None:
+            found.append(Item(Role.FINANCE_OFFICER, "approve_settlement", excluded={st.submitted_by or ""} - {""}))
+    for c in s.collections:
+        if c.status == "requested":
+            found.append(Item(Role.STARTUP, c.kind, c.kind, c.due_at, c.overdue))
+        elif c.status == "waiver_requested":
+            found.append(Item(Role.FINANCE_OFFICER, "decide_waiver", c.kind, excluded={c.opened_by}))
+    return found
+
+
+def rows_of(state: StartupState) -> list[tuple[dict[str, object], set[str]]]:
+    """The work_item rows (and their exclusions) for `state`."""
+    return [({"startup_id": state.startup_id, "program_id": state.program_id, "brn": state.brn,
+              "company_name": state.company_name, "audience": item.audience.value, "kind": item.kind,
+              "subject": item.subject, "due_at": item.due_at, "sort_at": item.due_at or NO_DUE,
+              "overdue": item.overdue}, item.excluded)
+            for item in items_of(state)]
+
+
+def replace_work_items(session: Session, state: StartupState) -> None:
+    """Make the startup's work items those of `state` (within the caller's transaction)."""
+    mine = select(WorkItem.id).where(WorkItem.startup_id == state.startup_id)
+    session.execute(delete(WorkItemExclusion).where(col(WorkItemExclusion.work_item_id).in_(mine)))
+    session.execute(delete(WorkItem).where(col(WorkItem.startup_id) == state.startup_id))
+    for values, excluded in rows_of(state):
+        item_id = session.execute(insert(WorkItem).values(**values).returning(WorkItem.id)).scalar_one()
+        if excluded:
+            session.execute(insert(WorkItemExclusion), [{"work_item_id": item_id, "user_id": u} for u in excluded])
+
+
+@dataclass
+class InboxEntry:
+    role: str
+    startup_id: str
+    program_id: str
+    company_name: str
+    kind: str
+    subject: str
+    due_at: datetime | None
+    overdue: bool
+
+
+def inbox(session: Session, user_id: str, roles: list[str], brn: str | None, conflicts: list[str],
+          at: datetime, limit: int) -> list[InboxEntry]:
+    """What waits on this user now in each of their roles: overdue first, then by due instant."""
+    entries: list[InboxEntry] = []
+    for role in roles:
+        query = select(WorkItem).where(WorkItem.audience == role)
+        if role == Role.STARTUP.value:
+            if not brn:
+                continue
+            query = query.where(WorkItem.brn == brn)
+        query = query.where(~exists().where(WorkItemExclusion.work_item_id == WorkItem.id,
+                                            WorkItemExclusion.user_id == user_id))
+        if role == Role.EVALUATOR.value and conflicts:
+            query = query.where(col(WorkItem.brn).notin_(conflicts))
+        for row in session.exec(query.order_by(col(WorkItem.sort_at), col(WorkItem.id)).limit(limit)).all():
+            item = row[0] if not isinstance(row, WorkItem) else row
+            due = as_utc(item.due_at)
+            entries.append(InboxEntry(role, item.startup_id, item.program_id, item.company_name, item.kind,
+                                      item.subject, due, item.overdue or (due is not None and due <= at)))
+    entries.sort(key=lambda e: (not e.overdue, e.due_at or NO_DUE, e.startup_id))
+    return entries[:limit]
