@@ -13,6 +13,7 @@ import uvicorn
 from axflow.config import get_settings
 from axflow.documents_cli import documents_app
 from axflow.logging import configure_logging
+from axflow.users_cli import user_app
 from domain.phases import Role
 
 # Servers keep an idle connection open well beyond the 5 s an httpx client keeps it: the client
@@ -24,6 +25,7 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 audit_app = typer.Typer(help="Audit tools.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(user_app, name="user")
 app.add_typer(documents_app, name="documents")
 
 
@@ -121,7 +123,7 @@ def token_list() -> None:
     with session_scope(make_engine(get_settings().database_url)) as session:
         for row in session.exec(select(ApiToken).order_by(col(ApiToken.id))).all():
             state = "revoked" if row.revoked_at else f"expires {row.expires_at:%Y-%m-%d}" if row.expires_at else "live"
-            typer.echo(f"{row.id:>5}  {row.role:16} {row.name:24} {row.brn or '-':10}  {state}")
+            typer.echo(f"{row.id:>5}  {row.role or 'any':16} {row.name:24} {row.brn or '-':10}  {row.user_id}  {state}")
 
 
 @token_app.command("revoke")
