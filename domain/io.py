@@ -68,6 +68,15 @@ class FinalizeCommand(BaseModel):
     reason: str = ""
 
 
+class OfferSlotCommand(BaseModel):
+    """A program officer offers a free slot to the next waitlisted startup (예비 후보)."""
+
+    actor: Actor
+    request_id: str | None = None
+    brn: str
+    reason: str = ""
+
+
 class SelectionDecision(BaseModel):
     decision: Literal["selected", "waitlisted", "rejected"]
     rank: int | None = None

@@ -164,8 +164,9 @@ class LedgerMove(BaseModel):
     """A money movement to write into the ledger; `key` makes it idempotent."""
 
     key: str
+    # "released": grant no longer committed because the startup left before it was paid.
     kind: Literal["committed", "requested", "approved", "paid", "failed", "refund_due", "refunded",
-                  "clawback_due", "clawed_back", "waived"]
+                  "clawback_due", "clawed_back", "waived", "released"]
     amount: int
     tranche: str | None = None
     at: AwareDatetime

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ApplyResult,
         FinalizeCommand,
         LifecycleInput,
+        OfferSlotCommand,
         SelectionDecision,
         SlotReleased,
         startup_workflow_id,
@@ -55,6 +56,8 @@ class CallState(BaseModel):
     waitlist: list[str] = []
     waitlist_expires_at: AwareDatetime | None = None
     reoffers: list[dict[str, str]] = []
+    # Slots left by startups after money moved, which only an officer re-offers.
+    vacated: list[dict[str, str]] = []
     over: bool = False
 
 
@@ -242,6 +245,41 @@ class ProgramCall:
         await self._decide({nxt: SelectionDecision(
             decision="selected", rank=rank, reoffer=True,
             reason=f"slot re-offered: {self.s.applicants[released.brn].company_name} {released.reason}")})
+
+    @workflow.signal(name="slot_vacated")
+    def slot_vacated(self, vacated: SlotReleased) -> None:
+        """A startup left after grant money moved: its slot is free for an officer to offer."""
+        if vacated.brn in self.s.holding_slots:
+            self.s.holding_slots.remove(vacated.brn)
+            self.s.vacated.append({"brn": vacated.brn, "reason": vacated.reason, "at": workflow.now().isoformat()})
+
+    @workflow.update(name="offer_slot")
+    async def offer_slot(self, cmd: OfferSlotCommand) -> CallState:
+        """A free slot (one released when nobody was waiting, or before slots were re-offered by
+        themselves) offered by an officer, recorded with who did it and why."""
+        self.s.waitlist.remove(cmd.brn)
+        self.s.holding_slots.append(cmd.brn)
+        self.s.reoffers.append({"released_by": "", "offered_to": cmd.brn, "reason": cmd.reason,
+                                "offered_by": cmd.actor.id, "at": workflow.now().isoformat()})
+        await self._decide({cmd.brn: SelectionDecision(
+            decision="selected", rank=self.s.applicants[cmd.brn].rank, reoffer=True,
+            reason=cmd.reason or "slot offered by the program officer")})
+        return self.s
+
+    @offer_slot.validator
+    def _v_offer_slot(self, cmd: OfferSlotCommand) -> None:
+        if cmd.actor.role is not Role.PROGRAM_OFFICER:
+            _refuse("forbidden", "only a program officer offers a slot", rule="role")
+        if self.s.finalized_at is None or self.s.over:
+            _refuse("conflict", "slots are offered between the selection and the waitlist's expiry",
+                    rule="waitlist_valid")
+        if len(self.s.holding_slots) >= self.program.slots:
+            _refuse("conflict", f"all {self.program.slots} slots are taken (남은 선정 자리가 없습니다)",
+                    rule="free_slot", holding=len(self.s.holding_slots))
+        if not self.s.waitlist or cmd.brn != self.s.waitlist[0]:
+            _refuse("validation_error", "a slot goes to the next waitlisted startup in rank order "
+                    "(예비 후보 순위대로 제안합니다)", field="brn", rule="next_on_waitlist",
+                    next=self.s.waitlist[0] if self.s.waitlist else None)
 
     @workflow.query(name="status")
     def status(self) -> CallState:

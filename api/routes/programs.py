@@ -4,6 +4,8 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowQueryFailedError
@@ -17,7 +19,15 @@ from api.schemas import ApplicationCreated, ProgramPublic, Report, SelectionRequ
 from api.updates import send_update
 from axflow.programs import ProgramExists, create_program
 from domain.commands import ApplicationBody
-from domain.io import ApplyCommand, ApplyResult, FinalizeCommand, program_workflow_id, startup_workflow_id
+from domain.commands import BRN, Text
+from domain.io import (
+    ApplyCommand,
+    ApplyResult,
+    FinalizeCommand,
+    OfferSlotCommand,
+    program_workflow_id,
+    startup_workflow_id,
+)
 from domain.phases import Role
 from domain.program import ProgramDefinition
 from domain.state import Actor, Application, StartupState
@@ -166,6 +176,43 @@ def _waiting_on_staff(session: Session, program_id: str) -> list[WaitingItem]:
     return sorted(waiting, key=lambda w: w.since)
 
 
+class OfferSlotRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    brn: BRN = PydanticField(description="The next waitlisted startup's business registration number "
+                             "(예비 후보 1순위)", examples=["124-81-00998"])
+    reason: Text = ""
+
+
+@router.post("/{program_id}/slots/offer", response_model=CallState)
+async def offer_slot(program_id: str, body: OfferSlotRequest, request: Request, session: SessionDep,
+                     temporal: TemporalDep, actor: Authorized) -> CallState:
+    """Offer a free slot to the next waitlisted startup, recorded with who offered it and why. A
+    slot freed while someone waits is re-offered by itself; this is for a slot left free."""
+    with refusals_recorded(session.get_bind(), actor, "offer_slot", request.state.request_id,
+                           program_id=program_id):
+        _program(session, program_id)
+        release(session)
+        command = OfferSlotCommand(actor=actor, request_id=request.state.request_id, brn=body.brn,
+                                   reason=body.reason)
+        return await send_update(temporal.get_workflow_handle(program_workflow_id(program_id)),
+                                 "offer_slot", command, CallState,
+                                 lambda err: from_rpc_error(err, "the program's call"))
+
+
+def _owed_now(session: Session, program_id: str) -> dict[str, int]:
+    """Money owed back and not yet received, by kind, from the startups that can owe it."""
+    rows = session.exec(select(StartupRow.state).where(
+        StartupRow.program_id == program_id,
+        col(StartupRow.phase).in_(("settlement", "withdrawn", "terminated")))).all()
+    owed = {"refund": 0, "clawback": 0}
+    for state in rows:
+        for collection in state.get("collections", []):
+            if collection["status"] in ("waiver_requested", "requested", "failed"):
+                owed[collection["kind"]] += collection["amount"]
+    return owed
+
+
 @router.get("/{program_id}/report", response_model=Report)
 async def report(program_id: str, session: SessionDep,
                  _: Authorized) -> Report:
@@ -177,8 +224,13 @@ async def report(program_id: str, session: SessionDep,
         .where(LedgerEntry.program_id == program_id).group_by(LedgerEntry.kind)
     ).all()
     money = {kind: 0 for kind in ("committed", "requested", "approved", "paid", "failed", "refund_due",
-                                  "refunded", "clawback_due", "clawed_back", "waived")}
+                                  "refunded", "clawback_due", "clawed_back", "waived", "released")}
     money.update({kind: int(total or 0) for kind, total in money_rows})
+    # Running totals stay as recorded (refund_due: every refund ever owed; refunded: received);
+    # what is still owed now is reported beside them, and committed is net of released grants.
+    owed = _owed_now(session, program_id)
+    money |= {"committed": money["committed"] - money["released"],
+              "refund_owed": owed["refund"], "clawback_owed": owed["clawback"]}
     done, on_time, overdue = session.exec(
         select(func.coalesce(func.sum(StartupRow.milestones_done), 0),
                func.coalesce(func.sum(StartupRow.milestones_on_time), 0),

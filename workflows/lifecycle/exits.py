@@ -1,5 +1,12 @@
 """Leaving early: a startup's withdrawal and a program officer's termination (with its clawback,
-an honest failure's waiver request, and an optional participation ban)."""
+an honest failure's waiver request, and an optional participation ban).
+
+A selection given up before any grant money moved (selected, matched, or contracted with no
+tranche approved) frees its slot, and the program call re-offers it to the next 예비 후보 by
+itself while the waitlist is valid. Once money has moved, what was paid is owed back and the slot
+is only vacated: the program officer decides whether to offer it (`offer_slot` on the program
+call). Either way, the part of the grant that will never be paid stops counting as committed.
+"""
 
 from datetime import timedelta
 
@@ -14,13 +21,40 @@ with workflow.unsafe.imports_passed_through():
 from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.money import owe
-from workflows.lifecycle.publishing import move_money, notify, record, release_slot, tell_program
+from workflows.lifecycle.publishing import move_money, notify, record, release_slot, tell_program, vacate_slot
 from workflows.lifecycle.retries import OWN_WORK_RETRY
+
+
+def _frees_slot(ctx: LifecycleContext) -> bool:
+    s = ctx.state
+    if s.phase in (Phase.SELECTED, Phase.MATCHED):
+        return True
+    money_moved = any(t.status in ("approved", "paying", "paid") for t in s.tranches)
+    # Contracted but unpaid: released since this patch (before it, only an unsigned selection was).
+    return s.phase is Phase.CONTRACTED and not money_moved and workflow.patched(patches.RELEASE_UNPAID_SELECTION)
+
+
+def _leave_slot(ctx: LifecycleContext, frees_slot: bool, reason: str) -> None:
+    if frees_slot:
+        release_slot(ctx, reason)
+    elif ctx.state.agreement_signed_at is not None and workflow.patched(patches.RELEASE_UNPAID_SELECTION):
+        vacate_slot(ctx, reason)
+
+
+def _release_commitment(ctx: LifecycleContext) -> None:
+    """The grant not paid (nor being paid) is no longer committed once the startup leaves."""
+    s = ctx.state
+    if not s.tranches or not workflow.patched(patches.RELEASE_UNPAID_SELECTION):
+        return
+    unpaid = sum(t.amount for t in s.tranches if t.status not in ("approved", "paying", "paid"))
+    if unpaid:
+        move_money(ctx, "released", unpaid)
 
 
 def withdraw(ctx: LifecycleContext, cmd: Command[Body]) -> None:
     s = ctx.state
-    held_slot = s.phase in (Phase.SELECTED, Phase.MATCHED)
+    held_slot = _frees_slot(ctx)
+    _release_commitment(ctx)
     paid = s.paid_total
     record(ctx, cmd, Action.WITHDRAW, Phase.WITHDRAWN, refund_due=paid)
     if paid and workflow.patched(patches.COLLECT_REFUNDS):
@@ -28,14 +62,14 @@ def withdraw(ctx: LifecycleContext, cmd: Command[Body]) -> None:
     elif paid:
         move_money(ctx, "refund_due", paid)
     tell_program(ctx)
-    if held_slot:
-        release_slot(ctx, "withdrawn")
+    _leave_slot(ctx, held_slot, "withdrawn")
 
 
 async def terminate(ctx: LifecycleContext, cmd: Command[TerminateBody]) -> None:
     s = ctx.state
     body, paid = cmd.body, s.paid_total
-    held_slot = s.phase in (Phase.SELECTED, Phase.MATCHED)
+    held_slot = _frees_slot(ctx)
+    _release_commitment(ctx)
     if workflow.patched(patches.COLLECT_CLAWBACKS):
         # An honest failure (성실실패) owes everything paid unless a finance officer waives it.
         clawback = paid if body.clawback_amount is None or body.honest_failure else body.clawback_amount
@@ -65,6 +99,5 @@ async def terminate(ctx: LifecycleContext, cmd: Command[TerminateBody]) -> None:
             start_to_close_timeout=timedelta(seconds=30), retry_policy=OWN_WORK_RETRY,
         )
     tell_program(ctx)
-    if held_slot:
-        release_slot(ctx, "terminated")
+    _leave_slot(ctx, held_slot, "terminated")
     notify(ctx, "startup", "terminated", "협약 해지 (agreement terminated)", body.reason)

@@ -26,3 +26,7 @@ COLLECTION_REFUSAL = "collection-refusal"
 # A revision without a date never ends before the milestone's own due date (a deliverable sent
 # early used to get less time). Deprecate 15 months after its release.
 REVISION_KEEPS_TIME = "revision-keeps-time"
+# A selection given up after the agreement but before any money moved frees its slot, and the
+# unpaid grant of a startup that leaves stops counting as committed. Deprecate 15 months after
+# its release.
+RELEASE_UNPAID_SELECTION = "release-unpaid-selection"

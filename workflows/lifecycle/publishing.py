@@ -107,6 +107,12 @@ def release_slot(ctx: LifecycleContext, reason: str) -> None:
         ctx.spawn(_signal_program(ctx, "slot_released", SlotReleased(brn=ctx.state.brn, reason=reason)))
 
 
+def vacate_slot(ctx: LifecycleContext, reason: str) -> None:
+    """The startup left after money moved: its slot is free, but re-offered only by an officer."""
+    if not ctx.promoted_in:
+        ctx.spawn(_signal_program(ctx, "slot_vacated", SlotReleased(brn=ctx.state.brn, reason=reason)))
+
+
 async def _signal_program(ctx: LifecycleContext, name: str, arg: Any) -> None:
     handle = workflow.get_external_workflow_handle(program_workflow_id(ctx.state.program_id))
     try:
