@@ -4,6 +4,7 @@ Plain pydantic only (no tables, no I/O): workflow code imports this module, and 
 of an action carries `DocumentRef`s so that Temporal's history alone proves which bytes were used.
 """
 
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,6 +67,10 @@ def filename_problem(name: str) -> str | None:
         return "the file name contains a path"
     if any(ord(c) < 0x20 or ord(c) == 0x7F or 0x80 <= ord(c) < 0xA0 for c in name):
         return "the file name contains a control character"
+    # Browsers and HTTP clients send a multipart file name with control characters (and quotes)
+    # percent-escaped (HTML5 form encoding): an escaped control character or separator is refused too.
+    if re.search(r"%(?:[01][0-9A-Fa-f]|7[Ff]|2[Ff]|5[Cc])", name):
+        return "the file name contains an escaped control character or path separator"
     return None
 
 

@@ -120,7 +120,8 @@ def test_extensions_and_file_names() -> None:
     assert extension_contradicts("pdf", "보고서.hwp") and extension_contradicts("pdf", "scan.exe")
     assert not extension_contradicts("jpeg", "사진.JPG") and not extension_contradicts("pdf", "스캔본")
     assert filename_problem("2025 착수보고서 (최종).pdf") is None
-    for bad in ("../x.pdf", "a/b.pdf", "C:\\x.pdf", "a\x00.pdf", "a\nb.pdf", "\x1b[31m.pdf", "", ".."):
+    for bad in ("../x.pdf", "a/b.pdf", "C:\\x.pdf", "a\x00.pdf", "a\nb.pdf", "\x1b[31m.pdf", "", "..",
+                "a%0D%0Ab.pdf", "..%2Fx.pdf"):
         assert filename_problem(bad), bad
 
 
