@@ -1,5 +1,6 @@
 """The read model, ledger and audit store, and the data-backed eligibility checks."""
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import structlog
@@ -23,6 +24,8 @@ from store.projection import apply_projection
 from store.tables import ParticipationBan
 
 log = structlog.get_logger()
+# Well inside the workflow's heartbeat timeout for projections (5 s).
+HEARTBEAT_EVERY = timedelta(seconds=1)
 
 
 def _bind() -> None:
@@ -37,12 +40,21 @@ class ReadModelActivities:
         self.engine = engine
 
     @activity.defn(name=PROJECT_STARTUP)
-    def project_startup(self, projection: Projection) -> None:
+    async def project_startup(self, projection: Projection) -> None:
+        """Write on a thread and heartbeat meanwhile: a slow write (waiting on a lock) keeps the
+        whole start-to-close time, while a projection lost with its worker is retried as soon as
+        its heartbeat is missed (PROJECTION_HEARTBEAT in the workflow), not after that time."""
         _bind()
-        with session_scope(self.engine) as session:
-            apply_projection(session, projection)
+        write = asyncio.ensure_future(asyncio.to_thread(self._write, projection))
+        while not (await asyncio.wait({write}, timeout=HEARTBEAT_EVERY.total_seconds()))[0]:
+            activity.heartbeat()
+        write.result()
         log.info("projected", phase=projection.state.phase.value, version=projection.state.version,
                  transitions=len(projection.transitions), ledger=len(projection.ledger))
+
+    def _write(self, projection: Projection) -> None:
+        with session_scope(self.engine) as session:
+            apply_projection(session, projection)
 
     @activity.defn(name=CHECK_ELIGIBILITY)
     def check_eligibility(self, inp: EligibilityInput) -> EligibilityResult:

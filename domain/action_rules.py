@@ -36,15 +36,15 @@ def known_tranche(state: StartupState, key: str) -> TrancheState:
     tranche = state.tranche(key)
     if tranche is None:
         raise RuleViolation("validation_error", f"unknown tranche {key!r}",
-                            {"field": "tranche", "known": [t.key for t in state.tranches]})
+                            {"field": "tranche", "rule": "known_tranche", "known": [t.key for t in state.tranches]})
     return tranche
 
 
-def known_milestone(state: StartupState, key: str) -> MilestoneState:
+def known_milestone(state: StartupState, key: str, field: str = "milestone") -> MilestoneState:
     m = state.milestone(key)
     if m is None:
         raise RuleViolation("validation_error", f"unknown milestone {key!r}",
-                            {"field": "milestone", "known": [x.key for x in state.milestones]})
+                            {"field": field, "rule": "known_milestone", "known": [x.key for x in state.milestones]})
     return m
 
 
@@ -123,7 +123,7 @@ def extend_deadline_rule(state: StartupState, cmd: Command[ExtendDeadlineBody], 
                                 {"field": "deadline", "rule": "running_deadline"})
         current = state.agreement_due_at
     else:
-        m = known_milestone(state, cmd.body.deadline)
+        m = known_milestone(state, cmd.body.deadline, field="deadline")
         if not m.open:
             raise RuleViolation("conflict", f"milestone {m.key} is {m.status}; its deadline is not running",
                                 {"field": "deadline", "rule": "running_deadline"})
@@ -152,6 +152,9 @@ def final_evaluation_rule(state: StartupState, cmd: Command[Any], now: datetime,
 
 def submit_settlement_rule(state: StartupState, cmd: Command[SubmitSettlementBody], now: datetime,
                            program: ProgramDefinition) -> None:
+    if state.settlement and state.settlement.approved_at is not None:
+        raise RuleViolation("conflict", "the settlement is approved; it cannot be submitted again "
+                            "(승인된 정산은 다시 제출할 수 없습니다)", {"rule": "settlement_approved"})
     spent = sum(line.amount for line in cmd.body.lines)
     if spent > state.paid_total:
         raise RuleViolation("validation_error", f"spent ₩{spent:,} exceeds the ₩{state.paid_total:,} paid",

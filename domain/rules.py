@@ -57,7 +57,8 @@ ACTION_RULES: dict[Action, ActionRule] = {
         frozenset({Role.EVALUATOR, Role.PROGRAM_OFFICER}), frozenset({P.FINAL_REVIEW}), r.final_evaluation_rule
     ),
     Action.SUBMIT_SETTLEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.SETTLEMENT}),
-                                         r.submit_settlement_rule),
+                                         r.submit_settlement_rule,
+                                         lambda s: not (s.settlement and s.settlement.approved_at)),
     Action.APPROVE_SETTLEMENT: ActionRule(frozenset({Role.FINANCE_OFFICER}), frozenset({P.SETTLEMENT}),
                                           r.approve_settlement_rule,
                                           lambda s: bool(s.settlement and s.settlement.submitted_at

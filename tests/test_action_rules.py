@@ -631,22 +631,17 @@ def test_approve_settlement_and_waive_clawback_are_offered_when_there_is_somethi
     assert allowed_actions(waiver, FINANCE) == ["waive-clawback"]
 
 
-# --- defects found while writing these tests (strict xfail: they pass once fixed) ---------------
+# --- rules added for defects these tests found --------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="submit-settlement has no rule against a report that is already approved: "
-                   "while the refund is awaited (still in settlement) a startup can overwrite the approved lines, "
-                   "spent and submitted_by, and allowed_actions keeps offering it")
 def test_an_approved_settlement_cannot_be_submitted_again() -> None:
     state = settling(submitted_by="su-1", submitted_at=utc(2026, 2, 1), approved_by="fo-1",
                      approved_at=utc(2026, 2, 2), spent=70_000_000, refund_due=10_000_000)
     state.collections = [collection("refund", "requested", opened_by="fo-1")]
     assert "submit-settlement" not in allowed_actions(state, OWN_STARTUP)
     v = check(state, Action.SUBMIT_SETTLEMENT, cmd(OWN_STARTUP, spend(80_000_000)))
-    assert v.code == "conflict"
+    assert v.code == "conflict" and v.details["rule"] == "settlement_approved"
 
 
-@pytest.mark.xfail(strict=True, reason="extend-deadline with an unknown milestone key answers 422 naming field "
-                   "'milestone', a field its body does not have; the bad field is 'deadline'")
 def test_extend_names_its_own_body_field_for_an_unknown_milestone() -> None:
     state = in_poc(milestones=[milestone("midterm", MIDTERM_DUE)])
     v = refusal(r.extend_deadline_rule, state, cmd(OFFICER, extend("nope", date(2025, 11, 1))))

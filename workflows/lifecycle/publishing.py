@@ -35,6 +35,10 @@ from workflows.search_attributes import (
 )
 
 
+# The projection activity heartbeats every second while it writes.
+PROJECTION_HEARTBEAT = timedelta(seconds=5)
+
+
 def activity_failure(err: ActivityError) -> str:
     """What the outside system said, for a person to read."""
     cause = err.cause
@@ -150,6 +154,8 @@ async def publish(ctx: LifecycleContext) -> None:
                             ledger=ctx.pending_ledger)
     ctx.pending_transitions, ctx.pending_ledger = [], []
     await workflow.execute_activity(
-        PROJECT_STARTUP, projection, start_to_close_timeout=timedelta(seconds=30), retry_policy=OWN_WORK_RETRY
+        PROJECT_STARTUP, projection, start_to_close_timeout=timedelta(seconds=30),
+        # A projection lost with its worker is retried within seconds of the missed heartbeat.
+        heartbeat_timeout=PROJECTION_HEARTBEAT, retry_policy=OWN_WORK_RETRY,
     )
     ctx.projected_version = projection.state.version
