@@ -2,7 +2,8 @@
 
 Starts the real Temporal dev server on its SQLite file under .data/, the two simulators, the
 worker and the API as child processes (their JSON logs go to .data/logs/), loads the sample
-programs, and prints the demo tokens. Running it again keeps every workflow and row.
+programs, and prints the demo tokens. Running it again keeps every workflow and row. A child that
+exits is restarted with backoff (axflow/supervision.py); one that keeps failing stops the stack.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from temporalio.client import Client
 
 from axflow.config import Settings
 from axflow.programs import ProgramExists, create_program, sample_definitions
+from axflow.supervision import StackGaveUp, Supervisor, port_open
 from axflow.temporal import connect
 from domain.phases import Role
 from store.db import make_engine, migrate, session_scope
@@ -112,37 +114,27 @@ def run_dev(settings: Settings) -> None:
     log_dir = settings.data_dir / "logs"
     log_dir.mkdir(exist_ok=True)
     migrate(settings.database_url)
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-
-    def start(name: str, command: list[str]) -> subprocess.Popen[bytes]:
-        log = open(log_dir / f"{name}.log", "ab")
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                env=os.environ | {"PYTHONUNBUFFERED": "1"})
-        procs.append((name, proc))
-        return proc
+    # SIGTERM stops the stack as Ctrl-C does, from the first child on.
+    signal.signal(signal.SIGTERM, _interrupt)
+    supervisor = Supervisor(log_dir, os.environ | {"PYTHONUNBUFFERED": "1"})
 
     def stop_all() -> None:
         # A second Ctrl-C must not abandon half-stopped children.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for _, proc in reversed(procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for _, proc in reversed(procs):
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        procs.clear()
+        supervisor.stop_all()
 
     axflow = [sys.executable, "-m", "axflow.cli"]
+    # The worker and the API connect to Temporal when they start: restarted, they wait for it.
+    on_temporal = ("temporal",)
     try:
-        temporal = start("temporal", temporal_command(settings))
+        temporal = supervisor.start("temporal", temporal_command(settings),
+                                    ready=port_open(settings.temporal_address))
         client = asyncio.run(wait_for_temporal(settings, temporal))
-        finance = start("finance-sim", [*axflow, "sim", "finance"])
-        notify = start("notify-sim", [*axflow, "sim", "notify"])
-        start("worker", [*axflow, "worker"])
-        api = start("api", [*axflow, "api"])
+        finance = supervisor.start("finance-sim", [*axflow, "sim", "finance"])
+        notify = supervisor.start("notify-sim", [*axflow, "sim", "notify"])
+        supervisor.start("worker", [*axflow, "worker"], needs=on_temporal)
+        api = supervisor.start("api", [*axflow, "api"], needs=on_temporal)
 
         async def bring_up() -> list[str]:
             await wait_http(f"{settings.finance_url}/healthz", "finance-sim", finance, log_dir)
@@ -165,21 +157,22 @@ axflow is up.
   API          {settings.api_url}   (OpenAPI: {settings.api_url}/docs)
   Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}
   Simulators   finance {settings.finance_url}/payments · notifications {settings.notify_url}/notifications
-  Logs         {log_dir}/  (JSON lines: api.log, worker.log, ...)
+  Logs         {log_dir}/  (JSON lines: api.log, worker.log, ...; restarts in devstack.log)
   Programs     {', '.join(d.id for d in sample_definitions())}{' (loaded now)' if loaded else ''}
   Demo tokens  {settings.data_dir}/demo-tokens.json
 """ + "\n".join(f"    {name:16} {token}" for name, token in tokens.items()) + """
 
+A part that crashes is restarted (1 s, doubling to 30 s); 5 crashes within 60 s stop the stack.
 Try: make demo   (in a second shell)          Stop: Ctrl-C
 """, flush=True)
-        signal.signal(signal.SIGTERM, _interrupt)
         while True:
-            for name, proc in procs:
-                if proc.poll() is not None:
-                    raise SystemExit(f"{name} exited with {proc.returncode}; see {log_dir}/{name}.log")
-            time.sleep(1)
+            supervisor.check()
+            time.sleep(0.25)
     except KeyboardInterrupt:
         print("\nstopping axflow...", flush=True)
+    except StackGaveUp as gave_up:
+        print(f"\n[axflow dev] {gave_up}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     finally:
         stop_all()
         print("stopped.", flush=True)
