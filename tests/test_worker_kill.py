@@ -4,6 +4,7 @@ SIGKILL and a new one started, over several tranches."""
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import pytest
 
 from axflow.programs import create_program
 from axflow.reconcile import differences
-from tests.conftest import Stack, free_port, wait_until
+from tests.conftest import Stack, free_port, new_brn, wait_until
 from tests.flows import FO, PO, match_and_sign, select, stack_tranche
 
 QUEUE = "axflow-kill-test"
@@ -110,3 +111,41 @@ async def test_killing_the_worker_mid_payment_pays_each_tranche_exactly_once(
 
 async def _no_differences(stack: Stack, program_id: str) -> bool:
     return differences(stack.engine, stack.settings.finance_url, program_id) == []
+
+
+async def _projection_running(stack: Stack, startup_id: str) -> bool:
+    description = await stack.client.get_workflow_handle(startup_id).describe()
+    return any(a.activity_type.name == "project_startup" for a in description.raw_description.pending_activities)
+
+
+async def test_a_projection_lost_with_its_worker_is_written_within_seconds_of_a_new_worker(
+        stack: Stack, worker_process: WorkerProcess) -> None:
+    sample = await stack.program()
+    program = sample.model_validate(sample.model_dump() | {"id": f"{sample.id}-lag"})
+    await create_program(stack.engine, stack.client, QUEUE, program, "test")
+    startup_id = await stack.apply(program)
+    await select(stack, program, {startup_id: 90})
+    await stack.wait_until_state(startup_id, lambda s: s["agreement_due_at"], "agreement deadline")
+
+    # Hold the read model's write lock: the next projection starts and waits on it, and the
+    # worker running it is killed meanwhile.
+    lock = sqlite3.connect(stack.settings.database_url.removeprefix("sqlite:///"), timeout=30)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        await stack.act(startup_id, "match", stack.as_role(PO),
+                        {"partners": [{"name": "강원 정밀 SME", "brn": new_brn(), "region": "강원"}]})
+        await wait_until(lambda: _projection_running(stack, startup_id), lambda running: running,
+                         what="projection waiting on the lock")
+        worker_process.kill()
+    finally:
+        lock.rollback()
+        lock.close()
+    worker_process.start()
+    # Before projections heartbeat, the lost attempt was retried only after its 30 s timeout.
+    await wait_until(lambda: _listed_phase(stack, startup_id), lambda phase: phase == "matched", timeout=20,
+                     what="read model caught up")
+
+
+async def _listed_phase(stack: Stack, startup_id: str) -> str | None:
+    listing = await stack.call("GET", f"/startups?program_id={startup_id.split(':')[1]}", stack.as_role(PO))
+    return next((row["phase"] for row in listing["items"] if row["startup_id"] == startup_id), None)
