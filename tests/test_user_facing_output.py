@@ -1,16 +1,19 @@
 """What people read when something is off: a refused program names the offending field, the audit
-CSV's details are JSON a script can read back, and reconciliation without a finance system says so
-in one line."""
+CSV's details are JSON a script can read back, reconciliation without a finance system says so in
+one line, and the README tells how the embedded stack receives money owed back."""
 
 import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from domain.phases import Role
+from simulators.faults import Faults
+from simulators.finance import create_finance_app
 from tests.conftest import Stack, free_port, wait_until
 from tests.flows import drive
 
@@ -50,3 +53,15 @@ def test_reconcile_without_a_finance_system_prints_one_line_and_fails(tmp_path: 
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
     assert nobody in lines[0] and "재무 시스템" in lines[0] and "cannot reconcile" in lines[0]
+
+
+def test_the_readme_says_how_money_owed_back_arrives_and_what_triggers_a_tranche() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    # The simulator setting and route the README names are the ones the simulator has.
+    assert "collections_arrive" in Faults.model_fields and '{"collections_arrive": false}' in readme
+    routes = {getattr(route, "path", "") for route in create_finance_app(":memory:", "secret").routes}
+    assert "/collections/{key}/receive" in routes
+    assert re.search(r"curl -X POST http://127\.0\.0\.1:8101/collections/[a-z0-9-]+:\d{10}:refund/receive", readme)
+    # Every value a tranche's trigger takes.
+    prose = " ".join(readme.split())
+    assert '`trigger`: `"agreement"`' in prose and "the `key` of one of the program's milestones" in prose
