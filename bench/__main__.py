@@ -6,6 +6,7 @@ embedded stack the bench starts for it, and write BENCHMARKS.md and bench/result
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from bench import latency, open_workflows, reads, throughput, timers
+from bench import documents, latency, open_workflows, reads, throughput, timers
 from bench.driver import ApiDriver
 from bench.latency import live_state, startup_in_poc
 from bench.report import write_report, write_results
@@ -23,10 +24,10 @@ from bench.stack import BenchStack, bench_stack
 from domain.state import StartupState
 
 FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "samples": 300, "read_startups": 10_000, "open": 10_000,
-        "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60}
+        "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60, "document_mb": 200}
 QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
-         "timers": 20, "timer_spread_s": 10, "burst": 20, "timer_lead_s": 8}
-SECTIONS = ("throughput", "latency", "reads", "open_workflows", "timers", "burst")
+         "timers": 20, "timer_spread_s": 10, "burst": 20, "timer_lead_s": 8, "document_mb": 4}
+SECTIONS = ("throughput", "latency", "reads", "open_workflows", "timers", "burst", "documents")
 
 
 async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False) -> dict[str, Any]:
@@ -68,7 +69,12 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
                   lambda stack, driver, template, _: timers.run_timers(
                       stack, driver, template, "burst", sizes["burst"], timedelta(0),
                       timers.lead_for(sizes["burst"], lead), 400_000)),
+        "documents": (f"a {sizes['document_mb']} MB file uploaded and downloaded through the API",
+                      lambda stack, driver, _, subject: documents.measure(stack, driver.http, subject,
+                                                                          sizes["document_mb"])),
     }
+    if "documents" in sections:
+        os.environ.update(documents.ENV)  # the stacks inherit it: the API accepts the large file
     for name in sections:
         what, measure = plan[name]
         log(f"{name}: {what}")

@@ -66,6 +66,14 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                      "≤ 30 s", b["all_handled_s"] <= 30 and b["armed_margin_s"] > 0))
     else:
         rows.append(("Burst of deadlines", "pending: not run", "all within 30 s", False))
+    if d := results.get("documents"):
+        rows.append((f"Document of {d['size_mb']} MB through the API (upload, then download)",
+                     f"upload {d['upload_mb_s']} MB/s (**{d['upload_ratio']}×** a plain copy's time), download "
+                     f"{d['download_mb_s']} MB/s (**{d['download_ratio']}×**), plain copy {d['copy_mb_s']} MB/s; API "
+                     f"RSS growth {d['upload_rss_growth_mb']} / {d['download_rss_growth_mb']} MB",
+                     "RSS growth < 30 MB, time ≤ 2× copy",
+                     max(d["upload_rss_growth_mb"], d["download_rss_growth_mb"]) < 30
+                     and max(d["upload_ratio"], d["download_ratio"]) <= 2))
     return rows
 
 
