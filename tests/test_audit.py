@@ -9,6 +9,7 @@ from sqlalchemy import text
 from api.main import create_app
 from domain.phases import Action, Role
 from store.db import session_scope
+from store.users import find_by_login
 from tests.conftest import Stack, wait_until
 from tests.flows import EV, PO, drive
 
@@ -33,6 +34,12 @@ async def test_an_auditor_gets_403_on_every_mutating_route(stack: Stack) -> None
     assert (await stack.state(startup.id))["phase"] == "in_poc"
 
 
+def user_id(stack: Stack, login_id: str) -> str:
+    """The stable id recorded for the user a test token was made for (by its login id)."""
+    with session_scope(stack.engine) as session:
+        return find_by_login(session, login_id).id
+
+
 async def test_events_export_as_csv_with_korean_intact(stack: Stack) -> None:
     startup = await drive(stack, "selected")
     auditor = stack.as_role(Role.AUDITOR)
@@ -44,7 +51,8 @@ async def test_events_export_as_csv_with_korean_intact(stack: Stack) -> None:
     assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     apply_row = next(r for r in rows if r["action"] == "apply")
-    assert "테스트AI" in apply_row["details"] and apply_row["actor_id"] == f"startup-{startup.brn}"
+    assert "테스트AI" in apply_row["details"] and apply_row["actor_id"] == user_id(stack, f"startup-{startup.brn}")
+    assert apply_row["actor_name"] == f"startup-{startup.brn}"
     assert apply_row["at_kst"][:4].isdigit()
     scored = await stack.call("GET", f"/audit/events?actor={EV.value}&action=score&program_id={startup.program.id}",
                               auditor)
@@ -59,8 +67,8 @@ async def test_refused_attempts_are_recorded_with_who_what_and_why(stack: Stack)
                     expect=403)
     history = await stack.call("GET", f"/startups/{startup.id}/history", stack.as_role(Role.AUDITOR))
     refused = [(r["actor"], r["action"], r["code"]) for r in history["refused"]]
-    assert refused == [(PO.value, "request-disbursement", "invalid_transition"),
-                       ("evaluator", "approve-disbursement", "forbidden")]
+    assert refused == [(user_id(stack, PO.value), "request-disbursement", "invalid_transition"),
+                       (user_id(stack, "evaluator"), "approve-disbursement", "forbidden")]
     assert history["refused"][0]["details"]["phase"] == "matched"
     assert all(e["action"] != "request-disbursement" for e in history["entries"])
 

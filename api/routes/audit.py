@@ -17,6 +17,7 @@ from domain.timeutil import to_kst
 from store.audit import verify_chain
 from store.db import as_utc
 from store.tables import AuditEvent
+from store.users import find_by_login
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
@@ -47,7 +48,10 @@ async def events(request: Request, session: SessionDep, _: Authorized, program_i
     if until:
         query = query.where(col(AuditEvent.at) < until)
     if actor:
-        query = query.where(AuditEvent.actor_id == actor)
+        # A user id, or a login id (the rows name the user's stable id; rows recorded before the
+        # user directory name the token's name).
+        person = find_by_login(session, actor)
+        query = query.where(col(AuditEvent.actor_id).in_({actor, person.id} if person else {actor}))
     if action:
         query = query.where(AuditEvent.action == action)
     rows = [_event(r) for r in session.exec(query.order_by(col(AuditEvent.id))).all()]
