@@ -19,6 +19,7 @@ import httpx
 from temporalio.client import Client
 
 from axflow.config import Settings
+from axflow.demo_users import demo_users
 from axflow.programs import ProgramExists, create_program, sample_definitions
 from axflow.supervision import StackGaveUp, Supervisor, port_open
 from axflow.temporal import connect
@@ -151,6 +152,7 @@ def run_dev(settings: Settings) -> None:
             return loaded
 
         loaded = asyncio.run(bring_up())
+        users = demo_users(settings)  # first: the demo tokens then belong to these people
         tokens = demo_tokens(settings)
         print(f"""
 axflow is up.
@@ -160,7 +162,9 @@ axflow is up.
   Logs         {log_dir}/  (JSON lines: api.log, worker.log, ...; restarts in devstack.log)
   Programs     {', '.join(d.id for d in sample_definitions())}{' (loaded now)' if loaded else ''}
   Demo tokens  {settings.data_dir}/demo-tokens.json
-""" + "\n".join(f"    {name:16} {token}" for name, token in tokens.items()) + """
+""" + "\n".join(f"    {name:16} {token}" for name, token in tokens.items()) + f"""
+  Sign in      {settings.api_url}/signin   (demo users, {settings.data_dir}/demo-users.json)
+""" + "\n".join(f"    {login:16} {password}" for login, password in users.items()) + """
 
 A part that crashes is restarted (1 s, doubling to 30 s); 5 crashes within 60 s stop the stack.
 Try: make demo   (in a second shell)          Stop: Ctrl-C
