@@ -83,6 +83,9 @@ class SelectionDecision(BaseModel):
     reason: str = ""
     # True when a waitlisted startup is offered a slot that another startup released.
     reoffer: bool = False
+    # For "selected": the agreement deadline, decided with the selection so that a selected
+    # startup is never seen without it. Absent in decisions sent before it was added.
+    agreement_due_at: AwareDatetime | None = None
 
 
 class ApplicantUpdate(BaseModel):

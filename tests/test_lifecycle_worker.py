@@ -8,9 +8,10 @@ call's `selection_decided` signal (the program call itself does not run: the lif
 it fail harmlessly). They wait on conditions, and skip time with the dev server's time skipping.
 """
 
+import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -99,6 +100,8 @@ class Systems:
             lambda r: CollectionResult(collection_id=f"col-{r.kind}", status="received"))
         self.collection_status_answer: Callable[[CollectionRequest], CollectionResult] = (
             lambda r: CollectionResult(collection_id=f"col-{r.kind}", status="received"))
+        # A business-deadline answer that takes its time (None: at once).
+        self.slow_business_deadline: Callable[[BusinessDeadlineInput], Awaitable[datetime]] | None = None
 
     def activities(self) -> list[Callable[..., Any]]:
         calls = self.calls
@@ -116,6 +119,8 @@ class Systems:
         @activity.defn(name=BUSINESS_DEADLINE)
         async def business_deadline(inp: BusinessDeadlineInput) -> datetime:
             calls[BUSINESS_DEADLINE].append(inp)
+            if self.slow_business_deadline is not None:
+                return await self.slow_business_deadline(inp)
             return inp.start + timedelta(days=14)
 
         @activity.defn(name=PROJECT_STARTUP)
@@ -515,3 +520,27 @@ async def test_an_ineligible_applicant_ends_the_lifecycle(temporal_env: Workflow
         assert systems.actions() == ["apply", "eligibility_check"]
         assert systems.transitions[-1].reason == "참여제한 기업"
         assert systems.notified("ineligible")
+
+
+async def test_a_selection_carrying_its_agreement_deadline_is_never_seen_without_it(
+        temporal_env: WorkflowEnvironment) -> None:
+    systems = Systems()
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_deadline(inp: BusinessDeadlineInput) -> datetime:
+        held.set()
+        await release.wait()
+        return inp.start + timedelta(days=14)
+
+    systems.slow_business_deadline = slow_deadline
+    async with lifecycle(temporal_env, systems) as run:
+        await run.phase(Phase.UNDER_REVIEW)
+        due = (datetime.now(timezone.utc) + timedelta(days=14)).replace(microsecond=0)
+        await run.handle.signal("selection_decided", SelectionDecision(
+            decision="selected", rank=1, reason="위원회", agreement_due_at=due))
+        state = await run.phase(Phase.SELECTED)
+        # The deadline arrived with the selection: no activity asked, no moment without it.
+        assert state.agreement_due_at == due
+        release.set()
+        assert not held.is_set() and systems.calls[BUSINESS_DEADLINE] == []

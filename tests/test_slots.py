@@ -89,3 +89,4 @@ async def test_after_money_moved_the_slot_is_offered_by_the_officer_and_the_refu
         await _report(stack, program.id, refund_owed=0, refunded=56_000_000, refund_due=56_000_000)
     finally:
         await finance.faults()
+

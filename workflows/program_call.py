@@ -16,8 +16,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.clocks import due_instant
     from domain.io import (
+        BUSINESS_DEADLINE,
         START_LIFECYCLE,
+        BusinessDeadlineInput,
         ApplicantUpdate,
         ApplyCommand,
         ApplyResult,
@@ -70,6 +73,13 @@ class SelectionResult(BaseModel):
     selected: list[str]
     waitlisted: list[str]
     rejected: list[str]
+
+
+# The agreement deadline goes out with the selection (before, each lifecycle computed it after
+# being selected, and showed "selected" without a deadline meanwhile). Deprecate once no program
+# call begun before its release is open (a call lasts its window plus the waitlist's validity).
+AGREEMENT_DUE_WITH_SELECTION = "agreement-due-with-selection"
+OWN_WORK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
 def _refuse(code: str, message: str, **details: object) -> None:
@@ -208,7 +218,20 @@ class ProgramCall:
             _refuse("conflict", f"{len(unscored)} application(s) have fewer than {needed} score(s)",
                     rule="all_scored", unscored=unscored)
 
+    async def _agreement_due(self) -> datetime:
+        notice, clock = workflow.now(), self.program.policy.clock("agreement")
+        if clock.unit != "business":
+            return due_instant(self.program.policy, "agreement", notice, None)
+        return await workflow.execute_activity(
+            BUSINESS_DEADLINE, BusinessDeadlineInput(start=notice, business_days=clock.days), result_type=datetime,
+            start_to_close_timeout=timedelta(seconds=10), retry_policy=OWN_WORK_RETRY)
+
     async def _decide(self, decisions: dict[str, SelectionDecision]) -> None:
+        if any(d.decision == "selected" for d in decisions.values()) \
+                and workflow.patched(AGREEMENT_DUE_WITH_SELECTION):
+            due = await self._agreement_due()
+            decisions = {brn: d.model_copy(update={"agreement_due_at": due}) if d.decision == "selected" else d
+                         for brn, d in decisions.items()}
         async def send(brn: str, decision: SelectionDecision) -> None:
             handle = workflow.get_external_workflow_handle(startup_workflow_id(self.program.id, brn))
             try:

@@ -93,7 +93,9 @@ def selection_decided(ctx: LifecycleContext, decision: SelectionDecision) -> Non
     to_phase = {"selected": Phase.SELECTED, "waitlisted": Phase.WAITLISTED, "rejected": Phase.REJECTED}
     if decision.decision == "selected":
         s.selection_notice_at = workflow.now()
-        s.agreement_due_at = None
+        # Decided with the selection by the program call (None from calls that predate it: the
+        # run loop then plans the deadline itself).
+        s.agreement_due_at = decision.agreement_due_at
     transition(ctx, SYSTEM_PROGRAM, "selection", to_phase[decision.decision], reason=decision.reason,
                rank=decision.rank, reoffer=decision.reoffer)
     notify(ctx, "startup", f"selection_{decision.decision}", f"선정 결과: {decision.decision}")
