@@ -46,6 +46,12 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
         h = r["history"]
         rows.append((f"GET /startups/{{id}}/history, complete lifecycle ({h['entries']} entries)",
                      f"p50 {h['p50_ms']} ms / p99 {h['p99_ms']} ms", "p99 ≤ 50 ms", h["p99_ms"] <= 50))
+        if inbox := r.get("inbox"):
+            worst = max(inbox.items(), key=lambda item: item[1]["p99_ms"])
+            rows.append((f"GET /me/inbox at {r['startups']:,} startups (per role)",
+                         f"worst p99 {worst[1]['p99_ms']} ms ({worst[0]}); " + ", ".join(
+                             f"{name} {s['p50_ms']}/{s['p99_ms']}" for name, s in inbox.items()) + " (p50/p99 ms)",
+                         "p99 ≤ 30 ms", worst[1]["p99_ms"] <= 30))
     if o := results.get("open_workflows"):
         rows.append((f"{o['open_lifecycles']:,} open lifecycles waiting on deadlines",
                      f"worker RSS {o['worker_rss_mb']} MB (before: {o['worker_rss_mb_before']} MB)",
