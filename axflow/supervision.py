@@ -82,12 +82,20 @@ def port_open(address: str) -> Callable[[], bool]:
     return check
 
 
+# Linux: a child asks for SIGTERM when the supervisor itself dies (even by kill -9), so that no part
+# outlives it holding its port. Resolved here, in the parent: between fork and exec the child only
+# makes the call (the parent has other threads, e.g. the Temporal client's; loading a library there
+# could wait forever on a lock one of them held).
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent() -> None:
-    # Linux: a child gets SIGTERM if the supervisor itself is killed (-9), so no part outlives it.
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
 @dataclass
@@ -124,7 +132,7 @@ class Supervisor:
     def _spawn(self, part: Part) -> None:
         with open(part.log, "ab") as log:
             part.proc = subprocess.Popen(part.command, stdout=log, stderr=subprocess.STDOUT, env=self.env,
-                                         start_new_session=True, preexec_fn=_die_with_parent)
+                                         start_new_session=True, preexec_fn=_die_with_parent if _prctl else None)
         part.started_at, part.restart_at = self.clock(), None
 
     def check(self) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 from axflow.config import Settings
-from axflow.supervision import GiveUp, Restart, RestartPolicy, RestartTracker
+from axflow.supervision import GiveUp, Restart, RestartPolicy, RestartTracker, StackGaveUp, Supervisor
 from domain.program import TrancheRule
 from store.db import make_engine
 from tests.conftest import Stack, free_port, wait_until
@@ -49,6 +50,38 @@ def test_five_quick_exits_within_a_minute_give_up_and_slow_ones_never_do() -> No
     assert decisions[4] == GiveUp(exits=5, window=60)
     patient = RestartTracker()
     assert all(isinstance(patient.exited(t, t + 14), Restart) for t in range(0, 1500, 15))
+
+
+def test_a_part_that_keeps_failing_stops_the_stack_naming_it_and_its_log(tmp_path: Path) -> None:
+    supervisor = Supervisor(tmp_path, dict(os.environ), RestartPolicy(first_delay=0.01, max_delay=0.05))
+    supervisor.start("flaky", [sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(StackGaveUp) as gave_up:
+        for _ in range(2000):  # bounded: a supervisor that never gives up fails here
+            supervisor.check()
+            time.sleep(0.01)
+    assert "flaky exited 5 times within 60 s (last exit code 3)" in str(gave_up.value)
+    assert str(tmp_path / "flaky.log") in str(gave_up.value)
+    events = [json.loads(line)["event"] for line in (tmp_path / "devstack.log").read_text().splitlines()]
+    assert events == ["exited", "restarted"] * 4 + ["gave up"]
+    supervisor.stop_all()
+
+
+def test_no_part_outlives_a_supervisor_killed_with_sigkill(tmp_path: Path) -> None:
+    script = ("import sys, time; from pathlib import Path; from axflow.supervision import Supervisor; "
+              "s = Supervisor(Path(sys.argv[1]), {}); p = s.start('sleeper', ['sleep', '300']); "
+              "print(p.pid, flush=True); time.sleep(300)")
+    supervisor = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    assert supervisor.stdout is not None
+    sleeper = int(supervisor.stdout.readline())
+    assert alive(sleeper)
+    supervisor.kill()
+    supervisor.wait()
+    deadline = time.monotonic() + 30
+    while alive(sleeper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if alive(sleeper):
+        os.kill(sleeper, signal.SIGKILL)
+        raise AssertionError("a part outlived its supervisor")
 
 
 # ---- the real stack
