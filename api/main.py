@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.protection import AuthThrottle, Protection
-from api.routes import audit, evaluators, health, programs, startups, webhooks
+from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
 from api.routes import documents
 from api.routes import me, signin, signin_oidc, users
 from api.uploads import upload_body_limit
@@ -96,9 +96,10 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.state.metrics = ApiMetrics()
     app.state.auth_throttle = AuthThrottle(settings.auth_failure_limit, settings.auth_failure_window_seconds)
     install_error_handlers(app)
-    for router in (programs.router, startups.router, evaluators.router, audit.router, webhooks.router,
-                   health.router):
+    for router in (programs.router, startups.router, actions.router, evaluators.router, audit.router,
+                   webhooks.router, health.router):
         app.include_router(router)
+    actions.publish_body_schemas(app)
     app.include_router(documents.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
         app.include_router(router)

@@ -15,8 +15,10 @@ ADMIN, PO, FO, EV, AUDITOR, STARTUP = (Role.ADMIN, Role.PROGRAM_OFFICER, Role.FI
                                        Role.AUDITOR, Role.STARTUP)
 STAFF = frozenset({ADMIN, PO, FO, EV})
 READERS = STAFF | {AUDITOR}
-# The actions route admits every role some action names; the action's own rule decides the rest.
-ACTORS = frozenset().union(*(rule.roles for rule in ACTION_RULES.values()))
+# Each action's route admits the roles its rule names (the same table the workflow's validators use).
+ACTION_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
+    ("POST", f"/startups/{{startup_id}}/actions/{action.value}"): rule.roles for action, rule in ACTION_RULES.items()
+}
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/programs"): frozenset({ADMIN}),
@@ -24,10 +26,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/programs/{program_id}"): READERS,
     ("POST", "/programs/{program_id}/applications"): frozenset({STARTUP, PO}),
     ("POST", "/programs/{program_id}/selection"): frozenset({PO}),
+    ("POST", "/programs/{program_id}/slots/offer"): frozenset({PO}),
     ("GET", "/programs/{program_id}/report"): READERS,
     ("GET", "/startups"): READERS | {STARTUP},
     ("GET", "/startups/{startup_id}"): READERS | {STARTUP},
-    ("POST", "/startups/{startup_id}/actions/{action}"): ACTORS,
+    **ACTION_ROUTES,
     ("GET", "/startups/{startup_id}/history"): READERS,
     ("GET", "/audit/events"): frozenset({AUDITOR}),
     ("GET", "/audit/verify"): frozenset({AUDITOR}),

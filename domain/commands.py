@@ -11,6 +11,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.brn import normalize_brn
+from domain.documents import DocumentRef
 from domain.phases import Action
 from domain.program import CAPITAL_AREA, REGIONS, Key, ProgramDefinition, Slug
 from domain.state import Actor
@@ -18,6 +19,16 @@ from domain.state import Actor
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def _nfc_optional(text: str | None) -> str | None:
+    return None if text is None else _nfc(text)
+
+
+# Ids of documents uploaded first (POST /startups/{id}/documents) that an action relies on.
+DocumentIds = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]],
+                        Field(max_length=50, description="ids of documents uploaded with POST "
+                              "/startups/{startup_id}/documents")]
 
 
 Text = Annotated[str, Field(max_length=2000), AfterValidator(_nfc)]
@@ -108,6 +119,8 @@ class SignAgreementBody(Body):
 
     agreement_no: Annotated[str, Field(min_length=1, max_length=64, description="the agreement's number (협약번호)",
                                        examples=["2025-AI-0001"])]
+    # The signed agreement, uploaded first as a document of kind "agreement".
+    documents: DocumentIds = []
 
 
 class DisbursementBody(Body):
@@ -133,16 +146,26 @@ class WaiveClawbackBody(Body):
 
 
 class RetryCollectionBody(Body):
-    kind: Literal["refund", "clawback"]
+    """Money owed back asked for again after the finance system refused the request."""
+
+    kind: Annotated[Literal["refund", "clawback"], Field(description="refund: 반납; clawback: 환수")]
 
 
 class SubmitMilestoneBody(Body):
     """A milestone's deliverable (산출물), submitted by the startup."""
 
     milestone: Annotated[Key, Field(description="the milestone's key in the program's plan", examples=["midterm"])]
-    deliverable: Annotated[str, Field(min_length=1, max_length=500,
-                                      description="what was delivered: a title, a link or a document reference",
-                                      examples=["중간보고서 v1 (PoC 1차 결과)"]), AfterValidator(_nfc)]
+    deliverable: Annotated[str | None, Field(min_length=1, max_length=500,
+                                             description="what was delivered, in words: a title or a link "
+                                             "(optional when documents are given)",
+                                             examples=["중간보고서 v1 (PoC 1차 결과)"]), AfterValidator(_nfc_optional)] = None
+    documents: DocumentIds = []
+
+    @model_validator(mode="after")
+    def _something_delivered(self) -> "SubmitMilestoneBody":
+        if self.deliverable is None and not self.documents:
+            raise ValueError("give the deliverable's documents (documents) or describe it (deliverable)")
+        return self
 
 
 class ReviewMilestoneBody(Body):
@@ -185,6 +208,8 @@ class SpendLineBody(BaseModel):
 
     item: Annotated[Name, Field(description="the budget line (비목)", examples=["인건비"])]
     amount: Annotated[Won, Field(description="integer won spent on it", examples=[30_000_000])]
+    receipts: Annotated[DocumentIds, Field(description="ids of uploaded receipts (증빙, kind \"receipt\") "
+                                           "for this line")] = []
 
 
 class SubmitSettlementBody(Body):
@@ -250,3 +275,7 @@ class Command(BaseModel, Generic[B]):
     target_program: ProgramDefinition | None = None
     # Filled by the API for evaluators: the companies (brn) the evaluator declared a conflict with.
     conflicts: list[str] = []
+    # Filled by the API from the body's document ids: each id with the SHA-256 of its bytes, so
+    # the history pins what the action relied on (`documents`; per settlement line, `receipts`).
+    documents: list[DocumentRef] = []
+    receipts: list[list[DocumentRef]] = []

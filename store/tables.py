@@ -7,6 +7,7 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, St
 from sqlmodel import Field, SQLModel
 
 from store import user_tables  # noqa: F401  (the user directory's tables, on the same metadata)
+from store import idempotency  # noqa: F401  (actions' idempotency keys, on the same metadata)
 
 
 def _utc() -> Any:

@@ -103,7 +103,7 @@ async def test_the_finance_webhook_checks_its_signature_and_age(stack: Stack) ->
 async def test_metrics_show_requests_by_route_and_status_after_a_lifecycle(stack: Stack) -> None:
     await drive(stack, "in_poc")
     metrics = (await stack.http.get("/metrics")).text
-    assert 'axflow_http_requests_total{method="POST",route="/startups/{startup_id}/actions/{action}",status="200"}' \
+    assert 'axflow_http_requests_total{method="POST",route="/startups/{startup_id}/actions/match",status="200"}' \
         in metrics
     assert 'axflow_http_request_duration_seconds_bucket{le="0.1",method="GET",route="/startups/{startup_id}"}' \
         in metrics

@@ -1,29 +1,24 @@
-"""Startups: lists from the read model, live state and actions through the workflow."""
+"""Startups: lists from the read model, live state and history (actions: api/routes/actions.py)."""
 
 import asyncio
 import base64
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, ValidationError
+from pydantic import AwareDatetime
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from api import history as trail
+from axflow import history as trail
 from api.deps import QUERY_TIMEOUT, SessionDep, TemporalDep
-from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error
+from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
-from api.refusals import refusals_recorded
-from api.routes.evaluators import declared_conflicts
 from api.schemas import History, HistoryEntry, RefusedEntry, StartupPage, StartupPublic, StartupSummary
-from api.updates import send_update
-from axflow.programs import load_program
-from domain.commands import ACTION_BODIES, Command, PromoteBody
-from domain.phases import Action, Phase, Role, Stage
-from domain.rules import allowed_actions, role_may
+from domain.phases import Phase, Role, Stage
+from domain.rules import allowed_actions
 from domain.state import Actor, StartupState
 from domain.timeutil import to_kst
 from store.db import as_utc, release
@@ -32,18 +27,18 @@ from store.tables import RefusedAttempt, StartupRow
 router = APIRouter(prefix="/startups", tags=["startups"], responses=ERROR_RESPONSES)
 
 
-def _scope(startup_id: str, actor: Actor) -> None:
+def check_scope(startup_id: str, actor: Actor) -> None:
     """404 for an id that is not a lifecycle id or, for a startup token, not its own: reveal nothing."""
     parts = startup_id.split(":")
     if len(parts) != 3 or parts[0] != "startup" or (actor.role is Role.STARTUP and parts[2] != actor.brn):
-        raise _not_found(startup_id)
+        raise not_found(startup_id)
 
 
-def _not_found(startup_id: str) -> ApiError:
+def not_found(startup_id: str) -> ApiError:
     return ApiError("not_found", f"unknown startup {startup_id!r}")
 
 
-def _for_caller(state: StartupState, actor: Actor) -> StartupPublic:
+def for_caller(state: StartupState, actor: Actor) -> StartupPublic:
     view = StartupPublic(**state.model_dump(), allowed_actions=allowed_actions(state, actor))
     # Applicants never see individual scores; an evaluator sees the others' once they scored too.
     hidden = actor.role is Role.STARTUP or (
@@ -60,7 +55,7 @@ async def _live_state(temporal: Any, session: Session, startup_id: str) -> Start
     except (RPCError, WorkflowQueryFailedError) as err:
         row = session.get(StartupRow, startup_id)
         if row is None:
-            raise _not_found(startup_id) from err
+            raise not_found(startup_id) from err
         # The workflow cannot answer (gone past retention, or no worker up to run the query):
         # answer with its last projected state.
         return StartupState.model_validate(row.state)
@@ -117,63 +112,17 @@ async def get_startup(startup_id: str, session: SessionDep, temporal: TemporalDe
                       as_of: Annotated[AwareDatetime | None, Query(
                           description="the state as it was at this instant, rebuilt from history")] = None,
                       ) -> StartupPublic:
-    _scope(startup_id, actor)
+    check_scope(startup_id, actor)
     if as_of is None:
-        return _for_caller(await _live_state(temporal, session, startup_id), actor)
+        return for_caller(await _live_state(temporal, session, startup_id), actor)
     try:
         recorded = await trail.projections(temporal.data_converter, await trail.run_histories(temporal, startup_id))
     except RPCError as err:
-        raise _not_found(startup_id) from err
+        raise not_found(startup_id) from err
     past = trail.state_as_of(recorded, as_of)
     if past is None:
         raise ApiError("not_found", f"{startup_id} had not applied yet at {as_of.isoformat()}")
     return StartupPublic(**past.model_dump(), allowed_actions=[])
-
-
-@router.post("/{startup_id}/actions/{action}", response_model=StartupPublic)
-async def act(startup_id: str, action: str, request: Request, session: SessionDep, temporal: TemporalDep,
-              actor: Authorized) -> StartupPublic:
-    with refusals_recorded(session.get_bind(), actor, action, request.state.request_id, startup_id):
-        return await _act(startup_id, action, request, session, temporal, actor)
-
-
-async def _act(startup_id: str, action: str, request: Request, session: Session, temporal: Any,
-               actor: Actor) -> StartupPublic:
-    try:
-        act_as = Action(action)
-    except ValueError:
-        raise ApiError("not_found", f"unknown action {action!r}",
-                       {"actions": [a.value for a in Action]}) from None
-    if actor.role is Role.STARTUP:
-        _scope(startup_id, actor)
-    if not role_may(act_as, actor.role):
-        raise ApiError("forbidden", f"role {actor.role.value} may not {act_as.value}",
-                       {"rule": "role", "action": act_as.value})
-    raw = await request.body()
-    try:
-        body = ACTION_BODIES[act_as].model_validate_json(raw or b"{}")
-    except ValidationError as err:
-        details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "rule": e["type"],
-                    "message": e["msg"].removeprefix("Value error, ")} for e in err.errors()]
-        raise ApiError("validation_error", f"invalid {act_as.value} body", details) from None
-    command = Command[type(body)](actor=actor, request_id=request.state.request_id, body=body)
-    if actor.role is Role.EVALUATOR:
-        command.conflicts = declared_conflicts(session, actor.id)
-    if isinstance(body, PromoteBody):
-        command.target_program = load_program(session.get_bind(), body.target_program_id)
-        if command.target_program is None:
-            raise ApiError("validation_error", f"unknown program {body.target_program_id!r}",
-                           [{"field": "target_program_id", "rule": "known_program", "message": "no such program"}])
-    def closed_or_unknown(err: RPCError) -> ApiError:
-        row = session.get(StartupRow, startup_id)
-        if row is None:
-            return _not_found(startup_id)
-        return from_rpc_error(err, f"the lifecycle of {startup_id}", row.phase)
-
-    release(session)
-    state = await send_update(temporal.get_workflow_handle(startup_id), act_as.value, command, StartupState,
-                              closed_or_unknown)
-    return _for_caller(state, actor)
 
 
 @router.get("/{startup_id}/history",
@@ -183,7 +132,7 @@ async def _act(startup_id: str, action: str, request: Request, session: Session,
 async def history(startup_id: str, session: SessionDep, temporal: TemporalDep,
                   actor: Authorized,
                   format: Annotated[str, Query(pattern="^(readable|temporal)$")] = "readable") -> Any:
-    _scope(startup_id, actor)
+    check_scope(startup_id, actor)
     try:
         if format == "temporal":
             return JSONResponse(trail.raw(await trail.run_histories(temporal, startup_id)))
@@ -191,7 +140,7 @@ async def history(startup_id: str, session: SessionDep, temporal: TemporalDep,
         histories, state = await asyncio.gather(trail.run_histories(temporal, startup_id),
                                                 _live_state(temporal, session, startup_id))
     except RPCError as err:
-        raise _not_found(startup_id) from err
+        raise not_found(startup_id) from err
     stages = await _linked_stages(temporal, session, state)
     release(session)
     entries: list[HistoryEntry] = []

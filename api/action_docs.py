@@ -1,0 +1,76 @@
+"""What the OpenAPI schema says about each action beyond its body model: a title and an example.
+
+Keyed by the action's URL name. The body models themselves (fields, descriptions) are
+`domain.commands.ACTION_BODIES`, the single definition the API validates with.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ActionDoc:
+    summary: str
+    when: str
+    example: dict[str, Any]
+
+
+ACTION_DOCS: dict[str, ActionDoc] = {
+    "score": ActionDoc(
+        "평가 점수 입력 · Score a round", "under_review; once per round per evaluator",
+        {"round": "document", "score": 85, "reason": "사업화 가능성 우수, 기술 완성도 보통"}),
+    "match": ActionDoc(
+        "수요기업 매칭 · Match with an SME partner", "selected or matched (a new match replaces the old)",
+        {"partners": [{"name": "㈜경남정밀", "brn": "613-81-00014", "region": "경남", "role": "lead"}],
+         "reason": "스마트팩토리 실증 수요 일치"}),
+    "sign-agreement": ActionDoc(
+        "협약 체결 · Sign the agreement", "matched, before the agreement deadline",
+        {"agreement_no": "2025-AI-0001", "reason": "협약서 원본 접수"}),
+    "request-disbursement": ActionDoc(
+        "사업비 지급 요청 · Request a tranche", "contracted … settlement, once the tranche's trigger happened",
+        {"tranche": "advance", "reason": "협약 체결에 따른 선금 지급 요청"}),
+    "approve-disbursement": ActionDoc(
+        "사업비 지급 승인 · Approve a tranche", "a requested tranche; never by the officer who requested it",
+        {"tranche": "advance", "reason": "증빙 확인 완료"}),
+    "submit-milestone": ActionDoc(
+        "산출물 제출 · Submit a milestone's deliverable", "in_poc; by the startup itself",
+        {"milestone": "midterm", "deliverable": "중간보고서 v1 (PoC 1차 결과)", "reason": ""}),
+    "review-milestone": ActionDoc(
+        "산출물 검토 · Review a deliverable (accept, or revise by a date)", "in_poc, a submitted milestone",
+        {"milestone": "midterm", "decision": "revise", "revise_due_on": "2025-10-15",
+         "reason": "실증 데이터 보완 필요"}),
+    "extend-deadline": ActionDoc(
+        "기한 연장 · Extend a deadline", "selected … suspended",
+        {"deadline": "midterm", "new_due_on": "2025-11-30", "shift_later": True, "reason": "수요기업 설비 교체 지연"}),
+    "suspend": ActionDoc(
+        "사업 일시중지 · Suspend (clocks pause)", "contracted or in_poc",
+        {"reason": "사업비 집행 점검 중"}),
+    "resume": ActionDoc(
+        "사업 재개 · Resume (clocks restart with the time left)", "suspended",
+        {"reason": "점검 완료"}),
+    "final-evaluation": ActionDoc(
+        "최종평가 · Final evaluation", "final_review",
+        {"score": 88, "grade": "A", "reason": "목표 달성, 후속 단계 연계 추천"}),
+    "submit-settlement": ActionDoc(
+        "정산 보고 · Submit the settlement", "settlement; by the startup itself, at most what was paid",
+        {"lines": [{"item": "인건비", "amount": 30_000_000}, {"item": "장비·재료비", "amount": 20_000_000}],
+         "reason": ""}),
+    "approve-settlement": ActionDoc(
+        "정산 승인 · Approve the settlement", "settlement, once submitted",
+        {"reason": "증빙 검토 완료"}),
+    "promote": ActionDoc(
+        "후속 단계 연계 · Promote to the next stage", "completed with grade S or A",
+        {"target_program_id": "chogyeokcha-2026", "reason": "최종평가 A등급"}),
+    "withdraw": ActionDoc(
+        "사업 포기 · Withdraw", "any open phase; by the startup itself",
+        {"reason": "내부 사정으로 사업 포기"}),
+    "terminate": ActionDoc(
+        "협약 해지 · Terminate", "any open phase",
+        {"cause": "non_performance", "ban_years": 1, "honest_failure": False, "reason": "중간점검 2회 미달"}),
+    "waive-clawback": ActionDoc(
+        "환수 면제 결정 · Decide on waiving an honest failure's clawback", "terminated with honest_failure",
+        {"decision": "approve", "reason": "성실실패 인정"}),
+    "retry-collection": ActionDoc(
+        "반납·환수 재요청 · Ask the finance system again for money owed back", "after it refused the request",
+        {"kind": "refund", "reason": "계좌 정보 정정 후 재요청"}),
+}
