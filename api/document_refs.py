@@ -6,10 +6,12 @@ startup's document or one of the wrong kind is refused with 422 naming the field
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from api.errors import ApiError
+from domain.commands import Command, SignAgreementBody, SubmitMilestoneBody, SubmitSettlementBody
 from domain.documents import DocumentKind, DocumentRef
 from domain.phases import Role
 from domain.state import Actor
@@ -65,3 +67,27 @@ def resolve_document_refs(session: Session, startup_id: str, document_ids: Seque
         fields = ", ".join(p["field"] for p in problems)
         raise ApiError("validation_error", f"invalid input: {fields}", problems)
     return refs
+
+
+def attach_documents(session: Session, startup_id: str, command: Command[Any]) -> None:
+    """Fill the command's document refs from its body's ids: a milestone's deliverables, the signed
+    agreement, each settlement line's receipts. Refused (422 naming the field) before any Update."""
+    body = command.body
+    if isinstance(body, SubmitMilestoneBody) and body.documents:
+        command.documents = resolve_document_refs(session, startup_id, body.documents, kind=DocumentKind.DELIVERABLE,
+                                                  field="documents", milestone=body.milestone)
+    elif isinstance(body, SignAgreementBody) and body.documents:
+        command.documents = resolve_document_refs(session, startup_id, body.documents, kind=DocumentKind.AGREEMENT,
+                                                  field="documents")
+    elif isinstance(body, SubmitSettlementBody) and any(line.receipts for line in body.lines):
+        problems: list[Any] = []
+        receipts: list[list[DocumentRef]] = []
+        for i, line in enumerate(body.lines):
+            try:
+                receipts.append(resolve_document_refs(session, startup_id, line.receipts, kind=DocumentKind.RECEIPT,
+                                                      field=f"lines.{i}.receipts"))
+            except ApiError as err:
+                problems += err.details
+        if problems:
+            raise ApiError("validation_error", f"invalid input: {', '.join(p['field'] for p in problems)}", problems)
+        command.receipts = receipts

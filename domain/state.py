@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from domain.documents import DocumentRef
 from domain.phases import Phase, Role, Stage
 
 
@@ -80,6 +81,8 @@ class MilestoneState(BaseModel):
     status: MilestoneStatus = "pending"
     submissions: int = 0
     deliverable: str | None = None
+    # The documents of the latest submission, each with the hash of its bytes.
+    documents: list[DocumentRef] = []
     submitted_at: AwareDatetime | None = None
     accepted_at: AwareDatetime | None = None
     reviewed_by: str | None = None
@@ -97,6 +100,7 @@ class MilestoneState(BaseModel):
 class SpendLine(BaseModel):
     item: str
     amount: int
+    receipts: list[DocumentRef] = []
 
 
 class Settlement(BaseModel):
@@ -199,6 +203,7 @@ class StartupState(BaseModel):
     partners: list[Partner] = []
     consortium: bool = False
     agreement_signed_at: AwareDatetime | None = None
+    agreement_documents: list[DocumentRef] = []
     tranches: list[TrancheState] = []
     milestones: list[MilestoneState] = []
     suspended_at: AwareDatetime | None = None

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from domain.io import Projection
 from domain.state import StartupState
 from store import audit
+from store.documents import Document
 from store.tables import AuditEvent, LedgerEntry, StartupRow
 from store.work_items import replace_work_items
 
@@ -68,6 +69,14 @@ def apply_projection(session: Session, projection: Projection) -> None:
                 reason=t.reason, from_phase=t.from_phase.value, to_phase=t.to_phase.value,
                 request_id=t.request_id, details=t.details, prev_hash="", hash="",
             ), head)
+    for t in projection.transitions:
+        pinned = [ref["id"] for ref in t.details.get("documents", [])]
+        pinned += [ref["id"] for refs in t.details.get("receipts", {}).values() for ref in refs]
+        if pinned:
+            # A document an action relied on is kept for good (cleanup never deletes it).
+            session.execute(update(Document.__table__).where(
+                Document.__table__.c.id.in_(pinned), Document.__table__.c.referenced == False)  # noqa: E712
+                .values(referenced=True, referenced_by=t.action, referenced_at=t.at))
     for move in projection.ledger:
         if session.exec(select(LedgerEntry.id).where(LedgerEntry.key == move.key)).first() is None:
             session.add(LedgerEntry(

@@ -19,9 +19,13 @@ from workflows.lifecycle.publishing import notify, record, transition
 def submit(ctx: LifecycleContext, cmd: Command[SubmitMilestoneBody]) -> None:
     m, now = ctx.state.milestone(cmd.body.milestone), workflow.now()
     m.status, m.deliverable, m.submitted_at = "submitted", cmd.body.deliverable, now
+    m.documents = list(cmd.documents)
     m.submissions += 1
+    # The documents' ids and hashes go into the history with the action: it alone proves which
+    # bytes were submitted.
+    pinned = {"documents": [ref.model_dump(mode="json") for ref in cmd.documents]} if cmd.documents else {}
     record(ctx, cmd, Action.SUBMIT_MILESTONE, milestone=m.key, deliverable=m.deliverable,
-           submission=m.submissions, on_time=now <= m.due_at)
+           submission=m.submissions, on_time=now <= m.due_at, **pinned)
     notify(ctx, "program_officer", "milestone_submitted", f"{ctx.state.company_name}: {m.title} submitted")
 
 

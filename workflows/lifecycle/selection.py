@@ -130,9 +130,11 @@ def sign_agreement(ctx: LifecycleContext, cmd: Command[SignAgreementBody]) -> No
     for rule in program.milestones:
         due = ctx.due("milestone", now, rule.days_after_agreement)
         s.milestones.append(MilestoneState(key=rule.key, title=rule.title, due_at=due, original_due_at=due))
+    s.agreement_documents = list(cmd.documents)
+    pinned = {"documents": [ref.model_dump(mode="json") for ref in cmd.documents]} if cmd.documents else {}
     move_money(ctx, "committed", s.grant_amount)
     record(ctx, cmd, Action.SIGN_AGREEMENT, Phase.CONTRACTED, agreement_no=cmd.body.agreement_no,
-           grant_amount=s.grant_amount)
+           grant_amount=s.grant_amount, **pinned)
     notify(ctx, "startup", "agreement_signed", "협약 체결 (agreement signed)")
 
 

@@ -28,11 +28,16 @@ def final_evaluation(ctx: LifecycleContext, cmd: Command[FinalEvaluationBody]) -
 
 
 def submit(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
-    lines = [SpendLine(item=line.item, amount=line.amount) for line in cmd.body.lines]
+    receipts = cmd.receipts or [[] for _ in cmd.body.lines]
+    lines = [SpendLine(item=line.item, amount=line.amount, receipts=line_receipts)
+             for line, line_receipts in zip(cmd.body.lines, receipts)]
     report = ctx.state.settlement
     report.lines, report.spent = lines, sum(line.amount for line in lines)
     report.submitted_by, report.submitted_at = cmd.actor.id, workflow.now()
-    record(ctx, cmd, Action.SUBMIT_SETTLEMENT, spent=report.spent, lines=len(lines))
+    pinned = {"receipts": {str(i): [ref.model_dump(mode="json") for ref in line.receipts]
+                           for i, line in enumerate(lines) if line.receipts}}
+    record(ctx, cmd, Action.SUBMIT_SETTLEMENT, spent=report.spent, lines=len(lines),
+           **(pinned if pinned["receipts"] else {}))
     notify(ctx, "finance_officer", "settlement_submitted", f"{ctx.state.company_name}: settlement submitted")
 
 
