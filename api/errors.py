@@ -11,6 +11,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.violation import RuleViolation
+
 STATUS_OF_CODE = {
     "unauthorized": 401,
     "forbidden": 403,
@@ -107,3 +109,12 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+
+def from_violation(violation: RuleViolation) -> ApiError:
+    """A rule refused the request before any Update: the same code, message and rule the workflow's
+    validator would give, with a bad field listed as every 422 lists them."""
+    details = violation.details
+    if violation.code == "validation_error" and "field" in details:
+        return ApiError(violation.code, violation.message, [details | {"message": violation.message}])
+    return ApiError(violation.code, violation.message, details)

@@ -15,9 +15,12 @@ ADMIN, PO, FO, EV, AUDITOR, STARTUP = (Role.ADMIN, Role.PROGRAM_OFFICER, Role.FI
                                        Role.AUDITOR, Role.STARTUP)
 STAFF = frozenset({ADMIN, PO, FO, EV})
 READERS = STAFF | {AUDITOR}
-# Each action's route admits the roles its rule names (the same table the workflow's validators use).
+# Each action's route admits every role that some action names; the action's own role rule (the
+# table the workflow's validators use) then refuses the others inside the route, where the refused
+# attempt is recorded for auditors.
+ACTORS = frozenset().union(*(rule.roles for rule in ACTION_RULES.values()))
 ACTION_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
-    ("POST", f"/startups/{{startup_id}}/actions/{action.value}"): rule.roles for action, rule in ACTION_RULES.items()
+    ("POST", f"/startups/{{startup_id}}/actions/{action.value}"): ACTORS for action in ACTION_RULES
 }
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {

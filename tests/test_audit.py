@@ -17,11 +17,16 @@ from tests.flows import EV, PO, drive
 async def test_an_auditor_gets_403_on_every_mutating_route(stack: Stack) -> None:
     startup = await drive(stack, "in_poc")
     auditor = stack.as_role(Role.AUDITOR)
-    values = {"program_id": startup.program.id, "startup_id": startup.id}
+    values = {"program_id": startup.program.id, "startup_id": startup.id, "user_id": user_id(stack, "auditor"),
+              "document_id": "no-such-document"}
+    # POSTs that change nothing: verifying a file's bytes is part of an auditor's work.
+    reads = {("post", "/documents/verify")}
     checked = []
     # Every route the API publishes: a new mutating route is swept without touching this test.
     for template, operations in create_app(stack.settings).openapi()["paths"].items():
         for method in sorted(set(operations) - {"get", "head"}):
+            if (method, template) in reads:
+                continue
             actions = [a.value for a in Action] if "{action}" in template else [None]
             for action in actions:
                 path = template.format(**values, action=action)

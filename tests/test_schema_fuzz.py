@@ -22,9 +22,11 @@ ST = str(Path(sys.executable).parent / "st")
 # the role check to its validation and the Update path, with that role's token.
 ALL_ROUTES: list[str] = []
 ACTION_ROUTES = ["--include-path-regex", "/actions/"]
-# Admin last: its run may disable users (the fuzzer calls /users/{user_id}/disable too).
+# The admin's run leaves out the stateful phase: it would follow GET /users to the real users of
+# the shared stack and disable them or change their roles, locking the other tests out.
+ADMIN_ROUTES = ["--phases", "examples,coverage,fuzzing"]
 RUNS = [(Role.PROGRAM_OFFICER, ALL_ROUTES), (Role.STARTUP, ALL_ROUTES), (Role.EVALUATOR, ACTION_ROUTES),
-        (Role.FINANCE_OFFICER, ACTION_ROUTES), (Role.AUDITOR, ALL_ROUTES), (Role.ADMIN, ALL_ROUTES)]
+        (Role.FINANCE_OFFICER, ACTION_ROUTES), (Role.AUDITOR, ALL_ROUTES), (Role.ADMIN, ADMIN_ROUTES)]
 
 
 def test_every_action_is_fuzzed_by_a_role_that_may_take_it() -> None:

@@ -21,7 +21,7 @@ from temporalio.service import RPCError
 from api.action_docs import ACTION_DOCS
 from api.deps import SessionDep, TemporalDep, current_actor
 from api.document_refs import attach_documents
-from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error
+from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error, from_violation
 from api.policy import Authorized
 from api.refusals import refusals_recorded
 from api.routes.evaluators import declared_conflicts
@@ -31,7 +31,8 @@ from api.updates import send_update
 from axflow.programs import load_program
 from domain.commands import ACTION_BODIES, Command, PromoteBody
 from domain.phases import Action, Role
-from domain.rules import ACTION_RULES, role_may
+from domain.action_rules import promotion_target_rule
+from domain.rules import ACTION_RULES, RuleViolation, check_role
 from domain.state import Actor, StartupState
 from store import idempotency
 from store.db import release
@@ -108,9 +109,10 @@ async def _act(startup_id: str, action: Action, request: Request, session: Sessi
                actor: Actor, idempotency_key: str | None) -> StartupPublic:
     if actor.role is Role.STARTUP:
         check_scope(startup_id, actor)
-    if not role_may(action, actor.role):
-        raise ApiError("forbidden", f"role {actor.role.value} may not {action.value}",
-                       {"rule": "role", "action": action.value})
+    try:
+        check_role(action, actor)  # the workflow's own role rule, answered before any Update
+    except RuleViolation as violation:
+        raise from_violation(violation) from None
     raw = await request.body()
     try:
         body = ACTION_BODIES[action].model_validate_json(raw or b"{}")
@@ -123,9 +125,10 @@ async def _act(startup_id: str, action: Action, request: Request, session: Sessi
         command.conflicts = declared_conflicts(session, actor.id)
     if isinstance(body, PromoteBody):
         command.target_program = load_program(session.get_bind(), body.target_program_id)
-        if command.target_program is None:
-            raise ApiError("validation_error", f"unknown program {body.target_program_id!r}",
-                           [{"field": "target_program_id", "rule": "known_program", "message": "no such program"}])
+        try:
+            promotion_target_rule(command)  # the rule the workflow checks again
+        except RuleViolation as violation:
+            raise from_violation(violation) from None
     # Document ids become refs with the hash of their bytes, carried in the Update payload.
     attach_documents(session, startup_id, command)
 

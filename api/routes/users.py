@@ -11,7 +11,7 @@ from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from domain.phases import Role
-from store.db import release
+from store.db import as_utc, release
 from store.tokens import issue_token
 from store.user_tables import User
 from store.users import DirectoryError, create_user, disable_user, get_user, list_users, set_roles
@@ -69,7 +69,9 @@ class TokenCreated(BaseModel):
 
 
 def public(user: User) -> UserPublic:
-    return UserPublic.model_validate(user, from_attributes=True)
+    view = UserPublic.model_validate(user, from_attributes=True)
+    # SQLite hands datetimes back without their zone; they are UTC.
+    return view.model_copy(update={"created_at": as_utc(view.created_at), "disabled_at": as_utc(view.disabled_at)})
 
 
 def refused(err: DirectoryError) -> ApiError:
