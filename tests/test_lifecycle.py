@@ -116,13 +116,13 @@ async def test_a_startup_lives_its_whole_life_through_the_api(stack: Stack) -> N
     next_stage_trail = [(e["stage"], e["action"], e["to_phase"]) for e in history["entries"]
                         if e["startup_id"] == child_id]
     assert next_stage_trail[0] == ("chogyeokcha", "promoted_in", "selected")
-    assert trail[0] == ("apply", f"startup-{me.brn}", "applied")
+    assert trail[0] == ("apply", stack.user_id(f"startup-{me.brn}"), "applied")
     assert ("eligibility_check", "system:workflow", "under_review") in trail
     assert ("selection", "system:program", "selected") in trail
-    assert ("approve-disbursement", Role.FINANCE_OFFICER.value, "contracted") in trail
+    assert ("approve-disbursement", stack.user_id(Role.FINANCE_OFFICER.value), "contracted") in trail
     assert ("payment_received", "system:finance", "in_poc") in trail
     assert ("refund_received", "system:finance", "completed") in trail
-    assert trail[-1] == ("promote", Role.PROGRAM_OFFICER.value, "promoted")
+    assert trail[-1] == ("promote", stack.user_id(Role.PROGRAM_OFFICER.value), "promoted")
     assert [e["seq"] for e in history["entries"] if e["startup_id"] == startup_id] == list(range(1, len(trail) + 1))
     assert history["next_startup_id"] == child_id
     assert all(e["at_kst"].endswith("KST") for e in history["entries"])

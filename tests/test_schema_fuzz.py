@@ -22,9 +22,10 @@ ST = str(Path(sys.executable).parent / "st")
 # the role check to its validation and the Update path, with that role's token.
 ALL_ROUTES: list[str] = []
 ACTION_ROUTES = ["--include-path-regex", "/actions/"]
-# The admin's run leaves out the stateful phase: it would follow GET /users to the real users of
-# the shared stack and disable them or change their roles, locking the other tests out.
-ADMIN_ROUTES = ["--phases", "examples,coverage,fuzzing"]
+# The admin's run leaves out the routes that act on one user (disable, roles, tokens): the fuzzer
+# finds the shared stack's real user ids and disabled every one of them, locking the other tests
+# out. tests/test_users.py and tests/test_signin.py cover those routes' bad input.
+ADMIN_ROUTES = ["--exclude-path-regex", r"^/users/\{user_id\}"]
 RUNS = [(Role.PROGRAM_OFFICER, ALL_ROUTES), (Role.STARTUP, ALL_ROUTES), (Role.EVALUATOR, ACTION_ROUTES),
         (Role.FINANCE_OFFICER, ACTION_ROUTES), (Role.AUDITOR, ALL_ROUTES), (Role.ADMIN, ADMIN_ROUTES)]
 
@@ -38,7 +39,10 @@ def test_every_action_is_fuzzed_by_a_role_that_may_take_it() -> None:
 async def test_no_server_error_and_every_response_matches_the_schema(stack: Stack, role: Role, routes: list[str],
                                                                      tmp_path: Path) -> None:
     startup = await drive(stack, "under_review")
-    token = stack.as_startup(startup.brn) if role is Role.STARTUP else stack.as_role(role)
+    # The admin's run acts as an admin of its own: whatever it does to users and tokens (it may
+    # disable itself) must not lock the other tests' shared admin out.
+    name = "schema-fuzz-admin" if role is Role.ADMIN else None
+    token = stack.as_startup(startup.brn) if role is Role.STARTUP else stack.as_role(role, name)
     # Runs as a subprocess so that the worker in this event loop keeps serving the workflows.
     proc = await asyncio.create_subprocess_exec(
         ST, "run", f"{stack.settings.api_url}/openapi.json", *routes,

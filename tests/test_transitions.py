@@ -97,7 +97,7 @@ async def test_four_eyes_and_tranche_rules(stack: Stack) -> None:
     assert error["error"]["details"]["rule"] == "four_eyes"
     assert "requester" in error["error"]["message"]
     state = await stack.act(startup.id, "approve-disbursement", stack.as_role(FO), {"tranche": "advance"})
-    assert next(t for t in state["tranches"] if t["key"] == "advance")["approved_by"] == FO.value
+    assert next(t for t in state["tranches"] if t["key"] == "advance")["approved_by"] == stack.user_id(FO.value)
 
 
 async def test_an_evaluator_scores_each_round_once(stack: Stack) -> None:

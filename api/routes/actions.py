@@ -107,12 +107,12 @@ async def unknown_action(startup_id: str, action: str, request: Request, session
 
 async def _act(startup_id: str, action: Action, request: Request, session: Session, temporal: Any,
                actor: Actor, idempotency_key: str | None) -> StartupPublic:
-    if actor.role is Role.STARTUP:
-        check_scope(startup_id, actor)
     try:
         check_role(action, actor)  # the workflow's own role rule, answered before any Update
     except RuleViolation as violation:
         raise from_violation(violation) from None
+    if actor.role is Role.STARTUP:
+        check_scope(startup_id, actor)  # another company's startup: 404, revealing nothing
     raw = await request.body()
     try:
         body = ACTION_BODIES[action].model_validate_json(raw or b"{}")
