@@ -5,7 +5,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bench.driver import ApiDriver, bench_brn
 from bench.stack import BenchStack
@@ -28,6 +28,10 @@ def seed(stack: BenchStack, template: StartupState, count: int, programs: int = 
     """`count` startups in the read model, cut from a real projected state and spread over
     programs, phases, sectors, regions and overdue (one in twenty), in one transaction."""
     rng = random.Random(7)
+    engine = make_engine(stack.settings.database_url, writer=True)
+    with engine.connect() as connection:
+        # The template's own lifecycle already has work items: number the seeded ones after them.
+        first_id = (connection.execute(select(func.max(WorkItem.id))).scalar() or 0) + 1
     rows, items, exclusions = [], [], []
     for i in range(count):
         brn = bench_brn(100_000 + i)
@@ -41,9 +45,9 @@ def seed(stack: BenchStack, template: StartupState, count: int, programs: int = 
         fields["overdue"] = rng.random() < 0.05
         rows.append({"startup_id": state.startup_id, **fields})
         for values, excluded in work_rows_of(state):
-            items.append(values | {"id": len(items) + 1})
-            exclusions += [{"work_item_id": len(items), "user_id": u} for u in excluded]
-    engine = make_engine(stack.settings.database_url, writer=True)
+            item_id = first_id + len(items)
+            items.append(values | {"id": item_id})
+            exclusions += [{"work_item_id": item_id, "user_id": u} for u in excluded]
     with engine.begin() as connection:
         for table, batch in ((StartupRow, rows), (WorkItem, items), (WorkItemExclusion, exclusions)):
             for start in range(0, len(batch), 1000):
