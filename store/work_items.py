@@ -99,11 +99,14 @@ class InboxEntry:
 
 
 def inbox(session: Session, user_id: str, roles: list[str], brn: str | None, conflicts: list[str],
-          at: datetime, limit: int) -> list[InboxEntry]:
-    """What waits on this user now in each of their roles: overdue first, then by due instant."""
+          at: datetime, limit: int, program_id: str | None = None) -> list[InboxEntry]:
+    """What waits on this user now in each of their roles (in one program, if given): overdue
+    first, then by due instant."""
     entries: list[InboxEntry] = []
     for role in roles:
         query = select(WorkItem).where(WorkItem.audience == role)
+        if program_id is not None:
+            query = query.where(WorkItem.program_id == program_id)
         if role == Role.STARTUP.value:
             if not brn:
                 continue

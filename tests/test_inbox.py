@@ -26,8 +26,10 @@ def as_(token: str, role: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} | ({"X-Axflow-Role": role} if role else {})
 
 
-async def inbox(stack: Stack, headers: dict[str, str]) -> list[dict[str, Any]]:
-    return (await stack.call("GET", "/me/inbox", headers))["items"]
+async def inbox(stack: Stack, headers: dict[str, str], program_id: str | None = None) -> list[dict[str, Any]]:
+    # The shared stack holds every test's startups: a test looks at its own program's work.
+    path = f"/me/inbox?program_id={program_id}" if program_id else "/me/inbox"
+    return (await stack.call("GET", path, headers))["items"]
 
 
 def kinds(items: list[dict[str, Any]], startup_id: str) -> list[tuple[str, str]]:
@@ -54,9 +56,9 @@ async def test_one_person_in_two_roles_never_approves_their_own_request(stack: S
 
     # The approval waits on every finance officer but the requester.
     _, other = person(stack, "오세훈", ["finance_officer"])
-    waiting = await wait_until(lambda: inbox(stack, as_(other)),
+    waiting = await wait_until(lambda: inbox(stack, as_(other), startup.program.id),
                                lambda items: ("approve_disbursement", "advance") in kinds(items, startup.id))
-    assert waiting and ("approve_disbursement", "advance") not in kinds(await inbox(stack, as_(dual)), startup.id)
+    assert waiting and ("approve_disbursement", "advance") not in kinds(await inbox(stack, as_(dual), startup.program.id), startup.id)
     await stack.act(startup.id, "approve-disbursement", as_(other), {"tranche": "advance"})
 
 
@@ -78,16 +80,17 @@ async def test_conflicts_of_interest_follow_the_user_not_the_token(stack: Stack)
     await stack.wait_phase(startup_id, "under_review")
     evaluator_id, evaluator = person(stack, "정평가", ["evaluator"])
     _, free = person(stack, "정평가", ["evaluator"])  # same name, no conflict
-    await wait_until(lambda: inbox(stack, as_(evaluator)), lambda items: ("score", "") in kinds(items, startup_id))
+    await wait_until(lambda: inbox(stack, as_(evaluator), program.id),
+                     lambda items: ("score", "") in kinds(items, startup_id))
     await stack.call("POST", "/evaluators/me/conflicts", as_(evaluator), {"brn": brn}, 201)
     # A second token of the same person carries the conflict too.
     with session_scope(stack.engine) as session:
         again = issue_token(session, get_user(session, evaluator_id), Role.EVALUATOR)
-    assert kinds(await inbox(stack, as_(again)), startup_id) == []
+    assert kinds(await inbox(stack, as_(again), program.id), startup_id) == []
     error = await stack.act(startup_id, "score", as_(again), {"round": "document", "score": 90}, expect=403)
     assert error["error"]["details"]["rule"] == "conflict_of_interest"
     await stack.act(startup_id, "score", as_(free), {"round": "document", "score": 80})
-    await wait_until(lambda: inbox(stack, as_(free)), lambda items: kinds(items, startup_id) == [])
+    await wait_until(lambda: inbox(stack, as_(free), program.id), lambda items: kinds(items, startup_id) == [])
 
 
 async def test_each_role_sees_what_waits_on_it_overdue_first(stack: Stack) -> None:
@@ -105,7 +108,7 @@ async def test_each_role_sees_what_waits_on_it_overdue_first(stack: Stack) -> No
 
     await stack.act(startup.id, "submit-milestone", as_(ceo), {"milestone": "kickoff", "deliverable": "k.pdf"})
     _, officer = person(stack, "박담당", ["program_officer"])
-    await wait_until(lambda: inbox(stack, as_(officer)),
+    await wait_until(lambda: inbox(stack, as_(officer), startup.program.id),
                      lambda items: ("review_milestone", "kickoff") in kinds(items, startup.id))
     await stack.act(startup.id, "review-milestone", as_(officer), {"milestone": "kickoff", "decision": "accept"})
     items = await wait_until(lambda: inbox(stack, as_(ceo)), lambda items: len(kinds(items, startup.id)) == 3)

@@ -60,13 +60,15 @@ async def me(session: SessionDep, actor: Authorized) -> MePublic:
 
 @router.get("/inbox", response_model=Inbox)
 async def my_inbox(request: Request, session: SessionDep, actor: Authorized,
-                   limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Inbox:
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                   program_id: Annotated[str | None, Query(max_length=64, description="only this program's work")] = None
+                   ) -> Inbox:
     """Everything waiting on me in each of my roles: overdue first, then by due instant."""
     user = get_user(session, actor.id)
     if user is None:
         raise ApiError("not_found", "this identity has no directory entry")
     conflicts = declared_conflicts(session, user.id) if "evaluator" in user.roles else []
-    entries = inbox(session, user.id, user.roles, user.brn, conflicts, now(request), limit)
+    entries = inbox(session, user.id, user.roles, user.brn, conflicts, now(request), limit, program_id)
     release(session)
     items = [InboxItem(**vars(e), due_at_kst=f"{to_kst(e.due_at):%Y-%m-%d %H:%M} KST" if e.due_at else None)
              for e in entries]
