@@ -11,22 +11,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from api.errors import ApiError
+from api.scope import brn_of
 from domain.commands import Command, SignAgreementBody, SubmitMilestoneBody, SubmitSettlementBody
 from domain.documents import DocumentKind, DocumentRef
 from domain.phases import Role
 from domain.state import Actor
 from store.documents import Document
-
-
-def brn_of(startup_id: str) -> str:
-    return startup_id.rsplit(":", 1)[-1]
-
-
-def check_startup_scope(startup_id: str, actor: Actor) -> None:
-    """404 for an id that is not a lifecycle id or, for a startup token, not its own: reveal nothing."""
-    parts = startup_id.split(":")
-    if len(parts) != 3 or parts[0] != "startup" or (actor.role is Role.STARTUP and parts[2] != actor.brn):
-        raise ApiError("not_found", f"unknown startup {startup_id!r}")
 
 
 def visible_document(session: Session, document_id: str, actor: Actor) -> Document:

@@ -14,7 +14,7 @@ from fastapi import Request, Response
 from sqlmodel import Session
 
 from axflow.config import Settings
-from store.db import as_utc
+from store.db import as_utc, release
 from store.user_tables import User, WebSession
 
 COOKIE = "axflow_session"
@@ -76,12 +76,14 @@ def load(db: Session, cookie: str | None, at: datetime, settings: Settings) -> t
 def touch(db: Session, row: WebSession, at: datetime, force: bool = False) -> None:
     """Count a request as activity (the idle clock restarts)."""
     if force or at - as_utc(row.last_seen_at) >= TOUCH_EVERY:
+        release(db)  # write in a fresh transaction, not the read one that loaded the session
         row.last_seen_at = at
         db.add(row)
         db.commit()
 
 
 def end(db: Session, row: WebSession, at: datetime) -> None:
+    release(db)  # write in a fresh transaction, not the read one that loaded the session
     row.ended_at = at
     db.add(row)
     db.commit()

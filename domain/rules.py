@@ -15,7 +15,7 @@ from domain.state import Actor, StartupState
 from domain.violation import RuleViolation
 
 __all__ = ["ACTION_RULES", "ActionRule", "RuleViolation", "allowed_actions", "check_action", "check_command",
-           "check_role", "role_may"]
+           "check_role"]
 
 P = Phase
 _POC = frozenset({P.CONTRACTED, P.IN_POC, P.FINAL_REVIEW, P.SETTLEMENT})
@@ -77,10 +77,6 @@ ACTION_RULES: dict[Action, ActionRule] = {
                                         r.retry_collection_rule,
                                         lambda s: any(c.status == "failed" for c in s.collections)),
 }
-
-
-def role_may(action: Action, role: Role) -> bool:
-    return role in ACTION_RULES[action].roles
 
 
 def allowed_actions(state: StartupState, actor: Actor) -> list[str]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index
+from sqlalchemy import BigInteger, Column, DateTime, Index, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 
@@ -88,16 +88,13 @@ def documents_with_hash(session: Session, sha256: str) -> Sequence[Document]:
 
 
 def mark_referenced(session: Session, document_ids: Sequence[str], action: str, at: datetime) -> int:
-    """Record that an action relied on these documents (the action work calls this once the
-    Update is accepted): they are kept for good. Returns how many rows changed."""
-    changed = 0
-    for row in session.exec(select(Document).where(col(Document.id).in_(list(document_ids)))).all():
-        if not row.referenced:
-            row.referenced, row.referenced_by, row.referenced_at = True, action, at
-            session.add(row)
-            changed += 1
-    session.commit()
-    return changed
+    """Record that an action relied on these documents: they are kept for good. Part of the
+    caller's transaction (the projection's); returns how many rows changed."""
+    changed = session.execute(
+        update(Document).where(col(Document.id).in_(list(document_ids)), col(Document.referenced).is_(False))
+        .values(referenced=True, referenced_by=action, referenced_at=at)
+        .execution_options(synchronize_session="fetch"))
+    return changed.rowcount
 
 
 def expired_unreferenced(session: Session, days: int, now: datetime | None = None) -> Sequence[Document]:

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from domain.io import Projection
 from domain.state import StartupState
 from store import audit
-from store.documents import Document
+from store.document_history import refs_in
+from store.documents import mark_referenced
 from store.tables import AuditEvent, LedgerEntry, StartupRow
 from store.work_items import replace_work_items
 
@@ -70,13 +71,9 @@ def apply_projection(session: Session, projection: Projection) -> None:
                 request_id=t.request_id, details=t.details, prev_hash="", hash="",
             ), head)
     for t in projection.transitions:
-        pinned = [ref["id"] for ref in t.details.get("documents", [])]
-        pinned += [ref["id"] for refs in t.details.get("receipts", {}).values() for ref in refs]
-        if pinned:
-            # A document an action relied on is kept for good (cleanup never deletes it).
-            session.execute(update(Document.__table__).where(
-                Document.__table__.c.id.in_(pinned), Document.__table__.c.referenced == False)  # noqa: E712
-                .values(referenced=True, referenced_by=t.action, referenced_at=t.at))
+        pinned = [document_id for document_id, _ in refs_in(t.details)]
+        if pinned:  # a document an action relied on is kept for good (cleanup never deletes it)
+            mark_referenced(session, pinned, t.action, t.at)
     for move in projection.ledger:
         if session.exec(select(LedgerEntry.id).where(LedgerEntry.key == move.key)).first() is None:
             session.add(LedgerEntry(

@@ -12,8 +12,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
+
+from workflows.lifecycle.retries import OWN_WORK_RETRY
 
 with workflow.unsafe.imports_passed_through():
     from domain.clocks import due_instant
@@ -79,7 +80,6 @@ class SelectionResult(BaseModel):
 # being selected, and showed "selected" without a deadline meanwhile). Deprecate once no program
 # call begun before its release is open (a call lasts its window plus the waitlist's validity).
 AGREEMENT_DUE_WITH_SELECTION = "agreement-due-with-selection"
-OWN_WORK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
 def _refuse(code: str, message: str, **details: object) -> None:
@@ -152,7 +152,7 @@ class ProgramCall:
             LifecycleInput(program=self.program, application=app, applicant=cmd.actor, applied_at=now,
                            request_id=cmd.request_id),
             start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+            retry_policy=OWN_WORK_RETRY,
         )
         return ApplyResult(startup_id=startup_id, phase=Phase.APPLIED)
 

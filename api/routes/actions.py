@@ -25,7 +25,8 @@ from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error, from_violation
 from api.policy import Authorized
 from api.refusals import refusals_recorded
 from api.routes.evaluators import declared_conflicts
-from api.routes.startups import check_scope, for_caller, not_found
+from api.routes.startups import for_caller
+from api.scope import check_scope, not_found
 from api.schemas import StartupPublic
 from api.updates import send_update
 from axflow.programs import load_program

@@ -15,11 +15,12 @@ from sqlmodel import Session, col, select
 
 from activities.virus_scan import ScannerUnavailable, scan_file
 from api.deps import SessionDep, SettingsDep
-from api.document_refs import brn_of, check_startup_scope, visible_document
+from api.document_refs import visible_document
 from api.document_schemas import (ActionUsePublic, DocumentList, DocumentPublic, DownloadLog, DownloadRecord,
                                   Submission, VerifyAnswer)
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
+from api.scope import brn_of, check_scope
 from api.uploads import invalid, read_upload
 from axflow.config import Settings
 from axflow.programs import load_program
@@ -53,6 +54,9 @@ def content_disposition(filename: str) -> str:
 def _log_downloads(session: Session, request: Request, actor: Actor, rows: list[Document], via: str) -> None:
     at = datetime.now(timezone.utc)
     request_id = request.scope.get("state", {}).get("request_id")
+    # Write in a transaction of its own: on SQLite a read transaction that turns into a write fails
+    # at once ("database is locked") when the worker wrote in between; a fresh one waits its turn.
+    release(session)
     for row in rows:
         session.add(DocumentDownload(document_id=row.id, startup_id=row.startup_id, actor_id=actor.id,
                                      role=actor.role.value, at=at, via=via, request_id=request_id))
@@ -101,7 +105,7 @@ def _check_content(staged: StagedBlob, filename: str) -> tuple[str, str]:
 async def upload_document(startup_id: str, request: Request, session: SessionDep, settings: SettingsDep,
                           actor: Authorized) -> DocumentPublic:
     """Upload one file (multipart: `file`, `kind`, and `milestone` for a deliverable)."""
-    check_startup_scope(startup_id, actor)
+    check_scope(startup_id, actor)
     startup = session.get(StartupRow, startup_id)
     if startup is None:
         raise ApiError("not_found", f"unknown startup {startup_id!r}")
@@ -158,7 +162,7 @@ async def _scan(session: Session, settings: Settings, blob: StagedBlob, filename
 @router.get("/startups/{startup_id}/documents", response_model=DocumentList)
 async def list_documents(startup_id: str, session: SessionDep, actor: Authorized,
                          kind: DocumentKind | None = None) -> DocumentList:
-    check_startup_scope(startup_id, actor)
+    check_scope(startup_id, actor)
     return DocumentList(items=[DocumentPublic.of(r) for r in documents_of(session, startup_id, kind)])
 
 
@@ -249,7 +253,7 @@ def _archive(request: Request, session: Session, actor: Actor, rows: list[Docume
 async def startup_archive(startup_id: str, request: Request, session: SessionDep, actor: Authorized
                           ) -> StreamingResponse:
     """Every document of one startup as one ZIP, with a manifest."""
-    check_startup_scope(startup_id, actor)
+    check_scope(startup_id, actor)
     rows = list(documents_of(session, startup_id))
     if not rows and session.get(StartupRow, startup_id) is None:
         raise ApiError("not_found", f"unknown startup {startup_id!r}")

@@ -30,7 +30,7 @@ from domain.io import (
 )
 from domain.phases import Role
 from domain.program import ProgramDefinition
-from domain.state import Actor, Application, StartupState
+from domain.state import Actor, Application, CollectionState, StartupState
 from domain.timeutil import kst_date
 from store.db import as_utc, release
 from store.tables import LedgerEntry, ProgramRow, StartupRow
@@ -207,9 +207,9 @@ def _owed_now(session: Session, program_id: str) -> dict[str, int]:
         col(StartupRow.phase).in_(("settlement", "withdrawn", "terminated")))).all()
     owed = {"refund": 0, "clawback": 0}
     for state in rows:
-        for collection in state.get("collections", []):
-            if collection["status"] in ("waiver_requested", "requested", "failed"):
-                owed[collection["kind"]] += collection["amount"]
+        for collection in map(CollectionState.model_validate, state.get("collections", [])):
+            if collection.outstanding:
+                owed[collection.kind] += collection.amount
     return owed
 
 

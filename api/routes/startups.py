@@ -16,6 +16,7 @@ from axflow import history as trail
 from api.deps import QUERY_TIMEOUT, SessionDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
+from api.scope import check_scope, not_found
 from api.schemas import History, HistoryEntry, RefusedEntry, StartupPage, StartupPublic, StartupSummary
 from domain.phases import Phase, Role, Stage
 from domain.rules import allowed_actions
@@ -25,17 +26,6 @@ from store.db import as_utc, release
 from store.tables import RefusedAttempt, StartupRow
 
 router = APIRouter(prefix="/startups", tags=["startups"], responses=ERROR_RESPONSES)
-
-
-def check_scope(startup_id: str, actor: Actor) -> None:
-    """404 for an id that is not a lifecycle id or, for a startup token, not its own: reveal nothing."""
-    parts = startup_id.split(":")
-    if len(parts) != 3 or parts[0] != "startup" or (actor.role is Role.STARTUP and parts[2] != actor.brn):
-        raise not_found(startup_id)
-
-
-def not_found(startup_id: str) -> ApiError:
-    return ApiError("not_found", f"unknown startup {startup_id!r}")
 
 
 def for_caller(state: StartupState, actor: Actor) -> StartupPublic:

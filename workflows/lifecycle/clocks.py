@@ -10,6 +10,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.clocks import ClockEvent, ClockEventKind, take_reminder
     from domain.phases import Phase
+    from domain.program import ClockKind
     from domain.state import SYSTEM_TIMER
 
 from workflows.lifecycle.context import LifecycleContext
@@ -41,22 +42,16 @@ def _agreement_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime)
     s = ctx.state
     if s.phase not in AGREEMENT_PHASES:
         return
-    days = _take("agreement", ctx, s.agreement_due_at, s.agreement_reminders_sent, now)
-    if days is None:
-        return
-    notify(ctx, "startup", "agreement_reminder", f"협약 마감 {days}일 전 (agreement due in {days} day(s))")
-    ctx.mark_changed()
+    _remind(ctx, "agreement", s.agreement_due_at, s.agreement_reminders_sent, now, "agreement_reminder",
+            lambda days: f"협약 마감 {days}일 전 (agreement due in {days} day(s))")
 
 
 def _milestone_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
     m = ctx.state.milestone(event.subject)
     if not (m and m.open and ctx.state.phase in POC_PHASES):
         return
-    days = _take("milestone", ctx, m.due_at, m.reminders_sent, now)
-    if days is None:
-        return  # an earlier event of this turn already sent it
-    notify(ctx, "startup", "milestone_reminder", f"{m.title}: due in {days} day(s) (마감 {days}일 전)")
-    ctx.mark_changed()
+    _remind(ctx, "milestone", m.due_at, m.reminders_sent, now, "milestone_reminder",
+            lambda days: f"{m.title}: due in {days} day(s) (마감 {days}일 전)")
 
 
 def _milestone_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -100,11 +95,8 @@ def _settlement_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime
     report = ctx.state.settlement
     if not (report and report.submitted_at is None):
         return
-    days = _take("settlement_report", ctx, report.due_at, report.reminders_sent, now)
-    if days is None:
-        return
-    notify(ctx, "startup", "settlement_reminder", f"정산 보고 마감 {days}일 전 (settlement report due in {days} day(s))")
-    ctx.mark_changed()
+    _remind(ctx, "settlement_report", report.due_at, report.reminders_sent, now, "settlement_reminder",
+            lambda days: f"정산 보고 마감 {days}일 전 (settlement report due in {days} day(s))")
 
 
 def _settlement_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -121,12 +113,8 @@ def _collection_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime
     owed = ctx.state.collection(event.subject)
     if not (owed and owed.status == "requested"):
         return
-    days = _take("refund", ctx, owed.due_at, owed.reminders_sent, now)
-    if days is None:
-        return
-    notify(ctx, "startup", f"{owed.kind}_reminder",
-           f"₩{owed.amount:,} {owed.kind} due in {days} day(s) (납부 기한 {days}일 전)")
-    ctx.mark_changed()
+    _remind(ctx, "refund", owed.due_at, owed.reminders_sent, now, f"{owed.kind}_reminder",
+            lambda days: f"₩{owed.amount:,} {owed.kind} due in {days} day(s) (납부 기한 {days}일 전)")
 
 
 def _collection_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -142,11 +130,15 @@ def _promotion_window_close(ctx: LifecycleContext, event: ClockEvent, now: datet
     ctx.promotion_window_over = True
 
 
-def _take(kind: str, ctx: LifecycleContext, due_at: datetime, sent: list[int], now: datetime) -> int | None:
-    """The reminder to send now, marking (in `sent`, which the state holds) every one that passed."""
+def _remind(ctx: LifecycleContext, kind: ClockKind, due_at: datetime, sent: list[int], now: datetime,
+            event: str, subject: Callable[[int], str]) -> None:
+    """Tell the startup of the nearest reminder that passed, marking (in `sent`, which the state
+    holds) every one that did; nothing when an earlier event of this turn already sent it."""
     days, covered = take_reminder(ctx.program.policy.clock(kind).reminder_days_before, due_at, sent, now)
     sent[:] = covered
-    return days
+    if days is not None:
+        notify(ctx, "startup", event, subject(days))
+        ctx.mark_changed()
 
 
 Handler = Callable[[LifecycleContext, ClockEvent, datetime], None]

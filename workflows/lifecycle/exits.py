@@ -25,11 +25,15 @@ from workflows.lifecycle.publishing import move_money, notify, record, release_s
 from workflows.lifecycle.retries import OWN_WORK_RETRY
 
 
+# Tranche states in which grant money has left (or is leaving) the program.
+MONEY_MOVED = ("approved", "paying", "paid")
+
+
 def _frees_slot(ctx: LifecycleContext) -> bool:
     s = ctx.state
     if s.phase in (Phase.SELECTED, Phase.MATCHED):
         return True
-    money_moved = any(t.status in ("approved", "paying", "paid") for t in s.tranches)
+    money_moved = any(t.status in MONEY_MOVED for t in s.tranches)
     # Contracted but unpaid: released since this patch (before it, only an unsigned selection was).
     return s.phase is Phase.CONTRACTED and not money_moved and workflow.patched(patches.RELEASE_UNPAID_SELECTION)
 
@@ -46,7 +50,7 @@ def _release_commitment(ctx: LifecycleContext) -> None:
     s = ctx.state
     if not s.tranches or not workflow.patched(patches.RELEASE_UNPAID_SELECTION):
         return
-    unpaid = sum(t.amount for t in s.tranches if t.status not in ("approved", "paying", "paid"))
+    unpaid = sum(t.amount for t in s.tranches if t.status not in MONEY_MOVED)
     if unpaid:
         move_money(ctx, "released", unpaid)
 
