@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -85,18 +85,27 @@ def _signin_page(request: Request, status: int = 200, **context: Any) -> HTMLRes
     return response
 
 
+def _next_path(target: str | None) -> str:
+    """Where to go after signing in: only a path on this site (never `//host` or a full URL)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
 @router.get("/signin")
-async def signin_form(request: Request, found: SignedIn, expired: bool = False) -> Response:
+async def signin_form(request: Request, found: SignedIn, expired: bool = False,
+                      next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
     if found is not None:
-        return see_other("/")
+        return see_other(_next_path(next))
     notice = "세션이 만료되어 로그아웃되었습니다. (Your session expired.)" if expired else None
-    return _signin_page(request, notice=notice)
+    return _signin_page(request, notice=notice, next_path=_next_path(next))
 
 
 @router.post("/signin")
 async def signin(request: Request, db: SessionDep, csrf_token: CsrfField,
                  login_id: Annotated[str, Form(max_length=100)] = "",
-                 password: Annotated[str, Form(max_length=128)] = "") -> Response:
+                 password: Annotated[str, Form(max_length=128)] = "",
+                 next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     if not sessions.same(csrf_token, request.cookies.get(sessions.PRE_CSRF_COOKIE)):
         raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": "csrf"})
     throttle = request.app.state.auth_throttle
@@ -108,14 +117,14 @@ async def signin(request: Request, db: SessionDep, csrf_token: CsrfField,
     if not ok or user is None or not user.active or user.kind == "service":
         release(db)
         throttle.failed(client)
-        return _signin_page(request, 401, error=WRONG, login_id=login_id)
+        return _signin_page(request, 401, error=WRONG, login_id=login_id, next_path=_next_path(next))
     release(db)
     if needs_rehash(user.password_hash or ""):  # hashed under older parameters: upgrade it now
         user.password_hash = hash_password(password)
         db.add(user)
         db.commit()
     secret = sessions.start(db, user, user.roles[0], sessions.now(request))
-    response = see_other("/")
+    response = see_other(_next_path(next))
     sessions.set_cookie(response, sessions.COOKIE, secret, _settings(request))
     sessions.clear_cookie(response, sessions.PRE_CSRF_COOKIE, _settings(request))
     return response

@@ -1,0 +1,1 @@
+"""Server-rendered pages of the console and the portal (Jinja2, Korean first, no JavaScript needed)."""

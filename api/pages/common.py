@@ -1,0 +1,126 @@
+"""What every console and portal page shares: who is looking (`PageViewer`), rendering with the
+session timer and the security headers (`render`), the CSRF check of form posts (`check_csrf`),
+the staff navigation per role, and the template filters for money and dates.
+
+A page is not an API route: it authorizes itself from the browser session and answers HTML. A
+browser without a session is sent to sign in and brought back to the page it asked for."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from api import sessions
+from api.deps import SessionDep, actor_of, acting_role
+from api.errors import ApiError
+from api.pages import formatting
+from api.routes.signin import PAGE_CSP, templates
+from domain.phases import Role
+from domain.state import Actor
+from store.db import release
+from store.user_tables import User, WebSession
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User
+    session_row: WebSession
+    role: Role
+    csrf_token: str
+    actor: Actor
+    expires_at: datetime
+    now: datetime
+
+
+@dataclass(frozen=True)
+class NavLink:
+    href: str
+    label: str
+    english: str
+
+
+# The console's screens by role (the URL map in notes/contracts.md); a role sees only its own desks.
+HOME = NavLink("/", "내 할 일", "My work")
+STARTUPS = NavLink("/console/startups", "스타트업", "Startups")
+PROGRAMS = NavLink("/console/programs", "사업", "Programs")
+FINANCE = NavLink("/console/finance", "회계", "Finance desk")
+EVALUATIONS = NavLink("/console/evaluations", "평가", "Evaluations")
+AUDIT = NavLink("/console/audit", "감사", "Audit")
+USERS = NavLink("/console/admin/users", "사용자", "Users")
+MAILBOX = NavLink("/console/admin/mail", "메일함", "Mailbox")
+NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
+    Role.PROGRAM_OFFICER: (HOME, STARTUPS, PROGRAMS),
+    Role.FINANCE_OFFICER: (HOME, FINANCE, STARTUPS, PROGRAMS),
+    Role.EVALUATOR: (HOME, EVALUATIONS, STARTUPS),
+    Role.AUDITOR: (HOME, AUDIT, STARTUPS, PROGRAMS),
+    Role.ADMIN: (HOME, STARTUPS, PROGRAMS, USERS, MAILBOX),
+    Role.STARTUP: (NavLink("/portal/my", "내 과제", "My project"),),
+}
+STAFF_ROLES = frozenset(NAVIGATION) - {Role.STARTUP}
+
+templates.env.filters.update(won=formatting.won, man_won=formatting.man_won, kst=formatting.kst_datetime,
+                             kst_date=formatting.kst_date, days_label=formatting.days_left_label)
+templates.env.globals.update(days_left=formatting.days_left)
+
+
+def _sign_in_first(request: Request) -> HTTPException:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return HTTPException(303, "sign in first (로그인이 필요합니다)",
+                         headers={"Location": f"/signin?next={quote(target, safe='')}"})
+
+
+async def page_viewer(request: Request, db: SessionDep) -> Viewer:
+    """The signed-in person looking at a page, acting in their session's role; no live session →
+    303 to the sign-in page (which brings them back here)."""
+    at = sessions.now(request)
+    settings = request.app.state.settings
+    found = sessions.load(db, request.cookies.get(sessions.COOKIE), at, settings)
+    if found is None:
+        release(db)
+        raise _sign_in_first(request)
+    row, user = found
+    sessions.touch(db, row, at)
+    release(db)
+    role = acting_role(user, None, row.role)
+    actor = actor_of(user, role)
+    request.state.actor = actor
+    return Viewer(user=user, session_row=row, role=role, csrf_token=row.csrf_token, actor=actor,
+                  expires_at=sessions.expires_at(row, settings), now=at)
+
+
+PageViewer = Annotated[Viewer, Depends(page_viewer)]
+
+
+def check_csrf(viewer: Viewer, csrf_token: str | None) -> None:
+    """A form post must carry its session's CSRF token (hidden field `csrf_token`), else 403."""
+    if not sessions.same(csrf_token, viewer.csrf_token):
+        raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": "csrf"})
+
+
+def require_role(viewer: Viewer, *roles: Role) -> None:
+    """Pages for some roles only: anyone else gets 403 with the roles that may look."""
+    if viewer.role not in roles:
+        raise ApiError("forbidden", f"이 화면은 {', '.join(r.value for r in roles)} 역할만 볼 수 있습니다 "
+                       f"(role {viewer.role.value} may not open this page)",
+                       {"rule": "role", "allowed_roles": sorted(r.value for r in roles)})
+
+
+def render(request: Request, viewer: Viewer | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page with everything base.html and console/layout.html need: the person, their acting
+    role, the CSRF token for forms, the session timer, the navigation for the role; and the CSP."""
+    settings = request.app.state.settings
+    common: dict[str, Any] = {"me": None, "current_path": request.url.path}
+    if viewer is not None:
+        common |= {
+            "me": viewer.user, "viewer": viewer, "acting_role": viewer.role.value, "csrf_token": viewer.csrf_token,
+            "session_expires_at": viewer.expires_at, "warning_seconds": settings.session_warning_minutes * 60,
+            "idle_minutes": settings.session_idle_minutes, "navigation": NAVIGATION.get(viewer.role, ()),
+            "now": viewer.now,
+        }
+    response = templates.TemplateResponse(request, name, common | context, status_code=status)
+    response.headers["content-security-policy"] = PAGE_CSP
+    return response
+
