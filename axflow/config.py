@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     sim_host: str = "127.0.0.1"
     # Shared secret of the finance system's webhook signatures (HMAC-SHA256).
     finance_webhook_secret: str = "dev-finance-webhook-secret"
+    # The tax authority's business-status service (국세청 사업자등록 상태조회): the simulator under
+    # make run, or the public service (https://api.odcloud.kr, with its serviceKey) in production.
+    # Each ask is tried tax_authority_attempts times (pause doubling from retry_seconds); after
+    # that the eligibility check waits on Temporal's retries until the service answers.
+    tax_authority_url: str = "http://127.0.0.1:8103"
+    tax_authority_port: int = 8103
+    tax_authority_service_key: str | None = None
+    tax_authority_timeout_seconds: float = 5.0
+    tax_authority_attempts: int = 3
+    tax_authority_retry_seconds: float = 0.5
 
     log_level: str = "INFO"
 
@@ -108,6 +118,21 @@ class Settings(BaseSettings):
     # clamd ("host:port" or a unix socket path): when set, every upload is scanned before it is kept.
     clamd_address: str | None = None
     clamd_timeout_seconds: float = 60.0
+
+    # E-mail: make run (and the tests) start a local SMTP server on smtp_port that keeps every
+    # message under mail_dir (default <data_dir>/mail); production points smtp_host at the
+    # agency's relay, with STARTTLS and a login when it asks for them.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_from: str = "axflow 알림 <noreply@axflow.local>"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 30.0
+    mail_dir: Path | None = None
+
+    def mail_path(self) -> Path:
+        return self.mail_dir or self.data_dir / "mail"
 
     def document_limit(self, kind: str) -> int:
         return self.document_max_bytes_by_kind.get(kind, self.document_max_bytes)

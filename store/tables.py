@@ -8,6 +8,8 @@ from sqlmodel import Field, SQLModel
 
 from store import user_tables  # noqa: F401  (the user directory's tables, on the same metadata)
 from store import idempotency  # noqa: F401  (actions' idempotency keys, on the same metadata)
+from store import portal_tables  # noqa: F401  (the startup portal's accounts, links, drafts and status checks)
+from store import notification_tables  # noqa: F401  (notifications to people, on the same metadata)
 
 
 def _utc() -> Any:

