@@ -1,0 +1,215 @@
+"""What the auditors' pages compute, as pure functions: the instant an as-of day means, the event
+search's filters read from the URL, the cells of an event row (the same cells on the page, in the
+CSV and in the XLSX, so that an export is exactly what was shown), and the merged timeline of a
+startup's transitions and refused attempts."""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from domain.timeutil import KST, to_kst
+
+# A page of the event search; the next page starts after its last row's id.
+EVENTS_PER_PAGE = 200
+FILTER_MAX_LENGTH = 120
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_of_instant(day: date) -> datetime:
+    """The end of a KST calendar day as a UTC instant: the last microsecond before the next day
+    begins, so that a transition at 23:59:59.5 counts as that day's."""
+    next_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=KST)
+    return (next_day - timedelta(microseconds=1)).astimezone(timezone.utc)
+
+
+def start_of_kst_day(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=KST).astimezone(timezone.utc)
+
+
+def parse_day(value: str | None) -> date | None:
+    """A date typed or picked as YYYY-MM-DD; ValueError with a bilingual message otherwise."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"날짜는 YYYY-MM-DD 형식이어야 합니다 — a date as YYYY-MM-DD (got {value.strip()[:20]!r})") \
+            from None
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    """The event search as the URL holds it. Dates are KST days, both ends included."""
+
+    program_id: str = ""
+    startup_id: str = ""
+    actor: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+    after: int | None = None
+
+    def since_instant(self) -> datetime | None:
+        return start_of_kst_day(self.since) if self.since else None
+
+    def until_instant(self) -> datetime | None:
+        """Exclusive: the start of the day after `until`."""
+        return start_of_kst_day(self.until + timedelta(days=1)) if self.until else None
+
+    def query(self, **changes: Any) -> str:
+        """The URL query for these filters (with `changes`), empty values left out."""
+        changed = replace(self, **changes)
+        pairs = [(f.name, getattr(changed, f.name)) for f in fields(changed)]
+        return urlencode([(name, value.isoformat() if isinstance(value, date) else value)
+                          for name, value in pairs if value not in (None, "")])
+
+    def is_empty(self) -> bool:
+        return self == EventFilters(after=self.after)
+
+
+def parse_event_filters(params: Mapping[str, str]) -> tuple[EventFilters, dict[str, list[str]]]:
+    """The filters from a query string, and an error message per field that could not be read
+    (that field is then left out of the search, never guessed)."""
+    errors: dict[str, list[str]] = {}
+    text: dict[str, str] = {}
+    for name in ("program_id", "startup_id", "actor", "action"):
+        value = (params.get(name) or "").strip()
+        if len(value) > FILTER_MAX_LENGTH:
+            errors[name] = [f"{FILTER_MAX_LENGTH}자 이하로 입력하세요 — at most {FILTER_MAX_LENGTH} characters"]
+            value = ""
+        text[name] = value
+    days: dict[str, date | None] = {}
+    for name in ("since", "until"):
+        try:
+            days[name] = parse_day(params.get(name))
+        except ValueError as err:
+            errors[name], days[name] = [str(err)], None
+    if days["since"] and days["until"] and days["until"] < days["since"]:
+        errors["until"] = ["종료일이 시작일보다 앞설 수 없습니다 — 'until' must not be before 'since'"]
+        days["until"] = None
+    after_text = (params.get("after") or "").strip()
+    after = int(after_text) if after_text.isdigit() and len(after_text) < 19 else None
+    return EventFilters(**text, since=days["since"], until=days["until"], after=after), errors
+
+
+# ---- event rows: one definition of the columns for the page and both exports
+
+
+class EventLike(Protocol):
+    id: int | None
+    at: datetime
+    startup_id: str
+    program_id: str
+    seq: int
+    actor_id: str
+    actor_name: str
+    role: str
+    action: str
+    reason: str
+    from_phase: str
+    to_phase: str
+    request_id: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("번호", "No."), ("일시 (KST)", "At"), ("스타트업", "Startup"), ("사업", "Program"), ("순번", "Seq"),
+    ("행위자", "Actor"), ("역할", "Role"), ("행위", "Action"), ("단계", "Phase"), ("사유", "Reason"),
+    ("세부 내용", "Details"), ("해시", "Hash"),
+)
+
+
+def column_headers() -> list[str]:
+    return [f"{korean} ({english})" for korean, english in EVENT_COLUMNS]
+
+
+def kst_text(at: datetime) -> str:
+    # SQLite hands datetimes back without their zone; they are UTC.
+    aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return f"{to_kst(aware):%Y-%m-%d %H:%M:%S}"
+
+
+def event_cells(event: EventLike) -> list[str]:
+    """One event as the text of its cells, in EVENT_COLUMNS order."""
+    phase = event.to_phase if event.from_phase == event.to_phase else f"{event.from_phase} → {event.to_phase}"
+    return [str(event.id), kst_text(event.at), event.startup_id, event.program_id, str(event.seq),
+            f"{event.actor_name} ({event.actor_id})", event.role, event.action, phase, event.reason,
+            json.dumps(event.details, ensure_ascii=False, sort_keys=True) if event.details else "", event.hash]
+
+
+def events_csv(rows: Iterable[Sequence[str]]) -> bytes:
+    """UTF-8 with a byte order mark, so that Excel opens the Korean text as Korean. A cell that a
+    spreadsheet would run as a formula (= + - @ first) gets a leading apostrophe, which Excel
+    shows as text: the one place where the file differs from the page."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(column_headers())
+    writer.writerows([_not_a_formula(value) for value in row] for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _not_a_formula(value: str) -> str:
+    return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
+def events_xlsx(rows: Iterable[Sequence[str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "audit events"
+    sheet.append(column_headers())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            # Every cell is text, as shown (openpyxl would store "=..." as a formula).
+            cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJKL", (8, 20, 36, 18, 6, 28, 16, 20, 26, 30, 40, 66)):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---- a startup's timeline: transitions and refused attempts, by time
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    startup_id: str
+    stage: str
+    refused: bool
+    actor: str
+    role: str
+    action: str
+    from_phase: str
+    to_phase: str
+    note: str  # the reason given, or for a refused attempt the rule that refused it
+    details: dict[str, Any] | list[Any] | None
+    later: bool  # after the as-of day: shown apart, not part of the state on that day
+
+
+def timeline(entries: Iterable[Any], refused: Iterable[Any], until: datetime | None) -> list[TimelineItem]:
+    """The history route's entries and refused attempts as one list in time order (a transition
+    before a refused attempt at the same instant)."""
+    items = [TimelineItem(at=e.at, startup_id=e.startup_id, stage=e.stage, refused=False,
+                          actor=f"{e.actor_name} ({e.actor})", role=e.role, action=e.action, from_phase=e.from_phase,
+                          to_phase=e.to_phase, note=e.reason, details=e.details or None,
+                          later=until is not None and e.at > until) for e in entries]
+    items += [TimelineItem(at=r.at, startup_id=r.startup_id or "", stage="", refused=True, actor=r.actor, role=r.role,
+                           action=r.action, from_phase="", to_phase="", note=f"{r.code}: {r.message}",
+                           details=r.details, later=until is not None and r.at > until) for r in refused]
+    return sorted(items, key=lambda item: (item.at, item.refused))
