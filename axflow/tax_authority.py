@@ -1,0 +1,77 @@
+"""A client of the tax authority's business-status service (국세청 사업자등록 상태조회).
+
+One call asks for one registration number. Timeouts, connection failures and 5xx answers are
+retried a few times with a doubling pause; when they persist the caller gets `TaxAuthorityDown`
+and decides how to wait (the eligibility activity leaves it to Temporal's retries, the portal
+says the check will follow). A 4xx is a mistake on our side and is not retried."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import httpx
+import structlog
+
+from axflow.config import Settings
+from domain.eligibility import BusinessStatus, status_from_code
+
+log = structlog.get_logger()
+STATUS_PATH = "/api/nts-businessman/v1/status"
+
+
+class TaxAuthorityDown(Exception):
+    """The service did not answer usefully after every try."""
+
+
+@dataclass(frozen=True)
+class BusinessStatusAnswer:
+    brn: str
+    status: BusinessStatus
+    closed_on: date | None = None
+
+
+def _closed_on(end_dt: str) -> date | None:
+    try:
+        return datetime.strptime(end_dt, "%Y%m%d").date() if end_dt else None
+    except ValueError:
+        return None
+
+
+def parse_answer(brn: str, body: dict[str, object]) -> BusinessStatusAnswer:
+    entries = body.get("data")
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("b_no") == brn), None) \
+        if isinstance(entries, list) else None
+    if entry is None:
+        raise TaxAuthorityDown(f"the answer does not mention {brn}")
+    return BusinessStatusAnswer(brn=brn, status=status_from_code(str(entry.get("b_stt_cd", ""))),
+                                closed_on=_closed_on(str(entry.get("end_dt", ""))))
+
+
+async def business_status(settings: Settings, brn: str, *, attempts: int | None = None,
+                          http: httpx.AsyncClient | None = None) -> BusinessStatusAnswer:
+    """The status of `brn` (10 digits), or TaxAuthorityDown after `attempts` tries."""
+    tries = attempts or settings.tax_authority_attempts
+    params = {"serviceKey": settings.tax_authority_service_key} if settings.tax_authority_service_key else None
+    timeout = httpx.Timeout(settings.tax_authority_timeout_seconds)
+    url = settings.tax_authority_url.rstrip("/") + STATUS_PATH
+    client = http or httpx.AsyncClient(timeout=timeout)
+    problem = ""
+    try:
+        for attempt in range(1, tries + 1):
+            try:
+                response = await client.post(url, json={"b_no": [brn]}, params=params, timeout=timeout)
+                if response.status_code < 500:
+                    response.raise_for_status()
+                    return parse_answer(brn, response.json())
+                problem = f"HTTP {response.status_code}"
+            except (httpx.TimeoutException, httpx.TransportError) as err:
+                problem = f"{type(err).__name__}: {err}".rstrip(": ")
+            except ValueError as err:  # a body that is not JSON
+                problem = f"unreadable answer: {err}"
+            log.warning("tax authority did not answer", brn=brn, attempt=attempt, problem=problem)
+            if attempt < tries:
+                await asyncio.sleep(settings.tax_authority_retry_seconds * 2 ** (attempt - 1))
+    finally:
+        if http is None:
+            await client.aclose()
+    raise TaxAuthorityDown(problem)

@@ -1,0 +1,134 @@
+"""Startup accounts on the portal: sign-up (a company and its representative, inactive until the
+email link is followed), invitations of colleagues, and the one-use links both rely on.
+
+A link's secret goes out by email only; the table keeps its SHA-256. Following it once uses it up;
+an expired or used link answers the same as an unknown one."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from domain.brn import normalize_brn
+from store.db import as_utc
+from store.portal_tables import CompanyAccount, PortalToken
+from store.user_tables import User
+from store.passwords import hash_password, password_problems
+from store.users import DirectoryError, create_user, normalize_login, set_password
+
+VERIFY_VALID = timedelta(hours=24)
+INVITE_VALID = timedelta(days=7)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_link(session: Session, user: User, purpose: str, by: str, now: datetime) -> str:
+    """A new link secret for `user`; earlier unused links of the same purpose stop working."""
+    session.execute(update(PortalToken).where(col(PortalToken.user_id) == user.id, PortalToken.purpose == purpose,
+                                              col(PortalToken.used_at).is_(None)).values(used_at=now))
+    secret = secrets.token_urlsafe(32)
+    valid = VERIFY_VALID if purpose == "verify" else INVITE_VALID
+    session.add(PortalToken(token_hash=_hash(secret), purpose=purpose, user_id=user.id, created_by=by,
+                            created_at=now, expires_at=now + valid))
+    session.commit()
+    return secret
+
+
+def live_link(session: Session, secret: str, purpose: str, now: datetime) -> tuple[PortalToken, User] | None:
+    """The unused, unexpired link of that purpose and its user, or None."""
+    if not secret or len(secret) > 100:
+        return None
+    row = session.get(PortalToken, _hash(secret))
+    if row is None or row.purpose != purpose or row.used_at is not None or as_utc(row.expires_at) <= now:
+        return None
+    user = session.get(User, row.user_id)
+    return (row, user) if user is not None and user.disabled_at is None else None
+
+
+def company_of(session: Session, brn: str) -> CompanyAccount | None:
+    return session.get(CompanyAccount, brn)
+
+
+def sign_up(session: Session, *, email: str, password: str, brn: str, representative: str, company_name: str,
+            now: datetime) -> User:
+    """The representative's account (inactive until verified) and the company. Refused with a
+    DirectoryError naming the field: a bad registration number, a company that has an account
+    already (its representative invites colleagues), a taken email, a weak password."""
+    try:
+        digits = normalize_brn(brn)
+    except ValueError as err:
+        raise DirectoryError("validation_error", "brn", f"사업자등록번호가 올바르지 않습니다 — {err}") from None
+    name = company_name.strip()
+    if not 1 <= len(name) <= 100:
+        raise DirectoryError("validation_error", "company_name", "회사명은 1~100자입니다 (1–100 characters)")
+    if company_of(session, digits) is not None or session.exec(
+            select(User.id).where(User.brn == digits, User.kind == "startup")).first() is not None:
+        raise DirectoryError("conflict", "brn", "이미 가입된 사업자등록번호입니다. 대표자에게 초대를 요청하세요 "
+                             "(this company has an account already: ask its representative for an invitation)")
+    problems = password_problems(password, normalize_login(email))
+    if problems:
+        raise DirectoryError("validation_error", "password", "; ".join(problems))
+    # Made without a password first (nobody can sign in to it), then given its password and made
+    # inactive in the same commit as the company: never a usable account that skipped the email.
+    user = create_user(session, login_id=email, display_name=representative, kind="startup", roles=["startup"],
+                       email=email, brn=digits)
+    user.password_hash, user.active = hash_password(password), False
+    session.add(user)
+    session.add(CompanyAccount(brn=digits, company_name=name, representative_user_id=user.id, created_at=now))
+    session.commit()
+    return user
+
+
+def verify(session: Session, secret: str, now: datetime) -> User | None:
+    """Follow a verification link: the account works from now on. None for a dead link."""
+    found = live_link(session, secret, "verify", now)
+    if found is None:
+        return None
+    row, user = found
+    row.used_at, user.active = now, True
+    session.add_all([row, user])
+    session.commit()
+    return user
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: User
+    secret: str
+
+
+def invite(session: Session, representative: User, *, email: str, name: str, now: datetime) -> Invitation:
+    """A colleague's account in the representative's company, waiting for its password."""
+    company = company_of(session, representative.brn or "")
+    if company is None or company.representative_user_id != representative.id:
+        raise DirectoryError("forbidden", "email", "대표자만 동료를 초대할 수 있습니다 (only the representative invites)")
+    colleague = create_user(session, login_id=email, display_name=name, kind="startup", roles=["startup"],
+                            email=email, brn=representative.brn)
+    colleague.active = False  # until the password is set from the link
+    session.add(colleague)
+    session.commit()
+    return Invitation(colleague, issue_link(session, colleague, "invite", representative.id, now))
+
+
+def accept_invitation(session: Session, secret: str, password: str, now: datetime) -> User | None:
+    """Set the invited colleague's password from the link (checked by the password rule; a
+    DirectoryError names it). None for a dead link."""
+    found = live_link(session, secret, "invite", now)
+    if found is None:
+        return None
+    row, user = found
+    set_password(session, user, password)
+    row.used_at, user.active = now, True
+    session.add_all([row, user])
+    session.commit()
+    return user
+
+
+def colleagues(session: Session, brn: str) -> list[User]:
+    return list(session.exec(select(User).where(User.brn == brn, User.kind == "startup")
+                             .order_by(col(User.created_at))).all())
