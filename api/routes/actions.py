@@ -9,6 +9,7 @@ An `Idempotency-Key` header makes a retry safe: it becomes the Temporal Update i
 that resends after a timeout gets the first answer, never a second transition.
 """
 
+import json
 from typing import Annotated, Any
 
 import structlog
@@ -80,8 +81,8 @@ def _description(action: Action) -> str:
 def _endpoint(action: Action) -> Any:
     async def take_action(startup_id: str, request: Request, session: SessionDep, temporal: TemporalDep,
                           actor: Authorized, idempotency_key: IdempotencyKey = None) -> StartupPublic:
-        with refusals_recorded(session.get_bind(), actor, action.value, request.state.request_id, startup_id):
-            return await _act(startup_id, action, request, session, temporal, actor, idempotency_key)
+        return await perform_action(startup_id, action, await request.body(), actor, session, temporal,
+                                    request.state.request_id, idempotency_key)
 
     take_action.__name__ = f"act_{action.name.lower()}"
     return take_action
@@ -106,22 +107,33 @@ async def unknown_action(startup_id: str, action: str, request: Request, session
         raise ApiError("not_found", f"unknown action {action!r}", {"actions": [a.value for a in Action]})
 
 
-async def _act(startup_id: str, action: Action, request: Request, session: Session, temporal: Any,
-               actor: Actor, idempotency_key: str | None) -> StartupPublic:
+async def perform_action(startup_id: str, action: Action, body: bytes | dict[str, Any], actor: Actor,
+                         session: Session, temporal: Any, request_id: str | None,
+                         idempotency_key: str | None = None) -> StartupPublic:
+    """One action on one startup, for the API and the console's forms alike: the role rule, the
+    body's validation, documents resolved to their hashes, the Update and its validator. A refusal
+    raises ApiError and is recorded for auditors. `body` is the raw JSON the API received, or a
+    form's fields (read through the same JSON parsing, so both are held to the same rules)."""
+    with refusals_recorded(session.get_bind(), actor, action.value, request_id, startup_id):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return await _act(startup_id, action, raw, session, temporal, actor, request_id, idempotency_key)
+
+
+async def _act(startup_id: str, action: Action, raw: bytes, session: Session, temporal: Any,
+               actor: Actor, request_id: str | None, idempotency_key: str | None) -> StartupPublic:
     try:
         check_role(action, actor)  # the workflow's own role rule, answered before any Update
     except RuleViolation as violation:
         raise from_violation(violation) from None
     if actor.role is Role.STARTUP:
         check_scope(startup_id, actor)  # another company's startup: 404, revealing nothing
-    raw = await request.body()
     try:
         body = ACTION_BODIES[action].model_validate_json(raw or b"{}")
     except ValidationError as err:
         details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "rule": e["type"],
                     "message": e["msg"].removeprefix("Value error, ")} for e in err.errors()]
         raise ApiError("validation_error", f"invalid {action.value} body", details) from None
-    command = Command[type(body)](actor=actor, request_id=request.state.request_id, body=body)
+    command = Command[type(body)](actor=actor, request_id=request_id, body=body)
     if actor.role is Role.EVALUATOR:
         command.conflicts = declared_conflicts(session, actor.id)
     if isinstance(body, PromoteBody):
