@@ -68,8 +68,14 @@ def _public(session: Session, row: ProgramRow, call: CallState | None = None) ->
 @router.post("", status_code=201, response_model=ProgramPublic)
 async def create(definition: ProgramDefinition, session: SessionDep, temporal: TemporalDep, settings: SettingsDep,
                  actor: Authorized) -> ProgramPublic:
+    return await create_from_definition(definition, session, temporal, settings.task_queue, actor)
+
+
+async def create_from_definition(definition: ProgramDefinition, session: Session, temporal: Any, task_queue: str,
+                                 actor: Actor) -> ProgramPublic:
+    """A program from a validated definition, for the API and the console's upload form alike."""
     try:
-        row = await create_program(session.get_bind(), temporal, settings.task_queue, definition, actor.id)
+        row = await create_program(session.get_bind(), temporal, task_queue, definition, actor.id)
     except ProgramExists:
         raise ApiError("conflict", f"program {definition.id!r} already exists", {"field": "id"}) from None
     return _public(session, row)
