@@ -1,4 +1,4 @@
-"""The read model, ledger and audit store, and the data-backed eligibility checks."""
+"""The read model, ledger and audit store, and the participation-ban check."""
 
 import asyncio
 from datetime import datetime, timedelta, timezone
@@ -10,7 +10,6 @@ from temporalio import activity
 
 from domain.brn import format_brn
 from domain.io import (
-    CHECK_ELIGIBILITY,
     PROJECT_STARTUP,
     RECORD_BAN,
     BanInput,
@@ -56,10 +55,9 @@ class ReadModelActivities:
         with session_scope(self.engine) as session:
             apply_projection(session, projection)
 
-    @activity.defn(name=CHECK_ELIGIBILITY)
-    def check_eligibility(self, inp: EligibilityInput) -> EligibilityResult:
-        """Checks that need data: a participation ban (참여제한) in force at the application."""
-        _bind()
+    def ban_check(self, inp: EligibilityInput) -> EligibilityResult:
+        """The check that needs the read model: a participation ban (참여제한) in force at the
+        application. Part of the eligibility activity (activities/eligibility.py)."""
         with session_scope(self.engine) as session:
             bans = session.exec(select(ParticipationBan).where(ParticipationBan.brn == inp.brn)).all()
         active = [b for b in bans if as_utc(b.starts_at) <= inp.at < as_utc(b.ends_at)]

@@ -59,7 +59,7 @@ def api() -> None:
 
 
 @app.command()
-def sim(system: Annotated[str, typer.Argument(help="finance or notify")]) -> None:
+def sim(system: Annotated[str, typer.Argument(help="finance, notify or tax")]) -> None:
     """Serve a simulator of an outside system."""
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -73,8 +73,13 @@ def sim(system: Annotated[str, typer.Argument(help="finance or notify")]) -> Non
 
         simulator = create_notification_app(str(settings.data_dir / "notify-sim.db"))
         port = settings.notify_port
+    elif system == "tax":
+        from simulators.tax_authority import create_tax_authority_app
+
+        simulator = create_tax_authority_app(str(settings.data_dir / "tax-sim.db"))
+        port = settings.tax_authority_port
     else:
-        raise typer.BadParameter("finance or notify")
+        raise typer.BadParameter("finance, notify or tax")
     uvicorn.run(simulator, host=settings.sim_host, port=port, log_level="warning",
                 timeout_keep_alive=KEEP_ALIVE_SECONDS)
 

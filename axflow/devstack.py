@@ -1,9 +1,10 @@
 """`make run`: the embedded stack in one command, stopped cleanly by Ctrl-C.
 
-Starts the real Temporal dev server on its SQLite file under .data/, the two simulators, the
-worker and the API as child processes (their JSON logs go to .data/logs/), loads the sample
-programs, and prints the demo tokens. Running it again keeps every workflow and row. A child that
-exits is restarted with backoff (axflow/supervision.py); one that keeps failing stops the stack.
+Starts the real Temporal dev server on its SQLite file under .data/, the simulators (finance,
+notifications, the tax authority), the worker and the API as child processes (their JSON logs go
+to .data/logs/), loads the sample programs, and prints the demo tokens. Running it again keeps
+every workflow and row. A child that exits is restarted with backoff (axflow/supervision.py); one
+that keeps failing stops the stack.
 """
 
 import asyncio
@@ -134,12 +135,14 @@ def run_dev(settings: Settings) -> None:
         client = asyncio.run(wait_for_temporal(settings, temporal))
         finance = supervisor.start("finance-sim", [*axflow, "sim", "finance"])
         notify = supervisor.start("notify-sim", [*axflow, "sim", "notify"])
+        tax = supervisor.start("tax-sim", [*axflow, "sim", "tax"])
         supervisor.start("worker", [*axflow, "worker"], needs=on_temporal)
         api = supervisor.start("api", [*axflow, "api"], needs=on_temporal)
 
         async def bring_up() -> list[str]:
             await wait_http(f"{settings.finance_url}/healthz", "finance-sim", finance, log_dir)
             await wait_http(f"{settings.notify_url}/healthz", "notify-sim", notify, log_dir)
+            await wait_http(f"{settings.tax_authority_url}/healthz", "tax-sim", tax, log_dir)
             await wait_http(f"{settings.api_url}/healthz", "api", api, log_dir)
             loaded = []
             engine = make_engine(settings.database_url)
@@ -159,6 +162,7 @@ axflow is up.
   API          {settings.api_url}   (OpenAPI: {settings.api_url}/docs)
   Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}
   Simulators   finance {settings.finance_url}/payments · notifications {settings.notify_url}/notifications
+               tax authority (사업자 상태) {settings.tax_authority_url}/_businesses
   Logs         {log_dir}/  (JSON lines: api.log, worker.log, ...; restarts in devstack.log)
   Programs     {', '.join(d.id for d in sample_definitions())}{' (loaded now)' if loaded else ''}
   Demo tokens  {settings.data_dir}/demo-tokens.json

@@ -16,6 +16,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.deadlines import DeadlineActivities
+from activities.eligibility import EligibilityActivities
 from activities.finance import FinanceActivities
 from activities.lifecycles import LifecycleActivities
 from activities.notifications import NotificationActivities
@@ -49,6 +50,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
     """A started worker; on exit it stops polling and lets in-flight activities finish."""
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
         read_model = ReadModelActivities(engine)
+        eligibility = EligibilityActivities(read_model, settings, http)
         finance = FinanceActivities(http, settings.finance_url, f"{settings.api_url.rstrip('/')}/webhooks/finance")
         notify = NotificationActivities(http, settings.notify_url)
         deadlines = DeadlineActivities(frozenset(settings.extra_holidays))
@@ -60,7 +62,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                 workflows=[StartupLifecycle, ProgramCall],
                 activities=[
                     read_model.project_startup,
-                    read_model.check_eligibility,
+                    eligibility.check_eligibility,
                     read_model.record_ban,
                     finance.request_payment,
                     finance.payment_status,

