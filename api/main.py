@@ -17,6 +17,7 @@ from api.protection import AuthThrottle, Protection
 from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
 from api.routes import documents
 from api.routes import me, signin, signin_oidc, users
+from api.pages import home as home_page, startup as startup_page, startups as startup_list
 from api.uploads import upload_body_limit
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
@@ -103,6 +104,10 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(documents.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
         app.include_router(router)
+    # The console and the portal: server-rendered pages (api/pages/), one line per module.
+    app.include_router(home_page.router)
+    app.include_router(startup_list.router)
+    app.include_router(startup_page.router)
     signin.mount_static(app)
 
     app.add_middleware(RequestContext, metrics=app.state.metrics)

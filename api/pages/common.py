@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from api import sessions
 from api.deps import SessionDep, actor_of, acting_role
 from api.errors import ApiError
-from api.pages import formatting
+from api.pages import formatting, labels
 from api.routes.signin import PAGE_CSP, templates
 from domain.phases import Role
 from domain.state import Actor
@@ -64,6 +64,11 @@ STAFF_ROLES = frozenset(NAVIGATION) - {Role.STARTUP}
 templates.env.filters.update(won=formatting.won, man_won=formatting.man_won, kst=formatting.kst_datetime,
                              kst_date=formatting.kst_date, days_label=formatting.days_left_label)
 templates.env.globals.update(days_left=formatting.days_left)
+for _name, _table in (("phase_label", labels.PHASES), ("stage_label", labels.STAGES), ("sector_label", labels.SECTORS),
+                      ("action_label", labels.ACTIONS), ("work_label", labels.WORK_KINDS),
+                      ("tranche_status", labels.TRANCHE_STATUS), ("milestone_status", labels.MILESTONE_STATUS),
+                      ("collection_status", labels.COLLECTION_STATUS)):
+    templates.env.filters[_name] = lambda value, table=_table: labels.label(table, value)
 
 
 def _sign_in_first(request: Request) -> HTTPException:

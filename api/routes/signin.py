@@ -31,8 +31,10 @@ ROLE_LABELS = {"admin": "관리자 (admin)", "program_officer": "사업 담당�
 templates.env.globals.update(role_label=lambda r: ROLE_LABELS.get(r, r), brn=format_brn,
                              kst=lambda t: f"{to_kst(t):%Y-%m-%d %H:%M} KST")
 templates.env.filters["role_label"] = lambda r: ROLE_LABELS.get(r, r)
-# Pages load their own stylesheet and script and nothing else; forms post only here.
-PAGE_CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; "
+# Pages load their own stylesheet and scripts and nothing else (scripts may ask this site only);
+# forms post only here.
+PAGE_CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; "
+            "form-action 'self'; "
             "frame-ancestors 'none'; base-uri 'none'")
 WRONG = "아이디 또는 비밀번호가 올바르지 않습니다. (The login ID or password is incorrect.)"
 
@@ -158,19 +160,3 @@ async def switch_role(request: Request, db: SessionDep, found: SignedIn, csrf_to
     db.add(row)
     db.commit()
     return see_other("/")
-
-
-@router.get("/")
-async def home(request: Request, db: SessionDep, found: SignedIn, extended: bool = False) -> Response:
-    if found is None:
-        return see_other("/signin")
-    row, user = found
-    at = sessions.now(request)
-    sessions.touch(db, row, at)
-    settings = _settings(request)
-    notice = "세션을 연장했습니다. (Session extended.)" if extended else None
-    return page(request, "home.html", me=user, acting_role=row.role if row.role in user.roles else user.roles[0],
-                csrf_token=row.csrf_token, session_expires_at=sessions.expires_at(row, settings),
-                warning_seconds=settings.session_warning_minutes * 60, idle_minutes=settings.session_idle_minutes,
-                notice=notice)
-

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
@@ -66,6 +67,31 @@ def _decode_cursor(cursor: str) -> str:
                    [{"field": "cursor", "rule": "opaque_cursor", "message": "use next_cursor as given"}])
 
 
+def summary_query(actor: Actor, filters: dict[str, Any], search: str | None = None) -> Any:
+    """The list's one query, shared by the API and the console: the summary columns of the
+    startups matching `filters` (LIST_FILTERS names; None = any), a search by company name or
+    registration number, and for a startup only its own. Not yet ordered or limited."""
+    # The summary columns only: the stored state (kilobytes a row) is never read for a list.
+    query = select(*(getattr(StartupRow, name) for name in StartupSummary.model_fields))
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(StartupRow, name) == (value.value if hasattr(value, "value") else value))
+    if search:
+        matches = col(StartupRow.company_name).contains(search, autoescape=True)
+        digits = search.replace("-", "").replace(" ", "")
+        if digits.isdigit():
+            matches = or_(matches, col(StartupRow.brn).startswith(digits, autoescape=True))
+        query = query.where(matches)
+    if actor.role is Role.STARTUP:
+        query = query.where(StartupRow.brn == actor.brn)
+    return query
+
+
+def summary_of(row: Any) -> StartupSummary:
+    return StartupSummary(**dict(row._mapping) | {"next_deadline_at": as_utc(row.next_deadline_at),
+                                                  "updated_at": as_utc(row.updated_at)})
+
+
 @router.get("", response_model=StartupPage)
 async def list_startups(
     session: SessionDep,
@@ -79,20 +105,12 @@ async def list_startups(
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> StartupPage:
-    # The summary columns only: the stored state (kilobytes a row) is never read for a list.
-    query = select(*(getattr(StartupRow, name) for name in StartupSummary.model_fields))
-    filters = {"program_id": program_id, "stage": stage, "phase": phase, "sector": sector, "region": region,
-               "overdue": overdue}
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(StartupRow, name) == (value.value if hasattr(value, "value") else value))
-    if actor.role is Role.STARTUP:
-        query = query.where(StartupRow.brn == actor.brn)
+    query = summary_query(actor, {"program_id": program_id, "stage": stage, "phase": phase, "sector": sector,
+                                  "region": region, "overdue": overdue})
     if cursor:
         query = query.where(col(StartupRow.startup_id) > _decode_cursor(cursor))
     rows = session.exec(query.order_by(col(StartupRow.startup_id)).limit(limit + 1)).all()
-    items = [StartupSummary(**dict(r._mapping) | {
-        "next_deadline_at": as_utc(r.next_deadline_at), "updated_at": as_utc(r.updated_at)}) for r in rows[:limit]]
+    items = [summary_of(r) for r in rows[:limit]]
     more = len(rows) > limit
     return StartupPage(items=items, next_cursor=_encode_cursor(rows[limit - 1].startup_id) if more else None)
 

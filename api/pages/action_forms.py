@@ -1,0 +1,227 @@
+"""An action's form, built from its body model (domain/commands.py), and the way back: form
+fields into the body the API would receive, and the API's refusal onto the fields it names.
+
+Scalar fields are generic (text, number, date, select for a Literal, checkbox for a bool); the
+lists are hand-written in the template: SME partners, document ids, settlement lines. Field names
+are the API's dotted paths ("partners.0.region"), so a 422 detail lands next to its own field."""
+
+import re
+import types
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from api.pages.rule_text import field_text, rule_text
+from domain.commands import ACTION_BODIES
+from domain.phases import Action
+from domain.state import StartupState
+
+# Rows offered for list fields; blank rows are left out of the body.
+PARTNER_ROWS, LINE_ROWS = 3, 5
+LIST_FIELDS = {"partners", "documents", "lines"}
+LABELS = {
+    "reason": "사유 (Reason)", "round": "평가 단계 (Round)", "score": "점수 (Score)",
+    "agreement_no": "협약번호 (Agreement no.)", "tranche": "지급 회차 (Tranche)",
+    "account": "입금 계좌 (Bank account)", "decision": "결정 (Decision)", "kind": "종류 (Kind)",
+    "milestone": "마일스톤 (Milestone)", "deliverable": "산출물 설명 (Deliverable)",
+    "revise_due_on": "보완 기한 (Revision due date)", "deadline": "연장할 기한 (Deadline)",
+    "new_due_on": "새 기한 (New due date)", "shift_later": "이후 마일스톤도 함께 연장 (Shift later milestones)",
+    "grade": "등급 (Grade)", "target_program_id": "연계할 사업 (Target program)", "cause": "해지 사유 (Cause)",
+    "clawback_amount": "환수액, 원 (Clawback, KRW)", "ban_years": "참여제한 연수 (Ban, years)",
+    "honest_failure": "성실실패 (Honest failure)", "documents": "서류 (Documents)", "partners": "수요기업 (SME partners)",
+    "lines": "정산 내역 (Spend lines)", "name": "기업명 (Name)", "brn": "사업자등록번호 (BRN)", "region": "지역 (Region)",
+    "role": "역할 (Role)", "share_percent": "지분, % (Share)", "item": "비목 (Budget line)",
+    "amount": "금액, 원 (Amount, KRW)", "receipts": "증빙 서류 id (Receipt ids)",
+}
+CHOICE_LABELS = {
+    "document": "서면평가 (document)", "presentation": "발표평가 (presentation)", "accept": "승인 (accept)",
+    "revise": "보완 요청 (revise)", "approve": "승인 (approve)", "reject": "거절 (reject)",
+    "refund": "반납 (refund)", "clawback": "환수 (clawback)", "lead": "주관기업 (lead)", "member": "참여기업 (member)",
+    "fraud": "부정행위 (fraud)", "misuse": "목적외 사용 (misuse)", "abandonment": "사업 포기 (abandonment)",
+    "non_performance": "수행 불량 (non-performance)", "agreement": "협약 체결 기한 (agreement)",
+}
+NUMBER = re.compile(r"^-?\d+$")
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    type: str = "text"
+    required: bool = False
+    hint: str | None = None
+    options: list[tuple[str, str]] | None = None
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FormErrors:
+    """Messages by field name; "" holds what belongs to no field (the rule that refused it)."""
+
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.by_field.setdefault(name, []).append(message)
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """The bare type under `Annotated[...]` and `| None`, and whether None was allowed."""
+    optional = False
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        optional = len(args) < len(get_args(annotation))
+        annotation = args[0] if len(args) == 1 else annotation
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation, optional
+
+
+def _choices_from_state(name: str, action: Action, state: StartupState) -> list[str] | None:
+    if name == "tranche":
+        wanted = {"approve-disbursement": ("requested",)}.get(action.value, ("due", "payment_failed"))
+        keys = [t.key for t in state.tranches if t.status in wanted]
+        return keys or [t.key for t in state.tranches]
+    if name == "milestone":
+        open_ones = [m.key for m in state.milestones if (m.status == "submitted") == (action is Action.REVIEW_MILESTONE)
+                     and m.status != "accepted"]
+        return open_ones or [m.key for m in state.milestones]
+    if name == "deadline":
+        return (["agreement"] if state.agreement_due_at and state.agreement_signed_at is None else []) + \
+            [m.key for m in state.milestones if m.open]
+    return None
+
+
+def _choice_label(name: str, value: str, state: StartupState) -> str:
+    if name == "tranche" and (t := state.tranche(value)):
+        return f"{t.label} ({t.key}, ₩{t.amount:,})"
+    if name in ("milestone", "deadline") and (m := state.milestone(value)):
+        return f"{m.title} ({m.key})"
+    return CHOICE_LABELS.get(value, value)
+
+
+def fields_for(action: Action, state: StartupState) -> list[FormField]:
+    """The scalar fields of the action's body, in the model's order (lists come from the template)."""
+    found = []
+    model_fields = ACTION_BODIES[action].model_fields
+    # The reason last: what is done first, then why.
+    for name, info in sorted(model_fields.items(), key=lambda item: item[0] == "reason"):
+        if name in LIST_FIELDS:
+            continue
+        annotation, optional = _unwrap(info.annotation)
+        spec = FormField(name, LABELS.get(name, name), required=info.is_required() and name != "reason",
+                         hint=info.description)
+        choices = _choices_from_state(name, action, state)
+        if get_origin(annotation) is Literal or choices is not None:
+            values = choices if choices is not None else [str(v) for v in get_args(annotation)]
+            spec.type = "select"
+            spec.options = ([("", "선택 안 함 (none)")] if optional or not info.is_required() else []) + \
+                [(v, _choice_label(name, v, state)) for v in values]
+        elif annotation is bool:
+            spec.type = "checkbox"
+        elif annotation is int:
+            # Text, not type=number: people type money as "80,000,000" (commas are read back).
+            spec.attrs = {"inputmode": "numeric", "autocomplete": "off"}
+        elif annotation is date:
+            spec.type = "date"
+        elif name == "reason":
+            spec.type = "textarea"
+        found.append(spec)
+    return found
+
+
+def _number(text: str) -> int | str:
+    """"80,000,000", "₩80000000" or "8000 원" → 80000000; anything else stays text (and is refused)."""
+    cleaned = re.sub(r"[\s,₩원]", "", text)
+    return int(cleaned) if NUMBER.match(cleaned) else text
+
+
+def _scalar(model: type[BaseModel], name: str, text: str) -> Any:
+    annotation, _ = _unwrap(model.model_fields[name].annotation)
+    if annotation is int:
+        return _number(text)
+    return text
+
+
+def _rows(form: dict[str, list[str]], model: type[BaseModel], prefix: str, rows: int,
+          remap: dict[str, str]) -> list[dict[str, Any]]:
+    """Filled rows of a repeated group (`prefix.{i}.{field}`); blank rows are left out, and
+    `remap` takes the body's index back to the form's row for error messages."""
+    found = []
+    for row in range(rows):
+        values: dict[str, Any] = {}
+        for name in model.model_fields:
+            text = (form.get(f"{prefix}.{row}.{name}") or [""])[0].strip()
+            if not text:
+                continue
+            if name == "receipts":
+                values[name] = [part for part in re.split(r"[\s,]+", text) if part]
+            else:
+                values[name] = _scalar(model, name, text)
+        # A row with only its default role chosen is still an empty row.
+        if {k for k in values if k != "role"}:
+            remap[f"{prefix}.{len(found)}"] = f"{prefix}.{row}"
+            found.append(values)
+    return found
+
+
+def body_from_form(action: Action, form: dict[str, list[str]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The JSON body a form stands for, and the remapping of list indexes for its errors. Blank
+    fields are left out (the model's default applies, or its "required" error names the field)."""
+    model = ACTION_BODIES[action]
+    body: dict[str, Any] = {}
+    remap: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        if name == "documents":
+            body[name] = [v for v in form.get(name, []) if v]
+        elif name == "partners":
+            body[name] = _rows(form, _item_model(info.annotation), name, PARTNER_ROWS, remap)
+        elif name == "lines":
+            body[name] = _rows(form, _item_model(info.annotation), name, LINE_ROWS, remap)
+        else:
+            annotation, _ = _unwrap(info.annotation)
+            text = (form.get(name) or [""])[0].strip()
+            if annotation is bool:
+                body[name] = text == "true"
+            elif text:
+                body[name] = _scalar(model, name, text)
+    return body, remap
+
+
+def _item_model(annotation: Any) -> type[BaseModel]:
+    return get_args(annotation)[0]
+
+
+def _form_name(api_field: str, remap: dict[str, str]) -> str:
+    parts = api_field.split(".")
+    if len(parts) >= 2 and (key := f"{parts[0]}.{parts[1]}") in remap:
+        return ".".join([remap[key], *parts[2:]])
+    return api_field
+
+
+def errors_from(code: str, message: str, details: Any, fields: set[str], remap: dict[str, str]) -> FormErrors:
+    """The API's refusal on the form: each 422 detail next to the field it names (or at the top
+    when the form has no such field); a 409/403 rule at the top, in Korean first."""
+    errors = FormErrors()
+    if code == "validation_error" and isinstance(details, list):
+        for detail in details:
+            name = _form_name(str(detail.get("field", "")), remap)
+            text = field_text(detail.get("rule"), str(detail.get("message", message)))
+            errors.add(name if name in fields else "", text if name in fields else f"{name}: {text}")
+        return errors
+    rule = details.get("rule") if isinstance(details, dict) else None
+    korean = rule_text(rule)
+    top = f"{korean} ({message})" if korean else message
+    errors.add("", f"{top}" + (f" — 규칙 (rule): {rule}" if rule else ""))
+    return errors
+
+
+def form_names(action: Action, state: StartupState) -> set[str]:
+    """Every field name the form shows (for placing errors)."""
+    names = {f.name for f in fields_for(action, state)} | {"documents", "partners", "lines"}
+    for row in range(PARTNER_ROWS):
+        names |= {f"partners.{row}.{n}" for n in ("name", "brn", "region", "role", "share_percent")}
+    for row in range(LINE_ROWS):
+        names |= {f"lines.{row}.{n}" for n in ("item", "amount", "receipts")}
+    return names

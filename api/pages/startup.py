@@ -1,0 +1,163 @@
+"""A startup's page in the console, `/console/startups/{id}`: the summary (phase, next deadline,
+money, milestones and their documents, partners, scores the viewer may see), the readable
+timeline (refused attempts for auditors) and the viewer's allowed actions, each a form that goes
+through `perform_action`, the API's own path. The page follows changes by itself: a small script
+(api/static/startup-live.js) asks `/version` and swaps in `/live` when the row moved on."""
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from api.deps import SessionDep, TemporalDep
+from api.errors import ApiError
+from api.pages import action_forms
+from api.pages.common import PageViewer, Viewer, check_csrf, render
+from api.routes.actions import perform_action
+from api.routes.startups import _live_state, for_caller, history
+from api.schemas import History, StartupPublic
+from api.scope import check_scope
+from domain.phases import Action, Role
+from domain.state import StartupState
+from store.db import release
+from store.documents import documents_of
+from store.tables import StartupRow
+
+router = APIRouter(prefix="/console/startups", include_in_schema=False)
+
+
+def _not_staff(viewer: Viewer) -> Response | None:
+    return RedirectResponse("/portal/my", status_code=303) if viewer.role is Role.STARTUP else None
+
+
+def _problem(request: Request, viewer: Viewer, err: ApiError) -> HTMLResponse:
+    return render(request, viewer, "console/error.html", status=err.status, error=err)
+
+
+async def _view(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> StartupPublic:
+    check_scope(startup_id, viewer.actor)
+    return for_caller(await _live_state(temporal, db, startup_id), viewer.actor)
+
+
+async def _timeline(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> History | None:
+    try:
+        trail = await history(startup_id, db, temporal, viewer.actor, format="readable")
+    except ApiError:  # the workflow's history is gone (retention): the page still shows the state
+        return None
+    if viewer.role is not Role.AUDITOR:
+        trail.refused = []
+    return trail
+
+
+async def _live_context(viewer: Viewer, db: SessionDep, temporal: Any, startup_id: str) -> dict[str, Any]:
+    view = await _view(viewer, db, temporal, startup_id)
+    timeline = await _timeline(viewer, db, temporal, startup_id)
+    row = db.get(StartupRow, startup_id)
+    release(db)
+    return {"s": view, "timeline": timeline, "version": row.version if row else view.version,
+            "actions": [Action(a) for a in view.allowed_actions]}
+
+
+@router.get("/{startup_id}")
+async def startup_page(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
+                       temporal: TemporalDep, done: str | None = None) -> Response:
+    if (elsewhere := _not_staff(viewer)) is not None:
+        return elsewhere
+    try:
+        context = await _live_context(viewer, db, temporal, startup_id)
+    except ApiError as err:
+        return _problem(request, viewer, err)
+    done_action = next((a for a in Action if a.value == done), None)
+    return render(request, viewer, "console/startup.html", done=done_action, **context)
+
+
+@router.get("/{startup_id}/live")
+async def startup_live(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
+                       temporal: TemporalDep) -> Response:
+    """The page's changing part alone, for the script that follows changes."""
+    if viewer.role is Role.STARTUP:
+        return Response(status_code=404)
+    try:
+        context = await _live_context(viewer, db, temporal, startup_id)
+    except ApiError as err:
+        return Response(err.message, status_code=err.status)
+    return render(request, viewer, "console/startup_live.html", **context)
+
+
+@router.get("/{startup_id}/version")
+async def startup_version(startup_id: str, viewer: PageViewer, db: SessionDep) -> Response:
+    """A cheap question asked every few seconds: has the read model's row moved on?"""
+    check_scope(startup_id, viewer.actor)
+    row = db.get(StartupRow, startup_id) if viewer.role is not Role.STARTUP else None
+    release(db)
+    if row is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    return JSONResponse({"version": row.version, "phase": row.phase}, headers={"cache-control": "no-store"})
+
+
+def _action(name: str) -> Action:
+    found = next((a for a in Action if a.value == name), None)
+    if found is None:
+        raise ApiError("not_found", f"unknown action {name!r} (알 수 없는 작업)")
+    return found
+
+
+def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupState, allowed: list[str],
+               action: Action, values: dict[str, Any], errors: action_forms.FormErrors | None = None,
+               status: int = 200) -> HTMLResponse:
+    documents = documents_of(db, state.startup_id)
+    release(db)
+    fields = action_forms.fields_for(action, state)
+    labels = action_forms.LABELS | {f.name: f.label for f in fields}
+    return render(request, viewer, "console/action_form.html", status=status, s=state, action=action,
+                  allowed=action.value in allowed, fields=fields, values=values,
+                  errors=errors.by_field if errors else {}, labels=labels, documents=documents,
+                  model_fields=set(action_forms.ACTION_BODIES[action].model_fields),
+                  partner_rows=range(action_forms.PARTNER_ROWS), line_rows=range(action_forms.LINE_ROWS),
+                  form_key=uuid.uuid4().hex)
+
+
+@router.get("/{startup_id}/actions/{action_name}")
+async def action_form(startup_id: str, action_name: str, request: Request, viewer: PageViewer, db: SessionDep,
+                      temporal: TemporalDep) -> Response:
+    if (elsewhere := _not_staff(viewer)) is not None:
+        return elsewhere
+    try:
+        action = _action(action_name)
+        view = await _view(viewer, db, temporal, startup_id)
+    except ApiError as err:
+        return _problem(request, viewer, err)
+    # Links may prefill a field (e.g. ?tranche=advance from the inbox or the finance desk).
+    values = {k: v for k, v in request.query_params.items() if k in action_forms.LABELS}
+    return _form_page(request, viewer, db, view, view.allowed_actions, action, values)
+
+
+@router.post("/{startup_id}/actions/{action_name}")
+async def action_submit(startup_id: str, action_name: str, request: Request, viewer: PageViewer, db: SessionDep,
+                        temporal: TemporalDep) -> Response:
+    if (elsewhere := _not_staff(viewer)) is not None:
+        return elsewhere
+    form = await request.form()
+    check_csrf(viewer, str(form.get("csrf_token") or ""))
+    fields = {key: [str(v) for v in form.getlist(key)] for key in form.keys() if key not in ("csrf_token", "form_key")}
+    try:
+        action = _action(action_name)
+    except ApiError as err:
+        return _problem(request, viewer, err)
+    body, remap = action_forms.body_from_form(action, fields)
+    form_key = str(form.get("form_key") or "")[:64] or None
+    try:
+        await perform_action(startup_id, action, body, viewer.actor, db, temporal, request.state.request_id,
+                             idempotency_key=f"console-{form_key}" if form_key else None)
+    except ApiError as err:
+        try:
+            view = await _view(viewer, db, temporal, startup_id)
+        except ApiError as missing:
+            return _problem(request, viewer, missing)
+        errors = action_forms.errors_from(err.code, err.message, err.details,
+                                          action_forms.form_names(action, view), remap)
+        values = {k: v[0] if len(v) == 1 else v for k, v in fields.items()}
+        return _form_page(request, viewer, db, view, view.allowed_actions, action, values, errors, err.status)
+    return RedirectResponse(f"/console/startups/{startup_id}?done={action.value}#summary", status_code=303)
