@@ -19,7 +19,7 @@ from domain.documents import filename_problem
 FIELD_LIMIT = 1024  # bytes of a text field (kind, milestone)
 # Room for the multipart framing around the file (boundaries, part headers, small fields).
 FRAMING_ALLOWANCE = 64 * 1024
-UPLOAD_ROUTES = re.compile(r"^/startups/[^/]+/documents$|^/documents/verify$")
+UPLOAD_ROUTES = re.compile(r"^/startups/[^/]+/documents$|^/documents/verify$|^/console/audit/verify/file$")
 
 
 def upload_body_limit(method: str, path: str, largest_file: int) -> int | None:

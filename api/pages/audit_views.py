@@ -138,12 +138,17 @@ def kst_text(at: datetime) -> str:
     return f"{to_kst(aware):%Y-%m-%d %H:%M:%S}"
 
 
+def details_text(details: Any) -> str:
+    """A transition's details as compact JSON, Korean left readable."""
+    return json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
+
+
 def event_cells(event: EventLike) -> list[str]:
     """One event as the text of its cells, in EVENT_COLUMNS order."""
     phase = event.to_phase if event.from_phase == event.to_phase else f"{event.from_phase} → {event.to_phase}"
     return [str(event.id), kst_text(event.at), event.startup_id, event.program_id, str(event.seq),
             f"{event.actor_name} ({event.actor_id})", event.role, event.action, phase, event.reason,
-            json.dumps(event.details, ensure_ascii=False, sort_keys=True) if event.details else "", event.hash]
+            details_text(event.details), event.hash]
 
 
 def events_csv(rows: Iterable[Sequence[str]]) -> bytes:
@@ -184,6 +189,19 @@ def events_xlsx(rows: Iterable[Sequence[str]]) -> bytes:
 
 
 # ---- a startup's timeline: transitions and refused attempts, by time
+
+# What the workflow records on its own (timers, the program call, the finance system), beside the
+# staff actions that api/pages/labels.py names.
+SYSTEM_ACTIONS = {
+    "apply": "신청 (apply)", "eligibility_check": "자격 검토 (eligibility check)",
+    "selection": "선정 결정 (selection)", "agreement_lapsed": "협약 기한 경과 (agreement lapsed)",
+    "approval_overdue": "승인 기한 초과 (approval overdue)", "review_overdue": "검토 기한 초과 (review overdue)",
+    "milestone_overdue": "마일스톤 기한 초과 (milestone overdue)",
+    "settlement_report_overdue": "정산 보고 기한 초과 (settlement report overdue)",
+    "payment_received": "지급 완료 (payment received)", "payment_failed": "지급 실패 (payment failed)",
+    "promoted_in": "이전 단계에서 연계 (promoted in)",
+}
+SYSTEM_ROLE = "시스템 (system)"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES
@@ -34,10 +35,10 @@ def _event(row: AuditEvent) -> dict[str, Any]:
             "details": row.details, "hash": row.hash}
 
 
-@router.get("/events")
-async def events(request: Request, session: SessionDep, _: Authorized, program_id: str | None = None,
-                 since: datetime | None = None, until: datetime | None = None, actor: str | None = None,
-                 action: str | None = None, startup_id: str | None = None) -> Any:
+def event_query(session: Session, *, program_id: str | None = None, since: datetime | None = None,
+                until: datetime | None = None, actor: str | None = None, action: str | None = None,
+                startup_id: str | None = None) -> SelectOfScalar[AuditEvent]:
+    """The audit rows matching these filters, oldest first: the API's search and the console's."""
     query = select(AuditEvent)
     if program_id:
         query = query.where(AuditEvent.program_id == program_id)
@@ -54,7 +55,16 @@ async def events(request: Request, session: SessionDep, _: Authorized, program_i
         query = query.where(col(AuditEvent.actor_id).in_({actor, person.id} if person else {actor}))
     if action:
         query = query.where(AuditEvent.action == action)
-    rows = [_event(r) for r in session.exec(query.order_by(col(AuditEvent.id))).all()]
+    return query.order_by(col(AuditEvent.id))
+
+
+@router.get("/events")
+async def events(request: Request, session: SessionDep, _: Authorized, program_id: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None, actor: str | None = None,
+                 action: str | None = None, startup_id: str | None = None) -> Any:
+    query = event_query(session, program_id=program_id, since=since, until=until, actor=actor, action=action,
+                        startup_id=startup_id)
+    rows = [_event(r) for r in session.exec(query).all()]
     if "text/csv" in request.headers.get("accept", ""):
         out = io.StringIO()
         # UTF-8 with a BOM so that Excel opens Korean text correctly.

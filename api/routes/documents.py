@@ -3,7 +3,7 @@ verify those exact bytes, bulk ZIP archives for auditors and finance, and the do
 
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime, timezone
 from typing import Annotated, BinaryIO
 from urllib.parse import quote
@@ -63,18 +63,18 @@ def _log_downloads(session: Session, request: Request, actor: Actor, rows: list[
     session.commit()
 
 
-def _kind_and_milestone(request: Request, fields: dict[str, str], startup: StartupRow) -> tuple[DocumentKind, str | None]:
-    try:
-        kind = DocumentKind(fields.get("kind", ""))
-    except ValueError:
-        raise invalid("kind", "enum", f"문서 종류는 {', '.join(DocumentKind)} 중 하나입니다 — kind must be one of "
-                                      f"{', '.join(DocumentKind)}") from None
+def _kind_and_milestone(request: Request, fields: dict[str, str], program_id: str,
+                        kinds: Collection[DocumentKind]) -> tuple[DocumentKind, str | None]:
+    kind = DocumentKind._value2member_map_.get(fields.get("kind", ""))
+    if not isinstance(kind, DocumentKind) or kind not in kinds:
+        raise invalid("kind", "enum", f"문서 종류는 {', '.join(kinds)} 중 하나입니다 — kind must be one of "
+                                      f"{', '.join(kinds)}")
     milestone = fields.get("milestone") or None
     if kind is not DocumentKind.DELIVERABLE:
         if milestone:
             raise invalid("milestone", "deliverables_only", "마일스톤은 산출물에만 — milestone applies to deliverables only")
         return kind, None
-    program = load_program(request.app.state.engine, startup.program_id)
+    program = load_program(request.app.state.engine, program_id)
     keys = [m.key for m in program.milestones] if program else []
     if milestone not in keys:
         raise invalid("milestone", "milestone_key", f"산출물에는 마일스톤 키가 필요합니다 — a deliverable needs its "
@@ -104,12 +104,27 @@ def _check_content(staged: StagedBlob, filename: str) -> tuple[str, str]:
                      "milestone": {"type": "string", "description": "a deliverable's milestone key"}}}}}}})
 async def upload_document(startup_id: str, request: Request, session: SessionDep, settings: SettingsDep,
                           actor: Authorized) -> DocumentPublic:
-    """Upload one file (multipart: `file`, `kind`, and `milestone` for a deliverable)."""
+    """Upload one file (multipart: `file`, `kind`, and `milestone` for a deliverable). A proposal
+    may be uploaded before applying, to the id the application's lifecycle will have
+    (`startup:{program_id}:{brn}`); the application then names it in `proposal_document`."""
     check_scope(startup_id, actor)
     startup = session.get(StartupRow, startup_id)
-    if startup is None:
+    program_id = startup.program_id if startup else startup_id.split(":")[1]
+    if startup is None and load_program(request.app.state.engine, program_id) is None:
         raise ApiError("not_found", f"unknown startup {startup_id!r}")
     release(session)
+    kinds = list(DocumentKind) if startup else [DocumentKind.PROPOSAL]
+    row = await receive_document(request, session, settings, actor, startup_id, program_id, kinds)
+    return DocumentPublic.of(row)
+
+
+async def receive_document(request: Request, session: Session, settings: Settings, actor: Actor, startup_id: str,
+                           program_id: str, kinds: Collection[DocumentKind] = tuple(DocumentKind),
+                           check_fields: Callable[[dict[str, str]], None] | None = None) -> Document:
+    """Stream one multipart upload into the blob store (hashed and held to its kind's size limit
+    as it arrives, its type checked, virus-scanned when a scanner is set) and record it as one of
+    `startup_id`'s documents. The API's upload route and the portal's forms both come here;
+    `check_fields` sees the form's text fields before anything is kept (a page's CSRF token)."""
     store = blob_store(request)
     staged: list[StagedBlob] = []
 
@@ -124,7 +139,9 @@ async def upload_document(startup_id: str, request: Request, session: SessionDep
 
     try:
         upload = await read_upload(request, open_sink, limit)
-        kind, milestone = _kind_and_milestone(request, upload.fields, startup)
+        if check_fields is not None:
+            check_fields(upload.fields)
+        kind, milestone = _kind_and_milestone(request, upload.fields, program_id, kinds)
         blob = staged[0]
         blob.finish()
         filename = upload.filename or ""
@@ -135,13 +152,13 @@ async def upload_document(startup_id: str, request: Request, session: SessionDep
     finally:
         for leftover in staged:
             leftover.discard()  # committed or refused: no staged file outlives the request
-    row = Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=startup.program_id, kind=kind.value,
+    row = Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=program_id, kind=kind.value,
                    milestone=milestone, uploader_id=actor.id, uploader_role=actor.role.value,
                    uploaded_at=datetime.now(timezone.utc), size=blob.size, type_name=type_name,
                    content_type=content_type, sha256=blob.sha256, filename=filename)
     session.add(row)
     session.commit()
-    return DocumentPublic.of(row)
+    return row
 
 
 async def _scan(session: Session, settings: Settings, blob: StagedBlob, filename: str, startup_id: str,
@@ -213,7 +230,12 @@ async def verify_document(request: Request, session: SessionDep, settings: Setti
             digest.update(chunk)
 
     upload = await read_upload(request, lambda _, __: Hasher(), lambda _: settings.largest_document_limit())
-    sha256 = digest.hexdigest()
+    return verify_hash(session, digest.hexdigest(), upload.size)
+
+
+def verify_hash(session: Session, sha256: str, size: int) -> VerifyAnswer:
+    """Which documents hold these bytes and which actions relied on them (the API's answer and
+    the auditors' verification page)."""
     rows = documents_with_hash(session, sha256)
     uses = actions_using_hash(session, sha256)
     submissions = [Submission(document=DocumentPublic.of(row),
@@ -225,7 +247,7 @@ async def verify_document(request: Request, session: SessionDep, settings: Setti
                    f"these bytes were submitted by {first.uploader_id} at {as_utc(first.uploaded_at).isoformat()}")
     else:
         message = "axflow에 제출된 적 없는 파일입니다 — not ours: these bytes were never submitted to axflow"
-    return VerifyAnswer(sha256=sha256, size=upload.size, ours=bool(rows), message=message, submissions=submissions)
+    return VerifyAnswer(sha256=sha256, size=size, ours=bool(rows), message=message, submissions=submissions)
 
 
 def _action_of(session: Session):  # type: ignore[no-untyped-def]

@@ -1,0 +1,150 @@
+"""The auditors' and admins' console in a real Chromium: an auditor looks at a startup as it stood
+on an earlier day and exports the events the page shows; an admin adds people, meets the
+duplicate-login refusal next to its field, issues a token and reads the embedded mailbox. Every
+page passes axe-core and leaves a screenshot in docs/screenshots/."""
+
+import csv
+import io
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from playwright.async_api import Browser, Page
+
+from axflow.mail import send_mail
+from domain.phases import Role
+from domain.timeutil import to_kst
+from tests.browser.conftest import PASSWORD, assert_accessible, screenshot, signed_in
+from tests.conftest import Stack, wait_until
+from tests.flows import drive
+
+AUDITOR_LOGIN, ADMIN_LOGIN = "console.auditor", "console.admin"
+
+
+async def table_rows(page: Page, selector: str) -> list[list[str]]:
+    return await page.eval_on_selector_all(
+        f"{selector} tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))")
+
+
+async def check(page: Page, name: str) -> None:
+    await assert_accessible(page)
+    await screenshot(page, name)
+
+
+async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
+        stack: Stack, browser: Browser, tmp_path: Path) -> None:
+    # A selection left unsigned: twenty days later by the startup's clock the agreement lapses,
+    # so the trail spans two KST days (selected on the first, cancelled on the last).
+    startup = await drive(stack, "selected")
+    # A refused attempt (money asked for before any agreement) is part of what auditors see.
+    await stack.act(startup.id, "request-disbursement", stack.as_role(Role.PROGRAM_OFFICER), {"tranche": "advance"},
+                    expect=409)
+    await stack.skipper.fast_forward(stack.client.get_workflow_handle(startup.id), timedelta(days=20))
+    await stack.wait_phase(startup.id, "cancelled")
+    trail = await stack.call("GET", f"/startups/{startup.id}/history", stack.as_role(Role.AUDITOR))
+    selected_day = to_kst(_at(trail, "selected")).date()
+    lapsed_day = to_kst(_at(trail, "cancelled")).date()
+    assert lapsed_day > selected_day
+
+    page = await signed_in(browser, stack, AUDITOR_LOGIN, roles=["auditor"])
+    await page.goto(f"/console/audit?q={startup.brn}")
+    await page.click(f"a[href='/console/audit/startups/{startup.id}']")
+    assert "선정 취소" in await page.inner_text("#as-of-phase")  # now: cancelled
+    await check(page, "audit-home-startup-now")
+
+    await page.fill("#f-as_of", selected_day.isoformat())
+    await page.click("form.audit-as-of button[type=submit]")
+    assert f"as_of={selected_day.isoformat()}" in page.url
+    assert "선정 (selected)" == (await page.inner_text("#as-of-phase")).strip()
+    later = page.locator("details.audit-later")
+    assert "이후의 기록" in await later.inner_text()
+    await later.locator("summary").click()
+    assert "협약 기한 경과" in await later.inner_text() and "선정 취소" in await later.inner_text()
+    refused = page.locator("tr.audit-refused").first
+    assert "거부됨" in await refused.inner_text() and "사업비 지급 요청" in await refused.inner_text()
+    await check(page, "audit-startup-as-of")
+
+    await page.goto(f"/console/audit/events?startup_id={startup.id}")
+    shown = await table_rows(page, "#events")
+    assert len(shown) == len(trail["entries"]) and all(row[2] == startup.id for row in shown)
+    await check(page, "audit-events")
+    async with page.expect_download() as download_info:
+        await page.click("a[href^='/console/audit/events.csv']")
+    exported = tmp_path / "events.csv"
+    await (await download_info.value).save_as(exported)
+    rows = list(csv.reader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    assert rows[0][0] == "번호 (No.)" and rows[1:] == shown
+    async with page.expect_download() as download_info:
+        await page.click("a[href^='/console/audit/events.xlsx']")
+    workbook = tmp_path / "events.xlsx"
+    await (await download_info.value).save_as(workbook)
+    sheet = load_workbook(workbook).active
+    assert [[c.value or "" for c in r] for r in sheet.iter_rows(min_row=2)] == shown
+
+    # A date that is not a date is named next to its field; nothing is guessed.
+    await page.goto(f"/console/audit/events?startup_id={startup.id}&since=2025-02-30")
+    assert "YYYY-MM-DD" in await page.inner_text("#f-since-error")
+    await assert_accessible(page)
+
+    await page.goto("/console/audit/verify")
+    assert "정상" in await page.inner_text("#chain-result")
+    await page.set_input_files("#f-file", files=[{"name": "보고서.pdf", "mimeType": "application/pdf",
+                                                  "buffer": b"%PDF-1.4 never submitted"}])
+    await page.click("form[action='/console/audit/verify/file'] button[type=submit]")
+    assert "제출된 적 없는" in await page.inner_text("#verify-answer")
+    await page.goto("/console/audit/verify?sha256=not-a-hash")
+    assert "64" in await page.inner_text("#f-sha256-error")
+    await check(page, "audit-verify")
+    await page.context.close()
+
+
+def _at(trail: dict[str, Any], phase: str) -> datetime:
+    """When the trail first reached `phase`."""
+    return datetime.fromisoformat(next(e for e in trail["entries"] if e["to_phase"] == phase)["at"])
+
+
+async def test_an_admin_adds_a_user_meets_the_duplicate_login_and_reads_the_mailbox(
+        stack: Stack, browser: Browser) -> None:
+    page = await signed_in(browser, stack, ADMIN_LOGIN, roles=["admin"])
+
+    async def add(login_id: str, email: str) -> None:
+        await page.goto("/console/admin/users")
+        await page.fill("#f-login_id", login_id)
+        await page.fill("#f-display_name", "김담당")
+        await page.fill("#f-email", email)
+        await page.check("input[name=roles][value=program_officer]")
+        await page.fill("#f-password", PASSWORD)
+        await page.click("form[action='/console/admin/users'] button[type=submit]")
+
+    await add("console.newcomer", "newcomer@agency.kr")
+    assert "added=1" in page.url and "사용자를 추가했습니다" in await page.inner_text("main")
+    await page.select_option("#f-role", "program_officer")
+    await page.click("form[action$='/tokens'] button[type=submit]")
+    token = (await page.inner_text("#new-token")).strip()
+    me = await stack.http.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["login_id"] == "console.newcomer"
+    await check(page, "admin-user-token")
+
+    await add("Console.Newcomer", "other@agency.kr")
+    error = await page.inner_text("#f-login_id-error")
+    assert "이미 사용 중인 아이디" in error
+    assert await page.get_attribute("#f-login_id", "aria-invalid") == "true"
+    assert "f-login_id-error" in (await page.get_attribute("#f-login_id", "aria-describedby") or "")
+    assert await page.input_value("#f-login_id") == "Console.Newcomer"  # kept; the password is not
+    assert await page.input_value("#f-password") == ""
+    await check(page, "admin-users-duplicate-login")
+
+    await send_mail(stack.settings, to="newcomer@agency.kr", subject="[axflow] 협약 체결 기한 안내",
+                    text="협약서를 10영업일 안에 제출해 주세요.\nSubmit the agreement within 10 business days.")
+    await wait_until(lambda: _mailbox_text(page), lambda text: "협약 체결 기한 안내" in text, what="mail listed")
+    await check(page, "admin-mail")
+    await page.click("text=[axflow] 협약 체결 기한 안내")
+    assert "협약서를 10영업일 안에 제출해 주세요." in await page.inner_text(".audit-mail-body")
+    await check(page, "admin-mail-message")
+    await page.context.close()
+
+
+async def _mailbox_text(page: Page) -> str:
+    await page.goto("/console/admin/mail")
+    return await page.inner_text("main")
