@@ -18,6 +18,7 @@ from api.routes import actions, audit, evaluators, health, programs, startups, w
 from api.routes import documents
 from api.routes import me, signin, signin_oidc, users
 from api.pages import home as home_page, startup as startup_page, startups as startup_list
+from api.pages import admin as admin_pages, audit as audit_pages
 from api.uploads import upload_body_limit
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
@@ -108,6 +109,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(home_page.router)
     app.include_router(startup_list.router)
     app.include_router(startup_page.router)
+    app.include_router(audit_pages.router)
+    app.include_router(admin_pages.router)
     signin.mount_static(app)
 
     app.add_middleware(RequestContext, metrics=app.state.metrics)
