@@ -16,11 +16,14 @@ from api.errors import install_error_handlers
 from api.protection import AuthThrottle, Protection
 from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
 from api.routes import documents
+from api.routes import notifications
 from api.routes import me, signin, signin_oidc, users
 from api.pages import home as home_page, startup as startup_page, startups as startup_list
 from api.pages import admin as admin_pages, audit as audit_pages
 from api.uploads import upload_body_limit
 from axflow.config import Settings
+from api.pages import agreement as agreement_page
+from api.pages import calls as call_pages, portal_signup, portal_apply, portal_documents, portal_my
 from axflow.production import refuse_unsafe_production
 from axflow.temporal import connect
 from axflow.tracing import configure_tracing

@@ -42,6 +42,12 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     # People: who I am and what waits on me (every role); the user directory (admins).
     ("GET", "/me"): READERS | {STARTUP},
     ("GET", "/me/inbox"): READERS | {STARTUP},
+    # My notifications (the in-app inbox) and how I want them, for everyone who can sign in.
+    ("GET", "/me/notifications"): READERS | {STARTUP},
+    ("POST", "/me/notifications/{notice_id}/read"): READERS | {STARTUP},
+    ("POST", "/me/notifications/read-all"): READERS | {STARTUP},
+    ("GET", "/me/notification-preferences"): READERS | {STARTUP},
+    ("PUT", "/me/notification-preferences"): READERS | {STARTUP},
     ("GET", "/users"): frozenset({ADMIN}),
     ("POST", "/users"): frozenset({ADMIN}),
     ("GET", "/users/{user_id}"): frozenset({ADMIN}),

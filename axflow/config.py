@@ -3,9 +3,9 @@
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 30.0
     mail_dir: Path | None = None
+    # Staff who chose a daily digest get it at this hour (KST), from a Temporal Schedule the
+    # worker keeps; unset, no schedule is made (run it with `axflow mail digest`).
+    digest_hour_kst: Annotated[int, Field(ge=0, le=23)] | None = 8
 
     def mail_path(self) -> Path:
         return self.mail_dir or self.data_dir / "mail"

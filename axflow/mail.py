@@ -2,13 +2,18 @@
 agency's relay in production (settings smtp_host/smtp_port, with STARTTLS and a login if set).
 
 Korean arrives intact: the subject and display names become RFC 2047 encoded words, the bodies
-UTF-8 in base64, so a relay without 8BITMIME passes them unchanged.
+UTF-8 in base64, so a relay without 8BITMIME passes them unchanged. The message is built with
+email.mime and email.header: the newer EmailMessage API, folding a long Korean subject, drops
+the space at the fold between two encoded words ("지역 주력산업" arrives as "지역주력산업"),
+which a test of the received subject caught.
 """
 
 from datetime import datetime, timezone
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 
 import aiosmtplib
 
@@ -23,30 +28,38 @@ class MailUnavailable(Exception):
     """The server could not be reached or answered 4xx: the message may go through later."""
 
 
-def sender(settings: Settings) -> Address:
-    name, address = parseaddr(settings.smtp_from)
-    username, _, domain = address.partition("@")
-    return Address(display_name=name, username=username, domain=domain)
+def _address(value: str) -> str:
+    """ "홍길동 <a@b.kr>" with the name as an encoded word."""
+    [(name, address)] = getaddresses([value]) or [("", value)]
+    return formataddr((name, address), charset="utf-8")
 
 
-def build_message(settings: Settings, *, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    message = EmailMessage()
-    origin = sender(settings)
-    message["From"] = origin
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
-    message["Message-ID"] = make_msgid(domain=origin.domain or "axflow.local")
-    message.set_content(text, charset="utf-8", cte="base64")
+def new_message_id(settings: Settings) -> str:
+    domain = parseaddr(settings.smtp_from)[1].partition("@")[2]
+    return make_msgid(domain=domain or "axflow.local")
+
+
+def build_message(settings: Settings, *, to: str, subject: str, text: str, html: str | None = None,
+                  message_id: str | None = None) -> Message:
+    message: Message = MIMEText(text, "plain", "utf-8")  # base64 for UTF-8
     if html is not None:
-        message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+        message = MIMEMultipart("alternative")
+        message.attach(MIMEText(text, "plain", "utf-8"))
+        message.attach(MIMEText(html, "html", "utf-8"))
+    message["From"] = _address(settings.smtp_from)
+    message["To"] = _address(to)
+    message["Subject"] = Header(subject, "utf-8")
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = message_id or new_message_id(settings)
     return message
 
 
-async def send_mail(settings: Settings, *, to: str, subject: str, text: str, html: str | None = None) -> str:
-    """Send one message to one address and return its Message-ID. Raises MailRefused when the
-    server refuses it for good, MailUnavailable when it may be retried."""
-    message = build_message(settings, to=to, subject=subject, text=text, html=html)
+async def send_mail(settings: Settings, *, to: str, subject: str, text: str, html: str | None = None,
+                    message_id: str | None = None) -> str:
+    """Send one message to one address and return its Message-ID (`message_id` when given: the
+    outbox chooses it before sending). Raises MailRefused when the server refuses it for good,
+    MailUnavailable when it may be retried."""
+    message = build_message(settings, to=to, subject=subject, text=text, html=html, message_id=message_id)
     try:
         await aiosmtplib.send(
             message, hostname=settings.smtp_host, port=settings.smtp_port,

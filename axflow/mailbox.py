@@ -31,6 +31,19 @@ class KeepInFolder:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._serial = itertools.count(1)
         self._lock = threading.Lock()
+        # Fault injection for the tests: recipient address → (SMTP code, how many more times).
+        self.refusals: dict[str, tuple[int, int]] = {}
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
+        with self._lock:
+            code, times = self.refusals.get(address.lower(), (0, 0))
+            if times:
+                self.refusals[address.lower()] = (code, times - 1)
+        if times:
+            return f"{code} {'4.2.1 mailbox busy, try later' if code < 500 else '5.1.1 no such mailbox'} (injected)"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
@@ -49,7 +62,8 @@ class MailServer:
 
     def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 8025) -> None:
         self.folder = folder
-        self.controller = Controller(KeepInFolder(folder), hostname=host, port=port,
+        self.handler = KeepInFolder(folder)
+        self.controller = Controller(self.handler, hostname=host, port=port,
                                      # Keep the bytes as sent: the tests check the encoding.
                                      decode_data=False, server_hostname="axflow-mail")
 
@@ -59,6 +73,11 @@ class MailServer:
 
     def start(self) -> None:
         self.controller.start()
+
+    def refuse_next(self, address: str, code: int = 451, times: int = 1) -> None:
+        """Answer the next `times` messages to `address` with `code` (4xx: try later; 5xx: never)."""
+        with self.handler._lock:
+            self.handler.refusals[address.lower()] = (code, times)
 
     def stop(self) -> None:
         self.controller.stop()

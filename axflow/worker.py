@@ -23,12 +23,14 @@ from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
+from axflow.digest import ensure_digest_schedule
 from axflow.temporal import connect
 from axflow.tracing import configure_tracing
 from store.db import make_engine
 from workflows.program_call import ProgramCall
 from workflows.lifecycle import StartupLifecycle
 
+from workflows.digest import DailyDigest
 log = structlog.get_logger()
 
 
@@ -52,14 +54,14 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
         read_model = ReadModelActivities(engine)
         eligibility = EligibilityActivities(read_model, settings, http)
         finance = FinanceActivities(http, settings.finance_url, f"{settings.api_url.rstrip('/')}/webhooks/finance")
-        notify = NotificationActivities(http, settings.notify_url)
+        notify = NotificationActivities(http, settings, engine)
         deadlines = DeadlineActivities(frozenset(settings.extra_holidays))
         lifecycles = LifecycleActivities(client)
         with ThreadPoolExecutor(max_workers=16) as executor:
             worker = Worker(
                 client,
                 task_queue=settings.task_queue,
-                workflows=[StartupLifecycle, ProgramCall],
+                workflows=[StartupLifecycle, ProgramCall, DailyDigest],
                 activities=[
                     read_model.project_startup,
                     eligibility.check_eligibility,
@@ -72,6 +74,8 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                     deadlines.business_deadline,
                     deadlines.holiday_table,
                     lifecycles.start_lifecycle,
+                    notify.deliver_notification,
+                    notify.send_daily_digests,
                 ],
                 activity_executor=executor,
                 max_cached_workflows=settings.worker_max_cached_workflows,
@@ -95,3 +99,4 @@ async def serve(settings: Settings) -> None:
         log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
         await stop.wait()
         log.info("worker stopping")
+    await ensure_digest_schedule(client, settings)

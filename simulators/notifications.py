@@ -1,4 +1,6 @@
-"""Notification system simulator: takes notifications (once per key) and keeps them."""
+"""The notification gateway's simulator (SMS and 알림톡): takes messages (once per key) and keeps
+them. A person's SMS carries the channel and the user it went to, `to` being the phone number;
+lifecycles started before notifications went to people still send one per desk or "startup"."""
 
 import random
 from datetime import datetime, timezone
@@ -18,6 +20,8 @@ class NotificationIn(BaseModel):
     kind: str
     subject: str
     body: str = ""
+    channel: str | None = None
+    user_id: str | None = None
 
 
 def create_notification_app(journal_path: str) -> FastAPI:
@@ -35,9 +39,11 @@ def create_notification_app(journal_path: str) -> FastAPI:
         return {"key": note.key}
 
     @app.get("/notifications")
-    async def list_notifications(startup_id: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    async def list_notifications(startup_id: str | None = None, kind: str | None = None,
+                                 to: str | None = None) -> list[dict[str, Any]]:
         return [n for n in journal.all()
-                if (startup_id is None or n["startup_id"] == startup_id) and (kind is None or n["kind"] == kind)]
+                if (startup_id is None or n["startup_id"] == startup_id) and (kind is None or n["kind"] == kind)
+                and (to is None or n["to"] == to)]
 
     @app.put("/_faults")
     async def set_faults(faults: Faults) -> Faults:

@@ -37,6 +37,7 @@ from simulators.finance import create_finance_app
 from simulators.notifications import create_notification_app
 from simulators.tax_authority import create_tax_authority_app
 from store.db import make_engine, migrate, session_scope
+from store.notifications import events_of
 from store.tables import AuditEvent
 from store.tokens import create_token
 from store.users import find_by_login
@@ -119,6 +120,7 @@ class Stack:
     http: httpx.AsyncClient
     engine: Any
     skipper: TimeSkipper
+    mail_server: MailServer
     tokens: dict[str, str] = field(default_factory=dict)
 
     # ---- identities
@@ -152,7 +154,14 @@ class Stack:
                   expect: int = 200) -> Any:
         return await self.call("POST", f"/startups/{startup_id}/actions/{action}", headers, body or {}, expect)
 
-    # ---- mail (what the local SMTP server received)
+    # ---- notifications (what lifecycles told people) and mail (what the SMTP server received)
+    async def notifications(self, startup_id: str, kind: str | None = None) -> list[dict[str, Any]]:
+        """The notification events of one startup, one entry per recipient named (a role, a desk or
+        "startup"), oldest first: {"key", "kind", "to", "data"}."""
+        with session_scope(self.engine) as session:
+            return [{"key": e.key, "kind": e.kind, "to": to, "data": e.data}
+                    for e in events_of(session, startup_id, kind) for to in e.recipients]
+
     def mail_to(self, address: str) -> list[EmailMessage]:
         """Every message the SMTP server received for `address`, oldest first."""
         return addressed_to(read_messages(self.settings.mail_path()), address)
@@ -293,7 +302,7 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
     async with running_worker(temporal_env.client, settings, engine), \
             httpx.AsyncClient(base_url=settings.api_url, timeout=30) as http:
         yield Stack(settings=settings, client=temporal_env.client, http=http, engine=engine,
-                    skipper=TimeSkipper(temporal_env.client))
+                    skipper=TimeSkipper(temporal_env.client), mail_server=mail_server)
     mail_server.stop()
     for server in reversed(servers):
         server.stop()

@@ -5,8 +5,6 @@ reminded, escalated and suspended, and suspend/resume keeps the remaining time."
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import httpx
-
 from domain.calendar import business_deadline
 from domain.phases import Phase, Role
 from domain.program import DeadlinePolicy
@@ -22,10 +20,7 @@ def at(value: str) -> datetime:
 
 
 async def notifications(stack: Stack, startup_id: str, kind: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient() as http:
-        response = await http.get(f"{stack.settings.notify_url}/notifications",
-                                  params={"startup_id": startup_id, "kind": kind})
-    return response.json()
+    return await stack.notifications(startup_id, kind)
 
 
 async def history(stack: Stack, startup_id: str) -> list[dict[str, Any]]:
@@ -97,7 +92,7 @@ async def test_an_overdue_milestone_is_reminded_escalated_flagged_and_suspended(
     assert state["phase"] == "in_poc"
     reminders = await wait_until(lambda: notifications(stack, startup.id, "milestone_reminder"),
                                  lambda n: len(n) == 3, what="three reminders")
-    assert [n["subject"].split("due in ")[1][:1] for n in reminders] == ["7", "3", "1"]
+    assert [n["data"]["days"] for n in reminders] == [7, 3, 1]
     assert await notifications(stack, startup.id, "milestone_overdue")
     listed = await wait_until(
         lambda: stack.call("GET", f"/startups?overdue=true&program_id={startup.program.id}", stack.as_role(PO)),

@@ -130,9 +130,7 @@ async def test_a_startup_lives_its_whole_life_through_the_api(stack: Stack) -> N
     assert raw["events"][0]["eventType"] in ("EVENT_TYPE_WORKFLOW_EXECUTION_STARTED", "WorkflowExecutionStarted")
 
     await assert_ledger_invariants(stack, program.id, program.budget, program.grant_amount)
-    async with httpx.AsyncClient() as http:
-        kinds = {n["kind"] for n in (await http.get(f"{stack.settings.notify_url}/notifications",
-                                                    params={"startup_id": startup_id})).json()}
+    kinds = {n["kind"] for n in await stack.notifications(startup_id)}
     assert {"selection_selected", "agreement_signed", "payment_received", "milestone_revise", "promoted"} <= kinds
 
     # The read model and the Temporal search attributes agree on where it ended.

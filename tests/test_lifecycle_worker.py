@@ -47,7 +47,6 @@ from domain.io import (
     RECORD_BAN,
     REQUEST_COLLECTION,
     REQUEST_PAYMENT,
-    SEND_NOTIFICATION,
     START_LIFECYCLE,
     BanInput,
     BusinessDeadlineInput,
@@ -57,13 +56,13 @@ from domain.io import (
     EligibilityResult,
     HolidayTableInput,
     LifecycleInput,
-    Notification,
     PaymentRequest,
     PaymentResult,
     Projection,
     SelectionDecision,
     startup_workflow_id,
 )
+from domain.notifications import DELIVER_NOTIFICATION, NotificationEvent
 from domain.phases import Phase, Role
 from domain.program import ProgramDefinition
 from domain.state import Actor, Application, LedgerMove, StartupState, Transition
@@ -80,6 +79,13 @@ REFUND_REFUSED = "finance system answered 422: unknown payer (납부자 정보 �
 
 
 # ----------------------------------------------------------------------------- the stubs
+
+
+@dataclass(frozen=True)
+class Told:
+    kind: str
+    to: str
+    data: dict[str, Any]
 
 
 class Systems:
@@ -130,9 +136,10 @@ class Systems:
             self.ledger.extend(projection.ledger)
             self.projected = projection.state
 
-        @activity.defn(name=SEND_NOTIFICATION)
-        async def send_notification(note: Notification) -> None:
-            calls[SEND_NOTIFICATION].append(note)
+        @activity.defn(name=DELIVER_NOTIFICATION)
+        async def deliver_notification(event: NotificationEvent) -> int:
+            calls[DELIVER_NOTIFICATION].append(event)
+            return 0
 
         @activity.defn(name=REQUEST_PAYMENT)
         async def request_payment(request: PaymentRequest) -> PaymentResult:
@@ -163,7 +170,7 @@ class Systems:
         async def record_ban(inp: BanInput) -> None:
             calls[RECORD_BAN].append(inp)
 
-        return [check_eligibility, holiday_table, business_deadline, project_startup, send_notification,
+        return [check_eligibility, holiday_table, business_deadline, project_startup, deliver_notification,
                 request_payment, payment_status, request_collection, collection_status, start_lifecycle,
                 record_ban]
 
@@ -174,8 +181,10 @@ class Systems:
     def ledger_kinds(self) -> list[str]:
         return [m.kind for m in self.ledger]
 
-    def notified(self, kind: str) -> list[Notification]:
-        return [n for n in self.calls[SEND_NOTIFICATION] if n.kind == kind]
+    def notified(self, kind: str) -> list[Told]:
+        """Who was told of `kind`: one entry per recipient an event named (a role, a desk or "startup")."""
+        return [Told(e.kind, to, e.data) for e in self.calls[DELIVER_NOTIFICATION] if e.kind == kind
+                for to in e.recipients]
 
 
 def refuse(message: str, error_type: str) -> Callable[[Any], Any]:

@@ -207,9 +207,7 @@ async def test_reconciliation_names_a_payment_the_ledger_does_not_know(stack: St
 
 
 async def _notes(stack: Stack, startup_id: str, kind: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient() as http:
-        return (await http.get(f"{stack.settings.notify_url}/notifications",
-                               params={"startup_id": startup_id, "kind": kind})).json()
+    return await stack.notifications(startup_id, kind)
 
 
 async def test_a_consortium_splits_each_tranche_exactly_by_its_shares(stack: Stack) -> None:

@@ -4,6 +4,7 @@ has one handler here, looked up in `HANDLERS`. A handler re-checks that its even
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from temporalio import workflow
 
@@ -34,7 +35,7 @@ def _agreement_lapse(ctx: LifecycleContext, event: ClockEvent, now: datetime) ->
     transition(ctx, SYSTEM_TIMER, "agreement_lapsed", Phase.CANCELLED, reason="agreement not signed by its deadline",
                due_at=s.agreement_due_at.isoformat())
     notify(ctx, "startup", "selection_cancelled", "협약 기한 경과로 선정 취소 (selection cancelled)")
-    escalate(ctx, "agreement", "agreement_lapsed", f"{s.company_name}: agreement lapsed")
+    escalate(ctx, "agreement", "agreement_lapsed", f"{s.company_name}: agreement lapsed", due_at=s.agreement_due_at)
     release_slot(ctx, "agreement lapsed")
 
 
@@ -51,7 +52,7 @@ def _milestone_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime)
     if not (m and m.open and ctx.state.phase in POC_PHASES):
         return
     _remind(ctx, "milestone", m.due_at, m.reminders_sent, now, "milestone_reminder",
-            lambda days: f"{m.title}: due in {days} day(s) (마감 {days}일 전)")
+            lambda days: f"{m.title}: due in {days} day(s) (마감 {days}일 전)", milestone=m.title)
 
 
 def _milestone_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -60,7 +61,8 @@ def _milestone_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) 
         return
     m.overdue = True
     transition(ctx, SYSTEM_TIMER, "milestone_overdue", milestone=m.key, due_at=m.due_at.isoformat())
-    escalate(ctx, "milestone", "milestone_overdue", f"{ctx.state.company_name}: {m.title} overdue")
+    escalate(ctx, "milestone", "milestone_overdue", f"{ctx.state.company_name}: {m.title} overdue",
+             milestone=m.title, due_at=m.due_at)
 
 
 def _milestone_suspend(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -77,7 +79,8 @@ def _review_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> Non
     late.review_escalated = True
     transition(ctx, SYSTEM_TIMER, "review_overdue", milestone=late.key, submitted_at=late.submitted_at.isoformat())
     escalate(ctx, "review", "review_overdue",
-             f"{ctx.state.company_name}: {late.title} waits for review since {late.submitted_at:%Y-%m-%d}")
+             f"{ctx.state.company_name}: {late.title} waits for review since {late.submitted_at:%Y-%m-%d}",
+             milestone=late.title, since=late.submitted_at)
 
 
 def _approval_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -88,7 +91,8 @@ def _approval_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> N
     transition(ctx, SYSTEM_TIMER, "approval_overdue", tranche=waiting.key,
                requested_at=waiting.requested_at.isoformat())
     escalate(ctx, "approval", "approval_overdue",
-             f"{ctx.state.company_name}: {waiting.label} waits for approval since {waiting.requested_at:%Y-%m-%d}")
+             f"{ctx.state.company_name}: {waiting.label} waits for approval since {waiting.requested_at:%Y-%m-%d}",
+             tranche=waiting.label, amount=waiting.amount, since=waiting.requested_at)
 
 
 def _settlement_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -106,7 +110,7 @@ def _settlement_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime)
     report.overdue = True
     transition(ctx, SYSTEM_TIMER, "settlement_report_overdue", due_at=report.due_at.isoformat())
     escalate(ctx, "settlement_report", "settlement_report_overdue",
-             f"{ctx.state.company_name}: settlement report overdue")
+             f"{ctx.state.company_name}: settlement report overdue", due_at=report.due_at)
 
 
 def _collection_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -114,7 +118,7 @@ def _collection_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime
     if not (owed and owed.status == "requested"):
         return
     _remind(ctx, "refund", owed.due_at, owed.reminders_sent, now, f"{owed.kind}_reminder",
-            lambda days: f"₩{owed.amount:,} {owed.kind} due in {days} day(s) (납부 기한 {days}일 전)")
+            lambda days: f"₩{owed.amount:,} {owed.kind} due in {days} day(s) (납부 기한 {days}일 전)", amount=owed.amount)
 
 
 def _collection_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -123,7 +127,8 @@ def _collection_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime)
         return
     owed.overdue = True
     transition(ctx, SYSTEM_TIMER, f"{owed.kind}_overdue", amount=owed.amount, due_at=owed.due_at.isoformat())
-    escalate(ctx, "refund", f"{owed.kind}_overdue", f"{ctx.state.company_name}: ₩{owed.amount:,} {owed.kind} overdue")
+    escalate(ctx, "refund", f"{owed.kind}_overdue", f"{ctx.state.company_name}: ₩{owed.amount:,} {owed.kind} overdue",
+             amount=owed.amount, due_at=owed.due_at)
 
 
 def _promotion_window_close(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -131,13 +136,13 @@ def _promotion_window_close(ctx: LifecycleContext, event: ClockEvent, now: datet
 
 
 def _remind(ctx: LifecycleContext, kind: ClockKind, due_at: datetime, sent: list[int], now: datetime,
-            event: str, subject: Callable[[int], str]) -> None:
+            event: str, subject: Callable[[int], str], **data: Any) -> None:
     """Tell the startup of the nearest reminder that passed, marking (in `sent`, which the state
     holds) every one that did; nothing when an earlier event of this turn already sent it."""
     days, covered = take_reminder(ctx.program.policy.clock(kind).reminder_days_before, due_at, sent, now)
     sent[:] = covered
     if days is not None:
-        notify(ctx, "startup", event, subject(days))
+        notify(ctx, "startup", event, subject(days), days=days, due_at=due_at, **data)
         ctx.mark_changed()
 
 

@@ -26,7 +26,8 @@ def submit(ctx: LifecycleContext, cmd: Command[SubmitMilestoneBody]) -> None:
     pinned = {"documents": [ref.model_dump(mode="json") for ref in cmd.documents]} if cmd.documents else {}
     record(ctx, cmd, Action.SUBMIT_MILESTONE, milestone=m.key, deliverable=m.deliverable,
            submission=m.submissions, on_time=now <= m.due_at, **pinned)
-    notify(ctx, "program_officer", "milestone_submitted", f"{ctx.state.company_name}: {m.title} submitted")
+    notify(ctx, "program_officer", "milestone_submitted", f"{ctx.state.company_name}: {m.title} submitted",
+           milestone=m.title)
 
 
 def review(ctx: LifecycleContext, cmd: Command[ReviewMilestoneBody]) -> None:
@@ -54,7 +55,8 @@ def review(ctx: LifecycleContext, cmd: Command[ReviewMilestoneBody]) -> None:
         m.status, m.due_at, m.overdue, m.reminders_sent = "revision_requested", revised_due, False, []
         record(ctx, cmd, Action.REVIEW_MILESTONE, milestone=m.key, decision="revise",
                due_from=before.isoformat(), due_to=m.due_at.isoformat())
-    notify(ctx, "startup", f"milestone_{cmd.body.decision}", f"{m.title}: {cmd.body.decision}")
+    notify(ctx, "startup", f"milestone_{cmd.body.decision}", f"{m.title}: {cmd.body.decision}", cmd.body.reason,
+           milestone=m.title, due_at=m.due_at)
 
 
 def extend_deadline(ctx: LifecycleContext, cmd: Command[ExtendDeadlineBody]) -> None:
@@ -78,7 +80,8 @@ def extend_deadline(ctx: LifecycleContext, cmd: Command[ExtendDeadlineBody]) -> 
                 if s.phase is Phase.SUSPENDED:
                     other.set_while_suspended = True
     record(ctx, cmd, Action.EXTEND_DEADLINE, deadline=cmd.body.deadline, moved=moved)
-    notify(ctx, "startup", "deadline_extended", f"{cmd.body.deadline}: due {cmd.body.new_due_on}")
+    notify(ctx, "startup", "deadline_extended", f"{cmd.body.deadline}: due {cmd.body.new_due_on}",
+           deadline=cmd.body.deadline, new_due_on=cmd.body.new_due_on.isoformat())
 
 
 def suspend(ctx: LifecycleContext, actor: Actor, action: str, reason: str, request_id: str | None,

@@ -30,3 +30,6 @@ REVISION_KEEPS_TIME = "revision-keeps-time"
 # unpaid grant of a startup that leaves stops counting as committed. Deprecate 15 months after
 # its release.
 RELEASE_UNPAID_SELECTION = "release-unpaid-selection"
+# Notifications go out as events (kind, recipients, facts) that an activity turns into messages
+# for people, instead of a subject line built in the workflow. Deprecate 15 months after its release.
+NOTIFY_PEOPLE = "notify-people"

@@ -20,8 +20,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.phases import Action, Phase
     from domain.program import ClockKind
+    from domain.notifications import DELIVER_NOTIFICATION, NotificationEvent, event_data
     from domain.state import Actor, LedgerMove, Transition
 
+from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.retries import NOTIFICATION_RETRY, OWN_WORK_RETRY
 from workflows.search_attributes import (
@@ -74,17 +76,53 @@ def move_money(ctx: LifecycleContext, kind: str, amount: int, tranche: str | Non
     ctx.pending_ledger.append(LedgerMove(key=key, kind=kind, amount=amount, tranche=tranche, at=workflow.now()))
 
 
-def notify(ctx: LifecycleContext, to: str, kind: str, subject: str, body: str = "") -> None:
+def notify(ctx: LifecycleContext, to: str, kind: str, subject: str, body: str = "", **data: Any) -> None:
+    """Tell `to` (a role, a desk or "startup") that `kind` happened, with the facts in `data`.
+
+    `subject` and `body` are the words lifecycles started before NOTIFY_PEOPLE still send; the
+    others emit an event, and the notification activity finds the people and the words."""
+    if workflow.patched(patches.NOTIFY_PEOPLE):
+        emit(ctx, kind, [to], reason=body, **data)
+        return
     ctx.state.notifications_sent += 1
     note = Notification(key=f"{ctx.state.startup_id}:n{ctx.state.notifications_sent}",
                         startup_id=ctx.state.startup_id, to=to, kind=kind, subject=subject, body=body)
     ctx.spawn(_send_notification(note))
 
 
-def escalate(ctx: LifecycleContext, kind: ClockKind, event: str, subject: str, body: str = "") -> None:
+def escalate(ctx: LifecycleContext, kind: ClockKind, event: str, subject: str, body: str = "", **data: Any) -> None:
     """Tell everyone the program's policy names for a deadline of this kind."""
-    for to in ctx.program.policy.clock(kind).escalate_to:
+    recipients = list(ctx.program.policy.clock(kind).escalate_to)
+    if workflow.patched(patches.NOTIFY_PEOPLE):
+        if recipients:
+            emit(ctx, event, recipients, reason=body, **data)
+        return
+    for to in recipients:
         notify(ctx, to, event, subject, body)
+
+
+def emit(ctx: LifecycleContext, kind: str, recipients: list[str], reason: str = "", **data: Any) -> None:
+    """One event for the notification activity: what happened and to whom, never the wording."""
+    s = ctx.state
+    s.notifications_sent += 1
+    facts = {"company_name": s.company_name, "program_name": s.program_name, "phase": s.phase.value,
+             "agreement_due_at": s.agreement_due_at, **({"reason": reason} if reason else {}), **data}
+    event = NotificationEvent(
+        key=f"{s.startup_id}:n{s.notifications_sent}", kind=kind, recipients=recipients,
+        startup_id=s.startup_id, program_id=s.program_id, brn=s.brn, at=workflow.now(),
+        data={name: event_data(value) for name, value in facts.items() if value is not None},
+    )
+    ctx.spawn(_deliver(event))
+
+
+async def _deliver(event: NotificationEvent) -> None:
+    try:
+        await workflow.execute_activity(
+            DELIVER_NOTIFICATION, event, start_to_close_timeout=timedelta(seconds=60),
+            retry_policy=NOTIFICATION_RETRY,
+        )
+    except ActivityError as err:
+        workflow.logger.warning("notification %s not delivered: %s", event.key, activity_failure(err))
 
 
 async def _send_notification(note: Notification) -> None:

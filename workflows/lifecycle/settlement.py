@@ -24,7 +24,7 @@ def final_evaluation(ctx: LifecycleContext, cmd: Command[FinalEvaluationBody]) -
     s.final_score, s.final_grade = cmd.body.score, cmd.body.grade
     s.settlement = Settlement(due_at=ctx.due("settlement_report", workflow.now()))
     record(ctx, cmd, Action.FINAL_EVALUATION, Phase.SETTLEMENT, score=cmd.body.score, grade=cmd.body.grade)
-    notify(ctx, "startup", "settlement_open", "정산 보고 요청 (settlement report due)")
+    notify(ctx, "startup", "settlement_open", "정산 보고 요청 (settlement report due)", due_at=s.settlement.due_at)
 
 
 def submit(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
@@ -56,7 +56,8 @@ def approve(ctx: LifecycleContext, cmd: Command[Body]) -> None:
     s.closed_at = now
     record(ctx, cmd, Action.APPROVE_SETTLEMENT, Phase.COMPLETED, spent=report.spent, refund_due=report.refund_due)
     notify(ctx, "startup", "settlement_approved",
-           f"정산 승인; refund due ₩{report.refund_due:,}" if report.refund_due else "정산 승인 (no refund)")
+           f"정산 승인; refund due ₩{report.refund_due:,}" if report.refund_due else "정산 승인 (no refund)",
+           spent=report.spent, refund_due=report.refund_due)
 
 
 async def promote(ctx: LifecycleContext, cmd: Command[PromoteBody]) -> None:
@@ -81,4 +82,4 @@ async def promote(ctx: LifecycleContext, cmd: Command[PromoteBody]) -> None:
     s.next_startup_id = child_id
     record(ctx, cmd, Action.PROMOTE, Phase.PROMOTED, target_program_id=target.id, target_stage=target.stage.value,
            next_startup_id=child_id)
-    notify(ctx, "startup", "promoted", f"단계 연계: {target.name}")
+    notify(ctx, "startup", "promoted", f"단계 연계: {target.name}", target_program=target.name)

@@ -1,0 +1,110 @@
+"""The words of notifications: one Jinja2 text template per kind under templates/ (Korean first,
+English second), rendered for one person. Workflows only name the kind and the facts, so a
+sentence changes here without touching any workflow history."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, Undefined
+
+from domain.timeutil import to_kst
+
+TEMPLATES = Path(__file__).parent / "templates"
+SUBJECT_TAG = "[axflow]"
+# The words of a kind without a template of its own (added to a workflow before its words were).
+FALLBACK = "_other.txt"
+
+
+class Dash(Undefined):
+    """A fact the event did not carry prints as "-", never failing a delivery."""
+
+    def __str__(self) -> str:
+        return "-"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or isinstance(value, Undefined)
+
+
+def kst(value: Any) -> str:
+    """An instant for people, in KST ("2026-12-01 18:00 KST"); a calendar day stays a day."""
+    if _missing(value):
+        return "-"
+    if isinstance(value, str):
+        if len(value) == 10:
+            return value
+        value = datetime.fromisoformat(value)
+    return f"{to_kst(value):%Y-%m-%d %H:%M} KST"
+
+
+def kst_day(value: Any) -> str:
+    """The KST calendar day of an instant."""
+    if _missing(value):
+        return "-"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        if len(value) == 10:
+            return value
+        value = datetime.fromisoformat(value)
+    return f"{to_kst(value):%Y-%m-%d}"
+
+
+def won(amount: Any) -> str:
+    return "-" if _missing(amount) else f"{amount:,}원"
+
+
+def krw(amount: Any) -> str:
+    return "-" if _missing(amount) else f"KRW {amount:,}"
+
+
+@lru_cache
+def environment(strict: bool = False) -> Environment:
+    """The templates' environment; `strict` (for the tests) fails on a fact a template misnames."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined if strict else Dash,
+                      autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(kst=kst, kst_day=kst_day, won=won, krw=krw)
+    return env
+
+
+def has_template(kind: str) -> bool:
+    return (TEMPLATES / f"{kind}.txt").is_file()
+
+
+def template_for(kind: str, strict: bool = False) -> Template:
+    try:
+        return environment(strict).get_template(f"{kind}.txt")
+    except TemplateNotFound:
+        return environment(strict).get_template(FALLBACK)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    sms: str
+
+
+def _block(template: Template, name: str, context: dict[str, Any]) -> str:
+    return " ".join("".join(template.blocks[name](template.new_context(context))).split())
+
+
+def _rendered(template: Template, context: dict[str, Any]) -> Rendered:
+    subject = f"{SUBJECT_TAG} {_block(template, 'subject', context)}"
+    sms = _block(template, "sms", context) if "sms" in template.blocks else subject
+    return Rendered(subject=subject, text=template.render(context).strip() + "\n", sms=sms)
+
+
+def render(kind: str, facts: dict[str, Any], *, recipient_name: str, link: str, strict: bool = False) -> Rendered:
+    """The subject, the plain-text body and the SMS line of one notification for one person."""
+    context = {"kind": kind, "recipient_name": recipient_name, "link": link, **facts}
+    return _rendered(template_for(kind, strict), context)
+
+
+def render_digest(items: list[dict[str, Any]], *, recipient_name: str, link: str, day: str) -> Rendered:
+    """One email listing the notifications kept for a person's daily digest."""
+    context = {"items": items, "count": len(items), "recipient_name": recipient_name, "link": link, "day": day}
+    return _rendered(environment().get_template("_digest.txt"), context)

@@ -1,0 +1,173 @@
+"""Notifications in the read model: the events workflows emitted, each person's in-app inbox, and
+each person's preferences (channels per kind, the daily digest)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from domain.notifications import CHOOSABLE_CHANNELS, DEFAULT_CHANNELS, KINDS, NotificationEvent
+from store.notification_tables import Notice, NotificationEventRow, NotificationPreference
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---- events
+
+
+def record_event(session: Session, event: NotificationEvent) -> None:
+    """Keep the event once (a retried activity finds it already there)."""
+    if session.get(NotificationEventRow, event.key) is not None:
+        return
+    session.add(NotificationEventRow(key=event.key, kind=event.kind, startup_id=event.startup_id,
+                                     program_id=event.program_id, recipients=event.recipients, data=event.data,
+                                     emitted_at=event.at, recorded_at=_now()))
+    session.flush()
+
+
+def events_of(session: Session, startup_id: str, kind: str | None = None) -> list[NotificationEventRow]:
+    """What one startup's lifecycle told people about, oldest first."""
+    query = select(NotificationEventRow).where(NotificationEventRow.startup_id == startup_id)
+    if kind is not None:
+        query = query.where(NotificationEventRow.kind == kind)
+    return list(session.exec(query.order_by(col(NotificationEventRow.emitted_at), col(NotificationEventRow.key))).all())
+
+
+# ---- the in-app inbox
+
+
+def add_notice(session: Session, *, user_id: str, event: NotificationEvent, subject: str, body: str) -> Notice:
+    """One notice per (event, person): a retried activity gets the one it added before."""
+    existing = session.exec(select(Notice).where(Notice.event_key == event.key, Notice.user_id == user_id)).first()
+    if existing is not None:
+        return existing
+    notice = Notice(user_id=user_id, event_key=event.key, kind=event.kind, startup_id=event.startup_id,
+                    subject=subject, body=body, created_at=_now())
+    try:
+        with session.begin_nested():
+            session.add(notice)
+    except IntegrityError:  # a concurrent attempt added it first
+        found = session.exec(select(Notice).where(Notice.event_key == event.key, Notice.user_id == user_id)).one()
+        return found
+    return notice
+
+
+@dataclass
+class NoticePage:
+    items: list[Notice]
+    total: int
+    unread: int
+
+
+def list_notices(session: Session, user_id: str, *, unread_first: bool = True, unread_only: bool = False,
+                 limit: int = 20, offset: int = 0) -> NoticePage:
+    mine = select(Notice).where(Notice.user_id == user_id)
+    if unread_only:
+        mine = mine.where(col(Notice.unread).is_(True))
+    order = [col(Notice.unread).desc()] if unread_first else []
+    items = session.exec(mine.order_by(*order, col(Notice.created_at).desc(), col(Notice.id).desc())
+                         .offset(offset).limit(limit)).all()
+    total = session.exec(select(func.count()).select_from(mine.subquery())).one()
+    return NoticePage(items=list(items), total=int(total), unread=unread_count(session, user_id))
+
+
+def unread_count(session: Session, user_id: str) -> int:
+    return int(session.exec(select(func.count()).select_from(Notice)
+                            .where(Notice.user_id == user_id, col(Notice.unread).is_(True))).one())
+
+
+def get_notice(session: Session, user_id: str, notice_id: int) -> Notice | None:
+    """A person's own notice; another person's is as good as absent."""
+    notice = session.get(Notice, notice_id)
+    return notice if notice is not None and notice.user_id == user_id else None
+
+
+def mark_read(session: Session, notice: Notice) -> Notice:
+    if notice.unread:
+        notice.unread, notice.read_at = False, _now()
+        session.add(notice)
+        session.commit()
+    return notice
+
+
+def mark_all_read(session: Session, user_id: str) -> int:
+    result = session.execute(update(Notice).where(col(Notice.user_id) == user_id, col(Notice.unread).is_(True))
+                             .values(unread=False, read_at=_now()))
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# ---- preferences
+
+
+@dataclass(frozen=True)
+class Preferences:
+    # Only the kinds a person chose; every other kind keeps DEFAULT_CHANNELS.
+    channels: dict[str, list[str]] = field(default_factory=dict)
+    daily_digest: bool = False
+    last_digest_at: datetime | None = None
+
+    def channels_for(self, kind: str) -> list[str]:
+        return list(self.channels.get(kind, DEFAULT_CHANNELS))
+
+    def effective(self) -> dict[str, list[str]]:
+        """Every kind with the channels it goes out on."""
+        return {kind: self.channels_for(kind) for kind in KINDS}
+
+
+class PreferenceError(ValueError):
+    """A preference that names an unknown kind or channel, or a digest a startup user cannot have."""
+
+    def __init__(self, field_name: str, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.rule = field_name, rule
+
+
+def check_preferences(channels: dict[str, list[str]], daily_digest: bool, *, staff: bool) -> dict[str, list[str]]:
+    """The choices as kept (channels de-duplicated in a fixed order), or PreferenceError naming the
+    first field at fault."""
+    checked: dict[str, list[str]] = {}
+    for kind, chosen in channels.items():
+        if kind not in KINDS:
+            raise PreferenceError(f"channels.{kind}", "known_kind",
+                                  f"알 수 없는 알림 종류입니다 / unknown notification kind {kind!r}")
+        for channel in chosen:
+            if channel not in CHOOSABLE_CHANNELS:
+                raise PreferenceError(f"channels.{kind}", "known_channel",
+                                      f"알 수 없는 채널입니다 / unknown channel {channel!r} "
+                                      f"(one of {', '.join(CHOOSABLE_CHANNELS)}; the in-app inbox is always on)")
+        checked[kind] = [c for c in CHOOSABLE_CHANNELS if c in chosen]
+    if daily_digest and not staff:
+        raise PreferenceError("daily_digest", "staff_only",
+                              "일일 요약 메일은 직원만 선택할 수 있습니다 / the daily digest is for staff only")
+    return checked
+
+
+def preferences_of(session: Session, user_id: str) -> Preferences:
+    row = session.get(NotificationPreference, user_id)
+    if row is None:
+        return Preferences()
+    return Preferences(channels=dict(row.channels), daily_digest=row.daily_digest, last_digest_at=row.last_digest_at)
+
+
+def save_preferences(session: Session, user_id: str, channels: dict[str, list[str]], daily_digest: bool) -> Preferences:
+    """Replace a person's choices (checked by check_preferences first)."""
+    row = session.get(NotificationPreference, user_id)
+    if row is None:
+        row = NotificationPreference(user_id=user_id, channels=channels, daily_digest=daily_digest, updated_at=_now())
+    else:
+        row.channels, row.daily_digest, row.updated_at = channels, daily_digest, _now()
+    session.add(row)
+    session.commit()
+    return preferences_of(session, user_id)
+
+
+def digest_sent(session: Session, user_id: str, at: datetime) -> None:
+    row = session.get(NotificationPreference, user_id)
+    if row is not None:
+        row.last_digest_at = at
+        session.add(row)
