@@ -22,8 +22,6 @@ from api.pages import home as home_page, startup as startup_page, startups as st
 from api.pages import admin as admin_pages, audit as audit_pages
 from api.uploads import upload_body_limit
 from axflow.config import Settings
-from api.pages import agreement as agreement_page
-from api.pages import calls as call_pages, portal_signup, portal_apply, portal_documents, portal_my
 from axflow.production import refuse_unsafe_production
 from axflow.temporal import connect
 from axflow.tracing import configure_tracing
@@ -106,6 +104,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         app.include_router(router)
     actions.publish_body_schemas(app)
     app.include_router(documents.router)
+    app.include_router(notifications.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
         app.include_router(router)
     # The console and the portal: server-rendered pages (api/pages/), one line per module.
