@@ -95,7 +95,7 @@ def _choices_from_state(name: str, action: Action, state: StartupState) -> list[
 
 def _choice_label(name: str, value: str, state: StartupState) -> str:
     if name == "tranche" and (t := state.tranche(value)):
-        return f"{t.label} ({t.key}, ₩{t.amount:,})"
+        return f"{t.label} · ₩{t.amount:,}"
     if name in ("milestone", "deadline") and (m := state.milestone(value)):
         return f"{m.title} ({m.key})"
     return CHOICE_LABELS.get(value, value)
@@ -217,11 +217,18 @@ def errors_from(code: str, message: str, details: Any, fields: set[str], remap: 
     return errors
 
 
+def field_labels(action: Action, state: StartupState) -> dict[str, str]:
+    """What the error summary calls each field, rows of lists included ("수요기업 2 · 지역 (Region)")."""
+    found = LABELS | {f.name: f.label for f in fields_for(action, state)}
+    for row in range(PARTNER_ROWS):
+        found |= {f"partners.{row}.{n}": f"수요기업 {row + 1} · {LABELS[n]}"
+                  for n in ("name", "brn", "region", "role", "share_percent")}
+    for row in range(LINE_ROWS):
+        found |= {f"lines.{row}.{n}": f"정산 내역 {row + 1} · {LABELS[n]}" for n in ("item", "amount", "receipts")}
+    return found
+
+
 def form_names(action: Action, state: StartupState) -> set[str]:
     """Every field name the form shows (for placing errors)."""
-    names = {f.name for f in fields_for(action, state)} | {"documents", "partners", "lines"}
-    for row in range(PARTNER_ROWS):
-        names |= {f"partners.{row}.{n}" for n in ("name", "brn", "region", "role", "share_percent")}
-    for row in range(LINE_ROWS):
-        names |= {f"lines.{row}.{n}" for n in ("item", "amount", "receipts")}
-    return names
+    return set(field_labels(action, state)) - {"item", "amount", "receipts", "name", "brn", "region", "role",
+                                                 "share_percent"}

@@ -110,7 +110,7 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
     documents = documents_of(db, state.startup_id)
     release(db)
     fields = action_forms.fields_for(action, state)
-    labels = action_forms.LABELS | {f.name: f.label for f in fields}
+    labels = action_forms.field_labels(action, state)
     return render(request, viewer, "console/action_form.html", status=status, s=state, action=action,
                   allowed=action.value in allowed, fields=fields, values=values,
                   errors=errors.by_field if errors else {}, labels=labels, documents=documents,

@@ -1,0 +1,90 @@
+"""The console's pure parts: money and deadlines as people read them, action forms read into the
+API's bodies, and the API's refusals placed on the form's fields."""
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from api.pages.action_forms import body_from_form, errors_from, fields_for, form_names
+from api.pages.formatting import days_left, days_left_label, man_won, won
+from api.pages.startups import ListFilters
+from domain.commands import ACTION_BODIES
+from domain.phases import Action, Phase, Stage
+from domain.state import MilestoneState, StartupState, TrancheState
+
+AT = datetime(2025, 9, 1, 3, 0, tzinfo=timezone.utc)  # 12:00 KST
+
+
+@pytest.mark.parametrize(("amount", "formal", "spoken"), [
+    (80_000_000, "₩80,000,000", "8,000만 원"), (56_000_000, "₩56,000,000", "5,600만 원"),
+    (600_000_000, "₩600,000,000", "6억 원"), (125_000_000, "₩125,000,000", "1억 2,500만 원"),
+    (35_000, "₩35,000", "3만 5,000원"), (0, "₩0", "0원"), (-24_000_000, "-₩24,000,000", "-2,400만 원"),
+])
+def test_money_is_shown_both_ways(amount: int, formal: str, spoken: str) -> None:
+    assert (won(amount), man_won(amount)) == (formal, spoken)
+
+
+def test_days_left_count_korean_calendar_days() -> None:
+    # 23:59 KST the same day is due today; 00:30 KST tomorrow (15:30 UTC today) is one day away.
+    assert days_left(datetime(2025, 9, 1, 14, 59, tzinfo=timezone.utc), AT) == 0
+    assert days_left(datetime(2025, 9, 1, 15, 30, tzinfo=timezone.utc), AT) == 1
+    assert days_left(datetime(2025, 8, 29, 3, 0, tzinfo=timezone.utc), AT) == -3
+    assert days_left(None, AT) is None
+    assert days_left_label(14).startswith("D-14") and "overdue" in days_left_label(-3)
+
+
+def state() -> StartupState:
+    due = datetime(2025, 10, 1, tzinfo=timezone.utc)
+    return StartupState(
+        startup_id="startup:p1:1248100998", program_id="p1", program_name="P", stage=Stage.MICRO,
+        brn="1248100998", company_name="AI", founded_on=date(2020, 1, 1), task_id="SF-01", sector="smart_factory",
+        region="경북", grant_amount=80_000_000, phase=Phase.IN_POC, applied_at=AT,
+        tranches=[TrancheState(key="advance", label="선금", amount=56_000_000, trigger="agreement", status="paid"),
+                  TrancheState(key="balance", label="잔금", amount=24_000_000, trigger="midterm", status="requested")],
+        milestones=[MilestoneState(key="kickoff", title="착수보고", due_at=due, original_due_at=due, status="accepted"),
+                    MilestoneState(key="midterm", title="중간점검", due_at=due, original_due_at=due, status="submitted")])
+
+
+def test_a_form_offers_what_the_state_leaves_to_act_on() -> None:
+    approve = {f.name: f for f in fields_for(Action.APPROVE_DISBURSEMENT, state())}
+    assert [v for v, _ in approve["tranche"].options] == ["balance"]
+    review = {f.name: f for f in fields_for(Action.REVIEW_MILESTONE, state())}
+    assert [v for v, _ in review["milestone"].options] == ["midterm"]
+    assert review["decision"].type == "select" and review["revise_due_on"].type == "date"
+    assert list(approve)[-1] == "reason"  # what first, then why
+
+
+def test_a_form_becomes_the_body_the_api_would_receive() -> None:
+    body, _ = body_from_form(Action.TERMINATE, {"cause": ["misuse"], "clawback_amount": ["₩80,000,000"],
+                                                "ban_years": ["2"], "honest_failure": ["true"], "reason": [""]})
+    assert body == {"cause": "misuse", "clawback_amount": 80_000_000, "ban_years": 2, "honest_failure": True}
+    ACTION_BODIES[Action.TERMINATE].model_validate(body)
+    typed_wrong, _ = body_from_form(Action.FINAL_EVALUATION, {"score": ["여든"], "grade": ["A"]})
+    assert typed_wrong["score"] == "여든"  # left as typed: the model refuses it by name
+
+
+def test_blank_list_rows_are_left_out_and_errors_go_back_to_the_row_typed() -> None:
+    form = {"partners.0.name": ["가"], "partners.0.brn": ["124-81-00998"], "partners.0.region": ["강원"],
+            "partners.0.role": ["lead"], "partners.1.role": ["member"],
+            "partners.2.name": ["나"], "partners.2.region": ["서울"], "partners.2.role": ["member"]}
+    body, remap = body_from_form(Action.MATCH, form)
+    assert [p["name"] for p in body["partners"]] == ["가", "나"]
+    details = [{"field": "partners.1.region", "rule": "value_error", "message": "outside the capital area"},
+               {"field": "body", "rule": "value_error", "message": "exactly one lead"}]
+    errors = errors_from("validation_error", "invalid match body", details, form_names(Action.MATCH, state()), remap)
+    assert list(errors.by_field) == ["partners.2.region", ""]
+
+
+def test_a_refused_rule_is_explained_in_korean_at_the_top() -> None:
+    errors = errors_from("forbidden", "four-eyes rule: the requester of a disbursement cannot approve it",
+                         {"rule": "four_eyes"}, set(), {})
+    (message,) = errors.by_field[""]
+    assert message.startswith("4안 원칙") and "four_eyes" in message and "requester" in message
+
+
+def test_list_filters_keep_known_values_and_drop_others() -> None:
+    filters = ListFilters.from_query({"phase": "in_poc", "region": "경남", "overdue": "yes", "stage": "mega",
+                                      "q": " 테스트 "}, programs=["p1"])
+    assert filters.values == {"phase": "in_poc", "region": "경남", "overdue": "yes", "q": "테스트"}
+    assert filters.query_filters()["overdue"] is True and len(filters.problems) == 1
+    assert "page=2" in filters.link(page=2) and "phase=in_poc" in filters.link(page=2)
