@@ -4,6 +4,7 @@ timeline (refused attempts for auditors) and the viewer's allowed actions, each 
 through `perform_action`, the API's own path. The page follows changes by itself: a small script
 (api/static/startup-live.js) asks `/version` and swaps in `/live` when the row moved on."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -51,9 +52,11 @@ async def _timeline(viewer: Viewer, db: Session, temporal: Any, startup_id: str)
     return trail
 
 
-async def _live_context(viewer: Viewer, db: SessionDep, temporal: Any, startup_id: str) -> dict[str, Any]:
-    view = await _view(viewer, db, temporal, startup_id)
-    timeline = await _timeline(viewer, db, temporal, startup_id)
+async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> dict[str, Any]:
+    check_scope(startup_id, viewer.actor)  # before asking anything
+    # The live state and the trail are asked of Temporal at once.
+    view, timeline = await asyncio.gather(_view(viewer, db, temporal, startup_id),
+                                          _timeline(viewer, db, temporal, startup_id))
     row = db.get(StartupRow, startup_id)
     release(db)
     return {"s": view, "timeline": timeline, "version": row.version if row else view.version,
