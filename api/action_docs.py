@@ -23,9 +23,17 @@ ACTION_DOCS: dict[str, ActionDoc] = {
         "수요기업 매칭 · Match with an SME partner", "selected or matched (a new match replaces the old)",
         {"partners": [{"name": "㈜경남정밀", "brn": "613-81-00014", "region": "경남", "role": "lead"}],
          "reason": "스마트팩토리 실증 수요 일치"}),
+    "accept-agreement": ActionDoc(
+        "협약 동의 · Accept the agreement (the startup, password re-entered)",
+        "matched, once the agreement is generated; by the startup itself, with the SHA-256 of the "
+        "agreement it read (agreement_document.sha256) and its password",
+        {"agreement_sha256": "9f2c4e0b7a1d3c5e8f6a2b4d0c1e3f5a7b9d2c4e6f8a0b1c3d5e7f9a2b4c6d8e",
+         "password": "본인 비밀번호", "reason": "협약 내용 확인 후 동의"}),
     "sign-agreement": ActionDoc(
-        "협약 체결 · Sign the agreement", "matched, before the agreement deadline",
-        {"agreement_no": "2025-AI-0001", "reason": "협약서 원본 접수"}),
+        "협약 체결(서명) · Sign (countersign) the agreement",
+        "matched, before the agreement deadline; where the startup accepts first (lifecycles with "
+        "agreement_two_step), only after it accepted the current agreement",
+        {"agreement_no": "2025-AI-0001", "reason": "스타트업 동의 확인 후 서명"}),
     "request-disbursement": ActionDoc(
         "사업비 지급 요청 · Request a tranche", "contracted … settlement, once the tranche's trigger happened",
         {"tranche": "advance", "reason": "협약 체결에 따른 선금 지급 요청"}),

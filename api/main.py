@@ -20,6 +20,7 @@ from api.routes import notifications
 from api.routes import me, signin, signin_oidc, users
 from api.pages import home as home_page, startup as startup_page, startups as startup_list
 from api.pages import admin as admin_pages, audit as audit_pages
+from api.pages import agreement as agreement_page
 from api.uploads import upload_body_limit
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
@@ -113,6 +114,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(startup_page.router)
     app.include_router(audit_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(agreement_page.router)
     signin.mount_static(app)
 
     app.add_middleware(RequestContext, metrics=app.state.metrics)

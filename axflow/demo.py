@@ -18,8 +18,11 @@ from domain.phases import Role
 from domain.program import CAPITAL_AREA
 from store.db import make_engine, migrate, session_scope
 from store.tokens import create_token
+from store.users import find_by_login, set_password
 
 WINDOW_SECONDS = 20
+# The demo companies' password: each accepts its agreement by typing it again.
+STARTUP_PASSWORD = "Demo!agree-2025q"
 
 
 def make_brn(serial: int) -> str:
@@ -90,6 +93,9 @@ async def run_demo(settings: Settings, api_url: str) -> None:
             tokens[name] = create_token(session, role, name, expires_in=timedelta(days=1))
         for c in [*companies, too_old]:
             tokens[c["brn"]] = create_token(session, Role.STARTUP, c["company_name"], c["brn"], timedelta(days=1))
+            owner = find_by_login(session, c["company_name"])
+            if owner is not None and owner.password_hash is None:
+                set_password(session, owner, STARTUP_PASSWORD)
     engine.dispose()
 
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
@@ -138,12 +144,19 @@ async def run_demo(settings: Settings, api_url: str) -> None:
             partners = [{"name": f"{region} 제조 SME {n + 1}", "brn": make_brn(100 + n), "region": region}]
             if n == 1:  # one consortium
                 partners.append({"name": "충남 부품 SME", "brn": make_brn(200), "region": "충남", "role": "member"})
-            await demo.act("officer.kim", sid, "match", {"partners": partners})
+            matched = await demo.act("officer.kim", sid, "match", {"partners": partners})
+            brn = state["brn"]
+            if matched["agreement_two_step"]:  # the company accepts the generated agreement, then the officer signs
+                agreement = matched["agreement_document"]
+                await demo.act(brn, sid, "accept-agreement", {"agreement_sha256": agreement["sha256"],
+                                                             "password": STARTUP_PASSWORD})
+                if n == 0:
+                    say(f"   {state['company_name']}: agreement {agreement['filename']} accepted, "
+                        f"SHA-256 {agreement['sha256'][:16]}…")
             await demo.act("officer.kim", sid, "sign-agreement", {"agreement_no": f"AX-{stamp}-{n + 1:02d}"})
             await demo.act("officer.kim", sid, "request-disbursement", {"tranche": "advance"})
             await demo.act("finance.lee", sid, "approve-disbursement", {"tranche": "advance"})
             await demo.wait_for(sid, lambda s: s["phase"] == "in_poc", "advance payment")
-            brn = state["brn"]
             for key in ("kickoff", "midterm", "poc_complete", "final_report"):
                 await demo.act(brn, sid, "submit-milestone", {"milestone": key, "deliverable": f"{key}.pdf"})
                 if n == 0 and key == "midterm":  # one revision

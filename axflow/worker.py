@@ -15,6 +15,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from activities.agreements import AgreementActivities
 from activities.deadlines import DeadlineActivities
 from activities.eligibility import EligibilityActivities
 from activities.finance import FinanceActivities
@@ -27,6 +28,7 @@ from axflow.digest import ensure_digest_schedule
 from axflow.temporal import connect
 from axflow.tracing import configure_tracing
 from store.db import make_engine
+from store.storage import make_blob_store
 from workflows.program_call import ProgramCall
 from workflows.lifecycle import StartupLifecycle
 
@@ -57,6 +59,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
         notify = NotificationActivities(http, settings, engine)
         deadlines = DeadlineActivities(frozenset(settings.extra_holidays))
         lifecycles = LifecycleActivities(client)
+        agreements = AgreementActivities(engine, make_blob_store(settings))
         with ThreadPoolExecutor(max_workers=16) as executor:
             worker = Worker(
                 client,
@@ -74,6 +77,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                     deadlines.business_deadline,
                     deadlines.holiday_table,
                     lifecycles.start_lifecycle,
+                    agreements.prepare_agreement,
                     notify.deliver_notification,
                     notify.send_daily_digests,
                 ],

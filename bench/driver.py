@@ -126,6 +126,16 @@ class ApiDriver:
         await self.wait(startup_id, lambda s: any(t["key"] == tranche and t["status"] == "paid"
                                                   for t in s["tranches"]), f"{tranche} paid")
 
+    async def agree(self, startup_id: str, token: str, matched: dict[str, Any]) -> None:
+        """The agreement in the lifecycle's steps: the startup accepts the generated agreement (its
+        password typed again), then the officer countersigns."""
+        brn = startup_id.rsplit(":", 1)[1]
+        if matched["agreement_two_step"]:
+            await self.act(token, startup_id, "accept-agreement", {
+                "agreement_sha256": matched["agreement_document"]["sha256"],
+                "password": self.stack.startup_password(brn)})
+        await self.act(self.officer, startup_id, "sign-agreement", {"agreement_no": f"AX-{brn}"})
+
     async def after_selection(self, startup_id: str, token: str,
                               on_in_poc: Callable[[str], Awaitable[None]] | None = None) -> None:
         """From selected to completed: match, agreement, two tranches, four milestones, final
@@ -133,9 +143,9 @@ class ApiDriver:
         await self.wait(startup_id, lambda s: s["phase"] == "selected" and s["agreement_due_at"], "selection")
         brn = startup_id.rsplit(":", 1)[1]
         partner = bench_brn(int(brn[5:9]) + 5000)
-        await self.act(self.officer, startup_id, "match",
-                       {"partners": [{"name": "강원 정밀 SME", "brn": partner, "region": "강원"}]})
-        await self.act(self.officer, startup_id, "sign-agreement", {"agreement_no": f"AX-{brn}"})
+        matched = await self.act(self.officer, startup_id, "match",
+                                 {"partners": [{"name": "강원 정밀 SME", "brn": partner, "region": "강원"}]})
+        await self.agree(startup_id, token, matched)
         await self.pay(startup_id, "advance")
         if on_in_poc:
             await on_in_poc(startup_id)

@@ -22,6 +22,10 @@ from axflow.devstack import temporal_command, wait_for_temporal, wait_http
 from domain.phases import Role
 from store.db import make_engine, migrate, session_scope
 from store.tokens import create_token
+from store.users import find_by_login, set_password
+
+# Every bench startup user's password: accepting the agreement asks for it again.
+STARTUP_PASSWORD = "Bench!agree-2025q"
 
 BASELINE_QUEUE = "bench-baseline"
 
@@ -63,6 +67,17 @@ class BenchStack:
                 self.tokens[key] = create_token(session, role, name, brn)
             engine.dispose()
         return self.tokens[key]
+
+    def startup_password(self, brn: str) -> str:
+        """The password of the startup user behind `startup_tokens`' token, set when first asked."""
+        engine = make_engine(self.settings.database_url)
+        with session_scope(engine) as session:
+            user = find_by_login(session, f"startup-{brn}")
+            assert user is not None, brn
+            if user.password_hash is None:
+                set_password(session, user, STARTUP_PASSWORD)
+        engine.dispose()
+        return STARTUP_PASSWORD
 
     def startup_tokens(self, brns: list[str]) -> dict[str, str]:
         """Many startup tokens in one transaction (a bench may need thousands)."""

@@ -2,7 +2,7 @@
 that raises the RuleViolation the caller sees. The workflow's Update validators call them through
 `domain.rules.check_command` (the authority); the API calls the same functions for its early
 answers, so a rule and its error details exist once. Actions with no rule of their own
-(sign-agreement, suspend, withdraw) have none here.
+(suspend, withdraw) have none here.
 """
 
 from collections.abc import Callable
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.commands import (
+    AcceptAgreementBody,
     Command,
     DisbursementBody,
     ExtendDeadlineBody,
@@ -19,6 +20,7 @@ from domain.commands import (
     ReviewMilestoneBody,
     ScoreBody,
     SubmitMilestoneBody,
+    SignAgreementBody,
     SubmitSettlementBody,
     TerminateBody,
     WaiveClawbackBody,
@@ -66,6 +68,42 @@ def match_rule(state: StartupState, cmd: Command[MatchBody], now: datetime, prog
     if any(p.brn == state.brn for p in cmd.body.partners):
         raise RuleViolation("validation_error", "the startup cannot be its own SME partner",
                             {"field": "partners", "rule": "partner_is_another_company"})
+
+
+def accept_agreement_rule(state: StartupState, cmd: Command[AcceptAgreementBody], now: datetime,
+                          program: ProgramDefinition) -> None:
+    """The startup accepts exactly the agreement the system generated for its current match."""
+    if not state.agreement_two_step:
+        raise RuleViolation("conflict", "this lifecycle's agreement is signed by the program officer alone "
+                            "(이 협약은 담당자 서명만으로 체결됩니다)", {"rule": "one_step_agreement"})
+    document = state.agreement_document
+    if document is None:
+        raise RuleViolation("conflict", "the agreement is still being prepared; try again in a moment "
+                            "(협약서를 만드는 중입니다. 잠시 후 다시 시도하십시오)", {"rule": "agreement_ready"})
+    if state.agreement_acceptance is not None:
+        raise RuleViolation("conflict", "the agreement is already accepted (이미 동의한 협약서입니다)",
+                            {"rule": "accept_once", "sha256": state.agreement_acceptance.document.sha256})
+    if cmd.body.agreement_sha256 != document.sha256:
+        raise RuleViolation("conflict", "the agreement has changed since it was read: read it again "
+                            "(협약서가 바뀌었습니다. 다시 읽고 동의하십시오)",
+                            {"field": "agreement_sha256", "rule": "agreement_changed", "current": document.sha256})
+
+
+def sign_agreement_rule(state: StartupState, cmd: Command[SignAgreementBody], now: datetime,
+                        program: ProgramDefinition) -> None:
+    """Two-step lifecycles: the officer countersigns only the agreement the startup accepted."""
+    if not state.agreement_two_step:
+        return
+    accepted = state.agreement_acceptance
+    if accepted is None:
+        raise RuleViolation("conflict", "the startup has not accepted the agreement yet "
+                            "(스타트업의 협약 동의가 먼저입니다)", {"rule": "startup_accepts_first"})
+    current = state.agreement_document
+    if current is None or current.sha256 != accepted.document.sha256:
+        raise RuleViolation("conflict", "the agreement differs from the one the startup accepted "
+                            "(스타트업이 동의한 협약서와 다릅니다)",
+                            {"rule": "same_agreement", "accepted": accepted.document.sha256,
+                             "current": current.sha256 if current else None})
 
 
 def request_disbursement_rule(state: StartupState, cmd: Command[RequestDisbursementBody], now: datetime,

@@ -114,8 +114,25 @@ class MatchBody(Body):
         return self
 
 
+class AcceptAgreementBody(Body):
+    """The startup's acceptance (협약 동의) of the agreement the system generated, with its
+    password re-entered: accepting is a signature, so the person proves it is them at that moment."""
+
+    agreement_sha256: Annotated[str, Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the agreement as read (shown beside it, and the state's "
+                    "agreement_document.sha256); refused when the agreement has changed since",
+        examples=["9f2c4e0b7a1d3c5e8f6a2b4d0c1e3f5a7b9d2c4e6f8a0b1c3d5e7f9a2b4c6d8e"])]
+    # Checked by the API against the user's own password and never sent on: excluded from the
+    # Update payload, and so from Temporal's history.
+    password: Annotated[str | None, Field(
+        max_length=256, exclude=True,
+        description="the startup user's password, re-entered (본인 확인); checked, never recorded")] = None
+
+
 class SignAgreementBody(Body):
-    """The signed agreement (협약): its number."""
+    """The signed agreement (협약): its number. For a lifecycle whose startup accepts first, the
+    program officer's countersignature (서명) of the agreement the startup accepted."""
 
     agreement_no: Annotated[str, Field(min_length=1, max_length=64, description="the agreement's number (협약번호)",
                                        examples=["2025-AI-0001"])]
@@ -244,6 +261,7 @@ class TerminateBody(Body):
 ACTION_BODIES: dict[Action, type[Body]] = {
     Action.SCORE: ScoreBody,
     Action.MATCH: MatchBody,
+    Action.ACCEPT_AGREEMENT: AcceptAgreementBody,
     Action.SIGN_AGREEMENT: SignAgreementBody,
     Action.REQUEST_DISBURSEMENT: RequestDisbursementBody,
     Action.APPROVE_DISBURSEMENT: DisbursementBody,

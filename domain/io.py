@@ -21,6 +21,7 @@ RECORD_BAN = "record_ban"
 START_LIFECYCLE = "start_lifecycle"
 REQUEST_COLLECTION = "request_collection"
 COLLECTION_STATUS = "collection_status"
+PREPARE_AGREEMENT = "prepare_agreement"
 
 
 def startup_workflow_id(program_id: str, brn: str) -> str:
@@ -185,3 +186,11 @@ class BanInput(BaseModel):
     years: int
     reason: str
     at: datetime
+
+
+class AgreementInput(BaseModel):
+    """What the agreement document is generated from: the program and the startup as matched
+    (the same input gives the same bytes; see axflow/agreement.py)."""
+
+    program: ProgramDefinition
+    state: StartupState

@@ -62,6 +62,10 @@ STAFF_ROLES = frozenset({Role.ADMIN, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
 class Action(StrEnum):
     SCORE = "score"
     MATCH = "match"
+    # The startup accepts the agreement the system generated (after re-entering its password);
+    # the program officer's sign-agreement then countersigns it (lifecycles under the
+    # agreement-two-step patch; older ones are signed by the officer alone).
+    ACCEPT_AGREEMENT = "accept-agreement"
     SIGN_AGREEMENT = "sign-agreement"
     REQUEST_DISBURSEMENT = "request-disbursement"
     APPROVE_DISBURSEMENT = "approve-disbursement"

@@ -36,7 +36,11 @@ class ActionRule:
 ACTION_RULES: dict[Action, ActionRule] = {
     Action.SCORE: ActionRule(frozenset({Role.EVALUATOR}), frozenset({P.UNDER_REVIEW}), r.score_rule),
     Action.MATCH: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SELECTED, P.MATCHED}), r.match_rule),
-    Action.SIGN_AGREEMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.MATCHED})),
+    Action.ACCEPT_AGREEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.MATCHED}), r.accept_agreement_rule,
+                                        lambda s: s.agreement_two_step and s.agreement_document is not None
+                                        and s.agreement_acceptance is None),
+    Action.SIGN_AGREEMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.MATCHED}), r.sign_agreement_rule,
+                                      lambda s: not s.agreement_two_step or s.agreement_acceptance is not None),
     Action.REQUEST_DISBURSEMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), _POC, r.request_disbursement_rule,
                                                lambda s: any(t.status in ("due", "payment_failed") for t in s.tranches)),
     Action.APPROVE_DISBURSEMENT: ActionRule(frozenset({Role.FINANCE_OFFICER}), _POC, r.approve_disbursement_rule,

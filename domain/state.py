@@ -49,6 +49,16 @@ class Partner(BaseModel):
     share_percent: int | None = None
 
 
+class AgreementAcceptance(BaseModel):
+    """The startup's acceptance of the agreement the system generated: who, when, and which bytes
+    (the document with the SHA-256 of its bytes). The officer countersigns only these bytes."""
+
+    document: DocumentRef
+    by_id: str
+    by_name: str
+    at: AwareDatetime
+
+
 TrancheStatus = Literal["locked", "due", "requested", "approved", "paying", "paid", "payment_failed"]
 
 
@@ -204,6 +214,15 @@ class StartupState(BaseModel):
     consortium: bool = False
     agreement_signed_at: AwareDatetime | None = None
     agreement_documents: list[DocumentRef] = []
+    # Set when a lifecycle starts under the agreement-two-step patch: the startup accepts the
+    # generated agreement (accept-agreement) before the officer countersigns (sign-agreement).
+    # Older lifecycles keep the officer's one-step signature. Kept in the state because the
+    # Update validators, which cannot ask `workflow.patched`, decide by it.
+    agreement_two_step: bool = False
+    # The agreement the system generated from the program and the match (two-step only): made
+    # when the startup is matched, made again when it is matched anew.
+    agreement_document: DocumentRef | None = None
+    agreement_acceptance: AgreementAcceptance | None = None
     tranches: list[TrancheState] = []
     milestones: list[MilestoneState] = []
     suspended_at: AwareDatetime | None = None

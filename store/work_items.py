@@ -34,7 +34,11 @@ def items_of(state: StartupState) -> list[Item]:
     s, found = state, []
     if s.phase is Phase.UNDER_REVIEW:
         found.append(Item(Role.EVALUATOR, "score", excluded={e.evaluator_id for e in s.scores}))
-    if s.phase in (Phase.SELECTED, Phase.MATCHED):
+    if s.phase is Phase.MATCHED and s.agreement_two_step and s.agreement_acceptance is None:
+        # Two-step agreements: the startup accepts first, then the officer countersigns.
+        if s.agreement_document is not None:
+            found.append(Item(Role.STARTUP, "accept_agreement", due_at=s.agreement_due_at))
+    elif s.phase in (Phase.SELECTED, Phase.MATCHED):
         kind = "match" if s.phase is Phase.SELECTED else "sign_agreement"
         found.append(Item(Role.PROGRAM_OFFICER, kind, due_at=s.agreement_due_at))
     if s.phase is Phase.FINAL_REVIEW:

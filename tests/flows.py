@@ -5,11 +5,16 @@ from typing import Any
 
 from domain.phases import Role
 from domain.program import ProgramDefinition
+from store.db import session_scope
+from store.users import find_by_login, set_password
 from tests.conftest import Stack, new_brn
 
 PO, FO, EV = Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.EVALUATOR
 MILESTONES = ("kickoff", "midterm", "poc_complete", "final_report")
 ORDER = ["under_review", "selected", "matched", "contracted", "in_poc", "final_review", "settlement", "completed"]
+# The password of every test startup user (the owner of `stack.as_startup`'s token): accepting the
+# agreement asks for it again.
+STARTUP_PASSWORD = "Agree!ment-2025q"
 
 
 @dataclass
@@ -31,10 +36,41 @@ async def select(stack: Stack, program: ProgramDefinition, scores: dict[str, int
     return await stack.call("POST", f"/programs/{program.id}/selection", stack.as_role(PO), {"reason": "위원회"})
 
 
+def startup_password(stack: Stack, brn: str) -> str:
+    """The test startup user's password, set the first time it is asked for."""
+    stack.as_startup(brn)  # the user exists once its token does
+    with session_scope(stack.engine) as session:
+        user = find_by_login(session, f"startup-{brn}")
+        assert user is not None, brn
+        if user.password_hash is None:
+            set_password(session, user, STARTUP_PASSWORD)
+    return STARTUP_PASSWORD
+
+
+async def match(stack: Stack, startup_id: str) -> dict[str, Any]:
+    return await stack.act(startup_id, "match", stack.as_role(PO),
+                           {"partners": [{"name": "강원 정밀 SME", "brn": new_brn(), "region": "강원"}]})
+
+
+async def accept_agreement(stack: Stack, startup_id: str, matched: dict[str, Any]) -> dict[str, Any] | None:
+    """The startup accepts the agreement generated at its match (`matched`: the state the match
+    answered), re-entering its password; nothing to do for a lifecycle signed in one step."""
+    if not matched["agreement_two_step"]:
+        return None
+    brn = startup_id.rsplit(":", 1)[1]
+    return await stack.act(startup_id, "accept-agreement", stack.as_startup(brn),
+                           {"agreement_sha256": matched["agreement_document"]["sha256"],
+                            "password": startup_password(stack, brn)})
+
+
+async def sign(stack: Stack, startup_id: str, matched: dict[str, Any], agreement_no: str = "AX-1") -> dict[str, Any]:
+    """The agreement in as many steps as the lifecycle has: accepted, then (counter)signed."""
+    await accept_agreement(stack, startup_id, matched)
+    return await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": agreement_no})
+
+
 async def match_and_sign(stack: Stack, startup_id: str) -> dict[str, Any]:
-    await stack.act(startup_id, "match", stack.as_role(PO),
-                    {"partners": [{"name": "강원 정밀 SME", "brn": new_brn(), "region": "강원"}]})
-    return await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "AX-1"})
+    return await sign(stack, startup_id, await match(stack, startup_id))
 
 
 async def pay(stack: Stack, startup_id: str, tranche: str) -> dict[str, Any]:
@@ -72,10 +108,9 @@ async def drive(stack: Stack, phase: str, program: ProgramDefinition | None = No
         await stack.wait_phase(startup_id, "selected")
         await stack.wait_until_state(startup_id, lambda s: s["agreement_due_at"] is not None, "agreement deadline")
     if "matched" in steps:
-        await stack.act(startup_id, "match", stack.as_role(PO),
-                        {"partners": [{"name": "강원 정밀 SME", "brn": new_brn(), "region": "강원"}]})
+        matched = await match(stack, startup_id)
     if "contracted" in steps:
-        await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "AX-1"})
+        await sign(stack, startup_id, matched)
     if "in_poc" in steps:
         await pay(stack, startup_id, "advance")
         await stack.wait_phase(startup_id, "in_poc")

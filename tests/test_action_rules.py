@@ -8,6 +8,7 @@ import pytest
 
 from domain import action_rules as r
 from domain.commands import (
+    AcceptAgreementBody,
     Body,
     Command,
     DisbursementBody,
@@ -20,6 +21,7 @@ from domain.commands import (
     RetryCollectionBody,
     ReviewMilestoneBody,
     ScoreBody,
+    SignAgreementBody,
     SpendLineBody,
     SubmitMilestoneBody,
     SubmitSettlementBody,
@@ -29,7 +31,8 @@ from domain.commands import (
 from domain.phases import Action, Phase, Role
 from domain.program import DeadlinePolicy
 from domain.rules import ACTION_RULES, allowed_actions, check_action, check_command, check_role
-from domain.state import Actor, Partner, ScoreEntry, StartupState
+from domain.documents import DocumentKind, DocumentRef
+from domain.state import Actor, AgreementAcceptance, Partner, ScoreEntry, StartupState
 from domain.violation import RuleViolation
 from tests.builders import (
     OTHER_STARTUP_BRN,
@@ -504,8 +507,78 @@ def test_retry_collection_accepts_a_failed_collection() -> None:
 
 
 def test_actions_without_a_rule_of_their_own() -> None:
-    assert [a for a, rule in ACTION_RULES.items() if rule.check is None] == [
-        Action.SIGN_AGREEMENT, Action.SUSPEND, Action.WITHDRAW]
+    assert [a for a, rule in ACTION_RULES.items() if rule.check is None] == [Action.SUSPEND, Action.WITHDRAW]
+
+
+# --- the agreement in two steps: the startup accepts, the officer countersigns ---------------------
+
+AGREEMENT = DocumentRef(id="agreement-1", sha256="a" * 64, kind=DocumentKind.AGREEMENT, filename="협약서.html")
+REMADE = AGREEMENT.model_copy(update={"id": "agreement-2", "sha256": "b" * 64})
+
+
+def matched(two_step: bool = True, document: DocumentRef | None = AGREEMENT,
+            accepted: DocumentRef | None = None) -> StartupState:
+    acceptance = AgreementAcceptance(document=accepted, by_id="su-1", by_name="테스트랩 대표",
+                                     at=utc(2025, 8, 1)) if accepted else None
+    return startup(Phase.MATCHED, agreement_two_step=two_step, agreement_document=document,
+                   agreement_acceptance=acceptance)
+
+
+def accept(sha256: str = AGREEMENT.sha256) -> Command[Any]:
+    return cmd(OWN_STARTUP, AcceptAgreementBody(agreement_sha256=sha256, password="not-recorded"))
+
+
+def countersign() -> Command[Any]:
+    return cmd(OFFICER, SignAgreementBody(agreement_no="AX-1"))
+
+
+@pytest.mark.parametrize(("state", "command", "rule"), [
+    (matched(two_step=False), accept(), "one_step_agreement"),
+    (matched(document=None), accept(), "agreement_ready"),
+    (matched(), accept("c" * 64), "agreement_changed"),
+    (matched(accepted=AGREEMENT), accept(), "accept_once"),
+], ids=["one-step lifecycle", "not generated yet", "changed since read", "twice"])
+def test_accept_agreement_refusals(state: StartupState, command: Command[Any], rule: str) -> None:
+    v = refusal(r.accept_agreement_rule, state, command)
+    assert (v.code, v.details["rule"]) == ("conflict", rule)
+
+
+def test_accept_agreement_names_the_hash_field_and_the_current_hash() -> None:
+    v = refusal(r.accept_agreement_rule, matched(), accept("c" * 64))
+    assert (v.details["field"], v.details["current"]) == ("agreement_sha256", AGREEMENT.sha256)
+
+
+def test_the_startup_accepts_the_current_agreement_itself_only() -> None:
+    r.accept_agreement_rule(matched(), accept(), NOW, PROGRAM)
+    assert check(matched(), Action.ACCEPT_AGREEMENT, cmd(OTHER_STARTUP, accept().body)).details["rule"] == "own_records"
+    assert check(matched(), Action.ACCEPT_AGREEMENT, cmd(OFFICER, accept().body)).details["rule"] == "role"
+
+
+def test_countersigning_needs_the_startup_s_acceptance_of_the_same_agreement() -> None:
+    v = refusal(r.sign_agreement_rule, matched(), countersign())
+    assert (v.code, v.details["rule"]) == ("conflict", "startup_accepts_first")
+    # Matched again after the acceptance: the agreement now on file is not the one accepted.
+    v = refusal(r.sign_agreement_rule, matched(document=REMADE, accepted=AGREEMENT), countersign())
+    assert (v.code, v.details["rule"], v.details["accepted"], v.details["current"]) == (
+        "conflict", "same_agreement", AGREEMENT.sha256, REMADE.sha256)
+    r.sign_agreement_rule(matched(accepted=AGREEMENT), countersign(), NOW, PROGRAM)
+
+
+def test_a_one_step_lifecycle_is_signed_by_the_officer_alone() -> None:
+    one_step = matched(two_step=False, document=None)
+    r.sign_agreement_rule(one_step, countersign(), NOW, PROGRAM)
+    assert "sign-agreement" in allowed_actions(one_step, OFFICER)
+    assert "accept-agreement" not in allowed_actions(one_step, OWN_STARTUP)
+
+
+def test_who_is_offered_what_while_the_agreement_waits() -> None:
+    waiting = matched()
+    assert "accept-agreement" in allowed_actions(waiting, OWN_STARTUP)
+    assert "sign-agreement" not in allowed_actions(waiting, OFFICER)
+    accepted = matched(accepted=AGREEMENT)
+    assert "accept-agreement" not in allowed_actions(accepted, OWN_STARTUP)
+    assert "sign-agreement" in allowed_actions(accepted, OFFICER)
+    assert "accept-agreement" not in allowed_actions(matched(document=None), OWN_STARTUP)
 
 
 # --- check_command: role, own records, phase, own rule -------------------------------------------

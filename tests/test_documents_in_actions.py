@@ -10,7 +10,7 @@ from store.db import session_scope
 from store.documents import Document
 from tests.conftest import Stack, wait_until
 from tests.documents_support import pdf
-from tests.flows import FO, PO, drive, match_and_sign, select
+from tests.flows import FO, PO, accept_agreement, drive, match_and_sign, select
 
 
 async def upload(stack: Stack, startup_id: str, headers: dict[str, str], content: bytes, filename: str,
@@ -99,11 +99,14 @@ async def test_a_settlement_with_receipts_and_a_signed_agreement_pin_their_files
     await select(stack, program, {startup_id: 90})
     await stack.wait_until_state(startup_id, lambda s: s["agreement_due_at"], "agreement deadline")
     signed = await upload(stack, startup_id, stack.as_role(PO), pdf(f"협약서 {startup_id}"), "협약서.pdf", "agreement")
-    await stack.act(startup_id, "match", stack.as_role(PO),
-                    {"partners": [{"name": "강원 정밀 SME", "brn": "1248100998", "region": "강원"}]})
+    matched = await stack.act(startup_id, "match", stack.as_role(PO),
+                              {"partners": [{"name": "강원 정밀 SME", "brn": "1248100998", "region": "강원"}]})
+    await accept_agreement(stack, startup_id, matched)
     state = await stack.act(startup_id, "sign-agreement", stack.as_role(PO),
                             {"agreement_no": "AX-9", "documents": [signed["id"]]})
-    assert state["agreement_documents"][0]["sha256"] == signed["sha256"]
+    # The agreement the startup accepted comes first, then the signed copy the officer uploaded.
+    assert [d["sha256"] for d in state["agreement_documents"]] == [matched["agreement_document"]["sha256"],
+                                                                   signed["sha256"]]
 
     startup = await drive(stack, "settlement")
     me = startup.me(stack)

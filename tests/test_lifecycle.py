@@ -11,7 +11,7 @@ from domain.timeutil import kst_date
 from store.db import session_scope
 from store.tables import LedgerEntry, StartupRow
 from tests.conftest import Stack, wait_until
-from tests.flows import EV, FO, PO, Startup, pay, stack_tranche
+from tests.flows import EV, FO, PO, Startup, pay, sign, stack_tranche
 from tests.flows import select as run_selection
 
 
@@ -53,10 +53,10 @@ async def test_a_startup_lives_its_whole_life_through_the_api(stack: Stack) -> N
     assert state["phase"] == "selected"
     assert set(state["allowed_actions"]) == {"match", "extend-deadline", "terminate"}
 
-    await stack.act(startup_id, "match", stack.as_role(PO), {"partners": [
+    matched = await stack.act(startup_id, "match", stack.as_role(PO), {"partners": [
         {"name": "울산 배터리 SME", "brn": "1248100998", "region": "울산"},
         {"name": "경남 부품 SME", "brn": "2208162517", "region": "경남", "role": "member"}]})
-    state = await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "AX-2025-001"})
+    state = await sign(stack, startup_id, matched, "AX-2025-001")
     assert state["phase"] == "contracted" and state["consortium"] is True
     assert [(t["key"], t["amount"], t["status"]) for t in state["tranches"]] == [
         ("advance", 56_000_000, "due"), ("balance", 24_000_000, "locked")]

@@ -27,6 +27,7 @@ from temporalio.worker import Worker
 
 from axflow.programs import sample_definitions
 from domain.commands import (
+    AcceptAgreementBody,
     Body,
     Command,
     DisbursementBody,
@@ -43,11 +44,13 @@ from domain.io import (
     COLLECTION_STATUS,
     HOLIDAY_TABLE,
     PAYMENT_STATUS,
+    PREPARE_AGREEMENT,
     PROJECT_STARTUP,
     RECORD_BAN,
     REQUEST_COLLECTION,
     REQUEST_PAYMENT,
     START_LIFECYCLE,
+    AgreementInput,
     BanInput,
     BusinessDeadlineInput,
     CollectionRequest,
@@ -63,6 +66,7 @@ from domain.io import (
     startup_workflow_id,
 )
 from domain.notifications import DELIVER_NOTIFICATION, NotificationEvent
+from domain.documents import DocumentKind, DocumentRef
 from domain.phases import Phase, Role
 from domain.program import ProgramDefinition
 from domain.state import Actor, Application, LedgerMove, StartupState, Transition
@@ -170,9 +174,17 @@ class Systems:
         async def record_ban(inp: BanInput) -> None:
             calls[RECORD_BAN].append(inp)
 
+        @activity.defn(name=PREPARE_AGREEMENT)
+        async def prepare_agreement(inp: AgreementInput) -> DocumentRef:
+            calls[PREPARE_AGREEMENT].append(inp)
+            # One document per match the stub saw (the real one is named by its bytes' hash).
+            n = len(calls[PREPARE_AGREEMENT])
+            return DocumentRef(id=f"agreement-{n}", sha256=f"{n:064x}", kind=DocumentKind.AGREEMENT,
+                               filename="협약서.html")
+
         return [check_eligibility, holiday_table, business_deadline, project_startup, deliver_notification,
                 request_payment, payment_status, request_collection, collection_status, start_lifecycle,
-                record_ban]
+                record_ban, prepare_agreement]
 
     # ---- what the stubs saw
     def actions(self) -> list[str]:
@@ -264,13 +276,17 @@ async def lifecycle(temporal_env: WorkflowEnvironment, systems: Systems | None =
 
 
 async def contract(run: Run) -> StartupState:
-    """Eligible → selected (by the program call's signal) → matched → agreement signed."""
+    """Eligible → selected (by the program call's signal) → matched (the agreement generated) →
+    accepted by the startup → countersigned by the officer."""
     await run.phase(Phase.UNDER_REVIEW)
     await run.handle.signal("selection_decided", SelectionDecision(decision="selected", rank=1, reason="위원회"))
     await run.until(lambda s: s.phase is Phase.SELECTED and s.agreement_due_at is not None, "agreement deadline")
     partner = PartnerBody(name="경북정밀", brn=new_brn(), region="경북")
     state = await run.act("match", PO, MatchBody(partners=[partner], reason="수요기업 확정"))
-    assert state.phase is Phase.MATCHED
+    assert state.phase is Phase.MATCHED and state.agreement_two_step and state.agreement_document is not None
+    state = await run.act("accept-agreement", run.startup,
+                          AcceptAgreementBody(agreement_sha256=state.agreement_document.sha256))
+    assert state.phase is Phase.MATCHED and state.agreement_acceptance is not None
     state = await run.act("sign-agreement", PO, SignAgreementBody(agreement_no="AX-2025-001"))
     assert state.phase is Phase.CONTRACTED
     return state
@@ -318,13 +334,15 @@ async def test_selection_to_paid_advance_starts_the_poc(temporal_env: WorkflowEn
         assert not s.calls[PAYMENT_STATUS]  # paid at once: nothing to ask after
 
         await run.stubs_saw(lambda sy: "payment_received" in sy.actions(), "the payment transition")
-        assert s.actions() == ["apply", "eligibility_check", "selection", "match", "sign-agreement",
-                               "request-disbursement", "approve-disbursement", "payment_received"]
+        assert s.actions() == ["apply", "eligibility_check", "selection", "match", "accept-agreement",
+                               "sign-agreement", "request-disbursement", "approve-disbursement", "payment_received"]
         assert [t.seq for t in s.transitions] == list(range(1, len(s.transitions) + 1))
         assert s.transitions[-1].actor_id == "system:finance"
         assert (s.transitions[-1].from_phase, s.transitions[-1].to_phase) == (Phase.CONTRACTED, Phase.IN_POC)
         assert s.transitions[2].actor_id == "system:program" and s.transitions[2].to_phase is Phase.SELECTED
-        assert s.transitions[5].actor_id == PO.id and s.transitions[6].actor_id == FO.id
+        assert s.transitions[4].actor_id == run.startup.id and s.transitions[5].actor_id == PO.id
+        assert s.transitions[4].details["sha256"] == s.transitions[5].details["sha256"] == f"{1:064x}"
+        assert s.transitions[6].actor_id == PO.id and s.transitions[7].actor_id == FO.id
         assert s.ledger_kinds() == ["committed", "requested", "approved", "paid"]
         assert [m.amount for m in s.ledger] == [80_000_000, ADVANCE, ADVANCE, ADVANCE]
         assert len({m.key for m in s.ledger}) == 4
@@ -395,9 +413,9 @@ async def test_a_refused_payment_fails_the_tranche_and_a_corrected_request_pays(
         assert [r.account for r in systems.calls[REQUEST_PAYMENT]] == ["신한 999-999", GOOD_ACCOUNT]
 
         await run.stubs_saw(lambda sy: "payment_received" in sy.actions(), "the payment published")
-        assert systems.actions()[5:] == ["request-disbursement", "approve-disbursement", "payment_failed",
+        assert systems.actions()[6:] == ["request-disbursement", "approve-disbursement", "payment_failed",
                                          "request-disbursement", "approve-disbursement", "payment_received"]
-        retry = systems.transitions[8]
+        retry = systems.transitions[9]
         assert retry.details["retry"] is True and retry.details["account"] == GOOD_ACCOUNT
         assert systems.ledger_kinds() == ["committed", "requested", "approved", "failed",
                                           "requested", "approved", "paid"]

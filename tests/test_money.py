@@ -16,7 +16,7 @@ from domain.state import StartupState
 from store.db import session_scope
 from store.tables import LedgerEntry
 from tests.conftest import Stack, wait_until
-from tests.flows import FO, PO, Startup, drive, pay, stack_tranche
+from tests.flows import FO, PO, Startup, drive, pay, sign, stack_tranche
 
 
 class Finance:
@@ -218,8 +218,8 @@ async def test_a_consortium_splits_each_tranche_exactly_by_its_shares(stack: Sta
     error = await stack.act(startup.id, "match", stack.as_role(PO),
                             {"partners": [partners[0] | {"share_percent": 50}, partners[1]]}, expect=422)
     assert "add up to 100" in error["error"]["details"][0]["message"]
-    await stack.act(startup.id, "match", stack.as_role(PO), {"partners": partners})
-    state = await stack.act(startup.id, "sign-agreement", stack.as_role(PO), {"agreement_no": "C-1"})
+    matched = await stack.act(startup.id, "match", stack.as_role(PO), {"partners": partners})
+    state = await sign(stack, startup.id, matched, "C-1")
     for tranche in state["tranches"]:
         assert sum(tranche["splits"].values()) == tranche["amount"]
     advance = stack_tranche(state, "advance")["splits"]

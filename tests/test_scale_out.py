@@ -18,7 +18,7 @@ from domain.phases import Role
 from store.db import session_scope
 from store.tables import StartupRow
 from tests.conftest import Stack, new_brn, wait_until
-from tests.flows import EV, FO, PO
+from tests.flows import EV, FO, PO, sign
 from tests.test_worker_kill import WorkerProcess
 
 QUEUE = "axflow-scale-test"
@@ -78,9 +78,9 @@ async def test_two_workers_one_killed_every_lifecycle_completes_and_pays_once(st
             me = stack.as_startup(brn)
             async with gate:
                 await until(stack, startup_id, lambda s: s["agreement_due_at"], "agreement deadline")
-                await stack.act(startup_id, "match", stack.as_role(PO),
-                                {"partners": [{"name": "SME", "brn": "1248100998", "region": "강원"}]})
-                await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "S"})
+                matched = await stack.act(startup_id, "match", stack.as_role(PO),
+                                          {"partners": [{"name": "SME", "brn": "1248100998", "region": "강원"}]})
+                await sign(stack, startup_id, matched, "S")
                 await stack.act(startup_id, "request-disbursement", stack.as_role(PO), {"tranche": "grant"})
                 await stack.act(startup_id, "approve-disbursement", stack.as_role(FO), {"tranche": "grant"})
                 await until(stack, startup_id, lambda s: s["phase"] == "in_poc", "payment")

@@ -24,6 +24,7 @@ from api.deps import SessionDep, TemporalDep, current_actor
 from api.document_refs import attach_documents
 from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error, from_violation
 from api.policy import Authorized
+from api.reauth import confirm_password
 from api.refusals import refusals_recorded
 from api.routes.evaluators import declared_conflicts
 from api.routes.startups import for_caller
@@ -133,6 +134,7 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
         details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "rule": e["type"],
                     "message": e["msg"].removeprefix("Value error, ")} for e in err.errors()]
         raise ApiError("validation_error", f"invalid {action.value} body", details) from None
+    confirm_password(session, actor, body)  # accept-agreement: the password typed again (api/reauth.py)
     command = Command[type(body)](actor=actor, request_id=request_id, body=body)
     if actor.role is Role.EVALUATOR:
         command.conflicts = declared_conflicts(session, actor.id)

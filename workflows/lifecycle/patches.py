@@ -33,3 +33,8 @@ RELEASE_UNPAID_SELECTION = "release-unpaid-selection"
 # Notifications go out as events (kind, recipients, facts) that an activity turns into messages
 # for people, instead of a subject line built in the workflow. Deprecate 15 months after its release.
 NOTIFY_PEOPLE = "notify-people"
+# The agreement is signed in two steps: the startup accepts the document the system generated,
+# then the program officer countersigns. Decided once, when a lifecycle starts (kept in its state
+# as `agreement_two_step`, since Update validators cannot ask `patched`); lifecycles started
+# before keep the officer's one-step signature. Deprecate 15 months after its release.
+AGREEMENT_TWO_STEP = "agreement-two-step"

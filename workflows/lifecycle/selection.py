@@ -1,16 +1,24 @@
 """From application to agreement: the eligibility check, selection, scores, the SME match and the
-signed agreement that starts the PoC."""
+signed agreement that starts the PoC.
+
+Lifecycles started under the agreement-two-step patch sign in two steps: matching generates the
+agreement document (an activity renders and stores it; its id and SHA-256 come back into the
+state and the history), the startup accepts those bytes, and the program officer's
+sign-agreement countersigns them. Older lifecycles keep the officer's one-step signature."""
 
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.commands import Command, MatchBody, ScoreBody, SignAgreementBody
+    from domain.commands import AcceptAgreementBody, Command, MatchBody, ScoreBody, SignAgreementBody
+    from domain.documents import DocumentRef
     from domain.io import (
         BUSINESS_DEADLINE,
         CHECK_ELIGIBILITY,
         HOLIDAY_TABLE,
+        PREPARE_AGREEMENT,
+        AgreementInput,
         BusinessDeadlineInput,
         EligibilityInput,
         EligibilityResult,
@@ -19,9 +27,18 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.money import split_exact
     from domain.phases import Action, Phase
-    from domain.state import SYSTEM_PROGRAM, SYSTEM_WORKFLOW, MilestoneState, Partner, ScoreEntry, TrancheState
+    from domain.state import (
+        SYSTEM_PROGRAM,
+        SYSTEM_WORKFLOW,
+        AgreementAcceptance,
+        MilestoneState,
+        Partner,
+        ScoreEntry,
+        TrancheState,
+    )
     from domain.timeutil import kst_date
 
+from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.publishing import move_money, notify, publish, record, tell_program, transition
 from workflows.lifecycle.retries import OWN_WORK_RETRY
@@ -35,6 +52,14 @@ async def record_holidays(ctx: LifecycleContext) -> None:
     ctx.state.holiday_table = await workflow.execute_activity(
         HOLIDAY_TABLE, HolidayTableInput(first_year=year, last_year=year + 5), result_type=list[date],
         start_to_close_timeout=timedelta(seconds=10), retry_policy=OWN_WORK_RETRY)
+
+
+def decide_agreement_steps(ctx: LifecycleContext) -> None:
+    """Asked once, as a new lifecycle starts (never on continue-as-new, which carries the state):
+    whether its agreement is signed in two steps. The answer lives in the state, where the
+    Update validators read it."""
+    if workflow.patched(patches.AGREEMENT_TWO_STEP):
+        ctx.state.agreement_two_step = True
 
 
 async def enter(ctx: LifecycleContext) -> None:
@@ -110,11 +135,44 @@ def score(ctx: LifecycleContext, cmd: Command[ScoreBody]) -> None:
     tell_program(ctx)
 
 
-def match(ctx: LifecycleContext, cmd: Command[MatchBody]) -> None:
+async def match(ctx: LifecycleContext, cmd: Command[MatchBody]) -> None:
     s = ctx.state
     s.partners = [Partner(**p.model_dump()) for p in cmd.body.partners]
     s.consortium = len(s.partners) > 1
-    record(ctx, cmd, Action.MATCH, Phase.MATCHED, partners=[p.name for p in s.partners], consortium=s.consortium)
+    if not s.agreement_two_step:
+        record(ctx, cmd, Action.MATCH, Phase.MATCHED, partners=[p.name for p in s.partners], consortium=s.consortium)
+        return
+    # A new match makes a new agreement: an acceptance of the old one no longer counts.
+    withdrawn = s.agreement_acceptance is not None
+    s.agreement_document, s.agreement_acceptance = None, None
+    partners = list(s.partners)
+    document = await _prepare_agreement(ctx)
+    if s.partners != partners or s.phase not in (Phase.SELECTED, Phase.MATCHED):
+        return  # matched again meanwhile (that match records its own agreement), or gone
+    s.agreement_document = document
+    record(ctx, cmd, Action.MATCH, Phase.MATCHED, partners=[p.name for p in s.partners], consortium=s.consortium,
+           agreement=document.model_dump(mode="json"), **({"acceptance_withdrawn": True} if withdrawn else {}))
+    notify(ctx, "startup", "agreement_ready", "협약서 확인 및 동의 요청 (please read and accept the agreement)")
+
+
+async def _prepare_agreement(ctx: LifecycleContext) -> DocumentRef:
+    """The agreement generated from the program and the startup as matched, stored as a document."""
+    return await workflow.execute_activity(
+        PREPARE_AGREEMENT, AgreementInput(program=ctx.program, state=ctx.state.model_copy(deep=True)),
+        result_type=DocumentRef, start_to_close_timeout=timedelta(seconds=30), retry_policy=OWN_WORK_RETRY)
+
+
+def accept_agreement(ctx: LifecycleContext, cmd: Command[AcceptAgreementBody]) -> None:
+    """The startup's acceptance of the generated agreement (its password was checked by the API)."""
+    s = ctx.state
+    document = s.agreement_document
+    assert document is not None  # the Update handler has just checked the rule again (accept_agreement_rule)
+    s.agreement_acceptance = AgreementAcceptance(document=document, by_id=cmd.actor.id, by_name=cmd.actor.name,
+                                                 at=workflow.now())
+    record(ctx, cmd, Action.ACCEPT_AGREEMENT, documents=[document.model_dump(mode="json")],
+           sha256=document.sha256)
+    notify(ctx, "program_officer", "agreement_accepted",
+           f"{s.company_name}: 협약 동의, 서명 대기 (agreement accepted; countersign)")
 
 
 def sign_agreement(ctx: LifecycleContext, cmd: Command[SignAgreementBody]) -> None:
@@ -130,8 +188,14 @@ def sign_agreement(ctx: LifecycleContext, cmd: Command[SignAgreementBody]) -> No
     for rule in program.milestones:
         due = ctx.due("milestone", now, rule.days_after_agreement)
         s.milestones.append(MilestoneState(key=rule.key, title=rule.title, due_at=due, original_due_at=due))
-    s.agreement_documents = list(cmd.documents)
-    pinned = {"documents": [ref.model_dump(mode="json") for ref in cmd.documents]} if cmd.documents else {}
+    accepted = s.agreement_acceptance if s.agreement_two_step else None
+    # The countersigned agreement comes first, then any signed copy the officer uploaded.
+    s.agreement_documents = ([accepted.document] if accepted else []) + list(cmd.documents)
+    pinned: dict[str, object] = (
+        {"documents": [ref.model_dump(mode="json") for ref in s.agreement_documents]} if s.agreement_documents else {})
+    if accepted:
+        pinned |= {"sha256": accepted.document.sha256, "accepted_by": accepted.by_id,
+                   "accepted_at": accepted.at.isoformat()}
     move_money(ctx, "committed", s.grant_amount)
     record(ctx, cmd, Action.SIGN_AGREEMENT, Phase.CONTRACTED, agreement_no=cmd.body.agreement_no,
            grant_amount=s.grant_amount, **pinned)

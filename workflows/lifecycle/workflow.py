@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.commands import (
+        AcceptAgreementBody,
         Body,
         Command,
         DisbursementBody,
@@ -60,6 +61,8 @@ class StartupLifecycle:
     @workflow.run
     async def run(self, inp: LifecycleInput) -> StartupState:
         ctx = self.ctx
+        if inp.resume is None:
+            selection.decide_agreement_steps(ctx)
         if ctx.program.policy.needs_business_calendar() and ctx.state.holiday_table is None:
             await selection.record_holidays(ctx)
         if inp.resume is None:
@@ -127,15 +130,30 @@ class StartupLifecycle:
 
     @workflow.update(name="match")
     async def match(self, cmd: Command[MatchBody]) -> StartupState:
-        selection.match(self.ctx, cmd)
+        await selection.match(self.ctx, cmd)
         return self.state
 
     @match.validator
     def _validate_match(self, cmd: Command[MatchBody]) -> None:
         self._check(Action.MATCH, cmd)
 
+    @workflow.update(name="accept-agreement")
+    async def accept_agreement(self, cmd: Command[AcceptAgreementBody]) -> StartupState:
+        # Checked again here: a match handled after the validator ran may have replaced the agreement.
+        self._check(Action.ACCEPT_AGREEMENT, cmd)
+        selection.accept_agreement(self.ctx, cmd)
+        return self.state
+
+    @accept_agreement.validator
+    def _validate_accept_agreement(self, cmd: Command[AcceptAgreementBody]) -> None:
+        self._check(Action.ACCEPT_AGREEMENT, cmd)
+
     @workflow.update(name="sign-agreement")
     async def sign_agreement(self, cmd: Command[SignAgreementBody]) -> StartupState:
+        if self.state.agreement_two_step:
+            # Checked again (two-step lifecycles only, which older histories never are): a match
+            # handled after the validator ran withdraws the acceptance it relied on.
+            self._check(Action.SIGN_AGREEMENT, cmd)
         selection.sign_agreement(self.ctx, cmd)
         return self.state
 
