@@ -10,8 +10,9 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from api.pages.admin_forms import bilingual, directory_errors, read_new_user, read_token_request
-from api.pages.audit_views import (EventFilters, as_of_instant, event_cells, events_csv, events_xlsx,
-                                   parse_event_filters, timeline)
+from api.pages.audit_views import (EventFilters, as_of_instant, column_headers, event_cells, parse_event_filters,
+                                   timeline)
+from api.pages.exports import table_csv, table_xlsx
 from api.pages.mail_view import newest_first, one
 from api.schemas import HistoryEntry, RefusedEntry
 from store.tables import AuditEvent
@@ -69,16 +70,16 @@ def test_an_event_row_shows_korean_time_and_the_phase_change() -> None:
 
 def test_csv_and_xlsx_hold_exactly_the_rows_shown_in_korean() -> None:
     rows = [event_cells(_event()), event_cells(_event(id=8, reason="=HYPERLINK(\"x\")"))]
-    data = events_csv(rows)
+    data = table_csv(column_headers(), rows)
     assert data.startswith("\ufeff".encode())
     parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert parsed[0][0] == "번호 (No.)" and parsed[1] == rows[0]
     # A formula in free text reaches the spreadsheet as text.
     assert parsed[2][9] == "'=HYPERLINK(\"x\")"
-    sheet = load_workbook(io.BytesIO(events_xlsx(rows))).active
+    sheet = load_workbook(io.BytesIO(table_xlsx("audit events", column_headers(), rows))).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert values[1] == rows[0] and values[2] == rows[1]
-    assert sheet["J3"].data_type == "s"
+    assert values[0] == column_headers() and values[1] == rows[0]
+    assert values[2][9] == "'=HYPERLINK(\"x\")" and sheet["J3"].data_type == "s"
 
 
 def test_the_timeline_merges_refusals_in_time_and_marks_what_came_after_the_day() -> None:

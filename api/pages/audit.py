@@ -17,7 +17,7 @@ from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.document_schemas import VerifyAnswer
 from api.errors import ApiError
 from api.pages import audit_views as views
-from api.pages import labels
+from api.pages import exports, labels
 from api.pages.common import PageViewer, check_csrf, render, require_role
 from api.routes import startups as startup_routes
 from api.routes.audit import event_query
@@ -138,14 +138,13 @@ async def export_events(request: Request, extension: str, viewer: PageViewer, se
                        [{"field": name, "rule": "filter", "message": messages[0]} for name, messages in errors.items()])
     rows, _ = _search(session, filters)
     cells = [views.event_cells(r) for r in rows]
-    name = f"audit-events-{kst_date(viewer.now):%Y%m%d}.{extension}"
     if extension == "csv":
-        body, media = views.events_csv(cells), "text/csv; charset=utf-8"
+        body = exports.table_csv(views.column_headers(), cells)
     else:
-        body = views.events_xlsx(cells)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                     "Cache-Control": "no-store"})
+        body = exports.table_xlsx("audit events", views.column_headers(), cells)
+    response = exports.download(body, f"audit-events-{kst_date(viewer.now):%Y%m%d}.{extension}", extension)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/verify")

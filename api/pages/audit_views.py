@@ -1,10 +1,9 @@
 """What the auditors' pages compute, as pure functions: the instant an as-of day means, the event
 search's filters read from the URL, the cells of an event row (the same cells on the page, in the
-CSV and in the XLSX, so that an export is exactly what was shown), and the merged timeline of a
-startup's transitions and refused attempts."""
+CSV and in the XLSX, so that an export is exactly what was shown; only a cell that would run as a
+spreadsheet formula gets a leading apostrophe), and the merged timeline of a startup's transitions
+and refused attempts."""
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
@@ -12,15 +11,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from domain.timeutil import KST, to_kst
 
 # A page of the event search; the next page starts after its last row's id.
 EVENTS_PER_PAGE = 200
 FILTER_MAX_LENGTH = 120
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def as_of_instant(day: date) -> datetime:
@@ -129,6 +124,7 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def column_headers() -> list[str]:
+    """The header row of the exports (api/pages/exports.py writes the CSV and XLSX)."""
     return [f"{korean} ({english})" for korean, english in EVENT_COLUMNS]
 
 
@@ -149,43 +145,6 @@ def event_cells(event: EventLike) -> list[str]:
     return [str(event.id), kst_text(event.at), event.startup_id, event.program_id, str(event.seq),
             f"{event.actor_name} ({event.actor_id})", event.role, event.action, phase, event.reason,
             details_text(event.details), event.hash]
-
-
-def events_csv(rows: Iterable[Sequence[str]]) -> bytes:
-    """UTF-8 with a byte order mark, so that Excel opens the Korean text as Korean. A cell that a
-    spreadsheet would run as a formula (= + - @ first) gets a leading apostrophe, which Excel
-    shows as text: the one place where the file differs from the page."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(column_headers())
-    writer.writerows([_not_a_formula(value) for value in row] for row in rows)
-    return out.getvalue().encode("utf-8")
-
-
-def _not_a_formula(value: str) -> str:
-    return "'" + value if value[:1] in FORMULA_STARTS else value
-
-
-def events_xlsx(rows: Iterable[Sequence[str]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "audit events"
-    sheet.append(column_headers())
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row))
-        for cell in sheet[sheet.max_row]:
-            # Every cell is text, as shown (openpyxl would store "=..." as a formula).
-            cell.data_type = "s"
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJKL", (8, 20, 36, 18, 6, 28, 16, 20, 26, 30, 40, 66)):
-        sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 # ---- a startup's timeline: transitions and refused attempts, by time
