@@ -24,7 +24,7 @@ from api.pages.dashboard import (
     waiting_label,
 )
 from api.pages.definition_errors import field_errors, parse_upload, readable
-from api.pages.exports import csv_bytes, report_csv_rows, report_sheets, xlsx_bytes
+from api.pages.report_export import report_csv, report_xlsx
 from api.schemas import Report, WaitingItem
 from axflow.programs import sample_definitions
 from domain.program import ProgramDefinition
@@ -220,8 +220,7 @@ def _report() -> Report:
 
 
 def test_report_csv_has_the_json_reports_names_and_figures() -> None:
-    header, rows = report_csv_rows(_report())
-    data = csv_bytes(header, rows)
+    data = report_csv(_report())
     assert data.startswith("\ufeff".encode())  # spreadsheet programs then read Korean as UTF-8
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     figures = {(r[0], r[1]): r[3] for r in table[1:]}
@@ -233,7 +232,7 @@ def test_report_csv_has_the_json_reports_names_and_figures() -> None:
 
 
 def test_report_xlsx_opens_with_the_same_figures_and_keeps_names_as_text() -> None:
-    book = load_workbook(io.BytesIO(xlsx_bytes(report_sheets(_report()))))
+    book = load_workbook(io.BytesIO(report_xlsx(_report())))
     assert book.sheetnames == ["요약 Summary", "단계 Phases", "자금 Money", "대기 Waiting on staff"]
     money = {row[0]: row[2] for row in book["자금 Money"].iter_rows(min_row=2, values_only=True)}
     assert money == {"committed": 160_000_000, "paid": 56_000_000, "refund_owed": 0}
@@ -241,7 +240,7 @@ def test_report_xlsx_opens_with_the_same_figures_and_keeps_names_as_text() -> No
     phases = [row[0] for row in book["단계 Phases"].iter_rows(min_row=2, values_only=True)]
     assert phases == ["applied", "in_poc"]  # in lifecycle order
     cell = book["대기 Waiting on staff"]["B2"]
-    assert cell.value == "=HYPERLINK(\"x\")" and cell.data_type == "s"
+    assert cell.value == "'=HYPERLINK(\"x\")" and cell.data_type == "s"  # text, never a formula
 
 
 # ---------------------------------------------------------------------------------- definitions

@@ -52,6 +52,12 @@ def _svg(chart_id: str, width: int, height: int, title: str, summary: str, body:
         f'{body}</svg>')
 
 
+def text_width(content: str, size: int) -> float:
+    """Roughly how wide a label is drawn: a Hangul or CJK glyph is about a full em, others about
+    six tenths of one (enough to lay labels side by side without overlap)."""
+    return sum(size if ord(c) >= 0x1100 else size * 0.6 for c in content)
+
+
 def _text(x: float, y: float, content: str, size: int = 14, colour: str = INK, anchor: str = "start",
           weight: str = "normal") -> str:
     return (f'<text x="{x:.1f}" y="{y:.1f}" {FONT} font-size="{size}" fill="{colour}" text-anchor="{anchor}" '
@@ -133,8 +139,8 @@ def money_chart(points: Sequence[MoneyPoint], until: date, chart_id: str = "mone
     for tick in range(0, ceiling + 1, step):
         parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{width - right}" y2="{y(tick):.1f}" stroke="{LINE}"/>')
         parts.append(_text(left - 8, y(tick) + 5, man_won(tick), 12, MUTED, "end"))
-    for day in (start, start + (end - start) / 2, end):
-        parts.append(_text(x(day), height - bottom + 20, day.isoformat(), 12, MUTED, "middle"))
+    for day, anchor in ((start, "start"), (start + (end - start) / 2, "middle"), (end, "end")):
+        parts.append(_text(x(day), height - bottom + 20, day.isoformat(), 12, MUTED, anchor))
     for series in MONEY_LOOK.values():
         if not points:
             break
@@ -144,11 +150,12 @@ def money_chart(points: Sequence[MoneyPoint], until: date, chart_id: str = "mone
         d += f" H{x(end):.1f}"
         dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
         parts.append(f'<path d="{d}" fill="none" stroke="{series.colour}" stroke-width="2.5"{dash}/>')
-    for i, series in enumerate(MONEY_LOOK.values()):
-        lx = left + i * 165
+    lx = left
+    for series in MONEY_LOOK.values():
         dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
         parts.append(f'<line x1="{lx}" y1="16" x2="{lx + 28}" y2="16" stroke="{series.colour}" stroke-width="3"{dash}/>')
         parts.append(_text(lx + 34, 21, series.label, 12))
+        lx += 34 + text_width(series.label, 12) + 24
     return _svg(chart_id, width, height, "자금 흐름 (Money over time)", money_summary(points), "".join(parts))
 
 

@@ -1,0 +1,232 @@
+"""The desks in a real Chromium. An evaluator scores one startup and, having declared a conflict
+of interest with another while its form was open, meets the workflow's refusal (and then the
+closed form that says why). An admin creates a program by uploading its definition (a refused
+one first, with each error beside what it names); its cohort reaches the finance desk, where a
+finance officer bulk-approves two tranches requested by someone else and is refused the one they
+requested themselves, corrects a refused payment's account, and reconciles with the finance
+system; the program's dashboard draws it all, and its XLSX report holds the JSON report's figures.
+Every page is checked by axe-core and photographed under docs/screenshots/."""
+
+import io
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+from openpyxl import load_workbook
+from playwright.async_api import Browser, Page, expect
+from sqlmodel import select as sql_select
+
+from axflow.programs import sample_definitions
+from domain.phases import Role
+from domain.program import ProgramDefinition
+from store.db import session_scope
+from store.tables import RefusedAttempt
+from store.user_tables import WorkItem
+from tests.browser.conftest import assert_accessible, ensure_user, screenshot, signed_in
+from tests.conftest import Stack, new_brn, wait_until
+from tests.flows import PO, FO, match_and_sign, select
+
+CORRECTED_ACCOUNT = "국민 123-45-678901"
+
+
+async def look(page: Page, name: str) -> None:
+    await assert_accessible(page)
+    await screenshot(page, name)
+
+
+async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, browser: Browser) -> None:
+    program = await stack.program()
+    scored, conflicted = await stack.apply(program), await stack.apply(program)
+    for startup_id in (scored, conflicted):
+        await stack.wait_phase(startup_id, "under_review")
+    names = {sid: (await stack.state(sid))["company_name"] for sid in (scored, conflicted)}
+    evaluator = await signed_in(browser, stack, "desk.evaluator", ["evaluator"])
+    evaluator_id = ensure_user(stack, "desk.evaluator", ["evaluator"])
+
+    await evaluator.goto("/console/evaluations")
+    waiting = evaluator.locator("table.list tbody")
+    for startup_id in (scored, conflicted):
+        await expect(waiting).to_contain_text(names[startup_id])
+    await look(evaluator, "console-evaluations")
+
+    # A score through the form: the same Update as the API's, recorded as this person.
+    await evaluator.goto(f"/console/evaluations/{scored}")
+    await evaluator.select_option("#f-round", "document")
+    await evaluator.fill("#f-score", "87")
+    await evaluator.fill("#f-reason", "실증 계획이 구체적임")
+    await look(evaluator, "console-evaluation-form")
+    await evaluator.get_by_role("button", name=re.compile("점수 제출")).click()
+    await expect(evaluator.locator(".notice")).to_contain_text("점수를 제출했습니다")
+    state = await stack.state(scored)
+    assert [(s["evaluator_id"], s["round"], s["score"]) for s in state["scores"]] == [(evaluator_id, "document", 87)]
+    await expect(waiting).not_to_contain_text(names[scored])  # scored: no longer waiting on me
+
+    # The other startup's form is open in this tab while, in a second tab, the evaluator declares
+    # a conflict with that company; sending the open form meets the workflow's own refusal.
+    await evaluator.goto(f"/console/evaluations/{conflicted}")
+    await evaluator.fill("#f-score", "70")
+    second = await evaluator.context.new_page()
+    await second.goto(f"/console/evaluations/{conflicted}")
+    await second.fill("#conflict-reason", "대표이사와 공동 연구 (3년 이내)")
+    await second.get_by_role("button", name=re.compile("이해충돌 신고")).click()
+    await expect(second.locator(".closed-form")).to_contain_text("이해충돌")
+    await second.close()
+    await evaluator.get_by_role("button", name=re.compile("점수 제출")).click()
+    summary = evaluator.locator("#error-summary")
+    await expect(summary).to_contain_text("이해충돌을 신고한 기업은 평가할 수 없습니다")
+    await expect(summary).to_contain_text("conflict_of_interest")
+    await expect(evaluator.locator(".closed-form")).to_contain_text("대표이사와 공동 연구")
+    await look(evaluator, "console-evaluation-conflict-refused")
+    assert (await stack.state(conflicted))["scores"] == []
+    with session_scope(stack.engine) as session:
+        refused = session.exec(sql_select(RefusedAttempt).where(RefusedAttempt.startup_id == conflicted)).all()
+    assert [(r.actor_id, r.action, r.code) for r in refused] == [(evaluator_id, "score", "forbidden")]
+
+    # The list says which form is closed and why, and the declaration is listed as mine.
+    await evaluator.goto("/console/evaluations")
+    await expect(evaluator.locator("table.list").first).to_contain_text("이해충돌로 닫힘")
+    await expect(evaluator.locator("#conflicts-title + p + form + table")).to_contain_text("대표이사와 공동 연구")
+
+
+def _definition(program_id: str) -> dict[str, Any]:
+    sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
+    now = datetime.now(timezone.utc)
+    data = json.loads(sample.model_dump_json())
+    return data | {"id": program_id, "name": "데스크 시험 사업", "evaluators_required": 1,
+                   "application_opens_at": (now - timedelta(minutes=5)).isoformat(),
+                   "application_closes_at": (now + timedelta(hours=1)).isoformat()}
+
+
+async def _upload(page: Page, data: dict[str, Any]) -> None:
+    await page.goto("/console/programs/new")
+    await page.set_input_files("#f-definition", files=[{"name": "program.json", "mimeType": "application/json",
+                                                       "buffer": json.dumps(data, ensure_ascii=False).encode()}])
+    await page.get_by_role("button", name=re.compile("검사 후 만들기")).click()
+
+
+async def _waiting_approvals(stack: Stack, program_id: str) -> int:
+    with session_scope(stack.engine) as session:
+        return len(session.exec(sql_select(WorkItem).where(WorkItem.program_id == program_id,
+                                                           WorkItem.kind == "approve_disbursement")).all())
+
+
+async def _finance_faults(stack: Stack, **faults: Any) -> None:
+    async with httpx.AsyncClient(base_url=stack.settings.finance_url) as http:
+        (await http.put("/_faults", json=faults)).raise_for_status()
+
+
+async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_it(stack: Stack,
+                                                                                  browser: Browser) -> None:
+    # An admin uploads a definition: refused first, each problem next to what it names.
+    admin = await signed_in(browser, stack, "desk.admin", ["admin"])
+    program_id = f"desk-{new_brn()}"
+    broken = _definition(program_id)
+    broken["tranches"][1]["share_percent"] = 0
+    broken["slots"] = "열"
+    await _upload(admin, broken)
+    await expect(admin.locator("#error-summary")).to_contain_text("분할 지급 2번째 › 지급 비율")
+    await expect(admin.locator("#f-tranches-1-share_percent")).to_contain_text("값이 너무 작습니다")
+    await expect(admin.locator("#f-slots")).to_contain_text("정수")
+    await look(admin, "console-program-new-refused")
+    await _upload(admin, _definition(program_id))
+    await expect(admin.locator(".notice")).to_contain_text("사업을 만들었습니다")
+    program = ProgramDefinition.model_validate((await stack.call(
+        "GET", f"/programs/{program_id}", stack.as_role(Role.ADMIN)))["definition"])
+
+    # Its cohort: four startups selected and contracted, their advances due.
+    startups = [await stack.apply(program) for _ in range(4)]
+    await select(stack, program, {sid: 90 - i for i, sid in enumerate(startups)})
+    for sid in startups:
+        await stack.wait_phase(sid, "selected")
+        await match_and_sign(stack, sid)
+    others_a, others_b, own, refused_bank = startups
+    names = {sid: (await stack.state(sid))["company_name"] for sid in startups}
+
+    # Someone else requests two advances; the finance officer (who is a program officer too)
+    # requests the third, in their own session.
+    finance = await signed_in(browser, stack, "desk.finance", ["finance_officer", "program_officer"])
+    for sid in (others_a, others_b):
+        await stack.act(sid, "request-disbursement", stack.as_role(PO), {"tranche": "advance"})
+    token = await finance.locator("input[name=csrf_token]").first.get_attribute("value")
+    asked = await finance.request.post(f"/startups/{own}/actions/request-disbursement", data={"tranche": "advance"},
+                                       headers={"x-csrf-token": token, "x-axflow-role": "program_officer"})
+    assert asked.status == 200, await asked.text()
+    # The bank refuses the fourth startup's account: approved by another officer, the payment fails.
+    await _finance_faults(stack, rejected_brns=[refused_bank.rsplit(":", 1)[1]],
+                          accepted_accounts=[CORRECTED_ACCOUNT])
+    try:
+        await stack.act(refused_bank, "request-disbursement", stack.as_role(PO), {"tranche": "advance"})
+        await stack.act(refused_bank, "approve-disbursement", stack.as_role(FO), {"tranche": "advance"})
+        await stack.wait_until_state(refused_bank, lambda s: s["tranches"][0]["status"] == "payment_failed",
+                                     "payment refused")
+        await wait_until(lambda: _waiting_approvals(stack, program_id), lambda n: n == 3, what="approvals listed")
+
+        await finance.goto(f"/console/finance?program_id={program_id}")
+        approvals = finance.locator("#f-item tbody tr")
+        await expect(approvals).to_have_count(3)
+        await expect(approvals.filter(has_text=names[own])).to_contain_text("본인 요청")
+        await look(finance, "console-finance")
+        for row in await approvals.all():
+            await row.locator("input[type=checkbox]").check()
+        await finance.fill("#f-reason", "9월 선금 일괄 승인")
+        await finance.get_by_role("button", name=re.compile("선택 항목 승인")).click()
+        outcomes = finance.locator("#outcomes")
+        await expect(outcomes).to_contain_text("2건 승인, 1건 거절")
+        await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("4안 원칙")
+        await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("four_eyes")
+        for sid in (others_a, others_b):
+            await expect(outcomes.locator("tr", has_text=names[sid])).to_contain_text("승인 (approved)")
+        await look(finance, "console-finance-bulk-result")
+        for sid in (others_a, others_b):
+            await stack.wait_until_state(sid, lambda s: s["tranches"][0]["status"] == "paid", "advance paid")
+        assert (await stack.state(own))["tranches"][0]["status"] == "requested"
+
+        # The refused payment, asked for again to the corrected account (as a program officer).
+        await finance.goto("/")
+        await finance.select_option("#role", "program_officer")
+        await finance.locator("form[action='/session/role'] button").click()
+        await finance.goto(f"/console/finance?program_id={program_id}")
+        failure = finance.locator(".card", has_text=names[refused_bank])
+        await expect(failure).to_contain_text("bank account rejected")
+        await failure.get_by_label(re.compile("수정한 계좌")).fill(CORRECTED_ACCOUNT)
+        await failure.get_by_role("button", name=re.compile("수정 계좌로 다시 요청")).click()
+        await expect(finance.locator(".notice")).to_contain_text("다시 요청했습니다")
+        state = await stack.state(refused_bank)
+        assert state["bank_account"] == CORRECTED_ACCOUNT and state["tranches"][0]["status"] == "requested"
+    finally:
+        await _finance_faults(stack)
+
+    # Reconciliation: the ledger and the finance system agree.
+    await finance.get_by_role("button", name=re.compile("지금 대사")).click()
+    await expect(finance.locator("#reconcile-title ~ div[role=status]")).to_contain_text("차이 없음")
+    await look(finance, "console-finance-reconciled")
+
+    # The dashboard draws the cohort; the XLSX holds the JSON report's figures.
+    await finance.goto("/console/programs")
+    await look(finance, "console-programs")
+    await finance.get_by_role("link", name="데스크 시험 사업").first.click()
+    await expect(finance.locator("h1")).to_contain_text("데스크 시험 사업")
+    for chart in ("funnel", "money", "calendar", "on-time", "waiting"):
+        await expect(finance.locator(f"svg[aria-labelledby^='{chart}-title']")).to_have_count(1)
+    await expect(finance.locator("#funnel-desc")).to_contain_text("협약 4")
+    await expect(finance.locator("#money-desc")).to_contain_text("지급 1억 1,200만 원")
+    await look(finance, "console-program-dashboard")
+    report = await stack.call("GET", f"/programs/{program_id}/report", stack.as_role(Role.AUDITOR))
+    async with finance.expect_download() as download:
+        await finance.get_by_role("link", name="XLSX").click()
+    downloaded = await download.value
+    assert downloaded.suggested_filename == f"{program_id}-report.xlsx"
+    with open(await downloaded.path(), "rb") as file:
+        book = load_workbook(io.BytesIO(file.read()))
+    money = {row[0]: row[2] for row in book["자금 Money"].iter_rows(min_row=2, values_only=True)}
+    assert money == report["money"] and money["paid"] == 112_000_000
+    phases = {row[0]: row[2] for row in book["단계 Phases"].iter_rows(min_row=2, values_only=True)}
+    assert phases == report["counts_by_phase"]
+    waiting = [row[0] for row in book["대기 Waiting on staff"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(waiting) == sorted(w["startup_id"] for w in report["waiting_on_staff"])
+    csv_download = await finance.request.get(f"/console/programs/{program_id}/report.csv")
+    text = (await csv_download.body()).decode("utf-8-sig")
+    assert "money,paid,지급 완료 (paid),112000000" in text.replace("\r", "")
+    assert io.StringIO(text).readline().startswith("구분 section")
