@@ -69,8 +69,10 @@ class BenchStack:
         return self.tokens[key]
 
     def startup_password(self, brn: str) -> str:
-        """The password of the startup user behind `startup_tokens`' token, set when first asked."""
-        engine = make_engine(self.settings.database_url)
+        """The password of the startup user behind `startup_tokens`' token, set when first asked.
+        A writer's engine: a read transaction that turns into a write fails on SQLite ("database is
+        locked") when the worker wrote in between; a writer's takes the lock at BEGIN and waits."""
+        engine = make_engine(self.settings.database_url, writer=True)
         with session_scope(engine) as session:
             user = find_by_login(session, f"startup-{brn}")
             assert user is not None, brn
