@@ -16,13 +16,16 @@ from typing import Any
 import pytest
 from temporalio import workflow
 
-from axflow.replay import verify
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from axflow.history import projections, transitions
+from axflow.replay import load_histories, verify
 from domain.io import LifecycleInput
 from domain.phases import Role
 from domain.program import DeadlinePolicy
 from domain.state import StartupState
-from tests.conftest import Stack
-from tests.flows import PO, drive, select
+from tests.conftest import Stack, wait_until
+from tests.flows import PO, drive, match, pay, select, sign
 from workflows.program_call import ProgramCall
 from workflows.lifecycle import StartupLifecycle
 
@@ -39,7 +42,24 @@ async def test_saved_histories_replay_with_the_current_code(path: Path) -> None:
 
 def test_there_are_saved_histories_of_every_kind() -> None:
     assert {"lifecycle-promoted", "lifecycle-lapsed", "lifecycle-suspended", "lifecycle-business-clocks",
-            "program-call"} <= {p.stem for p in SAVED}
+            "lifecycle-agreement-two-step", "program-call"} <= {p.stem for p in SAVED}
+
+
+async def test_the_agreement_in_one_step_and_in_two_steps_both_replay() -> None:
+    """A lifecycle from before the two-step agreement (signed by the officer alone) and one under
+    it (accepted by the startup, then countersigned) replay with the same code."""
+    for name, steps in (("lifecycle-promoted", ["sign-agreement"]),
+                        ("lifecycle-agreement-two-step", ["accept-agreement", "sign-agreement"])):
+        path = HISTORIES / f"{name}.json"
+        report = await verify(path)
+        assert report.deterministic, report.error
+        trail = transitions(await projections(pydantic_data_converter, load_histories(path)))
+        agreement = [t for t in trail if t.action in ("accept-agreement", "sign-agreement")]
+        assert [t.action for t in agreement] == steps, name
+        if len(steps) == 2:
+            accept, sign = agreement
+            assert (accept.role, sign.role, sign.to_phase) == (Role.STARTUP, Role.PROGRAM_OFFICER, "contracted")
+            assert accept.details["sha256"] == sign.details["sha256"] == sign.details["documents"][0]["sha256"]
 
 
 @workflow.defn(name="StartupLifecycle", sandboxed=False)  # the sandbox would re-import this test module
@@ -74,7 +94,12 @@ async def test_an_exported_history_verifies_with_the_cli(stack: Stack, tmp_path:
 
 
 async def test_as_of_state_at_three_dates(stack: Stack) -> None:
-    startup = await drive(stack, "in_poc")
+    startup = await drive(stack, "contracted")
+    # The state as of an instant is the last one published by then: let the contract be published
+    # on its own before the money moves (actions sent back to back are published together).
+    await wait_until(lambda: stack.call("GET", f"/startups/{startup.id}/history", stack.as_role(Role.AUDITOR)),
+                     lambda h: any(e["action"] == "sign-agreement" for e in h["entries"]), what="the contract published")
+    await pay(stack, startup.id, "advance")
     history = (await stack.call("GET", f"/startups/{startup.id}/history", stack.as_role(Role.AUDITOR)))["entries"]
     when = {e["action"]: e["at"] for e in history}
     auditor = stack.as_role(Role.AUDITOR)
@@ -132,3 +157,11 @@ async def test_capture_histories(stack: Stack) -> None:
     await stack.act(late.id, "approve-settlement", stack.as_role(Role.FINANCE_OFFICER))
     await stack.wait_phase(late.id, "completed")
     await save("lifecycle-business-clocks", await _export(stack, late.id))
+
+    # The agreement in two steps: generated at the match, accepted by the startup, countersigned.
+    two_step = await drive(stack, "selected")
+    await sign(stack, two_step.id, await match(stack, two_step.id))
+    await stack.wait_phase(two_step.id, "contracted")
+    await stack.act(two_step.id, "withdraw", two_step.me(stack), {"reason": "사업 포기"})
+    await stack.wait_until_state(two_step.id, lambda s: s["closed_at"], "closed")
+    await save("lifecycle-agreement-two-step", await _export(stack, two_step.id))
