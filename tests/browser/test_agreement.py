@@ -1,0 +1,70 @@
+"""The agreement in two steps, in a real Chromium: the startup reads the generated agreement on
+its portal page, is refused with a wrong password (the rule next to the field), accepts with its
+own; the program officer countersigns from the console's action form; the startup is contracted.
+Each page is checked by axe-core, and the accept page is photographed (wide, refused, phone)."""
+
+import re
+
+from playwright.async_api import Browser, expect
+
+from tests.browser.conftest import PASSWORD, assert_accessible, ensure_user, screenshot, signed_in
+from tests.conftest import Stack
+from tests.flows import drive, match
+
+
+async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stack: Stack, browser: Browser) -> None:
+    startup = await drive(stack, "selected")
+    document = (await match(stack, startup.id))["agreement_document"]
+    login = f"ceo.{startup.brn}"
+    page = await signed_in(browser, stack, login, ["startup"], brn=startup.brn)
+
+    await page.goto(f"/portal/agreement/{startup.id}")
+    await expect(page.locator("h1")).to_contain_text("협약서 확인 및 동의")
+    await expect(page.locator("code.hash")).to_have_text(document["sha256"])
+    agreement = page.locator("article.agreement")
+    await expect(agreement).to_contain_text("제3조 (사업비와 지급)")
+    await expect(agreement).to_contain_text("강원 정밀 SME")
+    await expect(page.get_by_role("link", name=re.compile("내려받기"))).to_have_attribute(
+        "href", f"/documents/{document['id']}")
+    await assert_accessible(page)
+    await screenshot(page, "portal-agreement")
+
+    # A wrong password is refused next to its field, and nothing is accepted.
+    accept = page.get_by_role("button", name=re.compile("협약서에 동의"))
+    await page.check("#f-read_confirmed")
+    await page.fill("#f-password", "Wrong!pass-2025")
+    await accept.click()
+    await expect(page.locator("#error-summary")).to_be_visible()
+    await expect(page.locator("#f-password-error")).to_contain_text("비밀번호가 맞지 않습니다")
+    await expect(page.locator("#f-password")).to_have_attribute("aria-invalid", "true")
+    await assert_accessible(page)
+    await screenshot(page, "portal-agreement-refused")
+    assert (await stack.state(startup.id))["agreement_acceptance"] is None
+
+    # On a phone the agreement fits the screen's width.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await screenshot(page, "portal-agreement-phone")
+    await page.set_viewport_size({"width": 1280, "height": 900})
+
+    await page.check("#f-read_confirmed")
+    await page.fill("#f-password", PASSWORD)
+    await accept.click()
+    await expect(page.locator(".notice-success")).to_contain_text("협약서에 동의했습니다")
+    await assert_accessible(page)
+    state = await stack.state(startup.id)
+    assert state["agreement_acceptance"]["by_id"] == ensure_user(stack, login, ["startup"], startup.brn)
+    assert state["agreement_acceptance"]["document"]["sha256"] == document["sha256"]
+
+    # The program officer countersigns from the console's action form.
+    officer = await signed_in(browser, stack, "agreement.officer", ["program_officer"])
+    await officer.goto(f"/console/startups/{startup.id}/actions/sign-agreement")
+    await officer.fill("#f-agreement_no", "AX-2025-0007")
+    await officer.get_by_role("button", name="협약 체결 (Sign agreement)").click()
+    await expect(officer.locator("#summary")).to_contain_text("협약 체결")
+    await stack.wait_phase(startup.id, "contracted")
+
+    await page.reload()
+    await expect(page.locator(".agreement-status")).to_contain_text("협약 체결")
+    await expect(page.get_by_role("button", name=re.compile("협약서에 동의"))).to_have_count(0)
+    await assert_accessible(page)
