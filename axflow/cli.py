@@ -13,6 +13,7 @@ import uvicorn
 from axflow.config import get_settings
 from axflow.documents_cli import documents_app
 from axflow.logging import configure_logging
+from axflow.mail_cli import mail_app
 from axflow.users_cli import user_app
 from domain.phases import Role
 
@@ -27,6 +28,7 @@ audit_app = typer.Typer(help="Audit tools.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
 app.add_typer(documents_app, name="documents")
+app.add_typer(mail_app, name="mail")
 
 
 @app.command()

@@ -136,6 +136,8 @@ def run_dev(settings: Settings) -> None:
         finance = supervisor.start("finance-sim", [*axflow, "sim", "finance"])
         notify = supervisor.start("notify-sim", [*axflow, "sim", "notify"])
         tax = supervisor.start("tax-sim", [*axflow, "sim", "tax"])
+        supervisor.start("mail", [*axflow, "mail", "serve"],
+                         ready=port_open(f"{settings.smtp_host}:{settings.smtp_port}"))
         supervisor.start("worker", [*axflow, "worker"], needs=on_temporal)
         api = supervisor.start("api", [*axflow, "api"], needs=on_temporal)
 
@@ -163,6 +165,8 @@ axflow is up.
   Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}
   Simulators   finance {settings.finance_url}/payments · notifications {settings.notify_url}/notifications
                tax authority (사업자 상태) {settings.tax_authority_url}/_businesses
+  Mail         smtp://{settings.smtp_host}:{settings.smtp_port}, kept in {settings.mail_path()}/
+               read it: axflow mail list · axflow mail show N
   Logs         {log_dir}/  (JSON lines: api.log, worker.log, ...; restarts in devstack.log)
   Programs     {', '.join(d.id for d in sample_definitions())}{' (loaded now)' if loaded else ''}
   Demo tokens  {settings.data_dir}/demo-tokens.json

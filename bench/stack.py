@@ -120,7 +120,7 @@ async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
     data = Path(tempfile.mkdtemp(prefix="axflow-bench-"))
     logs = data / "logs"  # as under `make run`
     logs.mkdir()
-    ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify", "tax")}
+    ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify", "tax", "smtp")}
     env = os.environ | {
         "PYTHONUNBUFFERED": "1",
         "AXFLOW_DATA_DIR": str(data),
@@ -136,6 +136,7 @@ async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
         "AXFLOW_NOTIFY_URL": f"http://127.0.0.1:{ports['notify']}",
         "AXFLOW_TAX_AUTHORITY_PORT": str(ports["tax"]),
         "AXFLOW_TAX_AUTHORITY_URL": f"http://127.0.0.1:{ports['tax']}",
+        "AXFLOW_SMTP_PORT": str(ports["smtp"]),
         "AXFLOW_LOG_LEVEL": "WARNING",
     }
     settings = Settings(**{k.removeprefix("AXFLOW_").lower(): v for k, v in env.items() if k.startswith("AXFLOW_")})
@@ -155,6 +156,7 @@ async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
         finance = stack.start("finance", [*cli, "sim", "finance"])
         notify = stack.start("notify", [*cli, "sim", "notify"])
         tax = stack.start("tax", [*cli, "sim", "tax"])
+        stack.start("mail", [*cli, "mail", "serve"])
         api = stack.start("api", [*cli, "api"])
         stack.start("worker", [*cli, "worker"])
         stack.start("baseline", [sys.executable, "-m", "bench.baseline"])

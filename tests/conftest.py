@@ -120,7 +120,8 @@ class Stack:
     http: httpx.AsyncClient
     engine: Any
     skipper: TimeSkipper
-    mail_server: MailServer
+    # The SMTP server the stack's mail goes to (its fault switches), when the test runs it.
+    mail_server: MailServer | None = None
     tokens: dict[str, str] = field(default_factory=dict)
 
     # ---- identities

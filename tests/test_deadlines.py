@@ -277,7 +277,7 @@ async def test_an_unsent_settlement_report_is_reminded_and_escalated(stack: Stac
     assert entry[-1]["actor"] == "system:timer"
     reminders = await wait_until(lambda: notifications(stack, startup.id, "settlement_reminder"),
                                  lambda n: len(n) == 3, what="three reminders")
-    assert [n["subject"].split("마감 ")[1][:1] for n in reminders] == ["7", "3", "1"]
+    assert [n["data"]["days"] for n in reminders] == [7, 3, 1]
     escalated = await wait_until(lambda: notifications(stack, startup.id, "settlement_report_overdue"),
                                  lambda n: n, what="escalation")
     assert escalated[0]["to"] == "program_officer"

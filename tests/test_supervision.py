@@ -127,7 +127,7 @@ def alive(pid: int) -> bool:
 @pytest.fixture
 async def devstack(tmp_path: Path) -> AsyncIterator[tuple[DevStack, subprocess.Popen[bytes], Path]]:
     data = tmp_path / "data"
-    ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify", "tax")}
+    ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify", "tax", "smtp")}
     env = {k: v for k, v in os.environ.items() if not k.startswith("AXFLOW_")} | {
         # No AXFLOW_DATABASE_URL: the read model follows the data directory.
         "AXFLOW_DATA_DIR": str(data), "AXFLOW_TASK_QUEUE": QUEUE, "AXFLOW_LOG_LEVEL": "WARNING",
@@ -136,6 +136,7 @@ async def devstack(tmp_path: Path) -> AsyncIterator[tuple[DevStack, subprocess.P
         "AXFLOW_FINANCE_PORT": str(ports["finance"]), "AXFLOW_FINANCE_URL": f"http://127.0.0.1:{ports['finance']}",
         "AXFLOW_NOTIFY_PORT": str(ports["notify"]), "AXFLOW_NOTIFY_URL": f"http://127.0.0.1:{ports['notify']}",
         "AXFLOW_TAX_AUTHORITY_PORT": str(ports["tax"]), "AXFLOW_TAX_AUTHORITY_URL": f"http://127.0.0.1:{ports['tax']}",
+        "AXFLOW_SMTP_PORT": str(ports["smtp"]),
     }
     out = tmp_path / "dev.out"
     with open(out, "wb") as sink:
