@@ -23,16 +23,16 @@ from activities.lifecycles import LifecycleActivities
 from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
 from axflow.config import Settings
-from axflow.production import refuse_unsafe_production
 from axflow.digest import ensure_digest_schedule
+from axflow.production import refuse_unsafe_production
 from axflow.temporal import connect
 from axflow.tracing import configure_tracing
 from store.db import make_engine
 from store.storage import make_blob_store
 from workflows.program_call import ProgramCall
+from workflows.digest import DailyDigest
 from workflows.lifecycle import StartupLifecycle
 
-from workflows.digest import DailyDigest
 log = structlog.get_logger()
 
 
@@ -74,12 +74,12 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                     finance.request_collection,
                     finance.collection_status,
                     notify.send_notification,
+                    notify.deliver_notification,
+                    notify.send_daily_digests,
                     deadlines.business_deadline,
                     deadlines.holiday_table,
                     lifecycles.start_lifecycle,
                     agreements.prepare_agreement,
-                    notify.deliver_notification,
-                    notify.send_daily_digests,
                 ],
                 activity_executor=executor,
                 max_cached_workflows=settings.worker_max_cached_workflows,
@@ -99,8 +99,8 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    await ensure_digest_schedule(client, settings)
     async with running_worker(client, settings, engine):
         log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
         await stop.wait()
         log.info("worker stopping")
-    await ensure_digest_schedule(client, settings)
