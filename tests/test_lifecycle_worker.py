@@ -65,8 +65,8 @@ from domain.io import (
     SelectionDecision,
     startup_workflow_id,
 )
-from domain.notifications import DELIVER_NOTIFICATION, NotificationEvent
 from domain.documents import DocumentKind, DocumentRef
+from domain.notifications import DELIVER_NOTIFICATION, NotificationEvent
 from domain.phases import Phase, Role
 from domain.program import ProgramDefinition
 from domain.state import Actor, Application, LedgerMove, StartupState, Transition
