@@ -139,7 +139,8 @@ def test_waiting_items_group_by_kind_and_read_in_korean() -> None:
     groups = waiting_groups([("review of kickoff", 3.0), ("approval of advance", 9.5), ("review of midterm", 1.0)])
     assert [(g.what, g.count, g.longest_days) for g in groups] == [("approval", 1, 9.5), ("review", 2, 3.0)]
     assert waiting_label("review of kickoff") == "마일스톤 검토 kickoff (review of kickoff)"
-    assert waiting_label("settlement approval").startswith("정산 승인")
+    assert waiting_label("settlement approval") == "정산 승인 (settlement approval)"
+    assert waiting_label("approval of advance", english=False) == "지급 승인 advance"
 
 
 # ---------------------------------------------------------------------------------- charts

@@ -139,7 +139,9 @@ def money_chart(points: Sequence[MoneyPoint], until: date, chart_id: str = "mone
     for tick in range(0, ceiling + 1, step):
         parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{width - right}" y2="{y(tick):.1f}" stroke="{LINE}"/>')
         parts.append(_text(left - 8, y(tick) + 5, man_won(tick), 12, MUTED, "end"))
-    for day, anchor in ((start, "start"), (start + (end - start) / 2, "middle"), (end, "end")):
+    middle = start + timedelta(days=span // 2)
+    ticks = [(start, "start"), (end, "end")] + ([(middle, "middle")] if span >= 20 else [])
+    for day, anchor in ticks:
         parts.append(_text(x(day), height - bottom + 20, day.isoformat(), 12, MUTED, anchor))
     for series in MONEY_LOOK.values():
         if not points:

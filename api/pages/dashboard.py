@@ -189,10 +189,10 @@ def waiting_groups(items: Iterable[tuple[str, float]]) -> list[WaitingGroup]:
                   key=lambda g: -g.longest_days)
 
 
-def waiting_label(waiting_for: str) -> str:
-    """The report's English name of a waiting item, Korean first."""
+def waiting_label(waiting_for: str, english: bool = True) -> str:
+    """The report's English name of a waiting item, Korean first (and the English beside it)."""
     what, _, subject = waiting_for.partition(" of ")
     korean = {"review": "마일스톤 검토", "approval": "지급 승인"}.get(what)
-    if korean and subject:
-        return f"{korean} {subject} ({waiting_for})"
-    return {"settlement approval": "정산 승인 (settlement approval)"}.get(waiting_for, waiting_for)
+    korean = f"{korean} {subject}" if korean and subject else \
+        {"settlement approval": "정산 승인"}.get(waiting_for, waiting_for)
+    return f"{korean} ({waiting_for})" if english and korean != waiting_for else korean

@@ -6,6 +6,7 @@ with keeps its page, but its form is closed and says why."""
 
 import re
 import secrets
+from urllib.parse import quote
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -22,7 +23,7 @@ from api.routes.evaluators import ConflictIn, declare
 from domain.phases import Action, Phase, Role
 from domain.state import StartupState
 from store.db import release
-from store.tables import EvaluatorConflict, StartupRow
+from store.tables import EvaluatorConflict, ProgramRow, StartupRow
 from store.work_items import inbox
 
 router = APIRouter(prefix="/console/evaluations", include_in_schema=False)
@@ -44,27 +45,29 @@ def conflict_with(state: StartupState, conflicts: dict[str, EvaluatorConflict]) 
 
 def _list_page(request: Request, viewer: Viewer, session: Session, status: int = 200,
                errors: dict[str, list[str]] | None = None, values: dict[str, str] | None = None,
-               notice: str | None = None) -> Response:
+               notice: str | None = None, program_id: str | None = None) -> Response:
     conflicts = _conflicts(session, viewer.user.id)
     # Every score item, those I declared a conflict with included: their row says the form is closed.
-    items = [i for i in inbox(session, viewer.user.id, [Role.EVALUATOR.value], None, [], viewer.now, LISTED)
-             if i.kind == "score"]
+    items = [i for i in inbox(session, viewer.user.id, [Role.EVALUATOR.value], None, [], viewer.now, LISTED,
+                              program_id or None) if i.kind == "score"]
+    programs = session.exec(select(ProgramRow.id, ProgramRow.name).order_by(col(ProgramRow.created_at))).all()
     rows = {r.startup_id: r for r in session.exec(select(StartupRow).where(
         col(StartupRow.startup_id).in_([i.startup_id for i in items])))} if items else {}
     release(session)
     listed = [{"item": i, "row": rows.get(i.startup_id), "conflict": conflicts.get(i.startup_id.rsplit(":", 1)[-1])}
               for i in items]
     return render(request, viewer, "console/evaluations.html", status, listed=listed, conflicts=list(conflicts.values()),
-                  errors=errors or {}, values=values or {}, notice=notice, limit=LISTED)
+                  errors=errors or {}, values=values or {}, notice=notice, limit=LISTED, programs=programs,
+                  program_id=program_id or "")
 
 
 @router.get("")
 async def evaluations(request: Request, viewer: PageViewer, session: SessionDep, scored: str | None = None,
-                      declared: str | None = None) -> Response:
+                      declared: str | None = None, program_id: str | None = None) -> Response:
     require_role(viewer, Role.EVALUATOR)
     notice = ("점수를 제출했습니다. (Your score was recorded.)" if scored else
               "이해충돌을 신고했습니다. (Your conflict of interest was recorded.)" if declared else None)
-    return _list_page(request, viewer, session, notice=notice)
+    return _list_page(request, viewer, session, notice=notice, program_id=program_id)
 
 
 def _score_page(request: Request, viewer: Viewer, session: Session, startup_id: str, status: int = 200,
@@ -113,7 +116,8 @@ async def score(request: Request, viewer: PageViewer, session: SessionDep, tempo
         values = {"round": round_, "score": score, "reason": reason, "request_key": secrets.token_urlsafe(16)}
         return _score_page(request, viewer, session, startup_id, err.status,
                            form_errors(err, {"round", "score", "reason"}), values)
-    return RedirectResponse(f"/console/evaluations?scored={startup_id}", status_code=303)
+    program_id = startup_id.split(":")[1] if startup_id.count(":") == 2 else ""
+    return RedirectResponse(f"/console/evaluations?scored=1&program_id={quote(program_id)}", status_code=303)
 
 
 @router.post("/conflicts")

@@ -143,7 +143,7 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
     points = dashboard.money_over_time(ledger)
     weeks = dashboard.month_calendar(year, month_number, _marks(session, program_id, viewer.now))
     release(session)
-    waiting = [(f"{w.company_name} · {dashboard.waiting_label(w.waiting_for)}", w.waiting_days)
+    waiting = [(f"{w.company_name} · {dashboard.waiting_label(w.waiting_for, english=False)}", w.waiting_days)
                for w in sorted(report.waiting_on_staff, key=lambda w: -w.waiting_days)]
     month_marks = [m for week in weeks for day in week if day for m in day.marks]
     return render(

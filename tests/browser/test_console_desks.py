@@ -21,6 +21,7 @@ from sqlmodel import select as sql_select
 from axflow.programs import sample_definitions
 from domain.phases import Role
 from domain.program import ProgramDefinition
+from domain.timeutil import KST
 from store.db import session_scope
 from store.tables import RefusedAttempt
 from store.user_tables import WorkItem
@@ -36,6 +37,11 @@ async def look(page: Page, name: str) -> None:
     await screenshot(page, name)
 
 
+async def _reloaded_text(page: Page, selector: str) -> str:
+    await page.reload()
+    return await page.locator(selector).inner_text()
+
+
 async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, browser: Browser) -> None:
     program = await stack.program()
     scored, conflicted = await stack.apply(program), await stack.apply(program)
@@ -45,10 +51,9 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
     evaluator = await signed_in(browser, stack, "desk.evaluator", ["evaluator"])
     evaluator_id = ensure_user(stack, "desk.evaluator", ["evaluator"])
 
-    await evaluator.goto("/console/evaluations")
-    waiting = evaluator.locator("table.list tbody")
-    for startup_id in (scored, conflicted):
-        await expect(waiting).to_contain_text(names[startup_id])
+    await evaluator.goto(f"/console/evaluations?program_id={program.id}")
+    await wait_until(lambda: _reloaded_text(evaluator, "main"),
+                     lambda text: all(name in text for name in names.values()), what="both startups to score")
     await look(evaluator, "console-evaluations")
 
     # A score through the form: the same Update as the API's, recorded as this person.
@@ -61,7 +66,9 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
     await expect(evaluator.locator(".notice")).to_contain_text("점수를 제출했습니다")
     state = await stack.state(scored)
     assert [(s["evaluator_id"], s["round"], s["score"]) for s in state["scores"]] == [(evaluator_id, "document", 87)]
-    await expect(waiting).not_to_contain_text(names[scored])  # scored: no longer waiting on me
+    # The read model follows the workflow a moment later: scored, it no longer waits on me.
+    await wait_until(lambda: _reloaded_text(evaluator, "table.list tbody"),
+                     lambda text: names[scored] not in text, what="the scored startup leaves the list")
 
     # The other startup's form is open in this tab while, in a second tab, the evaluator declares
     # a conflict with that company; sending the open form meets the workflow's own refusal.
@@ -85,7 +92,7 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
     assert [(r.actor_id, r.action, r.code) for r in refused] == [(evaluator_id, "score", "forbidden")]
 
     # The list says which form is closed and why, and the declaration is listed as mine.
-    await evaluator.goto("/console/evaluations")
+    await evaluator.goto(f"/console/evaluations?program_id={program.id}")
     await expect(evaluator.locator("table.list").first).to_contain_text("이해충돌로 닫힘")
     await expect(evaluator.locator("#conflicts-title + p + form + table")).to_contain_text("대표이사와 공동 연구")
 
@@ -106,10 +113,10 @@ async def _upload(page: Page, data: dict[str, Any]) -> None:
     await page.get_by_role("button", name=re.compile("검사 후 만들기")).click()
 
 
-async def _waiting_approvals(stack: Stack, program_id: str) -> int:
+async def _work_items(stack: Stack, program_id: str, kind: str) -> int:
     with session_scope(stack.engine) as session:
         return len(session.exec(sql_select(WorkItem).where(WorkItem.program_id == program_id,
-                                                           WorkItem.kind == "approve_disbursement")).all())
+                                                           WorkItem.kind == kind)).all())
 
 
 async def _finance_faults(stack: Stack, **faults: Any) -> None:
@@ -161,7 +168,11 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
         await stack.act(refused_bank, "approve-disbursement", stack.as_role(FO), {"tranche": "advance"})
         await stack.wait_until_state(refused_bank, lambda s: s["tranches"][0]["status"] == "payment_failed",
                                      "payment refused")
-        await wait_until(lambda: _waiting_approvals(stack, program_id), lambda n: n == 3, what="approvals listed")
+        # The desk reads the read model, which follows the workflows a moment later.
+        await wait_until(lambda: _work_items(stack, program_id, "approve_disbursement"), lambda n: n == 3,
+                         what="approvals listed")
+        await wait_until(lambda: _work_items(stack, program_id, "fix_payment"), lambda n: n == 1,
+                         what="the refused payment listed")
 
         await finance.goto(f"/console/finance?program_id={program_id}")
         approvals = finance.locator("#f-item tbody tr")
@@ -198,9 +209,11 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
     finally:
         await _finance_faults(stack)
 
-    # Reconciliation: the ledger and the finance system agree.
+    # Reconciliation: the ledger (written as the payments' news is projected) and the finance
+    # system agree.
     await finance.get_by_role("button", name=re.compile("지금 대사")).click()
-    await expect(finance.locator("#reconcile-title ~ div[role=status]")).to_contain_text("차이 없음")
+    await wait_until(lambda: _reloaded_text(finance, "#reconcile-title ~ div[role=status]"),
+                     lambda text: "차이 없음" in text, what="the ledger and the finance system agree")
     await look(finance, "console-finance-reconciled")
 
     # The dashboard draws the cohort; the XLSX holds the JSON report's figures.
@@ -212,7 +225,6 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
         await expect(finance.locator(f"svg[aria-labelledby^='{chart}-title']")).to_have_count(1)
     await expect(finance.locator("#funnel-desc")).to_contain_text("협약 4")
     await expect(finance.locator("#money-desc")).to_contain_text("지급 1억 1,200만 원")
-    await look(finance, "console-program-dashboard")
     report = await stack.call("GET", f"/programs/{program_id}/report", stack.as_role(Role.AUDITOR))
     async with finance.expect_download() as download:
         await finance.get_by_role("link", name="XLSX").click()
@@ -230,3 +242,16 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
     text = (await csv_download.body()).decode("utf-8-sig")
     assert "money,paid,지급 완료 (paid),112000000" in text.replace("\r", "")
     assert io.StringIO(text).readline().startswith("구분 section")
+
+    # One startup's clock runs past its kickoff report's due date: the calendar of that month marks
+    # the day overdue, in words, beside the three reports still on time.
+    kickoff = (await stack.state(others_a))["milestones"][0]
+    due = datetime.fromisoformat(kickoff["due_at"])
+    await stack.skipper.fast_forward(stack.client.get_workflow_handle(others_a),
+                                     due - datetime.now(timezone.utc) + timedelta(days=1))
+    await stack.wait_until_state(others_a, lambda s: s["milestones"][0]["overdue"], "kickoff overdue")
+    await finance.goto(f"/console/programs/{program_id}?month={due.astimezone(KST):%Y-%m}")
+    await wait_until(lambda: _reloaded_text(finance, "#calendar-heading ~ figure"),
+                     lambda text: "지연 1" in text, what="the overdue kickoff on the calendar")
+    await expect(finance.locator("#calendar-desc")).to_contain_text("그중 1건 지연")
+    await look(finance, "console-program-dashboard")
