@@ -29,6 +29,7 @@ from api.schemas import Report, WaitingItem
 from axflow.programs import sample_definitions
 from domain.program import ProgramDefinition
 from domain.timeutil import KST
+from tests.test_console_contrast import contrast
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -294,3 +295,15 @@ def test_a_readable_upload_keeps_a_byte_order_mark_out_of_the_way() -> None:
     data, errors = parse_upload("\ufeff{\"id\": \"x\"}".encode())
     assert data == {"id": "x"} and errors == {}
 
+
+
+@pytest.mark.parametrize("text", [charts.INK, charts.MUTED, charts.ACCENT, charts.WARN, charts.GOOD])
+@pytest.mark.parametrize("background", ["#ffffff", charts.WARN_BG, charts.TODAY_BG, "#f6f7f9"])
+def test_chart_text_keeps_its_contrast_on_every_chart_background(text: str, background: str) -> None:
+    assert contrast(text, background) >= 4.5, (text, background, round(contrast(text, background), 2))
+
+
+def test_every_money_line_stands_out_from_the_page() -> None:
+    # Lines are graphics (WCAG 1.4.11: 3:1); each also has its own dash pattern.
+    assert all(contrast(s.colour, "#ffffff") >= 3 for s in charts.MONEY_LOOK.values())
+    assert len({s.dash for s in charts.MONEY_LOOK.values()}) == len(charts.MONEY_LOOK)
