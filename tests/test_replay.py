@@ -42,7 +42,7 @@ async def test_saved_histories_replay_with_the_current_code(path: Path) -> None:
 
 def test_there_are_saved_histories_of_every_kind() -> None:
     assert {"lifecycle-promoted", "lifecycle-lapsed", "lifecycle-suspended", "lifecycle-business-clocks",
-            "lifecycle-agreement-two-step", "program-call"} <= {p.stem for p in SAVED}
+            "lifecycle-agreement-two-step", "lifecycle-notified", "program-call"} <= {p.stem for p in SAVED}
 
 
 async def test_the_agreement_in_one_step_and_in_two_steps_both_replay() -> None:
@@ -130,6 +130,8 @@ async def test_capture_histories(stack: Stack) -> None:
     await stack.act(completed.id, "promote", stack.as_role(PO), {"target_program_id": next_stage.id})
     await stack.wait_until_state(completed.id, lambda s: s["closed_at"], "closed")
     await save("lifecycle-promoted", await _export(stack, completed.id))
+    # Captured after notifications became events for people (patch notify-people).
+    await save("lifecycle-notified", await _export(stack, completed.id))
 
     program = await stack.program(slots=1, budget=80_000_000)
     first, second = await stack.apply(program), await stack.apply(program)
