@@ -32,6 +32,7 @@ class WorkerProcess:
             "AXFLOW_DATABASE_URL": settings.database_url, "AXFLOW_FINANCE_URL": settings.finance_url,
             "AXFLOW_NOTIFY_URL": settings.notify_url, "AXFLOW_API_URL": settings.api_url,
             "AXFLOW_TAX_AUTHORITY_URL": settings.tax_authority_url,
+            "AXFLOW_SMTP_PORT": str(settings.smtp_port),
             "AXFLOW_WORKER_METRICS_PORT": str(self.metrics_port),
             # The worker stores the agreements it generates where the API serves documents from.
             "AXFLOW_DATA_DIR": str(settings.data_dir), **extra_env,
