@@ -23,6 +23,7 @@ from api.pages import programs as program_pages
 from api.pages import finance as finance_pages, evaluations as evaluation_pages
 from api.pages import admin as admin_pages, audit as audit_pages
 from api.pages import agreement as agreement_page
+from api.pages import calls as call_pages, portal_signup, portal_apply, portal_documents, portal_my
 from api.uploads import upload_body_limit
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
@@ -120,6 +121,11 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(audit_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(agreement_page.router)
+    app.include_router(call_pages.router)
+    app.include_router(portal_signup.router)
+    app.include_router(portal_apply.router)
+    app.include_router(portal_documents.router)
+    app.include_router(portal_my.router)
     signin.mount_static(app)
 
     app.add_middleware(RequestContext, metrics=app.state.metrics)

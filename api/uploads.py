@@ -20,12 +20,15 @@ FIELD_LIMIT = 1024  # bytes of a text field (kind, milestone)
 # Room for the multipart framing around the file (boundaries, part headers, small fields).
 FRAMING_ALLOWANCE = 64 * 1024
 UPLOAD_ROUTES = re.compile(r"^/startups/[^/]+/documents$|^/documents/verify$|^/console/audit/verify/file$")
+# The portal's upload form (api/pages/portal_documents.py), held to the same limits.
+PORTAL_UPLOADS = re.compile(r"^/portal/documents/[^/]+$")
 
 
 def upload_body_limit(method: str, path: str, largest_file: int) -> int | None:
     """The body size the Protection middleware lets through for the upload routes (the routes
     then hold each file to its own kind's limit); None for every other route."""
-    return largest_file + FRAMING_ALLOWANCE if method == "POST" and UPLOAD_ROUTES.match(path) else None
+    uploads = UPLOAD_ROUTES.match(path) or PORTAL_UPLOADS.match(path)
+    return largest_file + FRAMING_ALLOWANCE if method == "POST" and uploads else None
 
 
 class Sink(Protocol):

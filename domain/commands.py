@@ -59,6 +59,9 @@ class ApplicationBody(BaseModel):
     representative: Name
     email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
     proposal_title: Name
+    proposal_document: Annotated[str | None, Field(
+        max_length=64, description="the proposal (사업계획서), uploaded first as a document of kind "
+                                   "\"proposal\"; pinned by its SHA-256 in the application")] = None
 
 
 class ScoreBody(Body):

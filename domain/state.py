@@ -32,6 +32,8 @@ class Application(BaseModel):
     representative: str
     email: str
     proposal_title: str
+    # The proposal (사업계획서) by id and hash, when one was uploaded: pinned in the apply Update.
+    proposal: DocumentRef | None = None
 
 
 class ScoreEntry(BaseModel):

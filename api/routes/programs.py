@@ -1,6 +1,6 @@
 """Programs: definitions, applications, selection and the program report."""
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from api.document_refs import resolve_document_refs
 from api.deps import QUERY_TIMEOUT, SessionDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error
 from api.policy import Authorized
@@ -20,6 +21,8 @@ from api.updates import send_update
 from axflow.programs import ProgramExists, create_program
 from domain.commands import ApplicationBody
 from domain.commands import BRN, Text
+from domain.documents import DocumentKind
+from domain.eligibility import Problem, founding_problems
 from domain.io import (
     ApplyCommand,
     ApplyResult,
@@ -33,6 +36,7 @@ from domain.program import ProgramDefinition
 from domain.state import Actor, Application, CollectionState, StartupState
 from domain.timeutil import kst_date
 from store.db import as_utc, release
+from store.documents import mark_referenced
 from store.tables import LedgerEntry, ProgramRow, StartupRow
 from workflows.program_call import CallState, SelectionResult
 
@@ -102,31 +106,29 @@ async def get_program(program_id: str, session: SessionDep, temporal: TemporalDe
     return _public(session, row, call)
 
 
-def _check_founded(definition: ProgramDefinition, founded_on: date, today: date) -> None:
-    closes = kst_date(definition.application_closes_at)
-    years = definition.founded_within_years
-    earliest = closes.replace(year=closes.year - years) if not (closes.month == 2 and closes.day == 29) \
-        else closes.replace(year=closes.year - years, day=28)
-    if founded_on > today:
-        raise ApiError("validation_error", "founded_on is in the future",
-                       [{"field": "founded_on", "rule": "not_in_future", "message": "founded_on is in the future"}])
-    if founded_on < earliest:
-        message = (f"the company must be founded within {years} years of the closing date "
-                   f"(창업 {years}년 이내): on or after {earliest.isoformat()}")
-        raise ApiError("validation_error", message,
-                       [{"field": "founded_on", "rule": "founded_within_years", "message": message}])
-
-
 @router.post("/{program_id}/applications", status_code=201, response_model=ApplicationCreated)
 async def apply(program_id: str, body: ApplicationBody, request: Request, session: SessionDep,
                 temporal: TemporalDep,
                 actor: Authorized) -> ApplicationCreated:
-    with refusals_recorded(session.get_bind(), actor, "apply", request.state.request_id,
+    return await submit_application(program_id, body, request.state.request_id, session, temporal, actor)
+
+
+async def submit_application(program_id: str, body: ApplicationBody, request_id: str, session: Session,
+                             temporal: Any, actor: Actor) -> ApplicationCreated:
+    """The one way an application is made, from the API and from the portal's 최종 제출 alike:
+    the same checks, the same Update to the program's call (whose validator decides, by the
+    server's clock, whether the window is still open), the same record of a refusal."""
+    with refusals_recorded(session.get_bind(), actor, "apply", request_id,
                            startup_workflow_id(program_id, body.brn), program_id):
-        return await _apply(program_id, body, request, session, temporal, actor)
+        return await _apply(program_id, body, request_id, session, temporal, actor)
 
 
-async def _apply(program_id: str, body: ApplicationBody, request: Request, session: Session, temporal: Any,
+def _refuse_problems(problems: list[Problem]) -> None:
+    if problems:
+        raise ApiError("validation_error", "; ".join(p.message for p in problems), [p.detail() for p in problems])
+
+
+async def _apply(program_id: str, body: ApplicationBody, request_id: str, session: Session, temporal: Any,
                  actor: Actor) -> ApplicationCreated:
     definition = ProgramDefinition.model_validate(_program(session, program_id).definition)
     if actor.role is Role.STARTUP and actor.brn != body.brn:
@@ -140,12 +142,21 @@ async def _apply(program_id: str, body: ApplicationBody, request: Request, sessi
                        [{"field": "task_id", "rule": "known_task",
                          "message": f"one of {', '.join(t.id for t in definition.tasks)}"}])
     now = datetime.now(timezone.utc)
-    _check_founded(definition, body.founded_on, kst_date(now))
-    command = ApplyCommand(actor=actor, request_id=request.state.request_id,
-                           application=Application(**body.model_dump()))
+    _refuse_problems(founding_problems(body.founded_on, definition.application_closes_at,
+                                       definition.founded_within_years, kst_date(now)))
+    startup_id = startup_workflow_id(program_id, body.brn)
+    proposal = None
+    if body.proposal_document:  # pinned by its hash in the Update, as every action's documents are
+        [proposal] = resolve_document_refs(session, startup_id, [body.proposal_document],
+                                           kind=DocumentKind.PROPOSAL, field="proposal_document")
+    command = ApplyCommand(actor=actor, request_id=request_id, application=Application(
+        **body.model_dump(exclude={"proposal_document"}), proposal=proposal))
     release(session)
     result = await send_update(temporal.get_workflow_handle(program_workflow_id(program_id)), "apply", command,
                                ApplyResult, lambda err: from_rpc_error(err, "the program's call for applications"))
+    if proposal is not None:  # kept for good from now on (cleanup deletes only unused uploads)
+        mark_referenced(session, [proposal.id], "apply", now)
+        session.commit()
     return ApplicationCreated(startup_id=result.startup_id, phase=result.phase.value)
 
 

@@ -1,0 +1,189 @@
+"""What the startup portal's pages share: the startup looking (and the public visitor, who may be
+signed in or not), rendering in the portal's own layout, form errors by field, the countdown to a
+closing instant, and email that never breaks a page.
+
+Portal pages are mobile-first (api/static/portal.css) and work without JavaScript; portal.js only
+ticks the countdown and checks a file before it is sent."""
+
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import structlog
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api import sessions
+from api.deps import SessionDep, actor_of, acting_role
+from api.errors import ApiError
+from api.pages.common import PageViewer, Viewer, render
+from api.routes.signin import templates
+from axflow.config import Settings
+from axflow.mail import send_mail
+from domain.phases import Role
+from domain.program import ProgramDefinition
+from domain.timeutil import to_kst
+from store.db import as_utc, make_engine, release
+
+log = structlog.get_logger()
+# SQLite hands back stored instants without their zone; templates show them through this.
+templates.env.globals["as_utc"] = as_utc
+Errors = dict[str, list[str]]
+
+# Pydantic's rule names as the portal says them (the API's own messages follow in English).
+RULE_WORDS = {
+    "missing": "필수 항목입니다 (required)",
+    "string_too_short": "필수 항목입니다 (required)",
+    "string_too_long": "너무 깁니다 (too long)",
+    "string_pattern_mismatch": "형식이 올바르지 않습니다 (wrong format)",
+    "date_from_datetime_parsing": "날짜를 YYYY-MM-DD로 입력하세요 (a date, YYYY-MM-DD)",
+    "date_parsing": "날짜를 YYYY-MM-DD로 입력하세요 (a date, YYYY-MM-DD)",
+    "date_type": "날짜를 YYYY-MM-DD로 입력하세요 (a date, YYYY-MM-DD)",
+    "int_parsing": "숫자(원 단위 정수)로 입력하세요 (a whole number of won)",
+}
+
+
+async def startup_viewer(viewer: PageViewer) -> Viewer:
+    """The portal's workspace is for startup users; staff get 403 naming the role."""
+    if viewer.role is not Role.STARTUP:
+        raise ApiError("forbidden", "스타트업 사용자만 볼 수 있습니다 (the portal is for startup users; staff use "
+                       "the console)", {"rule": "role", "allowed_roles": ["startup"]})
+    return viewer
+
+
+StartupViewer = Annotated[Viewer, Depends(startup_viewer)]
+
+
+async def visitor(request: Request, db: SessionDep) -> Viewer | None:
+    """Whoever is looking at a public page: the signed-in person, or None."""
+    at = sessions.now(request)
+    settings: Settings = request.app.state.settings
+    found = sessions.load(db, request.cookies.get(sessions.COOKIE), at, settings)
+    release(db)
+    if found is None:
+        return None
+    row, user = found
+    role = acting_role(user, None, row.role)
+    return Viewer(user=user, session_row=row, role=role, csrf_token=row.csrf_token, actor=actor_of(user, role),
+                  expires_at=sessions.expires_at(row, settings), now=at)
+
+
+Visitor = Annotated[Viewer | None, Depends(visitor)]
+
+
+def page(request: Request, viewer: Viewer | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return render(request, viewer, f"portal/{name}", status, **context)
+
+
+def public_form(request: Request, viewer: Viewer | None, name: str, status: int = 200,
+                **context: Any) -> HTMLResponse:
+    """A form for people without a session (sign-up, setting a password): its CSRF token is a
+    cookie with the same value in a hidden field (double submit), as the sign-in form does."""
+    if viewer is not None:
+        return page(request, viewer, name, status, **context)
+    token = request.cookies.get(sessions.PRE_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = page(request, None, name, status, csrf_token=token, **context)
+    sessions.set_cookie(response, sessions.PRE_CSRF_COOKIE, token, request.app.state.settings)
+    return response
+
+
+def check_public_csrf(request: Request, viewer: Viewer | None, csrf_token: str) -> None:
+    expected = viewer.csrf_token if viewer is not None else request.cookies.get(sessions.PRE_CSRF_COOKIE)
+    if not sessions.same(csrf_token, expected):
+        raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": "csrf"})
+
+
+@contextmanager
+def writing(request: Request) -> Iterator[Session]:
+    """A session for the portal's writes (drafts, accounts, links, documents). On SQLite its
+    transactions take the write lock when they begin, as the worker's do, so a write that first
+    reads (the next receipt number, a draft to update) waits its turn instead of failing with
+    "database is locked" when the worker wrote in between; on PostgreSQL it is an ordinary one."""
+    engine: Engine | None = getattr(request.app.state, "portal_writer", None)
+    if engine is None:
+        engine = request.app.state.portal_writer = make_engine(request.app.state.settings.database_url, writer=True)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def add_error(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def api_errors(err: ApiError, known: Mapping[str, str] | None = None) -> Errors:
+    """An API refusal as messages by field; a field the form does not show goes to "" (the top)."""
+    errors: Errors = {}
+    details = err.details if isinstance(err.details, list) else [err.details] if isinstance(err.details, dict) else []
+    for detail in details:
+        if not isinstance(detail, dict):
+            continue
+        field = str(detail.get("field") or "")
+        message = str(detail.get("message") or err.message)
+        add_error(errors, field if known is None or field in known else "", message)
+    if not errors:
+        add_error(errors, "", err.message)
+    return errors
+
+
+def validation_errors(err: ValidationError) -> Errors:
+    errors: Errors = {}
+    for problem in err.errors():
+        field = ".".join(str(p) for p in problem["loc"]) or ""
+        words = RULE_WORDS.get(problem["type"])
+        english = problem["msg"].removeprefix("Value error, ")
+        add_error(errors, field, f"{words} — {english}" if words else english)
+    return errors
+
+
+WindowState = Literal["none", "scheduled", "open", "closed"]
+
+
+def window_state(definition: ProgramDefinition, now: datetime) -> WindowState:
+    """Where the call stands by this server's clock (the program call's Update decides at the
+    instant itself; this is what the page says)."""
+    opens, closes = definition.application_opens_at, definition.application_closes_at
+    if opens is None or closes is None:
+        return "none"
+    if now < opens:
+        return "scheduled"
+    return "open" if now < closes else "closed"
+
+
+def remaining(until: datetime, now: datetime) -> str:
+    """Time left to an instant, as people read it: '3일 4시간 12분 남음 (3 d 4 h 12 min left)'."""
+    left = until - now
+    if left <= timedelta(0):
+        return "마감되었습니다 (closed)"
+    minutes = int(left.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    korean = " ".join(part for part in (f"{days}일" if days else "", f"{hours}시간" if days or hours else "",
+                                        f"{mins}분") if part)
+    english = " ".join(part for part in (f"{days} d" if days else "", f"{hours} h" if days or hours else "",
+                                         f"{mins} min") if part)
+    if minutes == 0:
+        korean, english = "1분 미만", "under a minute"
+    return f"{korean} 남음 ({english} left)"
+
+
+def kst_text(at: datetime) -> str:
+    return f"{to_kst(at):%Y-%m-%d %H:%M} KST"
+
+
+def portal_link(settings: Settings, path: str) -> str:
+    return settings.api_url.rstrip("/") + path
+
+
+async def tell(settings: Settings, to: str, subject: str, text: str) -> bool:
+    """Send one email; a mail server that is down is logged, never a failed page."""
+    try:
+        await send_mail(settings, to=to, subject=subject, text=text)
+        return True
+    except Exception as err:  # MailRefused, MailUnavailable, a socket error: the page still answers
+        log.warning("portal mail not sent", to=to, subject=subject, error=str(err))
+        return False

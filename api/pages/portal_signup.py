@@ -1,0 +1,166 @@
+"""Startup accounts: sign-up with email verification, and colleagues invited by the representative.
+
+Sign-up makes the representative's account (inactive) and the company; the account works once the
+link sent by email is followed (single use, 24 hours). The representative invites colleagues of
+the same company by email; each sets a password from their own link (single use, 7 days)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api import sessions
+from api.deps import SessionDep
+from api.pages.common import check_csrf
+from api.pages.portal_common import (StartupViewer, Visitor, add_error, check_public_csrf, page, portal_link,
+                                     public_form, tell, writing)
+from domain.brn import format_brn
+from store.portal_accounts import (VERIFY_VALID, accept_invitation, colleagues, company_of, invite, issue_link,
+                                   live_link, sign_up, verify)
+from store.users import DirectoryError, find_by_login
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=200)]
+Secret = Annotated[str, Form(max_length=128)]
+# The form's own names for the directory's fields.
+FIELD_OF = {"login_id": "email", "display_name": "representative"}
+SIGNUP_LABELS = {"email": "이메일 (Email)", "password": "비밀번호 (Password)", "brn": "사업자등록번호 (BRN)",
+                 "company_name": "회사명 (Company)", "representative": "대표자명 (Representative)"}
+
+
+def _directory_errors(err: DirectoryError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    add_error(errors, FIELD_OF.get(err.field, err.field), err.message)
+    return errors
+
+
+async def _send_verification(request: Request, email: str, secret: str) -> bool:
+    settings = request.app.state.settings
+    link = portal_link(settings, f"/portal/verify?token={secret}")
+    hours = int(VERIFY_VALID.total_seconds() // 3600)
+    return await tell(settings, email, "axflow 회원가입 이메일 인증 (Verify your email)",
+                      f"axflow 스타트업 포털에 가입해 주셔서 감사합니다.\n아래 링크를 열어 이메일을 인증하세요 "
+                      f"({hours}시간 동안 한 번만 쓸 수 있습니다):\n\n{link}\n\n"
+                      f"(Follow the link to verify your email; it works once, for {hours} hours.)\n"
+                      "가입하지 않으셨다면 이 메일을 무시하세요. (If you did not sign up, ignore this message.)")
+
+
+@router.get("/portal/signup", response_class=HTMLResponse)
+async def signup_form(request: Request, viewer: Visitor) -> Response:
+    if viewer is not None:
+        return RedirectResponse("/portal/my", 303)
+    return public_form(request, None, "signup.html", values={}, errors={}, labels=SIGNUP_LABELS)
+
+
+@router.post("/portal/signup", response_class=HTMLResponse)
+async def signup(request: Request, viewer: Visitor, csrf_token: Secret, email: Text = "",
+                 password: Annotated[str, Form(max_length=128)] = "", brn: Text = "", company_name: Text = "",
+                 representative: Text = "") -> Response:
+    check_public_csrf(request, viewer, csrf_token)
+    values = {"email": email.strip(), "brn": brn.strip(), "company_name": company_name.strip(),
+              "representative": representative.strip()}
+    now = sessions.now(request)
+    try:
+        with writing(request) as w:
+            user = sign_up(w, email=values["email"], password=password, brn=values["brn"],
+                           representative=values["representative"], company_name=values["company_name"], now=now)
+            secret = issue_link(w, user, "verify", user.id, now)
+    except DirectoryError as err:
+        return public_form(request, viewer, "signup.html", 422, values=values, errors=_directory_errors(err),
+                           labels=SIGNUP_LABELS)
+    sent = await _send_verification(request, user.email or "", secret)
+    return public_form(request, None, "signup_sent.html", email=user.email, sent=sent)
+
+
+@router.get("/portal/verify", response_class=HTMLResponse)
+async def verify_email(request: Request, token: str = "") -> HTMLResponse:
+    with writing(request) as w:
+        user = verify(w, token, sessions.now(request))
+    if user is None:
+        return page(request, None, "link_dead.html", 410, what="이메일 인증 (email verification)")
+    return page(request, None, "verified.html", user=user)
+
+
+@router.get("/portal/colleagues", response_class=HTMLResponse)
+async def colleagues_page(request: Request, db: SessionDep, viewer: StartupViewer, invited: str = "") -> HTMLResponse:
+    return _colleagues(request, db, viewer, {}, {}, invited=invited)
+
+
+def _colleagues(request: Request, db: SessionDep, viewer: StartupViewer, values: dict[str, str],
+                errors: dict[str, list[str]], status: int = 200, invited: str = "") -> HTMLResponse:
+    company = company_of(db, viewer.user.brn or "")
+    people = colleagues(db, viewer.user.brn or "")
+    is_representative = company is not None and company.representative_user_id == viewer.user.id
+    return page(request, viewer, "colleagues.html", status, company=company, people=people, values=values,
+                errors=errors, is_representative=is_representative, invited=invited,
+                brn_text=format_brn(viewer.user.brn or ""))
+
+
+@router.post("/portal/colleagues", response_class=HTMLResponse)
+async def invite_colleague(request: Request, db: SessionDep, viewer: StartupViewer, csrf_token: Secret,
+                           email: Text = "", name: Text = "") -> Response:
+    check_csrf(viewer, csrf_token)
+    values = {"email": email.strip(), "name": name.strip()}
+    now = sessions.now(request)
+    try:
+        with writing(request) as w:
+            invitation = invite(w, viewer.user, email=values["email"], name=values["name"], now=now)
+    except DirectoryError as err:
+        errors = _directory_errors(err)
+        if "representative" in errors:
+            errors["name"] = errors.pop("representative")
+        return _colleagues(request, db, viewer, values, errors, 403 if err.code == "forbidden" else 422)
+    settings = request.app.state.settings
+    link = portal_link(settings, f"/portal/password?token={invitation.secret}")
+    await tell(settings, invitation.user.email or "", "axflow 스타트업 포털 초대 (You are invited)",
+               f"{viewer.user.display_name}님이 axflow 스타트업 포털에 초대했습니다 "
+               f"(사업자등록번호 {format_brn(viewer.user.brn or '')}).\n아래 링크에서 비밀번호를 정하세요 "
+               f"(7일 동안 한 번만 쓸 수 있습니다):\n\n{link}\n\n"
+               f"({viewer.user.display_name} invited you to the startup portal; set your password from the "
+               "link, which works once, for 7 days.)")
+    return RedirectResponse(f"/portal/colleagues?invited={invitation.user.email}", 303)
+
+
+@router.get("/portal/password", response_class=HTMLResponse)
+async def password_form(request: Request, db: SessionDep, token: str = "") -> HTMLResponse:
+    found = live_link(db, token, "invite", sessions.now(request))
+    if found is None:
+        return page(request, None, "link_dead.html", 410, what="초대 (invitation)")
+    return public_form(request, None, "password.html", token=token, user=found[1], errors={})
+
+
+@router.post("/portal/password", response_class=HTMLResponse)
+async def set_password(request: Request, db: SessionDep, viewer: Visitor, csrf_token: Secret, token: Secret = "",
+                       password: Annotated[str, Form(max_length=128)] = "") -> Response:
+    check_public_csrf(request, viewer, csrf_token)
+    now = sessions.now(request)
+    try:
+        with writing(request) as w:
+            user = accept_invitation(w, token, password, now)
+    except DirectoryError as err:
+        found = live_link(db, token, "invite", now)
+        return public_form(request, None, "password.html", 422, token=token, user=found[1] if found else None,
+                           errors=_directory_errors(err))
+    if user is None:
+        return page(request, None, "link_dead.html", 410, what="초대 (invitation)")
+    return page(request, None, "verified.html", user=user, invited=True)
+
+
+def unverified(db: SessionDep, email: str) -> bool:
+    user = find_by_login(db, email) if email else None
+    return user is not None and not user.active and user.disabled_at is None and user.kind == "startup"
+
+
+@router.post("/portal/signup/resend", response_class=HTMLResponse)
+async def resend(request: Request, db: SessionDep, viewer: Visitor, csrf_token: Secret, email: Text = "") -> Response:
+    """Send the verification link again (the earlier one stops working). The same answer whether or
+    not such an account waits: the page reveals nothing about who has signed up."""
+    check_public_csrf(request, viewer, csrf_token)
+    address = email.strip().lower()
+    if unverified(db, address):
+        with writing(request) as w:
+            user = find_by_login(w, address)
+            secret = issue_link(w, user, "verify", user.id, sessions.now(request)) if user else None
+        if secret:
+            await _send_verification(request, address, secret)
+    return public_form(request, None, "signup_sent.html", email=address, sent=True, resent=True)

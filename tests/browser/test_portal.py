@@ -1,0 +1,253 @@
+"""The startup portal in a phone-sized browser (390×844): a company signs up and verifies its
+email from the message the SMTP server received, invites a colleague, saves a draft and submits
+its application with a proposal, is selected (staff steps through the API), sees its payment
+arrive, submits a deliverable PDF and files its settlement with receipts; a closed business is
+refused with the reason. Every portal page is checked with axe-core, for sideways scrolling and
+for tap targets, and photographed for docs/screenshots/."""
+
+import re
+from email.message import EmailMessage
+import httpx
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from store.db import session_scope
+from store.users import create_user
+from tests.browser.conftest import assert_accessible, screenshot
+from tests.conftest import Stack, new_brn, wait_until
+from tests.documents_support import pdf, png
+from tests.flows import FO, MILESTONES, PO, EV, Startup, match_and_sign, pass_milestone, pay, select
+
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "Portal!ceo-2025q"
+# Controls a finger must hit: at least 44 px (links inside running text are exempt, as in WCAG 2.5.8).
+TARGETS = ("button, select, textarea, a.button, .portal-nav a, .link-list a, "
+           "input:not([type=hidden]):not([type=checkbox]):not([type=radio]), .choice")
+
+
+async def phone(browser: Browser, stack: Stack) -> tuple[BrowserContext, Page]:
+    context = await browser.new_context(base_url=stack.settings.api_url, locale="ko-KR", timezone_id="Asia/Seoul",
+                                        viewport=PHONE, is_mobile=True, has_touch=True)
+    context.set_default_timeout(20_000)
+    return context, await context.new_page()
+
+
+async def check_page(page: Page, name: str) -> None:
+    """axe-core, no sideways scrolling at phone width, every tap target ≥ 44 px; a screenshot."""
+    await assert_accessible(page)
+    wide = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert wide <= 0, f"{page.url} scrolls sideways by {wide} px at phone width"
+    small = await page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
+        .map(e => [e, e.getBoundingClientRect()])
+        .filter(([e, r]) => r.width > 0 && r.height > 0 && (r.height < 43.5 || r.width < 43.5))
+        .map(([e, r]) => `${e.tagName.toLowerCase()}#${e.id} "${e.textContent.trim().slice(0, 30)}" ${r.width}x${r.height}`)""",
+                                TARGETS)
+    assert not small, f"tap targets under 44 px on {page.url}: {small}"
+    await screenshot(page, name)
+
+
+def link_in(message: EmailMessage, path: str) -> str:
+    text = message.get_body(("plain",)).get_content()
+    found = re.search(rf"https?://\S+{re.escape(path)}\S*", text)
+    assert found, text
+    return found.group(0)
+
+
+async def set_business(stack: Stack, brn: str, status: str) -> None:
+    async with httpx.AsyncClient() as http:
+        (await http.put(f"{stack.settings.tax_authority_url}/_businesses/{brn}",
+                        json={"status": status, "since": "2025-02-28"})).raise_for_status()
+
+
+async def sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
+    await page.goto("/signin?next=/portal/my")
+    await page.fill("#login_id", login)
+    await page.fill("#password", password)
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**/portal/my")
+
+
+async def apply_with_proposal(page: Page, program_id: str, title: str, company: str | None = None) -> None:
+    """Upload the proposal, fill the form and save the draft."""
+    await page.goto(f"/portal/apply/{program_id}")
+    await page.set_input_files("#proposal-file", files=[{"name": "사업계획서.pdf", "mimeType": "application/pdf",
+                                                         "buffer": pdf("proposal")}])
+    await page.click("form[enctype] button[type=submit]")
+    await page.fill("#f-founded_on", "2021-04-01")
+    await page.select_option("#f-task_id", "SF-01")
+    await page.fill("#f-proposal_title", title)
+    if company:
+        await page.fill("#f-company_name", company)
+    await page.click("button[value=save]")
+    await expect(page.get_by_role("status")).to_contain_text("임시저장")
+
+
+async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack: Stack, browser: Browser) -> None:
+    program = await stack.program(name="AI 지역 주력산업 연계 프로젝트 (포털)")
+    brn = new_brn()
+    email = f"ceo-{brn}@portal.example"
+    context, page = await phone(browser, stack)
+    try:
+        # The public call, readable without signing in, with its countdown in KST.
+        await page.goto("/calls")
+        await check_page(page, "portal-calls")
+        await page.click(f"a[href='/calls/{program.id}']")
+        await expect(page.locator(".countdown")).to_contain_text("남음")
+        await expect(page.get_by_text("창업 10년 이내")).to_be_visible()
+        await check_page(page, "portal-call")
+
+        # Sign-up: a wrong check digit is refused beside the field, then the account is made.
+        await page.goto("/portal/signup")
+        await page.fill("#f-email", email)
+        await page.fill("#f-password", PASSWORD)
+        await page.fill("#f-brn", brn[:9] + str((int(brn[9]) + 1) % 10))
+        await page.fill("#f-company_name", "포털에이아이")
+        await page.fill("#f-representative", "김대표")
+        await page.click("main button[type=submit]")
+        await expect(page.locator("#error-summary")).to_contain_text("사업자등록번호")
+        await check_page(page, "portal-signup-error")
+        await page.fill("#f-brn", brn)
+        await page.fill("#f-password", PASSWORD)
+        await page.click("main button[type=submit]")
+        await expect(page.get_by_role("status")).to_contain_text(email)
+        await check_page(page, "portal-signup-sent")
+        # Not before the email is verified.
+        await page.goto("/signin")
+        await page.fill("#login_id", email)
+        await page.fill("#password", PASSWORD)
+        await page.click("main button[type=submit]")
+        await expect(page.locator(".error, [role=alert]").first).to_be_visible()
+        verification = await stack.wait_for_mail(email, lambda m: "인증" in str(m["Subject"]))
+        await page.goto(link_in(verification, "/portal/verify"))
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("인증 완료")
+        await check_page(page, "portal-verified")
+        await page.goto(link_in(verification, "/portal/verify"))  # single use
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("쓸 수 없습니다")
+
+        await sign_in(page, email)
+        await check_page(page, "portal-my-empty")
+
+        # A colleague, invited by the representative, sets a password from their own link.
+        colleague = f"cto-{brn}@portal.example"
+        await page.goto("/portal/colleagues")
+        await page.fill("#f-email", colleague)
+        await page.fill("#f-name", "박기술")
+        await page.click("main form button[type=submit]")
+        await expect(page.get_by_role("status")).to_contain_text(colleague)
+        await check_page(page, "portal-colleagues")
+        invitation = await stack.wait_for_mail(colleague, lambda m: "초대" in str(m["Subject"]))
+        other, colleague_page = await phone(browser, stack)
+        await colleague_page.goto(link_in(invitation, "/portal/password"))
+        await check_page(colleague_page, "portal-password")
+        await colleague_page.fill("#f-password", "Colleague!2025q")
+        await colleague_page.click("main button[type=submit]")
+        await sign_in(colleague_page, colleague, "Colleague!2025q")
+        await other.close()
+
+        # The application: proposal, a draft with eligibility feedback, a too-early founding date.
+        await apply_with_proposal(page, program.id, "AI 사출성형 불량 검출 PoC")
+        await expect(page.locator("#checks-title")).to_be_visible()
+        await check_page(page, "portal-apply-draft")
+        await page.fill("#f-founded_on", "2001-01-01")
+        await page.click("button[value=save]")
+        await expect(page.locator("#f-founded_on-error")).to_contain_text("창업 10년 이내")
+        await page.fill("#f-founded_on", "2021-04-01")
+        await page.click("button[value=submit]")
+        receipt = page.locator("#receipt-title + dl dd strong")
+        await expect(receipt).to_have_text(re.compile(rf"^{program.id.upper()}-\d{{8}}-\d{{4}}$"))
+        await check_page(page, "portal-apply-submitted")
+        receipt_no = await receipt.text_content()
+        received = await stack.wait_for_mail(email, lambda m: "접수번호" in str(m["Subject"]))
+        assert receipt_no and receipt_no in str(received["Subject"])
+        startup_id = f"startup:{program.id}:{brn}"
+        state = await stack.wait_phase(startup_id, "under_review")
+        assert state["company_name"] == "포털에이아이"
+
+        # Selection, the match and the agreement by staff (API); the first payment.
+        await select(stack, program, {startup_id: 90})
+        await stack.wait_phase(startup_id, "selected")
+        await stack.wait_until_state(startup_id, lambda s: s["agreement_due_at"] is not None, "agreement due")
+        await match_and_sign(stack, startup_id)
+        await pay(stack, startup_id, "advance")
+        await stack.wait_phase(startup_id, "in_poc")
+        await page.goto("/portal/my")
+        await expect(page.locator("main")).to_contain_text("실증 수행")
+        await check_page(page, "portal-my")
+        await page.goto(f"/portal/my/{startup_id}")
+        await expect(page.locator("#payments")).to_contain_text("지급 완료")
+
+        # The kickoff deliverable: a PDF uploaded and submitted on 마이페이지.
+        await page.set_input_files("#deliverable-kickoff", files=[{
+            "name": "착수보고서.pdf", "mimeType": "application/pdf", "buffer": pdf("kickoff")}])
+        await page.click("#milestone-kickoff form[enctype] button[type=submit]")
+        await page.click("#milestone-kickoff form[action$='/milestones/kickoff'] button[type=submit]")
+        await expect(page.get_by_role("status")).to_contain_text("산출물을 제출했습니다")
+        await check_page(page, "portal-my-project")
+        kickoff = next(m for m in (await stack.state(startup_id))["milestones"] if m["key"] == "kickoff")
+        assert kickoff["status"] == "submitted" and kickoff["documents"][0]["filename"] == "착수보고서.pdf"
+
+        # The rest of the PoC by staff and the API; the settlement on the portal, with receipts.
+        startup = Startup(startup_id, brn, program)
+        await stack.act(startup_id, "review-milestone", stack.as_role(PO), {"milestone": "kickoff", "decision": "accept"})
+        for key in MILESTONES[1:]:
+            await pass_milestone(stack, startup, key)
+        await pay(stack, startup_id, "balance")
+        await stack.act(startup_id, "final-evaluation", stack.as_role(EV), {"score": 90, "grade": "A"})
+        await stack.wait_phase(startup_id, "settlement")
+        await page.goto(f"/portal/my/{startup_id}")
+        for name, data in (("영수증-인건비.pdf", pdf("receipt 1")), ("영수증-재료비.png", png())):
+            await page.set_input_files("#receipt-file", files=[{"name": name, "buffer": data,
+                                                                 "mimeType": "application/octet-stream"}])
+            await page.click("#settlement form[enctype] button[type=submit]")
+        await page.fill("#f-lines-0-item", "인건비")
+        await page.fill("#f-lines-0-amount", "50,000,000")
+        await page.locator("#f-lines-0-receipts").get_by_label(re.compile("영수증-인건비")).check()
+        await page.fill("#f-lines-1-item", "재료비")
+        await page.fill("#f-lines-1-amount", "20000000")
+        await page.locator("#f-lines-1-receipts").get_by_label(re.compile("영수증-재료비")).check()
+        await page.click("#settlement button[value=submit]")
+        await expect(page.get_by_role("status")).to_contain_text("정산 보고를 제출했습니다")
+        await expect(page.locator("#settlement")).to_contain_text("₩10,000,000")  # ₩80M paid, ₩70M spent
+        settlement = (await stack.state(startup_id))["settlement"]
+        assert [[r["filename"] for r in line["receipts"]] for line in settlement["lines"]] == \
+            [["영수증-인건비.pdf"], ["영수증-재료비.png"]]
+        await stack.act(startup_id, "approve-settlement", stack.as_role(FO))
+        await stack.wait_until_state(startup_id, lambda s: any(c["kind"] == "refund" for c in s["collections"]),
+                                     "refund requested")
+        await page.reload()
+        await expect(page.locator("#settlement")).to_contain_text("납부")
+        await check_page(page, "portal-my-settlement")
+        await page.goto("/portal/documents")
+        await expect(page.locator("main")).to_contain_text("착수보고서.pdf")
+        await check_page(page, "portal-documents")
+
+        # Another company's project does not exist for this company.
+        stranger = await stack.apply(await stack.program())
+        response = await page.goto(f"/portal/my/{stranger}")
+        assert response is not None and response.status == 404
+    finally:
+        await context.close()
+
+
+async def test_a_closed_business_is_refused_with_the_reason(stack: Stack, browser: Browser) -> None:
+    program = await stack.program()
+    brn = new_brn()
+    await set_business(stack, brn, "closed")
+    login = f"closed-{brn}@portal.example"
+    with session_scope(stack.engine) as session:
+        create_user(session, login_id=login, display_name="폐업 대표", kind="startup", roles=["startup"],
+                    email=login, brn=brn, password=PASSWORD)
+    context, page = await phone(browser, stack)
+    try:
+        await sign_in(page, login)
+        await apply_with_proposal(page, program.id, "폐업 테스트", company="닫힌회사")
+        # The draft's feedback already names the status; the server's check decides after submitting.
+        await expect(page.locator("#checks-title + ul")).to_contain_text("폐업")
+        await page.click("button[value=submit]")
+        await expect(page.locator("#receipt-title")).to_be_visible()
+        startup_id = f"startup:{program.id}:{brn}"
+        await stack.wait_phase(startup_id, "ineligible")
+        await page.goto(f"/portal/my/{startup_id}")
+        await expect(page.locator(".closed-note")).to_contain_text("폐업")
+        await check_page(page, "portal-my-ineligible")
+    finally:
+        await context.close()
