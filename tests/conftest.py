@@ -27,7 +27,7 @@ from temporalio.testing import TimeSkipper, WorkflowEnvironment
 from api.main import create_app
 from axflow.cli import KEEP_ALIVE_SECONDS
 from axflow.config import Settings
-from axflow.mailbox import MailServer, addressed_to, read_messages
+from axflow.mailbox import MailServer, messages_to
 from axflow.programs import load_program, sample_definitions
 from axflow.worker import running_worker
 from domain.brn import check_digit
@@ -165,7 +165,7 @@ class Stack:
 
     def mail_to(self, address: str) -> list[EmailMessage]:
         """Every message the SMTP server received for `address`, oldest first."""
-        return addressed_to(read_messages(self.settings.mail_path()), address)
+        return messages_to(self.settings.mail_path(), address)
 
     async def wait_for_mail(self, address: str, check: Callable[[EmailMessage], bool] = lambda _: True,
                             timeout: float = 30) -> EmailMessage:

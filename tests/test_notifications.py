@@ -56,6 +56,7 @@ async def test_a_selection_reaches_each_person_once_by_the_channels_they_chose(s
     await stack.call("PUT", "/me/notification-preferences", as_colleague, {"channels": {"payment_received": ["sms"]}})
     # The colleague's mailbox is busy at first: the activity fails after the representative's
     # email went out, and Temporal retries it.
+    assert stack.mail_server is not None
     stack.mail_server.refuse_next(colleague_mail, code=451, times=1)
 
     startup_id = await stack.apply(program, brn)

@@ -4,7 +4,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SessionDep
@@ -96,7 +96,7 @@ async def my_notifications(
     order: Annotated[Literal["unread_first", "newest"], Query(description="unread first (then newest), or newest first")] = "unread_first",
     unread_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> NoticeList:
     page = list_notices(session, actor.id, unread_first=order == "unread_first", unread_only=unread_only,
                         limit=limit, offset=offset)
@@ -111,7 +111,8 @@ async def read_all(session: SessionDep, actor: Authorized) -> ReadAll:
 
 
 @router.post("/notifications/{notice_id}/read", response_model=NoticePublic)
-async def read_one(notice_id: int, session: SessionDep, actor: Authorized) -> NoticePublic:
+async def read_one(notice_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
+                   actor: Authorized) -> NoticePublic:
     notice = get_notice(session, actor.id, notice_id)
     if notice is None:
         raise ApiError("not_found", f"알림이 없습니다 / no notification {notice_id}")
