@@ -29,7 +29,8 @@ READERS = (Role.ADMIN, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.EVALUATO
 # Startups whose milestones are still running: the calendar's marks.
 MILESTONE_PHASES = ("contracted", "in_poc", "suspended", "final_review")
 LARGEST_DEFINITION = 512 * 1024
-WAITING_DRAWN = 12  # the longest-waiting items drawn; the table lists them all
+WAITING_DRAWN = 12  # the longest-waiting items drawn
+TABLE_ROWS = 100  # rows a page's table lists; the downloads and the startup list hold the rest
 
 
 @router.get("")
@@ -107,10 +108,12 @@ def _exits_left_from(session: Session, program_id: str) -> list[tuple[str, str]]
 
 
 def _marks(session: Session, program_id: str, now: datetime) -> list[dashboard.MilestoneMark]:
-    rows = session.exec(select(StartupRow.startup_id, StartupRow.company_name, StartupRow.state).where(
+    # Only the milestones out of each stored state (the database extracts them), not the whole state.
+    milestones = StartupRow.__table__.c.state["milestones"]
+    rows = session.exec(select(StartupRow.startup_id, StartupRow.company_name, milestones).where(
         StartupRow.program_id == program_id, col(StartupRow.phase).in_(MILESTONE_PHASES))).all()
-    return [mark for startup_id, company, state in rows
-            for mark in dashboard.milestone_marks(startup_id, company, state.get("milestones", []), now)]
+    return [mark for startup_id, company, stored in rows
+            for mark in dashboard.milestone_marks(startup_id, company, stored or [], now)]
 
 
 async def _report(session: Session, viewer: Viewer, program_id: str) -> tuple[ProgramRow, Report]:
@@ -145,7 +148,8 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
     release(session)
     waiting = [(f"{w.company_name} · {dashboard.waiting_label(w.waiting_for, english=False)}", w.waiting_days)
                for w in sorted(report.waiting_on_staff, key=lambda w: -w.waiting_days)]
-    month_marks = [m for week in weeks for day in week if day for m in day.marks]
+    month_marks = sorted((m for week in weeks for day in week if day for m in day.marks),
+                         key=lambda m: (not m.overdue, m.due_at, m.company_name))
     return render(
         request, viewer, "console/program.html", program=row, report=report, created=bool(created),
         stage_label=label(STAGES, row.stage), steps=steps, points=points,
@@ -157,7 +161,8 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
             (w.waiting_for, w.waiting_days) for w in report.waiting_on_staff),
         waiting_label=dashboard.waiting_label, phase_short=dashboard.PHASE_LABELS,
         phase_english=dashboard.PHASE_ENGLISH, money_labels=report_export.MONEY_LABELS,
-        year=year, month=month_number, month_marks=month_marks,
+        year=year, month=month_number, month_marks=month_marks[:TABLE_ROWS], month_total=len(month_marks),
+        month_overdue=sum(m.overdue for m in month_marks), table_rows=TABLE_ROWS,
         previous_month="%04d-%02d" % dashboard.shift_month(year, month_number, -1),
         next_month="%04d-%02d" % dashboard.shift_month(year, month_number, 1),
         this_month=f"{today:%Y-%m}",
