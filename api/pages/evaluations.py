@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
-from api.pages.refusal_text import form_errors
+from api.pages.refusal_text import form_errors, role_refused
 from api.routes.actions import perform_action
 from api.routes.evaluators import ConflictIn, declare
 from domain.phases import Action, Phase, Role
@@ -64,7 +64,8 @@ def _list_page(request: Request, viewer: Viewer, session: Session, status: int =
 @router.get("")
 async def evaluations(request: Request, viewer: PageViewer, session: SessionDep, scored: str | None = None,
                       declared: str | None = None, program_id: str | None = None) -> Response:
-    require_role(viewer, Role.EVALUATOR)
+    if (refused := role_refused(request, viewer, Role.EVALUATOR)) is not None:
+        return refused
     notice = ("점수를 제출했습니다. (Your score was recorded.)" if scored else
               "이해충돌을 신고했습니다. (Your conflict of interest was recorded.)" if declared else None)
     return _list_page(request, viewer, session, notice=notice, program_id=program_id)
@@ -91,7 +92,8 @@ def _score_page(request: Request, viewer: Viewer, session: Session, startup_id: 
 
 @router.get("/{startup_id}")
 async def score_form(request: Request, viewer: PageViewer, session: SessionDep, startup_id: str) -> Response:
-    require_role(viewer, Role.EVALUATOR)
+    if (refused := role_refused(request, viewer, Role.EVALUATOR)) is not None:
+        return refused
     return _score_page(request, viewer, session, startup_id)
 
 

@@ -26,7 +26,7 @@ from api.pages.finance_items import (
     failed_payments,
     parse_item_key,
 )
-from api.pages.refusal_text import form_errors, refusal_text
+from api.pages.refusal_text import form_errors, refusal_text, role_refused
 from api.routes.actions import perform_action
 from axflow.reconcile import FinanceUnreachable, differences
 from domain.phases import Action, Role
@@ -114,7 +114,8 @@ def _roles(action: Action) -> frozenset[Role]:
 async def finance_desk(request: Request, viewer: PageViewer, session: SessionDep, settings: SettingsDep,
                        program_id: str | None = None, reconcile: str | None = None, retried: str | None = None
                        ) -> Response:
-    require_role(viewer, *VIEWERS)
+    if (refused := role_refused(request, viewer, *VIEWERS)) is not None:
+        return refused
     reconciliation = None
     if reconcile:
         try:

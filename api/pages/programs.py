@@ -16,6 +16,7 @@ from api.errors import ApiError
 from api.pages import charts, dashboard, definition_errors, exports, report_export
 from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.labels import STAGES, label
+from api.pages.refusal_text import role_refused
 from api.routes import programs as program_routes
 from api.schemas import Report
 from domain.phases import Role
@@ -35,7 +36,8 @@ TABLE_ROWS = 100  # rows a page's table lists; the downloads and the startup lis
 
 @router.get("")
 async def programs_list(request: Request, viewer: PageViewer, session: SessionDep) -> Response:
-    require_role(viewer, *READERS)
+    if (refused := role_refused(request, viewer, *READERS)) is not None:
+        return refused
     programs = await program_routes.list_programs(session, viewer.actor)
     release(session)
     return render(request, viewer, "console/programs.html", programs=programs, may_create=viewer.role is Role.ADMIN)
@@ -62,7 +64,8 @@ def _shown(value: Any) -> str:
 
 @router.get("/new")
 async def new_program(request: Request, viewer: PageViewer) -> Response:
-    require_role(viewer, Role.ADMIN)
+    if (refused := role_refused(request, viewer, Role.ADMIN)) is not None:
+        return refused
     return _new_page(request, viewer)
 
 
@@ -134,7 +137,8 @@ async def _unknown(request: Request, viewer: Viewer, session: Session, program_i
 @router.get("/{program_id}")
 async def program_dashboard(request: Request, viewer: PageViewer, session: SessionDep, program_id: str,
                             month: str | None = None, created: str | None = None) -> Response:
-    require_role(viewer, *READERS)
+    if (refused := role_refused(request, viewer, *READERS)) is not None:
+        return refused
     if session.get(ProgramRow, program_id) is None:
         return await _unknown(request, viewer, session, program_id)
     row, report = await _report(session, viewer, program_id)
@@ -170,16 +174,18 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
 
 
 @router.get("/{program_id}/report.xlsx")
-async def report_xlsx(viewer: PageViewer, session: SessionDep, program_id: str) -> Response:
-    require_role(viewer, *READERS)
+async def report_xlsx(request: Request, viewer: PageViewer, session: SessionDep, program_id: str) -> Response:
+    if (refused := role_refused(request, viewer, *READERS)) is not None:
+        return refused
     _, report = await _report(session, viewer, program_id)
     release(session)
     return exports.download(report_export.report_xlsx(report), f"{program_id}-report.xlsx", "xlsx")
 
 
 @router.get("/{program_id}/report.csv")
-async def report_csv(viewer: PageViewer, session: SessionDep, program_id: str) -> Response:
-    require_role(viewer, *READERS)
+async def report_csv(request: Request, viewer: PageViewer, session: SessionDep, program_id: str) -> Response:
+    if (refused := role_refused(request, viewer, *READERS)) is not None:
+        return refused
     _, report = await _report(session, viewer, program_id)
     release(session)
     return exports.download(report_export.report_csv(report), f"{program_id}-report.csv", "csv")

@@ -2,9 +2,14 @@
 (`api.pages.rule_text`) and placed the way the startup page places them
 (`api.pages.action_forms.errors_from`): next to the field it names, else at the top."""
 
+from fastapi import Request
+from fastapi.responses import Response
+
 from api.errors import ApiError
 from api.pages.action_forms import errors_from
+from api.pages.common import Viewer, render, require_role
 from api.pages.rule_text import rule_text
+from domain.phases import Role
 
 # When a refusal names no rule: what its code means.
 CODES_KO = {
@@ -29,3 +34,13 @@ def form_errors(err: ApiError, fields: set[str]) -> dict[str, list[str]]:
     if err.code != "validation_error" and not (isinstance(err.details, dict) and err.details.get("rule")):
         return {"": [refusal_text(err)]}
     return errors_from(err.code, err.message, err.details, fields, {}).by_field
+
+
+def role_refused(request: Request, viewer: Viewer, *roles: Role) -> Response | None:
+    """The console's error page (403, naming the roles that may look) for a viewer acting in
+    another role; None when their role may open the page."""
+    try:
+        require_role(viewer, *roles)
+    except ApiError as err:
+        return render(request, viewer, "console/error.html", status=err.status, error=err)
+    return None

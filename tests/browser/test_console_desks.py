@@ -91,6 +91,11 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
         refused = session.exec(sql_select(RefusedAttempt).where(RefusedAttempt.startup_id == conflicted)).all()
     assert [(r.actor_id, r.action, r.code) for r in refused] == [(evaluator_id, "score", "forbidden")]
 
+    # Another desk is not an evaluator's: the page says which roles may open it.
+    answer = await evaluator.goto("/console/finance")
+    assert answer is not None and answer.status == 403
+    await expect(evaluator.locator(".error-summary")).to_contain_text("finance_officer")
+
     # The list says which form is closed and why, and the declaration is listed as mine.
     await evaluator.goto(f"/console/evaluations?program_id={program.id}")
     await expect(evaluator.locator("table.list").first).to_contain_text("이해충돌로 닫힘")
