@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from bench import documents, latency, open_workflows, reads, throughput, timers
+from bench import documents, latency, open_workflows, pages, reads, throughput, timers
 from bench.driver import ApiDriver
 from bench.latency import live_state, startup_in_poc
 from bench.report import write_report, write_results
@@ -27,7 +27,7 @@ FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "samples": 300, "read_
         "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60, "document_mb": 200}
 QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
          "timers": 20, "timer_spread_s": 10, "burst": 20, "timer_lead_s": 8, "document_mb": 4}
-SECTIONS = ("throughput", "latency", "reads", "open_workflows", "timers", "burst", "documents")
+SECTIONS = ("throughput", "latency", "reads", "pages", "open_workflows", "timers", "burst", "documents")
 
 
 async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False) -> dict[str, Any]:
@@ -58,6 +58,9 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
         "latency": (f"{sizes['samples']} sequential actions and raw Updates",
                     lambda stack, driver, _, subject: latency.measure(stack, driver, subject, sizes["samples"])),
         "reads": (f"{sizes['read_startups']} startups in the read model", reads_at_scale),
+        "pages": (f"console pages over {sizes['read_startups']} startups, signed in with a session",
+                  lambda stack, driver, template, subject: pages.measure(
+                      stack, driver, template, subject, sizes["read_startups"], sizes["samples"])),
         "open_workflows": (f"{sizes['open']} lifecycles waiting on deadlines",
                            lambda stack, driver, template, _: open_workflows.measure(
                                stack, driver, template, sizes["open"], min(sizes["samples"], 50))),

@@ -52,6 +52,13 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                          f"worst p99 {worst[1]['p99_ms']} ms ({worst[0]}); " + ", ".join(
                              f"{name} {s['p50_ms']}/{s['p99_ms']}" for name, s in inbox.items()) + " (p50/p99 ms)",
                          "p99 ≤ 30 ms", worst[1]["p99_ms"] <= 30))
+    if p := results.get("pages"):
+        worst = max(p["pages"].items(), key=lambda item: item[1]["p95_ms"])
+        rows.append((f"Console pages at {p['startups']:,} startups, signed in ({len(p['pages'])} pages and list "
+                     "filters)",
+                     f"worst p95 {worst[1]['p95_ms']} ms ({worst[0]}); " + ", ".join(
+                         f"{name} {s['p50_ms']}/{s['p95_ms']}" for name, s in p["pages"].items()) + " (p50/p95 ms)",
+                     "p95 ≤ 150 ms", worst[1]["p95_ms"] <= 150))
     if o := results.get("open_workflows"):
         rows.append((f"{o['open_lifecycles']:,} open lifecycles waiting on deadlines",
                      f"worker RSS {o['worker_rss_mb']} MB (before: {o['worker_rss_mb_before']} MB)",

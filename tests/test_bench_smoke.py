@@ -13,7 +13,8 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
     assert run.returncode == 0, run.stderr[-3000:]
     document = json.loads((tmp_path / "bench" / "results.json").read_text())
     results = document["results"]
-    assert set(results) == {"throughput", "latency", "reads", "open_workflows", "timers", "burst", "documents"}
+    assert set(results) == {"throughput", "latency", "reads", "pages", "open_workflows", "timers", "burst",
+                            "documents"}
     assert results["documents"]["size_mb"] == document["sizes"]["document_mb"]
     assert results["throughput"]["axflow"]["lifecycles"] == results["throughput"]["baseline"]["lifecycles"]
     assert results["throughput"]["axflow"]["updates_per_lifecycle"] >= 19  # the whole sample lifecycle ran
