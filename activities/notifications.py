@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 import structlog
 from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -62,13 +63,13 @@ def link_for(settings: Settings, event: NotificationEvent, staff: bool) -> str:
     return f"{base}/console/startups/{quote(event.startup_id, safe=':')}" if staff else f"{base}/portal/my"
 
 
-def people_of(session: object, event: NotificationEvent) -> list[tuple[Recipient, bool]]:
+def people_of(session: Session, event: NotificationEvent) -> list[tuple[Recipient, bool]]:
     """Each person the event's recipients name, once (a person at two desks hears it once), with
     whether they are staff."""
     found: dict[str, tuple[Recipient, bool]] = {}
     for recipient in event.recipients:
         try:
-            people = resolve_recipient(session, recipient, event.brn)  # type: ignore[arg-type]
+            people = resolve_recipient(session, recipient, event.brn)
         except ValueError:
             log.warning("notification recipient unknown", event_key=event.key, recipient=recipient)
             continue
