@@ -50,7 +50,9 @@ async def test_one_person_in_two_roles_never_approves_their_own_request(stack: S
     error = await stack.act(startup.id, "approve-disbursement", as_(dual, "finance_officer"), {"tranche": "advance"},
                             expect=403)
     assert error["error"]["details"]["rule"] == "four_eyes"
-    rows = await stack.audit_rows(startup.id)
+    # The read model's audit rows follow the Update within moments.
+    rows = await wait_until(lambda: stack.audit_rows(startup.id),
+                            lambda found: any(r.action == "request-disbursement" for r in found))
     wait = [r for r in rows if r.action == "request-disbursement"]
     assert wait and (wait[-1].actor_id, wait[-1].actor_name, wait[-1].role) == (dual_id, "한지민", "program_officer")
 
