@@ -7,9 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
-from api.deps import SessionDep
+from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
-from api.pages.portal_common import Visitor, page, remaining, window_state
+from api.pages.portal_common import Visitor, call_window, page, remaining, window_state
 from domain.eligibility import earliest_founding
 from domain.program import ProgramDefinition
 from store.tables import ProgramRow
@@ -54,7 +54,8 @@ async def calls(request: Request, session: SessionDep, viewer: Visitor) -> HTMLR
 
 
 @router.get("/calls/{program_id}", response_class=HTMLResponse)
-async def call(program_id: str, request: Request, session: SessionDep, viewer: Visitor) -> HTMLResponse:
+async def call(program_id: str, request: Request, session: SessionDep, temporal: TemporalDep,
+               viewer: Visitor) -> HTMLResponse:
     row = session.get(ProgramRow, program_id)
     if row is None:
         raise ApiError("not_found", f"unknown program {program_id!r}")
@@ -63,6 +64,7 @@ async def call(program_id: str, request: Request, session: SessionDep, viewer: V
     sectors: dict[str, list] = {}
     for task in definition.tasks:
         sectors.setdefault(task.sector, []).append(task)
-    return page(request, viewer, "call.html", program=definition, now=now, state=window_state(definition, now),
-                remaining=remaining, window_words=WINDOW_WORDS, sectors=sectors,
-                rules=eligibility_rules(definition), tranche_amounts=definition.tranche_amounts())
+    state = await call_window(temporal, definition, now)
+    return page(request, viewer, "call.html", program=definition, now=now, state=state, remaining=remaining,
+                window_words=WINDOW_WORDS, sectors=sectors, rules=eligibility_rules(definition),
+                tranche_amounts=definition.tranche_amounts())

@@ -20,7 +20,7 @@ from api.errors import ApiError
 from api.pages.common import check_csrf
 from api.pages.labels import SECTORS as SECTOR_WORDS
 from api.pages.portal_common import (Errors, StartupViewer, add_error, api_errors, kst_text, page, portal_link,
-                                     remaining, tell, validation_errors, window_state, writing)
+                                     remaining, tell, validation_errors, call_window, writing)
 from api.pages.portal_documents import document_choices, upload_context
 from api.routes.programs import submit_application
 from axflow.config import Settings
@@ -130,6 +130,7 @@ def _prefill(session: Session, viewer: StartupViewer) -> DraftInput:
 async def _form_page(request: Request, session: Session, viewer: StartupViewer, definition: ProgramDefinition,
                      draft: ApplicationDraft | DraftInput, errors: Errors, status: int = 200,
                      notice: str | None = None, refusal: str | None = None) -> HTMLResponse:
+    state = await call_window(request.app.state.temporal, definition, viewer.now)
     now, brn = viewer.now, viewer.user.brn or ""
     settings: Settings = request.app.state.settings
     checks: list[tuple[str, str, str]] = []
@@ -149,7 +150,7 @@ async def _form_page(request: Request, session: Session, viewer: StartupViewer, 
     task_options = [("", "과제를 고르세요 (choose a task)")] + [
         (t.id, f"{t.id} · {SECTOR_WORDS.get(t.sector, t.sector)} · {t.title} ({t.sme_region})") for t in definition.tasks]
     return page(request, viewer, "apply.html", status, program=definition, draft=draft, errors=errors,
-                labels=LABELS, checks=checks, notice=notice, refusal=refusal, state=window_state(definition, now),
+                labels=LABELS, checks=checks, notice=notice, refusal=refusal, state=state,
                 now=now, remaining=remaining, proposals=proposals, brn_text=format_brn(brn), earliest=earliest,
                 founded_attrs=founded_attrs, task_options=task_options,
                 upload=upload_context(settings, DocumentKind.PROPOSAL, definition.id, f"/portal/apply/{definition.id}"))
@@ -183,9 +184,10 @@ async def save_or_submit(program_id: str, request: Request, session: SessionDep,
     form = {"company_name": company_name.strip(), "founded_on": founded_on.strip(), "task_id": task_id.strip(),
             "representative": representative.strip(), "email": email.strip(), "proposal_title": proposal_title.strip()}
     values, errors = _draft_input(form, _proposal_of(session, proposal_document.strip(), startup_id))
-    if window_state(definition, now) == "closed":
-        refusal = (f"접수가 마감되었습니다 ({kst_text(definition.application_closes_at)}). 임시저장한 신청서는 더 이상 "
-                   "저장하거나 제출할 수 없습니다. (The window has closed: drafts can no longer be saved or submitted.)")
+    if await call_window(temporal, definition, now) == "closed":
+        refusal = (f"저장·제출되지 않았습니다: 서버 시계로 접수가 마감되었습니다 (마감 {kst_text(definition.application_closes_at)}). "
+                   "임시저장한 신청서는 더 이상 제출할 수 없습니다. (Not saved or submitted: by the server's clock the "
+                   "window has closed; drafts can no longer be submitted.)")
         return await _form_page(request, session, viewer, definition, draft_of(session, program_id, brn) or values,
                                 errors, 409, refusal=refusal)
     try:

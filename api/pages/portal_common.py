@@ -19,16 +19,21 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api import sessions
-from api.deps import SessionDep, actor_of, acting_role
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from api.deps import QUERY_TIMEOUT, SessionDep, actor_of, acting_role
 from api.errors import ApiError
 from api.pages.common import PageViewer, Viewer, render
 from api.routes.signin import templates
 from axflow.config import Settings
 from axflow.mail import send_mail
+from domain.io import program_workflow_id
 from domain.phases import Role
 from domain.program import ProgramDefinition
 from domain.timeutil import to_kst
 from store.db import as_utc, make_engine, release
+from workflows.program_call import CallState
 
 log = structlog.get_logger()
 # SQLite hands back stored instants without their zone; templates show them through this.
@@ -152,6 +157,21 @@ def window_state(definition: ProgramDefinition, now: datetime) -> WindowState:
     if now < opens:
         return "scheduled"
     return "open" if now < closes else "closed"
+
+
+async def call_window(temporal: Any, definition: ProgramDefinition, now: datetime) -> WindowState:
+    """The window as the program's call holds it: its own timer closes it at the instant (and a
+    test may move that clock), so a call that says closed is closed whatever this clock says.
+    With no worker to answer, this server's clock alone."""
+    state = window_state(definition, now)
+    if state != "open":
+        return state
+    try:
+        call = await temporal.get_workflow_handle(program_workflow_id(definition.id)).query(
+            "status", result_type=CallState, rpc_timeout=QUERY_TIMEOUT)
+    except (RPCError, WorkflowQueryFailedError):
+        return state
+    return "closed" if call.window == "closed" else state
 
 
 def remaining(until: datetime, now: datetime) -> str:

@@ -24,6 +24,7 @@ from api.schemas import StartupPublic
 from api.scope import check_scope
 from domain.documents import DocumentKind
 from domain.phases import Action, Phase
+from domain.state import StartupState
 from store.application_drafts import drafts_of_company
 from store.business_checks import check_of
 from store.db import release
@@ -51,7 +52,16 @@ async def my_page(request: Request, session: SessionDep, temporal: TemporalDep,
     waiting = {s.startup_id for s in states if s.phase is Phase.APPLIED and _waiting(session, s.startup_id)}
     notices = list_notices(session, viewer.user.id, limit=5)
     return page(request, viewer, "my.html", states=states, drafts=drafts, company=company_of(session, brn),
-                notices=notices, deadline_words=DEADLINE_WORDS, waiting=waiting)
+                notices=notices, deadline_words=DEADLINE_WORDS, waiting=waiting, deadline_subject=deadline_subject)
+
+
+def deadline_subject(state: StartupState) -> str:
+    """What the next deadline is about, by name: a milestone's title rather than its key."""
+    deadline = state.next_deadline
+    if deadline is None or not deadline.subject:
+        return ""
+    milestone = state.milestone(deadline.subject)
+    return milestone.title if milestone else deadline.subject
 
 
 def _waiting(session: Session, startup_id: str) -> bool:
@@ -68,7 +78,7 @@ async def _view(session: Session, temporal: Any, viewer: StartupViewer, startup_
 
 async def _workspace(request: Request, session: Session, temporal: Any, viewer: StartupViewer, startup_id: str,
                      errors: Errors | None = None, status: int = 200, notice: str | None = None,
-                     settlement_form: SettlementForm | None = None, focus: str = "") -> HTMLResponse:
+                     settlement_form: SettlementForm | None = None) -> HTMLResponse:
     s = await _view(session, temporal, viewer, startup_id)
     brn, settings = viewer.user.brn or "", request.app.state.settings
     back = f"/portal/my/{startup_id}"
@@ -84,7 +94,8 @@ async def _workspace(request: Request, session: Session, temporal: Any, viewer: 
                 documents=documents_of(session, startup_id), kind_words=KIND_WORDS, milestone_docs=milestone_docs,
                 milestone_uploads=milestone_uploads, receipts=receipts, settlement_form=form,
                 receipt_upload=upload_context(settings, DocumentKind.RECEIPT, s.program_id, f"{back}#settlement"),
-                notices=notices, deadline_words=DEADLINE_WORDS, agreement_phases=AGREEMENT_PHASES, focus=focus)
+                notices=notices, deadline_words=DEADLINE_WORDS, agreement_phases=AGREEMENT_PHASES,
+                deadline_subject=deadline_subject)
 
 
 @router.get("/portal/my/{startup_id}", response_class=HTMLResponse)
@@ -118,10 +129,9 @@ async def submit_milestone(startup_id: str, key: str, request: Request, session:
     refused = await _act(request, session, temporal, viewer, startup_id, Action.SUBMIT_MILESTONE, body)
     if refused is None:
         return RedirectResponse(f"/portal/my/{startup_id}?done=milestone#milestone-{key}", 303)
-    errors = {f"milestone-{key}.{field}" if field else "": messages
-              for field, messages in api_errors(refused).items()}
-    return await _workspace(request, session, temporal, viewer, startup_id, errors, refused.status,
-                            focus=f"milestone-{key}")
+    # Shown at the top of the page (announced), naming the milestone: its card has one form.
+    errors = {"": [f"{key}: {message}" for messages in api_errors(refused).values() for message in messages]}
+    return await _workspace(request, session, temporal, viewer, startup_id, errors, refused.status)
 
 
 @router.post("/portal/my/{startup_id}/settlement", response_class=HTMLResponse)
@@ -132,8 +142,7 @@ async def submit_settlement(startup_id: str, request: Request, session: SessionD
     check_scope(startup_id, viewer.actor)
     settlement, errors = read_settlement_form(form)
     if form.get("intent") == "add_rows":
-        return await _workspace(request, session, temporal, viewer, startup_id, settlement_form=settlement.wider(2),
-                                focus="settlement")
+        return await _workspace(request, session, temporal, viewer, startup_id, settlement_form=settlement.wider(2))
     if not errors:
         refused = await _act(request, session, temporal, viewer, startup_id, Action.SUBMIT_SETTLEMENT,
                              {"lines": settlement.body_lines(), "reason": ""})
@@ -144,4 +153,4 @@ async def submit_settlement(startup_id: str, request: Request, session: SessionD
     else:
         status = 422
     return await _workspace(request, session, temporal, viewer, startup_id, errors, status,
-                            settlement_form=settlement, focus="settlement")
+                            settlement_form=settlement)

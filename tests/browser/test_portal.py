@@ -179,7 +179,7 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         await page.set_input_files("#deliverable-kickoff", files=[{
             "name": "착수보고서.pdf", "mimeType": "application/pdf", "buffer": pdf("kickoff")}])
         await page.click("#milestone-kickoff form[enctype] button[type=submit]")
-        await page.click("#milestone-kickoff form[action$='/milestones/kickoff'] button[type=submit]")
+        await page.click("#milestone-kickoff form[action*='/milestones/kickoff'] button[type=submit]")
         await expect(page.get_by_role("status")).to_contain_text("산출물을 제출했습니다")
         await check_page(page, "portal-my-project")
         kickoff = next(m for m in (await stack.state(startup_id))["milestones"] if m["key"] == "kickoff")
@@ -251,3 +251,45 @@ async def test_a_closed_business_is_refused_with_the_reason(stack: Stack, browse
         await check_page(page, "portal-my-ineligible")
     finally:
         await context.close()
+
+
+def portal_user(stack: Stack, brn: str, name: str) -> str:
+    login = f"{name}-{brn}@portal.example"
+    with session_scope(stack.engine) as session:
+        create_user(session, login_id=login, display_name=name, kind="startup", roles=["startup"], email=login,
+                    brn=brn, password=PASSWORD)
+    return login
+
+
+async def test_the_server_refuses_a_second_application_and_a_draft_after_the_window_closes(
+        stack: Stack, browser: Browser) -> None:
+    program = await stack.program()
+    applied, late = new_brn(), new_brn()
+    await stack.apply(program, applied)  # this company applied through the API already
+    contexts = []
+    try:
+        pages = []
+        for brn, name in ((applied, "twice"), (late, "late")):
+            context, page = await phone(browser, stack)
+            contexts.append(context)
+            await sign_in(page, portal_user(stack, brn, name))
+            await apply_with_proposal(page, program.id, "마감 직전", company=f"{name} 회사")
+            pages.append(page)
+        twice, late_page = pages
+        await twice.click("button[value=submit]")
+        await expect(twice.locator(".closed-note[role=alert]")).to_contain_text("이미 이 사업에 신청한 회사")
+
+        # The window closes by the program call's own clock while the page still shows it open.
+        await stack.close_window(program)
+        await late_page.click("button[value=submit]")
+        await expect(late_page.locator(".closed-note[role=alert]")).to_contain_text("서버 시계로 접수가 마감")
+        assert not [m for m in stack.mail_to(f"late-{late}@portal.example") if "접수번호" in str(m["Subject"])]
+        await late_page.reload()
+        await expect(late_page.locator("button[value=submit]")).to_be_disabled()
+        await expect(late_page.locator("main")).to_contain_text("더 이상 제출할 수 없습니다")
+        await check_page(late_page, "portal-apply-closed")
+        response = await stack.http.get(f"/startups/startup:{program.id}:{late}", headers=stack.as_role(PO))
+        assert response.status_code == 404  # nothing was created for the late draft
+    finally:
+        for context in contexts:
+            await context.close()
