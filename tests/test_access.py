@@ -46,7 +46,7 @@ async def test_role_route_matrix(stack: Stack, method: str, template: str) -> No
         # A startup token of another company: it may reach the route, but never someone else's data.
         headers = stack.as_startup(new_brn()) if role is Role.STARTUP else stack.as_role(role)
         path = template.format(program_id=startup.program.id, startup_id=startup.id, action=OWN_ACTION[role],
-                               document_id="no-such-document", user_id="u-000000000000")
+                               document_id="no-such-document", user_id="u-000000000000", notice_id=1)
         response = await stack.http.request(method, path, json={}, headers=headers)
         if role in allowed_roles(method, template):
             assert response.status_code not in (401, 403), (role, path, response.text)
