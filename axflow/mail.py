@@ -63,7 +63,8 @@ async def send_mail(settings: Settings, *, to: str, subject: str, text: str, htm
     try:
         await aiosmtplib.send(
             message, hostname=settings.smtp_host, port=settings.smtp_port,
-            username=settings.smtp_user, password=settings.smtp_password,
+            # Unset or empty (a compose file's blank default): no login.
+            username=settings.smtp_user or None, password=settings.smtp_password or None,
             start_tls=settings.smtp_starttls, timeout=settings.smtp_timeout_seconds,
         )
     except aiosmtplib.SMTPRecipientsRefused as err:
