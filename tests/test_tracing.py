@@ -34,38 +34,50 @@ async def test_one_trace_from_the_request_to_the_worker(stack: Stack, tmp_path: 
         return {}
 
     ports = {"collector": free_port(), "api": free_port()}
+    # The worker first: its process takes the longest to start. Its spans are exported every 0.1 s
+    # (the OpenTelemetry SDK's own setting) rather than every 5 s.
+    worker = WorkerProcess(stack, tmp_path / "worker.log", QUEUE, AXFLOW_OTEL_ENABLED="true",
+                           AXFLOW_OTEL_ENDPOINT=f"http://127.0.0.1:{ports['collector']}/v1/traces",
+                           OTEL_BSP_SCHEDULE_DELAY="100")
+    worker.start()
     traced = stack.settings.model_copy(update={"otel_enabled": True})
     in_api = InMemorySpanExporter()
     configure_tracing(traced, "api", in_api)
     servers = [ServerThread(collector, ports["collector"]), ServerThread(create_app(traced), ports["api"])]
-    for server in servers:
-        await server.start()
-    worker = WorkerProcess(stack, tmp_path / "worker.log", QUEUE, AXFLOW_OTEL_ENABLED="true",
-                           AXFLOW_OTEL_ENDPOINT=f"http://127.0.0.1:{ports['collector']}/v1/traces")
-    worker.start()
     try:
+        for server in servers:
+            await server.start()
+        # The application's Update waits for a worker: one still importing could outlast the
+        # API's wait for it (it answered 503 on a loaded machine).
+        await worker.polling(stack.client)
         program = await stack.program()
         program = program.model_validate(program.model_dump() | {"id": f"{program.id}-traced"})
         await create_program(stack.engine, stack.client, QUEUE, program, "test")
         brn = new_brn()
         body = {"brn": brn, "company_name": "추적AI", "founded_on": "2021-01-04", "task_id": "SF-01",
                 "representative": "홍", "email": "a@b.kr", "proposal_title": "p"}
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['api']}") as traced_api:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['api']}", timeout=60) as traced_api:
             response = await traced_api.post(f"/programs/{program.id}/applications", json=body,
                                              headers=stack.as_startup(brn))
         assert response.status_code == 201, response.text
         await stack.wait_phase(response.json()["startup_id"], "under_review")
-        trace.get_tracer_provider().force_flush()
-        api_spans = {s.name: format(s.context.trace_id, "032x") for s in in_api.get_finished_spans()}
-        request_trace = api_spans["POST /programs/{program_id}/applications"]
+        # The server's span ends after the response has gone out: the client may read it first.
+        request_trace = await wait_until(lambda: _api_trace(in_api, "POST /programs/{program_id}/applications"),
+                                         bool, timeout=30, what="the API's span of the request")
         in_worker = await wait_until(lambda: _spans(received), lambda spans: any(
             trace_id == request_trace and name.startswith("RunActivity:start_lifecycle") for name, trace_id in spans),
-            timeout=30, what="the worker's spans of the same trace")
+            timeout=60, what="the worker's spans of the same trace")
         assert any(name.startswith("HandleUpdate") and trace_id == request_trace for name, trace_id in in_worker)
     finally:
         worker.stop()
         for server in servers:
             server.stop()
+
+
+async def _api_trace(exporter: InMemorySpanExporter, name: str) -> str | None:
+    """The trace id of the API's finished span `name`, once exported."""
+    trace.get_tracer_provider().force_flush()  # type: ignore[attr-defined]
+    return next((format(s.context.trace_id, "032x") for s in exporter.get_finished_spans() if s.name == name), None)
 
 
 async def _spans(received: list[tuple[str, str]]) -> list[tuple[str, str]]:
