@@ -32,7 +32,7 @@ from domain.io import program_workflow_id
 from domain.phases import Role
 from domain.program import ProgramDefinition
 from domain.timeutil import to_kst
-from store.db import as_utc, make_engine, release
+from store.db import as_utc, release
 from workflows.program_call import CallState
 
 log = structlog.get_logger()
@@ -109,9 +109,7 @@ def writing(request: Request) -> Iterator[Session]:
     transactions take the write lock when they begin, as the worker's do, so a write that first
     reads (the next receipt number, a draft to update) waits its turn instead of failing with
     "database is locked" when the worker wrote in between; on PostgreSQL it is an ordinary one."""
-    engine: Engine | None = getattr(request.app.state, "portal_writer", None)
-    if engine is None:
-        engine = request.app.state.portal_writer = make_engine(request.app.state.settings.database_url, writer=True)
+    engine: Engine = request.app.state.write_engine
     with Session(engine, expire_on_commit=False) as session:
         yield session
 

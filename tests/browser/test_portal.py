@@ -13,7 +13,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from store.db import session_scope
 from store.users import create_user
 from tests.browser.conftest import assert_accessible, screenshot
-from tests.conftest import Stack, new_brn, wait_until
+from tests.conftest import Stack, new_brn
 from tests.documents_support import pdf, png
 from tests.flows import FO, MILESTONES, PO, EV, Startup, match_and_sign, pass_milestone, pay, select
 
@@ -147,7 +147,13 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         await apply_with_proposal(page, program.id, "AI 사출성형 불량 검출 PoC")
         await expect(page.locator("#checks-title")).to_be_visible()
         await check_page(page, "portal-apply-draft")
+        # While typing, the script tells the founding rule; the server says it again on saving.
         await page.fill("#f-founded_on", "2001-01-01")
+        await expect(page.locator("#f-founded_on-live")).to_contain_text("창업 10년 이내가 아닙니다")
+        # A file of a type axflow does not keep is stopped in the browser, before anything is sent.
+        await page.set_input_files("#proposal-file", files=[{"name": "notes.txt", "mimeType": "text/plain",
+                                                             "buffer": "메모".encode()}])
+        await expect(page.locator("#proposal-file-check")).to_contain_text("허용되지 않는 파일 형식")
         await page.click("button[value=save]")
         await expect(page.locator("#f-founded_on-error")).to_contain_text("창업 10년 이내")
         await page.fill("#f-founded_on", "2021-04-01")
