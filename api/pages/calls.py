@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
-from api.pages.portal_common import Visitor, call_window, page, remaining, window_state
+from api.pages.portal_common import Visitor, call_window, not_found_page, page, remaining, window_state
 from domain.eligibility import earliest_founding
 from domain.program import ProgramDefinition
 from store.tables import ProgramRow
@@ -58,7 +58,7 @@ async def call(program_id: str, request: Request, session: SessionDep, temporal:
                viewer: Visitor) -> HTMLResponse:
     row = session.get(ProgramRow, program_id)
     if row is None:
-        raise ApiError("not_found", f"unknown program {program_id!r}")
+        return not_found_page(request, viewer, ApiError("not_found", f"unknown program {program_id!r}"))
     definition = ProgramDefinition.model_validate(row.definition)
     now = datetime.now(timezone.utc)
     sectors: dict[str, list] = {}

@@ -20,7 +20,7 @@ from api.errors import ApiError
 from api.pages.common import check_csrf
 from api.pages.labels import SECTORS as SECTOR_WORDS
 from api.pages.portal_common import (Errors, StartupViewer, add_error, api_errors, kst_text, page, portal_link,
-                                     remaining, tell, validation_errors, call_window, writing)
+                                     not_found_page, remaining, tell, validation_errors, call_window, writing)
 from api.pages.portal_documents import document_choices, upload_context
 from api.routes.programs import submit_application
 from axflow.config import Settings
@@ -159,7 +159,10 @@ async def _form_page(request: Request, session: Session, viewer: StartupViewer, 
 @router.get("/portal/apply/{program_id}", response_class=HTMLResponse)
 async def apply_form(program_id: str, request: Request, session: SessionDep, viewer: StartupViewer,
                      saved: bool = False) -> HTMLResponse:
-    definition = _program(session, program_id)
+    try:
+        definition = _program(session, program_id)
+    except ApiError as err:
+        return not_found_page(request, viewer, err)
     draft = draft_of(session, program_id, viewer.user.brn or "")
     notice = "임시저장되었습니다 (Draft saved)." if saved and draft is not None else None
     return await _form_page(request, session, viewer, definition, draft or _prefill(session, viewer), {},

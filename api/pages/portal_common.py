@@ -85,6 +85,11 @@ def page(request: Request, viewer: Viewer | None, name: str, status: int = 200, 
     return render(request, viewer, f"portal/{name}", status, **context)
 
 
+def not_found_page(request: Request, viewer: Viewer | None, err: ApiError) -> HTMLResponse:
+    """The 404 of a portal page, as a page (an unknown id and another company's look the same)."""
+    return page(request, viewer, "error.html", 404, error=err)
+
+
 def public_form(request: Request, viewer: Viewer | None, name: str, status: int = 200,
                 **context: Any) -> HTMLResponse:
     """A form for people without a session (sign-up, setting a password): its CSRF token is a

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.pages.common import check_csrf
-from api.pages.portal_common import Errors, StartupViewer, api_errors, page
+from api.pages.portal_common import Errors, StartupViewer, api_errors, not_found_page, page
 from api.pages.portal_documents import KIND_WORDS, document_choices, upload_context
 from api.pages.portal_settlement import SettlementForm, read_settlement_form
 from api.routes.actions import perform_action
@@ -103,7 +103,12 @@ async def workspace(startup_id: str, request: Request, session: SessionDep, temp
                     viewer: StartupViewer, done: str = "") -> HTMLResponse:
     notice = {"milestone": "산출물을 제출했습니다 (Deliverable submitted).",
               "settlement": "정산 보고를 제출했습니다 (Settlement submitted)."}.get(done)
-    return await _workspace(request, session, temporal, viewer, startup_id, notice=notice)
+    try:
+        return await _workspace(request, session, temporal, viewer, startup_id, notice=notice)
+    except ApiError as err:
+        if err.status != 404:
+            raise
+        return not_found_page(request, viewer, err)
 
 
 async def _act(request: Request, session: Session, temporal: Any, viewer: StartupViewer, startup_id: str,

@@ -122,6 +122,7 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         await check_page(page, "portal-verified")
         await page.goto(link_in(verification, "/portal/verify"))  # single use
         await expect(page.get_by_role("heading", level=1)).to_contain_text("쓸 수 없습니다")
+        await check_page(page, "portal-link-dead")
 
         await sign_in(page, email)
         await check_page(page, "portal-my-empty")
@@ -230,6 +231,7 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         stranger = await stack.apply(await stack.program())
         response = await page.goto(f"/portal/my/{stranger}")
         assert response is not None and response.status == 404
+        await check_page(page, "portal-not-found")
     finally:
         await context.close()
 
@@ -245,6 +247,13 @@ async def test_a_closed_business_is_refused_with_the_reason(stack: Stack, browse
     context, page = await phone(browser, stack)
     try:
         await sign_in(page, login)
+        # Bytes that are not what their name says pass the browser's check and are refused by the server.
+        await page.goto(f"/portal/apply/{program.id}")
+        await page.set_input_files("#proposal-file", files=[{"name": "사업계획서.pdf", "mimeType": "application/pdf",
+                                                             "buffer": b"MZ\x90\x00 not a pdf at all"}])
+        await page.click("form[enctype] button[type=submit]")
+        await expect(page.get_by_role("alert")).to_contain_text("허용되지 않는 파일 형식")
+        await check_page(page, "portal-upload-refused")
         await apply_with_proposal(page, program.id, "폐업 테스트", company="닫힌회사")
         # The draft's feedback already names the status; the server's check decides after submitting.
         await expect(page.locator("#checks-title + ul")).to_contain_text("폐업")
