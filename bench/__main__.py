@@ -1,7 +1,8 @@
 """`python -m bench` (or `make bench`): run every measurement in this one process run, each on an
 embedded stack the bench starts for it, and write BENCHMARKS.md and bench/results.json.
 
-`--quick` runs the same code at toy sizes (for a smoke check, not for figures)."""
+`--quick` runs the same code at toy sizes, and `--one-stack` every measurement on one stack (for a
+smoke check, not for figures)."""
 
 import argparse
 import asyncio
@@ -26,24 +27,29 @@ from domain.state import StartupState
 FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "samples": 300, "read_startups": 10_000, "open": 10_000,
         "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60, "document_mb": 200}
 QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
-         "timers": 20, "timer_spread_s": 10, "burst": 20, "timer_lead_s": 8, "document_mb": 4}
+         "timers": 20, "timer_spread_s": 2, "burst": 20, "timer_lead_s": 3, "document_mb": 4}
 SECTIONS = ("throughput", "latency", "reads", "pages", "open_workflows", "timers", "burst", "documents")
 
 
-async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False) -> dict[str, Any]:
+async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False,
+              one_stack: bool = False) -> dict[str, Any]:
     """Each measurement on an embedded stack of its own, so that none inherits another's load or
-    the server database another one grew."""
+    the server database another one grew; with `one_stack`, all of them on one stack (a smoke
+    check that every measurement runs, in a fraction of the time: not for figures)."""
     results: dict[str, Any] = {}
 
-    async def fresh(name: str, measure: Callable[[BenchStack, ApiDriver, StartupState, str], Awaitable[Any]]) -> None:
+    async def on_a_stack(names: list[str]) -> None:
         async with bench_stack(keep) as stack, \
                 httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
             if keep:
-                log(f"{name}: data and logs in {stack.settings.data_dir}")
+                log(f"{', '.join(names)}: data and logs in {stack.settings.data_dir}")
             driver = ApiDriver(stack, http)
             # A startup in its PoC: the latency subject and the template of the many lifecycles.
             subject, _ = await startup_in_poc(stack, driver, 1)
-            results[name] = await measure(stack, driver, await live_state(stack.client, subject), subject)
+            for name in names:
+                what, measure = plan[name]
+                log(f"{name}: {what}")
+                results[name] = await measure(stack, driver, await live_state(stack.client, subject), subject)
 
     async def reads_at_scale(stack: BenchStack, driver: ApiDriver, template: StartupState, _: str) -> Any:
         completed = (await throughput.axflow_run(stack, driver, 1, 1))["startup_ids"][0]
@@ -78,10 +84,8 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
     }
     if "documents" in sections:
         os.environ.update(documents.ENV)  # the stacks inherit it: the API accepts the large file
-    for name in sections:
-        what, measure = plan[name]
-        log(f"{name}: {what}")
-        await fresh(name, measure)
+    for names in [sections] if one_stack else [[name] for name in sections]:
+        await on_a_stack(names)
     if "throughput" in results:
         results["throughput"].pop("startup_ids")
     return results
@@ -99,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="toy sizes: checks that every measurement runs")
     parser.add_argument("--only", action="append", choices=SECTIONS, help="run only these (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the stack's data and logs afterwards")
+    parser.add_argument("--one-stack", action="store_true",
+                        help="every measurement on one stack instead of a fresh one each: faster, not for figures")
     parser.add_argument("--report-only", action="store_true",
                         help="measure nothing: write BENCHMARKS.md again from OUT/bench/results.json")
     parser.add_argument("--out", type=Path, default=Path("."), help="where BENCHMARKS.md and bench/results.json go")
@@ -112,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)
 
-    results = asyncio.run(stoppable(run(sizes, sections, log, args.keep)))
-    command = "python -m bench" + (" --quick" if args.quick else "") + "".join(f" --only {s}" for s in args.only or [])
+    results = asyncio.run(stoppable(run(sizes, sections, log, args.keep, args.one_stack)))
+    command = ("python -m bench" + (" --quick" if args.quick else "") + (" --one-stack" if args.one_stack else "")
+               + "".join(f" --only {s}" for s in args.only or []))
     write_report(args.out, write_results(args.out, results, sizes, command))
     log(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'bench' / 'results.json'}")
     print(json.dumps(results, indent=2, ensure_ascii=False))

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlmodel import col
 
 from bench.driver import ApiDriver, bench_brn
 from bench.stack import BenchStack
@@ -30,6 +31,11 @@ def seed(stack: BenchStack, template: StartupState, count: int, programs: int = 
     rng = random.Random(7)
     engine = make_engine(stack.settings.database_url, writer=True)
     with engine.connect() as connection:
+        if connection.execute(select(func.count()).select_from(StartupRow)
+                              .where(col(StartupRow.program_id).startswith("seeded-"))).scalar():
+            # Seeded by an earlier measurement on the same stack (`--one-stack`): the same rows.
+            engine.dispose()
+            return
         # The template's own lifecycle already has work items: number the seeded ones after them.
         first_id = (connection.execute(select(func.max(WorkItem.id))).scalar() or 0) + 1
     rows, items, exclusions = [], [], []
