@@ -227,8 +227,16 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         await expect(page.locator("main")).to_contain_text("착수보고서.pdf")
         await check_page(page, "portal-documents")
 
+        # A file uploaded once is reused: the proposal, for the next program's application.
+        second = await stack.program()
+        await page.goto(f"/portal/apply/{second.id}")
+        proposal = page.locator("#proposal-reuse option", has_text="사업계획서.pdf")
+        await page.select_option("#proposal-reuse", value=await proposal.get_attribute("value"))
+        await page.click("#proposal-reuse ~ .actions button")
+        await expect(page.locator("#f-proposal_document")).to_contain_text("사업계획서.pdf")
+
         # Another company's project does not exist for this company.
-        stranger = await stack.apply(await stack.program())
+        stranger = await stack.apply(second)
         response = await page.goto(f"/portal/my/{stranger}")
         assert response is not None and response.status == 404
         await check_page(page, "portal-not-found")
