@@ -3,7 +3,8 @@
 One call asks for one registration number. Timeouts, connection failures and 5xx answers are
 retried a few times with a doubling pause; when they persist the caller gets `TaxAuthorityDown`
 and decides how to wait (the eligibility activity leaves it to Temporal's retries, the portal
-says the check will follow). A 4xx is a mistake on our side and is not retried."""
+says the check will follow). A 4xx (a wrong service key, say) is not tried again here: it is ours
+to mend, and the application waits for it the same way."""
 
 import asyncio
 from dataclasses import dataclass
@@ -60,9 +61,11 @@ async def business_status(settings: Settings, brn: str, *, attempts: int | None 
         for attempt in range(1, tries + 1):
             try:
                 response = await client.post(url, json={"b_no": [brn]}, params=params, timeout=timeout)
-                if response.status_code < 500:
-                    response.raise_for_status()
+                if response.status_code < 400:
                     return parse_answer(brn, response.json())
+                if response.status_code < 500:  # our request refused (e.g. a wrong service key): no retry here
+                    raise TaxAuthorityDown(f"HTTP {response.status_code}: the service refused the request "
+                                           f"({response.text[:200]})")
                 problem = f"HTTP {response.status_code}"
             except (httpx.TimeoutException, httpx.TransportError) as err:
                 problem = f"{type(err).__name__}: {err}".rstrip(": ")

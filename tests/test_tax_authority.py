@@ -67,6 +67,8 @@ async def test_the_client_retries_failures_and_timeouts_then_gives_up(stack: Sta
             await business_status(stack.settings, brn, attempts=2)
     finally:
         await _faults(stack)
+    with pytest.raises(TaxAuthorityDown, match="HTTP 400"):  # a request refused is not asked again
+        await business_status(stack.settings, "12345")
     closed = new_brn()
     await _set_business(stack, closed, "closed", "2024-12-31")
     answer = await business_status(stack.settings, closed)
