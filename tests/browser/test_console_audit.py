@@ -49,9 +49,10 @@ async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
 
     page = await signed_in(browser, stack, AUDITOR_LOGIN, roles=["auditor"])
     await page.goto(f"/console/audit?q={startup.brn}")
+    await check(page, "audit-home")
     await page.click(f"a[href='/console/audit/startups/{startup.id}']")
     assert "선정 취소" in await page.inner_text("#as-of-phase")  # now: cancelled
-    await check(page, "audit-home-startup-now")
+    await check(page, "audit-startup-now")
 
     await page.fill("#f-as_of", selected_day.isoformat())
     await page.click("form.audit-as-of button[type=submit]")
@@ -93,9 +94,10 @@ async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
                                                   "buffer": b"%PDF-1.4 never submitted"}])
     await page.click("form[action='/console/audit/verify/file'] button[type=submit]")
     assert "제출된 적 없는" in await page.inner_text("#verify-answer")
+    await check(page, "audit-verify")
     await page.goto("/console/audit/verify?sha256=not-a-hash")
     assert "64" in await page.inner_text("#f-sha256-error")
-    await check(page, "audit-verify")
+    await assert_accessible(page)
     await page.context.close()
 
 
