@@ -102,6 +102,16 @@ def public_form(request: Request, viewer: Viewer | None, name: str, status: int 
     return response
 
 
+def limit_anonymous_mail(request: Request) -> None:
+    """A form that sends email for someone not signed in (sign-up, a new link) counts against the
+    client like a failed sign-in: past the limit it answers 429, so it cannot be used to flood a
+    mailbox."""
+    throttle = request.app.state.auth_throttle
+    client = request.client.host if request.client else "unknown"
+    throttle.check(client)
+    throttle.failed(client)
+
+
 def check_public_csrf(request: Request, viewer: Viewer | None, csrf_token: str) -> None:
     expected = viewer.csrf_token if viewer is not None else request.cookies.get(sessions.PRE_CSRF_COOKIE)
     if not sessions.same(csrf_token, expected):

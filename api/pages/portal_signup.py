@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api import sessions
 from api.deps import SessionDep
 from api.pages.common import check_csrf
-from api.pages.portal_common import (StartupViewer, Visitor, add_error, check_public_csrf, page, portal_link,
-                                     public_form, tell, writing)
+from api.pages.portal_common import (StartupViewer, Visitor, add_error, check_public_csrf, limit_anonymous_mail,
+                                     page, portal_link, public_form, tell, writing)
 from domain.brn import format_brn
 from store.portal_accounts import (VERIFY_VALID, accept_invitation, colleagues, company_of, invite, issue_link,
                                    live_link, sign_up, verify)
@@ -57,6 +57,7 @@ async def signup(request: Request, viewer: Visitor, csrf_token: Secret, email: T
                  password: Annotated[str, Form(max_length=128)] = "", brn: Text = "", company_name: Text = "",
                  representative: Text = "") -> Response:
     check_public_csrf(request, viewer, csrf_token)
+    limit_anonymous_mail(request)
     values = {"email": email.strip(), "brn": brn.strip(), "company_name": company_name.strip(),
               "representative": representative.strip()}
     now = sessions.now(request)
@@ -156,6 +157,7 @@ async def resend(request: Request, db: SessionDep, viewer: Visitor, csrf_token: 
     """Send the verification link again (the earlier one stops working). The same answer whether or
     not such an account waits: the page reveals nothing about who has signed up."""
     check_public_csrf(request, viewer, csrf_token)
+    limit_anonymous_mail(request)
     address = email.strip().lower()
     if unverified(db, address):
         with writing(request) as w:
