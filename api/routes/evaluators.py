@@ -11,7 +11,7 @@ from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from domain.commands import BRN, Text
-from store.db import release
+from store.db import as_utc, release
 from store.tables import EvaluatorConflict
 
 router = APIRouter(prefix="/evaluators", tags=["evaluators"], responses=ERROR_RESPONSES)
@@ -38,7 +38,8 @@ def declared_conflicts(session: Session, evaluator_id: str) -> list[str]:
 async def my_conflicts(session: SessionDep, actor: Authorized) -> list[ConflictOut]:
     rows = session.exec(select(EvaluatorConflict).where(EvaluatorConflict.evaluator_id == actor.id)
                         .order_by(col(EvaluatorConflict.id))).all()
-    return [ConflictOut(brn=r.brn, reason=r.reason, declared_at=r.declared_at) for r in rows]
+    # SQLite hands the instant back without its zone: it is UTC, and the answer says so.
+    return [ConflictOut(brn=r.brn, reason=r.reason, declared_at=as_utc(r.declared_at)) for r in rows]
 
 
 @router.post("/me/conflicts", status_code=201, response_model=ConflictOut)
