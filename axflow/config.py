@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "axflow"
     temporal_ui_port: int = 8233
+    # The embedded dev server lets a client move one workflow's clock forward (Temporal's
+    # per-workflow time skipping): for tests that drive `axflow dev` past a real timer.
+    temporal_time_skipping: bool = False
     # The worker's Prometheus endpoint (the Temporal SDK's metrics); off when 0.
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 0

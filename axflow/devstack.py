@@ -61,6 +61,8 @@ def temporal_command(settings: Settings) -> list[str]:
     ]
     for key in SEARCH_ATTRIBUTES:
         command += ["--search-attribute", f"{key.name}={_SA_TYPE[key.indexed_value_type.name]}"]
+    if settings.temporal_time_skipping:
+        command += ["--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true"]
     return command
 
 
