@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import TimeSkipper
 
 from axflow.config import Settings
 from axflow.supervision import GiveUp, Restart, RestartPolicy, RestartTracker, StackGaveUp, Supervisor
@@ -89,15 +91,6 @@ def test_no_part_outlives_a_supervisor_killed_with_sigkill(tmp_path: Path) -> No
 QUEUE = "axflow-supervision-test"
 
 
-class DevStack(Stack):
-    """The test helpers against `axflow dev`: its window closes by its real timer (no time skipping)."""
-
-    async def close_window(self, program: Any) -> None:
-        officer = self.as_role(PO)
-        await wait_until(lambda: self.call("GET", f"/programs/{program.id}", officer),
-                         lambda p: (p["call"] or {}).get("window") == "closed", timeout=120, what="window closed")
-
-
 def children(parent: int) -> dict[str, int]:
     """The live parts of the stack by name (worker, api, temporal, ...), from /proc."""
     found = {}
@@ -125,7 +118,7 @@ def alive(pid: int) -> bool:
 
 
 @pytest.fixture
-async def devstack(tmp_path: Path) -> AsyncIterator[tuple[DevStack, subprocess.Popen[bytes], Path]]:
+async def devstack(tmp_path: Path) -> AsyncIterator[tuple[Stack, subprocess.Popen[bytes], Path]]:
     data = tmp_path / "data"
     ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify", "tax", "smtp")}
     env = {k: v for k, v in os.environ.items() if not k.startswith("AXFLOW_")} | {
@@ -137,6 +130,8 @@ async def devstack(tmp_path: Path) -> AsyncIterator[tuple[DevStack, subprocess.P
         "AXFLOW_NOTIFY_PORT": str(ports["notify"]), "AXFLOW_NOTIFY_URL": f"http://127.0.0.1:{ports['notify']}",
         "AXFLOW_TAX_AUTHORITY_PORT": str(ports["tax"]), "AXFLOW_TAX_AUTHORITY_URL": f"http://127.0.0.1:{ports['tax']}",
         "AXFLOW_SMTP_PORT": str(ports["smtp"]),
+        # The application window's timer is skipped to, as on the tests' own stack, not waited for.
+        "AXFLOW_TEMPORAL_TIME_SKIPPING": "true",
     }
     out = tmp_path / "dev.out"
     with open(out, "wb") as sink:
@@ -157,8 +152,9 @@ async def devstack(tmp_path: Path) -> AsyncIterator[tuple[DevStack, subprocess.P
         # Tokens are written straight into the stack's database, beside its worker: take the
         # write lock at BEGIN (as the worker does) rather than fail on a read turned write.
         engine = make_engine(settings.database_url, writer=True)
+        client = await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
         async with httpx.AsyncClient(base_url=settings.api_url, timeout=30) as http:
-            yield DevStack(settings=settings, client=None, http=http, engine=engine, skipper=None), proc, out  # type: ignore[arg-type]
+            yield Stack(settings=settings, client=client, http=http, engine=engine, skipper=TimeSkipper(client)), proc, out
         engine.dispose()
         started.update(children(proc.pid).values())
         # Stopping: SIGTERM as a service manager sends it; everything goes, nothing is left.
@@ -190,12 +186,14 @@ async def payments_for(stack: Stack, key: str) -> list[dict[str, Any]]:
         return [p for p in (await http.get("/payments")).json() if p["idempotency_key"] == key]
 
 
-async def kill_mid_payment(stack: DevStack, dev: subprocess.Popen[bytes], startup_id: str, tranche: str,
+async def kill_mid_payment(stack: Stack, dev: subprocess.Popen[bytes], startup_id: str, tranche: str,
                            part: str) -> tuple[int, int]:
     """Pay `tranche`, and kill -9 `part` once the finance system has paid but before the workflow
     knows (the finance system answers late and sends no webhook). Returns the killed and new pids."""
     key = f"{startup_id.split(':', 1)[1]}:{tranche}"
-    await faults(stack, respond_delay_ms=30_000, webhooks=False)
+    # Answers held back longer than the payment activity's 10 s timeout, so the workflow learns of
+    # the payment only by its retry, and no longer: the simulator, stopping, lets a held answer finish.
+    await faults(stack, respond_delay_ms=12_000, webhooks=False)
     await stack.act(startup_id, "request-disbursement", stack.as_role(PO), {"tranche": tranche})
     await stack.act(startup_id, "approve-disbursement", stack.as_role(FO), {"tranche": tranche})
     await wait_until(lambda: payments_for(stack, key), lambda p: len(p) == 1, what=f"{key} paid at finance")
@@ -211,12 +209,10 @@ async def kill_mid_payment(stack: DevStack, dev: subprocess.Popen[bytes], startu
 
 
 async def test_the_stack_restarts_a_killed_worker_and_temporal_server_and_pays_once(
-        devstack: tuple[DevStack, subprocess.Popen[bytes], Path]) -> None:
+        devstack: tuple[Stack, subprocess.Popen[bytes], Path]) -> None:
     stack, dev, out = devstack
-    now = datetime.now(timezone.utc)
     tranches = [TrancheRule(key=key, label=key, share_percent=50, trigger="agreement") for key in ("first", "second")]
-    # The window closes by its own timer in real time: long enough to apply and score first.
-    program = await stack.program(application_closes_at=now + timedelta(seconds=45), tranches=tranches)
+    program = await stack.program(tranches=tranches)
     startup_id = await stack.apply(program)
     await select(stack, program, {startup_id: 90})
     await stack.wait_until_state(startup_id, lambda s: s["agreement_due_at"], "agreement deadline")
