@@ -15,7 +15,7 @@ SEND_DAILY_DIGESTS = "send_daily_digests"
 # template under axflow/notices/.
 KINDS: tuple[str, ...] = (
     "ineligible", "selection_selected", "selection_rejected", "selection_waitlisted", "selection_cancelled",
-    "agreement_reminder", "agreement_lapsed", "agreement_signed",
+    "agreement_reminder", "agreement_lapsed", "agreement_ready", "agreement_accepted", "agreement_signed",
     "disbursement_requested", "approval_overdue", "payment_received", "payment_failed",
     "milestone_reminder", "milestone_submitted", "milestone_overdue", "review_overdue",
     "milestone_accept", "milestone_revise", "deadline_extended",
