@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # How many workflows a worker keeps in memory between their tasks (about 0.2 MB each);
     # one evicted from this cache is rebuilt by replaying its history when it next has work.
     worker_max_cached_workflows: int = 500
+    # How long a cached workflow's next task waits for the worker holding it before any worker may
+    # take it (and rebuild it from its history): after that worker died, its workflows wait this long.
+    worker_sticky_timeout_seconds: float = 10.0
     # Run workflow code inside Temporal's sandbox, which re-imports the workflow module for every
     # workflow it loads and checks each call for non-determinism (datetime.now, I/O, random).
     # A checker, not a behaviour: the test suite and every replay verification run with it; a

@@ -83,6 +83,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                 ],
                 activity_executor=executor,
                 max_cached_workflows=settings.worker_max_cached_workflows,
+                sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.worker_sticky_timeout_seconds),
                 workflow_runner=workflow_runner(settings),
                 graceful_shutdown_timeout=timedelta(seconds=10),
             )
