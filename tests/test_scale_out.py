@@ -56,14 +56,16 @@ async def completed_in_read_model(stack: Stack, program_id: str) -> int:
 
 
 async def test_two_workers_one_killed_every_lifecycle_completes_and_pays_once(stack: Stack, tmp_path: Path) -> None:
-    workers = [WorkerProcess(stack, tmp_path / f"worker-{n}.log", QUEUE) for n in ("a", "b")]
+    # A workflow cached on the killed worker waits 2 s (not 10 s) for it before the other takes it.
+    workers = [WorkerProcess(stack, tmp_path / f"worker-{n}.log", QUEUE, AXFLOW_WORKER_STICKY_TIMEOUT_SECONDS="2")
+               for n in ("a", "b")]
     for worker in workers:
         worker.start()
     try:
         # Both polling before any work is sent: on a loaded machine, Updates sent to the program while
         # the two processes were still starting were aborted after 10 s (the application answered 503).
         for worker in workers:
-            await worker.polling(stack.client)
+            await worker.polling()
         sample = await stack.program()
         program = sample.model_validate(sample.model_dump() | {
             "id": f"{sample.id}-scale", "slots": LIFECYCLES, "budget": LIFECYCLES * sample.grant_amount,

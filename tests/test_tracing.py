@@ -49,7 +49,7 @@ async def test_one_trace_from_the_request_to_the_worker(stack: Stack, tmp_path: 
             await server.start()
         # The application's Update waits for a worker: one still importing could outlast the
         # API's wait for it (it answered 503 on a loaded machine).
-        await worker.polling(stack.client)
+        await worker.polling()
         program = await stack.program()
         program = program.model_validate(program.model_dump() | {"id": f"{program.id}-traced"})
         await create_program(stack.engine, stack.client, QUEUE, program, "test")

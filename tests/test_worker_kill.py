@@ -12,10 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from temporalio.api.enums.v1 import PendingActivityState, TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-from temporalio.client import Client
+from temporalio.api.enums.v1 import PendingActivityState
 
 from axflow.programs import create_program
 from axflow.reconcile import differences
@@ -50,24 +47,25 @@ class WorkerProcess:
             self.proc = subprocess.Popen([sys.executable, "-m", "axflow.cli", "worker"], env=self.env,
                                          stdout=out, stderr=subprocess.STDOUT)
 
-    async def polling(self, client: Client, timeout: float = 120) -> None:
+    async def polling(self, timeout: float = 120) -> None:
         """Wait until this process's worker polls its task queue for workflow and activity tasks
-        (its identity is pid@host). A worker process takes seconds to import the stack on a loaded
-        machine; an Update sent before then waits for it, and the API may give up on it."""
+        (the SDK's own gauge on its metrics endpoint). A worker process takes seconds to import the
+        stack on a loaded machine; an Update sent before then waits for it, and may be given up on."""
         assert self.proc is not None
-        identity = f"{self.proc.pid}@"
 
-        async def polled_kinds() -> int:
+        async def polling_kinds() -> set[str]:
             if self.proc is not None and self.proc.poll() is not None:
                 raise AssertionError(f"the worker exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
-            kinds = 0
-            for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
-                answer = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-                    namespace=client.namespace, task_queue=TaskQueue(name=self.queue), task_queue_type=kind))
-                kinds += any(poller.identity.startswith(identity) for poller in answer.pollers)
-            return kinds
+            try:
+                async with httpx.AsyncClient(timeout=5) as http:
+                    text = (await http.get(f"http://127.0.0.1:{self.metrics_port}/metrics")).text
+            except httpx.HTTPError:
+                return set()  # not serving its metrics yet
+            return {line.split('poller_type="', 1)[1].split('"', 1)[0] for line in text.splitlines()
+                    if line.startswith("temporal_num_pollers{") and float(line.rsplit(" ", 1)[1]) > 0}
 
-        await wait_until(polled_kinds, lambda kinds: kinds == 2, timeout, f"worker {self.proc.pid} polling {self.queue}")
+        await wait_until(polling_kinds, lambda kinds: {"workflow_task", "activity_task"} <= kinds, timeout,
+                         f"worker {self.proc.pid} polling {self.queue}")
 
     def kill(self) -> None:
         assert self.proc is not None and self.proc.poll() is None, "the worker died on its own"
@@ -122,8 +120,9 @@ async def test_killing_the_worker_mid_payment_pays_each_tranche_exactly_once(
 
     keys = {tranche: f"{program.id}:{brn}:{tranche}" for tranche in ("first", "second", "third")}
     try:
-        # Webhooks off: the only way the workflow can learn of these payments is its own retry.
-        await faults(stack, respond_delay_ms=30_000, webhooks=False)
+        # Webhooks off and answers held back beyond the payment activity's 10 s timeout: the only way
+        # the workflow can learn of these payments is its own retry.
+        await faults(stack, respond_delay_ms=12_000, webhooks=False)
         for tranche in keys:
             await stack.act(startup_id, "request-disbursement", stack.as_role(PO), {"tranche": tranche})
             await stack.act(startup_id, "approve-disbursement", stack.as_role(FO), {"tranche": tranche})
@@ -179,7 +178,7 @@ async def test_a_projection_lost_with_its_worker_is_written_within_seconds_of_a_
         # Matched and accepted first: matching stores the generated agreement, a write of its own
         # that the lock below would hold up along with the match.
         await accept_agreement(stack, startup_id, await match(stack, startup_id))
-        await other.polling(stack.client)
+        await other.polling()
 
         # Hold the read model's write lock: the countersignature's projection starts and waits on
         # it, and the worker running it is killed meanwhile.
