@@ -9,6 +9,7 @@ the seeded programs, 1,000 startups). The seeded startups are cut from the real 
 dashboard's money charts have something to add up) and the program's real sectors."""
 
 import re
+import sqlite3
 from typing import Any
 from urllib.parse import quote
 
@@ -109,4 +110,5 @@ async def measure(stack: BenchStack, driver: ApiDriver, template: StartupState, 
                     raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text[:500]}")
 
             found[name] = summary(await timed(read, samples)) | {"path": path}
-    return {"startups": count, "pages": found}
+    # The list's plans depend on the statistics SQLite keeps, and how it keeps them on its version.
+    return {"startups": count, "sqlite": sqlite3.sqlite_version, "pages": found}

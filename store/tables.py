@@ -38,7 +38,13 @@ LIST_FILTERS = ("program_id", "stage", "phase", "sector", "region", "overdue")
 
 class StartupRow(SQLModel, table=True):
     __tablename__ = "startup"
-    __table_args__ = tuple(Index(f"ix_startup_{name}_listing", name, "startup_id") for name in LIST_FILTERS)
+    __table_args__ = (
+        *(Index(f"ix_startup_{name}_listing", name, "startup_id") for name in LIST_FILTERS),
+        # A program's startups in some phases: the dashboard, the report, the list's usual view.
+        Index("ix_startup_program_phase", "program_id", "phase", "startup_id"),
+        # Only what the name search compares: scanned instead of the rows with their stored state.
+        Index("ix_startup_search", "company_name", "brn", "startup_id"),
+    )
 
     startup_id: str = Field(primary_key=True, max_length=100)
     program_id: str

@@ -113,6 +113,8 @@ def test_milestone_marks_call_an_open_milestone_past_due_overdue() -> None:
     assert marks["midterm"].overdue  # its due instant passed before the workflow's clock said so
     assert marks["poc"].overdue  # the workflow said so
     assert not marks["final"].overdue
+    # The calendar asks for one month: kickoff, due at 23:59:59 KST on 30 September, is not October's.
+    assert [m.key for m in milestone_marks("s1", "알파AI", stored, now, (2025, 10))] == ["midterm"]
 
 
 def test_month_calendar_starts_weeks_on_sunday_and_places_marks_on_their_kst_day() -> None:

@@ -120,12 +120,16 @@ class MilestoneMark:
 
 
 def milestone_marks(startup_id: str, company_name: str, milestones: Iterable[dict[str, object]],
-                    now: datetime) -> list[MilestoneMark]:
-    """A startup's milestones (as stored in its projected state) as calendar marks. An open one
-    whose due instant has passed is overdue even before the workflow's clock has said so."""
+                    now: datetime, month: tuple[int, int] | None = None) -> list[MilestoneMark]:
+    """A startup's milestones (as stored in its projected state) as calendar marks, only those
+    due (KST) in `month` (year, month) if given. An open one whose due instant has passed is
+    overdue even before the workflow's clock has said so."""
     marks = []
     for m in milestones:
         due = datetime.fromisoformat(str(m["due_at"]))
+        day = kst_date(due)
+        if month is not None and (day.year, day.month) != month:
+            continue
         status = str(m.get("status", "pending"))
         open_ = status in ("pending", "revision_requested")
         marks.append(MilestoneMark(startup_id, company_name, str(m["key"]), str(m.get("title", m["key"])), due,

@@ -110,13 +110,15 @@ def _exits_left_from(session: Session, program_id: str) -> list[tuple[str, str]]
     return [(to_phase, from_phase) for to_phase, from_phase in rows]
 
 
-def _marks(session: Session, program_id: str, now: datetime) -> list[dashboard.MilestoneMark]:
-    # Only the milestones out of each stored state (the database extracts them), not the whole state.
+def _marks(session: Session, program_id: str, now: datetime,
+           month: tuple[int, int]) -> list[dashboard.MilestoneMark]:
+    """The marks of the milestones due in `month` (year, month). Only the milestones out of each
+    stored state are read (the database extracts them), not the whole state."""
     milestones = StartupRow.__table__.c.state["milestones"]
     rows = session.exec(select(StartupRow.startup_id, StartupRow.company_name, milestones).where(
         StartupRow.program_id == program_id, col(StartupRow.phase).in_(MILESTONE_PHASES))).all()
     return [mark for startup_id, company, stored in rows
-            for mark in dashboard.milestone_marks(startup_id, company, stored or [], now)]
+            for mark in dashboard.milestone_marks(startup_id, company, stored or [], now, month)]
 
 
 async def _report(session: Session, viewer: Viewer, program_id: str) -> tuple[ProgramRow, Report]:
@@ -148,7 +150,8 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
     ledger = session.exec(select(LedgerEntry.at, LedgerEntry.kind, LedgerEntry.amount)
                           .where(LedgerEntry.program_id == program_id)).all()
     points = dashboard.money_over_time(ledger)
-    weeks = dashboard.month_calendar(year, month_number, _marks(session, program_id, viewer.now))
+    marks = _marks(session, program_id, viewer.now, (year, month_number))
+    weeks = dashboard.month_calendar(year, month_number, marks)
     release(session)
     waiting = [(f"{w.company_name} · {dashboard.waiting_label(w.waiting_for, english=False)}", w.waiting_days)
                for w in sorted(report.waiting_on_staff, key=lambda w: -w.waiting_days)]

@@ -11,13 +11,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
+from temporalio.client import WorkflowHistory
+from temporalio.service import RPCError
 
+from axflow import history as trail
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.pages import action_forms
 from api.pages.common import PageViewer, Viewer, check_csrf, render
 from api.routes.actions import perform_action
-from api.routes.startups import _live_state, for_caller, history
+from api.routes.startups import _live_state, for_caller, readable_history
 from api.schemas import History, StartupPublic
 from api.scope import check_scope
 from domain.phases import Action, Role
@@ -42,21 +45,33 @@ async def _view(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> 
     return for_caller(await _live_state(temporal, db, startup_id), viewer.actor)
 
 
-async def _timeline(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> History | None:
+async def _histories(temporal: Any, startup_id: str) -> list[WorkflowHistory] | None:
     try:
-        trail = await history(startup_id, db, temporal, viewer.actor, format="readable")
-    except ApiError:  # the workflow's history is gone (retention): the page still shows the state
+        return await trail.run_histories(temporal, startup_id)
+    except RPCError:  # the workflow's history is gone (retention): the page still shows the state
+        return None
+
+
+async def _timeline(viewer: Viewer, db: Session, temporal: Any, state: StartupState,
+                    histories: list[WorkflowHistory] | None) -> History | None:
+    if histories is None:
+        return None
+    try:
+        timeline = await readable_history(temporal, db, state, histories)
+    except ApiError:  # a linked stage is gone: the page still shows the state
         return None
     if viewer.role is not Role.AUDITOR:
-        trail.refused = []
-    return trail
+        timeline.refused = []
+    return timeline
 
 
 async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> dict[str, Any]:
     check_scope(startup_id, viewer.actor)  # before asking anything
-    # The live state and the trail are asked of Temporal at once.
-    view, timeline = await asyncio.gather(_view(viewer, db, temporal, startup_id),
-                                          _timeline(viewer, db, temporal, startup_id))
+    # The live state and the trail are asked of Temporal at once, each once: the trail's links to
+    # other stages come from this same state.
+    state, histories = await asyncio.gather(_live_state(temporal, db, startup_id), _histories(temporal, startup_id))
+    view = for_caller(state, viewer.actor)
+    timeline = await _timeline(viewer, db, temporal, state, histories)
     row = db.get(StartupRow, startup_id)
     release(db)
     return {"s": view, "timeline": timeline, "version": row.version if row else view.version,

@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter
 from pydantic import Field as PydanticField
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
@@ -33,11 +33,12 @@ from domain.io import (
 )
 from domain.phases import Role
 from domain.program import ProgramDefinition
-from domain.state import Actor, Application, CollectionState, StartupState
+from domain.state import Actor, Application, CollectionState, MilestoneState, Settlement, TrancheState
 from domain.timeutil import kst_date
 from store.db import as_utc, release
 from store.documents import mark_referenced
 from store.tables import LedgerEntry, ProgramRow, StartupRow
+from store.user_tables import WorkItem
 from workflows.program_call import CallState, SelectionResult
 
 router = APIRouter(prefix="/programs", tags=["programs"], responses=ERROR_RESPONSES)
@@ -174,20 +175,50 @@ async def finalize_selection(program_id: str, body: SelectionRequest, request: R
                                  lambda err: from_rpc_error(err, "the program's call"))
 
 
+# Phases in which a startup's milestones, tranches and settlement can wait on staff.
+ACTIVE_PHASES = ("contracted", "in_poc", "suspended", "final_review", "settlement")
+# The work items (store/work_items.py) of a submitted milestone, a requested tranche and a submitted
+# settlement (one is submitted in settlement only, which its approval ends): a startup without
+# one has nothing for the report's list, so its stored state is not read at all.
+STAFF_WAITING_KINDS = ("review_milestone", "approve_disbursement", "approve_settlement")
+_MILESTONES = TypeAdapter(list[MilestoneState])
+_TRANCHES = TypeAdapter(list[TrancheState])
+_SETTLEMENT = TypeAdapter(Settlement | None)
+_INSTANT = TypeAdapter(AwareDatetime | None)
+_COLLECTIONS = TypeAdapter(list[CollectionState])
+
+
+def _with_status(stored: list[dict[str, Any]] | None, model: type[BaseModel], status: str) -> list[dict[str, Any]]:
+    """The stored entries (milestones, tranches) in `status`, as `model` would read them."""
+    default = model.model_fields["status"].default
+    return [entry for entry in stored or [] if entry.get("status", default) == status]
+
+
 def _waiting_on_staff(session: Session, program_id: str) -> list[WaitingItem]:
-    active = ("contracted", "in_poc", "suspended", "final_review", "settlement")
-    rows = session.exec(select(StartupRow).where(StartupRow.program_id == program_id,
-                                                 col(StartupRow.phase).in_(active))).all()
+    """Milestones to review, tranches and settlements to approve, with how long each has waited.
+    Of each stored state only the parts that say so are read (the database extracts them)."""
+    state = StartupRow.__table__.c.state
+    staff_work = exists().where(WorkItem.startup_id == StartupRow.startup_id,
+                                col(WorkItem.kind).in_(STAFF_WAITING_KINDS))
+    rows = session.exec(
+        select(StartupRow.startup_id, StartupRow.company_name, state["milestones"], state["tranches"],
+               state["settlement"], state["observed_at"])
+        .where(StartupRow.program_id == program_id, col(StartupRow.phase).in_(ACTIVE_PHASES), staff_work)
+        .order_by(col(StartupRow.startup_id))).all()
     now = datetime.now(timezone.utc)
     waiting = []
-    for row in rows:
-        state = StartupState.model_validate(row.state)
-        clock = max(now, state.observed_at or now)
-        items = [(f"review of {m.key}", m.submitted_at) for m in state.milestones if m.status == "submitted"]
-        items += [(f"approval of {t.key}", t.requested_at) for t in state.tranches if t.status == "requested"]
-        if state.settlement and state.settlement.submitted_at and not state.settlement.approved_at:
-            items.append(("settlement approval", state.settlement.submitted_at))
-        waiting += [WaitingItem(startup_id=row.startup_id, company_name=row.company_name, waiting_for=what,
+    for startup_id, company_name, milestones, tranches, settlement_json, observed in rows:
+        observed_at = _INSTANT.validate_python(observed)
+        clock = max(now, observed_at or now)
+        # Only the entries that wait are validated (their instants parsed), the others skipped as stored.
+        items = [(f"review of {m.key}", m.submitted_at)
+                 for m in _MILESTONES.validate_python(_with_status(milestones, MilestoneState, "submitted"))]
+        items += [(f"approval of {t.key}", t.requested_at)
+                  for t in _TRANCHES.validate_python(_with_status(tranches, TrancheState, "requested"))]
+        settlement = _SETTLEMENT.validate_python(settlement_json)
+        if settlement and settlement.submitted_at and not settlement.approved_at:
+            items.append(("settlement approval", settlement.submitted_at))
+        waiting += [WaitingItem(startup_id=startup_id, company_name=company_name, waiting_for=what,
                                 since=since, waiting_days=round((clock - since).total_seconds() / 86400, 2))
                     for what, since in items if since]
     return sorted(waiting, key=lambda w: w.since)
@@ -219,12 +250,13 @@ async def offer_slot(program_id: str, body: OfferSlotRequest, request: Request, 
 
 def _owed_now(session: Session, program_id: str) -> dict[str, int]:
     """Money owed back and not yet received, by kind, from the startups that can owe it."""
-    rows = session.exec(select(StartupRow.state).where(
+    collections = StartupRow.__table__.c.state["collections"]
+    rows = session.exec(select(collections).where(
         StartupRow.program_id == program_id,
         col(StartupRow.phase).in_(("settlement", "withdrawn", "terminated")))).all()
     owed = {"refund": 0, "clawback": 0}
-    for state in rows:
-        for collection in map(CollectionState.model_validate, state.get("collections", [])):
+    for stored in rows:
+        for collection in _COLLECTIONS.validate_python(stored or []):
             if collection.outstanding:
                 owed[collection.kind] += collection.amount
     return owed

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from sqlalchemy import or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
-from temporalio.client import WorkflowQueryFailedError
+from temporalio.client import WorkflowHistory, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from axflow import history as trail
@@ -77,11 +78,14 @@ def summary_query(actor: Actor, filters: dict[str, Any], search: str | None = No
         if value is not None:
             query = query.where(getattr(StartupRow, name) == (value.value if hasattr(value, "value") else value))
     if search:
-        matches = col(StartupRow.company_name).contains(search, autoescape=True)
+        # A part of a name can be anywhere in it, so no index can be sought: the names are compared
+        # in the narrow search index (names and numbers only), and only the rows found are read.
+        names = aliased(StartupRow)
+        matches = col(names.company_name).contains(search, autoescape=True)
         digits = search.replace("-", "").replace(" ", "")
         if digits.isdigit():
-            matches = or_(matches, col(StartupRow.brn).startswith(digits, autoescape=True))
-        query = query.where(matches)
+            matches = or_(matches, col(names.brn).startswith(digits, autoescape=True))
+        query = query.where(col(StartupRow.startup_id).in_(select(names.startup_id).where(matches)))
     if actor.role is Role.STARTUP:
         query = query.where(StartupRow.brn == actor.brn)
     return query
@@ -149,6 +153,14 @@ async def history(startup_id: str, session: SessionDep, temporal: TemporalDep,
                                                 _live_state(temporal, session, startup_id))
     except RPCError as err:
         raise not_found(startup_id) from err
+    return await readable_history(temporal, session, state, histories)
+
+
+async def readable_history(temporal: Any, session: Session, state: StartupState,
+                           histories: list[WorkflowHistory]) -> History:
+    """The readable trail of `state`'s lifecycle from its run `histories` (`trail.run_histories`,
+    asked for by the caller with the state), with its linked stages' and its refused attempts."""
+    startup_id = state.startup_id
     stages = await _linked_stages(temporal, session, state)
     release(session)
     entries: list[HistoryEntry] = []
