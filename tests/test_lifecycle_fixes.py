@@ -142,7 +142,9 @@ async def test_two_concurrent_promotions_promote_exactly_once(stack: Stack) -> N
         child_id = promoted["next_startup_id"]
         assert child_id == f"startup:{target.id}:{startup.brn}"
 
-        entries = await history(stack, startup.id)
+        # The trail is the projection's: wait for the promotion to be published, then count it.
+        entries = await wait_until(lambda: history(stack, startup.id),
+                                   lambda rows: any(x["action"] == "promote" for x in rows), what="the promote entry")
         promotes = [x for x in entries if x["action"] == "promote"]
         assert len(promotes) == 1, promotes
         state = await stack.wait_phase(startup.id, "promoted")

@@ -76,7 +76,13 @@ async def test_a_selection_reaches_each_person_once_by_the_channels_they_chose(s
     assert korean < english and "협약 체결 기한: " in text and " KST" in text
 
     [event] = [e for e in await stack.notifications(startup_id, "selection_selected")]
-    sent = deliveries(stack, event["key"])
+    # The mail server holds a message a moment before the outbox row is marked sent.
+
+    async def marked() -> dict[tuple[str, str], outbox.NoticeDelivery]:
+        return deliveries(stack, event["key"])
+
+    sent = await wait_until(marked, lambda rows: all(rows[who, "email"].status == "sent" for who in (rep, colleague)),
+                            what="both emails marked sent")
     assert (sent[rep, "email"].status, sent[rep, "email"].attempts) == ("sent", 1)
     assert (sent[colleague, "email"].status, sent[colleague, "email"].attempts) == ("sent", 2)  # the retry
     assert [m["Subject"] for m in stack.mail_to(rep_mail) if selected(m)] == [mail["Subject"]]

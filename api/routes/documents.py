@@ -198,8 +198,10 @@ def _chunks(reader: BinaryIO) -> Iterator[bytes]:
 
 
 @router.get("/documents/{document_id}", response_class=StreamingResponse,
-            responses={200: {"content": {mime: {} for mime in ["application/octet-stream", *ALLOWED_TYPES.values()]},
-                             "description": "the file, as an attachment, with the type its content was checked as"}})
+            responses={200: {"content": {mime: {} for mime in ["application/octet-stream", "text/html",
+                                                                *ALLOWED_TYPES.values()]},
+                             "description": "the file, as an attachment, with the type its content was checked as "
+                                            "(an agreement axflow generated is printable HTML)"}})
 async def download_document(document_id: str, request: Request, session: SessionDep, actor: Authorized
                             ) -> StreamingResponse:
     row = visible_document(session, document_id, actor)
