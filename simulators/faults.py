@@ -2,8 +2,9 @@
 
 import asyncio
 import random
+from typing import Any
 
-from fastapi import HTTPException
+from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 
@@ -39,3 +40,16 @@ async def apply_faults(faults: Faults, rng: random.Random) -> None:
         raise HTTPException(503, "injected failure")
     if faults.error_rate and rng.random() < faults.error_rate:
         raise HTTPException(503, "injected failure")
+
+
+def add_control_routes(app: FastAPI, state: dict[str, Any]) -> None:
+    """The routes every simulator has: PUT /_faults (kept in `state["faults"]`) and GET /healthz."""
+
+    @app.put("/_faults")
+    async def set_faults(faults: Faults) -> Faults:
+        state["faults"] = faults
+        return faults
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}

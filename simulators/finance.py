@@ -15,7 +15,7 @@ from fastapi import FastAPI, HTTPException, Response
 from pydantic import BaseModel, Field
 
 from axflow.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from simulators.faults import Faults, apply_faults
+from simulators.faults import Faults, add_control_routes, apply_faults
 from simulators.store import Journal
 
 log = structlog.get_logger()
@@ -152,13 +152,5 @@ def create_finance_app(journal_path: str, webhook_secret: str) -> FastAPI:
     async def list_collections() -> list[dict[str, Any]]:
         return owed.all()
 
-    @app.put("/_faults")
-    async def set_faults(faults: Faults) -> Faults:
-        state["faults"] = faults
-        return faults
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    add_control_routes(app, state)
     return app

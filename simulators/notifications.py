@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Response
 from pydantic import BaseModel
 
-from simulators.faults import Faults, apply_faults
+from simulators.faults import Faults, add_control_routes, apply_faults
 from simulators.store import Journal
 
 
@@ -45,13 +45,5 @@ def create_notification_app(journal_path: str) -> FastAPI:
                 if (startup_id is None or n["startup_id"] == startup_id) and (kind is None or n["kind"] == kind)
                 and (to is None or n["to"] == to)]
 
-    @app.put("/_faults")
-    async def set_faults(faults: Faults) -> Faults:
-        state["faults"] = faults
-        return faults
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    add_control_routes(app, state)
     return app

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
-from simulators.faults import Faults, apply_faults
+from simulators.faults import Faults, add_control_routes, apply_faults
 from simulators.store import Journal
 
 Status = Literal["active", "suspended", "closed", "unregistered"]
@@ -87,13 +87,5 @@ def create_tax_authority_app(journal_path: str) -> FastAPI:
         """How many status requests arrived (faulted ones included): tests see retries happen."""
         return {"requests": state["asked"]}
 
-    @app.put("/_faults")
-    async def set_faults(faults: Faults) -> Faults:
-        state["faults"] = faults
-        return faults
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    add_control_routes(app, state)
     return app
