@@ -41,6 +41,16 @@ RULES = {
     "agreement_ready": "협약서를 만드는 중입니다. 잠시 후 다시 시도하십시오.",
     "startup_accepts_first": "스타트업의 협약 동의가 먼저입니다.",
     "csrf": "보안 토큰이 없거나 맞지 않습니다. 화면을 새로 고친 뒤 다시 시도하십시오.",
+    # The program's call (ProgramCall's validators).
+    "application_window": "접수 기간이 아닙니다.",
+    "one_application_per_program": "한 사업에는 한 번만 신청할 수 있습니다.",
+    "window_closed_first": "접수가 마감된 뒤에 선정을 확정할 수 있습니다.",
+    "eligibility_done": "자격 검토가 끝나지 않은 신청이 있습니다. 잠시 후 다시 시도하십시오.",
+    "all_scored": "평가 점수가 모자란 신청 기업이 있습니다. 모든 기업의 평가가 끝나야 확정할 수 있습니다.",
+    "finalize_once": "선정은 이미 확정되었습니다.",
+    "waitlist_valid": "자리 제안은 선정 확정 뒤 예비 후보 유효 기한 안에만 할 수 있습니다.",
+    "free_slot": "빈 선정 자리가 없습니다.",
+    "next_on_waitlist": "자리는 예비 후보 순위대로 제안합니다.",
 }
 # Pydantic's error types, for a field that is wrong in itself.
 FIELD_TYPES = {

@@ -1,0 +1,159 @@
+"""A program's call in the console, `/console/programs/{id}/call`: the window, the applicants with
+their scores and ranks, the waitlist and the slots; and the program officer's two program-level
+acts as forms: finalizing the selection (선정 확정) and offering a free slot to the next waitlisted
+startup (예비 후보에게 자리 제안). Each form calls the very function behind the API's route
+(`POST /programs/{id}/selection`, `POST /programs/{id}/slots/offer`), so the ProgramCall's
+validator decides and a refusal is recorded as the API's is."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session, select
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from api.deps import QUERY_TIMEOUT, SessionDep, TemporalDep
+from api.errors import ApiError
+from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
+from api.pages.refusal_text import form_errors, role_refused
+from api.routes import programs as program_routes
+from api.schemas import SelectionRequest
+from domain.io import program_workflow_id
+from domain.phases import Role
+from domain.program import ProgramDefinition
+from store.db import release
+from store.tables import ProgramRow, StartupRow
+from workflows.program_call import Applicant, CallState
+
+router = APIRouter(prefix="/console/programs", include_in_schema=False)
+READERS = (Role.ADMIN, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.EVALUATOR, Role.AUDITOR)
+Text = Annotated[str, Form(max_length=2000)]
+FIELD_LABELS = {"reason": "사유 (Reason)", "brn": "예비 후보 (Waitlisted startup)"}
+
+
+@dataclass(frozen=True)
+class Slots:
+    """How the program's slots stand after the selection: held, free, and who waits for one."""
+    total: int
+    held: int
+    waitlist: list[Applicant]
+
+    @property
+    def free(self) -> int:
+        return max(self.total - self.held, 0)
+
+
+def ranked(call: CallState) -> list[Applicant]:
+    """Applicants by rank once ranked, before that by average score (unscored last), then arrival."""
+    return sorted(call.applicants.values(),
+                  key=lambda a: (a.rank is None, a.rank or 0, a.average_score is None, -(a.average_score or 0),
+                                 a.applied_at))
+
+
+def slots_of(call: CallState, program: ProgramDefinition) -> Slots:
+    return Slots(total=program.slots, held=len(call.holding_slots),
+                 waitlist=[call.applicants[brn] for brn in call.waitlist if brn in call.applicants])
+
+
+def reoffers_of(call: CallState) -> list[dict[str, Any]]:
+    """The slots offered again, newest first, with the company's name and the instant as a datetime."""
+    return [{"at": datetime.fromisoformat(r["at"]), "reason": r.get("reason", ""), "by": r.get("offered_by", ""),
+             "company": call.applicants[r["offered_to"]].company_name if r["offered_to"] in call.applicants
+             else r["offered_to"]} for r in reversed(call.reoffers)]
+
+
+async def _call_state(temporal: Any, program_id: str) -> CallState:
+    handle = temporal.get_workflow_handle(program_workflow_id(program_id))
+    try:
+        return await handle.query("status", result_type=CallState, rpc_timeout=QUERY_TIMEOUT)
+    except (RPCError, WorkflowQueryFailedError) as err:
+        raise ApiError("unavailable", "the program's call cannot be read now; try again in a moment "
+                       f"(공고 상태를 지금 읽을 수 없습니다): {err}", None, 503) from None
+
+
+async def _page(request: Request, viewer: Viewer, session: Session, temporal: Any, program_id: str,
+                status: int = 200, errors: dict[str, list[str]] | None = None, values: dict[str, str] | None = None,
+                notice: str | None = None) -> Response:
+    row = session.get(ProgramRow, program_id)
+    # Each applicant's phase as the read model has it now (the call hears of phases only until
+    # the selection, so its own copy stops at "under review").
+    phases = dict(session.exec(select(StartupRow.startup_id, StartupRow.phase)
+                               .where(StartupRow.program_id == program_id)).all())
+    release(session)
+    if row is None:
+        err = ApiError("not_found", f"없는 사업입니다 (unknown program {program_id!r})")
+        return render(request, viewer, "console/error.html", status=err.status, error=err)
+    program = ProgramDefinition.model_validate(row.definition)
+    call = None
+    if program.application_closes_at is not None:
+        try:
+            call = await _call_state(temporal, program_id)
+        except ApiError as err:
+            return render(request, viewer, "console/error.html", status=err.status, error=err)
+    return render(request, viewer, "console/program_call.html", status, program=program, call=call,
+                  applicants=ranked(call) if call else [], slots=slots_of(call, program) if call else None,
+                  reoffers=reoffers_of(call) if call else [], phases=phases,
+                  may_act=viewer.role is Role.PROGRAM_OFFICER, errors=errors or {}, values=values or {},
+                  labels=FIELD_LABELS, notice=notice)
+
+
+@router.get("/{program_id}/call")
+async def call_page(program_id: str, request: Request, viewer: PageViewer, session: SessionDep,
+                    temporal: TemporalDep, selected: int | None = None, waitlisted: int | None = None,
+                    rejected: int | None = None, offered: str | None = None, created: str | None = None) -> Response:
+    if (refused := role_refused(request, viewer, *READERS)) is not None:
+        return refused
+    notice = None
+    if created:
+        notice = "공고를 만들었습니다. 접수 기간에 스타트업이 공개 공고 페이지에서 신청합니다. " \
+                 "(The call was created; startups apply on its public page while the window is open.)"
+    elif selected is not None:
+        notice = (f"선정을 확정했습니다: 선정 {selected}곳, 예비 후보 {waitlisted or 0}곳, 탈락 {rejected or 0}곳. "
+                  f"(Selection finalized: {selected} selected, {waitlisted or 0} waitlisted, {rejected or 0} rejected.)")
+    elif offered:
+        notice = f"예비 후보에게 자리를 제안했습니다: {offered}. (The free slot was offered.)"
+    return await _page(request, viewer, session, temporal, program_id, notice=notice)
+
+
+@router.post("/{program_id}/selection")
+async def finalize(program_id: str, request: Request, viewer: PageViewer, session: SessionDep,
+                   temporal: TemporalDep, csrf_token: Text = "", reason: Text = "") -> Response:
+    check_csrf(viewer, csrf_token)
+    require_role(viewer, Role.PROGRAM_OFFICER)
+    try:
+        result = await program_routes.finalize_selection(program_id, SelectionRequest(reason=reason.strip()), request,
+                                                         session, temporal, viewer.actor)
+    except ApiError as err:
+        return await _page(request, viewer, session, temporal, program_id, err.status,
+                           form_errors(err, {"reason"}), {"reason": reason})
+    counts = {"selected": len(result.selected), "waitlisted": len(result.waitlisted),
+              "rejected": len(result.rejected)}
+    return RedirectResponse(f"/console/programs/{program_id}/call?{urlencode(counts)}#selection", status_code=303)
+
+
+@router.post("/{program_id}/slots/offer")
+async def offer(program_id: str, request: Request, viewer: PageViewer, session: SessionDep, temporal: TemporalDep,
+                csrf_token: Text = "", brn: Text = "", reason: Text = "") -> Response:
+    check_csrf(viewer, csrf_token)
+    require_role(viewer, Role.PROGRAM_OFFICER)
+    values = {"brn": brn, "reason": reason}
+    try:
+        body = program_routes.OfferSlotRequest(brn=brn, reason=reason)
+    except ValidationError as bad:
+        errors = {str(e["loc"][0]) if e["loc"] else "": [str(e["msg"]).removeprefix("Value error, ")]
+                  for e in bad.errors()}
+        return await _page(request, viewer, session, temporal, program_id, 422, errors, values)
+    try:
+        call = await program_routes.offer_slot(program_id, body, request, session, temporal, viewer.actor)
+    except ApiError as err:
+        return await _page(request, viewer, session, temporal, program_id, err.status,
+                           form_errors(err, {"brn", "reason"}), values)
+    offered_to = call.applicants.get(body.brn)
+    name = offered_to.company_name if offered_to else body.brn
+    return RedirectResponse(f"/console/programs/{program_id}/call?{urlencode({'offered': name})}#slots",
+                            status_code=303)
