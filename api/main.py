@@ -19,7 +19,7 @@ from api.routes import documents
 from api.routes import notifications
 from api.routes import me, signin, signin_oidc, users
 from api.pages import home as home_page, startup as startup_page, startups as startup_list
-from api.pages import programs as program_pages
+from api.pages import programs as program_pages, program_actions, program_copy
 from api.pages import finance as finance_pages, evaluations as evaluation_pages
 from api.pages import admin as admin_pages, audit as audit_pages
 from api.pages import agreement as agreement_page
@@ -120,6 +120,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(startup_list.router)
     app.include_router(startup_page.router)
     app.include_router(program_pages.router)
+    app.include_router(program_actions.router)
+    app.include_router(program_copy.router)
     app.include_router(finance_pages.router)
     app.include_router(evaluation_pages.router)
     app.include_router(audit_pages.router)
