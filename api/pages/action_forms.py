@@ -42,6 +42,12 @@ CHOICE_LABELS = {
     "fraud": "부정행위 (fraud)", "misuse": "목적외 사용 (misuse)", "abandonment": "사업 포기 (abandonment)",
     "non_performance": "수행 불량 (non-performance)", "agreement": "협약 체결 기한 (agreement)",
 }
+# Hints in Korean first where the body model's description speaks English only.
+HINTS = {
+    "reason": "왜 하는지 적습니다. 비워도 됩니다. 처리한 사람과 함께 이력에 남습니다. "
+              "(Why; may be empty; kept in the history with who did it.)",
+    "target_program_id": "다음 단계의 사업: Micro 초격차 → 초격차 → Beyond 초격차 (a program of the next stage)",
+}
 NUMBER = re.compile(r"^-?\d+$")
 
 
@@ -111,7 +117,7 @@ def fields_for(action: Action, state: StartupState) -> list[FormField]:
             continue
         annotation, optional = _unwrap(info.annotation)
         spec = FormField(name, LABELS.get(name, name), required=info.is_required() and name != "reason",
-                         hint=info.description)
+                         hint=HINTS.get(name, info.description))
         choices = _choices_from_state(name, action, state)
         if get_origin(annotation) is Literal or choices is not None:
             values = choices if choices is not None else [str(v) for v in get_args(annotation)]
@@ -129,6 +135,15 @@ def fields_for(action: Action, state: StartupState) -> list[FormField]:
             spec.type = "textarea"
         found.append(spec)
     return found
+
+
+def with_program_choices(fields: list[FormField], programs: list[tuple[str, str]]) -> list[FormField]:
+    """The promotion's target as a choice among the programs of the next stage (id, name), so that
+    nobody has to know an id; with none to offer the field stays free text (the rule refuses it)."""
+    for spec in fields:
+        if spec.name == "target_program_id" and programs:
+            spec.type, spec.options = "select", [(pid, f"{name} ({pid})") for pid, name in programs]
+    return fields
 
 
 def _number(text: str) -> int | str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHistory
 from temporalio.service import RPCError
 
@@ -23,11 +23,11 @@ from api.routes.actions import perform_action
 from api.routes.startups import _live_state, for_caller, readable_history
 from api.schemas import History, StartupPublic
 from api.scope import check_scope
-from domain.phases import Action, Role
+from domain.phases import NEXT_STAGE, Action, Role
 from domain.state import StartupState
 from store.db import release
 from store.documents import documents_of
-from store.tables import StartupRow
+from store.tables import ProgramRow, StartupRow
 
 router = APIRouter(prefix="/console/startups", include_in_schema=False)
 
@@ -126,8 +126,11 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
                action: Action, values: dict[str, Any], errors: action_forms.FormErrors | None = None,
                status: int = 200) -> HTMLResponse:
     documents = documents_of(db, state.startup_id)
+    next_stage = NEXT_STAGE.get(state.stage) if action is Action.PROMOTE else None
+    programs = db.exec(select(ProgramRow.id, ProgramRow.name).where(ProgramRow.stage == next_stage.value)
+                       .order_by(col(ProgramRow.created_at))).all() if next_stage else []
     release(db)
-    fields = action_forms.fields_for(action, state)
+    fields = action_forms.with_program_choices(action_forms.fields_for(action, state), list(programs))
     labels = action_forms.field_labels(action, state)
     return render(request, viewer, "console/action_form.html", status=status, s=state, action=action,
                   allowed=action.value in allowed, fields=fields, values=values,
