@@ -15,6 +15,8 @@ DEMO_USERS = [
     ("officer.kim", "김민수", "staff", ["program_officer"], ["program_manager"], None),
     ("finance.lee", "이서연", "staff", ["finance_officer"], ["finance_lead"], None),
     ("evaluator.park", "박지훈", "staff", ["evaluator"], [], None),
+    # A second evaluator: the sample program asks for two scores per applicant (one per round).
+    ("evaluator.choi", "최유나", "staff", ["evaluator"], [], None),
     ("auditor.jung", "정하은", "staff", ["auditor"], [], None),
     ("ceo.demo", "홍길동 (데모AI 대표)", "startup", ["startup"], [], "1248100998"),
 ]

@@ -163,12 +163,15 @@ def run_dev(settings: Settings) -> None:
         tokens = demo_tokens(settings)
         print(f"""
 axflow is up.
+  Console      {settings.api_url}/   (staff: sign in as a demo user below)
+  Portal       {settings.api_url}/calls   (startups: sign up at {settings.api_url}/portal/signup)
   API          {settings.api_url}   (OpenAPI: {settings.api_url}/docs)
   Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}
   Simulators   finance {settings.finance_url}/payments · notifications {settings.notify_url}/notifications
                tax authority (사업자 상태) {settings.tax_authority_url}/_businesses
   Mail         smtp://{settings.smtp_host}:{settings.smtp_port}, kept in {settings.mail_path()}/
-               read it: axflow mail list · axflow mail show N
+               read it: the console's 메일함 (Mailbox, as admin) {settings.api_url}/console/admin/mail
+                        or axflow mail list · axflow mail show N
   Logs         {log_dir}/  (JSON lines: api.log, worker.log, ...; restarts in devstack.log)
   Programs     {', '.join(d.id for d in sample_definitions())}{' (loaded now)' if loaded else ''}
   Demo tokens  {settings.data_dir}/demo-tokens.json
@@ -176,6 +179,10 @@ axflow is up.
   Sign in      {settings.api_url}/signin   (demo users, {settings.data_dir}/demo-users.json)
 """ + "\n".join(f"    {login:16} {password}" for login, password in users.items()) + """
 
+In the browser: the sample call's window (2025) is over. To open a call now, sign in as admin,
+  사업 (Programs) → the sample → 새 공고로 복사 (Copy as a new call), closing in a few minutes;
+  a startup signs up on the portal, applies; evaluators score; officer.kim finalizes the selection
+  on the program's 공고와 선정 (Call and selection) page, then works on each startup's page.
 A part that crashes is restarted (1 s, doubling to 30 s); 5 crashes within 60 s stop the stack.
 Try: make demo   (in a second shell)          Stop: Ctrl-C
 """, flush=True)
