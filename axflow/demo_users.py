@@ -43,7 +43,13 @@ def demo_users(settings: Settings) -> dict[str, str]:
                 passwords[login] = new_password()
                 create_user(session, login_id=login, display_name=name, kind=kind, roles=roles, desks=desks, brn=brn,
                             email=f"{login}@axflow.example", password=passwords[login])
-            elif user.kind != "service" and not verify_password(user.password_hash, passwords.get(login, "")):
+            elif user.kind == "service":
+                # An older `make run` made this login a service account for its demo token alone:
+                # it becomes the person (the token keeps working, now theirs).
+                user.kind, user.display_name, user.email = kind, name, f"{login}@axflow.example"
+                passwords[login] = new_password()
+                set_password(session, user, passwords[login])
+            elif not verify_password(user.password_hash, passwords.get(login, "")):
                 passwords[login] = new_password()
                 set_password(session, user, passwords[login])
     path.write_text(json.dumps(passwords, indent=2, ensure_ascii=False))
