@@ -1,0 +1,86 @@
+"""A program's call in a real Chromium, the steps that used to need the API: an admin copies a
+program as a new call (a window closing before it opens is refused beside the field); the program
+officer is refused finalizing the selection while the window is open, finalizes it once the
+window has closed (one selected, one waitlisted), and, after the selected startup left with money
+paid, offers its free slot to the waitlisted one. Each new page is checked by axe-core and
+photographed."""
+
+import re
+from datetime import datetime, timedelta
+
+from playwright.async_api import Browser, Page, expect
+
+from domain.timeutil import KST
+from tests.browser.conftest import assert_accessible, screenshot, signed_in
+from tests.conftest import Stack, wait_until
+from tests.flows import EV, match_and_sign, pay
+
+
+async def look(page: Page, name: str) -> None:
+    await assert_accessible(page)
+    await screenshot(page, name)
+
+
+async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_slot(
+        stack: Stack, browser: Browser) -> None:
+    source = await stack.program(slots=1, budget=80_000_000)
+    call_id = f"{source.id}-call"
+
+    # The admin copies the program as a new call, in Korean time.
+    admin = await signed_in(browser, stack, "call.admin", ["admin"])
+    await admin.goto(f"/console/programs/{source.id}")
+    await admin.get_by_role("link", name=re.compile("새 공고로 복사")).click()
+    await expect(admin.locator("#f-id")).to_have_value(re.compile(rf"^{source.id}-\d{{8}}-\d{{4}}$"))
+    await look(admin, "console-program-copy")
+    await admin.fill("#f-id", call_id)
+    await admin.fill("#f-application_closes_at", await admin.input_value("#f-application_opens_at"))
+    create = admin.get_by_role("button", name=re.compile("새 공고 만들기"))
+    await create.click()
+    await expect(admin.locator("#f-application_closes_at-error")).to_contain_text("after application_opens_at")
+    await assert_accessible(admin)
+    await admin.fill("#f-application_closes_at", f"{datetime.now(KST) + timedelta(hours=1):%Y-%m-%dT%H:%M}")
+    await create.click()
+    await expect(admin.get_by_role("status")).to_contain_text("공고를 만들었습니다")
+    program = await stack.program_definition(call_id)
+    assert program.tasks == source.tasks and program.application_closes_at is not None
+
+    first, second = await stack.apply(program), await stack.apply(program)
+    for startup_id, score in ((first, 90), (second, 80)):
+        await stack.wait_phase(startup_id, "under_review")
+        await stack.act(startup_id, "score", stack.as_role(EV), {"round": "document", "score": score})
+
+    # The officer reaches the call from the dashboard; the window is open, so the rule refuses.
+    officer = await signed_in(browser, stack, "call.officer", ["program_officer"])
+    await officer.goto(f"/console/programs/{call_id}")
+    await officer.get_by_role("link", name=re.compile("공고와 선정")).click()
+    await expect(officer.locator("table.list tbody tr")).to_have_count(2)
+    finalize = officer.get_by_role("button", name=re.compile("선정 확정"))
+    await finalize.click()
+    await expect(officer.locator("#error-summary")).to_contain_text("접수가 마감된 뒤에")
+    await look(officer, "console-program-call-refused")
+    assert (await stack.call_status(call_id))["finalized_at"] is None
+
+    await stack.close_window(program)
+    await officer.goto(f"/console/programs/{call_id}/call")
+    await officer.fill("#f-reason", "선정평가위원회 결과")
+    await finalize.click()
+    await expect(officer.get_by_role("status")).to_contain_text("선정 1곳, 예비 후보 1곳")
+    await stack.wait_phase(first, "selected")
+    await stack.wait_phase(second, "waitlisted")
+    await look(officer, "console-program-call")
+
+    # The selected startup leaves after its advance was paid: the slot waits for the officer.
+    await match_and_sign(stack, first)
+    await pay(stack, first, "advance")
+    await stack.wait_phase(first, "in_poc")
+    await stack.act(first, "withdraw", stack.as_startup(first.rsplit(":", 1)[1]), {"reason": "대표 사임"})
+    await wait_until(lambda: stack.call_status(call_id), lambda s: bool(s["vacated"]), what="slot vacated")
+    await officer.reload()
+    second_name = (await stack.state(second))["company_name"]
+    await expect(officer.locator("#slots ~ form")).to_contain_text(second_name)
+    await officer.fill("#slots ~ form #f-reason", "중도 포기에 따른 추가 선정")
+    await officer.get_by_role("button", name=re.compile("자리 제안")).click()
+    await expect(officer.get_by_role("status")).to_contain_text(second_name)
+    await expect(officer.locator("main")).to_contain_text("담당자 제안")
+    await stack.wait_phase(second, "selected")
+    await look(officer, "console-program-call-offered")
