@@ -200,11 +200,13 @@ def _waiting_on_staff(session: Session, program_id: str) -> list[WaitingItem]:
     state = StartupRow.__table__.c.state
     staff_work = exists().where(WorkItem.startup_id == StartupRow.startup_id,
                                 col(WorkItem.kind).in_(STAFF_WAITING_KINDS))
-    rows = session.exec(
+    found = session.exec(
         select(StartupRow.startup_id, StartupRow.company_name, state["milestones"], state["tranches"],
                state["settlement"], state["observed_at"])
-        .where(StartupRow.program_id == program_id, col(StartupRow.phase).in_(ACTIVE_PHASES), staff_work)
-        .order_by(col(StartupRow.startup_id))).all()
+        .where(StartupRow.program_id == program_id, col(StartupRow.phase).in_(ACTIVE_PHASES), staff_work)).all()
+    # In startup order, so that items waiting since the same instant keep one order; sorted here,
+    # as ordering in the query would have the database walk every startup of the program instead.
+    rows = sorted(found, key=lambda row: row[0])
     now = datetime.now(timezone.utc)
     waiting = []
     for startup_id, company_name, milestones, tranches, settlement_json, observed in rows:
