@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import SessionDep
 from api.pages.common import PageViewer, render
+from api.pages.program_actions import calls_awaiting_selection
 from api.routes.evaluators import declared_conflicts
 from domain.phases import Role
 from store.db import release
@@ -26,9 +27,11 @@ async def home(request: Request, viewer: PageViewer, db: SessionDep, extended: b
     # The portal is the startup role's inbox: here, the staff roles only.
     staff_roles = [r for r in user.roles if r != Role.STARTUP.value]
     items = inbox(db, user.id, staff_roles, None, conflicts, viewer.now, INBOX_LIMIT)
+    # A selection to finalize is the program's, not a startup's: it has no work item of its own.
+    selections = calls_awaiting_selection(db, viewer.now) if viewer.role is Role.PROGRAM_OFFICER else []
     release(db)
     counts = Counter(item.kind for item in items)
     notice = "세션을 연장했습니다. (Session extended.)" if extended else None
     return render(request, viewer, "home.html", items=items, counts=sorted(counts.items(), key=lambda kv: -kv[1]),
                   overdue=sum(item.overdue for item in items), limit=INBOX_LIMIT, notice=notice,
-                  several_roles=len(staff_roles) > 1)
+                  several_roles=len(staff_roles) > 1, selections=selections)

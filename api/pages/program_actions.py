@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
@@ -53,6 +54,25 @@ def ranked(call: CallState) -> list[Applicant]:
     return sorted(call.applicants.values(),
                   key=lambda a: (a.rank is None, a.rank or 0, a.average_score is None, -(a.average_score or 0),
                                  a.applied_at))
+
+
+def calls_awaiting_selection(session: Session, now: datetime) -> list[tuple[str, str, int]]:
+    """(program id, name, applicants waiting) for each call whose window has closed while some of
+    its applicants are still applied or under review: a selection waits to be finalized there.
+    From the read model alone, so the officer's home asks Temporal nothing."""
+    waiting = dict(session.exec(select(StartupRow.program_id, func.count())
+                                .where(col(StartupRow.phase).in_(("applied", "under_review")))
+                                .group_by(StartupRow.program_id)).all())
+    if not waiting:
+        return []
+    rows = session.exec(select(ProgramRow).where(col(ProgramRow.id).in_(list(waiting)))
+                        .order_by(col(ProgramRow.created_at))).all()
+    found = []
+    for row in rows:
+        closes = row.definition.get("application_closes_at")
+        if closes and datetime.fromisoformat(closes) <= now:
+            found.append((row.id, row.name, waiting[row.id]))
+    return found
 
 
 def slots_of(call: CallState, program: ProgramDefinition) -> Slots:

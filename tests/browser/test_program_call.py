@@ -1,16 +1,18 @@
 """A program's call in a real Chromium, the steps that used to need the API: an admin copies a
 program as a new call (a window closing before it opens is refused beside the field); the program
-officer is refused finalizing the selection while the window is open, finalizes it once the
-window has closed (one selected, one waitlisted), and, after the selected startup left with money
-paid, offers its free slot to the waitlisted one. Each new page is checked by axe-core and
-photographed."""
+officer is refused finalizing the selection while the window is open and finalizes it once the
+window has closed (one selected, one waitlisted; the officer's home names such a call); after the
+selected startup left with money paid, the officer offers its free slot to the waitlisted one.
+Each new page is checked by axe-core and photographed."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from playwright.async_api import Browser, Page, expect
 
+from api.pages.program_actions import calls_awaiting_selection
 from domain.timeutil import KST
+from store.db import session_scope
 from tests.browser.conftest import assert_accessible, screenshot, signed_in
 from tests.conftest import Stack, wait_until
 from tests.flows import EV, match_and_sign, pay
@@ -60,6 +62,12 @@ async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_
     await look(officer, "console-program-call-refused")
     assert (await stack.call_status(call_id))["finalized_at"] is None
 
+    # Once the window has closed (by the call's clock, moved forward here; the officer's home goes
+    # by the wall clock, so it is asked as of the closing instant) the selection waits.
+    with session_scope(stack.engine) as session:
+        assert (call_id, program.name, 2) not in calls_awaiting_selection(session, datetime.now(timezone.utc))
+        closed = program.application_closes_at + timedelta(seconds=1)
+        assert (call_id, program.name, 2) in calls_awaiting_selection(session, closed)
     await stack.close_window(program)
     await officer.goto(f"/console/programs/{call_id}/call")
     await officer.fill("#f-reason", "선정평가위원회 결과")
