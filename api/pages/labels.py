@@ -52,6 +52,12 @@ MILESTONE_STATUS = {"pending": "진행 중 (pending)", "submitted": "제출됨 (
 COLLECTION_STATUS = {"waiver_requested": "면제 심사 중 (waiver requested)", "requested": "요청됨 (requested)",
                      "received": "입금 완료 (received)", "waived": "면제 (waived)", "failed": "요청 실패 (failed)"}
 
+# What a running deadline is for (the `kind` of StartupState.next_deadline).
+DEADLINES = {"agreement": "협약 체결 (agreement)", "milestone": "산출물 제출 (deliverable)",
+             "revision": "보완 제출 (revision)", "settlement_report": "정산 보고 (settlement report)",
+             "refund": "반납 (refund)", "clawback": "환수 (clawback)", "review": "검토 (review)",
+             "approval": "승인 (approval)"}
+
 
 def label(table: dict, value: object) -> str:
     """The label of `value` in `table`, or the value itself when it has none."""

@@ -28,6 +28,7 @@ from domain.state import StartupState
 from store.db import release
 from store.documents import documents_of
 from store.tables import ProgramRow, StartupRow
+from store.user_tables import User
 
 router = APIRouter(prefix="/console/startups", include_in_schema=False)
 
@@ -73,9 +74,13 @@ async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: 
     view = for_caller(state, viewer.actor)
     timeline = await _timeline(viewer, db, temporal, state, histories)
     row = db.get(StartupRow, startup_id)
+    # The scores name their evaluators by id: people read names (the timeline shows them too).
+    scorer_ids = sorted({sc.evaluator_id for sc in view.scores})
+    scorers = dict(db.exec(select(User.id, User.display_name).where(col(User.id).in_(scorer_ids))).all()) \
+        if scorer_ids else {}
     release(db)
     return {"s": view, "timeline": timeline, "version": row.version if row else view.version,
-            "actions": [Action(a) for a in view.allowed_actions]}
+            "actions": [Action(a) for a in view.allowed_actions], "scorers": scorers}
 
 
 @router.get("/{startup_id}")
