@@ -67,7 +67,8 @@ templates.env.globals.update(days_left=formatting.days_left)
 for _name, _table in (("phase_label", labels.PHASES), ("stage_label", labels.STAGES), ("sector_label", labels.SECTORS),
                       ("action_label", labels.ACTIONS), ("work_label", labels.WORK_KINDS),
                       ("tranche_status", labels.TRANCHE_STATUS), ("milestone_status", labels.MILESTONE_STATUS),
-                      ("collection_status", labels.COLLECTION_STATUS), ("deadline_label", labels.DEADLINES)):
+                      ("collection_status", labels.COLLECTION_STATUS), ("deadline_label", labels.DEADLINES),
+                      ("event_label", labels.EVENTS)):
     templates.env.filters[_name] = lambda value, table=_table: labels.label(table, value)
 
 

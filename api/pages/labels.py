@@ -52,6 +52,18 @@ MILESTONE_STATUS = {"pending": "진행 중 (pending)", "submitted": "제출됨 (
 COLLECTION_STATUS = {"waiver_requested": "면제 심사 중 (waiver requested)", "requested": "요청됨 (requested)",
                      "received": "입금 완료 (received)", "waived": "면제 (waived)", "failed": "요청 실패 (failed)"}
 
+# What the timeline's entries name besides the actions: what the system did, and the program's
+# own acts (refused attempts list them too).
+EVENTS = {
+    **ACTIONS,
+    "apply": "신청 (apply)", "eligibility_check": "자격 검토 (eligibility check)",
+    "selection": "선정 결과 (selection)", "promoted_in": "앞 단계에서 연계 (promoted in)",
+    "payment_received": "지급 완료 (payment received)", "payment_failed": "지급 실패 (payment failed)",
+    "agreement_lapsed": "협약 기한 경과 (agreement lapsed)", "approval_overdue": "승인 지연 (approval overdue)",
+    "milestone_overdue": "산출물 기한 지남 (milestone overdue)", "review_overdue": "검토 지연 (review overdue)",
+    "settlement_report_overdue": "정산 보고 기한 지남 (settlement report overdue)",
+    "finalize_selection": "선정 확정 (finalize selection)", "offer_slot": "자리 제안 (offer a slot)",
+}
 # What a running deadline is for (the `kind` of StartupState.next_deadline).
 DEADLINES = {"agreement": "협약 체결 (agreement)", "milestone": "산출물 제출 (deliverable)",
              "revision": "보완 제출 (revision)", "settlement_report": "정산 보고 (settlement report)",
