@@ -29,6 +29,7 @@ from domain.phases import Role
 from domain.program import ProgramDefinition
 from store.db import release
 from store.tables import ProgramRow, StartupRow
+from store.user_tables import User
 from workflows.program_call import Applicant, CallState
 
 router = APIRouter(prefix="/console/programs", include_in_schema=False)
@@ -80,9 +81,11 @@ def slots_of(call: CallState, program: ProgramDefinition) -> Slots:
                  waitlist=[call.applicants[brn] for brn in call.waitlist if brn in call.applicants])
 
 
-def reoffers_of(call: CallState) -> list[dict[str, Any]]:
-    """The slots offered again, newest first, with the company's name and the instant as a datetime."""
-    return [{"at": datetime.fromisoformat(r["at"]), "reason": r.get("reason", ""), "by": r.get("offered_by", ""),
+def reoffers_of(call: CallState, people: dict[str, str]) -> list[dict[str, Any]]:
+    """The slots offered again, newest first: the company's and the officer's names (`people`: user
+    id → name), the instant as a datetime."""
+    return [{"at": datetime.fromisoformat(r["at"]), "reason": r.get("reason", ""),
+             "by": people.get(r.get("offered_by", ""), r.get("offered_by", "")),
              "company": call.applicants[r["offered_to"]].company_name if r["offered_to"] in call.applicants
              else r["offered_to"]} for r in reversed(call.reoffers)]
 
@@ -115,9 +118,13 @@ async def _page(request: Request, viewer: Viewer, session: Session, temporal: An
             call = await _call_state(temporal, program_id)
         except ApiError as err:
             return render(request, viewer, "console/error.html", status=err.status, error=err)
+    officers = sorted({r["offered_by"] for r in call.reoffers if r.get("offered_by")}) if call else []
+    people = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(officers))).all()) \
+        if officers else {}
+    release(session)
     return render(request, viewer, "console/program_call.html", status, program=program, call=call,
                   applicants=ranked(call) if call else [], slots=slots_of(call, program) if call else None,
-                  reoffers=reoffers_of(call) if call else [], phases=phases,
+                  reoffers=reoffers_of(call, people) if call else [], phases=phases,
                   may_act=viewer.role is Role.PROGRAM_OFFICER, errors=errors or {}, values=values or {},
                   labels=FIELD_LABELS, notice=notice)
 

@@ -89,6 +89,6 @@ async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_
     await officer.fill("#slots ~ form #f-reason", "중도 포기에 따른 추가 선정")
     await officer.get_by_role("button", name=re.compile("자리 제안")).click()
     await expect(officer.get_by_role("status")).to_contain_text(second_name)
-    await expect(officer.locator("main")).to_contain_text("담당자 제안")
+    await expect(officer.locator("main")).to_contain_text("call.officer 제안")
     await stack.wait_phase(second, "selected")
     await look(officer, "console-program-call-offered")
