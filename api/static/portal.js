@@ -59,6 +59,26 @@
     })(files[j]);
   }
 
+  // The registration number's check digit, as domain/brn.py computes it; the server checks again.
+  var brn = document.querySelector("input[data-brn-check]");
+  if (brn) {
+    var brnSay = document.getElementById(brn.getAttribute("data-brn-check"));
+    brn.addEventListener("input", function () {
+      var digits = brn.value.replace(/[\s-]/g, "");
+      if (!brnSay || digits.length < 10) { if (brnSay) brnSay.hidden = true; return; }
+      var weights = [1, 3, 7, 1, 3, 7, 1, 3, 5], total = 0, ok = /^\d{10}$/.test(digits);
+      if (ok) {
+        for (var i = 0; i < 9; i++) total += Number(digits[i]) * weights[i];
+        total += Math.floor(Number(digits[8]) * 5 / 10);
+        ok = (10 - total % 10) % 10 === Number(digits[9]);
+      }
+      brnSay.hidden = false;
+      brnSay.className = "feedback " + (ok ? "ok" : "problem");
+      brnSay.textContent = ok ? "올바른 사업자등록번호 형식입니다 (the check digit matches)"
+        : "사업자등록번호가 올바르지 않습니다: 10자리와 검증 숫자를 확인하세요 (10 digits with a matching check digit)";
+    });
+  }
+
   var founded = document.querySelector("input[data-earliest]");
   if (founded) {
     var say = document.getElementById(founded.id + "-live");
