@@ -15,7 +15,7 @@ from store.users import create_user
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.conftest import Stack, new_brn
 from tests.documents_support import pdf, png
-from tests.flows import FO, MILESTONES, PO, EV, Startup, match_and_sign, pass_milestone, pay, select
+from tests.flows import FO, MILESTONES, PO, EV, Startup, match, pass_milestone, pay, select
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "Portal!ceo-2025q"
@@ -171,11 +171,18 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         state = await stack.wait_phase(startup_id, "under_review")
         assert state["company_name"] == "포털에이아이"
 
-        # Selection, the match and the agreement by staff (API); the first payment.
+        # Selection and the match by staff (API); the agreement accepted on the portal; the first payment.
         await select(stack, program, {startup_id: 90})
         await stack.wait_phase(startup_id, "selected")
         await stack.wait_until_state(startup_id, lambda s: s["agreement_due_at"] is not None, "agreement due")
-        await match_and_sign(stack, startup_id)
+        await match(stack, startup_id)
+        # The startup reads the generated agreement on its own page and accepts it with its password.
+        await page.goto(f"/portal/agreement/{startup_id}")
+        await page.check("#f-read_confirmed")
+        await page.fill("#f-password", PASSWORD)
+        await page.get_by_role("button", name=re.compile("협약서에 동의")).click()
+        await expect(page.locator(".notice-success")).to_contain_text("협약서에 동의했습니다")
+        await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "AX-PORTAL-1"})
         await pay(stack, startup_id, "advance")
         await stack.wait_phase(startup_id, "in_poc")
         await page.goto("/portal/my")
