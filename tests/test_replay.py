@@ -84,6 +84,10 @@ async def _export(stack: Stack, startup_id: str) -> Any:
 
 async def test_an_exported_history_verifies_with_the_cli(stack: Stack, tmp_path: Path) -> None:
     startup = await drive(stack, "completed")
+    # The verifier reads the last state the lifecycle published (a projection activity in its
+    # history): export once the completion has been published, not merely reached.
+    await wait_until(lambda: stack.call("GET", f"/startups/{startup.id}/history", stack.as_role(Role.AUDITOR)),
+                     lambda h: any(e["to_phase"] == "completed" for e in h["entries"]), what="the completion published")
     exported = tmp_path / "history.json"
     exported.write_text(json.dumps(await _export(stack, startup.id)))
     done = subprocess.run([str(Path(sys.executable).parent / "axflow"), "audit", "verify", str(exported)],
