@@ -41,7 +41,7 @@ def _auditor(viewer: PageViewer) -> None:
 
 
 def trail_action(action: str) -> str:
-    return views.SYSTEM_ACTIONS.get(action) or labels.label(labels.ACTIONS, action)
+    return labels.label(labels.EVENTS, action)
 
 
 def trail_role(role: str) -> str:

@@ -149,17 +149,8 @@ def event_cells(event: EventLike) -> list[str]:
 
 # ---- a startup's timeline: transitions and refused attempts, by time
 
-# What the workflow records on its own (timers, the program call, the finance system), beside the
-# staff actions that api/pages/labels.py names.
-SYSTEM_ACTIONS = {
-    "apply": "신청 (apply)", "eligibility_check": "자격 검토 (eligibility check)",
-    "selection": "선정 결정 (selection)", "agreement_lapsed": "협약 기한 경과 (agreement lapsed)",
-    "approval_overdue": "승인 기한 초과 (approval overdue)", "review_overdue": "검토 기한 초과 (review overdue)",
-    "milestone_overdue": "마일스톤 기한 초과 (milestone overdue)",
-    "settlement_report_overdue": "정산 보고 기한 초과 (settlement report overdue)",
-    "payment_received": "지급 완료 (payment received)", "payment_failed": "지급 실패 (payment failed)",
-    "promoted_in": "이전 단계에서 연계 (promoted in)",
-}
+# Who acted when the workflow recorded something on its own (timers, the program call, the finance
+# system); what it recorded is named in api/pages/labels.py's EVENTS, as on a startup's page.
 SYSTEM_ROLE = "시스템 (system)"
 
 
