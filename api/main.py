@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
+from api.i18n import LanguageFromCookie
 from api.protection import AuthThrottle, Protection
 from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
 from api.routes import documents
@@ -22,7 +23,7 @@ from api.pages import home as home_page, startup as startup_page, startups as st
 from api.pages import programs as program_pages, program_actions, program_copy
 from api.pages import finance as finance_pages, evaluations as evaluation_pages
 from api.pages import admin as admin_pages, audit as audit_pages
-from api.pages import agreement as agreement_page
+from api.pages import agreement as agreement_page, language as language_page
 from api.pages import calls as call_pages, portal_signup, portal_apply, portal_documents, portal_my
 from api.uploads import upload_body_limit
 from axflow.config import Settings
@@ -132,8 +133,10 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(portal_apply.router)
     app.include_router(portal_documents.router)
     app.include_router(portal_my.router)
+    app.include_router(language_page.router)
     signin.mount_static(app)
 
+    app.add_middleware(LanguageFromCookie)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     # Outermost: its headers and size limit apply to every response, errors included.
     app.add_middleware(Protection, max_body=settings.max_body_bytes,

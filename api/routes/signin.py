@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from api import sessions
+from api import i18n, sessions
 from api.deps import SessionDep
 from api.errors import ApiError
 from axflow.config import Settings
@@ -25,6 +25,10 @@ from store.users import find_by_login
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.add_extension("jinja2.ext.i18n")
+# `_()` in templates: the page's language is the request's (api/i18n.py), so one environment serves both.
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
+templates.env.globals.update(current_language=i18n.current_language)
 ROLE_LABELS = {"admin": "관리자 (admin)", "program_officer": "사업 담당자 (program officer)",
                "finance_officer": "회계 담당자 (finance officer)", "evaluator": "평가위원 (evaluator)",
                "auditor": "감사 (auditor)", "startup": "스타트업 (startup)"}
