@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 # Where marked messages are: the pages' templates and the Python that builds page text.
 SOURCES = (("api/templates/**.html", "jinja2"), ("api/**.py", "python"))
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None,
+            "NP_": ((1, "c"), 2)}
 
 _language: ContextVar[str] = ContextVar("axflow_language", default=KOREAN)
 
@@ -97,6 +98,11 @@ def pgettext(context: str, message: str) -> str:
 _ = gettext
 
 
+def NP_(context: str, message: str) -> str:
+    """`N_` for a message with a context: shown with `pgettext(context, message)`."""
+    return message
+
+
 def N_(message: str) -> str:
     """Marks a message for the catalogue where it is defined (a table built at import time);
     it is translated where it is shown, with `_()`."""
@@ -136,6 +142,10 @@ def marked_messages() -> dict[tuple, list[tuple[str, int]]]:
     for filename, line, message, _comments, context in extract_from_dir(
             ROOT, SOURCES, keywords=KEYWORDS, options_map={"api/templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
         found.setdefault((context, message), []).append((filename, line))
+    from api.pages import labels  # its tables are messages without a marker (see api/pages/labels.py)
+    for table in labels.TABLES:
+        for key in table.messages():
+            found.setdefault(key, []).append(("api/pages/labels.py", 0))
     return found
 
 

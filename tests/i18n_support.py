@@ -10,7 +10,8 @@ ENGLISH_COOKIE = {"axflow_lang": "en"}
 
 class _VisibleText(HTMLParser):
     """The text a person sees or hears: element text and the attributes read aloud or shown
-    (alt, title, placeholder, aria-label, value of buttons); not scripts or styles."""
+    (alt, title, placeholder, aria-label, value of buttons); not scripts or styles, and not what
+    the page itself marks as Korean (`lang="ko"`: the switch back to 한국어, Korean data)."""
 
     SPOKEN_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
 
@@ -18,11 +19,19 @@ class _VisibleText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping = 0
+        self._korean_tag: str | None = None
+        self._korean_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if self._korean_tag == tag:
+            self._korean_depth += 1
+        elif self._korean_tag is None and found.get("lang") == "ko" and tag != "html":
+            self._korean_tag, self._korean_depth = tag, 1
         if tag in ("script", "style"):
             self._skipping += 1
-        found = dict(attrs)
+        if self._korean_tag is not None:
+            return
         self.parts += [found[name] or "" for name in self.SPOKEN_ATTRIBUTES if name in found]
         if tag == "input" and found.get("type") in ("submit", "button"):
             self.parts.append(found.get("value") or "")
@@ -30,9 +39,13 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self._skipping:
             self._skipping -= 1
+        if tag == self._korean_tag:
+            self._korean_depth -= 1
+            if not self._korean_depth:
+                self._korean_tag = None
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping:
+        if not self._skipping and self._korean_tag is None:
             self.parts.append(data)
 
 

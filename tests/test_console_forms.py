@@ -30,7 +30,8 @@ def test_days_left_count_korean_calendar_days() -> None:
     assert days_left(datetime(2025, 9, 1, 15, 30, tzinfo=timezone.utc), AT) == 1
     assert days_left(datetime(2025, 8, 29, 3, 0, tzinfo=timezone.utc), AT) == -3
     assert days_left(None, AT) is None
-    assert days_left_label(14).startswith("D-14") and "overdue" in days_left_label(-3)
+    assert days_left_label(14) == "D-14 (14일 남음)" and days_left_label(-3) == "D+3 (3일 지남)"
+    assert days_left_label(0) == "오늘 마감"
 
 
 def state() -> StartupState:

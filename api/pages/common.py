@@ -17,7 +17,8 @@ from api import sessions
 from api.deps import SessionDep, actor_of, acting_role
 from api.errors import ApiError
 from api.pages import formatting, labels
-from api.routes.signin import PAGE_CSP, templates
+from api.i18n import N_, gettext
+from api.routes.signin import PAGE_CSP, role_label, templates
 from domain.phases import Role
 from domain.state import Actor
 from store.db import release
@@ -38,26 +39,25 @@ class Viewer:
 @dataclass(frozen=True)
 class NavLink:
     href: str
-    label: str
-    english: str
+    label: str  # Korean, marked for the catalogue; the layout shows it in the page's language
 
 
 # The console's screens by role (the URL map in notes/contracts.md); a role sees only its own desks.
-HOME = NavLink("/", "내 할 일", "My work")
-STARTUPS = NavLink("/console/startups", "스타트업", "Startups")
-PROGRAMS = NavLink("/console/programs", "사업", "Programs")
-FINANCE = NavLink("/console/finance", "회계", "Finance desk")
-EVALUATIONS = NavLink("/console/evaluations", "평가", "Evaluations")
-AUDIT = NavLink("/console/audit", "감사", "Audit")
-USERS = NavLink("/console/admin/users", "사용자", "Users")
-MAILBOX = NavLink("/console/admin/mail", "메일함", "Mailbox")
+HOME = NavLink("/", N_("내 할 일"))
+STARTUPS = NavLink("/console/startups", N_("스타트업"))
+PROGRAMS = NavLink("/console/programs", N_("사업"))
+FINANCE = NavLink("/console/finance", N_("회계"))
+EVALUATIONS = NavLink("/console/evaluations", N_("평가"))
+AUDIT = NavLink("/console/audit", N_("감사"))
+USERS = NavLink("/console/admin/users", N_("사용자"))
+MAILBOX = NavLink("/console/admin/mail", N_("메일함"))
 NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
     Role.PROGRAM_OFFICER: (HOME, STARTUPS, PROGRAMS),
     Role.FINANCE_OFFICER: (HOME, FINANCE, STARTUPS, PROGRAMS),
     Role.EVALUATOR: (HOME, EVALUATIONS, STARTUPS),
     Role.AUDITOR: (HOME, AUDIT, STARTUPS, PROGRAMS),
     Role.ADMIN: (HOME, STARTUPS, PROGRAMS, USERS, MAILBOX),
-    Role.STARTUP: (NavLink("/portal/my", "내 과제", "My project"),),
+    Role.STARTUP: (NavLink("/portal/my", N_("내 과제")),),
 }
 STAFF_ROLES = frozenset(NAVIGATION) - {Role.STARTUP}
 
@@ -109,8 +109,8 @@ def check_csrf(viewer: Viewer, csrf_token: str | None) -> None:
 def require_role(viewer: Viewer, *roles: Role) -> None:
     """Pages for some roles only: anyone else gets 403 with the roles that may look."""
     if viewer.role not in roles:
-        raise ApiError("forbidden", f"이 화면은 {', '.join(r.value for r in roles)} 역할만 볼 수 있습니다 "
-                       f"(role {viewer.role.value} may not open this page)",
+        raise ApiError("forbidden", gettext("이 화면은 %(roles)s 역할만 볼 수 있습니다.")
+                       % {"roles": ", ".join(role_label(r.value) for r in roles)},
                        {"rule": "role", "allowed_roles": sorted(r.value for r in roles)})
 
 

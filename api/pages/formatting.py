@@ -1,7 +1,9 @@
 """How pages show money, dates and deadlines to people: pure functions, used as template filters."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
+from api.i18n import ENGLISH, current_language, gettext, ngettext
 from domain.timeutil import to_kst
 
 EOK, MAN = 100_000_000, 10_000
@@ -16,9 +18,11 @@ def won(amount: int | None) -> str:
 
 
 def man_won(amount: int | None) -> str:
-    """The way people say it: 8,000만 원, 1억 2,500만 원, 3만 5,000원."""
+    """The way people say it: 8,000만 원, 1억 2,500만 원, 3만 5,000원; in English, 80 million won."""
     if amount is None:
         return "—"
+    if current_language() == ENGLISH:
+        return millions_of_won(amount)
     sign = "-" if amount < 0 else ""
     rest = abs(amount)
     eok, rest = divmod(rest, EOK)
@@ -28,6 +32,14 @@ def man_won(amount: int | None) -> str:
     if rest or not parts:
         return sign + " ".join([*parts, f"{rest:,}원"])
     return sign + " ".join(parts) + " 원"
+
+
+def millions_of_won(amount: int) -> str:
+    """80 million won, 80.5 million won; an amount that is no whole tenth of a million: 35,000 won."""
+    if abs(amount) >= 1_000_000 and amount % 100_000 == 0:
+        millions = Decimal(amount) / 1_000_000
+        return f"{millions:,.1f}".removesuffix(".0") + " million won"
+    return f"{amount:,} won"
 
 
 def kst_datetime(at: datetime | None) -> str:
@@ -49,10 +61,10 @@ def days_left_label(days: int | None) -> str:
     if days is None:
         return ""
     if days == 0:
-        return "오늘 마감 (due today)"
+        return gettext("오늘 마감")
     if days > 0:
-        return f"D-{days} ({days}일 남음, {days} days left)"
-    return f"D+{-days} ({-days}일 지남, {-days} days overdue)"
+        return f"D-{days} (" + ngettext("%(num)s일 남음", "%(num)s일 남음", days) % {"num": days} + ")"
+    return f"D+{-days} (" + ngettext("%(num)s일 지남", "%(num)s일 지남", -days) % {"num": -days} + ")"
 
 
 def iso_date(day: date | None) -> str:

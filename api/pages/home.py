@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import SessionDep
+from api.i18n import gettext
 from api.pages.common import PageViewer, render
 from api.pages.program_actions import calls_awaiting_selection
 from api.routes.evaluators import declared_conflicts
@@ -31,7 +32,7 @@ async def home(request: Request, viewer: PageViewer, db: SessionDep, extended: b
     selections = calls_awaiting_selection(db, viewer.now) if viewer.role is Role.PROGRAM_OFFICER else []
     release(db)
     counts = Counter(item.kind for item in items)
-    notice = "세션을 연장했습니다. (Session extended.)" if extended else None
+    notice = gettext("세션을 연장했습니다.") if extended else None
     return render(request, viewer, "home.html", items=items, counts=sorted(counts.items(), key=lambda kv: -kv[1]),
                   overdue=sum(item.overdue for item in items), limit=INBOX_LIMIT, notice=notice,
                   several_roles=len(staff_roles) > 1, selections=selections)

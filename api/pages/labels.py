@@ -1,78 +1,82 @@
-"""The words pages show for the lifecycle's values: Korean first, English beside."""
+"""The words pages show for the lifecycle's values. Each table holds the Korean; `label()` gives
+it in the page's language. The same Korean can name different things — 협약 체결 is a phase
+("contracted"), an action ("sign agreement") and a deadline ("agreement") — so a table's messages
+carry a gettext context, and the catalogue (api/locale/en/common.po) has one entry per context.
+`api.i18n.marked_messages` reads the tables themselves: their entries need no marker."""
 
+from api.i18n import gettext, pgettext
 from domain.phases import Action, Phase, Stage
 
-PHASES = {
-    Phase.APPLIED: "신청 (applied)", Phase.INELIGIBLE: "자격 미달 (ineligible)",
-    Phase.UNDER_REVIEW: "평가 중 (under review)", Phase.SELECTED: "선정 (selected)",
-    Phase.WAITLISTED: "예비 후보 (waitlisted)", Phase.REJECTED: "탈락 (rejected)",
-    Phase.MATCHED: "매칭 완료 (matched)", Phase.CONTRACTED: "협약 체결 (contracted)",
-    Phase.IN_POC: "실증 수행 (in PoC)", Phase.SUSPENDED: "중지 (suspended)",
-    Phase.FINAL_REVIEW: "최종평가 (final review)", Phase.SETTLEMENT: "정산 (settlement)",
-    Phase.COMPLETED: "완료 (completed)", Phase.PROMOTED: "후속 단계 연계 (promoted)",
-    Phase.CANCELLED: "선정 취소 (cancelled)", Phase.WITHDRAWN: "포기 (withdrawn)",
-    Phase.TERMINATED: "협약 해지 (terminated)",
-}
-STAGES = {Stage.MICRO: "Micro 초격차 (micro)", Stage.CHOGYEOKCHA: "초격차 (chogyeokcha)",
-          Stage.BEYOND: "Beyond 초격차 (beyond)"}
-SECTORS = {"bio_health": "바이오·헬스 (bio & health)", "future_mobility": "미래 모빌리티 (future mobility)",
-           "smart_factory": "스마트팩토리 (smart factory)", "eco_energy": "친환경·에너지 (eco & energy)",
-           "chemicals": "화학 (chemicals)"}
-ACTIONS = {
-    Action.SCORE: "평가 점수 입력 (Score)", Action.MATCH: "수요기업 매칭 (Match)",
-    Action.SIGN_AGREEMENT: "협약 체결 (Sign agreement)",
-    Action.REQUEST_DISBURSEMENT: "사업비 지급 요청 (Request disbursement)",
-    Action.APPROVE_DISBURSEMENT: "사업비 지급 승인 (Approve disbursement)",
-    Action.SUBMIT_MILESTONE: "산출물 제출 (Submit milestone)",
-    Action.REVIEW_MILESTONE: "산출물 검토 (Review milestone)",
-    Action.EXTEND_DEADLINE: "기한 연장 (Extend deadline)", Action.SUSPEND: "중지 (Suspend)",
-    Action.RESUME: "재개 (Resume)", Action.FINAL_EVALUATION: "최종평가 (Final evaluation)",
-    Action.SUBMIT_SETTLEMENT: "정산 보고 (Submit settlement)",
-    Action.APPROVE_SETTLEMENT: "정산 승인 (Approve settlement)", Action.PROMOTE: "후속 단계 연계 (Promote)",
-    Action.WITHDRAW: "포기 (Withdraw)", Action.TERMINATE: "협약 해지 (Terminate)",
-    Action.WAIVE_CLAWBACK: "환수 면제 결정 (Decide clawback waiver)",
-    Action.RETRY_COLLECTION: "반납·환수 재요청 (Retry collection)",
-    "accept-agreement": "협약 동의 (Accept agreement)",
-}
-# Kinds of inbox work items (store/work_items.py).
-WORK_KINDS = {
-    "score": "평가 점수 입력 (Score)", "match": "수요기업 매칭 (Match)", "sign_agreement": "협약 체결 (Sign agreement)",
-    "final_evaluation": "최종평가 (Final evaluation)", "request_disbursement": "지급 요청 (Request disbursement)",
-    "approve_disbursement": "지급 승인 (Approve disbursement)", "fix_payment": "지급 실패 처리 (Fix a failed payment)",
-    "review_milestone": "산출물 검토 (Review deliverable)", "submit_milestone": "산출물 제출 (Submit deliverable)",
-    "settlement_report": "정산 보고 (Settlement report)", "approve_settlement": "정산 승인 (Approve settlement)",
-    "refund": "반납 (Refund)", "clawback": "환수 (Clawback)", "decide_waiver": "환수 면제 결정 (Decide waiver)",
-    "accept_agreement": "협약 동의 (Accept agreement)",
-}
-TRANCHE_STATUS = {"locked": "대기 (locked)", "due": "요청 가능 (due)", "requested": "승인 대기 (requested)",
-                  "approved": "승인됨 (approved)", "paying": "지급 중 (paying)", "paid": "지급 완료 (paid)",
-                  "payment_failed": "지급 실패 (payment failed)"}
-MILESTONE_STATUS = {"pending": "진행 중 (pending)", "submitted": "제출됨 (submitted)",
-                    "revision_requested": "보완 요청 (revision requested)", "accepted": "승인 (accepted)"}
-COLLECTION_STATUS = {"waiver_requested": "면제 심사 중 (waiver requested)", "requested": "요청됨 (requested)",
-                     "received": "입금 완료 (received)", "waived": "면제 (waived)", "failed": "요청 실패 (failed)"}
 
+class Labels(dict):
+    """value → Korean label; `context` is the gettext context of its messages (None: none), and
+    `fallback` a table asked for values this one lacks."""
+
+    def __init__(self, context: str | None, entries: dict, fallback: "Labels | None" = None) -> None:
+        super().__init__(entries)
+        self.context, self.fallback = context, fallback
+
+    def messages(self) -> list[tuple[str | None, str]]:
+        return [(self.context, korean) for korean in self.values()]
+
+
+PHASES = Labels("phase", {
+    Phase.APPLIED: "신청", Phase.INELIGIBLE: "자격 미달", Phase.UNDER_REVIEW: "평가 중", Phase.SELECTED: "선정",
+    Phase.WAITLISTED: "예비 후보", Phase.REJECTED: "탈락", Phase.MATCHED: "매칭 완료", Phase.CONTRACTED: "협약 체결",
+    Phase.IN_POC: "실증 수행", Phase.SUSPENDED: "중지", Phase.FINAL_REVIEW: "최종평가", Phase.SETTLEMENT: "정산",
+    Phase.COMPLETED: "완료", Phase.PROMOTED: "후속 단계 연계", Phase.CANCELLED: "선정 취소", Phase.WITHDRAWN: "포기",
+    Phase.TERMINATED: "협약 해지",
+})
+STAGES = Labels(None, {Stage.MICRO: "Micro 초격차", Stage.CHOGYEOKCHA: "초격차", Stage.BEYOND: "Beyond 초격차"})
+SECTORS = Labels(None, {"bio_health": "바이오·헬스", "future_mobility": "미래 모빌리티", "smart_factory": "스마트팩토리",
+                        "eco_energy": "친환경·에너지", "chemicals": "화학"})
+ACTIONS = Labels("action", {
+    Action.SCORE: "평가 점수 입력", Action.MATCH: "수요기업 매칭", Action.SIGN_AGREEMENT: "협약 체결",
+    Action.REQUEST_DISBURSEMENT: "사업비 지급 요청", Action.APPROVE_DISBURSEMENT: "사업비 지급 승인",
+    Action.SUBMIT_MILESTONE: "산출물 제출", Action.REVIEW_MILESTONE: "산출물 검토", Action.EXTEND_DEADLINE: "기한 연장",
+    Action.SUSPEND: "중지", Action.RESUME: "재개", Action.FINAL_EVALUATION: "최종평가",
+    Action.SUBMIT_SETTLEMENT: "정산 보고", Action.APPROVE_SETTLEMENT: "정산 승인", Action.PROMOTE: "후속 단계 연계",
+    Action.WITHDRAW: "포기", Action.TERMINATE: "협약 해지", Action.WAIVE_CLAWBACK: "환수 면제 결정",
+    Action.RETRY_COLLECTION: "반납·환수 재요청", "accept-agreement": "협약 동의",
+})
+# Kinds of inbox work items (store/work_items.py).
+WORK_KINDS = Labels("work", {
+    "score": "평가 점수 입력", "match": "수요기업 매칭", "sign_agreement": "협약 체결", "final_evaluation": "최종평가",
+    "request_disbursement": "지급 요청", "approve_disbursement": "지급 승인", "fix_payment": "지급 실패 처리",
+    "review_milestone": "산출물 검토", "submit_milestone": "산출물 제출", "settlement_report": "정산 보고",
+    "approve_settlement": "정산 승인", "refund": "반납", "clawback": "환수", "decide_waiver": "환수 면제 결정",
+    "accept_agreement": "협약 동의",
+})
+TRANCHE_STATUS = Labels("tranche", {
+    "locked": "대기", "due": "요청 가능", "requested": "승인 대기", "approved": "승인됨", "paying": "지급 중",
+    "paid": "지급 완료", "payment_failed": "지급 실패"})
+MILESTONE_STATUS = Labels("milestone", {"pending": "진행 중", "submitted": "제출됨", "revision_requested": "보완 요청",
+                                        "accepted": "승인"})
+COLLECTION_STATUS = Labels("collection", {"waiver_requested": "면제 심사 중", "requested": "요청됨",
+                                          "received": "입금 완료", "waived": "면제", "failed": "요청 실패"})
 # What the timeline's entries name besides the actions: what the system did, and the program's
 # own acts (refused attempts list them too).
-EVENTS = {
-    **ACTIONS,
-    "apply": "신청 (apply)", "eligibility_check": "자격 검토 (eligibility check)",
-    "selection": "선정 결과 (selection)", "promoted_in": "앞 단계에서 연계 (promoted in)",
-    "payment_received": "지급 완료 (payment received)", "payment_failed": "지급 실패 (payment failed)",
-    "agreement_lapsed": "협약 기한 경과 (agreement lapsed)", "approval_overdue": "승인 지연 (approval overdue)",
-    "milestone_overdue": "산출물 기한 지남 (milestone overdue)", "review_overdue": "검토 지연 (review overdue)",
-    "settlement_report_overdue": "정산 보고 기한 지남 (settlement report overdue)",
-    "finalize_selection": "선정 확정 (finalize selection)", "offer_slot": "자리 제안 (offer a slot)",
-}
+EVENTS = Labels("event", {
+    "apply": "신청", "eligibility_check": "자격 검토", "selection": "선정 결과", "promoted_in": "앞 단계에서 연계",
+    "payment_received": "지급 완료", "payment_failed": "지급 실패", "agreement_lapsed": "협약 기한 경과",
+    "approval_overdue": "승인 지연", "milestone_overdue": "산출물 기한 지남", "review_overdue": "검토 지연",
+    "settlement_report_overdue": "정산 보고 기한 지남", "finalize_selection": "선정 확정", "offer_slot": "자리 제안",
+}, fallback=ACTIONS)
 # What a running deadline is for (the `kind` of StartupState.next_deadline).
-DEADLINES = {"agreement": "협약 체결 (agreement)", "milestone": "산출물 제출 (deliverable)",
-             "revision": "보완 제출 (revision)", "settlement_report": "정산 보고 (settlement report)",
-             "refund": "반납 (refund)", "clawback": "환수 (clawback)", "review": "검토 (review)",
-             "approval": "승인 (approval)"}
+DEADLINES = Labels("deadline", {
+    "agreement": "협약 체결", "milestone": "산출물 제출", "revision": "보완 제출", "settlement_report": "정산 보고",
+    "refund": "반납", "clawback": "환수", "review": "검토", "approval": "승인"})
+TABLES = (PHASES, STAGES, SECTORS, ACTIONS, WORK_KINDS, TRANCHE_STATUS, MILESTONE_STATUS, COLLECTION_STATUS,
+          EVENTS, DEADLINES)
 
 
-def label(table: dict, value: object) -> str:
-    """The label of `value` in `table`, or the value itself when it has none."""
+def label(table: Labels, value: object) -> str:
+    """The label of `value` in `table`, in the page's language; the value itself when it has none."""
     if value is None:
         return "—"
-    return table.get(value, str(value))
+    if value in table:
+        korean = table[value]
+        return pgettext(table.context, korean) if table.context else gettext(korean)
+    if table.fallback is not None and value in table.fallback:
+        return label(table.fallback, value)
+    return str(value)

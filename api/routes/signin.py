@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api import i18n, sessions
+from api.i18n import N_, NP_, gettext, pgettext
 from api.deps import SessionDep
 from api.errors import ApiError
 from axflow.config import Settings
@@ -29,18 +30,24 @@ templates.env.add_extension("jinja2.ext.i18n")
 # `_()` in templates: the page's language is the request's (api/i18n.py), so one environment serves both.
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
 templates.env.globals.update(current_language=i18n.current_language)
-ROLE_LABELS = {"admin": "관리자 (admin)", "program_officer": "사업 담당자 (program officer)",
-               "finance_officer": "회계 담당자 (finance officer)", "evaluator": "평가위원 (evaluator)",
-               "auditor": "감사 (auditor)", "startup": "스타트업 (startup)"}
-templates.env.globals.update(role_label=lambda r: ROLE_LABELS.get(r, r), brn=format_brn,
-                             kst=lambda t: f"{to_kst(t):%Y-%m-%d %H:%M} KST")
-templates.env.filters["role_label"] = lambda r: ROLE_LABELS.get(r, r)
+ROLE_LABELS = {"admin": NP_("role", "관리자"), "program_officer": NP_("role", "사업 담당자"),
+               "finance_officer": NP_("role", "회계 담당자"), "evaluator": NP_("role", "평가위원"),
+               "auditor": NP_("role", "감사인"), "startup": NP_("role", "스타트업")}
+
+
+def role_label(role: str) -> str:
+    """A role as people name it, in the page's language (the role's key when it has no name)."""
+    return pgettext("role", ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+templates.env.globals.update(role_label=role_label, brn=format_brn, kst=lambda t: f"{to_kst(t):%Y-%m-%d %H:%M} KST")
+templates.env.filters["role_label"] = role_label
 # Pages load their own stylesheet and scripts and nothing else (scripts may ask this site only);
 # forms post only here.
 PAGE_CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; "
             "form-action 'self'; "
             "frame-ancestors 'none'; base-uri 'none'")
-WRONG = "아이디 또는 비밀번호가 올바르지 않습니다. (The login ID or password is incorrect.)"
+WRONG = N_("아이디 또는 비밀번호가 올바르지 않습니다.")
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,7 +110,7 @@ async def signin_form(request: Request, found: SignedIn, expired: bool = False,
                       next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
     if found is not None:
         return see_other(_next_path(next))
-    notice = "세션이 만료되어 로그아웃되었습니다. (Your session expired.)" if expired else None
+    notice = gettext("세션이 만료되어 로그아웃되었습니다.") if expired else None
     return _signin_page(request, notice=notice, next_path=_next_path(next))
 
 
@@ -123,7 +130,7 @@ async def signin(request: Request, db: SessionDep, csrf_token: CsrfField,
     if not ok or user is None or not user.active or user.kind == "service":
         release(db)
         throttle.failed(client)
-        return _signin_page(request, 401, error=WRONG, login_id=login_id, next_path=_next_path(next))
+        return _signin_page(request, 401, error=gettext(WRONG), login_id=login_id, next_path=_next_path(next))
     release(db)
     if needs_rehash(user.password_hash or ""):  # hashed under older parameters: upgrade it now
         user.password_hash = hash_password(password)

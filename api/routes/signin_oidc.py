@@ -21,6 +21,7 @@ from fastapi.responses import Response
 
 from api import sessions
 from api.deps import SessionDep
+from api.i18n import N_, gettext
 from api.oidc import InvalidToken, directory_user, verify_jwt
 from api.routes.signin import _signin_page, see_other
 from axflow.config import Settings
@@ -30,7 +31,7 @@ from store.user_tables import OidcLogin
 router = APIRouter(include_in_schema=False)
 # A sign-in left at the identity provider longer than this must start again.
 LOGIN_TTL = timedelta(minutes=10)
-FAILED = "통합인증 로그인에 실패했습니다. 다시 시도하세요. (Single sign-on failed; try again.)"
+FAILED = N_("통합인증 로그인에 실패했습니다. 다시 시도하세요.")
 _discovered: dict[str, dict[str, Any]] = {}
 
 
@@ -61,7 +62,7 @@ def _hash(value: str) -> str:
 async def oidc_start(request: Request, db: SessionDep) -> Response:
     settings: Settings = request.app.state.settings
     if not (settings.oidc_jwks_url and settings.oidc_client_id):
-        return _signin_page(request, 404, error="통합인증이 설정되지 않았습니다. (Single sign-on is not set up.)")
+        return _signin_page(request, 404, error=gettext("통합인증이 설정되지 않았습니다."))
     authorize, _ = await endpoints(settings)
     state, verifier, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(48), secrets.token_urlsafe(24)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
@@ -87,7 +88,7 @@ async def oidc_callback(request: Request, db: SessionDep, code: str = "", state:
     at = sessions.now(request)
     if error or not code or login is None or at - as_utc(login.created_at) > LOGIN_TTL:
         throttle.failed(client)
-        return _signin_page(request, 401, error=FAILED)
+        return _signin_page(request, 401, error=gettext(FAILED))
     try:
         claims = await _exchange(request, settings, code, login.code_verifier)
         if not sessions.same(claims.get("nonce"), login.nonce):
@@ -95,7 +96,7 @@ async def oidc_callback(request: Request, db: SessionDep, code: str = "", state:
         user, role = directory_user(db, claims, settings)
     except (InvalidToken, httpx.HTTPError, KeyError, ValueError):
         throttle.failed(client)
-        return _signin_page(request, 401, error=FAILED)
+        return _signin_page(request, 401, error=gettext(FAILED))
     secret = sessions.start(db, user, role.value, at)
     response = see_other("/")
     sessions.set_cookie(response, sessions.COOKIE, secret, settings)
