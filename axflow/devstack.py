@@ -163,7 +163,7 @@ def run_dev(settings: Settings) -> None:
         tokens = demo_tokens(settings)
         print(f"""
 axflow is up.
-  Console      {settings.api_url}/   (staff: sign in as a demo user below)
+  Console      {settings.api_url}/   (staff: sign in as a demo user below; English: the header's switch)
   Portal       {settings.api_url}/calls   (startups: sign up at {settings.api_url}/portal/signup)
   API          {settings.api_url}   (OpenAPI: {settings.api_url}/docs)
   Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}
