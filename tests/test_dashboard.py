@@ -1,5 +1,7 @@
 """The program dashboard's figures and pictures, without a server: the funnel, money over time,
-the milestone calendar, the SVG charts, the report's downloads and a refused definition's errors."""
+the milestone calendar, the SVG charts, the report's downloads and a refused definition's errors,
+in Korean (the default) and in English (`language("en")`), where none of their own words is left
+in Korean."""
 
 import csv
 import io
@@ -11,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pydantic import ValidationError
 
+from api.i18n import ENGLISH, language
 from api.pages import charts
 from api.pages.dashboard import (
     MilestoneMark,
@@ -29,6 +32,7 @@ from api.schemas import Report, WaitingItem
 from axflow.programs import sample_definitions
 from domain.program import ProgramDefinition
 from domain.timeutil import KST
+from tests.i18n_support import korean_left
 from tests.test_console_contrast import contrast
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -141,9 +145,14 @@ def test_month_of_reads_the_query_and_shift_month_crosses_years() -> None:
 def test_waiting_items_group_by_kind_and_read_in_korean() -> None:
     groups = waiting_groups([("review of kickoff", 3.0), ("approval of advance", 9.5), ("review of midterm", 1.0)])
     assert [(g.what, g.count, g.longest_days) for g in groups] == [("approval", 1, 9.5), ("review", 2, 3.0)]
-    assert waiting_label("review of kickoff") == "마일스톤 검토 kickoff (review of kickoff)"
-    assert waiting_label("settlement approval") == "정산 승인 (settlement approval)"
-    assert waiting_label("approval of advance", english=False) == "지급 승인 advance"
+    assert waiting_label("review of kickoff") == "마일스톤 검토 kickoff"
+    assert waiting_label("settlement approval") == "정산 승인"
+    assert waiting_label("approval of advance") == "지급 승인 advance"
+    assert waiting_label("something new") == "something new"  # a kind the page does not know: as the report says
+    with language(ENGLISH):
+        assert waiting_label("review of kickoff") == "Milestone review: kickoff"
+        assert waiting_label("approval of advance") == "Payment approval: advance"
+        assert waiting_label("settlement approval") == "Settlement approval"
 
 
 # ---------------------------------------------------------------------------------- charts
@@ -172,7 +181,7 @@ def test_money_chart_draws_the_four_lines_with_a_legend_and_a_summary() -> None:
     svg = charts.money_chart(points, date(2025, 9, 1))
     root = _parsed(svg)
     assert len(root.findall(f"{SVG}path")) == 4
-    assert "지급 (paid)" in svg and "회수 (returned)" in svg
+    assert ">지급<" in svg and ">회수<" in svg and "(paid)" not in svg
     assert "약정 8억 원" in root.find(f"{SVG}desc").text
     assert "8억 원" in svg  # the top gridline, in the way people say amounts
     empty = _parsed(charts.money_chart([], date(2025, 9, 1)))
@@ -210,6 +219,38 @@ def test_waiting_chart_escapes_company_names() -> None:
     assert "<b>" not in svg and "&lt;b&gt;" in svg
 
 
+def test_charts_in_english_name_and_describe_themselves_in_english() -> None:
+    """Every chart's title, description and drawn words, once the page is English: only the
+    companies' and milestones' names (data) stay as they are."""
+    overdue = MilestoneMark("s1", "알파AI", "midterm", "중간점검", kst(2025, 10, 9, 23, 59), "pending", True)
+    points = money_over_time([(kst(2025, 8, 1), "committed", 800_000_000), (kst(2025, 8, 20), "paid", 56_000_000)])
+    with language(ENGLISH):
+        funnel_svg = charts.funnel_chart(funnel({"applied": 3, "under_review": 2, "rejected": 1, "in_poc": 1}))
+        money_svg = charts.money_chart(points, date(2025, 9, 1))
+        calendar_svg = charts.calendar_chart(2025, 10, month_calendar(2025, 10, [overdue]), date(2025, 10, 10))
+        on_time_svg = charts.on_time_chart(4, 3)
+        waiting_svg = charts.waiting_chart([("알파AI · Milestone review: kickoff", 9.5)])
+        empty = [charts.funnel_chart(funnel({})), charts.money_chart([], date(2025, 9, 1)),
+                 charts.calendar_chart(2025, 11, month_calendar(2025, 11, []), date(2025, 10, 10)),
+                 charts.on_time_chart(0, 0), charts.waiting_chart([])]
+    for svg in (funnel_svg, money_svg, calendar_svg, on_time_svg, waiting_svg, *empty):
+        _parsed(svg)
+        assert korean_left(svg, ["알파AI", "중간점검"]) == [], svg
+    assert _parsed(funnel_svg).find(f"{SVG}title").text == "Phase funnel"
+    assert "Applied 7" in _parsed(funnel_svg).find(f"{SVG}desc").text and "(stopped 1)" in funnel_svg
+    assert _parsed(money_svg).find(f"{SVG}desc").text.startswith(
+        "Running totals from 2025-08-01 to 2025-08-20: committed 800 million won, paid 56 million won")
+    assert ">Paid<" in money_svg and ">Returned<" in money_svg
+    calendar_root = _parsed(calendar_svg)
+    assert calendar_root.find(f"{SVG}title").text == "Milestone calendar, October 2025"
+    assert calendar_root.find(f"{SVG}desc").text == "October 2025: 1 milestone due, 1 of them overdue."
+    assert "Overdue 1" in calendar_svg and "Due 1" in calendar_svg and ">Sun<" in calendar_svg
+    assert "알파AI 중간점검 (overdue)" in calendar_svg
+    assert "3 of 4 accepted milestones were on time (75%)" in _parsed(on_time_svg).find(f"{SVG}desc").text
+    assert "1 item waiting on staff, the oldest for 9.5 days" in _parsed(waiting_svg).find(f"{SVG}desc").text
+    assert "9.5 days" in waiting_svg
+
+
 # ---------------------------------------------------------------------------------- downloads
 
 
@@ -237,14 +278,37 @@ def test_report_csv_has_the_json_reports_names_and_figures() -> None:
 
 def test_report_xlsx_opens_with_the_same_figures_and_keeps_names_as_text() -> None:
     book = load_workbook(io.BytesIO(report_xlsx(_report())))
-    assert book.sheetnames == ["요약 Summary", "단계 Phases", "자금 Money", "대기 Waiting on staff"]
-    money = {row[0]: row[2] for row in book["자금 Money"].iter_rows(min_row=2, values_only=True)}
+    assert book.sheetnames == ["요약", "단계", "자금", "직원 처리 대기"]
+    money = {row[0]: row[2] for row in book["자금"].iter_rows(min_row=2, values_only=True)}
     assert money == {"committed": 160_000_000, "paid": 56_000_000, "refund_owed": 0}
-    assert book["자금 Money"]["C2"].number_format == '"₩"#,##0'
-    phases = [row[0] for row in book["단계 Phases"].iter_rows(min_row=2, values_only=True)]
+    assert book["자금"]["C2"].number_format == '"₩"#,##0'
+    phases = [row[0] for row in book["단계"].iter_rows(min_row=2, values_only=True)]
     assert phases == ["applied", "in_poc"]  # in lifecycle order
-    cell = book["대기 Waiting on staff"]["B2"]
+    cell = book["직원 처리 대기"]["B2"]
     assert cell.value == "'=HYPERLINK(\"x\")" and cell.data_type == "s"  # text, never a formula
+    assert [c.value for c in book["직원 처리 대기"][2]][2:4] == ["review of kickoff", "마일스톤 검토 kickoff"]
+
+
+def _cells(book) -> list[str]:
+    return [str(value) for sheet in book for row in sheet.iter_rows(values_only=True) for value in row
+            if value is not None] + book.sheetnames
+
+
+def test_the_report_downloaded_from_an_english_page_has_english_words_and_the_same_figures() -> None:
+    report = _report()
+    with language(ENGLISH):
+        book = load_workbook(io.BytesIO(report_xlsx(report)))
+        data = report_csv(report).decode("utf-8-sig")
+    assert book.sheetnames == ["Summary", "Phases", "Money", "Waiting on staff"]
+    assert [c.value for c in book["Money"][1]] == ["Key", "Label", "Amount (KRW)"]
+    money = {row[0]: row[1:] for row in book["Money"].iter_rows(min_row=2, values_only=True)}
+    assert money["committed"] == ("Committed (net of released)", 160_000_000)
+    assert [c.value for c in book["Waiting on staff"][2]][2:4] == ["review of kickoff", "Milestone review: kickoff"]
+    assert korean_left("\n".join(_cells(book))) == []
+    table = list(csv.reader(io.StringIO(data)))
+    assert table[0] == ["Section", "Key", "Label", "Value"]
+    assert ["money", "paid", "Paid", "56000000"] in table and ["counts_by_phase", "in_poc", "In PoC", "2"] in table
+    assert korean_left(data) == []
 
 
 # ---------------------------------------------------------------------------------- definitions
@@ -291,6 +355,29 @@ def test_a_rule_across_fields_is_shown_for_the_field_it_names_or_the_whole_defin
 def test_an_unreadable_upload_is_refused_at_the_file_field(raw: bytes, expected: str) -> None:
     data, errors = parse_upload(raw)
     assert data is None and expected in errors["definition"][0]
+
+
+def test_definition_errors_on_an_english_page_are_in_english() -> None:
+    data = _sample()
+    data["tranches"][1]["share_percent"] = 0
+    data["tasks"][2]["sme_region"] = "화성"
+    data["slots"] = "ten"
+    data["colour"] = "blue"
+    with language(ENGLISH):
+        errors = _errors(data)
+        names = [readable(path) for path in errors]
+        unreadable = [parse_upload(raw)[1]["definition"][0] for raw in (b"", b"{,}", b"[1]", b"\xff\xfe{")]
+    assert readable("tranches.1.share_percent") == "분할 지급 2번째 › 지급 비율 (tranches[1].share_percent)"
+    with language(ENGLISH):
+        assert readable("tranches.1.share_percent") == "Tranche 2 › Share (tranches[1].share_percent)"
+        assert readable("") == "The whole definition" and readable("slots") == "Slots (slots)"
+    assert errors["tranches.1.share_percent"][0].startswith("Too small (")
+    assert errors["slots"][0].startswith("Must be a whole number (")
+    assert any(m.startswith("Unknown field") and "colour" in m for m in errors[""])
+    # The region named in the message is the definition's own value: data, left as it is.
+    assert korean_left("\n".join(m for ms in errors.values() for m in ms), ["화성"]) == []
+    assert korean_left("\n".join(names + unreadable)) == []
+    assert unreadable[0] == "The definition file is empty." and "line 1, column 2" in unreadable[1]
 
 
 def test_a_readable_upload_keeps_a_byte_order_mark_out_of_the_way() -> None:

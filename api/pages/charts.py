@@ -13,12 +13,14 @@ from math import floor, log10, pi
 
 from markupsafe import Markup, escape
 
+from api.i18n import _, ngettext, pgettext
 from api.pages.dashboard import (
     MONEY_SERIES,
-    PHASE_LABELS,
     CalendarDay,
     FunnelStep,
     MoneyPoint,
+    month_label,
+    phase_short,
 )
 from api.pages.formatting import man_won
 
@@ -30,18 +32,29 @@ FONT = 'font-family="system-ui, Noto Sans KR, sans-serif"'
 @dataclass(frozen=True)
 class Series:
     key: str
-    label: str
     colour: str
     dash: str  # SVG stroke-dasharray ("" for a solid line)
 
 
 MONEY_LOOK = {
-    "committed": Series("committed", "약정 (committed)", MUTED, "8 4"),
-    "paid": Series("paid", "지급 (paid)", ACCENT, ""),
-    "owed_back": Series("owed_back", "반납·환수 청구 (owed back)", WARN, "2 3"),
-    "returned": Series("returned", "회수 (returned)", GOOD, "10 3 2 3"),
+    "committed": Series("committed", MUTED, "8 4"),
+    "paid": Series("paid", ACCENT, ""),
+    "owed_back": Series("owed_back", WARN, "2 3"),
+    "returned": Series("returned", GOOD, "10 3 2 3"),
 }
-WEEKDAYS = ("일", "월", "화", "수", "목", "금", "토")
+
+
+def series_label(key: str) -> str:
+    """A money line's name (the dashboard's tiles and tables use the same words)."""
+    return {"committed": pgettext("money", "약정"), "paid": pgettext("money", "지급"),
+            "owed_back": pgettext("money", "반납·환수 청구"), "returned": pgettext("money", "회수")}.get(key, key)
+
+
+def weekdays() -> tuple[str, ...]:
+    """The calendar's column heads, from Sunday."""
+    return (pgettext("weekday", "일"), pgettext("weekday", "월"), pgettext("weekday", "화"),
+            pgettext("weekday", "수"), pgettext("weekday", "목"), pgettext("weekday", "금"),
+            pgettext("weekday", "토"))
 
 
 def _svg(chart_id: str, width: int, height: int, title: str, summary: str, body: str) -> Markup:
@@ -70,9 +83,9 @@ def _text(x: float, y: float, content: str, size: int = 14, colour: str = INK, a
 def funnel_summary(steps: Sequence[FunnelStep]) -> str:
     reached = [s for s in steps if s.reached]
     if not reached:
-        return "아직 신청한 스타트업이 없습니다. (No startup has applied yet.)"
-    path = ", ".join(f"{PHASE_LABELS[s.phase]} {s.reached}" for s in reached)
-    return f"단계별 도달 기업 수 (startups that reached each phase): {path}."
+        return _("아직 신청한 스타트업이 없습니다.")
+    path = ", ".join(f"{phase_short(s.phase)} {s.reached}" for s in reached)
+    return _("단계별 도달 기업 수: %(path)s.") % {"path": path}
 
 
 def funnel_chart(steps: Sequence[FunnelStep], chart_id: str = "funnel") -> Markup:
@@ -85,17 +98,18 @@ def funnel_chart(steps: Sequence[FunnelStep], chart_id: str = "funnel") -> Marku
         y = top + i * row
         bar = max(bar_area * step.reached / most, 2 if step.reached else 0)
         x = label_w + (bar_area - bar) / 2
-        parts.append(_text(label_w - 10, y + 21, PHASE_LABELS[step.phase], anchor="end"))
+        parts.append(_text(label_w - 10, y + 21, phase_short(step.phase), anchor="end"))
         if bar:
             parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{bar:.1f}" height="{row - 8}" rx="3" '
                          f'fill="{ACCENT}" fill-opacity="{1 - 0.06 * i:.2f}"/>')
         else:
             parts.append(f'<line x1="{label_w}" y1="{y + row / 2}" x2="{label_w + bar_area}" y2="{y + row / 2}" '
                          f'stroke="{LINE}" stroke-dasharray="4 4"/>')
-        note = f"{step.reached}" + (f" (멈춤 {step.stopped})" if step.stopped else "")
+        stopped = " " + _("(멈춤 %(stopped)s)") % {"stopped": step.stopped} if step.stopped else ""
+        note = f"{step.reached}{stopped}"
         parts.append(_text(width - count_w + 10, y + 21, note, colour=INK if step.reached else MUTED))
     height = top * 2 + row * len(steps)
-    return _svg(chart_id, width, height, "단계 퍼널 (Phase funnel)", funnel_summary(steps), "".join(parts))
+    return _svg(chart_id, width, height, _("단계 퍼널"), funnel_summary(steps), "".join(parts))
 
 
 # ---------------------------------------------------------------------------------- money over time
@@ -112,22 +126,26 @@ def nice_step(largest: int, ticks: int = 4) -> int:
 
 def money_summary(points: Sequence[MoneyPoint]) -> str:
     if not points:
-        return "아직 자금 이동이 없습니다. (No money has moved yet.)"
+        return _("아직 자금 이동이 없습니다.")
     last = points[-1]
-    return (f"{points[0].day.isoformat()}부터 {last.day.isoformat()}까지 (from … to): 약정 {man_won(last.committed)}, "
-            f"지급 {man_won(last.paid)}, 반납·환수 청구 {man_won(last.owed_back)}, 회수 {man_won(last.returned)}.")
+    return _("%(start)s부터 %(end)s까지 누계: 약정 %(committed)s, 지급 %(paid)s, 반납·환수 청구 %(owed_back)s, "
+             "회수 %(returned)s.") % {
+        "start": points[0].day.isoformat(), "end": last.day.isoformat(), "committed": man_won(last.committed),
+        "paid": man_won(last.paid), "owed_back": man_won(last.owed_back), "returned": man_won(last.returned)}
 
 
 def money_chart(points: Sequence[MoneyPoint], until: date, chart_id: str = "money") -> Markup:
     """Four running totals as step lines from the first day money moved to `until` (today)."""
-    width, height, left, right, top, bottom = 760, 320, 96, 20, 44, 44
-    plot_w, plot_h = width - left - right, height - top - bottom
+    width, height, right, top, bottom = 760, 320, 20, 44, 44
     start = points[0].day if points else until
     end = max(until, points[-1].day if points else until, start + timedelta(days=1))
     span = (end - start).days
     largest = max((getattr(p, s) for p in points for s in MONEY_SERIES), default=0)
     step = nice_step(largest)
     ceiling = max(step * -(-largest // step), step)
+    # The amounts' axis is as wide as its longest label ("8억 원", "800 million won").
+    left = max(96, round(max(text_width(man_won(t), 12) for t in range(0, ceiling + 1, step))) + 16)
+    plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(day: date) -> float:
         return left + plot_w * (day - start).days / span
@@ -156,9 +174,10 @@ def money_chart(points: Sequence[MoneyPoint], until: date, chart_id: str = "mone
     for series in MONEY_LOOK.values():
         dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
         parts.append(f'<line x1="{lx}" y1="16" x2="{lx + 28}" y2="16" stroke="{series.colour}" stroke-width="3"{dash}/>')
-        parts.append(_text(lx + 34, 21, series.label, 12))
-        lx += 34 + text_width(series.label, 12) + 24
-    return _svg(chart_id, width, height, "자금 흐름 (Money over time)", money_summary(points), "".join(parts))
+        label = series_label(series.key)
+        parts.append(_text(lx + 34, 21, label, 12))
+        lx += 34 + text_width(label, 12) + 24
+    return _svg(chart_id, width, height, _("자금 흐름"), money_summary(points), "".join(parts))
 
 
 # ---------------------------------------------------------------------------------- milestone calendar
@@ -168,20 +187,22 @@ def calendar_summary(year: int, month: int, weeks: Sequence[Sequence[CalendarDay
     days = [d for week in weeks for d in week if d is not None]
     due = sum(len(d.marks) for d in days)
     overdue = sum(d.overdue for d in days)
+    named = month_label(year, month)
     if not due:
-        return f"{year}년 {month}월에 마감되는 마일스톤이 없습니다. (No milestone is due in {year}-{month:02d}.)"
-    return (f"{year}년 {month}월: 마일스톤 {due}건 마감, 그중 {overdue}건 지연 "
-            f"({due} milestones due in {year}-{month:02d}, {overdue} overdue).")
+        return _("%(month)s에 마감되는 마일스톤이 없습니다.") % {"month": named}
+    return ngettext("%(month)s: 마일스톤 %(num)s건 마감, 그중 %(overdue)s건 지연.",
+                    "%(month)s: 마일스톤 %(num)s건 마감, 그중 %(overdue)s건 지연.", due) % {
+        "month": named, "num": due, "overdue": overdue}
 
 
 def calendar_chart(year: int, month: int, weeks: Sequence[Sequence[CalendarDay | None]], today: date,
                    chart_id: str = "calendar") -> Markup:
     """A month grid from Sunday; a day with milestones due says how many, and an overdue one is
-    filled, framed and labelled 지연 (overdue) in words."""
+    filled, framed and labelled overdue (지연) in words."""
     cell_w, cell_h, head = 108, 76, 28
     width, height = cell_w * 7 + 2, head + cell_h * len(weeks) + 2
     parts = [_text(1 + cell_w * i + cell_w / 2, 19, name, 13, WARN if i == 0 else MUTED, "middle", "bold")
-             for i, name in enumerate(WEEKDAYS)]
+             for i, name in enumerate(weekdays())]
     for row, week in enumerate(weeks):
         for col, day in enumerate(week):
             x, y = 1 + col * cell_w, head + row * cell_h
@@ -191,18 +212,22 @@ def calendar_chart(year: int, month: int, weeks: Sequence[Sequence[CalendarDay |
             fill = WARN_BG if day.overdue else TODAY_BG if day.day == today else "#ffffff"
             frame = f'stroke="{WARN}" stroke-width="3"' if day.overdue else \
                 f'stroke="{ACCENT}" stroke-width="2"' if day.day == today else f'stroke="{LINE}"'
-            names = "; ".join(f"{m.company_name} {m.title}" + (" (지연)" if m.overdue else "") for m in day.marks)
+            names = "; ".join(_("%(company)s %(milestone)s (지연)") % {"company": m.company_name,
+                                                                        "milestone": m.title}
+                              if m.overdue else f"{m.company_name} {m.title}" for m in day.marks)
             tip = f"<title>{escape(day.day.isoformat() + (': ' + names if names else ''))}</title>"
             parts.append(f'<g>{tip}<rect x="{x}" y="{y}" width="{cell_w}" height="{cell_h}" fill="{fill}" {frame}/>')
             parts.append(_text(x + 8, y + 20, str(day.day.day), 14, WARN if col == 0 else INK,
                                weight="bold" if day.day == today else "normal"))
             if day.marks:
-                parts.append(_text(x + 8, y + 44, f"마감 {len(day.marks)}", 13, ACCENT, weight="bold"))
+                parts.append(_text(x + 8, y + 44, _("마감 %(count)s") % {"count": len(day.marks)}, 13, ACCENT,
+                                   weight="bold"))
             if day.overdue:
                 parts.append(f'<path d="M{x + cell_w - 24},{y + 8} l8,14 h-16 z" fill="{WARN}"/>')
-                parts.append(_text(x + 8, y + 64, f"지연 {day.overdue}", 13, WARN, weight="bold"))
+                parts.append(_text(x + 8, y + 64, _("지연 %(count)s") % {"count": day.overdue}, 13, WARN,
+                                   weight="bold"))
             parts.append("</g>")
-    title = f"{year}년 {month}월 마일스톤 달력 (Milestone calendar)"
+    title = _("%(month)s 마일스톤 달력") % {"month": month_label(year, month)}
     return _svg(chart_id, width, height, title, calendar_summary(year, month, weeks), "".join(parts))
 
 
@@ -211,9 +236,10 @@ def calendar_chart(year: int, month: int, weeks: Sequence[Sequence[CalendarDay |
 
 def on_time_summary(accepted: int, on_time: int) -> str:
     if not accepted:
-        return "아직 수락된 마일스톤이 없습니다. (No milestone accepted yet.)"
-    return (f"수락된 마일스톤 {accepted}건 중 {on_time}건이 기한 내 제출 "
-            f"({on_time} of {accepted} accepted milestones were on time: {on_time / accepted:.0%}).")
+        return _("아직 수락된 마일스톤이 없습니다.")
+    return ngettext("수락된 마일스톤 %(num)s건 중 %(on_time)s건이 기한 내 제출 (%(share)s).",
+                    "수락된 마일스톤 %(num)s건 중 %(on_time)s건이 기한 내 제출 (%(share)s).", accepted) % {
+        "num": accepted, "on_time": on_time, "share": f"{on_time / accepted:.0%}"}
 
 
 def on_time_chart(accepted: int, on_time: int, chart_id: str = "on-time") -> Markup:
@@ -229,7 +255,7 @@ def on_time_chart(accepted: int, on_time: int, chart_id: str = "on-time") -> Mar
                      f'transform="rotate(-90 {centre} {centre})"/>')
     parts.append(_text(centre, centre + 4, f"{share:.0%}" if accepted else "—", 28, INK, "middle", "bold"))
     parts.append(_text(centre, centre + 26, f"{on_time}/{accepted}", 13, MUTED, "middle"))
-    return _svg(chart_id, size, size, "기한 내 제출률 (On-time rate)", on_time_summary(accepted, on_time),
+    return _svg(chart_id, size, size, _("기한 내 제출률"), on_time_summary(accepted, on_time),
                 "".join(parts))
 
 
@@ -248,9 +274,13 @@ def waiting_chart(items: Sequence[tuple[str, float]], chart_id: str = "waiting")
         parts.append(_text(label_w - 10, y + 19, shown, 13, anchor="end"))
         parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{max(bar_area * days / longest, 2):.1f}" '
                      f'height="{row - 10}" rx="2" fill="{WARN if days >= 7 else ACCENT}"/>')
-        parts.append(_text(width - value_w + 8, y + 19, f"{days:.1f}일", 13))
-    summary = (f"직원 처리 대기 {len(items)}건, 가장 오래된 건 {longest:.1f}일 대기 "
-               f"({len(items)} items waiting on staff, the oldest for {longest:.1f} days)."
-               if items else "직원 처리를 기다리는 일이 없습니다. (Nothing waits on staff.)")
-    return _svg(chart_id, width, 12 + row * max(len(items), 1), "직원 처리 대기 (Work waiting on staff)", summary,
-                "".join(parts))
+        parts.append(_text(width - value_w + 8, y + 19, days_waited(days), 13))
+    summary = ngettext("직원 처리 대기 %(num)s건, 가장 오래된 건 %(days)s일 대기.",
+                       "직원 처리 대기 %(num)s건, 가장 오래된 건 %(days)s일 대기.", len(items)) % {
+        "num": len(items), "days": f"{longest:.1f}"} if items else _("직원 처리를 기다리는 일이 없습니다.")
+    return _svg(chart_id, width, 12 + row * max(len(items), 1), _("직원 처리 대기"), summary, "".join(parts))
+
+
+def days_waited(days: float) -> str:
+    """3.5일 (3.5 days), to a tenth of a day."""
+    return _("%(days)s일") % {"days": f"{days:.1f}"}

@@ -8,21 +8,39 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from api.i18n import N_, _, pgettext
 from domain.timeutil import kst_date
 
-PHASE_LABELS = {
-    "applied": "신청", "ineligible": "자격 미달", "under_review": "평가", "selected": "선정",
-    "waitlisted": "예비 후보", "rejected": "미선정", "matched": "매칭", "contracted": "협약",
-    "in_poc": "실증", "suspended": "중지", "final_review": "최종평가", "settlement": "정산",
-    "completed": "완료", "promoted": "단계 연계", "cancelled": "선정 취소", "withdrawn": "포기",
-    "terminated": "협약 해지",
-}
-PHASE_ENGLISH = {"applied": "applied", "ineligible": "ineligible", "under_review": "under review",
-                 "selected": "selected", "waitlisted": "waitlisted", "rejected": "rejected", "matched": "matched",
-                 "contracted": "contracted", "in_poc": "in PoC", "suspended": "suspended",
-                 "final_review": "final review", "settlement": "settlement", "completed": "completed",
-                 "promoted": "promoted", "cancelled": "cancelled", "withdrawn": "withdrawn",
-                 "terminated": "terminated"}
+
+def phase_short(phase: str) -> str:
+    """A phase's short name, as the funnel and the report's phase table show it (labels.PHASES
+    has the longer ones)."""
+    names = {
+        "applied": pgettext("phase, short", "신청"), "ineligible": pgettext("phase, short", "자격 미달"),
+        "under_review": pgettext("phase, short", "평가"), "selected": pgettext("phase, short", "선정"),
+        "waitlisted": pgettext("phase, short", "예비 후보"), "rejected": pgettext("phase, short", "미선정"),
+        "matched": pgettext("phase, short", "매칭"), "contracted": pgettext("phase, short", "협약"),
+        "in_poc": pgettext("phase, short", "실증"), "suspended": pgettext("phase, short", "중지"),
+        "final_review": pgettext("phase, short", "최종평가"), "settlement": pgettext("phase, short", "정산"),
+        "completed": pgettext("phase, short", "완료"), "promoted": pgettext("phase, short", "단계 연계"),
+        "cancelled": pgettext("phase, short", "선정 취소"), "withdrawn": pgettext("phase, short", "포기"),
+        "terminated": pgettext("phase, short", "협약 해지"),
+    }
+    return names.get(phase, phase)
+
+
+# Every phase, in the order the report lists them.
+PHASE_ORDER = ("applied", "ineligible", "under_review", "selected", "waitlisted", "rejected", "matched",
+               "contracted", "in_poc", "suspended", "final_review", "settlement", "completed", "promoted",
+               "cancelled", "withdrawn", "terminated")
+MONTH_NAMES = (N_("1월"), N_("2월"), N_("3월"), N_("4월"), N_("5월"), N_("6월"), N_("7월"), N_("8월"), N_("9월"),
+               N_("10월"), N_("11월"), N_("12월"))
+
+
+def month_label(year: int, month: int) -> str:
+    """2025년 10월 (October 2025)."""
+    return _("%(year)s년 %(month)s") % {"year": year, "month": _(MONTH_NAMES[month - 1])}
+
 
 # The main path of a lifecycle, in order: the funnel's steps.
 FUNNEL_PATH = ("applied", "under_review", "selected", "matched", "contracted", "in_poc", "final_review",
@@ -193,10 +211,20 @@ def waiting_groups(items: Iterable[tuple[str, float]]) -> list[WaitingGroup]:
                   key=lambda g: -g.longest_days)
 
 
-def waiting_label(waiting_for: str, english: bool = True) -> str:
-    """The report's English name of a waiting item, Korean first (and the English beside it)."""
-    what, _, subject = waiting_for.partition(" of ")
-    korean = {"review": "마일스톤 검토", "approval": "지급 승인"}.get(what)
-    korean = f"{korean} {subject}" if korean and subject else \
-        {"settlement approval": "정산 승인"}.get(waiting_for, waiting_for)
-    return f"{korean} ({waiting_for})" if english and korean != waiting_for else korean
+def waiting_kind(what: str) -> str:
+    """A kind of waiting work (waiting_groups' `what`) as a word."""
+    return {"review": pgettext("waiting work", "검토"), "approval": pgettext("waiting work", "지급 승인"),
+            "settlement": pgettext("waiting work", "정산 승인")}.get(what, what)
+
+
+def waiting_label(waiting_for: str) -> str:
+    """What a waiting item waits for, from the report's English key ("review of kickoff"): the
+    kind of work and the milestone or tranche it is about (its key)."""
+    what, _of, subject = waiting_for.partition(" of ")
+    if subject and what == "review":
+        return _("마일스톤 검토 %(subject)s") % {"subject": subject}
+    if subject and what == "approval":
+        return _("지급 승인 %(subject)s") % {"subject": subject}
+    if waiting_for == "settlement approval":
+        return pgettext("waiting work", "정산 승인")
+    return waiting_for

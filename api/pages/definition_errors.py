@@ -3,35 +3,47 @@
 The new-program page shows the uploaded definition laid out (its settings, and its tasks,
 tranches and milestones as tables); each validation error of `ProgramDefinition` is attached to
 the nearest part shown (its anchor: a setting, a row, or a cell), with a readable name such as
-"분할 지급 2번째 › 지급 비율 (tranches[1].share_percent)" and a message in Korean and English."""
+"분할 지급 2번째 › 지급 비율 (tranches[1].share_percent)" (in English "Tranche 2 › Share
+(tranches[1].share_percent)") and a message in the page's language, with the validator's own words
+beside it. The names below are Korean marked for the catalogue, shown as `_(name)`."""
 
 import json
 from typing import Any
 
 from pydantic import ValidationError
 
+from api.i18n import N_, _
+
 SETTINGS = {
-    "id": "사업 ID", "name": "사업명", "stage": "단계", "slots": "선정 규모", "grant_amount": "기업당 지원금",
-    "budget": "총 예산", "application_opens_at": "접수 시작", "application_closes_at": "접수 마감",
-    "founded_within_years": "업력 제한 (년)", "min_score": "최저 점수", "evaluators_required": "필요 평가위원 수",
-    "promotion_grades": "연계 대상 등급", "policy": "기한 정책",
+    "id": N_("사업 ID"), "name": N_("사업명"), "stage": N_("사업 단계"), "slots": N_("선정 규모"),
+    "grant_amount": N_("기업당 지원금"), "budget": N_("총 예산"), "application_opens_at": N_("접수 시작 시각"),
+    "application_closes_at": N_("접수 마감 시각"), "founded_within_years": N_("업력 제한 (년)"),
+    "min_score": N_("최저 점수"), "evaluators_required": N_("필요 평가위원 수"),
+    "promotion_grades": N_("연계 대상 등급"), "policy": N_("기한 정책"),
 }
 TABLES = {
-    "tasks": ("과제", {"id": "과제 ID", "sector": "분야", "title": "과제명", "sme_region": "수요기업 지역"}),
-    "tranches": ("분할 지급", {"key": "키", "label": "이름", "share_percent": "지급 비율", "trigger": "지급 조건"}),
-    "milestones": ("마일스톤", {"key": "키", "title": "이름", "days_after_agreement": "협약 후 일수"}),
+    "tasks": (N_("과제"), {"id": N_("과제 ID"), "sector": N_("분야"), "title": N_("과제명"),
+                         "sme_region": N_("수요기업 지역")}),
+    "tranches": (N_("분할 지급"), {"key": N_("키"), "label": N_("이름"), "share_percent": N_("지급 비율"),
+                               "trigger": N_("지급 조건")}),
+    "milestones": (N_("마일스톤"), {"key": N_("키"), "title": N_("이름"),
+                                "days_after_agreement": N_("협약 후 일수")}),
 }
+# The tables' captions (the names above name one row: "분할 지급 2번째", "Tranche 2").
+CAPTIONS = {"tasks": N_("과제 목록"), "tranches": N_("분할 지급 목록"), "milestones": N_("마일스톤 목록")}
 WHOLE = ""  # the definition as a whole (a rule across fields)
-RULES_KO = {
-    "missing": "필수 항목입니다", "extra_forbidden": "알 수 없는 항목입니다", "string_pattern_mismatch": "형식이 맞지 않습니다",
-    "greater_than": "값이 너무 작습니다", "greater_than_equal": "값이 너무 작습니다", "less_than": "값이 너무 큽니다",
-    "less_than_equal": "값이 너무 큽니다", "int_parsing": "정수여야 합니다", "int_type": "정수여야 합니다",
-    "int_from_float": "정수여야 합니다", "float_parsing": "숫자여야 합니다", "string_type": "문자열이어야 합니다",
-    "string_too_short": "비어 있을 수 없습니다", "string_too_long": "너무 깁니다", "enum": "허용된 값이 아닙니다",
-    "literal_error": "허용된 값이 아닙니다", "datetime_parsing": "날짜·시각 형식이 아닙니다",
-    "datetime_from_date_parsing": "날짜·시각 형식이 아닙니다", "timezone_aware": "시간대(+09:00 등)가 필요합니다",
-    "list_type": "목록이어야 합니다", "dict_type": "객체여야 합니다", "model_type": "객체여야 합니다",
-    "value_error": "규칙에 맞지 않습니다", "bool_parsing": "true 또는 false여야 합니다",
+RULES = {
+    "missing": N_("필수 항목입니다"), "extra_forbidden": N_("알 수 없는 항목입니다"),
+    "string_pattern_mismatch": N_("형식이 맞지 않습니다"), "greater_than": N_("값이 너무 작습니다"),
+    "greater_than_equal": N_("값이 너무 작습니다"), "less_than": N_("값이 너무 큽니다"),
+    "less_than_equal": N_("값이 너무 큽니다"), "int_parsing": N_("정수여야 합니다"), "int_type": N_("정수여야 합니다"),
+    "int_from_float": N_("정수여야 합니다"), "float_parsing": N_("숫자여야 합니다"),
+    "string_type": N_("문자열이어야 합니다"), "string_too_short": N_("비어 있을 수 없습니다"),
+    "string_too_long": N_("너무 깁니다"), "enum": N_("허용된 값이 아닙니다"), "literal_error": N_("허용된 값이 아닙니다"),
+    "datetime_parsing": N_("날짜·시각 형식이 아닙니다"), "datetime_from_date_parsing": N_("날짜·시각 형식이 아닙니다"),
+    "timezone_aware": N_("시간대(+09:00 등)가 필요합니다"), "list_type": N_("목록이어야 합니다"),
+    "dict_type": N_("객체여야 합니다"), "model_type": N_("객체여야 합니다"), "value_error": N_("규칙에 맞지 않습니다"),
+    "bool_parsing": N_("true 또는 false여야 합니다"),
 }
 
 
@@ -54,19 +66,21 @@ def anchor_of(loc: tuple[Any, ...], data: Any) -> str:
 
 
 def readable(path: str) -> str:
-    """Korean name first, the definition's own path beside: 분할 지급 2번째 › 지급 비율 (tranches[1].share_percent)."""
+    """The part's name, the definition's own path beside: 분할 지급 2번째 › 지급 비율 (tranches[1].share_percent)."""
     if path == WHOLE:
-        return "정의 전체 (the whole definition)"
+        return _("정의 전체")
     parts = path.split(".")
     if parts[0] in SETTINGS:
-        return f"{SETTINGS[parts[0]]} ({path})"
+        return f"{_(SETTINGS[parts[0]])} ({path})"
     if parts[0] not in TABLES:
         return path
     table, columns = TABLES[parts[0]]
     if len(parts) == 1:
-        return f"{table} ({path})"
+        return f"{_(table)} ({path})"
     spelled = f"{parts[0]}[{parts[1]}]" + (f".{parts[2]}" if len(parts) > 2 else "")
-    name = f"{table} {int(parts[1]) + 1}번째" + (f" › {columns.get(parts[2], parts[2])}" if len(parts) > 2 else "")
+    name = _("%(table)s %(number)s번째") % {"table": _(table), "number": int(parts[1]) + 1}
+    if len(parts) > 2:
+        name += " › " + (_(columns[parts[2]]) if parts[2] in columns else parts[2])
     return f"{name} ({spelled})"
 
 
@@ -81,9 +95,9 @@ def field_errors(err: ValidationError, data: Any) -> dict[str, list[str]]:
         loc = tuple(e.get("loc", ()))
         where = anchor_of(loc, data)
         message = str(e.get("msg", "")).removeprefix("Value error, ")
-        korean = RULES_KO.get(str(e.get("type")), "규칙에 맞지 않습니다")
+        rule = _(RULES.get(str(e.get("type")), RULES["value_error"]))
         deeper = _dotted(loc) if _dotted(loc) != where else ""
-        text = f"{korean} ({message})" + (f" — {deeper}" if deeper else "")
+        text = f"{rule} ({message})" + (f" — {deeper}" if deeper else "")
         found.setdefault(where, []).append(text)
     return found
 
@@ -91,16 +105,16 @@ def field_errors(err: ValidationError, data: Any) -> dict[str, list[str]]:
 def parse_upload(raw: bytes) -> tuple[Any, dict[str, list[str]]]:
     """The uploaded bytes as JSON, or the reason they are not (in the file field's errors)."""
     if not raw.strip():
-        return None, {"definition": ["정의 파일이 비어 있습니다 (the definition file is empty)"]}
+        return None, {"definition": [_("정의 파일이 비어 있습니다.")]}
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, {"definition": ["UTF-8 텍스트가 아닙니다 (the file is not UTF-8 text)"]}
+        return None, {"definition": [_("UTF-8 텍스트가 아닙니다.")]}
     try:
         data = json.loads(text)
     except json.JSONDecodeError as bad:
-        return None, {"definition": [f"JSON 형식 오류: {bad.lineno}행 {bad.colno}열 "
-                                     f"(invalid JSON at line {bad.lineno}, column {bad.colno}: {bad.msg})"]}
+        return None, {"definition": [_("JSON 형식 오류: %(line)s행 %(column)s열 (%(reason)s)") % {
+            "line": bad.lineno, "column": bad.colno, "reason": bad.msg}]}
     if not isinstance(data, dict):
-        return None, {"definition": ["정의는 JSON 객체({ … })여야 합니다 (the definition must be a JSON object)"]}
+        return None, {"definition": [_("정의는 JSON 객체({ … })여야 합니다.")]}
     return data, {}

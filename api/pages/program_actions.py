@@ -20,6 +20,7 @@ from temporalio.service import RPCError
 
 from api.deps import QUERY_TIMEOUT, SessionDep, TemporalDep
 from api.errors import ApiError
+from api.i18n import N_, _
 from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.refusal_text import form_errors, role_refused
 from api.routes import programs as program_routes
@@ -35,7 +36,7 @@ from workflows.program_call import Applicant, CallState
 router = APIRouter(prefix="/console/programs", include_in_schema=False)
 READERS = (Role.ADMIN, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.EVALUATOR, Role.AUDITOR)
 Text = Annotated[str, Form(max_length=2000)]
-FIELD_LABELS = {"reason": "사유 (Reason)", "brn": "예비 후보 (Waitlisted startup)"}
+FIELD_LABELS = {"reason": N_("사유"), "brn": N_("예비 후보")}  # shown as _(label)
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,8 @@ async def _call_state(temporal: Any, program_id: str) -> CallState:
     try:
         return await handle.query("status", result_type=CallState, rpc_timeout=QUERY_TIMEOUT)
     except (RPCError, WorkflowQueryFailedError) as err:
-        raise ApiError("unavailable", "the program's call cannot be read now; try again in a moment "
-                       f"(공고 상태를 지금 읽을 수 없습니다): {err}", None, 503) from None
+        raise ApiError("unavailable", _("공고 상태를 지금 읽을 수 없습니다. 잠시 뒤 다시 시도하세요. (%(error)s)")
+                       % {"error": err}, None, 503) from None
 
 
 async def _page(request: Request, viewer: Viewer, session: Session, temporal: Any, program_id: str,
@@ -109,7 +110,7 @@ async def _page(request: Request, viewer: Viewer, session: Session, temporal: An
                                .where(StartupRow.program_id == program_id)).all())
     release(session)
     if row is None:
-        err = ApiError("not_found", f"없는 사업입니다 (unknown program {program_id!r})")
+        err = ApiError("not_found", _("없는 사업입니다: %(id)s") % {"id": program_id})
         return render(request, viewer, "console/error.html", status=err.status, error=err)
     program = ProgramDefinition.model_validate(row.definition)
     call = None
@@ -126,7 +127,7 @@ async def _page(request: Request, viewer: Viewer, session: Session, temporal: An
                   applicants=ranked(call) if call else [], slots=slots_of(call, program) if call else None,
                   reoffers=reoffers_of(call, people) if call else [], phases=phases,
                   may_act=viewer.role is Role.PROGRAM_OFFICER, errors=errors or {}, values=values or {},
-                  labels=FIELD_LABELS, notice=notice)
+                  labels={name: _(label) for name, label in FIELD_LABELS.items()}, notice=notice)
 
 
 @router.get("/{program_id}/call")
@@ -137,13 +138,12 @@ async def call_page(program_id: str, request: Request, viewer: PageViewer, sessi
         return refused
     notice = None
     if created:
-        notice = "공고를 만들었습니다. 접수 기간에 스타트업이 공개 공고 페이지에서 신청합니다. " \
-                 "(The call was created; startups apply on its public page while the window is open.)"
+        notice = _("공고를 만들었습니다. 접수 기간에 스타트업이 공개 공고 페이지에서 신청합니다.")
     elif selected is not None:
-        notice = (f"선정을 확정했습니다: 선정 {selected}곳, 예비 후보 {waitlisted or 0}곳, 탈락 {rejected or 0}곳. "
-                  f"(Selection finalized: {selected} selected, {waitlisted or 0} waitlisted, {rejected or 0} rejected.)")
+        notice = _("선정을 확정했습니다: 선정 %(selected)s곳, 예비 후보 %(waitlisted)s곳, 탈락 %(rejected)s곳.") % {
+            "selected": selected, "waitlisted": waitlisted or 0, "rejected": rejected or 0}
     elif offered:
-        notice = f"예비 후보에게 자리를 제안했습니다: {offered}. (The free slot was offered.)"
+        notice = _("예비 후보에게 자리를 제안했습니다: %(company)s.") % {"company": offered}
     return await _page(request, viewer, session, temporal, program_id, notice=notice)
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.i18n import N_, _
 from api.pages import definition_errors
 from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.refusal_text import role_refused
@@ -27,8 +28,8 @@ from store.tables import ProgramRow
 router = APIRouter(prefix="/console/programs", include_in_schema=False)
 Text = Annotated[str, Form(max_length=300)]
 FIELDS = ("id", "name", "application_opens_at", "application_closes_at")
-LABELS = {"id": "새 사업 ID (New program id)", "name": "사업명 (Name)",
-          "application_opens_at": "접수 시작 (Window opens, KST)", "application_closes_at": "접수 마감 (Window closes, KST)"}
+LABELS = {"id": N_("새 사업 ID"), "name": N_("사업명"), "application_opens_at": N_("접수 시작 (KST)"),
+          "application_closes_at": N_("접수 마감 (KST)")}  # shown as _(label)
 DEFAULT_WINDOW = timedelta(minutes=30)
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 
@@ -83,11 +84,11 @@ def _source(session: Session, program_id: str) -> ProgramDefinition | None:
 def _page(request: Request, viewer: Viewer, source: ProgramDefinition, values: dict[str, str], status: int = 200,
           errors: dict[str, list[str]] | None = None) -> Response:
     return render(request, viewer, "console/program_copy.html", status, source=source, values=values,
-                  errors=errors or {}, labels=LABELS)
+                  errors=errors or {}, labels={name: _(label) for name, label in LABELS.items()})
 
 
 def _unknown(request: Request, viewer: Viewer, program_id: str) -> Response:
-    err = ApiError("not_found", f"없는 사업입니다 (unknown program {program_id!r})")
+    err = ApiError("not_found", _("없는 사업입니다: %(id)s") % {"id": program_id})
     return render(request, viewer, "console/error.html", status=err.status, error=err)
 
 
@@ -121,6 +122,6 @@ async def copy_program(program_id: str, request: Request, viewer: PageViewer, se
         created = await program_routes.create_from_definition(definition, session, temporal, settings.task_queue,
                                                               viewer.actor)
     except ApiError as err:
-        message = f"이미 있는 사업 ID입니다 ({err.message})" if err.code == "conflict" else err.message
+        message = _("이미 있는 사업 ID입니다: %(id)s") % {"id": definition.id} if err.code == "conflict" else err.message
         return _page(request, viewer, source, values, err.status, {"id" if err.code == "conflict" else "": [message]})
     return RedirectResponse(f"/console/programs/{created.id}/call?created=1", status_code=303)

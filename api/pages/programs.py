@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.i18n import _
 from api.pages import charts, dashboard, definition_errors, exports, report_export
 from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
-from api.pages.labels import STAGES, label
 from api.pages.refusal_text import role_refused
 from api.routes import programs as program_routes
 from api.schemas import Report
@@ -49,10 +49,10 @@ async def programs_list(request: Request, viewer: PageViewer, session: SessionDe
 def _new_page(request: Request, viewer: Viewer, status: int = 200, errors: dict[str, list[str]] | None = None,
               data: Any = None, text: str = "") -> Response:
     labels = {path: definition_errors.readable(path) for path in (errors or {})}
-    labels["definition"] = "정의 파일 (definition file)"
+    labels["definition"] = _("정의 파일")
     return render(request, viewer, "console/program_new.html", status, errors=errors or {}, labels=labels,
                   data=data if isinstance(data, dict) else None, text=text, settings_labels=definition_errors.SETTINGS,
-                  tables=definition_errors.TABLES, shown=_shown)
+                  tables=definition_errors.TABLES, captions=definition_errors.CAPTIONS, shown=_shown)
 
 
 def _shown(value: Any) -> str:
@@ -80,7 +80,7 @@ async def create_program(request: Request, viewer: PageViewer, session: SessionD
     raw = raw or definition_text.encode()
     text = raw.decode("utf-8-sig", errors="replace")
     if len(raw) > LARGEST_DEFINITION:
-        return _new_page(request, viewer, 413, {"definition": ["정의 파일이 너무 큽니다 (larger than 512 KiB)"]})
+        return _new_page(request, viewer, 413, {"definition": [_("정의 파일이 512 KiB보다 큽니다.")]})
     data, errors = definition_errors.parse_upload(raw)
     if errors:
         return _new_page(request, viewer, 422, errors, text=text)
@@ -94,7 +94,7 @@ async def create_program(request: Request, viewer: PageViewer, session: SessionD
                                                               viewer.actor)
     except ApiError as err:
         field = err.details.get("field", "") if isinstance(err.details, dict) else ""
-        message = f"이미 있는 사업 ID입니다 ({err.message})" if err.code == "conflict" else err.message
+        message = _("이미 있는 사업 ID입니다: %(id)s") % {"id": parsed.id} if err.code == "conflict" else err.message
         return _new_page(request, viewer, err.status, {field: [message]}, data, text)
     return RedirectResponse(f"/console/programs/{created.id}?created=1", status_code=303)
 
@@ -124,7 +124,7 @@ def _marks(session: Session, program_id: str, now: datetime,
 async def _report(session: Session, viewer: Viewer, program_id: str) -> tuple[ProgramRow, Report]:
     row = session.get(ProgramRow, program_id)
     if row is None:
-        raise ApiError("not_found", f"unknown program {program_id!r} (없는 사업입니다)")
+        raise ApiError("not_found", _("없는 사업입니다: %(id)s") % {"id": program_id})
     return row, await program_routes.report(program_id, session, viewer.actor)
 
 
@@ -133,7 +133,7 @@ async def _unknown(request: Request, viewer: Viewer, session: Session, program_i
     release(session)
     return render(request, viewer, "console/programs.html", 404, programs=programs,
                   may_create=viewer.role is Role.ADMIN,
-                  notice=f"없는 사업입니다: {program_id} (unknown program). 목록에서 고르세요 (choose one below).")
+                  notice=_("없는 사업입니다: %(id)s. 아래 목록에서 고르세요.") % {"id": program_id})
 
 
 @router.get("/{program_id}")
@@ -153,22 +153,23 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
     marks = _marks(session, program_id, viewer.now, (year, month_number))
     weeks = dashboard.month_calendar(year, month_number, marks)
     release(session)
-    waiting = [(f"{w.company_name} · {dashboard.waiting_label(w.waiting_for, english=False)}", w.waiting_days)
+    waiting = [(f"{w.company_name} · {dashboard.waiting_label(w.waiting_for)}", w.waiting_days)
                for w in sorted(report.waiting_on_staff, key=lambda w: -w.waiting_days)]
     month_marks = sorted((m for week in weeks for day in week if day for m in day.marks),
                          key=lambda m: (not m.overdue, m.due_at, m.company_name))
     return render(
         request, viewer, "console/program.html", program=row, report=report, created=bool(created),
-        stage_label=label(STAGES, row.stage), steps=steps, points=points,
+        steps=steps, points=points,
         funnel_svg=charts.funnel_chart(steps), money_svg=charts.money_chart(points, today),
         calendar_svg=charts.calendar_chart(year, month_number, weeks, today),
         on_time_svg=charts.on_time_chart(report.milestones_accepted, report.milestones_on_time),
         on_time_text=charts.on_time_summary(report.milestones_accepted, report.milestones_on_time),
         waiting_svg=charts.waiting_chart(waiting[:WAITING_DRAWN]), waiting_groups=dashboard.waiting_groups(
             (w.waiting_for, w.waiting_days) for w in report.waiting_on_staff),
-        waiting_label=dashboard.waiting_label, phase_short=dashboard.PHASE_LABELS,
-        phase_english=dashboard.PHASE_ENGLISH, money_labels=report_export.MONEY_LABELS,
-        year=year, month=month_number, month_marks=month_marks[:TABLE_ROWS], month_total=len(month_marks),
+        waiting_label=dashboard.waiting_label, waiting_kind=dashboard.waiting_kind, phase_short=dashboard.phase_short,
+        money_label=report_export.money_label, days_waited=charts.days_waited,
+        month_label=dashboard.month_label(year, month_number), month_marks=month_marks[:TABLE_ROWS],
+        month_total=len(month_marks), year=year, month=month_number,
         month_overdue=sum(m.overdue for m in month_marks), table_rows=TABLE_ROWS,
         previous_month="%04d-%02d" % dashboard.shift_month(year, month_number, -1),
         next_month="%04d-%02d" % dashboard.shift_month(year, month_number, 1),

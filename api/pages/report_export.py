@@ -1,6 +1,8 @@
 """The program report as downloads: one CSV table and an XLSX workbook of four sheets (summary,
 startups by phase, money, work waiting on staff). The figures are the JSON report's own
-(`api.routes.programs.report`), under the same names, so the three can be compared line by line.
+(`api.routes.programs.report`), under the same names, so the three can be compared line by line;
+the words around them (sheet names, headers, labels) are in the language of the page they were
+downloaded from.
 Cells go through the console's shared spreadsheet rules (`api.pages.exports`: formula-looking
 text stays text, CSV with a byte order mark)."""
 
@@ -13,25 +15,25 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from api.pages.dashboard import PHASE_ENGLISH, PHASE_LABELS
+from api.i18n import N_, _, pgettext
+from api.pages.dashboard import PHASE_ORDER, phase_short, waiting_label
 from api.pages.exports import safe_cell, table_csv
 from api.schemas import Report
 from domain.timeutil import to_kst
 
+# The report's money figures and summary by their JSON names; Korean, marked for the catalogue
+# (shown as `_(label)`, here and on the dashboard).
 MONEY_LABELS = {
-    "committed": "약정 (committed, net of released)", "requested": "지급 요청 (requested)",
-    "approved": "지급 승인 (approved)", "paid": "지급 완료 (paid)", "failed": "지급 실패 (failed)",
-    "refund_due": "반납 청구 누계 (refund due, all time)", "refunded": "반납 완료 (refunded)",
-    "clawback_due": "환수 청구 누계 (clawback due, all time)", "clawed_back": "환수 완료 (clawed back)",
-    "waived": "면제 (waived)", "released": "약정 해제 (released)", "refund_owed": "반납 미회수 (refund owed now)",
-    "clawback_owed": "환수 미회수 (clawback owed now)",
+    "committed": N_("약정 (해제분 차감)"), "requested": N_("지급 요청"), "approved": N_("지급 승인됨"),
+    "paid": N_("지급 완료"), "failed": N_("지급 실패"), "refund_due": N_("반납 청구 누계"),
+    "refunded": N_("반납 완료"), "clawback_due": N_("환수 청구 누계"), "clawed_back": N_("환수 완료"),
+    "waived": N_("환수 면제"), "released": N_("약정 해제"), "refund_owed": N_("반납 미회수"),
+    "clawback_owed": N_("환수 미회수"),
 }
 SUMMARY_LABELS = {
-    "program_id": "사업 ID (program id)", "stage": "단계 (stage)", "slots": "선정 규모 (slots)",
-    "budget": "총 예산 (budget)", "startups": "스타트업 수 (startups)",
-    "milestones_accepted": "수락된 마일스톤 (milestones accepted)",
-    "milestones_on_time": "기한 내 제출 (milestones on time)", "on_time_rate": "기한 내 제출률 (on-time rate)",
-    "overdue": "지연 중인 스타트업 (overdue startups)",
+    "program_id": N_("사업 ID"), "stage": N_("사업 단계"), "slots": N_("선정 규모"), "budget": N_("총 예산"),
+    "startups": N_("스타트업 수"), "milestones_accepted": N_("수락된 마일스톤"), "milestones_on_time": N_("기한 내 제출"),
+    "on_time_rate": N_("기한 내 제출률"), "overdue": N_("지연 중인 스타트업"),
 }
 WON_FORMAT = '"₩"#,##0'
 
@@ -45,26 +47,34 @@ class Sheet:
 
 
 def _phase_order(phase: str) -> int:
-    order = list(PHASE_LABELS)
-    return order.index(phase) if phase in order else len(order)
+    return PHASE_ORDER.index(phase) if phase in PHASE_ORDER else len(PHASE_ORDER)
+
+
+def money_label(kind: str) -> str:
+    return _(MONEY_LABELS[kind]) if kind in MONEY_LABELS else kind
 
 
 def report_sheets(report: Report) -> list[Sheet]:
+    """The workbook's sheets. The first column of each holds the JSON report's own names (keys,
+    phases, startup ids); the words are the page's language."""
     summary = report.model_dump(include=set(SUMMARY_LABELS))
     phases = sorted(report.counts_by_phase.items(), key=lambda kv: _phase_order(kv[0]))
+    key, label = pgettext("report column", "항목"), pgettext("report column", "설명")
     return [
-        Sheet("요약 Summary", ("항목 key", "설명 label", "값 value"),
-              [(key, SUMMARY_LABELS[key], summary[key]) for key in SUMMARY_LABELS]),
-        Sheet("단계 Phases", ("단계 phase", "설명 label", "스타트업 수 startups"),
-              [(phase, f"{PHASE_LABELS.get(phase, phase)} ({PHASE_ENGLISH.get(phase, phase)})", n)
-               for phase, n in phases]),
-        Sheet("자금 Money", ("항목 kind", "설명 label", "금액 amount (KRW)"),
-              [(kind, MONEY_LABELS.get(kind, kind), amount) for kind, amount in report.money.items()],
+        Sheet(pgettext("report sheet", "요약"), (key, label, pgettext("report column", "값")),
+              [(k, _(SUMMARY_LABELS[k]), summary[k]) for k in SUMMARY_LABELS]),
+        Sheet(pgettext("report sheet", "단계"), (pgettext("report column", "단계"), label,
+                                               pgettext("report column", "스타트업 수")),
+              [(phase, phase_short(phase), n) for phase, n in phases]),
+        Sheet(pgettext("report sheet", "자금"), (key, label, pgettext("report column", "금액 (원)")),
+              [(kind, money_label(kind), amount) for kind, amount in report.money.items()],
               money_column=2),
-        Sheet("대기 Waiting on staff", ("스타트업 startup_id", "기업명 company_name", "대기 업무 waiting_for",
-                                      "시작 since (KST)", "대기 일수 waiting_days"),
-              [(w.startup_id, w.company_name, w.waiting_for, f"{to_kst(w.since):%Y-%m-%d %H:%M}", w.waiting_days)
-               for w in report.waiting_on_staff]),
+        Sheet(pgettext("report sheet", "직원 처리 대기"),
+              (pgettext("report column", "스타트업 ID"), pgettext("report column", "기업명"),
+               pgettext("report column", "대기 업무"), label, pgettext("report column", "시작 (KST)"),
+               pgettext("report column", "대기 일수")),
+              [(w.startup_id, w.company_name, w.waiting_for, waiting_label(w.waiting_for),
+                f"{to_kst(w.since):%Y-%m-%d %H:%M}", w.waiting_days) for w in report.waiting_on_staff]),
     ]
 
 
@@ -96,13 +106,15 @@ def report_xlsx(report: Report) -> bytes:
 
 def report_csv(report: Report) -> bytes:
     """One table of (section, key, label, value); section and key are the JSON report's names
-    (e.g. money, paid)."""
+    (e.g. money, paid), the label in the page's language."""
     summary = report.model_dump(include=set(SUMMARY_LABELS))
-    rows: list[tuple[Any, ...]] = [("summary", key, SUMMARY_LABELS[key], summary[key]) for key in SUMMARY_LABELS]
-    rows += [("counts_by_phase", phase, PHASE_LABELS.get(phase, phase), n)
+    rows: list[tuple[Any, ...]] = [("summary", key, _(SUMMARY_LABELS[key]), summary[key]) for key in SUMMARY_LABELS]
+    rows += [("counts_by_phase", phase, phase_short(phase), n)
              for phase, n in sorted(report.counts_by_phase.items(), key=lambda kv: _phase_order(kv[0]))]
-    rows += [("money", kind, MONEY_LABELS.get(kind, kind), amount) for kind, amount in report.money.items()]
+    rows += [("money", kind, money_label(kind), amount) for kind, amount in report.money.items()]
     rows += [("waiting_on_staff", w.startup_id,
-              f"{w.company_name} · {w.waiting_for} · {to_kst(w.since):%Y-%m-%d %H:%M} KST", w.waiting_days)
+              f"{w.company_name} · {waiting_label(w.waiting_for)} · {to_kst(w.since):%Y-%m-%d %H:%M} KST",
+              w.waiting_days)
              for w in report.waiting_on_staff]
-    return table_csv(("구분 section", "항목 key", "설명 label", "값 value"), rows)
+    return table_csv((pgettext("report column", "구분"), pgettext("report column", "항목"),
+                      pgettext("report column", "설명"), pgettext("report column", "값")), rows)
