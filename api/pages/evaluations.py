@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
+from api.i18n import N_, _
 from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.refusal_text import form_errors, role_refused
 from api.routes.actions import perform_action
@@ -28,7 +29,7 @@ from store.work_items import inbox
 
 router = APIRouter(prefix="/console/evaluations", include_in_schema=False)
 LISTED = 200
-ROUNDS = (("document", "서면평가 (document review)"), ("presentation", "발표평가 (presentation)"))
+ROUNDS = (("document", N_("서면평가")), ("presentation", N_("발표평가")))
 Field = Annotated[str, Form(max_length=2000)]
 
 
@@ -66,8 +67,7 @@ async def evaluations(request: Request, viewer: PageViewer, session: SessionDep,
                       declared: str | None = None, program_id: str | None = None) -> Response:
     if (refused := role_refused(request, viewer, Role.EVALUATOR)) is not None:
         return refused
-    notice = ("점수를 제출했습니다. (Your score was recorded.)" if scored else
-              "이해충돌을 신고했습니다. (Your conflict of interest was recorded.)" if declared else None)
+    notice = (_("점수를 제출했습니다.") if scored else _("이해충돌을 신고했습니다.") if declared else None)
     return _list_page(request, viewer, session, notice=notice, program_id=program_id)
 
 
@@ -77,16 +77,17 @@ def _score_page(request: Request, viewer: Viewer, session: Session, startup_id: 
     if row is None:
         release(session)
         return _list_page(request, viewer, session, 404,
-                          notice=f"없는 스타트업입니다: {startup_id} (unknown startup)")
+                          notice=_("없는 스타트업입니다: %(startup_id)s") % {"startup_id": startup_id})
     state = StartupState.model_validate(row.state)
     conflict = conflict_with(state, _conflicts(session, viewer.user.id))
     release(session)
     mine = {s.round for s in state.scores if s.evaluator_id == viewer.user.id}
-    rounds = [(value, name) for value, name in ROUNDS if value not in mine]
+    rounds = [(value, _(name)) for value, name in ROUNDS if value not in mine]
     values = {"round": rounds[0][0] if rounds else "", "score": "", "reason": "",
               "request_key": secrets.token_urlsafe(16)} | (values or {})
     return render(request, viewer, "console/evaluation.html", status, state=state, conflict=conflict,
                   under_review=state.phase is Phase.UNDER_REVIEW, rounds=rounds, scored_rounds=sorted(mine),
+                  round_names={value: _(name) for value, name in ROUNDS},
                   errors=errors or {}, values=values)
 
 
@@ -122,6 +123,16 @@ async def score(request: Request, viewer: PageViewer, session: SessionDep, tempo
     return RedirectResponse(f"/console/evaluations?scored=1&program_id={quote(program_id)}", status_code=303)
 
 
+def _problem(message: str) -> str:
+    """A declaration's invalid field in the page's language: the registration number's two rules
+    (domain/brn.py) in words of their own, anything else with the validator's message."""
+    if "check digit" in message:
+        return _("사업자등록번호의 검증 숫자가 맞지 않습니다. 번호를 다시 확인하세요.")
+    if "10 digits" in message:
+        return _("사업자등록번호는 10자리 숫자입니다 (예: 123-45-67890).")
+    return _("입력 내용이 규칙에 맞지 않습니다: %(problem)s") % {"problem": message}
+
+
 @router.post("/conflicts")
 async def declare_conflict(request: Request, viewer: PageViewer, session: SessionDep, csrf_token: Field = "",
                            brn: Annotated[str, Form(max_length=20)] = "", reason: Field = "",
@@ -136,10 +147,10 @@ async def declare_conflict(request: Request, viewer: PageViewer, session: Sessio
         errors: dict[str, list[str]] = {}
         for e in err.errors():
             field = str(e["loc"][0]) if e.get("loc") else ""
-            errors.setdefault(field, []).append(f"입력 내용이 규칙에 맞지 않습니다 ({e['msg'].removeprefix('Value error, ')})")
+            errors.setdefault(field, []).append(_problem(e["msg"].removeprefix("Value error, ")))
         return _list_page(request, viewer, session, 422, errors, values)
     except ApiError as err:
-        message = "이미 신고한 기업입니다 (this conflict is already declared)" if err.code == "conflict" else err.message
+        message = _("이미 이해충돌을 신고한 기업입니다.") if err.code == "conflict" else err.message
         return _list_page(request, viewer, session, err.status, {"brn": [message]}, values)
     if startup_id:
         return RedirectResponse(f"/console/evaluations/{startup_id}", status_code=303)

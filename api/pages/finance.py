@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.i18n import _
 from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.finance_items import (
     APPROVALS,
@@ -110,6 +112,15 @@ def _roles(action: Action) -> frozenset[Role]:
     return ACTION_RULES[action].roles
 
 
+def unreachable_text(finance_url: str, unreachable: FinanceUnreachable) -> str:
+    """Why nothing could be compared, in the page's language (what the finance system answered)."""
+    cause = unreachable.__cause__
+    reason = f"HTTP {cause.response.status_code}" if isinstance(cause, httpx.HTTPStatusError) \
+        else type(cause).__name__ if cause is not None else "—"
+    return _("재무 시스템(%(url)s)이 응답하지 않아 대사를 하지 못했습니다 (%(reason)s). "
+             "AXFLOW_FINANCE_URL 설정을 확인하세요.") % {"url": finance_url, "reason": reason}
+
+
 @router.get("")
 async def finance_desk(request: Request, viewer: PageViewer, session: SessionDep, settings: SettingsDep,
                        program_id: str | None = None, reconcile: str | None = None, retried: str | None = None
@@ -123,8 +134,9 @@ async def finance_desk(request: Request, viewer: PageViewer, session: SessionDep
                                             program_id or None)
             reconciliation = {"differences": found, "error": None, "at": viewer.now}
         except FinanceUnreachable as unreachable:
-            reconciliation = {"differences": [], "error": str(unreachable), "at": viewer.now}
-    notice = "다시 요청했습니다. (Asked again.)" if retried else None
+            reconciliation = {"differences": [], "error": unreachable_text(settings.finance_url, unreachable),
+                              "at": viewer.now}
+    notice = _("다시 요청했습니다.") if retried else None
     return _page(request, viewer, session, program_id, reconciliation=reconciliation, notice=notice)
 
 
@@ -137,7 +149,7 @@ async def approve_selected(request: Request, viewer: PageViewer, session: Sessio
     require_role(viewer, Role.FINANCE_OFFICER)
     if not item:
         return _page(request, viewer, session, program_id, 422,
-                     errors={"item": ["승인할 항목을 하나 이상 고르세요 (choose at least one item to approve)"]})
+                     errors={"item": [_("승인할 항목을 하나 이상 고르세요.")]})
     waiting = {a.key: a for a in _approvals(session, None)}
     release(session)
     outcomes = []
@@ -146,7 +158,7 @@ async def approve_selected(request: Request, viewer: PageViewer, session: Sessio
         approval = waiting.get(key)
         label = f"{approval.company_name} · {approval.detail or approval.kind}" if approval else key
         if parsed is None:
-            outcomes.append(Outcome(None, key, False, "알 수 없는 항목입니다 (not an approval)"))
+            outcomes.append(Outcome(None, key, False, _("승인할 수 있는 항목이 아닙니다.")))
             continue
         startup_id, kind, subject = parsed
         action, body = approval_command(kind, subject, reason)
@@ -155,7 +167,7 @@ async def approve_selected(request: Request, viewer: PageViewer, session: Sessio
         try:
             await perform_action(startup_id, action, body, viewer.actor, session, temporal,
                                  request.state.request_id, idempotency)
-            outcomes.append(Outcome(approval, label, True, "승인됨 (approved)"))
+            outcomes.append(Outcome(approval, label, True, _("승인되었습니다.")))
         except ApiError as err:
             outcomes.append(Outcome(approval, label, False, refusal_text(err)))
     return _page(request, viewer, session, program_id, outcomes=outcomes)

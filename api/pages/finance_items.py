@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from api.i18n import N_, _
 from domain.phases import Action
 from domain.state import StartupState
 
@@ -17,6 +18,13 @@ APPROVALS = {
     "decide_waiver": Action.WAIVE_CLAWBACK,
 }
 SEPARATOR = "|"
+# A clawback waiver as the desk names it, by the termination's cause (one sentence each).
+WAIVERS = {
+    "fraud": N_("성실실패 환수 면제 (해지 사유: 부정행위)"),
+    "misuse": N_("성실실패 환수 면제 (해지 사유: 목적외 사용)"),
+    "abandonment": N_("성실실패 환수 면제 (해지 사유: 사업 포기)"),
+    "non_performance": N_("성실실패 환수 면제 (해지 사유: 수행 불량)"),
+}
 
 
 @dataclass(frozen=True)
@@ -69,13 +77,14 @@ def approval_of(state: StartupState, kind: str, subject: str) -> Approval:
     elif kind == "approve_settlement" and state.settlement is not None:
         st = state.settlement
         amount, asked_by, asked_at = st.spent, st.submitted_by, st.submitted_at
-        detail = f"집행 {st.spent:,}원, 반납 예정 {max(state.paid_total - st.spent, 0):,}원 " \
-                 f"(spent; refund due {max(state.paid_total - st.spent, 0):,})"
+        detail = _("집행 %(spent)s원, 반납 예정 %(refund)s원") % {
+            "spent": f"{st.spent:,}", "refund": f"{max(state.paid_total - st.spent, 0):,}"}
     elif kind == "decide_waiver" and (owed := state.collection(subject or "clawback")) is not None:
         amount, asked_by = owed.amount, owed.opened_by
         asked_at = state.termination.at if state.termination else None
         cause = state.termination.cause if state.termination else ""
-        detail = f"성실실패 환수 면제 (honest failure; cause {cause})"
+        detail = _(WAIVERS[cause]) if cause in WAIVERS else _("성실실패 환수 면제 (해지 사유: %(cause)s)") % {
+            "cause": cause or "—"}
     return Approval(state.startup_id, state.company_name, state.program_id, kind, subject, amount, asked_by,
                     asked_at, detail)
 
