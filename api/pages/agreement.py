@@ -17,7 +17,9 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
+from api.i18n import N_, _
 from api.pages.common import PageViewer, Viewer, check_csrf, render
+from api.pages.rule_text import rule_text
 from api.routes.actions import perform_action
 from api.routes.documents import blob_store
 from api.routes.startups import _live_state, for_caller
@@ -29,10 +31,16 @@ from domain.phases import Action, Role
 router = APIRouter(include_in_schema=False)
 
 TEMPLATE = "portal/agreement.html"
-FIELDS = {"read_confirmed": "협약서 확인 (Read the agreement)", "password": "비밀번호 (Password)"}
-NOT_CONFIRMED = "협약서를 끝까지 읽고 확인란에 표시하십시오. — confirm that you have read the agreement"
-CHANGED = "협약서가 바뀌었습니다. 새 협약서를 다시 읽고 동의하십시오. — the agreement has changed since this page " \
-          "was opened; read it again"
+FIELDS = {"read_confirmed": N_("협약서 확인"), "password": N_("비밀번호")}
+NOT_CONFIRMED = N_("협약서를 끝까지 읽고 확인란에 표시하십시오.")
+CHANGED = N_("협약서가 바뀌었습니다. 새 협약서를 다시 읽고 동의하십시오.")
+# The acceptance's refusals (api/reauth.py, the Update validator) by rule, as this page says them.
+RULE_WORDS = {
+    "password_mismatch": N_("비밀번호가 맞지 않습니다."),
+    "reauthentication": N_("비밀번호를 다시 입력하십시오. 협약 동의에는 본인 확인이 필요합니다."),
+    "reauthentication_throttled": N_("비밀번호를 여러 번 잘못 입력했습니다. 잠시 후 다시 시도하십시오."),
+    "agreement_changed": CHANGED,
+}
 
 
 def errors_of(err: ApiError) -> dict[str, list[str]]:
@@ -44,12 +52,23 @@ def errors_of(err: ApiError) -> dict[str, list[str]]:
             continue
         field = detail.get("field")
         if field == "agreement_sha256":
-            errors.setdefault("", []).append(CHANGED)
+            errors.setdefault("", []).append(_(CHANGED))
         elif field in FIELDS:
-            errors.setdefault(str(field), []).append(str(detail.get("message") or err.message))
+            errors.setdefault(str(field), []).append(_words(detail.get("rule"), str(detail.get("message") or err.message)))
     if not errors:
-        errors[""] = [err.message]
+        rule = err.details.get("rule") if isinstance(err.details, dict) else None
+        errors[""] = [_words(rule, err.message)]
     return errors
+
+
+def _words(rule: object, message: str) -> str:
+    """A refusal in the page's language: this page's words for its rule, the shared words for
+    the rest; the API's own message only when the rule is one nobody has words for."""
+    known = RULE_WORDS.get(str(rule or ""))
+    if known:
+        return _(known)
+    shared = rule_text(str(rule)) if rule else None
+    return _(shared) if shared else message
 
 
 async def _state(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> StartupPublic:
@@ -73,10 +92,10 @@ async def _page(request: Request, viewer: Viewer, state: StartupPublic, status: 
                 errors: dict[str, list[str]] | None = None, accepted_now: bool = False) -> HTMLResponse:
     if viewer.role is not Role.STARTUP and viewer.role not in (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
                                                               Role.EVALUATOR, Role.AUDITOR, Role.ADMIN):
-        raise ApiError("forbidden", "이 화면을 볼 수 없습니다 (you may not open this page)", {"rule": "role"})
+        raise ApiError("forbidden", _("이 화면을 볼 수 없습니다."), {"rule": "role"})
     return render(request, viewer, TEMPLATE, status, state=state, agreement_html=await _agreement_html(request, state),
                   may_accept=Action.ACCEPT_AGREEMENT.value in state.allowed_actions, errors=errors or {},
-                  labels=FIELDS, accepted_now=accepted_now)
+                  labels={name: _(label) for name, label in FIELDS.items()}, accepted_now=accepted_now)
 
 
 @router.get("/portal/agreement/{startup_id}", response_class=HTMLResponse)
@@ -94,7 +113,7 @@ async def accept_agreement(startup_id: str, request: Request, viewer: PageViewer
     check_scope(startup_id, viewer.actor)
     if read_confirmed != "true":
         state = await _state(viewer, db, temporal, startup_id)
-        return await _page(request, viewer, state, 422, {"read_confirmed": [NOT_CONFIRMED]})
+        return await _page(request, viewer, state, 422, {"read_confirmed": [_(NOT_CONFIRMED)]})
     try:
         await perform_action(startup_id, Action.ACCEPT_AGREEMENT,
                              {"agreement_sha256": agreement_sha256, "password": password}, viewer.actor, db,

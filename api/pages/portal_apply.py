@@ -17,18 +17,21 @@ from sqlmodel import Session
 from activities.read_model import ReadModelActivities
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
+from api.i18n import N_, _
 from api.pages.common import check_csrf
 from api.pages.labels import SECTORS as SECTOR_WORDS
-from api.pages.portal_common import (Errors, StartupViewer, add_error, api_errors, kst_text, page, portal_link,
-                                     not_found_page, remaining, tell, validation_errors, call_window, writing)
+from api.pages.portal_common import (Errors, StartupViewer, add_error, kst_text, page, portal_link,
+                                     not_found_page, remaining, tell, call_window, writing)
 from api.pages.portal_documents import document_choices, upload_context
+from api.pages.portal_my import STATUS_REASONS, ineligible_words, one_language, refusal_errors
+from api.pages.rule_text import FIELD_TYPES
 from api.routes.programs import submit_application
 from axflow.config import Settings
 from axflow.tax_authority import TaxAuthorityDown, business_status
 from domain.brn import format_brn
 from domain.commands import ApplicationBody
 from domain.documents import DocumentKind
-from domain.eligibility import STATUS_LABELS, brn_problems, earliest_founding, founding_problems, status_refusal
+from domain.eligibility import Problem, brn_problems, earliest_founding, founding_problems, status_refusal
 from domain.io import EligibilityInput, startup_workflow_id
 from domain.program import ProgramDefinition
 from domain.timeutil import kst_date
@@ -40,10 +43,38 @@ from store.tables import ProgramRow
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=300)]
-LABELS = {"company_name": "회사명 (Company)", "founded_on": "설립일 (Founded on)", "task_id": "과제 (Task)",
-          "representative": "대표자명 (Representative)", "email": "연락 이메일 (Contact email)",
-          "proposal_title": "사업계획서 제목 (Proposal title)", "proposal_document": "사업계획서 파일 (Proposal file)",
-          "brn": "사업자등록번호 (BRN)"}
+LABELS = {"company_name": N_("회사명"), "founded_on": N_("설립일"), "task_id": N_("과제"),
+          "representative": N_("대표자명"), "email": N_("연락 이메일"), "proposal_title": N_("사업계획서 제목"),
+          "proposal_document": N_("사업계획서 파일"), "brn": N_("사업자등록번호")}
+STATUS_WORDS = {"active": N_("계속사업자"), "suspended": N_("휴업자"), "closed": N_("폐업자"),
+                "unregistered": N_("미등록")}
+NO_PROPOSAL = N_("사업계획서 파일을 올리거나 내 서류에서 고르세요.")
+
+
+def labels() -> dict[str, str]:
+    return {name: _(label) for name, label in LABELS.items()}
+
+
+def problem_words(problem: Problem, within_years: int, earliest: date | None) -> str:
+    """An eligibility rule's problem (domain/eligibility.py) in the page's language."""
+    if problem.rule == "founded_within_years" and earliest is not None:
+        return _("창업 %(years)s년 이내여야 합니다: 마감일 기준 %(earliest)s 이후 설립") % {
+            "years": within_years, "earliest": earliest.isoformat()}
+    if problem.rule == "not_in_future":
+        return _("설립일이 미래입니다.")
+    if problem.rule in ("brn_check_digit", "brn_format"):
+        return _("사업자등록번호가 올바르지 않습니다: 10자리와 검증 숫자를 확인하세요.")
+    return one_language(problem.message)
+
+
+def form_problems(err: ValidationError) -> Errors:
+    """The body model's problems by field, in the page's language."""
+    errors: Errors = {}
+    for problem in err.errors():
+        field = ".".join(str(p) for p in problem["loc"]) or ""
+        words = FIELD_TYPES.get(problem["type"])
+        add_error(errors, field, _(words) if words else one_language(problem["msg"].removeprefix("Value error, ")))
+    return errors
 
 
 def _program(session: Session, program_id: str) -> ProgramDefinition:
@@ -68,42 +99,45 @@ async def eligibility_feedback(session: Session, settings: Settings, definition:
     try:
         ApplicationBody.model_validate({k: v for k, v in _body(draft, brn).items() if v not in ("", None)})
     except ValidationError as err:
-        errors = validation_errors(err)
+        errors = form_problems(err)
     if draft.task_id and definition.task(draft.task_id) is None:
-        add_error(errors, "task_id", "이 사업의 과제가 아닙니다 (not a task of this program)")
+        add_error(errors, "task_id", _("이 사업의 과제가 아닙니다."))
     if not draft.proposal_document_id:
-        add_error(errors, "proposal_document", "사업계획서 파일을 올리거나 내 서류에서 고르세요 (upload or pick the proposal)")
+        add_error(errors, "proposal_document", _(NO_PROPOSAL))
     checks: list[tuple[str, str, str]] = []
+    years = definition.founded_within_years
+    closes = definition.application_closes_at
+    earliest = earliest_founding(closes, years) if closes else None
     brn_issue = brn_problems(brn)
-    checks.append(("사업자등록번호 검증번호 (check digit)", "problem" if brn_issue else "ok",
-                   brn_issue[0].message if brn_issue else f"{format_brn(brn)} 유효 (valid)"))
-    if draft.founded_on and definition.application_closes_at:
-        founding = founding_problems(draft.founded_on, definition.application_closes_at,
-                                     definition.founded_within_years, kst_date(now))
+    checks.append((_("사업자등록번호 검증번호"), "problem" if brn_issue else "ok",
+                   problem_words(brn_issue[0], years, earliest) if brn_issue
+                   else _("%(brn)s 유효") % {"brn": format_brn(brn)}))
+    if draft.founded_on and closes:
+        founding = founding_problems(draft.founded_on, closes, years, kst_date(now))
         for problem in founding:
-            add_error(errors, problem.field, problem.message)
-        checks.append((f"업력 {definition.founded_within_years}년 이내 (founding date)", "problem" if founding else "ok",
-                       founding[0].message if founding else "마감일 기준 요건 충족 (within the rule at the closing date)"))
+            add_error(errors, problem.field, problem_words(problem, years, earliest))
+        checks.append((_("업력 %(years)s년 이내") % {"years": years}, "problem" if founding else "ok",
+                       problem_words(founding[0], years, earliest) if founding else _("마감일 기준 요건 충족")))
     else:
-        checks.append(("업력 (founding date)", "pending", "설립일을 입력하면 확인합니다 (enter the founding date)"))
+        checks.append((_("업력"), "pending", _("설립일을 입력하면 확인합니다.")))
     banned = ReadModelActivities(session.get_bind()).ban_check(EligibilityInput(brn=brn, program_id=definition.id,
                                                                                 at=now))
-    checks.append(("참여제한 (participation ban)", "ok" if banned.eligible else "problem",
-                   "해당 없음 (none)" if banned.eligible else banned.reason or ""))
+    ban_words = ineligible_words(banned.reason, None) or _("참여제한 중입니다.")
+    checks.append((_("참여제한"), "ok" if banned.eligible else "problem", _("해당 없음") if banned.eligible else ban_words))
     if not banned.eligible:
-        add_error(errors, "brn", banned.reason or "참여제한")
+        add_error(errors, "brn", ban_words)
     quick = settings.model_copy(update={"tax_authority_timeout_seconds": min(2.0, settings.tax_authority_timeout_seconds)})
     try:
         answer = await business_status(quick, brn, attempts=1)
-        refusal = status_refusal(brn, answer.status, answer.closed_on)
-        checks.append(("국세청 사업자 상태 (business status)", "problem" if refusal else "ok",
-                       refusal or STATUS_LABELS[answer.status]))
+        refused = status_refusal(brn, answer.status, answer.closed_on) is not None
+        refusal = _(STATUS_REASONS[answer.status]) if refused and answer.status in STATUS_REASONS else None
+        checks.append((_("국세청 사업자 상태"), "problem" if refused else "ok",
+                       refusal or _(STATUS_WORDS.get(answer.status, answer.status))))
         if refusal:
             add_error(errors, "brn", refusal)
     except TaxAuthorityDown:
-        checks.append(("국세청 사업자 상태 (business status)", "pending",
-                       "상태조회 서비스가 지금 응답하지 않습니다. 제출하면 서비스가 돌아오는 대로 자동으로 확인합니다 "
-                       "(the service is not answering; after submission the check completes by itself)"))
+        checks.append((_("국세청 사업자 상태"), "pending",
+                       _("상태조회 서비스가 지금 응답하지 않습니다. 제출하면 서비스가 돌아오는 대로 자동으로 확인합니다.")))
     return errors, checks
 
 
@@ -114,7 +148,7 @@ def _draft_input(form: dict[str, str], proposal_document_id: str | None) -> tupl
         try:
             founded = date.fromisoformat(form["founded_on"])
         except ValueError:
-            add_error(errors, "founded_on", "날짜를 YYYY-MM-DD로 입력하세요 (a date, YYYY-MM-DD)")
+            add_error(errors, "founded_on", _("날짜를 YYYY-MM-DD로 입력하세요."))
     values = DraftInput(company_name=form["company_name"], founded_on=founded, task_id=form["task_id"],
                         representative=form["representative"], email=form["email"],
                         proposal_title=form["proposal_title"], proposal_document_id=proposal_document_id)
@@ -147,10 +181,10 @@ async def _form_page(request: Request, session: Session, viewer: StartupViewer, 
     # For portal.js, which tells the founding rule while the date is typed.
     founded_attrs = {"data-years": definition.founded_within_years, "data-today": kst_date(now).isoformat()} | (
         {"data-earliest": earliest.isoformat()} if earliest else {})
-    task_options = [("", "과제를 고르세요 (choose a task)")] + [
-        (t.id, f"{t.id} · {SECTOR_WORDS.get(t.sector, t.sector)} · {t.title} ({t.sme_region})") for t in definition.tasks]
+    task_options = [("", _("과제를 고르세요"))] + [
+        (t.id, f"{t.id} · {_(SECTOR_WORDS.get(t.sector, t.sector))} · {t.title} ({t.sme_region})") for t in definition.tasks]
     return page(request, viewer, "apply.html", status, program=definition, draft=draft, errors=errors,
-                labels=LABELS, checks=checks, notice=notice, refusal=refusal, state=state,
+                labels=labels(), checks=checks, notice=notice, refusal=refusal, state=state,
                 now=now, remaining=remaining, proposals=proposals, brn_text=format_brn(brn), earliest=earliest,
                 founded_attrs=founded_attrs, task_options=task_options,
                 upload=upload_context(settings, DocumentKind.PROPOSAL, definition.id, f"/portal/apply/{definition.id}"))
@@ -164,7 +198,7 @@ async def apply_form(program_id: str, request: Request, session: SessionDep, vie
     except ApiError as err:
         return not_found_page(request, viewer, err)
     draft = draft_of(session, program_id, viewer.user.brn or "")
-    notice = "임시저장되었습니다 (Draft saved)." if saved and draft is not None else None
+    notice = _("임시저장되었습니다.") if saved and draft is not None else None
     return await _form_page(request, session, viewer, definition, draft or _prefill(session, viewer), {},
                             notice=notice)
 
@@ -188,9 +222,9 @@ async def save_or_submit(program_id: str, request: Request, session: SessionDep,
             "representative": representative.strip(), "email": email.strip(), "proposal_title": proposal_title.strip()}
     values, errors = _draft_input(form, _proposal_of(session, proposal_document.strip(), startup_id))
     if await call_window(temporal, definition, now) == "closed":
-        refusal = (f"저장·제출되지 않았습니다: 서버 시계로 접수가 마감되었습니다 (마감 {kst_text(definition.application_closes_at)}). "
-                   "임시저장한 신청서는 더 이상 제출할 수 없습니다. (Not saved or submitted: by the server's clock the "
-                   "window has closed; drafts can no longer be submitted.)")
+        refusal = _("저장·제출되지 않았습니다: 서버 시계로 접수가 마감되었습니다 (마감 %(closes)s). "
+                    "임시저장한 신청서는 더 이상 제출할 수 없습니다.") % {
+            "closes": kst_text(definition.application_closes_at) if definition.application_closes_at else "—"}
         return await _form_page(request, session, viewer, definition, draft_of(session, program_id, brn) or values,
                                 errors, 409, refusal=refusal)
     try:
@@ -209,11 +243,11 @@ async def _submit(request: Request, session: Session, temporal: Any, viewer: Sta
                   definition: ProgramDefinition, draft: ApplicationDraft, errors: Errors) -> Response:
     brn = viewer.user.brn or ""
     if not draft.proposal_document_id:
-        add_error(errors, "proposal_document", "사업계획서 파일을 올리거나 내 서류에서 고르세요 (upload or pick the proposal)")
+        add_error(errors, "proposal_document", _(NO_PROPOSAL))
     try:
         body = ApplicationBody.model_validate({k: v for k, v in _body(draft, brn).items() if v not in ("", None)})
     except ValidationError as err:
-        for field, messages in validation_errors(err).items():
+        for field, messages in form_problems(err).items():
             for message in messages:
                 add_error(errors, field, message)
     if errors:
@@ -222,7 +256,7 @@ async def _submit(request: Request, session: Session, temporal: Any, viewer: Sta
         created = await submit_application(definition.id, body, request.state.request_id, session, temporal,
                                            viewer.actor)
     except ApiError as err:
-        return await _form_page(request, session, viewer, definition, draft, api_errors(err, LABELS),
+        return await _form_page(request, session, viewer, definition, draft, refusal_errors(err, set(LABELS)),
                                 err.status, refusal=_refusal_words(err, definition))
     submitted_at = viewer.now
     with writing(request) as w:
@@ -236,22 +270,22 @@ def _refusal_words(err: ApiError, definition: ProgramDefinition) -> str | None:
     rule = err.details.get("rule") if isinstance(err.details, dict) else None
     if rule == "application_window":
         closes = definition.application_closes_at
-        return (f"제출되지 않았습니다: 서버 시각으로 접수 마감({kst_text(closes) if closes else '—'})이 지났습니다. "
-                "(Not submitted: by the server's clock the window had closed.)")
+        return _("제출되지 않았습니다: 서버 시각으로 접수 마감(%(closes)s)이 지났습니다.") % {
+            "closes": kst_text(closes) if closes else "—"}
     if rule == "one_application_per_program":
-        return ("이미 이 사업에 신청한 회사입니다. 한 사업에는 한 번만 신청할 수 있습니다. "
-                "(This company has already applied to this program.)")
+        return _("이미 이 사업에 신청한 회사입니다. 한 사업에는 한 번만 신청할 수 있습니다.")
     return None
 
 
 async def _send_receipt(settings: Settings, viewer: StartupViewer, definition: ProgramDefinition,
                         draft: ApplicationDraft) -> None:
-    text = (f"{definition.name} 신청서가 접수되었습니다.\n\n접수번호 (Receipt number): {draft.receipt_no}\n"
-            f"회사 (Company): {draft.company_name} ({format_brn(draft.brn)})\n"
-            f"접수 시각 (Received at): {kst_text(draft.submitted_at) if draft.submitted_at else ''}\n"
-            f"과제 (Task): {draft.task_id}\n\n"
-            "자격 검토(국세청 사업자 상태 포함)가 끝나면 마이페이지에서 결과를 볼 수 있습니다.\n"
-            "(Eligibility, including the business status at the tax authority, is checked next; see My page.)\n"
-            f"{portal_link(settings, '/portal/my')}")
+    # In the language of the page it was submitted from.
+    text = _("%(program)s 신청서가 접수되었습니다.\n\n접수번호: %(receipt)s\n회사: %(company)s (%(brn)s)\n"
+             "접수 시각: %(at)s\n과제: %(task)s\n\n"
+             "자격 검토(국세청 사업자 상태 포함)가 끝나면 마이페이지에서 결과를 볼 수 있습니다.\n%(link)s") % {
+        "program": definition.name, "receipt": draft.receipt_no, "company": draft.company_name,
+        "brn": format_brn(draft.brn), "at": kst_text(draft.submitted_at) if draft.submitted_at else "",
+        "task": draft.task_id, "link": portal_link(settings, "/portal/my")}
+    subject = _("[axflow] 접수 완료 — 접수번호 %(receipt)s") % {"receipt": draft.receipt_no}
     for address in dict.fromkeys(a for a in (viewer.user.email, draft.email) if a):
-        await tell(settings, address, f"[axflow] 접수 완료 — 접수번호 {draft.receipt_no} (Application received)", text)
+        await tell(settings, address, subject, text)

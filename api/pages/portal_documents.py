@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
+from api.i18n import N_, _
 from api.pages.common import check_csrf
 from api.pages.portal_common import StartupViewer, page, writing
 from api.routes.documents import receive_document
@@ -31,9 +32,26 @@ from store.tables import StartupRow
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=300)]
-KIND_WORDS = {DocumentKind.PROPOSAL: "사업계획서 (proposal)", DocumentKind.AGREEMENT: "협약서 (agreement)",
-              DocumentKind.DELIVERABLE: "산출물 (deliverable)", DocumentKind.RECEIPT: "증빙 (receipt)",
-              DocumentKind.OTHER: "기타 (other)"}
+KIND_WORDS = {DocumentKind.PROPOSAL: N_("사업계획서"), DocumentKind.AGREEMENT: N_("협약서"),
+              DocumentKind.DELIVERABLE: N_("산출물"), DocumentKind.RECEIPT: N_("증빙"),
+              DocumentKind.OTHER: N_("기타")}
+# An upload's refusals (api/routes/documents.py, api/uploads.py) by rule, as the portal says them;
+# `%(type)s` is the type the bytes turned out to be, `%(mb)s` the size limit.
+UPLOAD_WORDS = {
+    "empty": N_("빈 파일입니다."),
+    "file_type": N_("허용되지 않는 파일 형식입니다: %(type)s. PDF, HWP/HWPX, DOCX, XLSX, PPTX, PNG, JPEG, ZIP 파일을 올리세요."),
+    "extension_mismatch": N_("파일 내용(%(type)s)이 확장자와 다릅니다."),
+    "max_size": N_("파일이 너무 큽니다. 최대 %(mb)s MB까지 올릴 수 있습니다."),
+    "virus": N_("악성 코드가 발견되어 파일을 받지 않았습니다."),
+    "filename": N_("이 파일 이름은 쓸 수 없습니다. 이름을 바꿔 다시 올리세요."),
+    "filename_encoding": N_("이 파일 이름은 쓸 수 없습니다. 이름을 바꿔 다시 올리세요."),
+    "missing": N_("올릴 파일을 고르세요."),
+    "one_file": N_("파일은 한 번에 하나만 올릴 수 있습니다."),
+    "kind": N_("이 신청에 올릴 수 없는 종류의 서류입니다."),
+    "enum": N_("이 신청에 올릴 수 없는 종류의 서류입니다."),
+    "milestone_key": N_("산출물은 마일스톤 화면에서 올리세요."),
+    "deliverables_only": N_("마일스톤은 산출물에만 붙일 수 있습니다."),
+}
 
 
 def company_documents(session: Session, brn: str) -> list[Document]:
@@ -71,6 +89,19 @@ def upload_context(settings: Settings, kind: DocumentKind, program_id: str, next
             "accept": ",".join(f".{e}" for e in extensions)}
 
 
+def upload_words(err: ApiError, settings: Settings, kind: str | None) -> str:
+    """Why an upload was refused, in the page's language: by the rule the API names."""
+    details = err.details if isinstance(err.details, list) else [err.details] if isinstance(err.details, dict) else []
+    detail = next((d for d in details if isinstance(d, dict)), {})
+    words = UPLOAD_WORDS.get(str(detail.get("rule") or ""))
+    if words is None:
+        return _("파일을 받지 못했습니다. 잠시 후 다시 시도하십시오.") if err.status >= 500 else \
+            _("파일을 받지 못했습니다. 파일을 확인하고 다시 올리세요.")
+    limit = settings.document_limit(kind) if kind in DocumentKind._value2member_map_ else \
+        settings.largest_document_limit()
+    return _(words) % {"type": detail.get("type") or "?", "mb": limit // (1024 * 1024)}
+
+
 def _kinds(session: Session, startup_id: str) -> list[DocumentKind]:
     return list(DocumentKind) if session.get(StartupRow, startup_id) else [DocumentKind.PROPOSAL]
 
@@ -106,7 +137,8 @@ async def upload(program_id: str, request: Request, session: SessionDep, setting
     except ApiError as err:
         if err.code == "forbidden":
             raise
-        return page(request, viewer, "upload_error.html", err.status, error=err, back=_next(fields.get("next")))
+        return page(request, viewer, "upload_error.html", err.status, error=err, back=_next(fields.get("next")),
+                    message=upload_words(err, settings, fields.get("kind")))
     return RedirectResponse(_next(fields.get("next")), 303)
 
 
@@ -127,12 +159,12 @@ async def reuse(program_id: str, request: Request, session: SessionDep, viewer: 
     keys = [m.key for m in program.milestones]
     problem = None
     if not isinstance(target, DocumentKind) or target not in allowed:
-        problem = f"문서 종류는 {', '.join(allowed)} 중 하나입니다 — kind must be one of {', '.join(allowed)}"
+        problem = _(UPLOAD_WORDS["kind"])
     elif target is DocumentKind.DELIVERABLE and milestone not in keys:
-        problem = f"산출물에는 마일스톤 키가 필요합니다 — a deliverable needs its milestone, one of {', '.join(keys)}"
+        problem = _(UPLOAD_WORDS["milestone_key"])
     if problem:
         error = ApiError("validation_error", problem, [{"field": "kind", "rule": "kind", "message": problem}])
-        return page(request, viewer, "upload_error.html", 422, error=error, back=_next(next))
+        return page(request, viewer, "upload_error.html", 422, error=error, back=_next(next), message=problem)
     with writing(request) as w:
         w.add(Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=program_id, kind=target.value,
                        milestone=milestone if target is DocumentKind.DELIVERABLE else None,

@@ -6,6 +6,7 @@ every document with its hash.
 Every change goes through `perform_action`, the API's own action path (the same Update and
 validator). A startup sees only its own lifecycles: any other id answers 404 (api/scope.py)."""
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,10 +15,12 @@ from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
+from api.i18n import KOREAN, N_, _, current_language
 from api.pages.common import check_csrf
-from api.pages.portal_common import Errors, StartupViewer, api_errors, not_found_page, page
+from api.pages.portal_common import Errors, StartupViewer, not_found_page, page
 from api.pages.portal_documents import KIND_WORDS, document_choices, upload_context
 from api.pages.portal_settlement import SettlementForm, read_settlement_form
+from api.pages.rule_text import FIELD_TYPES, rule_text
 from api.routes.actions import perform_action
 from api.routes.startups import _live_state, for_caller
 from api.schemas import StartupPublic
@@ -27,6 +30,7 @@ from domain.phases import Action, Phase
 from domain.state import StartupState
 from store.application_drafts import drafts_of_company
 from store.business_checks import check_of
+from store.portal_tables import BusinessStatusCheck
 from store.db import release
 from store.documents import documents_of
 from store.notifications import list_notices
@@ -35,9 +39,65 @@ from store.tables import StartupRow
 
 router = APIRouter(include_in_schema=False)
 AGREEMENT_PHASES = {Phase.SELECTED, Phase.MATCHED}
-DEADLINE_WORDS = {"agreement": "협약 체결 (agreement)", "milestone": "산출물 제출 (deliverable)",
-                  "revision": "보완 제출 (revision)", "settlement_report": "정산 보고 (settlement report)",
-                  "refund": "반납 (refund)", "review": "검토 (review)", "approval": "승인 (approval)"}
+DEADLINE_WORDS = {"agreement": N_("협약 체결"), "milestone": N_("산출물 제출"), "revision": N_("보완 제출"),
+                  "settlement_report": N_("정산 보고"), "refund": N_("반납"), "review": N_("검토"),
+                  "approval": N_("승인")}
+# Why an application was found ineligible, by the business status the tax authority answered.
+STATUS_REASONS = {"suspended": N_("휴업 중인 사업자입니다 (국세청 사업자등록 상태: 휴업자)."),
+                  "closed": N_("폐업한 사업자입니다 (국세청 사업자등록 상태: 폐업자)."),
+                  "unregistered": N_("국세청에 등록되지 않은 사업자등록번호입니다.")}
+BILINGUAL = re.compile(r"^(?P<ko>.*[\uac00-\ud7a3].*?) \((?P<en>[^()]*[A-Za-z][^()]*)\)\.?$", re.S)
+
+
+def one_language(message: str) -> str:
+    """An API message that says its rule in Korean and English ("한국어 — English" or
+    "한국어 (English)"), in the page's language alone; any other message as it is."""
+    english = current_language() != KOREAN
+    if " — " in message:
+        korean, _sep, rest = message.partition(" — ")
+        return rest if english else korean
+    found = BILINGUAL.match(message)
+    if found:
+        return found.group("en") if english else found.group("ko")
+    return message
+
+
+def said(rule: object, message: str) -> str:
+    """A refusal in the page's language: the shared words for its rule (api/pages/rule_text.py)
+    when there are some, else the API's own message in the page's language."""
+    words = rule_text(str(rule)) or FIELD_TYPES.get(str(rule)) if rule else None
+    return _(words) if words else one_language(message)
+
+
+def refusal_errors(err: ApiError, known: set[str] | None = None) -> Errors:
+    """An API refusal as messages by field in the page's language ("" for the top of the page)."""
+    errors: Errors = {}
+    details = err.details if isinstance(err.details, list) else [err.details] if isinstance(err.details, dict) else []
+    for detail in details:
+        if isinstance(detail, dict):
+            field = str(detail.get("field") or "")
+            errors.setdefault(field if known is None or field in known else "", []).append(
+                said(detail.get("rule"), str(detail.get("message") or err.message)))
+    if not errors:
+        rule = err.details.get("rule") if isinstance(err.details, dict) else None
+        errors[""] = [said(rule, err.message)]
+    return errors
+
+
+def ineligible_words(reason: str | None, check: BusinessStatusCheck | None) -> str:
+    """Why the application was found ineligible, in the page's language: by the business status
+    the tax authority answered, or the participation ban the reason names."""
+    if not reason:
+        return ""
+    status = check.status if check is not None else None
+    if status in STATUS_REASONS:
+        closed_on = re.search(r"(\d{4}-\d{2}-\d{2}) 폐업", reason)
+        words = _(STATUS_REASONS[status])
+        return words + (" " + _("폐업일: %(date)s") % {"date": closed_on.group(1)} if closed_on else "")
+    banned = re.search(r"until (\d{4}-\d{2}-\d{2})", reason)
+    if reason.startswith("참여제한") and banned:
+        return _("참여제한 중입니다: %(date)s KST까지") % {"date": banned.group(1)}
+    return one_language(reason)
 
 
 @router.get("/portal/my", response_class=HTMLResponse)
@@ -95,14 +155,13 @@ async def _workspace(request: Request, session: Session, temporal: Any, viewer: 
                 milestone_uploads=milestone_uploads, receipts=receipts, settlement_form=form,
                 receipt_upload=upload_context(settings, DocumentKind.RECEIPT, s.program_id, f"{back}#settlement"),
                 notices=notices, deadline_words=DEADLINE_WORDS, agreement_phases=AGREEMENT_PHASES,
-                deadline_subject=deadline_subject)
+                deadline_subject=deadline_subject, ineligible_words=ineligible_words)
 
 
 @router.get("/portal/my/{startup_id}", response_class=HTMLResponse)
 async def workspace(startup_id: str, request: Request, session: SessionDep, temporal: TemporalDep,
                     viewer: StartupViewer, done: str = "") -> HTMLResponse:
-    notice = {"milestone": "산출물을 제출했습니다 (Deliverable submitted).",
-              "settlement": "정산 보고를 제출했습니다 (Settlement submitted)."}.get(done)
+    notice = {"milestone": _("산출물을 제출했습니다."), "settlement": _("정산 보고를 제출했습니다.")}.get(done)
     try:
         return await _workspace(request, session, temporal, viewer, startup_id, notice=notice)
     except ApiError as err:
@@ -135,7 +194,7 @@ async def submit_milestone(startup_id: str, key: str, request: Request, session:
     if refused is None:
         return RedirectResponse(f"/portal/my/{startup_id}?done=milestone#milestone-{key}", 303)
     # Shown at the top of the page (announced), naming the milestone: its card has one form.
-    errors = {"": [f"{key}: {message}" for messages in api_errors(refused).values() for message in messages]}
+    errors = {"": [f"{key}: {message}" for messages in refusal_errors(refused).values() for message in messages]}
     return await _workspace(request, session, temporal, viewer, startup_id, errors, refused.status)
 
 
@@ -153,7 +212,7 @@ async def submit_settlement(startup_id: str, request: Request, session: SessionD
                              {"lines": settlement.body_lines(), "reason": ""})
         if refused is None:
             return RedirectResponse(f"/portal/my/{startup_id}?done=settlement#settlement", 303)
-        errors = settlement.row_errors(api_errors(refused))
+        errors = settlement.row_errors(refusal_errors(refused))
         status = refused.status
     else:
         status = 422

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from api.i18n import _
 from api.pages.portal_common import Errors, add_error
 
 ROW_FIELD = re.compile(r"^lines\.(\d+)\.(item|amount|receipts)$")
@@ -82,10 +83,9 @@ def read_settlement_form(form: FormData | Mapping[str, Any]) -> tuple[Settlement
     errors: Errors = {}
     for i, row in settlement.filled():
         if not row.item:
-            add_error(errors, f"lines.{i}.item", "비목을 입력하세요 (the budget item is required)")
+            add_error(errors, f"lines.{i}.item", _("비목을 입력하세요."))
         if not re.fullmatch(r"\d{1,3}(,\d{3})*|\d+", row.amount):
-            add_error(errors, f"lines.{i}.amount", "금액을 원 단위 정수로 입력하세요, 예: 30000000 "
-                                                  "(a whole number of won)")
+            add_error(errors, f"lines.{i}.amount", _("금액을 원 단위 정수로 입력하세요. 예: 30000000"))
     if not settlement.filled():
-        add_error(errors, "lines.0.item", "사용한 비목을 한 줄 이상 입력하세요 (at least one budget line)")
+        add_error(errors, "lines.0.item", _("사용한 비목을 한 줄 이상 입력하세요."))
     return settlement, errors
