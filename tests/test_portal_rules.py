@@ -4,11 +4,16 @@ form's rows, receipt numbers, and the accounts, links and drafts on a migrated d
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import re
+
 import pytest
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from api.pages.portal_common import remaining, window_state
+from api.i18n import ENGLISH, language
+from api.pages.calls import eligibility_rules
+from api.pages.portal_common import one_language, portal_words, remaining, window_state
+from api.pages.portal_signup import refusal_text
 from api.pages.portal_settlement import SettlementForm, read_settlement_form
 from axflow.programs import sample_definitions
 from store.application_drafts import DraftFrozen, DraftInput, mark_submitted, receipt_number, save_draft
@@ -16,16 +21,45 @@ from store.db import make_engine, migrate
 from store.portal_accounts import accept_invitation, invite, issue_link, sign_up, verify
 from store.users import DirectoryError
 
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NOW = datetime(2025, 7, 10, 5, 0, tzinfo=timezone.utc)  # 14:00 KST, an hour before the sample closes
 BRN, OTHER = "1248100998", "2208162517"
 
 
-def test_the_countdown_says_days_hours_and_minutes_left() -> None:
-    assert remaining(NOW + timedelta(days=2, hours=3, minutes=4, seconds=59), NOW) == \
-        "2일 3시간 4분 남음 (2 d 3 h 4 min left)"
-    assert remaining(NOW + timedelta(minutes=59), NOW) == "59분 남음 (59 min left)"
-    assert remaining(NOW + timedelta(seconds=30), NOW) == "1분 미만 남음 (under a minute left)"
-    assert remaining(NOW, NOW) == "마감되었습니다 (closed)"
+def test_the_countdown_says_days_hours_and_minutes_left_in_the_pages_language() -> None:
+    assert remaining(NOW + timedelta(days=2, hours=3, minutes=4, seconds=59), NOW) == "2일 3시간 4분 남음"
+    assert remaining(NOW + timedelta(hours=1, minutes=5), NOW) == "1시간 5분 남음"
+    assert remaining(NOW + timedelta(minutes=59), NOW) == "59분 남음"
+    assert remaining(NOW + timedelta(seconds=30), NOW) == "1분 미만 남음"
+    assert remaining(NOW, NOW) == "마감되었습니다"
+    with language(ENGLISH):
+        assert remaining(NOW + timedelta(days=2, hours=3, minutes=4, seconds=59), NOW) == "2 d 3 h 4 min left"
+        assert remaining(NOW + timedelta(minutes=59), NOW) == "59 min left"
+        assert remaining(NOW + timedelta(seconds=30), NOW) == "Under a minute left"
+        assert remaining(NOW, NOW) == "Closed"
+        # portal.js ticks with the same words, given as data with their placeholders.
+        words = portal_words()
+        assert words["leftDays"] == "%(days)s d %(hours)s h %(minutes)s min left"
+        assert words["brnBad"].startswith("This business registration number is not valid")
+
+
+def test_the_rules_and_refusals_a_startup_reads_are_in_one_language() -> None:
+    sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
+    assert eligibility_rules(sample)[0].startswith(f"창업 {sample.founded_within_years}년 이내: ")
+    with language(ENGLISH):
+        rules = eligibility_rules(sample)
+        assert rules[0].startswith(f"Founded within {sample.founded_within_years} years of the closing date: on or after ")
+        assert not [rule for rule in rules if HANGUL.search(rule)]
+    # A message written in both languages by the directory shows in the page's language alone.
+    both = ("비밀번호는 두 종류 이상의 문자로 10자 이상이어야 합니다 (at least 10 characters of two kinds); "
+            "login id 'x' is taken (이미 사용 중인 아이디)")
+    assert one_language(both) == "비밀번호는 두 종류 이상의 문자로 10자 이상이어야 합니다; 이미 사용 중인 아이디"
+    assert one_language("한국어만 (괄호 안도 한국어)") == "한국어만 (괄호 안도 한국어)"
+    with language(ENGLISH):
+        assert one_language(both) == "at least 10 characters of two kinds; login id 'x' is taken"
+        refused = DirectoryError("validation_error", "brn",
+                                 "사업자등록번호가 올바르지 않습니다 — check digit does not match (사업자등록번호 검증 실패)")
+        assert refusal_text(refused) == "The last digit (the check digit) does not match. Check the number again."
 
 
 def test_a_window_is_open_up_to_its_closing_instant_exclusive() -> None:

@@ -1,10 +1,12 @@
 """What the startup portal's pages share: the startup looking (and the public visitor, who may be
-signed in or not), rendering in the portal's own layout, form errors by field, the countdown to a
-closing instant, and email that never breaks a page.
+signed in or not), rendering in the portal's own layout, form errors by field in the page's
+language, the countdown to a closing instant, and email that never breaks a page.
 
 Portal pages are mobile-first (api/static/portal.css) and work without JavaScript; portal.js only
-ticks the countdown and checks a file before it is sent."""
+ticks the countdown and checks what is typed or chosen before it is sent, in the words
+`portal_words()` gives it (the layout renders them as JSON data: the CSP runs no inline script)."""
 
+import re
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +26,7 @@ from temporalio.service import RPCError
 
 from api.deps import QUERY_TIMEOUT, SessionDep, actor_of, acting_role
 from api.errors import ApiError
+from api.i18n import ENGLISH, N_, _, current_language
 from api.pages.common import PageViewer, Viewer, render
 from api.routes.signin import templates
 from axflow.config import Settings
@@ -40,17 +43,36 @@ log = structlog.get_logger()
 templates.env.globals["as_utc"] = as_utc
 Errors = dict[str, list[str]]
 
-# Pydantic's rule names as the portal says them (the API's own messages follow in English).
+# Pydantic's rule names as the portal says them (translated when shown).
 RULE_WORDS = {
-    "missing": "필수 항목입니다 (required)",
-    "string_too_short": "필수 항목입니다 (required)",
-    "string_too_long": "너무 깁니다 (too long)",
-    "string_pattern_mismatch": "형식이 올바르지 않습니다 (wrong format)",
-    "date_from_datetime_parsing": "날짜를 YYYY-MM-DD로 입력하세요 (a date, YYYY-MM-DD)",
-    "date_parsing": "날짜를 YYYY-MM-DD로 입력하세요 (a date, YYYY-MM-DD)",
-    "date_type": "날짜를 YYYY-MM-DD로 입력하세요 (a date, YYYY-MM-DD)",
-    "int_parsing": "숫자(원 단위 정수)로 입력하세요 (a whole number of won)",
+    "missing": N_("필수 항목입니다"),
+    "string_too_short": N_("필수 항목입니다"),
+    "string_too_long": N_("%(max_length)s자 이하로 입력하세요"),
+    "string_pattern_mismatch": N_("형식이 올바르지 않습니다"),
+    "date_from_datetime_parsing": N_("날짜를 YYYY-MM-DD로 입력하세요"),
+    "date_parsing": N_("날짜를 YYYY-MM-DD로 입력하세요"),
+    "date_type": N_("날짜를 YYYY-MM-DD로 입력하세요"),
+    "int_parsing": N_("숫자(원 단위 정수)로 입력하세요"),
 }
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+# "Korean (English)" or "English (Korean)": the last parenthesis closes the message.
+_PAIRED = re.compile(r"^(?P<outer>.*?\S)\s*\((?P<inner>[^()]*)\)[.\s]*$", re.S)
+
+
+def one_language(message: str) -> str:
+    """A refusal that the domain or the directory wrote in both languages, "Korean (English)" or
+    "English (Korean)", in the page's language alone; several joined by "; " each so. A message in
+    one language (or another shape) is shown as it is."""
+    parts = []
+    for part in message.split("; "):
+        found = _PAIRED.match(part.strip())
+        if found:
+            outer, inner = found["outer"].strip(), found["inner"].strip()
+            if bool(HANGUL.search(outer)) != bool(HANGUL.search(inner)):
+                korean, english = (outer, inner) if HANGUL.search(outer) else (inner, outer)
+                part = english if current_language() == ENGLISH else korean
+        parts.append(part)
+    return "; ".join(parts)
 
 
 async def startup_viewer(viewer: PageViewer) -> Viewer:
@@ -153,8 +175,10 @@ def validation_errors(err: ValidationError) -> Errors:
     for problem in err.errors():
         field = ".".join(str(p) for p in problem["loc"]) or ""
         words = RULE_WORDS.get(problem["type"])
-        english = problem["msg"].removeprefix("Value error, ")
-        add_error(errors, field, f"{words} — {english}" if words else english)
+        if words:
+            add_error(errors, field, _(words) % (problem.get("ctx") or {}) if "%(" in words else _(words))
+        else:
+            add_error(errors, field, one_language(problem["msg"].removeprefix("Value error, ")))
     return errors
 
 
@@ -188,20 +212,43 @@ async def call_window(temporal: Any, definition: ProgramDefinition, now: datetim
 
 
 def remaining(until: datetime, now: datetime) -> str:
-    """Time left to an instant, as people read it: '3일 4시간 12분 남음 (3 d 4 h 12 min left)'."""
+    """Time left to an instant, as people read it: '3일 4시간 12분 남음' ('3 d 4 h 12 min left')."""
     left = until - now
     if left <= timedelta(0):
-        return "마감되었습니다 (closed)"
+        return _("마감되었습니다")
     minutes = int(left.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    korean = " ".join(part for part in (f"{days}일" if days else "", f"{hours}시간" if days or hours else "",
-                                        f"{mins}분") if part)
-    english = " ".join(part for part in (f"{days} d" if days else "", f"{hours} h" if days or hours else "",
-                                         f"{mins} min") if part)
-    if minutes == 0:
-        korean, english = "1분 미만", "under a minute"
-    return f"{korean} 남음 ({english} left)"
+    if days:
+        return _("%(days)s일 %(hours)s시간 %(minutes)s분 남음") % {"days": days, "hours": hours, "minutes": mins}
+    if hours:
+        return _("%(hours)s시간 %(minutes)s분 남음") % {"hours": hours, "minutes": mins}
+    if minutes:
+        return _("%(minutes)s분 남음") % {"minutes": mins}
+    return _("1분 미만 남음")
+
+
+def portal_words() -> dict[str, str]:
+    """What portal.js says, in the page's language; `%(name)s` is filled in by the script. The
+    countdown's words are the ones `remaining` uses, so the ticking text reads as the served one."""
+    return {
+        "leftDays": _("%(days)s일 %(hours)s시간 %(minutes)s분 남음"),
+        "leftHours": _("%(hours)s시간 %(minutes)s분 남음"),
+        "leftMinutes": _("%(minutes)s분 남음"),
+        "underMinute": _("1분 미만 남음"),
+        "closed": _("마감되었습니다"),
+        "fileTooBig": _("파일이 %(mb)s MB를 넘습니다"),
+        "fileType": _("허용되지 않는 파일 형식입니다: %(types)s"),
+        "fileEmpty": _("빈 파일입니다"),
+        "brnOk": _("올바른 사업자등록번호 형식입니다"),
+        "brnBad": _("사업자등록번호가 올바르지 않습니다: 10자리와 검증 숫자를 확인하세요"),
+        "foundedEarly": _("창업 %(years)s년 이내가 아닙니다: %(earliest)s 이후 설립이어야 합니다"),
+        "foundedFuture": _("설립일이 미래입니다"),
+        "foundedOk": _("업력 요건을 충족합니다"),
+    }
+
+
+templates.env.globals["portal_words"] = portal_words
 
 
 def kst_text(at: datetime) -> str:

@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import sessions
 from api.deps import SessionDep
+from api.i18n import N_, _
 from api.pages.common import check_csrf
 from api.pages.portal_common import (StartupViewer, Visitor, add_error, check_public_csrf, limit_anonymous_mail,
-                                     page, portal_link, public_form, tell, writing)
+                                     one_language, page, portal_link, public_form, tell, writing)
 from domain.brn import format_brn
 from store.portal_accounts import (VERIFY_VALID, accept_invitation, colleagues, company_of, invite, issue_link,
                                    live_link, sign_up, verify)
@@ -24,13 +25,38 @@ Text = Annotated[str, Form(max_length=200)]
 Secret = Annotated[str, Form(max_length=128)]
 # The form's own names for the directory's fields.
 FIELD_OF = {"login_id": "email", "display_name": "representative"}
-SIGNUP_LABELS = {"email": "이메일 (Email)", "password": "비밀번호 (Password)", "brn": "사업자등록번호 (BRN)",
-                 "company_name": "회사명 (Company)", "representative": "대표자명 (Representative)"}
+SIGNUP_LABELS = {"email": N_("이메일"), "password": N_("비밀번호"), "brn": N_("사업자등록번호"),
+                 "company_name": N_("회사명"), "representative": N_("대표자명")}
+# The directory's refusals a person meets on these forms, by field and a phrase of the directory's
+# own message, in the page's words; any other refusal is shown in the page's language as written.
+REFUSALS = (
+    ("brn", "check digit", N_("사업자등록번호의 끝자리 검증 숫자가 맞지 않습니다. 번호를 다시 확인하세요.")),
+    ("brn", "10 digits", N_("사업자등록번호는 10자리 숫자입니다 (예: 124-81-00998).")),
+    ("brn", "ask its representative", N_("이미 가입된 사업자등록번호입니다. 대표자에게 초대를 요청하세요.")),
+    ("company_name", "1–100", N_("회사명은 1~100자입니다.")),
+    ("display_name", "1–100", N_("이름은 1~100자입니다.")),
+    ("login_id", "3–64", N_("이메일은 영문 소문자, 숫자와 . _ @ - 로 3~64자여야 합니다.")),
+    ("login_id", "is taken", N_("이미 등록된 이메일입니다.")),
+    ("email", "is taken", N_("이미 등록된 이메일입니다.")),
+    ("email", "not an email", N_("이메일 형식이 아닙니다.")),
+    ("email", "only the representative", N_("대표자만 동료를 초대할 수 있습니다.")),
+)
+
+
+def signup_labels() -> dict[str, str]:
+    return {field: _(label) for field, label in SIGNUP_LABELS.items()}
+
+
+def refusal_text(err: DirectoryError) -> str:
+    for field, phrase, words in REFUSALS:
+        if err.field == field and phrase in err.message:
+            return _(words)
+    return one_language(err.message)
 
 
 def _directory_errors(err: DirectoryError) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    add_error(errors, FIELD_OF.get(err.field, err.field), err.message)
+    add_error(errors, FIELD_OF.get(err.field, err.field), refusal_text(err))
     return errors
 
 
@@ -49,7 +75,7 @@ async def _send_verification(request: Request, email: str, secret: str) -> bool:
 async def signup_form(request: Request, viewer: Visitor) -> Response:
     if viewer is not None:
         return RedirectResponse("/portal/my", 303)
-    return public_form(request, None, "signup.html", values={}, errors={}, labels=SIGNUP_LABELS)
+    return public_form(request, None, "signup.html", values={}, errors={}, labels=signup_labels())
 
 
 @router.post("/portal/signup", response_class=HTMLResponse)
@@ -68,7 +94,7 @@ async def signup(request: Request, viewer: Visitor, csrf_token: Secret, email: T
             secret = issue_link(w, user, "verify", user.id, now)
     except DirectoryError as err:
         return public_form(request, viewer, "signup.html", 422, values=values, errors=_directory_errors(err),
-                           labels=SIGNUP_LABELS)
+                           labels=signup_labels())
     sent = await _send_verification(request, user.email or "", secret)
     return public_form(request, None, "signup_sent.html", email=user.email, sent=sent)
 
@@ -78,7 +104,7 @@ async def verify_email(request: Request, token: str = "") -> HTMLResponse:
     with writing(request) as w:
         user = verify(w, token, sessions.now(request))
     if user is None:
-        return page(request, None, "link_dead.html", 410, what="이메일 인증 (email verification)")
+        return page(request, None, "link_dead.html", 410, what=_("이메일 인증"))
     return page(request, None, "verified.html", user=user)
 
 
@@ -126,7 +152,7 @@ async def invite_colleague(request: Request, db: SessionDep, viewer: StartupView
 async def password_form(request: Request, db: SessionDep, token: str = "") -> HTMLResponse:
     found = live_link(db, token, "invite", sessions.now(request))
     if found is None:
-        return page(request, None, "link_dead.html", 410, what="초대 (invitation)")
+        return page(request, None, "link_dead.html", 410, what=_("초대"))
     return public_form(request, None, "password.html", token=token, user=found[1], errors={})
 
 
@@ -143,7 +169,7 @@ async def set_password(request: Request, db: SessionDep, viewer: Visitor, csrf_t
         return public_form(request, None, "password.html", 422, token=token, user=found[1] if found else None,
                            errors=_directory_errors(err))
     if user is None:
-        return page(request, None, "link_dead.html", 410, what="초대 (invitation)")
+        return page(request, None, "link_dead.html", 410, what=_("초대"))
     return page(request, None, "verified.html", user=user, invited=True)
 
 

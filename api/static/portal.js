@@ -2,19 +2,32 @@
 // 1. Countdowns: text the server rendered for its own clock, kept ticking here.
 // 2. Files: size and type checked when chosen, before anything is sent.
 // 3. The founding date: the 업력 rule told while typing (the server checks again on save).
+// 4. The registration number's check digit, told while typing (the server checks again).
+// What it says is in the page's language: the server renders the words as JSON data in
+// <script type="application/json" id="portal-words"> (portal_common.portal_words).
 (function () {
   "use strict";
 
+  var words = {};
+  var holder = document.getElementById("portal-words");
+  if (holder) {
+    try { words = JSON.parse(holder.textContent) || {}; } catch (e) { words = {}; }
+  }
+  // A message with its %(name)s filled in.
+  function say(key, values) {
+    return String(words[key] || "").replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
   function remaining(until) {
     var minutes = Math.floor((until - Date.now()) / 60000);
-    if (until - Date.now() <= 0) return "마감되었습니다 (closed)";
-    if (minutes <= 0) return "1분 미만 남음 (under a minute left)";
+    if (until - Date.now() <= 0) return say("closed");
+    if (minutes <= 0) return say("underMinute");
     var days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
-    var ko = [], en = [];
-    if (days) { ko.push(days + "일"); en.push(days + " d"); }
-    if (days || hours) { ko.push(hours + "시간"); en.push(hours + " h"); }
-    ko.push(mins + "분"); en.push(mins + " min");
-    return ko.join(" ") + " 남음 (" + en.join(" ") + " left)";
+    if (days) return say("leftDays", {days: days, hours: hours, minutes: mins});
+    if (hours) return say("leftHours", {hours: hours, minutes: mins});
+    return say("leftMinutes", {minutes: mins});
   }
 
   var clocks = document.querySelectorAll(".countdown-text[data-until]");
@@ -29,16 +42,13 @@
     var file = input.files && input.files[0];
     if (!file) return "";
     var max = parseInt(input.getAttribute("data-max-bytes") || "0", 10);
-    if (max && file.size > max) {
-      return "파일이 " + Math.round(max / 1048576) + " MB를 넘습니다 (the file is over " +
-        Math.round(max / 1048576) + " MB)";
-    }
+    if (max && file.size > max) return say("fileTooBig", {mb: Math.round(max / 1048576)});
     var allowed = (input.getAttribute("data-extensions") || "").split(" ");
     var ext = file.name.indexOf(".") >= 0 ? file.name.split(".").pop().toLowerCase() : "";
     if (allowed[0] && allowed.indexOf(ext) < 0) {
-      return "허용되지 않는 파일 형식입니다 (file type not accepted): " + allowed.join(", ");
+      return say("fileType", {types: allowed.join(", ")});
     }
-    if (file.size === 0) return "빈 파일입니다 (the file is empty)";
+    if (file.size === 0) return say("fileEmpty");
     return "";
   }
 
@@ -74,23 +84,22 @@
       }
       brnSay.hidden = false;
       brnSay.className = "feedback " + (ok ? "ok" : "problem");
-      brnSay.textContent = ok ? "올바른 사업자등록번호 형식입니다 (the check digit matches)"
-        : "사업자등록번호가 올바르지 않습니다: 10자리와 검증 숫자를 확인하세요 (10 digits with a matching check digit)";
+      brnSay.textContent = say(ok ? "brnOk" : "brnBad");
     });
   }
 
   var founded = document.querySelector("input[data-earliest]");
   if (founded) {
-    var say = document.getElementById(founded.id + "-live");
+    var foundedSay = document.getElementById(founded.id + "-live");
     founded.addEventListener("input", function () {
-      if (!say || !founded.value) return;
+      if (!foundedSay || !founded.value) return;
       var late = founded.value < founded.getAttribute("data-earliest");
       var future = founded.value > founded.getAttribute("data-today");
-      say.hidden = false;
-      say.className = "feedback " + (late || future ? "problem" : "ok");
-      say.textContent = late ? "창업 " + founded.getAttribute("data-years") + "년 이내가 아닙니다: " +
-        founded.getAttribute("data-earliest") + " 이후 설립이어야 합니다 (founded too early)"
-        : future ? "설립일이 미래입니다 (in the future)" : "업력 요건을 충족합니다 (within the founding rule)";
+      foundedSay.hidden = false;
+      foundedSay.className = "feedback " + (late || future ? "problem" : "ok");
+      foundedSay.textContent = late ? say("foundedEarly", {years: founded.getAttribute("data-years"),
+                                                           earliest: founded.getAttribute("data-earliest")})
+        : say(future ? "foundedFuture" : "foundedOk");
     });
   }
 })();

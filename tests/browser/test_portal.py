@@ -16,6 +16,7 @@ from tests.browser.conftest import assert_accessible, screenshot
 from tests.conftest import Stack, new_brn
 from tests.documents_support import pdf, png
 from tests.flows import FO, MILESTONES, PO, EV, Startup, match, pass_milestone, pay, select
+from tests.i18n_support import korean_left
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "Portal!ceo-2025q"
@@ -107,7 +108,7 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         await expect(page.locator("#error-summary")).to_contain_text("사업자등록번호")
         await check_page(page, "portal-signup-error")
         await page.fill("#f-brn", brn)
-        await expect(page.locator("#f-brn-live")).to_contain_text("check digit matches")
+        await expect(page.locator("#f-brn-live")).to_contain_text("올바른 사업자등록번호 형식입니다")
         await page.fill("#f-password", PASSWORD)
         await page.click("main button[type=submit]")
         await expect(page.get_by_role("status")).to_contain_text(email)
@@ -325,3 +326,102 @@ async def test_the_server_refuses_a_second_application_and_a_draft_after_the_win
     finally:
         for context in contexts:
             await context.close()
+
+
+async def in_english(page: Page, data: list[str] = ()) -> None:
+    """The page is in English alone: <html lang="en"> and no Korean but the data it shows."""
+    assert await page.get_attribute("html", "lang") == "en"
+    html = await page.content()
+    assert korean_left(html, data) == [], page.url
+
+
+async def test_the_calls_and_sign_up_in_english_from_a_phone(stack: Stack, browser: Browser) -> None:
+    """The header's "English" link switches the portal; the calls, a call's live countdown, sign-up
+    (a wrong check digit refused as it is typed and by the server), the verification, colleagues and
+    a colleague's password are then in English alone, but for the data (program, tasks, regions,
+    the company and its people)."""
+    program = await stack.program(name="AI 지역 주력산업 연계 프로젝트 (영문)")
+    brn = new_brn()
+    email = f"ceo-en-{brn}@portal.example"
+    program_data = [program.name, *(t.title for t in program.tasks), *(t.sme_region for t in program.tasks),
+                    *(t.label for t in program.tranches), *(m.title for m in program.milestones)]
+    company = ["포털영문", "김대표", "박기술"]
+    context, page = await phone(browser, stack)
+    try:
+        await page.goto("/calls")
+        await page.get_by_role("link", name="English").click()
+        await page.wait_for_url("**/calls")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Calls for applications")
+        names = await page.locator("main .link-list > li > a").all_text_contents()
+        await in_english(page, names)
+        await check_page(page, "portal-calls-en")
+
+        # The countdown keeps ticking in English (the page's clock moved on ten minutes).
+        await page.clock.install()
+        await page.click(f"a[href='/calls/{program.id}']")
+        countdown = page.locator(".countdown")
+        await expect(countdown).to_have_text(re.compile(r"^\d+ min left$"))
+        before = await countdown.text_content()
+        await page.clock.fast_forward("10:00")
+        await expect(countdown).not_to_have_text(before or "")
+        await expect(countdown).to_have_text(re.compile(r"^\d+ min left$"))
+        await expect(page.get_by_text("Founded within 10 years of the closing date")).to_be_visible()
+        await in_english(page, program_data)
+        await check_page(page, "portal-call-en")
+
+        await page.goto("/portal/signup")
+        await page.fill("#f-email", email)
+        await page.fill("#f-password", PASSWORD)
+        await page.fill("#f-brn", brn[:9] + str((int(brn[9]) + 1) % 10))
+        await expect(page.locator("#f-brn-live")).to_have_text(re.compile("^This business registration number is not valid"))
+        await page.fill("#f-company_name", company[0])
+        await page.fill("#f-representative", company[1])
+        await in_english(page, company)
+        await page.click("main button[type=submit]")
+        await expect(page.locator("#error-summary")).to_contain_text("check digit")
+        await in_english(page, company)
+        await check_page(page, "portal-signup-error-en")
+        await page.fill("#f-brn", brn)
+        await expect(page.locator("#f-brn-live")).to_have_text("The check digit matches")
+        await page.fill("#f-password", PASSWORD)
+        await page.click("main button[type=submit]")
+        await expect(page.get_by_role("status")).to_contain_text(f"We sent a verification link to {email}")
+        await in_english(page)
+        await check_page(page, "portal-signup-sent-en")
+
+        verification = await stack.wait_for_mail(email, lambda m: "인증" in str(m["Subject"]))
+        await page.goto(link_in(verification, "/portal/verify"))
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Email verified")
+        await in_english(page, company)
+        await check_page(page, "portal-verified-en")
+        await page.goto(link_in(verification, "/portal/verify"))  # single use
+        await expect(page.get_by_role("heading", level=1)).to_have_text("This link does not work")
+        await in_english(page)
+
+        await sign_in(page, email)
+        colleague = f"cto-en-{brn}@portal.example"
+        await page.goto("/portal/colleagues")
+        await page.fill("#f-email", colleague)
+        await page.fill("#f-name", company[2])
+        await page.click("main form button[type=submit]")
+        await expect(page.get_by_role("status")).to_have_text(f"Invitation sent to {colleague}.")
+        await expect(page.locator("main table")).to_contain_text("Invited")
+        await in_english(page, company)
+        await check_page(page, "portal-colleagues-en")
+
+        invitation = await stack.wait_for_mail(colleague, lambda m: "초대" in str(m["Subject"]))
+        other, colleague_page = await phone(browser, stack)
+        try:
+            await other.add_cookies([{"name": "axflow_lang", "value": "en", "url": stack.settings.api_url}])
+            await colleague_page.goto(link_in(invitation, "/portal/password"))
+            await expect(colleague_page.get_by_role("heading", level=1)).to_have_text("Set your password")
+            await in_english(colleague_page, company)
+            await check_page(colleague_page, "portal-password-en")
+            await colleague_page.fill("#f-password", "Colleague!2025q")
+            await colleague_page.click("main button[type=submit]")
+            await expect(colleague_page.get_by_role("heading", level=1)).to_have_text("Password set")
+            await in_english(colleague_page, company)
+        finally:
+            await other.close()
+    finally:
+        await context.close()
