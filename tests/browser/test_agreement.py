@@ -1,15 +1,22 @@
 """The agreement in two steps, in a real Chromium: the startup reads the generated agreement on
 its portal page, is refused with a wrong password (the rule next to the field), accepts with its
 own; the program officer countersigns from the console's action form; the startup is contracted.
-Each page is checked by axe-core, and the accept page is photographed (wide, refused, phone)."""
+The page is also read in English at phone size (every word English but the Korean agreement
+itself, marked lang="ko", and the company's and program's names), a wrong password refused there
+too. Each page is checked by axe-core, and the accept page is photographed (wide, refused, phone)."""
 
 import re
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import PASSWORD, assert_accessible, ensure_user, screenshot, signed_in
 from tests.conftest import Stack
 from tests.flows import drive, match
+from tests.i18n_support import korean_left
+
+
+async def set_language(page: Page, stack: Stack, code: str) -> None:
+    await page.context.add_cookies([{"name": "axflow_lang", "value": code, "url": stack.settings.api_url}])
 
 
 async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stack: Stack, browser: Browser) -> None:
@@ -45,6 +52,35 @@ async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stac
     await page.set_viewport_size({"width": 390, "height": 844})
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     await screenshot(page, "portal-agreement-phone")
+
+    # In English, at phone size: the page's words are English, the agreement stays Korean.
+    state = await stack.state(startup.id)
+    data = [state["company_name"], state["program_name"], document["filename"]]
+    await set_language(page, stack, "en")
+    await page.goto(f"/portal/agreement/{startup.id}")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page.locator("h1")).to_have_text("Read and accept the agreement")
+    await expect(page.locator(".agreement-reading")).to_have_attribute("lang", "ko")
+    await expect(page.locator("article.agreement")).to_contain_text("제3조 (사업비와 지급)")
+    html = await page.content()
+    assert korean_left(html, data) == [], korean_left(html, data)
+    await assert_accessible(page)
+    await page.check("#f-read_confirmed")
+    await page.fill("#f-password", "Wrong!pass-2025")
+    await page.get_by_role("button", name="Accept the agreement").click()
+    await expect(page.locator("#error-summary")).to_contain_text("Password: The password is not correct.")
+    await expect(page.locator("#f-password-error")).to_contain_text("The password is not correct.")
+    html = await page.content()
+    assert korean_left(html, data) == [], korean_left(html, data)
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await assert_accessible(page)
+    # Not ticking the box is refused beside it, in English too.
+    await page.fill("#f-password", PASSWORD)
+    await page.get_by_role("button", name="Accept the agreement").click()
+    await expect(page.locator("#f-read_confirmed-error")).to_contain_text("Read the agreement to the end")
+    assert (await stack.state(startup.id))["agreement_acceptance"] is None
+    await set_language(page, stack, "ko")
+    await page.goto(f"/portal/agreement/{startup.id}")
     await page.set_viewport_size({"width": 1280, "height": 900})
 
     await page.check("#f-read_confirmed")
@@ -52,7 +88,15 @@ async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stac
     await accept.click()
     await expect(page.locator(".notice-success")).to_contain_text("협약서에 동의했습니다")
     await assert_accessible(page)
+    await set_language(page, stack, "en")
+    await page.reload()
+    await expect(page.locator(".notice-success")).to_contain_text("You accepted the agreement.")
+    await expect(page.locator(".agreement-status")).to_contain_text("Waiting for the program officer's countersignature.")
+    html = await page.content()
     state = await stack.state(startup.id)
+    data.append(state["agreement_acceptance"]["by_name"])
+    assert korean_left(html, data) == [], korean_left(html, data)
+    await set_language(page, stack, "ko")
     assert state["agreement_acceptance"]["by_id"] == ensure_user(stack, login, ["startup"], startup.brn)
     assert state["agreement_acceptance"]["document"]["sha256"] == document["sha256"]
 
@@ -60,7 +104,7 @@ async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stac
     officer = await signed_in(browser, stack, "agreement.officer", ["program_officer"])
     await officer.goto(f"/console/startups/{startup.id}/actions/sign-agreement")
     await officer.fill("#f-agreement_no", "AX-2025-0007")
-    await officer.get_by_role("button", name="협약 체결 (Sign agreement)").click()
+    await officer.get_by_role("button", name="협약 체결").click()
     await expect(officer.locator("#summary")).to_contain_text("협약 체결")
     await stack.wait_phase(startup.id, "contracted")
 
