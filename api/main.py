@@ -23,7 +23,7 @@ from api.pages import home as home_page, startup as startup_page, startups as st
 from api.pages import programs as program_pages, program_actions, program_copy
 from api.pages import finance as finance_pages, evaluations as evaluation_pages
 from api.pages import admin as admin_pages, audit as audit_pages
-from api.pages import agreement as agreement_page, language as language_page
+from api.pages import agreement as agreement_page, language as language_page, notifications as notification_pages
 from api.pages import calls as call_pages, portal_signup, portal_apply, portal_documents, portal_my
 from api.uploads import upload_body_limit
 from axflow.config import Settings
@@ -134,6 +134,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(portal_documents.router)
     app.include_router(portal_my.router)
     app.include_router(language_page.router)
+    app.include_router(notification_pages.router)
     signin.mount_static(app)
 
     app.add_middleware(LanguageFromCookie)

@@ -44,3 +44,19 @@ async def test_the_switch_works_from_the_keyboard_and_is_kept(stack: Stack, brow
     assert page.url == here
     await expect(page.get_by_role("navigation", name="주 메뉴")).to_contain_text("스타트업")
     await page.context.close()
+
+
+async def test_my_notification_pages_are_accessible(stack: Stack, browser: Browser) -> None:
+    page = await signed_in(browser, stack, "alim.officer", ["program_officer"])
+    await page.get_by_role("link", name="알림", exact=True).click()
+    await expect(page.locator("h1")).to_have_text("알림")
+    await assert_accessible(page)
+    await page.get_by_role("link", name="알림 설정").click()
+    await expect(page.locator("h1")).to_have_text("알림 설정")
+    await page.get_by_role("checkbox", name="지급 완료 문자·알림톡").check()
+    await page.get_by_role("button", name="저장").click()
+    await expect(page.get_by_role("status")).to_have_text("알림 설정을 저장했습니다.")
+    await expect(page.get_by_role("checkbox", name="지급 완료 문자·알림톡")).to_be_checked()
+    await assert_accessible(page)
+    await screenshot(page, "notification-settings")
+    await page.context.close()
