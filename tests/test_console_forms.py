@@ -1,16 +1,19 @@
 """The console's pure parts: money and deadlines as people read them, action forms read into the
-API's bodies, and the API's refusals placed on the form's fields."""
+API's bodies, and the API's refusals placed on the form's fields (in Korean, and in English when
+the page is)."""
 
 from datetime import date, datetime, timezone
 
 import pytest
 
-from api.pages.action_forms import body_from_form, errors_from, fields_for, form_names
+from api.i18n import ENGLISH, language
+from api.pages.action_forms import body_from_form, errors_from, field_labels, fields_for, form_names
 from api.pages.formatting import days_left, days_left_label, man_won, won
 from api.pages.startups import ListFilters
 from domain.commands import ACTION_BODIES
 from domain.phases import Action, Phase, Stage
 from domain.state import MilestoneState, StartupState, TrancheState
+from tests.i18n_support import korean_left
 
 AT = datetime(2025, 9, 1, 3, 0, tzinfo=timezone.utc)  # 12:00 KST
 
@@ -89,3 +92,29 @@ def test_list_filters_keep_known_values_and_drop_others() -> None:
     assert filters.values == {"phase": "in_poc", "region": "경남", "overdue": "yes", "q": "테스트"}
     assert filters.query_filters()["overdue"] is True and len(filters.problems) == 1
     assert "page=2" in filters.link(page=2) and "phase=in_poc" in filters.link(page=2)
+
+
+def test_an_action_form_reads_in_english_when_the_page_does() -> None:
+    with language(ENGLISH):
+        terminate = {f.name: f for f in fields_for(Action.TERMINATE, state())}
+        assert terminate["cause"].label == "Cause" and ("misuse", "Misuse of funds") in terminate["cause"].options
+        assert terminate["reason"].hint == "Why; may be empty. Kept in the history with who did it."
+        review = {f.name: f for f in fields_for(Action.REVIEW_MILESTONE, state())}
+        assert [label for _, label in review["decision"].options] == ["Accept", "Request revision"]
+        labels = field_labels(Action.MATCH, state())
+        assert labels["partners.1.region"] == "Partner company 2 · Region"
+        shown = [f.label for action in Action for f in fields_for(action, state())] + \
+            [hint for action in Action for f in fields_for(action, state()) if (hint := f.hint)] + \
+            [label for action in Action for f in fields_for(action, state()) for _, label in f.options or []]
+        # Only the program's own words (tranche and milestone names) stay Korean.
+        assert korean_left("\n".join(shown), ["선금", "잔금", "착수보고", "중간점검"]) == []
+    assert fields_for(Action.TERMINATE, state())[0].label == "해지 사유"  # Korean without a switch
+
+
+def test_a_refused_rule_is_explained_in_english_on_an_english_page() -> None:
+    with language(ENGLISH):
+        errors = errors_from("forbidden", "four-eyes rule: the requester of a disbursement cannot approve it",
+                             {"rule": "four_eyes"}, set(), {})
+    (message,) = errors.by_field[""]
+    assert message.startswith("Four-eyes rule") and message.endswith("rule: four_eyes")
+    assert korean_left(message) == []

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from api.i18n import N_, _, pgettext
 from api.pages.rule_text import field_text, rule_text
 from domain.commands import ACTION_BODIES
 from domain.phases import Action
@@ -21,33 +22,60 @@ from domain.state import StartupState
 # Rows offered for list fields; blank rows are left out of the body.
 PARTNER_ROWS, LINE_ROWS = 3, 5
 LIST_FIELDS = {"partners", "documents", "lines"}
+# What each field is called (translated where shown: `labels_shown`).
 LABELS = {
-    "reason": "사유 (Reason)", "round": "평가 단계 (Round)", "score": "점수 (Score)",
-    "agreement_no": "협약번호 (Agreement no.)", "tranche": "지급 회차 (Tranche)",
-    "account": "입금 계좌 (Bank account)", "decision": "결정 (Decision)", "kind": "종류 (Kind)",
-    "milestone": "마일스톤 (Milestone)", "deliverable": "산출물 설명 (Deliverable)",
-    "revise_due_on": "보완 기한 (Revision due date)", "deadline": "연장할 기한 (Deadline)",
-    "new_due_on": "새 기한 (New due date)", "shift_later": "이후 마일스톤도 함께 연장 (Shift later milestones)",
-    "grade": "등급 (Grade)", "target_program_id": "연계할 사업 (Target program)", "cause": "해지 사유 (Cause)",
-    "clawback_amount": "환수액, 원 (Clawback, KRW)", "ban_years": "참여제한 연수 (Ban, years)",
-    "honest_failure": "성실실패 (Honest failure)", "documents": "서류 (Documents)", "partners": "수요기업 (SME partners)",
-    "lines": "정산 내역 (Spend lines)", "name": "기업명 (Name)", "brn": "사업자등록번호 (BRN)", "region": "지역 (Region)",
-    "role": "역할 (Role)", "share_percent": "지분, % (Share)", "item": "비목 (Budget line)",
-    "amount": "금액, 원 (Amount, KRW)", "receipts": "증빙 서류 id (Receipt ids)",
+    "reason": N_("사유"), "round": N_("평가 단계"), "score": N_("점수"),
+    "agreement_no": N_("협약번호"), "tranche": N_("지급 회차"),
+    "account": N_("입금 계좌"), "decision": N_("결정"), "kind": N_("종류"),
+    "milestone": N_("마일스톤"), "deliverable": N_("산출물 설명"),
+    "revise_due_on": N_("보완 기한"), "deadline": N_("연장할 기한"),
+    "new_due_on": N_("새 기한"), "shift_later": N_("이후 마일스톤도 함께 연장"),
+    "grade": N_("등급"), "target_program_id": N_("연계할 사업"), "cause": N_("해지 사유"),
+    "clawback_amount": N_("환수액, 원"), "ban_years": N_("참여제한 연수"),
+    "honest_failure": N_("성실실패"), "documents": N_("서류"), "partners": N_("수요기업"),
+    "lines": N_("정산 내역"), "name": N_("기업명"), "brn": N_("사업자등록번호"), "region": N_("지역"),
+    "role": N_("역할"), "share_percent": N_("지분, %"), "item": N_("비목"),
+    "amount": N_("금액, 원"), "receipts": N_("증빙 서류 id"),
+    "agreement_sha256": N_("협약서 SHA-256"), "password": N_("비밀번호"),
 }
-CHOICE_LABELS = {
-    "document": "서면평가 (document)", "presentation": "발표평가 (presentation)", "accept": "승인 (accept)",
-    "revise": "보완 요청 (revise)", "approve": "승인 (approve)", "reject": "거절 (reject)",
-    "refund": "반납 (refund)", "clawback": "환수 (clawback)", "lead": "주관기업 (lead)", "member": "참여기업 (member)",
-    "fraud": "부정행위 (fraud)", "misuse": "목적외 사용 (misuse)", "abandonment": "사업 포기 (abandonment)",
-    "non_performance": "수행 불량 (non-performance)", "agreement": "협약 체결 기한 (agreement)",
-}
-# Hints in Korean first where the body model's description speaks English only.
+# Each field's hint in the page's words (the body model's descriptions are the API's, in English
+# with Korean terms beside: they stay in the API's documentation). No hint where the choices
+# say it all.
 HINTS = {
-    "reason": "왜 하는지 적습니다. 비워도 됩니다. 처리한 사람과 함께 이력에 남습니다. "
-              "(Why; may be empty; kept in the history with who did it.)",
-    "target_program_id": "다음 단계의 사업: Micro 초격차 → 초격차 → Beyond 초격차 (a program of the next stage)",
+    "reason": N_("왜 하는지 적습니다. 비워도 됩니다. 처리한 사람과 함께 이력에 남습니다."),
+    "score": N_("0에서 100 사이의 정수"),
+    "agreement_no": N_("협약서에 적힌 번호"),
+    "account": N_("은행이 거절한 계좌를 고칠 때만 적습니다. 비우면 등록된 계좌로 보냅니다."),
+    "deliverable": N_("무엇을 냈는지: 제목이나 링크. 서류를 고르면 비워도 됩니다."),
+    "revise_due_on": N_("보완 요청일 때만: 다시 제출할 기한(한국 날짜). 비우면 정책의 보완 기간(기본 14일)."),
+    "new_due_on": N_("새 기한(한국 날짜)"),
+    "shift_later": N_("뒤에 남은 마일스톤의 기한도 같은 날수만큼 미룹니다."),
+    "grade": N_("S가 가장 높습니다."),
+    "target_program_id": N_("다음 단계의 사업: Micro 초격차 → 초격차 → Beyond 초격차"),
+    "clawback_amount": N_("비우면 지금까지 지급한 전액을 환수합니다."),
+    "ban_years": N_("어느 사업에도 신청할 수 없는 햇수"),
+    "honest_failure": N_("성실실패이면 회계 담당자가 환수를 면제할 수 있습니다."),
+    "agreement_sha256": N_("읽은 협약서의 SHA-256. 그 뒤 협약서가 바뀌었으면 거절됩니다."),
+    "password": N_("스타트업 사용자의 비밀번호(본인 확인). 확인만 하고 기록하지 않습니다."),
 }
+ACTION_HINTS = {
+    (Action.REVIEW_MILESTONE, "decision"): N_("승인: 마일스톤 완료. 보완 요청: 스타트업이 새 기한까지 다시 제출합니다."),
+    (Action.WAIVE_CLAWBACK, "decision"): N_("면제 승인: 환수하지 않습니다. 면제 거절: 환수액을 그대로 받습니다."),
+}
+
+
+def choice_labels() -> dict[str, str]:
+    """What a choice is called, in the page's language (asked when a page is built)."""
+    return {
+        "document": _("서면평가"), "presentation": _("발표평가"),
+        "accept": pgettext("milestone review", "승인"), "revise": _("보완 요청"),
+        "approve": _("면제 승인"), "reject": _("면제 거절"),
+        "refund": _("반납"), "clawback": _("환수"), "lead": _("주관기업"), "member": _("참여기업"),
+        "fraud": _("부정행위"), "misuse": _("목적외 사용"), "abandonment": _("사업 포기"),
+        "non_performance": _("수행 불량"), "agreement": _("협약 체결 기한"),
+    }
+
+
 NUMBER = re.compile(r"^-?\d+$")
 
 
@@ -104,7 +132,7 @@ def _choice_label(name: str, value: str, state: StartupState) -> str:
         return f"{t.label} · ₩{t.amount:,}"
     if name in ("milestone", "deadline") and (m := state.milestone(value)):
         return f"{m.title} ({m.key})"
-    return CHOICE_LABELS.get(value, value)
+    return choice_labels().get(value, value)
 
 
 def fields_for(action: Action, state: StartupState) -> list[FormField]:
@@ -116,13 +144,14 @@ def fields_for(action: Action, state: StartupState) -> list[FormField]:
         if name in LIST_FIELDS:
             continue
         annotation, optional = _unwrap(info.annotation)
-        spec = FormField(name, LABELS.get(name, name), required=info.is_required() and name != "reason",
-                         hint=HINTS.get(name, info.description))
+        hint = ACTION_HINTS.get((action, name)) or HINTS.get(name)
+        spec = FormField(name, _(LABELS.get(name, name)), required=info.is_required() and name != "reason",
+                         hint=_(hint) if hint else None)
         choices = _choices_from_state(name, action, state)
         if get_origin(annotation) is Literal or choices is not None:
             values = choices if choices is not None else [str(v) for v in get_args(annotation)]
             spec.type = "select"
-            spec.options = ([("", "선택 안 함 (none)")] if optional or not info.is_required() else []) + \
+            spec.options = ([("", _("선택 안 함"))] if optional or not info.is_required() else []) + \
                 [(v, _choice_label(name, v, state)) for v in values]
         elif annotation is bool:
             spec.type = "checkbox"
@@ -228,18 +257,21 @@ def errors_from(code: str, message: str, details: Any, fields: set[str], remap: 
     rule = details.get("rule") if isinstance(details, dict) else None
     korean = rule_text(rule)
     top = f"{korean} ({message})" if korean else message
-    errors.add("", f"{top}" + (f" — 규칙 (rule): {rule}" if rule else ""))
+    errors.add("", top + (" — " + _("규칙: %(rule)s") % {"rule": rule} if rule else ""))
     return errors
 
 
 def field_labels(action: Action, state: StartupState) -> dict[str, str]:
-    """What the error summary calls each field, rows of lists included ("수요기업 2 · 지역 (Region)")."""
-    found = LABELS | {f.name: f.label for f in fields_for(action, state)}
+    """What the error summary calls each field, rows of lists included ("수요기업 2 · 지역"), in the
+    page's language."""
+    shown = {name: _(label) for name, label in LABELS.items()}
+    found = shown | {f.name: f.label for f in fields_for(action, state)}
     for row in range(PARTNER_ROWS):
-        found |= {f"partners.{row}.{n}": f"수요기업 {row + 1} · {LABELS[n]}"
+        found |= {f"partners.{row}.{n}": _("수요기업 %(n)s · %(field)s") % {"n": row + 1, "field": shown[n]}
                   for n in ("name", "brn", "region", "role", "share_percent")}
     for row in range(LINE_ROWS):
-        found |= {f"lines.{row}.{n}": f"정산 내역 {row + 1} · {LABELS[n]}" for n in ("item", "amount", "receipts")}
+        found |= {f"lines.{row}.{n}": _("정산 내역 %(n)s · %(field)s") % {"n": row + 1, "field": shown[n]}
+                  for n in ("item", "amount", "receipts")}
     return found
 
 

@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 from axflow import history as trail
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
+from api.i18n import _
 from api.pages import action_forms
 from api.pages.common import PageViewer, Viewer, check_csrf, render
 from api.routes.actions import perform_action
@@ -80,7 +81,8 @@ async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: 
         if scorer_ids else {}
     release(db)
     return {"s": view, "timeline": timeline, "version": row.version if row else view.version,
-            "actions": [Action(a) for a in view.allowed_actions], "scorers": scorers}
+            "actions": [Action(a) for a in view.allowed_actions], "scorers": scorers,
+            "choice_labels": action_forms.choice_labels()}
 
 
 @router.get("/{startup_id}")
@@ -123,7 +125,7 @@ async def startup_version(startup_id: str, viewer: PageViewer, db: SessionDep) -
 def _action(name: str) -> Action:
     found = next((a for a in Action if a.value == name), None)
     if found is None:
-        raise ApiError("not_found", f"unknown action {name!r} (알 수 없는 작업)")
+        raise ApiError("not_found", _("알 수 없는 작업입니다: %(name)s") % {"name": name})
     return found
 
 
@@ -140,6 +142,7 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
     return render(request, viewer, "console/action_form.html", status=status, s=state, action=action,
                   allowed=action.value in allowed, fields=fields, values=values,
                   errors=errors.by_field if errors else {}, labels=labels, documents=documents,
+                  choice_labels=action_forms.choice_labels(),
                   model_fields=set(action_forms.ACTION_BODIES[action].model_fields),
                   partner_rows=range(action_forms.PARTNER_ROWS), line_rows=range(action_forms.LINE_ROWS),
                   form_key=uuid.uuid4().hex)

@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.deps import SessionDep
+from api.i18n import _, pgettext
 from api.pages import exports, labels
 from api.pages.common import PageViewer, Viewer, render
 from api.pages.formatting import kst_datetime
@@ -48,7 +49,8 @@ class ListFilters:
             if not value:
                 continue
             if name in allowed and value not in allowed[name]:
-                found.problems.append(f"{name}={value!r}: 알 수 없는 값이라 무시했습니다 (unknown value, ignored)")
+                found.problems.append(_("%(name)s=%(value)s: 알 수 없는 값이라 무시했습니다.")
+                                      % {"name": name, "value": repr(value)})
                 continue
             found.values[name] = value
         return found
@@ -94,12 +96,14 @@ async def startup_list(request: Request, viewer: PageViewer, db: SessionDep, pag
     release(db)
     return render(request, viewer, "console/startups.html", items=[summary_of(r) for r in rows], total=total,
                   page=page, pages=pages, filters=filters, programs=programs, stages=list(Stage), phases=list(Phase),
-                  sectors=list(labels.SECTORS.items()), regions=sorted(REGIONS), page_size=PAGE_SIZE)
+                  sectors=list(labels.SECTORS), regions=sorted(REGIONS), page_size=PAGE_SIZE)
 
 
-EXPORT_HEADERS = ("startup_id", "기업명 company", "사업자등록번호 BRN", "사업 program", "단계 stage", "상태 phase",
-                  "분야 sector", "지역 region", "과제 task", "기한 초과 overdue", "다음 기한 next deadline (KST)",
-                  "평균 점수 average score", "지급액 paid (KRW)", "갱신 updated (KST)")
+def export_headers() -> list[str]:
+    """The export's header row, in the language of the page it was asked from."""
+    return [_("스타트업 ID"), _("기업명"), _("사업자등록번호"), pgettext("field", "사업"), _("단계"), pgettext("phase", "상태"),
+            _("분야"), _("지역"), _("과제"), _("기한 초과"), _("다음 기한 (KST)"), _("평균 점수"), _("지급액 (원)"),
+            _("갱신 (KST)")]
 
 
 @router.get("/console/startups.{kind}")
@@ -107,7 +111,7 @@ async def startup_export_file(kind: str, request: Request, viewer: PageViewer, d
     if (elsewhere := _staff_only(viewer)) is not None:
         return elsewhere
     if kind not in ("csv", "xlsx"):
-        return Response("CSV or XLSX only (csv, xlsx 형식만)", status_code=404)
+        return Response(_("CSV 또는 XLSX로만 내려받을 수 있습니다."), status_code=404)
     return await startup_export(request, viewer, db, kind)
 
 
@@ -118,8 +122,8 @@ async def startup_export(request: Request, viewer: Viewer, db: Session, kind: st
     table = [_export_row(summary_of(r)) for r in rows]
     name = f"axflow-startups.{kind}"
     if kind == "csv":
-        return exports.download(exports.table_csv(EXPORT_HEADERS, table), name, kind)
-    return exports.download(exports.table_xlsx("startups", EXPORT_HEADERS, table), name, kind)
+        return exports.download(exports.table_csv(export_headers(), table), name, kind)
+    return exports.download(exports.table_xlsx(_("스타트업"), export_headers(), table), name, kind)
 
 
 def _export_row(s: Any) -> list[Any]:

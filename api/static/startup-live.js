@@ -16,7 +16,8 @@
       var again = document.getElementById(focusedId) || live.querySelector('[href="' + focusedId + '"]');
       if (again) again.focus();
     }
-    if (note) note.textContent = "새 상태로 바뀌었습니다 (updated).";
+    // The words are the page's own, in its language (data-updated, written by the template).
+    if (note) note.textContent = note.getAttribute("data-updated") || "";
   }
 
   function check() {
