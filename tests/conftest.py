@@ -308,3 +308,10 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
     for server in reversed(servers):
         server.stop()
     engine.dispose()
+
+
+@pytest.fixture
+async def site(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser-like HTTP client of the stack's API with a cookie jar of its own (one person)."""
+    async with httpx.AsyncClient(base_url=stack.settings.api_url, timeout=30) as http:
+        yield http

@@ -4,20 +4,18 @@ lifecycle's words and money read right in English, and the switch in the header 
 language of a real page over HTTP and goes back only to a page of this site."""
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from api import i18n
-from api.main import create_app
 from api.pages import formatting, labels
 from api.pages.refusal_text import refusal_text
 from api.errors import ApiError
 from domain.phases import Phase
 from store.db import session_scope
 from store.users import create_user
-from tests.conftest import ServerThread, Stack, free_port
+from tests.conftest import Stack
 from tests.i18n_support import korean_left
 
 PASSWORD = "Gkswn!2025x"
@@ -93,15 +91,6 @@ def test_korean_left_finds_korean_outside_data_and_marked_korean() -> None:
             '<p title="검색">x</p><script>var s = "남음";</script><input type="submit" value="찾기"></html>')
     assert korean_left(page, data=["경북"]) == ["검색", "찾기"]
 
-
-@pytest.fixture
-async def site(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    port = free_port()
-    server = ServerThread(create_app(stack.settings), port)
-    await server.start()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        yield http
-    server.stop()
 
 
 async def test_the_switch_turns_a_page_english_and_back(stack: Stack, site: httpx.AsyncClient) -> None:

@@ -5,32 +5,21 @@ and a tampered form (a digest, an unknown kind) is refused by name with nothing 
 read in English with the switch."""
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import httpx
 import pytest
 
-from api.main import create_app
 from domain.notifications import KINDS, NotificationEvent
 from store.db import session_scope
 from store.notifications import add_notice, preferences_of
 from store.users import create_user
-from tests.conftest import ServerThread, Stack, free_port, new_brn
+from tests.conftest import Stack, new_brn
 from tests.i18n_support import korean_left
 
 PASSWORD = "Alim!2025pw"
 _serial = iter(range(1, 1_000_000))
 
-
-@pytest.fixture
-async def site(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    port = free_port()
-    server = ServerThread(create_app(stack.settings), port)
-    await server.start()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        yield http
-    server.stop()
 
 
 def csrf(html: str) -> str:
