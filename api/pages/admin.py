@@ -1,6 +1,7 @@
 """The admins' console: the user directory (list, add, roles and desks, disable, API tokens shown
 once) through the same store functions and request models as the /users API, and the embedded
-stack's mailbox. A refused form comes back with each error next to the field it names."""
+stack's mailbox. A refused form comes back with each error next to the field it names. The tables
+below hold Korean; they are shown in the page's language (api/i18n.py)."""
 
 from datetime import timedelta
 from typing import Annotated, Any
@@ -10,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
+from api.i18n import N_, _
 from api.pages import admin_forms, mail_view
-from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
-from api.routes.signin import ROLE_LABELS
+from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role, templates
 from api.routes.users import public
 from domain.phases import Role
 from store.db import release
@@ -24,9 +25,8 @@ from store.users import set_roles
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 
 ROLE_CHOICES = sorted(PERSON_ROLES)
-KIND_LABELS = {"staff": "직원 (staff)", "startup": "스타트업 사용자 (startup user)",
-               "service": "서비스 계정 (service account)"}
-DESK_LABELS = {"program_manager": "사업 책임자 (program manager)", "finance_lead": "회계 책임자 (finance lead)"}
+KIND_LABELS = {"staff": N_("직원"), "startup": N_("스타트업 사용자"), "service": N_("서비스 계정")}
+DESK_LABELS = {"program_manager": N_("사업 책임자"), "finance_lead": N_("회계 책임자")}
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -34,9 +34,16 @@ def _admin(viewer: Viewer) -> None:
     require_role(viewer, Role.ADMIN)
 
 
+def _role_label(role: str) -> str:
+    return templates.env.globals["role_label"](role)
+
+
 def _choices() -> dict[str, Any]:
-    return {"role_choices": ROLE_CHOICES, "desk_choices": DESKS, "kind_choices": [(k, KIND_LABELS[k]) for k in KINDS],
-            "desk_labels": DESK_LABELS, "kind_labels": KIND_LABELS, "field_labels": admin_forms.FIELD_LABELS}
+    """The forms' choices and labels in the page's language."""
+    kinds = {kind: _(label) for kind, label in KIND_LABELS.items()}
+    return {"role_choices": ROLE_CHOICES, "desk_choices": DESKS, "kind_choices": [(k, kinds[k]) for k in KINDS],
+            "desk_labels": {desk: _(label) for desk, label in DESK_LABELS.items()}, "kind_labels": kinds,
+            "field_labels": admin_forms.field_labels()}
 
 
 async def _form(request: Request, viewer: Viewer) -> tuple[Any, list[str], list[str]]:
@@ -88,14 +95,14 @@ async def add_user(request: Request, viewer: PageViewer, session: SessionDep) ->
 def _user_or_404(session: SessionDep, user_id: str) -> User:
     user = get_user(session, user_id)
     if user is None:
-        raise ApiError("not_found", f"unknown user {user_id!r} (없는 사용자)")
+        raise ApiError("not_found", _("없는 사용자입니다: %(id)s") % {"id": repr(user_id)})
     return user
 
 
 def _user_page(request: Request, viewer: Viewer, user: User, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("values", {"roles": user.roles, "desks": user.desks})
-    role_options = [("", "보유한 모든 역할 (any of the user's roles, chosen per request)")]
-    role_options += [(role, ROLE_LABELS.get(role, role)) for role in user.roles]
+    role_options = [("", _("보유한 모든 역할 (요청할 때 고름)"))]
+    role_options += [(role, _role_label(role)) for role in user.roles]
     response = render(request, viewer, "console/admin_user.html", status, user=public(user), role_options=role_options,
                       errors=context.pop("errors", {}), **_choices(), **context)
     response.headers.update(NO_STORE)  # a token shown once must not linger in a cache
@@ -108,9 +115,8 @@ async def one_user(request: Request, user_id: str, viewer: PageViewer, session: 
     _admin(viewer)
     user = _user_or_404(session, user_id)
     release(session)
-    notice = ("사용자를 추가했습니다. (User added.)" if added else "역할을 저장했습니다. (Roles saved.)" if saved
-              else "사용자를 비활성화했습니다: 모든 세션과 토큰이 끝났습니다. (Disabled: every session and token ended.)"
-              if disabled else None)
+    notice = (_("사용자를 추가했습니다.") if added else _("역할을 저장했습니다.") if saved
+              else _("사용자를 비활성화했습니다: 모든 세션과 토큰이 끝났습니다.") if disabled else None)
     return _user_page(request, viewer, user, notice=notice)
 
 
@@ -155,7 +161,7 @@ async def add_token(request: Request, user_id: str, viewer: PageViewer, session:
         token = issue_token(session, user, body.role, body.name,
                             timedelta(days=body.expires_days) if body.expires_days else None)
     except ValueError as err:
-        return _user_page(request, viewer, user, 422, errors={"role": [admin_forms.bilingual("role", str(err))]},
+        return _user_page(request, viewer, user, 422, errors={"role": [admin_forms.field_message("role", str(err))]},
                           token_values=dict(form))
     return _user_page(request, viewer, user, 201, token=token, token_role=body.role.value if body.role else None)
 
@@ -176,5 +182,5 @@ async def mail_message(request: Request, message_id: str, viewer: PageViewer, se
     _admin(viewer)
     message = mail_view.one(settings.mail_path(), message_id)
     if message is None:
-        raise ApiError("not_found", f"no message {message_id!r} in the mailbox (메일이 없습니다)")
+        raise ApiError("not_found", _("메일함에 없는 메일입니다: %(id)s") % {"id": repr(message_id)})
     return render(request, viewer, "console/admin_mail_message.html", message=message)

@@ -1,6 +1,8 @@
 """The admin pages' forms as pure functions: a posted form read into the API's own request models
-(api/routes/users.py), and every refusal turned into a bilingual message next to the field it
-names. The directory's rules themselves stay in store/users.py, asked by the page as by the API."""
+(api/routes/users.py), and every refusal turned into a message in the page's language next to the
+field it names. The directory's rules themselves stay in store/users.py, asked by the page as by
+the API; what it answers (English, sometimes with Korean beside) is said again here in the page's
+words, by what it says."""
 
 import re
 from collections.abc import Mapping, Sequence
@@ -9,26 +11,62 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from api.i18n import N_, _, pgettext
 from api.routes.users import RolesUpdate, TokenCreate, UserCreate
 from store.users import DirectoryError
 
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
 # The fields of the add-user form, in the order their errors are listed in the summary.
 USER_FIELDS = ("login_id", "display_name", "kind", "email", "phone", "brn", "roles", "desks", "password")
-FIELD_LABELS = {
-    "login_id": "아이디 (Login ID)", "display_name": "이름 (Name)", "kind": "구분 (Kind)",
-    "email": "이메일 (Email)", "phone": "전화 (Phone)", "brn": "사업자등록번호 (Business registration no.)",
-    "roles": "역할 (Roles)", "desks": "담당 (Desks)", "password": "비밀번호 (Password)",
-    "role": "토큰 역할 (Token role)", "name": "토큰 이름 (Token name)", "expires_days": "유효 기간 (Valid for)",
+
+
+def field_labels() -> dict[str, str]:
+    """The forms' fields as the page names them, in the request's language."""
+    return {
+        "login_id": _("아이디"), "display_name": _("이름"), "kind": _("구분"),
+        "email": _("이메일"), "phone": _("전화"), "brn": _("사업자등록번호"),
+        "roles": pgettext("user", "역할"), "desks": _("담당"), "password": _("비밀번호"),
+        "role": _("토큰 역할"), "name": _("토큰 이름"), "expires_days": _("유효 기간"),
+    }
+
+# What is said for a field when the refusal's own words are not known here.
+FIELD_CHECK = {
+    "login_id": N_("아이디를 쓸 수 없습니다"), "display_name": N_("이름을 확인하세요"), "kind": N_("구분을 확인하세요"),
+    "email": N_("이메일 주소를 확인하세요"), "phone": N_("전화번호를 확인하세요"), "brn": N_("사업자등록번호를 확인하세요"),
+    "roles": N_("역할을 확인하세요"), "desks": N_("담당을 확인하세요"), "password": N_("비밀번호를 쓸 수 없습니다"),
+    "role": N_("토큰 역할을 확인하세요"), "name": N_("토큰 이름을 확인하세요"), "expires_days": N_("유효 기간을 확인하세요"),
 }
-# When the directory's own message is English only, the Korean said first for its field.
-KOREAN_LEAD = {
-    "login_id": "아이디를 쓸 수 없습니다", "display_name": "이름을 확인하세요", "kind": "구분을 확인하세요",
-    "email": "이메일을 확인하세요", "phone": "전화번호를 확인하세요", "brn": "사업자등록번호를 확인하세요",
-    "roles": "역할을 확인하세요", "desks": "담당을 확인하세요", "password": "비밀번호를 쓸 수 없습니다",
-    "role": "토큰 역할을 확인하세요", "name": "토큰 이름을 확인하세요", "expires_days": "유효 기간을 확인하세요",
-}
+CHECK_INPUT = N_("입력을 확인하세요")
+# The directory's and the token store's refusals (store/users.py, store/passwords.py, domain/brn.py,
+# store/tokens.py) by their words; `value` is what they quote. A refusal may list several, "; "
+# between them (the password's problems).
+_DIRECTORY_WORDS = (
+    (r"^unknown role '(?P<value>[^']*)'", N_("알 수 없는 역할입니다: %(value)s")),
+    (r"^unknown desk '(?P<value>[^']*)'", N_("알 수 없는 담당입니다: %(value)s")),
+    (r"^unknown kind '(?P<value>[^']*)'", N_("알 수 없는 구분입니다: %(value)s")),
+    (r"^known: (?P<value>.*)$", N_("고를 수 있는 값: %(value)s")),
+    (r"^at least one role is needed", N_("역할을 하나 이상 고르세요")),
+    (r"^a staff user cannot hold the startup role", N_("직원은 스타트업 역할을 가질 수 없습니다")),
+    (r"^a startup user holds the startup role only", N_("스타트업 사용자는 스타트업 역할만 가질 수 있습니다")),
+    (r"^a startup user needs its business registration number", N_("스타트업 사용자에게는 사업자등록번호가 필요합니다")),
+    (r"^only a startup user is bound to a registration number", N_("사업자등록번호는 스타트업 사용자만 가질 수 있습니다")),
+    (r"^must be 10 digits", N_("사업자등록번호는 10자리 숫자입니다 (예: 123-45-67890)")),
+    (r"^check digit does not match", N_("사업자등록번호의 검증 숫자가 맞지 않습니다")),
+    (r"^3–64 characters", N_("영문 소문자, 숫자, . _ @ - 로 3~64자여야 합니다")),
+    (r"^1–100 characters", N_("1~100자여야 합니다")),
+    (r"^not an email address", N_("이메일 형식이 아닙니다")),
+    (r"^login id '(?P<value>[^']*)' is taken", N_("이미 사용 중인 아이디입니다: %(value)s")),
+    (r"^email '(?P<value>[^']*)' is taken", N_("이미 등록된 이메일입니다: %(value)s")),
+    (r"^\w+ is taken$", N_("이미 사용 중입니다")),
+    (r"\(at most (?P<value>\d+) characters\)$", N_("비밀번호는 %(value)s자 이하여야 합니다")),
+    (r"\(at least 10 characters of two kinds",
+     N_("비밀번호는 두 종류 이상의 문자로 10자 이상, 또는 세 종류 이상으로 9자 이상이어야 합니다")),
+    (r"\(the password may not contain the login id\)", N_("비밀번호에 아이디를 넣을 수 없습니다")),
+    (r"\(no four equal or consecutive characters in a row\)", N_("같은 문자나 연속된 문자를 4개 이상 이어 쓸 수 없습니다")),
+    (r"\(a commonly used password\)", N_("널리 알려진 비밀번호입니다")),
+    (r"^user '[^']*' does not hold the role (?P<value>\S+)", N_("이 사용자에게 없는 역할입니다: %(value)s")),
+    (r"^user '[^']*' is disabled", N_("비활성 사용자입니다")),
+)
+DIRECTORY_MESSAGES = tuple((re.compile(pattern), message) for pattern, message in _DIRECTORY_WORDS)
 
 
 @dataclass
@@ -39,16 +77,26 @@ class FormResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-def bilingual(field_name: str, message: str) -> str:
-    """Korean first: the directory's message as it is when it begins in Korean, else led by a
-    Korean sentence for the field."""
-    if HANGUL.match(message):
-        return message
-    return f"{KOREAN_LEAD.get(field_name, '입력을 확인하세요')} — {message}"
+def _known(part: str) -> str | None:
+    for pattern, message in DIRECTORY_MESSAGES:
+        found = pattern.search(part)
+        if found:
+            return _(message) % found.groupdict()
+    return None
+
+
+def field_message(field_name: str, message: str) -> str:
+    """A refusal of the directory (or of the token store) in the page's language: each problem it
+    lists said in the page's words when known; otherwise what to check in the field, with the
+    refusal's own words beside."""
+    said = [text for text in map(_known, message.split("; ")) if text]
+    if said:
+        return "; ".join(said)
+    return f"{_(FIELD_CHECK.get(field_name, CHECK_INPUT))} ({message})"
 
 
 def directory_errors(err: DirectoryError) -> dict[str, list[str]]:
-    return {err.field: [bilingual(err.field, err.message)]}
+    return {err.field: [field_message(err.field, err.message)]}
 
 
 def _pydantic_errors(err: ValidationError, known: Sequence[str]) -> dict[str, list[str]]:
@@ -58,23 +106,32 @@ def _pydantic_errors(err: ValidationError, known: Sequence[str]) -> dict[str, li
     for problem in err.errors():
         name = str(problem["loc"][0]) if problem["loc"] else ""
         name = name if name in known else ""
-        found.setdefault(name, bilingual(name, _plain(problem)))
+        found.setdefault(name, _plain(name, problem))
     return {name: [found[name]] for name in sorted(found, key=lambda n: known.index(n) if n in known else -1)}
 
 
-def _plain(problem: Mapping[str, Any]) -> str:
+def _plain(field_name: str, problem: Mapping[str, Any]) -> str:
+    """What pydantic found wrong with a field, in the page's language."""
     kind, context = problem["type"], problem.get("ctx") or {}
-    if kind == "string_too_short" and context.get("min_length") == 1:
-        return "이 칸을 채워 주세요 (required)"
+    if kind == "missing" or (kind == "string_too_short" and context.get("min_length") == 1):
+        return _("이 칸을 채워 주세요")
     if kind == "string_too_short":
-        return f"{context.get('min_length')}자 이상이어야 합니다 (at least {context.get('min_length')} characters)"
+        return _("%(min)s자 이상이어야 합니다") % {"min": context.get("min_length")}
     if kind == "string_too_long":
-        return f"{context.get('max_length')}자 이하여야 합니다 (at most {context.get('max_length')} characters)"
+        return _("%(max)s자 이하여야 합니다") % {"max": context.get("max_length")}
     if kind == "too_short":
-        return "하나 이상 고르세요 (choose at least one)"
+        return _("하나 이상 고르세요")
     if kind == "too_long":
-        return f"{context.get('max_length')}개 이하로 고르세요 (at most {context.get('max_length')})"
-    return str(problem["msg"])
+        return _("%(max)s개 이하로 고르세요") % {"max": context.get("max_length")}
+    if kind in ("literal_error", "enum"):
+        return _("허용된 값 중에서 고르세요")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("정수를 입력하세요")
+    if kind == "greater_than_equal":
+        return _("%(min)s 이상이어야 합니다") % {"min": context.get("ge")}
+    if kind == "less_than_equal":
+        return _("%(max)s 이하여야 합니다") % {"max": context.get("le")}
+    return f"{_(FIELD_CHECK.get(field_name, CHECK_INPUT))} ({problem['msg']})"
 
 
 def _text(form: Mapping[str, Any], name: str) -> str:

@@ -16,13 +16,13 @@ from sqlmodel import col, or_, select
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.document_schemas import VerifyAnswer
 from api.errors import ApiError
+from api.i18n import _
 from api.pages import audit_views as views
-from api.pages import exports, labels
-from api.pages.common import PageViewer, check_csrf, render, require_role
+from api.pages import exports
+from api.pages.common import PageViewer, check_csrf, render, require_role, templates
 from api.routes import startups as startup_routes
 from api.routes.audit import event_query
 from api.routes.documents import verify_hash
-from api.routes.signin import ROLE_LABELS
 from api.uploads import read_upload
 from domain.phases import Role
 from domain.timeutil import kst_date
@@ -40,12 +40,10 @@ def _auditor(viewer: PageViewer) -> None:
     require_role(viewer, Role.AUDITOR)
 
 
-def trail_action(action: str) -> str:
-    return labels.label(labels.EVENTS, action)
-
-
 def trail_role(role: str) -> str:
-    return views.SYSTEM_ROLE if role == Role.SYSTEM.value else ROLE_LABELS.get(role, role)
+    """Who acted, in the page's language: a person's role, or the system for what the workflow
+    recorded on its own."""
+    return _(views.SYSTEM_ROLE) if role == Role.SYSTEM.value else templates.env.globals["role_label"](role)
 
 
 @router.get("")
@@ -96,7 +94,7 @@ async def startup_history(request: Request, startup_id: str, viewer: PageViewer,
     release(session)
     return render(request, viewer, "console/audit_startup.html", 422 if errors else 200, startup_id=startup_id,
                   company=company, history=history, kst_seconds=views.kst_text, details_text=views.details_text,
-                  trail_action=trail_action, trail_role=trail_role,
+                  trail_role=trail_role,
                   state=state, not_yet=not_yet, day=day, as_of=as_of.strip(), errors=errors,
                   earlier=[i for i in items if not i.later], later=[i for i in items if i.later])
 
@@ -120,7 +118,7 @@ async def events(request: Request, viewer: PageViewer, session: SessionDep) -> H
     filters, errors = views.parse_event_filters(request.query_params)
     rows, more = _search(session, filters)
     return render(request, viewer, "console/audit_events.html", 422 if errors else 200, filters=filters,
-                  errors=errors, headers=views.EVENT_COLUMNS, rows=[views.event_cells(r) for r in rows],
+                  errors=errors, headers=views.column_headers(), rows=[views.event_cells(r) for r in rows],
                   more=more,
                   next_query=filters.query(after=rows[-1].id) if more else None,
                   this_query=filters.query())
@@ -128,7 +126,8 @@ async def events(request: Request, viewer: PageViewer, session: SessionDep) -> H
 
 @router.get("/events.{extension}")
 async def export_events(request: Request, extension: str, viewer: PageViewer, session: SessionDep) -> Response:
-    """The rows the same URL's page shows, as a file: CSV (UTF-8 with BOM) or XLSX."""
+    """The rows the same URL's page shows, as a file: CSV (UTF-8 with BOM) or XLSX, its headers in
+    the page's language."""
     _auditor(viewer)
     if extension not in ("csv", "xlsx"):
         raise ApiError("not_found", "export as .csv or .xlsx (내보내기 형식은 csv 또는 xlsx)")
@@ -157,12 +156,13 @@ async def verify(request: Request, viewer: PageViewer, session: SessionDep,
     answer = None
     wanted = sha256.strip().lower()
     if wanted and not SHA256.match(wanted):
-        errors["sha256"] = ["SHA-256 해시는 16진수 64자입니다 — a SHA-256 hash is 64 hexadecimal characters"]
+        errors["sha256"] = [_("SHA-256 해시는 16진수 64자입니다")]
     elif wanted:
         answer = verify_hash(session, wanted, 0)
     release(session)
     return render(request, viewer, "console/audit_verify.html", 422 if errors else 200, chain=chain, answer=answer,
-                  uploaded=None, sha256=sha256.strip(), errors=errors)
+                  chain_problem=views.chain_problem(chain.problem), uploaded=None, sha256=sha256.strip(),
+                  errors=errors)
 
 
 @router.post("/verify/file")
@@ -184,7 +184,7 @@ async def verify_file(request: Request, viewer: PageViewer, session: SessionDep,
     except ApiError as err:
         if err.code not in ("validation_error", "payload_too_large"):
             raise
-        errors["file"] = [err.message]
+        errors["file"] = [views.upload_problem(err.message, err.details)]
     else:
         check_csrf(viewer, upload.fields.get("csrf_token"))
         answer = verify_hash(session, digest.hexdigest(), upload.size)

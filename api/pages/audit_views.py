@@ -2,7 +2,8 @@
 search's filters read from the URL, the cells of an event row (the same cells on the page, in the
 CSV and in the XLSX, so that an export is exactly what was shown; only a cell that would run as a
 spreadsheet formula gets a leading apostrophe), and the merged timeline of a startup's transitions
-and refused attempts."""
+and refused attempts. Messages and headers are in the request's language (api/i18n.py); the cells
+are the records as they are."""
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -11,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from api.i18n import N_, _
 from domain.timeutil import KST, to_kst
 
 # A page of the event search; the next page starts after its last row's id.
@@ -30,14 +32,32 @@ def start_of_kst_day(day: date) -> datetime:
 
 
 def parse_day(value: str | None) -> date | None:
-    """A date typed or picked as YYYY-MM-DD; ValueError with a bilingual message otherwise."""
+    """A date typed or picked as YYYY-MM-DD; ValueError with a message for the page otherwise."""
     if value is None or not value.strip():
         return None
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"날짜는 YYYY-MM-DD 형식이어야 합니다 — a date as YYYY-MM-DD (got {value.strip()[:20]!r})") \
-            from None
+        raise ValueError(_("날짜는 YYYY-MM-DD 형식이어야 합니다 (입력: %(value)s)")
+                         % {"value": repr(value.strip()[:20])}) from None
+
+
+# Why an uploaded file could not be read (api/uploads.py names the rule), for the page.
+UPLOAD_RULES = {
+    "multipart_required": N_("파일을 고르세요"), "missing": N_("파일을 고르세요"),
+    "filename_encoding": N_("파일 이름은 UTF-8이어야 합니다"), "one_file": N_("파일은 하나만 올릴 수 있습니다"),
+    "filename": N_("파일 이름을 쓸 수 없습니다"), "max_size": N_("파일이 %(limit)s바이트를 넘습니다"),
+}
+
+
+def upload_problem(message: str, details: Any) -> str:
+    """A refused upload in the page's language, by the rule the upload names (the API's own
+    message when it names none known)."""
+    problem = details[0] if isinstance(details, list) and details and isinstance(details[0], dict) else {}
+    known = UPLOAD_RULES.get(str(problem.get("rule")))
+    if known is None:
+        return message
+    return _(known) % {"limit": f"{problem.get('limit', 0):,}"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +98,7 @@ def parse_event_filters(params: Mapping[str, str]) -> tuple[EventFilters, dict[s
     for name in ("program_id", "startup_id", "actor", "action"):
         value = (params.get(name) or "").strip()
         if len(value) > FILTER_MAX_LENGTH:
-            errors[name] = [f"{FILTER_MAX_LENGTH}자 이하로 입력하세요 — at most {FILTER_MAX_LENGTH} characters"]
+            errors[name] = [_("%(max)s자 이하로 입력하세요") % {"max": FILTER_MAX_LENGTH}]
             value = ""
         text[name] = value
     days: dict[str, date | None] = {}
@@ -88,7 +108,7 @@ def parse_event_filters(params: Mapping[str, str]) -> tuple[EventFilters, dict[s
         except ValueError as err:
             errors[name], days[name] = [str(err)], None
     if days["since"] and days["until"] and days["until"] < days["since"]:
-        errors["until"] = ["종료일이 시작일보다 앞설 수 없습니다 — 'until' must not be before 'since'"]
+        errors["until"] = [_("종료일이 시작일보다 앞설 수 없습니다")]
         days["until"] = None
     after_text = (params.get("after") or "").strip()
     after = int(after_text) if after_text.isdigit() and len(after_text) < 19 else None
@@ -116,16 +136,17 @@ class EventLike(Protocol):
     hash: str
 
 
-EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("번호", "No."), ("일시 (KST)", "At"), ("스타트업", "Startup"), ("사업", "Program"), ("순번", "Seq"),
-    ("행위자", "Actor"), ("역할", "Role"), ("행위", "Action"), ("단계", "Phase"), ("사유", "Reason"),
-    ("세부 내용", "Details"), ("해시", "Hash"),
+# The columns' headers, in Korean; shown (on the page and in the exports) in the page's language.
+EVENT_COLUMNS: tuple[str, ...] = (
+    N_("번호"), N_("일시 (KST)"), N_("스타트업 ID"), N_("사업 ID"), N_("순번"), N_("행위자"), N_("역할"), N_("행위"),
+    N_("단계 변화"), N_("사유"), N_("세부 내용"), N_("해시"),
 )
 
 
 def column_headers() -> list[str]:
-    """The header row of the exports (api/pages/exports.py writes the CSV and XLSX)."""
-    return [f"{korean} ({english})" for korean, english in EVENT_COLUMNS]
+    """The header row of the page and of the exports (api/pages/exports.py writes the CSV and
+    XLSX), in the request's language: an export says what the page said."""
+    return [_(header) for header in EVENT_COLUMNS]
 
 
 def kst_text(at: datetime) -> str:
@@ -151,7 +172,17 @@ def event_cells(event: EventLike) -> list[str]:
 
 # Who acted when the workflow recorded something on its own (timers, the program call, the finance
 # system); what it recorded is named in api/pages/labels.py's EVENTS, as on a startup's page.
-SYSTEM_ROLE = "시스템 (system)"
+SYSTEM_ROLE = N_("시스템")
+# What verify_chain (store/audit.py) says is wrong with the first broken row.
+CHAIN_PROBLEMS = {
+    "prev_hash does not match the row before": N_("앞 기록의 해시와 이어지지 않습니다"),
+    "content does not match its hash (row altered)": N_("내용이 해시와 맞지 않습니다: 기록이 바뀌었습니다"),
+}
+
+
+def chain_problem(problem: str | None) -> str:
+    """The hash chain's problem in the page's language (as verify_chain says it when unknown)."""
+    return _(CHAIN_PROBLEMS[problem]) if problem in CHAIN_PROBLEMS else (problem or "")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def view(message_id: str, message: EmailMessage) -> MailView:
     sent = _date(message)
     return MailView(
         id=message_id,
-        subject=str(message.get("Subject", "") or "(제목 없음 — no subject)"),
+        subject=str(message.get("Subject", "") or ""),  # the page says when there is none
         sender=str(message.get("From", "")),
         recipients=str(message.get(ENVELOPE_TO, "") or message.get("To", "")),
         sent_kst=f"{to_kst(sent):%Y-%m-%d %H:%M:%S} KST" if sent else "—",

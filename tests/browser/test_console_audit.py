@@ -1,10 +1,13 @@
 """The auditors' and admins' console in a real Chromium: an auditor looks at a startup as it stood
 on an earlier day and exports the events the page shows; an admin adds people, meets the
 duplicate-login refusal next to its field, issues a token and reads the embedded mailbox. Every
-page passes axe-core and leaves a screenshot in docs/screenshots/."""
+page passes axe-core and leaves a screenshot in docs/screenshots/; then the same pages in English
+show no Korean but the records they hold (company, program, people, reasons, mail), and the
+export's headers are English too."""
 
 import csv
 import io
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from domain.timeutil import to_kst
 from tests.browser.conftest import PASSWORD, assert_accessible, screenshot, signed_in
 from tests.conftest import Stack, wait_until
 from tests.flows import drive
+from tests.i18n_support import HANGUL, korean_left
 
 AUDITOR_LOGIN, ADMIN_LOGIN = "console.auditor", "console.admin"
 
@@ -30,6 +34,40 @@ async def table_rows(page: Page, selector: str) -> list[list[str]]:
 async def check(page: Page, name: str) -> None:
     await assert_accessible(page)
     await screenshot(page, name)
+
+
+def korean_data(*records: Any) -> list[str]:
+    """Every text holding Korean in the records a page shows (API answers): company and program
+    names, regions, people, reasons typed, the API's own messages kept in the trail, details. A
+    whole record's JSON too, as the timeline prints details that way."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str) and HANGUL.search(value):
+            found.append(value)
+        elif isinstance(value, dict):
+            found.append(json.dumps(value, ensure_ascii=False, sort_keys=True))
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+    walk(list(records))
+    return found
+
+
+async def in_english(page: Page, data: list[str], name: str | None = None) -> None:
+    """The page as it is now: marked English, with no Korean left but `data`, and axe-clean."""
+    assert await page.locator("html").get_attribute("lang") == "en"
+    left = korean_left(await page.content(), data)
+    assert left == [], f"Korean left on {page.url}: {left}"
+    await assert_accessible(page)
+    if name:
+        await screenshot(page, name)
+
+
+async def to_english(page: Page, stack: Stack) -> None:
+    await page.context.add_cookies([{"name": "axflow_lang", "value": "en", "url": stack.settings.api_url}])
 
 
 async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
@@ -57,7 +95,7 @@ async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
     await page.fill("#f-as_of", selected_day.isoformat())
     await page.click("form.audit-as-of button[type=submit]")
     assert f"as_of={selected_day.isoformat()}" in page.url
-    assert "선정 (selected)" == (await page.inner_text("#as-of-phase")).strip()
+    assert "선정" == (await page.inner_text("#as-of-phase")).strip()
     later = page.locator("details.audit-later")
     assert "이후의 기록" in await later.inner_text()
     await later.locator("summary").click()
@@ -75,7 +113,7 @@ async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
     exported = tmp_path / "events.csv"
     await (await download_info.value).save_as(exported)
     rows = list(csv.reader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
-    assert rows[0][0] == "번호 (No.)" and rows[1:] == shown
+    assert rows[0][:3] == ["번호", "일시 (KST)", "스타트업 ID"] and rows[1:] == shown
     async with page.expect_download() as download_info:
         await page.click("a[href^='/console/audit/events.xlsx']")
     workbook = tmp_path / "events.xlsx"
@@ -98,6 +136,61 @@ async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
     await page.goto("/console/audit/verify?sha256=not-a-hash")
     assert "64" in await page.inner_text("#f-sha256-error")
     await assert_accessible(page)
+
+    # The same pages in English: nothing Korean but what the records hold.
+    state = await stack.call("GET", f"/startups/{startup.id}", stack.as_role(Role.AUDITOR))
+    data = korean_data(state, trail) + ["보고서.pdf"]
+    await to_english(page, stack)
+    await page.goto(f"/console/audit?q={startup.brn}")
+    assert "Results: 1 startup" in await page.inner_text("main")
+    await in_english(page, data, "audit-home-en")
+    await page.goto(f"/console/audit/startups/{startup.id}?as_of={selected_day.isoformat()}")
+    assert (await page.inner_text("#as-of-phase")).strip() == "Selected"
+    later = page.locator("details.audit-later")
+    await later.locator("summary").click()
+    assert "after the chosen day" in await later.inner_text() and "Agreement lapsed" in await later.inner_text()
+    refused = page.locator("tr.audit-refused").first
+    assert "Refused" in await refused.inner_text() and "Request disbursement" in await refused.inner_text()
+    await in_english(page, data, "audit-startup-as-of-en")
+    await page.goto(f"/console/audit/startups/{startup.id}?as_of=2025-02-30")
+    assert "YYYY-MM-DD" in await page.inner_text("#f-as_of-error")
+    await in_english(page, data)
+
+    await page.goto(f"/console/audit/events?startup_id={startup.id}")
+    assert await page.eval_on_selector_all("#events thead th", "cells => cells.map(c => c.innerText.trim())") == [
+        "No.", "At (KST)", "Startup ID", "Program ID", "Seq.", "Actor", "Role", "Action", "Phase change", "Reason",
+        "Details", "Hash"]
+    assert await table_rows(page, "#events") == shown  # the records, as they are
+    events = await stack.call("GET", f"/audit/events?startup_id={startup.id}", stack.as_role(Role.AUDITOR))
+    await in_english(page, data + korean_data(events), "audit-events-en")
+    async with page.expect_download() as download_info:
+        await page.click("a[href^='/console/audit/events.csv']")
+    await (await download_info.value).save_as(exported)
+    rows = list(csv.reader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    assert rows[0][:3] == ["No.", "At (KST)", "Startup ID"] and rows[1:] == shown
+    async with page.expect_download() as download_info:
+        await page.click("a[href^='/console/audit/events.xlsx']")
+    await (await download_info.value).save_as(workbook)
+    sheet = load_workbook(workbook).active
+    assert [c.value for c in sheet[1]][:3] == ["No.", "At (KST)", "Startup ID"]
+    await page.goto(f"/console/audit/events?startup_id={startup.id}&since=2025-02-30&until=2025-01-01")
+    assert "YYYY-MM-DD" in await page.inner_text("#f-since-error")
+    await in_english(page, data)
+
+    await page.goto("/console/audit/verify")
+    assert (await page.inner_text("#chain-result")).startswith("Intact: all")
+    await page.set_input_files("#f-file", files=[{"name": "보고서.pdf", "mimeType": "application/pdf",
+                                                  "buffer": b"%PDF-1.4 never submitted"}])
+    await page.click("form[action='/console/audit/verify/file'] button[type=submit]")
+    assert "Never submitted to axflow" in await page.inner_text("#verify-answer")
+    await in_english(page, data, "audit-verify-en")
+    await page.goto("/console/audit/verify?sha256=not-a-hash")
+    assert "64 hexadecimal characters" in await page.inner_text("#f-sha256-error")
+    await in_english(page, data)
+    response = await page.goto("/console/audit/startups/startup:none:0000000000")
+    assert response is not None and response.status == 404
+    assert "Startup not found" in await page.inner_text("h1")
+    await in_english(page, data)
     await page.context.close()
 
 
@@ -121,6 +214,7 @@ async def test_an_admin_adds_a_user_meets_the_duplicate_login_and_reads_the_mail
 
     await add("console.newcomer", "newcomer@agency.kr")
     assert "added=1" in page.url and "사용자를 추가했습니다" in await page.inner_text("main")
+    newcomer_page = page.url.split("?")[0]
     await page.select_option("#f-role", "program_officer")
     await page.click("form[action$='/tokens'] button[type=submit]")
     token = (await page.inner_text("#new-token")).strip()
@@ -144,6 +238,35 @@ async def test_an_admin_adds_a_user_meets_the_duplicate_login_and_reads_the_mail
     await page.click("text=[axflow] 협약 체결 기한 안내")
     assert "협약서를 10영업일 안에 제출해 주세요." in await page.inner_text(".audit-mail-body")
     await check(page, "admin-mail-message")
+    message_page = page.url
+
+    # The same pages in English: no Korean but people's names and the mail (subjects, bodies).
+    people = korean_data(await stack.call("GET", "/users", stack.as_role(Role.ADMIN)))
+    await to_english(page, stack)
+    await page.goto("/console/admin/users")
+    await in_english(page, people, "admin-users-en")
+    await add("Console.Newcomer", "third@agency.kr")
+    assert "The login ID console.newcomer is already taken" in await page.inner_text("#f-login_id-error")
+    await in_english(page, people, "admin-users-duplicate-login-en")
+    await page.goto(newcomer_page)
+    assert "Roles and desks" in await page.inner_text("main")
+    await page.select_option("#f-role", "program_officer")
+    await page.click("form[action$='/tokens'] button[type=submit]")
+    assert "Shown this once" in await page.inner_text("#token-title + p")
+    await in_english(page, people, "admin-user-token-en")
+    for box in await page.locator("input[name=roles]:checked").all():
+        await box.uncheck()
+    await page.click("form[action$='/roles'] button[type=submit]")
+    assert "Choose at least one" in await page.inner_text("#f-roles-error")
+    await in_english(page, people)
+    mail = ["[axflow] 협약 체결 기한 안내"]
+    await page.goto("/console/admin/mail")
+    mail += korean_data([row[1:] for row in await table_rows(page, "#mail")])  # to, subject, from
+    await in_english(page, people + mail, "admin-mail-en")
+    await page.goto(message_page)
+    mail += korean_data((await page.inner_text(".audit-mail-body")).splitlines())
+    assert "Body" in await page.inner_text("main h2")
+    await in_english(page, people + mail, "admin-mail-message-en")
     await page.context.close()
 
 
