@@ -39,9 +39,6 @@ from store.tables import StartupRow
 
 router = APIRouter(include_in_schema=False)
 AGREEMENT_PHASES = {Phase.SELECTED, Phase.MATCHED}
-DEADLINE_WORDS = {"agreement": N_("협약 체결"), "milestone": N_("산출물 제출"), "revision": N_("보완 제출"),
-                  "settlement_report": N_("정산 보고"), "refund": N_("반납"), "review": N_("검토"),
-                  "approval": N_("승인")}
 # Why an application was found ineligible, by the business status the tax authority answered.
 STATUS_REASONS = {"suspended": N_("휴업 중인 사업자입니다 (국세청 사업자등록 상태: 휴업자)."),
                   "closed": N_("폐업한 사업자입니다 (국세청 사업자등록 상태: 폐업자)."),
@@ -112,7 +109,7 @@ async def my_page(request: Request, session: SessionDep, temporal: TemporalDep,
     waiting = {s.startup_id for s in states if s.phase is Phase.APPLIED and _waiting(session, s.startup_id)}
     notices = list_notices(session, viewer.user.id, limit=5)
     return page(request, viewer, "my.html", states=states, drafts=drafts, company=company_of(session, brn),
-                notices=notices, deadline_words=DEADLINE_WORDS, waiting=waiting, deadline_subject=deadline_subject)
+                notices=notices, waiting=waiting, deadline_subject=deadline_subject)
 
 
 def deadline_subject(state: StartupState) -> str:
@@ -154,7 +151,7 @@ async def _workspace(request: Request, session: Session, temporal: Any, viewer: 
                 documents=documents_of(session, startup_id), kind_words=KIND_WORDS, milestone_docs=milestone_docs,
                 milestone_uploads=milestone_uploads, receipts=receipts, settlement_form=form,
                 receipt_upload=upload_context(settings, DocumentKind.RECEIPT, s.program_id, f"{back}#settlement"),
-                notices=notices, deadline_words=DEADLINE_WORDS, agreement_phases=AGREEMENT_PHASES,
+                notices=notices, agreement_phases=AGREEMENT_PHASES,
                 deadline_subject=deadline_subject, ineligible_words=ineligible_words)
 
 
