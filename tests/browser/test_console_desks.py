@@ -5,7 +5,9 @@ one first, with each error beside what it names); its cohort reaches the finance
 finance officer bulk-approves two tranches requested by someone else and is refused the one they
 requested themselves, corrects a refused payment's account, and reconciles with the finance
 system; the program's dashboard draws it all, and its XLSX report holds the JSON report's figures.
-Every page is checked by axe-core and photographed under docs/screenshots/."""
+Every page is checked by axe-core and photographed under docs/screenshots/. The evaluator's and
+the finance officer's pages are also read in English (the header's switch): no Korean is left on
+them but the data they show, and axe-core passes there too."""
 
 import io
 import json
@@ -23,11 +25,12 @@ from domain.phases import Role
 from domain.program import ProgramDefinition
 from domain.timeutil import KST
 from store.db import session_scope
-from store.tables import RefusedAttempt
-from store.user_tables import WorkItem
+from store.tables import ProgramRow, RefusedAttempt, StartupRow
+from store.user_tables import User, WorkItem
 from tests.browser.conftest import assert_accessible, ensure_user, screenshot, signed_in
 from tests.conftest import Stack, new_brn, wait_until
 from tests.flows import PO, FO, match_and_sign, select
+from tests.i18n_support import korean_left
 
 CORRECTED_ACCOUNT = "국민 123-45-678901"
 
@@ -40,6 +43,33 @@ async def look(page: Page, name: str) -> None:
 async def _reloaded_text(page: Page, selector: str) -> str:
     await page.reload()
     return await page.locator(selector).inner_text()
+
+
+def _shown_data(stack: Stack, *more: str) -> list[str]:
+    """The Korean a desk shows that is data, not the page's words: every program's name and its
+    tranches' labels (the program filter lists them all), companies, regions, accounts on file,
+    people; what a test typed (`more`); and the header's link back to Korean (한국어)."""
+    with session_scope(stack.engine) as session:
+        programs = session.exec(sql_select(ProgramRow)).all()
+        startups = session.exec(sql_select(StartupRow)).all()
+        people = session.exec(sql_select(User.display_name)).all()
+    data = ["한국어", *people, *more]
+    for p in programs:
+        data += [p.name, *(str(t.get("label", "")) for t in p.definition.get("tranches", []))]
+    for row in startups:
+        data += [row.company_name, row.region or "", str(row.state.get("bank_account") or "")]
+    return data
+
+
+async def in_english(page: Page, data: list[str]) -> None:
+    """The page as it is now is English: it says so, no Korean is left but `data`, axe passes."""
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert korean_left(await page.content(), data) == [], page.url
+    await assert_accessible(page)
+
+
+async def use_language(page: Page, stack: Stack, code: str) -> None:
+    await page.context.add_cookies([{"name": "axflow_lang", "value": code, "url": stack.settings.api_url}])
 
 
 async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, browser: Browser) -> None:
@@ -94,12 +124,34 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
     # Another desk is not an evaluator's: the page says which roles may open it.
     answer = await evaluator.goto("/console/finance")
     assert answer is not None and answer.status == 403
-    await expect(evaluator.locator(".error-summary")).to_contain_text("finance_officer")
+    await expect(evaluator.locator(".error-summary")).to_contain_text("회계 담당자")
 
     # The list says which form is closed and why, and the declaration is listed as mine.
     await evaluator.goto(f"/console/evaluations?program_id={program.id}")
     await expect(evaluator.locator("table.list").first).to_contain_text("이해충돌로 닫힘")
     await expect(evaluator.locator("#conflicts-title + p + form + table")).to_contain_text("대표이사와 공동 연구")
+
+    # The same pages in English, switched from the header: the list (one form closed by the
+    # conflict), the score sheet still open for the other round (a score out of range refused
+    # beside its field), and the closed form saying why.
+    await evaluator.get_by_role("link", name="English").click()
+    await expect(evaluator.locator("table.list").first).to_contain_text("Closed: conflict of interest")
+    data = _shown_data(stack, "대표이사와 공동 연구 (3년 이내)", "실증 계획이 구체적임")
+    await in_english(evaluator, data)
+    await evaluator.goto(f"/console/evaluations/{scored}")
+    await expect(evaluator.locator("#score-title")).to_have_text("Score sheet")
+    await expect(evaluator.locator(".facts")).to_contain_text("Document review: 87 points")
+    await in_english(evaluator, data)
+    await evaluator.fill("#f-score", "150")
+    # The browser would stop 150 itself (max=100); sent anyway, the server refuses it by the field.
+    await evaluator.locator("form", has=evaluator.locator("#f-score")).evaluate("form => form.noValidate = true")
+    await evaluator.get_by_role("button", name="Submit score").click()
+    await expect(evaluator.locator("#f-score-error")).to_be_visible()
+    await in_english(evaluator, data)
+    await evaluator.goto(f"/console/evaluations/{conflicted}")
+    await expect(evaluator.locator(".closed-form")).to_contain_text("Closed: conflict of interest")
+    await expect(evaluator.locator(".closed-form")).to_contain_text("대표이사와 공동 연구")
+    await in_english(evaluator, data)
 
 
 def _definition(program_id: str) -> dict[str, Any]:
@@ -193,10 +245,30 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
         await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("4안 원칙")
         await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("four_eyes")
         for sid in (others_a, others_b):
-            await expect(outcomes.locator("tr", has_text=names[sid])).to_contain_text("승인 (approved)")
+            await expect(outcomes.locator("tr", has_text=names[sid])).to_contain_text("✓ 승인")
         await look(finance, "console-finance-bulk-result")
         for sid in (others_a, others_b):
             await stack.wait_until_state(sid, lambda s: s["tranches"][0]["status"] == "paid", "advance paid")
+        assert (await stack.state(own))["tranches"][0]["status"] == "requested"
+
+        # In English (the header's switch): the approval still waiting is the officer's own, and
+        # approving it alone is refused by the four-eyes rule, in English; the refused payment
+        # waits for a program officer.
+        await finance.goto(f"/console/finance?program_id={program_id}")
+        await finance.get_by_role("link", name="English").click()
+        mine = finance.locator("#f-item tbody tr", has_text=names[own])
+        await expect(mine).to_contain_text("Your own request")
+        await expect(finance.locator(".card", has_text=names[refused_bank])).to_contain_text(
+            "A program officer requests it again")
+        data = _shown_data(stack, "9월 선금 일괄 승인")
+        await in_english(finance, data)
+        await mine.locator("input[type=checkbox]").check()
+        await finance.fill("#f-reason", "September advance")
+        await finance.get_by_role("button", name="Approve selected").click()
+        await expect(outcomes).to_contain_text("Bulk approval: 0 approved, 1 refused")
+        await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("four_eyes")
+        await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("✗ refused")
+        await in_english(finance, data)
         assert (await stack.state(own))["tranches"][0]["status"] == "requested"
 
         # The refused payment, asked for again to the corrected account (as a program officer).
@@ -206,9 +278,19 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
         await finance.goto(f"/console/finance?program_id={program_id}")
         failure = finance.locator(".card", has_text=names[refused_bank])
         await expect(failure).to_contain_text("bank account rejected")
+        await expect(failure.get_by_label("Corrected account")).to_be_visible()
+        await in_english(finance, data)
+        await finance.get_by_role("link", name="한국어").click()
+        await expect(finance.locator("html")).to_have_attribute("lang", "ko")
         await failure.get_by_label(re.compile("수정한 계좌")).fill(CORRECTED_ACCOUNT)
         await failure.get_by_role("button", name=re.compile("수정 계좌로 다시 요청")).click()
         await expect(finance.locator(".notice")).to_contain_text("다시 요청했습니다")
+        await use_language(finance, stack, "en")
+        await finance.goto(f"/console/finance?retried=1&program_id={program_id}")
+        await expect(finance.locator(".notice")).to_have_text("Asked again.")
+        await in_english(finance, _shown_data(stack, "9월 선금 일괄 승인"))
+        await use_language(finance, stack, "ko")
+        await finance.goto(f"/console/finance?program_id={program_id}")
         state = await stack.state(refused_bank)
         assert state["bank_account"] == CORRECTED_ACCOUNT and state["tranches"][0]["status"] == "requested"
     finally:
@@ -220,6 +302,12 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
     await wait_until(lambda: _reloaded_text(finance, "#reconcile-title ~ div[role=status]"),
                      lambda text: "차이 없음" in text, what="the ledger and the finance system agree")
     await look(finance, "console-finance-reconciled")
+    await use_language(finance, stack, "en")
+    await finance.goto(f"/console/finance?program_id={program_id}&reconcile=1")
+    await expect(finance.locator("#reconcile-title ~ div[role=status]")).to_contain_text(
+        "No differences: the ledger and the finance system agree")
+    await in_english(finance, _shown_data(stack, "9월 선금 일괄 승인"))
+    await use_language(finance, stack, "ko")
 
     # The dashboard draws the cohort; the XLSX holds the JSON report's figures.
     await finance.goto("/console/programs")
