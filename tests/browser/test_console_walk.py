@@ -77,6 +77,14 @@ async def test_an_officer_and_finance_carry_a_startup_from_selection_to_payment(
     await rows.get_by_role("link", name=company).click()
     await expect(officer.locator("#summary")).to_contain_text("선정")
     await look(officer, "console-startup")
+    # The match form's partner rows in English (the header's switch), then back to Korean.
+    await officer.get_by_role("link", name="English").click()
+    await officer.goto(f"/console/startups/{startup.id}/actions/match")
+    await expect(officer.locator("h1")).to_have_text("Match a partner")
+    await english_only(officer, shown_data(await stack.state(startup.id)))
+    await officer.get_by_role("link", name="한국어").click()
+    await expect(officer.locator("html")).to_have_attribute("lang", "ko")
+    await officer.goto(f"/console/startups/{startup.id}")
     await open_action(officer, "수요기업 매칭")
     await officer.fill("#f-partners-0-name", "강원 정밀")
     await officer.fill("#f-partners-0-brn", "124-81-00998")
@@ -168,5 +176,9 @@ async def test_an_officer_and_finance_carry_a_startup_from_selection_to_payment(
         await expect(officer.locator("form.action-form")).to_be_visible()
         await english_only(officer, data)
     await assert_accessible(officer)
+    # An action the officer's role may not take: the form says so instead, in English.
+    await officer.goto(f"/console/startups/{startup.id}/actions/approve-settlement")
+    await expect(officer.locator(".error-summary")).to_contain_text("not open to you")
+    await english_only(officer, data)
     for page in (officer, both, finance):
         await page.context.close()
