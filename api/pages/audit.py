@@ -19,7 +19,9 @@ from api.errors import ApiError
 from api.i18n import _
 from api.pages import audit_views as views
 from api.pages import exports
+from api.pages.action_forms import choice_labels
 from api.pages.common import PageViewer, check_csrf, render, require_role, templates
+from api.pages.refusal_text import refusal_text
 from api.routes import startups as startup_routes
 from api.routes.audit import event_query
 from api.routes.documents import verify_hash
@@ -44,6 +46,15 @@ def trail_role(role: str) -> str:
     """Who acted, in the page's language: a person's role, or the system for what the workflow
     recorded on its own."""
     return _(views.SYSTEM_ROLE) if role == Role.SYSTEM.value else templates.env.globals["role_label"](role)
+
+
+def trail_note(item: views.TimelineItem) -> str:
+    """The reason given for a transition; for a refused attempt, the rule that refused it in the
+    page's words, the recorded message beside."""
+    if not item.refused:
+        return item.note
+    code, _sep, message = item.note.partition(": ")
+    return refusal_text(ApiError(code, message, item.details))
 
 
 @router.get("")
@@ -94,7 +105,7 @@ async def startup_history(request: Request, startup_id: str, viewer: PageViewer,
     release(session)
     return render(request, viewer, "console/audit_startup.html", 422 if errors else 200, startup_id=startup_id,
                   company=company, history=history, kst_seconds=views.kst_text, details_text=views.details_text,
-                  trail_role=trail_role,
+                  trail_role=trail_role, trail_note=trail_note, causes=choice_labels(),
                   state=state, not_yet=not_yet, day=day, as_of=as_of.strip(), errors=errors,
                   earlier=[i for i in items if not i.later], later=[i for i in items if i.later])
 
