@@ -10,7 +10,11 @@ from email.message import EmailMessage
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from sqlmodel import select as sql_select
+
 from store.db import session_scope
+from store.notifications import list_notices
+from store.user_tables import User
 from store.users import create_user
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.conftest import Stack, new_brn
@@ -368,6 +372,10 @@ async def test_the_calls_and_sign_up_in_english_from_a_phone(stack: Stack, brows
         await expect(page.get_by_text("Founded within 10 years of the closing date")).to_be_visible()
         await in_english(page, program_data)
         await check_page(page, "portal-call-en")
+        response = await page.goto("/calls/no-such-call")
+        assert response is not None and response.status == 404
+        await expect(page.get_by_role("alert")).to_contain_text("There is no program no-such-call.")
+        await in_english(page)
 
         await page.goto("/portal/signup")
         await page.fill("#f-email", email)
@@ -423,5 +431,163 @@ async def test_the_calls_and_sign_up_in_english_from_a_phone(stack: Stack, brows
             await in_english(colleague_page, company)
         finally:
             await other.close()
+    finally:
+        await context.close()
+
+
+def notice_subjects(stack: Stack, login: str) -> list[str]:
+    """The subjects of a person's notifications: stored as they were sent (Korean), so data here."""
+    with session_scope(stack.engine) as session:
+        user = session.exec(sql_select(User).where(User.login_id == login)).one()
+        return [n.subject for n in list_notices(session, user.id, limit=200).items]
+
+
+async def test_applying_my_page_documents_and_settlement_in_english_from_a_phone(
+        stack: Stack, browser: Browser) -> None:
+    """In English at phone size: an upload refused; the application form with its eligibility
+    checklist, a founding date refused beside the field, the draft and the receipt (and its email);
+    my page with the phase, the next deadline and the payments; the agreement accepted; a deliverable
+    submitted; the settlement form refused beside its row and by the rule (more than was paid), then
+    filed, with the refund owed; the documents. No Korean is left but the data: the program (title,
+    tasks, regions, tranches, milestones), what the company typed (its name, the proposal's title,
+    a budget item), file names and the notifications' stored subjects."""
+    program = await stack.program(name="AI 지역 주력산업 연계 프로젝트 (영문 신청)")
+    brn = new_brn()
+    login = portal_user(stack, brn, "english")
+    company, title = "영문에이아이", "AI 사출성형 불량 검출 PoC"
+    data = [program.name, *(t.title for t in program.tasks), *(t.sme_region for t in program.tasks),
+            *(t.label for t in program.tranches), *(m.title for m in program.milestones), company, title,
+            "사업계획서.pdf", "착수보고서.pdf", "영수증-인건비.pdf", "인건비"]
+    startup_id = f"startup:{program.id}:{brn}"
+    context, page = await phone(browser, stack)
+    await context.add_cookies([{"name": "axflow_lang", "value": "en", "url": stack.settings.api_url}])
+    try:
+        await sign_in(page, login)
+        await expect(page.locator("main")).to_contain_text("You have not applied to a program yet.")
+        await in_english(page, data)
+        await check_page(page, "portal-my-empty-en")
+
+        # Bytes that are not what their name says are refused by the server, in English.
+        await page.goto(f"/portal/apply/{program.id}")
+        await page.set_input_files("#proposal-file", files=[{"name": "사업계획서.pdf", "mimeType": "application/pdf",
+                                                             "buffer": b"MZ\x90\x00 not a pdf at all"}])
+        await page.click("form[enctype] button[type=submit]")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("The file was not accepted")
+        await expect(page.get_by_role("alert")).to_contain_text("This file type is not accepted")
+        await in_english(page, data)
+        await check_page(page, "portal-upload-refused-en")
+        await page.get_by_role("link", name="Back").click()
+
+        # The application: the proposal, then a founding date too early, refused beside the field.
+        await page.set_input_files("#proposal-file", files=[{"name": "사업계획서.pdf", "mimeType": "application/pdf",
+                                                             "buffer": pdf("proposal")}])
+        await page.click("form[enctype] button[type=submit]")
+        await page.fill("#f-company_name", company)
+        await page.fill("#f-founded_on", "2001-01-01")
+        await page.select_option("#f-task_id", "SF-01")
+        await page.fill("#f-proposal_title", title)
+        await page.click("button[value=save]")
+        await expect(page.locator("#f-founded_on-error")).to_contain_text(
+            "The company must be founded within 10 years of the closing date")
+        await expect(page.locator("#checks-title")).to_have_text("Eligibility, as of this save")
+        checks = page.locator("#checks-title + ul")
+        await expect(checks).to_contain_text("Founded within 10 years")
+        await expect(checks).to_contain_text("Problem")
+        await expect(checks).to_contain_text("Business status at the tax authority")
+        await in_english(page, data)
+        await check_page(page, "portal-apply-refused-en")
+        await page.fill("#f-founded_on", "2021-04-01")
+        await page.click("button[value=save]")
+        await expect(page.get_by_role("status")).to_have_text("Draft saved.")
+        await expect(checks).not_to_contain_text("Problem")
+        await expect(checks).to_contain_text("Active business")
+        await in_english(page, data)
+        await check_page(page, "portal-apply-draft-en")
+        await page.click("button[value=submit]")
+        await expect(page.locator("#receipt-title")).to_have_text("Submitted")
+        await in_english(page, data)
+        receipt_no = await page.locator("#receipt-title + dl dd strong").text_content()
+        received = await stack.wait_for_mail(login, lambda m: "Application received" in str(m["Subject"]))
+        assert receipt_no and receipt_no in str(received["Subject"])
+        assert korean_left(received.get_body(("plain",)).get_content(), data) == []
+
+        # Selected (staff, through the API): my page names the phase and the agreement's deadline.
+        await stack.wait_phase(startup_id, "under_review")
+        await select(stack, program, {startup_id: 90})
+        await stack.wait_until_state(startup_id, lambda s: s["agreement_due_at"] is not None, "agreement due")
+        await page.goto("/portal/my")
+        card = page.locator("main article.card")
+        await expect(card).to_contain_text("Selected")
+        await expect(card).to_contain_text(re.compile(r"Next deadline\s*Agreement"))
+        await expect(card).to_contain_text(re.compile(r"D-\d+ \(\d+ days? left\)"))
+        await in_english(page, data + notice_subjects(stack, login))
+        await check_page(page, "portal-my-en")
+
+        # Matched; the agreement accepted on its page; countersigned and the advance paid.
+        data.append((await match(stack, startup_id))["agreement_document"]["filename"])
+        await page.goto(f"/portal/agreement/{startup_id}")
+        await page.check("#f-read_confirmed")
+        await page.fill("#f-password", PASSWORD)
+        await page.get_by_role("button", name="Accept the agreement").click()
+        await expect(page.locator(".notice-success")).to_contain_text("You accepted the agreement.")
+        await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "AX-PORTAL-EN"})
+        await pay(stack, startup_id, "advance")
+        await stack.wait_phase(startup_id, "in_poc")
+        await page.goto(f"/portal/my/{startup_id}")
+        await expect(page.locator("#summary")).to_contain_text("In PoC")
+        await expect(page.locator("#payments")).to_contain_text("Paid")
+        await expect(page.locator("#milestones")).to_contain_text("Pending")
+
+        # The kickoff deliverable, submitted in English.
+        await page.set_input_files("#deliverable-kickoff", files=[{
+            "name": "착수보고서.pdf", "mimeType": "application/pdf", "buffer": pdf("kickoff")}])
+        await page.click("#milestone-kickoff form[enctype] button[type=submit]")
+        await page.click("#milestone-kickoff form[action*='/milestones/kickoff'] button[type=submit]")
+        await expect(page.get_by_role("status")).to_have_text("Deliverable submitted.")
+        await expect(page.locator("#milestone-kickoff")).to_contain_text("1 submission")
+        await in_english(page, data + notice_subjects(stack, login))
+        await check_page(page, "portal-my-project-en")
+
+        # The rest of the PoC by staff; the settlement: a row refused as typed, then by the rule.
+        startup = Startup(startup_id, brn, program)
+        await stack.act(startup_id, "review-milestone", stack.as_role(PO), {"milestone": "kickoff", "decision": "accept"})
+        for key in MILESTONES[1:]:
+            await pass_milestone(stack, startup, key)
+        await pay(stack, startup_id, "balance")
+        await stack.act(startup_id, "final-evaluation", stack.as_role(EV), {"score": 90, "grade": "A"})
+        await stack.wait_phase(startup_id, "settlement")
+        await page.goto(f"/portal/my/{startup_id}")
+        await page.set_input_files("#receipt-file", files=[{"name": "영수증-인건비.pdf", "buffer": pdf("receipt"),
+                                                            "mimeType": "application/pdf"}])
+        await page.click("#settlement form[enctype] button[type=submit]")
+        await page.fill("#f-lines-0-item", "인건비")
+        await page.fill("#f-lines-0-amount", "3천만원")
+        await page.locator("#f-lines-0-receipts").get_by_label(re.compile("영수증-인건비")).check()
+        await page.click("#settlement button[value=submit]")
+        await expect(page.locator("#f-lines-0-amount-error")).to_contain_text("Enter the amount as a whole number of won")
+        await in_english(page, data + notice_subjects(stack, login))
+        await page.fill("#f-lines-0-amount", "90,000,000")
+        await page.click("#settlement button[value=submit]")
+        await expect(page.locator("#error-summary")).to_contain_text("The total spent cannot exceed the amount paid.")
+        await in_english(page, data + notice_subjects(stack, login))
+        await check_page(page, "portal-my-settlement-refused-en")
+        await page.fill("#f-lines-0-amount", "70,000,000")
+        await page.click("#settlement button[value=submit]")
+        await expect(page.get_by_role("status")).to_have_text("Settlement report submitted.")
+        await stack.act(startup_id, "approve-settlement", stack.as_role(FO))
+        await stack.wait_until_state(startup_id, lambda s: any(c["kind"] == "refund" for c in s["collections"]),
+                                     "refund requested")
+        await page.reload()
+        settlement = page.locator("#settlement")
+        await expect(settlement).to_contain_text("Refund: ₩10,000,000")
+        await expect(settlement).to_contain_text("How to pay")
+        await in_english(page, data + notice_subjects(stack, login))
+        await check_page(page, "portal-my-settlement-en")
+
+        await page.goto("/portal/documents")
+        await expect(page.locator("main")).to_contain_text("착수보고서.pdf")
+        await expect(page.locator("main")).to_contain_text("Deliverable")
+        await in_english(page, data)
+        await check_page(page, "portal-documents-en")
     finally:
         await context.close()
