@@ -270,7 +270,9 @@ def waiting_chart(items: Sequence[tuple[str, float]], chart_id: str = "waiting")
     parts = []
     for i, (label, days) in enumerate(items):
         y = 6 + i * row
-        shown = label if len(label) <= 30 else label[:29] + "…"
+        shown = label
+        while text_width(shown, 13) > label_w - 20 and len(shown) > 1:  # as much as fits, in either language
+            shown = shown[:-2] + "…"
         parts.append(_text(label_w - 10, y + 19, shown, 13, anchor="end"))
         parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{max(bar_area * days / longest, 2):.1f}" '
                      f'height="{row - 10}" rx="2" fill="{WARN if days >= 7 else ACCENT}"/>')

@@ -7,7 +7,9 @@ requested themselves, corrects a refused payment's account, and reconciles with 
 system; the program's dashboard draws it all, and its XLSX report holds the JSON report's figures.
 Every page is checked by axe-core and photographed under docs/screenshots/. The evaluator's and
 the finance officer's pages are also read in English (the header's switch): no Korean is left on
-them but the data they show, and axe-core passes there too."""
+them but the data they show, and axe-core passes there too; so are the program pages: the refused
+definition with each error beside what it names, the program list, the dashboard with its charts'
+text alternatives, and the report's downloads."""
 
 import io
 import json
@@ -70,6 +72,17 @@ async def in_english(page: Page, data: list[str]) -> None:
 
 async def use_language(page: Page, stack: Stack, code: str) -> None:
     await page.context.add_cookies([{"name": "axflow_lang", "value": code, "url": stack.settings.api_url}])
+
+
+def definition_data(value: Any) -> list[str]:
+    """The Korean a definition's preview shows as written: every text in it (task titles, regions,
+    tranche and milestone names), and lists and objects as the compact JSON the page shows."""
+    if isinstance(value, str):
+        return [value]
+    found = [json.dumps(value, ensure_ascii=False)] if isinstance(value, (dict, list)) else []
+    for item in value.values() if isinstance(value, dict) else value if isinstance(value, list) else []:
+        found += definition_data(item)
+    return found
 
 
 async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, browser: Browser) -> None:
@@ -167,7 +180,7 @@ async def _upload(page: Page, data: dict[str, Any]) -> None:
     await page.goto("/console/programs/new")
     await page.set_input_files("#f-definition", files=[{"name": "program.json", "mimeType": "application/json",
                                                        "buffer": json.dumps(data, ensure_ascii=False).encode()}])
-    await page.get_by_role("button", name=re.compile("검사 후 만들기")).click()
+    await page.locator("form[action='/console/programs/new'] button[type=submit]").click()
 
 
 async def _work_items(stack: Stack, program_id: str, kind: str) -> int:
@@ -194,6 +207,16 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
     await expect(admin.locator("#f-tranches-1-share_percent")).to_contain_text("값이 너무 작습니다")
     await expect(admin.locator("#f-slots")).to_contain_text("정수")
     await look(admin, "console-program-new-refused")
+    # The same refusal in English: each problem still beside what it names.
+    await use_language(admin, stack, "en")
+    await _upload(admin, broken)
+    await expect(admin.locator("#error-summary")).to_contain_text("Tranche 2 › Share (tranches[1].share_percent)")
+    await expect(admin.locator("#f-tranches-1-share_percent")).to_contain_text("Error: Too small")
+    await expect(admin.locator("#f-slots")).to_contain_text("Must be a whole number")
+    await expect(admin.locator("h1")).to_have_text("New program")
+    await in_english(admin, ["한국어", *definition_data(broken)])
+    await screenshot(admin, "console-program-new-refused-en")
+    await use_language(admin, stack, "ko")
     await _upload(admin, _definition(program_id))
     await expect(admin.locator(".notice")).to_contain_text("사업을 만들었습니다")
     program = ProgramDefinition.model_validate((await stack.call(
@@ -325,16 +348,16 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
     assert downloaded.suggested_filename == f"{program_id}-report.xlsx"
     with open(await downloaded.path(), "rb") as file:
         book = load_workbook(io.BytesIO(file.read()))
-    money = {row[0]: row[2] for row in book["자금 Money"].iter_rows(min_row=2, values_only=True)}
+    money = {row[0]: row[2] for row in book["자금"].iter_rows(min_row=2, values_only=True)}
     assert money == report["money"] and money["paid"] == 112_000_000
-    phases = {row[0]: row[2] for row in book["단계 Phases"].iter_rows(min_row=2, values_only=True)}
+    phases = {row[0]: row[2] for row in book["단계"].iter_rows(min_row=2, values_only=True)}
     assert phases == report["counts_by_phase"]
-    waiting = [row[0] for row in book["대기 Waiting on staff"].iter_rows(min_row=2, values_only=True)]
+    waiting = [row[0] for row in book["직원 처리 대기"].iter_rows(min_row=2, values_only=True)]
     assert sorted(waiting) == sorted(w["startup_id"] for w in report["waiting_on_staff"])
     csv_download = await finance.request.get(f"/console/programs/{program_id}/report.csv")
     text = (await csv_download.body()).decode("utf-8-sig")
-    assert "money,paid,지급 완료 (paid),112000000" in text.replace("\r", "")
-    assert io.StringIO(text).readline().startswith("구분 section")
+    assert "money,paid,지급 완료,112000000" in text.replace("\r", "")
+    assert io.StringIO(text).readline().startswith("구분,항목,설명,값")
 
     # One startup's clock runs past its kickoff report's due date: the calendar of that month marks
     # the day overdue, in words, beside the three reports still on time.
@@ -348,3 +371,36 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
                      lambda text: "지연 1" in text, what="the overdue kickoff on the calendar")
     await expect(finance.locator("#calendar-desc")).to_contain_text("그중 1건 지연")
     await look(finance, "console-program-dashboard")
+
+    # The same dashboard in English, its charts' titles and descriptions too; only the data (the
+    # program's and companies' names, the milestones' titles) stays as it is.
+    data = _shown_data(stack, *(m.title for m in program.milestones))
+    await use_language(finance, stack, "en")
+    await finance.reload()
+    await expect(finance.locator("#funnel-title")).to_have_text("Phase funnel")
+    await expect(finance.locator("#money-desc")).to_contain_text("paid 112 million won")
+    await expect(finance.locator("#calendar-desc")).to_contain_text("1 of them overdue")
+    await expect(finance.locator("#calendar-heading ~ figure")).to_contain_text("Overdue 1")
+    await expect(finance.locator("#on-time-title")).to_have_text("On-time rate")
+    await in_english(finance, data)
+    await screenshot(finance, "console-program-dashboard-en")
+
+    # The program list in English (every program of the stack is listed, each by its own name).
+    await finance.goto("/console/programs")
+    await expect(finance.locator("h1")).to_have_text("Programs")
+    await in_english(finance, data)
+    await screenshot(finance, "console-programs-en")
+
+    # The report downloaded from an English page: the same figures under English words.
+    english_csv = (await (await finance.request.get(f"/console/programs/{program_id}/report.csv")).body()).decode(
+        "utf-8-sig")
+    assert english_csv.splitlines()[0] == "Section,Key,Label,Value"
+    assert "money,paid,Paid,112000000" in english_csv.replace("\r", "")
+    assert korean_left(english_csv, list(names.values())) == []
+    english_book = load_workbook(io.BytesIO(await (await finance.request.get(
+        f"/console/programs/{program_id}/report.xlsx")).body()))
+    assert english_book.sheetnames == ["Summary", "Phases", "Money", "Waiting on staff"]
+    assert {row[0]: row[2] for row in english_book["Money"].iter_rows(min_row=2, values_only=True)} == money
+    cells = [str(v) for sheet in english_book for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+    assert korean_left("\n".join(cells), list(names.values())) == []
+    await use_language(finance, stack, "ko")

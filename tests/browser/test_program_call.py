@@ -3,10 +3,14 @@ program as a new call (a window closing before it opens is refused beside the fi
 officer is refused finalizing the selection while the window is open and finalizes it once the
 window has closed (one selected, one waitlisted; the officer's home names such a call); after the
 selected startup left with money paid, the officer offers its free slot to the waitlisted one.
-Each new page is checked by axe-core and photographed."""
+Each new page is checked by axe-core and photographed. The same pages in English (cookie
+axflow_lang=en): the copy form refused and accepted, the call page refused and after the offer,
+with <html lang="en"> and no Korean left but the data they show (the program's and companies' names,
+the reasons people wrote)."""
 
 import re
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Page, expect
 
@@ -16,11 +20,26 @@ from store.db import session_scope
 from tests.browser.conftest import assert_accessible, screenshot, signed_in
 from tests.conftest import Stack, wait_until
 from tests.flows import EV, match_and_sign, pay
+from tests.i18n_support import korean_left
 
 
 async def look(page: Page, name: str) -> None:
     await assert_accessible(page)
     await screenshot(page, name)
+
+
+async def speak(page: Page, language: str) -> None:
+    """The page's language from now on (the header's switch keeps it in this cookie)."""
+    origin = urlsplit(page.url)
+    await page.context.add_cookies([{"name": "axflow_lang", "value": language,
+                                     "url": f"{origin.scheme}://{origin.netloc}/"}])
+
+
+async def english_only(page: Page, data: list[str]) -> None:
+    """The page is in English: <html lang="en">, no Korean but the data it shows, axe-clean."""
+    assert await page.locator("html").get_attribute("lang") == "en"
+    assert korean_left(await page.content(), data) == [], page.url
+    await assert_accessible(page)
 
 
 async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_slot(
@@ -40,10 +59,23 @@ async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_
     await create.click()
     await expect(admin.locator("#f-application_closes_at-error")).to_contain_text("after application_opens_at")
     await assert_accessible(admin)
+    # The same refusal in English, then the call is created from the English form.
+    await speak(admin, "en")
+    suggested_name = await admin.input_value("#f-name")
+    await create.click()  # the Korean page's button; its answer is in English
+    await expect(admin.locator("#f-application_closes_at-error")).to_contain_text(
+        re.compile(r"Error: Breaks a rule \(application_closes_at must be after application_opens_at\)"))
+    await expect(admin.locator("#error-summary")).to_contain_text("Window closes (KST)")
+    await expect(admin.locator("h1")).to_have_text("Copy as a new call")
+    await english_only(admin, [source.name])
+    await screenshot(admin, "console-program-copy-refused-en")
     await admin.fill("#f-application_closes_at", f"{datetime.now(KST) + timedelta(hours=1):%Y-%m-%dT%H:%M}")
-    await create.click()
-    await expect(admin.get_by_role("status")).to_contain_text("공고를 만들었습니다")
+    await admin.get_by_role("button", name="Create the call").click()
+    await expect(admin.get_by_role("status")).to_have_text(
+        "The call was created. Startups apply on its public page while the window is open.")
     program = await stack.program_definition(call_id)
+    assert program.name == suggested_name
+    await english_only(admin, [source.name, program.name])
     assert program.tasks == source.tasks and program.application_closes_at is not None
 
     first, second = await stack.apply(program), await stack.apply(program)
@@ -60,6 +92,16 @@ async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_
     await finalize.click()
     await expect(officer.locator("#error-summary")).to_contain_text("접수가 마감된 뒤에")
     await look(officer, "console-program-call-refused")
+    # The same refusal in English, with the companies that applied listed by name.
+    names = [(await stack.state(sid))["company_name"] for sid in (first, second)]
+    await speak(officer, "en")
+    await finalize.click()  # the Korean page's button; its answer is in English
+    await expect(officer.locator("#error-summary")).to_be_visible()
+    await expect(officer.locator("h1")).to_contain_text("Call and selection")
+    await expect(officer.locator("#window-title + dl")).to_contain_text("Open")
+    await english_only(officer, [program.name, *names])
+    await screenshot(officer, "console-program-call-refused-en")
+    await speak(officer, "ko")
     assert (await stack.call_status(call_id))["finalized_at"] is None
 
     # Once the window has closed (by the call's clock, moved forward here; the officer's home goes
@@ -92,3 +134,12 @@ async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_
     await expect(officer.locator("main")).to_contain_text("call.officer 제안")
     await stack.wait_phase(second, "selected")
     await look(officer, "console-program-call-offered")
+
+    # The call page after the offer, in English: the slots, the waitlist, the slot offered again.
+    await speak(officer, "en")
+    await officer.reload()
+    await expect(officer.locator("#slots + dl")).to_contain_text("1 of 1 held, 0 free")
+    await expect(officer.locator("main")).to_contain_text("Offered by call.officer")
+    await expect(officer.locator("#selection + p")).to_contain_text("Finalized on")
+    await english_only(officer, [program.name, *names, "중도 포기에 따른 추가 선정"])
+    await screenshot(officer, "console-program-call-offered-en")
