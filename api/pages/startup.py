@@ -20,6 +20,7 @@ from api.errors import ApiError
 from api.i18n import _
 from api.pages import action_forms
 from api.pages.common import PageViewer, Viewer, check_csrf, render
+from api.pages.portal_documents import KIND_WORDS
 from api.routes.actions import perform_action
 from api.routes.startups import _live_state, for_caller, readable_history
 from api.schemas import History, StartupPublic
@@ -143,6 +144,7 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
                   allowed=action.value in allowed, fields=fields, values=values,
                   errors=errors.by_field if errors else {}, labels=labels, documents=documents,
                   choice_labels=action_forms.choice_labels(),
+                  document_kinds={kind.value: _(words) for kind, words in KIND_WORDS.items()},
                   model_fields=set(action_forms.ACTION_BODIES[action].model_fields),
                   partner_rows=range(action_forms.PARTNER_ROWS), line_rows=range(action_forms.LINE_ROWS),
                   form_key=uuid.uuid4().hex)
