@@ -246,7 +246,7 @@ def _form_name(api_field: str, remap: dict[str, str]) -> str:
 
 def errors_from(code: str, message: str, details: Any, fields: set[str], remap: dict[str, str]) -> FormErrors:
     """The API's refusal on the form: each 422 detail next to the field it names (or at the top
-    when the form has no such field); a 409/403 rule at the top, in Korean first."""
+    when the form has no such field); a 409/403 rule at the top, in the page's words, then the API's."""
     errors = FormErrors()
     if code == "validation_error" and isinstance(details, list):
         for detail in details:
