@@ -91,10 +91,20 @@ def test_the_settlement_form_keeps_rows_as_typed_and_maps_answers_back_to_them()
 
 def test_the_settlement_form_refuses_what_it_can_see() -> None:
     _, errors = read_settlement_form(FormData([("lines.0.item", ""), ("lines.0.amount", "3만원")]))
-    assert set(errors) == {"lines.0.item", "lines.0.amount"}
+    assert errors == {"lines.0.item": ["비목을 입력하세요."],
+                      "lines.0.amount": ["금액을 원 단위 정수로 입력하세요. 예: 30000000"]}
     _, errors = read_settlement_form(FormData([("lines.0.item", ""), ("lines.0.amount", "")]))
-    assert list(errors) == ["lines.0.item"]  # nothing at all: one line is needed
+    assert errors == {"lines.0.item": ["사용한 비목을 한 줄 이상 입력하세요."]}  # nothing at all: one line is needed
     assert SettlementForm.empty(3).filled() == []
+
+
+def test_the_settlement_form_refuses_in_the_pages_language() -> None:
+    with language(ENGLISH):
+        _, errors = read_settlement_form(FormData([("lines.0.item", ""), ("lines.0.amount", "3만원")]))
+        _, nothing = read_settlement_form(FormData([("lines.0.item", ""), ("lines.0.amount", "")]))
+    assert errors == {"lines.0.item": ["Enter the budget item."],
+                      "lines.0.amount": ["Enter the amount as a whole number of won, e.g. 30000000."]}
+    assert nothing == {"lines.0.item": ["Enter at least one budget item you spent on."]}
 
 
 def test_receipt_numbers_name_the_program_the_day_and_the_order() -> None:

@@ -21,10 +21,9 @@ from api.i18n import N_, _
 from api.pages.common import check_csrf
 from api.pages.labels import SECTORS, label
 from api.pages.portal_common import (Errors, StartupViewer, add_error, kst_text, page, portal_link,
-                                     not_found_page, remaining, tell, call_window, writing)
+                                     not_found_page, remaining, tell, validation_errors, call_window, writing)
 from api.pages.portal_documents import document_choices, upload_context
 from api.pages.portal_my import STATUS_REASONS, ineligible_words, one_language, refusal_errors
-from api.pages.rule_text import FIELD_TYPES
 from api.routes.programs import submit_application
 from axflow.config import Settings
 from axflow.tax_authority import TaxAuthorityDown, business_status
@@ -67,16 +66,6 @@ def problem_words(problem: Problem, within_years: int, earliest: date | None) ->
     return one_language(problem.message)
 
 
-def form_problems(err: ValidationError) -> Errors:
-    """The body model's problems by field, in the page's language."""
-    errors: Errors = {}
-    for problem in err.errors():
-        field = ".".join(str(p) for p in problem["loc"]) or ""
-        words = FIELD_TYPES.get(problem["type"])
-        add_error(errors, field, _(words) if words else one_language(problem["msg"].removeprefix("Value error, ")))
-    return errors
-
-
 def _program(session: Session, program_id: str) -> ProgramDefinition:
     row = session.get(ProgramRow, program_id)
     if row is None:
@@ -99,7 +88,7 @@ async def eligibility_feedback(session: Session, settings: Settings, definition:
     try:
         ApplicationBody.model_validate({k: v for k, v in _body(draft, brn).items() if v not in ("", None)})
     except ValidationError as err:
-        errors = form_problems(err)
+        errors = validation_errors(err)
     if draft.task_id and definition.task(draft.task_id) is None:
         add_error(errors, "task_id", _("이 사업의 과제가 아닙니다."))
     if not draft.proposal_document_id:
@@ -247,7 +236,7 @@ async def _submit(request: Request, session: Session, temporal: Any, viewer: Sta
     try:
         body = ApplicationBody.model_validate({k: v for k, v in _body(draft, brn).items() if v not in ("", None)})
     except ValidationError as err:
-        for field, messages in form_problems(err).items():
+        for field, messages in validation_errors(err).items():
             for message in messages:
                 add_error(errors, field, message)
     if errors:

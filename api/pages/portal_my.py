@@ -17,7 +17,8 @@ from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import KOREAN, N_, _, current_language
 from api.pages.common import check_csrf
-from api.pages.portal_common import Errors, StartupViewer, not_found_page, page
+from api.pages.portal_common import HANGUL, Errors, StartupViewer, not_found_page, page
+from api.pages.portal_common import one_language as paired_language
 from api.pages.portal_documents import KIND_WORDS, document_choices, upload_context
 from api.pages.portal_settlement import SettlementForm, read_settlement_form
 from api.pages.rule_text import FIELD_TYPES, rule_text
@@ -43,20 +44,15 @@ AGREEMENT_PHASES = {Phase.SELECTED, Phase.MATCHED}
 STATUS_REASONS = {"suspended": N_("휴업 중인 사업자입니다 (국세청 사업자등록 상태: 휴업자)."),
                   "closed": N_("폐업한 사업자입니다 (국세청 사업자등록 상태: 폐업자)."),
                   "unregistered": N_("국세청에 등록되지 않은 사업자등록번호입니다.")}
-BILINGUAL = re.compile(r"^(?P<ko>.*[\uac00-\ud7a3].*?) \((?P<en>[^()]*[A-Za-z][^()]*)\)\.?$", re.S)
 
 
 def one_language(message: str) -> str:
-    """An API message that says its rule in Korean and English ("한국어 — English" or
-    "한국어 (English)"), in the page's language alone; any other message as it is."""
-    english = current_language() != KOREAN
-    if " — " in message:
-        korean, _sep, rest = message.partition(" — ")
-        return rest if english else korean
-    found = BILINGUAL.match(message)
-    if found:
-        return found.group("en") if english else found.group("ko")
-    return message
+    """An API message that says its rule in Korean and English, "한국어 — English" (the documents
+    and actions API) or "한국어 (English)", in the page's language alone; any other as it is."""
+    if " — " in message and HANGUL.search(message.partition(" — ")[0]):
+        korean, _sep, english = message.partition(" — ")
+        return korean if current_language() == KOREAN else english
+    return paired_language(message)
 
 
 def said(rule: object, message: str) -> str:
