@@ -9,6 +9,7 @@ from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from domain.brn import normalize_brn
 from domain.documents import DocumentRef
@@ -93,9 +94,10 @@ class PartnerBody(BaseModel):
     @classmethod
     def _regional(cls, region: str) -> str:
         if region not in REGIONS:
-            raise ValueError(f"unknown region; one of {', '.join(sorted(REGIONS))}")
+            raise PydanticCustomError("known_region", "unknown region; one of {regions}",
+                                     {"regions": ", ".join(sorted(REGIONS))})
         if region in CAPITAL_AREA:
-            raise ValueError("the SME partner must be outside the capital area (비수도권)")
+            raise PydanticCustomError("regional_partner", "the SME partner must be outside the capital area (비수도권)")
         return region
 
 
@@ -108,12 +110,12 @@ class MatchBody(Body):
     @model_validator(mode="after")
     def _one_lead(self) -> "MatchBody":
         if sum(p.role == "lead" for p in self.partners) != 1:
-            raise ValueError("exactly one partner must have role 'lead'")
+            raise PydanticCustomError("one_lead_partner", "exactly one partner must have role 'lead'")
         if len({p.brn for p in self.partners}) != len(self.partners):
-            raise ValueError("a partner appears twice")
+            raise PydanticCustomError("distinct_partners", "a partner appears twice")
         shares = [p.share_percent for p in self.partners if p.share_percent is not None]
         if shares and (len(shares) != len(self.partners) or sum(shares) != 100):
-            raise ValueError("share_percent must be given for every partner and add up to 100")
+            raise PydanticCustomError("shares_add_up", "share_percent must be given for every partner and add up to 100")
         return self
 
 
@@ -184,7 +186,8 @@ class SubmitMilestoneBody(Body):
     @model_validator(mode="after")
     def _something_delivered(self) -> "SubmitMilestoneBody":
         if self.deliverable is None and not self.documents:
-            raise ValueError("give the deliverable's documents (documents) or describe it (deliverable)")
+            raise PydanticCustomError("something_delivered",
+                                     "give the deliverable's documents (documents) or describe it (deliverable)")
         return self
 
 

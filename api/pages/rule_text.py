@@ -42,6 +42,13 @@ RULES = {
     "one_step_agreement": N_("이 협약은 담당자 서명만으로 체결됩니다."),
     "agreement_ready": N_("협약서를 만드는 중입니다. 잠시 후 다시 시도하십시오."),
     "startup_accepts_first": N_("스타트업의 협약 동의가 먼저입니다."),
+    # The action bodies' own checks (domain/commands.py).
+    "known_region": N_("시·도 이름 가운데 하나를 고르세요."),
+    "regional_partner": N_("수요기업은 비수도권 기업이어야 합니다."),
+    "one_lead_partner": N_("주관기업은 정확히 하나여야 합니다."),
+    "distinct_partners": N_("같은 수요기업이 두 번 들어 있습니다."),
+    "shares_add_up": N_("분담 비율은 모든 수요기업에 적고 합이 100이어야 합니다."),
+    "something_delivered": N_("산출물 서류를 고르거나 내용을 적으세요."),
     "csrf": N_("보안 토큰이 없거나 맞지 않습니다. 화면을 새로 고친 뒤 다시 시도하십시오."),
     # The program's call (ProgramCall's validators).
     "application_window": N_("접수 기간이 아닙니다."),
