@@ -24,6 +24,7 @@ from api.pages import programs as program_pages, program_actions, program_copy
 from api.pages import finance as finance_pages, evaluations as evaluation_pages
 from api.pages import admin as admin_pages, audit as audit_pages
 from api.pages import agreement as agreement_page, language as language_page, notifications as notification_pages
+from api.pages import console_documents
 from api.pages import calls as call_pages, portal_signup, portal_apply, portal_documents, portal_my
 from api.uploads import upload_body_limit
 from axflow.config import Settings
@@ -135,6 +136,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(portal_my.router)
     app.include_router(language_page.router)
     app.include_router(notification_pages.router)
+    app.include_router(console_documents.router)
     signin.mount_static(app)
 
     app.add_middleware(LanguageFromCookie)

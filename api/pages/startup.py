@@ -20,6 +20,7 @@ from api.errors import ApiError
 from api.i18n import _
 from api.pages import action_forms
 from api.pages.common import PageViewer, Viewer, check_csrf, render
+from api.pages.console_documents import UPLOAD_KINDS
 from api.pages.portal_documents import KIND_WORDS
 from api.routes.actions import perform_action
 from api.routes.startups import _live_state, for_caller, readable_history
@@ -147,7 +148,9 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
                   document_kinds={kind.value: _(words) for kind, words in KIND_WORDS.items()},
                   model_fields=set(action_forms.ACTION_BODIES[action].model_fields),
                   partner_rows=range(action_forms.PARTNER_ROWS), line_rows=range(action_forms.LINE_ROWS),
-                  form_key=uuid.uuid4().hex)
+                  form_key=uuid.uuid4().hex,
+                  upload_kinds=[(kind.value, _(KIND_WORDS[kind])) for kind in UPLOAD_KINDS.get(action, ())],
+                  milestone_choices=[(m.key, m.title) for m in state.milestones])
 
 
 @router.get("/{startup_id}/actions/{action_name}")
