@@ -36,6 +36,17 @@ async def phone(browser: Browser, stack: Stack) -> tuple[BrowserContext, Page]:
     return context, await context.new_page()
 
 
+async def reload_until_shown(page: Page, selector: str, text: str, attempts: int = 60) -> None:
+    """Reload until the page shows `text` in `selector`: the portal reads the read model, which
+    follows the workflow's state a moment later than the API's answer the test waited on."""
+    for _ in range(attempts):
+        await page.reload()
+        if text in await page.locator(selector).inner_text():
+            return
+        await page.wait_for_timeout(250)
+    await expect(page.locator(selector)).to_contain_text(text)
+
+
 async def check_page(page: Page, name: str) -> None:
     """axe-core, no sideways scrolling at phone width, every tap target ≥ 44 px; a screenshot."""
     await assert_accessible(page)
@@ -234,8 +245,7 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         await stack.act(startup_id, "approve-settlement", stack.as_role(FO))
         await stack.wait_until_state(startup_id, lambda s: any(c["kind"] == "refund" for c in s["collections"]),
                                      "refund requested")
-        await page.reload()
-        await expect(page.locator("#settlement")).to_contain_text("납부")
+        await reload_until_shown(page, "#settlement", "납부 방법")
         await check_page(page, "portal-my-settlement")
         await page.goto("/portal/documents")
         await expect(page.locator("main")).to_contain_text("착수보고서.pdf")
@@ -577,10 +587,8 @@ async def test_applying_my_page_documents_and_settlement_in_english_from_a_phone
         await stack.act(startup_id, "approve-settlement", stack.as_role(FO))
         await stack.wait_until_state(startup_id, lambda s: any(c["kind"] == "refund" for c in s["collections"]),
                                      "refund requested")
-        await page.reload()
-        settlement = page.locator("#settlement")
-        await expect(settlement).to_contain_text("Refund: ₩10,000,000")
-        await expect(settlement).to_contain_text("How to pay")
+        await reload_until_shown(page, "#settlement", "How to pay")
+        await expect(page.locator("#settlement")).to_contain_text("Refund: ₩10,000,000")
         await in_english(page, data + notice_subjects(stack, login))
         await check_page(page, "portal-my-settlement-en")
 
