@@ -1,5 +1,5 @@
-"""Scale-out on one machine: two worker processes on one task queue, 40 lifecycles driven through
-the API at concurrency 20, one worker killed with SIGKILL midway (both having run workflow tasks
+"""Scale-out on one machine: two worker processes on one task queue, 24 lifecycles driven through
+the API at concurrency 12, one worker killed with SIGKILL midway (both having run workflow tasks
 and activities by then). Every lifecycle completes and every payment is made exactly once."""
 
 import asyncio
@@ -24,7 +24,7 @@ from tests.test_worker_kill import WorkerProcess
 QUEUE = "axflow-scale-test"
 # Twice the concurrency: when half are paid and the worker is killed, a full set of lifecycles is
 # still in flight, at every step from the agreement to the settlement.
-LIFECYCLES, CONCURRENCY = 40, 20
+LIFECYCLES, CONCURRENCY = 24, 12
 
 pytestmark = pytest.mark.strands_workflows
 
