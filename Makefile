@@ -18,7 +18,7 @@ run: install
 	$(BIN)/axflow dev
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m tests.run
 
 demo: install
 	$(BIN)/axflow demo
