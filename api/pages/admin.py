@@ -13,7 +13,8 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages import admin_forms, mail_view
-from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role, templates
+from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
+from api.routes.signin import role_label
 from api.routes.users import public
 from domain.phases import Role
 from store.db import release
@@ -32,10 +33,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _admin(viewer: Viewer) -> None:
     require_role(viewer, Role.ADMIN)
-
-
-def _role_label(role: str) -> str:
-    return templates.env.globals["role_label"](role)
 
 
 def _choices() -> dict[str, Any]:
@@ -102,7 +99,7 @@ def _user_or_404(session: SessionDep, user_id: str) -> User:
 def _user_page(request: Request, viewer: Viewer, user: User, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("values", {"roles": user.roles, "desks": user.desks})
     role_options = [("", _("보유한 모든 역할 (요청할 때 고름)"))]
-    role_options += [(role, _role_label(role)) for role in user.roles]
+    role_options += [(role, role_label(role)) for role in user.roles]
     response = render(request, viewer, "console/admin_user.html", status, user=public(user), role_options=role_options,
                       errors=context.pop("errors", {}), **_choices(), **context)
     response.headers.update(NO_STORE)  # a token shown once must not linger in a cache

@@ -20,7 +20,8 @@ from api.i18n import _
 from api.pages import audit_views as views
 from api.pages import exports
 from api.pages.action_forms import choice_labels
-from api.pages.common import PageViewer, check_csrf, render, require_role, templates
+from api.pages.common import PageViewer, check_csrf, render, require_role
+from api.routes.signin import role_label
 from api.pages.refusal_text import refusal_text
 from api.routes import startups as startup_routes
 from api.routes.audit import event_query
@@ -45,7 +46,7 @@ def _auditor(viewer: PageViewer) -> None:
 def trail_role(role: str) -> str:
     """Who acted, in the page's language: a person's role, or the system for what the workflow
     recorded on its own."""
-    return _(views.SYSTEM_ROLE) if role == Role.SYSTEM.value else templates.env.globals["role_label"](role)
+    return _(views.SYSTEM_ROLE) if role == Role.SYSTEM.value else role_label(role)
 
 
 def trail_note(item: views.TimelineItem) -> str:
