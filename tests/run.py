@@ -31,8 +31,10 @@ DEFAULT_WEIGHT = 6
 
 
 def units() -> list[str]:
-    """What is scheduled: the browser folder as one unit (one Chromium), and each other file."""
-    return ["browser"] + sorted(p.name for p in TESTS.glob("test_*.py"))
+    """What is scheduled: the browser folder as one unit (one Chromium), and each other file,
+    the security regressions' files included (as `security/test_….py`)."""
+    return (["browser"] + sorted(p.name for p in TESTS.glob("test_*.py"))
+            + sorted(f"security/{p.name}" for p in (TESTS / "security").glob("test_*.py")))
 
 
 def shards() -> tuple[list[str], list[str]]:

@@ -11,6 +11,7 @@ TESTS = Path(__file__).resolve().parent
 
 def test_every_test_file_runs_in_exactly_one_shard() -> None:
     early, late = shards()
-    files = {p.name for p in TESTS.glob("test_*.py")} | {"browser"}
+    files = ({p.name for p in TESTS.glob("test_*.py")} | {"browser"}
+             | {f"security/{p.name}" for p in (TESTS / "security").glob("test_*.py")})
     assert sorted(early + late) == sorted(files) and not set(early) & set(late)
     assert set(LATE) <= set(late) and "browser" in early + late
