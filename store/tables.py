@@ -10,6 +10,7 @@ from store import user_tables  # noqa: F401  (the user directory's tables, on th
 from store import idempotency  # noqa: F401  (actions' idempotency keys, on the same metadata)
 from store import portal_tables  # noqa: F401  (the startup portal's accounts, links, drafts and status checks)
 from store import notification_tables  # noqa: F401  (notifications to people, on the same metadata)
+from store import account_tables  # noqa: F401  (sign-in throttle, second factors)
 
 
 def _utc() -> Any:
@@ -89,6 +90,8 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     prev_hash: str
     hash: str = Field(index=True)
+    # How `hash` was made (store/audit.py SCHEMES): 1 unkeyed SHA-256 (older rows), 2 HMAC-SHA256.
+    hash_scheme: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class LedgerEntry(SQLModel, table=True):
