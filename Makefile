@@ -1,23 +1,31 @@
-# The two commands: `make run` and `make test`. Both install into .venv first.
+# The two commands: `make run` and `make test`. Both check the machine first (scripts/prerequisites.sh:
+# Python 3.11 with venv; for the tests also Chromium and the Korean fonts, installed with apt-get
+# when run as root) and install into .venv.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test demo bench clean
+.PHONY: install prerequisites test-prerequisites run test demo bench clean
 
-$(STAMP): pyproject.toml
+prerequisites:
+	@sh scripts/prerequisites.sh stack $(PYTHON)
+
+test-prerequisites:
+	@sh scripts/prerequisites.sh suite $(PYTHON)
+
+$(STAMP): pyproject.toml | prerequisites
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: prerequisites $(STAMP)
 
 run: install
 	$(BIN)/axflow dev
 
-test: install
+test: test-prerequisites install
 	$(BIN)/python -m tests.run
 
 demo: install
