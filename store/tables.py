@@ -10,6 +10,7 @@ from store import user_tables  # noqa: F401  (the user directory's tables, on th
 from store import idempotency  # noqa: F401  (actions' idempotency keys, on the same metadata)
 from store import portal_tables  # noqa: F401  (the startup portal's accounts, links, drafts and status checks)
 from store import notification_tables  # noqa: F401  (notifications to people, on the same metadata)
+from store import binding_tables  # noqa: F401  (who may act for which company, and how it was proven)
 from store import account_tables  # noqa: F401  (sign-in throttle, second factors)
 
 
