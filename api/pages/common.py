@@ -80,7 +80,19 @@ def _sign_in_first(request: Request) -> HTTPException:
 
 async def page_viewer(request: Request, db: SessionDep) -> Viewer:
     """The signed-in person looking at a page, acting in their session's role; no live session →
-    303 to the sign-in page (which brings them back here)."""
+    303 to the sign-in page (which brings them back here). Asking for a page is activity: the
+    idle clock restarts."""
+    return _viewer(request, db, activity=True)
+
+
+async def poll_viewer(request: Request, db: SessionDep) -> Viewer:
+    """The same person, for what a page's script asks by itself in the background (the startup
+    page's /version and /live): that is no sign of anyone at the keyboard, so the idle clock runs
+    on and an unattended open page still ends at the idle limit (KWCAG 2.2.1)."""
+    return _viewer(request, db, activity=False)
+
+
+def _viewer(request: Request, db: SessionDep, activity: bool) -> Viewer:
     at = sessions.now(request)
     settings = request.app.state.settings
     found = sessions.load(db, request.cookies.get(sessions.COOKIE), at, settings)
@@ -88,7 +100,8 @@ async def page_viewer(request: Request, db: SessionDep) -> Viewer:
         release(db)
         raise _sign_in_first(request)
     row, user = found
-    sessions.touch(db, row, at)
+    if activity:
+        sessions.touch(db, row, at)
     release(db)
     role = acting_role(user, None, row.role)
     actor = actor_of(user, role)
@@ -98,6 +111,7 @@ async def page_viewer(request: Request, db: SessionDep) -> Viewer:
 
 
 PageViewer = Annotated[Viewer, Depends(page_viewer)]
+PollViewer = Annotated[Viewer, Depends(poll_viewer)]
 
 
 def check_csrf(viewer: Viewer, csrf_token: str | None) -> None:

@@ -19,7 +19,7 @@ from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import _
 from api.pages import action_forms
-from api.pages.common import PageViewer, Viewer, check_csrf, render
+from api.pages.common import PageViewer, PollViewer, Viewer, check_csrf, render
 from api.pages.console_documents import UPLOAD_KINDS
 from api.pages.portal_documents import KIND_WORDS
 from api.routes.actions import perform_action
@@ -101,7 +101,7 @@ async def startup_page(startup_id: str, request: Request, viewer: PageViewer, db
 
 
 @router.get("/{startup_id}/live")
-async def startup_live(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
+async def startup_live(startup_id: str, request: Request, viewer: PollViewer, db: SessionDep,
                        temporal: TemporalDep) -> Response:
     """The page's changing part alone, for the script that follows changes."""
     if viewer.role is Role.STARTUP:
@@ -114,7 +114,7 @@ async def startup_live(startup_id: str, request: Request, viewer: PageViewer, db
 
 
 @router.get("/{startup_id}/version")
-async def startup_version(startup_id: str, viewer: PageViewer, db: SessionDep) -> Response:
+async def startup_version(startup_id: str, viewer: PollViewer, db: SessionDep) -> Response:
     """A cheap question asked every few seconds: has the read model's row moved on?"""
     check_scope(startup_id, viewer.actor)
     row = db.get(StartupRow, startup_id) if viewer.role is not Role.STARTUP else None
