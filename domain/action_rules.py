@@ -2,7 +2,8 @@
 that raises the RuleViolation the caller sees. The workflow's Update validators call them through
 `domain.rules.check_command` (the authority); the API calls the same functions for its early
 answers, so a rule and its error details exist once. Actions with no rule of their own
-(suspend, withdraw) have none here.
+(suspend, withdraw, final-evaluation) have none here; conflicts of interest are every staff
+action's rule (`domain.conflicts`).
 """
 
 from collections.abc import Callable
@@ -50,15 +51,7 @@ def known_milestone(state: StartupState, key: str, field: str = "milestone") -> 
     return m
 
 
-def no_conflict_of_interest(state: StartupState, cmd: Command[Any]) -> None:
-    involved = {state.brn, *(p.brn for p in state.partners)}
-    if involved & set(cmd.conflicts):
-        raise RuleViolation("forbidden", "conflict of interest (이해충돌): this evaluator declared a conflict "
-                            "with this startup or its SME partner", {"rule": "conflict_of_interest"})
-
-
 def score_rule(state: StartupState, cmd: Command[ScoreBody], now: datetime, program: ProgramDefinition) -> None:
-    no_conflict_of_interest(state, cmd)
     if any(e.evaluator_id == cmd.actor.id and e.round == cmd.body.round for e in state.scores):
         raise RuleViolation("conflict", f"this evaluator already scored the {cmd.body.round} round",
                             {"rule": "one_score_per_round"})
@@ -182,10 +175,6 @@ def resume_rule(state: StartupState, cmd: Command[Any], now: datetime, program: 
             raise RuleViolation("conflict", f"milestone {m.key} is past its grace period: "
                                 "extend its deadline before resuming",
                                 {"rule": "extend_before_resume", "milestone": m.key})
-
-
-def final_evaluation_rule(state: StartupState, cmd: Command[Any], now: datetime, program: ProgramDefinition) -> None:
-    no_conflict_of_interest(state, cmd)  # phase `final_review` already means every milestone is accepted
 
 
 def submit_settlement_rule(state: StartupState, cmd: Command[SubmitSettlementBody], now: datetime,

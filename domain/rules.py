@@ -9,6 +9,7 @@ from typing import Any
 
 from domain import action_rules as r
 from domain.commands import Command
+from domain.conflicts import no_conflict_of_interest
 from domain.phases import FINAL_PHASES, Action, Phase, Role
 from domain.program import ProgramDefinition
 from domain.state import Actor, StartupState
@@ -58,7 +59,9 @@ ACTION_RULES: dict[Action, ActionRule] = {
     Action.SUSPEND: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.CONTRACTED, P.IN_POC})),
     Action.RESUME: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SUSPENDED}), r.resume_rule),
     Action.FINAL_EVALUATION: ActionRule(
-        frozenset({Role.EVALUATOR, Role.PROGRAM_OFFICER}), frozenset({P.FINAL_REVIEW}), r.final_evaluation_rule
+        # Its conflict of interest rule is every staff action's (domain.conflicts); phase `final_review`
+        # already means every milestone is accepted.
+        frozenset({Role.EVALUATOR, Role.PROGRAM_OFFICER}), frozenset({P.FINAL_REVIEW})
     ),
     Action.SUBMIT_SETTLEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.SETTLEMENT}),
                                          r.submit_settlement_rule,
@@ -122,7 +125,10 @@ def check_action(state: StartupState, action: Action, actor: Actor) -> None:
 
 def check_command(state: StartupState, action: Action, cmd: Command[Any], now: datetime,
                   program: ProgramDefinition) -> None:
-    """Every rule of one action: role, own records, phase, then the action's own rule."""
+    """Every rule of one action: role, the person's conflicts of interest (whatever the phase),
+    own records, phase, then the action's own rule."""
+    check_role(action, cmd.actor)
+    no_conflict_of_interest(state, action, cmd)
     check_action(state, action, cmd.actor)
     own_rule = ACTION_RULES[action].check
     if own_rule is not None:

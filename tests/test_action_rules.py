@@ -86,13 +86,13 @@ def score(round_: str = "document") -> ScoreBody:
 @pytest.mark.parametrize("conflicted", [STARTUP_BRN, PARTNER_BRN])
 def test_score_refuses_an_evaluator_with_a_conflict_with_the_startup_or_its_partner(conflicted: str) -> None:
     state = with_partner(Phase.UNDER_REVIEW)
-    v = refusal(r.score_rule, state, cmd(EVALUATOR, score(), conflicts=[conflicted]))
+    v = check(state, Action.SCORE, cmd(EVALUATOR, score(), conflicts=[conflicted]))
     assert (v.code, v.details["rule"]) == ("forbidden", "conflict_of_interest")
 
 
 def test_score_accepts_a_conflict_declared_with_an_unrelated_company() -> None:
     state = with_partner(Phase.UNDER_REVIEW)
-    r.score_rule(state, cmd(EVALUATOR, score(), conflicts=[OTHER_STARTUP_BRN]), NOW, PROGRAM)
+    check_command(state, Action.SCORE, cmd(EVALUATOR, score(), conflicts=[OTHER_STARTUP_BRN]), NOW, PROGRAM)
 
 
 def test_score_refuses_a_second_score_by_the_same_evaluator_id_in_one_round() -> None:
@@ -109,10 +109,11 @@ def test_score_refuses_a_second_score_by_the_same_evaluator_id_in_one_round() ->
 @pytest.mark.parametrize("conflicted", [STARTUP_BRN, PARTNER_BRN])
 def test_final_evaluation_refuses_a_conflicted_evaluator(conflicted: str) -> None:
     body = FinalEvaluationBody(score=88, grade="A")
-    v = refusal(r.final_evaluation_rule, with_partner(), cmd(EVALUATOR, body, conflicts=[conflicted]))
+    v = check(with_partner(), Action.FINAL_EVALUATION, cmd(EVALUATOR, body, conflicts=[conflicted]))
     assert (v.code, v.details["rule"]) == ("forbidden", "conflict_of_interest")
-    r.final_evaluation_rule(with_partner(), cmd(EVALUATOR, body, conflicts=[OTHER_STARTUP_BRN]), NOW, PROGRAM)
-    r.final_evaluation_rule(with_partner(), cmd(EVALUATOR, body), NOW, PROGRAM)
+    check_command(with_partner(), Action.FINAL_EVALUATION, cmd(EVALUATOR, body, conflicts=[OTHER_STARTUP_BRN]),
+                  NOW, PROGRAM)
+    check_command(with_partner(), Action.FINAL_EVALUATION, cmd(EVALUATOR, body), NOW, PROGRAM)
 
 
 # --- match ---------------------------------------------------------------------------------------
@@ -507,7 +508,8 @@ def test_retry_collection_accepts_a_failed_collection() -> None:
 
 
 def test_actions_without_a_rule_of_their_own() -> None:
-    assert [a for a, rule in ACTION_RULES.items() if rule.check is None] == [Action.SUSPEND, Action.WITHDRAW]
+    assert [a for a, rule in ACTION_RULES.items() if rule.check is None] == [Action.SUSPEND, Action.FINAL_EVALUATION,
+                                                                             Action.WITHDRAW]
 
 
 # --- the agreement in two steps: the startup accepts, the officer countersigns ---------------------

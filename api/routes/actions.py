@@ -136,8 +136,8 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
         raise ApiError("validation_error", f"invalid {action.value} body", details) from None
     confirm_password(session, actor, body)  # accept-agreement: the password typed again (api/reauth.py)
     command = Command[type(body)](actor=actor, request_id=request_id, body=body)
-    if actor.role is Role.EVALUATOR:
-        command.conflicts = declared_conflicts(session, actor.id)
+    # Conflicts of interest follow the person, whatever role they act in (domain/conflicts.py).
+    command.conflicts = declared_conflicts(session, actor.id)
     if isinstance(body, PromoteBody):
         command.target_program = load_program(session.get_bind(), body.target_program_id)
         try:

@@ -1,0 +1,52 @@
+"""Conflicts of interest (이해충돌) belong to the person, not to the role they act in.
+
+A person who declared a conflict with a company (a startup or an SME partner) takes none of the
+actions below on a lifecycle that involves it — as evaluator, program officer, finance officer or
+admin alike. The API puts the person's declarations (by user id) on every command; the workflow's
+Update validators refuse here, before the phase is looked at, so the answer does not depend on
+where the lifecycle stands.
+
+The startup's own actions (accept-agreement, submit-milestone, submit-settlement, withdraw) are not
+listed: they are the company acting for itself, and declarations are made by staff."""
+
+from typing import Any
+
+from domain.commands import Command, MatchBody
+from domain.phases import Action
+from domain.state import StartupState
+from domain.violation import RuleViolation
+
+# Every staff action of ACTION_RULES, each with why a conflicted person may not take it.
+BARRED_WHEN_CONFLICTED: dict[Action, str] = {
+    Action.SCORE: "evaluates the application (서면·발표평가 점수)",
+    Action.FINAL_EVALUATION: "evaluates the results (최종평가)",
+    Action.MATCH: "decides who the SME partner is, and so whom the money reaches",
+    Action.SIGN_AGREEMENT: "approves the agreement on the agency's side (협약 체결)",
+    Action.REQUEST_DISBURSEMENT: "decides that money is due (사업비 지급 요청)",
+    Action.APPROVE_DISBURSEMENT: "approves a payment (사업비 지급 승인)",
+    Action.REVIEW_MILESTONE: "reviews a deliverable: accept, or revise by a new date",
+    Action.EXTEND_DEADLINE: "decides a deadline in the company's favour",
+    Action.SUSPEND: "decides a sanction (중지)",
+    Action.RESUME: "decides that a sanction ends",
+    Action.APPROVE_SETTLEMENT: "approves what was spent and what is owed back (정산 승인)",
+    Action.PROMOTE: "decides the move to the next stage and its grant (단계 연계)",
+    Action.TERMINATE: "decides the end, its cause and so the clawback (협약 해지·환수)",
+    Action.WAIVE_CLAWBACK: "decides that money owed back is waived (성실실패 면제)",
+    Action.RETRY_COLLECTION: "acts on the money owed back; another officer does it",
+}
+
+
+def involved_companies(state: StartupState, cmd: Command[Any]) -> set[str]:
+    """The startup, its SME partners, and the partners a match is about to choose."""
+    involved = {state.brn, *(p.brn for p in state.partners)}
+    if isinstance(cmd.body, MatchBody):
+        involved |= {p.brn for p in cmd.body.partners}
+    return involved
+
+
+def no_conflict_of_interest(state: StartupState, action: Action, cmd: Command[Any]) -> None:
+    """Refuse a barred action by a person who declared a conflict with a company it involves."""
+    if action in BARRED_WHEN_CONFLICTED and involved_companies(state, cmd) & set(cmd.conflicts):
+        raise RuleViolation("forbidden", "이해충돌을 신고한 기업에 관한 작업입니다 (conflict of interest: you declared a "
+                            "conflict with this startup or its SME partner)",
+                            {"rule": "conflict_of_interest", "action": action.value})
