@@ -67,6 +67,9 @@ class FinalizeCommand(BaseModel):
     actor: Actor
     request_id: str | None = None
     reason: str = ""
+    # Filled by the API: the companies (brn) the officer declared a conflict of interest with; an
+    # officer who did may not finalize a ranking that includes one of them (domain/conflicts.py).
+    conflicts: list[str] = []
 
 
 class OfferSlotCommand(BaseModel):
@@ -76,6 +79,8 @@ class OfferSlotCommand(BaseModel):
     request_id: str | None = None
     brn: str
     reason: str = ""
+    # Filled by the API, as for FinalizeCommand: no slot offered to a company one is conflicted with.
+    conflicts: list[str] = []
 
 
 class SelectionDecision(BaseModel):

@@ -82,6 +82,10 @@ class SelectionResult(BaseModel):
 AGREEMENT_DUE_WITH_SELECTION = "agreement-due-with-selection"
 
 
+CONFLICTED = ("이해충돌을 신고한 기업에 관한 결정입니다 (conflict of interest: you declared a conflict with a "
+              "startup this decides about)")
+
+
 def _refuse(code: str, message: str, **details: object) -> None:
     raise ApplicationError(message, details, type=code, non_retryable=True)
 
@@ -201,6 +205,11 @@ class ProgramCall:
     def _v_finalize(self, cmd: FinalizeCommand) -> None:
         if cmd.actor.role is not Role.PROGRAM_OFFICER:
             _refuse("forbidden", "only a program officer finalizes selection", rule="role")
+        # The ranking decides about every applicant in it: not by someone conflicted with one of them.
+        conflicted = sorted(a.startup_id for a in self.s.applicants.values()
+                            if a.phase is Phase.UNDER_REVIEW and a.brn in cmd.conflicts)
+        if conflicted:
+            _refuse("forbidden", CONFLICTED, rule="conflict_of_interest", startups=conflicted)
         if self.s.finalized_at is not None:
             _refuse("conflict", "selection is already finalized", rule="finalize_once")
         if self.s.window != "closed" and not (
@@ -293,6 +302,8 @@ class ProgramCall:
     def _v_offer_slot(self, cmd: OfferSlotCommand) -> None:
         if cmd.actor.role is not Role.PROGRAM_OFFICER:
             _refuse("forbidden", "only a program officer offers a slot", rule="role")
+        if cmd.brn in cmd.conflicts:
+            _refuse("forbidden", CONFLICTED, rule="conflict_of_interest")
         if self.s.finalized_at is None or self.s.over:
             _refuse("conflict", "slots are offered between the selection and the waitlist's expiry",
                     rule="waitlist_valid")

@@ -16,6 +16,7 @@ from api.deps import QUERY_TIMEOUT, SessionDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error
 from api.policy import Authorized
 from api.refusals import refusals_recorded
+from api.routes.evaluators import declared_conflicts
 from api.schemas import ApplicationCreated, ProgramPublic, Report, SelectionRequest, WaitingItem
 from api.updates import send_update
 from axflow.programs import ProgramExists, create_program
@@ -168,8 +169,10 @@ async def finalize_selection(program_id: str, body: SelectionRequest, request: R
     with refusals_recorded(session.get_bind(), actor, "finalize_selection", request.state.request_id,
                            program_id=program_id):
         _program(session, program_id)
+        conflicts = declared_conflicts(session, actor.id)
         release(session)
-        command = FinalizeCommand(actor=actor, request_id=request.state.request_id, reason=body.reason)
+        command = FinalizeCommand(actor=actor, request_id=request.state.request_id, reason=body.reason,
+                                  conflicts=conflicts)
         return await send_update(temporal.get_workflow_handle(program_workflow_id(program_id)),
                                  "finalize_selection", command, SelectionResult,
                                  lambda err: from_rpc_error(err, "the program's call"))
@@ -242,9 +245,10 @@ async def offer_slot(program_id: str, body: OfferSlotRequest, request: Request, 
     with refusals_recorded(session.get_bind(), actor, "offer_slot", request.state.request_id,
                            program_id=program_id):
         _program(session, program_id)
+        conflicts = declared_conflicts(session, actor.id)
         release(session)
         command = OfferSlotCommand(actor=actor, request_id=request.state.request_id, brn=body.brn,
-                                   reason=body.reason)
+                                   reason=body.reason, conflicts=conflicts)
         return await send_update(temporal.get_workflow_handle(program_workflow_id(program_id)),
                                  "offer_slot", command, CallState,
                                  lambda err: from_rpc_error(err, "the program's call"))
