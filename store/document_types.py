@@ -2,7 +2,8 @@
 
 `filetype` recognises the common signatures (PDF, PNG, JPEG, ZIP, executables, ...). Korean
 offices also send HWP (an OLE compound file, like old .doc/.xls) and HWPX, DOCX, XLSX and PPTX
-(all ZIP files): those are told apart by the streams or members inside them.
+(all ZIP files): those are told apart by the streams or members inside them. A ZIP is held to
+store/zip_limits.py's bounds before any member is read, and then only a member's first bytes are.
 """
 
 import zipfile
@@ -13,6 +14,7 @@ import filetype
 import olefile
 
 from domain.documents import ALLOWED_TYPES
+from store.zip_limits import check_zip
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a ZIP with entries, an empty ZIP
@@ -31,7 +33,8 @@ class Detected:
 
 
 def detect(path: Path) -> Detected:
-    """The type of the file at `path` (a staged upload, complete)."""
+    """The type of the file at `path` (a staged upload, complete). Raises ZipRefused for a ZIP
+    over the bounds (a ZIP bomb)."""
     with path.open("rb") as f:
         head = f.read(8192)
     if not head:
@@ -65,9 +68,10 @@ def _ole(path: Path) -> Detected:
 
 def _zip(path: Path) -> Detected:
     try:
+        check_zip(str(path))
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype")[:64].strip() == b"application/hwp+zip":
+            if "mimetype" in names and _first_bytes(archive, "mimetype").strip() == b"application/hwp+zip":
                 return Detected("hwpx", True)
             if "[Content_Types].xml" in names:
                 for part, name in OOXML_MAIN_PARTS.items():
@@ -75,6 +79,13 @@ def _zip(path: Path) -> Detected:
                         return Detected(name, True)
             if "META-INF/manifest.xml" in names and "mimetype" in names:
                 return Detected("odf", False)  # OpenDocument: not on the list offices here send
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+        # Unreadable, or its mimetype member encrypted or packed by an unknown method.
         return Detected("damaged-zip", False)
     return Detected("zip", True)
+
+
+def _first_bytes(archive: zipfile.ZipFile, member: str, count: int = 64) -> bytes:
+    """A member's first bytes, inflating no more than it takes to give them."""
+    with archive.open(member) as f:
+        return f.read(count)

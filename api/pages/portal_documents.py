@@ -41,6 +41,10 @@ UPLOAD_WORDS = {
     "empty": N_("빈 파일입니다."),
     "file_type": N_("허용되지 않는 파일 형식입니다: %(type)s. PDF, HWP/HWPX, DOCX, XLSX, PPTX, PNG, JPEG, ZIP 파일을 올리세요."),
     "extension_mismatch": N_("파일 내용(%(type)s)이 확장자와 다릅니다."),
+    # store/zip_limits.py: an archive that would inflate too far, or hold too many or too deep files.
+    "zip_bomb": N_("압축을 풀면 너무 커지는 파일입니다. 압축하지 않은 파일이나 더 작은 파일로 올리세요."),
+    "zip_members": N_("압축 파일 안에 파일이 너무 많습니다. 나누어 올리세요."),
+    "zip_nesting": N_("압축 파일 안에 압축 파일이 너무 깊게 들어 있습니다. 풀어서 다시 올리세요."),
     "max_size": N_("파일이 너무 큽니다. 최대 %(mb)s MB까지 올릴 수 있습니다."),
     "virus": N_("악성 코드가 발견되어 파일을 받지 않았습니다."),
     "filename": N_("이 파일 이름은 쓸 수 없습니다. 이름을 바꿔 다시 올리세요."),

@@ -30,6 +30,7 @@ from store.db import as_utc, release
 from store.document_archive import zip_stream
 from store.document_history import actions_using_hash
 from store.document_types import detect
+from store.zip_limits import ZipRefused
 from store.documents import (Document, DocumentDownload, DocumentRefusal, documents_of, documents_with_hash,
                              receipts_of_program)
 from store.storage import CHUNK, BlobStore, StagedBlob, make_blob_store
@@ -86,7 +87,10 @@ def _check_content(staged: StagedBlob, filename: str) -> tuple[str, str]:
     """(type name, MIME type) of a complete staged upload, or 422 naming what it is."""
     if staged.size == 0:
         raise invalid("file", "empty", "빈 파일입니다 — the file is empty")
-    found = detect(staged.path)
+    try:
+        found = detect(staged.path)
+    except ZipRefused as refused:
+        raise invalid("file", refused.rule, str(refused)) from None
     if not found.allowed:
         raise invalid("file", "file_type", f"허용되지 않는 파일 형식입니다: {found.type_name} — file type "
                       f"{found.type_name} is not accepted (allowed: {', '.join(ALLOWED_TYPES)})", type=found.type_name)
