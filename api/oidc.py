@@ -3,47 +3,31 @@
 Off unless AXFLOW_OIDC_JWKS_URL is set. Two ways in: an API client sends the provider's JWT as a
 bearer token, or a browser signs in by the authorization-code flow with PKCE (api/routes/signin_oidc.py).
 Either way the JWT's signature is checked with the issuer's published keys (JWKS, cached), and its
-issuer, audience and expiry; a claim names the axflow role (and, for a startup, its business
+claims (api/oidc_tokens.py); a claim names the axflow role (and, for a startup, its business
 registration number). The person is the directory user linked to the provider's subject (created
 on first sign-in), so the actor recorded is that user's stable id whichever way they came in.
 """
 
 import re
-from functools import lru_cache
 from typing import Any
 
-import jwt
 from sqlmodel import Session, select
 
+# The tokens' signatures and claims are checked in api/oidc_tokens.py; api/deps.py calls the bearer
+# check by this module's older name.
+from api.oidc_tokens import InvalidToken
+from api.oidc_tokens import verify_bearer as verify_jwt
 from axflow.config import Settings
 from domain.brn import normalize_brn
 from domain.phases import Role
 from store.user_tables import User
 from store.users import DirectoryError, create_user, normalize_login
 
-
-class InvalidToken(Exception):
-    pass
+__all__ = ["InvalidToken", "directory_user", "looks_like_jwt", "role_of", "verify_jwt"]
 
 
 def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and not token.startswith("axf_")
-
-
-@lru_cache(maxsize=8)
-def _keys(jwks_url: str) -> jwt.PyJWKClient:
-    return jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300)
-
-
-def verify_jwt(token: str, settings: Settings, audience: str | None = None) -> dict[str, Any]:
-    """The claims of a JWT the issuer signed for `audience` (default: the API's audience).
-    Blocking (may fetch the JWKS): call it off the event loop."""
-    try:
-        key = _keys(settings.oidc_jwks_url).get_signing_key_from_jwt(token)
-        return jwt.decode(token, key.key, algorithms=["RS256", "ES256"], audience=audience or settings.oidc_audience,
-                          issuer=settings.oidc_issuer, options={"require": ["exp", "iss", "aud", "sub"]})
-    except (jwt.PyJWTError, ValueError) as err:
-        raise InvalidToken(str(err)) from err
 
 
 def role_of(claims: dict[str, Any], settings: Settings) -> tuple[Role, str | None]:
