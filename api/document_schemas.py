@@ -17,11 +17,12 @@ class ActionUsePublic(BaseModel):
     at: datetime
     actor_id: str
     role: str
+    actor_name: str = ""  # the person's name, as people read it (the id is for matching)
 
     @classmethod
-    def of(cls, use: ActionUse) -> "ActionUsePublic":
+    def of(cls, use: ActionUse, names: dict[str, str] | None = None) -> "ActionUsePublic":
         return cls(startup_id=use.startup_id, seq=use.seq, action=use.action, at=use.at, actor_id=use.actor_id,
-                   role=use.role)
+                   role=use.role, actor_name=(names or {}).get(use.actor_id, ""))
 
 
 class DocumentPublic(BaseModel):
@@ -57,6 +58,7 @@ class Submission(BaseModel):
 
     document: DocumentPublic
     actions: list[ActionUsePublic]
+    uploaded_by_name: str = ""  # the uploader's name (document.uploaded_by is the id)
 
 
 class VerifyAnswer(BaseModel):

@@ -208,6 +208,10 @@ class StartupState(BaseModel):
     grant_amount: int
     phase: Phase = Phase.APPLIED
     applied_at: AwareDatetime
+    # What the evaluators read first: the proposal's title and its pinned bytes, from the
+    # application (empty in lives started before they were kept here).
+    proposal_title: str = ""
+    proposal: DocumentRef | None = None
     scores: list[ScoreEntry] = []
     average_score: float | None = None
     selection_notice_at: AwareDatetime | None = None

@@ -3,10 +3,10 @@
 
 Actions that rely on documents carry `DocumentRef`s (id + SHA-256) in their Update payload; the
 workflow records them in the transition's details, which the read model projects into the audit
-table. Until that action work lands, no transition carries refs and these functions find nothing;
-the callers then answer from the document row (uploader, time). To answer from Temporal's raw
-history instead, replace the bodies of `actions_using_hash` and `hashes_in_history`: their callers
-need nothing else.
+table. An application's proposal is pinned by the apply Update; the document row records that
+application as its use. A document no action used is answered from its row (uploader, time).
+To answer from Temporal's raw history instead, replace the bodies of `actions_using_hash` and
+`hashes_in_history`: their callers need nothing else.
 """
 
 from collections.abc import Iterator
@@ -18,6 +18,7 @@ from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
 from store.db import as_utc
+from store.documents import Document
 from store.tables import AuditEvent
 
 
@@ -53,6 +54,24 @@ def actions_using_hash(session: Session, sha256: str) -> list[ActionUse]:
             if pinned == sha256:
                 uses.append(ActionUse(event.startup_id, event.seq, event.action, as_utc(event.at), event.actor_id,
                                       event.role, document_id))
+    return sorted(uses + _applications_pinning(session, sha256), key=lambda use: (use.at, use.startup_id, use.seq))
+
+
+def _applications_pinning(session: Session, sha256: str) -> list[ActionUse]:
+    """The applications whose proposal is these bytes. The apply Update carried the proposal's
+    ref (id + hash: Temporal's history pins it) and the API marked the document as used by that
+    application once the Update was accepted; the apply transition's recorded details do not
+    repeat the ref, so the use is dated by that transition."""
+    rows = session.exec(select(Document).where(Document.sha256 == sha256, Document.kind == "proposal",
+                                               Document.referenced_by == "apply")).all()
+    uses = []
+    for row in rows:
+        applied = session.exec(select(AuditEvent).where(AuditEvent.startup_id == row.startup_id,
+                                                        AuditEvent.action == "apply")
+                               .order_by(col(AuditEvent.seq))).first()
+        if applied is not None:
+            uses.append(ActionUse(row.startup_id, applied.seq, applied.action, as_utc(applied.at), applied.actor_id,
+                                  applied.role, row.id))
     return uses
 
 

@@ -19,6 +19,7 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.refusal_text import form_errors, role_refused
+from api.pages.submitted_documents import submitted_documents
 from api.routes.actions import perform_action
 from api.routes.evaluators import ConflictIn, declare
 from domain.phases import Action, Phase, Role
@@ -80,6 +81,7 @@ def _score_page(request: Request, viewer: Viewer, session: Session, startup_id: 
                           notice=_("없는 스타트업입니다: %(startup_id)s") % {"startup_id": startup_id})
     state = StartupState.model_validate(row.state)
     conflict = conflict_with(state, _conflicts(session, viewer.user.id))
+    documents = submitted_documents(session, startup_id)
     release(session)
     mine = {s.round for s in state.scores if s.evaluator_id == viewer.user.id}
     rounds = [(value, _(name)) for value, name in ROUNDS if value not in mine]
@@ -88,7 +90,7 @@ def _score_page(request: Request, viewer: Viewer, session: Session, startup_id: 
     return render(request, viewer, "console/evaluation.html", status, state=state, conflict=conflict,
                   under_review=state.phase is Phase.UNDER_REVIEW, rounds=rounds, scored_rounds=sorted(mine),
                   round_names={value: _(name) for value, name in ROUNDS},
-                  errors=errors or {}, values=values)
+                  errors=errors or {}, values=values, documents=documents)
 
 
 @router.get("/{startup_id}")

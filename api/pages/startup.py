@@ -22,6 +22,7 @@ from api.pages import action_forms
 from api.pages.common import PageViewer, PollViewer, Viewer, check_csrf, render
 from api.pages.console_documents import UPLOAD_KINDS
 from api.pages.portal_documents import KIND_WORDS
+from api.pages.submitted_documents import submitted_documents
 from api.routes.actions import perform_action
 from api.routes.startups import _live_state, for_caller, readable_history
 from api.schemas import History, StartupPublic
@@ -34,6 +35,8 @@ from store.tables import ProgramRow, StartupRow
 from store.user_tables import User
 
 router = APIRouter(prefix="/console/startups", include_in_schema=False)
+# Actions that judge what the startup submitted: their forms show it, one click from each file.
+JUDGING = frozenset({Action.SCORE, Action.REVIEW_MILESTONE, Action.FINAL_EVALUATION, Action.APPROVE_SETTLEMENT})
 
 
 def _not_staff(viewer: Viewer) -> Response | None:
@@ -81,8 +84,10 @@ async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: 
     scorer_ids = sorted({sc.evaluator_id for sc in view.scores})
     scorers = dict(db.exec(select(User.id, User.display_name).where(col(User.id).in_(scorer_ids))).all()) \
         if scorer_ids else {}
+    documents = submitted_documents(db, startup_id)
     release(db)
     return {"s": view, "timeline": timeline, "version": row.version if row else view.version,
+            "submitted": documents,
             "actions": [Action(a) for a in view.allowed_actions], "scorers": scorers,
             "choice_labels": action_forms.choice_labels()}
 
@@ -135,6 +140,7 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
                action: Action, values: dict[str, Any], errors: action_forms.FormErrors | None = None,
                status: int = 200) -> HTMLResponse:
     documents = documents_of(db, state.startup_id)
+    submitted = submitted_documents(db, state.startup_id) if action in JUDGING else []
     next_stage = NEXT_STAGE.get(state.stage) if action is Action.PROMOTE else None
     programs = db.exec(select(ProgramRow.id, ProgramRow.name).where(ProgramRow.stage == next_stage.value)
                        .order_by(col(ProgramRow.created_at))).all() if next_stage else []
@@ -144,7 +150,7 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
     return render(request, viewer, "console/action_form.html", status=status, s=state, action=action,
                   allowed=action.value in allowed, fields=fields, values=values,
                   errors=errors.by_field if errors else {}, labels=labels, documents=documents,
-                  choice_labels=action_forms.choice_labels(),
+                  submitted=submitted, choice_labels=action_forms.choice_labels(),
                   document_kinds={kind.value: _(words) for kind, words in KIND_WORDS.items()},
                   model_fields=set(action_forms.ACTION_BODIES[action].model_fields),
                   partner_rows=range(action_forms.PARTNER_ROWS), line_rows=range(action_forms.LINE_ROWS),

@@ -35,6 +35,7 @@ from store.documents import (Document, DocumentDownload, DocumentRefusal, docume
                              receipts_of_program)
 from store.storage import CHUNK, BlobStore, StagedBlob, make_blob_store
 from store.tables import StartupRow
+from store.people import people_names
 
 router = APIRouter(tags=["documents"], responses=ERROR_RESPONSES)
 
@@ -244,13 +245,15 @@ def verify_hash(session: Session, sha256: str, size: int) -> VerifyAnswer:
     the auditors' verification page)."""
     rows = documents_with_hash(session, sha256)
     uses = actions_using_hash(session, sha256)
-    submissions = [Submission(document=DocumentPublic.of(row),
-                              actions=[ActionUsePublic.of(u) for u in uses if u.document_id == row.id])
+    names = people_names(session, {row.uploader_id for row in rows} | {u.actor_id for u in uses})
+    submissions = [Submission(document=DocumentPublic.of(row), uploaded_by_name=names.get(row.uploader_id, ""),
+                              actions=[ActionUsePublic.of(u, names) for u in uses if u.document_id == row.id])
                    for row in rows]
     if rows:
         first = rows[0]
-        message = (f"제출된 파일입니다: {first.uploader_id}, {as_utc(first.uploaded_at):%Y-%m-%d %H:%M} UTC — "
-                   f"these bytes were submitted by {first.uploader_id} at {as_utc(first.uploaded_at).isoformat()}")
+        who = f"{names[first.uploader_id]} ({first.uploader_id})" if first.uploader_id in names else first.uploader_id
+        message = (f"제출된 파일입니다: {who}, {as_utc(first.uploaded_at):%Y-%m-%d %H:%M} UTC — "
+                   f"these bytes were submitted by {who} at {as_utc(first.uploaded_at).isoformat()}")
     else:
         message = "axflow에 제출된 적 없는 파일입니다 — not ours: these bytes were never submitted to axflow"
     return VerifyAnswer(sha256=sha256, size=size, ours=bool(rows), message=message, submissions=submissions)

@@ -19,7 +19,8 @@ from axflow.mail import send_mail
 from domain.phases import Role
 from domain.timeutil import to_kst
 from tests.browser.conftest import PASSWORD, assert_accessible, screenshot, signed_in
-from tests.conftest import Stack, wait_until
+from tests.conftest import Stack, new_brn, wait_until
+from tests.documents_support import pdf
 from tests.flows import drive
 from tests.i18n_support import HANGUL, korean_left
 
@@ -136,6 +137,19 @@ async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
     await page.goto("/console/audit/verify?sha256=not-a-hash")
     assert "64" in await page.inner_text("#f-sha256-error")
     await assert_accessible(page)
+    # An application's proposal: the application that pinned its hash is among the uses, and
+    # the people are named, their ids beside them for matching.
+    proposal, applicant = await _proposal_applied(stack)
+    answer = (await stack.http.post("/documents/verify", headers=stack.as_role(Role.AUDITOR),
+                                    files={"file": ("plan.pdf", pdf("audited plan"))})).json()
+    [submission] = answer["submissions"]
+    assert [(u["action"], u["actor_name"]) for u in submission["actions"]] == [("apply", applicant)]
+    assert submission["uploaded_by_name"] == applicant and applicant in answer["message"]
+    await page.goto(f"/console/audit/verify?sha256={proposal['sha256']}")
+    answer_text = await page.inner_text("#verify-answer")
+    assert "신청 #1" in answer_text and applicant in answer_text and proposal["uploaded_by"] in answer_text
+    assert "아직 어떤 행위도" not in answer_text
+    await check(page, "audit-verify-proposal")
 
     # The same pages in English: nothing Korean but what the records hold.
     state = await stack.call("GET", f"/startups/{startup.id}", stack.as_role(Role.AUDITOR))
@@ -187,11 +201,24 @@ async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
     await page.goto("/console/audit/verify?sha256=not-a-hash")
     assert "64 hexadecimal characters" in await page.inner_text("#f-sha256-error")
     await in_english(page, data)
+    await page.goto(f"/console/audit/verify?sha256={proposal['sha256']}")
+    assert "Apply #1" in await page.inner_text("#verify-answer")
+    await in_english(page, data)
     response = await page.goto("/console/audit/startups/startup:none:0000000000")
     assert response is not None and response.status == 404
     assert "Startup not found" in await page.inner_text("h1")
     await in_english(page, data)
     await page.context.close()
+
+
+async def _proposal_applied(stack: Stack) -> tuple[dict[str, Any], str]:
+    """A proposal uploaded and pinned by an application: its record and the applicant's name."""
+    program, brn = await stack.program(), new_brn()
+    upload = await stack.http.post(f"/startups/startup:{program.id}:{brn}/documents", headers=stack.as_startup(brn),
+                                   data={"kind": "proposal"}, files={"file": ("plan.pdf", pdf("audited plan"))})
+    assert upload.status_code == 201, upload.text
+    await stack.apply(program, brn, proposal_document=upload.json()["id"])
+    return upload.json(), f"startup-{brn}"
 
 
 def _at(trail: dict[str, Any], phase: str) -> datetime:

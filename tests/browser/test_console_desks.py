@@ -31,6 +31,7 @@ from store.tables import ProgramRow, RefusedAttempt, StartupRow
 from store.user_tables import User, WorkItem
 from tests.browser.conftest import assert_accessible, ensure_user, screenshot, signed_in
 from tests.conftest import Stack, new_brn, wait_until
+from tests.documents_support import pdf
 from tests.flows import PO, FO, match_and_sign, select
 from tests.i18n_support import korean_left
 
@@ -87,7 +88,13 @@ def definition_data(value: Any) -> list[str]:
 
 async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, browser: Browser) -> None:
     program = await stack.program()
-    scored, conflicted = await stack.apply(program), await stack.apply(program)
+    # The scored one applied with its proposal: the evaluator reads it from the score sheet.
+    brn = new_brn()
+    proposal = (await stack.http.post(f"/startups/startup:{program.id}:{brn}/documents", headers=stack.as_startup(brn),
+                                      data={"kind": "proposal"},
+                                      files={"file": ("사업계획서.pdf", pdf("plan"), "application/pdf")})).json()
+    scored = await stack.apply(program, brn, proposal_title="사출 불량 검출 실증", proposal_document=proposal["id"])
+    conflicted = await stack.apply(program)
     for startup_id in (scored, conflicted):
         await stack.wait_phase(startup_id, "under_review")
     names = {sid: (await stack.state(sid))["company_name"] for sid in (scored, conflicted)}
@@ -99,8 +106,17 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
                      lambda text: all(name in text for name in names.values()), what="both startups to score")
     await look(evaluator, "console-evaluations")
 
-    # A score through the form: the same Update as the API's, recorded as this person.
+    # A score through the form: the same Update as the API's, recorded as this person. The
+    # proposal is on the sheet with its facts and the uploader by name, one click from its bytes.
     await evaluator.goto(f"/console/evaluations/{scored}")
+    documents = evaluator.locator("table.submitted-documents")
+    for fact in ("사업계획서.pdf", "사업계획서", "PDF", f"{proposal['size']:,} B", proposal["sha256"],
+                 f"startup-{brn}"):
+        await expect(documents).to_contain_text(fact)
+    await expect(evaluator.locator("main")).to_contain_text("사출 불량 검출 실증")
+    assert proposal["uploaded_by"] not in await documents.inner_text()
+    download = await evaluator.request.get(await documents.get_by_role("link").first.get_attribute("href") or "")
+    assert download.ok and download.headers["x-content-sha256"] == proposal["sha256"]
     await evaluator.select_option("#f-round", "document")
     await evaluator.fill("#f-score", "87")
     await evaluator.fill("#f-reason", "실증 계획이 구체적임")
@@ -149,10 +165,12 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
     # beside its field), and the closed form saying why.
     await evaluator.get_by_role("link", name="English").click()
     await expect(evaluator.locator("table.list").first).to_contain_text("Closed: conflict of interest")
-    data = _shown_data(stack, "대표이사와 공동 연구 (3년 이내)", "실증 계획이 구체적임")
+    data = _shown_data(stack, "대표이사와 공동 연구 (3년 이내)", "실증 계획이 구체적임", "사업계획서.pdf",
+                       "사출 불량 검출 실증")
     await in_english(evaluator, data)
     await evaluator.goto(f"/console/evaluations/{scored}")
     await expect(evaluator.locator("#score-title")).to_have_text("Score sheet")
+    await expect(evaluator.locator("#submitted-title")).to_have_text("Submitted documents")
     await expect(evaluator.locator(".facts")).to_contain_text("Document review: 87 points")
     await in_english(evaluator, data)
     await evaluator.fill("#f-score", "150")

@@ -53,6 +53,8 @@ def initial_state(inp: LifecycleInput) -> StartupState:
         region=task.sme_region if task else inp.region,
         grant_amount=program.grant_amount,
         applied_at=inp.applied_at,
+        proposal_title=app.proposal_title,
+        proposal=app.proposal,
         previous_startup_id=inp.promoted_from,
     )
 
