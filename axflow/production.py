@@ -20,6 +20,11 @@ def production_problems(settings: Settings, engine: Engine | None) -> list[str]:
         problems.append("AXFLOW_FINANCE_WEBHOOK_SECRET is the development default or shorter than 32 characters")
     if settings.database_url.startswith("sqlite"):
         problems.append("AXFLOW_DATABASE_URL points at SQLite; production runs on PostgreSQL")
+    if settings.oidc_jwks_url and not (settings.oidc_issuer or "").startswith("https://"):
+        # One provider's keys may sign for several issuers (the tenants of one service): only the
+        # issuer tells ours apart, and the browser sign-in needs it to check its ID tokens.
+        problems.append("single sign-on is on (AXFLOW_OIDC_JWKS_URL) but AXFLOW_OIDC_ISSUER is not set to the "
+                        "provider's https:// issuer identifier")
     if engine is not None:
         with session_scope(engine) as session:
             demo = session.exec(select(ApiToken.name).where(col(ApiToken.name).in_(DEMO_TOKEN_NAMES),

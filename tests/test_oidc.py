@@ -1,18 +1,19 @@
 """Optional single sign-on: JWTs from the agency's identity provider, checked against its JWKS
 (served here by a stand-in identity provider over real HTTP), mapped to axflow roles."""
 
-import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
+from joserfc import jwt
+from joserfc.jwk import KeySet, RSAKey
 
 from api.main import create_app
+from axflow.config import Settings
+from axflow.production import production_problems
 from domain.phases import Role
 from tests.conftest import ServerThread, Stack, free_port
 
@@ -20,15 +21,14 @@ ISSUER, AUDIENCE = "https://sso.agency.example", "axflow"
 
 
 @pytest.fixture(scope="module")
-def signing_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def signing_key() -> RSAKey:
+    return RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig"})
 
 
-@pytest.fixture
-async def sso_api(stack: Stack, signing_key: rsa.RSAPrivateKey) -> AsyncIterator[httpx.AsyncClient]:
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(signing_key.public_key())) | {"kid": "k1", "use": "sig"}
+@pytest.fixture(scope="module")
+async def sso_api(stack: Stack, signing_key: RSAKey) -> AsyncIterator[httpx.AsyncClient]:
     idp = FastAPI()
-    idp.get("/jwks")(lambda: {"keys": [jwk]})
+    idp.get("/jwks")(lambda: KeySet([signing_key]).as_dict(private=False))
     idp_port, api_port = free_port(), free_port()
     settings = stack.settings.model_copy(update={
         "oidc_jwks_url": f"http://127.0.0.1:{idp_port}/jwks", "oidc_issuer": ISSUER, "oidc_audience": AUDIENCE})
@@ -41,15 +41,15 @@ async def sso_api(stack: Stack, signing_key: rsa.RSAPrivateKey) -> AsyncIterator
         server.stop()
 
 
-def token(key: rsa.RSAPrivateKey, **claims: Any) -> dict[str, str]:
+def token(key: RSAKey, **claims: Any) -> dict[str, str]:
     now = int(time.time())
     body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "u-1", "exp": now + 300, "iat": now,
             "preferred_username": "sso.auditor", "axflow_role": "auditor"} | claims
-    return {"Authorization": f"Bearer {jwt.encode(body, key, algorithm='RS256', headers={'kid': 'k1'})}"}
+    return {"Authorization": f"Bearer {jwt.encode({'alg': 'RS256', 'kid': 'k1'}, body, key)}"}
 
 
 async def test_a_valid_sso_token_maps_its_claim_to_a_role(stack: Stack, sso_api: httpx.AsyncClient,
-                                                         signing_key: rsa.RSAPrivateKey) -> None:
+                                                         signing_key: RSAKey) -> None:
     response = await sso_api.get("/audit/verify", headers=token(signing_key))
     assert response.status_code == 200
     # The same identity provider's officer is an officer, and an officer is no auditor.
@@ -67,7 +67,7 @@ async def test_a_valid_sso_token_maps_its_claim_to_a_role(stack: Stack, sso_api:
     ({"axflow_role": "superuser"}, "role"),
     ({"axflow_role": "startup"}, "registration number"),
 ])
-async def test_bad_sso_tokens_get_401(sso_api: httpx.AsyncClient, signing_key: rsa.RSAPrivateKey,
+async def test_bad_sso_tokens_get_401(sso_api: httpx.AsyncClient, signing_key: RSAKey,
                                       claims: dict[str, Any], reason: str) -> None:
     response = await sso_api.get("/audit/verify", headers=token(signing_key, **claims))
     assert response.status_code == 401
@@ -75,6 +75,15 @@ async def test_bad_sso_tokens_get_401(sso_api: httpx.AsyncClient, signing_key: r
 
 
 async def test_a_token_signed_by_another_key_gets_401(sso_api: httpx.AsyncClient) -> None:
-    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "k1"})
     response = await sso_api.get("/audit/verify", headers=token(stranger))
     assert response.status_code == 401
+
+
+def test_production_refuses_single_sign_on_without_its_issuer() -> None:
+    on = {"env": "production", "oidc_jwks_url": "https://sso.agency.example/jwks", "oidc_audience": AUDIENCE}
+    refusal = "AXFLOW_OIDC_ISSUER is not set"
+    assert any(refusal in p for p in production_problems(Settings(**on), None))
+    assert any(refusal in p for p in production_problems(Settings(**on, oidc_issuer="http://sso.example"), None))
+    assert not any(refusal in p for p in production_problems(Settings(**on, oidc_issuer=ISSUER), None))
+    assert not any(refusal in p for p in production_problems(Settings(env="production"), None))
