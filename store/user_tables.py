@@ -56,7 +56,8 @@ class WebSession(SQLModel, table=True):
 
 
 class OidcLogin(SQLModel, table=True):
-    """An authorization-code sign-in in progress: its state (hashed), PKCE verifier and nonce."""
+    """An authorization-code sign-in in progress: its PKCE verifier and nonce, found by the hash of
+    its state together with the secret in the browser's cookie (api/oidc_logins.py)."""
 
     __tablename__ = "oidc_login"
 
