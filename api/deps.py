@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from api import sessions
 from api.errors import ApiError
+from api.throttle import SigninThrottle, client_address
 from api.oidc import InvalidToken, directory_user, looks_like_jwt, verify_jwt
 from axflow.config import Settings
 from domain.phases import Role
@@ -79,10 +80,11 @@ async def current_actor(
     session: Annotated[Session, Depends(get_session)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    """The caller as an Actor, from a bearer token (API clients) or a session cookie (browsers)."""
-    throttle = request.app.state.auth_throttle
-    client = request.client.host if request.client else "unknown"
-    throttle.check(client)
+    """The caller as an Actor, from a bearer token (API clients) or a session cookie (browsers).
+    A valid token or live session is never throttled: only a bad token counts against its client
+    address, and past the limit a bad one is answered 429 instead of 401 (api/throttle.py)."""
+    throttle: SigninThrottle = request.app.state.auth_throttle
+    client = client_address(request)
     settings: Settings = request.app.state.settings
     requested = request.headers.get(ROLE_HEADER)
     if credentials is not None and credentials.scheme.lower() == "bearer":
@@ -93,23 +95,22 @@ async def current_actor(
                 release(session)
                 user, role = directory_user(session, claims, settings)
             except InvalidToken as err:
-                throttle.failed(client)
+                bad_token(request, throttle, client)
                 raise ApiError("unauthorized", f"invalid single sign-on token: {err}") from None
             actor = actor_of(user, acting_role(user, requested, role.value, fixed=role.value))
         else:
             found = token_user(session, credentials.credentials)
             release(session)
             if found is None:
-                throttle.failed(client)
+                bad_token(request, throttle, client)
                 raise ApiError("unauthorized", "unknown, revoked or expired token")
             token, user = found
             actor = actor_of(user, acting_role(user, requested, None, fixed=token.role))
     elif sessions.COOKIE in request.cookies:
         at = sessions.now(request)
         found_session = sessions.load(session, request.cookies[sessions.COOKIE], at, settings)
-        if found_session is None:
+        if found_session is None:  # a lapsed session is not a guess: not counted
             release(session)
-            throttle.failed(client)
             raise ApiError("unauthorized", "your session has ended; sign in again (세션이 종료되었습니다)")
         row, user = found_session
         if request.method not in SAFE_METHODS and not sessions.same(request.headers.get(sessions.CSRF_HEADER),
@@ -121,10 +122,16 @@ async def current_actor(
         release(session)
         actor = actor_of(user, acting_role(user, requested, row.role))
     else:
-        throttle.failed(client)
         raise ApiError("unauthorized", "missing bearer token or session")
     request.state.actor = actor
     return actor
+
+
+def bad_token(request: Request, throttle: SigninThrottle, client: str) -> None:
+    """Count a bad token against its client address; past the limit, 429 with Retry-After."""
+    at = sessions.now(request)
+    throttle.refuse_if_over(throttle.address_limits(client), at)
+    throttle.record(throttle.address_limits(client), at)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -11,14 +11,17 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.errors import install_error_handlers
 from api.i18n import LanguageFromCookie
-from api.protection import AuthThrottle, Protection
+from api.protection import Protection
+from api.throttle import SigninThrottle
 from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
 from api.routes import documents
 from api.routes import notifications
 from api.routes import me, signin, signin_oidc, users
+from api.routes import account, password_reset, signin_factor
 from api.pages import home as home_page, startup as startup_page, startups as startup_list
 from api.pages import programs as program_pages, program_actions, program_copy
 from api.pages import finance as finance_pages, evaluations as evaluation_pages
@@ -107,7 +110,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.metrics = ApiMetrics()
-    app.state.auth_throttle = AuthThrottle(settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    # Failed sign-ins are counted in the database every replica shares (api/throttle.py).
+    app.state.auth_throttle = SigninThrottle(settings, lambda: app.state.write_engine)
     install_error_handlers(app)
     for router in (programs.router, startups.router, actions.router, evaluators.router, audit.router,
                    webhooks.router, health.router):
@@ -116,6 +120,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(notifications.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
+        app.include_router(router)
+    for router in (signin_factor.router, password_reset.router, account.router):  # one's own account
         app.include_router(router)
     # The console and the portal: server-rendered pages (api/pages/), one line per module.
     app.include_router(home_page.router)
@@ -145,6 +151,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.add_middleware(Protection, max_body=settings.max_body_bytes,
                        larger_body=lambda method, path: upload_body_limit(method, path,
                                                                          settings.largest_document_limit()))
+    if settings.trusted_proxies:  # only then is X-Forwarded-For the client's address (outermost)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.otel_enabled:
         configure_tracing(settings, "api")
         FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")

@@ -1,8 +1,6 @@
-"""Protection on every response: security headers, a request size limit, and slowing down a
-client that keeps failing authentication."""
+"""Protection on every response: security headers and a request size limit. (Slowing down failed
+authentication is api/throttle.py.)"""
 
-import time
-from collections import deque
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,7 +14,7 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
     (b"strict-transport-security", b"max-age=31536000"),
 ]
-# The API's own pages (/docs) load the Swagger UI; every other response is data and gets a strict CSP.
+# Every response without a policy of its own (pages and /docs set theirs) is data: a strict CSP.
 STRICT_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 
 
@@ -32,7 +30,6 @@ class Protection:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"].startswith(("/docs", "/redoc", "/openapi.json"))
         max_body = self.larger_body(scope["method"], scope["path"]) or self.max_body
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_body:
@@ -53,7 +50,7 @@ class Protection:
                 headers = message.get("headers", [])
                 # A server-rendered page sets its own policy (its stylesheet and script, same origin).
                 own_csp = any(name.lower() == STRICT_CSP[0] for name, _ in headers)
-                message["headers"] = [*headers, *SECURITY_HEADERS, *([] if docs or own_csp else [STRICT_CSP])]
+                message["headers"] = [*headers, *SECURITY_HEADERS, *([] if own_csp else [STRICT_CSP])]
             await send(message)
 
         await self.app(scope, limited_receive, with_headers)
@@ -65,28 +62,3 @@ async def _too_large(send: Send, limit: int) -> None:
                 "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS, STRICT_CSP]})
     await send({"type": "http.response.body", "body": body})
 
-
-class AuthThrottle:
-    """Counts failed authentications per client; past `limit` in `window` seconds the client gets
-    429 with Retry-After until the window has passed, whatever token it sends."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self.failures: dict[str, deque[float]] = {}
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        times = self.failures.setdefault(client, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
-
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        times = self._recent(client, now)
-        if len(times) >= self.limit:
-            retry = max(1, int(times[0] + self.window - now) + 1)
-            raise ApiError("too_many_requests", "too many failed authentications; try again later",
-                           {"retry_after_seconds": retry}, 429, headers={"Retry-After": str(retry)})
-
-    def failed(self, client: str) -> None:
-        self._recent(client, time.monotonic()).append(time.monotonic())

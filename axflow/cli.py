@@ -56,8 +56,10 @@ def api() -> None:
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app
+    # believes it only from settings.trusted_proxies (api/main.py).
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning",
-                timeout_keep_alive=KEEP_ALIVE_SECONDS)
+                timeout_keep_alive=KEEP_ALIVE_SECONDS, proxy_headers=False)
 
 
 @app.command()

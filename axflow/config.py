@@ -74,8 +74,7 @@ class Settings(BaseSettings):
     # list of dates, e.g. ["2025-06-03"]. Business-day deadlines skip them.
     extra_holidays: list[date] = []
 
-    # Requests over this size get 413; a client failing authentication this often in this many
-    # seconds gets 429 until the window has passed.
+    # Requests over this size get 413.
     max_body_bytes: int = 1_048_576
 
     # OpenTelemetry traces (off by default), exported over OTLP/HTTP.
@@ -103,8 +102,16 @@ class Settings(BaseSettings):
     session_warning_minutes: int = 5
     session_max_hours: int = 12
 
-    auth_failure_limit: int = 20
-    auth_failure_window_seconds: float = 60.0
+    # The sign-in throttle (api/throttle.py, counted in the database): this many wrong passwords
+    # for one login id from one client address (or bad API tokens from one address), and
+    # auth_failure_limit_per_login for one login id from anywhere, within the window.
+    auth_failure_limit: int = 10
+    auth_failure_limit_per_login: int = 50
+    auth_failure_window_seconds: float = 900.0
+    # Reverse proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips,
+    # applied inside the app): addresses or networks, e.g. ["10.0.0.0/8"]. Empty: the TCP peer
+    # is the client and no request's header is believed.
+    trusted_proxies: list[str] = []
 
     # Documents (proposals, agreements, deliverables, receipts): where their bytes live.
     # "filesystem" keeps them under document_dir (default: <data_dir>/documents); "s3" in a bucket

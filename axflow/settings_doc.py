@@ -73,8 +73,12 @@ DESCRIPTIONS = {
     "session_idle_minutes": "a browser session ends after this many idle minutes",
     "session_warning_minutes": "…with a warning this many minutes before, and a button to extend it (KWCAG 2.2.1)",
     "session_max_hours": "a browser session ends after this many hours in any case",
-    "auth_failure_limit": "failed authentications from one client before 429",
-    "auth_failure_window_seconds": "…within this window",
+    "auth_failure_limit": "wrong passwords for one login id from one client address (or bad API tokens from "
+                          "one address) before 429, counted in the database (see [security](security.md))",
+    "auth_failure_limit_per_login": "wrong passwords for one login id from any address before 429",
+    "auth_failure_window_seconds": "…within this sliding window",
+    "trusted_proxies": "reverse proxies whose X-Forwarded-For names the client (addresses or networks); empty: "
+                       "the TCP peer is the client",
     "document_storage": "where documents' bytes live: `filesystem` or `s3` (see [documents](documents.md))",
     "document_dir": "the filesystem store's directory",
     "s3_bucket": "the bucket, for `s3`",

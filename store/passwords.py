@@ -3,22 +3,22 @@
 The rule follows the Korean public-sector guidance (KISA 패스워드 선택 및 이용 안내서, and the
 행정기관 정보보안 점검 items): at least 10 characters of two kinds, or 9 of three kinds (upper
 case, lower case, digits, symbols); no login id inside; no four equal or consecutive characters
-in a row (aaaa, 1234, abcd); not one of the passwords every guessing list starts with.
+in a row (aaaa, 1234, abcd); and not guessable by the zxcvbn strength estimator (score at least
+3 of 4), which knows the common-password lists, words, names and keyboard walks guessers try first.
 """
 
 import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 MAX_LENGTH = 128
-COMMON = frozenset({
-    "password", "password1", "password12", "password123", "password1!", "passw0rd", "p@ssw0rd", "p@ssword",
-    "qwerty123", "qwerty1234", "qwertyuiop", "1q2w3e4r", "1q2w3e4r5t", "1q2w3e4r!", "1qaz2wsx", "1qaz2wsx!",
-    "zaq12wsx", "asdf1234", "asdfghjkl", "iloveyou1", "admin1234", "admin123!", "welcome1", "welcome123",
-    "letmein123", "abc123456", "abcd1234", "abcd1234!", "a1234567", "a12345678", "q1w2e3r4", "q1w2e3r4t5",
-    "gksrmf123", "sarang123", "korea1234", "korea123!", "dkssud123", "changeme1", "trustno1!",
-})
+# zxcvbn (Dropbox's estimator: dictionaries of common passwords, names and words, keyboard patterns,
+# dates, l33t substitutions) scores 0–4; 3 is "safely unguessable: moderate protection from an
+# offline slow-hash attack". It reads at most 72 characters; past that a password is long enough.
+MIN_STRENGTH = 3
+ESTIMATED_LENGTH = 72
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -56,9 +56,15 @@ def password_problems(password: str, login_id: str = "") -> list[str]:
     if _runs(password):
         problems.append("같은 문자나 연속된 문자를 4개 이상 이어 쓸 수 없습니다 "
                         "(no four equal or consecutive characters in a row)")
-    if password.lower() in COMMON:
-        problems.append("널리 알려진 비밀번호입니다 (a commonly used password)")
+    if not problems and _strength(password, login) < MIN_STRENGTH:
+        problems.append("추측하기 쉬운 비밀번호입니다: 흔한 단어, 이름, 날짜, 키보드 배열을 피하고 더 길게 정하십시오 "
+                        "(too easy to guess: avoid common words, names, dates and keyboard patterns, or make it "
+                        "longer)")
     return problems
+
+
+def _strength(password: str, login: str) -> int:
+    return int(zxcvbn(password[:ESTIMATED_LENGTH], user_inputs=[login] if login else [])["score"])
 
 
 def hash_password(password: str) -> str:

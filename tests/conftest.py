@@ -84,7 +84,7 @@ class ServerThread:
     def __init__(self, app: Any, port: int) -> None:
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                                     timeout_keep_alive=KEEP_ALIVE_SECONDS,
-                                                    lifespan="on"))
+                                                    lifespan="on", proxy_headers=False))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     async def start(self) -> None:

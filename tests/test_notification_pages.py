@@ -15,6 +15,7 @@ from store.db import session_scope
 from store.notifications import add_notice, preferences_of
 from store.users import create_user
 from tests.conftest import Stack, new_brn
+from tests.totp_support import enrol, needs_factor, pass_second_factor
 from tests.i18n_support import korean_left
 
 PASSWORD = "Alim!2025pw"
@@ -40,8 +41,11 @@ async def signed_in(http: httpx.AsyncClient, stack: Stack, kind: str, roles: lis
                                       at=datetime(2026, 3, 2, tzinfo=timezone.utc))
             add_notice(session, user_id=user_id, event=event, subject=subject, body=f"{subject}\n본문 {serial}")
         session.commit()
+    if needs_factor(roles):
+        enrol(stack.engine, user_id)
     form = await http.get("/signin")
     signed = await http.post("/signin", data={"login_id": login, "password": PASSWORD, "csrf_token": csrf(form.text)})
+    signed = await pass_second_factor(http, stack.engine, user_id, signed)
     assert signed.status_code == 303
     return user_id
 

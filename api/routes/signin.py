@@ -12,13 +12,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from api import i18n, sessions
+from api import i18n, pending_signin as pending, sessions
 from api.i18n import N_, NP_, gettext, pgettext
 from api.deps import SessionDep
 from api.errors import ApiError
+from api.throttle import SigninThrottle, Throttled, client_address
 from axflow.config import Settings
 from domain.brn import format_brn
 from domain.timeutil import to_kst
+from sqlmodel import Session
+
+from store import second_factor
 from store.db import release
 from store.passwords import hash_password, needs_rehash, verify_password
 from store.user_tables import User, WebSession
@@ -121,25 +125,47 @@ async def signin(request: Request, db: SessionDep, csrf_token: CsrfField,
                  next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     if not sessions.same(csrf_token, request.cookies.get(sessions.PRE_CSRF_COOKIE)):
         raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": "csrf"})
-    throttle = request.app.state.auth_throttle
-    client = request.client.host if request.client else "unknown"
-    throttle.check(client)
+    throttle: SigninThrottle = request.app.state.auth_throttle
+    at = sessions.now(request)
+    limits = throttle.password_limits(client_address(request), login_id)
+    if login_id and (throttled := throttle.over(limits, at)) is not None:
+        # Refused before the password is looked at, right or wrong: guessing gains nothing here.
+        return throttled_page(request, throttled, login_id=login_id, next_path=_next_path(next))
     user = find_by_login(db, login_id) if login_id else None
     # The same answer, after the same work, whether the login id or the password was wrong.
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active or user.kind == "service":
         release(db)
-        throttle.failed(client)
+        if login_id and password:  # an empty form is no guess
+            throttle.record(limits, at)
         return _signin_page(request, 401, error=gettext(WRONG), login_id=login_id, next_path=_next_path(next))
     release(db)
     if needs_rehash(user.password_hash or ""):  # hashed under older parameters: upgrade it now
         user.password_hash = hash_password(password)
         db.add(user)
         db.commit()
+    if second_factor.required(user) or second_factor.enrolled(db, user.id) is not None:
+        release(db)
+        return pending.begin(request, db, user, _next_path(next), at)
+    return start_session(request, db, user, _next_path(next))
+
+
+def start_session(request: Request, db: Session, user: User, target: str) -> Response:
+    """Signed in: a new session cookie, and the sign-in form's own cookie dropped."""
     secret = sessions.start(db, user, user.roles[0], sessions.now(request))
-    response = see_other(_next_path(next))
+    response = see_other(target)
     sessions.set_cookie(response, sessions.COOKIE, secret, _settings(request))
     sessions.clear_cookie(response, sessions.PRE_CSRF_COOKIE, _settings(request))
+    return response
+
+
+def throttled_page(request: Request, throttled: Throttled, **context: Any) -> HTMLResponse:
+    """429 with Retry-After, on the sign-in page, saying when to try again."""
+    minutes = max(1, -(-throttled.seconds // 60))
+    error = gettext("로그인 실패가 너무 많습니다. %(at)s 이후(약 %(minutes)s분 뒤)에 다시 시도하십시오.") % {
+        "at": f"{to_kst(throttled.retry_at):%H:%M} KST", "minutes": minutes}
+    response = _signin_page(request, 429, error=error, **context)
+    response.headers["Retry-After"] = str(throttled.seconds)
     return response
 
 

@@ -20,6 +20,7 @@ from playwright.async_api import Browser, Page, async_playwright
 from store.db import session_scope
 from store.users import create_user, find_by_login
 from tests.conftest import Stack
+from tests.totp_support import enrol, needs_factor, next_code
 
 CHROMIUM = os.environ.get("AXFLOW_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -47,13 +48,16 @@ def ensure_user(stack: Stack, login_id: str, roles: list[str], brn: str | None =
         kind = "startup" if roles == ["startup"] else "staff"
         made = create_user(session, login_id=login_id, display_name=display_name or login_id, kind=kind,
                            roles=roles, brn=brn, password=PASSWORD)
-        return made.id
+        user_id = made.id
+    if needs_factor(roles):  # admins and finance officers sign in with an authenticator code
+        enrol(stack.engine, user_id)
+    return user_id
 
 
 async def signed_in(browser: Browser, stack: Stack, login_id: str, roles: list[str] | None = None,
                     brn: str | None = None) -> Page:
     """A page in a context of its own (its own cookies), signed in through the /signin form."""
-    ensure_user(stack, login_id, roles or ["program_officer"], brn)
+    user_id = ensure_user(stack, login_id, roles or ["program_officer"], brn)
     context = await browser.new_context(base_url=stack.settings.api_url, locale="ko-KR",
                                         timezone_id="Asia/Seoul", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
@@ -63,6 +67,10 @@ async def signed_in(browser: Browser, stack: Stack, login_id: str, roles: list[s
     await page.fill("#password", PASSWORD)
     await page.click("button[type=submit]")
     await page.wait_for_load_state()
+    if page.url.endswith("/signin/second-factor"):
+        await page.fill("#code", await next_code(stack.engine, user_id))
+        await page.click("form.card button[type=submit]")
+        await page.wait_for_load_state()
     assert "/signin" not in page.url, f"sign-in of {login_id} failed: {await page.content()}"
     return page
 
