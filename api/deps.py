@@ -19,6 +19,7 @@ from api.oidc import InvalidToken, directory_user, looks_like_jwt, verify_jwt
 from axflow.config import Settings
 from domain.phases import Role
 from domain.state import Actor
+from store.company_binding import bound_brn
 from store.db import release
 from store.tokens import token_user
 from store.user_tables import User
@@ -71,8 +72,12 @@ def acting_role(user: User, requested: str | None, default: str | None, fixed: s
     return Role(chosen)
 
 
-def actor_of(user: User, role: Role) -> Actor:
-    return Actor(id=user.id, name=user.display_name, role=role, brn=user.brn if role is Role.STARTUP else None)
+def actor_of(session: Session, user: User, role: Role) -> Actor:
+    """The caller as the history records them. A startup user acts for the company they are bound
+    to (store/company_binding.py), never the number they typed at sign-up: unbound, their brn is
+    None, which no lifecycle, document or listing matches."""
+    company = bound_brn(session, user.id) if role is Role.STARTUP else None
+    return Actor(id=user.id, name=user.display_name, role=role, brn=company)
 
 
 async def current_actor(
@@ -97,7 +102,8 @@ async def current_actor(
             except InvalidToken as err:
                 bad_token(request, throttle, client)
                 raise ApiError("unauthorized", f"invalid single sign-on token: {err}") from None
-            actor = actor_of(user, acting_role(user, requested, role.value, fixed=role.value))
+            actor = actor_of(session, user, acting_role(user, requested, role.value, fixed=role.value))
+            release(session)
         else:
             found = token_user(session, credentials.credentials)
             release(session)
@@ -105,7 +111,8 @@ async def current_actor(
                 bad_token(request, throttle, client)
                 raise ApiError("unauthorized", "unknown, revoked or expired token")
             token, user = found
-            actor = actor_of(user, acting_role(user, requested, None, fixed=token.role))
+            actor = actor_of(session, user, acting_role(user, requested, None, fixed=token.role))
+            release(session)
     elif sessions.COOKIE in request.cookies:
         at = sessions.now(request)
         found_session = sessions.load(session, request.cookies[sessions.COOKIE], at, settings)
@@ -119,8 +126,8 @@ async def current_actor(
             raise ApiError("forbidden", "a write from a browser session needs its CSRF token (X-CSRF-Token)",
                            {"rule": "csrf"})
         sessions.touch(session, row, at)
+        actor = actor_of(session, user, acting_role(user, requested, row.role))
         release(session)
-        actor = actor_of(user, acting_role(user, requested, row.role))
     else:
         raise ApiError("unauthorized", "missing bearer token or session")
     request.state.actor = actor

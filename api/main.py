@@ -29,6 +29,7 @@ from api.pages import admin as admin_pages, audit as audit_pages
 from api.pages import agreement as agreement_page, language as language_page, notifications as notification_pages
 from api.pages import console_documents
 from api.pages import calls as call_pages, portal_signup, portal_apply, portal_documents, portal_my
+from api.pages import portal_company, company_requests
 from api.uploads import upload_body_limit
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
@@ -140,6 +141,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(portal_apply.router)
     app.include_router(portal_documents.router)
     app.include_router(portal_my.router)
+    app.include_router(portal_company.router)
+    app.include_router(company_requests.router)
     app.include_router(language_page.router)
     app.include_router(notification_pages.router)
     app.include_router(console_documents.router)

@@ -63,7 +63,7 @@ def api() -> None:
 
 
 @app.command()
-def sim(system: Annotated[str, typer.Argument(help="finance, notify or tax")]) -> None:
+def sim(system: Annotated[str, typer.Argument(help="finance, notify, tax or identity")]) -> None:
     """Serve a simulator of an outside system."""
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -82,8 +82,14 @@ def sim(system: Annotated[str, typer.Argument(help="finance, notify or tax")]) -
 
         simulator = create_tax_authority_app(str(settings.data_dir / "tax-sim.db"))
         port = settings.tax_authority_port
+    elif system == "identity":
+        from simulators.identity_provider import create_identity_provider_app
+
+        simulator = create_identity_provider_app(settings.identity_issuer, settings.identity_client_id,
+                                                 settings.identity_client_secret)
+        port = settings.identity_port
     else:
-        raise typer.BadParameter("finance, notify or tax")
+        raise typer.BadParameter("finance, notify, tax or identity")
     uvicorn.run(simulator, host=settings.sim_host, port=port, log_level="warning",
                 timeout_keep_alive=KEEP_ALIVE_SECONDS)
 

@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     tax_authority_timeout_seconds: float = 5.0
     tax_authority_attempts: int = 3
     tax_authority_retry_seconds: float = 0.5
+    # 본인확인 (identity verification): an OpenID Connect provider naming the person (name, birth
+    # date, the stable person key CI) — the simulator under make run (simulators/identity_provider.py),
+    # the agency's contracted provider (PASS, 간편인증 ...) in production. Its callback is
+    # {api_url}/portal/company/identity unless identity_redirect_url says otherwise.
+    identity_issuer: str = "http://127.0.0.1:8104"
+    identity_port: int = 8104
+    identity_client_id: str = "axflow-portal"
+    identity_client_secret: str = "dev-identity-secret"
+    identity_redirect_url: str | None = None
 
     log_level: str = "INFO"
 

@@ -41,8 +41,9 @@ def demo_users(settings: Settings) -> dict[str, str]:
             user = find_by_login(session, login)
             if user is None:
                 passwords[login] = new_password()
+                # A demo startup user is bound to its company by the seed, as staff would approve it.
                 create_user(session, login_id=login, display_name=name, kind=kind, roles=roles, desks=desks, brn=brn,
-                            email=f"{login}@axflow.example", password=passwords[login])
+                            email=f"{login}@axflow.example", password=passwords[login], bound_by="system:demo-seed")
             elif user.kind == "service":
                 # An older `make run` made this login a service account for its demo token alone:
                 # it becomes the person (the token keeps working, now theirs).

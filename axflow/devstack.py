@@ -138,6 +138,7 @@ def run_dev(settings: Settings) -> None:
         finance = supervisor.start("finance-sim", [*axflow, "sim", "finance"])
         notify = supervisor.start("notify-sim", [*axflow, "sim", "notify"])
         tax = supervisor.start("tax-sim", [*axflow, "sim", "tax"])
+        identity = supervisor.start("identity-sim", [*axflow, "sim", "identity"])
         supervisor.start("mail", [*axflow, "mail", "serve"],
                          ready=port_open(f"{settings.smtp_host}:{settings.smtp_port}"))
         supervisor.start("worker", [*axflow, "worker"], needs=on_temporal)
@@ -147,6 +148,7 @@ def run_dev(settings: Settings) -> None:
             await wait_http(f"{settings.finance_url}/healthz", "finance-sim", finance, log_dir)
             await wait_http(f"{settings.notify_url}/healthz", "notify-sim", notify, log_dir)
             await wait_http(f"{settings.tax_authority_url}/healthz", "tax-sim", tax, log_dir)
+            await wait_http(f"{settings.identity_issuer}/healthz", "identity-sim", identity, log_dir)
             await wait_http(f"{settings.api_url}/healthz", "api", api, log_dir)
             loaded = []
             engine = make_engine(settings.database_url)
@@ -168,7 +170,8 @@ axflow is up.
   API          {settings.api_url}   (OpenAPI: {settings.api_url}/docs)
   Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}
   Simulators   finance {settings.finance_url}/payments · notifications {settings.notify_url}/notifications
-               tax authority (사업자 상태) {settings.tax_authority_url}/_businesses
+               tax authority (사업자 상태·진위확인) {settings.tax_authority_url}/_businesses
+               identity (본인확인) {settings.identity_issuer}/.well-known/openid-configuration
   Mail         smtp://{settings.smtp_host}:{settings.smtp_port}, kept in {settings.mail_path()}/
                read it: the console's 메일함 (Mailbox, as admin) {settings.api_url}/console/admin/mail
                         or axflow mail list · axflow mail show N

@@ -1,4 +1,6 @@
-"""A client of the tax authority's business-status service (국세청 사업자등록 상태조회).
+"""A client of the tax authority's business-status service (국세청 사업자등록 상태조회) and its
+authenticity service (진위확인: does the register hold this number with this opening date and
+representative?).
 
 One call asks for one registration number. Timeouts, connection failures and 5xx answers are
 retried a few times with a doubling pause; when they persist the caller gets `TaxAuthorityDown`
@@ -18,6 +20,7 @@ from domain.eligibility import BusinessStatus, status_from_code
 
 log = structlog.get_logger()
 STATUS_PATH = "/api/nts-businessman/v1/status"
+VALIDATE_PATH = "/api/nts-businessman/v1/validate"
 
 
 class TaxAuthorityDown(Exception):
@@ -51,18 +54,42 @@ def parse_answer(brn: str, body: dict[str, object]) -> BusinessStatusAnswer:
 async def business_status(settings: Settings, brn: str, *, attempts: int | None = None,
                           http: httpx.AsyncClient | None = None) -> BusinessStatusAnswer:
     """The status of `brn` (10 digits), or TaxAuthorityDown after `attempts` tries."""
+    body = await _ask(settings, STATUS_PATH, {"b_no": [brn]}, brn, attempts, http)
+    return parse_answer(brn, body)
+
+
+async def register_matches(settings: Settings, brn: str, opened_on: date, representative: str, *,
+                           attempts: int | None = None, http: httpx.AsyncClient | None = None) -> bool:
+    """진위확인: True when the register holds `brn` opened on `opened_on` with `representative` as
+    its representative ("01"), False when it does not ("02"); TaxAuthorityDown when it cannot say."""
+    business = {"b_no": brn, "start_dt": f"{opened_on:%Y%m%d}", "p_nm": representative}
+    body = await _ask(settings, VALIDATE_PATH, {"businesses": [business]}, brn, attempts, http)
+    entries = body.get("data")
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("b_no") == brn), None) \
+        if isinstance(entries, list) else None
+    if entry is None or entry.get("valid") not in ("01", "02"):
+        raise TaxAuthorityDown(f"the answer does not say whether {brn} is valid")
+    return entry["valid"] == "01"
+
+
+async def _ask(settings: Settings, path: str, payload: dict[str, object], brn: str, attempts: int | None,
+               http: httpx.AsyncClient | None) -> dict[str, object]:
+    """POST `payload` to the service, retrying what may pass on a second try; the JSON answer."""
     tries = attempts or settings.tax_authority_attempts
     params = {"serviceKey": settings.tax_authority_service_key} if settings.tax_authority_service_key else None
     timeout = httpx.Timeout(settings.tax_authority_timeout_seconds)
-    url = settings.tax_authority_url.rstrip("/") + STATUS_PATH
+    url = settings.tax_authority_url.rstrip("/") + path
     client = http or httpx.AsyncClient(timeout=timeout)
     problem = ""
     try:
         for attempt in range(1, tries + 1):
             try:
-                response = await client.post(url, json={"b_no": [brn]}, params=params, timeout=timeout)
+                response = await client.post(url, json=payload, params=params, timeout=timeout)
                 if response.status_code < 400:
-                    return parse_answer(brn, response.json())
+                    answer = response.json()
+                    if not isinstance(answer, dict):
+                        raise ValueError("not a JSON object")
+                    return answer
                 if response.status_code < 500:  # our request refused (e.g. a wrong service key): no retry here
                     raise TaxAuthorityDown(f"HTTP {response.status_code}: the service refused the request "
                                            f"({response.text[:200]})")

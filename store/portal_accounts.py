@@ -1,5 +1,6 @@
-"""Startup accounts on the portal: sign-up (a company and its representative, inactive until the
-email link is followed), invitations of colleagues, and the one-use links both rely on.
+"""Startup accounts on the portal: sign-up (a person, inactive until the email link is followed;
+the company is theirs only once bound, store/company_binding.py), invitations of colleagues (an
+invitation binds), and the one-use links both rely on.
 
 A link's secret goes out by email only; the table keeps its SHA-256. Following it once uses it up;
 an expired or used link answers the same as an unknown one."""
@@ -13,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from domain.brn import normalize_brn
+from store.company_binding import bind, bound_brn, bound_user_ids, record
 from store.db import as_utc
 from store.portal_tables import CompanyAccount, PortalToken
 from store.user_tables import User
@@ -56,9 +58,11 @@ def company_of(session: Session, brn: str) -> CompanyAccount | None:
 
 def sign_up(session: Session, *, email: str, password: str, brn: str, representative: str, company_name: str,
             now: datetime) -> User:
-    """The representative's account (inactive until verified) and the company. Refused with a
-    DirectoryError naming the field: a bad registration number, a company that has an account
-    already (its representative invites colleagues), a taken email, a weak password."""
+    """A person's account (inactive until verified), naming the company they say they are from.
+    That number grants nothing: the company is theirs once bound, by 진위확인 and 본인확인, an
+    invitation or an officer's approval; so a number another account names is no reason to refuse.
+    Refused with a DirectoryError naming the field: a bad registration number or company name, a
+    taken email, a weak password."""
     try:
         digits = normalize_brn(brn)
     except ValueError as err:
@@ -66,20 +70,15 @@ def sign_up(session: Session, *, email: str, password: str, brn: str, representa
     name = company_name.strip()
     if not 1 <= len(name) <= 100:
         raise DirectoryError("validation_error", "company_name", "회사명은 1~100자입니다 (1–100 characters)")
-    if company_of(session, digits) is not None or session.exec(
-            select(User.id).where(User.brn == digits, User.kind == "startup")).first() is not None:
-        raise DirectoryError("conflict", "brn", "이미 가입된 사업자등록번호입니다. 대표자에게 초대를 요청하세요 "
-                             "(this company has an account already: ask its representative for an invitation)")
     problems = password_problems(password, normalize_login(email))
     if problems:
         raise DirectoryError("validation_error", "password", "; ".join(problems))
     # Made without a password first (nobody can sign in to it), then given its password and made
-    # inactive in the same commit as the company: never a usable account that skipped the email.
+    # inactive in one commit: never a usable account that skipped the email.
     user = create_user(session, login_id=email, display_name=representative, kind="startup", roles=["startup"],
-                       email=email, brn=digits)
+                       email=email, brn=digits, bound_by=None)
     user.password_hash, user.active = hash_password(password), False
     session.add(user)
-    session.add(CompanyAccount(brn=digits, company_name=name, representative_user_id=user.id, created_at=now))
     session.commit()
     return user
 
@@ -103,14 +102,18 @@ class Invitation:
 
 
 def invite(session: Session, representative: User, *, email: str, name: str, now: datetime) -> Invitation:
-    """A colleague's account in the representative's company, waiting for its password."""
-    company = company_of(session, representative.brn or "")
+    """A colleague's account in the representative's (bound) company, waiting for its password;
+    the invitation is recorded, and following it binds the colleague."""
+    brn = bound_brn(session, representative.id)
+    company = company_of(session, brn) if brn else None
     if company is None or company.representative_user_id != representative.id:
         raise DirectoryError("forbidden", "email", "대표자만 동료를 초대할 수 있습니다 (only the representative invites)")
     colleague = create_user(session, login_id=email, display_name=name, kind="startup", roles=["startup"],
-                            email=email, brn=representative.brn)
+                            email=email, brn=brn, bound_by=None)
     colleague.active = False  # until the password is set from the link
     session.add(colleague)
+    record(session, "invited", brn=company.brn, user_id=colleague.id, actor_id=representative.id, at=now,
+           proof="invitation")
     session.commit()
     return Invitation(colleague, issue_link(session, colleague, "invite", representative.id, now))
 
@@ -125,10 +128,18 @@ def accept_invitation(session: Session, secret: str, password: str, now: datetim
     set_password(session, user, password)
     row.used_at, user.active = now, True
     session.add_all([row, user])
+    inviter_company = bound_brn(session, row.created_by)
+    if inviter_company is not None and inviter_company == user.brn:
+        bind(session, user, inviter_company, proof="invitation", by=row.created_by, at=now)
     session.commit()
     return user
 
 
 def colleagues(session: Session, brn: str) -> list[User]:
-    return list(session.exec(select(User).where(User.brn == brn, User.kind == "startup")
-                             .order_by(col(User.created_at))).all())
+    """The company's people: those bound to it, and those invited who have not yet set a password."""
+    bound = set(bound_user_ids(session, brn))
+    invited = session.exec(select(PortalToken.user_id).where(PortalToken.purpose == "invite",
+                                                             col(PortalToken.used_at).is_(None))).all()
+    people = bound | {i for i in invited if i not in bound}
+    return list(session.exec(select(User).where(col(User.id).in_(people), User.kind == "startup",
+                                                User.brn == brn).order_by(col(User.created_at))).all())

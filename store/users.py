@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from domain.brn import normalize_brn
 from domain.phases import Role
+from store.company_binding import bind, bound_user_ids
 from store.passwords import hash_password, password_problems
 from store.tables import ApiToken
 from store.user_tables import User, WebSession
@@ -23,6 +24,9 @@ PERSON_ROLES = frozenset(r.value for r in Role if r is not Role.SYSTEM)
 # Desks that program policies escalate to (domain.program.Recipient) besides the roles themselves.
 DESKS = ("program_manager", "finance_lead")
 KINDS = ("staff", "startup", "service")
+# Who binds a startup user that staff, the seed or the CLI made (a staff approval, recorded as
+# the system's when no person is named); a portal sign-up or invitation passes None.
+DIRECTORY_APPROVAL = "system:directory"
 LOGIN_ID = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
@@ -88,8 +92,11 @@ def _check_kind(kind: str, roles: list[str], desks: list[str], brn: str | None) 
 
 def create_user(session: Session, *, login_id: str, display_name: str, kind: str, roles: Sequence[str],
                 desks: Sequence[str] = (), email: str | None = None, phone: str | None = None,
-                brn: str | None = None, password: str | None = None) -> User:
-    """Create one user, all checks first: nothing is written unless everything is right."""
+                brn: str | None = None, password: str | None = None,
+                bound_by: str | None = DIRECTORY_APPROVAL) -> User:
+    """Create one user, all checks first: nothing is written unless everything is right. A
+    startup user made here is bound to its company by staff approval of `bound_by` (the admin,
+    the seed, the CLI), unless `bound_by` is None: the portal's sign-up binds only with proof."""
     login = normalize_login(login_id)
     if kind != "service" and not LOGIN_ID.match(login):
         raise DirectoryError("validation_error", "login_id", "3–64 characters: lower-case letters, digits and . _ @ - "
@@ -115,6 +122,9 @@ def create_user(session: Session, *, login_id: str, display_name: str, kind: str
                 password_hash=hash_password(password) if password else None,
                 created_at=datetime.now(timezone.utc))
     session.add(user)
+    if digits and bound_by:
+        bind(session, user, digits, proof="staff_approval", by=bound_by, at=user.created_at,
+             reason="직원이 만든 사용자 (made by staff)")
     try:
         session.commit()
     except IntegrityError as err:  # a racing request took the login id or email in between
@@ -213,9 +223,11 @@ def active_users(session: Session, role: str | None = None, desk: str | None = N
 
 
 def users_of_brn(session: Session, brn: str) -> list[Recipient]:
-    """The active people of one company (its representative and colleagues)."""
-    users = session.exec(select(User).where(User.brn == brn, col(User.active).is_(True), User.kind == "startup")
-                         .order_by(col(User.login_id))).all()
+    """The active people bound to one company (its representative and colleagues): never someone
+    who merely typed its number."""
+    bound = bound_user_ids(session, brn)
+    users = session.exec(select(User).where(col(User.id).in_(bound), col(User.active).is_(True),
+                                            User.kind == "startup").order_by(col(User.login_id))).all()
     return [_recipient(u) for u in users]
 
 

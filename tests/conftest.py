@@ -34,6 +34,7 @@ from domain.brn import check_digit
 from domain.phases import Role
 from domain.program import ProgramDefinition
 from simulators.finance import create_finance_app
+from simulators.identity_provider import create_identity_provider_app
 from simulators.notifications import create_notification_app
 from simulators.tax_authority import create_tax_authority_app
 from store.db import make_engine, migrate, session_scope
@@ -269,7 +270,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     data = tmp_path_factory.mktemp("axflow")
-    ports = {name: free_port() for name in ("api", "finance", "notify", "smtp", "tax")}
+    ports = {name: free_port() for name in ("api", "finance", "notify", "smtp", "tax", "identity")}
     settings = Settings(
         data_dir=data,
         database_url=f"sqlite:///{data}/axflow.db",
@@ -282,6 +283,8 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
         # The business-status service: quick to give up per ask, so an outage test waits seconds.
         tax_authority_url=f"http://127.0.0.1:{ports['tax']}", tax_authority_timeout_seconds=1,
         tax_authority_retry_seconds=0.1,
+        # 본인확인: the identity provider simulator (OpenID Connect), its page the person's browser meets.
+        identity_issuer=f"http://127.0.0.1:{ports['identity']}",
         mail_dir=data / "mail",
         # Every test shares one client address; the throttle is tested on a server of its own.
         auth_failure_limit=1_000_000,
@@ -293,6 +296,8 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
         ServerThread(create_finance_app(str(data / "finance.db"), settings.finance_webhook_secret), ports["finance"]),
         ServerThread(create_notification_app(str(data / "notify.db")), ports["notify"]),
         ServerThread(create_tax_authority_app(str(data / "tax.db")), ports["tax"]),
+        ServerThread(create_identity_provider_app(settings.identity_issuer, settings.identity_client_id,
+                                                  settings.identity_client_secret), ports["identity"]),
         ServerThread(create_app(settings), ports["api"]),
     ]
     for server in servers:

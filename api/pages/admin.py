@@ -82,7 +82,8 @@ async def add_user(request: Request, viewer: PageViewer, session: SessionDep) ->
     release(session)
     try:
         user = create_user(session, **body.model_dump(exclude={"password"}),
-                           password=body.password.get_secret_value() if body.password else None)
+                           password=body.password.get_secret_value() if body.password else None,
+                           bound_by=viewer.user.id)
     except DirectoryError as err:
         return _users_page(request, viewer, session, 409 if err.code == "conflict" else 422,
                            errors=admin_forms.directory_errors(err), values=values)

@@ -102,9 +102,9 @@ def _viewer(request: Request, db: SessionDep, activity: bool) -> Viewer:
     row, user = found
     if activity:
         sessions.touch(db, row, at)
-    release(db)
     role = acting_role(user, None, row.role)
-    actor = actor_of(user, role)
+    actor = actor_of(db, user, role)
+    release(db)
     request.state.actor = actor
     return Viewer(user=user, session_row=row, role=role, csrf_token=row.csrf_token, actor=actor,
                   expires_at=sessions.expires_at(row, settings), now=at)

@@ -145,7 +145,7 @@ def _draft_input(form: dict[str, str], proposal_document_id: str | None) -> tupl
 
 
 def _prefill(session: Session, viewer: StartupViewer) -> DraftInput:
-    company = company_of(session, viewer.user.brn or "")
+    company = company_of(session, viewer.actor.brn or "")
     return DraftInput(company_name=company.company_name if company else "", representative=viewer.user.display_name,
                       email=viewer.user.email or "")
 
@@ -154,7 +154,7 @@ async def _form_page(request: Request, session: Session, viewer: StartupViewer, 
                      draft: ApplicationDraft | DraftInput, errors: Errors, status: int = 200,
                      notice: str | None = None, refusal: str | None = None) -> HTMLResponse:
     state = await call_window(request.app.state.temporal, definition, viewer.now)
-    now, brn = viewer.now, viewer.user.brn or ""
+    now, brn = viewer.now, viewer.actor.brn or ""
     settings: Settings = request.app.state.settings
     checks: list[tuple[str, str, str]] = []
     if isinstance(draft, ApplicationDraft) and draft.submitted_at is None:
@@ -186,7 +186,7 @@ async def apply_form(program_id: str, request: Request, session: SessionDep, vie
         definition = _program(session, program_id)
     except ApiError as err:
         return not_found_page(request, viewer, err)
-    draft = draft_of(session, program_id, viewer.user.brn or "")
+    draft = draft_of(session, program_id, viewer.actor.brn or "")
     notice = _("임시저장되었습니다.") if saved and draft is not None else None
     return await _form_page(request, session, viewer, definition, draft or _prefill(session, viewer), {},
                             notice=notice)
@@ -205,7 +205,7 @@ async def save_or_submit(program_id: str, request: Request, session: SessionDep,
                          proposal_title: Text = "", proposal_document: Text = "") -> Response:
     check_csrf(viewer, csrf_token)
     definition = _program(session, program_id)
-    brn, now = viewer.user.brn or "", viewer.now
+    brn, now = viewer.actor.brn or "", viewer.now
     startup_id = startup_workflow_id(program_id, brn)
     form = {"company_name": company_name.strip(), "founded_on": founded_on.strip(), "task_id": task_id.strip(),
             "representative": representative.strip(), "email": email.strip(), "proposal_title": proposal_title.strip()}
@@ -230,7 +230,7 @@ async def save_or_submit(program_id: str, request: Request, session: SessionDep,
 
 async def _submit(request: Request, session: Session, temporal: Any, viewer: StartupViewer,
                   definition: ProgramDefinition, draft: ApplicationDraft, errors: Errors) -> Response:
-    brn = viewer.user.brn or ""
+    brn = viewer.actor.brn or ""
     if not draft.proposal_document_id:
         add_error(errors, "proposal_document", _(NO_PROPOSAL))
     try:

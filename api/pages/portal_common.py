@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import Engine
@@ -75,14 +75,27 @@ def one_language(message: str) -> str:
     return "; ".join(parts)
 
 
-async def startup_viewer(viewer: PageViewer) -> Viewer:
-    """The portal's workspace is for startup users; staff get 403 naming the role."""
+async def unbound_startup_viewer(viewer: PageViewer) -> Viewer:
+    """A startup user, bound to a company or not (the 내 회사 확인 pages); staff get 403 naming the role."""
     if viewer.role is not Role.STARTUP:
         raise ApiError("forbidden", "스타트업 사용자만 볼 수 있습니다 (the portal is for startup users; staff use "
                        "the console)", {"rule": "role", "allowed_roles": ["startup"]})
     return viewer
 
 
+async def startup_viewer(request: Request, viewer: Annotated[Viewer, Depends(unbound_startup_viewer)]) -> Viewer:
+    """The portal's workspace is for a startup user bound to a company (`viewer.actor.brn`). One not
+    yet bound is sent to prove which company is theirs (a form post is refused: nothing of any
+    company is theirs to act on)."""
+    if viewer.actor.brn is None:
+        if request.method in ("GET", "HEAD"):
+            raise HTTPException(303, "confirm your company first (내 회사 확인)", headers={"Location": "/portal/company"})
+        raise ApiError("forbidden", "회사 확인 전에는 할 수 없습니다 (confirm your company first)",
+                       {"rule": "company_binding"})
+    return viewer
+
+
+UnboundStartupViewer = Annotated[Viewer, Depends(unbound_startup_viewer)]
 StartupViewer = Annotated[Viewer, Depends(startup_viewer)]
 
 
@@ -91,12 +104,14 @@ async def visitor(request: Request, db: SessionDep) -> Viewer | None:
     at = sessions.now(request)
     settings: Settings = request.app.state.settings
     found = sessions.load(db, request.cookies.get(sessions.COOKIE), at, settings)
-    release(db)
     if found is None:
+        release(db)
         return None
     row, user = found
     role = acting_role(user, None, row.role)
-    return Viewer(user=user, session_row=row, role=role, csrf_token=row.csrf_token, actor=actor_of(user, role),
+    actor = actor_of(db, user, role)
+    release(db)
+    return Viewer(user=user, session_row=row, role=role, csrf_token=row.csrf_token, actor=actor,
                   expires_at=sessions.expires_at(row, settings), now=at)
 
 

@@ -117,7 +117,7 @@ def _next(value: str | None) -> str:
 
 @router.get("/portal/documents", response_class=HTMLResponse)
 async def my_documents(request: Request, session: SessionDep, viewer: StartupViewer) -> HTMLResponse:
-    documents = company_documents(session, viewer.user.brn or "")
+    documents = company_documents(session, viewer.actor.brn or "")
     return page(request, viewer, "documents.html", documents=documents, kind_words=KIND_WORDS)
 
 
@@ -127,7 +127,7 @@ async def upload(program_id: str, request: Request, session: SessionDep, setting
     """A multipart form: csrf_token, kind, milestone (deliverables), next, and the file."""
     if load_program(session.get_bind(), program_id) is None:
         raise ApiError("not_found", f"unknown program {program_id!r}")
-    startup_id = startup_workflow_id(program_id, viewer.user.brn or "")
+    startup_id = startup_workflow_id(program_id, viewer.actor.brn or "")
     fields: dict[str, str] = {}
 
     def check_fields(form: dict[str, str]) -> None:
@@ -150,7 +150,7 @@ async def upload(program_id: str, request: Request, session: SessionDep, setting
 async def reuse(program_id: str, request: Request, session: SessionDep, viewer: StartupViewer, csrf_token: Text,
                 document_id: Text, kind: Text, milestone: Text = "", next: Text = "") -> Response:
     check_csrf(viewer, csrf_token)
-    brn = viewer.user.brn or ""
+    brn = viewer.actor.brn or ""
     source = session.get(Document, document_id) if len(document_id) <= 64 else None
     if source is None or brn_of(source.startup_id) != brn:
         raise ApiError("not_found", f"unknown document {document_id!r}")

@@ -96,7 +96,7 @@ def ineligible_words(reason: str | None, check: BusinessStatusCheck | None) -> s
 @router.get("/portal/my", response_class=HTMLResponse)
 async def my_page(request: Request, session: SessionDep, temporal: TemporalDep,
                   viewer: StartupViewer) -> HTMLResponse:
-    brn = viewer.user.brn or ""
+    brn = viewer.actor.brn or ""
     ids = session.exec(select(StartupRow.startup_id).where(StartupRow.brn == brn)
                        .order_by(col(StartupRow.applied_at).desc())).all()
     # Each asked of its workflow (the read model may be a moment behind); a company has a few.
@@ -133,7 +133,7 @@ async def _workspace(request: Request, session: Session, temporal: Any, viewer: 
                      errors: Errors | None = None, status: int = 200, notice: str | None = None,
                      settlement_form: SettlementForm | None = None) -> HTMLResponse:
     s = await _view(session, temporal, viewer, startup_id)
-    brn, settings = viewer.user.brn or "", request.app.state.settings
+    brn, settings = viewer.actor.brn or "", request.app.state.settings
     back = f"/portal/my/{startup_id}"
     milestone_docs = {m.key: document_choices(session, brn, startup_id, DocumentKind.DELIVERABLE, m.key)
                       for m in s.milestones}

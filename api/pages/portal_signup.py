@@ -115,12 +115,12 @@ async def colleagues_page(request: Request, db: SessionDep, viewer: StartupViewe
 
 def _colleagues(request: Request, db: SessionDep, viewer: StartupViewer, values: dict[str, str],
                 errors: dict[str, list[str]], status: int = 200, invited: str = "") -> HTMLResponse:
-    company = company_of(db, viewer.user.brn or "")
-    people = colleagues(db, viewer.user.brn or "")
+    company = company_of(db, viewer.actor.brn or "")
+    people = colleagues(db, viewer.actor.brn or "")
     is_representative = company is not None and company.representative_user_id == viewer.user.id
     return page(request, viewer, "colleagues.html", status, company=company, people=people, values=values,
                 errors=errors, is_representative=is_representative, invited=invited,
-                brn_text=format_brn(viewer.user.brn or ""))
+                brn_text=format_brn(viewer.actor.brn or ""))
 
 
 @router.post("/portal/colleagues", response_class=HTMLResponse)
@@ -141,7 +141,7 @@ async def invite_colleague(request: Request, db: SessionDep, viewer: StartupView
     link = portal_link(settings, f"/portal/password?token={invitation.secret}")
     await tell(settings, invitation.user.email or "", "axflow 스타트업 포털 초대 (You are invited)",
                f"{viewer.user.display_name}님이 axflow 스타트업 포털에 초대했습니다 "
-               f"(사업자등록번호 {format_brn(viewer.user.brn or '')}).\n아래 링크에서 비밀번호를 정하세요 "
+               f"(사업자등록번호 {format_brn(viewer.actor.brn or '')}).\n아래 링크에서 비밀번호를 정하세요 "
                f"(7일 동안 한 번만 쓸 수 있습니다):\n\n{link}\n\n"
                f"({viewer.user.display_name} invited you to the startup portal; set your password from the "
                "link, which works once, for 7 days.)")

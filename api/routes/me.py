@@ -12,6 +12,7 @@ from api.policy import Authorized
 from api.routes.evaluators import declared_conflicts
 from api.sessions import now
 from domain.timeutil import to_kst
+from store.company_binding import bound_brn
 from store.db import release
 from store.users import get_user
 from store.work_items import inbox
@@ -51,11 +52,13 @@ class Inbox(BaseModel):
 @router.get("", response_model=MePublic)
 async def me(session: SessionDep, actor: Authorized) -> MePublic:
     user = get_user(session, actor.id)
+    # The company I am bound to (never the number typed at sign-up): None until bound.
+    company = bound_brn(session, actor.id)
     release(session)
     if user is None:
         raise ApiError("not_found", "this identity has no directory entry")
     return MePublic(id=user.id, login_id=user.login_id, display_name=user.display_name, kind=user.kind,
-                    roles=user.roles, desks=user.desks, brn=user.brn, email=user.email, acting_role=actor.role.value)
+                    roles=user.roles, desks=user.desks, brn=company, email=user.email, acting_role=actor.role.value)
 
 
 @router.get("/inbox", response_model=Inbox)
@@ -68,7 +71,8 @@ async def my_inbox(request: Request, session: SessionDep, actor: Authorized,
     if user is None:
         raise ApiError("not_found", "this identity has no directory entry")
     conflicts = declared_conflicts(session, user.id) if "evaluator" in user.roles else []
-    entries = inbox(session, user.id, user.roles, user.brn, conflicts, now(request), limit, program_id)
+    entries = inbox(session, user.id, user.roles, bound_brn(session, user.id), conflicts, now(request), limit,
+                    program_id)
     release(session)
     items = [InboxItem(**vars(e), due_at_kst=f"{to_kst(e.due_at):%Y-%m-%d %H:%M} KST" if e.due_at else None)
              for e in entries]

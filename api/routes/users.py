@@ -95,11 +95,12 @@ async def users(session: SessionDep, _: Authorized) -> list[UserPublic]:
 
 
 @router.post("", status_code=201, response_model=UserPublic)
-async def add_user(body: UserCreate, session: SessionDep, _: Authorized) -> UserPublic:
+async def add_user(body: UserCreate, session: SessionDep, admin: Authorized) -> UserPublic:
     release(session)
     try:
+        # A startup user an admin makes is bound to its company by that admin's approval, recorded.
         user = create_user(session, **body.model_dump(exclude={"password"}),
-                           password=body.password.get_secret_value() if body.password else None)
+                           password=body.password.get_secret_value() if body.password else None, bound_by=admin.id)
     except DirectoryError as err:
         raise refused(err) from None
     return public(user)
