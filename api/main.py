@@ -28,6 +28,7 @@ from api.pages import finance as finance_pages, evaluations as evaluation_pages
 from api.pages import admin as admin_pages, audit as audit_pages
 from api.pages import agreement as agreement_page, language as language_page, notifications as notification_pages
 from api.pages import console_documents
+from api.pages.common import PageRefused, page_refused
 from api.pages import calls as call_pages, portal_signup, portal_apply, portal_documents, portal_my
 from api.pages import portal_company, company_requests
 from api.uploads import upload_body_limit
@@ -114,6 +115,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     # Failed sign-ins are counted in the database every replica shares (api/throttle.py).
     app.state.auth_throttle = SigninThrottle(settings, lambda: app.state.write_engine)
     install_error_handlers(app)
+    app.add_exception_handler(PageRefused, page_refused)  # a page the acting role may not use: its error page
     for router in (programs.router, startups.router, actions.router, evaluators.router, audit.router,
                    webhooks.router, health.router):
         app.include_router(router)

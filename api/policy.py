@@ -1,13 +1,14 @@
 """Who may call which route: one table, enforced for every request (a route without a rule is
 refused to everybody) and turned into a test that calls every route with every role."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.deps import current_actor
 from api.errors import ApiError
-from domain.phases import Role
+from domain.phases import Action, Role
 from domain.rules import ACTION_RULES
 from domain.state import Actor
 
@@ -37,8 +38,10 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/startups/{startup_id}/history"): READERS,
     ("GET", "/audit/events"): frozenset({AUDITOR}),
     ("GET", "/audit/verify"): frozenset({AUDITOR}),
-    ("GET", "/evaluators/me/conflicts"): frozenset({EV}),
-    ("POST", "/evaluators/me/conflicts"): frozenset({EV}),
+    # Conflicts of interest belong to the person: any staff member declares theirs, and then takes
+    # no decision about that company in any of their roles (domain/conflicts.py).
+    ("GET", "/evaluators/me/conflicts"): STAFF,
+    ("POST", "/evaluators/me/conflicts"): STAFF,
     # People: who I am and what waits on me (every role); the user directory (admins).
     ("GET", "/me"): READERS | {STARTUP},
     ("GET", "/me/inbox"): READERS | {STARTUP},
@@ -83,3 +86,147 @@ async def authorize(request: Request, actor: Annotated[Actor, Depends(current_ac
 
 
 Authorized = Annotated[Actor, Depends(authorize)]
+
+
+# ---------------------------------------------------------------- pages (console, portal, sign-in)
+# Every page route has an entry, and a page route without one is refused to everybody
+# (api/pages/common.py checks it for every signed-in page). A page that does what an API route does
+# takes that route's entry, narrowed to the page's audience, so the page can never allow what the
+# API refuses; a page that takes lifecycle actions takes the actions' own roles (domain/rules.py).
+
+EVERYONE = READERS | {STARTUP}
+
+
+@dataclass(frozen=True)
+class PageRule:
+    roles: frozenset[Role]
+    # The API route whose work the page does (its roles bound the page's), if there is one.
+    mirrors: tuple[str, str] | None = None
+
+
+def same_as(method: str, path: str, audience: frozenset[Role] = EVERYONE) -> PageRule:
+    """The page may be used by whoever may call this API route, among the page's audience."""
+    return PageRule(ROUTE_ROLES[(method, path)] & audience, (method, path))
+
+
+def taking(*actions: Action) -> PageRule:
+    """A page that takes these lifecycle actions: the roles the actions' own rule names."""
+    return PageRule(frozenset().union(*(ACTION_RULES[action].roles for action in actions)))
+
+
+def page_only(*roles: Role) -> PageRule:
+    """A page with no API counterpart (a desk, the local mailbox, colleagues, one's session)."""
+    return PageRule(frozenset(roles))
+
+
+A = Action
+STARTUP_ROUTE = ("GET", "/startups/{startup_id}")
+PAGE_ROLES: dict[tuple[str, str], PageRule] = {
+    # One's own session and home: anyone signed in (a startup's home is the portal).
+    ("GET", "/"): page_only(*EVERYONE),
+    ("POST", "/signout"): page_only(*EVERYONE),
+    ("POST", "/session/extend"): page_only(*EVERYONE),
+    ("POST", "/session/role"): page_only(*EVERYONE),
+    ("GET", "/account"): page_only(*EVERYONE),
+    ("POST", "/account/password"): page_only(*EVERYONE),
+    ("POST", "/account/sessions/end"): page_only(*EVERYONE),
+    ("GET", "/account/second-factor"): page_only(*EVERYONE),
+    ("POST", "/account/second-factor"): page_only(*EVERYONE),
+    ("POST", "/account/second-factor/off"): page_only(*EVERYONE),
+    ("GET", "/notifications"): same_as("GET", "/me/notifications"),
+    ("POST", "/notifications/read-all"): same_as("POST", "/me/notifications/read-all"),
+    ("POST", "/notifications/{notice_id}/read"): same_as("POST", "/me/notifications/{notice_id}/read"),
+    ("GET", "/notifications/settings"): same_as("GET", "/me/notification-preferences"),
+    ("POST", "/notifications/settings"): same_as("PUT", "/me/notification-preferences"),
+    # The console's startups (a startup user is sent to the portal).
+    ("GET", "/console/startups"): same_as("GET", "/startups"),
+    ("GET", "/console/startups.{kind}"): same_as("GET", "/startups"),
+    ("GET", "/console/startups/{startup_id}"): same_as(*STARTUP_ROUTE),
+    ("GET", "/console/startups/{startup_id}/live"): same_as(*STARTUP_ROUTE),
+    ("GET", "/console/startups/{startup_id}/version"): same_as(*STARTUP_ROUTE),
+    # An action's form and its post: the action route's entry; the action's own role rule then
+    # refuses the others in `perform_action`, recorded, exactly as the API does.
+    ("GET", "/console/startups/{startup_id}/actions/{action_name}"): PageRule(ACTORS),
+    ("POST", "/console/startups/{startup_id}/actions/{action_name}"): PageRule(ACTORS),
+    ("POST", "/console/startups/{startup_id}/documents"): same_as("POST", "/startups/{startup_id}/documents",
+                                                                   READERS),
+    # Programs.
+    ("GET", "/console/programs"): same_as("GET", "/programs"),
+    ("GET", "/console/programs/new"): same_as("POST", "/programs"),
+    ("POST", "/console/programs/new"): same_as("POST", "/programs"),
+    ("GET", "/console/programs/{program_id}"): same_as("GET", "/programs/{program_id}"),
+    ("GET", "/console/programs/{program_id}/report.xlsx"): same_as("GET", "/programs/{program_id}/report"),
+    ("GET", "/console/programs/{program_id}/report.csv"): same_as("GET", "/programs/{program_id}/report"),
+    ("GET", "/console/programs/{program_id}/call"): same_as("GET", "/programs/{program_id}"),
+    ("POST", "/console/programs/{program_id}/selection"): same_as("POST", "/programs/{program_id}/selection"),
+    ("POST", "/console/programs/{program_id}/slots/offer"): same_as("POST", "/programs/{program_id}/slots/offer"),
+    ("GET", "/console/programs/{program_id}/copy"): same_as("POST", "/programs"),
+    ("POST", "/console/programs/{program_id}/copy"): same_as("POST", "/programs"),
+    # The desks.
+    ("GET", "/console/finance"): page_only(FO, PO, AUDITOR),
+    ("POST", "/console/finance/approve"): taking(A.APPROVE_DISBURSEMENT, A.APPROVE_SETTLEMENT, A.WAIVE_CLAWBACK),
+    ("POST", "/console/finance/retry-payment"): taking(A.REQUEST_DISBURSEMENT),
+    ("POST", "/console/finance/retry-collection"): taking(A.RETRY_COLLECTION),
+    ("GET", "/console/evaluations"): page_only(EV),
+    ("GET", "/console/evaluations/{startup_id}"): page_only(EV),
+    ("POST", "/console/evaluations/{startup_id}/score"): taking(A.SCORE),
+    ("POST", "/console/evaluations/conflicts"): same_as("POST", "/evaluators/me/conflicts", frozenset({EV})),
+    ("GET", "/console/audit"): same_as("GET", "/audit/events"),
+    ("GET", "/console/audit/startups/{startup_id}"): same_as("GET", "/startups/{startup_id}/history",
+                                                             frozenset({AUDITOR})),
+    ("GET", "/console/audit/events"): same_as("GET", "/audit/events"),
+    ("GET", "/console/audit/events.{extension}"): same_as("GET", "/audit/events"),
+    ("GET", "/console/audit/verify"): same_as("GET", "/audit/verify"),
+    ("POST", "/console/audit/verify/file"): same_as("POST", "/documents/verify", frozenset({AUDITOR})),
+    # Administration.
+    ("GET", "/console/admin/users"): same_as("GET", "/users"),
+    ("POST", "/console/admin/users"): same_as("POST", "/users"),
+    ("GET", "/console/admin/users/{user_id}"): same_as("GET", "/users/{user_id}"),
+    ("POST", "/console/admin/users/{user_id}/roles"): same_as("PUT", "/users/{user_id}/roles"),
+    ("POST", "/console/admin/users/{user_id}/disable"): same_as("POST", "/users/{user_id}/disable"),
+    ("POST", "/console/admin/users/{user_id}/tokens"): same_as("POST", "/users/{user_id}/tokens"),
+    ("GET", "/console/admin/mail"): page_only(ADMIN),
+    ("GET", "/console/admin/mail/{message_id}"): page_only(ADMIN),
+    # The portal: a startup's own records.
+    ("GET", "/portal/agreement/{startup_id}"): same_as(*STARTUP_ROUTE),
+    ("POST", "/portal/agreement/{startup_id}"): taking(A.ACCEPT_AGREEMENT),
+    ("GET", "/portal/apply/{program_id}"): same_as("POST", "/programs/{program_id}/applications", frozenset({STARTUP})),
+    ("POST", "/portal/apply/{program_id}"): same_as("POST", "/programs/{program_id}/applications",
+                                                    frozenset({STARTUP})),
+    ("GET", "/portal/documents"): same_as("GET", "/startups/{startup_id}/documents", frozenset({STARTUP})),
+    ("POST", "/portal/documents/{program_id}"): same_as("POST", "/startups/{startup_id}/documents",
+                                                        frozenset({STARTUP})),
+    ("POST", "/portal/documents/{program_id}/reuse"): same_as("POST", "/startups/{startup_id}/documents",
+                                                              frozenset({STARTUP})),
+    ("GET", "/portal/my"): same_as(*STARTUP_ROUTE, frozenset({STARTUP})),
+    ("GET", "/portal/my/{startup_id}"): same_as(*STARTUP_ROUTE, frozenset({STARTUP})),
+    ("POST", "/portal/my/{startup_id}/milestones/{key}"): taking(A.SUBMIT_MILESTONE),
+    ("POST", "/portal/my/{startup_id}/settlement"): taking(A.SUBMIT_SETTLEMENT),
+    ("GET", "/portal/colleagues"): page_only(STARTUP),
+    ("POST", "/portal/colleagues"): page_only(STARTUP),
+    # 내 회사 확인: a startup user, bound or not yet, proves which company is theirs.
+    ("GET", "/portal/company"): page_only(STARTUP),
+    ("POST", "/portal/company"): page_only(STARTUP),
+    ("GET", "/portal/company/identity"): page_only(STARTUP),
+    # Company binding in the console: requests a program officer decides; the record auditors read.
+    ("GET", "/console/companies"): page_only(PO, ADMIN, AUDITOR),
+    ("POST", "/console/companies/requests/{request_id}"): page_only(PO),
+}
+
+# Pages for people not signed in: signing in (its second factor, a forgotten password), the calls
+# for applications, signing up, setting a password from its emailed link, the language switch.
+# They change nothing but the visitor's own account or cookie; each checks its own CSRF token.
+PUBLIC_PAGES = frozenset({
+    ("GET", "/signin"), ("POST", "/signin"), ("GET", "/signin/oidc"), ("GET", "/signin/oidc/callback"),
+    ("GET", "/signin/second-factor"), ("POST", "/signin/second-factor"),
+    ("GET", "/signin/reset"), ("POST", "/signin/reset/request"), ("POST", "/signin/reset"),
+    ("GET", "/language/{code}"), ("GET", "/calls"), ("GET", "/calls/{program_id}"),
+    ("GET", "/portal/signup"), ("POST", "/portal/signup"), ("POST", "/portal/signup/resend"),
+    ("GET", "/portal/verify"), ("GET", "/portal/password"), ("POST", "/portal/password"),
+})
+
+
+def page_roles(method: str, path: str) -> frozenset[Role] | None:
+    """Who may use a page route (HEAD as its GET); None when the table has no entry for it."""
+    rule = PAGE_ROLES.get(("GET" if method == "HEAD" else method, path))
+    return rule.roles if rule is not None else None

@@ -17,6 +17,7 @@ from api import sessions
 from api.deps import SessionDep, actor_of, acting_role
 from api.errors import ApiError
 from api.pages import formatting, labels
+from api.policy import page_roles
 from api.i18n import N_, gettext
 from api.routes.signin import PAGE_CSP, role_label, templates
 from domain.phases import Role
@@ -106,8 +107,36 @@ def _viewer(request: Request, db: SessionDep, activity: bool) -> Viewer:
     actor = actor_of(db, user, role)
     release(db)
     request.state.actor = actor
-    return Viewer(user=user, session_row=row, role=role, csrf_token=row.csrf_token, actor=actor,
-                  expires_at=sessions.expires_at(row, settings), now=at)
+    viewer = Viewer(user=user, session_row=row, role=role, csrf_token=row.csrf_token, actor=actor,
+                    expires_at=sessions.expires_at(row, settings), now=at)
+    return allowed_here(request, viewer)
+
+
+class PageRefused(Exception):
+    """A signed-in person on a page their acting role may not use (api.policy.PAGE_ROLES): the
+    console's error page, 403, naming the roles that may (`page_refused`, installed in api/main.py)."""
+
+    def __init__(self, viewer: Viewer, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.viewer, self.error = viewer, error
+
+
+def allowed_here(request: Request, viewer: Viewer) -> Viewer:
+    """The viewer, if the page's entry in the policy table admits their acting role; a page route
+    without an entry admits nobody."""
+    roles = page_roles(request.method, getattr(request.scope.get("route"), "path", ""))
+    if roles is None:
+        raise PageRefused(viewer, ApiError("forbidden", gettext("이 화면에는 접근 규칙이 없어 아무도 열 수 없습니다."),
+                                           {"rule": "route_policy"}))
+    try:
+        require_role(viewer, *(role for role in Role if role in roles))
+    except ApiError as err:
+        raise PageRefused(viewer, err) from None
+    return viewer
+
+
+async def page_refused(request: Request, exc: PageRefused) -> HTMLResponse:
+    return render(request, exc.viewer, "console/error.html", status=exc.error.status, error=exc.error)
 
 
 PageViewer = Annotated[Viewer, Depends(page_viewer)]

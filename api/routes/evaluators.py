@@ -1,4 +1,6 @@
-"""Evaluators declare their conflicts of interest (이해충돌); the lifecycle refuses their scores then."""
+"""Staff declare their conflicts of interest (이해충돌): evaluators above all, but a declaration
+belongs to the person, and the lifecycle then refuses every decision of theirs about that company,
+in whatever role they act (domain/conflicts.py)."""
 
 from datetime import datetime, timezone
 
