@@ -28,7 +28,8 @@ from api.deps import SessionDep
 from api.i18n import N_, gettext
 from api.oidc import InvalidToken, directory_user
 from api.oidc_tokens import verify_id_token
-from api.routes.signin import _signin_page, see_other
+from api.routes.signin import _signin_page, see_other, throttled_page
+from api.throttle import SigninThrottle, client_address
 from axflow.config import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -113,10 +114,12 @@ async def oidc_start(request: Request, db: SessionDep) -> Response:
 async def oidc_callback(request: Request, db: SessionDep, code: str = "", state: str = "",
                         error: str = "") -> Response:
     settings: Settings = request.app.state.settings
-    throttle = request.app.state.auth_throttle
-    client = request.client.host if request.client else "unknown"
-    throttle.check(client)
+    throttle: SigninThrottle = request.app.state.auth_throttle
     at = sessions.now(request)
+    # Failed callbacks count against the client's address, as bad API tokens do (api/throttle.py).
+    limits = throttle.address_limits(client_address(request))
+    if (throttled := throttle.over(limits, at)) is not None:
+        return throttled_page(request, throttled)
     # Taken (and so spent) whatever happens next, even when the provider reports an error.
     login = oidc_logins.take(db, state, request.cookies.get(oidc_logins.COOKIE), at)
     try:
@@ -126,7 +129,8 @@ async def oidc_callback(request: Request, db: SessionDep, code: str = "", state:
         claims = await run_in_threadpool(verify_id_token, id_token, settings, login.nonce, int(at.timestamp()))
         user, role = directory_user(db, claims, settings)
     except (InvalidToken, httpx.HTTPError, KeyError, ValueError):
-        throttle.failed(client)
+        if code or state:  # a bare visit presents nothing to guess with
+            throttle.record(limits, at)
         response = _signin_page(request, 401, error=gettext(FAILED))
         _bind_cookie(response, settings, None)
         return response
