@@ -17,6 +17,7 @@ from api.pages.portal_signup import refusal_text
 from api.pages.portal_settlement import SettlementForm, read_settlement_form
 from axflow.programs import sample_definitions
 from store.application_drafts import DraftFrozen, DraftInput, mark_submitted, receipt_number, save_draft
+from store.company_binding import bind, bound_brn
 from store.db import make_engine, migrate
 from store.portal_accounts import accept_invitation, invite, issue_link, sign_up, verify
 from store.users import DirectoryError
@@ -132,13 +133,17 @@ def test_an_account_works_only_after_its_single_use_link(db: Session) -> None:
     assert verify(db, third, NOW) is None  # used up
 
 
-def test_one_account_per_company_and_only_its_representative_invites(db: Session) -> None:
+def test_a_typed_number_grants_nothing_and_only_the_bound_representative_invites(db: Session) -> None:
     ceo = sign_up(db, email="ceo@a.kr", password="Strong!pass-2025", brn=BRN, representative="김", company_name="A",
                   now=NOW)
+    # Another sign-up naming the same number is not refused (that would tell who signed up) and
+    # holds nothing: neither is bound until proven (store/company_binding.py).
+    other = sign_up(db, email="other@a.kr", password="Strong!pass-2025", brn=BRN, representative="박",
+                    company_name="A", now=NOW)
+    assert bound_brn(db, ceo.id) is None and bound_brn(db, other.id) is None
     with pytest.raises(DirectoryError) as refused:
-        sign_up(db, email="other@a.kr", password="Strong!pass-2025", brn=BRN, representative="박", company_name="A",
-                now=NOW)
-    assert refused.value.field == "brn" and "초대" in refused.value.message
+        invite(db, ceo, email="cto@a.kr", name="박기술", now=NOW)
+    assert refused.value.code == "forbidden"
     with pytest.raises(DirectoryError) as refused:
         sign_up(db, email="x@b.kr", password="short", brn=OTHER, representative="이", company_name="B", now=NOW)
     assert refused.value.field == "password"
@@ -146,13 +151,15 @@ def test_one_account_per_company_and_only_its_representative_invites(db: Session
         sign_up(db, email="y@b.kr", password="Strong!pass-2025", brn="1248100999", representative="이",
                 company_name="B", now=NOW)
     assert refused.value.field == "brn" and "check digit" in refused.value.message
+    bind(db, ceo, BRN, proof="verified", by=ceo.id, at=NOW, representative=True, company_name="A")
+    db.commit()
     invitation = invite(db, ceo, email="cto@a.kr", name="박기술", now=NOW)
     assert invitation.user.brn == BRN and not invitation.user.active
     with pytest.raises(DirectoryError) as weak:
         accept_invitation(db, invitation.secret, "1234", NOW)
     assert weak.value.field == "password"
     cto = accept_invitation(db, invitation.secret, "Colleague!2025q", NOW)
-    assert cto is not None and cto.active and cto.password_hash
+    assert cto is not None and cto.active and cto.password_hash and bound_brn(db, cto.id) == BRN
     assert accept_invitation(db, invitation.secret, "Colleague!2025q", NOW) is None
     with pytest.raises(DirectoryError) as refused:
         invite(db, cto, email="intern@a.kr", name="인턴", now=NOW)
