@@ -97,7 +97,7 @@ def _signin_page(request: Request, status: int = 200, **context: Any) -> HTMLRes
     token = request.cookies.get(sessions.PRE_CSRF_COOKIE) or secrets.token_urlsafe(32)
     settings = _settings(request)
     response = page(request, "signin.html", status, csrf_token=token, me=None,
-                    sso=bool(settings.oidc_jwks_url and settings.oidc_client_id), **context)
+                    sso=bool(settings.oidc_jwks_url and settings.oidc_client_id and settings.oidc_issuer), **context)
     sessions.set_cookie(response, sessions.PRE_CSRF_COOKIE, token, settings)
     return response
 
