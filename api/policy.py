@@ -222,7 +222,7 @@ PUBLIC_PAGES = frozenset({
     ("GET", "/signin/reset"), ("POST", "/signin/reset/request"), ("POST", "/signin/reset"),
     ("GET", "/language/{code}"), ("GET", "/calls"), ("GET", "/calls/{program_id}"),
     ("GET", "/portal/signup"), ("POST", "/portal/signup"), ("POST", "/portal/signup/resend"),
-    ("GET", "/portal/verify"), ("GET", "/portal/password"), ("POST", "/portal/password"),
+    ("GET", "/portal/verify"), ("POST", "/portal/verify"), ("GET", "/portal/password"), ("POST", "/portal/password"),
 })
 
 

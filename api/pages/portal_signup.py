@@ -92,14 +92,39 @@ async def signup(request: Request, viewer: Visitor, csrf_token: Secret, email: T
                            representative=values["representative"], company_name=values["company_name"], now=now)
             secret = issue_link(w, user, "verify", user.id, now)
     except DirectoryError as err:
+        if err.code == "conflict" and err.field in ("login_id", "email"):
+            # The same answer as a new sign-up: who has an account is told only to that mailbox.
+            sent = await _tell_existing_account(request, values["email"].lower())
+            return public_form(request, None, "signup_sent.html", email=values["email"].lower(), sent=sent)
         return public_form(request, viewer, "signup.html", 422, values=values, errors=_directory_errors(err),
                            labels=signup_labels())
     sent = await _send_verification(request, user.email or "", secret)
     return public_form(request, None, "signup_sent.html", email=user.email, sent=sent)
 
 
+async def _tell_existing_account(request: Request, email: str) -> bool:
+    settings = request.app.state.settings
+    return await tell(settings, email, "axflow 회원가입 시도 안내 (Someone tried to sign up with your address)",
+                      "이 이메일 주소로 axflow 스타트업 포털 가입을 시도했습니다. 이 주소에는 이미 계정이 있습니다.\n"
+                      f"본인이라면 로그인하거나 비밀번호를 재설정하세요: {portal_link(settings, '/signin/reset')}\n"
+                      "본인이 아니라면 이 메일을 무시하세요. 계정은 그대로입니다.\n\n"
+                      "(Someone tried to sign up with this address, which has an account already. If it was you, "
+                      "sign in or reset your password from the link above; if not, ignore this message.)")
+
+
 @router.get("/portal/verify", response_class=HTMLResponse)
-async def verify_email(request: Request, token: str = "") -> HTMLResponse:
+async def verify_email_form(request: Request, db: SessionDep, token: str = "") -> HTMLResponse:
+    """The emailed link opens a page whose button verifies: a mail scanner fetching the link (GET)
+    spends nothing."""
+    found = live_link(db, token, "verify", sessions.now(request))
+    if found is None:
+        return page(request, None, "link_dead.html", 410, what=_("이메일 인증"))
+    return public_form(request, None, "verify_confirm.html", token=token, user=found[1])
+
+
+@router.post("/portal/verify", response_class=HTMLResponse)
+async def verify_email(request: Request, viewer: Visitor, csrf_token: Secret, token: Secret = "") -> HTMLResponse:
+    check_public_csrf(request, viewer, csrf_token)
     with writing(request) as w:
         user = verify(w, token, sessions.now(request))
     if user is None:
