@@ -117,7 +117,9 @@ def inbox(session: Session, user_id: str, roles: list[str], brn: str | None, con
             query = query.where(WorkItem.brn == brn)
         query = query.where(~exists().where(WorkItemExclusion.work_item_id == WorkItem.id,
                                             WorkItemExclusion.user_id == user_id))
-        if role == Role.EVALUATOR.value and conflicts:
+        # A declared conflict belongs to the person: that company's work waits on someone else,
+        # in every staff role (domain/conflicts.py).
+        if role != Role.STARTUP.value and conflicts:
             query = query.where(col(WorkItem.brn).notin_(conflicts))
         for row in session.exec(query.order_by(col(WorkItem.sort_at), col(WorkItem.id)).limit(limit)).all():
             item = row[0] if not isinstance(row, WorkItem) else row

@@ -24,7 +24,7 @@ async def home(request: Request, viewer: PageViewer, db: SessionDep, extended: b
     if viewer.role is Role.STARTUP:
         return RedirectResponse("/portal/my", status_code=303)
     user = viewer.user
-    conflicts = declared_conflicts(db, user.id) if Role.EVALUATOR.value in user.roles else []
+    conflicts = declared_conflicts(db, user.id)  # the person's, whatever role they act in
     # The portal is the startup role's inbox: here, the staff roles only.
     staff_roles = [r for r in user.roles if r != Role.STARTUP.value]
     items = inbox(db, user.id, staff_roles, None, conflicts, viewer.now, INBOX_LIMIT)

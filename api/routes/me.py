@@ -70,7 +70,7 @@ async def my_inbox(request: Request, session: SessionDep, actor: Authorized,
     user = get_user(session, actor.id)
     if user is None:
         raise ApiError("not_found", "this identity has no directory entry")
-    conflicts = declared_conflicts(session, user.id) if "evaluator" in user.roles else []
+    conflicts = declared_conflicts(session, user.id)  # the person's, whatever role they act in
     entries = inbox(session, user.id, user.roles, bound_brn(session, user.id), conflicts, now(request), limit,
                     program_id)
     release(session)
