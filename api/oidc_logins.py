@@ -69,7 +69,8 @@ def take(db: Session, state: str, browser_secret: str | None, at: datetime) -> T
     if row is None:
         return None
     taken, created_at = Taken(nonce=row.nonce, code_verifier=row.code_verifier), as_utc(row.created_at)
-    deleted = db.execute(delete(OidcLogin).where(col(OidcLogin.state_hash) == key)).rowcount  # type: ignore[attr-defined]
+    taking = db.execute(delete(OidcLogin).where(col(OidcLogin.state_hash) == key))
+    deleted = taking.rowcount  # type: ignore[attr-defined]
     db.commit()
     if deleted != 1 or at - created_at > LOGIN_TTL:
         return None

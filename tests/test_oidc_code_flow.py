@@ -6,7 +6,10 @@ tests/security/test_oidc_attacks.py."""
 from collections.abc import AsyncIterator
 
 import pytest
+from fastapi.responses import Response
 
+from api.routes.signin_oidc import _bind_cookie
+from axflow.config import Settings
 from domain.phases import Role
 from tests.conftest import Stack
 from tests.oidc_provider import API_AUDIENCE, CLIENT_ID, SingleSignOn, at_provider, running_sso, through_provider
@@ -61,3 +64,10 @@ async def test_a_disabled_sso_user_cannot_sign_in(stack: Stack, sso: SingleSignO
         assert (await browser.get("/me")).status_code == 401
         browser.cookies.clear()
         assert (await through_provider(browser)).status_code == 401
+
+
+def test_the_binding_cookie_is_secure_outside_development() -> None:
+    for env, secure in (("dev", False), ("production", True)):
+        response = Response()
+        _bind_cookie(response, Settings(env=env), "secret")
+        assert ("; secure" in response.headers["set-cookie"].lower()) is secure, env

@@ -100,7 +100,10 @@ async def oidc_start(request: Request, db: SessionDep) -> Response:
     settings: Settings = request.app.state.settings
     if not configured(settings):
         return _signin_page(request, 404, error=gettext("통합인증이 설정되지 않았습니다."))
-    authorize, _ = await endpoints(settings)
+    try:
+        authorize, _ = await endpoints(settings)
+    except (InvalidToken, httpx.HTTPError, KeyError, ValueError):  # the provider is down or misconfigured
+        return _signin_page(request, 502, error=gettext(FAILED))
     started = oidc_logins.begin(db, sessions.now(request))
     url = prepare_grant_uri(authorize, settings.oidc_client_id, "code", _redirect_uri(request, settings), SCOPE,
                             started.state, nonce=started.nonce, code_challenge_method="S256",
