@@ -83,7 +83,17 @@ def test_a_refused_rule_is_explained_in_korean_at_the_top() -> None:
     errors = errors_from("forbidden", "four-eyes rule: the requester of a disbursement cannot approve it",
                          {"rule": "four_eyes"}, set(), {})
     (message,) = errors.by_field[""]
-    assert message.startswith("4안 원칙") and "four_eyes" in message and "requester" in message
+    # The rule in the page's words alone, headed as a rule's refusal: no English, no rule id.
+    assert message.startswith("4안 원칙") and "four_eyes" not in message and "requester" not in message
+    assert message.heading == "지금은 할 수 없는 작업입니다"
+    window = errors_from("conflict", "selection is finalized after the window closes",
+                         {"rule": "window_closed_first"}, set(), {}).by_field[""][0]
+    assert (window, window.heading) == ("접수가 마감된 뒤에 선정을 확정할 수 있습니다.", "아직 선정을 확정할 수 없습니다")
+    typed = errors_from("validation_error", "bad", [{"field": "partners.0.region", "rule": "regional_partner",
+                                                     "message": "the SME partner must be outside the capital area "
+                                                                "(비수도권)"}], {"partners.0.region"}, {})
+    assert typed.by_field == {"partners.0.region": ["수요기업은 비수도권 기업이어야 합니다."]}
+    assert not hasattr(typed.by_field["partners.0.region"][0], "heading")  # a field's problem: "check what you typed"
 
 
 def test_list_filters_keep_known_values_and_drop_others() -> None:
@@ -115,6 +125,10 @@ def test_a_refused_rule_is_explained_in_english_on_an_english_page() -> None:
     with language(ENGLISH):
         errors = errors_from("forbidden", "four-eyes rule: the requester of a disbursement cannot approve it",
                              {"rule": "four_eyes"}, set(), {})
-    (message,) = errors.by_field[""]
-    assert message.startswith("Four-eyes rule") and message.endswith("rule: four_eyes")
-    assert korean_left(message) == []
+        (message,) = errors.by_field[""]
+        heading = message.heading
+        unknown = errors_from("validation_error", "bad", [{"field": "x", "rule": "value_error",
+                                                           "message": "알 수 없는 값 — unknown value"}], {"x"}, {})
+    assert message.startswith("Four-eyes rule") and "four_eyes" not in message
+    assert heading == "This cannot be done now" and korean_left(message + heading) == []
+    assert unknown.by_field == {"x": ["unknown value"]}  # a two-language message in the page's language

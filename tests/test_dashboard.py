@@ -346,7 +346,8 @@ def test_a_rule_across_fields_is_shown_for_the_field_it_names_or_the_whole_defin
     assert "less than slots × grant_amount" in _errors(data)["budget"][0]
     data = _sample()
     data["tranches"][0]["share_percent"] = 60
-    assert "add up to 100" in _errors(data)[""][0]
+    # Said in the page's words alone, without the validator's English.
+    assert _errors(data)[""][0] == "분할 지급 비율의 합은 100이어야 합니다"
 
 
 @pytest.mark.parametrize("raw,expected", [

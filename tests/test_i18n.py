@@ -82,7 +82,7 @@ def test_deadlines_and_refusals_in_english() -> None:
         assert formatting.days_left_label(-2) == "D+2 (2 days overdue)"
         assert formatting.days_left_label(0) == "due today"
         refused = refusal_text(ApiError("forbidden", "the requester cannot approve", {"rule": "four_eyes"}))
-    assert refused.startswith("Four-eyes rule:") and refused.endswith("rule: four_eyes")
+    assert refused.startswith("Four-eyes rule:") and "four_eyes" not in refused
     assert not korean_left(refused)
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from api.i18n import N_, _, pgettext
-from api.pages.rule_text import field_text, rule_text
+from api.pages.rule_text import RuleRefusal, code_text, field_text, page_language, rule_text
 from domain.commands import ACTION_BODIES
 from domain.phases import Action
 from domain.state import StartupState
@@ -255,9 +255,9 @@ def errors_from(code: str, message: str, details: Any, fields: set[str], remap: 
             errors.add(name if name in fields else "", text if name in fields else f"{name}: {text}")
         return errors
     rule = details.get("rule") if isinstance(details, dict) else None
-    korean = rule_text(rule)
-    top = f"{korean} ({message})" if korean else message
-    errors.add("", top + (" — " + _("규칙: %(rule)s") % {"rule": rule} if rule else ""))
+    words = rule_text(rule) or (code_text(code) if code == "invalid_transition" else page_language(message))
+    errors.add("", RuleRefusal(words, rule) if rule or code in ("conflict", "invalid_transition", "forbidden")
+               else words)
     return errors
 
 

@@ -55,7 +55,7 @@ def trail_note(item: views.TimelineItem) -> str:
     if not item.refused:
         return item.note
     code, _sep, message = item.note.partition(": ")
-    return refusal_text(ApiError(code, message, item.details))
+    return refusal_text(ApiError(code, message, item.details), recorded=True)
 
 
 @router.get("")

@@ -46,6 +46,16 @@ RULES = {
     "bool_parsing": N_("true 또는 false여야 합니다"),
 }
 
+# The definition's cross-field rules (domain/program.py), said in the page's language alone: the
+# validator's English is the API's, not the page's.
+CROSS_FIELD = {
+    "application_closes_at must be after application_opens_at": N_("접수 마감 시각은 접수 시작 시각보다 뒤여야 합니다"),
+    "application_opens_at and application_closes_at go together": N_("접수 시작 시각과 마감 시각은 함께 정합니다"),
+    "a program with an application window needs at least one task": N_("접수를 받는 사업에는 과제가 하나 이상 필요합니다"),
+    "tranche share_percent values must add up to 100": N_("분할 지급 비율의 합은 100이어야 합니다"),
+    "at least one milestone is needed": N_("마일스톤이 하나 이상 필요합니다"),
+}
+
 
 def anchor_of(loc: tuple[Any, ...], data: Any) -> str:
     """The path of the nearest part the page shows, for an error at `loc`."""
@@ -97,7 +107,8 @@ def field_errors(err: ValidationError, data: Any) -> dict[str, list[str]]:
         message = str(e.get("msg", "")).removeprefix("Value error, ")
         rule = _(RULES.get(str(e.get("type")), RULES["value_error"]))
         deeper = _dotted(loc) if _dotted(loc) != where else ""
-        text = f"{rule} ({message})" + (f" — {deeper}" if deeper else "")
+        said = _(CROSS_FIELD[message]) if message in CROSS_FIELD else f"{rule} ({message})"
+        text = said + (f" — {deeper}" if deeper else "")
         found.setdefault(where, []).append(text)
     return found
 

@@ -22,11 +22,12 @@ from api.deps import QUERY_TIMEOUT, SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.common import PageViewer, Viewer, check_csrf, render, require_role
+from api.pages.formatting import kst_datetime
 from api.pages.refusal_text import form_errors, role_refused
 from api.routes import programs as program_routes
 from api.schemas import SelectionRequest
 from domain.io import program_workflow_id
-from domain.phases import Role
+from domain.phases import Phase, Role
 from domain.program import ProgramDefinition
 from store.db import release
 from store.tables import ProgramRow, StartupRow
@@ -56,6 +57,28 @@ def ranked(call: CallState) -> list[Applicant]:
     return sorted(call.applicants.values(),
                   key=lambda a: (a.rank is None, a.rank or 0, a.average_score is None, -(a.average_score or 0),
                                  a.applied_at))
+
+
+def finalize_blockers(call: CallState, program: ProgramDefinition, now: datetime) -> list[str]:
+    """Why the selection cannot be finalized yet, in the page's words: the call's own rules
+    (ProgramCall._v_finalize) read from its state, so the button says why beside it instead of
+    being offered as if it could work. Empty when it can."""
+    if call.finalized_at is not None:
+        return []
+    why = []
+    closes = program.application_closes_at
+    if call.window != "closed" and (closes is None or now < closes):
+        why.append(_("접수가 마감된 뒤에 선정을 확정할 수 있습니다.") + " "
+                   + _("마감: %(at)s") % {"at": kst_datetime(closes)})
+    pending = sum(1 for a in call.applicants.values() if a.phase is Phase.APPLIED)
+    if pending:
+        why.append(_("자격 검토가 끝나지 않은 신청: %(num)s곳") % {"num": pending})
+    unscored = sum(1 for a in call.applicants.values()
+                   if a.phase is Phase.UNDER_REVIEW and a.score_count < program.evaluators_required)
+    if unscored:
+        why.append(_("평가 점수가 모자란 신청: %(num)s곳 (기업마다 평가위원 %(needed)s명)")
+                   % {"num": unscored, "needed": program.evaluators_required})
+    return why
 
 
 def calls_awaiting_selection(session: Session, now: datetime) -> list[tuple[str, str, int]]:
@@ -125,6 +148,7 @@ async def _page(request: Request, viewer: Viewer, session: Session, temporal: An
     release(session)
     return render(request, viewer, "console/program_call.html", status, program=program, call=call,
                   applicants=ranked(call) if call else [], slots=slots_of(call, program) if call else None,
+                  blockers=finalize_blockers(call, program, viewer.now) if call else [],
                   reoffers=reoffers_of(call, people) if call else [], phases=phases,
                   may_act=viewer.role is Role.PROGRAM_OFFICER, errors=errors or {}, values=values or {},
                   labels={name: _(label) for name, label in FIELD_LABELS.items()}, notice=notice)

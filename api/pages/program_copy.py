@@ -68,9 +68,10 @@ def copied(source: ProgramDefinition, values: dict[str, str]) -> dict[str, Any]:
 def errors_by_field(err: ValidationError, data: dict[str, Any]) -> dict[str, list[str]]:
     """The definition's refusals on the form's fields; a rule across the window names its closing."""
     placed: dict[str, list[str]] = {}
+    window_rules = {_(words) for rule, words in definition_errors.CROSS_FIELD.items() if "application_" in rule}
     for where, messages in definition_errors.field_errors(err, data).items():
         if where not in FIELDS:
-            where = "application_closes_at" if any("application_" in m for m in messages) else ""
+            where = "application_closes_at" if any("application_" in m or m in window_rules for m in messages) else ""
         placed.setdefault(where, []).extend(messages)
     return placed
 

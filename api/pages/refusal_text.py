@@ -6,28 +6,23 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from api.errors import ApiError
-from api.i18n import N_, gettext
+from api.i18n import gettext
 from api.pages.action_forms import errors_from
 from api.pages.common import Viewer, render, require_role
-from api.pages.rule_text import rule_text
+from api.pages.rule_text import RuleRefusal, code_text, rule_text
 from domain.phases import Role
 
-# When a refusal names no rule: what its code means.
-CODES = {
-    "invalid_transition": N_("지금 단계에서는 할 수 없는 작업입니다."),
-    "not_found": N_("찾을 수 없습니다."),
-    "unavailable": N_("처리 서버가 응답하지 않아 반영되지 않았습니다. 다시 시도하십시오."),
-    "forbidden": N_("허용되지 않은 작업입니다."),
-    "conflict": N_("지금 상태와 맞지 않는 요청입니다."),
-    "validation_error": N_("입력 내용이 규칙에 맞지 않습니다."),
-}
+RULE_CODES = ("conflict", "invalid_transition", "forbidden")
 
 
-def refusal_text(err: ApiError) -> str:
-    """One line for a list of outcomes: the rule in words, the API's message, the rule's id."""
+def refusal_text(err: ApiError, recorded: bool = False) -> str:
+    """One line for a list of outcomes: the rule in the page's words alone. `recorded` (the
+    auditors' trail) keeps the API's message and the rule's id beside, as evidence."""
     rule = err.details.get("rule") if isinstance(err.details, dict) else None
-    words = rule_text(rule) or gettext(CODES.get(err.code, N_("요청이 거절되었습니다.")))
-    return f"{words} ({err.message})" + (" — " + gettext("규칙: %(rule)s") % {"rule": rule} if rule else "")
+    words = rule_text(rule) or code_text(err.code)
+    if recorded:
+        return f"{words} ({err.message})" + (" — " + gettext("규칙: %(rule)s") % {"rule": rule} if rule else "")
+    return RuleRefusal(words, rule) if rule or err.code in RULE_CODES else words
 
 
 def form_errors(err: ApiError, fields: set[str]) -> dict[str, list[str]]:

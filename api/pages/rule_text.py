@@ -1,7 +1,9 @@
 """Why an action was refused, for the people who meet the refusal, in the page's language: by the
 rule id the API names in its error details (409/403 `rule`, 422 per-field `rule`)."""
 
-from api.i18n import N_, gettext
+import re
+
+from api.i18n import ENGLISH, N_, current_language, gettext
 
 RULES = {
     "four_eyes": N_("4안 원칙: 요청하거나 제출한 사람은 같은 건을 승인할 수 없습니다. 다른 담당자가 승인해야 합니다."),
@@ -77,15 +79,62 @@ FIELD_TYPES = {
 }
 
 
+# When a refusal names no rule: what its code means.
+CODES = {
+    "invalid_transition": N_("지금 단계에서는 할 수 없는 작업입니다."),
+    "not_found": N_("찾을 수 없습니다."),
+    "unavailable": N_("처리 서버가 응답하지 않아 반영되지 않았습니다. 다시 시도하십시오."),
+    "forbidden": N_("허용되지 않은 작업입니다."),
+    "conflict": N_("지금 상태와 맞지 않는 요청입니다."),
+    "validation_error": N_("입력 내용이 규칙에 맞지 않습니다."),
+}
+# What a refusal by a rule is headed as: what cannot be done, never "check what you typed".
+HEADINGS = {rule: N_("아직 선정을 확정할 수 없습니다") for rule in ("window_closed_first", "eligibility_done", "all_scored")}
+DEFAULT_HEADING = N_("지금은 할 수 없는 작업입니다")
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+_PAIRED = re.compile(r"^(?P<outer>.*?\S)\s*\((?P<inner>[^()]*)\)[.\s]*$", re.S)
+
+
+class RuleRefusal(str):
+    """A form-level message that is a rule's refusal, not a typing mistake: the error summary
+    heads it with `heading` (in the page's language) instead of "check what you entered"."""
+
+    heading: str
+
+    def __new__(cls, text: str, rule: str | None) -> "RuleRefusal":
+        made = super().__new__(cls, text)
+        made.heading = gettext(HEADINGS.get(rule or "", DEFAULT_HEADING))
+        return made
+
+
 def rule_text(rule: str | None) -> str | None:
     known = RULES.get(rule or "")
     return gettext(known) if known else None
 
 
+def code_text(code: str) -> str:
+    return gettext(CODES.get(code, N_("요청이 거절되었습니다.")))
+
+
+def page_language(message: str) -> str:
+    """An API message written in both languages ("한국어 — English", "한국어 (English)" or the
+    other way round), in the page's language alone; a message in one language as it is."""
+    english = current_language() == ENGLISH
+    if " — " in message:
+        first, _sep, second = message.partition(" — ")
+        if bool(HANGUL.search(first)) != bool(HANGUL.search(second)):
+            korean, other = (first, second) if HANGUL.search(first) else (second, first)
+            return other if english else korean
+    found = _PAIRED.match(message.strip())
+    if found and bool(HANGUL.search(found["outer"])) != bool(HANGUL.search(found["inner"])):
+        outer, inner = found["outer"].strip(), found["inner"].strip()
+        korean, other = (outer, inner) if HANGUL.search(outer) else (inner, outer)
+        return other if english else korean
+    return message
+
+
 def field_text(rule: str | None, message: str) -> str:
-    """A field's error: the words for its rule or type when known, then the API's own words."""
+    """A field's error in the page's language: the words for its rule or type when known (the
+    API's own words, half English, are not repeated), else the API's message in the page's language."""
     known = RULES.get(rule or "") or FIELD_TYPES.get(rule or "")
-    if not known:
-        return message
-    words = gettext(known)
-    return message if words in message else f"{words} ({message})"
+    return gettext(known) if known else page_language(message)

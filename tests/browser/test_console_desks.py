@@ -142,7 +142,8 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
     await evaluator.get_by_role("button", name=re.compile("점수 제출")).click()
     summary = evaluator.locator("#error-summary")
     await expect(summary).to_contain_text("이해충돌을 신고한 기업은 평가할 수 없습니다")
-    await expect(summary).to_contain_text("conflict_of_interest")
+    await expect(summary.locator("h2")).to_have_text("지금은 할 수 없는 작업입니다")
+    await expect(summary).not_to_contain_text("conflict_of_interest")
     await expect(evaluator.locator(".closed-form")).to_contain_text("대표이사와 공동 연구")
     await look(evaluator, "console-evaluation-conflict-refused")
     assert (await stack.state(conflicted))["scores"] == []
@@ -284,7 +285,7 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
         outcomes = finance.locator("#outcomes")
         await expect(outcomes).to_contain_text("2건 승인, 1건 거절")
         await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("4안 원칙")
-        await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("four_eyes")
+        await expect(outcomes.locator("tr", has_text=names[own])).not_to_contain_text("four_eyes")
         for sid in (others_a, others_b):
             await expect(outcomes.locator("tr", has_text=names[sid])).to_contain_text("✓ 승인")
         await look(finance, "console-finance-bulk-result")
@@ -307,7 +308,7 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
         await finance.fill("#f-reason", "September advance")
         await finance.get_by_role("button", name="Approve selected").click()
         await expect(outcomes).to_contain_text("Bulk approval: 0 approved, 1 refused")
-        await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("four_eyes")
+        await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("Four-eyes rule")
         await expect(outcomes.locator("tr", has_text=names[own])).to_contain_text("✗ refused")
         await in_english(finance, data)
         assert (await stack.state(own))["tranches"][0]["status"] == "requested"

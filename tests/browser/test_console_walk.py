@@ -93,7 +93,7 @@ async def test_an_officer_and_finance_carry_a_startup_from_selection_to_payment(
     await expect(officer.locator("#error-summary")).to_be_visible()
     region = officer.locator("#f-partners-0-region")
     await expect(region).to_have_attribute("aria-invalid", "true")
-    await expect(officer.locator("#f-partners-0-region-error")).to_contain_text("capital area")
+    await expect(officer.locator("#f-partners-0-region-error")).to_have_text("오류: 수요기업은 비수도권 기업이어야 합니다.")
     await look(officer, "console-action-refused-field")
     await region.fill("강원")
     await officer.get_by_role("button", name="수요기업 매칭").click()
@@ -125,7 +125,9 @@ async def test_an_officer_and_finance_carry_a_startup_from_selection_to_payment(
     await both.get_by_role("button", name="사업비 지급 승인").click()
     summary = both.locator("#error-summary")
     await expect(summary).to_contain_text("4안 원칙")
-    await expect(summary).to_contain_text("four_eyes")
+    # A rule's refusal, headed as one, in Korean alone: no rule id, no English gloss.
+    await expect(summary.locator("h2")).to_have_text("지금은 할 수 없는 작업입니다")
+    await expect(summary).not_to_contain_text("four_eyes")
     await look(both, "console-action-refused-rule")
 
     # The same refusal in English: the header's switch brings the form back in English.
@@ -133,7 +135,8 @@ async def test_an_officer_and_finance_carry_a_startup_from_selection_to_payment(
     await expect(both.locator("html")).to_have_attribute("lang", "en")
     await both.get_by_role("button", name="Approve disbursement").click()
     await expect(summary).to_contain_text("Four-eyes rule")
-    await expect(summary).to_contain_text("four_eyes")
+    await expect(summary.locator("h2")).to_have_text("This cannot be done now")
+    await expect(summary).not_to_contain_text("four_eyes")
     await english_only(both, shown_data(await stack.state(startup.id)))
     await assert_accessible(both)
 

@@ -57,14 +57,17 @@ async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_
     await admin.fill("#f-application_closes_at", await admin.input_value("#f-application_opens_at"))
     create = admin.get_by_role("button", name=re.compile("새 공고 만들기"))
     await create.click()
-    await expect(admin.locator("#f-application_closes_at-error")).to_contain_text("after application_opens_at")
+    await expect(admin.locator("#f-application_closes_at-error")).to_contain_text(
+        "접수 마감 시각은 접수 시작 시각보다 뒤여야 합니다")
+    assert "application_opens_at" not in await admin.locator("main").inner_text()
     await assert_accessible(admin)
     # The same refusal in English, then the call is created from the English form.
     await speak(admin, "en")
     suggested_name = await admin.input_value("#f-name")
     await create.click()  # the Korean page's button; its answer is in English
     await expect(admin.locator("#f-application_closes_at-error")).to_contain_text(
-        re.compile(r"Error: Breaks a rule \(application_closes_at must be after application_opens_at\)"))
+        "Error: The window must close after it opens")
+    assert "application_opens_at" not in await admin.locator("main").inner_text()
     await expect(admin.locator("#error-summary")).to_contain_text("Window closes (KST)")
     await expect(admin.locator("h1")).to_have_text("Copy as a new call")
     await english_only(admin, [source.name])
@@ -88,15 +91,24 @@ async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_
     await officer.goto(f"/console/programs/{call_id}")
     await officer.get_by_role("link", name=re.compile("공고와 선정")).click()
     await expect(officer.locator("table.list tbody tr")).to_have_count(2)
+    # The button that cannot work yet says why beside it and is not offered as if it could.
     finalize = officer.get_by_role("button", name=re.compile("선정 확정"))
+    await expect(finalize).to_be_disabled()
+    await expect(officer.locator("#finalize-why")).to_contain_text("접수가 마감된 뒤에")
+    # Sent anyway (a page left open, or a hand-made post), the rule's refusal is headed as what it is.
+    await finalize.evaluate("button => button.disabled = false")
     await finalize.click()
+    await expect(officer.locator("#error-summary h2")).to_have_text("아직 선정을 확정할 수 없습니다")
     await expect(officer.locator("#error-summary")).to_contain_text("접수가 마감된 뒤에")
+    await expect(officer.locator("#error-summary")).not_to_contain_text("window_closed_first")
     await look(officer, "console-program-call-refused")
     # The same refusal in English, with the companies that applied listed by name.
     names = [(await stack.state(sid))["company_name"] for sid in (first, second)]
     await speak(officer, "en")
+    await finalize.evaluate("button => button.disabled = false")
     await finalize.click()  # the Korean page's button; its answer is in English
-    await expect(officer.locator("#error-summary")).to_be_visible()
+    await expect(officer.locator("#error-summary h2")).to_have_text("Selection cannot be finalized yet")
+    await expect(officer.locator("#finalize-why")).to_contain_text("only after applications close")
     await expect(officer.locator("h1")).to_contain_text("Call and selection")
     await expect(officer.locator("#window-title + dl")).to_contain_text("Open")
     await english_only(officer, [program.name, *names])
