@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.errors import install_error_handlers
 from api.i18n import LanguageFromCookie
 from api.protection import Protection
+from api.text_guard import TextGuard
 from api.throttle import SigninThrottle
 from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
 from api.routes import documents
@@ -154,6 +155,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     # Outermost: its headers and size limit apply to every response, errors included.
     app.add_middleware(Protection, max_body=settings.max_body_bytes,
+    # Innermost: no body string with a control or format character reaches a route (api/text_guard.py).
+    app.add_middleware(TextGuard)
                        larger_body=lambda method, path: upload_body_limit(method, path,
                                                                          settings.largest_document_limit()))
     if settings.trusted_proxies:  # only then is X-Forwarded-For the client's address (outermost)

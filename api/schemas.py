@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from domain.program import ProgramDefinition
 from domain.state import StartupState
+from domain.text import Text
 
 
 class ProgramPublic(BaseModel):
@@ -27,7 +28,7 @@ class ApplicationCreated(BaseModel):
 
 class SelectionRequest(BaseModel):
     model_config = {"extra": "forbid"}
-    reason: str = ""
+    reason: Text = ""
 
 
 class StartupSummary(BaseModel):

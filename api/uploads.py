@@ -15,6 +15,7 @@ from python_multipart.multipart import MultipartParser
 
 from api.errors import ApiError
 from domain.documents import filename_problem
+from domain.text import RULE as HIDDEN_CHARACTER, hidden_character, problem as hidden_problem
 
 FIELD_LIMIT = 1024  # bytes of a text field (kind, milestone)
 # Room for the multipart framing around the file (boundaries, part headers, small fields).
@@ -108,6 +109,9 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
             return  # a form sent with no file chosen: treated as no file
         if sink is not None:
             raise invalid("file", "one_file", "파일은 하나만 올릴 수 있습니다 — send one file per upload")
+        if (char := hidden_character(params["filename"])) is not None:
+            raise invalid("filename", HIDDEN_CHARACTER, f"파일 이름을 쓸 수 없습니다 — {hidden_problem(char)}",
+                          filename=params["filename"])
         problem = filename_problem(params["filename"])
         if problem:
             raise invalid("filename", "filename", f"파일 이름을 쓸 수 없습니다 — {problem}",
@@ -131,9 +135,12 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
     def on_part_end() -> None:
         if not part["file"] and part.get("name"):
             try:
-                upload.fields[str(part["name"])] = bytes(part["value"]).decode("utf-8")  # type: ignore[arg-type]
+                value = bytes(part["value"]).decode("utf-8")  # type: ignore[arg-type]
             except UnicodeDecodeError:
                 raise invalid(str(part["name"]), "encoding", "form fields must be UTF-8")
+            if (char := hidden_character(value)) is not None:
+                raise invalid(str(part["name"]), HIDDEN_CHARACTER, hidden_problem(char))
+            upload.fields[str(part["name"])] = value
 
     parser = MultipartParser(boundary.group(1).encode("latin-1"), {
         "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,

@@ -4,7 +4,6 @@ Bodies are strict (unknown fields refused, integers that are really integers) be
 what staff and startups type. The envelope adds who is acting, taken from the token by the API.
 """
 
-import unicodedata
 from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
@@ -15,27 +14,18 @@ from domain.brn import normalize_brn
 from domain.documents import DocumentRef
 from domain.phases import Action
 from domain.program import CAPITAL_AREA, REGIONS, Key, ProgramDefinition, Slug
+from domain.regions import normalize_region
 from domain.state import Actor
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def _nfc_optional(text: str | None) -> str | None:
-    return None if text is None else _nfc(text)
-
+from domain.text import NFC, SINGLE_LINE, Line, Name, Text
 
 # Ids of documents uploaded first (POST /startups/{id}/documents) that an action relies on.
-DocumentIds = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]],
+DocumentIds = Annotated[list[Annotated[str, Field(min_length=1, max_length=64), SINGLE_LINE]],
                         Field(max_length=50, description="ids of documents uploaded with POST "
                               "/startups/{startup_id}/documents")]
 
 
-Text = Annotated[str, Field(max_length=2000), AfterValidator(_nfc)]
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_nfc)]
 Won = Annotated[int, Field(strict=True, ge=0, le=100_000_000_000)]
-BRN = Annotated[str, AfterValidator(normalize_brn)]
+BRN = Annotated[str, SINGLE_LINE, AfterValidator(normalize_brn)]
 
 
 class Body(BaseModel):
@@ -56,12 +46,12 @@ class ApplicationBody(BaseModel):
     brn: BRN
     company_name: Name
     founded_on: date
-    task_id: Annotated[str, Field(min_length=1, max_length=10)]
+    task_id: Annotated[str, Field(min_length=1, max_length=10), SINGLE_LINE]
     representative: Name
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254), SINGLE_LINE]
     proposal_title: Name
-    proposal_document: Annotated[str | None, Field(
-        max_length=64, description="the proposal (사업계획서), uploaded first as a document of kind "
+    proposal_document: Annotated[Annotated[str, Field(max_length=64), SINGLE_LINE] | None, Field(
+        description="the proposal (사업계획서), uploaded first as a document of kind "
                                    "\"proposal\"; pinned by its SHA-256 in the application")] = None
 
 
@@ -81,7 +71,7 @@ class PartnerBody(BaseModel):
     name: Annotated[Name, Field(description="company name", examples=["㈜경남정밀"])]
     brn: Annotated[BRN, Field(description="business registration number (사업자등록번호), 10 digits, "
                                           "dashes allowed", examples=["613-81-00014"])]
-    region: Annotated[str, Field(description="시·도 outside the capital area (비수도권), e.g. 경남, 부산, 대구",
+    region: Annotated[Line, Field(description="시·도 outside the capital area (비수도권), e.g. 경남, 부산, 대구",
                                  examples=["경남"])]
     role: Annotated[Literal["lead", "member"], Field(
         description="exactly one partner is the lead (주관기업)")] = "lead"
@@ -89,6 +79,11 @@ class PartnerBody(BaseModel):
     share_percent: Annotated[int | None, Field(
         strict=True, gt=0, le=100,
         description="this partner's share of every tranche; given for all partners (adding up to 100) or none")] = None
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _spelled_out(cls, region: object) -> object:
+        return normalize_region(region)  # 경상남도 is 경남
 
     @field_validator("region")
     @classmethod
@@ -140,7 +135,7 @@ class SignAgreementBody(Body):
     program officer's countersignature (서명) of the agreement the startup accepted."""
 
     agreement_no: Annotated[str, Field(min_length=1, max_length=64, description="the agreement's number (협약번호)",
-                                       examples=["2025-AI-0001"])]
+                                       examples=["2025-AI-0001"]), SINGLE_LINE]
     # The signed agreement, uploaded first as a document of kind "agreement".
     documents: DocumentIds = []
 
@@ -177,10 +172,10 @@ class SubmitMilestoneBody(Body):
     """A milestone's deliverable (산출물), submitted by the startup."""
 
     milestone: Annotated[Key, Field(description="the milestone's key in the program's plan", examples=["midterm"])]
-    deliverable: Annotated[str | None, Field(min_length=1, max_length=500,
+    deliverable: Annotated[Annotated[str, Field(min_length=1, max_length=500), SINGLE_LINE, NFC] | None, Field(
                                              description="what was delivered, in words: a title or a link "
                                              "(optional when documents are given)",
-                                             examples=["중간보고서 v1 (PoC 1차 결과)"]), AfterValidator(_nfc_optional)] = None
+                                             examples=["중간보고서 v1 (PoC 1차 결과)"])] = None
     documents: DocumentIds = []
 
     @model_validator(mode="after")

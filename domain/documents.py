@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.text import describe, hidden_character
+
 
 class DocumentKind(StrEnum):
     PROPOSAL = "proposal"  # 사업계획서
@@ -56,17 +58,36 @@ EXTENSIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Characters Windows will not put in a file name; ':' also names an NTFS stream ('a.html::$DATA').
+WINDOWS_FORBIDDEN = frozenset(':*?"<>|')
+# Names Windows gives to devices, whatever extension follows ('nul.pdf' is the device NUL).
+WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                             *(f"{port}{n}" for port in ("COM", "LPT") for n in "0123456789¹²³")})
+# Characters that read as a full stop but do not separate an extension ('poly．html').
+LOOKALIKE_DOTS = frozenset("\u2024\ufe52\uff0e\u3002\uff61\u06d4\u0701\u0702\u2e3c")
+
+
 def filename_problem(name: str) -> str | None:
     """Why an uploaded file's name cannot be kept as it is, or None. Korean and other non-ASCII
-    letters are fine; a path (a separator, or a name that is only dots) or a control character is not."""
+    letters are fine; a path (a separator, or a name that is only dots), a control or format
+    character, or a name that Windows would save under another name or extension is not."""
     if not name or not name.strip():
         return "the file name is empty"
     if len(name) > 255:
         return "the file name is longer than 255 characters"
     if "/" in name or "\\" in name or name in (".", ".."):
         return "the file name contains a path"
-    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0x80 <= ord(c) < 0xA0 for c in name):
-        return "the file name contains a control character"
+    if (char := hidden_character(name)) is not None:
+        return f"the file name contains a control or format character ({describe(char)})"
+    # Windows drops a trailing dot or space when it saves: 'poly.html.' becomes 'poly.html'.
+    if name[-1] in ". ":
+        return "the file name ends with a dot or a space"
+    if forbidden := sorted(WINDOWS_FORBIDDEN.intersection(name)):
+        return f"the file name contains {' '.join(forbidden)}, which Windows does not allow in a name"
+    if name.split(".", 1)[0].strip().upper() in WINDOWS_DEVICES:
+        return "the file name is a Windows device name"
+    if LOOKALIKE_DOTS.intersection(name):
+        return "the file name contains a character that looks like a dot but is not one"
     # Browsers and HTTP clients send a multipart file name with control characters (and quotes)
     # percent-escaped (HTML5 form encoding): an escaped control character or separator is refused too.
     if re.search(r"%(?:[01][0-9A-Fa-f]|7[Ff]|2[Ff]|5[Cc])", name):

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 from domain.money import split_exact
 from domain.phases import Stage
+from domain.text import SINGLE_LINE, Line
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Key = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
@@ -30,8 +31,13 @@ class Strict(BaseModel):
 class Task(Strict):
     id: Annotated[str, Field(pattern=r"^[A-Z]{2}-\d{2}$")]
     sector: Key
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    sme_region: str
+    title: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
+    sme_region: Line
+
+    @field_validator("sme_region", mode="before")
+    @classmethod
+    def _spelled_out(cls, region: object) -> object:
+        return normalize_region(region)  # 경상남도 is 경남
 
     @model_validator(mode="after")
     def _region_known(self) -> "Task":
@@ -42,16 +48,16 @@ class Task(Strict):
 
 class TrancheRule(Strict):
     key: Key
-    label: str
+    label: Line
     # Share of the grant in percent; amounts are derived by an exact split.
     share_percent: Annotated[int, Field(gt=0, le=100)]
     # "agreement" (after the agreement is signed) or the key of a milestone that must be accepted.
-    trigger: str
+    trigger: Line
 
 
 class MilestoneRule(Strict):
     key: Key
-    title: str
+    title: Line
     days_after_agreement: Annotated[int, Field(gt=0, le=3650)]
 
 
@@ -155,7 +161,7 @@ class DeadlinePolicy(Strict):
 
 class ProgramDefinition(Strict):
     id: Slug
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
     stage: Stage
     slots: Annotated[int, Field(gt=0, le=10_000)]
     grant_amount: Annotated[int, Field(gt=0, le=100_000_000_000)]
@@ -166,7 +172,7 @@ class ProgramDefinition(Strict):
     founded_within_years: Annotated[int, Field(gt=0, le=50)] = 10
     min_score: Annotated[float, Field(ge=0, le=100)] = 60
     evaluators_required: Annotated[int, Field(ge=1, le=20)] = 1
-    promotion_grades: list[str] = ["S", "A"]
+    promotion_grades: list[Line] = ["S", "A"]
     tasks: list[Task] = []
     tranches: list[TrancheRule]
     milestones: list[MilestoneRule]

@@ -11,6 +11,7 @@ from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from domain.notifications import CHOOSABLE_CHANNELS, KINDS
+from domain.text import Line
 from domain.timeutil import to_kst
 from store.db import as_utc
 from store.notification_tables import Notice
@@ -70,7 +71,7 @@ class PreferencesPublic(BaseModel):
 class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    channels: dict[str, list[str]] = Field(
+    channels: dict[Line, list[Line]] = Field(
         default={}, description="kind → channels (email, sms); kinds not named keep the default, email",
         examples=[{"payment_received": ["email", "sms"], "milestone_reminder": ["sms"]}])
     daily_digest: bool = Field(default=False, description="staff only: one email a day instead of one per event")

@@ -11,6 +11,7 @@ from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from domain.phases import Role
+from domain.text import SINGLE_LINE
 from store.db import as_utc, release
 from store.tokens import issue_token
 from store.user_tables import User
@@ -18,22 +19,22 @@ from store.users import DirectoryError, create_user, disable_user, get_user, lis
 
 router = APIRouter(prefix="/users", tags=["users"], responses=ERROR_RESPONSES)
 
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[str, Field(min_length=1, max_length=100), SINGLE_LINE]
 # Roles and desks are plain strings here so that an unknown one is answered by name (422).
-RoleName = Annotated[str, Field(min_length=1, max_length=32)]
+RoleName = Annotated[str, Field(min_length=1, max_length=32), SINGLE_LINE]
 
 
 class UserBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    login_id: Annotated[str, Field(min_length=3, max_length=64)]
+    login_id: Annotated[str, Field(min_length=3, max_length=64), SINGLE_LINE]
     display_name: Name
     kind: Literal["staff", "startup", "service"] = "staff"
-    email: Annotated[str, Field(max_length=254)] | None = None
-    phone: Annotated[str, Field(max_length=32)] | None = None
+    email: Annotated[str, Field(max_length=254), SINGLE_LINE] | None = None
+    phone: Annotated[str, Field(max_length=32), SINGLE_LINE] | None = None
     roles: Annotated[list[RoleName], Field(min_length=1, max_length=6)]
     desks: Annotated[list[RoleName], Field(max_length=4)] = []
-    brn: Annotated[str, Field(max_length=12)] | None = None
+    brn: Annotated[str, Field(max_length=12), SINGLE_LINE] | None = None
 
 
 class UserCreate(UserBase):
@@ -58,7 +59,7 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role | None = None
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    name: Name | None = None
     expires_days: Annotated[int, Field(ge=1, le=3650)] | None = None
 
 
