@@ -34,11 +34,6 @@ class Task(Strict):
     title: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
     sme_region: Line
 
-    @field_validator("sme_region", mode="before")
-    @classmethod
-    def _spelled_out(cls, region: object) -> object:
-        return normalize_region(region)  # 경상남도 is 경남
-
     @model_validator(mode="after")
     def _region_known(self) -> "Task":
         if self.sme_region not in REGIONS:
