@@ -151,12 +151,12 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(console_documents.router)
     signin.mount_static(app)
 
+    # Innermost: no body string with a control or format character reaches a route (api/text_guard.py).
+    app.add_middleware(TextGuard)
     app.add_middleware(LanguageFromCookie)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     # Outermost: its headers and size limit apply to every response, errors included.
     app.add_middleware(Protection, max_body=settings.max_body_bytes,
-    # Innermost: no body string with a control or format character reaches a route (api/text_guard.py).
-    app.add_middleware(TextGuard)
                        larger_body=lambda method, path: upload_body_limit(method, path,
                                                                          settings.largest_document_limit()))
     if settings.trusted_proxies:  # only then is X-Forwarded-For the client's address (outermost)
