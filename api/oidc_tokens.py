@@ -112,12 +112,12 @@ def _issuer_option(settings: Settings) -> dict[str, Any]:
     return {"essential": True, "value": settings.oidc_issuer} if settings.oidc_issuer else {"essential": True}
 
 
-def verify_bearer(token: str, settings: Settings, now: int | None = None) -> dict[str, Any]:
+def verify_bearer(token: str, settings: Settings) -> dict[str, Any]:
     """The claims of a bearer JWT the provider signed for the API's audience."""
     if not settings.oidc_audience:
         raise InvalidToken("no audience is configured for single sign-on tokens (AXFLOW_OIDC_AUDIENCE)")
     signed = _signed(token, settings)
-    registry = JWTClaimsRegistry(now=now, leeway=LEEWAY_SECONDS, iss=_issuer_option(settings),
+    registry = JWTClaimsRegistry(leeway=LEEWAY_SECONDS, iss=_issuer_option(settings),
                                  aud={"essential": True, "value": settings.oidc_audience},
                                  exp={"essential": True}, sub={"essential": True})
     try:
