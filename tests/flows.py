@@ -1,10 +1,12 @@
 """Driving startups through the lifecycle over HTTP, as staff and startups would."""
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from domain.phases import Role
 from domain.program import ProgramDefinition
+from store.company_binding import bind
 from store.db import session_scope
 from store.users import find_by_login, set_password
 from tests.conftest import Stack, new_brn
@@ -45,6 +47,17 @@ def startup_password(stack: Stack, brn: str) -> str:
         if user.password_hash is None:
             set_password(session, user, STARTUP_PASSWORD)
     return STARTUP_PASSWORD
+
+
+def approve_company(stack: Stack, login_id: str) -> None:
+    """Bind a portal sign-up to the company it named, as a program officer's approval would, for
+    walks about something else (tests/security/test_company_ownership.py proves binding itself)."""
+    with session_scope(stack.engine) as session:
+        user = find_by_login(session, login_id)
+        assert user is not None and user.brn, login_id
+        bind(session, user, user.brn, proof="staff_approval", by="system:tests", at=datetime.now(timezone.utc),
+             representative=True, company_name=user.display_name)
+        session.commit()
 
 
 async def match(stack: Stack, startup_id: str) -> dict[str, Any]:

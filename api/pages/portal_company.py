@@ -9,6 +9,7 @@ company already, or staff made lifecycles for it, when a program officer decides
 import hashlib
 from datetime import date, datetime, timedelta
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,6 +18,7 @@ from sqlmodel import Session, col, delete, select
 from api.i18n import N_, _
 from api.pages.common import check_csrf
 from api.pages.portal_common import Errors, UnboundStartupViewer, add_error, page, writing
+from api.routes.signin import PAGE_CSP
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 from domain.brn import format_brn, normalize_brn
@@ -59,9 +61,15 @@ def _form(request: Request, viewer: UnboundStartupViewer, values: dict[str, str]
                                                        col(CompanyBinding.revoked_at).is_(None))).first()
         requests = requests_of(db, viewer.user.id)
     labels = {name: _(label) for name, label in LABELS.items()}
-    return page(request, viewer, "company.html", status, values=values, errors=errors, labels=labels,
-                company=company and format_brn(company), account=account, binding=binding, requests=requests,
-                format_brn=format_brn, **context)
+    response = page(request, viewer, "company.html", status, values=values, errors=errors, labels=labels,
+                    company=company and format_brn(company), account=account, binding=binding, requests=requests,
+                    format_brn=format_brn, **context)
+    # The form's answer redirects to the identity provider: a browser holds a form's redirects to
+    # the page's form-action too, so the provider's origin is named beside this site's.
+    provider = urlsplit(request.app.state.settings.identity_issuer)
+    response.headers["content-security-policy"] = PAGE_CSP.replace(
+        "form-action 'self'", f"form-action 'self' {provider.scheme}://{provider.netloc}")
+    return response
 
 
 @router.get("/portal/company", response_class=HTMLResponse)
