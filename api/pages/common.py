@@ -52,11 +52,12 @@ EVALUATIONS = NavLink("/console/evaluations", N_("평가"))
 AUDIT = NavLink("/console/audit", N_("감사"))
 USERS = NavLink("/console/admin/users", N_("사용자"))
 MAILBOX = NavLink("/console/admin/mail", N_("메일함"))
+COMPANIES = NavLink("/console/companies", N_("회사 확인"))  # binding requests and their record
 NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
-    Role.PROGRAM_OFFICER: (HOME, STARTUPS, PROGRAMS),
+    Role.PROGRAM_OFFICER: (HOME, STARTUPS, PROGRAMS, COMPANIES),
     Role.FINANCE_OFFICER: (HOME, FINANCE, STARTUPS, PROGRAMS),
     Role.EVALUATOR: (HOME, EVALUATIONS, STARTUPS),
-    Role.AUDITOR: (HOME, AUDIT, STARTUPS, PROGRAMS),
+    Role.AUDITOR: (HOME, AUDIT, STARTUPS, PROGRAMS, COMPANIES),
     Role.ADMIN: (HOME, STARTUPS, PROGRAMS, USERS, MAILBOX),
     Role.STARTUP: (NavLink("/portal/my", N_("내 과제")),),
 }
