@@ -17,6 +17,7 @@ from domain.io import (
     EligibilityResult,
     Projection,
 )
+from domain.state import AuditAnchor
 from domain.timeutil import to_kst
 from store.db import as_utc, session_scope
 from store.projection import apply_projection
@@ -35,25 +36,32 @@ def _bind() -> None:
 
 
 class ReadModelActivities:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, audit_key: bytes | None = None) -> None:
+        # Only the projection writes audit rows; the ban check (also used by the portal) needs no key.
+        self.engine, self.audit_key = engine, audit_key
 
     @activity.defn(name=PROJECT_STARTUP)
-    async def project_startup(self, projection: Projection) -> None:
+    async def project_startup(self, projection: Projection) -> AuditAnchor | None:
         """Write on a thread and heartbeat meanwhile: a slow write (waiting on a lock) keeps the
         whole start-to-close time, while a projection lost with its worker is retried as soon as
-        its heartbeat is missed (PROJECTION_HEARTBEAT in the workflow), not after that time."""
+        its heartbeat is missed (PROJECTION_HEARTBEAT in the workflow), not after that time.
+
+        Returns where the startup's audit chain now ends: recorded in the workflow's history as
+        this activity's result, out of reach of whoever can write the database."""
         _bind()
         write = asyncio.ensure_future(asyncio.to_thread(self._write, projection))
         while not (await asyncio.wait({write}, timeout=HEARTBEAT_EVERY.total_seconds()))[0]:
             activity.heartbeat()
-        write.result()
+        anchor = write.result()
         log.info("projected", phase=projection.state.phase.value, version=projection.state.version,
                  transitions=len(projection.transitions), ledger=len(projection.ledger))
+        return anchor
 
-    def _write(self, projection: Projection) -> None:
+    def _write(self, projection: Projection) -> AuditAnchor | None:
+        if self.audit_key is None:
+            raise RuntimeError("the read model activities were made without the audit key")
         with session_scope(self.engine) as session:
-            apply_projection(session, projection)
+            return apply_projection(session, projection, self.audit_key)
 
     def ban_check(self, inp: EligibilityInput) -> EligibilityResult:
         """The check that needs the read model: a participation ban (참여제한) in force at the

@@ -19,7 +19,7 @@ from api.protection import Protection
 from api.text_guard import TextGuard
 from api.throttle import SigninThrottle
 from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
-from api.routes import documents
+from api.routes import api_docs, documents
 from api.routes import notifications
 from api.routes import me, signin, signin_oidc, users
 from api.routes import account, password_reset, signin_factor
@@ -111,7 +111,11 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         version="0.1.0",
         description="Grant and PoC milestone workflows: programs, startups, actions, history and audit.",
         lifespan=lifespan,
+        # FastAPI's own /docs page loads Swagger UI from a CDN; ours serves the pinned package.
+        docs_url=None, redoc_url=None, openapi_url="/openapi.json" if settings.docs_enabled() else None,
     )
+    if settings.docs_enabled():
+        api_docs.install(app)
     app.state.metrics = ApiMetrics()
     # Failed sign-ins are counted in the database every replica shares (api/throttle.py).
     app.state.auth_throttle = SigninThrottle(settings, lambda: app.state.write_engine)

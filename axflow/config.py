@@ -90,6 +90,19 @@ class Settings(BaseSettings):
     otel_enabled: bool = False
     otel_endpoint: str = "http://127.0.0.1:4318/v1/traces"
 
+    # The API's interactive documentation and its schema (/docs, /openapi.json): Swagger UI from the
+    # pinned swagger-ui-bundle package. Unset: on in development, off in production.
+    api_docs: bool | None = Field(None, description="serve `/docs` and `/openapi.json`; unset: on except in production")
+    # The key of the audit table's hash chain (HMAC-SHA256), kept out of the database it protects.
+    audit_key: str | None = Field(None, description="HMAC key of the audit chain (at least 32 characters); "
+                                  "required in production, generated into `<data_dir>/audit.key` in development")
+    # Prometheus' /metrics in production: open to a request with this bearer token or from one
+    # of these networks; with neither set it is closed (403). In development it is open.
+    metrics_token: str | None = Field(None, description="in production, `/metrics` answers a request with "
+                                      "`Authorization: Bearer` this token")
+    metrics_networks: list[str] = Field([], description="in production, `/metrics` answers these client networks "
+                                        "(CIDR, e.g. `[\"10.0.5.0/24\"]`)")
+
     # Optional OIDC/JWT single sign-on (off unless the JWKS URL is set).
     oidc_jwks_url: str | None = None
     oidc_issuer: str | None = None
@@ -155,6 +168,9 @@ class Settings(BaseSettings):
     # Staff who chose a daily digest get it at this hour (KST), from a Temporal Schedule the
     # worker keeps; unset, no schedule is made (run it with `axflow mail digest`).
     digest_hour_kst: Annotated[int, Field(ge=0, le=23)] | None = 8
+
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.env != "production"
 
     def mail_path(self) -> Path:
         return self.mail_dir or self.data_dir / "mail"

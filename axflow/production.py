@@ -18,6 +18,9 @@ def production_problems(settings: Settings, engine: Engine | None) -> list[str]:
     problems = []
     if settings.finance_webhook_secret == DEV_WEBHOOK_SECRET or len(settings.finance_webhook_secret) < 32:
         problems.append("AXFLOW_FINANCE_WEBHOOK_SECRET is the development default or shorter than 32 characters")
+    if not settings.audit_key or len(settings.audit_key) < 32:
+        problems.append("AXFLOW_AUDIT_KEY (the audit chain's HMAC key, kept out of the database) is unset or "
+                        "shorter than 32 characters")
     if settings.database_url.startswith("sqlite"):
         problems.append("AXFLOW_DATABASE_URL points at SQLite; production runs on PostgreSQL")
     if settings.oidc_jwks_url and not (settings.oidc_issuer or "").startswith("https://"):

@@ -22,6 +22,7 @@ from activities.finance import FinanceActivities
 from activities.lifecycles import LifecycleActivities
 from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
+from store.audit_key import audit_key
 from axflow.config import Settings
 from axflow.digest import ensure_digest_schedule
 from axflow.production import refuse_unsafe_production
@@ -53,7 +54,7 @@ def workflow_runner(settings: Settings) -> WorkflowRunner:
 async def running_worker(client: Client, settings: Settings, engine: Engine) -> AsyncIterator[Worker]:
     """A started worker; on exit it stops polling and lets in-flight activities finish."""
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
-        read_model = ReadModelActivities(engine)
+        read_model = ReadModelActivities(engine, audit_key(settings))
         eligibility = EligibilityActivities(read_model, settings, http)
         finance = FinanceActivities(http, settings.finance_url, f"{settings.api_url.rstrip('/')}/webhooks/finance")
         notify = NotificationActivities(http, settings, engine)

@@ -176,6 +176,15 @@ class Transition(BaseModel):
     details: dict[str, Any] = {}
 
 
+class AuditAnchor(BaseModel):
+    """Where a startup's audit chain ended when its last projection was written: how many rows
+    (its highest seq) and the last row's keyed hash. The projection activity returns it, so
+    Temporal's history holds it where the database's writer cannot reach (store/audit_anchors.py)."""
+
+    count: int
+    last_hash: str
+
+
 class LedgerMove(BaseModel):
     """A money movement to write into the ledger; `key` makes it idempotent."""
 
@@ -247,6 +256,8 @@ class StartupState(BaseModel):
     # The workflow's time when this state was published (its clock, which tests can skip ahead).
     observed_at: AwareDatetime | None = None
     transition_count: int = 0
+    # The audit chain as the last finished projection left it (patch audit-anchor).
+    audit_anchor: AuditAnchor | None = None
     notifications_sent: int = 0
     agreement_reminders_sent: list[int] = []
     # Weekday holidays (public, substitute, ad hoc) recorded once from an activity, for programs

@@ -5,10 +5,10 @@ activity writes nothing twice."""
 from datetime import datetime, timezone
 
 from sqlalchemy import insert, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.io import Projection
-from domain.state import StartupState
+from domain.state import AuditAnchor, StartupState
 from store import audit
 from store.document_history import refs_in
 from store.documents import mark_referenced
@@ -41,7 +41,8 @@ def row_fields(state: StartupState) -> dict[str, object]:
     }
 
 
-def apply_projection(session: Session, projection: Projection) -> None:
+def apply_projection(session: Session, projection: Projection, audit_key: bytes) -> AuditAnchor | None:
+    """Write it all in one transaction; returns where the startup's audit chain now ends."""
     state = projection.state
     audit.lock_chain(session)
     # One UPDATE guarded by the version (an older projection arriving late changes nothing);
@@ -69,7 +70,7 @@ def apply_projection(session: Session, projection: Projection) -> None:
                 actor_id=t.actor_id, actor_name=t.actor_name, role=t.role.value, action=t.action,
                 reason=t.reason, from_phase=t.from_phase.value, to_phase=t.to_phase.value,
                 request_id=t.request_id, details=t.details, prev_hash="", hash="",
-            ), head)
+            ), head, audit_key)
     for t in projection.transitions:
         pinned = [document_id for document_id, _ in refs_in(t.details)]
         if pinned:  # a document an action relied on is kept for good (cleanup never deletes it)
@@ -80,4 +81,8 @@ def apply_projection(session: Session, projection: Projection) -> None:
                 key=move.key, program_id=state.program_id, startup_id=state.startup_id, brn=state.brn,
                 stage=state.stage.value, kind=move.kind, tranche=move.tranche, amount=move.amount, at=move.at,
             ))
+    session.flush()
+    last = session.exec(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.startup_id == state.startup_id)
+                        .order_by(col(AuditEvent.seq).desc()).limit(1)).first()
     session.commit()
+    return AuditAnchor(count=last[0], last_hash=last[1]) if last else None

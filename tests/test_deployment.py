@@ -80,7 +80,9 @@ def test_production_refuses_demo_secrets_and_sqlite(tmp_path: Path) -> None:
     with session_scope(engine) as session:
         create_token(session, Role.ADMIN, "admin")
     problems = production_problems(Settings(env="production", database_url=url), engine)
-    assert len(problems) == 3 and "demo tokens are live (admin)" in problems[2]
-    safe = Settings(env="production", database_url="postgresql+psycopg://x/y", finance_webhook_secret="s" * 40)
+    assert len(problems) == 4 and "demo tokens are live (admin)" in problems[3]
+    assert "AXFLOW_AUDIT_KEY" in problems[1]
+    safe = Settings(env="production", database_url="postgresql+psycopg://x/y", finance_webhook_secret="s" * 40,
+                    audit_key="k" * 40)
     assert production_problems(safe, None) == []
     assert production_problems(Settings(database_url=url), engine) == []  # dev mode allows the demo

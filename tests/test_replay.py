@@ -42,7 +42,20 @@ async def test_saved_histories_replay_with_the_current_code(path: Path) -> None:
 
 def test_there_are_saved_histories_of_every_kind() -> None:
     assert {"lifecycle-promoted", "lifecycle-lapsed", "lifecycle-suspended", "lifecycle-business-clocks",
-            "lifecycle-agreement-two-step", "lifecycle-notified", "program-call"} <= {p.stem for p in SAVED}
+            "lifecycle-agreement-two-step", "lifecycle-notified", "lifecycle-audit-anchored",
+            "program-call"} <= {p.stem for p in SAVED}
+
+
+async def test_a_lifecycle_under_the_audit_anchor_replays_with_its_anchors() -> None:
+    """Each projection's result (where the startup's audit chain ended) is kept in the state from
+    patch audit-anchor on; older histories (above) replay without it."""
+    path = HISTORIES / "lifecycle-audit-anchored.json"
+    report = await verify(path)
+    assert report.deterministic, report.error
+    recorded = await projections(pydantic_data_converter, load_histories(path))
+    anchors = [p.state.audit_anchor for p in recorded]
+    assert anchors[0] is None and all(anchors[1:])  # each state carries the anchor of the write before it
+    assert [a.count for a in anchors[1:]] == [p.state.transition_count for p in recorded[:-1]]
 
 
 async def test_the_agreement_in_one_step_and_in_two_steps_both_replay() -> None:
@@ -171,3 +184,9 @@ async def test_capture_histories(stack: Stack) -> None:
     await stack.act(two_step.id, "withdraw", two_step.me(stack), {"reason": "사업 포기"})
     await stack.wait_until_state(two_step.id, lambda s: s["closed_at"], "closed")
     await save("lifecycle-agreement-two-step", await _export(stack, two_step.id))
+
+    # Under the audit anchor: each projection's result kept in the state (patch audit-anchor).
+    anchored = await drive(stack, "selected")
+    await stack.act(anchored.id, "withdraw", anchored.me(stack), {"reason": "사업 포기"})
+    await stack.wait_until_state(anchored.id, lambda s: s["closed_at"], "closed")
+    await save("lifecycle-audit-anchored", await _export(stack, anchored.id))

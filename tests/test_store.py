@@ -23,6 +23,8 @@ from store.projection import apply_projection
 from store.tables import AuditEvent, LedgerEntry, StartupRow
 from store.tokens import create_token, find_token, revoke_token
 
+KEY = b"audit-key-of-the-store-tests-0123456789"
+
 POSTGRES_ADMIN = os.environ.get("AXFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -98,15 +100,15 @@ def test_projections_are_idempotent_and_never_go_backwards(database_url: str) ->
                                           amount=80_000_000, at=datetime(2025, 7, 2, tzinfo=timezone.utc))])
     older = Projection(state=_state(1, Phase.APPLIED), transitions=[_transition(1, Phase.APPLIED)])
     with session_scope(engine) as session:
-        apply_projection(session, newer)
-        apply_projection(session, newer)  # a retried activity
-        apply_projection(session, older)  # arriving late
+        apply_projection(session, newer, KEY)
+        apply_projection(session, newer, KEY)  # a retried activity
+        apply_projection(session, older, KEY)  # arriving late
     with session_scope(engine) as session:
         row = session.get(StartupRow, "startup:p:1248100998")
         assert (row.phase, row.version) == ("selected", 3)
         assert [e.seq for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()] == [2, 3, 1]
         assert len(session.exec(select(LedgerEntry)).all()) == 1
-        assert verify_chain(session).ok
+        assert verify_chain(session, KEY).ok
     engine.dispose()
 
 
@@ -115,15 +117,15 @@ def test_an_altered_audit_row_breaks_the_chain_at_that_row(database_url: str) ->
     engine = make_engine(database_url, writer=True)
     with session_scope(engine) as session:
         apply_projection(session, Projection(state=_state(3), transitions=[
-            _transition(1, Phase.APPLIED), _transition(2, Phase.UNDER_REVIEW), _transition(3, Phase.SELECTED)]))
+            _transition(1, Phase.APPLIED), _transition(2, Phase.UNDER_REVIEW), _transition(3, Phase.SELECTED)]), KEY)
         second = session.exec(select(AuditEvent).where(AuditEvent.seq == 2)).one()
-        report = verify_chain(session)
+        report = verify_chain(session, KEY)
         assert (report.ok, report.rows) == (True, 3)
         session.exec(text("UPDATE audit_event SET reason = 'nothing to see' WHERE id = :id").bindparams(
             id=second.id))
         session.commit()
     with session_scope(engine) as session:
-        report = verify_chain(session)
+        report = verify_chain(session, KEY)
     assert (report.ok, report.first_broken_id) == (False, second.id)
     assert "altered" in report.problem
     engine.dispose()

@@ -9,7 +9,6 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, or_, select
 
@@ -29,7 +28,8 @@ from api.routes.documents import verify_hash
 from api.uploads import read_upload
 from domain.phases import Role
 from domain.timeutil import kst_date
-from store.audit import verify_chain
+from api.audit_verification import verify_audit
+from store.audit_key import audit_key
 from store.db import release
 from store.tables import AuditEvent, StartupRow
 
@@ -159,11 +159,12 @@ async def export_events(request: Request, extension: str, viewer: PageViewer, se
 
 
 @router.get("/verify")
-async def verify(request: Request, viewer: PageViewer, session: SessionDep,
-                 sha256: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
-    """The audit table's hash chain checked now, and (with ?sha256=) which documents hold a hash."""
+async def verify(request: Request, viewer: PageViewer, session: SessionDep, temporal: TemporalDep,
+                 settings: SettingsDep, sha256: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
+    """The audit table's hash chain and its chains' lengths checked now (api/audit_verification.py),
+    and (with ?sha256=) which documents hold a hash."""
     _auditor(viewer)
-    chain = await run_in_threadpool(verify_chain, session)
+    chain = await verify_audit(session, temporal, audit_key(settings))
     errors: dict[str, list[str]] = {}
     answer = None
     wanted = sha256.strip().lower()
@@ -173,7 +174,8 @@ async def verify(request: Request, viewer: PageViewer, session: SessionDep,
         answer = verify_hash(session, wanted, 0)
     release(session)
     return render(request, viewer, "console/audit_verify.html", 422 if errors else 200, chain=chain, answer=answer,
-                  chain_problem=views.chain_problem(chain.problem), uploaded=None, sha256=sha256.strip(),
+                  chain_problem=views.chain_problem(chain.problem), anchor_source=views.anchor_source,
+                  uploaded=None, sha256=sha256.strip(),
                   errors=errors)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from api.i18n import N_, _
 from domain.timeutil import KST, to_kst
+from store import audit, audit_anchors
 
 # A page of the event search; the next page starts after its last row's id.
 EVENTS_PER_PAGE = 200
@@ -175,14 +176,29 @@ def event_cells(event: EventLike) -> list[str]:
 SYSTEM_ROLE = N_("시스템")
 # What verify_chain (store/audit.py) says is wrong with the first broken row.
 CHAIN_PROBLEMS = {
-    "prev_hash does not match the row before": N_("앞 기록의 해시와 이어지지 않습니다"),
-    "content does not match its hash (row altered)": N_("내용이 해시와 맞지 않습니다: 기록이 바뀌었습니다"),
+    audit.PREV_MISMATCH: N_("앞 기록의 해시와 이어지지 않습니다"),
+    audit.ALTERED: N_("내용이 해시와 맞지 않습니다: 기록이 바뀌었습니다"),
+    audit.DOWNGRADED: N_("키로 서명된 기록 뒤에 키 없는 기록이 있습니다: 키 없이 다시 쓴 기록입니다"),
+    audit.UNKNOWN_SCHEME: N_("알 수 없는 해시 방식입니다"),
+}
+# Against what a truncation was found (store/audit_anchors.py).
+ANCHOR_SOURCES = {
+    audit_anchors.READ_MODEL: N_("읽기 모델의 기록 수 기준"),
+    audit_anchors.TEMPORAL: N_("Temporal 워크플로의 기준점 기준"),
 }
 
 
 def chain_problem(problem: str | None) -> str:
     """The hash chain's problem in the page's language (as verify_chain says it when unknown)."""
     return _(CHAIN_PROBLEMS[problem]) if problem in CHAIN_PROBLEMS else (problem or "")
+
+
+def anchor_source(cut: audit.Truncation) -> str:
+    """Against what a chain was found short, and how, in the page's language."""
+    words = _(ANCHOR_SOURCES[cut.source]) if cut.source in ANCHOR_SOURCES else cut.source
+    if cut.problem == audit_anchors.ANCHORED_ROW_DIFFERS:
+        return words + "; " + _("마지막 기록의 해시가 다릅니다")
+    return words
 
 
 @dataclass(frozen=True)

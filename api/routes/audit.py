@@ -4,18 +4,19 @@ import csv
 import io
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api.deps import SessionDep
+from api.audit_verification import verify_audit
+from api.deps import SessionDep, TemporalDep
 from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from domain.timeutil import to_kst
-from store.audit import verify_chain
+from store.audit_key import audit_key
 from store.db import as_utc
 from store.tables import AuditEvent
 from store.users import find_by_login
@@ -80,7 +81,14 @@ async def events(request: Request, session: SessionDep, _: Authorized, program_i
 
 
 @router.get("/verify")
-async def verify(session: SessionDep, _: Authorized) -> dict[str, Any]:
-    report = verify_chain(session)
-    return {"ok": report.ok, "rows_checked": report.rows, "first_broken_id": report.first_broken_id,
-            "problem": report.problem}
+async def verify(request: Request, session: SessionDep, temporal: TemporalDep, _: Authorized,
+                 startup_id: Annotated[list[str], Query(max_length=50)] = [],
+                 program_id: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
+    """The keyed hash chain, every startup's chain length against the read model, and against its
+    workflow's anchor in Temporal for the startups (and the program's) named here and the startups
+    whose chains end latest. `ok` is false on an edit or a truncation."""
+    report = await verify_audit(session, temporal, audit_key(request.app.state.settings), startup_id, program_id)
+    return {"ok": report.ok, "rows_checked": report.rows, "keyed_rows": report.keyed_rows,
+            "first_broken_id": report.first_broken_id, "problem": report.problem,
+            "startups_checked": report.startups_checked, "anchors_checked": report.anchors_checked,
+            "truncations": [vars(t) for t in report.truncations], "unanchored": report.unanchored}

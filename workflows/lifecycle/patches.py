@@ -38,3 +38,7 @@ NOTIFY_PEOPLE = "notify-people"
 # as `agreement_two_step`, since Update validators cannot ask `patched`); lifecycles started
 # before keep the officer's one-step signature. Deprecate 15 months after its release.
 AGREEMENT_TWO_STEP = "agreement-two-step"
+# The projection activity returns where the startup's audit chain ends (count and last keyed
+# hash) and the state keeps it, so Temporal holds an anchor the database's writer cannot move.
+# Deprecate 15 months after its release.
+AUDIT_ANCHOR = "audit-anchor"

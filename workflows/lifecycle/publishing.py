@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.phases import Action, Phase
     from domain.program import ClockKind
     from domain.notifications import DELIVER_NOTIFICATION, NotificationEvent, event_data
-    from domain.state import Actor, LedgerMove, Transition
+    from domain.state import Actor, AuditAnchor, LedgerMove, Transition
 
 from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
@@ -191,9 +191,13 @@ async def publish(ctx: LifecycleContext) -> None:
     projection = Projection(state=ctx.state.model_copy(deep=True), transitions=ctx.pending_transitions,
                             ledger=ctx.pending_ledger)
     ctx.pending_transitions, ctx.pending_ledger = [], []
-    await workflow.execute_activity(
+    anchor = await workflow.execute_activity(
         PROJECT_STARTUP, projection, start_to_close_timeout=timedelta(seconds=30),
         # A projection lost with its worker is retried within seconds of the missed heartbeat.
         heartbeat_timeout=PROJECTION_HEARTBEAT, retry_policy=OWN_WORK_RETRY,
     )
     ctx.projected_version = projection.state.version
+    # Kept in the state (and so in what the state query answers) without changing its version:
+    # the read model gets its copy with the next projection.
+    if workflow.patched(patches.AUDIT_ANCHOR) and anchor is not None:
+        ctx.state.audit_anchor = AuditAnchor.model_validate(anchor)
