@@ -71,11 +71,15 @@ class Settings(BaseSettings):
     # date, the stable person key CI) — the simulator under make run (simulators/identity_provider.py),
     # the agency's contracted provider (PASS, 간편인증 ...) in production. Its callback is
     # {api_url}/portal/company/identity unless identity_redirect_url says otherwise.
-    identity_issuer: str = "http://127.0.0.1:8104"
-    identity_port: int = 8104
-    identity_client_id: str = "axflow-portal"
-    identity_client_secret: str = "dev-identity-secret"
-    identity_redirect_url: str | None = None
+    identity_issuer: str = Field("http://127.0.0.1:8104", description="본인확인: the identity verification "
+                                 "provider's issuer (OpenID Connect discovery); `make run`'s simulator, or the "
+                                 "agency's contracted provider over https")
+    identity_port: int = Field(8104, description="the identity provider simulator's port")
+    identity_client_id: str = Field("axflow-portal", description="axflow's client id at the identity provider")
+    identity_client_secret: str = Field("dev-identity-secret", description="axflow's client secret at the identity "
+                                        "provider (the provider's own in production, never this default)")
+    identity_redirect_url: str | None = Field(None, description="the callback registered with the identity provider; "
+                                              "unset: `{api_url}/portal/company/identity`")
 
     log_level: str = "INFO"
 
