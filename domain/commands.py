@@ -14,6 +14,7 @@ from domain.brn import normalize_brn
 from domain.documents import DocumentRef
 from domain.phases import Action
 from domain.program import CAPITAL_AREA, REGIONS, Key, ProgramDefinition, Slug
+from domain.regions import normalize_region
 from domain.state import Actor
 from domain.text import NFC, SINGLE_LINE, Line, Name, Text
 
@@ -78,6 +79,11 @@ class PartnerBody(BaseModel):
     share_percent: Annotated[int | None, Field(
         strict=True, gt=0, le=100,
         description="this partner's share of every tranche; given for all partners (adding up to 100) or none")] = None
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _spelled_out(cls, region: object) -> object:
+        return normalize_region(region)  # 경상남도 is 경남
 
     @field_validator("region")
     @classmethod

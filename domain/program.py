@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 from domain.money import split_exact
 from domain.phases import Stage
+from domain.regions import normalize_region
 from domain.text import SINGLE_LINE, Line
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
@@ -33,6 +34,11 @@ class Task(Strict):
     sector: Key
     title: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
     sme_region: Line
+
+    @field_validator("sme_region", mode="before")
+    @classmethod
+    def _spelled_out(cls, region: object) -> object:
+        return normalize_region(region)  # 경상남도 is 경남
 
     @model_validator(mode="after")
     def _region_known(self) -> "Task":

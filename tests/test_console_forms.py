@@ -7,11 +7,12 @@ from datetime import date, datetime, timezone
 import pytest
 
 from api.i18n import ENGLISH, language
-from api.pages.action_forms import body_from_form, errors_from, field_labels, fields_for, form_names
+from api.pages.action_forms import body_from_form, errors_from, field_labels, fields_for, form_names, region_choices
 from api.pages.formatting import days_left, days_left_label, man_won, won
 from api.pages.startups import ListFilters
-from domain.commands import ACTION_BODIES
+from domain.commands import ACTION_BODIES, PartnerBody
 from domain.phases import Action, Phase, Stage
+from domain.regions import normalize_region
 from domain.state import MilestoneState, StartupState, TrancheState
 from tests.i18n_support import korean_left
 
@@ -132,3 +133,13 @@ def test_a_refused_rule_is_explained_in_english_on_an_english_page() -> None:
     assert message.startswith("Four-eyes rule") and "four_eyes" not in message
     assert heading == "This cannot be done now" and korean_left(message + heading) == []
     assert unknown.by_field == {"x": ["unknown value"]}  # a two-language message in the page's language
+
+
+def test_a_region_is_understood_as_people_spell_it_and_chosen_outside_the_capital_area() -> None:
+    assert PartnerBody(name="가", brn="124-81-00998", region="경상남도").region == "경남"
+    assert [normalize_region(t) for t in ("경 상 남 도", "강원도", "서울특별시", "뉴욕")] == ["경남", "강원", "서울", "뉴욕"]
+    offered = dict(region_choices())
+    assert offered["경남"] == "경상남도" and "서울" not in offered and "경기" not in offered
+    with language(ENGLISH):
+        assert dict(region_choices())["경남"] == "South Gyeongsang"
+    assert ListFilters.from_query({"region": "경상남도"}, programs=[]).values == {"region": "경남"}

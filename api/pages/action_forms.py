@@ -14,9 +14,11 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from api.i18n import N_, _, pgettext
+from api.pages import labels
 from api.pages.rule_text import RuleRefusal, code_text, field_text, page_language, rule_text
 from domain.commands import ACTION_BODIES
 from domain.phases import Action
+from domain.program import CAPITAL_AREA
 from domain.state import StartupState
 
 # Rows offered for list fields; blank rows are left out of the body.
@@ -164,6 +166,13 @@ def fields_for(action: Action, state: StartupState) -> list[FormField]:
             spec.type = "textarea"
         found.append(spec)
     return found
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """The 시·도 an SME partner may be in (비수도권: the rule's capital area is not offered), by
+    their official names in the page's language; the value is the short name the API keeps."""
+    return [("", _("시·도를 고르세요"))] + [(short, labels.label(labels.REGION_NAMES, short))
+                                         for short in labels.REGION_NAMES if short not in CAPITAL_AREA]
 
 
 def with_program_choices(fields: list[FormField], programs: list[tuple[str, str]]) -> list[FormField]:

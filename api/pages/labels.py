@@ -54,6 +54,13 @@ MILESTONE_STATUS = Labels("milestone", {"pending": "진행 중", "submitted": "�
                                         "accepted": "승인"})
 COLLECTION_STATUS = Labels("collection", {"waiver_requested": "면제 심사 중", "requested": "요청됨",
                                           "received": "입금 완료", "waived": "면제", "failed": "요청 실패"})
+# The 시·도 by their short names (domain/regions.py), as a choice reads them: the official name.
+REGION_NAMES = Labels("region", {
+    "서울": "서울특별시", "부산": "부산광역시", "대구": "대구광역시", "인천": "인천광역시", "광주": "광주광역시",
+    "대전": "대전광역시", "울산": "울산광역시", "세종": "세종특별자치시", "경기": "경기도", "강원": "강원특별자치도",
+    "충북": "충청북도", "충남": "충청남도", "전북": "전북특별자치도", "전남": "전라남도", "경북": "경상북도",
+    "경남": "경상남도", "제주": "제주특별자치도",
+})
 # What the timeline's entries name besides the actions: what the system did, and the program's
 # own acts (refused attempts list them too).
 EVENTS = Labels("event", {
@@ -87,7 +94,7 @@ NOTICE_CHANNELS = Labels("channel", {"email": "이메일", "sms": "문자·알�
 # Why a choice of notifications was refused (store.notifications.check_preferences's rules).
 PREFERENCE_RULES = Labels(None, {"known_kind": "알 수 없는 알림 종류입니다.", "known_channel": "알 수 없는 채널입니다.",
                                  "staff_only": "일일 요약 메일은 직원만 선택할 수 있습니다."})
-TABLES = (NOTICE_KINDS, NOTICE_CHANNELS, PREFERENCE_RULES, PHASES, STAGES, SECTORS, ACTIONS, WORK_KINDS, TRANCHE_STATUS, MILESTONE_STATUS, COLLECTION_STATUS,
+TABLES = (REGION_NAMES, NOTICE_KINDS, NOTICE_CHANNELS, PREFERENCE_RULES, PHASES, STAGES, SECTORS, ACTIONS, WORK_KINDS, TRANCHE_STATUS, MILESTONE_STATUS, COLLECTION_STATUS,
           EVENTS, DEADLINES)
 
 

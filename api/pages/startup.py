@@ -154,6 +154,7 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
                   document_kinds={kind.value: _(words) for kind, words in KIND_WORDS.items()},
                   model_fields=set(action_forms.ACTION_BODIES[action].model_fields),
                   partner_rows=range(action_forms.PARTNER_ROWS), line_rows=range(action_forms.LINE_ROWS),
+                  region_options=action_forms.region_choices(),
                   form_key=uuid.uuid4().hex,
                   upload_kinds=[(kind.value, _(KIND_WORDS[kind])) for kind in UPLOAD_KINDS.get(action, ())],
                   milestone_choices=[(m.key, m.title) for m in state.milestones])

@@ -20,6 +20,7 @@ from api.routes.startups import summary_of, summary_query
 from domain.brn import format_brn
 from domain.phases import Phase, Role, Stage
 from domain.program import REGIONS
+from domain.regions import normalize_region
 from store.db import release
 from store.tables import ProgramRow, StartupRow
 
@@ -48,6 +49,8 @@ class ListFilters:
             value = (params.get(name) or "").strip()[:100]
             if not value:
                 continue
+            if name == "region":
+                value = str(normalize_region(value))  # ?region=경상남도 is 경남
             if name in allowed and value not in allowed[name]:
                 found.problems.append(_("%(name)s=%(value)s: 알 수 없는 값이라 무시했습니다.")
                                       % {"name": name, "value": repr(value)})

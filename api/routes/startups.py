@@ -21,6 +21,7 @@ from api.policy import Authorized
 from api.scope import check_scope, not_found
 from api.schemas import History, HistoryEntry, RefusedEntry, StartupPage, StartupPublic, StartupSummary
 from domain.phases import Phase, Role, Stage
+from domain.regions import normalize_region
 from domain.rules import allowed_actions
 from domain.state import Actor, StartupState
 from domain.timeutil import to_kst
@@ -110,7 +111,7 @@ async def list_startups(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> StartupPage:
     query = summary_query(actor, {"program_id": program_id, "stage": stage, "phase": phase, "sector": sector,
-                                  "region": region, "overdue": overdue})
+                                  "region": normalize_region(region), "overdue": overdue})  # 경상남도 is 경남
     if cursor:
         query = query.where(col(StartupRow.startup_id) > _decode_cursor(cursor))
     rows = session.exec(query.order_by(col(StartupRow.startup_id)).limit(limit + 1)).all()

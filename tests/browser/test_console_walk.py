@@ -73,7 +73,8 @@ async def test_an_officer_and_finance_carry_a_startup_from_selection_to_payment(
     table = list(csv.reader(io.StringIO((await export.body()).decode("utf-8-sig"))))
     assert [r[0] for r in table[1:]] == [startup.id]
 
-    # The startup's page, then matching: a capital-area partner is refused next to its field.
+    # The startup's page, then matching: a partner's number with a wrong check digit is refused
+    # next to its field, the region chosen from the list staying chosen.
     await rows.get_by_role("link", name=company).click()
     await expect(officer.locator("#summary")).to_contain_text("선정")
     await look(officer, "console-startup")
@@ -81,21 +82,26 @@ async def test_an_officer_and_finance_carry_a_startup_from_selection_to_payment(
     await officer.get_by_role("link", name="English").click()
     await officer.goto(f"/console/startups/{startup.id}/actions/match")
     await expect(officer.locator("h1")).to_have_text("Match a partner")
+    assert "South Gyeongsang" in await officer.locator("#f-partners-0-region option").all_inner_texts()
     await english_only(officer, shown_data(await stack.state(startup.id)))
     await officer.get_by_role("link", name="한국어").click()
     await expect(officer.locator("html")).to_have_attribute("lang", "ko")
     await officer.goto(f"/console/startups/{startup.id}")
     await open_action(officer, "수요기업 매칭")
     await officer.fill("#f-partners-0-name", "강원 정밀")
-    await officer.fill("#f-partners-0-brn", "124-81-00998")
-    await officer.fill("#f-partners-0-region", "서울")
+    await officer.fill("#f-partners-0-brn", "124-81-00999")
+    # The region is chosen, not typed: the 시·도 by their names, the capital area not offered.
+    region = officer.locator("#f-partners-0-region")
+    offered = await region.locator("option").all_inner_texts()
+    assert "경상남도" in offered and "강원특별자치도" in offered and "서울특별시" not in offered and "경기도" not in offered
+    await region.select_option(label="강원특별자치도")
     await officer.get_by_role("button", name="수요기업 매칭").click()
     await expect(officer.locator("#error-summary")).to_be_visible()
-    region = officer.locator("#f-partners-0-region")
-    await expect(region).to_have_attribute("aria-invalid", "true")
-    await expect(officer.locator("#f-partners-0-region-error")).to_have_text("오류: 수요기업은 비수도권 기업이어야 합니다.")
+    brn = officer.locator("#f-partners-0-brn")
+    await expect(brn).to_have_attribute("aria-invalid", "true")
+    await expect(region).to_have_value("강원")  # what was chosen stays chosen
     await look(officer, "console-action-refused-field")
-    await region.fill("강원")
+    await brn.fill("124-81-00998")
     await officer.get_by_role("button", name="수요기업 매칭").click()
     await expect(officer.locator(".notice")).to_contain_text("처리되었습니다")
     await expect(officer.locator("#summary")).to_contain_text("매칭 완료")
