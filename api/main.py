@@ -118,7 +118,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         api_docs.install(app)
     app.state.metrics = ApiMetrics()
     # Failed sign-ins are counted in the database every replica shares (api/throttle.py).
-    app.state.auth_throttle = SigninThrottle(settings, lambda: app.state.write_engine)
+    app.state.auth_throttle = SigninThrottle(settings, lambda: app.state.engine, lambda: app.state.write_engine)
     install_error_handlers(app)
     app.add_exception_handler(PageRefused, page_refused)  # a page the acting role may not use: its error page
     for router in (programs.router, startups.router, actions.router, evaluators.router, audit.router,

@@ -74,8 +74,9 @@ def client_address(request: Request) -> str:
 
 
 class SigninThrottle:
-    def __init__(self, settings: Settings, engine: Callable[[], Engine]) -> None:
-        self.settings, self._engine = settings, engine
+    def __init__(self, settings: Settings, reader: Callable[[], Engine], writer: Callable[[], Engine]) -> None:
+        # Engines are asked for when used: the app makes them when it starts (its lifespan).
+        self.settings, self._reader, self._writer = settings, reader, writer
         self.window = timedelta(seconds=settings.auth_failure_window_seconds)
 
     def password_limits(self, address: str, login_id: str) -> list[Limit]:
@@ -89,7 +90,7 @@ class SigninThrottle:
     def over(self, limits: list[Limit], now: datetime) -> Throttled | None:
         """The latest moment any of `limits` lets a try through again, or None when all allow one."""
         latest: datetime | None = None
-        with Session(self._engine()) as db:
+        with Session(self._reader()) as db:
             for limit in limits:
                 recent = db.exec(select(AuthFailure.at).where(
                     AuthFailure.key_hash == _hash(limit.key), col(AuthFailure.at) > now - self.window)
@@ -106,7 +107,7 @@ class SigninThrottle:
 
     def record(self, limits: list[Limit], now: datetime) -> None:
         """One failure under each key; rows that have left the window are dropped on the way."""
-        with Session(self._engine()) as db:
+        with Session(self._writer()) as db:
             db.execute(delete(AuthFailure).where(col(AuthFailure.at) <= now - self.window))
             db.add_all(AuthFailure(key_hash=_hash(limit.key), at=now) for limit in limits)
             db.commit()

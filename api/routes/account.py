@@ -85,7 +85,9 @@ async def factor_enrol_form(request: Request, db: SessionDep, viewer: PageViewer
 
 
 def _enrol_page(request: Request, db: SessionDep, viewer: Viewer, status: int = 200, **context: Any) -> HTMLResponse:
-    secret = second_factor.begin_enrolment(db, viewer.user)
+    release(db)
+    with writing(request) as w:  # reads, then may write: on SQLite, take the write lock first
+        secret = second_factor.begin_enrolment(w, viewer.user)
     uri = second_factor.provisioning_uri(secret, viewer.user)
     return render(request, viewer, "account/factor_enrol.html", status, secret=secret, qr=second_factor.qr_svg(uri),
                   action="/account/second-factor", user=viewer.user, **context)
@@ -97,7 +99,8 @@ async def factor_enrol(request: Request, db: SessionDep, viewer: PageViewer, csr
     check_csrf(viewer, csrf_token)
     if viewer.user.kind != "staff":
         return see_other("/account")
-    codes = second_factor.confirm_enrolment(db, viewer.user, code, sessions.now(request))
+    with writing(request) as w:
+        codes = second_factor.confirm_enrolment(w, viewer.user, code, sessions.now(request))
     if codes is None:
         return _enrol_page(request, db, viewer, 422, error=gettext("인증 코드가 맞지 않습니다. 앱에 보이는 6자리 숫자를 "
                                                                    "입력하십시오."))
@@ -112,7 +115,10 @@ async def factor_off(request: Request, db: SessionDep, viewer: PageViewer, csrf_
     if second_factor.required(viewer.user):
         return _account(request, db, viewer, 403, errors={"factor": [gettext("관리자와 회계 담당자는 2단계 인증을 끌 수 "
                                                                            "없습니다.")]})
-    if not second_factor.check_code(db, viewer.user, code, sessions.now(request)):
+    with writing(request) as w:
+        accepted = second_factor.check_code(w, viewer.user, code, sessions.now(request))
+        if accepted:
+            second_factor.remove(w, viewer.user)
+    if not accepted:
         return _account(request, db, viewer, 422, errors={"factor": [gettext("인증 코드가 맞지 않습니다.")]})
-    second_factor.remove(db, viewer.user)
     return see_other("/account?done=factor_off")

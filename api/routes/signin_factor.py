@@ -14,9 +14,11 @@ from api import pending_signin as pending, sessions
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import gettext
+from api.pages.portal_common import writing
 from api.routes.signin import page, see_other, start_session, throttled_page
 from api.throttle import SigninThrottle, client_address
 from store import second_factor
+from store.account_tables import PendingSignin
 from store.db import release
 from store.user_tables import User
 
@@ -29,7 +31,9 @@ def _factor_page(request: Request, db: SessionDep, user: User, status: int = 200
     if second_factor.enrolled(db, user.id) is not None:
         response = page(request, "account/factor_code.html", status, csrf_token=token, me=None, user=user, **context)
     else:
-        secret = second_factor.begin_enrolment(db, user)
+        release(db)
+        with writing(request) as w:  # reads, then may write: on SQLite, take the write lock first
+            secret = second_factor.begin_enrolment(w, user)
         uri = second_factor.provisioning_uri(secret, user)
         response = page(request, "account/factor_enrol.html", status, csrf_token=token, me=None, user=user,
                         secret=secret, qr=second_factor.qr_svg(uri), action=pending.FACTOR_PAGE,
@@ -63,19 +67,25 @@ async def factor_check(request: Request, db: SessionDep, csrf_token: Annotated[s
     if (throttled := throttle.over(limits, at)) is not None:
         return throttled_page(request, throttled, login_id=user.login_id, next_path=row.next_path)
     release(db)
-    if second_factor.enrolled(db, user.id) is not None:
-        if second_factor.check_code(db, user, code, at):
-            return pending.finish(db, row, start_session(request, db, user, row.next_path), request)
-    else:
-        codes = second_factor.confirm_enrolment(db, user, code, at)
-        if codes is not None:
-            started = start_session(request, db, user, row.next_path)
-            shown = page(request, "account/recovery_codes.html", codes=codes, next_path=row.next_path, me=None)
-            for cookie in started.headers.getlist("set-cookie"):
-                shown.headers.append("set-cookie", cookie)
-            return pending.finish(db, row, shown, request)
+    with writing(request) as w:  # the code's check and its use in one write transaction
+        row = w.get(PendingSignin, row.id_hash)
+        if row is None:  # ended meanwhile (five wrong codes in another tab)
+            return see_other("/signin?expired=1")
+        if second_factor.enrolled(w, user.id) is not None:
+            if second_factor.check_code(w, user, code, at):
+                return pending.finish(w, row, start_session(request, w, user, row.next_path), request)
+        else:
+            codes = second_factor.confirm_enrolment(w, user, code, at)
+            if codes is not None:
+                started = start_session(request, w, user, row.next_path)
+                shown = page(request, "account/recovery_codes.html", codes=codes, next_path=row.next_path, me=None)
+                for cookie in started.headers.getlist("set-cookie"):
+                    shown.headers.append("set-cookie", cookie)
+                return pending.finish(w, row, shown, request)
     throttle.record(limits, at)
-    if pending.wrong_code(db, row):
-        return see_other("/signin?expired=1")
+    with writing(request) as w:
+        row = w.get(PendingSignin, row.id_hash)
+        if row is None or pending.wrong_code(w, row):
+            return see_other("/signin?expired=1")
     return _factor_page(request, db, user, 401, error=gettext("인증 코드가 맞지 않습니다. 앱에 보이는 6자리 숫자나 복구 코드를 "
                                                               "입력하십시오."))
