@@ -190,7 +190,7 @@ def reconcile(program_id: Annotated[str | None, typer.Option("--program", help="
 
 @app.command()
 def demo(api_url: Annotated[str | None, typer.Option(help="the API (default from settings)")] = None) -> None:
-    """Run the sample cohort end to end against the running stack, printing each step."""
+    """Fill the running stack with a cohort in every phase whose people can sign in, printing each step."""
     from axflow.demo import run_demo
 
     settings = get_settings()
