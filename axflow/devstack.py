@@ -181,6 +181,8 @@ axflow is up.
 """ + "\n".join(f"    {name:16} {token}" for name, token in tokens.items()) + f"""
   Sign in      {settings.api_url}/signin   (demo users, {settings.data_dir}/demo-users.json)
 """ + "\n".join(f"    {login:16} {password}" for login, password in users.items()) + """
+    admin and finance.lee set up two-step sign-in (an authenticator app: the QR code or the key
+    shown) at their first sign-in, as every admin and finance officer must (docs/security.md)
 
 In the browser: the sample call's window (2025) is over. To open a call now, sign in as admin,
   사업 (Programs) → the sample → 새 공고로 복사 (Copy as a new call), closing in a few minutes;
