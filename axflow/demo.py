@@ -265,8 +265,9 @@ def where_to_look(api_url: str, program_id: str, goal_login: dict[str, str]) -> 
     return f"""
 Sign in at {api_url}/signin to see it: staff with the passwords `make run` printed, the
 companies' representatives with {STARTUP_PASSWORD}.
-  officer.kim        내 할 일 (home): a kickoff report to review, overdue kickoffs, a final evaluation;
-                     스타트업 (Startups): the demo program's companies, filter 기한 초과 (overdue)
+  officer.kim        내 할 일 (home): two companies to match (one promoted into 초격차), a kickoff
+                     report to review, a final evaluation; 스타트업 (Startups): the demo program's
+                     companies, the two overdue ones with the filter 기한 초과 (Overdue)
   finance.lee        회계 (Finance): the contracted company's advance waiting for approval
   evaluator.choi     평가 (Evaluations): the open call's two applicants waiting for a score
   auditor.jung       감사 (Audit): any company's history, e.g. the terminated or the promoted one

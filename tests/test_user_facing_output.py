@@ -1,6 +1,6 @@
 """What people read when something is off: a refused program names the offending field, the audit
 CSV's details are JSON a script can read back, reconciliation without a finance system says so in
-one line, and the README tells how the embedded stack receives money owed back."""
+one line, and docs/lifecycle.md tells how the embedded stack receives money owed back."""
 
 import csv
 import io
@@ -55,9 +55,9 @@ def test_reconcile_without_a_finance_system_prints_one_line_and_fails(tmp_path: 
     assert nobody in lines[0] and "재무 시스템" in lines[0] and "cannot reconcile" in lines[0]
 
 
-def test_the_readme_says_how_money_owed_back_arrives_and_what_triggers_a_tranche() -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    # The simulator setting and route the README names are the ones the simulator has.
+def test_the_docs_say_how_money_owed_back_arrives_and_what_triggers_a_tranche() -> None:
+    readme = (Path(__file__).parent.parent / "docs" / "lifecycle.md").read_text()
+    # The simulator setting and route docs/lifecycle.md names are the ones the simulator has.
     assert "collections_arrive" in Faults.model_fields and '{"collections_arrive": false}' in readme
     routes = {getattr(route, "path", "") for route in create_finance_app(":memory:", "secret").routes}
     assert "/collections/{key}/receive" in routes
