@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
 
 from api import i18n, pending_signin as pending, sessions
 from api.i18n import N_, NP_, gettext, pgettext
@@ -20,8 +21,6 @@ from api.throttle import SigninThrottle, Throttled, client_address
 from axflow.config import Settings
 from domain.brn import format_brn
 from domain.timeutil import to_kst
-from sqlmodel import Session
-
 from store import second_factor
 from store.db import release
 from store.passwords import hash_password, needs_rehash, verify_password
