@@ -49,14 +49,14 @@ def startup_password(stack: Stack, brn: str) -> str:
     return STARTUP_PASSWORD
 
 
-def approve_company(stack: Stack, login_id: str) -> None:
+def approve_company(stack: Stack, login_id: str, company_name: str) -> None:
     """Bind a portal sign-up to the company it named, as a program officer's approval would, for
     walks about something else (tests/security/test_company_ownership.py proves binding itself)."""
     with session_scope(stack.engine) as session:
         user = find_by_login(session, login_id)
         assert user is not None and user.brn, login_id
         bind(session, user, user.brn, proof="staff_approval", by="system:tests", at=datetime.now(timezone.utc),
-             representative=True, company_name=user.display_name)
+             representative=True, company_name=company_name)
         session.commit()
 
 

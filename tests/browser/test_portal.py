@@ -143,7 +143,7 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         await expect(page.get_by_role("heading", level=1)).to_contain_text("쓸 수 없습니다")
         await check_page(page, "portal-link-dead")
 
-        approve_company(stack, email)  # the company's binding is walked in test_company_binding.py
+        approve_company(stack, email, "포털에이아이")  # the company's binding is walked in test_company_binding.py
         await sign_in(page, email)
         await check_page(page, "portal-my-empty")
 
@@ -419,7 +419,7 @@ async def test_the_calls_and_sign_up_in_english_from_a_phone(stack: Stack, brows
         await expect(page.get_by_role("heading", level=1)).to_have_text("This link does not work")
         await in_english(page)
 
-        approve_company(stack, email)
+        approve_company(stack, email, company[0])
         await sign_in(page, email)
         colleague = f"cto-en-{brn}@portal.example"
         await page.goto("/portal/colleagues")

@@ -8,17 +8,19 @@ the tax simulator's register, the identity provider simulator's page and token e
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from sqlmodel import select
+
+from axflow.tax_authority import TaxAuthorityDown, register_matches
 
 from store.binding_tables import BindingEvent, BindingRequest, CompanyBinding, CompanyCheck
 from store.db import session_scope
-from store.portal_accounts import accept_invitation, sign_up, verify
-from store.portal_accounts import issue_link
-from store.users import create_user, find_by_login
+from store.portal_accounts import accept_invitation, issue_link, sign_up, verify
+from store.users import create_user, find_by_login, users_of_brn
 from tests.conftest import Stack, new_brn
 
 PASSWORD = "Owner!ship-2025q"
@@ -122,7 +124,6 @@ async def test_a_squatter_typing_a_companys_number_sees_nothing_of_it_and_can_ac
         assert (await squatter.get(f"/portal/agreement/{startup_id}")).status_code == 404
     # The company's notifications reach its bound people, never the squatter.
     with session_scope(stack.engine) as session:
-        from store.users import users_of_brn
         assert all("도용자" != r.display_name for r in users_of_brn(session, victim))
 
 
@@ -199,3 +200,20 @@ async def test_an_officer_approval_and_an_invitation_bind_and_are_recorded(stack
     with session_scope(stack.engine) as session:
         approval = session.exec(select(BindingEvent).where(BindingEvent.brn == brn, BindingEvent.kind == "approved")).one()
         assert approval.actor_id == officer.id and approval.reason == "사업자등록증 원본 확인"
+
+
+async def test_the_registers_validate_service_answers_through_faults_and_says_when_it_cannot(stack: Stack) -> None:
+    brn = new_brn()
+    await register(stack, brn, "한대표", "2020-10-10")
+    faults = f"{stack.settings.tax_authority_url}/_faults"
+    async with httpx.AsyncClient() as http:
+        try:
+            (await http.put(faults, json={"fail_next": 2})).raise_for_status()  # the third try answers
+            assert await register_matches(stack.settings, brn, date(2020, 10, 10), "한 대표") is True
+            assert await register_matches(stack.settings, brn, date(2020, 10, 10), "다른이") is False
+            assert await register_matches(stack.settings, new_brn(), date(2020, 10, 10), "한대표") is False
+            (await http.put(faults, json={"error_rate": 1.0})).raise_for_status()
+            with pytest.raises(TaxAuthorityDown):
+                await register_matches(stack.settings, brn, date(2020, 10, 10), "한대표")
+        finally:
+            (await http.put(faults, json={})).raise_for_status()
