@@ -26,7 +26,7 @@ DESCRIPTIONS = {
     "task_queue": "the workers' task queue",
     "temporal_ui_port": "embedded Temporal Web UI",
     "temporal_time_skipping": "the embedded Temporal server lets a client move one workflow's clock forward "
-                              "(tests of `axflow dev`)",
+                              "(`make run` turns it on for `make demo`; tests of `axflow dev`)",
     "worker_metrics_host": "worker's Prometheus endpoint address",
     "worker_metrics_port": "worker's Prometheus port (0: off)",
     "worker_max_cached_workflows": "workflows a worker keeps in memory (about 0.2 MB each); others are "
