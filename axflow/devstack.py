@@ -186,8 +186,10 @@ axflow is up.
 
 In the browser: the sample call's window (2025) is over. To open a call now, sign in as admin,
   사업 (Programs) → the sample → 새 공고로 복사 (Copy as a new call), closing in a few minutes;
-  a startup signs up on the portal, applies; evaluators score; officer.kim finalizes the selection
-  on the program's 공고와 선정 (Call and selection) page, then works on each startup's page.
+  a startup signs up on the portal, confirms its company (내 회사 확인: 220-81-62517, opened
+  2022-07-01, representative 김다른; at the 본인확인 simulator pick 김다른), applies; evaluators
+  score; officer.kim finalizes the selection on the program's 공고와 선정 (Call and selection) page,
+  then works on each startup's page. (docs/company-identity.md)
 A part that crashes is restarted (1 s, doubling to 30 s); 5 crashes within 60 s stop the stack.
 Try: make demo   (in a second shell)          Stop: Ctrl-C
 """, flush=True)
