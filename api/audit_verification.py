@@ -43,8 +43,13 @@ async def verify_audit(session: Session, temporal: Client, key: bytes, startup_i
                        program_id: str | None = None) -> ChainReport:
     report = await run_in_threadpool(verify_chain, session, key)
     report.startups_checked, report.truncations = short_against_read_model(session)
-    targets = list(dict.fromkeys([*startup_ids, *(await program_startups(temporal, program_id) if program_id else []),
-                                  *latest_startups(session, LATEST)]))
+    listed: list[str] = []
+    if program_id:
+        try:
+            listed = await program_startups(temporal, program_id)
+        except RPCError:  # Temporal cannot list now: the program's startups stay unproven, and say so
+            report.unanchored.append(f"program:{program_id}")
+    targets = list(dict.fromkeys([*startup_ids, *listed, *latest_startups(session, LATEST)]))
     gate = asyncio.Semaphore(AT_ONCE)
 
     async def ask(startup_id: str) -> AuditAnchor | None | Exception:

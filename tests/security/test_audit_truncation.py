@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import select
 
+from api.audit_verification import program_startups
 from domain.io import Projection
 from domain.phases import Phase, Role
 from domain.state import StartupState
@@ -62,7 +63,9 @@ async def test_rows_cut_from_a_chains_end_are_named(stack: Stack, site) -> None:
         with session_scope(stack.engine) as session:
             session.get(StartupRow, startup.id).state = row_state | {"transition_count": count - 1}
             session.commit()
-        verdict = await stack.call("GET", f"/audit/verify?startup_id={startup.id}", auditor)
+        # Asked by program: its lifecycles as Temporal lists them.
+        assert await program_startups(stack.client, startup.program.id) == [startup.id]
+        verdict = await stack.call("GET", f"/audit/verify?program_id={startup.program.id}", auditor)
         cuts = {c["source"] for c in verdict["truncations"] if c["startup_id"] == startup.id}
         assert not verdict["ok"] and cuts == {"temporal"}
     finally:  # the suite shares one database: put everything back as it was
