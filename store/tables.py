@@ -93,8 +93,6 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(index=True)
     # How `hash` was made (store/audit.py): 1 unkeyed SHA-256 (older rows), 2 HMAC-SHA256.
     hash_scheme: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
-    # How `hash` was made (store/audit.py SCHEMES): 1 unkeyed SHA-256 (older rows), 2 HMAC-SHA256.
-    hash_scheme: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class LedgerEntry(SQLModel, table=True):
