@@ -138,7 +138,8 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
                 value = bytes(part["value"]).decode("utf-8")  # type: ignore[arg-type]
             except UnicodeDecodeError:
                 raise invalid(str(part["name"]), "encoding", "form fields must be UTF-8")
-            if (char := hidden_character(value)) is not None:
+            # A form's text field may be a textarea: tab and newline kept, as in api/text_guard.py.
+            if (char := hidden_character(value, multiline=True)) is not None:
                 raise invalid(str(part["name"]), HIDDEN_CHARACTER, hidden_problem(char))
             upload.fields[str(part["name"])] = value
 
