@@ -9,17 +9,20 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timezone
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 
 from store.binding_tables import BindingEvent, BindingRequest, CompanyBinding, CompanyCheck
-from store.db import session_scope
-from store.portal_accounts import accept_invitation, issue_link, sign_up, verify
+from store.company_binding import (DecisionRefused, bind, bound_brn, decide, open_request,
+                                   why_approval_is_needed)
+from store.db import make_engine, migrate, session_scope
+from store.portal_accounts import accept_invitation, company_of, issue_link, sign_up, verify
 from store.users import create_user, find_by_login, users_of_brn
 from tests.conftest import Stack, new_brn
 
@@ -217,3 +220,35 @@ async def test_the_registers_validate_service_answers_through_faults_and_says_wh
                 await register_matches(stack.settings, brn, date(2020, 10, 10), "한대표")
         finally:
             (await http.put(faults, json={})).raise_for_status()
+
+
+def test_a_representative_change_waits_for_the_officer_who_may_reject_then_approve(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/binding.db"
+    migrate(url)
+    at = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    brn = new_brn()
+    with Session(make_engine(url), expire_on_commit=False) as db:
+        former = sign_up(db, email="former@own.example", password=PASSWORD, brn=brn, representative="전대표",
+                         company_name="회사", now=at)
+        bind(db, former, brn, proof="verified", by=former.id, at=at, representative=True, company_name="회사")
+        db.commit()
+        new = sign_up(db, email="new@own.example", password=PASSWORD, brn=brn, representative="신대표",
+                      company_name="회사", now=at)
+        why = why_approval_is_needed(db, new, brn)
+        assert why == "representative_change"
+        asked = open_request(db, new, brn, why=why, verified_name="신대표", person_key="k" * 64, company_name="회사",
+                             at=at)
+        db.commit()
+        with pytest.raises(DecisionRefused):
+            decide(db, asked.id, approve=True, officer_id="u-officer", reason=" ", at=at)
+        decide(db, asked.id, approve=False, officer_id="u-officer", reason="등기부 확인 전", at=at)
+        assert bound_brn(db, new.id) is None and bound_brn(db, former.id) == brn
+        again = open_request(db, new, brn, why=why, verified_name="신대표", person_key="k" * 64, company_name="회사",
+                             at=at)
+        db.commit()
+        decide(db, again.id, approve=True, officer_id="u-officer", reason="법인등기부 대표자 변경 확인", at=at)
+        assert bound_brn(db, former.id) is None and bound_brn(db, new.id) == brn
+        assert company_of(db, brn).representative_user_id == new.id
+        kinds = [(e.kind, e.user_id) for e in db.exec(select(BindingEvent).order_by(BindingEvent.id)).all()]
+        assert kinds[-5:] == [("rejected", new.id), ("requested", new.id), ("revoked", former.id),
+                              ("bound", new.id), ("approved", new.id)]
