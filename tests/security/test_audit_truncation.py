@@ -8,14 +8,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from api.audit_verification import program_startups
 from domain.io import Projection
 from domain.phases import Phase, Role
 from domain.state import StartupState
 from store import audit
-from store.db import make_engine, migrate, session_scope
+from store.db import make_engine, session_scope
 from store.projection import apply_projection
 from store.tables import AuditEvent, StartupRow
 from tests.conftest import Stack, wait_until
@@ -83,9 +83,8 @@ def _projection(seqs: list[int]) -> Projection:
 
 
 def test_the_chain_is_keyed_and_older_unkeyed_rows_still_verify(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path}/a.db"
-    migrate(url)
-    engine = make_engine(url, writer=True)
+    engine = make_engine(f"sqlite:///{tmp_path}/a.db", writer=True)
+    SQLModel.metadata.create_all(engine)  # the tables alone: migrations are tested in test_store.py
     with session_scope(engine) as session:
         # Two rows as written before the key (scheme 1, plain SHA-256), then keyed ones.
         prev = audit.GENESIS
