@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, col
 
 from api import sessions
 from store.account_tables import PendingSignin
@@ -29,6 +30,8 @@ def _hash(secret: str) -> str:
 
 def begin(request: Request, db: Session, user: User, target: str, at: datetime) -> Response:
     secret = secrets.token_urlsafe(32)
+    # Abandoned ones (the code never typed) go here; only a right password makes one.
+    db.execute(delete(PendingSignin).where(col(PendingSignin.created_at) < at - PENDING_TTL))
     db.add(PendingSignin(id_hash=_hash(secret), user_id=user.id, next_path=target, created_at=at))
     db.commit()
     response = RedirectResponse(FACTOR_PAGE, status_code=303)
