@@ -141,7 +141,7 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
     await second.close()
     await evaluator.get_by_role("button", name=re.compile("점수 제출")).click()
     summary = evaluator.locator("#error-summary")
-    await expect(summary).to_contain_text("이해충돌을 신고한 기업은 평가할 수 없습니다")
+    await expect(summary).to_contain_text("이해충돌을 신고한 기업에 관해서는 평가하거나 승인·결정할 수 없습니다")
     await expect(summary.locator("h2")).to_have_text("지금은 할 수 없는 작업입니다")
     await expect(summary).not_to_contain_text("conflict_of_interest")
     await expect(evaluator.locator(".closed-form")).to_contain_text("대표이사와 공동 연구")
