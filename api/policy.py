@@ -193,6 +193,8 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("GET", "/portal/apply/{program_id}"): same_as("POST", "/programs/{program_id}/applications", frozenset({STARTUP})),
     ("POST", "/portal/apply/{program_id}"): same_as("POST", "/programs/{program_id}/applications",
                                                     frozenset({STARTUP})),
+    ("POST", "/portal/apply/{program_id}/proposal"): same_as("POST", "/startups/{startup_id}/documents",
+                                                             frozenset({STARTUP})),
     ("GET", "/portal/documents"): same_as("GET", "/startups/{startup_id}/documents", frozenset({STARTUP})),
     ("POST", "/portal/documents/{program_id}"): same_as("POST", "/startups/{startup_id}/documents",
                                                         frozenset({STARTUP})),

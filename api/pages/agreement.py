@@ -89,13 +89,15 @@ async def _agreement_html(request: Request, state: StartupPublic) -> str | None:
 
 
 async def _page(request: Request, viewer: Viewer, state: StartupPublic, status: int = 200,
-                errors: dict[str, list[str]] | None = None, accepted_now: bool = False) -> HTMLResponse:
+                errors: dict[str, list[str]] | None = None, accepted_now: bool = False,
+                read_confirmed: bool = False) -> HTMLResponse:
     if viewer.role is not Role.STARTUP and viewer.role not in (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
                                                               Role.EVALUATOR, Role.AUDITOR, Role.ADMIN):
         raise ApiError("forbidden", _("이 화면을 볼 수 없습니다."), {"rule": "role"})
     return render(request, viewer, TEMPLATE, status, state=state, agreement_html=await _agreement_html(request, state),
                   may_accept=Action.ACCEPT_AGREEMENT.value in state.allowed_actions, errors=errors or {},
-                  labels={name: _(label) for name, label in FIELDS.items()}, accepted_now=accepted_now)
+                  labels={name: _(label) for name, label in FIELDS.items()}, accepted_now=accepted_now,
+                  read_confirmed=read_confirmed)
 
 
 @router.get("/portal/agreement/{startup_id}", response_class=HTMLResponse)
@@ -122,5 +124,6 @@ async def accept_agreement(startup_id: str, request: Request, viewer: PageViewer
         if err.status in (401, 403, 404):
             raise
         state = await _state(viewer, db, temporal, startup_id)
-        return await _page(request, viewer, state, err.status, errors_of(err))
+        # The tick stays ticked: a wrong password is no reason to read the agreement again.
+        return await _page(request, viewer, state, err.status, errors_of(err), read_confirmed=True)
     return RedirectResponse(f"/portal/agreement/{startup_id}?accepted=true", status_code=303)

@@ -15,15 +15,16 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from activities.read_model import ReadModelActivities
-from api.deps import SessionDep, TemporalDep
+from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.common import check_csrf
 from api.pages.labels import SECTORS, label
 from api.pages.portal_common import (Errors, StartupViewer, add_error, kst_text, page, portal_link,
                                      not_found_page, remaining, tell, validation_errors, call_window, writing)
-from api.pages.portal_documents import document_choices, upload_context
+from api.pages.portal_documents import document_choices, upload_context, upload_words
 from api.pages.portal_my import STATUS_REASONS, ineligible_words, one_language, refusal_errors
+from api.routes.documents import receive_document
 from api.routes.programs import submit_application
 from axflow.config import Settings
 from axflow.tax_authority import TaxAuthorityDown, business_status
@@ -35,6 +36,7 @@ from domain.io import EligibilityInput, startup_workflow_id
 from domain.program import ProgramDefinition
 from domain.timeutil import kst_date
 from store.application_drafts import DraftFrozen, DraftInput, draft_of, mark_submitted, save_draft
+from store.db import release
 from store.documents import Document
 from store.portal_accounts import company_of
 from store.portal_tables import ApplicationDraft
@@ -47,6 +49,7 @@ LABELS = {"company_name": N_("회사명"), "founded_on": N_("설립일"), "task_
           "proposal_document": N_("사업계획서 파일"), "brn": N_("사업자등록번호")}
 STATUS_WORDS = {"active": N_("계속사업자"), "suspended": N_("휴업자"), "closed": N_("폐업자"),
                 "unregistered": N_("미등록")}
+DRAFT_TEXT = ("company_name", "founded_on", "task_id", "representative", "email", "proposal_title")
 NO_PROPOSAL = N_("사업계획서 파일을 올리거나 내 서류에서 고르세요.")
 
 
@@ -181,13 +184,15 @@ async def _form_page(request: Request, session: Session, viewer: StartupViewer, 
 
 @router.get("/portal/apply/{program_id}", response_class=HTMLResponse)
 async def apply_form(program_id: str, request: Request, session: SessionDep, viewer: StartupViewer,
-                     saved: bool = False) -> HTMLResponse:
+                     saved: bool = False, uploaded: bool = False) -> HTMLResponse:
     try:
         definition = _program(session, program_id)
     except ApiError as err:
         return not_found_page(request, viewer, err)
     draft = draft_of(session, program_id, viewer.actor.brn or "")
     notice = _("임시저장되었습니다.") if saved and draft is not None else None
+    if uploaded and draft is not None:
+        notice = _("사업계획서를 올렸습니다. 신청서에 쓰던 내용은 임시저장되었습니다.")
     return await _form_page(request, session, viewer, definition, draft or _prefill(session, viewer), {},
                             notice=notice)
 
@@ -196,6 +201,46 @@ def _proposal_of(session: Session, document_id: str, startup_id: str) -> str | N
     """The chosen proposal, if it is one of this application's own proposals; else none."""
     row = session.get(Document, document_id) if document_id and len(document_id) <= 64 else None
     return row.id if row is not None and row.startup_id == startup_id and row.kind == "proposal" else None
+
+
+@router.post("/portal/apply/{program_id}/proposal", response_class=HTMLResponse)
+async def upload_proposal(program_id: str, request: Request, session: SessionDep, settings: SettingsDep,
+                          temporal: TemporalDep, viewer: StartupViewer) -> Response:
+    """The proposal uploaded from the application form itself (multipart: the file with what was
+    typed): the typed values are saved as the draft with the new file chosen, so an upload never
+    wipes the form; a refused file comes back as the upload's error page, its way back leading to
+    the form with what was typed kept."""
+    definition = _program(session, program_id)
+    brn = viewer.actor.brn or ""
+    startup_id = startup_workflow_id(program_id, brn)
+    typed: dict[str, str] = {}
+
+    def check_fields(fields: dict[str, str]) -> None:
+        typed.update(fields)
+        check_csrf(viewer, fields.get("csrf_token"))
+
+    release(session)  # the upload's record is written in a transaction of its own
+    document, refused = None, None
+    try:
+        document = await receive_document(request, session, settings, viewer.actor, startup_id, program_id,
+                                          [DocumentKind.PROPOSAL], check_fields)
+    except ApiError as err:
+        if err.code == "forbidden":
+            raise
+        refused = err
+    if typed and await call_window(temporal, definition, viewer.now) != "closed":
+        chosen = document.id if document else _proposal_of(session, typed.get("proposal_document", "").strip(),
+                                                             startup_id)
+        values, _problems = _draft_input({name: typed.get(name, "").strip()[:300] for name in DRAFT_TEXT}, chosen)
+        try:
+            with writing(request) as w:
+                save_draft(w, program_id, brn, values, viewer.user.id, viewer.now)
+        except DraftFrozen:
+            pass  # submitted meanwhile: the form shows the receipt
+    if refused is not None:
+        return page(request, viewer, "upload_error.html", refused.status, error=refused,
+                    back=f"/portal/apply/{program_id}", message=upload_words(refused, settings, "proposal"))
+    return RedirectResponse(f"/portal/apply/{program_id}?uploaded=1", 303)
 
 
 @router.post("/portal/apply/{program_id}", response_class=HTMLResponse)

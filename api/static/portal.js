@@ -64,6 +64,10 @@
       }
       input.addEventListener("change", check);
       input.form.addEventListener("submit", function (event) {
+        // A form with a button of its own for the file (the application's) checks it only when
+        // that button sends it: saving the draft is never held up by a file chosen but not sent.
+        var sender = input.form.querySelector("[data-sends-file]");
+        if (sender && event.submitter && event.submitter !== sender) return;
         if (!check()) { event.preventDefault(); input.focus(); }
       });
     })(files[j]);

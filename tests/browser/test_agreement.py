@@ -44,6 +44,7 @@ async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stac
     await expect(page.locator("#error-summary")).to_be_visible()
     await expect(page.locator("#f-password-error")).to_contain_text("비밀번호가 맞지 않습니다")
     await expect(page.locator("#f-password")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#f-read_confirmed")).to_be_checked()  # what was ticked stays ticked
     await assert_accessible(page)
     await screenshot(page, "portal-agreement-refused")
     assert (await stack.state(startup.id))["agreement_acceptance"] is None
@@ -75,6 +76,8 @@ async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stac
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     await assert_accessible(page)
     # Not ticking the box is refused beside it, in English too.
+    await expect(page.locator("#f-read_confirmed")).to_be_checked()
+    await page.uncheck("#f-read_confirmed")
     await page.fill("#f-password", PASSWORD)
     await page.get_by_role("button", name="Accept the agreement").click()
     await expect(page.locator("#f-read_confirmed-error")).to_contain_text("Read the agreement to the end")
