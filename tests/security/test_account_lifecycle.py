@@ -17,6 +17,7 @@ from domain.phases import Role
 from store.accounts import RESET_VALID, issue_reset, live_reset
 from store.db import session_scope
 from store.passwords import password_problems
+from store.portal_tables import PortalToken
 from store.users import create_user, find_by_login
 from tests.conftest import Stack, new_brn
 
@@ -97,7 +98,6 @@ def test_a_reset_link_expires_and_is_kept_hashed(stack: Stack) -> None:
         secret = issue_reset(session, user, now)
         assert live_reset(session, secret, now + RESET_VALID - timedelta(seconds=1)) is not None
         assert live_reset(session, secret, now + RESET_VALID) is None
-        from store.portal_tables import PortalToken
         assert session.get(PortalToken, secret) is None  # only its hash is stored
 
 
