@@ -3,6 +3,8 @@ and keeps it as a .eml file in one folder (`.data/mail/` in make run), where `ax
 the console and the tests read them. Nothing is relayed onward.
 """
 
+from __future__ import annotations
+
 import itertools
 import os
 import threading
@@ -11,10 +13,12 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+if TYPE_CHECKING:
+    # aiosmtpd is a development part (the dev extra): production reads kept mail only if a
+    # folder exists, and never serves SMTP, so the console's mail pages import this module without it.
+    from aiosmtpd.smtp import SMTP, Envelope, Session
 
 # Headers the server adds on top of each kept message: who the SMTP envelope named. A Bcc
 # recipient appears only here.
@@ -61,6 +65,8 @@ class MailServer:
     """The SMTP server on a thread of its own, in the tests or in `axflow mail serve`."""
 
     def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 8025) -> None:
+        from aiosmtpd.controller import Controller
+
         self.folder = folder
         self.handler = KeepInFolder(folder)
         self.controller = Controller(self.handler, hostname=host, port=port,
