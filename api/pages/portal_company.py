@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, or_, select
 
 from api.i18n import N_, _
 from api.pages.common import check_csrf
@@ -22,7 +22,7 @@ from api.routes.signin import PAGE_CSP
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 from domain.brn import format_brn, normalize_brn
-from store.binding_tables import CompanyBinding, CompanyCheck
+from store.binding_tables import BindingEvent, CompanyBinding, CompanyCheck
 from store.company_binding import (bind, bound_brn, open_request, person_key_hash, record, requests_of,
                                    why_approval_is_needed)
 from store.db import as_utc
@@ -33,6 +33,9 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=200)]
 # The provider's page is a minute's work; a check not finished in this long is void.
 CHECK_VALID = timedelta(minutes=15)
+# 진위확인 answers whether a guess is right: a person refused this often in a day may guess no
+# more until the day has passed (the refusals are the count, so nothing else need be kept).
+REFUSALS_PER_DAY = 5
 LABELS = {"brn": N_("사업자등록번호"), "opened_on": N_("개업일자"), "representative": N_("대표자 성명"),
           "company_name": N_("회사명")}
 # What each refusal says to the person, by the rule recorded for it.
@@ -110,6 +113,9 @@ async def check_company(request: Request, viewer: UnboundStartupViewer, csrf_tok
     if errors or opened is None:
         return _form(request, viewer, values, errors, 422)
     settings, now = request.app.state.settings, viewer.now
+    if refusals_since(request, viewer.user.id, now - timedelta(days=1)) >= REFUSALS_PER_DAY:
+        add_error(errors, "", _("회사 확인에 여러 번 실패했습니다. 24시간 뒤에 다시 시도하거나 사업 담당자에게 문의하세요."))
+        return _form(request, viewer, values, errors, 429)
     try:
         matches = await register_matches(settings, digits, opened, values["representative"])
     except TaxAuthorityDown:
@@ -128,13 +134,21 @@ async def check_company(request: Request, viewer: UnboundStartupViewer, csrf_tok
         add_error(errors, "", _("본인확인 서비스가 응답하지 않습니다. 잠시 후 다시 시도하세요."))
         return _form(request, viewer, values, errors, 503)
     with writing(request) as db:
-        db.exec(delete(CompanyCheck).where(col(CompanyCheck.user_id) == viewer.user.id))  # one at a time
+        # One check at a time per person; abandoned ones of anyone's go once void.
+        db.exec(delete(CompanyCheck).where(or_(col(CompanyCheck.user_id) == viewer.user.id,
+                                               col(CompanyCheck.created_at) < now - CHECK_VALID)))
         db.add(CompanyCheck(state_hash=_state_hash(begun.state), user_id=viewer.user.id, brn=digits,
                             company_name=values["company_name"], representative=values["representative"],
                             opened_on=f"{opened:%Y%m%d}", nonce=begun.nonce, code_verifier=begun.code_verifier,
                             created_at=now))
         db.commit()
     return RedirectResponse(begun.url, 303)
+
+
+def refusals_since(request: Request, user_id: str, since: datetime) -> int:
+    with Session(request.app.state.engine) as db:
+        return len(db.exec(select(BindingEvent.id).where(BindingEvent.user_id == user_id, BindingEvent.kind == "refused",
+                                                         col(BindingEvent.at) >= since)).all())
 
 
 @router.get("/portal/company/identity")

@@ -125,6 +125,12 @@ async def test_a_squatter_typing_a_companys_number_sees_nothing_of_it_and_can_ac
             answer = await squatter.get(path)
             assert (answer.status_code, answer.headers.get("location")) == (303, "/portal/company"), path
         assert (await squatter.get(f"/portal/agreement/{startup_id}")).status_code == 404
+        # Guessing the representative at the register: refused, and after five a day, not asked.
+        for guess in ("김", "이", "박", "최", "정"):
+            assert (await prove(squatter, victim, "2020-03-02", f"{guess}대표")).status_code == 422
+        stopped = await prove(squatter, victim, "2020-03-02", "홍길동")
+        assert stopped.status_code == 429 and "24시간" in stopped.text
+    assert events(stack, victim).count(("refused", "register_mismatch")) == 5
     # The company's notifications reach its bound people, never the squatter.
     with session_scope(stack.engine) as session:
         assert all("도용자" != r.display_name for r in users_of_brn(session, victim))
