@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.client import Client, WorkflowQueryFailedError, WorkflowQueryRejectedError
 from temporalio.service import RPCError
 
 from domain.state import AuditAnchor, StartupState
@@ -28,7 +28,7 @@ async def _anchor(temporal: Client, startup_id: str) -> AuditAnchor | None | Exc
     try:
         state = await temporal.get_workflow_handle(startup_id).query("state", result_type=StartupState,
                                                                      rpc_timeout=QUERY_TIMEOUT)
-    except (RPCError, WorkflowQueryFailedError) as err:
+    except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError) as err:
         return err
     return state.audit_anchor
 

@@ -39,6 +39,10 @@ async def test_rows_cut_from_a_chains_end_are_named(stack: Stack, site) -> None:
     auditor = stack.as_role(Role.AUDITOR)
     verdict = await stack.call("GET", f"/audit/verify?startup_id={startup.id}", auditor)
     assert verdict["ok"] and verdict["anchors_checked"] >= 1 and verdict["keyed_rows"] == verdict["rows_checked"]
+    # Names no workflow has, a program id that would break a naive visibility query: reported, never a 500.
+    odd = await stack.http.get("/audit/verify", params={"startup_id": "startup:none' OR 1=1", "program_id": 'p" OR x'},
+                               headers=auditor)
+    assert odd.status_code == 200 and "startup:none' OR 1=1" in odd.json()["unanchored"]
     rows = await stack.audit_rows(startup.id)
     assert len(rows) == state.transition_count >= 3
     last, count = rows[-1], state.transition_count
