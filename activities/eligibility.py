@@ -80,7 +80,7 @@ class EligibilityActivities:
                 mark_told(session, startup_id, now)
 
     def _portal_url(self) -> str:
-        return f"{self.settings.api_url.rstrip('/')}/portal/my"
+        return f"{self.settings.public_base()}/portal/my"
 
     async def _tell(self, brn: str, subject: str, text: str) -> bool:
         """Email the company's people; False if none could be reached (asked again next time)."""

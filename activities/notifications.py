@@ -59,7 +59,7 @@ class Failures(list[str]):
 
 
 def link_for(settings: Settings, event: NotificationEvent, staff: bool) -> str:
-    base = settings.api_url.rstrip("/")
+    base = settings.public_base()
     return f"{base}/console/startups/{quote(event.startup_id, safe=':')}" if staff else f"{base}/portal/my"
 
 
@@ -219,7 +219,7 @@ class NotificationActivities:
             return 0
         items = [{"at": as_utc(n.created_at), "subject": n.subject} for n in notices]
         rendered = render_digest(items, recipient_name=person.display_name, day=day,
-                                 link=f"{self.settings.api_url.rstrip('/')}/")
+                                 link=f"{self.settings.public_base()}/")
         to = str(Address(display_name=person.display_name, addr_spec=person.email))
         sent = await self._send_mail(claim, to, rendered, failures)
         await asyncio.to_thread(self._settle_digest, person.user_id, key, bool(sent))

@@ -44,8 +44,11 @@ def worker() -> None:
     """Run one worker (both workflows and all activities)."""
     from axflow.worker import serve
 
+    from axflow.production import warn_development_mode
+
     settings = get_settings()
     configure_logging(settings.log_level)
+    warn_development_mode(settings, "worker")
     asyncio.run(serve(settings))
 
 
@@ -53,9 +56,11 @@ def worker() -> None:
 def api() -> None:
     """Serve the HTTP API."""
     from api.main import create_app
+    from axflow.production import warn_development_mode
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    warn_development_mode(settings, "api")
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app
     # believes it only from settings.trusted_proxies (api/main.py).
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning",

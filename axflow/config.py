@@ -15,8 +15,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="AXFLOW_", env_file=".env", extra="ignore")
 
-    # "production" refuses demo tokens, the development webhook secret and SQLite.
-    env: str = "dev"
+    # "production" refuses demo tokens, the development webhook secret and SQLite. Only these two
+    # values: a typo ("prod") stops the start instead of quietly running in development mode.
+    env: Literal["dev", "production"] = "dev"
     data_dir: Path = Path(".data")
     # Unless set, the SQLite file inside data_dir: a stack given another data directory gets its
     # own read model, never one describing workflows that live in another Temporal file.
@@ -48,6 +49,15 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_url: str = "http://127.0.0.1:8000"
+    # Two addresses that differ behind a proxy: api_url is where the finance system calls back
+    # (often an internal host), public_url what people open from mail (verification, invitation,
+    # reset and notification links; the identity provider's callback).
+    public_url: str | None = Field(None, description="the address people open (links in mail, the identity "
+                                   "provider's callback), https in production; unset: `api_url` (development only)")
+    # How many API processes share this deployment: documents kept on one machine's filesystem
+    # cannot be read by another replica, so production refuses that with more than one.
+    api_replicas: int = Field(1, ge=1, description="how many API replicas serve this deployment (production refuses "
+                              "filesystem documents with more than one)")
 
     finance_url: str = "http://127.0.0.1:8101"
     notify_url: str = "http://127.0.0.1:8102"
@@ -70,7 +80,7 @@ class Settings(BaseSettings):
     # 본인확인 (identity verification): an OpenID Connect provider naming the person (name, birth
     # date, the stable person key CI) — the simulator under make run (simulators/identity_provider.py),
     # the agency's contracted provider (PASS, 간편인증 ...) in production. Its callback is
-    # {api_url}/portal/company/identity unless identity_redirect_url says otherwise.
+    # {public_url}/portal/company/identity unless identity_redirect_url says otherwise.
     identity_issuer: str = Field("http://127.0.0.1:8104", description="본인확인: the identity verification "
                                  "provider's issuer (OpenID Connect discovery); `make run`'s simulator, or the "
                                  "agency's contracted provider over https")
@@ -79,7 +89,7 @@ class Settings(BaseSettings):
     identity_client_secret: str = Field("dev-identity-secret", description="axflow's client secret at the identity "
                                         "provider (the provider's own in production, never this default)")
     identity_redirect_url: str | None = Field(None, description="the callback registered with the identity provider; "
-                                              "unset: `{api_url}/portal/company/identity`")
+                                              "unset: `{public_url}/portal/company/identity`")
 
     log_level: str = "INFO"
 
@@ -172,6 +182,10 @@ class Settings(BaseSettings):
     # Staff who chose a daily digest get it at this hour (KST), from a Temporal Schedule the
     # worker keeps; unset, no schedule is made (run it with `axflow mail digest`).
     digest_hour_kst: Annotated[int, Field(ge=0, le=23)] | None = 8
+
+    def public_base(self) -> str:
+        """The base of every link a person opens, without a trailing slash."""
+        return (self.public_url or self.api_url).rstrip("/")
 
     def docs_enabled(self) -> bool:
         return self.api_docs if self.api_docs is not None else self.env != "production"

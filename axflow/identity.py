@@ -39,7 +39,7 @@ class Start:
 
 
 def redirect_url(settings: Settings) -> str:
-    return settings.identity_redirect_url or f"{settings.api_url.rstrip('/')}/portal/company/identity"
+    return settings.identity_redirect_url or f"{settings.public_base()}/portal/company/identity"
 
 
 async def _discovery(settings: Settings) -> dict[str, Any]:

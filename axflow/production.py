@@ -1,5 +1,6 @@
 """Refuse to start in production with what is only fit for a demo."""
 
+import structlog
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -8,6 +9,7 @@ from store.db import session_scope
 from store.tables import ApiToken
 
 DEV_WEBHOOK_SECRET = Settings.model_fields["finance_webhook_secret"].default
+DEV_IDENTITY_SECRET = Settings.model_fields["identity_client_secret"].default
 # Names `make run` gives its demo tokens (see axflow/devstack.py).
 DEMO_TOKEN_NAMES = ("admin", "officer.kim", "finance.lee", "evaluator.park", "evaluator.choi", "auditor.jung")
 
@@ -23,6 +25,17 @@ def production_problems(settings: Settings, engine: Engine | None) -> list[str]:
                         "shorter than 32 characters")
     if settings.database_url.startswith("sqlite"):
         problems.append("AXFLOW_DATABASE_URL points at SQLite; production runs on PostgreSQL")
+    if not (settings.public_url or "").startswith("https://"):
+        # Links in mail would name an internal host, and browsers drop Secure cookies over HTTP.
+        problems.append("AXFLOW_PUBLIC_URL (the address people open from mail) is unset or not https://")
+    if not settings.identity_issuer.startswith("https://"):
+        problems.append("AXFLOW_IDENTITY_ISSUER (본인확인 provider) is not an https:// issuer")
+    if settings.identity_client_secret == DEV_IDENTITY_SECRET:
+        problems.append("AXFLOW_IDENTITY_CLIENT_SECRET is the development default")
+    if settings.document_storage == "filesystem" and settings.api_replicas > 1:
+        # Each replica (and each worker) would see only the files written on its own machine.
+        problems.append(f"AXFLOW_DOCUMENT_STORAGE is filesystem with AXFLOW_API_REPLICAS={settings.api_replicas}; "
+                        "replicas share documents only through s3")
     if settings.oidc_jwks_url and not (settings.oidc_issuer or "").startswith("https://"):
         # One provider's keys may sign for several issuers (the tenants of one service): only the
         # issuer tells ours apart, and the browser sign-in needs it to check its ID tokens.
@@ -35,6 +48,16 @@ def production_problems(settings: Settings, engine: Engine | None) -> list[str]:
         if demo:
             problems.append(f"demo tokens are live ({', '.join(sorted(demo))}): revoke them")
     return problems
+
+
+def warn_development_mode(settings: Settings, command: str) -> None:
+    """`axflow api` and `axflow worker` run in development mode unless told otherwise (so that
+    `make run` and the tests need no setting): a deployment that forgot AXFLOW_ENV says so loudly."""
+    if settings.env != "production":
+        structlog.get_logger().warning(
+            "development mode", command=command,
+            consequences="no production checks, cookies without Secure, demo tokens and users allowed",
+            fix="set AXFLOW_ENV=production on every deployed process")
 
 
 def refuse_unsafe_production(settings: Settings, engine: Engine | None) -> None:

@@ -37,7 +37,8 @@ DESCRIPTIONS = {
                       "about twice the worker's CPU; the test suite and replay verification always use it",
     "api_host": "API listen address",
     "api_port": "API port",
-    "api_url": "the API as others reach it (finance webhooks, links in mail)",
+    "api_url": "the API as the finance system reaches it (its payment callbacks); links people open use "
+               "`AXFLOW_PUBLIC_URL`",
     "finance_url": "finance system",
     "notify_url": "notification system (SMS / 알림톡 gateway)",
     "finance_port": "finance simulator port",

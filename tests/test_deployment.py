@@ -3,9 +3,12 @@ service has an image or a build, every axflow command exists, every AXFLOW_ vari
 setting, dependencies name real services, and the search attributes match the code's."""
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 import yaml
+from pydantic import ValidationError
 from typer.main import get_command
 
 from axflow.cli import app
@@ -79,10 +82,36 @@ def test_production_refuses_demo_secrets_and_sqlite(tmp_path: Path) -> None:
     engine = make_engine(url)
     with session_scope(engine) as session:
         create_token(session, Role.ADMIN, "admin")
-    problems = production_problems(Settings(env="production", database_url=url), engine)
-    assert len(problems) == 4 and "demo tokens are live (admin)" in problems[3]
-    assert "AXFLOW_AUDIT_KEY" in problems[1]
+    problems = production_problems(Settings(env="production", database_url=url, api_url="http://api:8000",
+                                            api_replicas=2), engine)
+    # Each problem named, in one refusal: secrets at their development values, SQLite, links to an
+    # internal plain-HTTP host, the identity provider's simulator, documents one replica cannot share.
+    assert [p.split()[0] for p in problems] == [
+        "AXFLOW_FINANCE_WEBHOOK_SECRET", "AXFLOW_AUDIT_KEY", "AXFLOW_DATABASE_URL", "AXFLOW_PUBLIC_URL",
+        "AXFLOW_IDENTITY_ISSUER", "AXFLOW_IDENTITY_CLIENT_SECRET", "AXFLOW_DOCUMENT_STORAGE", "demo"]
+    assert "demo tokens are live (admin)" in problems[-1] and "AXFLOW_API_REPLICAS=2" in problems[-2]
     safe = Settings(env="production", database_url="postgresql+psycopg://x/y", finance_webhook_secret="s" * 40,
-                    audit_key="k" * 40)
+                    audit_key="k" * 40, public_url="https://axflow.agency.example", api_url="http://api:8000",
+                    identity_issuer="https://id.example", identity_client_secret="i" * 40, api_replicas=2,
+                    document_storage="s3")
     assert production_problems(safe, None) == []
+    assert production_problems(safe.model_copy(update={"public_url": "http://axflow.agency.example"}), None) == [
+        "AXFLOW_PUBLIC_URL (the address people open from mail) is unset or not https://"]
+    with pytest.raises(ValidationError, match="env"):
+        Settings(env="prod")  # a typo is refused, never development mode in disguise
     assert production_problems(Settings(database_url=url), engine) == []  # dev mode allows the demo
+
+
+def test_links_people_open_use_the_public_url_and_the_finance_callback_does_not() -> None:
+    from activities.notifications import link_for
+    from api.pages.portal_common import portal_link
+    from axflow.identity import redirect_url
+    from domain.notifications import NotificationEvent
+
+    settings = Settings(api_url="http://api:8000", public_url="https://axflow.agency.example/")
+    assert portal_link(settings, "/portal/verify?token=t") == "https://axflow.agency.example/portal/verify?token=t"
+    assert redirect_url(settings) == "https://axflow.agency.example/portal/company/identity"
+    assert Settings(api_url="http://127.0.0.1:9").public_base() == "http://127.0.0.1:9"  # development: one address
+    event = NotificationEvent(key="s:n1", kind="k", recipients=["startup"], startup_id="p:1234567890",
+                              program_id="p", brn="1234567890", at=datetime.now(timezone.utc))
+    assert link_for(settings, event, staff=False) == "https://axflow.agency.example/portal/my"

@@ -271,7 +271,7 @@ def kst_text(at: datetime) -> str:
 
 
 def portal_link(settings: Settings, path: str) -> str:
-    return settings.api_url.rstrip("/") + path
+    return settings.public_base() + path
 
 
 async def tell(settings: Settings, to: str, subject: str, text: str) -> bool:
