@@ -56,6 +56,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/users/{user_id}"): frozenset({ADMIN}),
     ("PUT", "/users/{user_id}/roles"): frozenset({ADMIN}),
     ("POST", "/users/{user_id}/disable"): frozenset({ADMIN}),
+    ("POST", "/users/{user_id}/second-factor/reset"): frozenset({ADMIN}),
     ("POST", "/users/{user_id}/tokens"): frozenset({ADMIN}),
     # Documents: startups upload their own, officers the signed agreement; readers see all, a startup
     # its own; bulk archives for auditors and finance; the download log for auditors.

@@ -1,7 +1,7 @@
 """The user directory for admins: add people and service accounts, change roles and desks,
 disable (ending every session and token at once), and issue API tokens that belong to a user."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
@@ -12,6 +12,8 @@ from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from domain.phases import Role
 from domain.text import SINGLE_LINE
+from store import second_factor
+from store.accounts import end_sessions
 from store.db import as_utc, release
 from store.tokens import issue_token
 from store.user_tables import User
@@ -125,6 +127,21 @@ async def change_roles(user_id: str, body: RolesUpdate, session: SessionDep, _: 
 async def disable(user_id: str, session: SessionDep, _: Authorized) -> UserPublic:
     """Disable the user: every session and token of theirs gets 401 from the next call on."""
     return public(disable_user(session, _user(session, user_id)))
+
+
+@router.post("/{user_id}/second-factor/reset", response_model=UserPublic)
+async def reset_second_factor(user_id: str, session: SessionDep, admin: Authorized) -> UserPublic:
+    """For someone who lost both their authenticator and their recovery codes: the factor and the
+    codes go, every session of theirs ends, and a person who must have one sets it up again at the
+    next sign-in. Never one's own (another admin does it)."""
+    user = _user(session, user_id)
+    if user.id == admin.id:
+        raise ApiError("forbidden", "another admin resets your second factor (본인의 2단계 인증은 다른 관리자가 "
+                       "초기화합니다)", {"rule": "not_yourself"})
+    release(session)
+    second_factor.remove(session, user)
+    end_sessions(session, user.id, datetime.now(timezone.utc))
+    return public(user)
 
 
 @router.post("/{user_id}/tokens", status_code=201, response_model=TokenCreated)

@@ -18,8 +18,10 @@ from store.accounts import RESET_VALID, issue_reset, live_reset
 from store.db import session_scope
 from store.passwords import password_problems
 from store.portal_tables import PortalToken
+from store.second_factor import enrolled
 from store.users import create_user, find_by_login
 from tests.conftest import Stack, new_brn
+from tests.totp_support import enrol
 
 PASSWORD = "Lifecy!cle-2025q"
 NEW_PASSWORD = "Renew!ed-pass-2026"
@@ -196,3 +198,19 @@ async def test_sign_up_does_not_reveal_a_registered_email_and_a_fetched_link_spe
         with session_scope(stack.engine) as session:
             assert find_by_login(session, email).active is True
         assert (await first.get(link)).status_code == 410  # used up
+
+
+async def test_an_admin_resets_a_lost_second_factor_but_never_their_own(stack: Stack) -> None:
+    login, _ = person(stack, ["finance_officer"])
+    with session_scope(stack.engine) as session:
+        user_id = find_by_login(session, login).id
+    enrol(stack.engine, user_id)
+    admin = stack.as_role(Role.ADMIN)
+    await stack.call("POST", f"/users/{user_id}/second-factor/reset", admin)
+    with session_scope(stack.engine) as session:
+        assert enrolled(session, user_id) is None
+    async with client(stack) as http:
+        await sign_in(http, login)
+        assert "totp-secret" in (await http.get("/signin/second-factor")).text  # enrols again
+    own = await stack.call("POST", f"/users/{stack.user_id('admin')}/second-factor/reset", admin, expect=403)
+    assert own["error"]["details"]["rule"] == "not_yourself"
