@@ -34,6 +34,7 @@ from axflow.reconcile import FinanceUnreachable, differences
 from domain.phases import Action, Role
 from domain.rules import ACTION_RULES
 from domain.state import StartupState
+from domain.text import SINGLE_LINE
 from store.db import release
 from store.tables import ProgramRow, StartupRow
 from store.user_tables import User, WorkItem
@@ -43,7 +44,7 @@ VIEWERS = (Role.FINANCE_OFFICER, Role.PROGRAM_OFFICER, Role.AUDITOR)
 LISTED = 200
 COLLECTING_PHASES = ("settlement", "withdrawn", "terminated")
 Text = Annotated[str, Form(max_length=2000)]
-Short = Annotated[str, Form(max_length=100)]
+Short = Annotated[str, Form(max_length=100), SINGLE_LINE]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from domain.documents import DocumentKind
 from domain.eligibility import Problem, brn_problems, earliest_founding, founding_problems, status_refusal
 from domain.io import EligibilityInput, startup_workflow_id
 from domain.program import ProgramDefinition
+from domain.text import SINGLE_LINE
 from domain.timeutil import kst_date
 from store.application_drafts import DraftFrozen, DraftInput, draft_of, mark_submitted, save_draft
 from store.db import release
@@ -43,7 +44,7 @@ from store.portal_tables import ApplicationDraft
 from store.tables import ProgramRow
 
 router = APIRouter(include_in_schema=False)
-Text = Annotated[str, Form(max_length=300)]
+Text = Annotated[str, Form(max_length=300), SINGLE_LINE]
 LABELS = {"company_name": N_("회사명"), "founded_on": N_("설립일"), "task_id": N_("과제"),
           "representative": N_("대표자명"), "email": N_("연락 이메일"), "proposal_title": N_("사업계획서 제목"),
           "proposal_document": N_("사업계획서 파일"), "brn": N_("사업자등록번호")}

@@ -22,6 +22,7 @@ from api.routes.signin import PAGE_CSP
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 from domain.brn import format_brn, normalize_brn
+from domain.text import SINGLE_LINE
 from store.binding_tables import BindingEvent, CompanyBinding, CompanyCheck
 from store.company_binding import (bind, bound_brn, open_request, person_key_hash, record, requests_of,
                                    why_approval_is_needed)
@@ -30,7 +31,7 @@ from store.portal_accounts import company_of
 from store.user_tables import User
 
 router = APIRouter(include_in_schema=False)
-Text = Annotated[str, Form(max_length=200)]
+Text = Annotated[str, Form(max_length=200), SINGLE_LINE]
 # The provider's page is a minute's work; a check not finished in this long is void.
 CHECK_VALID = timedelta(minutes=15)
 # 진위확인 answers whether a guess is right: a person refused this often in a day may guess no

@@ -26,12 +26,13 @@ from axflow.config import Settings
 from axflow.programs import load_program
 from domain.documents import EXTENSIONS, DocumentKind
 from domain.io import startup_workflow_id
+from domain.text import SINGLE_LINE
 from store.db import release
 from store.documents import Document
 from store.tables import StartupRow
 
 router = APIRouter(include_in_schema=False)
-Text = Annotated[str, Form(max_length=300)]
+Text = Annotated[str, Form(max_length=300), SINGLE_LINE]
 KIND_WORDS = {DocumentKind.PROPOSAL: N_("사업계획서"), DocumentKind.AGREEMENT: N_("협약서"),
               DocumentKind.DELIVERABLE: N_("산출물"), DocumentKind.RECEIPT: N_("증빙"),
               DocumentKind.OTHER: N_("기타")}

@@ -16,12 +16,13 @@ from api.pages.common import check_csrf
 from api.pages.portal_common import (StartupViewer, Visitor, add_error, check_public_csrf, limit_anonymous_mail,
                                      one_language, page, portal_link, public_form, tell, writing)
 from domain.brn import format_brn
+from domain.text import SINGLE_LINE
 from store.portal_accounts import (VERIFY_VALID, accept_invitation, colleagues, company_of, invite, issue_link,
                                    live_link, sign_up, verify)
 from store.users import DirectoryError, find_by_login
 
 router = APIRouter(include_in_schema=False)
-Text = Annotated[str, Form(max_length=200)]
+Text = Annotated[str, Form(max_length=200), SINGLE_LINE]
 Secret = Annotated[str, Form(max_length=128)]
 # The form's own names for the directory's fields.
 FIELD_OF = {"login_id": "email", "display_name": "representative"}

@@ -21,12 +21,13 @@ from api.pages.refusal_text import role_refused
 from api.routes import programs as program_routes
 from domain.phases import Role
 from domain.program import ProgramDefinition
+from domain.text import SINGLE_LINE
 from domain.timeutil import KST, to_kst
 from store.db import release
 from store.tables import ProgramRow
 
 router = APIRouter(prefix="/console/programs", include_in_schema=False)
-Text = Annotated[str, Form(max_length=300)]
+Text = Annotated[str, Form(max_length=300), SINGLE_LINE]
 FIELDS = ("id", "name", "application_opens_at", "application_closes_at")
 LABELS = {"id": N_("새 사업 ID"), "name": N_("사업명"), "application_opens_at": N_("접수 시작 (KST)"),
           "application_closes_at": N_("접수 마감 (KST)")}  # shown as _(label)
