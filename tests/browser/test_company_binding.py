@@ -10,7 +10,8 @@ from playwright.async_api import Browser, Page, expect
 
 from store.db import session_scope
 from store.portal_accounts import issue_link, sign_up, verify
-from tests.browser.conftest import assert_accessible, screenshot
+from domain.brn import format_brn
+from tests.browser.conftest import assert_accessible, screenshot, signed_in
 from tests.conftest import Stack, new_brn
 
 PASSWORD = "Company!check-2025q"
@@ -90,3 +91,16 @@ async def test_the_representative_binds_by_register_and_identity_and_a_squatter_
         await assert_accessible(owner)
     finally:
         await owner.context.close()
+
+    # Auditors read every step: the squatter's refusal and the representative's binding.
+    auditor = await signed_in(browser, stack, "binding.auditor", ["auditor"])
+    try:
+        await auditor.goto("/console/companies")
+        rows = auditor.locator("#binding-events tbody tr", has_text=format_brn(brn))
+        await expect(rows.filter(has_text="도용자")).to_contain_text("국세청 진위확인 불일치")
+        await expect(rows.filter(has_text="정대표")).to_contain_text("진위확인 + 본인확인")
+        await expect(auditor.locator("main form")).to_have_count(0)  # auditors decide nothing
+        await assert_accessible(auditor)
+        await screenshot(auditor, "console-companies")
+    finally:
+        await auditor.context.close()
