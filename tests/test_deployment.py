@@ -21,14 +21,53 @@ SERVICES = COMPOSE["services"]
 
 
 def test_every_service_is_buildable_and_depends_on_real_services() -> None:
-    assert {"postgresql", "temporal", "temporal-ui", "api", "worker", "migrate", "finance-sim", "notify-sim"} <= \
-        set(SERVICES)
+    assert {"proxy", "api-1", "api-2", "worker", "migrate", "postgresql", "temporal-db", "temporal", "temporal-ui",
+            "minio", "minio-setup", "finance-sim", "notify-sim"} <= set(SERVICES)
     for name, service in SERVICES.items():
         assert "image" in service or "build" in service, name
         for dependency in service.get("depends_on", {}):
             assert dependency in SERVICES, (name, dependency)
     assert SERVICES["finance-sim"]["profiles"] == ["simulators"]
     assert "profiles" not in SERVICES["worker"] and "ports" not in SERVICES["worker"]  # scalable
+    # The proxy is the one door (the Temporal UI only on the host's loopback); every long-running
+    # part says whether it is healthy; axflow's services run the production image, simulators the local one.
+    published = {name for name, service in SERVICES.items() if service.get("ports")}
+    assert published <= {"proxy", "temporal-ui", "finance-sim", "notify-sim", "tax-sim", "mail-sim"}
+    assert all(port.startswith("127.0.0.1:") for port in SERVICES["temporal-ui"]["ports"])
+    for name in ("proxy", "api-1", "api-2", "worker", "postgresql", "temporal-db", "temporal", "minio"):
+        assert "healthcheck" in SERVICES[name], name
+    for name, service in SERVICES.items():
+        if "build" in service:
+            assert service["build"]["target"] == ("local" if service.get("profiles") else "production"), name
+    assert "replicas" in SERVICES["worker"]["deploy"]
+
+
+def compose_environment(service: str) -> dict[str, str]:
+    """A service's AXFLOW_ environment as compose would give it, every required secret filled in."""
+    def resolve(match: re.Match[str]) -> str:
+        name, rule, default = match.group(1), match.group(2) or "", match.group(3) or ""
+        if name == "AXFLOW_PUBLIC_HOST":
+            return "axflow.agency.example"
+        if name == "AXFLOW_IDENTITY_ISSUER":
+            return "https://id.agency.example"
+        return default if rule.startswith(":-") else "s" * 40
+    return {key: re.sub(r"\$\{(\w+)(:[-?])?([^}]*)\}", resolve, str(value))
+            for key, value in SERVICES[service]["environment"].items() if key.startswith("AXFLOW_")}
+
+
+def test_compose_satisfies_the_production_checks_and_the_proxy_knows_both_replicas(monkeypatch: pytest.MonkeyPatch) -> None:
+    from axflow.production import production_problems
+
+    for service in ("api-1", "api-2", "worker", "migrate"):
+        for key, value in compose_environment(service).items():
+            monkeypatch.setenv(key, value)
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        assert production_problems(settings, None) == [], service
+        assert settings.public_url == "https://axflow.agency.example" and settings.document_storage == "s3"
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "reverse_proxy api-1:8000 api-2:8000" in caddyfile and "health_uri /readyz" in caddyfile
+    assert SERVICES["proxy"]["networks"]["backend"]["ipv4_address"] in compose_environment("api-1")[
+        "AXFLOW_TRUSTED_PROXIES"]
 
 
 def test_axflow_commands_and_settings_exist() -> None:
@@ -41,10 +80,11 @@ def test_axflow_commands_and_settings_exist() -> None:
             for key in service.get("environment", {}):
                 if key.startswith("AXFLOW_"):
                     assert key in fields, (name, key)
-    assert "8000:8000" in SERVICES["api"]["ports"]
-    # The API's finance callback and the simulators' addresses agree with their ports.
+    assert "443:443" in SERVICES["proxy"]["ports"]
+    # The finance callback goes through the proxy's internal listener; the simulators' addresses
+    # agree with their ports.
     env = SERVICES["worker"]["environment"]
-    assert env["AXFLOW_API_URL"].endswith(":8000")
+    assert env["AXFLOW_API_URL"].endswith("http://proxy:8080}")
     assert str(Settings.model_fields["finance_port"].default) in env["AXFLOW_FINANCE_URL"]
 
 
@@ -59,6 +99,8 @@ def test_the_dockerfile_copies_every_package() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("axflow", "domain", "workflows", "activities", "api", "store", "simulators", "migrations"):
         assert f"COPY {package} {package}" in dockerfile
+    production = dockerfile.split("AS production")[1].split("AS local")[0]
+    assert "USER 10001" in production and "pip install -e" not in dockerfile
 
 
 def test_every_setting_is_documented_in_docs_settings() -> None:
