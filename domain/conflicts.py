@@ -9,6 +9,7 @@ where the lifecycle stands.
 The startup's own actions (accept-agreement, submit-milestone, submit-settlement, withdraw) are not
 listed: they are the company acting for itself, and declarations are made by staff."""
 
+from collections.abc import Collection
 from typing import Any
 
 from domain.commands import Command, MatchBody
@@ -42,6 +43,13 @@ def involved_companies(state: StartupState, cmd: Command[Any]) -> set[str]:
     if isinstance(cmd.body, MatchBody):
         involved |= {p.brn for p in cmd.body.partners}
     return involved
+
+
+def barred_by_conflicts(state: StartupState, conflicts: Collection[str]) -> frozenset[Action]:
+    """The actions a person with these declarations may not take on this lifecycle (none, unless
+    the startup or one of its partners is a declared company): taken out of `allowed_actions`."""
+    involved = {state.brn, *(p.brn for p in state.partners)}
+    return frozenset(BARRED_WHEN_CONFLICTED) if involved & set(conflicts) else frozenset()
 
 
 def no_conflict_of_interest(state: StartupState, action: Action, cmd: Command[Any]) -> None:

@@ -24,6 +24,7 @@ from api.pages.console_documents import UPLOAD_KINDS
 from api.pages.portal_documents import KIND_WORDS
 from api.pages.submitted_documents import submitted_documents
 from api.routes.actions import perform_action
+from api.routes.evaluators import declared_conflicts
 from api.routes.startups import _live_state, for_caller, readable_history
 from api.schemas import History, StartupPublic
 from api.scope import check_scope
@@ -49,7 +50,8 @@ def _problem(request: Request, viewer: Viewer, err: ApiError) -> HTMLResponse:
 
 async def _view(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> StartupPublic:
     check_scope(startup_id, viewer.actor)
-    return for_caller(await _live_state(temporal, db, startup_id), viewer.actor)
+    conflicts = declared_conflicts(db, viewer.actor.id)  # their actions are not offered
+    return for_caller(await _live_state(temporal, db, startup_id), viewer.actor, conflicts)
 
 
 async def _histories(temporal: Any, startup_id: str) -> list[WorkflowHistory] | None:
@@ -77,7 +79,7 @@ async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: 
     # The live state and the trail are asked of Temporal at once, each once: the trail's links to
     # other stages come from this same state.
     state, histories = await asyncio.gather(_live_state(temporal, db, startup_id), _histories(temporal, startup_id))
-    view = for_caller(state, viewer.actor)
+    view = for_caller(state, viewer.actor, declared_conflicts(db, viewer.actor.id))
     timeline = await _timeline(viewer, db, temporal, state, histories)
     row = db.get(StartupRow, startup_id)
     # The scores name their evaluators by id: people read names (the timeline shows them too).

@@ -157,7 +157,7 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
     if idempotency_key is not None:
         answered = _claim(session, startup_id, actor, idempotency_key, action, body)
         if answered is not None:
-            return for_caller(StartupState.model_validate(answered), actor)
+            return for_caller(StartupState.model_validate(answered), actor, command.conflicts)
         # Temporal scopes Update ids to the workflow (one startup); the caller and the action
         # complete the scope, so that no two callers' keys can ever name the same Update.
         update_id = f"idempotency:{actor.id}:{action.value}:{idempotency_key}"
@@ -166,7 +166,7 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
                               closed_or_unknown, update_id)
     if idempotency_key is not None:
         _remember(session, startup_id, actor, idempotency_key, state)
-    return for_caller(state, actor)
+    return for_caller(state, actor, command.conflicts)
 
 
 def _claim(session: Session, startup_id: str, actor: Actor, key: str, action: Action,

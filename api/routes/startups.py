@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+from collections.abc import Collection
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,8 +19,10 @@ from axflow import history as trail
 from api.deps import QUERY_TIMEOUT, SessionDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
+from api.routes.evaluators import declared_conflicts
 from api.scope import check_scope, not_found
 from api.schemas import History, HistoryEntry, RefusedEntry, StartupPage, StartupPublic, StartupSummary
+from domain.conflicts import barred_by_conflicts
 from domain.phases import Phase, Role, Stage
 from domain.regions import normalize_region
 from domain.rules import allowed_actions
@@ -31,8 +34,12 @@ from store.tables import RefusedAttempt, StartupRow
 router = APIRouter(prefix="/startups", tags=["startups"], responses=ERROR_RESPONSES)
 
 
-def for_caller(state: StartupState, actor: Actor) -> StartupPublic:
-    view = StartupPublic(**state.model_dump(), allowed_actions=allowed_actions(state, actor))
+def for_caller(state: StartupState, actor: Actor, conflicts: Collection[str] = ()) -> StartupPublic:
+    """The state as this caller may see it, with the actions they may take now (less those their
+    declared conflicts of interest bar)."""
+    barred = barred_by_conflicts(state, conflicts)
+    view = StartupPublic(**state.model_dump(),
+                         allowed_actions=[a for a in allowed_actions(state, actor) if a not in barred])
     # Applicants never see individual scores; an evaluator sees the others' once they scored too.
     hidden = actor.role is Role.STARTUP or (
         actor.role is Role.EVALUATOR and not any(s.evaluator_id == actor.id for s in state.scores))
@@ -127,7 +134,9 @@ async def get_startup(startup_id: str, session: SessionDep, temporal: TemporalDe
                       ) -> StartupPublic:
     check_scope(startup_id, actor)
     if as_of is None:
-        return for_caller(await _live_state(temporal, session, startup_id), actor)
+        conflicts = declared_conflicts(session, actor.id)
+        release(session)
+        return for_caller(await _live_state(temporal, session, startup_id), actor, conflicts)
     try:
         recorded = await trail.projections(temporal.data_converter, await trail.run_histories(temporal, startup_id))
     except RPCError as err:

@@ -116,3 +116,11 @@ async def test_nor_may_they_finalize_the_ranking_or_offer_it_a_slot(stack: Stack
     # Nothing happened to the startup: still under review, unscored.
     state = await stack.state(found.id)
     assert state["phase"] == "under_review" and state["scores"] == []
+
+
+async def test_their_barred_actions_are_not_offered_to_them(stack: Stack) -> None:
+    found, token = await conflicted_person(stack)
+    for role, action in ((PO, "terminate"), (EV, "score")):
+        offered = (await stack.call("GET", f"/startups/{found.id}", as_person(token, role)))["allowed_actions"]
+        assert action not in offered, (role.value, offered)
+        assert action in (await stack.state(found.id, stack.as_role(role)))["allowed_actions"]
