@@ -2,7 +2,8 @@
 # What `make run` and `make test` need from the machine before they build .venv, checked in
 # one place. `prerequisites.sh stack PYTHON` checks Python (3.11 or later, able to make a virtual
 # environment); `prerequisites.sh suite PYTHON` also checks what the browser tests drive: Debian's
-# Chromium and the Noto CJK fonts that every page and the agreement name first.
+# Chromium and the Noto CJK fonts that every page and the agreement name first; and nginx, the TLS
+# proxy of tests/test_production_topology.py.
 #
 # What is missing is installed with apt-get when we run as root and apt-get is there (one line
 # says so); otherwise we stop with one message naming the exact command to run, before anything
@@ -27,6 +28,8 @@ fi
 
 if [ "$purpose" = suite ]; then
   command -v chromium >/dev/null 2>&1 || need chromium "the browser tests drive Debian's Chromium (/usr/bin/chromium)"
+  command -v nginx >/dev/null 2>&1 || \
+    need nginx "the production topology test puts Debian's nginx (TLS) in front of two API replicas"
   if ! fc-list :lang=ko family 2>/dev/null | grep -q "Noto"; then
     need fonts-noto-cjk "pages and the generated agreement render Korean with Noto CJK"
   fi

@@ -35,9 +35,10 @@ def test_the_suite_stops_with_one_command_naming_chromium_and_the_korean_fonts(t
     lines = run.stderr.strip().splitlines()
     assert [line for line in lines if line.startswith("  ")] == [
         "  chromium: the browser tests drive Debian's Chromium (/usr/bin/chromium)",
+        "  nginx: the production topology test puts Debian's nginx (TLS) in front of two API replicas",
         "  fonts-noto-cjk: pages and the generated agreement render Korean with Noto CJK"]
     sudo = "" if os.getuid() == 0 else "sudo "
-    assert lines[-1] == f"Install with: {sudo}apt-get install -y chromium fonts-noto-cjk"
+    assert lines[-1] == f"Install with: {sudo}apt-get install -y chromium nginx fonts-noto-cjk"
 
 
 def test_the_stack_needs_only_python_and_names_a_missing_interpreter(tmp_path: Path) -> None:
