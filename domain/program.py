@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from domain.budget_rules import BudgetRules
 from domain.money import split_exact
 from domain.phases import Stage
 from domain.regions import normalize_region
@@ -178,6 +179,9 @@ class ProgramDefinition(Strict):
     tranches: list[TrancheRule]
     milestones: list[MilestoneRule]
     policy: DeadlinePolicy = DeadlinePolicy()
+    # Grant money by 비목 (domain/budget_rules.py). Absent in definitions (and the saved histories
+    # of workflows started with them) from before budgets: those keep the typed settlement.
+    budget_rules: BudgetRules | None = None
 
     # A field validator, not part of the model check below, so that a refusal names `budget`
     # itself (slots and grant_amount are declared before it and are already validated here).
@@ -212,6 +216,10 @@ class ProgramDefinition(Strict):
                 raise ValueError(f"tranche {t.key} trigger {t.trigger!r} is not 'agreement' or a milestone key")
         if not self.milestones:
             raise ValueError("at least one milestone is needed")
+        if self.budget_rules is not None:
+            most = sum(c.cap(self.grant_amount) or self.grant_amount for c in self.budget_rules.categories)
+            if most < self.grant_amount:
+                raise ValueError("budget_rules: the categories' caps leave no plan that adds up to the grant")
         return self
 
     def task(self, task_id: str) -> Task | None:
