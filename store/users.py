@@ -149,7 +149,10 @@ def list_users(session: Session) -> list[User]:
 def set_roles(session: Session, user: User, roles: Sequence[str], desks: Sequence[str] | None = None) -> User:
     new_roles, new_desks = check_roles(roles, user.desks if desks is None else desks)
     _check_kind(user.kind, new_roles, new_desks, user.brn)
-    user.roles, user.desks = new_roles, new_desks
+    # The first role is the one a person signs in as: roles they keep stay in their order (the
+    # one they last chose first), roles added come after, so adding a role never changes it.
+    kept = [role for role in user.roles if role in new_roles]
+    user.roles, user.desks = kept + [role for role in new_roles if role not in kept], new_desks
     session.add(user)
     session.commit()
     return user

@@ -41,8 +41,9 @@ def items_of(state: StartupState) -> list[Item]:
     elif s.phase in (Phase.SELECTED, Phase.MATCHED):
         kind = "match" if s.phase is Phase.SELECTED else "sign_agreement"
         found.append(Item(Role.PROGRAM_OFFICER, kind, due_at=s.agreement_due_at))
-    if s.phase is Phase.FINAL_REVIEW:
+    if s.phase is Phase.FINAL_REVIEW:  # either may take it (domain/rules.py): it waits on both
         found.append(Item(Role.PROGRAM_OFFICER, "final_evaluation"))
+        found.append(Item(Role.EVALUATOR, "evaluate_final"))  # a kind of its own: one row per kind
     for t in s.tranches:
         if t.status == "due":
             found.append(Item(Role.PROGRAM_OFFICER, "request_disbursement", t.key))
@@ -67,6 +68,8 @@ def items_of(state: StartupState) -> list[Item]:
             found.append(Item(Role.STARTUP, c.kind, c.kind, c.due_at, c.overdue))
         elif c.status == "waiver_requested":
             found.append(Item(Role.FINANCE_OFFICER, "decide_waiver", c.kind, excluded={c.opened_by}))
+        elif c.status == "failed":  # the finance system refused the request: finance asks again
+            found.append(Item(Role.FINANCE_OFFICER, "retry_collection", c.kind, c.due_at, c.overdue))
     return found
 
 

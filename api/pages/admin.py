@@ -139,9 +139,21 @@ async def change_roles(request: Request, user_id: str, viewer: PageViewer, sessi
 
 @router.post("/users/{user_id}/disable")
 async def disable(request: Request, user_id: str, viewer: PageViewer, session: SessionDep) -> Response:
+    """Disabling ends every session and token at once: the first post asks again on a page of its
+    own (console/confirm.html), the second, confirmed, disables."""
     _admin(viewer)
-    await _form(request, viewer)
-    disable_user(session, _user_or_404(session, user_id))
+    form, _roles, _desks = await _form(request, viewer)
+    user = _user_or_404(session, user_id)
+    if form.get("confirmed") != "yes":
+        release(session)
+        return render(request, viewer, "console/confirm.html",
+                      heading=_("%(login)s 비활성화") % {"login": user.login_id},
+                      consequences=[_("%(name)s(%(login)s)의 모든 세션과 API 토큰이 즉시 끝납니다.")
+                                    % {"name": user.display_name, "login": user.login_id},
+                                    _("다시 쓰려면 새 계정이 필요합니다. 기록 속의 사용자 번호는 그대로 남습니다.")],
+                      action_url=f"/console/admin/users/{user_id}/disable", carried=[],
+                      confirm_label=_("비활성화합니다"), back_url=f"/console/admin/users/{user_id}")
+    disable_user(session, user)
     return RedirectResponse(f"/console/admin/users/{user_id}?disabled=1", status_code=303)
 
 

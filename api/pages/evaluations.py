@@ -50,8 +50,9 @@ def _list_page(request: Request, viewer: Viewer, session: Session, status: int =
                notice: str | None = None, program_id: str | None = None) -> Response:
     conflicts = _conflicts(session, viewer.user.id)
     # Every score item, those I declared a conflict with included: their row says the form is closed.
+    # The final evaluations (최종평가) wait on evaluators too: listed here, taken on the action's form.
     items = [i for i in inbox(session, viewer.user.id, [Role.EVALUATOR.value], None, [], viewer.now, LISTED,
-                              program_id or None) if i.kind == "score"]
+                              program_id or None) if i.kind in ("score", "evaluate_final")]
     programs = session.exec(select(ProgramRow.id, ProgramRow.name).order_by(col(ProgramRow.created_at))).all()
     rows = {r.startup_id: r for r in session.exec(select(StartupRow).where(
         col(StartupRow.startup_id).in_([i.startup_id for i in items])))} if items else {}

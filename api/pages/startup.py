@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHistory
 from temporalio.service import RPCError
@@ -21,6 +22,7 @@ from api.i18n import _
 from api.pages import action_forms
 from api.pages.common import PageViewer, PollViewer, Viewer, check_csrf, render
 from api.pages.console_documents import UPLOAD_KINDS
+from api.pages.formatting import won
 from api.pages.portal_documents import KIND_WORDS
 from api.pages.submitted_documents import submitted_documents
 from api.routes.actions import perform_action
@@ -36,6 +38,8 @@ from store.tables import ProgramRow, StartupRow
 from store.user_tables import User
 
 router = APIRouter(prefix="/console/startups", include_in_schema=False)
+# Actions that cannot be undone: set apart on the page and confirmed on a second page.
+IRREVERSIBLE = frozenset({Action.TERMINATE})
 # Actions that judge what the startup submitted: their forms show it, one click from each file.
 JUDGING = frozenset({Action.SCORE, Action.REVIEW_MILESTONE, Action.FINAL_EVALUATION, Action.APPROVE_SETTLEMENT})
 
@@ -90,7 +94,8 @@ async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: 
     release(db)
     return {"s": view, "timeline": timeline, "version": row.version if row else view.version,
             "submitted": documents,
-            "actions": [Action(a) for a in view.allowed_actions], "scorers": scorers,
+            "actions": [Action(a) for a in view.allowed_actions if Action(a) not in IRREVERSIBLE],
+            "irreversible": [Action(a) for a in view.allowed_actions if Action(a) in IRREVERSIBLE], "scorers": scorers,
             "choice_labels": action_forms.choice_labels()}
 
 
@@ -191,6 +196,8 @@ async def action_submit(startup_id: str, action_name: str, request: Request, vie
         return _problem(request, viewer, err)
     body, remap = action_forms.body_from_form(action, fields)
     form_key = str(form.get("form_key") or "")[:64] or None
+    if action in IRREVERSIBLE and fields.get("confirmed") != ["yes"] and _valid(action, body):
+        return await _confirm_page(request, viewer, db, temporal, startup_id, action, body, form)
     try:
         await perform_action(startup_id, action, body, viewer.actor, db, temporal, request.state.request_id,
                              idempotency_key=f"console-{form_key}" if form_key else None)
@@ -204,3 +211,39 @@ async def action_submit(startup_id: str, action_name: str, request: Request, vie
         values = {k: v[0] if len(v) == 1 else v for k, v in fields.items()}
         return _form_page(request, viewer, db, view, view.allowed_actions, action, values, errors, err.status)
     return RedirectResponse(f"/console/startups/{startup_id}?done={action.value}#summary", status_code=303)
+
+
+def _valid(action: Action, body: dict[str, Any]) -> bool:
+    """Whether the body reads as the action's (else the API's refusal names what is wrong, at once)."""
+    try:
+        action_forms.ACTION_BODIES[action].model_validate(body)
+    except ValidationError:
+        return False
+    return True
+
+
+async def _confirm_page(request: Request, viewer: Viewer, db: Session, temporal: Any, startup_id: str,
+                        action: Action, body: dict[str, Any], form: Any) -> Response:
+    """The second page of an irreversible action: what it will do, in the page's words, and the
+    button that does it with the first page's values carried along."""
+    try:
+        view = await _view(viewer, db, temporal, startup_id)
+    except ApiError as err:
+        return _problem(request, viewer, err)
+    release(db)
+    clawback = body.get("clawback_amount")
+    consequences = [
+        _("%(company)s의 협약을 해지합니다. 사유: %(cause)s") % {
+            "company": view.company_name, "cause": action_forms.choice_labels().get(body["cause"], body["cause"])},
+        _("지급한 사업비 %(paid)s 가운데 %(amount)s을 환수합니다.") % {
+            "paid": won(view.paid_total), "amount": won(view.paid_total if clawback is None else clawback)},
+    ]
+    if body.get("ban_years"):
+        consequences.append(_("참여제한 %(years)s년: 그동안 어느 사업에도 신청할 수 없습니다.") % {"years": body["ban_years"]})
+    carried = [(key, str(value)) for key in form.keys() if key not in ("csrf_token", "confirmed")
+               for value in form.getlist(key)]
+    return render(request, viewer, "console/confirm.html", heading=_("%(company)s 협약 해지") % {
+                      "company": view.company_name},
+                  consequences=consequences, carried=carried, confirm_label=_("협약을 해지합니다"),
+                  action_url=f"/console/startups/{startup_id}/actions/{action.value}",
+                  back_url=f"/console/startups/{startup_id}/actions/{action.value}")

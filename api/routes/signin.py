@@ -194,5 +194,8 @@ async def switch_role(request: Request, db: SessionDep, found: SignedIn, csrf_to
         raise ApiError("forbidden", f"you do not hold the role {role!r} (보유하지 않은 역할)", {"rule": "role_choice"})
     row.role = role
     db.add(row)
+    # Remembered for the next sign-in: the role chosen last leads the person's roles.
+    user.roles = [role, *(held for held in user.roles if held != role)]
+    db.add(user)
     db.commit()
     return see_other("/")

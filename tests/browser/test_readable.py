@@ -1,13 +1,22 @@
 """What people stumbled on in the browser (issue 25), walked once in a real Chromium, each page
 checked by axe-core, in Korean and then in English: a form never loses what was typed (the
-application across a proposal upload)."""
+application across a proposal upload); a final evaluation waits in the evaluators' inbox and on
+평가, its form showing what the startup submitted; 협약 해지 is set apart and confirmed on a second
+page, as is disabling a user; the role a person acts in survives a role added, and the last one
+chosen is the one they sign in as, the header saying which."""
+
+import re
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import assert_accessible, screenshot, signed_in
-from tests.conftest import Stack, new_brn
+from store.db import session_scope
+from store.users import find_by_login, set_roles
+from tests.browser.conftest import assert_accessible, ensure_user, screenshot, signed_in
+from tests.conftest import Stack, new_brn, wait_until
 from tests.documents_support import pdf
+from tests.flows import drive
 from tests.i18n_support import korean_left
+from tests.totp_support import enrol
 
 
 async def use_language(page: Page, stack: Stack, code: str) -> None:
@@ -51,3 +60,85 @@ async def test_what_is_typed_survives_an_upload(stack: Stack, browser: Browser) 
     await in_english(page, [*typed.values(), "사업계획서.pdf", program.name, task.title, task.sme_region,
                             *(t.title for t in program.tasks), *(t.sme_region for t in program.tasks)])
     await page.context.close()
+
+
+async def _reloaded(page: Page, selector: str) -> str:
+    await page.reload()
+    return await page.locator(selector).inner_text()
+
+
+async def test_what_waits_is_listed_and_what_cannot_be_undone_is_confirmed(stack: Stack, browser: Browser) -> None:
+    startup = await drive(stack, "final_review")
+    state = await stack.state(startup.id)
+    company, shown = state["company_name"], [state["company_name"], state["region"], startup.program.name]
+
+    # The final evaluation waits on evaluators too: in 내 할 일 and on 평가, its form one click away.
+    evaluator = await signed_in(browser, stack, "readable.evaluator", ["evaluator"])
+    await wait_until(lambda: _reloaded(evaluator, "main"), lambda text: company in text, what="the inbox item")
+    await expect(evaluator.locator("main tr", has_text=company)).to_contain_text("최종평가")
+    await evaluator.goto(f"/console/evaluations?program_id={startup.program.id}")
+    final = evaluator.get_by_role("link", name=re.compile(f"최종평가하기 {re.escape(company)}"))
+    await final.click()
+    await expect(evaluator.locator("h1")).to_have_text("최종평가")
+    await expect(evaluator.locator("#submitted-title")).to_have_text("제출 서류")
+    await assert_accessible(evaluator)
+    await use_language(evaluator, stack, "en")
+    await evaluator.goto(f"/console/evaluations?program_id={startup.program.id}")
+    await expect(evaluator.get_by_role("link", name=re.compile("Final evaluation"))).to_be_visible()
+    await in_english(evaluator, shown)
+    await evaluator.context.close()
+
+    # 협약 해지 stands apart, and happens only from its second page.
+    officer = await signed_in(browser, stack, "readable.officer", ["program_officer"])
+    await officer.goto(f"/console/startups/{startup.id}")
+    await expect(officer.locator("#actions > .action-list")).not_to_contain_text("협약 해지")
+    await officer.locator(".danger-zone").get_by_role("link", name="협약 해지").click()
+    await officer.select_option("#f-cause", "abandonment")
+    await officer.get_by_role("button", name="협약 해지").click()
+    await expect(officer.locator("h1")).to_have_text(f"{company} 협약 해지")
+    await expect(officer.locator(".danger-zone")).to_contain_text("환수합니다")
+    await assert_accessible(officer)
+    await screenshot(officer, "console-terminate-confirm")
+    assert (await stack.state(startup.id))["phase"] == "final_review"  # nothing happened yet
+    await use_language(officer, stack, "en")
+    await officer.goto(f"/console/startups/{startup.id}/actions/terminate")
+    await officer.select_option("#f-cause", "abandonment")
+    await officer.locator("form.action-form button[type=submit]").click()
+    await expect(officer.locator("h1")).to_have_text(f"Terminate the agreement with {company}")
+    await in_english(officer, shown)
+    await officer.get_by_role("button", name="Terminate the agreement").click()
+    await stack.wait_phase(startup.id, "terminated")
+    await officer.context.close()
+
+    # A role added does not change the role a person signs in as; the one chosen last does.
+    kim = ensure_user(stack, "readable.kim", ["program_officer"], display_name="김담당")
+    with session_scope(stack.engine) as session:
+        set_roles(session, find_by_login(session, "readable.kim"), ["finance_officer", "program_officer"])
+    enrol(stack.engine, kim)  # finance officers sign in with an authenticator code
+    page = await signed_in(browser, stack, "readable.kim")
+    await expect(page.locator(".who")).to_contain_text("사업 담당자")
+    await page.select_option("#role", "finance_officer")
+    await page.locator("form[action='/session/role'] button").click()
+    await expect(page.locator(".who")).to_contain_text("회계 담당자")
+    await page.context.close()
+    again = await signed_in(browser, stack, "readable.kim")
+    await expect(again.locator(".who")).to_contain_text("회계 담당자")
+    await use_language(again, stack, "en")
+    await again.reload()
+    await expect(again.locator(".who")).to_contain_text("Finance officer")
+    await again.context.close()
+
+    # Disabling a user is confirmed on its own page first.
+    admin = await signed_in(browser, stack, "readable.admin", ["admin"])
+    await admin.goto(f"/console/admin/users/{kim}")
+    await admin.locator(".danger-zone").get_by_role("button").click()
+    await expect(admin.locator("h1")).to_have_text("readable.kim 비활성화")
+    await expect(admin.locator(".danger-zone")).to_contain_text("김담당")
+    await assert_accessible(admin)
+    with session_scope(stack.engine) as session:
+        assert find_by_login(session, "readable.kim").active
+    await admin.get_by_role("button", name="비활성화합니다").click()
+    await expect(admin.locator(".notice")).to_contain_text("비활성화했습니다")
+    with session_scope(stack.engine) as session:
+        assert not find_by_login(session, "readable.kim").active
+    await admin.context.close()
