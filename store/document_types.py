@@ -3,7 +3,8 @@
 `filetype` recognises the common signatures (PDF, PNG, JPEG, ZIP, executables, ...). Korean
 offices also send HWP (an OLE compound file, like old .doc/.xls) and HWPX, DOCX, XLSX and PPTX
 (all ZIP files): those are told apart by the streams or members inside them. A ZIP is held to
-store/zip_limits.py's bounds before any member is read, and then only a member's first bytes are.
+store/zip_limits.py's bounds before any member is read, and then only a member's first bytes are;
+an OLE file's directory is read by store/ole_reader.py within its own bounds.
 """
 
 import zipfile
@@ -11,13 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
-import olefile
 
 from domain.documents import ALLOWED_TYPES
+from store.ole_reader import DamagedOle, read_summary
 from store.zip_limits import check_zip
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a ZIP with entries, an empty ZIP
+# The OLE streams that tell an HWP (FileHeader) and the old Office formats apart.
+OLE_STREAMS = frozenset({"FileHeader", "WordDocument", "Workbook", "PowerPoint Document"})
 # Office Open XML parts that name the application; the first one found decides.
 OOXML_MAIN_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
 
@@ -52,17 +55,15 @@ def detect(path: Path) -> Detected:
 
 def _ole(path: Path) -> Detected:
     try:
-        with olefile.OleFileIO(str(path)) as ole:
-            if ole.exists("FileHeader"):
-                with ole.openstream("FileHeader") as header:
-                    if header.read(17) == b"HWP Document File":
-                        return Detected("hwp", True)
-            for stream, name in (("WordDocument", "doc"), ("Workbook", "xls"), ("PowerPoint Document", "ppt")):
-                if ole.exists(stream):
-                    return Detected(name, False)
-    except (OSError, ValueError):
-        # A file that starts like OLE but whose directory cannot be read: not an HWP.
+        summary = read_summary(str(path), OLE_STREAMS)
+    except DamagedOle:
+        # Starts like OLE, but its directory cannot be read within the bounds: not an HWP.
         return Detected("damaged-ole", False)
+    if "FileHeader" in summary.names and summary.file_header.startswith(b"HWP Document File"):
+        return Detected("hwp", True)
+    for stream, name in (("WordDocument", "doc"), ("Workbook", "xls"), ("PowerPoint Document", "ppt")):
+        if stream in summary.names:
+            return Detected(name, False)
     return Detected("ole", False)
 
 
