@@ -3,6 +3,7 @@
 
 import hashlib
 from datetime import date
+from functools import cache
 from typing import Any
 
 from axflow.programs import sample_definitions
@@ -21,6 +22,7 @@ AGREED = {"personnel": 30_000_000, "equipment": 10_000_000, "outsourcing": 20_00
           "marketing": 5_000_000, "travel": 2_000_000, "founder_activity": 3_000_000, "fees": 2_000_000}
 
 
+@cache
 def rules() -> BudgetRules:
     sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
     assert sample.budget_rules is not None
