@@ -101,4 +101,7 @@ async def test_page_forms_and_upload_fields_refuse_them(stack: Stack) -> None:
     response = await stack.http.post(f"/startups/startup:{program.id}:{brn}/documents", headers=stack.as_startup(brn),
                                      data={"kind": "proposal\u202e"}, files={"file": ("a.pdf", b"%PDF-1.4\n", "application/pdf")})
     assert _field_and_rule(response) == ("kind", "control_character")
+    # A signed message from the finance system is not typed text: its signature is checked first.
+    webhook = await stack.http.post("/webhooks/finance", json={"reason": "잔액\u200b부족"})
+    assert webhook.status_code == 401, webhook.text
 
