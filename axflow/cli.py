@@ -44,11 +44,14 @@ def worker() -> None:
     """Run one worker (both workflows and all activities)."""
     from axflow.worker import serve
 
-    from axflow.production import warn_development_mode
+    from axflow.production import refuse_unsafe_production, warn_development_mode
 
     settings = get_settings()
     configure_logging(settings.log_level)
     warn_development_mode(settings, "worker")
+    # The worker writes the links in mail and keeps the audit chain: the same settings must hold
+    # (the demo tokens are the API's to check, at its start).
+    refuse_unsafe_production(settings, None)
     asyncio.run(serve(settings))
 
 
