@@ -46,8 +46,9 @@ def fresh_environment(path: Path, wheel: Path) -> Path:
     # and the development parts made unimportable: production must start without them.
     (Path(purelib) / "project-dependencies.pth").write_text(
         site.getsitepackages()[0] + "\nimport sys; sys.modules.update(dict.fromkeys(" + repr(DEVELOPMENT_ONLY) + "))\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                    "--quiet", str(wheel)], check=True)
+    # uv (the dev extra's lock tool) installs as pip would, in a fraction of pip's start-up time.
+    subprocess.run([str(Path(sys.executable).parent / "uv"), "pip", "install", "--python", str(python), "--no-deps",
+                    "--offline", "--compile-bytecode", "--quiet", str(wheel)], check=True)
     return path / "bin"
 
 
