@@ -7,6 +7,8 @@ company cannot reclaim VAT (a reclaimable VAT paid from the grant account is ret
 settlement's refund, since it is never accepted).
 """
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,6 +58,23 @@ class Cancellation(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     cancels: EntryId
     reason: Line
+
+
+# The running hash of an empty ledger.
+LEDGER_GENESIS = "0" * 64
+
+
+def record_sha256(record: LedgerEntry | Cancellation) -> str:
+    """One entry or cancellation's hash: SHA-256 of its canonical JSON (evidence hashes included)."""
+    canonical = json.dumps({"type": type(record).__name__, **record.model_dump(mode="json")}, ensure_ascii=False,
+                           sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def chain_ledger(previous: str, record: LedgerEntry | Cancellation) -> str:
+    """The ledger's running hash after `record`: what the workflow state keeps instead of the
+    entries, so the read model's full ledger can be checked against the history."""
+    return hashlib.sha256(f"{previous}:{record_sha256(record)}".encode("ascii")).hexdigest()
 
 
 def grant_expense(entry: LedgerEntry, vat_reclaimable: bool) -> int:

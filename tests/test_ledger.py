@@ -6,7 +6,8 @@ import pytest
 
 from domain.expense_review import ReviewDecision, check_review, disallowed_amounts
 from domain.expense_risk import risk_flags
-from domain.ledger import Cancellation, active_entries, check_cancellable, check_entry, grant_expense
+from domain.ledger import (LEDGER_GENESIS, Cancellation, active_entries, chain_ledger, check_cancellable, check_entry,
+                           grant_expense)
 from domain.violation import RuleViolation
 from tests.budget_support import OTHER_VENDOR_BRN, STARTUP_BRN, VENDOR_BRN, context, entry, evidence, rules
 
@@ -125,3 +126,15 @@ def test_risk_flags_name_their_reason_and_never_refuse() -> None:
     split = next(f for f in flags if (f.entry_id, f.rule) == ("s1", "split_purchase"))
     assert split.related == ("s2",) and "분할" in split.message
     assert all(any("가" <= ch <= "힣" for ch in f.message) for f in flags)
+
+
+def test_the_running_hash_pins_every_record_and_its_order() -> None:
+    first, second = entry("e1"), entry("e2", supply=2_000_000)
+    cancel = Cancellation(cancels="e1", reason="입력 착오")
+    head = LEDGER_GENESIS
+    for record in (first, second, cancel):
+        head = chain_ledger(head, record)
+    assert head == chain_ledger(chain_ledger(chain_ledger(LEDGER_GENESIS, first), second), cancel)
+    assert head != chain_ledger(chain_ledger(chain_ledger(LEDGER_GENESIS, second), first), cancel)
+    swapped_evidence = entry("e1", evidence=evidence("tax_invoice", "card_slip"))
+    assert chain_ledger(LEDGER_GENESIS, first) != chain_ledger(LEDGER_GENESIS, swapped_evidence)
