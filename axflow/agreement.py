@@ -22,18 +22,22 @@ from domain.brn import format_brn
 from domain.money import split_exact
 from domain.phases import Stage
 from domain.program import ProgramDefinition
+from domain.regions import OFFICIAL
 from domain.state import StartupState
 
 API = Path(__file__).resolve().parent.parent / "api"
 TEMPLATE = "agreement/agreement.html"
 STYLESHEET = API / "static" / "agreement.css"
 # Shown in the document: which wording a startup accepted, for anyone reading it years later.
-TEMPLATE_VERSION = "2025-1"
+TEMPLATE_VERSION = "2025-2"
 MEDIA_TYPE = "text/html; charset=utf-8"
 # Between these markers is the agreement itself, which the portal shows inline.
 BODY_START, BODY_END = "<!-- agreement:start -->", "<!-- agreement:end -->"
 
 STAGE_NAMES = {Stage.MICRO: "Micro 초격차", Stage.CHOGYEOKCHA: "초격차", Stage.BEYOND: "Beyond 초격차"}
+# A legal Korean document names the sector and region in Korean, never by their keys.
+SECTOR_NAMES = {"bio_health": "바이오·헬스", "future_mobility": "미래 모빌리티", "smart_factory": "스마트팩토리",
+                "eco_energy": "친환경·에너지", "chemicals": "화학"}
 TERMINATION_CAUSES = ("부정행위", "사업비 목적 외 사용", "사업 포기", "수행 불량")
 
 
@@ -128,9 +132,10 @@ def agreement_terms(program: ProgramDefinition, state: StartupState) -> Agreemen
         founded_on=state.founded_on.isoformat(),
         task_id=state.task_id,
         task_title=task.title if task else None,
-        sector=state.sector,
-        region=state.region,
-        partners=tuple(PartnerTerm(p.name, format_brn(p.brn), p.region, p.role == "lead", p.share_percent)
+        sector=SECTOR_NAMES.get(state.sector, state.sector) if state.sector else None,
+        region=OFFICIAL[state.region][0] if state.region in OFFICIAL else state.region,
+        partners=tuple(PartnerTerm(p.name, format_brn(p.brn), OFFICIAL.get(p.region, (p.region,))[0],
+                                   p.role == "lead", p.share_percent)
                        for p in state.partners),
         consortium=state.consortium,
         grant_amount=program.grant_amount,

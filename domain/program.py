@@ -34,6 +34,9 @@ class Task(Strict):
     id: Annotated[str, Field(pattern=r"^[A-Z]{2}-\d{2}$")]
     sector: Key
     title: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
+    # The title in English, for English pages only: the Korean title is the task's name everywhere
+    # else (the agreement, a legal Korean document, included). Empty: English pages show the title.
+    title_en: Annotated[str, Field(max_length=200), SINGLE_LINE] = ""
     sme_region: Line
 
     @field_validator("sme_region", mode="before")

@@ -65,7 +65,7 @@ STAFF_ROLES = frozenset(NAVIGATION) - {Role.STARTUP}
 
 templates.env.filters.update(won=formatting.won, man_won=formatting.man_won, kst=formatting.kst_datetime,
                              kst_date=formatting.kst_date, days_label=formatting.days_left_label)
-templates.env.globals.update(days_left=formatting.days_left)
+templates.env.globals.update(days_left=formatting.days_left, task_title=labels.task_title)
 for _name, _table in (("phase_label", labels.PHASES), ("stage_label", labels.STAGES), ("sector_label", labels.SECTORS),
                       ("action_label", labels.ACTIONS), ("work_label", labels.WORK_KINDS),
                       ("tranche_status", labels.TRANCHE_STATUS), ("milestone_status", labels.MILESTONE_STATUS),

@@ -4,7 +4,7 @@ it in the page's language. The same Korean can name different things — 협약 
 carry a gettext context, and the catalogue (api/locale/en/common.po) has one entry per context.
 `api.i18n.marked_messages` reads the tables themselves: their entries need no marker."""
 
-from api.i18n import gettext, pgettext
+from api.i18n import ENGLISH, current_language, gettext, pgettext
 from domain.phases import Action, Phase, Stage
 
 
@@ -109,3 +109,10 @@ def label(table: Labels, value: object) -> str:
     if table.fallback is not None and value in table.fallback:
         return label(table.fallback, value)
     return str(value)
+
+
+def task_title(task: object) -> str:
+    """A program task's title in the page's language: its English title on English pages when the
+    program gives one, else the title as the program wrote it."""
+    english = getattr(task, "title_en", "")
+    return english if english and current_language() == ENGLISH else str(getattr(task, "title", ""))

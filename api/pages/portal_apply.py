@@ -19,7 +19,7 @@ from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.common import check_csrf
-from api.pages.labels import SECTORS, label
+from api.pages.labels import SECTORS, label, task_title
 from api.pages.portal_common import (Errors, StartupViewer, add_error, kst_text, page, portal_link,
                                      not_found_page, remaining, tell, validation_errors, call_window, writing)
 from api.pages.portal_documents import document_choices, upload_context, upload_words
@@ -175,7 +175,7 @@ async def _form_page(request: Request, session: Session, viewer: StartupViewer, 
     founded_attrs = {"data-years": definition.founded_within_years, "data-today": kst_date(now).isoformat()} | (
         {"data-earliest": earliest.isoformat()} if earliest else {})
     task_options = [("", _("과제를 고르세요"))] + [
-        (t.id, f"{t.id} · {label(SECTORS, t.sector)} · {t.title} ({t.sme_region})") for t in definition.tasks]
+        (t.id, f"{t.id} · {label(SECTORS, t.sector)} · {task_title(t)} ({t.sme_region})") for t in definition.tasks]
     return page(request, viewer, "apply.html", status, program=definition, draft=draft, errors=errors,
                 labels=labels(), checks=checks, notice=notice, refusal=refusal, state=state,
                 now=now, remaining=remaining, proposals=proposals, brn_text=format_brn(brn), earliest=earliest,

@@ -30,6 +30,12 @@ async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stac
     await expect(page.locator("code.hash")).to_have_text(document["sha256"])
     agreement = page.locator("article.agreement")
     await expect(agreement).to_contain_text("제3조 (사업비와 지급)")
+    # A legal Korean document, Korean alone: sector, region and the task by their Korean names.
+    await expect(agreement).to_contain_text("분야: 스마트팩토리 · 수요기업 지역: 경상북도")
+    await expect(agreement).to_contain_text('SF-01 "사출성형 불량 검출"')
+    words = await page.locator(".agreement-reading").inner_text()
+    for foreign in ("smart_factory", "Parties", "Signatures", "Agreement", "Defect", "PoC"):
+        assert foreign not in words, foreign
     await expect(agreement).to_contain_text("강원 정밀 SME")
     await expect(page.get_by_role("link", name=re.compile("내려받기"))).to_have_attribute(
         "href", f"/documents/{document['id']}")

@@ -46,6 +46,7 @@ async def test_what_is_typed_survives_an_upload(stack: Stack, browser: Browser) 
     for selector, value in typed.items():
         await expect(page.locator(selector)).to_have_value(value)
     await expect(page.locator("#f-task_id")).to_have_value("SF-01")
+    await expect(page.locator("#f-task_id option[value=SF-01]")).to_contain_text("사출성형 불량 검출")
     await expect(page.locator("#f-proposal_document input[type=radio]:checked + label")).to_contain_text(
         "사업계획서.pdf")
     await assert_accessible(page)
@@ -56,9 +57,10 @@ async def test_what_is_typed_survives_an_upload(stack: Stack, browser: Browser) 
     await expect(page.get_by_role("status")).to_contain_text("What you typed in the application was saved")
     for selector, value in typed.items():
         await expect(page.locator(selector)).to_have_value(value)
-    task = next(t for t in program.tasks if t.id == "SF-01")
-    await in_english(page, [*typed.values(), "사업계획서.pdf", program.name, task.title, task.sme_region,
-                            *(t.title for t in program.tasks), *(t.sme_region for t in program.tasks)])
+    # The tasks by their English titles on an English page (the Korean ones are their names elsewhere).
+    await expect(page.locator("#f-task_id option[value=SF-01]")).to_contain_text(
+        "Defect detection in injection moulding")
+    await in_english(page, [*typed.values(), "사업계획서.pdf", program.name, *(t.sme_region for t in program.tasks)])
     await page.context.close()
 
 
