@@ -157,3 +157,15 @@ def test_links_people_open_use_the_public_url_and_the_finance_callback_does_not(
     event = NotificationEvent(key="s:n1", kind="k", recipients=["startup"], startup_id="p:1234567890",
                               program_id="p", brn="1234567890", at=datetime.now(timezone.utc))
     assert link_for(settings, event, staff=False) == "https://axflow.agency.example/portal/my"
+
+
+def test_a_process_left_in_development_mode_says_so() -> None:
+    from structlog.testing import capture_logs
+
+    from axflow.production import warn_development_mode
+
+    with capture_logs() as logs:
+        warn_development_mode(Settings(), "api")
+        warn_development_mode(Settings(env="production"), "api")
+    assert [(log["event"], log["log_level"], log["command"]) for log in logs] == [("development mode", "warning", "api")]
+    assert "AXFLOW_ENV=production" in logs[0]["fix"]

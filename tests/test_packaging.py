@@ -72,6 +72,13 @@ async def test_the_installed_wheel_migrates_and_serves_pages(tmp_path: Path, tem
     where = subprocess.run([bin_dir / "python", "-c", "import api, migrations; print(api.__file__, migrations.__path__)"],
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout
     assert str(ROOT) not in where and str(tmp_path / "env") in where, where
+    # Every file the checkout's packages hold besides Python (templates, static files, catalogues,
+    # notice templates, sample programs, Alembic's script template) is installed too.
+    installed = Path(where.split()[0]).parent.parent
+    tracked = subprocess.run(["git", "ls-files", *PACKAGES], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    data = [name for name in tracked if not name.endswith(".py")]
+    assert len(data) > 100 and [name for name in data if not (installed / name).is_file()] == []
     migrated = subprocess.run([bin_dir / "axflow", "migrate"], cwd=elsewhere, env=env, capture_output=True, text=True)
     assert migrated.returncode == 0 and "database at head" in migrated.stdout, migrated.stderr
 
