@@ -28,6 +28,9 @@ def production_problems(settings: Settings, engine: Engine | None) -> list[str]:
     if not (settings.public_url or "").startswith("https://"):
         # Links in mail would name an internal host, and browsers drop Secure cookies over HTTP.
         problems.append("AXFLOW_PUBLIC_URL (the address people open from mail) is unset or not https://")
+    if "api_url" not in settings.model_fields_set:
+        # Its default is this machine's loopback, which no finance system reaches.
+        problems.append("AXFLOW_API_URL (where the finance system calls back) is unset")
     if not settings.identity_issuer.startswith("https://"):
         problems.append("AXFLOW_IDENTITY_ISSUER (본인확인 provider) is not an https:// issuer")
     if settings.identity_client_secret == DEV_IDENTITY_SECRET:

@@ -132,6 +132,8 @@ def test_production_refuses_demo_secrets_and_sqlite(tmp_path: Path) -> None:
         "AXFLOW_FINANCE_WEBHOOK_SECRET", "AXFLOW_AUDIT_KEY", "AXFLOW_DATABASE_URL", "AXFLOW_PUBLIC_URL",
         "AXFLOW_IDENTITY_ISSUER", "AXFLOW_IDENTITY_CLIENT_SECRET", "AXFLOW_DOCUMENT_STORAGE", "demo"]
     assert "demo tokens are live (admin)" in problems[-1] and "AXFLOW_API_REPLICAS=2" in problems[-2]
+    assert "AXFLOW_API_URL (where the finance system calls back) is unset" in production_problems(
+        Settings(env="production"), None)
     safe = Settings(env="production", database_url="postgresql+psycopg://x/y", finance_webhook_secret="s" * 40,
                     audit_key="k" * 40, public_url="https://axflow.agency.example", api_url="http://api:8000",
                     identity_issuer="https://id.example", identity_client_secret="i" * 40, api_replicas=2,
