@@ -1,11 +1,12 @@
 """The agreement (협약서) a startup accepts and the program officer countersigns, generated from the
 program and the match as printable HTML in Korean.
 
-`render_agreement(program, state)` is a pure function: it reads only what is fixed once a startup
-is matched (the program's money, tranches, milestones and rules; the company, its task and its SME
-partners), never a clock or a deadline that may still move, so the same inputs always give the
-same bytes. Those bytes' SHA-256 is what the startup accepts and the officer countersigns; the
-document is stored like any other (store/documents.py) so it can be downloaded and verified.
+`render_agreement(program, state, plan)` is a pure function: it reads only what is fixed once a
+startup is matched (the program's money, tranches, milestones and rules; the company, its task and
+its SME partners; the budget plan by 비목 where the lifecycle has one), never a clock or a
+deadline that may still move, so the same inputs always give the same bytes. Those bytes' SHA-256
+is what the startup accepts and the officer countersigns; the document is stored like any other
+(store/documents.py) so it can be downloaded and verified.
 
 The text changes only with the template (api/templates/agreement/agreement.html) and its print
 stylesheet (api/static/agreement.css, inlined so the file stands alone); a change there makes a
@@ -18,7 +19,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from axflow.agreement_budget import BudgetTerms, budget_terms
 from domain.brn import format_brn
+from domain.budget import BudgetPlan
 from domain.money import split_exact
 from domain.phases import Stage
 from domain.program import ProgramDefinition
@@ -96,13 +99,15 @@ class AgreementTerms:
     refund_days: int
     promotion_grades: tuple[str, ...]
     termination_causes: tuple[str, ...]
+    # The budget table (제3조); None where the program or the lifecycle has no budget plan.
+    budget: BudgetTerms | None = None
 
 
 def _unit(name: str) -> str:
     return "영업일" if name == "business" else "일"
 
 
-def agreement_terms(program: ProgramDefinition, state: StartupState) -> AgreementTerms:
+def agreement_terms(program: ProgramDefinition, state: StartupState, plan: BudgetPlan | None = None) -> AgreementTerms:
     """What the agreement says for this startup in this program (a pure function)."""
     policy = program.policy
     milestone_clock = policy.clock("milestone")
@@ -150,6 +155,7 @@ def agreement_terms(program: ProgramDefinition, state: StartupState) -> Agreemen
         refund_days=policy.clock("refund").days or policy.refund_days,
         promotion_grades=tuple(program.promotion_grades),
         termination_causes=TERMINATION_CAUSES,
+        budget=budget_terms(program, plan),
     )
 
 
@@ -167,9 +173,9 @@ def _environment() -> Environment:
 _env = _environment()
 
 
-def render_agreement(program: ProgramDefinition, state: StartupState) -> bytes:
+def render_agreement(program: ProgramDefinition, state: StartupState, plan: BudgetPlan | None = None) -> bytes:
     """The agreement as one self-contained, printable HTML file (UTF-8)."""
-    html = _env.get_template(TEMPLATE).render(terms=agreement_terms(program, state),
+    html = _env.get_template(TEMPLATE).render(terms=agreement_terms(program, state, plan),
                                               stylesheet=STYLESHEET.read_text(encoding="utf-8"))
     return html.encode("utf-8")
 
