@@ -4,6 +4,7 @@ then submitted once (최종 제출), when they get a receipt number (접수번�
 A draft may be half-written: every field is optional here; the rules apply at submission (and
 are shown as feedback on every save)."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -62,8 +63,12 @@ def save_draft(session: Session, program_id: str, brn: str, values: DraftInput, 
 
 
 def receipt_number(program_id: str, submitted_on: date, serial: int) -> str:
-    """접수번호: the program, the day (KST) and the order of submission, e.g. AI-REGIONAL-2025-20250701-0007."""
-    return f"{program_id.upper()}-{submitted_on:%Y%m%d}-{serial:04d}"
+    """접수번호, short enough to read out on the phone: the program's first word (its letters, up to
+    four), the year of submission (KST) and the order of submission in the program, e.g. AI25-0007
+    for ai-regional-2025. Unique per program (the table's constraint); numbers given before keep
+    their longer form."""
+    letters = re.sub(r"[^A-Za-z]", "", program_id.split("-")[0])[:4].upper() or "AX"
+    return f"{letters}{submitted_on:%y}-{serial:04d}"
 
 
 def mark_submitted(session: Session, draft: ApplicationDraft, startup_id: str, submitted_at: datetime,

@@ -108,8 +108,10 @@ def test_the_settlement_form_refuses_in_the_pages_language() -> None:
     assert nothing == {"lines.0.item": ["Enter at least one budget item you spent on."]}
 
 
-def test_receipt_numbers_name_the_program_the_day_and_the_order() -> None:
-    assert receipt_number("ai-regional-2025", date(2025, 7, 1), 7) == "AI-REGIONAL-2025-20250701-0007"
+def test_receipt_numbers_are_short_naming_the_program_the_year_and_the_order() -> None:
+    assert receipt_number("ai-regional-2025", date(2025, 7, 1), 7) == "AI25-0007"
+    assert receipt_number("t12", date(2026, 1, 2), 123) == "T26-0123"
+    assert receipt_number("2027-call", date(2027, 3, 4), 1) == "AX27-0001"
 
 
 @pytest.fixture
@@ -171,9 +173,7 @@ def test_a_submitted_draft_is_frozen_with_the_next_receipt_number(db: Session) -
     again = save_draft(db, "p-1", BRN, DraftInput(company_name="A 주식회사", task_id="SF-01"), "u-2", NOW)
     assert again.id == first.id and again.company_name == "A 주식회사" and again.updated_by == "u-2"
     other = save_draft(db, "p-1", OTHER, DraftInput(company_name="B"), "u-3", NOW)
-    assert mark_submitted(db, again, f"startup:p-1:{BRN}", NOW, date(2025, 7, 10)).receipt_no == \
-        "P-1-20250710-0001"
-    assert mark_submitted(db, other, f"startup:p-1:{OTHER}", NOW, date(2025, 7, 10)).receipt_no == \
-        "P-1-20250710-0002"
+    assert mark_submitted(db, again, f"startup:p-1:{BRN}", NOW, date(2025, 7, 10)).receipt_no == "P25-0001"
+    assert mark_submitted(db, other, f"startup:p-1:{OTHER}", NOW, date(2025, 7, 10)).receipt_no == "P25-0002"
     with pytest.raises(DraftFrozen):
         save_draft(db, "p-1", BRN, DraftInput(company_name="changed"), "u-1", NOW)

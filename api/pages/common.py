@@ -70,7 +70,8 @@ for _name, _table in (("phase_label", labels.PHASES), ("stage_label", labels.STA
                       ("action_label", labels.ACTIONS), ("work_label", labels.WORK_KINDS),
                       ("tranche_status", labels.TRANCHE_STATUS), ("milestone_status", labels.MILESTONE_STATUS),
                       ("collection_status", labels.COLLECTION_STATUS), ("deadline_label", labels.DEADLINES),
-                      ("event_label", labels.EVENTS), ("notice_kind", labels.NOTICE_KINDS)):
+                      ("event_label", labels.EVENTS), ("notice_kind", labels.NOTICE_KINDS),
+                      ("system_actor", labels.SYSTEM_ACTORS)):
     templates.env.filters[_name] = lambda value, table=_table: labels.label(table, value)
 
 

@@ -62,6 +62,11 @@ REGION_NAMES = Labels("region", {
     "충북": "충청북도", "충남": "충청남도", "전북": "전북특별자치도", "전남": "전라남도", "경북": "경상북도",
     "경남": "경상남도", "제주": "제주특별자치도",
 })
+# The system's own actors (domain/state.py's SYSTEM_*), by their ids, as people read them.
+SYSTEM_ACTORS = Labels("system actor", {
+    "system:program": "공고 절차(자동)", "system:timer": "기한 알림(자동)", "system:workflow": "진행 절차(자동)",
+    "system:finance": "회계 시스템(자동)",
+})
 # What the timeline's entries name besides the actions: what the system did, and the program's
 # own acts (refused attempts list them too).
 EVENTS = Labels("event", {
@@ -95,7 +100,7 @@ NOTICE_CHANNELS = Labels("channel", {"email": "이메일", "sms": "문자·알�
 # Why a choice of notifications was refused (store.notifications.check_preferences's rules).
 PREFERENCE_RULES = Labels(None, {"known_kind": "알 수 없는 알림 종류입니다.", "known_channel": "알 수 없는 채널입니다.",
                                  "staff_only": "일일 요약 메일은 직원만 선택할 수 있습니다."})
-TABLES = (REGION_NAMES, NOTICE_KINDS, NOTICE_CHANNELS, PREFERENCE_RULES, PHASES, STAGES, SECTORS, ACTIONS, WORK_KINDS, TRANCHE_STATUS, MILESTONE_STATUS, COLLECTION_STATUS,
+TABLES = (REGION_NAMES, SYSTEM_ACTORS, NOTICE_KINDS, NOTICE_CHANNELS, PREFERENCE_RULES, PHASES, STAGES, SECTORS, ACTIONS, WORK_KINDS, TRANCHE_STATUS, MILESTONE_STATUS, COLLECTION_STATUS,
           EVENTS, DEADLINES)
 
 

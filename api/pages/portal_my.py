@@ -36,7 +36,7 @@ from store.db import release
 from store.documents import documents_of
 from store.notifications import list_notices
 from store.portal_accounts import company_of
-from store.tables import StartupRow
+from store.tables import ProgramRow, StartupRow
 
 router = APIRouter(include_in_schema=False)
 AGREEMENT_PHASES = {Phase.SELECTED, Phase.MATCHED}
@@ -102,9 +102,13 @@ async def my_page(request: Request, session: SessionDep, temporal: TemporalDep,
     # Each asked of its workflow (the read model may be a moment behind); a company has a few.
     states = [await _live_state(temporal, session, startup_id) for startup_id in ids]
     drafts = [d for d in drafts_of_company(session, brn) if d.submitted_at is None]
+    # A draft is named by its program's name, as the calls name it (its id is no name for people).
+    program_names = dict(session.exec(select(ProgramRow.id, ProgramRow.name).where(
+        col(ProgramRow.id).in_([d.program_id for d in drafts]))).all()) if drafts else {}
     waiting = {s.startup_id for s in states if s.phase is Phase.APPLIED and _waiting(session, s.startup_id)}
     notices = list_notices(session, viewer.user.id, limit=5)
-    return page(request, viewer, "my.html", states=states, drafts=drafts, company=company_of(session, brn),
+    return page(request, viewer, "my.html", states=states, drafts=drafts, program_names=program_names,
+                company=company_of(session, brn),
                 notices=notices, waiting=waiting, deadline_subject=deadline_subject)
 
 

@@ -7,6 +7,7 @@ chosen is the one they sign in as, the header saying which."""
 
 import re
 
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, expect
 
 from store.db import session_scope
@@ -17,6 +18,16 @@ from tests.documents_support import pdf
 from tests.flows import drive
 from tests.i18n_support import korean_left
 from tests.totp_support import enrol
+
+
+_axe = Axe()
+
+
+async def landmarks_unique(page: Page) -> None:
+    """No two landmarks share a role and a name (axe's landmark-unique, a moderate finding the
+    shared check lets pass)."""
+    found = [v for v in (await _axe.run(page)).response["violations"] if v["id"] == "landmark-unique"]
+    assert not found, [n["target"] for v in found for n in v["nodes"]]
 
 
 async def use_language(page: Page, stack: Stack, code: str) -> None:
@@ -51,6 +62,11 @@ async def test_what_is_typed_survives_an_upload(stack: Stack, browser: Browser) 
         "사업계획서.pdf")
     await assert_accessible(page)
     await screenshot(page, "portal-apply-uploaded")
+    # 마이페이지 names the draft by its program's name.
+    await page.goto("/portal/my")
+    await expect(page.locator("#drafts-title + ul")).to_contain_text(program.name)
+    await expect(page.locator("#drafts-title + ul")).not_to_contain_text(f"{program.id} —")
+    await page.goto(f"/portal/apply/{program.id}?uploaded=1")
 
     await use_language(page, stack, "en")
     await page.reload()
@@ -84,6 +100,7 @@ async def test_what_waits_is_listed_and_what_cannot_be_undone_is_confirmed(stack
     await expect(evaluator.locator("h1")).to_have_text("최종평가")
     await expect(evaluator.locator("#submitted-title")).to_have_text("제출 서류")
     await assert_accessible(evaluator)
+    await landmarks_unique(evaluator)
     await use_language(evaluator, stack, "en")
     await evaluator.goto(f"/console/evaluations?program_id={startup.program.id}")
     await expect(evaluator.get_by_role("link", name=re.compile("Final evaluation"))).to_be_visible()
@@ -93,6 +110,10 @@ async def test_what_waits_is_listed_and_what_cannot_be_undone_is_confirmed(stack
     # 협약 해지 stands apart, and happens only from its second page.
     officer = await signed_in(browser, stack, "readable.officer", ["program_officer"])
     await officer.goto(f"/console/startups/{startup.id}")
+    await landmarks_unique(officer)
+    # The call's own acts are the system's, said so in words (not "program call (system)").
+    await expect(officer.locator("#timeline")).to_contain_text("공고 절차(자동)")
+    await expect(officer.locator("#timeline")).not_to_contain_text("program call")
     await expect(officer.locator("#actions > .action-list")).not_to_contain_text("협약 해지")
     await officer.locator(".danger-zone").get_by_role("link", name="협약 해지").click()
     await officer.select_option("#f-cause", "abandonment")
@@ -103,6 +124,8 @@ async def test_what_waits_is_listed_and_what_cannot_be_undone_is_confirmed(stack
     await screenshot(officer, "console-terminate-confirm")
     assert (await stack.state(startup.id))["phase"] == "final_review"  # nothing happened yet
     await use_language(officer, stack, "en")
+    await officer.goto(f"/console/startups/{startup.id}")
+    await expect(officer.locator("#timeline")).to_contain_text("The call (automatic)")
     await officer.goto(f"/console/startups/{startup.id}/actions/terminate")
     await officer.select_option("#f-cause", "abandonment")
     await officer.locator("form.action-form button[type=submit]").click()
