@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import ssl
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -93,9 +94,7 @@ async def topology(temporal_env: WorkflowEnvironment, s3_endpoint: str,  # noqa:
     migrate(url)
     make_blob_store(settings).create_bucket_if_missing()  # compose's minio-setup does this
     env = {k: v for k, v in os.environ.items() if not k.startswith("AXFLOW_")} | environment
-    apis = [start_api(env, port, folder / f"api-{port}.log") for port in api_ports]
     cert, key = self_signed_certificate(folder)
-    nginx = start_nginx(folder, nginx_config(folder, proxy_port, api_ports, cert, key))
     servers = [ServerThread(create_tax_authority_app(str(folder / "tax.db")), sims["tax"]),
                ServerThread(create_finance_app(str(folder / "finance.db"), settings.finance_webhook_secret),
                             sims["finance"]),
@@ -104,7 +103,13 @@ async def topology(temporal_env: WorkflowEnvironment, s3_endpoint: str,  # noqa:
     engine = make_engine(url, writer=True)
     tls = ssl.create_default_context(cafile=str(cert))
     async with AsyncExitStack() as stack_of:
+        stack_of.callback(drop_database, database)  # last, once everything using it has stopped
         stack_of.callback(engine.dispose)
+        # Started first (they take longest) and stopped however the setup ends.
+        apis = [start_api(env, port, folder / f"api-{port}.log") for port in api_ports]
+        nginx = start_nginx(folder, nginx_config(folder, proxy_port, api_ports, cert, key))
+        for process in (*apis, nginx):
+            stack_of.callback(stop, process)
         for server in servers:
             await server.start()
             stack_of.callback(server.stop)
@@ -118,17 +123,20 @@ async def topology(temporal_env: WorkflowEnvironment, s3_endpoint: str,  # noqa:
             await wait_ready(f"http://127.0.0.1:{port}/readyz", process, folder / f"api-{port}.log")
         await wait_ready(f"{public_url}/healthz", nginx, folder / "error.log", verify=tls)
         http = await stack_of.enter_async_context(httpx.AsyncClient(base_url=public_url, verify=tls, timeout=60))
-        try:
-            yield Topology(Stack(settings=settings, client=temporal_env.client, http=http, engine=engine,
-                                 skipper=TimeSkipper(temporal_env.client), mail_server=mail),
-                           public_url, tls, api_ports, apis)
-        finally:
-            for process in (nginx, *apis):
-                if process.poll() is None:
-                    process.terminate()
-                    process.wait(timeout=30)
+        yield Topology(Stack(settings=settings, client=temporal_env.client, http=http, engine=engine,
+                             skipper=TimeSkipper(temporal_env.client), mail_server=mail),
+                       public_url, tls, api_ports, apis)
+
+
+def drop_database(name: str) -> None:
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def replica(response: httpx.Response) -> str:

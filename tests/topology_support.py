@@ -2,10 +2,12 @@
 Debian's nginx as the TLS proxy in front of two API processes, and an API process started the
 way production starts it (`axflow api`, settings from the environment)."""
 
+import ctypes
 import datetime as dt
 import ipaddress
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 AXFLOW = str(Path(sys.executable).parent / "axflow")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
@@ -88,15 +91,22 @@ http {{
     return config
 
 
+def die_with_the_tests() -> None:
+    """In the child before it runs: the kernel ends it when the test process dies, however that
+    happens (a test run killed by a timeout leaves no proxy or API behind)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start_nginx(folder: Path, config: Path) -> subprocess.Popen[bytes]:
+    # The master runs in the foreground (daemon off), so it is the child the kernel signals.
     return subprocess.Popen([nginx_binary(), "-p", str(folder), "-c", str(config), "-e", str(folder / "error.log")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_the_tests)
 
 
 def start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen([AXFLOW, "api"], env={**env, "AXFLOW_API_PORT": str(port)}, stdout=out,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT, preexec_fn=die_with_the_tests)
 
 
 async def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120,
