@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 from domain.budget_rules import BudgetRules
 from domain.money import split_exact
+from domain.outcome_rules import FollowUpPolicy
 from domain.phases import Stage
 from domain.regions import normalize_region
 from domain.text import SINGLE_LINE, Line
@@ -185,6 +186,9 @@ class ProgramDefinition(Strict):
     # Grant money by 비목 (domain/budget_rules.py). Absent in definitions (and the saved histories
     # of workflows started with them) from before budgets: those keep the typed settlement.
     budget_rules: BudgetRules | None = None
+    # The follow-up after completion (사후관리, domain/outcome_rules.py). Absent in definitions (and
+    # the saved histories of workflows started with them) from before follow-up: not followed.
+    followup: FollowUpPolicy | None = None
 
     # A field validator, not part of the model check below, so that a refusal names `budget`
     # itself (slots and grant_amount are declared before it and are already validated here).
