@@ -1,4 +1,4 @@
-"""The axflow worker: both workflows and every activity on one task queue."""
+"""The axflow worker: every workflow and activity on one task queue."""
 
 import asyncio
 import signal
@@ -19,6 +19,7 @@ from activities.agreements import AgreementActivities
 from activities.deadlines import DeadlineActivities
 from activities.eligibility import EligibilityActivities
 from activities.finance import FinanceActivities
+from activities.followup import followup_notice
 from activities.lifecycles import LifecycleActivities
 from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
@@ -32,6 +33,7 @@ from store.db import make_engine
 from store.storage import make_blob_store
 from workflows.program_call import ProgramCall
 from workflows.digest import DailyDigest
+from workflows.followup import FollowUp
 from workflows.lifecycle import StartupLifecycle
 
 log = structlog.get_logger()
@@ -65,7 +67,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
             worker = Worker(
                 client,
                 task_queue=settings.task_queue,
-                workflows=[StartupLifecycle, ProgramCall, DailyDigest],
+                workflows=[StartupLifecycle, ProgramCall, DailyDigest, FollowUp],
                 activities=[
                     read_model.project_startup,
                     eligibility.check_eligibility,
@@ -81,6 +83,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                     deadlines.holiday_table,
                     lifecycles.start_lifecycle,
                     agreements.prepare_agreement,
+                    followup_notice,
                 ],
                 activity_executor=executor,
                 max_cached_workflows=settings.worker_max_cached_workflows,

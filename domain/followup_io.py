@@ -1,0 +1,98 @@
+"""What goes into and out of the FollowUp workflow (workflows/followup.py): its input (carried over
+continue-as-new from year to year), its state as the query answers it, the Updates' bodies, the
+notice it asks an activity to deliver, and the record it ends with. Plain pydantic: workflow-safe."""
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel
+
+from domain.followup import SurveyAnswer, SurveySchedule, YearRecord
+from domain.outcome_rules import FollowUpPolicy
+from domain.phases import Stage
+from domain.state import Actor
+from domain.text import Text
+
+FOLLOWUP_NOTICE = "followup_notice"
+
+
+def followup_workflow_id(brn: str) -> str:
+    """One follow-up per company, whatever stage it completed last (so a company is counted once)."""
+    return f"followup:{brn}"
+
+
+class FollowUpInput(BaseModel):
+    brn: str
+    company_name: str
+    program_id: str
+    program_name: str
+    stage: Stage
+    completed_at: AwareDatetime
+    # The program's follow-up as it was when the company completed: a later change of the program
+    # does not move a running follow-up's dates.
+    policy: FollowUpPolicy
+    # Which follow-up year this run is; each year is one run (continue-as-new).
+    year: int = 1
+    # The years before this run, carried over (at most policy.years small records).
+    records: list[YearRecord] = []
+
+
+class Closure(BaseModel):
+    """The company was closed (폐업): its follow-up ends with a record."""
+
+    closed_on: str  # the KST date the register gives, "YYYY-MM-DD"
+    source: Literal["tax_authority", "program_officer"]
+    reason: Text = ""
+
+
+class CloseCompany(BaseModel):
+    actor: Actor
+    closure: Closure
+
+
+class SurveySubmission(BaseModel):
+    actor: Actor
+    answer: SurveyAnswer
+
+
+SurveyStatus = Literal["waiting", "asking", "answered", "answered_late", "unanswered", "closed"]
+
+
+class FollowUpState(BaseModel):
+    brn: str
+    program_id: str
+    year: int
+    years: int
+    status: SurveyStatus
+    schedule: SurveySchedule
+    asked_at: AwareDatetime | None = None
+    reminders_sent: int = 0
+    escalated: bool = False
+    answer: SurveyAnswer | None = None
+    answered_at: AwareDatetime | None = None
+    answered_by: str | None = None
+    records: list[YearRecord] = []
+    closure: Closure | None = None
+
+
+class FollowUpNotice(BaseModel):
+    """Something for people to hear of: the survey opened, a reminder, the officer told it is late."""
+
+    key: str  # "followup:<brn>:<year>:<kind>:<serial>", unique per notice
+    kind: Literal["followup_survey_open", "followup_survey_reminder", "followup_survey_overdue",
+                  "followup_survey_closed"]
+    recipients: list[str]
+    brn: str
+    program_id: str
+    year: int
+    fiscal_year: int
+    due_at: AwareDatetime
+    at: AwareDatetime
+
+
+class FollowUpResult(BaseModel):
+    brn: str
+    program_id: str
+    ended: Literal["completed", "closed"]
+    ended_at: AwareDatetime
+    records: list[YearRecord]
+    closure: Closure | None = None

@@ -1,0 +1,133 @@
+"""FollowUp, id `followup:{brn}`: the years after a company completed its program (사후관리).
+
+One run per follow-up year: it sleeps until the year's survey opens, asks the company, reminds it,
+tells the program officer when the answer is late, and records the year (answered, answered late,
+unanswered when the survey closes) before continuing as new for the next year, so that a history
+holds one year. It ends after the program's last year, or at once when the company is closed
+(폐업), with the years recorded. The company answers through an Update whose validator applies
+domain/followup.py's rules, so a refused answer leaves no trace.
+"""
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.followup import YearRecord, check_answer, survey_events, survey_schedule
+    from domain.followup_io import (
+        CloseCompany,
+        FollowUpInput,
+        FollowUpResult,
+        FollowUpState,
+        SurveySubmission,
+    )
+    from domain.phases import Role
+    from domain.violation import RuleViolation
+
+from workflows.followup_steps import tell, until
+
+
+def refuse(violation: RuleViolation) -> None:
+    raise ApplicationError(violation.message, violation.details, type=violation.code, non_retryable=True)
+
+
+@workflow.defn(name="FollowUp")
+class FollowUp:
+    @workflow.init
+    def __init__(self, inp: FollowUpInput) -> None:
+        self.inp = inp
+        self.state = FollowUpState(
+            brn=inp.brn, program_id=inp.program_id, year=inp.year, years=inp.policy.years, status="waiting",
+            schedule=survey_schedule(inp.completed_at, inp.year, inp.policy), records=list(inp.records),
+        )
+        self.notices = 0
+
+    @workflow.run
+    async def run(self, inp: FollowUpInput) -> FollowUpResult:
+        s = self.state
+        if not await until(s.schedule.opens_at, self._closed):
+            await self._ask()
+        s.records.append(self._year_record())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if s.closure is None and s.year < s.years:
+            workflow.continue_as_new(inp.model_copy(update={"year": s.year + 1, "records": s.records}))
+        return FollowUpResult(brn=s.brn, program_id=s.program_id, ended="closed" if s.closure else "completed",
+                              ended_at=workflow.now(), records=s.records, closure=s.closure)
+
+    async def _ask(self) -> None:
+        """Open the survey and run its clock until it is answered, closes, or the company is."""
+        s = self.state
+        s.status, s.asked_at = "asking", workflow.now()
+        await self._tell("followup_survey_open", ["startup"])
+        for event in survey_events(s.schedule, workflow.now()):
+            if await until(event.at, lambda: s.status != "asking" or self._closed()):
+                return
+            if event.kind == "reminder":
+                s.reminders_sent += 1
+                await self._tell("followup_survey_reminder", ["startup"])
+            elif event.kind == "escalation":
+                s.escalated = True
+                await self._tell("followup_survey_overdue", ["program_officer"])
+            else:
+                s.status = "unanswered"
+                await self._tell("followup_survey_closed", ["startup", "program_officer"])
+
+    async def _tell(self, kind: str, recipients: list[str]) -> None:
+        self.notices += 1
+        await tell(self.state, kind, recipients, self.notices)
+
+    def _closed(self) -> bool:
+        return self.state.closure is not None
+
+    def _year_record(self) -> YearRecord:
+        s = self.state
+        status = "closed" if s.closure else s.status if s.status != "waiting" else "unanswered"
+        return YearRecord(year=s.year, fiscal_year=s.schedule.fiscal_year, status=status, answer=s.answer,
+                          answered_at=s.answered_at, answered_by=s.answered_by, reminders_sent=s.reminders_sent,
+                          escalated=s.escalated)
+
+    # --------------------------------------------------------------- query and updates
+
+    @workflow.query(name="state")
+    def current_state(self) -> FollowUpState:
+        return self.state
+
+    @workflow.update(name="answer_survey")
+    def answer_survey(self, submission: SurveySubmission) -> FollowUpState:
+        s = self.state
+        s.answer, s.answered_at, s.answered_by = submission.answer, workflow.now(), submission.actor.id
+        s.status = "answered" if workflow.now() <= s.schedule.due_at else "answered_late"
+        return s
+
+    @answer_survey.validator
+    def _check_answer(self, submission: SurveySubmission) -> None:
+        s, actor = self.state, submission.actor
+        try:
+            if actor.role not in (Role.STARTUP, Role.PROGRAM_OFFICER) or \
+                    (actor.role is Role.STARTUP and actor.brn != s.brn):
+                raise RuleViolation("forbidden", "only the company itself or its program officer answers its survey "
+                                    "(해당 기업이나 담당자만 응답할 수 있습니다)", {"rule": "own_survey"})
+            if s.status != "asking" or s.closure is not None:
+                raise RuleViolation("invalid_transition", f"the survey is not open: it is {s.status} "
+                                    f"(조사가 열려 있지 않습니다)", {"rule": "survey_open", "status": s.status,
+                                                               "opens_at": s.schedule.opens_at.isoformat()})
+            check_answer(submission.answer, self.inp.policy, s.schedule)
+        except RuleViolation as violation:
+            refuse(violation)
+
+    @workflow.update(name="close_company")
+    def close_company(self, command: CloseCompany) -> FollowUpState:
+        self.state.closure = command.closure
+        self.state.status = "closed"
+        return self.state
+
+    @close_company.validator
+    def _check_closure(self, command: CloseCompany) -> None:
+        try:
+            if command.actor.role not in (Role.PROGRAM_OFFICER, Role.SYSTEM):
+                raise RuleViolation("forbidden", "only the program officer or the register check closes a follow-up "
+                                    "(담당자만 폐업을 기록할 수 있습니다)", {"rule": "officer_closes"})
+            if self.state.closure is not None:
+                raise RuleViolation("conflict", "the company is already recorded as closed (이미 폐업으로 기록되어 "
+                                    "있습니다)", {"rule": "closed_once"})
+        except RuleViolation as violation:
+            refuse(violation)
