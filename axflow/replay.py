@@ -14,6 +14,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from axflow.history import projections
+from workflows.followup import FollowUp
 from workflows.program_call import ProgramCall
 from workflows.lifecycle import StartupLifecycle
 
@@ -36,7 +37,8 @@ def load_histories(path: Path) -> list[WorkflowHistory]:
 
 async def verify(path: Path, workflows: list[type] | None = None) -> ReplayReport:
     histories = load_histories(path)
-    replayer = Replayer(workflows=workflows or [StartupLifecycle, ProgramCall], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=workflows or [StartupLifecycle, ProgramCall, FollowUp],
+                        data_converter=pydantic_data_converter)
     error = None
     for history in histories:
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)

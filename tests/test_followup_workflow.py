@@ -2,7 +2,10 @@
 through two yearly surveys (the first answered on time, the second late and escalated to the
 program officer) across a continue-as-new, and a closed company's follow-up ending at once."""
 
+import json
+import os
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +29,9 @@ from domain.state import Actor
 from tests.builders import program
 from tests.conftest import Stack, new_brn, wait_until
 from workflows.followup import FollowUp
+
+# Replayed by tests/test_replay.py: both runs of the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
+SAVED_HISTORY = Path(__file__).parent / "histories" / "followup-two-years.json"
 
 
 async def start(stack: Stack, years: int) -> tuple[str, WorkflowHandle[Any, Any]]:
@@ -113,7 +119,12 @@ async def test_two_yearly_surveys_one_answered_one_late_and_escalated_across_con
     assert [(r.year, r.status, r.escalated) for r in result.records] == [
         (1, "answered", False), (2, "answered_late", True)]
     assert await notices(stack, handle, None) == ["followup_survey_open", "followup_survey_reminder",
-                                           "followup_survey_reminder", "followup_survey_overdue"]
+                                                  "followup_survey_reminder", "followup_survey_overdue"]
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not SAVED_HISTORY.exists()
+                                                       or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
+        runs = [await stack.client.get_workflow_handle(handle.id, run_id=run).fetch_history()
+                for run in (first_run, None)]
+        SAVED_HISTORY.write_text(json.dumps([run.to_json_dict() for run in runs], indent=1) + "\n")
 
 
 async def test_a_closed_company_ends_its_follow_up_with_a_record(stack: Stack) -> None:

@@ -37,13 +37,13 @@ SAVED = sorted(HISTORIES.glob("*.json"))
 async def test_saved_histories_replay_with_the_current_code(path: Path) -> None:
     report = await verify(path)
     assert report.deterministic, report.error
-    assert report.final_phase is not None or path.stem.startswith("program")
+    assert report.final_phase is not None or path.stem.startswith(("program", "followup"))
 
 
 def test_there_are_saved_histories_of_every_kind() -> None:
     assert {"lifecycle-promoted", "lifecycle-lapsed", "lifecycle-suspended", "lifecycle-business-clocks",
             "lifecycle-agreement-two-step", "lifecycle-notified", "lifecycle-audit-anchored",
-            "program-call"} <= {p.stem for p in SAVED}
+            "program-call", "followup-two-years"} <= {p.stem for p in SAVED}
 
 
 async def test_a_lifecycle_under_the_audit_anchor_replays_with_its_anchors() -> None:
