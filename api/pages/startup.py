@@ -34,8 +34,8 @@ from domain.phases import NEXT_STAGE, Action, Role
 from domain.state import StartupState
 from store.db import release
 from store.documents import documents_of
+from store.people import people_names
 from store.tables import ProgramRow, StartupRow
-from store.user_tables import User
 
 router = APIRouter(prefix="/console/startups", include_in_schema=False)
 # Actions that cannot be undone: set apart on the page and confirmed on a second page.
@@ -87,9 +87,9 @@ async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: 
     timeline = await _timeline(viewer, db, temporal, state, histories)
     row = db.get(StartupRow, startup_id)
     # The scores name their evaluators by id: people read names (the timeline shows them too).
-    scorer_ids = sorted({sc.evaluator_id for sc in view.scores})
-    scorers = dict(db.exec(select(User.id, User.display_name).where(col(User.id).in_(scorer_ids))).all()) \
-        if scorer_ids else {}
+    # ... and so do the refused attempts auditors see (their ids beside, for matching).
+    scorers = people_names(db, {sc.evaluator_id for sc in view.scores}
+                           | {r.actor for r in (timeline.refused if timeline else [])})
     documents = submitted_documents(db, startup_id)
     release(db)
     return {"s": view, "timeline": timeline, "version": row.version if row else view.version,
