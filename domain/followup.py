@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.money import format_won
 from domain.outcome_rules import FollowUpPolicy
-from domain.text import Name, Text
+from domain.text import SINGLE_LINE, Name, Text
 from domain.timeutil import KST, add_calendar_days
 from domain.violation import RuleViolation
 
@@ -99,7 +99,8 @@ class SurveyAnswer(BaseModel):
     awards: list[Name] = []
     narrative: Text = ""
     # Evidence documents (uploaded first), pinned by id.
-    evidence: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
+    evidence: Annotated[list[Annotated[str, Field(min_length=1, max_length=64), SINGLE_LINE]],
+                        Field(max_length=50)] = []
 
     def investment_total(self) -> int:
         return sum(r.amount for r in self.investments)

@@ -2,6 +2,7 @@
 continue-as-new from year to year), its state as the query answers it, the Updates' bodies, the
 notice it asks an activity to deliver, and the record it ends with. Plain pydantic: workflow-safe."""
 
+from datetime import date
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel
@@ -39,7 +40,7 @@ class FollowUpInput(BaseModel):
 class Closure(BaseModel):
     """The company was closed (폐업): its follow-up ends with a record."""
 
-    closed_on: str  # the KST date the register gives, "YYYY-MM-DD"
+    closed_on: date  # the KST day the register gives
     source: Literal["tax_authority", "program_officer"]
     reason: Text = ""
 

@@ -4,7 +4,7 @@ program officer) across a continue-as-new, and a closed company's follow-up endi
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +129,10 @@ async def test_two_yearly_surveys_one_answered_one_late_and_escalated_across_con
 
 async def test_a_closed_company_ends_its_follow_up_with_a_record(stack: Stack) -> None:
     brn, handle = await start(stack, years=5)
-    closing = CloseCompany(actor=startup(brn), closure=Closure(closed_on="2027-01-15", source="program_officer"))
+    closing = CloseCompany(actor=startup(brn), closure=Closure(closed_on=date(2027, 1, 15), source="program_officer"))
     assert (await refused(handle, FollowUp.close_company, closing))["rule"] == "officer_closes"
     officer = Actor(id="user:po", name="김담당", role=Role.PROGRAM_OFFICER)
     await handle.execute_update(FollowUp.close_company, closing.model_copy(update={"actor": officer}))
     result: FollowUpResult = await handle.result()
-    assert (result.ended, result.closure and result.closure.closed_on) == ("closed", "2027-01-15")
+    assert (result.ended, result.closure and result.closure.closed_on) == ("closed", date(2027, 1, 15))
     assert [(r.year, r.status) for r in result.records] == [(1, "closed")]
