@@ -114,6 +114,8 @@ async def test_what_waits_is_listed_and_what_cannot_be_undone_is_confirmed(stack
     # The call's own acts are the system's, said so in words (not "program call (system)").
     await expect(officer.locator("#timeline")).to_contain_text("공고 절차(자동)")
     await expect(officer.locator("#timeline")).not_to_contain_text("program call")
+    # A label says itself once: the tranche and milestone by their names, not "선금 (advance, 70%) (advance)".
+    assert "(advance" not in await officer.locator("main").inner_text()
     await expect(officer.locator("#actions > .action-list")).not_to_contain_text("협약 해지")
     await officer.locator(".danger-zone").get_by_role("link", name="협약 해지").click()
     await officer.select_option("#f-cause", "abandonment")
