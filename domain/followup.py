@@ -216,6 +216,9 @@ class YearRecord(BaseModel):
     year: int
     fiscal_year: int
     status: YearStatus
+    # The program whose survey it was: a company promoted to a later stage is followed on by that
+    # stage's program, and each year counts for one program only.
+    program_id: str = ""
     answer: SurveyAnswer | None = None
     answered_at: AwareDatetime | None = None
     answered_by: str | None = None

@@ -50,6 +50,18 @@ class CloseCompany(BaseModel):
     closure: Closure
 
 
+class StageCompleted(BaseModel):
+    """The company completed a later stage (초격차, Beyond): it is followed on by that program, from
+    its own completion, with the years already recorded kept (one follow-up per company)."""
+
+    actor: Actor
+    program_id: str
+    program_name: str
+    stage: Stage
+    completed_at: AwareDatetime
+    policy: FollowUpPolicy
+
+
 class SurveySubmission(BaseModel):
     actor: Actor
     answer: SurveyAnswer

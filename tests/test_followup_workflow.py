@@ -21,6 +21,7 @@ from domain.followup_io import (
     FollowUpInput,
     FollowUpResult,
     FollowUpState,
+    StageCompleted,
     SurveySubmission,
     followup_workflow_id,
 )
@@ -127,12 +128,26 @@ async def test_two_yearly_surveys_one_answered_one_late_and_escalated_across_con
         SAVED_HISTORY.write_text(json.dumps([run.to_json_dict() for run in runs], indent=1) + "\n")
 
 
-async def test_a_closed_company_ends_its_follow_up_with_a_record(stack: Stack) -> None:
+async def test_a_later_stage_takes_the_follow_up_over_and_a_closed_company_ends_it_with_a_record(
+        stack: Stack) -> None:
     brn, handle = await start(stack, years=5)
+    later = program("chogyeokcha-2026")
+    assert later.followup is not None
+    system = Actor(id="system:workflow", name="lifecycle workflow", role=Role.SYSTEM)
+    promoted = StageCompleted(actor=startup(brn), program_id=later.id, program_name=later.name, stage=later.stage,
+                              completed_at=datetime.now(timezone.utc), policy=later.followup)
+    assert (await refused(handle, FollowUp.stage_completed, promoted))["rule"] == "officer_moves_stage"
+    await handle.execute_update(FollowUp.stage_completed, promoted.model_copy(update={"actor": system}))
+    # The survey had not opened: no year is recorded, and the later program's follow-up starts.
+    moved = await wait_until(lambda: state(handle), lambda s: s.program_id == later.id, what="the later stage")
+    assert (moved.year, moved.status, moved.records) == (1, "waiting", [])
+    again = promoted.model_copy(update={"actor": system, "completed_at": datetime.now(timezone.utc)})
+    assert (await refused(handle, FollowUp.stage_completed, again))["rule"] == "later_stage"
+
     closing = CloseCompany(actor=startup(brn), closure=Closure(closed_on=date(2027, 1, 15), source="program_officer"))
     assert (await refused(handle, FollowUp.close_company, closing))["rule"] == "officer_closes"
     officer = Actor(id="user:po", name="김담당", role=Role.PROGRAM_OFFICER)
     await handle.execute_update(FollowUp.close_company, closing.model_copy(update={"actor": officer}))
     result: FollowUpResult = await handle.result()
     assert (result.ended, result.closure and result.closure.closed_on) == ("closed", date(2027, 1, 15))
-    assert [(r.year, r.status) for r in result.records] == [(1, "closed")]
+    assert [(r.year, r.status, r.program_id) for r in result.records] == [(1, "closed", later.id)]

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
         FollowUpInput,
         FollowUpResult,
         FollowUpState,
+        StageCompleted,
         SurveySubmission,
     )
     from domain.phases import Role
@@ -40,14 +41,22 @@ class FollowUp:
             schedule=survey_schedule(inp.completed_at, inp.year, inp.policy), records=list(inp.records),
         )
         self.notices = 0
+        # A later stage completed: the follow-up goes on under that program.
+        self.next_stage: StageCompleted | None = None
 
     @workflow.run
     async def run(self, inp: FollowUpInput) -> FollowUpResult:
         s = self.state
-        if not await until(s.schedule.opens_at, self._closed):
+        if not await until(s.schedule.opens_at, lambda: self._closed() or self.next_stage is not None):
             await self._ask()
-        s.records.append(self._year_record())
+        if s.status != "waiting" or s.closure is not None:  # a survey not yet opened is not a year
+            s.records.append(self._year_record())
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if s.closure is None and self.next_stage is not None:
+            later = self.next_stage
+            workflow.continue_as_new(inp.model_copy(update={
+                "program_id": later.program_id, "program_name": later.program_name, "stage": later.stage,
+                "completed_at": later.completed_at, "policy": later.policy, "year": 1, "records": s.records}))
         if s.closure is None and s.year < s.years:
             workflow.continue_as_new(inp.model_copy(update={"year": s.year + 1, "records": s.records}))
         return FollowUpResult(brn=s.brn, program_id=s.program_id, ended="closed" if s.closure else "completed",
@@ -81,7 +90,8 @@ class FollowUp:
     def _year_record(self) -> YearRecord:
         s = self.state
         status = "closed" if s.closure else s.status if s.status != "waiting" else "unanswered"
-        return YearRecord(year=s.year, fiscal_year=s.schedule.fiscal_year, status=status, answer=s.answer,
+        return YearRecord(year=s.year, fiscal_year=s.schedule.fiscal_year, status=status, program_id=s.program_id,
+                          answer=s.answer,
                           answered_at=s.answered_at, answered_by=s.answered_by, reminders_sent=s.reminders_sent,
                           escalated=s.escalated)
 
@@ -129,5 +139,26 @@ class FollowUp:
             if self.state.closure is not None:
                 raise RuleViolation("conflict", "the company is already recorded as closed (이미 폐업으로 기록되어 "
                                     "있습니다)", {"rule": "closed_once"})
+        except RuleViolation as violation:
+            refuse(violation)
+
+    @workflow.update(name="stage_completed")
+    def stage_completed(self, command: StageCompleted) -> FollowUpState:
+        self.next_stage = command
+        return self.state
+
+    @stage_completed.validator
+    def _check_stage(self, command: StageCompleted) -> None:
+        try:
+            if command.actor.role not in (Role.PROGRAM_OFFICER, Role.SYSTEM):
+                raise RuleViolation("forbidden", "only the program officer or the lifecycle moves a follow-up to a later "
+                                    "stage (담당자만 다음 단계로 옮길 수 있습니다)", {"rule": "officer_moves_stage"})
+            if self.state.closure is not None:
+                raise RuleViolation("invalid_transition", "the company is closed: its follow-up has ended "
+                                    "(폐업으로 사후관리가 끝났습니다)", {"rule": "followup_closed"})
+            if command.program_id == self.inp.program_id or command.completed_at <= self.inp.completed_at or \
+                    self.next_stage is not None:
+                raise RuleViolation("conflict", "a follow-up moves once to a later stage's program, completed after "
+                                    "the one it follows (이후 단계의 완료만 반영합니다)", {"rule": "later_stage"})
         except RuleViolation as violation:
             refuse(violation)
