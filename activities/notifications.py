@@ -85,10 +85,11 @@ def plan_deliveries(engine: Engine, settings: Settings, event: NotificationEvent
     with session_scope(engine) as session:
         record_event(session, event)
         for person, staff in people_of(session, event):
-            rendered = render(event.kind, event.data, recipient_name=person.display_name,
-                              link=link_for(settings, event, staff))
-            add_notice(session, user_id=person.user_id, event=event, subject=rendered.subject, body=rendered.text)
             preferences = preferences_of(session, person.user_id)
+            # One language per person: the inbox, the email and the SMS all in the one they chose.
+            rendered = render(event.kind, event.data, recipient_name=person.display_name,
+                              link=link_for(settings, event, staff), language=preferences.language)
+            add_notice(session, user_id=person.user_id, event=event, subject=rendered.subject, body=rendered.text)
             channels = preferences.channels_for(event.kind)
             if EMAIL in channels and person.email:
                 if staff and preferences.daily_digest:
@@ -147,7 +148,7 @@ class NotificationActivities:
     async def _send_mail(self, claim: outbox.Claim, to: str, rendered: Rendered, failures: Failures) -> int:
         try:
             message_id = await send_mail(self.settings, to=to, subject=rendered.subject, text=rendered.text,
-                                         message_id=claim.message_id)
+                                         message_id=claim.message_id, language=rendered.language)
         except MailRefused as err:
             await asyncio.to_thread(outbox.finish, self.engine, claim.row_id, outbox.REFUSED, str(err))
             log.warning("email refused", to=to, error=str(err))
@@ -192,20 +193,22 @@ class NotificationActivities:
         """One email per person with notifications waiting for their digest; the number sent."""
         waiting = await asyncio.to_thread(self._waiting)
         failures, sent = Failures(), 0
-        for person in waiting:
+        for person, language in waiting:
             activity.heartbeat(person.user_id)
-            sent += await self._digest(person, request.day, failures)
+            sent += await self._digest(person, language, request.day, failures)
         log.info("daily digests", day=request.day, people=len(waiting), sent=sent, waiting=len(failures))
         failures.check("digests")
         return sent
 
-    def _waiting(self) -> list[Recipient]:
+    def _waiting(self) -> list[tuple[Recipient, str]]:
+        """Who has notices waiting for a digest, each with the language of their notices."""
         with session_scope(self.engine) as session:
             people = [get_user(session, user_id) for user_id in outbox.waiting_for_digest(session)]
-        return [Recipient(user.id, user.display_name, user.email, user.phone)
-                for user in people if user is not None and user.active and user.email]
+            return [(Recipient(user.id, user.display_name, user.email, user.phone),
+                     preferences_of(session, user.id).language)
+                    for user in people if user is not None and user.active and user.email]
 
-    async def _digest(self, person: Recipient, day: str, failures: Failures) -> int:
+    async def _digest(self, person: Recipient, language: str, day: str, failures: Failures) -> int:
         # The digest is itself a message with a key of its own: the day's digest goes out once.
         assert person.email is not None
         key = f"digest:{person.user_id}:{day}"
@@ -219,7 +222,7 @@ class NotificationActivities:
             return 0
         items = [{"at": as_utc(n.created_at), "subject": n.subject} for n in notices]
         rendered = render_digest(items, recipient_name=person.display_name, day=day,
-                                 link=f"{self.settings.public_base()}/")
+                                 link=f"{self.settings.public_base()}/", language=language)
         to = str(Address(display_name=person.display_name, addr_spec=person.email))
         sent = await self._send_mail(claim, to, rendered, failures)
         await asyncio.to_thread(self._settle_digest, person.user_id, key, bool(sent))

@@ -40,7 +40,7 @@ def new_message_id(settings: Settings) -> str:
 
 
 def build_message(settings: Settings, *, to: str, subject: str, text: str, html: str | None = None,
-                  message_id: str | None = None) -> Message:
+                  message_id: str | None = None, language: str | None = None) -> Message:
     message: Message = MIMEText(text, "plain", "utf-8")  # base64 for UTF-8
     if html is not None:
         message = MIMEMultipart("alternative")
@@ -51,15 +51,18 @@ def build_message(settings: Settings, *, to: str, subject: str, text: str, html:
     message["Subject"] = Header(subject, "utf-8")
     message["Date"] = format_datetime(datetime.now(timezone.utc))
     message["Message-ID"] = message_id or new_message_id(settings)
+    if language:  # a notice is written in one language, its reader's (RFC 3282)
+        message["Content-Language"] = language
     return message
 
 
 async def send_mail(settings: Settings, *, to: str, subject: str, text: str, html: str | None = None,
-                    message_id: str | None = None) -> str:
+                    message_id: str | None = None, language: str | None = None) -> str:
     """Send one message to one address and return its Message-ID (`message_id` when given: the
     outbox chooses it before sending). Raises MailRefused when the server refuses it for good,
     MailUnavailable when it may be retried."""
-    message = build_message(settings, to=to, subject=subject, text=text, html=html, message_id=message_id)
+    message = build_message(settings, to=to, subject=subject, text=text, html=html, message_id=message_id,
+                            language=language)
     try:
         await aiosmtplib.send(
             message, hostname=settings.smtp_host, port=settings.smtp_port,

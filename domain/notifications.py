@@ -33,6 +33,9 @@ EMAIL, SMS, INBOX = "email", "sms", "inbox"
 CHOOSABLE_CHANNELS: tuple[str, ...] = (EMAIL, SMS)
 # Without a choice: email for every kind; SMS/알림톡 only for kinds a person asked for.
 DEFAULT_CHANNELS: tuple[str, ...] = (EMAIL,)
+# Each person reads their notices in one language, Korean unless they chose English.
+KOREAN, ENGLISH = "ko", "en"
+NOTICE_LANGUAGES: tuple[str, ...] = (KOREAN, ENGLISH)
 
 
 class NotificationEvent(BaseModel):

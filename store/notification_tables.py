@@ -93,3 +93,5 @@ class NotificationPreference(SQLModel, table=True):
     daily_digest: bool = False
     last_digest_at: datetime | None = _utc_optional()
     updated_at: datetime = _utc()
+    # The one language of this person's notices ("ko" or "en"): inbox, email and SMS alike.
+    language: str = Field(default="ko", sa_column=Column(String(2), nullable=False, server_default="ko"))

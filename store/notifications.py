@@ -8,7 +8,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from domain.notifications import CHOOSABLE_CHANNELS, DEFAULT_CHANNELS, KINDS, NotificationEvent
+from domain.notifications import CHOOSABLE_CHANNELS, DEFAULT_CHANNELS, KINDS, KOREAN, NOTICE_LANGUAGES, NotificationEvent
 from store.notification_tables import Notice, NotificationEventRow, NotificationPreference
 
 
@@ -110,6 +110,7 @@ class Preferences:
     channels: dict[str, list[str]] = field(default_factory=dict)
     daily_digest: bool = False
     last_digest_at: datetime | None = None
+    language: str = KOREAN
 
     def channels_for(self, kind: str) -> list[str]:
         return list(self.channels.get(kind, DEFAULT_CHANNELS))
@@ -147,20 +148,34 @@ def check_preferences(channels: dict[str, list[str]], daily_digest: bool, *, sta
     return checked
 
 
+def check_language(language: str) -> str:
+    """The language of a person's notices, or PreferenceError."""
+    if language not in NOTICE_LANGUAGES:
+        raise PreferenceError("language", "known_language",
+                              f"알림 언어는 ko(한국어) 또는 en(영어)입니다 / the notice language is ko or en, "
+                              f"not {language[:20]!r}")
+    return language
+
+
 def preferences_of(session: Session, user_id: str) -> Preferences:
     row = session.get(NotificationPreference, user_id)
     if row is None:
         return Preferences()
-    return Preferences(channels=dict(row.channels), daily_digest=row.daily_digest, last_digest_at=row.last_digest_at)
+    return Preferences(channels=dict(row.channels), daily_digest=row.daily_digest, last_digest_at=row.last_digest_at,
+                       language=row.language or KOREAN)
 
 
-def save_preferences(session: Session, user_id: str, channels: dict[str, list[str]], daily_digest: bool) -> Preferences:
-    """Replace a person's choices (checked by check_preferences first)."""
+def save_preferences(session: Session, user_id: str, channels: dict[str, list[str]], daily_digest: bool,
+                     language: str | None = None) -> Preferences:
+    """Replace a person's choices (checked by check_preferences and check_language first); without a
+    language the one chosen before stays."""
     row = session.get(NotificationPreference, user_id)
     if row is None:
-        row = NotificationPreference(user_id=user_id, channels=channels, daily_digest=daily_digest, updated_at=_now())
+        row = NotificationPreference(user_id=user_id, channels=channels, daily_digest=daily_digest, updated_at=_now(),
+                                     language=language or KOREAN)
     else:
         row.channels, row.daily_digest, row.updated_at = channels, daily_digest, _now()
+        row.language = language or row.language
     session.add(row)
     session.commit()
     return preferences_of(session, user_id)

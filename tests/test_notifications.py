@@ -1,5 +1,5 @@
-"""Notifications reach people: a lifecycle's event becomes a Korean email received by the SMTP
-server (not twice when the activity is retried), SMS only for the kinds a person chose, the
+"""Notifications reach people: a lifecycle's event becomes an email in each person's one language
+(Korean unless they chose English) received by the SMTP server (not twice when the activity is retried), SMS only for the kinds a person chose, the
 in-app inbox with mark-read, preferences refused with the field and rule named, and the daily
 digest for staff."""
 
@@ -53,7 +53,10 @@ async def test_a_selection_reaches_each_person_once_by_the_channels_they_chose(s
                               {"channels": {"selection_selected": ["sms", "email", "sms"]}})
     assert chosen["chosen"] == {"selection_selected": ["email", "sms"]}
     assert chosen["channels"]["payment_received"] == ["email"]  # the default for kinds not chosen
-    await stack.call("PUT", "/me/notification-preferences", as_colleague, {"channels": {"payment_received": ["sms"]}})
+    # ... and reads notices in English.
+    english = await stack.call("PUT", "/me/notification-preferences", as_colleague,
+                               {"channels": {"payment_received": ["sms"]}, "language": "en"})
+    assert english["language"] == "en" and chosen["language"] == "ko"
     # The colleague's mailbox is busy at first: the activity fails after the representative's
     # email went out, and Temporal retries it.
     assert stack.mail_server is not None
@@ -63,17 +66,19 @@ async def test_a_selection_reaches_each_person_once_by_the_channels_they_chose(s
     await select(stack, program, {startup_id: 90})
 
     def selected(message: Any) -> bool:
-        return "선정 안내" in message["Subject"]
+        return "선정 안내" in message["Subject"] or "Selected" in message["Subject"]
 
     mail = await stack.wait_for_mail(rep_mail, selected)
-    await stack.wait_for_mail(colleague_mail, selected)
-    assert mail["Subject"] == f"[axflow] 선정 안내 / Selected: {program.name}"
+    assert mail["Subject"] == f"[axflow] 선정 안내: {program.name}" and mail["Content-Language"] == "ko"
     assert mail["To"].addresses[0].display_name == "홍길동" and mail[ENVELOPE_TO] == rep_mail
     text = body_text(mail)
     assert text.startswith("홍길동 님, 안녕하세요.")
-    korean, english = text.index(f"축하합니다. 테스트AI {brn[-4:]}이(가) {program.name}에 선정되었습니다."), \
-        text.index(f"Congratulations: 테스트AI {brn[-4:]} has been selected")
-    assert korean < english and "협약 체결 기한: " in text and " KST" in text
+    assert f"축하합니다. 테스트AI {brn[-4:]}이(가) {program.name}에 선정되었습니다." in text
+    assert "협약 체결 기한: " in text and " KST" in text and "Congratulations" not in text
+    colleague_words = await stack.wait_for_mail(colleague_mail, selected)
+    assert colleague_words["Subject"] == f"[axflow] Selected: {program.name}"
+    assert colleague_words["Content-Language"] == "en"
+    assert body_text(colleague_words).startswith("Dear 김철수,") and "안녕하세요" not in body_text(colleague_words)
 
     [event] = [e for e in await stack.notifications(startup_id, "selection_selected")]
     # The mail server holds a message a moment before the outbox row is marked sent.
@@ -137,6 +142,8 @@ async def test_preferences_refuse_unknown_kinds_and_channels_and_a_startup_diges
     assert (digest["field"], digest["rule"]) == ("daily_digest", "staff_only")
     assert (await refused({"channels": {"payment_received": "email"}}))["field"] == "channels.payment_received"
     assert (await refused({"channel": {}}))["field"] == "channel"
+    french = await refused({"language": "fr"})
+    assert (french["field"], french["rule"]) == ("language", "known_language") and "ko or en" in french["message"]
     # Nothing half-saved.
     assert await stack.call("GET", "/me/notification-preferences", as_startup) == before
 
@@ -153,7 +160,7 @@ async def test_staff_who_chose_a_digest_get_one_email_a_day_listing_what_waited(
     person(stack, f"lead.{tag}", display_name="박재무", kind="staff", roles=["finance_officer"],
                   desks=["finance_lead"], email=address)
     as_lead = {"Authorization": f"Bearer {stack.token(Role.FINANCE_OFFICER, f'lead.{tag}')}"}
-    await stack.call("PUT", "/me/notification-preferences", as_lead, {"daily_digest": True})
+    await stack.call("PUT", "/me/notification-preferences", as_lead, {"daily_digest": True, "language": "en"})
 
     async with httpx.AsyncClient() as http:
         activities = NotificationActivities(http, stack.settings, stack.engine)
@@ -170,10 +177,11 @@ async def test_staff_who_chose_a_digest_get_one_email_a_day_listing_what_waited(
 
     assert await digest("2026-01-05") >= 1
     mail = await stack.wait_for_mail(address)
-    assert mail["Subject"] == "[axflow] 일일 요약 2026-01-05: 알림 2건 / Daily digest: 2 notification(s)"
+    # In the language the lead chose, English: the digest and each notice it lists.
+    assert mail["Subject"] == "[axflow] Daily digest 2026-01-05: 2 notification(s)"
     text = body_text(mail)
-    assert "1. " in text and "지급 승인 지연 / Approval overdue: 요약기업" in text
-    assert "2. " in text and "정산 보고 제출 / Settlement submitted: 요약기업" in text
+    assert "1. " in text and "Approval overdue: 요약기업" in text and mail["Content-Language"] == "en"
+    assert "2. " in text and "Settlement submitted: 요약기업" in text and "지급 승인" not in text
 
     # The same day's digest run again sends nothing; the next day's lists only what came since.
     await digest("2026-01-05")
@@ -184,7 +192,7 @@ async def test_staff_who_chose_a_digest_get_one_email_a_day_listing_what_waited(
                                         _event(f"d{tag}:n3", "payment_failed", {"reason": "계좌 오류"}))
     await digest("2026-01-06")
     second = await stack.wait_for_mail(address, lambda m: "2026-01-06" in m["Subject"])
-    assert "알림 1건" in second["Subject"] and "지급 실패 / Payment failed" in body_text(second)
+    assert "1 notification(s)" in second["Subject"] and "Payment failed" in body_text(second)
     assert "Approval overdue" not in body_text(second)
     prefs = await stack.call("GET", "/me/notification-preferences", as_lead)
     assert prefs["daily_digest"] is True and prefs["last_digest_at"]

@@ -1,5 +1,5 @@
-"""The words of notifications and the outbox's promise: every kind has Korean-then-English words
-that name only facts its events carry, and a message claimed but never marked (a crash between
+"""The words of notifications and the outbox's promise: every kind has Korean and English words,
+one language per message, that name only facts its events carry, and a message claimed but never marked (a crash between
 sending and recording) is not sent again by email, while an SMS is (the gateway drops duplicates)."""
 
 import pytest
@@ -20,19 +20,35 @@ FACTS = {
 }
 
 
+def _has_hangul(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
+# Facts a workflow sends as Korean words (names, reasons); every other Korean letter is the template's.
+KOREAN_FACTS = [str(v) for v in FACTS.values() if isinstance(v, str) and _has_hangul(v)] + ["홍길동"]
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_kind_has_its_own_words_korean_first(kind: str) -> None:
+def test_every_kind_has_its_own_words_in_one_language_each(kind: str) -> None:
     assert has_template(kind)
-    words = render(kind, FACTS, recipient_name="홍길동", link="http://axflow.test/portal/my", strict=True)
-    assert words.subject.startswith("[axflow] ") and " / " in words.subject  # 한국어 / English
-    korean, english = words.text.index("홍길동 님, 안녕하세요."), words.text.index("Dear 홍길동,")
-    assert korean < english and "{{" not in words.text and "None" not in words.text
-    assert words.text.count("http://axflow.test/portal/my") == 2 and words.sms
+    link = "http://axflow.test/portal/my"
+    korean = render(kind, FACTS, recipient_name="홍길동", link=link, strict=True)
+    assert korean.subject.startswith("[axflow] ") and " / " not in korean.subject and korean.language == "ko"
+    assert korean.text.startswith("홍길동 님, 안녕하세요.") and "Dear" not in korean.text
+    assert "{{" not in korean.text and "None" not in korean.text
+    assert korean.text.count(link) == 1 and korean.sms
+    english = render(kind, FACTS, recipient_name="홍길동", link=link, language="en", strict=True)
+    assert english.text.startswith("Dear 홍길동,") and english.language == "en" and english.text.count(link) == 1
+    for text in (english.subject, english.text, english.sms):
+        for fact in KOREAN_FACTS:
+            text = text.replace(fact, "")
+        assert not _has_hangul(text), text
 
 
 def test_amounts_and_instants_are_written_for_people() -> None:
     words = render("refund_due", FACTS, recipient_name="김", link="L")
-    assert "56,000,000원" in words.text and "KRW 56,000,000" in words.text
+    assert "56,000,000원" in words.text and "KRW" not in words.text
+    assert "KRW 56,000,000" in render("refund_due", FACTS, recipient_name="Kim", link="L", language="en").text
     assert "2026-12-01 23:59 KST" in words.text  # the UTC instant, in Korean time
     assert words.sms == "[axflow] 반납금 56,000,000원, 2026-12-01까지 납부"
 
@@ -48,9 +64,12 @@ def test_the_digest_lists_each_item_with_its_korean_time() -> None:
     items = [{"at": "2026-11-01T01:00:00+00:00", "subject": "[axflow] 하나"},
              {"at": "2026-11-01T02:30:00+00:00", "subject": "[axflow] 둘"}]
     digest = render_digest(items, recipient_name="박재무", link="L", day="2026-11-02")
-    assert digest.subject == "[axflow] 일일 요약 2026-11-02: 알림 2건 / Daily digest: 2 notification(s)"
+    assert digest.subject == "[axflow] 일일 요약 2026-11-02: 알림 2건"
     assert "1. 2026-11-01 10:00 KST  [axflow] 하나" in digest.text
-    assert "2. 2026-11-01 11:30 KST  [axflow] 둘" in digest.text
+    assert "2. 2026-11-01 11:30 KST  [axflow] 둘" in digest.text and "Dear" not in digest.text
+    english = render_digest(items, recipient_name="Park", link="L", day="2026-11-02", language="en")
+    assert english.subject == "[axflow] Daily digest 2026-11-02: 2 notification(s)"
+    assert english.text.startswith("Dear Park, 2 notification(s)") and "요약" not in english.text
 
 
 async def test_a_claim_left_by_a_crash_is_not_sent_again_by_email_but_is_by_sms(stack: Stack) -> None:

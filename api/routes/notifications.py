@@ -18,6 +18,7 @@ from store.notification_tables import Notice
 from store.notifications import (
     PreferenceError,
     Preferences,
+    check_language,
     check_preferences,
     get_notice,
     list_notices,
@@ -66,6 +67,8 @@ class PreferencesPublic(BaseModel):
     last_digest_at: datetime | None
     kinds: list[str]
     choosable_channels: list[str]
+    # The one language of my notices (inbox, email, SMS): "ko" (the default) or "en".
+    language: str
 
 
 class PreferencesIn(BaseModel):
@@ -75,6 +78,8 @@ class PreferencesIn(BaseModel):
         default={}, description="kind → channels (email, sms); kinds not named keep the default, email",
         examples=[{"payment_received": ["email", "sms"], "milestone_reminder": ["sms"]}])
     daily_digest: bool = Field(default=False, description="staff only: one email a day instead of one per event")
+    language: Line | None = Field(default=None, description="the language of my notices, ko or en; "
+                                  "left out, the one chosen before stays (Korean at first)", examples=["en"])
 
 
 def _public(notice: Notice) -> NoticePublic:
@@ -88,7 +93,7 @@ def _public(notice: Notice) -> NoticePublic:
 def _preferences(prefs: Preferences) -> PreferencesPublic:
     return PreferencesPublic(channels=prefs.effective(), chosen=prefs.channels, daily_digest=prefs.daily_digest,
                              last_digest_at=as_utc(prefs.last_digest_at), kinds=list(KINDS),
-                             choosable_channels=list(CHOOSABLE_CHANNELS))
+                             choosable_channels=list(CHOOSABLE_CHANNELS), language=prefs.language)
 
 
 @router.get("/notifications", response_model=NoticeList)
@@ -132,7 +137,8 @@ async def set_my_preferences(body: PreferencesIn, session: SessionDep, actor: Au
         raise ApiError("not_found", "this identity has no directory entry")
     try:
         channels = check_preferences(body.channels, body.daily_digest, staff=user.kind == "staff")
+        language = check_language(body.language) if body.language is not None else None
     except PreferenceError as err:
         raise ApiError("validation_error", str(err),
                        [{"field": err.field, "rule": err.rule, "message": str(err)}]) from None
-    return _preferences(save_preferences(session, actor.id, channels, body.daily_digest))
+    return _preferences(save_preferences(session, actor.id, channels, body.daily_digest, language))

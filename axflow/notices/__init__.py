@@ -1,5 +1,6 @@
-"""The words of notifications: one Jinja2 text template per kind under templates/ (Korean first,
-English second), rendered for one person. Workflows only name the kind and the facts, so a
+"""The words of notifications: one Jinja2 text template per kind under templates/ holding both
+languages (blocks subject/ko in Korean, subject_en/en in English), rendered for one person in
+that person's one language. Workflows only name the kind and the facts, so a
 sentence changes here without touching any workflow history."""
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, Undefined
 
+from domain.notifications import ENGLISH, KOREAN
 from domain.timeutil import to_kst
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -86,25 +88,33 @@ class Rendered:
     subject: str
     text: str
     sms: str
+    language: str = "ko"
 
 
 def _block(template: Template, name: str, context: dict[str, Any]) -> str:
     return " ".join("".join(template.blocks[name](template.new_context(context))).split())
 
 
-def _rendered(template: Template, context: dict[str, Any]) -> Rendered:
-    subject = f"{SUBJECT_TAG} {_block(template, 'subject', context)}"
-    sms = _block(template, "sms", context) if "sms" in template.blocks else subject
-    return Rendered(subject=subject, text=template.render(context).strip() + "\n", sms=sms)
+def _rendered(template: Template, context: dict[str, Any], language: str) -> Rendered:
+    english = language == ENGLISH
+    context = {**context, "lang": ENGLISH if english else KOREAN}
+    subject = f"{SUBJECT_TAG} {_block(template, 'subject_en' if english else 'subject', context)}"
+    # The SMS line is written in Korean only; an English reader gets the subject instead.
+    sms = _block(template, "sms", context) if "sms" in template.blocks and not english else subject
+    return Rendered(subject=subject, text=template.render(context).strip() + "\n", sms=sms,
+                    language=context["lang"])
 
 
-def render(kind: str, facts: dict[str, Any], *, recipient_name: str, link: str, strict: bool = False) -> Rendered:
-    """The subject, the plain-text body and the SMS line of one notification for one person."""
+def render(kind: str, facts: dict[str, Any], *, recipient_name: str, link: str, language: str = KOREAN,
+           strict: bool = False) -> Rendered:
+    """The subject, the plain-text body and the SMS line of one notification for one person, in
+    their language (Korean unless "en")."""
     context = {"kind": kind, "recipient_name": recipient_name, "link": link, **facts}
-    return _rendered(template_for(kind, strict), context)
+    return _rendered(template_for(kind, strict), context, language)
 
 
-def render_digest(items: list[dict[str, Any]], *, recipient_name: str, link: str, day: str) -> Rendered:
+def render_digest(items: list[dict[str, Any]], *, recipient_name: str, link: str, day: str,
+                  language: str = KOREAN) -> Rendered:
     """One email listing the notifications kept for a person's daily digest."""
     context = {"items": items, "count": len(items), "recipient_name": recipient_name, "link": link, "day": day}
-    return _rendered(environment().get_template("_digest.txt"), context)
+    return _rendered(environment().get_template("_digest.txt"), context, language)
