@@ -196,13 +196,43 @@ def reconcile(program_id: Annotated[str | None, typer.Option("--program", help="
     raise typer.Exit(1 if found else 0)
 
 
-@app.command()
-def demo(api_url: Annotated[str | None, typer.Option(help="the API (default from settings)")] = None) -> None:
+# `axflow demo` alone fills the stack; `axflow demo code LOGIN` is a demo user's two-step code.
+demo_app = typer.Typer(invoke_without_command=True)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.callback()
+def demo(ctx: typer.Context,
+         api_url: Annotated[str | None, typer.Option(help="the API (default from settings)")] = None) -> None:
     """Fill the running stack with a cohort in every phase whose people can sign in, printing each step."""
+    if ctx.invoked_subcommand is not None:
+        return
     from axflow.demo import run_demo
 
     settings = get_settings()
     asyncio.run(run_demo(settings, api_url or settings.api_url))
+
+
+@demo_app.command("code")
+def demo_code(login: Annotated[str, typer.Argument(help="a demo admin or finance officer: admin, finance.lee")]
+              ) -> None:
+    """Print the 6-digit two-step sign-in code of a `make run` demo user (development only)."""
+    import time
+    from datetime import datetime, timezone
+
+    from axflow.demo_users import DemoRefused, demo_code as code_of
+
+    try:
+        code, accepted_from = code_of(get_settings(), login, datetime.now(timezone.utc))
+    except DemoRefused as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(1) from None
+    wait = (accepted_from - datetime.now(timezone.utc)).total_seconds()
+    if wait > 0:
+        # Each code signs in once: this moment's were used, so the next one is given when it is due.
+        typer.echo(f"this moment's code signed in already; the next in {wait:.0f} s", err=True)
+        time.sleep(wait)
+    typer.echo(code)
 
 
 if __name__ == "__main__":

