@@ -76,14 +76,17 @@ async def test_staff_read_their_notifications_and_choose_channels(stack: Stack, 
     form: dict[str, str | list[str]] = {"csrf_token": csrf(settings.text), "daily_digest": "true"}
     form |= {f"channels.{kind}": ["email"] for kind in KINDS if kind != "milestone_reminder"}
     form["channels.payment_received"] = ["email", "sms"]
+    assert re.search(r'name="language" value="ko"\s+checked', settings.text)  # Korean until chosen
+    form["language"] = "en"  # ... and notices in English
     saved = await site.post("/notifications/settings", data=form, follow_redirects=True)
     assert saved.status_code == 200 and "알림 설정을 저장했습니다." in saved.text
     with session_scope(stack.engine) as session:
         prefs = preferences_of(session, user_id)
     assert prefs.daily_digest and prefs.channels_for("payment_received") == ["email", "sms"]
-    assert prefs.channels_for("milestone_reminder") == []
+    assert prefs.channels_for("milestone_reminder") == [] and prefs.language == "en"
     api = (await site.get("/me/notification-preferences")).json()
     assert api["channels"]["payment_received"] == ["email", "sms"] and api["daily_digest"] is True
+    assert api["language"] == "en" and re.search(r'name="language" value="en"\s+checked', saved.text)
     assert re.search(r'name="channels.payment_received" value="sms"\s+checked', saved.text)
 
     english = await site.get("/notifications/settings", cookies={"axflow_lang": "en"})
@@ -109,5 +112,9 @@ async def test_a_startup_has_no_digest_and_a_tampered_form_saves_nothing(stack: 
     channel = await site.post("/notifications/settings", data={"csrf_token": csrf(settings.text),
                                                                 "channels.payment_received": "fax"})
     assert channel.status_code == 422 and "알 수 없는 채널입니다." in channel.text
+    french = await site.post("/notifications/settings", data={"csrf_token": csrf(settings.text), "language": "fr"})
+    assert french.status_code == 422 and "알림 언어는 한국어와 영어 중에서 고릅니다." in french.text
+    assert 'id="f-language-error"' in french.text
     with session_scope(stack.engine) as session:
         assert preferences_of(session, user_id).channels == {}  # nothing half-saved
+        assert preferences_of(session, user_id).language == "ko"

@@ -2,7 +2,11 @@
 me (unread first, marked read one by one or all at once) and my choices of channel per kind, with
 the daily digest for staff (`/notifications/settings`). The page reads and writes through the same
 store functions as `GET|PUT /me/notification-preferences` and `/me/notifications`, so a choice is
-checked by the same rules (`check_preferences`) whichever way it comes."""
+checked by the same rules (`check_preferences`, `check_language`) whichever way it comes.
+
+The language of a person's notices is chosen here (or through the API) and nowhere else: the pages'
+language switch changes only the pages, so a person who looks at the English pages once (or an
+officer checking them) does not start getting English mail."""
 
 from typing import Annotated, Any
 
@@ -14,11 +18,12 @@ from api.errors import ApiError
 from api.i18n import gettext
 from api.pages import labels
 from api.pages.common import PageViewer, Viewer, check_csrf, render
-from domain.notifications import CHOOSABLE_CHANNELS, KINDS
+from domain.notifications import CHOOSABLE_CHANNELS, KINDS, NOTICE_LANGUAGES
 from domain.phases import Role
 from store.db import release
 from store.notifications import (
     PreferenceError,
+    check_language,
     check_preferences,
     get_notice,
     list_notices,
@@ -79,9 +84,10 @@ async def read_one(request: Request, viewer: PageViewer, session: SessionDep,
 
 
 def _settings_page(request: Request, viewer: Viewer, staff: bool, channels: dict[str, list[str]],
-                   daily_digest: bool, status: int = 200, **context: Any) -> Response:
+                   daily_digest: bool, language: str, status: int = 200, **context: Any) -> Response:
     return render(request, viewer, "notifications/settings.html", status=status, layout=_layout(viewer),
-                  kinds=KINDS, channels=channels, choosable=CHOOSABLE_CHANNELS,
+                  kinds=KINDS, channels=channels, choosable=CHOOSABLE_CHANNELS, language=language,
+                  languages=NOTICE_LANGUAGES,
                   channel_names={c: labels.label(labels.NOTICE_CHANNELS, c) for c in CHOOSABLE_CHANNELS},
                   staff=staff, daily_digest=daily_digest, **context)
 
@@ -91,7 +97,7 @@ async def settings_page(request: Request, viewer: PageViewer, session: SessionDe
                         saved: bool = False) -> Response:
     prefs, staff = preferences_of(session, viewer.user.id), _is_staff(session, viewer)
     release(session)
-    return _settings_page(request, viewer, staff, prefs.effective(), prefs.daily_digest,
+    return _settings_page(request, viewer, staff, prefs.effective(), prefs.daily_digest, prefs.language,
                           notice=gettext("알림 설정을 저장했습니다.") if saved else None)
 
 
@@ -104,13 +110,15 @@ async def save_settings(request: Request, viewer: PageViewer, session: SessionDe
     chosen |= {key.removeprefix("channels."): [str(c) for c in form.getlist(key)]
                for key in form.keys() if key.startswith("channels.") and key.removeprefix("channels.") not in chosen}
     daily_digest = form.get("daily_digest") == "true"
+    language = str(form.get("language") or preferences_of(session, viewer.user.id).language)
     staff = _is_staff(session, viewer)
     try:
         checked = check_preferences(chosen, daily_digest, staff=staff)
+        check_language(language)
     except PreferenceError as err:
         release(session)
         words = labels.label(labels.PREFERENCE_RULES, err.rule)
-        return _settings_page(request, viewer, staff, chosen, daily_digest, status=422,
+        return _settings_page(request, viewer, staff, chosen, daily_digest, language, status=422,
                               errors={err.field: [f"{words} ({err})"]})
-    save_preferences(session, viewer.user.id, checked, daily_digest)
+    save_preferences(session, viewer.user.id, checked, daily_digest, language)
     return RedirectResponse("/notifications/settings?saved=true", status_code=303)
