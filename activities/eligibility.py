@@ -23,11 +23,20 @@ from axflow.tax_authority import TaxAuthorityDown, business_status
 from domain.brn import format_brn
 from domain.eligibility import status_refusal
 from domain.io import CHECK_ELIGIBILITY, EligibilityInput, EligibilityResult, startup_workflow_id
+from domain.notifications import ENGLISH, KOREAN
 from store.business_checks import mark_told, record_answer, record_failure
 from store.db import session_scope
+from store.notifications import preferences_of
 from store.users import users_of_brn
 
 log = structlog.get_logger()
+
+
+def _halves(reason: str | None) -> tuple[str, str]:
+    """The Korean and English halves of a refusal reason, which domain.eligibility writes as
+    "한국어 — English" (it is kept in the workflow's history as one string)."""
+    korean, _, english = (reason or "").rpartition(" — ")
+    return (korean, english) if korean else (reason or "", reason or "")
 
 
 class EligibilityActivities:
@@ -57,11 +66,18 @@ class EligibilityActivities:
         reason = status_refusal(inp.brn, answer.status, answer.closed_on)
         log.info("business status", brn=inp.brn, status=answer.status, after_waiting=row.told_waiting_at is not None)
         if row.told_waiting_at is not None:
-            await self._tell(inp.brn, "사업자 상태 확인 완료 (business status checked)",
-                             f"{format_brn(inp.brn)}의 사업자 상태 확인이 끝났습니다: "
-                             f"{'신청 자격 미달 — ' + reason if reason else '계속사업자, 심사가 진행됩니다'}.\n"
-                             f"(The business-status check of your application is complete.)\n\n"
-                             f"마이페이지 (My page): {self._portal_url()}")
+            korean, english = _halves(reason)
+            number = format_brn(inp.brn)
+            await self._tell(inp.brn, {
+                KOREAN: ("사업자 상태 확인 완료",
+                         f"{number}의 사업자 상태 확인이 끝났습니다: "
+                         f"{'신청 자격 미달 — ' + korean if reason else '계속사업자, 심사가 진행됩니다'}.\n\n"
+                         f"마이페이지: {self._portal_url()}"),
+                ENGLISH: ("Business status checked",
+                          f"The business-status check of {number} is complete: "
+                          f"{'not eligible — ' + english if reason else 'in business, the review goes on'}.\n\n"
+                          f"My page: {self._portal_url()}"),
+            })
         return EligibilityResult(eligible=reason is None, reason=reason)
 
     async def _waiting(self, startup_id: str, inp: EligibilityInput, problem: str) -> None:
@@ -69,27 +85,33 @@ class EligibilityActivities:
         with session_scope(self.engine) as session:
             row = record_failure(session, startup_id, inp.brn, inp.program_id, problem, now)
         log.warning("business status check waits", startup_id=startup_id, failures=row.failures, problem=problem)
-        if row.told_waiting_at is None and await self._tell(
-                inp.brn, "신청서 접수 — 사업자 상태 확인 대기 중 (application received, status check pending)",
-                "신청서는 안전하게 접수되었습니다. 국세청 사업자등록 상태조회 서비스가 응답하지 않아, 서비스가 "
-                "복구되는 대로 자동으로 확인을 마칩니다. 다시 신청하실 필요는 없습니다.\n"
-                "(Your application is safely received. The tax authority's business-status service is not "
-                "answering; the check completes by itself once it is back. There is nothing to resubmit.)\n\n"
-                f"마이페이지 (My page): {self._portal_url()}"):
+        if row.told_waiting_at is None and await self._tell(inp.brn, {
+                KOREAN: ("신청서 접수 — 사업자 상태 확인 대기 중",
+                         "신청서는 안전하게 접수되었습니다. 국세청 사업자등록 상태조회 서비스가 응답하지 않아, 서비스가 "
+                         "복구되는 대로 자동으로 확인을 마칩니다. 다시 신청하실 필요는 없습니다.\n\n"
+                         f"마이페이지: {self._portal_url()}"),
+                ENGLISH: ("Application received, business status check pending",
+                          "Your application is safely received. The tax authority's business-status service is not "
+                          "answering; the check completes by itself once it is back. There is nothing to resubmit.\n\n"
+                          f"My page: {self._portal_url()}"),
+        }):
             with session_scope(self.engine) as session:
                 mark_told(session, startup_id, now)
 
     def _portal_url(self) -> str:
         return f"{self.settings.public_base()}/portal/my"
 
-    async def _tell(self, brn: str, subject: str, text: str) -> bool:
-        """Email the company's people; False if none could be reached (asked again next time)."""
+    async def _tell(self, brn: str, words: dict[str, tuple[str, str]]) -> bool:
+        """Email the company's people, each in the language of their notices (`words`: language →
+        subject and text); False if none could be reached (asked again next time)."""
         with session_scope(self.engine) as session:
-            people = [p for p in users_of_brn(session, brn) if p.email]
+            people = [(p, preferences_of(session, p.user_id).language) for p in users_of_brn(session, brn) if p.email]
         sent = False
-        for person in people:
+        for person, language in people:
+            subject, text = words.get(language, words[KOREAN])
             try:
-                await send_mail(self.settings, to=person.email or "", subject=subject, text=text)
+                await send_mail(self.settings, to=person.email or "", subject=f"[axflow] {subject}", text=text,
+                                language=language)
                 sent = True
             except Exception as err:  # a mail server that is down must not fail the check
                 log.warning("mail not sent", to=person.email, error=str(err))

@@ -105,7 +105,9 @@ async def test_an_application_during_an_outage_waits_and_completes_when_the_serv
             assert check.answered_at is None
             assert (await stack.state(startup_id))["phase"] == "applied"
         waiting = await stack.wait_for_mail(email, lambda m: "대기" in str(m["Subject"]))
-        assert "다시 신청하실 필요는 없습니다" in waiting.get_body(("plain",)).get_content()
+        body = waiting.get_body(("plain",)).get_content()
+        assert "다시 신청하실 필요는 없습니다" in body and "resubmit" not in body  # one language, the reader's
+        assert waiting["Content-Language"] == "ko"
     finally:
         await _faults(stack)
     for startup_id in ids:  # Temporal's retries finish every check once the service answers
