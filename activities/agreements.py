@@ -35,7 +35,10 @@ class AgreementActivities:
 
     @activity.defn(name=PREPARE_AGREEMENT)
     def prepare_agreement(self, inp: AgreementInput) -> DocumentRef:
-        data = render_agreement(inp.program, inp.state)
+        # The budget plan (사업비 계획) the startup submitted is part of the agreement: its table is in
+        # the document, so the document's hash covers it. Lifecycles without one render as before.
+        current = inp.state.budget.current if inp.state.budget else None
+        data = render_agreement(inp.program, inp.state, current.plan() if current else None)
         sha256, size = self.store.put([data])
         filename = agreement_filename(inp.state)
         document_id = generated_document_id(sha256)

@@ -81,4 +81,23 @@ ACTION_DOCS: dict[str, ActionDoc] = {
     "retry-collection": ActionDoc(
         "반납·환수 재요청 · Ask the finance system again for money owed back", "after it refused the request",
         {"kind": "refund", "reason": "계좌 정보 정정 후 재요청"}),
+    "submit-budget-plan": ActionDoc(
+        "사업비 계획 제출 · Submit the budget plan by category (비목)",
+        "selected or matched, before the agreement is accepted (lifecycles with budget_ledger); by the startup "
+        "itself; the lines add up to the grant exactly and keep each category's cap; once matched, the agreement "
+        "is generated again with the plan's table in it",
+        {"lines": [{"category": "materials", "amount": 20_000_000}, {"category": "outsourcing", "amount": 24_000_000},
+                   {"category": "personnel", "amount": 30_000_000}, {"category": "travel", "amount": 6_000_000}],
+         "reason": ""}),
+    "record-expense": ActionDoc(
+        "집행 등록 · Record an expense (or correct one: cancels)",
+        "in_poc; by the startup itself; within the agreement period and the category's line, with the "
+        "evidence the category and the payment method need (documents of kind receipt, uploaded first); never "
+        "the company itself or its SME partner as the vendor",
+        {"spent_on": "2025-09-15", "category": "materials", "vendor_name": "㈜부품상사", "vendor_brn": "220-81-62517",
+         "description": "센서 모듈 20개", "supply_amount": 2_000_000, "vat": 200_000, "payment_method": "card",
+         "evidence": [{"kind": "card_slip", "document": "d-0f3a9c"}], "reason": ""}),
+    "cancel-expense": ActionDoc(
+        "집행 취소 · Withdraw an expense", "in_poc; by the startup itself; an entry not cancelled yet",
+        {"entry": "E0001", "reason": "거래처 환불"}),
 }

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from api.errors import ApiError
 from api.scope import brn_of
-from domain.commands import Command, SignAgreementBody, SubmitMilestoneBody, SubmitSettlementBody
+from domain.commands import Command, RecordExpenseBody, SignAgreementBody, SubmitMilestoneBody, SubmitSettlementBody
 from domain.documents import DocumentKind, DocumentRef
 from domain.phases import Role
 from domain.state import Actor
@@ -61,7 +61,7 @@ def resolve_document_refs(session: Session, startup_id: str, document_ids: Seque
 
 def attach_documents(session: Session, startup_id: str, command: Command[Any]) -> None:
     """Fill the command's document refs from its body's ids: a milestone's deliverables, the signed
-    agreement, each settlement line's receipts. Refused (422 naming the field) before any Update."""
+    agreement, each settlement line's receipts, an expense's evidence. Refused (422 naming the field) before any Update."""
     body = command.body
     if isinstance(body, SubmitMilestoneBody) and body.documents:
         command.documents = resolve_document_refs(session, startup_id, body.documents, kind=DocumentKind.DELIVERABLE,
@@ -69,6 +69,10 @@ def attach_documents(session: Session, startup_id: str, command: Command[Any]) -
     elif isinstance(body, SignAgreementBody) and body.documents:
         command.documents = resolve_document_refs(session, startup_id, body.documents, kind=DocumentKind.AGREEMENT,
                                                   field="documents")
+    elif isinstance(body, RecordExpenseBody) and body.evidence:
+        # An expense's evidence (증빙): receipts uploaded first; the ledger entry pins each by its hash.
+        command.documents = resolve_document_refs(session, startup_id, [e.document for e in body.evidence],
+                                                  kind=DocumentKind.RECEIPT, field="evidence")
     elif isinstance(body, SubmitSettlementBody) and any(line.receipts for line in body.lines):
         problems: list[Any] = []
         receipts: list[list[DocumentRef]] = []

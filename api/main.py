@@ -19,7 +19,7 @@ from api.protection import Protection
 from api.text_guard import TextGuard
 from api.throttle import SigninThrottle
 from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
-from api.routes import api_docs, documents
+from api.routes import api_docs, documents, expenses
 from api.routes import notifications
 from api.routes import me, signin, signin_oidc, users
 from api.routes import account, password_reset, signin_factor
@@ -126,6 +126,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         app.include_router(router)
     actions.publish_body_schemas(app)
     app.include_router(documents.router)
+    app.include_router(expenses.router)
     app.include_router(notifications.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
         app.include_router(router)

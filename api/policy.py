@@ -36,6 +36,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/startups/{startup_id}"): READERS | {STARTUP},
     **ACTION_ROUTES,
     ("GET", "/startups/{startup_id}/history"): READERS,
+    # The execution ledger (집행 내역) in full: every reader, and the startup its own.
+    ("GET", "/startups/{startup_id}/expenses"): READERS | {STARTUP},
     ("GET", "/audit/events"): frozenset({AUDITOR}),
     ("GET", "/audit/verify"): frozenset({AUDITOR}),
     # Conflicts of interest belong to the person: any staff member declares theirs, and then takes

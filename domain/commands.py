@@ -11,6 +11,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 from domain.brn import normalize_brn
+from domain.budget import PlanLine
+from domain.budget_rules import CategoryKey, EvidenceKind, PaymentMethod
 from domain.documents import DocumentRef
 from domain.phases import Action
 from domain.program import CAPITAL_AREA, REGIONS, Key, ProgramDefinition, Slug
@@ -237,6 +239,49 @@ class SubmitSettlementBody(Body):
                                                 description="1 to 100 budget lines")]
 
 
+class SubmitBudgetPlanBody(Body):
+    """The startup's budget plan (사업비 계획): won per category (비목), adding up to the grant exactly.
+    It becomes part of the agreement the startup then accepts (the document shows it; its hash covers it)."""
+
+    lines: Annotated[list[PlanLine], Field(min_length=1, max_length=50,
+                                           description="one line per category: its key in the program's "
+                                                       "budget_rules and the integer won planned")]
+
+
+class EvidenceBody(BaseModel):
+    """One piece of an expense's evidence (증빙): what kind, and the document uploaded first."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: Annotated[EvidenceKind, Field(description="tax_invoice: 세금계산서, card_slip: 카드 매출전표, "
+                                                    "transfer_receipt: 이체확인증, contract: 계약서, …")]
+    document: Annotated[str, Field(min_length=1, max_length=64, description="the id of a document of kind "
+                                   "\"receipt\" uploaded with POST /startups/{startup_id}/documents"), SINGLE_LINE]
+
+
+class RecordExpenseBody(Body):
+    """One expense of the execution ledger (집행 내역), or a correction of an earlier one (cancels)."""
+
+    spent_on: Annotated[date, Field(description="the payment's date in Korea (KST), YYYY-MM-DD")]
+    category: Annotated[CategoryKey, Field(description="the budget category's key", examples=["materials"])]
+    vendor_name: Annotated[Name, Field(description="the vendor's name (거래처)", examples=["㈜부품상사"])]
+    vendor_brn: Annotated[BRN, Field(description="the vendor's business registration number")]
+    description: Annotated[Name, Field(description="what was bought", examples=["센서 모듈 20개"])]
+    supply_amount: Annotated[int, Field(strict=True, gt=0, le=100_000_000_000, description="공급가액, integer won")]
+    vat: Annotated[int, Field(strict=True, ge=0, le=10_000_000_000, description="부가세, integer won")] = 0
+    payment_method: Annotated[PaymentMethod, Field(description="account_transfer or card (cash is refused)")]
+    evidence: Annotated[list[EvidenceBody], Field(max_length=20, description="the evidence documents")] = []
+    cancels: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$",
+                                         description="the id of the entry this one corrects")] = None
+
+
+class CancelExpenseBody(Body):
+    """An entry withdrawn without a replacement (entered in error, refunded by the vendor)."""
+
+    entry: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="the entry's id", examples=["E0001"])]
+    reason: Annotated[Name, Field(description="why it is withdrawn (사유)", examples=["거래처 환불"])]
+
+
 class PromoteBody(Body):
     """Promotion to the next stage's program (후속 단계 연계)."""
 
@@ -275,6 +320,9 @@ ACTION_BODIES: dict[Action, type[Body]] = {
     Action.SUBMIT_SETTLEMENT: SubmitSettlementBody,
     Action.APPROVE_SETTLEMENT: Body,
     Action.PROMOTE: PromoteBody,
+    Action.SUBMIT_BUDGET_PLAN: SubmitBudgetPlanBody,
+    Action.RECORD_EXPENSE: RecordExpenseBody,
+    Action.CANCEL_EXPENSE: CancelExpenseBody,
     Action.WITHDRAW: Body,
     Action.TERMINATE: TerminateBody,
     Action.WAIVE_CLAWBACK: WaiveClawbackBody,

@@ -116,6 +116,12 @@ class LedgerContext:
                    for e in active_entries(self.entries, self.cancellations)
                    if e.category == category and e.id != leaving_out)
 
+    def knows(self, entry_id: str) -> bool:
+        return any(e.id == entry_id for e in self.entries)
+
+    def is_cancelled(self, entry_id: str) -> bool:
+        return entry_id in cancelled_ids(self.entries, self.cancellations)
+
 
 def _refuse(field: str, rule: str, message: str, code: str = "validation_error", **details: object) -> RuleViolation:
     return RuleViolation(code, message, {"field": field, "rule": rule, **details})
@@ -158,16 +164,16 @@ def check_entry(entry: LedgerEntry, ctx: LedgerContext) -> None:
 
 def _check_identity(entry: LedgerEntry, ctx: LedgerContext) -> None:
     """A new id; a correction cancels an entry that exists and still counts."""
-    if any(e.id == entry.id for e in ctx.entries):
+    if ctx.knows(entry.id):
         raise _refuse("id", "entry_id_unique", f"entry {entry.id} exists already (이미 있는 집행 번호입니다)", "conflict")
     if entry.cancels is not None:
         check_cancellable(entry.cancels, ctx, field="cancels")
 
 
 def check_cancellable(entry_id: str, ctx: LedgerContext, field: str = "cancels") -> None:
-    if not any(e.id == entry_id for e in ctx.entries):
+    if not ctx.knows(entry_id):
         raise _refuse(field, "known_entry", f"no entry {entry_id} to cancel (취소할 집행 내역이 없습니다)")
-    if entry_id in cancelled_ids(ctx.entries, ctx.cancellations):
+    if ctx.is_cancelled(entry_id):
         raise _refuse(field, "cancel_once", f"entry {entry_id} is already cancelled (이미 취소된 집행 내역입니다)",
                       "conflict")
 

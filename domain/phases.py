@@ -85,3 +85,8 @@ class Action(StrEnum):
     # A finance officer asks the finance system again for money owed back after it refused the
     # request (e.g. once the startup's details are corrected there).
     RETRY_COLLECTION = "retry-collection"
+    # The startup's budget plan by 비목, part of the agreement it accepts (lifecycles under the
+    # budget-plan patch), and its execution ledger during the PoC: an expense, or one withdrawn.
+    SUBMIT_BUDGET_PLAN = "submit-budget-plan"
+    RECORD_EXPENSE = "record-expense"
+    CANCEL_EXPENSE = "cancel-expense"

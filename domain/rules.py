@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain import action_rules as r
+from domain import budget_actions as b
 from domain.commands import Command
 from domain.conflicts import no_conflict_of_interest
 from domain.phases import FINAL_PHASES, Action, Phase, Role
@@ -83,6 +84,16 @@ ACTION_RULES: dict[Action, ActionRule] = {
                                         frozenset({P.SETTLEMENT, P.WITHDRAWN, P.TERMINATED}),
                                         r.retry_collection_rule,
                                         lambda s: any(c.status == "failed" for c in s.collections)),
+    # The budget plan by 비목 (lifecycles under the budget-plan patch): before the startup accepts
+    # the agreement that carries it; the ledger while the PoC runs.
+    Action.SUBMIT_BUDGET_PLAN: ActionRule(frozenset({Role.STARTUP}), frozenset({P.SELECTED, P.MATCHED}),
+                                          b.submit_budget_plan_rule,
+                                          lambda s: s.budget_ledger and s.agreement_acceptance is None),
+    Action.RECORD_EXPENSE: ActionRule(frozenset({Role.STARTUP}), frozenset({P.IN_POC}), b.record_expense_rule,
+                                      lambda s: bool(s.budget and s.budget.plans)),
+    Action.CANCEL_EXPENSE: ActionRule(frozenset({Role.STARTUP}), frozenset({P.IN_POC}), b.cancel_expense_rule,
+                                      lambda s: bool(s.budget and any(not m.cancelled
+                                                                      for m in s.budget.entries.values()))),
 }
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from domain.budget import BudgetPlan, PlanLine
 from domain.documents import DocumentRef
 from domain.phases import Phase, Role, Stage
 
@@ -197,6 +198,46 @@ class LedgerMove(BaseModel):
     at: AwareDatetime
 
 
+class PlanVersion(BaseModel):
+    """One version of the budget plan (사업비 계획) as the state keeps it: version 1 is the one the
+    agreement carries (approved when the officer countersigns), each approved change adds one."""
+
+    version: int
+    sha256: str
+    lines: list[PlanLine]
+    submitted_by: str
+    submitted_at: AwareDatetime
+    approved_by: str | None = None
+    approved_at: AwareDatetime | None = None
+
+    def plan(self) -> BudgetPlan:
+        return BudgetPlan(version=self.version, lines=self.lines)
+
+
+class ExpenseMark(BaseModel):
+    """What the state keeps of one ledger entry (the read model keeps it in full): enough for the
+    validators to check a line's balance and a cancellation without the entries themselves."""
+
+    category: str
+    amount: int  # what the entry asks the grant to bear (grant_expense)
+    cancelled: bool = False
+
+
+class BudgetState(BaseModel):
+    """The budget and the execution ledger in compact form: the plan versions, each category's
+    executed total, the ledger's running hash (domain.ledger.chain_ledger) and an entry-id map."""
+
+    plans: list[PlanVersion] = []
+    executed: dict[str, int] = {}
+    ledger_sha256: str = "0" * 64  # domain.ledger.LEDGER_GENESIS
+    entries: dict[str, ExpenseMark] = {}
+    ledger_records: int = 0
+
+    @property
+    def current(self) -> PlanVersion | None:
+        return self.plans[-1] if self.plans else None
+
+
 class Deadline(BaseModel):
     kind: str
     at: AwareDatetime
@@ -238,6 +279,11 @@ class StartupState(BaseModel):
     # when the startup is matched, made again when it is matched anew.
     agreement_document: DocumentRef | None = None
     agreement_acceptance: AgreementAcceptance | None = None
+    # Set when a lifecycle starts under the budget-plan patch with a program that has budget rules:
+    # the startup may submit its budget plan before accepting the agreement and keeps an execution
+    # ledger during the PoC. Kept in the state for the validators (they cannot ask `patched`).
+    budget_ledger: bool = False
+    budget: BudgetState | None = None
     tranches: list[TrancheState] = []
     milestones: list[MilestoneState] = []
     suspended_at: AwareDatetime | None = None

@@ -12,6 +12,7 @@ from domain.state import AuditAnchor, StartupState
 from store import audit
 from store.document_history import refs_in
 from store.documents import mark_referenced
+from store.expenses import project_expenses
 from store.tables import AuditEvent, LedgerEntry, StartupRow
 from store.work_items import replace_work_items
 
@@ -75,6 +76,7 @@ def apply_projection(session: Session, projection: Projection, audit_key: bytes)
         pinned = [document_id for document_id, _ in refs_in(t.details)]
         if pinned:  # a document an action relied on is kept for good (cleanup never deletes it)
             mark_referenced(session, pinned, t.action, t.at)
+    project_expenses(session, state, projection.transitions)
     for move in projection.ledger:
         if session.exec(select(LedgerEntry.id).where(LedgerEntry.key == move.key)).first() is None:
             session.add(LedgerEntry(

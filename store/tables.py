@@ -12,6 +12,7 @@ from store import portal_tables  # noqa: F401  (the startup portal's accounts, l
 from store import notification_tables  # noqa: F401  (notifications to people, on the same metadata)
 from store import binding_tables  # noqa: F401  (who may act for which company, and how it was proven)
 from store import account_tables  # noqa: F401  (sign-in throttle, second factors)
+from store import expense_tables  # noqa: F401  (the execution ledger's entries in full)
 
 
 def _utc() -> Any:

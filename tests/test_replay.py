@@ -43,7 +43,7 @@ async def test_saved_histories_replay_with_the_current_code(path: Path) -> None:
 def test_there_are_saved_histories_of_every_kind() -> None:
     assert {"lifecycle-promoted", "lifecycle-lapsed", "lifecycle-suspended", "lifecycle-business-clocks",
             "lifecycle-agreement-two-step", "lifecycle-notified", "lifecycle-audit-anchored",
-            "program-call", "followup-two-years"} <= {p.stem for p in SAVED}
+            "program-call", "followup-two-years", "lifecycle-budget-ledger"} <= {p.stem for p in SAVED}
 
 
 async def test_a_lifecycle_under_the_audit_anchor_replays_with_its_anchors() -> None:
@@ -73,6 +73,25 @@ async def test_the_agreement_in_one_step_and_in_two_steps_both_replay() -> None:
             accept, sign = agreement
             assert (accept.role, sign.role, sign.to_phase) == (Role.STARTUP, Role.PROGRAM_OFFICER, "contracted")
             assert accept.details["sha256"] == sign.details["sha256"] == sign.details["documents"][0]["sha256"]
+
+
+async def test_a_lifecycle_with_a_budget_plan_and_a_ledger_replays() -> None:
+    """Under patch budget-plan: the plan submitted twice (the second time after the match, which made
+    the agreement again), approved by the countersignature, then an expense, its correction and its
+    withdrawal; the last state's running hash is the one the withdrawal recorded."""
+    path = HISTORIES / "lifecycle-budget-ledger.json"
+    report = await verify(path)
+    assert report.deterministic, report.error
+    recorded = await projections(pydantic_data_converter, load_histories(path))
+    trail = transitions(recorded)
+    budget_steps = [t.action for t in trail if t.action in ("submit-budget-plan", "record-expense", "cancel-expense")]
+    assert budget_steps == ["submit-budget-plan", "submit-budget-plan", "record-expense", "record-expense",
+                            "cancel-expense"]
+    sign = next(t for t in trail if t.action == "sign-agreement")
+    last = recorded[-1].state
+    assert last.budget is not None and sign.details["budget_plan_sha256"] == last.budget.plans[0].sha256
+    withdrawal = next(t for t in reversed(trail) if t.action == "cancel-expense")
+    assert last.budget.ledger_sha256 == withdrawal.details["ledger_sha256"]
 
 
 @workflow.defn(name="StartupLifecycle", sandboxed=False)  # the sandbox would re-import this test module

@@ -42,3 +42,8 @@ AGREEMENT_TWO_STEP = "agreement-two-step"
 # hash) and the state keeps it, so Temporal holds an anchor the database's writer cannot move.
 # Deprecate 15 months after its release.
 AUDIT_ANCHOR = "audit-anchor"
+# The budget plan by 비목 (사업비 계획) enters the state and the agreement, and the startup keeps an
+# execution ledger (집행 내역) during the PoC. Decided once, when a lifecycle starts under a program
+# with budget rules (kept in its state as `budget_ledger`, since Update validators cannot ask
+# `patched`); lifecycles started before keep the typed settlement. Deprecate 15 months after its release.
+BUDGET_PLAN = "budget-plan"

@@ -146,7 +146,7 @@ async def match(ctx: LifecycleContext, cmd: Command[MatchBody]) -> None:
     withdrawn = s.agreement_acceptance is not None
     s.agreement_document, s.agreement_acceptance = None, None
     partners = list(s.partners)
-    document = await _prepare_agreement(ctx)
+    document = await prepare_agreement(ctx)
     if s.partners != partners or s.phase not in (Phase.SELECTED, Phase.MATCHED):
         return  # matched again meanwhile (that match records its own agreement), or gone
     s.agreement_document = document
@@ -155,7 +155,7 @@ async def match(ctx: LifecycleContext, cmd: Command[MatchBody]) -> None:
     notify(ctx, "startup", "agreement_ready", "협약서 확인 및 동의 요청 (please read and accept the agreement)")
 
 
-async def _prepare_agreement(ctx: LifecycleContext) -> DocumentRef:
+async def prepare_agreement(ctx: LifecycleContext) -> DocumentRef:
     """The agreement generated from the program and the startup as matched, stored as a document."""
     return await workflow.execute_activity(
         PREPARE_AGREEMENT, AgreementInput(program=ctx.program, state=ctx.state.model_copy(deep=True)),
@@ -196,10 +196,23 @@ def sign_agreement(ctx: LifecycleContext, cmd: Command[SignAgreementBody]) -> No
     if accepted:
         pinned |= {"sha256": accepted.document.sha256, "accepted_by": accepted.by_id,
                    "accepted_at": accepted.at.isoformat()}
+    if s.budget is not None:  # lifecycles under the budget-plan patch only
+        pinned |= _approve_agreed_plan(ctx, cmd)
     move_money(ctx, "committed", s.grant_amount)
     record(ctx, cmd, Action.SIGN_AGREEMENT, Phase.CONTRACTED, agreement_no=cmd.body.agreement_no,
            grant_amount=s.grant_amount, **pinned)
     notify(ctx, "startup", "agreement_signed", "협약 체결 (agreement signed)")
+
+
+def _approve_agreed_plan(ctx: LifecycleContext, cmd: Command[SignAgreementBody]) -> dict[str, str]:
+    """The countersignature approves the budget plan the accepted agreement carries (version 1);
+    what the sign-agreement transition pins of it."""
+    budget = ctx.state.budget
+    agreed = budget.plans[0] if budget and budget.plans else None
+    if agreed is None:
+        return {}
+    agreed.approved_by, agreed.approved_at = cmd.actor.id, workflow.now()
+    return {"budget_plan_sha256": agreed.sha256}
 
 
 def _consortium_splits(ctx: LifecycleContext, amount: int) -> dict[str, int]:

@@ -18,17 +18,20 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import (
         AcceptAgreementBody,
         Body,
+        CancelExpenseBody,
         Command,
         DisbursementBody,
         ExtendDeadlineBody,
         FinalEvaluationBody,
         MatchBody,
         PromoteBody,
+        RecordExpenseBody,
         RequestDisbursementBody,
         RetryCollectionBody,
         ReviewMilestoneBody,
         ScoreBody,
         SignAgreementBody,
+        SubmitBudgetPlanBody,
         SubmitMilestoneBody,
         SubmitSettlementBody,
         TerminateBody,
@@ -39,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.rules import RuleViolation, check_command
     from domain.state import StartupState
 
-from workflows.lifecycle import clocks, exits, milestones, money, patches, selection, settlement
+from workflows.lifecycle import budget, clocks, exits, milestones, money, patches, selection, settlement
 from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.publishing import publish
 
@@ -63,6 +66,7 @@ class StartupLifecycle:
         ctx = self.ctx
         if inp.resume is None:
             selection.decide_agreement_steps(ctx)
+            budget.decide_budget_ledger(ctx)
         if ctx.program.policy.needs_business_calendar() and ctx.state.holiday_table is None:
             await selection.record_holidays(ctx)
         if inp.resume is None:
@@ -295,3 +299,37 @@ class StartupLifecycle:
     @retry_collection.validator
     def _validate_retry_collection(self, cmd: Command[RetryCollectionBody]) -> None:
         self._check(Action.RETRY_COLLECTION, cmd)
+
+    # The budget by 비목 (lifecycles under the budget-plan patch; the others refuse in the validator).
+    # Each handler checks its rule again: another Update handled after its validator ran may have
+    # changed what it relied on (the agreement, the next entry id, the entry to cancel).
+
+    @workflow.update(name="submit-budget-plan")
+    async def submit_budget_plan(self, cmd: Command[SubmitBudgetPlanBody]) -> StartupState:
+        self._check(Action.SUBMIT_BUDGET_PLAN, cmd)
+        await budget.submit_plan(self.ctx, cmd)
+        return self.state
+
+    @submit_budget_plan.validator
+    def _validate_submit_budget_plan(self, cmd: Command[SubmitBudgetPlanBody]) -> None:
+        self._check(Action.SUBMIT_BUDGET_PLAN, cmd)
+
+    @workflow.update(name="record-expense")
+    async def record_expense(self, cmd: Command[RecordExpenseBody]) -> StartupState:
+        self._check(Action.RECORD_EXPENSE, cmd)
+        budget.record_expense(self.ctx, cmd)
+        return self.state
+
+    @record_expense.validator
+    def _validate_record_expense(self, cmd: Command[RecordExpenseBody]) -> None:
+        self._check(Action.RECORD_EXPENSE, cmd)
+
+    @workflow.update(name="cancel-expense")
+    async def cancel_expense(self, cmd: Command[CancelExpenseBody]) -> StartupState:
+        self._check(Action.CANCEL_EXPENSE, cmd)
+        budget.cancel_expense(self.ctx, cmd)
+        return self.state
+
+    @cancel_expense.validator
+    def _validate_cancel_expense(self, cmd: Command[CancelExpenseBody]) -> None:
+        self._check(Action.CANCEL_EXPENSE, cmd)

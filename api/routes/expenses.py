@@ -1,0 +1,78 @@
+"""The execution ledger (집행 내역) of one startup: `GET /startups/{startup_id}/expenses`.
+
+Read from the read model, where the projection writes each entry in full from the transition that
+recorded it; the workflow state keeps only the totals and the running hash (`budget` in the
+startup's state), which each entry's `ledger_sha256` lets a reader check against."""
+
+from datetime import date, datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import SessionDep
+from api.errors import ERROR_RESPONSES
+from api.policy import Authorized
+from api.scope import check_scope
+from store.db import as_utc
+from store.expenses import expenses_of
+
+router = APIRouter(prefix="/startups", tags=["expenses"], responses=ERROR_RESPONSES)
+
+
+class EvidenceOut(BaseModel):
+    kind: str
+    document_id: str
+    sha256: str
+    filename: str
+
+
+class ExpenseOut(BaseModel):
+    id: str
+    seq: int
+    recorded_at: datetime
+    recorded_by: str
+    spent_on: date
+    category: str
+    vendor_name: str
+    vendor_brn: str
+    description: str
+    supply_amount: int
+    vat: int
+    payment_method: str
+    evidence: list[EvidenceOut]
+    cancels: str | None
+    entry_sha256: str
+    ledger_sha256: str
+    # The entry that corrected it, or "-" when it was withdrawn without a replacement.
+    cancelled_by: str | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+
+class ExpenseLedger(BaseModel):
+    startup_id: str
+    entries: list[ExpenseOut]
+    # Per category, the supply amounts of the entries still counting (not cancelled), integer won.
+    supply_by_category: dict[str, int]
+
+
+@router.get("/{startup_id}/expenses", response_model=ExpenseLedger,
+            description="The startup's execution ledger in the order it was entered, cancelled entries included "
+                        "(marked), each with its evidence pinned by SHA-256.")
+async def list_expenses(startup_id: str, session: SessionDep, actor: Authorized) -> ExpenseLedger:
+    check_scope(startup_id, actor)  # another company's startup: 404
+    rows = expenses_of(session, startup_id)
+    totals: dict[str, int] = {}
+    for row in rows:
+        if row.cancelled_by is None:
+            totals[row.category] = totals.get(row.category, 0) + row.supply_amount
+    entries = [ExpenseOut(
+        id=row.entry_id, seq=row.seq, recorded_at=as_utc(row.recorded_at), recorded_by=row.recorded_by,
+        spent_on=row.spent_on, category=row.category, vendor_name=row.vendor_name, vendor_brn=row.vendor_brn,
+        description=row.description, supply_amount=row.supply_amount, vat=row.vat, payment_method=row.payment_method,
+        evidence=[EvidenceOut(kind=e["kind"], document_id=e["document"]["id"], sha256=e["document"]["sha256"],
+                              filename=e["document"]["filename"]) for e in row.evidence],
+        cancels=row.cancels, entry_sha256=row.entry_sha256, ledger_sha256=row.ledger_sha256,
+        cancelled_by=row.cancelled_by, cancelled_at=as_utc(row.cancelled_at),
+        cancel_reason=row.cancel_reason) for row in rows]
+    return ExpenseLedger(startup_id=startup_id, entries=entries, supply_by_category=totals)
