@@ -140,8 +140,15 @@ async def test_an_auditor_sees_an_earlier_day_and_exports_what_the_page_shows(
     # An application's proposal: the application that pinned its hash is among the uses, and
     # the people are named, their ids beside them for matching.
     proposal, applicant = await _proposal_applied(stack)
-    answer = (await stack.http.post("/documents/verify", headers=stack.as_role(Role.AUDITOR),
-                                    files={"file": ("plan.pdf", pdf("audited plan"))})).json()
+
+    async def verified() -> dict[str, Any]:
+        return (await stack.http.post("/documents/verify", headers=stack.as_role(Role.AUDITOR),
+                                      files={"file": ("plan.pdf", pdf("audited plan"))})).json()
+
+    # The use is dated by the apply transition's audit row, which the read model writes a moment
+    # after the Update is accepted.
+    answer = await wait_until(verified, lambda found: bool(found["submissions"][0]["actions"]),
+                              what="the application's use of its proposal recorded")
     [submission] = answer["submissions"]
     assert [(u["action"], u["actor_name"]) for u in submission["actions"]] == [("apply", applicant)]
     assert submission["uploaded_by_name"] == applicant and applicant in answer["message"]

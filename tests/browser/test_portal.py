@@ -5,6 +5,7 @@ arrive, submits a deliverable PDF and files its settlement with receipts; a clos
 refused with the reason. Every portal page is checked with axe-core, for sideways scrolling and
 for tap targets, and photographed for docs/screenshots/."""
 
+import asyncio
 import re
 from email.message import EmailMessage
 import httpx
@@ -36,10 +37,13 @@ async def phone(browser: Browser, stack: Stack) -> tuple[BrowserContext, Page]:
     return context, await context.new_page()
 
 
-async def reload_until_shown(page: Page, selector: str, text: str, attempts: int = 60) -> None:
+async def reload_until_shown(page: Page, selector: str, text: str, timeout: float = 60) -> None:
     """Reload until the page shows `text` in `selector`: the portal reads the read model, which
-    follows the workflow's state a moment later than the API's answer the test waited on."""
-    for _ in range(attempts):
+    follows the workflow's state a moment later than the API's answer the test waited on (on a
+    busy two-core machine, many seconds later)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
         await page.reload()
         if text in await page.locator(selector).inner_text():
             return
