@@ -6,16 +6,18 @@ active demo user."""
 import json
 import re
 import stat
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from typer.testing import CliRunner, Result
 
 from axflow import config
 from axflow.cli import app
 from axflow.config import Settings
-from axflow.demo_users import DEMO_USERS, demo_users, read_demo_users, sign_in_lines
+from axflow.demo_users import DEMO_USERS, demo_code, demo_users, read_demo_users, sign_in_lines
 from axflow.production import production_problems
 from store.db import make_engine, migrate, session_scope
 from store.second_factor import enrolled, recovery_codes_left
@@ -110,6 +112,20 @@ def test_make_run_enrols_the_demo_admin_and_finance_officer_once_and_production_
     again = demo_users(settings, people)
     assert {login: entry["password"] for login, entry in again.items()} == legacy
     assert sorted(login for login, entry in again.items() if "totp_key" in entry) == keyed
+
+    # Both codes of this moment and the next signed in already: the code given is the one after,
+    # and the command waits for the instant the server's one step of drift lets it in.
+    at = datetime.now(timezone.utc)
+    totp = pyotp.TOTP(again["admin"]["totp_key"])
+    with session_scope(engine) as session:
+        factor = enrolled(session, find_by_login(session, "admin").id)
+        factor.last_step = totp.timecode(at) + 1
+        session.add(factor)
+        session.commit()
+    code, accepted_from = demo_code(settings, "admin", at)
+    assert code == totp.generate_otp(totp.timecode(at) + 2)
+    assert at < accepted_from <= at + timedelta(seconds=totp.interval)
+    assert totp.timecode(accepted_from) == totp.timecode(at) + 1
 
     production = settings.model_copy(update={"env": "production"})
     problems = production_problems(production, engine)
