@@ -2,7 +2,7 @@
 
 Most of the suite waits on one core at a time (a Temporal server, a worker, the API and a browser
 taking turns), so two shards, each with its own embedded stack, finish in a little over half the
-time. Every test file is in exactly one shard. The tests that leave workflows without a worker
+time. Every test file is in exactly one shard, balanced by the seconds each is known to take. The tests that leave workflows without a worker
 (marked `strands_workflows`) stay in one shard with the schema fuzzer, which conftest.py orders
 before them, as in a single run. With arguments (`python -m tests.run tests/test_money.py -x`), it
 runs one plain pytest with them instead.
@@ -19,22 +19,32 @@ TESTS = Path(__file__).resolve().parent
 # The shard that runs the tests which strand workflows, and the fuzzer that must run before them.
 LATE = ("test_schema_fuzz.py", "test_scale_out.py", "test_worker_kill.py", "test_restarts.py", "test_tracing.py")
 # Seconds per file measured on the 2-core machine (the rest count as a few seconds each), to
-# balance the shards.
+# balance the shards. Each shard prints its slowest tests at the end: refresh these from there.
 WEIGHTS = {
-    "browser": 200, "test_schema_fuzz.py": 120, "test_scale_out.py": 45, "test_bench_smoke.py": 55,
+    "test_schema_fuzz.py": 120, "test_scale_out.py": 45, "test_bench_smoke.py": 55,
     "test_supervision.py": 60, "test_worker_kill.py": 35, "test_money.py": 75, "test_deadlines.py": 70,
     "test_transitions.py": 60, "test_lifecycle_fixes.py": 35, "test_documents_in_actions.py": 20,
-    "test_action_rules.py": 25, "test_action_schema.py": 25, "test_dashboard.py": 15, "test_replay.py": 25,
+    "test_action_rules.py": 25, "test_action_schema.py": 25, "test_dashboard.py": 15, "test_replay.py": 30,
     "test_inbox.py": 15, "test_access.py": 20, "test_notifications.py": 25, "test_users.py": 15,
+    "test_demo.py": 50, "test_production_topology.py": 25, "test_packaging.py": 15,
+    "security/test_signin_throttle.py": 45, "security/test_account_lifecycle.py": 40,
+    "security/test_company_ownership.py": 20, "security/test_conflicts_follow_person.py": 20,
+    "security/test_page_policy.py": 15, "security/test_oidc_attacks.py": 10,
+    "browser/test_portal.py": 70, "browser/test_console_walk.py": 45, "browser/test_console_desks.py": 45,
+    "browser/test_console_audit.py": 35, "browser/test_program_call.py": 25, "browser/test_language.py": 15,
+    "browser/test_agreement.py": 25, "browser/test_company_binding.py": 25, "browser/test_account.py": 45,
+    "browser/test_single_sign_on.py": 15, "browser/test_readable.py": 45,
 }
 DEFAULT_WEIGHT = 6
 
 
 def units() -> list[str]:
-    """What is scheduled: the browser folder as one unit (one Chromium), and each other file,
-    the security regressions' files included (as `security/test_….py`)."""
-    return (["browser"] + sorted(p.name for p in TESTS.glob("test_*.py"))
-            + sorted(f"security/{p.name}" for p in (TESTS / "security").glob("test_*.py")))
+    """What is scheduled: each test file, the browser walks' and the security regressions' too
+    (as `browser/test_….py` and `security/test_….py`; a shard with browser files starts its own
+    Chromium)."""
+    return (sorted(p.name for p in TESTS.glob("test_*.py"))
+            + sorted(f"{folder}/{p.name}" for folder in ("browser", "security")
+                     for p in (TESTS / folder).glob("test_*.py")))
 
 
 def shards() -> tuple[list[str], list[str]]:
@@ -53,7 +63,7 @@ async def run_shard(name: str, files: list[str]) -> int:
     # A temporary folder per shard: two pytest processes must not clean up each other's.
     basetemp = tempfile.mkdtemp(prefix=f"axflow-tests-{name}-")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--basetemp", basetemp, *paths,
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--durations=25", "--basetemp", basetemp, *paths,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     assert proc.stdout is not None
     async for line in proc.stdout:
