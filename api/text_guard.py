@@ -10,13 +10,15 @@ Multipart bodies are uploads: their text fields and file names are checked in ap
 
 import json
 from collections.abc import Iterator
+from html import escape
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
-from domain.text import RULE, hidden_character, problem
+from api.i18n import current_language, gettext
+from domain.text import RULE, describe, hidden_character, problem
 
 CHECKED_METHODS = {"POST", "PUT", "PATCH"}
 # Signed messages from outside systems, not text people typed: a payment outcome must never be
@@ -45,7 +47,8 @@ def refusal(fields: Iterator[tuple[str, str]]) -> dict[str, Any] | None:
         if char is not None:
             message = problem(char)
             return error_body("validation_error", f"invalid input: {field}",
-                              [{"field": field or "body", "rule": RULE, "message": message}])
+                              [{"field": field or "body", "rule": RULE, "message": message,
+                                "character": describe(char)}])
     return None
 
 
@@ -87,7 +90,12 @@ class TextGuard:
         body = b"".join(chunks)
         refused = refusal(body_fields(content_type, body))
         if refused is not None:
-            await _send_json(send, 422, refused)
+            if content_type.startswith(FORM_TYPE):  # a person's form post: a page, not JSON
+                headers = dict(scope.get("headers", []))
+                await _send(send, 422, "text/html; charset=utf-8",
+                            refusal_page(refused, headers.get(b"referer", b"").decode("latin-1")))
+            else:
+                await _send(send, 422, "application/json", json.dumps(refused, ensure_ascii=False).encode("utf-8"))
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive),
                        send)
@@ -103,8 +111,35 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
     return receive
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
-    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]})
+async def _send(send: Send, status: int, content_type: str, data: bytes) -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(data)).encode())]
+    if content_type.startswith("text/html"):  # the page's own stylesheet; JSON keeps the strict policy
+        headers.append((b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def back_path(referer: str) -> str:
+    """Where 'back' goes: the path of the page the form came from on this site, else home."""
+    parts = urlsplit(referer)
+    path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else "/"
+    return path + (f"?{parts.query}" if parts.query and path != "/" else "")
+
+
+def refusal_page(refused: dict[str, Any], referer: str) -> bytes:
+    """A short page in the person's language naming the field and the character, with the way
+    back to the form (whose entries the browser keeps on going back); nothing was saved."""
+    [detail] = refused["error"]["details"]
+    title = gettext("보낼 수 없는 문자가 있습니다")
+    words = gettext("‘%(field)s’ 칸에 보이지 않는 제어 문자나 서식 문자(%(character)s)가 들어 있습니다. "
+                    "그 문자를 지우고 다시 보내 주세요. 아무것도 저장되지 않았습니다.")
+    back = gettext("입력하던 화면으로 돌아가기")
+    text = words % {"field": detail["field"], "character": detail["character"]}
+    return (f'<!doctype html><html lang="{current_language()}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{escape(title)} — axflow</title><link rel="stylesheet" href="/static/axflow.css"></head>'
+            f'<body><main id="main"><h1>{escape(title)}</h1><p role="alert">{escape(text)}</p>'
+            f'<p><a href="{escape(back_path(referer))}">{escape(back)}</a></p></main></body></html>').encode("utf-8")

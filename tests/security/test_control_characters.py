@@ -94,8 +94,17 @@ async def test_the_api_refuses_them_in_names_and_reasons_and_creates_nothing(sta
 
 
 async def test_page_forms_and_upload_fields_refuse_them(stack: Stack) -> None:
-    response = await stack.http.post("/signin", data={"login_id": "admin\x00", "password": "x", "csrf_token": "x"})
-    assert _field_and_rule(response) == ("login_id", "control_character")
+    # A person's form post is answered with a page in their language naming the field and the
+    # character, and the way back to the form it came from; nothing is read further.
+    response = await stack.http.post("/signin", data={"login_id": "admin\x00", "password": "x", "csrf_token": "x"},
+                                     headers={"Referer": f"{stack.settings.api_url}/signin?next=/console"})
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+    assert "‘login_id’ 칸" in response.text and "U+0000" in response.text and 'lang="ko"' in response.text
+    assert 'href="/signin?next=/console"' in response.text
+    english = await stack.http.post("/signin", data={"login_id": "admin\u202e", "password": "x"},
+                                    headers={"Referer": "https://elsewhere.example//evil", "Cookie": "axflow_lang=en"})
+    assert "The field ‘login_id’" in english.text and "RIGHT-TO-LEFT OVERRIDE" in english.text
+    assert 'lang="en"' in english.text and 'href="//' not in english.text
     program = await stack.program()
     brn = new_brn()
     response = await stack.http.post(f"/startups/startup:{program.id}:{brn}/documents", headers=stack.as_startup(brn),
