@@ -198,6 +198,8 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
                                                     frozenset({STARTUP})),
     ("POST", "/portal/apply/{program_id}/proposal"): same_as("POST", "/startups/{startup_id}/documents",
                                                              frozenset({STARTUP})),
+    ("POST", "/portal/apply/{program_id}/reuse"): same_as("POST", "/startups/{startup_id}/documents",
+                                                          frozenset({STARTUP})),
     ("GET", "/portal/documents"): same_as("GET", "/startups/{startup_id}/documents", frozenset({STARTUP})),
     ("POST", "/portal/documents/{program_id}"): same_as("POST", "/startups/{startup_id}/documents",
                                                         frozenset({STARTUP})),
@@ -207,6 +209,7 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("GET", "/portal/my/{startup_id}"): same_as(*STARTUP_ROUTE, frozenset({STARTUP})),
     ("POST", "/portal/my/{startup_id}/milestones/{key}"): taking(A.SUBMIT_MILESTONE),
     ("POST", "/portal/my/{startup_id}/settlement"): taking(A.SUBMIT_SETTLEMENT),
+    ("POST", "/portal/my/{startup_id}/withdraw"): taking(A.WITHDRAW),
     ("GET", "/portal/colleagues"): page_only(STARTUP),
     ("POST", "/portal/colleagues"): page_only(STARTUP),
     # 내 회사 확인: a startup user, bound or not yet, proves which company is theirs.

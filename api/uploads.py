@@ -66,16 +66,17 @@ def _disposition(value: str) -> dict[str, str]:
 
 
 async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]], Sink],
-                      limit: Callable[[dict[str, str]], int]) -> Upload:
+                      limit: Callable[[dict[str, str]], int], upload: Upload | None = None) -> Upload:
     """Read the multipart body: text fields into `fields`, the part named `file` into the sink
     `open_sink(filename, fields_so_far)` gives. `limit(fields)` is the size limit, asked again as
-    fields arrive (a kind sent after the file is checked once the body is complete)."""
+    fields arrive (a kind sent after the file is checked once the body is complete). A caller that
+    passes its own `upload` still has the fields read before a refusal (what a form had typed)."""
     content_type = request.headers.get("content-type", "")
     boundary = re.search(r'boundary="?([^";]+)"?', content_type)
     if not content_type.startswith("multipart/form-data") or boundary is None:
         raise invalid("file", "multipart_required",
                       "multipart/form-data 본문에 file이 필요합니다 — a multipart/form-data body with a file is required")
-    upload = Upload()
+    upload = upload if upload is not None else Upload()
     part: dict[str, object] = {}
     header: list[bytes] = [b"", b""]
     sink: Sink | None = None

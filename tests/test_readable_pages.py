@@ -44,3 +44,18 @@ def test_the_selection_button_says_why_it_cannot_work_yet() -> None:
     with language(ENGLISH):
         assert finalize_blockers(call, program, closes - timedelta(hours=1))[0].startswith(
             "The selection can be finalized only after applications close.")
+
+
+def test_the_portal_heads_a_rule_refusal_as_the_console_does_and_a_typing_mistake_not() -> None:
+    from api.errors import ApiError
+    from api.pages.portal_my import refusal_errors
+
+    settled = ApiError("conflict", "승인된 정산은 다시 제출할 수 없습니다 — settlement approved",
+                       {"rule": "settlement_approved"})
+    [words] = refusal_errors(settled)[""]
+    assert words == "승인된 정산은 다시 제출할 수 없습니다." and words.heading == "지금은 할 수 없는 작업입니다"
+    typed = ApiError("validation_error", "bad", [{"field": "amount", "rule": "int_parsing", "message": "bad"}])
+    assert not hasattr(refusal_errors(typed)["amount"][0], "heading")
+    with language(ENGLISH):
+        [english] = refusal_errors(settled)[""]
+        assert english.heading == "This cannot be done now" and "정산" not in english

@@ -22,7 +22,7 @@ from api.pages.common import check_csrf
 from api.pages.labels import SECTORS, label, task_title
 from api.pages.portal_common import (Errors, StartupViewer, add_error, kst_text, page, portal_link,
                                      not_found_page, remaining, tell, validation_errors, call_window, writing)
-from api.pages.portal_documents import document_choices, upload_context, upload_words
+from api.pages.portal_documents import document_choices, reuse_document, upload_context, upload_words
 from api.pages.portal_my import STATUS_REASONS, ineligible_words, one_language, refusal_errors
 from api.routes.documents import receive_document
 from api.routes.programs import submit_application
@@ -204,6 +204,45 @@ def _proposal_of(session: Session, document_id: str, startup_id: str) -> str | N
     return row.id if row is not None and row.startup_id == startup_id and row.kind == "proposal" else None
 
 
+async def _keep_typed(request: Request, session: Session, temporal: Any, viewer: StartupViewer,
+                      definition: ProgramDefinition, typed: Any, new_proposal: str | None) -> None:
+    """Save what the application form had typed as the draft, with `new_proposal` chosen (else the
+    proposal it had chosen, else the one chosen before), while the window is open. A file refused
+    as it arrived leaves only the fields sent before it: the form sends every field first."""
+    if not typed or await call_window(temporal, definition, viewer.now) == "closed":
+        return
+    brn = viewer.actor.brn or ""
+    startup_id = startup_workflow_id(definition.id, brn)
+    before = draft_of(session, definition.id, brn)
+    chosen = new_proposal or _proposal_of(session, str(typed.get("proposal_document") or "").strip(), startup_id) \
+        or (before.proposal_document_id if before is not None else None)
+    values, _problems = _draft_input({name: str(typed.get(name) or "").strip()[:300] for name in DRAFT_TEXT}, chosen)
+    try:
+        with writing(request) as w:
+            save_draft(w, definition.id, brn, values, viewer.user.id, viewer.now)
+    except DraftFrozen:
+        pass  # submitted meanwhile: the form shows the receipt
+
+
+@router.post("/portal/apply/{program_id}/reuse", response_class=HTMLResponse)
+async def reuse_proposal(program_id: str, request: Request, session: SessionDep, temporal: TemporalDep,
+                         viewer: StartupViewer) -> Response:
+    """내 서류에서 고르기 from the application form itself: the chosen earlier file becomes this
+    application's proposal and what was typed is saved with it, as an upload does."""
+    form = await request.form()
+    check_csrf(viewer, str(form.get("csrf_token") or ""))
+    definition = _program(session, program_id)
+    brn = viewer.actor.brn or ""
+    copy = reuse_document(session, viewer, str(form.get("document_id") or ""),
+                          startup_workflow_id(program_id, brn), program_id, DocumentKind.PROPOSAL)
+    with writing(request) as w:
+        w.add(copy)
+        w.commit()
+    release(session)
+    await _keep_typed(request, session, temporal, viewer, definition, form, copy.id)
+    return RedirectResponse(f"/portal/apply/{program_id}?uploaded=1", 303)
+
+
 @router.post("/portal/apply/{program_id}/proposal", response_class=HTMLResponse)
 async def upload_proposal(program_id: str, request: Request, session: SessionDep, settings: SettingsDep,
                           temporal: TemporalDep, viewer: StartupViewer) -> Response:
@@ -229,15 +268,7 @@ async def upload_proposal(program_id: str, request: Request, session: SessionDep
         if err.code == "forbidden":
             raise
         refused = err
-    if typed and await call_window(temporal, definition, viewer.now) != "closed":
-        chosen = document.id if document else _proposal_of(session, typed.get("proposal_document", "").strip(),
-                                                             startup_id)
-        values, _problems = _draft_input({name: typed.get(name, "").strip()[:300] for name in DRAFT_TEXT}, chosen)
-        try:
-            with writing(request) as w:
-                save_draft(w, program_id, brn, values, viewer.user.id, viewer.now)
-        except DraftFrozen:
-            pass  # submitted meanwhile: the form shows the receipt
+    await _keep_typed(request, session, temporal, viewer, definition, typed, document.id if document else None)
     if refused is not None:
         return page(request, viewer, "upload_error.html", refused.status, error=refused,
                     back=f"/portal/apply/{program_id}", message=upload_words(refused, settings, "proposal"))

@@ -153,9 +153,6 @@ async def reuse(program_id: str, request: Request, session: SessionDep, viewer: 
                 document_id: Text, kind: Text, milestone: Text = "", next: Text = "") -> Response:
     check_csrf(viewer, csrf_token)
     brn = viewer.actor.brn or ""
-    source = session.get(Document, document_id) if len(document_id) <= 64 else None
-    if source is None or brn_of(source.startup_id) != brn:
-        raise ApiError("not_found", f"unknown document {document_id!r}")
     program = load_program(session.get_bind(), program_id)
     if program is None:
         raise ApiError("not_found", f"unknown program {program_id!r}")
@@ -171,11 +168,22 @@ async def reuse(program_id: str, request: Request, session: SessionDep, viewer: 
     if problem:
         error = ApiError("validation_error", problem, [{"field": "kind", "rule": "kind", "message": problem}])
         return page(request, viewer, "upload_error.html", 422, error=error, back=_next(next), message=problem)
+    copy = reuse_document(session, viewer, document_id, startup_id, program_id, target,
+                          milestone if target is DocumentKind.DELIVERABLE else None)
     with writing(request) as w:
-        w.add(Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=program_id, kind=target.value,
-                       milestone=milestone if target is DocumentKind.DELIVERABLE else None,
-                       uploader_id=viewer.actor.id, uploader_role=viewer.actor.role.value,
-                       uploaded_at=datetime.now(timezone.utc), size=source.size, type_name=source.type_name,
-                       content_type=source.content_type, sha256=source.sha256, filename=source.filename))
+        w.add(copy)
         w.commit()
     return RedirectResponse(_next(next), 303)
+
+
+def reuse_document(session: Session, viewer: StartupViewer, document_id: str, startup_id: str, program_id: str,
+                   kind: DocumentKind, milestone: str | None = None) -> Document:
+    """A new document of `startup_id` with the content of one the company uploaded before (the
+    same blob, by its hash), to add; 404 for a document that is not the company's."""
+    source = session.get(Document, document_id) if len(document_id) <= 64 else None
+    if source is None or brn_of(source.startup_id) != (viewer.actor.brn or ""):
+        raise ApiError("not_found", f"unknown document {document_id[:64]!r}")
+    return Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=program_id, kind=kind.value,
+                    milestone=milestone, uploader_id=viewer.actor.id, uploader_role=viewer.actor.role.value,
+                    uploaded_at=datetime.now(timezone.utc), size=source.size, type_name=source.type_name,
+                    content_type=source.content_type, sha256=source.sha256, filename=source.filename)

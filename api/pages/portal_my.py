@@ -16,12 +16,14 @@ from sqlmodel import Session, col, select
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import KOREAN, N_, _, current_language
-from api.pages.common import check_csrf
+from api.pages.common import check_csrf, render
 from api.pages.portal_common import HANGUL, Errors, StartupViewer, not_found_page, page
 from api.pages.portal_common import one_language as paired_language
 from api.pages.portal_documents import KIND_WORDS, document_choices, upload_context
 from api.pages.portal_settlement import SettlementForm, read_settlement_form
-from api.pages.rule_text import FIELD_TYPES, rule_text
+from api.pages.formatting import won
+from api.pages.refusal_text import RULE_CODES
+from api.pages.rule_text import FIELD_TYPES, RULES, RuleRefusal, rule_text
 from api.routes.actions import perform_action
 from api.routes.startups import _live_state, for_caller
 from api.schemas import StartupPublic
@@ -55,11 +57,23 @@ def one_language(message: str) -> str:
     return paired_language(message)
 
 
-def said(rule: object, message: str) -> str:
+def said(rule: object, message: str, code: str = "") -> str:
     """A refusal in the page's language: the shared words for its rule (api/pages/rule_text.py)
-    when there are some, else the API's own message in the page's language."""
+    when there are some, else the API's own message in the page's language. A refusal by a rule
+    (not a field typed wrong) is a RuleRefusal, headed as the console heads it."""
     words = rule_text(str(rule)) or FIELD_TYPES.get(str(rule)) if rule else None
-    return _(words) if words else one_language(message)
+    text = _(words) if words else one_language(message)
+    by_rule = str(rule) in RULES if rule else code in RULE_CODES
+    return RuleRefusal(text, str(rule) if rule else None) if by_rule else text
+
+
+def _named(name: str, message: str) -> str:
+    """A refusal prefixed with what it was about, keeping its rule heading."""
+    if not isinstance(message, RuleRefusal):
+        return f"{name}: {message}"
+    named = RuleRefusal(f"{name}: {message}", None)
+    named.heading = message.heading
+    return named
 
 
 def refusal_errors(err: ApiError, known: set[str] | None = None) -> Errors:
@@ -70,10 +84,10 @@ def refusal_errors(err: ApiError, known: set[str] | None = None) -> Errors:
         if isinstance(detail, dict):
             field = str(detail.get("field") or "")
             errors.setdefault(field if known is None or field in known else "", []).append(
-                said(detail.get("rule"), str(detail.get("message") or err.message)))
+                said(detail.get("rule"), str(detail.get("message") or err.message), err.code))
     if not errors:
         rule = err.details.get("rule") if isinstance(err.details, dict) else None
-        errors[""] = [said(rule, err.message)]
+        errors[""] = [said(rule, err.message, err.code)]
     return errors
 
 
@@ -158,7 +172,8 @@ async def _workspace(request: Request, session: Session, temporal: Any, viewer: 
 @router.get("/portal/my/{startup_id}", response_class=HTMLResponse)
 async def workspace(startup_id: str, request: Request, session: SessionDep, temporal: TemporalDep,
                     viewer: StartupViewer, done: str = "") -> HTMLResponse:
-    notice = {"milestone": _("산출물을 제출했습니다."), "settlement": _("정산 보고를 제출했습니다.")}.get(done)
+    notice = {"milestone": _("산출물을 제출했습니다."), "settlement": _("정산 보고를 제출했습니다."),
+              "withdrawn": _("사업을 포기했습니다.")}.get(done)
     try:
         return await _workspace(request, session, temporal, viewer, startup_id, notice=notice)
     except ApiError as err:
@@ -191,7 +206,7 @@ async def submit_milestone(startup_id: str, key: str, request: Request, session:
     if refused is None:
         return RedirectResponse(f"/portal/my/{startup_id}?done=milestone#milestone-{key}", 303)
     # Shown at the top of the page (announced), naming the milestone: its card has one form.
-    errors = {"": [f"{key}: {message}" for messages in refusal_errors(refused).values() for message in messages]}
+    errors = {"": [_named(key, message) for messages in refusal_errors(refused).values() for message in messages]}
     return await _workspace(request, session, temporal, viewer, startup_id, errors, refused.status)
 
 
@@ -215,3 +230,29 @@ async def submit_settlement(startup_id: str, request: Request, session: SessionD
         status = 422
     return await _workspace(request, session, temporal, viewer, startup_id, errors, status,
                             settlement_form=settlement)
+
+
+@router.post("/portal/my/{startup_id}/withdraw", response_class=HTMLResponse)
+async def withdraw(startup_id: str, request: Request, session: SessionDep, temporal: TemporalDep,
+                   viewer: StartupViewer) -> Response:
+    """포기 in two steps, without script: the first post shows what it means (the console's
+    confirmation page in the portal's frame), the second, confirmed, withdraws."""
+    form = await request.form()
+    check_csrf(viewer, str(form.get("csrf_token") or ""))
+    check_scope(startup_id, viewer.actor)
+    reason = str(form.get("reason") or "").strip()
+    if form.get("confirmed") != "yes":
+        s = await _view(session, temporal, viewer, startup_id)
+        release(session)
+        consequences = [_("%(company)s의 %(program)s 참여를 포기합니다. 되돌릴 수 없습니다.") % {
+            "company": s.company_name, "program": s.program_name}]
+        if s.paid_total:
+            consequences.append(_("받은 지원금 %(amount)s 전액을 반납해야 합니다.") % {"amount": won(s.paid_total)})
+        return render(request, viewer, "console/confirm.html", layout="portal/layout.html",
+                    heading=_("%(program)s 포기") % {"program": s.program_name}, consequences=consequences,
+                    carried=[("reason", reason)], confirm_label=_("포기합니다"),
+                    action_url=f"/portal/my/{startup_id}/withdraw", back_url=f"/portal/my/{startup_id}#withdraw")
+    refused = await _act(request, session, temporal, viewer, startup_id, Action.WITHDRAW, {"reason": reason})
+    if refused is None:
+        return RedirectResponse(f"/portal/my/{startup_id}?done=withdrawn", 303)
+    return await _workspace(request, session, temporal, viewer, startup_id, refusal_errors(refused), refused.status)

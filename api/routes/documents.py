@@ -21,7 +21,7 @@ from api.document_schemas import (ActionUsePublic, DocumentList, DocumentPublic,
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from api.scope import brn_of, check_scope
-from api.uploads import invalid, read_upload
+from api.uploads import Upload, invalid, read_upload
 from axflow.config import Settings
 from axflow.programs import load_program
 from domain.documents import ALLOWED_TYPES, DocumentKind, extension_contradicts
@@ -129,7 +129,9 @@ async def receive_document(request: Request, session: Session, settings: Setting
     """Stream one multipart upload into the blob store (hashed and held to its kind's size limit
     as it arrives, its type checked, virus-scanned when a scanner is set) and record it as one of
     `startup_id`'s documents. The API's upload route and the portal's forms both come here;
-    `check_fields` sees the form's text fields before anything is kept (a page's CSRF token)."""
+    `check_fields` sees the form's text fields before anything is kept (a page's CSRF token); when
+    the file is refused while it arrives, it still sees the fields sent before the file, if the
+    CSRF token is among them (so a page can keep what was typed)."""
     store = blob_store(request)
     staged: list[StagedBlob] = []
 
@@ -142,8 +144,14 @@ async def receive_document(request: Request, session: Session, settings: Setting
         return settings.document_limit(kind) if kind in DocumentKind._value2member_map_ else \
             settings.largest_document_limit()
 
+    received = Upload()
     try:
-        upload = await read_upload(request, open_sink, limit)
+        try:
+            upload = await read_upload(request, open_sink, limit, received)
+        except ApiError:
+            if check_fields is not None and "csrf_token" in received.fields:
+                check_fields(received.fields)
+            raise
         if check_fields is not None:
             check_fields(upload.fields)
         kind, milestone = _kind_and_milestone(request, upload.fields, program_id, kinds)

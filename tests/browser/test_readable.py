@@ -49,6 +49,14 @@ async def test_what_is_typed_survives_an_upload(stack: Stack, browser: Browser) 
     for selector, value in typed.items():
         await page.fill(selector, value)
     await page.select_option("#f-task_id", "SF-01")
+    # A file the server refuses as it arrives (a Windows device name): the way back finds what was typed.
+    await page.set_input_files("#proposal-file", files=[{"name": "nul.pdf", "mimeType": "application/pdf",
+                                                         "buffer": pdf("refused name")}])
+    await page.get_by_role("button", name="파일 올리기").click()
+    await expect(page.locator("h1")).to_have_text("파일을 올리지 못했습니다")
+    await page.get_by_role("link", name="돌아가기").click()
+    for selector, value in typed.items():
+        await expect(page.locator(selector)).to_have_value(value)
     # The proposal uploaded after typing: what was typed is still there, the new file chosen.
     await page.set_input_files("#proposal-file", files=[{"name": "사업계획서.pdf", "mimeType": "application/pdf",
                                                          "buffer": pdf("readable proposal")}])
@@ -77,7 +85,49 @@ async def test_what_is_typed_survives_an_upload(stack: Stack, browser: Browser) 
     await expect(page.locator("#f-task_id option[value=SF-01]")).to_contain_text(
         "Defect detection in injection moulding")
     await in_english(page, [*typed.values(), "사업계획서.pdf", program.name, *(t.sme_region for t in program.tasks)])
+
+    # The next program's form: a file chosen from 내 서류 keeps what was typed there too.
+    await use_language(page, stack, "ko")
+    second = await stack.program()
+    await page.goto(f"/portal/apply/{second.id}")
+    await page.fill("#f-proposal_title", "두 번째 사업계획")
+    earlier = page.locator("#proposal-reuse option", has_text="사업계획서.pdf")
+    await page.select_option("#proposal-reuse", value=await earlier.get_attribute("value"))
+    await page.get_by_role("button", name="이 파일 쓰기").click()
+    await expect(page.locator("#f-proposal_title")).to_have_value("두 번째 사업계획")
+    await expect(page.locator("#f-proposal_document input[type=radio]:checked + label")).to_contain_text(
+        "사업계획서.pdf")
+    await _withdraw_on_the_portal(page, stack, await stack.apply(second, brn), [second.name, f"테스트AI {brn[-4:]}"])
     await page.context.close()
+
+
+async def _withdraw_on_the_portal(page: Page, stack: Stack, startup_id: str, shown: list[str]) -> None:
+    """The startup's own 포기: set apart, confirmed on a second page (without script), then done;
+    a refusal by a rule headed as what it is, as the console heads it."""
+    program_name = shown[0]
+    await stack.wait_phase(startup_id, "under_review")
+    await page.goto(f"/portal/my/{startup_id}")
+    zone = page.locator("#withdraw.danger-zone")
+    await zone.get_by_label("포기 사유").fill("내부 사정")
+    await zone.get_by_role("button").click()
+    await expect(page.locator("h1")).to_have_text(f"{program_name} 포기")
+    await expect(page.locator(".danger-zone")).to_contain_text("되돌릴 수 없습니다")
+    await assert_accessible(page)
+    assert (await stack.state(startup_id))["phase"] == "under_review"  # nothing happened yet
+    await page.get_by_role("link", name="취소하고 돌아가기").click()
+    await use_language(page, stack, "en")
+    await page.reload()
+    csrf = await zone.locator("input[name=csrf_token]").get_attribute("value")
+    await zone.get_by_role("button").click()
+    await expect(page.locator("h1")).to_have_text(f"Withdraw from {program_name}")
+    await in_english(page, shown)
+    await page.get_by_role("button", name="Withdraw").click()
+    await expect(page.get_by_role("status")).to_contain_text("You have withdrawn from the program")
+    await stack.wait_phase(startup_id, "withdrawn")
+    # Confirmed again (a second tab, a stale page): refused by the rule, headed as such.
+    again = await page.request.post(f"/portal/my/{startup_id}/withdraw",
+                                    form={"csrf_token": csrf or "", "confirmed": "yes", "reason": ""})
+    assert again.status == 409 and "This cannot be done now" in await again.text()
 
 
 async def _reloaded(page: Page, selector: str) -> str:
