@@ -59,3 +59,13 @@ def test_the_portal_heads_a_rule_refusal_as_the_console_does_and_a_typing_mistak
     with language(ENGLISH):
         [english] = refusal_errors(settled)[""]
         assert english.heading == "This cannot be done now" and "정산" not in english
+
+
+def test_the_agreement_page_heads_a_workflow_rule_as_a_rule_and_a_wrong_password_not() -> None:
+    from api.errors import ApiError
+    from api.pages.agreement import errors_of
+
+    [early] = errors_of(ApiError("conflict", "not yet", {"rule": "agreement_ready"}))[""]
+    assert early.startswith("협약서를 만드는 중입니다") and early.heading == "지금은 할 수 없는 작업입니다"
+    wrong = ApiError("validation_error", "bad", [{"field": "password", "rule": "password_mismatch", "message": "x"}])
+    assert not hasattr(errors_of(wrong)["password"][0], "heading")

@@ -19,7 +19,7 @@ from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.common import PageViewer, Viewer, check_csrf, render
-from api.pages.rule_text import rule_text
+from api.pages.rule_text import RuleRefusal, rule_text
 from api.routes.actions import perform_action
 from api.routes.documents import blob_store
 from api.routes.startups import _live_state, for_caller
@@ -68,7 +68,8 @@ def _words(rule: object, message: str) -> str:
     if known:
         return _(known)
     shared = rule_text(str(rule)) if rule else None
-    return _(shared) if shared else message
+    # A workflow rule (not the password) is headed as the console heads it: what cannot be done.
+    return RuleRefusal(_(shared), str(rule)) if shared else message
 
 
 async def _state(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> StartupPublic:
