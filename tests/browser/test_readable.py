@@ -98,6 +98,15 @@ async def test_what_is_typed_survives_an_upload(stack: Stack, browser: Browser) 
     await expect(page.locator("#f-proposal_document input[type=radio]:checked + label")).to_contain_text(
         "사업계획서.pdf")
     await _withdraw_on_the_portal(page, stack, await stack.apply(second, brn), [second.name, f"테스트AI {brn[-4:]}"])
+
+    # The language of my notices is chosen on its own: the pages' switch (English now) left it Korean.
+    await page.goto("/notifications/settings")
+    await expect(page.locator("input[name=language][value=ko]")).to_be_checked()
+    await page.locator("input[name=language][value=en]").check()
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_contain_text("saved")
+    await expect(page.locator("input[name=language][value=en]")).to_be_checked()
+    await in_english(page, [])
     await page.context.close()
 
 
