@@ -8,7 +8,14 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from domain.notifications import CHOOSABLE_CHANNELS, DEFAULT_CHANNELS, KINDS, KOREAN, NOTICE_LANGUAGES, NotificationEvent
+from domain.notifications import (
+    CHOOSABLE_CHANNELS,
+    DEFAULT_CHANNELS,
+    KINDS,
+    KOREAN,
+    NOTICE_LANGUAGES,
+    NotificationEvent,
+)
 from store.notification_tables import Notice, NotificationEventRow, NotificationPreference
 
 
