@@ -1,7 +1,7 @@
 """Notifications reach people: a lifecycle's event becomes an email in each person's one language
 (Korean unless they chose English) received by the SMTP server (not twice when the activity is
-retried), SMS only for the kinds a person chose, the in-app inbox with mark-read, preferences refused with the field and rule named, and the daily
-digest for staff."""
+retried), SMS only for the kinds a person chose, the in-app inbox with mark-read, preferences
+refused with the field and rule named, and the daily digest for staff."""
 
 from datetime import datetime, timezone
 from typing import Any
