@@ -2,8 +2,8 @@
 checked by axe-core, in Korean and then in English: a form never loses what was typed (the
 application across a file refused as it arrives, a proposal upload and a file reused from 내 서류);
 the startup's 포기 set apart and confirmed on a second page, a repeat refused under a rule's heading;
-the notice language chosen on its own (the pages' switch leaves it); a final evaluation waits in the evaluators' inbox and on
-평가, its form showing what the startup submitted; 협약 해지 is set apart and confirmed on a second
+the notice language chosen on its own (the pages' switch leaves it); a final evaluation waits in
+the evaluators' inbox and on 평가, its form showing what the startup submitted; 협약 해지 is set apart and confirmed on a second
 page, as is disabling a user; the role a person acts in survives a role added, and the last one
 chosen is the one they sign in as, the header saying which."""
 
