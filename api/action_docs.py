@@ -100,4 +100,15 @@ ACTION_DOCS: dict[str, ActionDoc] = {
     "cancel-expense": ActionDoc(
         "집행 취소 · Withdraw an expense", "in_poc; by the startup itself; an entry not cancelled yet",
         {"entry": "E0001", "reason": "거래처 환불"}),
+    "request-budget-change": ActionDoc(
+        "비목 변경 · Move money between budget categories",
+        "in_poc; by the startup itself; within the program's tolerance of the agreed plan a notice that makes "
+        "the next plan version at once, beyond it or into a category needing prior approval a request the program "
+        "officer decides (one at a time)",
+        {"from_category": "materials", "to_category": "outsourcing", "amount": 1_000_000,
+         "reason": "시제품 가공을 외주로 전환"}),
+    "decide-budget-change": ActionDoc(
+        "비목 변경 결정 · Approve or reject a budget change", "in_poc, a change waiting for a decision; a rejection "
+        "gives its reason",
+        {"decision": "approve", "reason": "실증 일정상 타당"}),
 }

@@ -12,11 +12,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.budget import BudgetPlan, check_plan
-from domain.commands import CancelExpenseBody, Command, RecordExpenseBody, SubmitBudgetPlanBody
+from domain.budget import BudgetMove, BudgetPlan, MoveKind, check_move, check_plan, classify_move
+from domain.commands import (
+    CancelExpenseBody,
+    Command,
+    DecideBudgetChangeBody,
+    RecordExpenseBody,
+    RequestBudgetChangeBody,
+    SubmitBudgetPlanBody,
+)
 from domain.ledger import Cancellation, EvidenceRef, LedgerContext, LedgerEntry, check_cancellable, check_entry
 from domain.program import ProgramDefinition
-from domain.state import BudgetState, ExpenseMark, StartupState
+from domain.state import BudgetChangeRequest, BudgetState, ExpenseMark, PlanVersion, StartupState
 from domain.timeutil import kst_date
 from domain.violation import RuleViolation
 
@@ -118,3 +125,52 @@ def ledger_details(record: LedgerEntry | Cancellation, budget: BudgetState) -> d
     """What the transition carries: the record in full (the read model's ledger is written from it)
     and the ledger's running hash after it."""
     return {"entry": record.model_dump(mode="json"), "ledger_sha256": budget.ledger_sha256}
+
+
+def _agreed_budget(state: StartupState) -> tuple[BudgetState, PlanVersion]:
+    budget = state.budget
+    if budget is None or budget.current is None or budget.plans[0].approved_at is None:
+        raise RuleViolation("conflict", "the agreement carries no budget plan to change "
+                            "(협약에 변경할 사업비 계획이 없습니다)", {"rule": "budget_plan_agreed"})
+    return budget, budget.current
+
+
+def move_of(change: RequestBudgetChangeBody | BudgetChangeRequest) -> BudgetMove:
+    return BudgetMove(from_category=change.from_category, to_category=change.to_category, amount=change.amount)
+
+
+def move_kind(state: StartupState, program: ProgramDefinition, move: BudgetMove) -> MoveKind:
+    """A notice (within the tolerance of the agreed plan) or a request for the officer's approval."""
+    budget, current = _agreed_budget(state)
+    assert program.budget_rules is not None
+    return classify_move(move, program.budget_rules, budget.plans[0].plan(), current.plan())
+
+
+def request_budget_change_rule(state: StartupState, cmd: Command[RequestBudgetChangeBody], now: datetime,
+                               program: ProgramDefinition) -> None:
+    """A move no approval could allow is refused; one change waits for a decision at a time."""
+    _unavailable(state, program)
+    budget, current = _agreed_budget(state)
+    if budget.pending_change is not None:
+        raise RuleViolation("conflict", "a budget change is waiting for the program officer's decision "
+                            "(결정을 기다리는 비목 변경이 있습니다)", {"rule": "one_change_at_a_time"})
+    assert program.budget_rules is not None
+    check_move(current.plan(), move_of(cmd.body), program.budget_rules, state.grant_amount, budget.executed)
+
+
+def decide_budget_change_rule(state: StartupState, cmd: Command[DecideBudgetChangeBody], now: datetime,
+                              program: ProgramDefinition) -> None:
+    """A pending change, still possible now (money may have been spent since it was asked for);
+    a rejection says why."""
+    _unavailable(state, program)
+    budget, current = _agreed_budget(state)
+    pending = budget.pending_change
+    if pending is None:
+        raise RuleViolation("conflict", "no budget change is waiting for a decision (결정할 비목 변경이 없습니다)",
+                            {"rule": "change_pending"})
+    if cmd.body.decision == "reject" and not cmd.body.reason:
+        raise RuleViolation("validation_error", "a rejection needs its reason (반려 사유를 적어 주십시오)",
+                            {"field": "reason", "rule": "reason_for_rejection"})
+    if cmd.body.decision == "approve":
+        assert program.budget_rules is not None
+        check_move(current.plan(), move_of(pending), program.budget_rules, state.grant_amount, budget.executed)

@@ -282,6 +282,23 @@ class CancelExpenseBody(Body):
     reason: Annotated[Name, Field(description="why it is withdrawn (사유)", examples=["거래처 환불"])]
 
 
+class RequestBudgetChangeBody(Body):
+    """Money moved from one category's line to another's (비목 변경): within the program's tolerance a
+    notice that applies at once, beyond it (or into a category needing prior approval) a request the
+    program officer decides."""
+
+    from_category: Annotated[CategoryKey, Field(description="the category the money leaves", examples=["materials"])]
+    to_category: Annotated[CategoryKey, Field(description="the category it goes to", examples=["outsourcing"])]
+    amount: Annotated[int, Field(strict=True, gt=0, le=100_000_000_000, description="integer won moved")]
+
+
+class DecideBudgetChangeBody(Body):
+    """The program officer's decision on a pending budget change; a rejection gives its reason."""
+
+    decision: Annotated[Literal["approve", "reject"], Field(
+        description="approve: the plan gets a new version with the move; reject: it stays as it is")]
+
+
 class PromoteBody(Body):
     """Promotion to the next stage's program (후속 단계 연계)."""
 
@@ -323,6 +340,8 @@ ACTION_BODIES: dict[Action, type[Body]] = {
     Action.SUBMIT_BUDGET_PLAN: SubmitBudgetPlanBody,
     Action.RECORD_EXPENSE: RecordExpenseBody,
     Action.CANCEL_EXPENSE: CancelExpenseBody,
+    Action.REQUEST_BUDGET_CHANGE: RequestBudgetChangeBody,
+    Action.DECIDE_BUDGET_CHANGE: DecideBudgetChangeBody,
     Action.WITHDRAW: Body,
     Action.TERMINATE: TerminateBody,
     Action.WAIVE_CLAWBACK: WaiveClawbackBody,

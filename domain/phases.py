@@ -90,3 +90,6 @@ class Action(StrEnum):
     SUBMIT_BUDGET_PLAN = "submit-budget-plan"
     RECORD_EXPENSE = "record-expense"
     CANCEL_EXPENSE = "cancel-expense"
+    # 비목 변경: the startup moves money between categories; beyond the tolerance the officer decides.
+    REQUEST_BUDGET_CHANGE = "request-budget-change"
+    DECIDE_BUDGET_CHANGE = "decide-budget-change"

@@ -94,6 +94,14 @@ ACTION_RULES: dict[Action, ActionRule] = {
     Action.CANCEL_EXPENSE: ActionRule(frozenset({Role.STARTUP}), frozenset({P.IN_POC}), b.cancel_expense_rule,
                                       lambda s: bool(s.budget and any(not m.cancelled
                                                                       for m in s.budget.entries.values()))),
+    Action.REQUEST_BUDGET_CHANGE: ActionRule(frozenset({Role.STARTUP}), frozenset({P.IN_POC}),
+                                             b.request_budget_change_rule,
+                                             lambda s: bool(s.budget and s.budget.plans
+                                                            and s.budget.plans[0].approved_at
+                                                            and s.budget.pending_change is None)),
+    Action.DECIDE_BUDGET_CHANGE: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.IN_POC}),
+                                            b.decide_budget_change_rule,
+                                            lambda s: bool(s.budget and s.budget.pending_change)),
 }
 
 

@@ -209,6 +209,9 @@ class PlanVersion(BaseModel):
     submitted_at: AwareDatetime
     approved_by: str | None = None
     approved_at: AwareDatetime | None = None
+    # What made it: the agreement (version 1), a move within the tolerance the startup notified
+    # (통보, no approval), or a move the program officer approved (승인).
+    basis: Literal["agreement", "notice", "approval"] = "agreement"
 
     def plan(self) -> BudgetPlan:
         return BudgetPlan(version=self.version, lines=self.lines)
@@ -223,6 +226,17 @@ class ExpenseMark(BaseModel):
     cancelled: bool = False
 
 
+class BudgetChangeRequest(BaseModel):
+    """A move between categories (비목 변경) waiting for the program officer's decision."""
+
+    from_category: str
+    to_category: str
+    amount: int
+    requested_by: str
+    requested_at: AwareDatetime
+    reason: str = ""
+
+
 class BudgetState(BaseModel):
     """The budget and the execution ledger in compact form: the plan versions, each category's
     executed total, the ledger's running hash (domain.ledger.chain_ledger) and an entry-id map."""
@@ -232,6 +246,7 @@ class BudgetState(BaseModel):
     ledger_sha256: str = "0" * 64  # domain.ledger.LEDGER_GENESIS
     entries: dict[str, ExpenseMark] = {}
     ledger_records: int = 0
+    pending_change: BudgetChangeRequest | None = None
 
     @property
     def current(self) -> PlanVersion | None:

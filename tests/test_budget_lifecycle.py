@@ -104,6 +104,34 @@ async def test_the_plan_is_in_the_agreement_and_the_ledger_keeps_each_expense(st
     assert refusal(twice)[1:] == ("entry", "cancel_once")
     assert (await stack.act(startup_id, "record-expense", officer, expense, expect=403))["error"]["code"] == "forbidden"
 
+    # 비목 변경: within the tolerance of the agreed plan a notice (a new version at once); into a
+    # category needing prior approval a request the officer decides; what no approval allows refused.
+    notice = await stack.act(startup_id, "request-budget-change", me,
+                             {"from_category": "materials", "to_category": "fees", "amount": 500_000})
+    assert [(p["version"], p["basis"]) for p in notice["budget"]["plans"]] == [(1, "agreement"), (2, "notice")]
+    assert notice["budget"]["pending_change"] is None
+    over_cap = await stack.act(startup_id, "request-budget-change", me,
+                               {"from_category": "outsourcing", "to_category": "personnel", "amount": 10_000_001},
+                               expect=422)
+    assert refusal(over_cap)[1:] == ("amount", "category_cap")
+    asked = await stack.act(startup_id, "request-budget-change", me, {
+        "from_category": "materials", "to_category": "equipment", "amount": 1_000_000, "reason": "계측 장비"})
+    assert asked["budget"]["pending_change"]["amount"] == 1_000_000 and len(asked["budget"]["plans"]) == 2
+    assert "decide-budget-change" in (await stack.state(startup_id, officer))["allowed_actions"]
+    again = await stack.act(startup_id, "request-budget-change", me,
+                            {"from_category": "materials", "to_category": "fees", "amount": 1}, expect=409)
+    assert refusal(again)[2] == "one_change_at_a_time"
+    bare = await stack.act(startup_id, "decide-budget-change", officer, {"decision": "reject"}, expect=422)
+    assert refusal(bare)[1:] == ("reason", "reason_for_rejection")
+    await stack.act(startup_id, "decide-budget-change", me, {"decision": "approve"}, expect=403)
+    approved = await stack.act(startup_id, "decide-budget-change", officer, {"decision": "approve",
+                                                                            "reason": "실증 장비 필요"})
+    latest = approved["budget"]["plans"][-1]
+    assert (latest["version"], latest["basis"], latest["approved_by"]) == (3, "approval", agreed["approved_by"])
+    amounts = {line["category"]: line["amount"] for line in latest["lines"]}
+    assert (amounts["materials"], amounts["fees"], amounts["equipment"]) == (5_500_000, 3_500_000, 11_000_000)
+    assert len({p["sha256"] for p in approved["budget"]["plans"]}) == 3
+
     # The read model holds the entries in full; their hashes chain to the state's running hash.
     def ledger_complete(answer: dict[str, Any]) -> bool:
         return [e["cancelled_by"] for e in answer["entries"]] == ["E0002", "-"]

@@ -89,6 +89,7 @@ def body_for(action: Action, found: Startup) -> dict[str, Any]:
         Action.TERMINATE: {"cause": "misuse"},
         Action.WAIVE_CLAWBACK: {"decision": "approve"},
         Action.RETRY_COLLECTION: {"kind": "clawback"},
+        Action.DECIDE_BUDGET_CHANGE: {"decision": "approve"},
     }.get(action, {"reason": "이해충돌 확인"})
 
 

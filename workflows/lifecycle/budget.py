@@ -5,17 +5,35 @@ accepts, so a plan submitted once the agreement exists makes the agreement again
 shows the plan's table, and its hash covers it). The officer's countersignature approves that
 plan as version 1 (selection.sign_agreement). During the PoC the startup records expenses and withdraws them; the state
 keeps the ledger compact (domain.state.BudgetState), each transition carries its record in full.
+A move between categories within the tolerance is a notice that makes the next plan version at
+once; beyond it the program officer decides, and only an approval makes one.
 """
+
+from typing import Literal
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.budget import BudgetPlan
-    from domain.budget_actions import VAT_RECLAIMABLE, expense_cancellation, expense_entry, ledger_details
-    from domain.commands import CancelExpenseBody, Command, RecordExpenseBody, SubmitBudgetPlanBody
+    from domain.budget import BudgetMove, BudgetPlan, apply_move
+    from domain.budget_actions import (
+        VAT_RECLAIMABLE,
+        expense_cancellation,
+        expense_entry,
+        ledger_details,
+        move_kind,
+        move_of,
+    )
+    from domain.commands import (
+        CancelExpenseBody,
+        Command,
+        DecideBudgetChangeBody,
+        RecordExpenseBody,
+        RequestBudgetChangeBody,
+        SubmitBudgetPlanBody,
+    )
     from domain.ledger import chain_ledger, grant_expense
     from domain.phases import Action, Phase
-    from domain.state import BudgetState, ExpenseMark, PlanVersion
+    from domain.state import Actor, BudgetChangeRequest, BudgetState, ExpenseMark, PlanVersion
 
 from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
@@ -85,3 +103,48 @@ def _cancel(budget: BudgetState, entry_id: str) -> None:
     mark = budget.entries[entry_id]
     mark.cancelled = True
     budget.executed[mark.category] -= mark.amount
+
+
+def request_change(ctx: LifecycleContext, cmd: Command[RequestBudgetChangeBody]) -> None:
+    budget = ctx.state.budget
+    assert budget is not None  # the handler has just checked the rule again (request_budget_change_rule)
+    move = move_of(cmd.body)
+    kind = move_kind(ctx.state, ctx.program, move)
+    details = {"move": move.model_dump(mode="json"), "kind": kind}
+    if kind == "notice":
+        version = _next_version(budget, move, cmd.actor, "notice")
+        record(ctx, cmd, Action.REQUEST_BUDGET_CHANGE, **details, version=version.version, plan_sha256=version.sha256)
+        return
+    budget.pending_change = BudgetChangeRequest(
+        from_category=move.from_category, to_category=move.to_category, amount=move.amount,
+        requested_by=cmd.actor.id, requested_at=workflow.now(), reason=cmd.body.reason)
+    record(ctx, cmd, Action.REQUEST_BUDGET_CHANGE, **details)
+
+
+def decide_change(ctx: LifecycleContext, cmd: Command[DecideBudgetChangeBody]) -> None:
+    budget = ctx.state.budget
+    assert budget is not None and budget.pending_change is not None  # checked again by the handler
+    pending, budget.pending_change = budget.pending_change, None
+    details = {"move": move_of(pending).model_dump(mode="json"), "decision": cmd.body.decision,
+               "requested_by": pending.requested_by}
+    if cmd.body.decision == "approve":
+        version = _next_version(budget, move_of(pending), cmd.actor, "approval", pending)
+        details |= {"version": version.version, "plan_sha256": version.sha256}
+    record(ctx, cmd, Action.DECIDE_BUDGET_CHANGE, **details)
+
+
+def _next_version(budget: BudgetState, move: BudgetMove, actor: Actor, basis: Literal["notice", "approval"],
+                  request: BudgetChangeRequest | None = None) -> PlanVersion:
+    """The plan after the move, as a new version with its own hash; every earlier version stays."""
+    current = budget.current
+    assert current is not None
+    plan = apply_move(current.plan(), move)
+    now = workflow.now()
+    version = PlanVersion(
+        version=plan.version, sha256=plan.sha256(), lines=plan.lines,
+        submitted_by=request.requested_by if request else actor.id,
+        submitted_at=request.requested_at if request else now,
+        approved_by=actor.id if basis == "approval" else None, approved_at=now if basis == "approval" else None,
+        basis=basis)
+    budget.plans.append(version)
+    return version

@@ -20,12 +20,14 @@ with workflow.unsafe.imports_passed_through():
         Body,
         CancelExpenseBody,
         Command,
+        DecideBudgetChangeBody,
         DisbursementBody,
         ExtendDeadlineBody,
         FinalEvaluationBody,
         MatchBody,
         PromoteBody,
         RecordExpenseBody,
+        RequestBudgetChangeBody,
         RequestDisbursementBody,
         RetryCollectionBody,
         ReviewMilestoneBody,
@@ -333,3 +335,23 @@ class StartupLifecycle:
     @cancel_expense.validator
     def _validate_cancel_expense(self, cmd: Command[CancelExpenseBody]) -> None:
         self._check(Action.CANCEL_EXPENSE, cmd)
+
+    @workflow.update(name="request-budget-change")
+    async def request_budget_change(self, cmd: Command[RequestBudgetChangeBody]) -> StartupState:
+        self._check(Action.REQUEST_BUDGET_CHANGE, cmd)
+        budget.request_change(self.ctx, cmd)
+        return self.state
+
+    @request_budget_change.validator
+    def _validate_request_budget_change(self, cmd: Command[RequestBudgetChangeBody]) -> None:
+        self._check(Action.REQUEST_BUDGET_CHANGE, cmd)
+
+    @workflow.update(name="decide-budget-change")
+    async def decide_budget_change(self, cmd: Command[DecideBudgetChangeBody]) -> StartupState:
+        self._check(Action.DECIDE_BUDGET_CHANGE, cmd)
+        budget.decide_change(self.ctx, cmd)
+        return self.state
+
+    @decide_budget_change.validator
+    def _validate_decide_budget_change(self, cmd: Command[DecideBudgetChangeBody]) -> None:
+        self._check(Action.DECIDE_BUDGET_CHANGE, cmd)
