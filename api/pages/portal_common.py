@@ -274,10 +274,16 @@ def portal_link(settings: Settings, path: str) -> str:
     return settings.public_base() + path
 
 
+def in_page_language(korean: str, english: str) -> str:
+    """Words of a mail a person asked for from a page (a verification, a reset, an invitation they
+    send), in that page's language: one language per message, like the notices."""
+    return english if current_language() == ENGLISH else korean
+
+
 async def tell(settings: Settings, to: str, subject: str, text: str) -> bool:
-    """Send one email; a mail server that is down is logged, never a failed page."""
+    """Send one email in the page's language; a mail server that is down is logged, never a failed page."""
     try:
-        await send_mail(settings, to=to, subject=subject, text=text)
+        await send_mail(settings, to=to, subject=subject, text=text, language=current_language())
         return True
     except Exception as err:  # MailRefused, MailUnavailable, a socket error: the page still answers
         log.warning("portal mail not sent", to=to, subject=subject, error=str(err))

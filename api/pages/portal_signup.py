@@ -13,8 +13,8 @@ from api import sessions
 from api.deps import SessionDep
 from api.i18n import N_, _
 from api.pages.common import check_csrf
-from api.pages.portal_common import (StartupViewer, Visitor, add_error, check_public_csrf, limit_anonymous_mail,
-                                     one_language, page, portal_link, public_form, tell, writing)
+from api.pages.portal_common import (StartupViewer, Visitor, add_error, check_public_csrf, in_page_language,
+                                     limit_anonymous_mail, one_language, page, portal_link, public_form, tell, writing)
 from domain.brn import format_brn
 from domain.text import SINGLE_LINE
 from store.portal_accounts import (VERIFY_VALID, accept_invitation, colleagues, company_of, invite, issue_link,
@@ -64,11 +64,14 @@ async def _send_verification(request: Request, email: str, secret: str) -> bool:
     settings = request.app.state.settings
     link = portal_link(settings, f"/portal/verify?token={secret}")
     hours = int(VERIFY_VALID.total_seconds() // 3600)
-    return await tell(settings, email, "axflow 회원가입 이메일 인증 (Verify your email)",
-                      f"axflow 스타트업 포털에 가입해 주셔서 감사합니다.\n아래 링크를 열어 이메일을 인증하세요 "
-                      f"({hours}시간 동안 한 번만 쓸 수 있습니다):\n\n{link}\n\n"
-                      f"(Follow the link to verify your email; it works once, for {hours} hours.)\n"
-                      "가입하지 않으셨다면 이 메일을 무시하세요. (If you did not sign up, ignore this message.)")
+    return await tell(
+        settings, email, in_page_language("axflow 회원가입 이메일 인증", "axflow: verify your email"),
+        in_page_language(f"axflow 스타트업 포털에 가입해 주셔서 감사합니다.\n아래 링크를 열어 이메일을 인증하세요 "
+                         f"({hours}시간 동안 한 번만 쓸 수 있습니다):\n\n{link}\n\n"
+                         "가입하지 않으셨다면 이 메일을 무시하세요.",
+                         f"Thank you for signing up to the axflow startup portal.\nOpen the link to verify your "
+                         f"email (it works once, for {hours} hours):\n\n{link}\n\n"
+                         "If you did not sign up, ignore this message."))
 
 
 @router.get("/portal/signup", response_class=HTMLResponse)
@@ -105,12 +108,15 @@ async def signup(request: Request, viewer: Visitor, csrf_token: Secret, email: T
 
 async def _tell_existing_account(request: Request, email: str) -> bool:
     settings = request.app.state.settings
-    return await tell(settings, email, "axflow 회원가입 시도 안내 (Someone tried to sign up with your address)",
-                      "이 이메일 주소로 axflow 스타트업 포털 가입을 시도했습니다. 이 주소에는 이미 계정이 있습니다.\n"
-                      f"본인이라면 로그인하거나 비밀번호를 재설정하세요: {portal_link(settings, '/signin/reset')}\n"
-                      "본인이 아니라면 이 메일을 무시하세요. 계정은 그대로입니다.\n\n"
-                      "(Someone tried to sign up with this address, which has an account already. If it was you, "
-                      "sign in or reset your password from the link above; if not, ignore this message.)")
+    reset = portal_link(settings, "/signin/reset")
+    return await tell(
+        settings, email, in_page_language("axflow 회원가입 시도 안내", "axflow: someone tried to sign up with your address"),
+        in_page_language("이 이메일 주소로 axflow 스타트업 포털 가입을 시도했습니다. 이 주소에는 이미 계정이 있습니다.\n"
+                         f"본인이라면 로그인하거나 비밀번호를 재설정하세요: {reset}\n"
+                         "본인이 아니라면 이 메일을 무시하세요. 계정은 그대로입니다.",
+                         "Someone tried to sign up to the axflow startup portal with this address, which has an "
+                         f"account already.\nIf it was you, sign in or reset your password: {reset}\n"
+                         "If not, ignore this message; the account is unchanged."))
 
 
 @router.get("/portal/verify", response_class=HTMLResponse)
@@ -164,12 +170,15 @@ async def invite_colleague(request: Request, db: SessionDep, viewer: StartupView
         return _colleagues(request, db, viewer, values, errors, 403 if err.code == "forbidden" else 422)
     settings = request.app.state.settings
     link = portal_link(settings, f"/portal/password?token={invitation.secret}")
-    await tell(settings, invitation.user.email or "", "axflow 스타트업 포털 초대 (You are invited)",
-               f"{viewer.user.display_name}님이 axflow 스타트업 포털에 초대했습니다 "
-               f"(사업자등록번호 {format_brn(viewer.actor.brn or '')}).\n아래 링크에서 비밀번호를 정하세요 "
-               f"(7일 동안 한 번만 쓸 수 있습니다):\n\n{link}\n\n"
-               f"({viewer.user.display_name} invited you to the startup portal; set your password from the "
-               "link, which works once, for 7 days.)")
+    inviter, company = viewer.user.display_name, format_brn(viewer.actor.brn or "")
+    # In the language the inviter writes in: they know their colleague; the colleague has no choice yet.
+    await tell(settings, invitation.user.email or "",
+               in_page_language("axflow 스타트업 포털 초대", "axflow: you are invited to the startup portal"),
+               in_page_language(f"{inviter}님이 axflow 스타트업 포털에 초대했습니다 (사업자등록번호 {company}).\n"
+                                f"아래 링크에서 비밀번호를 정하세요 (7일 동안 한 번만 쓸 수 있습니다):\n\n{link}",
+                                f"{inviter} invited you to the axflow startup portal (business registration "
+                                f"number {company}).\nSet your password from the link (it works once, for 7 "
+                                f"days):\n\n{link}"))
     return RedirectResponse(f"/portal/colleagues?invited={invitation.user.email}", 303)
 
 

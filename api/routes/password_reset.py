@@ -15,7 +15,7 @@ from api import sessions
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import gettext
-from api.pages.portal_common import one_language, portal_link, tell, writing
+from api.pages.portal_common import in_page_language, one_language, portal_link, tell, writing
 from api.routes.signin import page
 from api.throttle import SigninThrottle, client_address
 from store.accounts import RESET_VALID, account_for_reset, issue_reset, live_reset, reset_password
@@ -65,12 +65,14 @@ async def reset_request(request: Request, db: SessionDep, csrf_token: Secret,
             secret = issue_reset(w, user, at)
         settings = request.app.state.settings
         minutes = int(RESET_VALID.total_seconds() // 60)
-        await tell(settings, user.email, "axflow 비밀번호 재설정 (Reset your password)",
-                   f"{user.display_name}님, 비밀번호 재설정을 요청하셨습니다.\n아래 링크에서 새 비밀번호를 정하십시오 "
-                   f"({minutes}분 동안 한 번만 쓸 수 있습니다. 새 비밀번호를 정하면 모든 기기에서 로그아웃됩니다):\n\n"
-                   f"{portal_link(settings, f'/signin/reset?token={secret}')}\n\n"
-                   f"(Set a new password from the link; it works once, for {minutes} minutes, and signs you out "
-                   "everywhere.)\n요청하지 않으셨다면 이 메일을 무시하십시오. (If you did not ask, ignore this message.)")
+        link = portal_link(settings, f"/signin/reset?token={secret}")
+        await tell(settings, user.email, in_page_language("axflow 비밀번호 재설정", "axflow: reset your password"),
+                   in_page_language(f"{user.display_name}님, 비밀번호 재설정을 요청하셨습니다.\n아래 링크에서 새 비밀번호를 "
+                                    f"정하십시오 ({minutes}분 동안 한 번만 쓸 수 있습니다. 새 비밀번호를 정하면 모든 "
+                                    f"기기에서 로그아웃됩니다):\n\n{link}\n\n요청하지 않으셨다면 이 메일을 무시하십시오.",
+                                    f"{user.display_name}, you asked to reset your password.\nSet a new one from the "
+                                    f"link (it works once, for {minutes} minutes, and signs you out everywhere):"
+                                    f"\n\n{link}\n\nIf you did not ask, ignore this message."))
     return page(request, "account/reset_sent.html", me=None)
 
 

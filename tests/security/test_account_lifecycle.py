@@ -200,6 +200,21 @@ async def test_sign_up_does_not_reveal_a_registered_email_and_a_fetched_link_spe
         assert (await first.get(link)).status_code == 410  # used up
 
 
+async def test_mails_asked_for_from_a_page_come_in_that_pages_language_only(stack: Stack) -> None:
+    english_signup, korean_signup = (f"lang{next(_serial)}@startup.example" for _ in range(2))
+    async with client(stack) as english, client(stack) as korean:
+        english.cookies.set("axflow_lang", "en")
+        await sign_up(english, english_signup)
+        await sign_up(korean, korean_signup)
+        for address, language, words, other in ((english_signup, "en", "verify your email", "인증"),
+                                                (korean_signup, "ko", "이메일 인증", "open the link")):
+            mail = await stack.wait_for_mail(address)
+            text = str(mail["Subject"]) + mail.get_body(("plain",)).get_content()
+            assert mail["Content-Language"] == language and words in text and other not in text.lower(), text
+            if language == "en":
+                assert not re.search("[가-힣]", text), text
+
+
 async def test_an_admin_resets_a_lost_second_factor_but_never_their_own(stack: Stack) -> None:
     login, _ = person(stack, ["finance_officer"])
     with session_scope(stack.engine) as session:
