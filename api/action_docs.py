@@ -111,4 +111,9 @@ ACTION_DOCS: dict[str, ActionDoc] = {
         "비목 변경 결정 · Approve or reject a budget change", "in_poc, a change waiting for a decision; a rejection "
         "gives its reason",
         {"decision": "approve", "reason": "실증 일정상 타당"}),
+    "review-expense": ActionDoc(
+        "집행 검토 · Accept or disallow an expense (불인정)", "in_poc, final_review or settlement; an entry that "
+        "still counts; a later decision on it replaces the earlier one",
+        {"entry_id": "E0001", "decision": "disallow", "disallow_reason": "insufficient_evidence",
+         "disallowed_amount": 200_000, "reason": "검수조서 누락"}),
 }

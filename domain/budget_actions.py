@@ -19,8 +19,10 @@ from domain.commands import (
     DecideBudgetChangeBody,
     RecordExpenseBody,
     RequestBudgetChangeBody,
+    ReviewExpenseBody,
     SubmitBudgetPlanBody,
 )
+from domain.expense_review import ReviewDecision, check_review_of
 from domain.ledger import Cancellation, EvidenceRef, LedgerContext, LedgerEntry, check_cancellable, check_entry
 from domain.program import ProgramDefinition
 from domain.state import BudgetChangeRequest, BudgetState, ExpenseMark, PlanVersion, StartupState
@@ -39,7 +41,7 @@ class StateLedgerContext(LedgerContext):
     marks: dict[str, ExpenseMark] = field(default_factory=dict)
 
     def line_used(self, category: str, leaving_out: str | None = None) -> int:
-        return sum(m.amount for entry_id, m in self.marks.items()
+        return sum(m.amount - m.disallowed for entry_id, m in self.marks.items()
                    if m.category == category and not m.cancelled and entry_id != leaving_out)
 
     def knows(self, entry_id: str) -> bool:
@@ -174,3 +176,23 @@ def decide_budget_change_rule(state: StartupState, cmd: Command[DecideBudgetChan
     if cmd.body.decision == "approve":
         assert program.budget_rules is not None
         check_move(current.plan(), move_of(pending), program.budget_rules, state.grant_amount, budget.executed)
+
+
+def review_of(cmd: Command[ReviewExpenseBody]) -> ReviewDecision:
+    body = cmd.body
+    return ReviewDecision(entry_id=body.entry_id, decision=body.decision, reason=body.disallow_reason,
+                          disallowed_amount=body.disallowed_amount, note=body.note)
+
+
+def review_expense_rule(state: StartupState, cmd: Command[ReviewExpenseBody], now: datetime,
+                        program: ProgramDefinition) -> None:
+    _unavailable(state, program)
+    marks = state.budget.entries if state.budget else {}
+    mark = marks.get(cmd.body.entry_id)
+    try:
+        check_review_of(review_of(cmd), mark is not None, mark.amount if mark and not mark.cancelled else None)
+    except RuleViolation as violation:
+        # The body names the disallowance reason `disallow_reason` (its `reason` is the 사유 every action has).
+        if violation.details.get("field") == "reason":
+            violation.details["field"] = "disallow_reason"
+        raise

@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 from domain.brn import normalize_brn
 from domain.budget import PlanLine
 from domain.budget_rules import CategoryKey, EvidenceKind, PaymentMethod
+from domain.expense_review import DisallowReason
 from domain.documents import DocumentRef
 from domain.phases import Action
 from domain.program import CAPITAL_AREA, REGIONS, Key, ProgramDefinition, Slug
@@ -299,6 +300,22 @@ class DecideBudgetChangeBody(Body):
         description="approve: the plan gets a new version with the move; reject: it stays as it is")]
 
 
+class ReviewExpenseBody(Body):
+    """The finance officer's review of one expense (집행 검토): accepted, or disallowed (불인정) in whole
+    or in part with a reason from the list; a later decision on the same entry replaces it."""
+
+    entry_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="the entry's id",
+                                   examples=["E0001"])]
+    decision: Annotated[Literal["accept", "disallow"], Field(description="accept, or disallow (불인정)")]
+    disallow_reason: Annotated[DisallowReason | None, Field(
+        description="with disallow: insufficient_evidence (증빙 미비), outside_purpose (목적 외 사용), outside_period "
+                    "(기간 외 집행), related_party (관계사 거래), over_line, reclaimable_vat, duplicate, other")] = None
+    disallowed_amount: Annotated[int | None, Field(strict=True, gt=0, le=100_000_000_000, description=(
+        "with disallow: the won disallowed; omitted: the whole expense"))] = None
+    note: Annotated[str, Field(max_length=500, description="a note; required with disallow_reason other"),
+                    SINGLE_LINE, NFC] = ""
+
+
 class PromoteBody(Body):
     """Promotion to the next stage's program (후속 단계 연계)."""
 
@@ -342,6 +359,7 @@ ACTION_BODIES: dict[Action, type[Body]] = {
     Action.CANCEL_EXPENSE: CancelExpenseBody,
     Action.REQUEST_BUDGET_CHANGE: RequestBudgetChangeBody,
     Action.DECIDE_BUDGET_CHANGE: DecideBudgetChangeBody,
+    Action.REVIEW_EXPENSE: ReviewExpenseBody,
     Action.WITHDRAW: Body,
     Action.TERMINATE: TerminateBody,
     Action.WAIVE_CLAWBACK: WaiveClawbackBody,

@@ -27,6 +27,7 @@ BARRED_WHEN_CONFLICTED: dict[Action, str] = {
     Action.APPROVE_DISBURSEMENT: "approves a payment (사업비 지급 승인)",
     Action.REVIEW_MILESTONE: "reviews a deliverable: accept, or revise by a new date",
     Action.DECIDE_BUDGET_CHANGE: "decides where the company's grant may be spent (비목 변경 승인)",
+    Action.REVIEW_EXPENSE: "decides which of the company's expenses the grant bears (집행 검토)",
     Action.EXTEND_DEADLINE: "decides a deadline in the company's favour",
     Action.SUSPEND: "decides a sanction (중지)",
     Action.RESUME: "decides that a sanction ends",

@@ -44,8 +44,14 @@ def check_review(review: ReviewDecision, entries: Sequence[LedgerEntry], cancell
                  vat_reclaimable: bool) -> None:
     """Refuse a decision on an entry that does not count, or one whose reason does not fit it."""
     entry = next((e for e in active_entries(entries, cancellations) if e.id == review.entry_id), None)
-    if entry is None:
-        known = any(e.id == review.entry_id for e in entries)
+    check_review_of(review, any(e.id == review.entry_id for e in entries),
+                    grant_expense(entry, vat_reclaimable) if entry is not None else None)
+
+
+def check_review_of(review: ReviewDecision, known: bool, expense: int | None) -> None:
+    """`check_review` on what a compact ledger knows of the entry: whether it exists, and its grant
+    expense while it still counts (None once cancelled)."""
+    if expense is None:
         raise _refuse("entry_id", "review_active_entry",
                       f"entry {review.entry_id} was cancelled; review its correction (취소된 집행 내역입니다)" if known
                       else f"no entry {review.entry_id} (집행 내역이 없습니다)", "conflict" if known else "not_found")
@@ -59,7 +65,6 @@ def check_review(review: ReviewDecision, entries: Sequence[LedgerEntry], cancell
                       "(불인정 사유를 고르십시오)", reasons=list(DISALLOW_REASONS))
     if review.reason == "other" and not review.note:
         raise _refuse("note", "other_reason_explained", "'other' needs a note saying why (기타 사유를 적으십시오)")
-    expense = grant_expense(entry, vat_reclaimable)
     if review.disallowed_amount is not None and review.disallowed_amount > expense:
         raise _refuse("disallowed_amount", "disallow_at_most_expense",
                       f"{format_won(review.disallowed_amount)} is more than the expense {format_won(expense)} "

@@ -93,3 +93,5 @@ class Action(StrEnum):
     # 비목 변경: the startup moves money between categories; beyond the tolerance the officer decides.
     REQUEST_BUDGET_CHANGE = "request-budget-change"
     DECIDE_BUDGET_CHANGE = "decide-budget-change"
+    # 집행 검토: the finance officer accepts or disallows (불인정) each expense.
+    REVIEW_EXPENSE = "review-expense"

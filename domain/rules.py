@@ -102,6 +102,10 @@ ACTION_RULES: dict[Action, ActionRule] = {
     Action.DECIDE_BUDGET_CHANGE: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.IN_POC}),
                                             b.decide_budget_change_rule,
                                             lambda s: bool(s.budget and s.budget.pending_change)),
+    Action.REVIEW_EXPENSE: ActionRule(frozenset({Role.FINANCE_OFFICER}),
+                                      frozenset({P.IN_POC, P.FINAL_REVIEW, P.SETTLEMENT}), b.review_expense_rule,
+                                      lambda s: bool(s.budget and any(not m.cancelled and m.review is None
+                                                                      for m in s.budget.entries.values()))),
 }
 
 

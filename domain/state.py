@@ -224,6 +224,9 @@ class ExpenseMark(BaseModel):
     category: str
     amount: int  # what the entry asks the grant to bear (grant_expense)
     cancelled: bool = False
+    # The finance officer's decision that stands (집행 검토), and the won it disallows (불인정).
+    review: Literal["accept", "disallow"] | None = None
+    disallowed: int = 0
 
 
 class BudgetChangeRequest(BaseModel):
@@ -247,6 +250,8 @@ class BudgetState(BaseModel):
     entries: dict[str, ExpenseMark] = {}
     ledger_records: int = 0
     pending_change: BudgetChangeRequest | None = None
+    # Per category, the won disallowed of the entries that still count.
+    disallowed: dict[str, int] = {}
 
     @property
     def current(self) -> PlanVersion | None:

@@ -15,7 +15,7 @@ from domain.timeutil import kst_date
 from tests.budget_support import AGREED, VENDOR_BRN
 from tests.conftest import Stack, new_brn, wait_until
 from tests.documents_support import pdf
-from tests.flows import PO, accept_agreement, match, pay, select, startup_password
+from tests.flows import FO, PO, accept_agreement, match, pay, select, startup_password
 from tests.test_documents_in_actions import upload
 
 # Replayed by tests/test_replay.py: the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
@@ -132,14 +132,34 @@ async def test_the_plan_is_in_the_agreement_and_the_ledger_keeps_each_expense(st
     assert (amounts["materials"], amounts["fees"], amounts["equipment"]) == (5_500_000, 3_500_000, 11_000_000)
     assert len({p["sha256"] for p in approved["budget"]["plans"]}) == 3
 
+    # 집행 검토: the finance officer accepts or disallows (불인정) an entry that still counts.
+    finance = stack.as_role(FO)
+    third = await stack.act(startup_id, "record-expense", me, expense)
+    assert "review-expense" in (await stack.state(startup_id, finance))["allowed_actions"]
+    gone = await stack.act(startup_id, "review-expense", finance, {"entry_id": "E0001", "decision": "accept"},
+                           expect=409)
+    assert refusal(gone)[1:] == ("entry_id", "review_active_entry")
+    unexplained = await stack.act(startup_id, "review-expense", finance, {"entry_id": "E0003", "decision": "disallow"},
+                                  expect=422)
+    assert refusal(unexplained)[1:] == ("disallow_reason", "disallow_reason_required")
+    await stack.act(startup_id, "review-expense", me, {"entry_id": "E0003", "decision": "accept"}, expect=403)
+    reviewed = await stack.act(startup_id, "review-expense", finance, {
+        "entry_id": "E0003", "decision": "disallow", "disallow_reason": "insufficient_evidence",
+        "disallowed_amount": 200_000, "reason": "거래명세서 누락"})
+    assert third["budget"]["executed"] == reviewed["budget"]["executed"] == {"materials": 1_000_000}
+    assert reviewed["budget"]["disallowed"] == {"materials": 200_000}
+    assert reviewed["budget"]["entries"]["E0003"] == {"category": "materials", "amount": 1_000_000, "cancelled": False,
+                                                      "review": "disallow", "disallowed": 200_000}
+    assert "review-expense" not in reviewed["allowed_actions"]
+
     # The read model holds the entries in full; their hashes chain to the state's running hash.
     def ledger_complete(answer: dict[str, Any]) -> bool:
-        return [e["cancelled_by"] for e in answer["entries"]] == ["E0002", "-"]
+        return [e["cancelled_by"] for e in answer["entries"]] == ["E0002", "-", None]
 
     ledger = await wait_until(lambda: stack.call("GET", f"/startups/{startup_id}/expenses", me, expect=200),
                               ledger_complete, 30, "the ledger projected")
-    assert ledger["supply_by_category"] == {}
-    one, two = ledger["entries"]
+    assert ledger["supply_by_category"] == {"materials": 1_000_000}
+    one, two, _ = ledger["entries"]
     assert [e["document_id"] for e in one["evidence"]] == [invoice["id"], transfer["id"]]
     assert one["evidence"][0]["sha256"] == invoice["sha256"] and two["cancels"] == "E0001"
     head = LEDGER_GENESIS

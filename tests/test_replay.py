@@ -78,23 +78,25 @@ async def test_the_agreement_in_one_step_and_in_two_steps_both_replay() -> None:
 async def test_a_lifecycle_with_a_budget_plan_and_a_ledger_replays() -> None:
     """Under patch budget-plan: the plan submitted twice (the second time after the match, which made
     the agreement again), approved by the countersignature, then an expense, its correction and its
-    withdrawal, a move notified and one approved; the last state's running hash is the one the
-    withdrawal recorded, and it keeps all three plan versions."""
+    withdrawal, a move notified and one approved, an expense disallowed in part; the last state's
+    running hash is the one the last ledger record carried, and it keeps all three plan versions."""
     path = HISTORIES / "lifecycle-budget-ledger.json"
     report = await verify(path)
     assert report.deterministic, report.error
     recorded = await projections(pydantic_data_converter, load_histories(path))
     trail = transitions(recorded)
     budget_steps = [t.action for t in trail if t.action in (
-        "submit-budget-plan", "record-expense", "cancel-expense", "request-budget-change", "decide-budget-change")]
+        "submit-budget-plan", "record-expense", "cancel-expense", "request-budget-change", "decide-budget-change",
+        "review-expense")]
     assert budget_steps == ["submit-budget-plan", "submit-budget-plan", "record-expense", "record-expense",
                             "cancel-expense", "request-budget-change", "request-budget-change",
-                            "decide-budget-change"]
+                            "decide-budget-change", "record-expense", "review-expense"]
     sign = next(t for t in trail if t.action == "sign-agreement")
     last = recorded[-1].state
     assert last.budget is not None and sign.details["budget_plan_sha256"] == last.budget.plans[0].sha256
-    withdrawal = next(t for t in reversed(trail) if t.action == "cancel-expense")
-    assert last.budget.ledger_sha256 == withdrawal.details["ledger_sha256"]
+    last_record = next(t for t in reversed(trail) if t.action in ("record-expense", "cancel-expense"))
+    assert last.budget.ledger_sha256 == last_record.details["ledger_sha256"]
+    assert last.budget.disallowed == {"materials": 200_000}
     assert [(p.version, p.basis) for p in last.budget.plans] == [(1, "agreement"), (2, "notice"), (3, "approval")]
 
 

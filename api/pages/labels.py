@@ -40,6 +40,7 @@ ACTIONS = Labels("action", {
     Action.RETRY_COLLECTION: "반납·환수 재요청", "accept-agreement": "협약 동의",
     Action.SUBMIT_BUDGET_PLAN: "사업비 계획 제출", Action.RECORD_EXPENSE: "집행 등록", Action.CANCEL_EXPENSE: "집행 취소",
     Action.REQUEST_BUDGET_CHANGE: "비목 변경", Action.DECIDE_BUDGET_CHANGE: "비목 변경 결정",
+    Action.REVIEW_EXPENSE: "집행 검토",
 })
 # Kinds of inbox work items (store/work_items.py).
 WORK_KINDS = Labels("work", {

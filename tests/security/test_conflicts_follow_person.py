@@ -90,6 +90,7 @@ def body_for(action: Action, found: Startup) -> dict[str, Any]:
         Action.WAIVE_CLAWBACK: {"decision": "approve"},
         Action.RETRY_COLLECTION: {"kind": "clawback"},
         Action.DECIDE_BUDGET_CHANGE: {"decision": "approve"},
+        Action.REVIEW_EXPENSE: {"entry_id": "E0001", "decision": "accept"},
     }.get(action, {"reason": "이해충돌 확인"})
 
 

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         ledger_details,
         move_kind,
         move_of,
+        review_of,
     )
     from domain.commands import (
         CancelExpenseBody,
@@ -29,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         DecideBudgetChangeBody,
         RecordExpenseBody,
         RequestBudgetChangeBody,
+        ReviewExpenseBody,
         SubmitBudgetPlanBody,
     )
     from domain.ledger import chain_ledger, grant_expense
@@ -103,6 +105,21 @@ def _cancel(budget: BudgetState, entry_id: str) -> None:
     mark = budget.entries[entry_id]
     mark.cancelled = True
     budget.executed[mark.category] -= mark.amount
+    if mark.disallowed:  # what was disallowed of it no longer counts either
+        budget.disallowed[mark.category] -= mark.disallowed
+
+
+def review_expense(ctx: LifecycleContext, cmd: Command[ReviewExpenseBody]) -> None:
+    """The decision that stands on an entry replaces the earlier one (the history keeps both)."""
+    budget = ctx.state.budget
+    assert budget is not None  # the handler has just checked the rule again (review_expense_rule)
+    review = review_of(cmd)
+    mark = budget.entries[review.entry_id]
+    disallowed = 0 if review.decision == "accept" else review.disallowed_amount or mark.amount
+    budget.disallowed[mark.category] = budget.disallowed.get(mark.category, 0) - mark.disallowed + disallowed
+    mark.review, mark.disallowed = review.decision, disallowed
+    record(ctx, cmd, Action.REVIEW_EXPENSE, review=review.model_dump(mode="json"), disallowed=disallowed,
+           category=mark.category)
 
 
 def request_change(ctx: LifecycleContext, cmd: Command[RequestBudgetChangeBody]) -> None:

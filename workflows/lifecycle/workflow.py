@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         RequestBudgetChangeBody,
         RequestDisbursementBody,
         RetryCollectionBody,
+        ReviewExpenseBody,
         ReviewMilestoneBody,
         ScoreBody,
         SignAgreementBody,
@@ -355,3 +356,13 @@ class StartupLifecycle:
     @decide_budget_change.validator
     def _validate_decide_budget_change(self, cmd: Command[DecideBudgetChangeBody]) -> None:
         self._check(Action.DECIDE_BUDGET_CHANGE, cmd)
+
+    @workflow.update(name="review-expense")
+    async def review_expense(self, cmd: Command[ReviewExpenseBody]) -> StartupState:
+        self._check(Action.REVIEW_EXPENSE, cmd)
+        budget.review_expense(self.ctx, cmd)
+        return self.state
+
+    @review_expense.validator
+    def _validate_review_expense(self, cmd: Command[ReviewExpenseBody]) -> None:
+        self._check(Action.REVIEW_EXPENSE, cmd)
