@@ -7,6 +7,8 @@ for tap targets, and photographed for docs/screenshots/."""
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from email.message import EmailMessage
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -63,6 +65,18 @@ async def check_page(page: Page, name: str) -> None:
                                 TARGETS)
     assert not small, f"tap targets under 44 px on {page.url}: {small}"
     await screenshot(page, name)
+
+
+@asynccontextmanager
+async def refund_left_unpaid(stack: Stack) -> AsyncIterator[None]:
+    """The finance simulator pays a refund back at once by default; the page shows how to pay only
+    while it is owed, so the money is held back while the page is read (then the default again)."""
+    async with httpx.AsyncClient(base_url=stack.settings.finance_url) as finance:
+        (await finance.put("/_faults", json={"collections_arrive": False})).raise_for_status()
+        try:
+            yield
+        finally:
+            (await finance.put("/_faults", json={})).raise_for_status()
 
 
 def link_in(message: EmailMessage, path: str) -> str:
@@ -248,11 +262,12 @@ async def test_a_startup_applies_is_paid_delivers_and_settles_from_a_phone(stack
         settlement = (await stack.state(startup_id))["settlement"]
         assert [[r["filename"] for r in line["receipts"]] for line in settlement["lines"]] == \
             [["영수증-인건비.pdf"], ["영수증-재료비.png"]]
-        await stack.act(startup_id, "approve-settlement", stack.as_role(FO))
-        await stack.wait_until_state(startup_id, lambda s: any(c["kind"] == "refund" for c in s["collections"]),
-                                     "refund requested")
-        await reload_until_shown(page, "#settlement", "납부 방법")
-        await check_page(page, "portal-my-settlement")
+        async with refund_left_unpaid(stack):
+            await stack.act(startup_id, "approve-settlement", stack.as_role(FO))
+            await stack.wait_until_state(startup_id, lambda s: any(c["kind"] == "refund" for c in s["collections"]),
+                                         "refund requested")
+            await reload_until_shown(page, "#settlement", "납부 방법")
+            await check_page(page, "portal-my-settlement")
         await page.goto("/portal/documents")
         await expect(page.locator("main")).to_contain_text("착수보고서.pdf")
         await check_page(page, "portal-documents")
@@ -413,7 +428,7 @@ async def test_the_calls_and_sign_up_in_english_from_a_phone(stack: Stack, brows
         await in_english(page)
         await check_page(page, "portal-signup-sent-en")
 
-        verification = await stack.wait_for_mail(email, lambda m: "인증" in str(m["Subject"]))
+        verification = await stack.wait_for_mail(email, lambda m: "verify your email" in str(m["Subject"]))
         await page.goto(link_in(verification, "/portal/verify"))
         await page.click("main form[action='/portal/verify'] button")
         await expect(page.get_by_role("heading", level=1)).to_have_text("Email verified")
@@ -435,7 +450,7 @@ async def test_the_calls_and_sign_up_in_english_from_a_phone(stack: Stack, brows
         await in_english(page, company)
         await check_page(page, "portal-colleagues-en")
 
-        invitation = await stack.wait_for_mail(colleague, lambda m: "초대" in str(m["Subject"]))
+        invitation = await stack.wait_for_mail(colleague, lambda m: "you are invited" in str(m["Subject"]))
         other, colleague_page = await phone(browser, stack)
         try:
             await other.add_cookies([{"name": "axflow_lang", "value": "en", "url": stack.settings.api_url}])
@@ -592,13 +607,14 @@ async def test_applying_my_page_documents_and_settlement_in_english_from_a_phone
         await page.fill("#f-lines-0-amount", "70,000,000")
         await page.click("#settlement button[value=submit]")
         await expect(page.get_by_role("status")).to_have_text("Settlement report submitted.")
-        await stack.act(startup_id, "approve-settlement", stack.as_role(FO))
-        await stack.wait_until_state(startup_id, lambda s: any(c["kind"] == "refund" for c in s["collections"]),
-                                     "refund requested")
-        await reload_until_shown(page, "#settlement", "How to pay")
-        await expect(page.locator("#settlement")).to_contain_text("Refund: ₩10,000,000")
-        await in_english(page, data + notice_subjects(stack, login))
-        await check_page(page, "portal-my-settlement-en")
+        async with refund_left_unpaid(stack):
+            await stack.act(startup_id, "approve-settlement", stack.as_role(FO))
+            await stack.wait_until_state(startup_id, lambda s: any(c["kind"] == "refund" for c in s["collections"]),
+                                         "refund requested")
+            await reload_until_shown(page, "#settlement", "How to pay")
+            await expect(page.locator("#settlement")).to_contain_text("Refund: ₩10,000,000")
+            await in_english(page, data + notice_subjects(stack, login))
+            await check_page(page, "portal-my-settlement-en")
 
         await page.goto("/portal/documents")
         await expect(page.locator("main")).to_contain_text("착수보고서.pdf")
