@@ -8,7 +8,6 @@ import re
 from datetime import datetime, timezone
 
 import httpx
-import pytest
 
 from domain.notifications import KINDS, NotificationEvent
 from store.db import session_scope

@@ -6,7 +6,7 @@ and refused attempts. Messages and headers are in the request's language (api/i1
 are the records as they are."""
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Protocol

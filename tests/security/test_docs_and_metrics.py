@@ -3,7 +3,6 @@ else; in production it is off unless enabled, and /metrics answers only its toke
 monitoring network."""
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest

@@ -13,7 +13,7 @@ from api import sessions
 from api.main import create_app
 from api.policy import PAGE_ROLES, PUBLIC_PAGES, PUBLIC_ROUTES, ROUTE_ROLES
 from axflow.config import Settings
-from domain.phases import Action, Role
+from domain.phases import Role
 from domain.rules import ACTION_RULES
 from store.db import session_scope
 from store.documents import documents_of
