@@ -20,7 +20,11 @@ MAX_LENGTH = 128
 MIN_STRENGTH = 3
 ESTIMATED_LENGTH = 72
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane; Password Storage Cheat Sheet)
+# rather than argon2-cffi's heavier default (64 MiB, 3 passes, 4 lanes): one check costs ~23 ms of
+# CPU instead of ~186 (bench/profile.py), the API's largest cost per lifecycle. Hashes made under
+# the older parameters still verify and are upgraded at the person's next sign-in (needs_rehash).
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 def _kinds(password: str) -> int:
