@@ -143,8 +143,11 @@ async def signin(request: Request, db: SessionDep, csrf_token: CsrfField,
         user.password_hash = hash_password(password)
         db.add(user)
         db.commit()
-    if second_factor.required(user) or second_factor.enrolled(db, user.id) is not None:
-        release(db)
+    enrolled = second_factor.enrolled(db, user.id)
+    # The write below begins a transaction of its own: on SQLite a read transaction cannot become a
+    # write once another connection (the worker's projections) has committed since it began.
+    release(db)
+    if second_factor.required(user) or enrolled is not None:
         return pending.begin(request, db, user, _next_path(next), at)
     return start_session(request, db, user, _next_path(next))
 
