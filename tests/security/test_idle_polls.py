@@ -3,27 +3,11 @@ are no sign of a person, so the 30-minute idle end holds for an unattended page 
 while a page asked for and the "extend my time" button still restart the idle clock. Over real
 HTTP, on a clock the test moves."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
-import pytest
-
-from api.main import create_app
-from tests.conftest import ServerThread, Stack, free_port
-from tests.test_signin import Clock, csrf, sign_in, user
-
-
-@pytest.fixture
-async def browser(stack: Stack) -> AsyncIterator[tuple[httpx.AsyncClient, Clock]]:
-    port, clock = free_port(), Clock()
-    app = create_app(stack.settings.model_copy(update={"session_idle_minutes": 30}))
-    app.state.clock = clock
-    server = ServerThread(app, port)
-    await server.start()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        yield http, clock
-    server.stop()
+from tests.conftest import Stack
+# The signed-in browser with a clock the test moves: the sign-in tests' own fixture.
+from tests.test_signin import browser, csrf, sign_in, user  # noqa: F401 (browser is a fixture)
 
 
 async def test_background_polls_do_not_keep_a_session_alive(stack: Stack, browser) -> None:  # type: ignore[no-untyped-def]
