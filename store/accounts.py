@@ -14,8 +14,8 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from store.account_tables import PendingSignin
-from store.db import as_utc
 from store.passwords import verify_password
+from store.portal_accounts import live_link
 from store.portal_tables import PortalToken
 from store.user_tables import User, WebSession
 from store.users import DirectoryError, find_by_login, set_password
@@ -51,13 +51,10 @@ def issue_reset(session: Session, user: User, now: datetime) -> str:
 
 
 def live_reset(session: Session, secret: str, now: datetime) -> tuple[PortalToken, User] | None:
-    if not secret or len(secret) > 100:
-        return None
-    row = session.get(PortalToken, _hash(secret))
-    if row is None or row.purpose != RESET or row.used_at is not None or as_utc(row.expires_at) <= now:
-        return None
-    user = session.get(User, row.user_id)
-    return (row, user) if user is not None and user.active else None
+    """The unused, unexpired reset link and its person, who must be active (a sign-up not yet
+    verified resets nothing)."""
+    found = live_link(session, secret, RESET, now)
+    return found if found is not None and found[1].active else None
 
 
 def end_sessions(session: Session, user_id: str, now: datetime, keep: str | None = None) -> int:
