@@ -39,3 +39,12 @@ class ExpenseEntry(SQLModel, table=True):
     cancelled_by: str | None = Field(default=None, max_length=64)
     cancelled_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     cancel_reason: str | None = Field(default=None, max_length=2000)
+    # The finance officer's decision that stands (집행 검토): accept or disallow, the reason from the
+    # list (domain.expense_review), the won disallowed, a note, who decided, when, in which transition.
+    review: str | None = Field(default=None, max_length=16)
+    disallow_reason: str | None = Field(default=None, max_length=32)
+    disallowed_amount: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    review_note: str | None = Field(default=None, max_length=2000)
+    reviewed_by: str | None = Field(default=None, max_length=200)
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    review_seq: int | None = None
