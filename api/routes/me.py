@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
-from api.routes.evaluators import declared_conflicts
+from api.services.conflicts import declared_conflicts
 from api.sessions import now
 from domain.timeutil import to_kst
 from store.company_binding import bound_brn

@@ -16,7 +16,7 @@ from api.deps import QUERY_TIMEOUT, SessionDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, from_rpc_error
 from api.policy import Authorized
 from api.refusals import refusals_recorded
-from api.routes.evaluators import declared_conflicts
+from api.services.conflicts import declared_conflicts
 from api.schemas import ApplicationCreated, ProgramPublic, Report, SelectionRequest, WaitingItem
 from api.updates import send_update
 from axflow.programs import ProgramExists, create_program

@@ -1,0 +1,58 @@
+"""Conflicts of interest (이해충돌) a person declared: read by every decision of theirs (the
+lifecycle refuses their decisions about those companies, domain/conflicts.py) and declared from the
+API and the evaluation desk alike."""
+
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from api.errors import ApiError
+from domain.commands import BRN, Text
+from store.db import as_utc, release
+from store.tables import EvaluatorConflict
+
+
+class ConflictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    brn: BRN
+    reason: Text = ""
+
+
+class ConflictOut(BaseModel):
+    brn: str
+    reason: str
+    declared_at: datetime
+
+
+def declared_conflicts(session: Session, person_id: str) -> list[str]:
+    """The registration numbers of the companies `person_id` declared a conflict with."""
+    return list(session.exec(select(EvaluatorConflict.brn).where(EvaluatorConflict.evaluator_id == person_id)))
+
+
+def conflicts_of(session: Session, person_id: str) -> list[ConflictOut]:
+    """`person_id`'s declarations, in the order they were made."""
+    rows = session.exec(select(EvaluatorConflict).where(EvaluatorConflict.evaluator_id == person_id)
+                        .order_by(col(EvaluatorConflict.id))).all()
+    # SQLite hands the instant back without its zone: it is UTC, and the answer says so.
+    return [ConflictOut(brn=r.brn, reason=r.reason, declared_at=as_utc(r.declared_at)) for r in rows]
+
+
+def declare(session: Session, person_id: str, body: ConflictIn) -> ConflictOut:
+    """Record one declaration; 409 when it is already declared."""
+    already = ApiError("conflict", "this conflict is already declared", {"field": "brn"})
+    if body.brn in declared_conflicts(session, person_id):
+        raise already
+    # A write in a new transaction: on SQLite a read transaction that turns into a write fails at
+    # once ("database is locked") if the worker wrote in between, where a fresh one waits its turn.
+    release(session)
+    row = EvaluatorConflict(evaluator_id=person_id, brn=body.brn, reason=body.reason,
+                            declared_at=datetime.now(timezone.utc))
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # declared by a request racing this one
+        raise already from None
+    return ConflictOut(brn=row.brn, reason=row.reason, declared_at=row.declared_at)
