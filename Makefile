@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install prerequisites test-prerequisites run test demo bench clean
+.PHONY: install prerequisites test-prerequisites run lint test demo bench clean
 
 prerequisites:
 	@sh scripts/prerequisites.sh stack $(PYTHON)
@@ -30,6 +30,11 @@ install: prerequisites $(STAMP)
 # which moves the clocks of the companies it shows overdue or lapsed.
 run: install
 	AXFLOW_TEMPORAL_TIME_SKIPPING=$${AXFLOW_TEMPORAL_TIME_SKIPPING:-true} $(BIN)/axflow dev
+
+# The linter and the type checker, as configured in pyproject.toml (docs/development.md).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: test-prerequisites install
 	$(BIN)/python -m tests.run
