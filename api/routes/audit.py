@@ -1,4 +1,5 @@
-"""Auditors: every transition in a range (JSON or CSV), and the hash-chain check."""
+"""Auditors: every transition in a range (JSON or CSV), and the hash-chain check (the reads:
+api/services/audit.py)."""
 
 import csv
 import io
@@ -8,18 +9,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from api.audit_verification import verify_audit
 from api.deps import SessionDep, TemporalDep
 from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
-from domain.timeutil import to_kst
+from api.services import audit
+from api.services.audit import event_query  # noqa: F401 - the audit page, until it calls the service
 from store.audit_key import audit_key
-from store.db import as_utc
-from store.tables import AuditEvent
-from store.users import find_by_login
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
@@ -27,45 +24,12 @@ CSV_COLUMNS = ["id", "at_kst", "startup_id", "program_id", "seq", "actor_id", "a
                "reason", "from_phase", "to_phase", "request_id", "details", "hash"]
 
 
-def _event(row: AuditEvent) -> dict[str, Any]:
-    at = as_utc(row.at)
-    return {"id": row.id, "at": at.isoformat(), "at_kst": to_kst(at).strftime("%Y-%m-%d %H:%M:%S"),
-            "startup_id": row.startup_id, "program_id": row.program_id, "seq": row.seq, "actor_id": row.actor_id,
-            "actor_name": row.actor_name, "role": row.role, "action": row.action, "reason": row.reason,
-            "from_phase": row.from_phase, "to_phase": row.to_phase, "request_id": row.request_id,
-            "details": row.details, "hash": row.hash}
-
-
-def event_query(session: Session, *, program_id: str | None = None, since: datetime | None = None,
-                until: datetime | None = None, actor: str | None = None, action: str | None = None,
-                startup_id: str | None = None) -> SelectOfScalar[AuditEvent]:
-    """The audit rows matching these filters, oldest first: the API's search and the console's."""
-    query = select(AuditEvent)
-    if program_id:
-        query = query.where(AuditEvent.program_id == program_id)
-    if startup_id:
-        query = query.where(AuditEvent.startup_id == startup_id)
-    if since:
-        query = query.where(col(AuditEvent.at) >= since)
-    if until:
-        query = query.where(col(AuditEvent.at) < until)
-    if actor:
-        # A user id, or a login id (the rows name the user's stable id; rows recorded before the
-        # user directory name the token's name).
-        person = find_by_login(session, actor)
-        query = query.where(col(AuditEvent.actor_id).in_({actor, person.id} if person else {actor}))
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return query.order_by(col(AuditEvent.id))
-
-
 @router.get("/events")
 async def events(request: Request, session: SessionDep, _: Authorized, program_id: str | None = None,
                  since: datetime | None = None, until: datetime | None = None, actor: str | None = None,
                  action: str | None = None, startup_id: str | None = None) -> Any:
-    query = event_query(session, program_id=program_id, since=since, until=until, actor=actor, action=action,
-                        startup_id=startup_id)
-    rows = [_event(r) for r in session.exec(query).all()]
+    rows = [audit.event_record(r) for r in audit.audit_events(
+        session, program_id=program_id, since=since, until=until, actor=actor, action=action, startup_id=startup_id)]
     if "text/csv" in request.headers.get("accept", ""):
         out = io.StringIO()
         # UTF-8 with a BOM so that Excel opens Korean text correctly.

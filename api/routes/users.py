@@ -1,86 +1,23 @@
 """The user directory for admins: add people and service accounts, change roles and desks,
-disable (ending every session and token at once), and issue API tokens that belong to a user."""
+disable (ending every session and token at once), and issue API tokens that belong to a user
+(the shapes and answers: api/services/users.py)."""
 
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
-from domain.phases import Role
-from domain.text import SINGLE_LINE
+from api.services.users import RolesUpdate, TokenCreate, TokenCreated, UserCreate, UserPublic, public, refused
 from store import second_factor
 from store.accounts import end_sessions
-from store.db import as_utc, release
+from store.db import release
 from store.tokens import issue_token
 from store.user_tables import User
 from store.users import DirectoryError, create_user, disable_user, get_user, list_users, set_roles
 
 router = APIRouter(prefix="/users", tags=["users"], responses=ERROR_RESPONSES)
-
-Name = Annotated[str, Field(min_length=1, max_length=100), SINGLE_LINE]
-# Roles and desks are plain strings here so that an unknown one is answered by name (422).
-RoleName = Annotated[str, Field(min_length=1, max_length=32), SINGLE_LINE]
-
-
-class UserBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    login_id: Annotated[str, Field(min_length=3, max_length=64), SINGLE_LINE]
-    display_name: Name
-    kind: Literal["staff", "startup", "service"] = "staff"
-    email: Annotated[str, Field(max_length=254), SINGLE_LINE] | None = None
-    phone: Annotated[str, Field(max_length=32), SINGLE_LINE] | None = None
-    roles: Annotated[list[RoleName], Field(min_length=1, max_length=6)]
-    desks: Annotated[list[RoleName], Field(max_length=4)] = []
-    brn: Annotated[str, Field(max_length=12), SINGLE_LINE] | None = None
-
-
-class UserCreate(UserBase):
-    password: Annotated[SecretStr, Field(max_length=128)] | None = None
-
-
-class UserPublic(UserBase):
-    id: str
-    active: bool
-    created_at: datetime
-    disabled_at: datetime | None
-
-
-class RolesUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    roles: Annotated[list[RoleName], Field(min_length=1, max_length=6)]
-    desks: Annotated[list[RoleName], Field(max_length=4)] | None = None
-
-
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role | None = None
-    name: Name | None = None
-    expires_days: Annotated[int, Field(ge=1, le=3650)] | None = None
-
-
-class TokenCreated(BaseModel):
-    token: str
-    user_id: str
-    role: str | None
-
-
-def public(user: User) -> UserPublic:
-    view = UserPublic.model_validate(user, from_attributes=True)
-    # SQLite hands datetimes back without their zone; they are UTC.
-    return view.model_copy(update={"created_at": as_utc(view.created_at), "disabled_at": as_utc(view.disabled_at)})
-
-
-def refused(err: DirectoryError) -> ApiError:
-    if err.code == "conflict":
-        return ApiError("conflict", err.message, {"field": err.field})
-    return ApiError("validation_error", err.message, [{"field": err.field, "rule": "directory", "message": err.message}])
 
 
 def _user(session: SessionDep, user_id: str) -> User:
