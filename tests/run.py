@@ -17,16 +17,16 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 # The shard that runs the tests which strand workflows, and the fuzzer that must run before them.
-LATE = ("test_schema_fuzz.py", "test_scale_out.py", "test_worker_kill.py", "test_restarts.py", "test_tracing.py")
+LATE = ("api/test_schema_fuzz.py", "operations/test_scale_out.py", "operations/test_worker_kill.py", "operations/test_restarts.py", "operations/test_tracing.py")
 # Seconds per file measured on the 2-core machine (the rest count as a few seconds each), to
 # balance the shards. Each shard prints its slowest tests at the end: refresh these from there.
 WEIGHTS = {
-    "test_schema_fuzz.py": 120, "test_scale_out.py": 45, "test_bench_smoke.py": 55,
-    "test_supervision.py": 60, "test_worker_kill.py": 35, "test_money.py": 75, "test_deadlines.py": 70,
-    "test_transitions.py": 60, "test_lifecycle_fixes.py": 35, "test_documents_in_actions.py": 20,
-    "test_action_rules.py": 25, "test_action_schema.py": 25, "test_dashboard.py": 15, "test_replay.py": 30,
-    "test_inbox.py": 15, "test_access.py": 20, "test_notifications.py": 25, "test_users.py": 15,
-    "test_demo.py": 50, "test_production_topology.py": 25, "test_packaging.py": 15,
+    "api/test_schema_fuzz.py": 120, "operations/test_scale_out.py": 45, "bench/test_bench_smoke.py": 55,
+    "operations/test_supervision.py": 60, "operations/test_worker_kill.py": 35, "workflows/test_money.py": 75, "workflows/test_deadlines.py": 70,
+    "workflows/test_refused_transitions.py": 60, "workflows/test_retries_races_revisions.py": 35, "workflows/test_documents_in_actions.py": 20,
+    "domain/test_action_rules.py": 25, "api/test_action_schema.py": 25, "pages/test_dashboard.py": 15, "workflows/test_replay.py": 30,
+    "api/test_inbox.py": 15, "api/test_access.py": 20, "activities/test_notifications.py": 25, "store/test_users.py": 15,
+    "axflow/test_demo.py": 50, "deploy/test_production_topology.py": 25, "deploy/test_packaging.py": 15,
     "security/test_signin_throttle.py": 45, "security/test_account_lifecycle.py": 40,
     "security/test_company_ownership.py": 20, "security/test_conflicts_follow_person.py": 20,
     "security/test_page_policy.py": 15, "security/test_oidc_attacks.py": 10,
@@ -42,9 +42,7 @@ def units() -> list[str]:
     """What is scheduled: each test file, the browser walks' and the security regressions' too
     (as `browser/test_….py` and `security/test_….py`; a shard with browser files starts its own
     Chromium)."""
-    return (sorted(p.name for p in TESTS.glob("test_*.py"))
-            + sorted(f"{folder}/{p.name}" for folder in ("browser", "security")
-                     for p in (TESTS / folder).glob("test_*.py")))
+    return sorted(p.relative_to(TESTS).as_posix() for p in TESTS.rglob("test_*.py"))
 
 
 def shards() -> tuple[list[str], list[str]]:

@@ -11,7 +11,6 @@ TESTS = Path(__file__).resolve().parent
 
 def test_every_test_file_runs_in_exactly_one_shard() -> None:
     early, late = shards()
-    files = ({p.name for p in TESTS.glob("test_*.py")}
-             | {f"{folder}/{p.name}" for folder in ("browser", "security") for p in (TESTS / folder).glob("test_*.py")})
+    files = {p.relative_to(TESTS).as_posix() for p in TESTS.rglob("test_*.py")}
     assert sorted(early + late) == sorted(files) and not set(early) & set(late)
     assert set(LATE) <= set(late) and "browser/test_portal.py" in early + late

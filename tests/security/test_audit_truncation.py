@@ -20,8 +20,8 @@ from store.projection import apply_projection
 from store.tables import AuditEvent, StartupRow
 from tests.conftest import Stack, wait_until
 from tests.flows import drive
-from tests.test_store import _state, _transition
-from tests.test_signin import sign_in, user
+from tests.store.test_database import _state, _transition
+from tests.api.test_signin import sign_in, user
 
 KEY = b"audit-key-of-the-truncation-tests-0123"
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tests.conftest import Stack
 # The signed-in browser with a clock the test moves: the sign-in tests' own fixture.
-from tests.test_signin import browser, csrf, sign_in, user  # noqa: F401 (browser is a fixture)
+from tests.api.test_signin import browser, csrf, sign_in, user  # noqa: F401 (browser is a fixture)
 
 
 async def test_background_polls_do_not_keep_a_session_alive(stack: Stack, browser) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from tests.browser.conftest import ensure_user
 from tests.conftest import Stack, new_brn
 from tests.documents_support import pdf
 from tests.flows import drive
-from tests.test_console_upload import csrf
+from tests.pages.test_console_upload import csrf
 
 ROLES = [Role.ADMIN, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.EVALUATOR, Role.AUDITOR, Role.STARTUP]
 # Routes that are neither the API's nor pages: the API's docs, and the catch-all for unknown actions.

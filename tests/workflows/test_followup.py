@@ -1,0 +1,153 @@
+"""The FollowUp workflow on the real Temporal server with per-workflow time skipping: one company
+through two yearly surveys (the first answered on time, the second late and escalated to the
+program officer) across a continue-as-new, and a closed company's follow-up ending at once."""
+
+import json
+import os
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+
+from domain.followup import SurveyAnswer
+from domain.followup_io import (
+    CloseCompany,
+    Closure,
+    FollowUpInput,
+    FollowUpResult,
+    FollowUpState,
+    StageCompleted,
+    SurveySubmission,
+    followup_workflow_id,
+)
+from domain.phases import Role
+from domain.state import Actor
+from tests.builders import program
+from tests.conftest import Stack, new_brn, wait_until
+from workflows.followup import FollowUp
+
+# Replayed by tests/test_replay.py: both runs of the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
+SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "followup-two-years.json"
+
+
+async def start(stack: Stack, years: int) -> tuple[str, WorkflowHandle[Any, Any]]:
+    brn = new_brn()
+    sample = program()
+    assert sample.followup is not None
+    inp = FollowUpInput(brn=brn, company_name="테스트AI", program_id=sample.id, program_name=sample.name,
+                        stage=sample.stage, completed_at=datetime.now(timezone.utc),
+                        policy=sample.followup.model_copy(update={"years": years}))
+    handle = await stack.client.start_workflow(FollowUp.run, inp, id=followup_workflow_id(brn),
+                                               task_queue=stack.settings.task_queue)
+    return brn, handle
+
+
+async def state(handle: WorkflowHandle[Any, Any]) -> FollowUpState:
+    return await handle.query(FollowUp.current_state)
+
+
+def startup(brn: str) -> Actor:
+    return Actor(id=f"user:{brn}", name="대표", role=Role.STARTUP, brn=brn)
+
+
+def figures(fiscal_year: int, **fields: Any) -> SurveyAnswer:
+    return SurveyAnswer(fiscal_year=fiscal_year, revenue=900_000_000, employees=12, new_hires=3,
+                        patents_filed=1, patents_granted=0, **fields)
+
+
+async def refused(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> dict[str, Any]:
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await handle.execute_update(update, arg)
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError)
+    return {"code": cause.type, **cause.details[0]}
+
+
+async def notices(stack: Stack, handle: WorkflowHandle[Any, Any], run_id: str | None) -> list[str]:
+    """The kinds of notice one run asked for, in order, read from its Temporal history."""
+    history = await stack.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+    kinds = []
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = event.activity_task_scheduled_event_attributes
+            payload = (await pydantic_data_converter.decode(attrs.input.payloads, [dict]))[0]
+            kinds.append(payload["kind"])
+    return kinds
+
+
+async def test_two_yearly_surveys_one_answered_one_late_and_escalated_across_continue_as_new(stack: Stack) -> None:
+    brn, handle = await start(stack, years=2)
+    first = await state(handle)
+    assert (first.status, first.year, first.schedule.fiscal_year) == ("waiting", 1, first.schedule.opens_at.year - 1)
+    answer = figures(first.schedule.fiscal_year)
+    assert (await refused(handle, FollowUp.answer_survey, SurveySubmission(actor=startup(brn), answer=answer))
+            )["rule"] == "survey_open"
+
+    # The survey opens by its own timer: the company is asked.
+    await stack.skipper.fast_forward(handle, first.schedule.opens_at - datetime.now(timezone.utc) + timedelta(hours=1))
+    await wait_until(lambda: state(handle), lambda s: s.status == "asking", what="survey opened")
+    wrong_year = SurveySubmission(actor=startup(brn), answer=figures(first.schedule.fiscal_year - 1))
+    assert (await refused(handle, FollowUp.answer_survey, wrong_year))["rule"] == "survey_fiscal_year"
+    other = SurveySubmission(actor=startup(new_brn()), answer=answer)
+    assert (await refused(handle, FollowUp.answer_survey, other))["code"] == "forbidden"
+    first_run = (await handle.describe()).run_id
+    answered = await handle.execute_update(FollowUp.answer_survey, SurveySubmission(actor=startup(brn), answer=answer))
+    assert answered.status == "answered"
+
+    # Year 1 is recorded and the follow-up continues as new for year 2, waiting for its survey.
+    second = await wait_until(lambda: state(handle), lambda s: s.year == 2, what="continue-as-new to year 2")
+    assert (await handle.describe()).run_id != first_run
+    assert [(r.year, r.status, r.answer.revenue if r.answer else None) for r in second.records] == [
+        (1, "answered", 900_000_000)]
+    assert second.schedule.opens_at.year == first.schedule.opens_at.year + 1 and second.status == "waiting"
+    assert await notices(stack, handle, first_run) == ["followup_survey_open"]
+
+    # Nobody answers: two reminders, then the program officer is told once it is 7 days late.
+    assert second.records[0].answered_at is not None
+    await stack.skipper.fast_forward(handle, second.schedule.escalates_at - second.records[0].answered_at
+                                     + timedelta(hours=1))
+    late = await wait_until(lambda: state(handle), lambda s: s.escalated, what="escalation")
+    assert (late.status, late.reminders_sent) == ("asking", 2)
+    await handle.execute_update(FollowUp.answer_survey,
+                                SurveySubmission(actor=startup(brn), answer=figures(late.schedule.fiscal_year)))
+    result: FollowUpResult = await handle.result()
+    assert result.ended == "completed" and result.closure is None
+    assert [(r.year, r.status, r.escalated) for r in result.records] == [
+        (1, "answered", False), (2, "answered_late", True)]
+    assert await notices(stack, handle, None) == ["followup_survey_open", "followup_survey_reminder",
+                                                  "followup_survey_reminder", "followup_survey_overdue"]
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not SAVED_HISTORY.exists()
+                                                       or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
+        runs = [await stack.client.get_workflow_handle(handle.id, run_id=run).fetch_history()
+                for run in (first_run, None)]
+        SAVED_HISTORY.write_text(json.dumps([run.to_json_dict() for run in runs], indent=1) + "\n")
+
+
+async def test_a_later_stage_takes_the_follow_up_over_and_a_closed_company_ends_it_with_a_record(
+        stack: Stack) -> None:
+    brn, handle = await start(stack, years=5)
+    later = program("chogyeokcha-2026")
+    assert later.followup is not None
+    system = Actor(id="system:workflow", name="lifecycle workflow", role=Role.SYSTEM)
+    promoted = StageCompleted(actor=startup(brn), program_id=later.id, program_name=later.name, stage=later.stage,
+                              completed_at=datetime.now(timezone.utc), policy=later.followup)
+    assert (await refused(handle, FollowUp.stage_completed, promoted))["rule"] == "officer_moves_stage"
+    await handle.execute_update(FollowUp.stage_completed, promoted.model_copy(update={"actor": system}))
+    # The survey had not opened: no year is recorded, and the later program's follow-up starts.
+    moved = await wait_until(lambda: state(handle), lambda s: s.program_id == later.id, what="the later stage")
+    assert (moved.year, moved.status, moved.records) == (1, "waiting", [])
+    again = promoted.model_copy(update={"actor": system, "completed_at": datetime.now(timezone.utc)})
+    assert (await refused(handle, FollowUp.stage_completed, again))["rule"] == "later_stage"
+
+    closing = CloseCompany(actor=startup(brn), closure=Closure(closed_on=date(2027, 1, 15), source="program_officer"))
+    assert (await refused(handle, FollowUp.close_company, closing))["rule"] == "officer_closes"
+    officer = Actor(id="user:po", name="김담당", role=Role.PROGRAM_OFFICER)
+    await handle.execute_update(FollowUp.close_company, closing.model_copy(update={"actor": officer}))
+    result: FollowUpResult = await handle.result()
+    assert (result.ended, result.closure and result.closure.closed_on) == ("closed", date(2027, 1, 15))
+    assert [(r.year, r.status, r.program_id) for r in result.records] == [(1, "closed", later.id)]
