@@ -1,28 +1,40 @@
-"""The pages' language: Korean first, English when a person switches to it.
+"""The words people read, in their language: Korean first, English when a person chooses it.
 
-Page text is written in Korean in the templates and page modules, marked with `_()` (or `N_()` for
-a table built at import time and translated when shown). The English for each Korean message lives
-in gettext catalogues, `api/locale/en/*.po`, one file per area of the pages so that areas can be
-translated side by side; they are read with Babel and merged when the app starts. A message
-missing from the catalogues shows in Korean, and `tests/test_i18n.py` fails on it.
+Every message is written in Korean where it is used and marked for translation: `_()` in the page
+templates and page modules (`N_()` / `NP_()` for a table built at import time and translated where
+it is shown), `N_()` / `NP_()` from domain/words.py in the domain's registries, `{% trans %}` in
+the notice templates (axflow/notices/templates), and the label tables of api/pages/shared/labels.py
+as they are. Babel extracts them all into `api/locale/messages.pot` (pyproject.toml's
+`[tool.babel]` says where and how), and each language has one catalogue updated from it,
+`api/locale/<language>/LC_MESSAGES/messages.po`, holding the English. The .po is read when the app
+(or the worker, for notices) starts: nothing compiled is kept. A message without English shows in
+Korean, and tests/api/test_i18n.py fails on it.
 
-The language is the `axflow_lang` cookie, set by `GET /language/{code}` (the switch in every page's
-header). `LanguageFromCookie` (plain ASGI) puts it in a context variable for the request, so page
-code and templates ask `current_language()` instead of passing the request everywhere.
+The pages' language is the `axflow_lang` cookie, set by `GET /language/{code}` (the switch in every
+page's header). `LanguageFromCookie` (plain ASGI) puts it in a context variable for the request, so
+page code and templates ask `current_language()` instead of passing the request everywhere. A
+notice is rendered in its reader's language (axflow/notices).
 
-`python -m api.i18n missing` prints, as .po entries to fill in, every marked message without English."""
+`python -m api.i18n update` re-extracts the .pot and updates the catalogues from it (what
+`pybabel extract` then `pybabel update` do at the top of the checkout); `python -m api.i18n missing`
+prints, as .po entries to fill in, every marked message without English."""
 
+import importlib
+import os
 import sys
-from collections.abc import Iterator
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from http.cookies import CookieError, SimpleCookie
 from io import BytesIO
 from pathlib import Path
+from typing import IO, Any
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_python
+from babel.messages.frontend import CommandLineInterface, parse_keywords
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -33,10 +45,8 @@ LANGUAGES = (KOREAN, ENGLISH)
 COOKIE = "axflow_lang"
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-# Where marked messages are: the pages' templates and the Python that builds page text.
-SOURCES = (("api/templates/**.html", "jinja2"), ("api/**.py", "python"))
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None,
-            "NP_": ((1, "c"), 2)}
+DOMAIN = "messages"
+TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 
 _language: ContextVar[str] = ContextVar("axflow_language", default=KOREAN)
 
@@ -55,28 +65,26 @@ def language(code: str) -> Iterator[None]:
         _language.reset(token)
 
 
-def catalogue_files(locale: str = ENGLISH) -> list[Path]:
-    return sorted((LOCALE_DIR / locale).glob("*.po"))
+def catalogue_path(locale: str = ENGLISH) -> Path:
+    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def read_catalogue(path: Path) -> Catalog:
+def read_catalogue(path: Path, locale: str | None = None) -> Catalog:
     with path.open("rb") as po:
-        return read_po(po, locale=path.parent.name)
+        return read_po(po, locale=locale)
 
 
 @cache
 def translations(code: str) -> NullTranslations:
-    """Korean is the source language: no catalogue. Another language merges its .po files."""
-    if code == KOREAN:
+    """Korean is the source language: no catalogue. Another language compiles its .po (a fuzzy
+    entry, proposed by `pybabel update` for a changed message, is not used until a person checks it)."""
+    path = catalogue_path(code)
+    if code == KOREAN or not path.is_file():
         return NullTranslations()
-    merged: Translations | None = None
-    for path in catalogue_files(code):
-        compiled = BytesIO()
-        write_mo(compiled, read_catalogue(path))
-        compiled.seek(0)
-        part = Translations(compiled)
-        merged = part if merged is None else merged.merge(part)
-    return merged or NullTranslations()
+    compiled = BytesIO()
+    write_mo(compiled, read_catalogue(path, code))
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
 
 
 def _active() -> NullTranslations:
@@ -93,6 +101,11 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 def pgettext(context: str, message: str) -> str:
     return _active().pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, count: int) -> str:
+    """`ngettext` with a context: one catalogue cannot hold a plural and a singular of the same Korean."""
+    return _active().npgettext(context, singular, plural, count)
 
 
 _ = gettext
@@ -135,29 +148,55 @@ class LanguageFromCookie:
             await self.app(scope, receive, send)
 
 
+def extract_labels(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Iterable[str],
+                   options: dict[str, Any]) -> Iterator[tuple[int, str, Any, list[str]]]:
+    """Babel's extraction method for a labels module (pyproject.toml's [tool.babel]): its marked
+    messages, and every Korean word of its `TABLES`, which need no marker."""
+    source = fileobj.read()
+    yield from extract_python(BytesIO(source), keywords, comment_tags, options)
+    module = Path(fileobj.name).resolve().relative_to(ROOT).with_suffix("")
+    lines = source.decode().splitlines()
+    for table in importlib.import_module(".".join(module.parts)).TABLES:
+        for context, korean in table.messages():
+            line = next((n for n, text in enumerate(lines, 1) if f'"{korean}"' in text), 1)
+            yield (line, "gettext", korean, []) if context is None else (line, "pgettext", (context, korean), [])
+
+
+def _babel_settings() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["babel"]
+
+
 def marked_messages() -> dict[tuple, list[tuple[str, int]]]:
-    """Every message marked in the sources → where it is (file, line). A key is (context, msgid),
-    the msgid a (singular, plural) pair for ngettext; context is None but for pgettext."""
+    """Every message marked in the sources, as `pybabel extract` finds it → where it is (file, line).
+    A key is (context, msgid), the msgid a (singular, plural) pair for ngettext; context is None
+    but for pgettext."""
+    settings = _babel_settings()
+    keywords = {**DEFAULT_KEYWORDS, **parse_keywords(settings["extract_messages"]["keywords"].split())}
+    method_map: list[tuple[str, str]] = []
+    options_map: dict[str, dict[str, Any]] = {}
+    for mapping in settings["mappings"]:
+        patterns = mapping["pattern"] if isinstance(mapping["pattern"], list) else [mapping["pattern"]]
+        for pattern in patterns:
+            method_map.append((pattern, mapping["method"]))
+            options_map[pattern] = {k: v for k, v in mapping.items() if k not in ("pattern", "method")}
     found: dict[tuple, list[tuple[str, int]]] = {}
     for filename, line, message, _comments, context in extract_from_dir(
-            ROOT, SOURCES, keywords=KEYWORDS, options_map={"api/templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
+            ROOT, method_map, options_map, keywords=keywords):
         found.setdefault((context, message), []).append((filename, line))
-    from api.pages import labels  # its tables are messages without a marker (see api/pages/labels.py)
-    for table in labels.TABLES:
-        for key in table.messages():
-            found.setdefault(key, []).append(("api/pages/labels.py", 0))
     return found
 
 
+def template_messages() -> set[tuple]:
+    """The messages of the committed .pot, keyed as `marked_messages`."""
+    return {(message.context, message.id) for message in read_catalogue(TEMPLATE) if message.id}
+
+
 def catalogue_entries(locale: str = ENGLISH) -> dict[tuple, list[tuple[Path, object]]]:
-    """Every entry of the locale's catalogues, keyed as `marked_messages`, → (file, translation)
-    for each file that has it."""
-    entries: dict[tuple, list[tuple[Path, object]]] = {}
-    for path in catalogue_files(locale):
-        for message in read_catalogue(path):
-            if message.id:
-                entries.setdefault((message.context, message.id), []).append((path, message.string))
-    return entries
+    """Every entry of the locale's catalogue, keyed as `marked_messages`, → (file, translation);
+    a fuzzy entry's translation counts as none."""
+    path = catalogue_path(locale)
+    return {(message.context, message.id): [(path, "" if message.fuzzy else message.string)]
+            for message in read_catalogue(path, locale) if message.id}
 
 
 def translated(string: object) -> bool:
@@ -190,8 +229,21 @@ def print_missing(locale: str = ENGLISH) -> int:
     return 1 if gaps else 0
 
 
+def update() -> int:
+    """`pybabel extract` then `pybabel update`, with pyproject.toml's settings, from the checkout's top."""
+    here = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        for command in ("extract", "update"):
+            CommandLineInterface().run(["pybabel", "--quiet", command])
+    finally:
+        os.chdir(here)
+    return 0
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["missing"]:
-        raise SystemExit(print_missing())
-    print("usage: python -m api.i18n missing", file=sys.stderr)
-    raise SystemExit(2)
+    commands = {"update": update, "missing": print_missing}
+    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+        print("usage: python -m api.i18n update | missing", file=sys.stderr)
+        raise SystemExit(2)
+    raise SystemExit(commands[sys.argv[1]]())

@@ -23,15 +23,16 @@ from api.routes import api_docs, documents, expenses
 from api.routes import notifications
 from api.routes import me, signin, signin_oidc, users
 from api.routes import account, password_reset, signin_factor
-from api.pages import home as home_page, startup as startup_page, startups as startup_list
-from api.pages import programs as program_pages, program_actions, program_copy
-from api.pages import finance as finance_pages, evaluations as evaluation_pages
-from api.pages import admin as admin_pages, audit as audit_pages
-from api.pages import agreement as agreement_page, language as language_page, notifications as notification_pages
-from api.pages import console_documents
-from api.pages.common import PageRefused, page_refused
-from api.pages import calls as call_pages, portal_signup, portal_apply, portal_documents, portal_my
-from api.pages import portal_company, company_requests
+from api.pages.console import home as home_page, startup as startup_page, startups as startup_list
+from api.pages.console import programs as program_pages, program_actions, program_copy
+from api.pages.console import finance as finance_pages, evaluations as evaluation_pages
+from api.pages.console import admin as admin_pages, audit as audit_pages
+from api.pages.console import company_requests, documents as console_documents
+from api.pages.portal import agreement as agreement_page, calls as call_pages
+from api.pages.portal import signup as portal_signup, apply as portal_apply, documents as portal_documents
+from api.pages.portal import my as portal_my, company as portal_company
+from api.pages.shared import language as language_page, notifications as notification_pages
+from api.pages.shared.common import PageRefused, page_refused
 from api.uploads import upload_body_limit
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
@@ -98,7 +99,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = make_engine(settings.database_url)
         # For writes that read first (the portal's drafts and accounts): on SQLite it takes the
-        # write lock at BEGIN, as the worker does (api/pages/portal_common.py `writing`).
+        # write lock at BEGIN, as the worker does (api/pages/portal/common.py `writing`).
         app.state.write_engine = make_engine(settings.database_url, writer=True)
         refuse_unsafe_production(settings, app.state.engine)
         app.state.temporal = temporal or await connect(settings)
@@ -132,7 +133,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         app.include_router(router)
     for router in (signin_factor.router, password_reset.router, account.router):  # one's own account
         app.include_router(router)
-    # The console and the portal: server-rendered pages (api/pages/), one line per module.
+    # The console and the portal: server-rendered pages (api/pages/console/, portal/, shared/),
+    # one line per module, in this order (a page's fixed paths before another's path parameters).
     app.include_router(home_page.router)
     app.include_router(startup_list.router)
     app.include_router(startup_page.router)

@@ -93,7 +93,7 @@ Authorized = Annotated[Actor, Depends(authorize)]
 
 # ---------------------------------------------------------------- pages (console, portal, sign-in)
 # Every page route has an entry, and a page route without one is refused to everybody
-# (api/pages/common.py checks it for every signed-in page). A page that does what an API route does
+# (api/pages/shared/common.py checks it for every signed-in page). A page that does what an API route does
 # takes that route's entry, narrowed to the page's audience, so the page can never allow what the
 # API refuses; a page that takes lifecycle actions takes the actions' own roles (domain/rules.py).
 

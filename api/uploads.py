@@ -21,7 +21,7 @@ FIELD_LIMIT = 1024  # bytes of a text field (kind, milestone)
 # Room for the multipart framing around the file (boundaries, part headers, small fields).
 FRAMING_ALLOWANCE = 64 * 1024
 UPLOAD_ROUTES = re.compile(r"^/startups/[^/]+/documents$|^/documents/verify$|^/console/audit/verify/file$")
-# The portal's upload form (api/pages/portal_documents.py), held to the same limits.
+# The portal's upload form (api/pages/portal/documents.py), held to the same limits.
 PORTAL_UPLOADS = re.compile(r"^/portal/documents/[^/]+$")
 
 

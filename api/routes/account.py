@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from api import sessions
 from api.deps import SessionDep
 from api.i18n import gettext
-from api.pages.common import PageViewer, Viewer, check_csrf, render
-from api.pages.portal_common import one_language, writing
+from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
+from api.pages.portal.common import one_language, writing
 from api.routes.signin import see_other
 from store import second_factor
 from store.accounts import change_password, end_session, end_sessions, live_sessions

@@ -183,3 +183,11 @@ async def _linked_stages(temporal: Any, session: Session, state: StartupState) -
         chain.append((linked.startup_id, linked.stage.value))
         later = linked.next_startup_id
     return chain
+
+
+def startup_rows(session: Session, startup_ids: list[str]) -> dict[str, StartupRow]:
+    """Startup id → its read-model row, for the ids the read model knows."""
+    if not startup_ids:
+        return {}
+    rows = session.exec(select(StartupRow).where(col(StartupRow.startup_id).in_(startup_ids)))
+    return {r.startup_id: r for r in rows}

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from api import i18n
-from api.pages import formatting, labels
-from api.pages.refusal_text import refusal_text
+from api.pages.shared import formatting, labels
+from api.pages.shared.refusal_text import refusal_text
 from api.errors import ApiError
 from domain.phases import Phase
 from store.db import session_scope

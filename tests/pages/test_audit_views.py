@@ -10,11 +10,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from api.i18n import ENGLISH, language
-from api.pages.admin_forms import directory_errors, field_message, read_new_user, read_token_request
-from api.pages.audit_views import (EventFilters, as_of_instant, chain_problem, column_headers, event_cells,
+from api.pages.console.admin_forms import directory_errors, field_message, read_new_user, read_token_request
+from api.pages.console.audit_views import (EventFilters, as_of_instant, chain_problem, column_headers, event_cells,
                                    parse_event_filters, timeline, upload_problem)
-from api.pages.exports import table_csv, table_xlsx
-from api.pages.mail_view import newest_first, one
+from api.pages.console.exports import table_csv, table_xlsx
+from api.pages.console.mail_view import newest_first, one
 from api.schemas import HistoryEntry, RefusedEntry
 from store.tables import AuditEvent
 from store.users import DirectoryError

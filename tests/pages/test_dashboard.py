@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from api.i18n import ENGLISH, language
-from api.pages import charts
-from api.pages.dashboard import (
+from api.pages.console import charts
+from api.pages.console.dashboard import (
     MilestoneMark,
     funnel,
     milestone_marks,
@@ -26,8 +26,8 @@ from api.pages.dashboard import (
     waiting_groups,
     waiting_label,
 )
-from api.pages.definition_errors import field_errors, parse_upload, readable
-from api.pages.report_export import report_csv, report_xlsx
+from api.pages.console.definition_errors import field_errors, parse_upload, readable
+from api.pages.console.report_export import report_csv, report_xlsx
 from api.schemas import Report, WaitingItem
 from axflow.programs import sample_definitions
 from domain.program import ProgramDefinition

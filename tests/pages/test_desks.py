@@ -14,10 +14,10 @@ import pytest
 
 from api.errors import ApiError
 from api.i18n import ENGLISH, KOREAN, _, language
-from api.pages.common import NAVIGATION, templates
-from api.pages.evaluations import ROUNDS, conflict_with
-from api.pages.finance import Outcome, unreachable_text
-from api.pages.finance_items import (
+from api.pages.shared.common import NAVIGATION, templates
+from api.pages.console.evaluations import ROUNDS, conflict_with
+from api.pages.console.finance import Outcome, unreachable_text
+from api.pages.console.finance_items import (
     approval_command,
     approval_of,
     failed_collections,
@@ -25,7 +25,7 @@ from api.pages.finance_items import (
     item_key,
     parse_item_key,
 )
-from api.pages.refusal_text import form_errors, refusal_text
+from api.pages.shared.refusal_text import form_errors, refusal_text
 from axflow.reconcile import Difference, FinanceUnreachable
 from domain.phases import Action, Role
 from domain.state import Partner, ScoreEntry, Termination

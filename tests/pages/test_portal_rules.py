@@ -11,10 +11,10 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from api.i18n import ENGLISH, language
-from api.pages.calls import eligibility_rules
-from api.pages.portal_common import one_language, portal_words, remaining, window_state
-from api.pages.portal_signup import refusal_text
-from api.pages.portal_settlement import SettlementForm, read_settlement_form
+from api.pages.portal.calls import eligibility_rules
+from api.pages.portal.common import one_language, portal_words, remaining, window_state
+from api.pages.portal.signup import refusal_text
+from api.pages.portal.settlement import SettlementForm, read_settlement_form
 from axflow.programs import sample_definitions
 from store.application_drafts import DraftFrozen, DraftInput, mark_submitted, receipt_number, save_draft
 from store.company_binding import bind, bound_brn

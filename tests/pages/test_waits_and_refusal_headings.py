@@ -4,7 +4,7 @@ evaluators too, a refused collection on finance) and why 선정 확정 cannot wo
 from datetime import date, datetime, timedelta, timezone
 
 from api.i18n import ENGLISH, language
-from api.pages.program_actions import finalize_blockers
+from api.pages.console.program_actions import finalize_blockers
 from axflow.programs import sample_definitions
 from domain.phases import Phase, Role, Stage
 from domain.state import CollectionState, StartupState
@@ -48,7 +48,7 @@ def test_the_selection_button_says_why_it_cannot_work_yet() -> None:
 
 def test_the_portal_heads_a_rule_refusal_as_the_console_does_and_a_typing_mistake_not() -> None:
     from api.errors import ApiError
-    from api.pages.portal_my import refusal_errors
+    from api.pages.portal.my import refusal_errors
 
     settled = ApiError("conflict", "승인된 정산은 다시 제출할 수 없습니다 — settlement approved",
                        {"rule": "settlement_approved"})
@@ -63,7 +63,7 @@ def test_the_portal_heads_a_rule_refusal_as_the_console_does_and_a_typing_mistak
 
 def test_the_agreement_page_heads_a_workflow_rule_as_a_rule_and_a_wrong_password_not() -> None:
     from api.errors import ApiError
-    from api.pages.agreement import errors_of
+    from api.pages.portal.agreement import errors_of
 
     [early] = errors_of(ApiError("conflict", "not yet", {"rule": "agreement_ready"}))[""]
     assert early.startswith("협약서를 만드는 중입니다") and early.heading == "지금은 할 수 없는 작업입니다"

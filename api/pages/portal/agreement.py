@@ -1,0 +1,130 @@
+"""The agreement page of the portal: `/portal/agreement/{startup_id}`.
+
+The startup user reads the agreement the system generated at its match (inline, as the stored
+bytes say it, or downloaded), sees the SHA-256 of those bytes, and accepts it by typing its
+password again; the acceptance goes through `perform_action`, the API's own path, so the page
+and an API client meet the same password check (api/reauth.py) and the same Update validator.
+Staff may open the page to read the agreement and see who accepted it; the program officer
+countersigns from the console's action form (sign-agreement).
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from api.deps import SessionDep, TemporalDep
+from api.errors import ApiError
+from api.i18n import N_, _
+from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
+from api.pages.shared.rule_text import RuleRefusal, rule_text
+from api.routes.actions import perform_action
+from api.routes.documents import blob_store
+from api.routes.startups import _live_state, for_caller
+from api.schemas import StartupPublic
+from api.scope import check_scope
+from axflow.agreement import agreement_body
+from domain.phases import Action, Role
+
+router = APIRouter(include_in_schema=False)
+
+TEMPLATE = "portal/agreement.html"
+FIELDS = {"read_confirmed": N_("협약서 확인"), "password": N_("비밀번호")}
+NOT_CONFIRMED = N_("협약서를 끝까지 읽고 확인란에 표시하십시오.")
+CHANGED = N_("협약서가 바뀌었습니다. 새 협약서를 다시 읽고 동의하십시오.")
+# The acceptance's refusals (api/reauth.py, the Update validator) by rule, as this page says them.
+RULE_WORDS = {
+    "password_mismatch": N_("비밀번호가 맞지 않습니다."),
+    "reauthentication": N_("비밀번호를 다시 입력하십시오. 협약 동의에는 본인 확인이 필요합니다."),
+    "reauthentication_throttled": N_("비밀번호를 여러 번 잘못 입력했습니다. 잠시 후 다시 시도하십시오."),
+    "agreement_changed": CHANGED,
+}
+
+
+def errors_of(err: ApiError) -> dict[str, list[str]]:
+    """A refusal as messages by form field: the password next to its field, the rest at the top."""
+    details = err.details if isinstance(err.details, list) else [err.details] if isinstance(err.details, dict) else []
+    errors: dict[str, list[str]] = {}
+    for detail in details:
+        if not isinstance(detail, dict):
+            continue
+        field = detail.get("field")
+        if field == "agreement_sha256":
+            errors.setdefault("", []).append(_(CHANGED))
+        elif field in FIELDS:
+            errors.setdefault(str(field), []).append(_words(detail.get("rule"), str(detail.get("message") or err.message)))
+    if not errors:
+        rule = err.details.get("rule") if isinstance(err.details, dict) else None
+        errors[""] = [_words(rule, err.message)]
+    return errors
+
+
+def _words(rule: object, message: str) -> str:
+    """A refusal in the page's language: this page's words for its rule, the shared words for
+    the rest; the API's own message only when the rule is one nobody has words for."""
+    known = RULE_WORDS.get(str(rule or ""))
+    if known:
+        return _(known)
+    shared = rule_text(str(rule)) if rule else None
+    # A workflow rule (not the password) is headed as the console heads it: what cannot be done.
+    return RuleRefusal(_(shared), str(rule)) if shared else message
+
+
+async def _state(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> StartupPublic:
+    check_scope(startup_id, viewer.actor)  # another company's startup: 404, revealing nothing
+    return for_caller(await _live_state(temporal, db, startup_id), viewer.actor)
+
+
+async def _agreement_html(request: Request, state: StartupPublic) -> str | None:
+    """The agreement as stored (the bytes whose hash is shown and accepted), for reading inline."""
+    if state.agreement_document is None:
+        return None
+    store = blob_store(request)
+    try:
+        data = await run_in_threadpool(lambda: b"".join(store.chunks(state.agreement_document.sha256)))
+    except FileNotFoundError:
+        return None
+    return agreement_body(data)
+
+
+async def _page(request: Request, viewer: Viewer, state: StartupPublic, status: int = 200,
+                errors: dict[str, list[str]] | None = None, accepted_now: bool = False,
+                read_confirmed: bool = False) -> HTMLResponse:
+    if viewer.role is not Role.STARTUP and viewer.role not in (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
+                                                              Role.EVALUATOR, Role.AUDITOR, Role.ADMIN):
+        raise ApiError("forbidden", _("이 화면을 볼 수 없습니다."), {"rule": "role"})
+    return render(request, viewer, TEMPLATE, status, state=state, agreement_html=await _agreement_html(request, state),
+                  may_accept=Action.ACCEPT_AGREEMENT.value in state.allowed_actions, errors=errors or {},
+                  labels={name: _(label) for name, label in FIELDS.items()}, accepted_now=accepted_now,
+                  read_confirmed=read_confirmed)
+
+
+@router.get("/portal/agreement/{startup_id}", response_class=HTMLResponse)
+async def agreement_page(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
+                         temporal: TemporalDep, accepted: bool = False) -> HTMLResponse:
+    return await _page(request, viewer, await _state(viewer, db, temporal, startup_id), accepted_now=accepted)
+
+
+@router.post("/portal/agreement/{startup_id}", response_class=HTMLResponse)
+async def accept_agreement(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
+                           temporal: TemporalDep, csrf_token: Annotated[str, Form()] = "",
+                           agreement_sha256: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+                           read_confirmed: Annotated[str, Form()] = "") -> Response:
+    check_csrf(viewer, csrf_token)
+    check_scope(startup_id, viewer.actor)
+    if read_confirmed != "true":
+        state = await _state(viewer, db, temporal, startup_id)
+        return await _page(request, viewer, state, 422, {"read_confirmed": [_(NOT_CONFIRMED)]})
+    try:
+        await perform_action(startup_id, Action.ACCEPT_AGREEMENT,
+                             {"agreement_sha256": agreement_sha256, "password": password}, viewer.actor, db,
+                             temporal, request.state.request_id)
+    except ApiError as err:
+        if err.status in (401, 403, 404):
+            raise
+        state = await _state(viewer, db, temporal, startup_id)
+        # The tick stays ticked: a wrong password is no reason to read the agreement again.
+        return await _page(request, viewer, state, err.status, errors_of(err), read_confirmed=True)
+    return RedirectResponse(f"/portal/agreement/{startup_id}?accepted=true", status_code=303)

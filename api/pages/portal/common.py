@@ -1,0 +1,290 @@
+"""What the startup portal's pages share: the startup looking (and the public visitor, who may be
+signed in or not), rendering in the portal's own layout, form errors by field in the page's
+language, the countdown to a closing instant, and email that never breaks a page.
+
+Portal pages are mobile-first (api/static/portal.css) and work without JavaScript; portal.js only
+ticks the countdown and checks what is typed or chosen before it is sent, in the words
+`portal_words()` gives it (the layout renders them as JSON data: the CSP runs no inline script)."""
+
+import re
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import structlog
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api import sessions
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from api.deps import QUERY_TIMEOUT, SessionDep, actor_of, acting_role
+from api.errors import ApiError
+from api.i18n import ENGLISH, N_, _, current_language
+from api.pages.shared.common import PageViewer, Viewer, render
+from api.routes.signin import templates
+from axflow.config import Settings
+from axflow.mail import send_mail
+from domain.io import program_workflow_id
+from domain.phases import Role
+from domain.program import ProgramDefinition
+from domain.timeutil import to_kst
+from store.db import as_utc, release
+from workflows.program_call import CallState
+
+log = structlog.get_logger()
+# SQLite hands back stored instants without their zone; templates show them through this.
+templates.env.globals["as_utc"] = as_utc
+Errors = dict[str, list[str]]
+
+# Pydantic's rule names as the portal says them (translated when shown).
+RULE_WORDS = {
+    "missing": N_("필수 항목입니다"),
+    "string_too_short": N_("필수 항목입니다"),
+    "string_too_long": N_("%(max_length)s자 이하로 입력하세요"),
+    "string_pattern_mismatch": N_("형식이 올바르지 않습니다"),
+    "date_from_datetime_parsing": N_("날짜를 YYYY-MM-DD로 입력하세요"),
+    "date_parsing": N_("날짜를 YYYY-MM-DD로 입력하세요"),
+    "date_type": N_("날짜를 YYYY-MM-DD로 입력하세요"),
+    "int_parsing": N_("숫자(원 단위 정수)로 입력하세요"),
+}
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+# "Korean (English)" or "English (Korean)": the last parenthesis closes the message.
+_PAIRED = re.compile(r"^(?P<outer>.*?\S)\s*\((?P<inner>[^()]*)\)[.\s]*$", re.S)
+
+
+def one_language(message: str) -> str:
+    """A refusal that the domain or the directory wrote in both languages, "Korean (English)" or
+    "English (Korean)", in the page's language alone; several joined by "; " each so. A message in
+    one language (or another shape) is shown as it is."""
+    parts = []
+    for part in message.split("; "):
+        found = _PAIRED.match(part.strip())
+        if found:
+            outer, inner = found["outer"].strip(), found["inner"].strip()
+            if bool(HANGUL.search(outer)) != bool(HANGUL.search(inner)):
+                korean, english = (outer, inner) if HANGUL.search(outer) else (inner, outer)
+                part = english if current_language() == ENGLISH else korean
+        parts.append(part)
+    return "; ".join(parts)
+
+
+async def unbound_startup_viewer(viewer: PageViewer) -> Viewer:
+    """A startup user, bound to a company or not (the 내 회사 확인 pages); staff get 403 naming the role."""
+    if viewer.role is not Role.STARTUP:
+        raise ApiError("forbidden", "스타트업 사용자만 볼 수 있습니다 (the portal is for startup users; staff use "
+                       "the console)", {"rule": "role", "allowed_roles": ["startup"]})
+    return viewer
+
+
+async def startup_viewer(request: Request, viewer: Annotated[Viewer, Depends(unbound_startup_viewer)]) -> Viewer:
+    """The portal's workspace is for a startup user bound to a company (`viewer.actor.brn`). One not
+    yet bound is sent to prove which company is theirs (a form post is refused: nothing of any
+    company is theirs to act on)."""
+    if viewer.actor.brn is None:
+        if request.method in ("GET", "HEAD"):
+            raise HTTPException(303, "confirm your company first (내 회사 확인)", headers={"Location": "/portal/company"})
+        raise ApiError("forbidden", "회사 확인 전에는 할 수 없습니다 (confirm your company first)",
+                       {"rule": "company_binding"})
+    return viewer
+
+
+UnboundStartupViewer = Annotated[Viewer, Depends(unbound_startup_viewer)]
+StartupViewer = Annotated[Viewer, Depends(startup_viewer)]
+
+
+async def visitor(request: Request, db: SessionDep) -> Viewer | None:
+    """Whoever is looking at a public page: the signed-in person, or None."""
+    at = sessions.now(request)
+    settings: Settings = request.app.state.settings
+    found = sessions.load(db, request.cookies.get(sessions.COOKIE), at, settings)
+    if found is None:
+        release(db)
+        return None
+    row, user = found
+    role = acting_role(user, None, row.role)
+    actor = actor_of(db, user, role)
+    release(db)
+    return Viewer(user=user, session_row=row, role=role, csrf_token=row.csrf_token, actor=actor,
+                  expires_at=sessions.expires_at(row, settings), now=at)
+
+
+Visitor = Annotated[Viewer | None, Depends(visitor)]
+
+
+def page(request: Request, viewer: Viewer | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return render(request, viewer, f"portal/{name}", status, **context)
+
+
+def not_found_page(request: Request, viewer: Viewer | None, err: ApiError) -> HTMLResponse:
+    """The 404 of a portal page, as a page (an unknown id and another company's look the same)."""
+    return page(request, viewer, "error.html", 404, error=err)
+
+
+def public_form(request: Request, viewer: Viewer | None, name: str, status: int = 200,
+                **context: Any) -> HTMLResponse:
+    """A form for people without a session (sign-up, setting a password): its CSRF token is a
+    cookie with the same value in a hidden field (double submit), as the sign-in form does."""
+    if viewer is not None:
+        return page(request, viewer, name, status, **context)
+    token = request.cookies.get(sessions.PRE_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = page(request, None, name, status, csrf_token=token, **context)
+    sessions.set_cookie(response, sessions.PRE_CSRF_COOKIE, token, request.app.state.settings)
+    return response
+
+
+def limit_anonymous_mail(request: Request) -> None:
+    """A form that sends email for someone not signed in (sign-up, a new link) counts against the
+    client like a failed sign-in: past the limit it answers 429, so it cannot be used to flood a
+    mailbox."""
+    throttle = request.app.state.auth_throttle
+    client = request.client.host if request.client else "unknown"
+    throttle.check(client)
+    throttle.failed(client)
+
+
+def check_public_csrf(request: Request, viewer: Viewer | None, csrf_token: str) -> None:
+    expected = viewer.csrf_token if viewer is not None else request.cookies.get(sessions.PRE_CSRF_COOKIE)
+    if not sessions.same(csrf_token, expected):
+        raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": "csrf"})
+
+
+@contextmanager
+def writing(request: Request) -> Iterator[Session]:
+    """A session for the portal's writes (drafts, accounts, links, documents). On SQLite its
+    transactions take the write lock when they begin, as the worker's do, so a write that first
+    reads (the next receipt number, a draft to update) waits its turn instead of failing with
+    "database is locked" when the worker wrote in between; on PostgreSQL it is an ordinary one."""
+    engine: Engine = request.app.state.write_engine
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def add_error(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def api_errors(err: ApiError, known: Mapping[str, str] | None = None) -> Errors:
+    """An API refusal as messages by field; a field the form does not show goes to "" (the top)."""
+    errors: Errors = {}
+    details = err.details if isinstance(err.details, list) else [err.details] if isinstance(err.details, dict) else []
+    for detail in details:
+        if not isinstance(detail, dict):
+            continue
+        field = str(detail.get("field") or "")
+        message = str(detail.get("message") or err.message)
+        add_error(errors, field if known is None or field in known else "", message)
+    if not errors:
+        add_error(errors, "", err.message)
+    return errors
+
+
+def validation_errors(err: ValidationError) -> Errors:
+    errors: Errors = {}
+    for problem in err.errors():
+        field = ".".join(str(p) for p in problem["loc"]) or ""
+        words = RULE_WORDS.get(problem["type"])
+        if words:
+            add_error(errors, field, _(words) % (problem.get("ctx") or {}) if "%(" in words else _(words))
+        else:
+            add_error(errors, field, one_language(problem["msg"].removeprefix("Value error, ")))
+    return errors
+
+
+WindowState = Literal["none", "scheduled", "open", "closed"]
+
+
+def window_state(definition: ProgramDefinition, now: datetime) -> WindowState:
+    """Where the call stands by this server's clock (the program call's Update decides at the
+    instant itself; this is what the page says)."""
+    opens, closes = definition.application_opens_at, definition.application_closes_at
+    if opens is None or closes is None:
+        return "none"
+    if now < opens:
+        return "scheduled"
+    return "open" if now < closes else "closed"
+
+
+async def call_window(temporal: Any, definition: ProgramDefinition, now: datetime) -> WindowState:
+    """The window as the program's call holds it: its own timer closes it at the instant (and a
+    test may move that clock), so a call that says closed is closed whatever this clock says.
+    With no worker to answer, this server's clock alone."""
+    state = window_state(definition, now)
+    if state != "open":
+        return state
+    try:
+        call = await temporal.get_workflow_handle(program_workflow_id(definition.id)).query(
+            "status", result_type=CallState, rpc_timeout=QUERY_TIMEOUT)
+    except (RPCError, WorkflowQueryFailedError):
+        return state
+    return "closed" if call.window == "closed" else state
+
+
+def remaining(until: datetime, now: datetime) -> str:
+    """Time left to an instant, as people read it: '3일 4시간 12분 남음' ('3 d 4 h 12 min left')."""
+    left = until - now
+    if left <= timedelta(0):
+        return _("마감되었습니다")
+    minutes = int(left.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(days)s일 %(hours)s시간 %(minutes)s분 남음") % {"days": days, "hours": hours, "minutes": mins}
+    if hours:
+        return _("%(hours)s시간 %(minutes)s분 남음") % {"hours": hours, "minutes": mins}
+    if minutes:
+        return _("%(minutes)s분 남음") % {"minutes": mins}
+    return _("1분 미만 남음")
+
+
+def portal_words() -> dict[str, str]:
+    """What portal.js says, in the page's language; `%(name)s` is filled in by the script. The
+    countdown's words are the ones `remaining` uses, so the ticking text reads as the served one."""
+    return {
+        "leftDays": _("%(days)s일 %(hours)s시간 %(minutes)s분 남음"),
+        "leftHours": _("%(hours)s시간 %(minutes)s분 남음"),
+        "leftMinutes": _("%(minutes)s분 남음"),
+        "underMinute": _("1분 미만 남음"),
+        "closed": _("마감되었습니다"),
+        "fileTooBig": _("파일이 %(mb)s MB를 넘습니다"),
+        "fileType": _("허용되지 않는 파일 형식입니다: %(types)s"),
+        "fileEmpty": _("빈 파일입니다"),
+        "brnOk": _("올바른 사업자등록번호 형식입니다"),
+        "brnBad": _("사업자등록번호가 올바르지 않습니다: 10자리와 검증 숫자를 확인하세요"),
+        "foundedEarly": _("창업 %(years)s년 이내가 아닙니다: %(earliest)s 이후 설립이어야 합니다"),
+        "foundedFuture": _("설립일이 미래입니다"),
+        "foundedOk": _("업력 요건을 충족합니다"),
+    }
+
+
+templates.env.globals["portal_words"] = portal_words
+
+
+def kst_text(at: datetime) -> str:
+    return f"{to_kst(at):%Y-%m-%d %H:%M} KST"
+
+
+def portal_link(settings: Settings, path: str) -> str:
+    return settings.public_base() + path
+
+
+def in_page_language(korean: str, english: str) -> str:
+    """Words of a mail a person asked for from a page (a verification, a reset, an invitation they
+    send), in that page's language: one language per message, like the notices."""
+    return english if current_language() == ENGLISH else korean
+
+
+async def tell(settings: Settings, to: str, subject: str, text: str) -> bool:
+    """Send one email in the page's language; a mail server that is down is logged, never a failed page."""
+    try:
+        await send_mail(settings, to=to, subject=subject, text=text, language=current_language())
+        return True
+    except Exception as err:  # MailRefused, MailUnavailable, a socket error: the page still answers
+        log.warning("portal mail not sent", to=to, subject=subject, error=str(err))
+        return False

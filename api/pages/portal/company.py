@@ -1,0 +1,203 @@
+"""내 회사 확인: a signed-up person proves which company is theirs.
+
+They enter the registration number, the opening date (개업일자) and the representative's name; the
+tax authority's 진위확인 must find them on its register; then the identity provider's 본인확인
+must name that same person. Then they are bound as its representative — unless someone holds the
+company already, or staff made lifecycles for it, when a program officer decides on their request
+(store/company_binding.py). Each refusal is recorded and nothing else of the attempt is kept."""
+
+import hashlib
+from datetime import date, datetime, timedelta
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, col, delete, or_, select
+
+from api.i18n import N_, _
+from api.pages.shared.common import check_csrf
+from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, page, writing
+from api.routes.signin import PAGE_CSP
+from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
+from axflow.tax_authority import TaxAuthorityDown, register_matches
+from domain.brn import format_brn, normalize_brn
+from domain.text import SINGLE_LINE
+from store.binding_tables import BindingEvent, CompanyBinding, CompanyCheck
+from store.company_binding import (bind, bound_brn, open_request, person_key_hash, record, requests_of,
+                                   why_approval_is_needed)
+from store.db import as_utc
+from store.portal_accounts import company_of
+from store.user_tables import User
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=200), SINGLE_LINE]
+# The provider's page is a minute's work; a check not finished in this long is void.
+CHECK_VALID = timedelta(minutes=15)
+# 진위확인 answers whether a guess is right: a person refused this often in a day may guess no
+# more until the day has passed (the refusals are the count, so nothing else need be kept).
+REFUSALS_PER_DAY = 5
+LABELS = {"brn": N_("사업자등록번호"), "opened_on": N_("개업일자"), "representative": N_("대표자 성명"),
+          "company_name": N_("회사명")}
+# What each refusal says to the person, by the rule recorded for it.
+REFUSED = {
+    "register_mismatch": N_("국세청 진위확인에서 사업자등록번호, 개업일자, 대표자 성명이 일치하지 않습니다."),
+    "identity_name_mismatch": N_("본인확인으로 확인된 이름이 사업자등록증의 대표자와 다릅니다."),
+    "identity_failed": N_("본인확인을 마치지 못했습니다. 다시 시도하세요."),
+    "check_expired": N_("회사 확인이 만료되었거나 이 브라우저에서 시작한 것이 아닙니다. 처음부터 다시 하세요."),
+}
+
+
+def _same_name(a: str, b: str) -> bool:
+    return "".join(a.split()) == "".join(b.split())
+
+
+def _state_hash(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def _form(request: Request, viewer: UnboundStartupViewer, values: dict[str, str], errors: Errors,
+          status: int = 200, **context: object) -> HTMLResponse:
+    with Session(request.app.state.engine) as db:
+        company = bound_brn(db, viewer.user.id)
+        account = company_of(db, company) if company else None
+        binding = db.exec(select(CompanyBinding).where(CompanyBinding.user_id == viewer.user.id,
+                                                       col(CompanyBinding.revoked_at).is_(None))).first()
+        requests = requests_of(db, viewer.user.id)
+    labels = {name: _(label) for name, label in LABELS.items()}
+    response = page(request, viewer, "company.html", status, values=values, errors=errors, labels=labels,
+                    company=company and format_brn(company), account=account, binding=binding, requests=requests,
+                    format_brn=format_brn, **context)
+    # The form's answer redirects to the identity provider: a browser holds a form's redirects to
+    # the page's form-action too, so the provider's origin is named beside this site's.
+    provider = urlsplit(request.app.state.settings.identity_issuer)
+    response.headers["content-security-policy"] = PAGE_CSP.replace(
+        "form-action 'self'", f"form-action 'self' {provider.scheme}://{provider.netloc}")
+    return response
+
+
+@router.get("/portal/company", response_class=HTMLResponse)
+async def company_page(request: Request, viewer: UnboundStartupViewer, outcome: str = "") -> HTMLResponse:
+    values = {"brn": viewer.user.brn or "", "opened_on": "", "representative": viewer.user.display_name,
+              "company_name": ""}
+    errors: Errors = {}
+    if outcome in REFUSED:
+        add_error(errors, "", _(REFUSED[outcome]))
+    return _form(request, viewer, values, errors, 422 if errors else 200, outcome=outcome)
+
+
+def _read(values: dict[str, str]) -> tuple[str, date | None, Errors]:
+    errors: Errors = {}
+    digits = ""
+    try:
+        digits = normalize_brn(values["brn"])
+    except ValueError:
+        add_error(errors, "brn", _("사업자등록번호는 검증 숫자가 맞는 10자리 숫자입니다 (예: 124-81-00998)."))
+    opened: date | None = None
+    try:
+        opened = date.fromisoformat(values["opened_on"])
+    except ValueError:
+        add_error(errors, "opened_on", _("개업일자를 YYYY-MM-DD로 입력하세요."))
+    if not 1 <= len(values["representative"]) <= 100:
+        add_error(errors, "representative", _("대표자 성명은 1~100자입니다."))
+    return digits, opened, errors
+
+
+@router.post("/portal/company", response_class=HTMLResponse)
+async def check_company(request: Request, viewer: UnboundStartupViewer, csrf_token: Text, brn: Text = "",
+                        opened_on: Text = "", representative: Text = "", company_name: Text = "") -> Response:
+    """진위확인, then off to the provider for 본인확인 (the check waits in company_check)."""
+    check_csrf(viewer, csrf_token)
+    values = {"brn": brn.strip(), "opened_on": opened_on.strip(), "representative": representative.strip(),
+              "company_name": company_name.strip()[:100]}
+    digits, opened, errors = _read(values)
+    if errors or opened is None:
+        return _form(request, viewer, values, errors, 422)
+    settings, now = request.app.state.settings, viewer.now
+    if refusals_since(request, viewer.user.id, now - timedelta(days=1)) >= REFUSALS_PER_DAY:
+        add_error(errors, "", _("회사 확인에 여러 번 실패했습니다. 24시간 뒤에 다시 시도하거나 사업 담당자에게 문의하세요."))
+        return _form(request, viewer, values, errors, 429)
+    try:
+        matches = await register_matches(settings, digits, opened, values["representative"])
+    except TaxAuthorityDown:
+        add_error(errors, "", _("국세청 진위확인 서비스가 응답하지 않습니다. 잠시 후 다시 시도하세요."))
+        return _form(request, viewer, values, errors, 503)
+    if not matches:
+        with writing(request) as db:
+            record(db, "refused", brn=digits, user_id=viewer.user.id, actor_id=viewer.user.id, at=now,
+                   rule="register_mismatch", reason=f"진위확인 불일치 (register mismatch): {values['representative']}")
+            db.commit()
+        add_error(errors, "", _(REFUSED["register_mismatch"]))
+        return _form(request, viewer, values, errors, 422)
+    try:
+        begun = await start(settings)
+    except IdentityFailed:
+        add_error(errors, "", _("본인확인 서비스가 응답하지 않습니다. 잠시 후 다시 시도하세요."))
+        return _form(request, viewer, values, errors, 503)
+    with writing(request) as db:
+        # One check at a time per person; abandoned ones of anyone's go once void.
+        db.exec(delete(CompanyCheck).where(or_(col(CompanyCheck.user_id) == viewer.user.id,
+                                               col(CompanyCheck.created_at) < now - CHECK_VALID)))
+        db.add(CompanyCheck(state_hash=_state_hash(begun.state), user_id=viewer.user.id, brn=digits,
+                            company_name=values["company_name"], representative=values["representative"],
+                            opened_on=f"{opened:%Y%m%d}", nonce=begun.nonce, code_verifier=begun.code_verifier,
+                            created_at=now))
+        db.commit()
+    return RedirectResponse(begun.url, 303)
+
+
+def refusals_since(request: Request, user_id: str, since: datetime) -> int:
+    with Session(request.app.state.engine) as db:
+        return len(db.exec(select(BindingEvent.id).where(BindingEvent.user_id == user_id, BindingEvent.kind == "refused",
+                                                         col(BindingEvent.at) >= since)).all())
+
+
+@router.get("/portal/company/identity")
+async def identity_returned(request: Request, viewer: UnboundStartupViewer, state: str = "", code: str = "",
+                            error: str = "") -> Response:
+    """The provider sends the person back here. The check must be this signed-in person's (a code
+    carried to another browser finds nothing) and still fresh; it is used up either way."""
+    now = viewer.now
+    with writing(request) as db:
+        check = db.get(CompanyCheck, _state_hash(state[:200])) if state else None
+        if check is not None and check.user_id == viewer.user.id:
+            db.delete(check)
+            db.commit()
+        else:
+            check = None
+    if check is None or as_utc(check.created_at) + CHECK_VALID < now:
+        return RedirectResponse("/portal/company?outcome=check_expired", 303)
+    person = None
+    if not error and code:
+        try:
+            person = await finish(request.app.state.settings, code[:500], check.code_verifier, check.nonce)
+        except IdentityFailed:
+            person = None
+    with writing(request) as db:
+        user = db.get(User, viewer.user.id)
+        assert user is not None
+        outcome = _conclude(db, user, check, person, now)
+        db.commit()
+    return RedirectResponse(f"/portal/company?outcome={outcome}", 303)
+
+
+def _conclude(db: Session, user: User, check: CompanyCheck, person: VerifiedPerson | None, now: datetime) -> str:
+    """Bind, open a request, or record the refusal; the outcome's name for the page."""
+    if person is None:
+        record(db, "refused", brn=check.brn, user_id=user.id, actor_id=user.id, at=now, rule="identity_failed",
+               reason="본인확인 실패 또는 취소 (identity verification failed or cancelled)")
+        return "identity_failed"
+    if not _same_name(person.name, check.representative):
+        record(db, "refused", brn=check.brn, user_id=user.id, actor_id=user.id, at=now,
+               rule="identity_name_mismatch",
+               reason=f"본인확인 이름 {person.name} ≠ 대표자 {check.representative} (verified name differs)")
+        return "identity_name_mismatch"
+    key = person_key_hash(person.ci)
+    why = why_approval_is_needed(db, user, check.brn)
+    if why is None:
+        bind(db, user, check.brn, proof="verified", by=user.id, at=now, person_key=key, representative=True,
+             company_name=check.company_name, reason="진위확인 + 본인확인 (register and identity verified)")
+        return "bound"
+    open_request(db, user, check.brn, why=why, verified_name=person.name, person_key=key,
+                 company_name=check.company_name, at=now)
+    return "requested"

@@ -1,0 +1,189 @@
+"""A company's documents on the portal: every file it submitted with its SHA-256, uploading one
+(through the documents API's own upload path), and reusing a file uploaded once for another
+application or action without sending the bytes again (a new record over the same stored blob).
+
+Every target is this company's own lifecycle id for the program in the URL
+(`startup:{program_id}:{brn}` with the signed-in user's brn): another company's records cannot
+even be named. Before the application exists only a proposal may be attached, as in the API."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from api.deps import SessionDep, SettingsDep
+from api.errors import ApiError
+from api.i18n import N_, _
+from api.pages.shared.common import check_csrf
+from api.pages.portal.common import StartupViewer, page, writing
+from api.routes.documents import receive_document
+from api.scope import brn_of
+from axflow.config import Settings
+from axflow.programs import load_program
+from domain.documents import EXTENSIONS, DocumentKind
+from domain.io import startup_workflow_id
+from domain.text import SINGLE_LINE
+from store.db import release
+from store.documents import Document
+from store.tables import StartupRow
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=300), SINGLE_LINE]
+KIND_WORDS = {DocumentKind.PROPOSAL: N_("사업계획서"), DocumentKind.AGREEMENT: N_("협약서"),
+              DocumentKind.DELIVERABLE: N_("산출물"), DocumentKind.RECEIPT: N_("증빙"),
+              DocumentKind.OTHER: N_("기타")}
+# An upload's refusals (api/routes/documents.py, api/uploads.py) by rule, as the portal says them;
+# `%(type)s` is the type the bytes turned out to be, `%(mb)s` the size limit.
+UPLOAD_WORDS = {
+    "empty": N_("빈 파일입니다."),
+    "file_type": N_("허용되지 않는 파일 형식입니다: %(type)s. PDF, HWP/HWPX, DOCX, XLSX, PPTX, PNG, JPEG, ZIP 파일을 올리세요."),
+    "extension_mismatch": N_("파일 내용(%(type)s)이 확장자와 다릅니다."),
+    # store/zip_limits.py: an archive that would inflate too far, or hold too many or too deep files.
+    "zip_bomb": N_("압축을 풀면 너무 커지는 파일입니다. 압축하지 않은 파일이나 더 작은 파일로 올리세요."),
+    "zip_members": N_("압축 파일 안에 파일이 너무 많습니다. 나누어 올리세요."),
+    "zip_nesting": N_("압축 파일 안에 압축 파일이 너무 깊게 들어 있습니다. 풀어서 다시 올리세요."),
+    "max_size": N_("파일이 너무 큽니다. 최대 %(mb)s MB까지 올릴 수 있습니다."),
+    "virus": N_("악성 코드가 발견되어 파일을 받지 않았습니다."),
+    "filename": N_("이 파일 이름은 쓸 수 없습니다. 이름을 바꿔 다시 올리세요."),
+    "filename_encoding": N_("이 파일 이름은 쓸 수 없습니다. 이름을 바꿔 다시 올리세요."),
+    "control_character": N_("이 파일 이름은 쓸 수 없습니다. 이름을 바꿔 다시 올리세요."),
+    "missing": N_("올릴 파일을 고르세요."),
+    "one_file": N_("파일은 한 번에 하나만 올릴 수 있습니다."),
+    "kind": N_("이 신청에 올릴 수 없는 종류의 서류입니다."),
+    "enum": N_("이 신청에 올릴 수 없는 종류의 서류입니다."),
+    "milestone_key": N_("산출물은 마일스톤 화면에서 올리세요."),
+    "deliverables_only": N_("마일스톤은 산출물에만 붙일 수 있습니다."),
+}
+
+
+def company_documents(session: Session, brn: str) -> list[Document]:
+    """Every document of the company, newest first (lifecycle ids end with the brn)."""
+    return list(session.exec(select(Document).where(col(Document.startup_id).like(f"startup:%:{brn}"))
+                             .order_by(col(Document.uploaded_at).desc(), col(Document.id))).all())
+
+
+@dataclass(frozen=True)
+class Choices:
+    own: list[Document]  # already this application's, of the kind asked
+    reusable: list[Document]  # the company's other files, one per distinct content
+
+
+def document_choices(session: Session, brn: str, startup_id: str, kind: DocumentKind,
+                     milestone: str | None = None) -> Choices:
+    everything = company_documents(session, brn)
+    own = [d for d in everything if d.startup_id == startup_id and d.kind == kind.value
+           and (milestone is None or d.milestone == milestone)]
+    held = {d.sha256 for d in own}
+    reusable: dict[str, Document] = {}
+    for doc in everything:
+        if doc.sha256 not in held and doc.sha256 not in reusable:
+            reusable[doc.sha256] = doc
+    return Choices(own=own, reusable=list(reusable.values()))
+
+
+def upload_context(settings: Settings, kind: DocumentKind, program_id: str, next_path: str,
+                   milestone: str | None = None) -> dict[str, Any]:
+    """What an upload form needs: where it posts, the size limit and types the browser can check."""
+    extensions = sorted({e for names in EXTENSIONS.values() for e in names})
+    return {"action": f"/portal/documents/{program_id}", "kind": kind.value, "milestone": milestone or "",
+            "next": next_path, "max_bytes": settings.document_limit(kind.value),
+            "max_mb": settings.document_limit(kind.value) // (1024 * 1024), "extensions": " ".join(extensions),
+            "accept": ",".join(f".{e}" for e in extensions)}
+
+
+def upload_words(err: ApiError, settings: Settings, kind: str | None) -> str:
+    """Why an upload was refused, in the page's language: by the rule the API names."""
+    details = err.details if isinstance(err.details, list) else [err.details] if isinstance(err.details, dict) else []
+    detail = next((d for d in details if isinstance(d, dict)), {})
+    words = UPLOAD_WORDS.get(str(detail.get("rule") or ""))
+    if words is None:
+        return _("파일을 받지 못했습니다. 잠시 후 다시 시도하십시오.") if err.status >= 500 else \
+            _("파일을 받지 못했습니다. 파일을 확인하고 다시 올리세요.")
+    limit = settings.document_limit(kind) if kind in DocumentKind._value2member_map_ else \
+        settings.largest_document_limit()
+    return _(words) % {"type": detail.get("type") or "?", "mb": limit // (1024 * 1024)}
+
+
+def _kinds(session: Session, startup_id: str) -> list[DocumentKind]:
+    return list(DocumentKind) if session.get(StartupRow, startup_id) else [DocumentKind.PROPOSAL]
+
+
+def _next(value: str | None) -> str:
+    """Back to a portal page only (never to another site)."""
+    return value if value and value.startswith("/portal/") and "//" not in value else "/portal/my"
+
+
+@router.get("/portal/documents", response_class=HTMLResponse)
+async def my_documents(request: Request, session: SessionDep, viewer: StartupViewer) -> HTMLResponse:
+    documents = company_documents(session, viewer.actor.brn or "")
+    return page(request, viewer, "documents.html", documents=documents, kind_words=KIND_WORDS)
+
+
+@router.post("/portal/documents/{program_id}", response_class=HTMLResponse)
+async def upload(program_id: str, request: Request, session: SessionDep, settings: SettingsDep,
+                 viewer: StartupViewer) -> Response:
+    """A multipart form: csrf_token, kind, milestone (deliverables), next, and the file."""
+    if load_program(session.get_bind(), program_id) is None:
+        raise ApiError("not_found", f"unknown program {program_id!r}")
+    startup_id = startup_workflow_id(program_id, viewer.actor.brn or "")
+    fields: dict[str, str] = {}
+
+    def check_fields(form: dict[str, str]) -> None:
+        fields.update(form)
+        check_csrf(viewer, form.get("csrf_token"))
+
+    kinds = _kinds(session, startup_id)
+    release(session)  # the upload's record is written in a transaction of its own
+    try:
+        await receive_document(request, session, settings, viewer.actor, startup_id, program_id, kinds, check_fields)
+    except ApiError as err:
+        if err.code == "forbidden":
+            raise
+        return page(request, viewer, "upload_error.html", err.status, error=err, back=_next(fields.get("next")),
+                    message=upload_words(err, settings, fields.get("kind")))
+    return RedirectResponse(_next(fields.get("next")), 303)
+
+
+@router.post("/portal/documents/{program_id}/reuse", response_class=HTMLResponse)
+async def reuse(program_id: str, request: Request, session: SessionDep, viewer: StartupViewer, csrf_token: Text,
+                document_id: Text, kind: Text, milestone: Text = "", next: Text = "") -> Response:
+    check_csrf(viewer, csrf_token)
+    brn = viewer.actor.brn or ""
+    program = load_program(session.get_bind(), program_id)
+    if program is None:
+        raise ApiError("not_found", f"unknown program {program_id!r}")
+    startup_id = startup_workflow_id(program_id, brn)
+    allowed = _kinds(session, startup_id)
+    target = DocumentKind._value2member_map_.get(kind)
+    keys = [m.key for m in program.milestones]
+    problem = None
+    if not isinstance(target, DocumentKind) or target not in allowed:
+        problem = _(UPLOAD_WORDS["kind"])
+    elif target is DocumentKind.DELIVERABLE and milestone not in keys:
+        problem = _(UPLOAD_WORDS["milestone_key"])
+    if problem:
+        error = ApiError("validation_error", problem, [{"field": "kind", "rule": "kind", "message": problem}])
+        return page(request, viewer, "upload_error.html", 422, error=error, back=_next(next), message=problem)
+    copy = reuse_document(session, viewer, document_id, startup_id, program_id, target,
+                          milestone if target is DocumentKind.DELIVERABLE else None)
+    with writing(request) as w:
+        w.add(copy)
+        w.commit()
+    return RedirectResponse(_next(next), 303)
+
+
+def reuse_document(session: Session, viewer: StartupViewer, document_id: str, startup_id: str, program_id: str,
+                   kind: DocumentKind, milestone: str | None = None) -> Document:
+    """A new document of `startup_id` with the content of one the company uploaded before (the
+    same blob, by its hash), to add; 404 for a document that is not the company's."""
+    source = session.get(Document, document_id) if len(document_id) <= 64 else None
+    if source is None or brn_of(source.startup_id) != (viewer.actor.brn or ""):
+        raise ApiError("not_found", f"unknown document {document_id[:64]!r}")
+    return Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=program_id, kind=kind.value,
+                    milestone=milestone, uploader_id=viewer.actor.id, uploader_role=viewer.actor.role.value,
+                    uploaded_at=datetime.now(timezone.utc), size=source.size, type_name=source.type_name,
+                    content_type=source.content_type, sha256=source.sha256, filename=source.filename)

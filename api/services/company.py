@@ -1,0 +1,30 @@
+"""내 회사 확인's reads and records for the portal's company page: the person's binding, their
+refusals counted, and the pending identity check (the binding rules themselves: store/company_binding.py)."""
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, delete, or_, select
+
+from store.binding_tables import BindingEvent, CompanyBinding, CompanyCheck
+
+
+def active_binding(session: Session, user_id: str) -> CompanyBinding | None:
+    """The person's binding to a company that is not revoked, if any."""
+    return session.exec(select(CompanyBinding).where(CompanyBinding.user_id == user_id,
+                                                     col(CompanyBinding.revoked_at).is_(None))).first()
+
+
+def refusals_since(session: Session, user_id: str, since: datetime) -> int:
+    """How many of the person's attempts were refused since `since`."""
+    return len(session.exec(select(BindingEvent.id).where(BindingEvent.user_id == user_id,
+                                                          BindingEvent.kind == "refused",
+                                                          col(BindingEvent.at) >= since)).all())
+
+
+def start_check(session: Session, check: CompanyCheck, valid_for: timedelta) -> None:
+    """Keep `check` as the person's one pending identity check: their earlier one goes, and so do
+    anyone's that are void by now (older than `valid_for`). Committed."""
+    session.exec(delete(CompanyCheck).where(or_(col(CompanyCheck.user_id) == check.user_id,
+                                                col(CompanyCheck.created_at) < check.created_at - valid_for)))
+    session.add(check)
+    session.commit()
