@@ -15,6 +15,7 @@ from api.scope import brn_of
 from domain.commands import Command, RecordExpenseBody, SignAgreementBody, SubmitMilestoneBody, SubmitSettlementBody
 from domain.documents import DocumentKind, DocumentRef
 from domain.phases import Role
+from domain.rule_ids import RuleId
 from domain.state import Actor
 from store.documents import Document
 
@@ -41,14 +42,14 @@ def resolve_document_refs(session: Session, startup_id: str, document_ids: Seque
         where = f"{field}[{i}]"
         row = rows.get(document_id)
         if row is None or row.startup_id != startup_id:
-            problems.append({"field": where, "rule": "unknown_document", "document_id": document_id,
+            problems.append({"field": where, "rule": RuleId.UNKNOWN_DOCUMENT, "document_id": document_id,
                              "message": f"이 스타트업의 문서가 아닙니다 — no document {document_id!r} of this startup"})
         elif row.kind != kind.value:
-            problems.append({"field": where, "rule": "document_kind", "document_id": document_id,
+            problems.append({"field": where, "rule": RuleId.DOCUMENT_KIND, "document_id": document_id,
                              "message": f"문서 종류가 {row.kind}입니다 — document {document_id!r} is a {row.kind}, "
                                         f"not a {kind.value}"})
         elif milestone is not None and row.milestone != milestone:
-            problems.append({"field": where, "rule": "document_milestone", "document_id": document_id,
+            problems.append({"field": where, "rule": RuleId.DOCUMENT_MILESTONE, "document_id": document_id,
                              "message": f"다른 마일스톤의 산출물입니다 — document {document_id!r} was uploaded for "
                                         f"milestone {row.milestone!r}, not {milestone!r}"})
         else:

@@ -18,6 +18,7 @@ from domain.documents import DocumentRef
 from domain.phases import Action
 from domain.program import CAPITAL_AREA, REGIONS, Key, ProgramDefinition, Slug
 from domain.regions import normalize_region
+from domain.rule_ids import RuleId
 from domain.state import Actor
 from domain.text import NFC, SINGLE_LINE, Line, Name, Text
 
@@ -92,10 +93,10 @@ class PartnerBody(BaseModel):
     @classmethod
     def _regional(cls, region: str) -> str:
         if region not in REGIONS:
-            raise PydanticCustomError("known_region", "unknown region; one of {regions}",
+            raise PydanticCustomError(RuleId.KNOWN_REGION, "unknown region; one of {regions}",
                                      {"regions": ", ".join(sorted(REGIONS))})
         if region in CAPITAL_AREA:
-            raise PydanticCustomError("regional_partner", "the SME partner must be outside the capital area (비수도권)")
+            raise PydanticCustomError(RuleId.REGIONAL_PARTNER, "the SME partner must be outside the capital area (비수도권)")
         return region
 
 
@@ -108,12 +109,12 @@ class MatchBody(Body):
     @model_validator(mode="after")
     def _one_lead(self) -> "MatchBody":
         if sum(p.role == "lead" for p in self.partners) != 1:
-            raise PydanticCustomError("one_lead_partner", "exactly one partner must have role 'lead'")
+            raise PydanticCustomError(RuleId.ONE_LEAD_PARTNER, "exactly one partner must have role 'lead'")
         if len({p.brn for p in self.partners}) != len(self.partners):
-            raise PydanticCustomError("distinct_partners", "a partner appears twice")
+            raise PydanticCustomError(RuleId.DISTINCT_PARTNERS, "a partner appears twice")
         shares = [p.share_percent for p in self.partners if p.share_percent is not None]
         if shares and (len(shares) != len(self.partners) or sum(shares) != 100):
-            raise PydanticCustomError("shares_add_up", "share_percent must be given for every partner and add up to 100")
+            raise PydanticCustomError(RuleId.SHARES_ADD_UP, "share_percent must be given for every partner and add up to 100")
         return self
 
 
@@ -184,7 +185,7 @@ class SubmitMilestoneBody(Body):
     @model_validator(mode="after")
     def _something_delivered(self) -> "SubmitMilestoneBody":
         if self.deliverable is None and not self.documents:
-            raise PydanticCustomError("something_delivered",
+            raise PydanticCustomError(RuleId.SOMETHING_DELIVERED,
                                      "give the deliverable's documents (documents) or describe it (deliverable)")
         return self
 
@@ -234,10 +235,15 @@ class SpendLineBody(BaseModel):
 
 
 class SubmitSettlementBody(Body):
-    """The startup's settlement (정산 보고): spending by budget line, at most what was paid."""
+    """The startup's settlement (정산 보고). Where the agreement carried a budget plan it is computed
+    from the execution ledger: no lines, only the interest earned on the grant account. Otherwise
+    spending by budget line, at most what was paid."""
 
-    lines: Annotated[list[SpendLineBody], Field(min_length=1, max_length=100,
-                                                description="1 to 100 budget lines")]
+    lines: Annotated[list[SpendLineBody], Field(max_length=100, description="1 to 100 budget lines; none "
+                                                "where the settlement comes from the ledger")] = []
+    interest: Annotated[Won, Field(description="integer won of interest earned on the "
+                                   "grant account, returned with the refund where the program says so "
+                                   "(settlement from the ledger only)")] = 0
 
 
 class SubmitBudgetPlanBody(Body):

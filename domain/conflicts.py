@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.commands import Command, MatchBody
 from domain.phases import Action
+from domain.rule_ids import RuleId
 from domain.state import StartupState
 from domain.violation import RuleViolation
 
@@ -59,4 +60,4 @@ def no_conflict_of_interest(state: StartupState, action: Action, cmd: Command[An
     if action in BARRED_WHEN_CONFLICTED and involved_companies(state, cmd) & set(cmd.conflicts):
         raise RuleViolation("forbidden", "이해충돌을 신고한 기업에 관한 작업입니다 (conflict of interest: you declared a "
                             "conflict with this startup or its SME partner)",
-                            {"rule": "conflict_of_interest", "action": action.value})
+                            {"rule": RuleId.CONFLICT_OF_INTEREST, "action": action.value})

@@ -9,10 +9,12 @@ from typing import Any
 
 from domain import action_rules as r
 from domain import budget_actions as b
+from domain import settlement_ledger as ledger
 from domain.commands import Command
 from domain.conflicts import no_conflict_of_interest
 from domain.phases import FINAL_PHASES, Action, Phase, Role
 from domain.program import ProgramDefinition
+from domain.rule_ids import RuleId
 from domain.state import Actor, StartupState
 from domain.violation import RuleViolation
 
@@ -38,7 +40,8 @@ class ActionRule:
 ACTION_RULES: dict[Action, ActionRule] = {
     Action.SCORE: ActionRule(frozenset({Role.EVALUATOR}), frozenset({P.UNDER_REVIEW}), r.score_rule),
     Action.MATCH: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SELECTED, P.MATCHED}), r.match_rule),
-    Action.ACCEPT_AGREEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.MATCHED}), r.accept_agreement_rule,
+    Action.ACCEPT_AGREEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.MATCHED}),
+                                        ledger.accept_agreement_rule,
                                         lambda s: s.agreement_two_step and s.agreement_document is not None
                                         and s.agreement_acceptance is None),
     Action.SIGN_AGREEMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.MATCHED}), r.sign_agreement_rule,
@@ -65,10 +68,10 @@ ACTION_RULES: dict[Action, ActionRule] = {
         frozenset({Role.EVALUATOR, Role.PROGRAM_OFFICER}), frozenset({P.FINAL_REVIEW})
     ),
     Action.SUBMIT_SETTLEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.SETTLEMENT}),
-                                         r.submit_settlement_rule,
+                                         ledger.submit_settlement_rule,
                                          lambda s: not (s.settlement and s.settlement.approved_at)),
     Action.APPROVE_SETTLEMENT: ActionRule(frozenset({Role.FINANCE_OFFICER}), frozenset({P.SETTLEMENT}),
-                                          r.approve_settlement_rule,
+                                          ledger.approve_settlement_rule,
                                           lambda s: bool(s.settlement and s.settlement.submitted_at
                                                          and s.settlement.approved_at is None)),
     Action.PROMOTE: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.COMPLETED}), r.promote_rule),
@@ -128,7 +131,7 @@ def check_role(action: Action, actor: Actor) -> None:
         raise RuleViolation(
             "forbidden",
             f"role {actor.role.value} may not {action.value}",
-            {"rule": "role", "allowed_roles": sorted(role.value for role in rule.roles)},
+            {"rule": RuleId.ROLE, "allowed_roles": sorted(role.value for role in rule.roles)},
         )
 
 
@@ -137,7 +140,7 @@ def check_action(state: StartupState, action: Action, actor: Actor) -> None:
     rule = ACTION_RULES[action]
     check_role(action, actor)
     if actor.role is Role.STARTUP and actor.brn != state.brn:
-        raise RuleViolation("forbidden", "a startup acts only on its own records", {"rule": "own_records"})
+        raise RuleViolation("forbidden", "a startup acts only on its own records", {"rule": RuleId.OWN_RECORDS})
     if state.phase not in rule.phases:
         raise RuleViolation(
             "invalid_transition",

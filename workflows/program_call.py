@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.phases import Phase, Role
     from domain.program import ProgramDefinition
+    from domain.rule_ids import RuleId
 
 
 class Applicant(BaseModel):
@@ -164,10 +165,10 @@ class ProgramCall:
     def _v_apply(self, cmd: ApplyCommand) -> None:
         now = workflow.now()
         if not self.program.window_open_at(now) or self.s.window == "closed":
-            _refuse("conflict", "the application window is not open", rule="application_window",
+            _refuse("conflict", "the application window is not open", rule=RuleId.APPLICATION_WINDOW,
                     opens_at=str(self.program.application_opens_at), closes_at=str(self.program.application_closes_at))
         if cmd.application.brn in self.s.applicants:
-            _refuse("conflict", "this company has already applied to this program", rule="one_application_per_program",
+            _refuse("conflict", "this company has already applied to this program", rule=RuleId.ONE_APPLICATION_PER_PROGRAM,
                     startup_id=self.s.applicants[cmd.application.brn].startup_id)
         if self.program.task(cmd.application.task_id) is None:
             _refuse("validation_error", f"unknown task {cmd.application.task_id!r}", field="task_id")
@@ -204,28 +205,28 @@ class ProgramCall:
     @finalize_selection.validator
     def _v_finalize(self, cmd: FinalizeCommand) -> None:
         if cmd.actor.role is not Role.PROGRAM_OFFICER:
-            _refuse("forbidden", "only a program officer finalizes selection", rule="role")
+            _refuse("forbidden", "only a program officer finalizes selection", rule=RuleId.ROLE)
         # The ranking decides about every applicant in it: not by someone conflicted with one of them.
         conflicted = sorted(a.startup_id for a in self.s.applicants.values()
                             if a.phase is Phase.UNDER_REVIEW and a.brn in cmd.conflicts)
         if conflicted:
-            _refuse("forbidden", CONFLICTED, rule="conflict_of_interest", startups=conflicted)
+            _refuse("forbidden", CONFLICTED, rule=RuleId.CONFLICT_OF_INTEREST, startups=conflicted)
         if self.s.finalized_at is not None:
-            _refuse("conflict", "selection is already finalized", rule="finalize_once")
+            _refuse("conflict", "selection is already finalized", rule=RuleId.FINALIZE_ONCE)
         if self.s.window != "closed" and not (
             self.program.application_closes_at and workflow.now() >= self.program.application_closes_at
         ):
-            _refuse("conflict", "the application window is still open", rule="window_closed_first",
+            _refuse("conflict", "the application window is still open", rule=RuleId.WINDOW_CLOSED_FIRST,
                     closes_at=str(self.program.application_closes_at))
         pending = sorted(a.startup_id for a in self.s.applicants.values() if a.phase is Phase.APPLIED)
         if pending:
-            _refuse("conflict", "eligibility checks are still running", rule="eligibility_done", pending=pending)
+            _refuse("conflict", "eligibility checks are still running", rule=RuleId.ELIGIBILITY_DONE, pending=pending)
         needed = self.program.evaluators_required
         unscored = sorted(a.startup_id for a in self.s.applicants.values()
                           if a.phase is Phase.UNDER_REVIEW and a.score_count < needed)
         if unscored:
             _refuse("conflict", f"{len(unscored)} application(s) have fewer than {needed} score(s)",
-                    rule="all_scored", unscored=unscored)
+                    rule=RuleId.ALL_SCORED, unscored=unscored)
 
     async def _agreement_due(self) -> datetime:
         notice, clock = workflow.now(), self.program.policy.clock("agreement")
@@ -301,18 +302,18 @@ class ProgramCall:
     @offer_slot.validator
     def _v_offer_slot(self, cmd: OfferSlotCommand) -> None:
         if cmd.actor.role is not Role.PROGRAM_OFFICER:
-            _refuse("forbidden", "only a program officer offers a slot", rule="role")
+            _refuse("forbidden", "only a program officer offers a slot", rule=RuleId.ROLE)
         if cmd.brn in cmd.conflicts:
-            _refuse("forbidden", CONFLICTED, rule="conflict_of_interest")
+            _refuse("forbidden", CONFLICTED, rule=RuleId.CONFLICT_OF_INTEREST)
         if self.s.finalized_at is None or self.s.over:
             _refuse("conflict", "slots are offered between the selection and the waitlist's expiry",
-                    rule="waitlist_valid")
+                    rule=RuleId.WAITLIST_VALID)
         if len(self.s.holding_slots) >= self.program.slots:
             _refuse("conflict", f"all {self.program.slots} slots are taken (남은 선정 자리가 없습니다)",
-                    rule="free_slot", holding=len(self.s.holding_slots))
+                    rule=RuleId.FREE_SLOT, holding=len(self.s.holding_slots))
         if not self.s.waitlist or cmd.brn != self.s.waitlist[0]:
             _refuse("validation_error", "a slot goes to the next waitlisted startup in rank order "
-                    "(예비 후보 순위대로 제안합니다)", field="brn", rule="next_on_waitlist",
+                    "(예비 후보 순위대로 제안합니다)", field="brn", rule=RuleId.NEXT_ON_WAITLIST,
                     next=self.s.waitlist[0] if self.s.waitlist else None)
 
     @workflow.query(name="status")

@@ -10,6 +10,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import Body, Command, FinalEvaluationBody, PromoteBody, SubmitSettlementBody
     from domain.io import START_LIFECYCLE, LifecycleInput, startup_workflow_id
     from domain.phases import Action, Phase
+    from domain.rule_ids import RuleId
+    from domain.settlement_ledger import ledger_statement, settles_from_ledger
+    from domain.settlement_statement import SettlementStatement
     from domain.state import Settlement, SpendLine
 
 from workflows.lifecycle import patches
@@ -28,6 +31,9 @@ def final_evaluation(ctx: LifecycleContext, cmd: Command[FinalEvaluationBody]) -
 
 
 def submit(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
+    if settles_from_ledger(ctx.state):
+        _submit_from_ledger(ctx, cmd)
+        return
     receipts = cmd.receipts or [[] for _ in cmd.body.lines]
     lines = [SpendLine(item=line.item, amount=line.amount, receipts=line_receipts)
              for line, line_receipts in zip(cmd.body.lines, receipts)]
@@ -41,20 +47,48 @@ def submit(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
     notify(ctx, "finance_officer", "settlement_submitted", f"{ctx.state.company_name}: settlement submitted")
 
 
+def _submit_from_ledger(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
+    """No typed lines: the statement is computed from the ledger (provisional until every expense
+    is reviewed; the approval computes it again, final)."""
+    s, report = ctx.state, ctx.state.settlement
+    statement = ledger_statement(s, ctx.program, cmd.body.interest)
+    report.lines, report.interest, report.statement = [], cmd.body.interest, statement
+    report.spent = statement.accepted
+    report.submitted_by, report.submitted_at = cmd.actor.id, workflow.now()
+    record(ctx, cmd, Action.SUBMIT_SETTLEMENT, spent=report.spent, **_statement_details(ctx, statement))
+    notify(ctx, "finance_officer", "settlement_submitted", f"{ctx.state.company_name}: settlement submitted")
+
+
+def _statement_details(ctx: LifecycleContext, statement: SettlementStatement) -> dict[str, object]:
+    """What a transition pins of a statement: the statement itself, its hash and the ledger it came from."""
+    budget = ctx.state.budget
+    assert budget is not None
+    return {"statement": statement.model_dump(mode="json"), "statement_sha256": statement.sha256(),
+            "ledger_sha256": budget.ledger_sha256}
+
+
 def approve(ctx: LifecycleContext, cmd: Command[Body]) -> None:
     s, now = ctx.state, workflow.now()
     report = s.settlement
     report.approved_by, report.approved_at = cmd.actor.id, now
-    report.refund_due = s.paid_total - report.spent
+    details: dict[str, object] = {}
+    if settles_from_ledger(s):
+        # The final statement: every expense decided (the validator checked), the money paid now.
+        statement = ledger_statement(s, ctx.program, report.interest)
+        report.statement, report.spent, report.refund_due = statement, statement.accepted, statement.refund
+        details = _statement_details(ctx, statement)
+    else:
+        report.refund_due = s.paid_total - report.spent
     if report.refund_due and workflow.patched(patches.COLLECT_REFUNDS):
         # The settlement completes when the refund (반납) arrives, not when it is approved.
-        record(ctx, cmd, Action.APPROVE_SETTLEMENT, spent=report.spent, refund_due=report.refund_due)
+        record(ctx, cmd, Action.APPROVE_SETTLEMENT, spent=report.spent, refund_due=report.refund_due, **details)
         owe(ctx, "refund", report.refund_due, cmd.actor.id)
         return
     if report.refund_due:
         move_money(ctx, "refund_due", report.refund_due)
     s.closed_at = now
-    record(ctx, cmd, Action.APPROVE_SETTLEMENT, Phase.COMPLETED, spent=report.spent, refund_due=report.refund_due)
+    record(ctx, cmd, Action.APPROVE_SETTLEMENT, Phase.COMPLETED, spent=report.spent, refund_due=report.refund_due,
+           **details)
     notify(ctx, "startup", "settlement_approved",
            f"정산 승인; refund due ₩{report.refund_due:,}" if report.refund_due else "정산 승인 (no refund)",
            spent=report.spent, refund_due=report.refund_due)
@@ -65,7 +99,7 @@ async def promote(ctx: LifecycleContext, cmd: Command[PromoteBody]) -> None:
     if s.next_startup_id is not None:
         # Two promotions validated in one workflow task both pass the validator; the second stops
         # here, so exactly one is recorded.
-        raise ApplicationError(f"already promoted to {s.next_startup_id}", {"rule": "promote_once"},
+        raise ApplicationError(f"already promoted to {s.next_startup_id}", {"rule": RuleId.PROMOTE_ONCE},
                                type="conflict", non_retryable=True)
     # Claimed before the next stage is started (which takes a while): the validator refuses any
     # promotion that arrives meanwhile. The id is the business key the start will use.

@@ -1,0 +1,138 @@
+"""Every rule that refuses an action, by id: the `rule` an API refusal names (403/409 `details.rule`,
+422 per-field `rule`), raised by the domain's rules and the workflows' Update validators. A `StrEnum`:
+a member is its id string, so the API's answers and the workflows' histories stay what they were.
+
+`RULE_WORDS` is what a person reads for each rule: Korean here, English in the catalogue
+(api/locale/en/), shown in the page's language by `api.pages.rule_text`. A new rule: a member
+here, its words in `RULE_WORDS`, their English in the catalogue (`python -m api.i18n missing`
+prints the entry to fill in); tests/test_rule_ids.py fails until all three are there."""
+
+from enum import StrEnum
+
+from domain.words import N_
+
+
+class RuleId(StrEnum):
+    # Who may act at all (domain/rules.py, domain/conflicts.py, the program call's validators).
+    ROLE = "role"
+    OWN_RECORDS = "own_records"
+    CONFLICT_OF_INTEREST = "conflict_of_interest"
+    # The actions' own rules (domain/action_rules.py; promote_once also in workflows/lifecycle/settlement.py).
+    ONE_SCORE_PER_ROUND = "one_score_per_round"
+    PARTNER_IS_ANOTHER_COMPANY = "partner_is_another_company"
+    ONE_STEP_AGREEMENT = "one_step_agreement"
+    AGREEMENT_READY = "agreement_ready"
+    ACCEPT_ONCE = "accept_once"
+    AGREEMENT_CHANGED = "agreement_changed"
+    STARTUP_ACCEPTS_FIRST = "startup_accepts_first"
+    SAME_AGREEMENT = "same_agreement"
+    KNOWN_TRANCHE = "known_tranche"
+    KNOWN_MILESTONE = "known_milestone"
+    TRANCHE_TRIGGER = "tranche_trigger"
+    ONE_REQUEST_PER_TRANCHE = "one_request_per_tranche"
+    APPROVE_AFTER_REQUEST = "approve_after_request"
+    FOUR_EYES = "four_eyes"
+    SUBMIT_OPEN_MILESTONE = "submit_open_milestone"
+    REVIEW_SUBMITTED_MILESTONE = "review_submitted_milestone"
+    FUTURE_DATE = "future_date"
+    REVISION_KEEPS_TIME = "revision_keeps_time"
+    RUNNING_DEADLINE = "running_deadline"
+    EXTENSION_MOVES_LATER = "extension_moves_later"
+    EXTEND_BEFORE_RESUME = "extend_before_resume"
+    SETTLEMENT_APPROVED = "settlement_approved"
+    SPENT_AT_MOST_PAID = "spent_at_most_paid"
+    REPORT_FIRST = "report_first"
+    APPROVE_ONCE = "approve_once"
+    KNOWN_PROGRAM = "known_program"
+    NEXT_STAGE = "next_stage"
+    PROMOTE_ONCE = "promote_once"
+    PROMOTION_GRADE = "promotion_grade"
+    CLAWBACK_AT_MOST_PAID = "clawback_at_most_paid"
+    HONEST_FAILURE_NO_CLAWBACK = "honest_failure_no_clawback"
+    WAIVER_REQUESTED_FIRST = "waiver_requested_first"
+    KNOWN_COLLECTION = "known_collection"
+    RETRY_REFUSED_COLLECTION = "retry_refused_collection"
+    # The action bodies' own checks (domain/commands.py): the error `type` of a 422 field.
+    KNOWN_REGION = "known_region"
+    REGIONAL_PARTNER = "regional_partner"
+    ONE_LEAD_PARTNER = "one_lead_partner"
+    DISTINCT_PARTNERS = "distinct_partners"
+    SHARES_ADD_UP = "shares_add_up"
+    SOMETHING_DELIVERED = "something_delivered"
+    # The program's call (workflows/program_call.py's validators).
+    APPLICATION_WINDOW = "application_window"
+    ONE_APPLICATION_PER_PROGRAM = "one_application_per_program"
+    WINDOW_CLOSED_FIRST = "window_closed_first"
+    ELIGIBILITY_DONE = "eligibility_done"
+    ALL_SCORED = "all_scored"
+    FINALIZE_ONCE = "finalize_once"
+    WAITLIST_VALID = "waitlist_valid"
+    FREE_SLOT = "free_slot"
+    NEXT_ON_WAITLIST = "next_on_waitlist"
+    # Refusals of the web layer itself, with words for the pages (api/).
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    UNKNOWN_DOCUMENT = "unknown_document"
+    DOCUMENT_KIND = "document_kind"
+    DOCUMENT_MILESTONE = "document_milestone"
+    CSRF = "csrf"
+
+
+RULE_WORDS: dict[RuleId, str] = {
+    RuleId.ROLE: N_("이 역할로는 할 수 없는 작업입니다."),
+    RuleId.OWN_RECORDS: N_("스타트업은 자기 기업의 과제만 처리할 수 있습니다."),
+    RuleId.CONFLICT_OF_INTEREST: N_("이해충돌을 신고한 기업에 관해서는 평가하거나 승인·결정할 수 없습니다."),
+    RuleId.ONE_SCORE_PER_ROUND: N_("이 평가 단계에는 이미 점수를 입력했습니다."),
+    RuleId.PARTNER_IS_ANOTHER_COMPANY: N_("스타트업 자신은 수요기업이 될 수 없습니다."),
+    RuleId.ONE_STEP_AGREEMENT: N_("이 협약은 담당자 서명만으로 체결됩니다."),
+    RuleId.AGREEMENT_READY: N_("협약서를 만드는 중입니다. 잠시 후 다시 시도하십시오."),
+    RuleId.ACCEPT_ONCE: N_("이미 동의한 협약서입니다."),
+    RuleId.AGREEMENT_CHANGED: N_("협약서가 바뀌었습니다. 새 협약서를 다시 읽고 동의하십시오."),
+    RuleId.STARTUP_ACCEPTS_FIRST: N_("스타트업의 협약 동의가 먼저입니다."),
+    RuleId.SAME_AGREEMENT: N_("스타트업이 동의한 협약서와 다릅니다. 스타트업이 지금의 협약서에 다시 동의해야 합니다."),
+    RuleId.KNOWN_TRANCHE: N_("사업의 지급 일정에 없는 회차입니다."),
+    RuleId.KNOWN_MILESTONE: N_("사업의 마일스톤 계획에 없는 마일스톤입니다."),
+    RuleId.TRANCHE_TRIGGER: N_("이 회차의 지급 조건이 아직 충족되지 않았습니다."),
+    RuleId.ONE_REQUEST_PER_TRANCHE: N_("이 회차는 이미 요청되었습니다."),
+    RuleId.APPROVE_AFTER_REQUEST: N_("요청된 회차만 승인할 수 있습니다."),
+    RuleId.FOUR_EYES: N_("4안 원칙: 요청하거나 제출한 사람은 같은 건을 승인할 수 없습니다. 다른 담당자가 승인해야 합니다."),
+    RuleId.SUBMIT_OPEN_MILESTONE: N_("제출할 수 있는 상태의 마일스톤이 아닙니다."),
+    RuleId.REVIEW_SUBMITTED_MILESTONE: N_("제출된 산출물만 검토할 수 있습니다."),
+    RuleId.FUTURE_DATE: N_("오늘 이후의 날짜여야 합니다."),
+    RuleId.REVISION_KEEPS_TIME: N_("보완 기한은 마일스톤 본래 기한보다 앞설 수 없습니다."),
+    RuleId.RUNNING_DEADLINE: N_("진행 중인 기한만 연장할 수 있습니다."),
+    RuleId.EXTENSION_MOVES_LATER: N_("새 기한은 지금 기한보다 늦어야 합니다."),
+    RuleId.EXTEND_BEFORE_RESUME: N_("유예 기간이 지난 마일스톤은 재개 전에 기한을 연장해야 합니다."),
+    RuleId.SETTLEMENT_APPROVED: N_("승인된 정산은 다시 제출할 수 없습니다."),
+    RuleId.SPENT_AT_MOST_PAID: N_("사용액 합계가 지급받은 금액을 넘을 수 없습니다."),
+    RuleId.REPORT_FIRST: N_("정산 보고가 먼저 제출되어야 합니다."),
+    RuleId.APPROVE_ONCE: N_("이미 승인되었습니다."),
+    RuleId.KNOWN_PROGRAM: N_("알 수 없는 사업입니다."),
+    RuleId.NEXT_STAGE: N_("다음 단계의 사업으로만 연계할 수 있습니다."),
+    RuleId.PROMOTE_ONCE: N_("이미 다음 단계로 연계되었습니다."),
+    RuleId.PROMOTION_GRADE: N_("최종평가 등급이 연계 기준에 미치지 못합니다."),
+    RuleId.CLAWBACK_AT_MOST_PAID: N_("환수액은 지급한 금액을 넘을 수 없습니다."),
+    RuleId.HONEST_FAILURE_NO_CLAWBACK: N_("성실실패는 환수를 면제받을 수 있습니다."),
+    RuleId.WAIVER_REQUESTED_FIRST: N_("결정을 기다리는 환수 면제 신청이 없습니다."),
+    RuleId.KNOWN_COLLECTION: N_("요청된 반납·환수가 없습니다."),
+    RuleId.RETRY_REFUSED_COLLECTION: N_("거절된 요청만 다시 요청할 수 있습니다."),
+    RuleId.KNOWN_REGION: N_("시·도 이름 가운데 하나를 고르세요."),
+    RuleId.REGIONAL_PARTNER: N_("수요기업은 비수도권 기업이어야 합니다."),
+    RuleId.ONE_LEAD_PARTNER: N_("주관기업은 정확히 하나여야 합니다."),
+    RuleId.DISTINCT_PARTNERS: N_("같은 수요기업이 두 번 들어 있습니다."),
+    RuleId.SHARES_ADD_UP: N_("분담 비율은 모든 수요기업에 적고 합이 100이어야 합니다."),
+    RuleId.SOMETHING_DELIVERED: N_("산출물 서류를 고르거나 내용을 적으세요."),
+    RuleId.APPLICATION_WINDOW: N_("접수 기간이 아닙니다."),
+    RuleId.ONE_APPLICATION_PER_PROGRAM: N_("한 사업에는 한 번만 신청할 수 있습니다."),
+    RuleId.WINDOW_CLOSED_FIRST: N_("접수가 마감된 뒤에 선정을 확정할 수 있습니다."),
+    RuleId.ELIGIBILITY_DONE: N_("자격 검토가 끝나지 않은 신청이 있습니다. 잠시 후 다시 시도하십시오."),
+    RuleId.ALL_SCORED: N_("평가 점수가 모자란 신청 기업이 있습니다. 모든 기업의 평가가 끝나야 확정할 수 있습니다."),
+    RuleId.FINALIZE_ONCE: N_("선정은 이미 확정되었습니다."),
+    RuleId.WAITLIST_VALID: N_("자리 제안은 선정 확정 뒤 예비 후보 유효 기한 안에만 할 수 있습니다."),
+    RuleId.FREE_SLOT: N_("빈 선정 자리가 없습니다."),
+    RuleId.NEXT_ON_WAITLIST: N_("자리는 예비 후보 순위대로 제안합니다."),
+    RuleId.IDEMPOTENCY_KEY_REUSED: N_("같은 요청 키가 다른 요청에 이미 쓰였습니다."),
+    RuleId.UNKNOWN_DOCUMENT: N_("알 수 없는 서류입니다. 먼저 올린 서류를 고르세요."),
+    RuleId.DOCUMENT_KIND: N_("이 작업에 쓸 수 없는 종류의 서류입니다."),
+    RuleId.DOCUMENT_MILESTONE: N_("다른 마일스톤의 서류입니다."),
+    RuleId.CSRF: N_("보안 토큰이 없거나 맞지 않습니다. 화면을 새로 고친 뒤 다시 시도하십시오."),
+}

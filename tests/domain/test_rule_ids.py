@@ -1,0 +1,36 @@
+"""The rule ids a refusal names: one registry (`domain.rule_ids.RuleId`), every rule with words a
+person can read in Korean and in English, and the lifecycle's and the program call's rules raised
+by their registered id, never a bare string a search for the rule would miss."""
+
+import re
+from pathlib import Path
+
+from api import i18n
+from domain.rule_ids import RULE_WORDS, RuleId
+
+ROOT = Path(__file__).resolve().parents[2]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Where the lifecycle's and the program call's rules are raised.
+RAISED_IN = ["domain/rules.py", "domain/action_rules.py", "domain/conflicts.py", "domain/commands.py",
+             "workflows/program_call.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflows/lifecycle").glob("*.py"))]
+BARE_RULE = re.compile(r'"rule":\s*"|\brule="|PydanticCustomError\(\s*"')
+
+
+def test_every_rule_has_korean_and_english_words() -> None:
+    wordless = [rule.value for rule in RuleId if not HANGUL.search(RULE_WORDS.get(rule, ""))]
+    assert not wordless, f"rules without Korean words in domain/rule_ids.py's RULE_WORDS: {wordless}"
+    with i18n.language(i18n.ENGLISH):
+        untranslated = [rule.value for rule in RuleId if i18n.gettext(RULE_WORDS[rule]) == RULE_WORDS[rule]]
+    assert not untranslated, f"rules without English in api/locale/en (python -m api.i18n missing): {untranslated}"
+
+
+def test_a_rule_id_is_the_string_the_api_and_histories_carry() -> None:
+    assert RuleId.FOUR_EYES == "four_eyes" and f"{RuleId.ACCEPT_ONCE}" == "accept_once"
+    assert all(rule.value == rule.name.lower() for rule in RuleId)
+
+
+def test_rules_are_raised_by_their_registered_id() -> None:
+    bare = [f"{path}:{number}" for path in RAISED_IN
+            for number, line in enumerate((ROOT / path).read_text(encoding="utf-8").splitlines(), 1)
+            if BARE_RULE.search(line)]
+    assert not bare, f"a rule raised as a bare string, not a RuleId member: {bare}"
