@@ -3,7 +3,7 @@
 # one place. `prerequisites.sh stack PYTHON` checks Python (3.11 or later, able to make a virtual
 # environment); `prerequisites.sh suite PYTHON` also checks what the browser tests drive: Debian's
 # Chromium and the Noto CJK fonts that every page and the agreement name first; and nginx, the TLS
-# proxy of tests/test_production_topology.py.
+# proxy of tests/deploy/test_production_topology.py.
 #
 # What is missing is installed with apt-get when we run as root and apt-get is there (one line
 # says so); otherwise we stop with one message naming the exact command to run, before anything

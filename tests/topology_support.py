@@ -1,4 +1,4 @@
-"""The parts of tests/test_production_topology.py that are plumbing: a self-signed certificate,
+"""The parts of tests/deploy/test_production_topology.py that are plumbing: a self-signed certificate,
 Debian's nginx as the TLS proxy in front of two API processes, and an API process started the
 way production starts it (`axflow api`, settings from the environment)."""
 

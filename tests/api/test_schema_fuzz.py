@@ -22,7 +22,7 @@ ST = str(Path(sys.executable).parent / "st")
 
 # Admins last: the admin's run acts on users. It leaves out the routes that act on one user
 # (disable, roles, tokens): the fuzzer found the shared stack's real user ids and disabled every
-# one of them, locking the other tests out. tests/test_users.py and tests/test_signin.py cover
+# one of them, locking the other tests out. tests/store/test_users.py and tests/api/test_signin.py cover
 # those routes' bad input.
 ROLES = [Role.PROGRAM_OFFICER, Role.STARTUP, Role.EVALUATOR, Role.FINANCE_OFFICER, Role.AUDITOR, Role.ADMIN]
 ONE_USER = re.compile(r"^/users/\{user_id\}")
@@ -48,7 +48,7 @@ def published() -> frozenset[tuple[str, str]]:
 
 def fuzzed_by(role: Role) -> list[tuple[str, str]]:
     """The routes fuzzed with `role`'s token: those it may call. A route refused to a role answers
-    403 to anything before reading its input (tests/test_access.py checks every role on every
+    403 to anything before reading its input (tests/api/test_access.py checks every role on every
     route), so fuzzing it with that role's token spent time and proved nothing more."""
     return sorted(route for route in published() if may_call(role, *route))
 

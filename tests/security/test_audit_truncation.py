@@ -88,7 +88,7 @@ def _projection(seqs: list[int]) -> Projection:
 
 def test_the_chain_is_keyed_and_older_unkeyed_rows_still_verify(tmp_path) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine(f"sqlite:///{tmp_path}/a.db", writer=True)
-    SQLModel.metadata.create_all(engine)  # the tables alone: migrations are tested in test_store.py
+    SQLModel.metadata.create_all(engine)  # the tables alone: migrations are tested in tests/store/test_database.py
     with session_scope(engine) as session:
         # Two rows as written before the key (scheme 1, plain SHA-256), then keyed ones.
         prev = audit.GENESIS

@@ -18,7 +18,7 @@ from tests.documents_support import pdf
 from tests.flows import FO, PO, accept_agreement, match, pay, select, startup_password
 from tests.workflows.test_documents_in_actions import upload
 
-# Replayed by tests/test_replay.py: the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
+# Replayed by tests/workflows/test_replay.py: the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
 SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-budget-ledger.json"
 
 

@@ -31,7 +31,7 @@ from tests.builders import program
 from tests.conftest import Stack, new_brn, wait_until
 from workflows.followup import FollowUp
 
-# Replayed by tests/test_replay.py: both runs of the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
+# Replayed by tests/workflows/test_replay.py: both runs of the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
 SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "followup-two-years.json"
 
 

@@ -1,6 +1,6 @@
 """The program dashboard's figures, as pure functions of rows already read: the phase funnel, money
 over time, the milestone calendar and the work waiting on staff. No I/O here (the page reads the
-rows), so every figure is unit-tested without a server (tests/test_dashboard.py)."""
+rows), so every figure is unit-tested without a server (tests/pages/test_dashboard.py)."""
 
 import calendar
 from collections import Counter

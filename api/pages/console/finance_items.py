@@ -1,7 +1,7 @@
 """The finance desk's items as pure functions of stored rows: what each approval is (its amount,
 who asked for it and whether that was me), the action and body that approve it, and the money
 that failed to move. The page reads the rows; these decide what they mean (unit-tested in
-tests/test_dashboard_desks.py)."""
+tests/pages/test_desks.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime
