@@ -23,16 +23,19 @@ from domain.commands import (
     SubmitBudgetPlanBody,
 )
 from domain.expense_review import ReviewDecision, check_review_of
-from domain.ledger import Cancellation, EvidenceRef, LedgerContext, LedgerEntry, check_cancellable, check_entry
+from domain.ledger import (
+    Cancellation,
+    EvidenceRef,
+    LedgerContext,
+    LedgerEntry,
+    check_cancellable,
+    check_entry,
+    grant_expense,
+)
 from domain.program import ProgramDefinition
 from domain.state import BudgetChangeRequest, BudgetState, ExpenseMark, PlanVersion, StartupState
 from domain.timeutil import kst_date
 from domain.violation import RuleViolation
-
-# Whether the companies reclaim the VAT they pay (the usual case for a 사업화 grant's startups): their
-# VAT is then not a grant expense. Program data once a program needs otherwise.
-VAT_RECLAIMABLE = True
-
 
 @dataclass(frozen=True)
 class StateLedgerContext(LedgerContext):
@@ -102,7 +105,8 @@ def ledger_context(state: StartupState, program: ProgramDefinition) -> StateLedg
     return StateLedgerContext(
         rules=program.budget_rules, plan=plan.plan(), period_start=kst_date(state.agreement_signed_at),
         period_end=kst_date(last_due), startup_brn=state.brn,
-        partner_brns=frozenset(p.brn for p in state.partners), vat_reclaimable=VAT_RECLAIMABLE,
+        partner_brns=frozenset(p.brn for p in state.partners),
+        vat_reclaimable=program.budget_rules.vat_reclaimable,
         marks=dict(budget.entries))
 
 
@@ -187,6 +191,9 @@ def review_of(cmd: Command[ReviewExpenseBody]) -> ReviewDecision:
 def review_expense_rule(state: StartupState, cmd: Command[ReviewExpenseBody], now: datetime,
                         program: ProgramDefinition) -> None:
     _unavailable(state, program)
+    if state.settlement and state.settlement.approved_at is not None:
+        raise RuleViolation("conflict", "the settlement is approved: its statement is final "
+                            "(정산이 승인되어 검토 결과를 바꿀 수 없습니다)", {"rule": "settlement_approved"})
     marks = state.budget.entries if state.budget else {}
     mark = marks.get(cmd.body.entry_id)
     try:
@@ -196,3 +203,34 @@ def review_expense_rule(state: StartupState, cmd: Command[ReviewExpenseBody], no
         if violation.details.get("field") == "reason":
             violation.details["field"] = "disallow_reason"
         raise
+
+
+# ------------------------------------------------------------------ the compact ledger's bookkeeping
+# The state's marks and per-category totals after each record, cancellation and review: the same
+# for the workflow's handlers and for the tests that compare them with the ledger in full.
+
+
+def mark_recorded(budget: BudgetState, entry: LedgerEntry, vat_reclaimable: bool) -> None:
+    if entry.cancels is not None:
+        mark_cancelled(budget, entry.cancels)
+    amount = grant_expense(entry, vat_reclaimable)
+    budget.entries[entry.id] = ExpenseMark(category=entry.category, amount=amount,
+                                           vat=entry.vat if vat_reclaimable else 0)
+    budget.executed[entry.category] = budget.executed.get(entry.category, 0) + amount
+
+
+def mark_cancelled(budget: BudgetState, entry_id: str) -> None:
+    mark = budget.entries[entry_id]
+    mark.cancelled = True
+    budget.executed[mark.category] -= mark.amount
+    if mark.disallowed:  # what was disallowed of it no longer counts either
+        budget.disallowed[mark.category] -= mark.disallowed
+
+
+def mark_reviewed(budget: BudgetState, review: ReviewDecision) -> int:
+    """The decision that stands on the entry replaces the earlier one; returns the won it disallows."""
+    mark = budget.entries[review.entry_id]
+    disallowed = 0 if review.decision == "accept" else review.disallowed_amount or mark.amount
+    budget.disallowed[mark.category] = budget.disallowed.get(mark.category, 0) - mark.disallowed + disallowed
+    mark.review, mark.disallowed = review.decision, disallowed
+    return disallowed

@@ -77,6 +77,13 @@ class BudgetRules(_Strict):
     payment_methods: Annotated[list[PaymentMethod], Field(min_length=1)] = ["account_transfer", "card"]
     # Interest earned on the grant account is returned with the refund.
     refund_interest: bool = True
+    # Whether the grantees reclaim the VAT they pay (the usual case for a 사업화 grant's companies):
+    # their VAT is then not a grant expense, and VAT paid from the grant account comes back in the
+    # refund. False for a program whose grantees cannot reclaim it (a tax-exempt business).
+    vat_reclaimable: bool = True
+    # Whether the startup must submit its budget plan before it accepts the agreement (the plan is
+    # then always part of what it accepts, and its settlement always comes from the ledger).
+    plan_required: bool = False
     # Risk flags (a closer look, never a refusal): purchases from one vendor in one category within
     # `split_window_days` that each stay under `split_limit` but together reach it; amounts that are
     # a multiple of `round_unit`; a vendor paid by `shared_vendor_startups` or more startups of the

@@ -10,8 +10,11 @@ to what each line left unused (budget − accepted), by an exact split. Accepted
 money paid (the company's own money) are never recognised: they show as `beyond_paid`.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict
 
 from domain.budget import BudgetPlan
 from domain.budget_rules import BudgetRules
@@ -21,8 +24,11 @@ from domain.money import split_exact
 from domain.violation import RuleViolation
 
 
-@dataclass(frozen=True)
-class CategoryStatement:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CategoryStatement(_Frozen):
     category: str
     name: str
     budget: int
@@ -34,8 +40,7 @@ class CategoryStatement:
     refund: int
 
 
-@dataclass(frozen=True)
-class SettlementStatement:
+class SettlementStatement(_Frozen):
     plan_version: int
     plan_sha256: str
     lines: tuple[CategoryStatement, ...]
@@ -50,39 +55,62 @@ class SettlementStatement:
     # Active entries without a decision: counted as accepted until the finance officer decides.
     undecided: tuple[str, ...]
 
+    def sha256(self) -> str:
+        """The statement's hash: SHA-256 of its canonical JSON (what a submission and an approval pin)."""
+        canonical = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True,
+                               separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
 
 def settlement_statement(plan: BudgetPlan, rules: BudgetRules, entries: Sequence[LedgerEntry],
                          cancellations: Sequence[Cancellation], reviews: Sequence[ReviewDecision], *,
                          paid: int, interest: int = 0, vat_reclaimable: bool = True) -> SettlementStatement:
-    if paid < 0 or interest < 0:
-        raise ValueError("paid and interest are never negative")
+    """The statement from the ledger in full (the read model's entries and the reviews)."""
     counted = active_entries(entries, cancellations)
     disallowed_by_entry = disallowed_amounts(entries, cancellations, reviews, vat_reclaimable)
+    executed: dict[str, int] = {}
+    disallowed: dict[str, int] = {}
+    for e in counted:
+        executed[e.category] = executed.get(e.category, 0) + grant_expense(e, vat_reclaimable)
+        disallowed[e.category] = disallowed.get(e.category, 0) + disallowed_by_entry.get(e.id, 0)
+    decided = current_decisions(reviews)
+    return statement_from_totals(
+        plan, rules, executed, disallowed, paid=paid, interest=interest,
+        vat_not_grant_expense=sum(e.vat for e in counted) if vat_reclaimable else 0,
+        undecided=tuple(e.id for e in counted if e.id not in decided))
+
+
+def statement_from_totals(plan: BudgetPlan, rules: BudgetRules, executed: Mapping[str, int],
+                          disallowed: Mapping[str, int], *, paid: int, interest: int = 0,
+                          vat_not_grant_expense: int = 0, undecided: Sequence[str] = ()) -> SettlementStatement:
+    """The statement from per-category totals of the entries that count: what the lifecycle's state
+    keeps (domain.state.BudgetState), so the workflow computes the same statement as the ledger in full."""
+    if paid < 0 or interest < 0:
+        raise ValueError("paid and interest are never negative")
+    spent = {key for key, amount in executed.items() if amount}
     order = [line.category for line in plan.lines]
-    order += [c.key for c in rules.categories if c.key not in order and any(e.category == c.key for e in counted)]
-    order += sorted({e.category for e in counted} - set(order))  # a category the rules no longer know
+    order += [c.key for c in rules.categories if c.key not in order and c.key in spent]
+    order += sorted(spent - set(order))  # a category the rules no longer know
     budget = [plan.amount(key) for key in order]
-    executed = [sum(grant_expense(e, vat_reclaimable) for e in counted if e.category == key) for key in order]
-    disallowed = [sum(disallowed_by_entry.get(e.id, 0) for e in counted if e.category == key) for key in order]
-    reviewed = [x - d for x, d in zip(executed, disallowed)]
+    executed_by_line = [executed.get(key, 0) for key in order]
+    disallowed_by_line = [disallowed.get(key, 0) for key in order]
+    reviewed = [x - d for x, d in zip(executed_by_line, disallowed_by_line, strict=True)]
     accepted = reviewed if sum(reviewed) <= paid else split_exact(paid, reviewed)
     refund_base = paid - sum(accepted)
-    unused = [max(b - a, 0) for b, a in zip(budget, accepted)]
+    unused = [max(b - a, 0) for b, a in zip(budget, accepted, strict=True)]
     # Nothing unused while money is left over only when more was paid than the plan holds.
     refunds = split_exact(refund_base, unused if sum(unused) else [1] * len(order))
     returned_interest = interest if rules.refund_interest else 0
-    decided = current_decisions(reviews)
     lines = tuple(
-        CategoryStatement(category=key, name=_name(rules, key),
-                          budget=budget[i], executed=executed[i], disallowed=disallowed[i], accepted=accepted[i],
+        CategoryStatement(category=key, name=_name(rules, key), budget=budget[i], executed=executed_by_line[i],
+                          disallowed=disallowed_by_line[i], accepted=accepted[i],
                           beyond_paid=reviewed[i] - accepted[i], paid=accepted[i] + refunds[i], refund=refunds[i])
         for i, key in enumerate(order))
     return SettlementStatement(
-        plan_version=plan.version, plan_sha256=plan.sha256(), lines=lines, paid=paid, executed=sum(executed),
-        disallowed=sum(disallowed), accepted=sum(accepted), interest=returned_interest,
-        refund=refund_base + returned_interest,
-        vat_not_grant_expense=sum(e.vat for e in counted) if vat_reclaimable else 0,
-        undecided=tuple(e.id for e in counted if e.id not in decided))
+        plan_version=plan.version, plan_sha256=plan.sha256(), lines=lines, paid=paid, executed=sum(executed_by_line),
+        disallowed=sum(disallowed_by_line), accepted=sum(accepted), interest=returned_interest,
+        refund=refund_base + returned_interest, vat_not_grant_expense=vat_not_grant_expense,
+        undecided=tuple(undecided))
 
 
 def _name(rules: BudgetRules, key: str) -> str:

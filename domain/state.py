@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from domain.budget import BudgetPlan, PlanLine
 from domain.documents import DocumentRef
 from domain.phases import Phase, Role, Stage
+from domain.settlement_statement import SettlementStatement
 
 
 class Actor(BaseModel):
@@ -127,6 +128,11 @@ class Settlement(BaseModel):
     due_at: AwareDatetime | None = None
     reminders_sent: list[int] = []
     overdue: bool = False
+    # A settlement from the ledger (lifecycles with `settlement_from_ledger` and an agreed plan): the
+    # interest the startup reports earned on the grant account, and the statement (정산보고서) computed
+    # from the budget and the reviews — provisional at submission, final at approval.
+    interest: int = 0
+    statement: SettlementStatement | None = None
 
 
 class Termination(BaseModel):
@@ -223,6 +229,7 @@ class ExpenseMark(BaseModel):
 
     category: str
     amount: int  # what the entry asks the grant to bear (grant_expense)
+    vat: int = 0  # VAT paid that is not a grant expense (the company reclaims it)
     cancelled: bool = False
     # The finance officer's decision that stands (집행 검토), and the won it disallows (불인정).
     review: Literal["accept", "disallow"] | None = None
@@ -303,6 +310,9 @@ class StartupState(BaseModel):
     # the startup may submit its budget plan before accepting the agreement and keeps an execution
     # ledger during the PoC. Kept in the state for the validators (they cannot ask `patched`).
     budget_ledger: bool = False
+    # Whether the settlement is computed from the ledger (patch settlement-from-ledger; decided once at
+    # the start, like `budget_ledger`): it is once the agreement carried a budget plan.
+    settlement_from_ledger: bool = False
     budget: BudgetState | None = None
     tranches: list[TrancheState] = []
     milestones: list[MilestoneState] = []

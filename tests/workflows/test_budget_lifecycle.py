@@ -148,8 +148,8 @@ async def test_the_plan_is_in_the_agreement_and_the_ledger_keeps_each_expense(st
         "disallowed_amount": 200_000, "reason": "거래명세서 누락"})
     assert third["budget"]["executed"] == reviewed["budget"]["executed"] == {"materials": 1_000_000}
     assert reviewed["budget"]["disallowed"] == {"materials": 200_000}
-    assert reviewed["budget"]["entries"]["E0003"] == {"category": "materials", "amount": 1_000_000, "cancelled": False,
-                                                      "review": "disallow", "disallowed": 200_000}
+    assert reviewed["budget"]["entries"]["E0003"] == {"category": "materials", "amount": 1_000_000, "vat": 100_000,
+                                                      "cancelled": False, "review": "disallow", "disallowed": 200_000}
     assert "review-expense" not in reviewed["allowed_actions"]
 
     # The read model holds the entries in full; their hashes chain to the state's running hash.

@@ -16,10 +16,12 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.budget import BudgetMove, BudgetPlan, apply_move
     from domain.budget_actions import (
-        VAT_RECLAIMABLE,
         expense_cancellation,
         expense_entry,
         ledger_details,
+        mark_cancelled,
+        mark_recorded,
+        mark_reviewed,
         move_kind,
         move_of,
         review_of,
@@ -33,9 +35,9 @@ with workflow.unsafe.imports_passed_through():
         ReviewExpenseBody,
         SubmitBudgetPlanBody,
     )
-    from domain.ledger import chain_ledger, grant_expense
+    from domain.ledger import chain_ledger
     from domain.phases import Action, Phase
-    from domain.state import Actor, BudgetChangeRequest, BudgetState, ExpenseMark, PlanVersion
+    from domain.state import Actor, BudgetChangeRequest, BudgetState, PlanVersion
 
 from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
@@ -49,6 +51,8 @@ def decide_budget_ledger(ctx: LifecycleContext) -> None:
     if (ctx.program.budget_rules is not None and ctx.state.agreement_two_step
             and workflow.patched(patches.BUDGET_PLAN)):
         ctx.state.budget_ledger = True
+        # Its settlement is computed from the ledger once the agreement carries a plan.
+        ctx.state.settlement_from_ledger = workflow.patched(patches.SETTLEMENT_FROM_LEDGER)
 
 
 async def submit_plan(ctx: LifecycleContext, cmd: Command[SubmitBudgetPlanBody]) -> None:
@@ -81,11 +85,8 @@ def record_expense(ctx: LifecycleContext, cmd: Command[RecordExpenseBody]) -> No
     budget = ctx.state.budget
     assert budget is not None  # the handler has just checked the rule again (record_expense_rule)
     entry = expense_entry(ctx.state, cmd)
-    if entry.cancels is not None:
-        _cancel(budget, entry.cancels)
-    amount = grant_expense(entry, VAT_RECLAIMABLE)
-    budget.entries[entry.id] = ExpenseMark(category=entry.category, amount=amount)
-    budget.executed[entry.category] = budget.executed.get(entry.category, 0) + amount
+    assert ctx.program.budget_rules is not None  # a lifecycle with a budget ledger has them
+    mark_recorded(budget, entry, ctx.program.budget_rules.vat_reclaimable)
     budget.ledger_sha256 = chain_ledger(budget.ledger_sha256, entry)
     budget.ledger_records += 1
     record(ctx, cmd, Action.RECORD_EXPENSE, **ledger_details(entry, budget))
@@ -95,18 +96,10 @@ def cancel_expense(ctx: LifecycleContext, cmd: Command[CancelExpenseBody]) -> No
     budget = ctx.state.budget
     assert budget is not None  # the handler has just checked the rule again (cancel_expense_rule)
     cancellation = expense_cancellation(cmd)
-    _cancel(budget, cancellation.cancels)
+    mark_cancelled(budget, cancellation.cancels)
     budget.ledger_sha256 = chain_ledger(budget.ledger_sha256, cancellation)
     budget.ledger_records += 1
     record(ctx, cmd, Action.CANCEL_EXPENSE, **ledger_details(cancellation, budget))
-
-
-def _cancel(budget: BudgetState, entry_id: str) -> None:
-    mark = budget.entries[entry_id]
-    mark.cancelled = True
-    budget.executed[mark.category] -= mark.amount
-    if mark.disallowed:  # what was disallowed of it no longer counts either
-        budget.disallowed[mark.category] -= mark.disallowed
 
 
 def review_expense(ctx: LifecycleContext, cmd: Command[ReviewExpenseBody]) -> None:
@@ -114,12 +107,9 @@ def review_expense(ctx: LifecycleContext, cmd: Command[ReviewExpenseBody]) -> No
     budget = ctx.state.budget
     assert budget is not None  # the handler has just checked the rule again (review_expense_rule)
     review = review_of(cmd)
-    mark = budget.entries[review.entry_id]
-    disallowed = 0 if review.decision == "accept" else review.disallowed_amount or mark.amount
-    budget.disallowed[mark.category] = budget.disallowed.get(mark.category, 0) - mark.disallowed + disallowed
-    mark.review, mark.disallowed = review.decision, disallowed
+    disallowed = mark_reviewed(budget, review)
     record(ctx, cmd, Action.REVIEW_EXPENSE, review=review.model_dump(mode="json"), disallowed=disallowed,
-           category=mark.category)
+           category=budget.entries[review.entry_id].category)
 
 
 def request_change(ctx: LifecycleContext, cmd: Command[RequestBudgetChangeBody]) -> None:

@@ -47,3 +47,13 @@ AUDIT_ANCHOR = "audit-anchor"
 # with budget rules (kept in its state as `budget_ledger`, since Update validators cannot ask
 # `patched`); lifecycles started before keep the typed settlement. Deprecate 15 months after its release.
 BUDGET_PLAN = "budget-plan"
+# Notification events are recorded by the next projection (the outbox, in the transaction of
+# the change) and delivered by the worker's dispatcher, instead of one activity per event on the
+# lifecycle's path. Deprecate 15 months after its release.
+NOTIFY_OUTBOX = "notify-outbox"
+# The settlement (정산) of a lifecycle whose agreement carried a budget plan is computed from the
+# ledger: per category the budget, the executed, the disallowed and the accepted, and the refund
+# paid − accepted (+ interest). Decided once, when a lifecycle with `budget_ledger` starts (kept in
+# its state as `settlement_from_ledger`); lifecycles started before keep the typed settlement.
+# Deprecate 15 months after its release.
+SETTLEMENT_FROM_LEDGER = "settlement-from-ledger"
