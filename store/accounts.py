@@ -41,7 +41,7 @@ def account_for_reset(session: Session, login_or_email: str) -> User | None:
 
 def issue_reset(session: Session, user: User, now: datetime) -> str:
     """A new reset link secret; earlier unused reset links of this person stop working."""
-    session.execute(update(PortalToken).where(col(PortalToken.user_id) == user.id, PortalToken.purpose == RESET,
+    session.execute(update(PortalToken).where(col(PortalToken.user_id) == user.id, col(PortalToken.purpose) == RESET,
                                               col(PortalToken.used_at).is_(None)).values(used_at=now))
     secret = secrets.token_urlsafe(32)
     session.add(PortalToken(token_hash=_hash(secret), purpose=RESET, user_id=user.id, created_by=user.id,

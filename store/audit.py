@@ -106,7 +106,8 @@ class ChainReport:
 
 def verify_chain(session: Session, key: bytes, batch: int = 5000) -> ChainReport:
     """Walk the whole chain in id order: each link, each row's hash under its scheme."""
-    prev, count, keyed, last_id = GENESIS, 0, 0, 0
+    prev, count, keyed = GENESIS, 0, 0
+    last_id: int | None = 0  # then the last row's id (a stored row always has one)
     while True:
         rows = session.exec(
             select(AuditEvent).where(col(AuditEvent.id) > last_id).order_by(col(AuditEvent.id)).limit(batch)

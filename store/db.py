@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event, text
-from sqlmodel import Session, create_engine
+from sqlalchemy import Engine, Table, event, text
+from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # SQLite plans a query from the table statistics ANALYZE keeps in sqlite_stat1. Without them it
@@ -110,6 +110,17 @@ def ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for statements over its columns. Every `table=True` class has
+    one, set by SQLAlchemy's declarative mapping, but SQLModel does not declare it for type checkers."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # see the docstring
+    return table
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: datetime | None) -> datetime | None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands datetimes back without a zone; everything stored is UTC."""
     if value is None:

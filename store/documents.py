@@ -90,7 +90,7 @@ def documents_with_hash(session: Session, sha256: str) -> Sequence[Document]:
 def mark_referenced(session: Session, document_ids: Sequence[str], action: str, at: datetime) -> int:
     """Record that an action relied on these documents: they are kept for good. Part of the
     caller's transaction (the projection's); returns how many rows changed."""
-    changed = session.execute(
+    changed = session.exec(
         update(Document).where(col(Document.id).in_(list(document_ids)), col(Document.referenced).is_(False))
         .values(referenced=True, referenced_by=action, referenced_at=at)
         .execution_options(synchronize_session="fetch"))

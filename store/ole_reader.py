@@ -42,6 +42,16 @@ class OleSummary:
 
 
 class _Compound:
+    # The header's numbers, read with struct (which types them as Any).
+    major: int
+    sector_size: int
+    per_sector: int
+    first_directory: int
+    mini_cutoff: int
+    first_difat: int
+    difat_sectors: int
+    difat: list[int]
+
     def __init__(self, f: BinaryIO, header: bytes) -> None:
         self.f = f
         (self.major,) = struct.unpack_from("<H", header, 0x1A)
@@ -70,7 +80,7 @@ class _Compound:
             return self.difat[index]
         difat_sector, skip = self.first_difat, index - 109
         for _ in range(min(self.difat_sectors, MAX_CHAIN)):
-            entries = struct.unpack(f"<{self.per_sector}I", self.sector(difat_sector))
+            entries: tuple[int, ...] = struct.unpack(f"<{self.per_sector}I", self.sector(difat_sector))
             if skip < self.per_sector - 1:
                 return entries[skip]
             skip -= self.per_sector - 1

@@ -31,7 +31,7 @@ def _hash(secret: str) -> str:
 
 def issue_link(session: Session, user: User, purpose: str, by: str, now: datetime) -> str:
     """A new link secret for `user`; earlier unused links of the same purpose stop working."""
-    session.execute(update(PortalToken).where(col(PortalToken.user_id) == user.id, PortalToken.purpose == purpose,
+    session.execute(update(PortalToken).where(col(PortalToken.user_id) == user.id, col(PortalToken.purpose) == purpose,
                                               col(PortalToken.used_at).is_(None)).values(used_at=now))
     secret = secrets.token_urlsafe(32)
     valid = VERIFY_VALID if purpose == "verify" else INVITE_VALID

@@ -63,7 +63,9 @@ class S3Store(BlobStore):
 
     def open(self, sha256: str) -> BinaryIO:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))["Body"]
+            # boto3 has no types: the body is its StreamingBody, read as a binary file.
+            body: BinaryIO = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))["Body"]
+            return body
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise FileNotFoundError(sha256) from err

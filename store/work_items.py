@@ -5,8 +5,8 @@ many startups there are (never a query to each workflow)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, exists, insert, select
-from sqlmodel import Session, col
+from sqlalchemy import delete, exists, insert
+from sqlmodel import Session, col, select
 
 from domain.phases import Phase, Role
 from domain.state import StartupState
@@ -84,11 +84,11 @@ def rows_of(state: StartupState) -> list[tuple[dict[str, object], set[str]]]:
 
 def replace_work_items(session: Session, state: StartupState) -> None:
     """Make the startup's work items those of `state` (within the caller's transaction)."""
-    mine = select(WorkItem.id).where(WorkItem.startup_id == state.startup_id)
+    mine = select(col(WorkItem.id)).where(col(WorkItem.startup_id) == state.startup_id)
     session.execute(delete(WorkItemExclusion).where(col(WorkItemExclusion.work_item_id).in_(mine)))
     session.execute(delete(WorkItem).where(col(WorkItem.startup_id) == state.startup_id))
     for values, excluded in rows_of(state):
-        item_id = session.execute(insert(WorkItem).values(**values).returning(WorkItem.id)).scalar_one()
+        item_id = session.execute(insert(WorkItem).values(**values).returning(col(WorkItem.id))).scalar_one()
         if excluded:
             session.execute(insert(WorkItemExclusion), [{"work_item_id": item_id, "user_id": u} for u in excluded])
 
@@ -111,21 +111,20 @@ def inbox(session: Session, user_id: str, roles: list[str], brn: str | None, con
     first, then by due instant."""
     entries: list[InboxEntry] = []
     for role in roles:
-        query = select(WorkItem).where(WorkItem.audience == role)
+        query = select(WorkItem).where(col(WorkItem.audience) == role)
         if program_id is not None:
-            query = query.where(WorkItem.program_id == program_id)
+            query = query.where(col(WorkItem.program_id) == program_id)
         if role == Role.STARTUP.value:
             if not brn:
                 continue
-            query = query.where(WorkItem.brn == brn)
-        query = query.where(~exists().where(WorkItemExclusion.work_item_id == WorkItem.id,
-                                            WorkItemExclusion.user_id == user_id))
+            query = query.where(col(WorkItem.brn) == brn)
+        query = query.where(~exists().where(col(WorkItemExclusion.work_item_id) == col(WorkItem.id),
+                                            col(WorkItemExclusion.user_id) == user_id))
         # A declared conflict belongs to the person: that company's work waits on someone else,
         # in every staff role (domain/conflicts.py).
         if role != Role.STARTUP.value and conflicts:
             query = query.where(col(WorkItem.brn).notin_(conflicts))
-        for row in session.exec(query.order_by(col(WorkItem.sort_at), col(WorkItem.id)).limit(limit)).all():
-            item = row[0] if not isinstance(row, WorkItem) else row
+        for item in session.exec(query.order_by(col(WorkItem.sort_at), col(WorkItem.id)).limit(limit)).all():
             due = as_utc(item.due_at)
             entries.append(InboxEntry(role, item.startup_id, item.program_id, item.company_name, item.kind,
                                       item.subject, due, item.overdue or (due is not None and due <= at)))
