@@ -166,10 +166,11 @@ def _babel_settings() -> dict[str, Any]:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["babel"]
 
 
+@cache
 def marked_messages() -> dict[tuple, list[tuple[str, int]]]:
-    """Every message marked in the sources, as `pybabel extract` finds it → where it is (file, line).
-    A key is (context, msgid), the msgid a (singular, plural) pair for ngettext; context is None
-    but for pgettext."""
+    """Every message marked in the sources, as `pybabel extract` finds it → where it is (file, line),
+    read once per process (the checks ask more than once). A key is (context, msgid), the msgid a
+    (singular, plural) pair for ngettext; context is None but for pgettext."""
     settings = _babel_settings()
     keywords = {**DEFAULT_KEYWORDS, **parse_keywords(settings["extract_messages"]["keywords"].split())}
     method_map: list[tuple[str, str]] = []
@@ -191,12 +192,11 @@ def template_messages() -> set[tuple]:
     return {(message.context, message.id) for message in read_catalogue(TEMPLATE) if message.id}
 
 
-def catalogue_entries(locale: str = ENGLISH) -> dict[tuple, list[tuple[Path, object]]]:
-    """Every entry of the locale's catalogue, keyed as `marked_messages`, → (file, translation);
-    a fuzzy entry's translation counts as none."""
-    path = catalogue_path(locale)
-    return {(message.context, message.id): [(path, "" if message.fuzzy else message.string)]
-            for message in read_catalogue(path, locale) if message.id}
+def catalogue_entries(locale: str = ENGLISH) -> dict[tuple, str | tuple[str, ...]]:
+    """Every entry of the locale's catalogue, keyed as `marked_messages`, → its translation (a
+    plural's, a tuple); a fuzzy entry's translation counts as none."""
+    return {(message.context, message.id): "" if message.fuzzy else message.string
+            for message in read_catalogue(catalogue_path(locale), locale) if message.id}
 
 
 def translated(string: object) -> bool:
@@ -205,8 +205,7 @@ def translated(string: object) -> bool:
 
 def missing(locale: str = ENGLISH) -> dict[tuple, list[tuple[str, int]]]:
     entries = catalogue_entries(locale)
-    return {key: places for key, places in marked_messages().items()
-            if not any(translated(string) for _path, string in entries.get(key, []))}
+    return {key: places for key, places in marked_messages().items() if not translated(entries.get(key, ""))}
 
 
 def _po_string(text: str) -> str:

@@ -31,7 +31,8 @@ HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.add_extension("jinja2.ext.i18n")
 # `_()` in templates: the page's language is the request's (api/i18n.py), so one environment serves both.
-templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext,
+                                         npgettext=i18n.npgettext)
 templates.env.globals.update(current_language=i18n.current_language)
 ROLE_LABELS = {"admin": NP_("role", "관리자"), "program_officer": NP_("role", "사업 담당자"),
                "finance_officer": NP_("role", "회계 담당자"), "evaluator": NP_("role", "평가위원"),

@@ -1,6 +1,6 @@
-"""The words of notifications: one Jinja2 text template per kind under templates/ holding both
-languages (blocks subject/ko in Korean, subject_en/en in English), rendered for one person in
-that person's one language. Workflows only name the kind and the facts, so a
+"""The words of notifications: one Jinja2 text template per kind under templates/, its Korean marked
+for translation (`{% trans %}`) and its English in the pages' catalogue (api/i18n.py), rendered for
+one person in that person's one language. Workflows only name the kind and the facts, so a
 sentence changes here without touching any workflow history."""
 
 from dataclasses import dataclass
@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, Undefined
 
+from api.i18n import translations
 from domain.notifications import ENGLISH, KOREAN
 from domain.timeutil import to_kst
 
@@ -64,11 +65,13 @@ def krw(amount: Any) -> str:
 
 
 @lru_cache
-def environment(strict: bool = False) -> Environment:
-    """The templates' environment; `strict` (for the tests) fails on a fact a template misnames."""
+def environment(strict: bool = False, language: str = KOREAN) -> Environment:
+    """The templates' environment in one language; `strict` (for the tests) fails on a fact a
+    template misnames. Money reads "1,000원" in Korean and "KRW 1,000" in English."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined if strict else Dash,
-                      autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(kst=kst, kst_day=kst_day, won=won, krw=krw)
+                      autoescape=False, keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(language), newstyle=True)
+    env.filters.update(kst=kst, kst_day=kst_day, money=krw if language == ENGLISH else won)
     return env
 
 
@@ -76,11 +79,11 @@ def has_template(kind: str) -> bool:
     return (TEMPLATES / f"{kind}.txt").is_file()
 
 
-def template_for(kind: str, strict: bool = False) -> Template:
+def template_for(kind: str, strict: bool = False, language: str = KOREAN) -> Template:
     try:
-        return environment(strict).get_template(f"{kind}.txt")
+        return environment(strict, language).get_template(f"{kind}.txt")
     except TemplateNotFound:
-        return environment(strict).get_template(FALLBACK)
+        return environment(strict, language).get_template(FALLBACK)
 
 
 @dataclass(frozen=True)
@@ -96,25 +99,24 @@ def _block(template: Template, name: str, context: dict[str, Any]) -> str:
 
 
 def _rendered(template: Template, context: dict[str, Any], language: str) -> Rendered:
-    english = language == ENGLISH
-    context = {**context, "lang": ENGLISH if english else KOREAN}
-    subject = f"{SUBJECT_TAG} {_block(template, 'subject_en' if english else 'subject', context)}"
+    subject = f"{SUBJECT_TAG} {_block(template, 'subject', context)}"
     # The SMS line is written in Korean only; an English reader gets the subject instead.
-    sms = _block(template, "sms", context) if "sms" in template.blocks and not english else subject
-    return Rendered(subject=subject, text=template.render(context).strip() + "\n", sms=sms,
-                    language=context["lang"])
+    sms = _block(template, "sms", context) if "sms" in template.blocks and language == KOREAN else subject
+    return Rendered(subject=subject, text=template.render(context).strip() + "\n", sms=sms, language=language)
 
 
 def render(kind: str, facts: dict[str, Any], *, recipient_name: str, link: str, language: str = KOREAN,
            strict: bool = False) -> Rendered:
     """The subject, the plain-text body and the SMS line of one notification for one person, in
     their language (Korean unless "en")."""
+    language = ENGLISH if language == ENGLISH else KOREAN
     context = {"kind": kind, "recipient_name": recipient_name, "link": link, **facts}
-    return _rendered(template_for(kind, strict), context, language)
+    return _rendered(template_for(kind, strict, language), context, language)
 
 
 def render_digest(items: list[dict[str, Any]], *, recipient_name: str, link: str, day: str,
                   language: str = KOREAN) -> Rendered:
     """One email listing the notifications kept for a person's daily digest."""
+    language = ENGLISH if language == ENGLISH else KOREAN
     context = {"items": items, "count": len(items), "recipient_name": recipient_name, "link": link, "day": day}
-    return _rendered(environment().get_template("_digest.txt"), context, language)
+    return _rendered(environment(language=language).get_template("_digest.txt"), context, language)

@@ -1,5 +1,5 @@
-"""The pages' two languages: every message marked in the templates and page code has its English in
-the catalogues (and nothing stale or contradictory is there), placeholders survive translation, the
+"""The two languages of pages and notices: the .pot holds exactly the messages marked in the sources,
+the catalogue follows it and has English for each, placeholders survive translation, the
 lifecycle's words and money read right in English, and the switch in the header changes the
 language of a real page over HTTP and goes back only to a page of this site."""
 
@@ -32,26 +32,23 @@ def test_every_marked_message_has_english() -> None:
         f"  {key[1]!r} ({_where(places)})" for key, places in list(gaps.items())[:40])
 
 
-def test_the_catalogues_hold_nothing_stale_or_contradictory() -> None:
-    marked = i18n.marked_messages()
-    entries = i18n.catalogue_entries()
-    stale = [(key, [path.name for path, _ in found]) for key, found in entries.items() if key not in marked]
-    assert not stale, f"entries no page uses any more: {stale[:20]}"
-    contradictory = {key: {path.name: string for path, string in found} for key, found in entries.items()
-                     if len({str(string) for _, string in found}) > 1}
-    assert not contradictory, f"the same message translated differently: {contradictory}"
+def test_the_template_is_extracted_from_the_sources_and_the_catalogue_follows_it() -> None:
+    marked, template = set(i18n.marked_messages()), i18n.template_messages()
+    assert marked == template, ("api/locale/messages.pot is not current (python -m api.i18n update): "
+                                f"new {sorted(marked - template, key=str)[:10]}, gone {sorted(template - marked, key=str)[:10]}")
+    entries = set(i18n.catalogue_entries())
+    assert entries == template, (f"the catalogue does not follow the .pot (python -m api.i18n update): "
+                                 f"absent {sorted(template - entries, key=str)[:10]}, stale {sorted(entries - template, key=str)[:10]}")
 
 
 def test_placeholders_survive_translation() -> None:
-    for (_context, msgid), found in i18n.catalogue_entries().items():
+    for (_context, msgid), string in i18n.catalogue_entries().items():
         plural = isinstance(msgid, tuple)
         wanted = set().union(*(PLACEHOLDER.findall(text) for text in (msgid if plural else (msgid,))))
-        for path, string in found:
-            for text in (string if isinstance(string, tuple) else (string,)):
-                got = set(PLACEHOLDER.findall(text))
-                # A plural's singular may say "one" instead of the number; otherwise every name stays.
-                assert got <= wanted if plural else got == wanted, \
-                    f"{path.name}: {msgid!r} → {text!r} loses or invents a placeholder"
+        for text in (string if isinstance(string, tuple) else (string,)):
+            got = set(PLACEHOLDER.findall(text))
+            # A plural's singular may say "one" instead of the number; otherwise every name stays.
+            assert got <= wanted if plural else got == wanted, f"{msgid!r} → {text!r} loses or invents a placeholder"
 
 
 def test_the_same_korean_reads_as_what_it_names() -> None:
