@@ -7,7 +7,8 @@ from datetime import date, datetime, timezone
 import pytest
 
 from api.i18n import ENGLISH, language
-from api.pages.console.action_forms import body_from_form, errors_from, field_labels, fields_for, form_names, region_choices
+from api.pages.console.action_forms import body_from_form, field_labels, fields_for, form_names, region_choices
+from api.pages.shared.form_errors import errors_from
 from api.pages.shared.formatting import days_left, days_left_label, man_won, won
 from api.pages.console.startups import ListFilters
 from domain.commands import ACTION_BODIES, PartnerBody

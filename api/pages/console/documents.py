@@ -12,7 +12,7 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
 from api.i18n import gettext
 from api.pages.shared.common import PageViewer, check_csrf, render
-from api.pages.portal.documents import upload_words
+from api.pages.shared.document_words import upload_words
 from api.routes.documents import receive_document
 from api.scope import check_scope
 from domain.documents import DocumentKind

@@ -20,10 +20,11 @@ from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import _
 from api.pages.console import action_forms
+from api.pages.shared.form_errors import FormErrors, errors_from
 from api.pages.shared.common import PageViewer, PollViewer, Viewer, check_csrf, render
 from api.pages.console.documents import UPLOAD_KINDS
 from api.pages.shared.formatting import won
-from api.pages.portal.documents import KIND_WORDS
+from api.pages.shared.document_words import KIND_WORDS
 from api.pages.console.submitted_documents import submitted_documents
 from api.routes.actions import perform_action
 from api.routes.evaluators import declared_conflicts
@@ -144,7 +145,7 @@ def _action(name: str) -> Action:
 
 
 def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupState, allowed: list[str],
-               action: Action, values: dict[str, Any], errors: action_forms.FormErrors | None = None,
+               action: Action, values: dict[str, Any], errors: FormErrors | None = None,
                status: int = 200) -> HTMLResponse:
     documents = documents_of(db, state.startup_id)
     submitted = submitted_documents(db, state.startup_id) if action in JUDGING else []
@@ -206,7 +207,7 @@ async def action_submit(startup_id: str, action_name: str, request: Request, vie
             view = await _view(viewer, db, temporal, startup_id)
         except ApiError as missing:
             return _problem(request, viewer, missing)
-        errors = action_forms.errors_from(err.code, err.message, err.details,
+        errors = errors_from(err.code, err.message, err.details,
                                           action_forms.form_names(action, view), remap)
         values = {k: v[0] if len(v) == 1 else v for k, v in fields.items()}
         return _form_page(request, viewer, db, view, view.allowed_actions, action, values, errors, err.status)

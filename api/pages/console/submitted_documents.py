@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from api.pages.portal.documents import KIND_WORDS
+from api.pages.shared.document_words import KIND_WORDS
 from api.routes.signin import templates
 from store.db import as_utc
 from store.documents import Document, documents_of

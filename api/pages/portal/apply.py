@@ -22,7 +22,8 @@ from api.pages.shared.common import check_csrf
 from api.pages.shared.labels import SECTORS, label, task_title
 from api.pages.portal.common import (Errors, StartupViewer, add_error, kst_text, page, portal_link,
                                      not_found_page, remaining, tell, validation_errors, call_window, writing)
-from api.pages.portal.documents import document_choices, reuse_document, upload_context, upload_words
+from api.pages.portal.documents import document_choices, reuse_document, upload_context
+from api.pages.shared.document_words import upload_words
 from api.pages.portal.my import STATUS_REASONS, ineligible_words, one_language, refusal_errors
 from api.routes.documents import receive_document
 from api.routes.programs import submit_application

@@ -1,13 +1,13 @@
 """A refused action as the desks show it, in the console's shared words for rules
 (`api.pages.shared.rule_text`) and placed the way the startup page places them
-(`api.pages.console.action_forms.errors_from`): next to the field it names, else at the top."""
+(`api.pages.shared.form_errors.errors_from`): next to the field it names, else at the top."""
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from api.errors import ApiError
 from api.i18n import gettext
-from api.pages.console.action_forms import errors_from
+from api.pages.shared.form_errors import errors_from
 from api.pages.shared.common import Viewer, render, require_role
 from api.pages.shared.rule_text import RuleRefusal, code_text, rule_text
 from domain.phases import Role
