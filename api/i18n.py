@@ -23,7 +23,7 @@ import importlib
 import os
 import sys
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -100,7 +100,7 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 
 def pgettext(context: str, message: str) -> str:
-    return _active().pgettext(context, message)
+    return str(_active().pgettext(context, message))
 
 
 def npgettext(context: str, singular: str, plural: str, count: int) -> str:
@@ -148,8 +148,8 @@ class LanguageFromCookie:
             await self.app(scope, receive, send)
 
 
-def extract_labels(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Iterable[str],
-                   options: dict[str, Any]) -> Iterator[tuple[int, str, Any, list[str]]]:
+def extract_labels(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str],
+                   options: Any) -> Iterator[tuple[Any, ...]]:
     """Babel's extraction method for a labels module (pyproject.toml's [tool.babel]): its marked
     messages, and every Korean word of its `TABLES`, which need no marker."""
     source = fileobj.read()
@@ -192,7 +192,7 @@ def template_messages() -> set[tuple]:
     return {(message.context, message.id) for message in read_catalogue(TEMPLATE) if message.id}
 
 
-def catalogue_entries(locale: str = ENGLISH) -> dict[tuple, str | tuple[str, ...]]:
+def catalogue_entries(locale: str = ENGLISH) -> dict[tuple, object]:
     """Every entry of the locale's catalogue, keyed as `marked_messages`, → its translation (a
     plural's, a tuple); a fuzzy entry's translation counts as none."""
     return {(message.context, message.id): "" if message.fuzzy else message.string

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from api import i18n
+from api.errors import ApiError
 from api.pages.shared import formatting, labels
 from api.pages.shared.refusal_text import refusal_text
-from api.errors import ApiError
 from domain.phases import Phase
 from store.db import session_scope
 from store.users import create_user
@@ -37,8 +37,9 @@ def test_the_template_is_extracted_from_the_sources_and_the_catalogue_follows_it
     assert marked == template, ("api/locale/messages.pot is not current (python -m api.i18n update): "
                                 f"new {sorted(marked - template, key=str)[:10]}, gone {sorted(template - marked, key=str)[:10]}")
     entries = set(i18n.catalogue_entries())
-    assert entries == template, (f"the catalogue does not follow the .pot (python -m api.i18n update): "
-                                 f"absent {sorted(template - entries, key=str)[:10]}, stale {sorted(entries - template, key=str)[:10]}")
+    assert entries == template, ("the catalogue does not follow the .pot (python -m api.i18n update): "
+                                 f"absent {sorted(template - entries, key=str)[:10]}, "
+                                 f"stale {sorted(entries - template, key=str)[:10]}")
 
 
 def test_placeholders_survive_translation() -> None:
