@@ -6,10 +6,13 @@
   a user (created once, with a known password) signed in through the real /signin form.
 - `await assert_accessible(page)`: axe-core (bundled by axe-playwright-python) finds no serious or
   critical violation.
-- `await screenshot(page, "name")`: a full-page PNG under docs/screenshots/ for reviewers.
+- `await screenshot(page, "name")`: a full-page PNG for reviewers, in `$AXFLOW_SCREENSHOTS` (or
+  the temporary folder's axflow-screenshots/): a test run leaves the tracked docs/screenshots/ alone,
+  and `make screenshots` points the variable there to refresh the README's pictures.
 """
 
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from tests.conftest import Stack
 from tests.totp_support import enrol, needs_factor, next_code
 
 CHROMIUM = os.environ.get("AXFLOW_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("AXFLOW_SCREENSHOTS") or Path(tempfile.gettempdir()) / "axflow-screenshots")
 PASSWORD = "Brow!ser-2025q"
 SERIOUS = frozenset({"serious", "critical"})
 _axe = Axe()

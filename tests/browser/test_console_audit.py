@@ -1,7 +1,7 @@
 """The auditors' and admins' console in a real Chromium: an auditor looks at a startup as it stood
 on an earlier day and exports the events the page shows; an admin adds people, meets the
 duplicate-login refusal next to its field, issues a token and reads the embedded mailbox. Every
-page passes axe-core and leaves a screenshot in docs/screenshots/; then the same pages in English
+page passes axe-core and leaves a screenshot (in docs/screenshots/ under `make screenshots`); then the same pages in English
 show no Korean but the records they hold (company, program, people, reasons, mail), and the
 export's headers are English too."""
 

@@ -5,7 +5,7 @@ one first, with each error beside what it names); its cohort reaches the finance
 finance officer bulk-approves two tranches requested by someone else, the one they requested
 themselves not offered to them, corrects a refused payment's account, and reconciles with the finance
 system; the program's dashboard draws it all, and its XLSX report holds the JSON report's figures.
-Every page is checked by axe-core and photographed under docs/screenshots/. The evaluator's and
+Every page is checked by axe-core and photographed (docs/screenshots/ under `make screenshots`). The evaluator's and
 the finance officer's pages are also read in English (the header's switch): no Korean is left on
 them but the data they show, and axe-core passes there too; so are the program pages: the refused
 definition with each error beside what it names, the program list, the dashboard with its charts'

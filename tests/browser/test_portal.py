@@ -3,7 +3,7 @@ email from the message the SMTP server received, invites a colleague, saves a dr
 its application with a proposal, is selected (staff steps through the API), sees its payment
 arrive, submits a deliverable PDF and files its settlement with receipts; a closed business is
 refused with the reason. Every portal page is checked with axe-core, for sideways scrolling and
-for tap targets, and photographed for docs/screenshots/."""
+for tap targets, and photographed (docs/screenshots/ under `make screenshots`)."""
 
 import asyncio
 import re
