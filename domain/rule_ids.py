@@ -136,3 +136,12 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.DOCUMENT_MILESTONE: N_("다른 마일스톤의 서류입니다."),
     RuleId.CSRF: N_("보안 토큰이 없거나 맞지 않습니다. 화면을 새로 고친 뒤 다시 시도하십시오."),
 }
+
+
+def rule_words(rule: object) -> str | None:
+    """The Korean words of a rule id as a refusal carries it (a plain string once it has crossed
+    the API or a workflow's history); None for an id with no words here."""
+    try:
+        return RULE_WORDS[RuleId(str(rule))]
+    except ValueError:
+        return None

@@ -20,26 +20,26 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
 from api.pages.shared.rule_text import RuleRefusal, rule_text
-from api.routes.actions import perform_action
-from api.routes.documents import blob_store
-from api.routes.startups import _live_state, for_caller
+from api.services.actions import perform_action
+from api.services.documents import blob_store
+from api.services.startups import for_caller, live_state
 from api.schemas import StartupPublic
 from api.scope import check_scope
 from axflow.agreement import agreement_body
 from domain.phases import Action, Role
+from domain import rule_ids
 
 router = APIRouter(include_in_schema=False)
 
 TEMPLATE = "portal/agreement.html"
 FIELDS = {"read_confirmed": N_("협약서 확인"), "password": N_("비밀번호")}
 NOT_CONFIRMED = N_("협약서를 끝까지 읽고 확인란에 표시하십시오.")
-CHANGED = N_("협약서가 바뀌었습니다. 새 협약서를 다시 읽고 동의하십시오.")
+CHANGED = rule_ids.RULE_WORDS[rule_ids.RuleId.AGREEMENT_CHANGED]
 # The acceptance's refusals (api/reauth.py, the Update validator) by rule, as this page says them.
 RULE_WORDS = {
     "password_mismatch": N_("비밀번호가 맞지 않습니다."),
     "reauthentication": N_("비밀번호를 다시 입력하십시오. 협약 동의에는 본인 확인이 필요합니다."),
     "reauthentication_throttled": N_("비밀번호를 여러 번 잘못 입력했습니다. 잠시 후 다시 시도하십시오."),
-    "agreement_changed": CHANGED,
 }
 
 
@@ -74,7 +74,7 @@ def _words(rule: object, message: str) -> str:
 
 async def _state(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> StartupPublic:
     check_scope(startup_id, viewer.actor)  # another company's startup: 404, revealing nothing
-    return for_caller(await _live_state(temporal, db, startup_id), viewer.actor)
+    return for_caller(await live_state(temporal, db, startup_id), viewer.actor)
 
 
 async def _agreement_html(request: Request, state: StartupPublic) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
@@ -19,13 +19,15 @@ from api.i18n import KOREAN, N_, _, current_language
 from api.pages.shared.common import check_csrf, render
 from api.pages.portal.common import HANGUL, Errors, StartupViewer, not_found_page, page
 from api.pages.portal.common import one_language as paired_language
-from api.pages.portal.documents import KIND_WORDS, document_choices, upload_context
+from api.pages.portal.documents import document_choices, upload_context
+from api.pages.shared.document_words import KIND_WORDS
 from api.pages.portal.settlement import SettlementForm, read_settlement_form
 from api.pages.shared.formatting import won
 from api.pages.shared.refusal_text import RULE_CODES
-from api.pages.shared.rule_text import FIELD_TYPES, RULES, RuleRefusal, rule_text
-from api.routes.actions import perform_action
-from api.routes.startups import _live_state, for_caller
+from api.pages.shared.rule_text import FIELD_TYPES, RuleRefusal, rule_text
+from api.services.actions import perform_action
+from api.services.programs import program_choices
+from api.services.startups import for_caller, live_state, startup_ids_of_company
 from api.schemas import StartupPublic
 from api.scope import check_scope
 from domain.documents import DocumentKind
@@ -38,7 +40,6 @@ from store.db import release
 from store.documents import documents_of
 from store.notifications import list_notices
 from store.portal_accounts import company_of
-from store.tables import ProgramRow, StartupRow
 
 router = APIRouter(include_in_schema=False)
 AGREEMENT_PHASES = {Phase.SELECTED, Phase.MATCHED}
@@ -63,7 +64,7 @@ def said(rule: object, message: str, code: str = "") -> str:
     (not a field typed wrong) is a RuleRefusal, headed as the console heads it."""
     words = rule_text(str(rule)) or FIELD_TYPES.get(str(rule)) if rule else None
     text = _(words) if words else one_language(message)
-    by_rule = str(rule) in RULES if rule else code in RULE_CODES
+    by_rule = rule_text(str(rule)) is not None if rule else code in RULE_CODES
     return RuleRefusal(text, str(rule) if rule else None) if by_rule else text
 
 
@@ -111,14 +112,12 @@ def ineligible_words(reason: str | None, check: BusinessStatusCheck | None) -> s
 async def my_page(request: Request, session: SessionDep, temporal: TemporalDep,
                   viewer: StartupViewer) -> HTMLResponse:
     brn = viewer.actor.brn or ""
-    ids = session.exec(select(StartupRow.startup_id).where(StartupRow.brn == brn)
-                       .order_by(col(StartupRow.applied_at).desc())).all()
+    ids = startup_ids_of_company(session, brn)
     # Each asked of its workflow (the read model may be a moment behind); a company has a few.
-    states = [await _live_state(temporal, session, startup_id) for startup_id in ids]
+    states = [await live_state(temporal, session, startup_id) for startup_id in ids]
     drafts = [d for d in drafts_of_company(session, brn) if d.submitted_at is None]
     # A draft is named by its program's name, as the calls name it (its id is no name for people).
-    program_names = dict(session.exec(select(ProgramRow.id, ProgramRow.name).where(
-        col(ProgramRow.id).in_([d.program_id for d in drafts]))).all()) if drafts else {}
+    program_names = dict(program_choices(session, ids=[d.program_id for d in drafts])) if drafts else {}
     waiting = {s.startup_id for s in states if s.phase is Phase.APPLIED and _waiting(session, s.startup_id)}
     notices = list_notices(session, viewer.user.id, limit=5)
     return page(request, viewer, "my.html", states=states, drafts=drafts, program_names=program_names,
@@ -142,7 +141,7 @@ def _waiting(session: Session, startup_id: str) -> bool:
 
 async def _view(session: Session, temporal: Any, viewer: StartupViewer, startup_id: str) -> StartupPublic:
     check_scope(startup_id, viewer.actor)  # another company's id: 404, the same as an unknown one
-    view = for_caller(await _live_state(temporal, session, startup_id), viewer.actor)
+    view = for_caller(await live_state(temporal, session, startup_id), viewer.actor)
     release(session)
     return view
 
