@@ -1,7 +1,9 @@
 """Notifications to people. `deliver_notification` turns a workflow's event into messages: it finds
 the people behind its recipients (roles, desks, the startup), puts the words of the kind's
 template in each one's in-app inbox, and sends email (SMTP) and SMS/알림톡 (the notification
-gateway) as each person chose, once per (event, person, channel) through the outbox. The daily
+gateway) as each person chose, once per (event, person, channel) through the outbox. Lifecycles
+under patch notify-outbox have their events recorded by the projection and delivered by the
+worker's dispatcher (axflow/notification_dispatcher.py) with the same `deliver`. The daily
 digest sends staff who chose it one email listing what waited for it.
 
 `send_notification` is the gateway call of lifecycles started before events (patch NOTIFY_PEOPLE).
@@ -123,16 +125,23 @@ class NotificationActivities:
 
     @activity.defn(name=DELIVER_NOTIFICATION)
     async def deliver_notification(self, event: NotificationEvent) -> int:
-        """Deliver one event; the number of messages sent by this attempt."""
+        """Deliver one event (lifecycles started before the dispatcher); the number of messages
+        sent by this attempt."""
+        sent, failures = await self.deliver(event, attempt=activity.info().attempt)
+        failures.check("messages")
+        return sent
+
+    async def deliver(self, event: NotificationEvent, attempt: int) -> tuple[int, Failures]:
+        """Deliver one event: the messages sent now, and those that may succeed on a later attempt.
+        Run again, it sends nothing twice (the outbox)."""
         outgoing = await asyncio.to_thread(plan_deliveries, self.engine, self.settings, event)
         failures, sent = Failures(), 0
         for message in outgoing:
             send = self._email if message.channel == EMAIL else self._sms
             sent += await send(event, message, failures)
         log.info("notification delivered", event_key=event.key, kind=event.kind, sent=sent,
-                 attempt=activity.info().attempt, waiting=len(failures))
-        failures.check("messages")
-        return sent
+                 attempt=attempt, waiting=len(failures))
+        return sent, failures
 
     async def _email(self, event: NotificationEvent, message: Outgoing, failures: Failures) -> int:
         """Send one email under a claim of the outbox (1 if it went out now)."""

@@ -1,6 +1,7 @@
 """The read model, ledger and audit store, and the participation-ban check."""
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import structlog
@@ -39,6 +40,8 @@ class ReadModelActivities:
     def __init__(self, engine: Engine, audit_key: bytes | None = None) -> None:
         # Only the projection writes audit rows; the ban check (also used by the portal) needs no key.
         self.engine, self.audit_key = engine, audit_key
+        # Told when a projection recorded notification events (the worker's dispatcher wakes).
+        self.events_recorded: Callable[[], None] | None = None
 
     @activity.defn(name=PROJECT_STARTUP)
     async def project_startup(self, projection: Projection) -> AuditAnchor | None:
@@ -53,6 +56,8 @@ class ReadModelActivities:
         while not (await asyncio.wait({write}, timeout=HEARTBEAT_EVERY.total_seconds()))[0]:
             activity.heartbeat()
         anchor = write.result()
+        if projection.events and self.events_recorded is not None:
+            self.events_recorded()
         log.info("projected", phase=projection.state.phase.value, version=projection.state.version,
                  transitions=len(projection.transitions), ledger=len(projection.ledger))
         return anchor

@@ -1,4 +1,4 @@
-"""The axflow worker: every workflow and activity on one task queue."""
+"""The axflow worker: every workflow and activity on one task queue, and the notification dispatcher."""
 
 import asyncio
 import signal
@@ -26,6 +26,7 @@ from activities.read_model import ReadModelActivities
 from store.audit_key import audit_key
 from axflow.config import Settings
 from axflow.digest import ensure_digest_schedule
+from axflow.notification_dispatcher import NotificationDispatcher
 from axflow.production import refuse_unsafe_production
 from axflow.temporal import connect
 from axflow.tracing import configure_tracing
@@ -60,6 +61,8 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
         eligibility = EligibilityActivities(read_model, settings, http)
         finance = FinanceActivities(http, settings.finance_url, f"{settings.api_url.rstrip('/')}/webhooks/finance")
         notify = NotificationActivities(http, settings, engine)
+        dispatcher = NotificationDispatcher(notify, engine)
+        read_model.events_recorded = dispatcher.wake
         deadlines = DeadlineActivities(frozenset(settings.extra_holidays))
         lifecycles = LifecycleActivities(client)
         agreements = AgreementActivities(engine, make_blob_store(settings))
@@ -91,8 +94,13 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                 workflow_runner=workflow_runner(settings),
                 graceful_shutdown_timeout=timedelta(seconds=10),
             )
-            async with worker:
-                yield worker
+            dispatching = asyncio.create_task(dispatcher.run(), name="notification dispatcher")
+            try:
+                async with worker:
+                    yield worker
+            finally:
+                dispatching.cancel()
+                await asyncio.gather(dispatching, return_exceptions=True)
 
 
 async def serve(settings: Settings) -> None:

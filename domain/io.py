@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel
 
+from domain.notifications import NotificationEvent
 from domain.phases import Phase
 from domain.program import ProgramDefinition
 from domain.state import Actor, Application, LedgerMove, StartupState, Transition
@@ -182,6 +183,9 @@ class Projection(BaseModel):
     state: StartupState
     transitions: list[Transition] = []
     ledger: list[LedgerMove] = []
+    # Notification events (patch notify-outbox): recorded with the change, delivered by the
+    # worker's dispatcher off the lifecycle's path.
+    events: list[NotificationEvent] = []
 
 
 class BanInput(BaseModel):

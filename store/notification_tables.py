@@ -4,7 +4,7 @@ outbox that makes each delivery happen once, and each person's preferences."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -18,19 +18,31 @@ def _utc_optional() -> Any:
 
 class NotificationEventRow(SQLModel, table=True):
     """One event a workflow emitted (kind, recipients as roles/desks/"startup", its data), kept
-    once by its key whatever happens to its deliveries."""
+    once by its key whatever happens to its deliveries. An event a projection recorded waits
+    (`delivered_at` empty) until the worker's dispatcher has delivered it."""
 
     __tablename__ = "notification_event"
-    __table_args__ = (Index("ix_notification_event_startup_kind", "startup_id", "kind"),)
+    __table_args__ = (
+        Index("ix_notification_event_startup_kind", "startup_id", "kind"),
+        Index("ix_notification_event_undelivered", "next_attempt_at", "recorded_at",
+              postgresql_where=text("delivered_at IS NULL"), sqlite_where=text("delivered_at IS NULL")),
+    )
 
     key: str = Field(primary_key=True, max_length=120)
     kind: str = Field(max_length=40)
     startup_id: str = Field(max_length=100)
     program_id: str = Field(max_length=64)
+    # Whose people "startup" names: the dispatcher delivers from the row alone.
+    brn: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
     recipients: list[str] = Field(sa_column=Column(JSON, nullable=False))
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     emitted_at: datetime = _utc()
     recorded_at: datetime = _utc()
+    delivered_at: datetime | None = _utc_optional()
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Not before then: a dispatcher's lease while it delivers, a back-off after a failure.
+    next_attempt_at: datetime | None = _utc_optional()
+    last_error: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
 
 
 class Notice(SQLModel, table=True):

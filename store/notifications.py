@@ -26,13 +26,16 @@ def _now() -> datetime:
 # ---- events
 
 
-def record_event(session: Session, event: NotificationEvent) -> None:
-    """Keep the event once (a retried activity finds it already there)."""
+def record_event(session: Session, event: NotificationEvent, *, dispatched: bool = False) -> None:
+    """Keep the event once (a retried activity finds it already there). `dispatched`: recorded by
+    the projection, for the worker's dispatcher to deliver; otherwise its own activity delivers it."""
     if session.get(NotificationEventRow, event.key) is not None:
         return
+    now = _now()
     session.add(NotificationEventRow(key=event.key, kind=event.kind, startup_id=event.startup_id,
-                                     program_id=event.program_id, recipients=event.recipients, data=event.data,
-                                     emitted_at=event.at, recorded_at=_now()))
+                                     program_id=event.program_id, brn=event.brn, recipients=event.recipients,
+                                     data=event.data, emitted_at=event.at, recorded_at=now,
+                                     delivered_at=None if dispatched else now))
     session.flush()
 
 

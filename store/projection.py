@@ -1,6 +1,6 @@
 """Apply one projection from a lifecycle: upsert the startup row (newer versions only), append
-its audit rows to the chain and its money movements to the ledger. Idempotent: a retried
-activity writes nothing twice."""
+its audit rows to the chain, its money movements to the ledger and its notification events to
+the dispatcher's queue. Idempotent: a retried activity writes nothing twice."""
 
 from datetime import datetime, timezone
 
@@ -13,6 +13,7 @@ from store import audit
 from store.document_history import refs_in
 from store.documents import mark_referenced
 from store.expenses import project_expenses
+from store.notifications import record_event
 from store.tables import AuditEvent, LedgerEntry, StartupRow
 from store.work_items import replace_work_items
 
@@ -77,6 +78,8 @@ def apply_projection(session: Session, projection: Projection, audit_key: bytes)
         if pinned:  # a document an action relied on is kept for good (cleanup never deletes it)
             mark_referenced(session, pinned, t.action, t.at)
     project_expenses(session, state, projection.transitions)
+    for event in projection.events:  # the outbox: kept with the change that caused it
+        record_event(session, event, dispatched=True)
     for move in projection.ledger:
         if session.exec(select(LedgerEntry.id).where(LedgerEntry.key == move.key)).first() is None:
             session.add(LedgerEntry(

@@ -18,6 +18,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("notification_event", schema=None) as batch_op:
+        # Whose people "startup" names: the dispatcher delivers from the row alone.
+        batch_op.add_column(sa.Column("brn", sa.String(length=10), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
@@ -36,3 +38,4 @@ def downgrade() -> None:
         batch_op.drop_column("next_attempt_at")
         batch_op.drop_column("attempts")
         batch_op.drop_column("delivered_at")
+        batch_op.drop_column("brn")

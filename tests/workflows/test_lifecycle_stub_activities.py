@@ -139,6 +139,8 @@ class Systems:
             self.transitions.extend(projection.transitions)
             self.ledger.extend(projection.ledger)
             self.projected = projection.state
+            # Under patch notify-outbox the events ride on the projection, for the dispatcher.
+            calls[DELIVER_NOTIFICATION].extend(projection.events)
 
         @activity.defn(name=DELIVER_NOTIFICATION)
         async def deliver_notification(event: NotificationEvent) -> int:

@@ -11,6 +11,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.clocks import ClockSchedule, clock_schedule, due_instant
     from domain.io import LifecycleInput, startup_workflow_id
+    from domain.notifications import NotificationEvent
     from domain.program import ClockKind, ProgramDefinition
     from domain.state import LedgerMove, StartupState, Transition
 
@@ -67,6 +68,8 @@ class LifecycleContext:
         # Recorded but not yet written to the read model, the audit table and the ledger.
         self.pending_transitions: list[Transition] = []
         self.pending_ledger: list[LedgerMove] = []
+        # Notification events for the next projection to record (patch NOTIFY_OUTBOX).
+        self.pending_events: list[NotificationEvent] = []
         self.projected_version = -1
         # Set by every change; the run loop wakes on it and publishes.
         self.changed = False

@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -63,7 +64,7 @@ def transition(ctx: LifecycleContext, actor: Actor, action: str, to_phase: Phase
     ctx.mark_changed()
 
 
-def record(ctx: LifecycleContext, cmd: Command[Any], action: Action, to_phase: Phase | None = None,
+def record(ctx: LifecycleContext, cmd: Command[Any], action: Action, to_phase: Phase | None = None, /,
            **details: Any) -> None:
     """Record an action taken by a person, with the reason they gave."""
     transition(ctx, cmd.actor, action.value, to_phase, reason=cmd.body.reason, request_id=cmd.request_id, **details)
@@ -92,7 +93,7 @@ def notify(ctx: LifecycleContext, to: str, kind: str, subject: str, body: str = 
 
 def escalate(ctx: LifecycleContext, kind: ClockKind, event: str, subject: str, body: str = "", **data: Any) -> None:
     """Tell everyone the program's policy names for a deadline of this kind."""
-    recipients = list(ctx.program.policy.clock(kind).escalate_to)
+    recipients: list[str] = list(ctx.program.policy.clock(kind).escalate_to)
     if workflow.patched(patches.NOTIFY_PEOPLE):
         if recipients:
             emit(ctx, event, recipients, reason=body, **data)
@@ -112,6 +113,12 @@ def emit(ctx: LifecycleContext, kind: str, recipients: list[str], reason: str = 
         startup_id=s.startup_id, program_id=s.program_id, brn=s.brn, at=workflow.now(),
         data={name: event_data(value) for name, value in facts.items() if value is not None},
     )
+    if workflow.patched(patches.NOTIFY_OUTBOX):
+        # Recorded by the next projection with the change that caused it; the worker's dispatcher
+        # delivers it. The run loop publishes when woken, so an event never waits for a later change.
+        ctx.pending_events.append(event)
+        ctx.changed = True
+        return
     ctx.spawn(_deliver(event))
 
 
@@ -168,7 +175,7 @@ def _publish_search_attributes(ctx: LifecycleContext) -> None:
     visible = (s.phase, s.next_deadline.at if s.next_deadline else None, s.overdue)
     if visible == ctx.search_attributes_set:
         return
-    updates = [AX_PHASE.value_set(s.phase.value), AX_OVERDUE.value_set(s.overdue)]
+    updates: list[SearchAttributeUpdate[Any]] = [AX_PHASE.value_set(s.phase.value), AX_OVERDUE.value_set(s.overdue)]
     updates.append(AX_NEXT_DEADLINE.value_set(visible[1]) if visible[1] else AX_NEXT_DEADLINE.value_unset())
     if ctx.search_attributes_set is None:
         updates += [AX_PROGRAM.value_set(s.program_id), AX_STAGE.value_set(s.stage.value)]
@@ -185,12 +192,13 @@ async def publish(ctx: LifecycleContext) -> None:
     clocks = ctx.clocks()
     ctx.state.next_deadline, ctx.state.overdue = clocks.next_deadline, clocks.overdue
     _publish_search_attributes(ctx)
-    if ctx.state.version == ctx.projected_version and not ctx.pending_transitions and not ctx.pending_ledger:
+    if (ctx.state.version == ctx.projected_version and not ctx.pending_transitions and not ctx.pending_ledger
+            and not ctx.pending_events):
         return
     ctx.state.observed_at = workflow.now()
     projection = Projection(state=ctx.state.model_copy(deep=True), transitions=ctx.pending_transitions,
-                            ledger=ctx.pending_ledger)
-    ctx.pending_transitions, ctx.pending_ledger = [], []
+                            ledger=ctx.pending_ledger, events=ctx.pending_events)
+    ctx.pending_transitions, ctx.pending_ledger, ctx.pending_events = [], [], []
     anchor = await workflow.execute_activity(
         PROJECT_STARTUP, projection, start_to_close_timeout=timedelta(seconds=30),
         # A projection lost with its worker is retried within seconds of the missed heartbeat.
