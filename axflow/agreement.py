@@ -164,6 +164,8 @@ def won(amount: int) -> str:
 
 
 def _environment() -> Environment:
+    # Not the pages' environment (api/templating.py): the worker renders this document, and its bytes
+    # (hashed, signed) must not depend on a reader's language or on the web layer's filters.
     env = Environment(loader=FileSystemLoader(API / "templates"), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters["won"] = won

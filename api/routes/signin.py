@@ -10,16 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
-from api import i18n, pending_signin as pending, sessions
-from api.i18n import N_, NP_, gettext, pgettext
+from api import pending_signin as pending, sessions
+from api.i18n import N_, gettext
 from api.deps import SessionDep
 from api.errors import ApiError
+from api.templating import PAGE_CSP, templates
 from api.throttle import SigninThrottle, Throttled, client_address
 from axflow.config import Settings
-from domain.brn import format_brn
 from domain.timeutil import to_kst
 from store import second_factor
 from store.db import release
@@ -28,29 +27,6 @@ from store.user_tables import User, WebSession
 from store.users import find_by_login
 
 HERE = Path(__file__).resolve().parent.parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.add_extension("jinja2.ext.i18n")
-# `_()` in templates: the page's language is the request's (api/i18n.py), so one environment serves both.
-templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext,
-                                         npgettext=i18n.npgettext)
-templates.env.globals.update(current_language=i18n.current_language)
-ROLE_LABELS = {"admin": NP_("role", "관리자"), "program_officer": NP_("role", "사업 담당자"),
-               "finance_officer": NP_("role", "회계 담당자"), "evaluator": NP_("role", "평가위원"),
-               "auditor": NP_("role", "감사인"), "startup": NP_("role", "스타트업")}
-
-
-def role_label(role: str) -> str:
-    """A role as people name it, in the page's language (the role's key when it has no name)."""
-    return pgettext("role", ROLE_LABELS[role]) if role in ROLE_LABELS else role
-
-
-templates.env.globals.update(role_label=role_label, brn=format_brn, kst=lambda t: f"{to_kst(t):%Y-%m-%d %H:%M} KST")
-templates.env.filters["role_label"] = role_label
-# Pages load their own stylesheet and scripts and nothing else (scripts may ask this site only);
-# forms post only here.
-PAGE_CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; "
-            "form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
 WRONG = N_("아이디 또는 비밀번호가 올바르지 않습니다.")
 
 router = APIRouter(include_in_schema=False)

@@ -14,7 +14,8 @@ import pytest
 
 from api.errors import ApiError
 from api.i18n import ENGLISH, KOREAN, _, language
-from api.pages.shared.common import NAVIGATION, templates
+from api.pages.shared.common import NAVIGATION
+from api.templating import templates
 from api.pages.console.evaluations import ROUNDS, conflict_with
 from api.pages.console.finance import Outcome, unreachable_text
 from api.pages.console.finance_items import (

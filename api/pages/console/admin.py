@@ -14,8 +14,8 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.console import admin_forms, mail_view
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
-from api.routes.signin import role_label
-from api.routes.users import public
+from api.templating import role_label
+from api.services.users import public
 from domain.phases import Role
 from store.db import release
 from store.tokens import issue_token

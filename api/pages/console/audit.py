@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col, or_, select
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.document_schemas import VerifyAnswer
@@ -20,18 +19,18 @@ from api.pages.console import audit_views as views
 from api.pages.console import exports
 from api.pages.console.action_forms import choice_labels
 from api.pages.shared.common import PageViewer, check_csrf, render, require_role
-from api.routes.signin import role_label
+from api.templating import role_label
 from api.pages.shared.refusal_text import refusal_text
-from api.routes import startups as startup_routes
-from api.routes.audit import event_query
-from api.routes.documents import verify_hash
+from api.services.audit import audit_events, find_startups
+from api.services.documents import verify_hash
+from api.services.startups import startup_for, startup_row, trail_of
 from api.uploads import read_upload
 from domain.phases import Role
 from domain.timeutil import kst_date
 from api.audit_verification import verify_audit
 from store.audit_key import audit_key
 from store.db import release
-from store.tables import AuditEvent, StartupRow
+from store.tables import AuditEvent
 
 router = APIRouter(prefix="/console/audit", include_in_schema=False)
 
@@ -66,11 +65,7 @@ async def audit_home(request: Request, viewer: PageViewer, session: SessionDep,
     wanted = q.strip()
     found: list[Any] = []
     if wanted:
-        digits = wanted.replace("-", "")
-        found = list(session.exec(select(StartupRow.startup_id, StartupRow.company_name, StartupRow.program_id,
-                                         StartupRow.phase).where(or_(
-            col(StartupRow.company_name).contains(wanted), StartupRow.brn == digits,
-            StartupRow.startup_id == wanted)).order_by(col(StartupRow.startup_id)).limit(FIND_LIMIT)).all())
+        found = find_startups(session, wanted, FIND_LIMIT)
         release(session)
     return render(request, viewer, "console/audit_home.html", q=wanted, found=found, limit=FIND_LIMIT)
 
@@ -88,20 +83,20 @@ async def startup_history(request: Request, startup_id: str, viewer: PageViewer,
         errors["as_of"], day = [str(err)], None
     instant = views.as_of_instant(day) if day else None
     try:
-        history = await startup_routes.history(startup_id, session, temporal, viewer.actor)
+        history = await trail_of(session, temporal, viewer.actor, startup_id)
     except ApiError as err:
         if err.code != "not_found":
             raise
         return render(request, viewer, "console/audit_missing.html", 404, startup_id=startup_id)
     state, not_yet = None, False
     try:
-        state = await startup_routes.get_startup(startup_id, session, temporal, viewer.actor, as_of=instant)
+        state = await startup_for(session, temporal, viewer.actor, startup_id, as_of=instant)
     except ApiError as err:
         if err.code != "not_found":
             raise
         not_yet = True  # the chosen day is before the application
     items = views.timeline(history.entries, history.refused, instant)
-    row = None if state else session.get(StartupRow, startup_id)
+    row = None if state else startup_row(session, startup_id)
     company = state.company_name if state else (row.company_name if row else startup_id)
     release(session)
     return render(request, viewer, "console/audit_startup.html", 422 if errors else 200, startup_id=startup_id,
@@ -113,12 +108,9 @@ async def startup_history(request: Request, startup_id: str, viewer: PageViewer,
 
 def _search(session: SessionDep, filters: views.EventFilters) -> tuple[list[AuditEvent], bool]:
     """One page of events for the filters, and whether more follow."""
-    query = event_query(session, program_id=filters.program_id or None, startup_id=filters.startup_id or None,
+    rows = audit_events(session, program_id=filters.program_id or None, startup_id=filters.startup_id or None,
                         since=filters.since_instant(), until=filters.until_instant(), actor=filters.actor or None,
-                        action=filters.action or None)
-    if filters.after is not None:
-        query = query.where(col(AuditEvent.id) > filters.after)
-    rows = list(session.exec(query.limit(views.EVENTS_PER_PAGE + 1)).all())
+                        action=filters.action or None, after=filters.after, limit=views.EVENTS_PER_PAGE + 1)
     release(session)
     return rows[:views.EVENTS_PER_PAGE], len(rows) > views.EVENTS_PER_PAGE
 

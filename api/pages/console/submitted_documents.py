@@ -8,8 +8,6 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from api.pages.shared.document_words import KIND_WORDS
-from api.routes.signin import templates
 from store.db import as_utc
 from store.documents import Document, documents_of
 from store.people import people_names
@@ -20,10 +18,6 @@ class SubmittedDocument:
     document: Document
     uploader_name: str  # the person's name; their id when the directory no longer knows them
     uploaded_at: datetime  # in UTC, whatever the database hands back
-
-
-# The kinds in the page's words, for the template's list (the portal's own words for them).
-templates.env.globals["document_kind_words"] = {kind.value: words for kind, words in KIND_WORDS.items()}
 
 
 def submitted_documents(session: Session, startup_id: str) -> list[SubmittedDocument]:

@@ -4,7 +4,7 @@ language, the countdown to a closing instant, and email that never breaks a page
 
 Portal pages are mobile-first (api/static/portal.css) and work without JavaScript; portal.js only
 ticks the countdown and checks what is typed or chosen before it is sent, in the words
-`portal_words()` gives it (the layout renders them as JSON data: the CSP runs no inline script)."""
+`api.pages.portal.script_words.portal_words()` gives it (the layout renders them as JSON data: the CSP runs no inline script)."""
 
 import re
 import secrets
@@ -28,19 +28,16 @@ from api.deps import QUERY_TIMEOUT, SessionDep, actor_of, acting_role
 from api.errors import ApiError
 from api.i18n import ENGLISH, N_, _, current_language
 from api.pages.shared.common import PageViewer, Viewer, render
-from api.routes.signin import templates
 from axflow.config import Settings
 from axflow.mail import send_mail
 from domain.io import program_workflow_id
 from domain.phases import Role
 from domain.program import ProgramDefinition
 from domain.timeutil import to_kst
-from store.db import as_utc, release
+from store.db import release
 from workflows.program_call import CallState
 
 log = structlog.get_logger()
-# SQLite hands back stored instants without their zone; templates show them through this.
-templates.env.globals["as_utc"] = as_utc
 Errors = dict[str, list[str]]
 
 # Pydantic's rule names as the portal says them (translated when shown).
@@ -241,29 +238,6 @@ def remaining(until: datetime, now: datetime) -> str:
     if minutes:
         return _("%(minutes)s분 남음") % {"minutes": mins}
     return _("1분 미만 남음")
-
-
-def portal_words() -> dict[str, str]:
-    """What portal.js says, in the page's language; `%(name)s` is filled in by the script. The
-    countdown's words are the ones `remaining` uses, so the ticking text reads as the served one."""
-    return {
-        "leftDays": _("%(days)s일 %(hours)s시간 %(minutes)s분 남음"),
-        "leftHours": _("%(hours)s시간 %(minutes)s분 남음"),
-        "leftMinutes": _("%(minutes)s분 남음"),
-        "underMinute": _("1분 미만 남음"),
-        "closed": _("마감되었습니다"),
-        "fileTooBig": _("파일이 %(mb)s MB를 넘습니다"),
-        "fileType": _("허용되지 않는 파일 형식입니다: %(types)s"),
-        "fileEmpty": _("빈 파일입니다"),
-        "brnOk": _("올바른 사업자등록번호 형식입니다"),
-        "brnBad": _("사업자등록번호가 올바르지 않습니다: 10자리와 검증 숫자를 확인하세요"),
-        "foundedEarly": _("창업 %(years)s년 이내가 아닙니다: %(earliest)s 이후 설립이어야 합니다"),
-        "foundedFuture": _("설립일이 미래입니다"),
-        "foundedOk": _("업력 요건을 충족합니다"),
-    }
-
-
-templates.env.globals["portal_words"] = portal_words
 
 
 def kst_text(at: datetime) -> str:

@@ -13,17 +13,18 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, col, delete, or_, select
+from sqlmodel import Session
 
 from api.i18n import N_, _
 from api.pages.shared.common import check_csrf
 from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, page, writing
-from api.routes.signin import PAGE_CSP
+from api.templating import PAGE_CSP
+from api.services.company import active_binding, refusals_since, start_check
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 from domain.brn import format_brn, normalize_brn
 from domain.text import SINGLE_LINE
-from store.binding_tables import BindingEvent, CompanyBinding, CompanyCheck
+from store.binding_tables import CompanyCheck
 from store.company_binding import (bind, bound_brn, open_request, person_key_hash, record, requests_of,
                                    why_approval_is_needed)
 from store.db import as_utc
@@ -61,8 +62,7 @@ def _form(request: Request, viewer: UnboundStartupViewer, values: dict[str, str]
     with Session(request.app.state.engine) as db:
         company = bound_brn(db, viewer.user.id)
         account = company_of(db, company) if company else None
-        binding = db.exec(select(CompanyBinding).where(CompanyBinding.user_id == viewer.user.id,
-                                                       col(CompanyBinding.revoked_at).is_(None))).first()
+        binding = active_binding(db, viewer.user.id)
         requests = requests_of(db, viewer.user.id)
     labels = {name: _(label) for name, label in LABELS.items()}
     response = page(request, viewer, "company.html", status, values=values, errors=errors, labels=labels,
@@ -114,7 +114,7 @@ async def check_company(request: Request, viewer: UnboundStartupViewer, csrf_tok
     if errors or opened is None:
         return _form(request, viewer, values, errors, 422)
     settings, now = request.app.state.settings, viewer.now
-    if refusals_since(request, viewer.user.id, now - timedelta(days=1)) >= REFUSALS_PER_DAY:
+    if _refusals_since(request, viewer.user.id, now - timedelta(days=1)) >= REFUSALS_PER_DAY:
         add_error(errors, "", _("회사 확인에 여러 번 실패했습니다. 24시간 뒤에 다시 시도하거나 사업 담당자에게 문의하세요."))
         return _form(request, viewer, values, errors, 429)
     try:
@@ -136,20 +136,16 @@ async def check_company(request: Request, viewer: UnboundStartupViewer, csrf_tok
         return _form(request, viewer, values, errors, 503)
     with writing(request) as db:
         # One check at a time per person; abandoned ones of anyone's go once void.
-        db.exec(delete(CompanyCheck).where(or_(col(CompanyCheck.user_id) == viewer.user.id,
-                                               col(CompanyCheck.created_at) < now - CHECK_VALID)))
-        db.add(CompanyCheck(state_hash=_state_hash(begun.state), user_id=viewer.user.id, brn=digits,
-                            company_name=values["company_name"], representative=values["representative"],
-                            opened_on=f"{opened:%Y%m%d}", nonce=begun.nonce, code_verifier=begun.code_verifier,
-                            created_at=now))
-        db.commit()
+        start_check(db, CompanyCheck(state_hash=_state_hash(begun.state), user_id=viewer.user.id, brn=digits,
+                                     company_name=values["company_name"], representative=values["representative"],
+                                     opened_on=f"{opened:%Y%m%d}", nonce=begun.nonce,
+                                     code_verifier=begun.code_verifier, created_at=now), CHECK_VALID)
     return RedirectResponse(begun.url, 303)
 
 
-def refusals_since(request: Request, user_id: str, since: datetime) -> int:
+def _refusals_since(request: Request, user_id: str, since: datetime) -> int:
     with Session(request.app.state.engine) as db:
-        return len(db.exec(select(BindingEvent.id).where(BindingEvent.user_id == user_id, BindingEvent.kind == "refused",
-                                                         col(BindingEvent.at) >= since)).all())
+        return refusals_since(db, user_id, since)
 
 
 @router.get("/portal/company/identity")

@@ -1,6 +1,6 @@
 """What every console and portal page shares: who is looking (`PageViewer`), rendering with the
 session timer and the security headers (`render`), the CSRF check of form posts (`check_csrf`),
-the staff navigation per role, and the template filters for money and dates.
+and the staff navigation per role. Templates' filters and globals are in api/templating.py.
 
 A page is not an API route: it authorizes itself from the browser session and answers HTML. A
 browser without a session is sent to sign in and brought back to the page it asked for."""
@@ -16,10 +16,9 @@ from fastapi.responses import HTMLResponse
 from api import sessions
 from api.deps import SessionDep, actor_of, acting_role
 from api.errors import ApiError
-from api.pages.shared import formatting, labels
 from api.policy import page_roles
+from api.templating import PAGE_CSP, role_label, templates
 from api.i18n import N_, gettext
-from api.routes.signin import PAGE_CSP, role_label, templates
 from domain.phases import Role
 from domain.state import Actor
 from store.db import release
@@ -62,17 +61,6 @@ NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
     Role.STARTUP: (NavLink("/portal/my", N_("내 과제")),),
 }
 STAFF_ROLES = frozenset(NAVIGATION) - {Role.STARTUP}
-
-templates.env.filters.update(won=formatting.won, man_won=formatting.man_won, kst=formatting.kst_datetime,
-                             kst_date=formatting.kst_date, days_label=formatting.days_left_label)
-templates.env.globals.update(days_left=formatting.days_left, task_title=labels.task_title)
-for _name, _table in (("phase_label", labels.PHASES), ("stage_label", labels.STAGES), ("sector_label", labels.SECTORS),
-                      ("action_label", labels.ACTIONS), ("work_label", labels.WORK_KINDS),
-                      ("tranche_status", labels.TRANCHE_STATUS), ("milestone_status", labels.MILESTONE_STATUS),
-                      ("collection_status", labels.COLLECTION_STATUS), ("deadline_label", labels.DEADLINES),
-                      ("event_label", labels.EVENTS), ("notice_kind", labels.NOTICE_KINDS),
-                      ("system_actor", labels.SYSTEM_ACTORS)):
-    templates.env.filters[_name] = lambda value, table=_table: labels.label(table, value)
 
 
 def _sign_in_first(request: Request) -> HTTPException:
