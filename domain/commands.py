@@ -15,7 +15,6 @@ from domain.budget import PlanLine
 from domain.budget_rules import CategoryKey, EvidenceKind, PaymentMethod
 from domain.expense_review import DisallowReason
 from domain.documents import DocumentRef
-from domain.phases import Action
 from domain.program import CAPITAL_AREA, REGIONS, Key, ProgramDefinition, Slug
 from domain.regions import normalize_region
 from domain.rule_ids import RuleId
@@ -343,34 +342,6 @@ class TerminateBody(Body):
     honest_failure: Annotated[bool, Field(
         description="성실실패: an honest failure; a finance officer may then waive the clawback")] = False
 
-
-ACTION_BODIES: dict[Action, type[Body]] = {
-    Action.SCORE: ScoreBody,
-    Action.MATCH: MatchBody,
-    Action.ACCEPT_AGREEMENT: AcceptAgreementBody,
-    Action.SIGN_AGREEMENT: SignAgreementBody,
-    Action.REQUEST_DISBURSEMENT: RequestDisbursementBody,
-    Action.APPROVE_DISBURSEMENT: DisbursementBody,
-    Action.SUBMIT_MILESTONE: SubmitMilestoneBody,
-    Action.REVIEW_MILESTONE: ReviewMilestoneBody,
-    Action.EXTEND_DEADLINE: ExtendDeadlineBody,
-    Action.SUSPEND: Body,
-    Action.RESUME: Body,
-    Action.FINAL_EVALUATION: FinalEvaluationBody,
-    Action.SUBMIT_SETTLEMENT: SubmitSettlementBody,
-    Action.APPROVE_SETTLEMENT: Body,
-    Action.PROMOTE: PromoteBody,
-    Action.SUBMIT_BUDGET_PLAN: SubmitBudgetPlanBody,
-    Action.RECORD_EXPENSE: RecordExpenseBody,
-    Action.CANCEL_EXPENSE: CancelExpenseBody,
-    Action.REQUEST_BUDGET_CHANGE: RequestBudgetChangeBody,
-    Action.DECIDE_BUDGET_CHANGE: DecideBudgetChangeBody,
-    Action.REVIEW_EXPENSE: ReviewExpenseBody,
-    Action.WITHDRAW: Body,
-    Action.TERMINATE: TerminateBody,
-    Action.WAIVE_CLAWBACK: WaiveClawbackBody,
-    Action.RETRY_COLLECTION: RetryCollectionBody,
-}
 
 B = TypeVar("B", bound=Body)
 

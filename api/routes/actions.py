@@ -14,14 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from pydantic.json_schema import models_json_schema
 
-from api.action_docs import ACTION_DOCS
 from api.deps import SessionDep, TemporalDep, current_actor
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from api.refusals import refusals_recorded
 from api.schemas import StartupPublic
 from api.services.actions import IDEMPOTENCY_HEADER, perform_action
-from domain.commands import ACTION_BODIES
+from domain.action_info import ACTION_BODIES, ACTION_INFO
 from domain.phases import Action
 from domain.rules import ACTION_RULES
 from domain.state import Actor
@@ -42,22 +41,19 @@ def action_path(action: Action) -> str:
 
 
 def _request_body(action: Action) -> dict[str, Any]:
-    model = ACTION_BODIES[action]
-    doc = ACTION_DOCS.get(action.value)
-    media: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
-    if doc is not None:
-        media["examples"] = {action.value: {"summary": doc.summary, "value": doc.example}}
+    info = ACTION_INFO[action]
+    model = info.body
+    media: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{model.__name__}"},
+                             "examples": {action.value: {"summary": info.summary, "value": info.example}}}
     # Only a reason: the body may be left out entirely, as it always could.
     required = any(field.is_required() for field in model.model_fields.values())
     return {"required": required, "content": {"application/json": media}}
 
 
 def _description(action: Action) -> str:
-    doc = ACTION_DOCS.get(action.value)
     roles = ", ".join(sorted(role.value for role in ACTION_RULES[action].roles))
-    when = f" When: {doc.when}." if doc else ""
-    return (f"One Update of the startup's lifecycle. Who: {roles}.{when} Answers the new state, 409 "
-            f"`invalid_transition` (with the current phase and the actions allowed now) when the phase or a "
+    return (f"One Update of the startup's lifecycle. Who: {roles}. When: {ACTION_INFO[action].when}. Answers the "
+            f"new state, 409 `invalid_transition` (with the current phase and the actions allowed now) when the phase or a "
             f"rule forbids it, 422 `validation_error` naming each bad field.")
 
 
@@ -72,11 +68,10 @@ def _endpoint(action: Action) -> Any:
 
 
 for _action in Action:
-    _doc = ACTION_DOCS.get(_action.value)
     router.add_api_route(
         f"/{{startup_id}}/actions/{_action.value}", _endpoint(_action), methods=["POST"],
         response_model=StartupPublic, operation_id=_action.name.lower(),
-        summary=_doc.summary if _doc else _action.value, description=_description(_action),
+        summary=ACTION_INFO[_action].summary, description=_description(_action),
         openapi_extra={"requestBody": _request_body(_action)},
     )
 

@@ -21,7 +21,8 @@ from api.services.startups import for_caller
 from api.updates import send_update
 from axflow.programs import load_program
 from domain.action_rules import promotion_target_rule
-from domain.commands import ACTION_BODIES, Command, PromoteBody
+from domain.action_info import ACTION_BODIES
+from domain.commands import Command, PromoteBody
 from domain.phases import Action, Role
 from domain.rules import RuleViolation, check_role
 from domain.state import Actor, StartupState

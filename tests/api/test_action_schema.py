@@ -8,7 +8,7 @@ import pytest
 
 from api.main import create_app
 from axflow.config import Settings
-from domain.commands import ACTION_BODIES
+from domain.action_info import ACTION_BODIES
 from domain.phases import Action, Role
 from tests.conftest import Stack
 from tests.flows import EV, PO, drive
@@ -45,7 +45,7 @@ def test_every_action_has_its_request_body_schema_and_a_valid_example(openapi: d
     for nested in _refs(body):
         assert nested.removeprefix("#/components/schemas/") in components, f"{action.value}: dangling {nested}"
     examples = media.get("examples", {})
-    assert examples, f"{action.value}: no example (api/action_docs.py)"
+    assert examples, f"{action.value}: no example (domain/action_info.py)"
     for example in examples.values():
         # The example is a body the API would accept, parsed exactly as the handler parses it.
         model.model_validate_json(json.dumps(example["value"]))

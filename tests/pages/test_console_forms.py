@@ -11,7 +11,8 @@ from api.pages.console.action_forms import body_from_form, field_labels, fields_
 from api.pages.shared.form_errors import errors_from
 from api.pages.shared.formatting import days_left, days_left_label, man_won, won
 from api.pages.console.startups import ListFilters
-from domain.commands import ACTION_BODIES, PartnerBody
+from domain.action_info import ACTION_BODIES
+from domain.commands import PartnerBody
 from domain.phases import Action, Phase, Stage
 from domain.regions import normalize_region
 from domain.state import MilestoneState, StartupState, TrancheState

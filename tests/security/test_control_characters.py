@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from api.main import create_app
 from axflow.config import Settings
-from domain.commands import ACTION_BODIES
+from domain.action_info import ACTION_BODIES
 from domain.phases import Role
 from domain.text import Line, Lines, Name, Text
 from tests.conftest import Stack, new_brn

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from api.i18n import N_, _, pgettext
 from api.pages.shared import labels
-from domain.commands import ACTION_BODIES
+from domain.action_info import ACTION_BODIES
 from domain.phases import Action
 from domain.program import CAPITAL_AREA
 from domain.state import StartupState

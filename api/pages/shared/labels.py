@@ -5,7 +5,8 @@ carry a gettext context, and the catalogue (api/locale/en/common.po) has one ent
 `api.i18n.marked_messages` reads the tables themselves: their entries need no marker."""
 
 from api.i18n import ENGLISH, current_language, gettext, pgettext
-from domain.phases import Action, Phase, Stage
+from domain.action_info import ACTION_INFO
+from domain.phases import Phase, Stage
 
 
 class Labels(dict):
@@ -30,18 +31,8 @@ PHASES = Labels("phase", {
 STAGES = Labels(None, {Stage.MICRO: "Micro 초격차", Stage.CHOGYEOKCHA: "초격차", Stage.BEYOND: "Beyond 초격차"})
 SECTORS = Labels(None, {"bio_health": "바이오·헬스", "future_mobility": "미래 모빌리티", "smart_factory": "스마트팩토리",
                         "eco_energy": "친환경·에너지", "chemicals": "화학"})
-ACTIONS = Labels("action", {
-    Action.SCORE: "평가 점수 입력", Action.MATCH: "수요기업 매칭", Action.SIGN_AGREEMENT: "협약 체결",
-    Action.REQUEST_DISBURSEMENT: "사업비 지급 요청", Action.APPROVE_DISBURSEMENT: "사업비 지급 승인",
-    Action.SUBMIT_MILESTONE: "산출물 제출", Action.REVIEW_MILESTONE: "산출물 검토", Action.EXTEND_DEADLINE: "기한 연장",
-    Action.SUSPEND: "중지", Action.RESUME: "재개", Action.FINAL_EVALUATION: "최종평가",
-    Action.SUBMIT_SETTLEMENT: "정산 보고", Action.APPROVE_SETTLEMENT: "정산 승인", Action.PROMOTE: "후속 단계 연계",
-    Action.WITHDRAW: "포기", Action.TERMINATE: "협약 해지", Action.WAIVE_CLAWBACK: "환수 면제 결정",
-    Action.RETRY_COLLECTION: "반납·환수 재요청", "accept-agreement": "협약 동의",
-    Action.SUBMIT_BUDGET_PLAN: "사업비 계획 제출", Action.RECORD_EXPENSE: "집행 등록", Action.CANCEL_EXPENSE: "집행 취소",
-    Action.REQUEST_BUDGET_CHANGE: "비목 변경", Action.DECIDE_BUDGET_CHANGE: "비목 변경 결정",
-    Action.REVIEW_EXPENSE: "집행 검토",
-})
+# The actions' words are their registry's (domain/action_info.py).
+ACTIONS = Labels("action", {action: info.label for action, info in ACTION_INFO.items()})
 # Kinds of inbox work items (store/work_items.py).
 WORK_KINDS = Labels("work", {
     "score": "평가 점수 입력", "match": "수요기업 매칭", "sign_agreement": "협약 체결", "final_evaluation": "최종평가",
