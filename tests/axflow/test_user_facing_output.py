@@ -1,6 +1,6 @@
 """What people read when something is off: a refused program names the offending field, the audit
 CSV's details are JSON a script can read back, reconciliation without a finance system says so in
-one line, and docs/lifecycle.md tells how the embedded stack receives money owed back."""
+one line, and docs/map.md tells how the embedded stack receives money owed back."""
 
 import csv
 import io
@@ -56,8 +56,8 @@ def test_reconcile_without_a_finance_system_prints_one_line_and_fails(tmp_path: 
 
 
 def test_the_docs_say_how_money_owed_back_arrives_and_what_triggers_a_tranche() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "docs" / "lifecycle.md").read_text()
-    # The simulator setting and route docs/lifecycle.md names are the ones the simulator has.
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "map.md").read_text()
+    # The simulator setting and route docs/map.md names are the ones the simulator has.
     assert "collections_arrive" in Faults.model_fields and '{"collections_arrive": false}' in readme
     routes = {getattr(route, "path", "") for route in create_finance_app(":memory:", "secret").routes}
     assert "/collections/{key}/receive" in routes

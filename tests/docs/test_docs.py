@@ -62,3 +62,22 @@ def test_the_readme_is_a_front_door_to_every_page_in_docs() -> None:
             if f"docs/{page.name}" not in linked] == []
     assert "BENCHMARKS.md" in linked
     assert len(readme.splitlines()) < 200
+
+
+def named_paths(text: str) -> set[str]:
+    """The files and folders a page names in inline code (`api/pages/portal/`, `domain/rules.py`):
+    a relative path without spaces, placeholders or a scheme."""
+    return {token for token in re.findall(r"`([A-Za-z_.][\w./-]*/[\w./-]*)`", text) if ":" not in token}
+
+
+def test_the_map_names_only_files_that_exist() -> None:
+    """docs/map.md is where a newcomer looks first: a row that names a file moved away misleads."""
+    gone = sorted(path for path in named_paths((ROOT / "docs" / "map.md").read_text()) if not (ROOT / path).exists())
+    assert gone == [], f"docs/map.md names what does not exist: {gone}"
+
+
+def test_the_maps_patch_list_is_the_lifecycles() -> None:
+    declared = re.findall(r'^[A-Z_]+ = "([a-z0-9-]+)"', (ROOT / "workflows/lifecycle/patches.py").read_text(), re.M)
+    patches = (ROOT / "docs" / "map.md").read_text().partition("\n## Patches\n")[2].partition("\n## ")[0]
+    listed = re.findall(r"^\| `([a-z0-9-]+)` \|", patches, re.M)
+    assert listed == declared, "docs/map.md's patch list: one row per id in workflows/lifecycle/patches.py, in order"
