@@ -8,16 +8,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from domain.action_rules import Rule
-from domain.budget_actions import mark_cancelled, mark_recorded, mark_reviewed
-from domain.commands import Command, SubmitSettlementBody
+from domain.budget_actions import ledger_context, mark_cancelled, mark_recorded, mark_reviewed
+from domain.commands import AcceptAgreementBody, Command, SubmitSettlementBody
 from domain.expense_review import ReviewDecision
 from domain.ledger import Cancellation, LedgerEntry
 from domain.phases import Phase, Role
-from domain.settlement_ledger import approve_settlement_rule, ledger_statement, submit_settlement_rule
+from domain.program import ProgramDefinition
+from domain.documents import DocumentKind, DocumentRef
+from domain.settlement_ledger import (
+    accept_agreement_rule,
+    approve_settlement_rule,
+    ledger_statement,
+    submit_settlement_rule,
+)
 from domain.settlement_statement import settlement_statement, statement_from_totals
 from domain.state import Actor, BudgetState, ExpenseMark, PlanVersion, StartupState
 from domain.violation import RuleViolation
-from tests.budget_support import AGREED, plan, rules
+from tests.budget_support import AGREED, entry, plan, rules
 from tests.builders import actor, program, settlement, startup, tranche, utc
 from tests.domain.test_settlement_statement import LEDGERS, Drawn, assert_adds_up, ledger_of
 
@@ -69,13 +76,16 @@ STARTUP = actor(Role.STARTUP, "startup-1", brn="1248100998")
 FINANCE = actor(Role.FINANCE_OFFICER, "fo-1")
 
 
+def agreed_versions() -> list[PlanVersion]:
+    agreed = plan()
+    return [PlanVersion(version=1, sha256=agreed.sha256(), lines=agreed.lines, submitted_by="startup-1",
+                        submitted_at=utc(2025, 8, 1), approved_by="po-1", approved_at=utc(2025, 8, 2))]
+
+
 def ledger_lifecycle(**fields: object) -> StartupState:
     """A lifecycle in settlement whose agreement carried the plan, with two expenses recorded."""
-    agreed = plan()
     budget = BudgetState(
-        plans=[PlanVersion(version=1, sha256=agreed.sha256(), lines=agreed.lines, submitted_by="startup-1",
-                           submitted_at=utc(2025, 8, 1), approved_by="po-1", approved_at=utc(2025, 8, 2))],
-        executed={"materials": 3_000_000, "personnel": 20_000_000},
+        plans=agreed_versions(), executed={"materials": 3_000_000, "personnel": 20_000_000},
         entries={"E0001": ExpenseMark(category="materials", amount=3_000_000, vat=300_000, review="accept"),
                  "E0002": ExpenseMark(category="personnel", amount=20_000_000)})
     values: dict[str, object] = {"budget_ledger": True, "settlement_from_ledger": True, "budget": budget,
@@ -87,9 +97,9 @@ def submit(body: dict[str, Any], actor_: Actor = STARTUP) -> Command[SubmitSettl
     return Command[SubmitSettlementBody].model_validate({"actor": actor_, "body": body, "request_id": "r-1"})
 
 
-def refused(rule: Rule, state: StartupState, cmd: Command[Any]) -> dict[str, Any]:
+def refused(rule: Rule, state: StartupState, cmd: Command[Any], under: ProgramDefinition | None = None) -> dict[str, Any]:
     with pytest.raises(RuleViolation) as caught:
-        rule(state, cmd, NOW, program())
+        rule(state, cmd, NOW, under or program())
     return caught.value.details
 
 
@@ -124,3 +134,31 @@ def test_a_lifecycle_without_an_agreed_plan_or_started_before_the_patch_keeps_th
                                                                       "rule": "settlement_lines_required"}
         assert refused(submit_settlement_rule, state, submit(typed | {"interest": 5})) == {
             "field": "interest", "rule": "interest_from_ledger"}
+
+
+AGREEMENT = DocumentRef(id="agreement-1", sha256="a" * 64, kind=DocumentKind.AGREEMENT, filename="협약서.html")
+
+
+def test_where_the_program_requires_it_the_agreement_is_accepted_only_with_a_plan() -> None:
+    state = startup(Phase.MATCHED, agreement_two_step=True, agreement_document=AGREEMENT, budget_ledger=True)
+    accept = Command[AcceptAgreementBody].model_validate({"actor": STARTUP, "request_id": "r-3", "body": {
+        "agreement_sha256": AGREEMENT.sha256, "password": "not-recorded"}})
+    required = program().model_copy(update={"budget_rules": rules().model_copy(update={"plan_required": True})})
+    assert refused(accept_agreement_rule, state, accept, required) == {"rule": "budget_plan_required"}
+    accept_agreement_rule(state, accept, NOW, program())  # the sample program does not require it (yet)
+    planned = state.model_copy(update={"budget": ledger_lifecycle().budget})
+    accept_agreement_rule(planned, accept, NOW, required)
+
+
+def test_vat_is_a_grant_expense_where_the_program_says_its_grantees_cannot_reclaim_it() -> None:
+    expense = entry("E0001", "materials", 1_000_000, vat=100_000)
+    for reclaimable, amount, vat in ((True, 1_000_000, 100_000), (False, 1_100_000, 0)):
+        budget = BudgetState(plans=agreed_versions())
+        mark_recorded(budget, expense, reclaimable)
+        assert (budget.executed["materials"], budget.entries["E0001"].vat) == (amount, vat)
+        sample = program()
+        assert sample.budget_rules is not None
+        rules_ = sample.budget_rules.model_copy(update={"vat_reclaimable": reclaimable})
+        state = ledger_lifecycle(budget=budget, agreement_signed_at=utc(2025, 8, 2))
+        context = ledger_context(state, sample.model_copy(update={"budget_rules": rules_}))
+        assert context.vat_reclaimable is reclaimable and context.line_used("materials") == amount
