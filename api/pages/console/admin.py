@@ -61,13 +61,13 @@ def _users_page(request: Request, viewer: Viewer, session: SessionDep, status: i
                   **_choices(), **context)
 
 
-@router.get("/users")
+@router.get("/users", name="console_users")
 async def users(request: Request, viewer: PageViewer, session: SessionDep) -> HTMLResponse:
     _admin(viewer)
     return _users_page(request, viewer, session)
 
 
-@router.post("/users")
+@router.post("/users", name="console_add_user")
 async def add_user(request: Request, viewer: PageViewer, session: SessionDep) -> Response:
     """The API's UserCreate and create_user: every check before anything is written."""
     _admin(viewer)
@@ -107,7 +107,7 @@ def _user_page(request: Request, viewer: Viewer, user: User, status: int = 200, 
     return response
 
 
-@router.get("/users/{user_id}")
+@router.get("/users/{user_id}", name="console_user")
 async def one_user(request: Request, user_id: str, viewer: PageViewer, session: SessionDep,
                    added: bool = False, saved: bool = False, disabled: bool = False) -> HTMLResponse:
     _admin(viewer)
@@ -118,7 +118,7 @@ async def one_user(request: Request, user_id: str, viewer: PageViewer, session: 
     return _user_page(request, viewer, user, notice=notice)
 
 
-@router.post("/users/{user_id}/roles")
+@router.post("/users/{user_id}/roles", name="console_change_roles")
 async def change_roles(request: Request, user_id: str, viewer: PageViewer, session: SessionDep) -> Response:
     _admin(viewer)
     _, roles, desks = await _form(request, viewer)
@@ -137,7 +137,7 @@ async def change_roles(request: Request, user_id: str, viewer: PageViewer, sessi
     return RedirectResponse(f"/console/admin/users/{user_id}?saved=1", status_code=303)
 
 
-@router.post("/users/{user_id}/disable")
+@router.post("/users/{user_id}/disable", name="console_disable_user")
 async def disable(request: Request, user_id: str, viewer: PageViewer, session: SessionDep) -> Response:
     """Disabling ends every session and token at once: the first post asks again on a page of its
     own (console/confirm.html), the second, confirmed, disables."""
@@ -157,7 +157,7 @@ async def disable(request: Request, user_id: str, viewer: PageViewer, session: S
     return RedirectResponse(f"/console/admin/users/{user_id}?disabled=1", status_code=303)
 
 
-@router.post("/users/{user_id}/tokens")
+@router.post("/users/{user_id}/tokens", name="console_add_token")
 async def add_token(request: Request, user_id: str, viewer: PageViewer, session: SessionDep) -> HTMLResponse:
     """A token for this user, shown on this one answer and never again (only its hash is kept)."""
     _admin(viewer)

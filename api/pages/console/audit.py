@@ -115,7 +115,7 @@ def _search(session: SessionDep, filters: views.EventFilters) -> tuple[list[Audi
     return rows[:views.EVENTS_PER_PAGE], len(rows) > views.EVENTS_PER_PAGE
 
 
-@router.get("/events")
+@router.get("/events", name="console_audit_events")
 async def events(request: Request, viewer: PageViewer, session: SessionDep) -> HTMLResponse:
     """The event search: the filters of GET /audit/events, kept in the URL; a page at a time."""
     _auditor(viewer)
@@ -150,7 +150,7 @@ async def export_events(request: Request, extension: str, viewer: PageViewer, se
     return response
 
 
-@router.get("/verify")
+@router.get("/verify", name="console_audit_verify")
 async def verify(request: Request, viewer: PageViewer, session: SessionDep, temporal: TemporalDep,
                  settings: SettingsDep, sha256: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
     """The audit table's hash chain and its chains' lengths checked now (api/audit_verification.py),

@@ -13,7 +13,7 @@ from api.errors import ApiError
 from api.i18n import gettext
 from api.pages.shared.common import PageViewer, check_csrf, render
 from api.pages.shared.document_words import upload_words
-from api.routes.documents import receive_document
+from api.services.documents import receive_document
 from api.scope import check_scope
 from domain.documents import DocumentKind
 from domain.phases import Action
@@ -38,7 +38,7 @@ def back_to_form(startup_id: str, target: str | None) -> str:
     return f"/console/startups/{startup_id}"
 
 
-@router.post("/console/startups/{startup_id}/documents")
+@router.post("/console/startups/{startup_id}/documents", name="console_upload")
 async def upload(startup_id: str, request: Request, viewer: PageViewer, session: SessionDep,
                  settings: SettingsDep) -> Response:
     check_scope(startup_id, viewer.actor)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
@@ -21,7 +21,7 @@ from api.i18n import _
 from api.pages.shared.common import check_csrf
 from api.pages.portal.common import StartupViewer, page, writing
 from api.pages.shared.document_words import KIND_WORDS, UPLOAD_WORDS, upload_words
-from api.routes.documents import receive_document
+from api.services.documents import company_documents, receive_document
 from api.scope import brn_of
 from axflow.config import Settings
 from axflow.programs import load_program
@@ -34,12 +34,6 @@ from store.tables import StartupRow
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=300), SINGLE_LINE]
-
-
-def company_documents(session: Session, brn: str) -> list[Document]:
-    """Every document of the company, newest first (lifecycle ids end with the brn)."""
-    return list(session.exec(select(Document).where(col(Document.startup_id).like(f"startup:%:{brn}"))
-                             .order_by(col(Document.uploaded_at).desc(), col(Document.id))).all())
 
 
 @dataclass(frozen=True)
@@ -86,7 +80,7 @@ async def my_documents(request: Request, session: SessionDep, viewer: StartupVie
     return page(request, viewer, "documents.html", documents=documents, kind_words=KIND_WORDS)
 
 
-@router.post("/portal/documents/{program_id}", response_class=HTMLResponse)
+@router.post("/portal/documents/{program_id}", response_class=HTMLResponse, name="portal_upload")
 async def upload(program_id: str, request: Request, session: SessionDep, settings: SettingsDep,
                  viewer: StartupViewer) -> Response:
     """A multipart form: csrf_token, kind, milestone (deliverables), next, and the file."""

@@ -65,14 +65,14 @@ async def _posted_csrf(request: Request, viewer: Viewer) -> Any:
     return form
 
 
-@router.post("/notifications/read-all")
+@router.post("/notifications/read-all", name="notifications_read_all")
 async def read_all(request: Request, viewer: PageViewer, session: SessionDep) -> Response:
     await _posted_csrf(request, viewer)
     marked = mark_all_read(session, viewer.user.id)
     return RedirectResponse(f"/notifications?marked={marked}", status_code=303)
 
 
-@router.post("/notifications/{notice_id}/read")
+@router.post("/notifications/{notice_id}/read", name="notification_read")
 async def read_one(request: Request, viewer: PageViewer, session: SessionDep,
                    notice_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
     await _posted_csrf(request, viewer)
