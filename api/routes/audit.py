@@ -15,7 +15,6 @@ from api.deps import SessionDep, TemporalDep
 from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from api.services import audit
-from api.services.audit import event_query  # noqa: F401 - the audit page, until it calls the service
 from store.audit_key import audit_key
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)

@@ -8,7 +8,7 @@ from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from api.services import conflicts
-from api.services.conflicts import ConflictIn, ConflictOut, declared_conflicts  # noqa: F401 - pages, until they call the service
+from api.services.conflicts import ConflictIn, ConflictOut
 
 router = APIRouter(prefix="/evaluators", tags=["evaluators"], responses=ERROR_RESPONSES)
 

@@ -10,7 +10,7 @@ from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from api.schemas import ApplicationCreated, ProgramPublic, Report, SelectionRequest
 from api.services import programs, reports
-from api.services.programs import OfferSlotRequest, create_from_definition, submit_application  # noqa: F401 - pages
+from api.services.programs import OfferSlotRequest
 from domain.commands import ApplicationBody
 from domain.program import ProgramDefinition
 from store.db import release

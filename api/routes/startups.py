@@ -15,13 +15,9 @@ from api.policy import Authorized
 from api.schemas import History, StartupPage, StartupPublic
 from api.scope import check_scope, not_found
 from api.services import startups
-from api.services.startups import for_caller, readable_history, summary_of, summary_query  # noqa: F401
 from axflow import history as trail
 from domain.phases import Phase, Stage
 from domain.regions import normalize_region
-
-# Pages still reaching here (the import above too), until they call api/services/startups.py themselves.
-_live_state = startups.live_state
 
 router = APIRouter(prefix="/startups", tags=["startups"], responses=ERROR_RESPONSES)
 

@@ -185,6 +185,11 @@ async def _linked_stages(temporal: Any, session: Session, state: StartupState) -
     return chain
 
 
+def startup_row(session: Session, startup_id: str) -> StartupRow | None:
+    """The startup's read-model row (its version, phase and summary), if the read model has it."""
+    return session.get(StartupRow, startup_id)
+
+
 def startup_rows(session: Session, startup_ids: list[str]) -> dict[str, StartupRow]:
     """Startup id → its read-model row, for the ids the read model knows."""
     if not startup_ids:

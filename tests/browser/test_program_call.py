@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Page, expect
 
-from api.pages.console.program_actions import calls_awaiting_selection
+from api.services.programs import calls_awaiting_selection
 from domain.timeutil import KST
 from store.db import session_scope
 from tests.browser.conftest import assert_accessible, screenshot, signed_in

@@ -1,5 +1,5 @@
 """The admin pages' forms as pure functions: a posted form read into the API's own request models
-(api/routes/users.py), and every refusal turned into a message in the page's language next to the
+(api/services/users.py), and every refusal turned into a message in the page's language next to the
 field it names. The directory's rules themselves stay in store/users.py, asked by the page as by
 the API; what it answers (English, sometimes with Korean beside) is said again here in the page's
 words, by what it says."""
@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.i18n import N_, _, pgettext
-from api.routes.users import RolesUpdate, TokenCreate, UserCreate
+from api.services.users import RolesUpdate, TokenCreate, UserCreate
 from store.users import DirectoryError
 
 # The fields of the add-user form, in the order their errors are listed in the summary.

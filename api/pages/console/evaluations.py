@@ -1,7 +1,7 @@
 """The evaluator's desk: the startups waiting for my score (the `score` work items of my inbox),
 one scoring form per startup, and declaring a conflict of interest (이해충돌). A score goes
 through `perform_action`, the API's own path, so the workflow's validator decides; a declaration
-through the same function as `POST /evaluators/me/conflicts`. A startup I declared a conflict
+through the same service as `POST /evaluators/me/conflicts` (api/services/conflicts.py). A startup I declared a conflict
 with keeps its page, but its form is closed and says why."""
 
 import re
@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
@@ -20,12 +20,14 @@ from api.i18n import N_, _
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.refusal_text import form_errors, role_refused
 from api.pages.console.submitted_documents import submitted_documents
-from api.routes.actions import perform_action
-from api.routes.evaluators import ConflictIn, declare
+from api.services import conflicts as declarations
+from api.services.actions import perform_action
+from api.services.conflicts import ConflictIn, ConflictOut
+from api.services.programs import program_choices
+from api.services.startups import startup_row, startup_rows
 from domain.phases import Action, Phase, Role
 from domain.state import StartupState
 from store.db import release
-from store.tables import EvaluatorConflict, ProgramRow, StartupRow
 from store.work_items import inbox
 
 router = APIRouter(prefix="/console/evaluations", include_in_schema=False)
@@ -34,13 +36,11 @@ ROUNDS = (("document", N_("서면평가")), ("presentation", N_("발표평가"))
 Field = Annotated[str, Form(max_length=2000)]
 
 
-def _conflicts(session: Session, evaluator_id: str) -> dict[str, EvaluatorConflict]:
-    rows = session.exec(select(EvaluatorConflict).where(EvaluatorConflict.evaluator_id == evaluator_id)
-                        .order_by(col(EvaluatorConflict.id))).all()
-    return {row.brn: row for row in rows}
+def _conflicts(session: Session, evaluator_id: str) -> dict[str, ConflictOut]:
+    return {declared.brn: declared for declared in declarations.conflicts_of(session, evaluator_id)}
 
 
-def conflict_with(state: StartupState, conflicts: dict[str, EvaluatorConflict]) -> EvaluatorConflict | None:
+def conflict_with(state: StartupState, conflicts: dict[str, ConflictOut]) -> ConflictOut | None:
     """My declared conflict with this startup or one of its SME partners (the rule the workflow applies)."""
     return next((conflicts[brn] for brn in (state.brn, *(p.brn for p in state.partners)) if brn in conflicts), None)
 
@@ -53,9 +53,8 @@ def _list_page(request: Request, viewer: Viewer, session: Session, status: int =
     # The final evaluations (최종평가) wait on evaluators too: listed here, taken on the action's form.
     items = [i for i in inbox(session, viewer.user.id, [Role.EVALUATOR.value], None, [], viewer.now, LISTED,
                               program_id or None) if i.kind in ("score", "evaluate_final")]
-    programs = session.exec(select(ProgramRow.id, ProgramRow.name).order_by(col(ProgramRow.created_at))).all()
-    rows = {r.startup_id: r for r in session.exec(select(StartupRow).where(
-        col(StartupRow.startup_id).in_([i.startup_id for i in items])))} if items else {}
+    programs = program_choices(session)
+    rows = startup_rows(session, [i.startup_id for i in items])
     release(session)
     listed = [{"item": i, "row": rows.get(i.startup_id), "conflict": conflicts.get(i.startup_id.rsplit(":", 1)[-1])}
               for i in items]
@@ -75,7 +74,7 @@ async def evaluations(request: Request, viewer: PageViewer, session: SessionDep,
 
 def _score_page(request: Request, viewer: Viewer, session: Session, startup_id: str, status: int = 200,
                 errors: dict[str, list[str]] | None = None, values: dict[str, Any] | None = None) -> Response:
-    row = session.get(StartupRow, startup_id)
+    row = startup_row(session, startup_id)
     if row is None:
         release(session)
         return _list_page(request, viewer, session, 404,
@@ -145,7 +144,7 @@ async def declare_conflict(request: Request, viewer: PageViewer, session: Sessio
     require_role(viewer, Role.EVALUATOR)
     values = {"brn": brn, "reason": reason}
     try:
-        await declare(ConflictIn(brn=brn, reason=reason), session, viewer.actor)
+        declarations.declare(session, viewer.actor.id, ConflictIn(brn=brn, reason=reason))
     except ValidationError as err:
         errors: dict[str, list[str]] = {}
         for e in err.errors():

@@ -12,7 +12,7 @@ import httpx
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
@@ -29,15 +29,16 @@ from api.pages.console.finance_items import (
     parse_item_key,
 )
 from api.pages.shared.refusal_text import form_errors, refusal_text, role_refused
-from api.routes.actions import perform_action
+from api.services import finance
+from api.services.actions import perform_action
+from api.services.programs import program_choices
 from axflow.reconcile import FinanceUnreachable, differences
 from domain.phases import Action, Role
 from domain.rules import ACTION_RULES
-from domain.state import StartupState
 from domain.text import SINGLE_LINE
 from store.db import release
-from store.tables import ProgramRow, StartupRow
-from store.user_tables import User, WorkItem
+from store.people import people_names
+from store.user_tables import WorkItem
 
 router = APIRouter(prefix="/console/finance", include_in_schema=False)
 VIEWERS = (Role.FINANCE_OFFICER, Role.PROGRAM_OFFICER, Role.AUDITOR)
@@ -55,25 +56,14 @@ class Outcome:
     text: str
 
 
-def _states(session: Session, startup_ids: set[str]) -> dict[str, StartupState]:
-    if not startup_ids:
-        return {}
-    rows = session.exec(select(StartupRow.startup_id, StartupRow.state)
-                        .where(col(StartupRow.startup_id).in_(startup_ids))).all()
-    return {startup_id: StartupState.model_validate(state) for startup_id, state in rows}
-
-
 def _work(session: Session, audience: Role, kinds: tuple[str, ...], program_id: str | None) -> list[WorkItem]:
-    query = select(WorkItem).where(WorkItem.audience == audience.value, col(WorkItem.kind).in_(kinds))
-    if program_id:
-        query = query.where(WorkItem.program_id == program_id)
-    return list(session.exec(query.order_by(col(WorkItem.sort_at), col(WorkItem.id)).limit(LISTED)).all())
+    return finance.desk_work(session, audience, kinds, program_id, LISTED)
 
 
 def _approvals(session: Session, program_id: str | None) -> list[Approval]:
     """Every approval waiting, own requests included: the workflow, not this page, refuses those."""
     waiting = _work(session, Role.FINANCE_OFFICER, tuple(APPROVALS), program_id)
-    states = _states(session, {w.startup_id for w in waiting})
+    states = finance.projected_states(session, {w.startup_id for w in waiting})
     return [approval_of(states[w.startup_id], w.kind, w.subject) for w in waiting if w.startup_id in states]
 
 
@@ -81,18 +71,14 @@ def _desk(session: Session, program_id: str | None) -> dict[str, Any]:
     """The approvals waiting and every failed payment and collection, from the read model."""
     approvals = _approvals(session, program_id)
     fixes = _work(session, Role.PROGRAM_OFFICER, ("fix_payment",), program_id)
-    states = _states(session, {w.startup_id for w in fixes})
+    states = finance.projected_states(session, {w.startup_id for w in fixes})
     failed: list[FailedMoney] = [f for startup_id in states for f in failed_payments(states[startup_id])]
-    query = select(StartupRow.startup_id, StartupRow.company_name, StartupRow.program_id, StartupRow.state).where(
-        col(StartupRow.phase).in_(COLLECTING_PHASES))
-    if program_id:
-        query = query.where(StartupRow.program_id == program_id)
-    for startup_id, company, program, state in session.exec(query).all():
-        failed += failed_collections(startup_id, company, program, state.get("collections", []))
+    for startup_id, company, program, collections in finance.stored_collections(session, COLLECTING_PHASES,
+                                                                                 program_id):
+        failed += failed_collections(startup_id, company, program, collections)
     askers = {a.asked_by for a in approvals if a.asked_by}
-    names = {u.id: u.display_name for u in session.exec(select(User).where(col(User.id).in_(askers)))} \
-        if askers else {}
-    programs = session.exec(select(ProgramRow.id, ProgramRow.name).order_by(col(ProgramRow.created_at))).all()
+    names = people_names(session, askers)
+    programs = program_choices(session)
     return {"approvals": approvals, "failed": failed, "names": names, "programs": programs}
 
 

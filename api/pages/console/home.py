@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import SessionDep
 from api.i18n import gettext
 from api.pages.shared.common import PageViewer, render
-from api.pages.console.program_actions import calls_awaiting_selection
-from api.routes.evaluators import declared_conflicts
+from api.services.conflicts import declared_conflicts
+from api.services.programs import calls_awaiting_selection
 from domain.phases import Role
 from store.db import release
 from store.work_items import inbox

@@ -1,9 +1,9 @@
 """A program's call in the console, `/console/programs/{id}/call`: the window, the applicants with
 their scores and ranks, the waitlist and the slots; and the program officer's two program-level
 acts as forms: finalizing the selection (선정 확정) and offering a free slot to the next waitlisted
-startup (예비 후보에게 자리 제안). Each form calls the very function behind the API's route
-(`POST /programs/{id}/selection`, `POST /programs/{id}/slots/offer`), so the ProgramCall's
-validator decides and a refusal is recorded as the API's is."""
+startup (예비 후보에게 자리 제안). Each form calls the service the API's route calls
+(api/services/programs.py: `POST /programs/{id}/selection`, `POST /programs/{id}/slots/offer`), so
+the ProgramCall's validator decides and a refusal is recorded as the API's is."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,25 +13,22 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from api.deps import QUERY_TIMEOUT, SessionDep, TemporalDep
+from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.formatting import kst_datetime
 from api.pages.shared.refusal_text import form_errors, role_refused
-from api.routes import programs as program_routes
 from api.schemas import SelectionRequest
-from domain.io import program_workflow_id
+from api.services import programs
 from domain.phases import Phase, Role
 from domain.program import ProgramDefinition
 from store.db import release
-from store.tables import ProgramRow, StartupRow
-from store.user_tables import User
+from store.people import people_names
 from workflows.program_call import Applicant, CallState
 
 router = APIRouter(prefix="/console/programs", include_in_schema=False)
@@ -81,25 +78,6 @@ def finalize_blockers(call: CallState, program: ProgramDefinition, now: datetime
     return why
 
 
-def calls_awaiting_selection(session: Session, now: datetime) -> list[tuple[str, str, int]]:
-    """(program id, name, applicants waiting) for each call whose window has closed while some of
-    its applicants are still applied or under review: a selection waits to be finalized there.
-    From the read model alone, so the officer's home asks Temporal nothing."""
-    waiting = dict(session.exec(select(StartupRow.program_id, func.count())
-                                .where(col(StartupRow.phase).in_(("applied", "under_review")))
-                                .group_by(StartupRow.program_id)).all())
-    if not waiting:
-        return []
-    rows = session.exec(select(ProgramRow).where(col(ProgramRow.id).in_(list(waiting)))
-                        .order_by(col(ProgramRow.created_at))).all()
-    found = []
-    for row in rows:
-        closes = row.definition.get("application_closes_at")
-        if closes and datetime.fromisoformat(closes) <= now:
-            found.append((row.id, row.name, waiting[row.id]))
-    return found
-
-
 def slots_of(call: CallState, program: ProgramDefinition) -> Slots:
     return Slots(total=program.slots, held=len(call.holding_slots),
                  waitlist=[call.applicants[brn] for brn in call.waitlist if brn in call.applicants])
@@ -115,9 +93,8 @@ def reoffers_of(call: CallState, people: dict[str, str]) -> list[dict[str, Any]]
 
 
 async def _call_state(temporal: Any, program_id: str) -> CallState:
-    handle = temporal.get_workflow_handle(program_workflow_id(program_id))
     try:
-        return await handle.query("status", result_type=CallState, rpc_timeout=QUERY_TIMEOUT)
+        return await programs.call_state(temporal, program_id)
     except (RPCError, WorkflowQueryFailedError) as err:
         raise ApiError("unavailable", _("공고 상태를 지금 읽을 수 없습니다. 잠시 뒤 다시 시도하세요. (%(error)s)")
                        % {"error": err}, None, 503) from None
@@ -126,11 +103,10 @@ async def _call_state(temporal: Any, program_id: str) -> CallState:
 async def _page(request: Request, viewer: Viewer, session: Session, temporal: Any, program_id: str,
                 status: int = 200, errors: dict[str, list[str]] | None = None, values: dict[str, str] | None = None,
                 notice: str | None = None) -> Response:
-    row = session.get(ProgramRow, program_id)
+    row = programs.program_row(session, program_id)
     # Each applicant's phase as the read model has it now (the call hears of phases only until
     # the selection, so its own copy stops at "under review").
-    phases = dict(session.exec(select(StartupRow.startup_id, StartupRow.phase)
-                               .where(StartupRow.program_id == program_id)).all())
+    phases = programs.applicant_phases(session, program_id)
     release(session)
     if row is None:
         err = ApiError("not_found", _("없는 사업입니다: %(id)s") % {"id": program_id})
@@ -143,8 +119,7 @@ async def _page(request: Request, viewer: Viewer, session: Session, temporal: An
         except ApiError as err:
             return render(request, viewer, "console/error.html", status=err.status, error=err)
     officers = sorted({r["offered_by"] for r in call.reoffers if r.get("offered_by")}) if call else []
-    people = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(officers))).all()) \
-        if officers else {}
+    people = people_names(session, officers)
     release(session)
     return render(request, viewer, "console/program_call.html", status, program=program, call=call,
                   applicants=ranked(call) if call else [], slots=slots_of(call, program) if call else None,
@@ -177,8 +152,8 @@ async def finalize(program_id: str, request: Request, viewer: PageViewer, sessio
     check_csrf(viewer, csrf_token)
     require_role(viewer, Role.PROGRAM_OFFICER)
     try:
-        result = await program_routes.finalize_selection(program_id, SelectionRequest(reason=reason.strip()), request,
-                                                         session, temporal, viewer.actor)
+        result = await programs.finalize_selection(program_id, SelectionRequest(reason=reason.strip()),
+                                                   request.state.request_id, session, temporal, viewer.actor)
     except ApiError as err:
         return await _page(request, viewer, session, temporal, program_id, err.status,
                            form_errors(err, {"reason"}), {"reason": reason})
@@ -194,13 +169,13 @@ async def offer(program_id: str, request: Request, viewer: PageViewer, session: 
     require_role(viewer, Role.PROGRAM_OFFICER)
     values = {"brn": brn, "reason": reason}
     try:
-        body = program_routes.OfferSlotRequest(brn=brn, reason=reason)
+        body = programs.OfferSlotRequest(brn=brn, reason=reason)
     except ValidationError as bad:
         errors = {str(e["loc"][0]) if e["loc"] else "": [str(e["msg"]).removeprefix("Value error, ")]
                   for e in bad.errors()}
         return await _page(request, viewer, session, temporal, program_id, 422, errors, values)
     try:
-        call = await program_routes.offer_slot(program_id, body, request, session, temporal, viewer.actor)
+        call = await programs.offer_slot(program_id, body, request.state.request_id, session, temporal, viewer.actor)
     except ApiError as err:
         return await _page(request, viewer, session, temporal, program_id, err.status,
                            form_errors(err, {"brn", "reason"}), values)

@@ -18,13 +18,12 @@ from api.i18n import N_, _
 from api.pages.console import definition_errors
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.refusal_text import role_refused
-from api.routes import programs as program_routes
+from api.services.programs import create_from_definition, program_row
 from domain.phases import Role
 from domain.program import ProgramDefinition
 from domain.text import SINGLE_LINE
 from domain.timeutil import KST, to_kst
 from store.db import release
-from store.tables import ProgramRow
 
 router = APIRouter(prefix="/console/programs", include_in_schema=False)
 Text = Annotated[str, Form(max_length=300), SINGLE_LINE]
@@ -78,7 +77,7 @@ def errors_by_field(err: ValidationError, data: dict[str, Any]) -> dict[str, lis
 
 
 def _source(session: Session, program_id: str) -> ProgramDefinition | None:
-    row = session.get(ProgramRow, program_id)
+    row = program_row(session, program_id)
     release(session)
     return ProgramDefinition.model_validate(row.definition) if row else None
 
@@ -121,8 +120,7 @@ async def copy_program(program_id: str, request: Request, viewer: PageViewer, se
     except ValidationError as err:
         return _page(request, viewer, source, values, 422, errors_by_field(err, data))
     try:
-        created = await program_routes.create_from_definition(definition, session, temporal, settings.task_queue,
-                                                              viewer.actor)
+        created = await create_from_definition(definition, session, temporal, settings.task_queue, viewer.actor)
     except ApiError as err:
         message = _("이미 있는 사업 ID입니다: %(id)s") % {"id": definition.id} if err.code == "conflict" else err.message
         return _page(request, viewer, source, values, err.status, {"id" if err.code == "conflict" else "": [message]})

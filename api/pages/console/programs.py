@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
@@ -17,13 +17,14 @@ from api.i18n import _
 from api.pages.console import charts, dashboard, definition_errors, exports, report_export
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.refusal_text import role_refused
-from api.routes import programs as program_routes
 from api.schemas import Report
+from api.services import reports
+from api.services.programs import all_programs, create_from_definition, program_row
 from domain.phases import Role
 from domain.program import ProgramDefinition
 from domain.timeutil import kst_date
 from store.db import release
-from store.tables import AuditEvent, LedgerEntry, ProgramRow, StartupRow
+from store.tables import ProgramRow
 
 router = APIRouter(prefix="/console/programs", include_in_schema=False)
 READERS = (Role.ADMIN, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.EVALUATOR, Role.AUDITOR)
@@ -38,7 +39,7 @@ TABLE_ROWS = 100  # rows a page's table lists; the downloads and the startup lis
 async def programs_list(request: Request, viewer: PageViewer, session: SessionDep) -> Response:
     if (refused := role_refused(request, viewer, *READERS)) is not None:
         return refused
-    programs = await program_routes.list_programs(session, viewer.actor)
+    programs = all_programs(session)
     release(session)
     return render(request, viewer, "console/programs.html", programs=programs, may_create=viewer.role is Role.ADMIN)
 
@@ -90,8 +91,7 @@ async def create_program(request: Request, viewer: PageViewer, session: SessionD
     except ValidationError as err:
         return _new_page(request, viewer, 422, definition_errors.field_errors(err, data), data, text)
     try:
-        created = await program_routes.create_from_definition(parsed, session, temporal, settings.task_queue,
-                                                              viewer.actor)
+        created = await create_from_definition(parsed, session, temporal, settings.task_queue, viewer.actor)
     except ApiError as err:
         field = err.details.get("field", "") if isinstance(err.details, dict) else ""
         message = _("이미 있는 사업 ID입니다: %(id)s") % {"id": parsed.id} if err.code == "conflict" else err.message
@@ -103,33 +103,26 @@ async def create_program(request: Request, viewer: PageViewer, session: SessionD
 
 
 def _exits_left_from(session: Session, program_id: str) -> list[tuple[str, str]]:
-    exits = dashboard.EXITS
-    rows = session.exec(select(AuditEvent.to_phase, AuditEvent.from_phase).where(
-        AuditEvent.program_id == program_id, col(AuditEvent.to_phase).in_(exits),
-        col(AuditEvent.from_phase).notin_(exits))).all()
-    return [(to_phase, from_phase) for to_phase, from_phase in rows]
+    return reports.exits_from(session, program_id, dashboard.EXITS)
 
 
 def _marks(session: Session, program_id: str, now: datetime,
            month: tuple[int, int]) -> list[dashboard.MilestoneMark]:
-    """The marks of the milestones due in `month` (year, month). Only the milestones out of each
-    stored state are read (the database extracts them), not the whole state."""
-    milestones = StartupRow.__table__.c.state["milestones"]
-    rows = session.exec(select(StartupRow.startup_id, StartupRow.company_name, milestones).where(
-        StartupRow.program_id == program_id, col(StartupRow.phase).in_(MILESTONE_PHASES))).all()
+    """The marks of the milestones due in `month` (year, month)."""
+    rows = reports.stored_milestones(session, program_id, MILESTONE_PHASES)
     return [mark for startup_id, company, stored in rows
             for mark in dashboard.milestone_marks(startup_id, company, stored or [], now, month)]
 
 
 async def _report(session: Session, viewer: Viewer, program_id: str) -> tuple[ProgramRow, Report]:
-    row = session.get(ProgramRow, program_id)
+    row = program_row(session, program_id)
     if row is None:
         raise ApiError("not_found", _("없는 사업입니다: %(id)s") % {"id": program_id})
-    return row, await program_routes.report(program_id, session, viewer.actor)
+    return row, reports.report(session, program_id)
 
 
 async def _unknown(request: Request, viewer: Viewer, session: Session, program_id: str) -> Response:
-    programs = await program_routes.list_programs(session, viewer.actor)
+    programs = all_programs(session)
     release(session)
     return render(request, viewer, "console/programs.html", 404, programs=programs,
                   may_create=viewer.role is Role.ADMIN,
@@ -141,14 +134,13 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
                             month: str | None = None, created: str | None = None) -> Response:
     if (refused := role_refused(request, viewer, *READERS)) is not None:
         return refused
-    if session.get(ProgramRow, program_id) is None:
+    if program_row(session, program_id) is None:
         return await _unknown(request, viewer, session, program_id)
     row, report = await _report(session, viewer, program_id)
     today = kst_date(viewer.now)
     year, month_number = dashboard.month_of(month, today)
     steps = dashboard.funnel(report.counts_by_phase, _exits_left_from(session, program_id))
-    ledger = session.exec(select(LedgerEntry.at, LedgerEntry.kind, LedgerEntry.amount)
-                          .where(LedgerEntry.program_id == program_id)).all()
+    ledger = reports.ledger_of(session, program_id)
     points = dashboard.money_over_time(ledger)
     marks = _marks(session, program_id, viewer.now, (year, month_number))
     weeks = dashboard.month_calendar(year, month_number, marks)

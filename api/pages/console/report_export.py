@@ -1,6 +1,6 @@
 """The program report as downloads: one CSV table and an XLSX workbook of four sheets (summary,
 startups by phase, money, work waiting on staff). The figures are the JSON report's own
-(`api.routes.programs.report`), under the same names, so the three can be compared line by line;
+(`api.services.reports.report`), under the same names, so the three can be compared line by line;
 the words around them (sheet names, headers, labels) are in the language of the page they were
 downloaded from.
 Cells go through the console's shared spreadsheet rules (`api.pages.console.exports`: formula-looking

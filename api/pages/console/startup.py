@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio.client import WorkflowHistory
 from temporalio.service import RPCError
 
@@ -26,9 +26,10 @@ from api.pages.console.documents import UPLOAD_KINDS
 from api.pages.shared.formatting import won
 from api.pages.shared.document_words import KIND_WORDS
 from api.pages.console.submitted_documents import submitted_documents
-from api.routes.actions import perform_action
-from api.routes.evaluators import declared_conflicts
-from api.routes.startups import _live_state, for_caller, readable_history
+from api.services.actions import perform_action
+from api.services.conflicts import declared_conflicts
+from api.services.programs import program_choices
+from api.services.startups import for_caller, live_state, readable_history, startup_row
 from api.schemas import History, StartupPublic
 from api.scope import check_scope
 from domain.phases import NEXT_STAGE, Action, Role
@@ -36,7 +37,6 @@ from domain.state import StartupState
 from store.db import release
 from store.documents import documents_of
 from store.people import people_names
-from store.tables import ProgramRow, StartupRow
 
 router = APIRouter(prefix="/console/startups", include_in_schema=False)
 # Actions that cannot be undone: set apart on the page and confirmed on a second page.
@@ -56,7 +56,7 @@ def _problem(request: Request, viewer: Viewer, err: ApiError) -> HTMLResponse:
 async def _view(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> StartupPublic:
     check_scope(startup_id, viewer.actor)
     conflicts = declared_conflicts(db, viewer.actor.id)  # their actions are not offered
-    return for_caller(await _live_state(temporal, db, startup_id), viewer.actor, conflicts)
+    return for_caller(await live_state(temporal, db, startup_id), viewer.actor, conflicts)
 
 
 async def _histories(temporal: Any, startup_id: str) -> list[WorkflowHistory] | None:
@@ -83,10 +83,10 @@ async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: 
     check_scope(startup_id, viewer.actor)  # before asking anything
     # The live state and the trail are asked of Temporal at once, each once: the trail's links to
     # other stages come from this same state.
-    state, histories = await asyncio.gather(_live_state(temporal, db, startup_id), _histories(temporal, startup_id))
+    state, histories = await asyncio.gather(live_state(temporal, db, startup_id), _histories(temporal, startup_id))
     view = for_caller(state, viewer.actor, declared_conflicts(db, viewer.actor.id))
     timeline = await _timeline(viewer, db, temporal, state, histories)
-    row = db.get(StartupRow, startup_id)
+    row = startup_row(db, startup_id)
     # The scores name their evaluators by id: people read names (the timeline shows them too).
     # ... and so do the refused attempts auditors see (their ids beside, for matching).
     scorers = people_names(db, {sc.evaluator_id for sc in view.scores}
@@ -130,7 +130,7 @@ async def startup_live(startup_id: str, request: Request, viewer: PollViewer, db
 async def startup_version(startup_id: str, viewer: PollViewer, db: SessionDep) -> Response:
     """A cheap question asked every few seconds: has the read model's row moved on?"""
     check_scope(startup_id, viewer.actor)
-    row = db.get(StartupRow, startup_id) if viewer.role is not Role.STARTUP else None
+    row = startup_row(db, startup_id) if viewer.role is not Role.STARTUP else None
     release(db)
     if row is None:
         return JSONResponse({"error": "not found"}, status_code=404)
@@ -150,8 +150,7 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
     documents = documents_of(db, state.startup_id)
     submitted = submitted_documents(db, state.startup_id) if action in JUDGING else []
     next_stage = NEXT_STAGE.get(state.stage) if action is Action.PROMOTE else None
-    programs = db.exec(select(ProgramRow.id, ProgramRow.name).where(ProgramRow.stage == next_stage.value)
-                       .order_by(col(ProgramRow.created_at))).all() if next_stage else []
+    programs = program_choices(db, stage=next_stage.value) if next_stage else []
     release(db)
     fields = action_forms.with_program_choices(action_forms.fields_for(action, state), list(programs))
     labels = action_forms.field_labels(action, state)

@@ -1,6 +1,7 @@
 """The console's startup list, `/console/startups`: every filter of the API's list plus a search
 by company name or registration number, all kept in the URL (a view is a link to share), paging,
-and the same rows as CSV or XLSX. One query serves the API and this page (summary_query)."""
+and the same rows as CSV or XLSX. One query serves the API and this page (api/services/startups.py's
+summary_query)."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,8 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import SessionDep
 from api.i18n import _, pgettext
@@ -17,13 +17,13 @@ from api.pages.console import exports
 from api.pages.shared import labels
 from api.pages.shared.common import PageViewer, Viewer, render
 from api.pages.shared.formatting import kst_datetime
-from api.routes.startups import summary_of, summary_query
+from api.services.programs import program_choices
+from api.services.startups import count_of, listed, summary_query
 from domain.brn import format_brn
 from domain.phases import Phase, Role, Stage
 from domain.program import REGIONS
 from domain.regions import normalize_region
 from store.db import release
-from store.tables import ProgramRow, StartupRow
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -72,7 +72,7 @@ class ListFilters:
 
 
 def _programs(db: Session) -> list[tuple[str, str]]:
-    return [(r.id, r.name) for r in db.exec(select(ProgramRow.id, ProgramRow.name).order_by(col(ProgramRow.id)))]
+    return program_choices(db, order="id")
 
 
 def _query(viewer: Viewer, filters: ListFilters) -> Any:
@@ -93,12 +93,12 @@ async def startup_list(request: Request, viewer: PageViewer, db: SessionDep, pag
     programs = _programs(db)
     filters = ListFilters.from_query(request.query_params, [p for p, _ in programs])
     query = _query(viewer, filters)
-    total = db.exec(select(func.count()).select_from(query.subquery())).one()
+    total = count_of(db, query)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    rows = db.exec(query.order_by(col(StartupRow.startup_id)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    items = listed(db, query, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     release(db)
-    return render(request, viewer, "console/startups.html", items=[summary_of(r) for r in rows], total=total,
+    return render(request, viewer, "console/startups.html", items=items, total=total,
                   page=page, pages=pages, filters=filters, programs=programs, stages=list(Stage), phases=list(Phase),
                   sectors=list(labels.SECTORS), regions=sorted(REGIONS), page_size=PAGE_SIZE)
 
@@ -121,9 +121,9 @@ async def startup_export_file(kind: str, request: Request, viewer: PageViewer, d
 
 async def startup_export(request: Request, viewer: Viewer, db: Session, kind: str) -> Response:
     filters = ListFilters.from_query(request.query_params, [p for p, _ in _programs(db)])
-    rows = db.exec(_query(viewer, filters).order_by(col(StartupRow.startup_id)).limit(EXPORT_LIMIT)).all()
+    items = listed(db, _query(viewer, filters), limit=EXPORT_LIMIT)
     release(db)
-    table = [_export_row(summary_of(r)) for r in rows]
+    table = [_export_row(item) for item in items]
     name = f"axflow-startups.{kind}"
     if kind == "csv":
         return exports.download(exports.table_csv(export_headers(), table), name, kind)

@@ -25,8 +25,8 @@ from api.pages.portal.common import (Errors, StartupViewer, add_error, kst_text,
 from api.pages.portal.documents import document_choices, reuse_document, upload_context
 from api.pages.shared.document_words import upload_words
 from api.pages.portal.my import STATUS_REASONS, ineligible_words, one_language, refusal_errors
-from api.routes.documents import receive_document
-from api.routes.programs import submit_application
+from api.services.documents import receive_document
+from api.services.programs import submit_application
 from axflow.config import Settings
 from axflow.tax_authority import TaxAuthorityDown, business_status
 from domain.brn import format_brn

@@ -5,15 +5,14 @@ from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.portal.common import Visitor, call_window, not_found_page, page, remaining, window_state
+from api.services.programs import program_row, program_rows
 from domain.eligibility import earliest_founding
 from domain.program import ProgramDefinition
-from store.tables import ProgramRow
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,7 +42,7 @@ def eligibility_rules(definition: ProgramDefinition) -> list[str]:
 
 
 def _definitions(session: SessionDep) -> list[ProgramDefinition]:
-    rows = session.exec(select(ProgramRow).order_by(col(ProgramRow.created_at))).all()
+    rows = program_rows(session)
     return [ProgramDefinition.model_validate(r.definition) for r in rows]
 
 
@@ -60,7 +59,7 @@ async def calls(request: Request, session: SessionDep, viewer: Visitor) -> HTMLR
 @router.get("/calls/{program_id}", response_class=HTMLResponse)
 async def call(program_id: str, request: Request, session: SessionDep, temporal: TemporalDep,
                viewer: Visitor) -> HTMLResponse:
-    row = session.get(ProgramRow, program_id)
+    row = program_row(session, program_id)
     if row is None:
         return not_found_page(request, viewer, ApiError(
             "not_found", _("%(program)s 사업이 없습니다.") % {"program": program_id}))
