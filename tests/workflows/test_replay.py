@@ -43,7 +43,22 @@ async def test_saved_histories_replay_with_the_current_code(path: Path) -> None:
 def test_there_are_saved_histories_of_every_kind() -> None:
     assert {"lifecycle-promoted", "lifecycle-lapsed", "lifecycle-suspended", "lifecycle-business-clocks",
             "lifecycle-agreement-two-step", "lifecycle-notified", "lifecycle-audit-anchored",
-            "program-call", "followup-two-years", "lifecycle-budget-ledger"} <= {p.stem for p in SAVED}
+            "program-call", "followup-two-years", "lifecycle-budget-ledger",
+            "lifecycle-notify-outbox"} <= {p.stem for p in SAVED}
+
+
+async def test_a_lifecycle_under_the_notification_outbox_replays_without_delivery_activities() -> None:
+    """From patch notify-outbox on, notification events are recorded by the projections (the
+    dispatcher delivers them); older histories (lifecycle-notified) ran one activity per event."""
+    path = HISTORIES / "lifecycle-notify-outbox.json"
+    report = await verify(path)
+    assert report.deterministic, report.error
+    recorded = await projections(pydantic_data_converter, load_histories(path))
+    keys = [e.key for p in recorded for e in p.events]
+    assert "selection_selected" in [e.kind for p in recorded for e in p.events] and len(keys) == len(set(keys))
+    scheduled = [e["activityTaskScheduledEventAttributes"]["activityType"]["name"]
+                 for e in json.loads(path.read_text())["events"] if "activityTaskScheduledEventAttributes" in e]
+    assert "project_startup" in scheduled and "deliver_notification" not in scheduled
 
 
 async def test_a_lifecycle_under_the_audit_anchor_replays_with_its_anchors() -> None:
@@ -215,3 +230,10 @@ async def test_capture_histories(stack: Stack) -> None:
     await stack.act(anchored.id, "withdraw", anchored.me(stack), {"reason": "사업 포기"})
     await stack.wait_until_state(anchored.id, lambda s: s["closed_at"], "closed")
     await save("lifecycle-audit-anchored", await _export(stack, anchored.id))
+
+    # Under the notification outbox: events ride on the projections, no delivery activity (patch
+    # notify-outbox).
+    outboxed = await drive(stack, "selected")
+    await stack.act(outboxed.id, "withdraw", outboxed.me(stack), {"reason": "사업 포기"})
+    await stack.wait_until_state(outboxed.id, lambda s: s["closed_at"], "closed")
+    await save("lifecycle-notify-outbox", await _export(stack, outboxed.id))
