@@ -2,30 +2,134 @@
 of events, and the channels a person may choose. Wording lives in templates (axflow/notices/),
 never here: changing a sentence never touches a workflow's history."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel
+
+from domain.words import NP_
 
 # The activity that turns an event into messages for people, and the daily digest's.
 DELIVER_NOTIFICATION = "deliver_notification"
 SEND_DAILY_DIGESTS = "send_daily_digests"
 
-# Every kind a lifecycle emits. A person's preferences name kinds from this list; each has a
-# template under axflow/notices/.
-KINDS: tuple[str, ...] = (
-    "ineligible", "selection_selected", "selection_rejected", "selection_waitlisted", "selection_cancelled",
-    "agreement_reminder", "agreement_lapsed", "agreement_ready", "agreement_accepted", "agreement_signed",
-    "disbursement_requested", "approval_overdue", "payment_received", "payment_failed",
-    "milestone_reminder", "milestone_submitted", "milestone_overdue", "review_overdue",
-    "milestone_accept", "milestone_revise", "deadline_extended",
-    "suspended", "terminated",
-    "settlement_open", "settlement_reminder", "settlement_report_overdue", "settlement_submitted",
-    "settlement_approved",
-    "refund_due", "refund_reminder", "refund_overdue", "refund_request_failed", "refund_received",
-    "clawback_due", "clawback_reminder", "clawback_overdue", "clawback_request_failed", "clawback_received",
-    "promoted",
-)
+class NoticeKind(StrEnum):
+    """Every kind of notice a lifecycle sends. A member is its string (the events, the outbox, a
+    person's preferences and the histories keep it as it was); each has a template under
+    axflow/notices/templates/<kind>.txt and a label in NOTICE_LABELS. Sent by its member, never
+    by a name built from parts, so a search for a kind finds where it is sent."""
+
+    INELIGIBLE = "ineligible"
+    SELECTION_SELECTED = "selection_selected"
+    SELECTION_REJECTED = "selection_rejected"
+    SELECTION_WAITLISTED = "selection_waitlisted"
+    SELECTION_CANCELLED = "selection_cancelled"
+    AGREEMENT_REMINDER = "agreement_reminder"
+    AGREEMENT_LAPSED = "agreement_lapsed"
+    AGREEMENT_READY = "agreement_ready"
+    AGREEMENT_ACCEPTED = "agreement_accepted"
+    AGREEMENT_SIGNED = "agreement_signed"
+    DISBURSEMENT_REQUESTED = "disbursement_requested"
+    APPROVAL_OVERDUE = "approval_overdue"
+    PAYMENT_RECEIVED = "payment_received"
+    PAYMENT_FAILED = "payment_failed"
+    MILESTONE_REMINDER = "milestone_reminder"
+    MILESTONE_SUBMITTED = "milestone_submitted"
+    MILESTONE_OVERDUE = "milestone_overdue"
+    REVIEW_OVERDUE = "review_overdue"
+    MILESTONE_ACCEPT = "milestone_accept"
+    MILESTONE_REVISE = "milestone_revise"
+    DEADLINE_EXTENDED = "deadline_extended"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+    SETTLEMENT_OPEN = "settlement_open"
+    SETTLEMENT_REMINDER = "settlement_reminder"
+    SETTLEMENT_REPORT_OVERDUE = "settlement_report_overdue"
+    SETTLEMENT_SUBMITTED = "settlement_submitted"
+    SETTLEMENT_APPROVED = "settlement_approved"
+    REFUND_DUE = "refund_due"
+    REFUND_REMINDER = "refund_reminder"
+    REFUND_OVERDUE = "refund_overdue"
+    REFUND_REQUEST_FAILED = "refund_request_failed"
+    REFUND_RECEIVED = "refund_received"
+    CLAWBACK_DUE = "clawback_due"
+    CLAWBACK_REMINDER = "clawback_reminder"
+    CLAWBACK_OVERDUE = "clawback_overdue"
+    CLAWBACK_REQUEST_FAILED = "clawback_request_failed"
+    CLAWBACK_RECEIVED = "clawback_received"
+    PROMOTED = "promoted"
+
+
+# What a person's inbox and notification settings call each kind: Korean, English in the catalogue.
+NOTICE_LABELS: dict[NoticeKind, str] = {
+    NoticeKind.INELIGIBLE: NP_("notice", "자격 미달 안내"),
+    NoticeKind.SELECTION_SELECTED: NP_("notice", "선정 안내"),
+    NoticeKind.SELECTION_REJECTED: NP_("notice", "탈락 안내"),
+    NoticeKind.SELECTION_WAITLISTED: NP_("notice", "예비 후보 안내"),
+    NoticeKind.SELECTION_CANCELLED: NP_("notice", "선정 취소 안내"),
+    NoticeKind.AGREEMENT_REMINDER: NP_("notice", "협약 체결 기한 알림"),
+    NoticeKind.AGREEMENT_LAPSED: NP_("notice", "협약 기한 경과"),
+    NoticeKind.AGREEMENT_READY: NP_("notice", "협약서 준비"),
+    NoticeKind.AGREEMENT_ACCEPTED: NP_("notice", "스타트업 협약 동의"),
+    NoticeKind.AGREEMENT_SIGNED: NP_("notice", "협약 체결"),
+    NoticeKind.DISBURSEMENT_REQUESTED: NP_("notice", "사업비 지급 요청"),
+    NoticeKind.APPROVAL_OVERDUE: NP_("notice", "승인 지연"),
+    NoticeKind.PAYMENT_RECEIVED: NP_("notice", "지급 완료"),
+    NoticeKind.PAYMENT_FAILED: NP_("notice", "지급 실패"),
+    NoticeKind.MILESTONE_REMINDER: NP_("notice", "산출물 기한 알림"),
+    NoticeKind.MILESTONE_SUBMITTED: NP_("notice", "산출물 제출"),
+    NoticeKind.MILESTONE_OVERDUE: NP_("notice", "산출물 기한 지남"),
+    NoticeKind.REVIEW_OVERDUE: NP_("notice", "검토 지연"),
+    NoticeKind.MILESTONE_ACCEPT: NP_("notice", "산출물 승인"),
+    NoticeKind.MILESTONE_REVISE: NP_("notice", "산출물 보완 요청"),
+    NoticeKind.DEADLINE_EXTENDED: NP_("notice", "기한 연장"),
+    NoticeKind.SUSPENDED: NP_("notice", "중지"),
+    NoticeKind.TERMINATED: NP_("notice", "협약 해지"),
+    NoticeKind.SETTLEMENT_OPEN: NP_("notice", "정산 시작"),
+    NoticeKind.SETTLEMENT_REMINDER: NP_("notice", "정산 보고 기한 알림"),
+    NoticeKind.SETTLEMENT_REPORT_OVERDUE: NP_("notice", "정산 보고 기한 지남"),
+    NoticeKind.SETTLEMENT_SUBMITTED: NP_("notice", "정산 보고 제출"),
+    NoticeKind.SETTLEMENT_APPROVED: NP_("notice", "정산 승인"),
+    NoticeKind.REFUND_DUE: NP_("notice", "반납 요청"),
+    NoticeKind.REFUND_REMINDER: NP_("notice", "반납 기한 알림"),
+    NoticeKind.REFUND_OVERDUE: NP_("notice", "반납 기한 지남"),
+    NoticeKind.REFUND_REQUEST_FAILED: NP_("notice", "반납 요청 실패"),
+    NoticeKind.REFUND_RECEIVED: NP_("notice", "반납 입금 확인"),
+    NoticeKind.CLAWBACK_DUE: NP_("notice", "환수 요청"),
+    NoticeKind.CLAWBACK_REMINDER: NP_("notice", "환수 기한 알림"),
+    NoticeKind.CLAWBACK_OVERDUE: NP_("notice", "환수 기한 지남"),
+    NoticeKind.CLAWBACK_REQUEST_FAILED: NP_("notice", "환수 요청 실패"),
+    NoticeKind.CLAWBACK_RECEIVED: NP_("notice", "환수 입금 확인"),
+    NoticeKind.PROMOTED: NP_("notice", "후속 단계 연계"),
+}
+# A person's preferences name kinds from this list.
+KINDS: tuple[NoticeKind, ...] = tuple(NoticeKind)
+
+
+@dataclass(frozen=True)
+class CollectionNotices:
+    """The notices of money owed back, for one kind of collection (a refund or a clawback)."""
+
+    due: NoticeKind
+    reminder: NoticeKind
+    overdue: NoticeKind
+    request_failed: NoticeKind
+    received: NoticeKind
+
+
+COLLECTION_NOTICES: dict[str, CollectionNotices] = {
+    "refund": CollectionNotices(NoticeKind.REFUND_DUE, NoticeKind.REFUND_REMINDER, NoticeKind.REFUND_OVERDUE,
+                                NoticeKind.REFUND_REQUEST_FAILED, NoticeKind.REFUND_RECEIVED),
+    "clawback": CollectionNotices(NoticeKind.CLAWBACK_DUE, NoticeKind.CLAWBACK_REMINDER, NoticeKind.CLAWBACK_OVERDUE,
+                                  NoticeKind.CLAWBACK_REQUEST_FAILED, NoticeKind.CLAWBACK_RECEIVED),
+}
+# The selection's decision and a deliverable's review, by their values, as the notice each sends.
+SELECTION_NOTICES: dict[str, NoticeKind] = {"selected": NoticeKind.SELECTION_SELECTED,
+                                            "rejected": NoticeKind.SELECTION_REJECTED,
+                                            "waitlisted": NoticeKind.SELECTION_WAITLISTED}
+REVIEW_NOTICES: dict[str, NoticeKind] = {"accept": NoticeKind.MILESTONE_ACCEPT, "revise": NoticeKind.MILESTONE_REVISE}
 
 EMAIL, SMS, INBOX = "email", "sms", "inbox"
 # What a person chooses per kind. The in-app inbox always keeps every notification (it is the

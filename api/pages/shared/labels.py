@@ -6,6 +6,7 @@ carry a gettext context, and the catalogue (api/locale/en/common.po) has one ent
 
 from api.i18n import ENGLISH, current_language, gettext, pgettext
 from domain.action_info import ACTION_INFO
+from domain.notifications import NOTICE_LABELS
 from domain.phases import Phase, Stage
 
 
@@ -73,23 +74,8 @@ EVENTS = Labels("event", {
 DEADLINES = Labels("deadline", {
     "agreement": "협약 체결", "milestone": "산출물 제출", "revision": "보완 제출", "settlement_report": "정산 보고",
     "refund": "반납", "clawback": "환수", "review": "검토", "approval": "승인"})
-# Kinds of notifications (domain.notifications.KINDS), as a person's inbox and settings name them.
-NOTICE_KINDS = Labels("notice", {
-    "ineligible": "자격 미달 안내", "selection_selected": "선정 안내", "selection_rejected": "탈락 안내",
-    "selection_waitlisted": "예비 후보 안내", "selection_cancelled": "선정 취소 안내",
-    "agreement_reminder": "협약 체결 기한 알림", "agreement_lapsed": "협약 기한 경과", "agreement_ready": "협약서 준비",
-    "agreement_accepted": "스타트업 협약 동의", "agreement_signed": "협약 체결",
-    "disbursement_requested": "사업비 지급 요청", "approval_overdue": "승인 지연", "payment_received": "지급 완료",
-    "payment_failed": "지급 실패", "milestone_reminder": "산출물 기한 알림", "milestone_submitted": "산출물 제출",
-    "milestone_overdue": "산출물 기한 지남", "review_overdue": "검토 지연", "milestone_accept": "산출물 승인",
-    "milestone_revise": "산출물 보완 요청", "deadline_extended": "기한 연장", "suspended": "중지",
-    "terminated": "협약 해지", "settlement_open": "정산 시작", "settlement_reminder": "정산 보고 기한 알림",
-    "settlement_report_overdue": "정산 보고 기한 지남", "settlement_submitted": "정산 보고 제출",
-    "settlement_approved": "정산 승인", "refund_due": "반납 요청", "refund_reminder": "반납 기한 알림",
-    "refund_overdue": "반납 기한 지남", "refund_request_failed": "반납 요청 실패", "refund_received": "반납 입금 확인",
-    "clawback_due": "환수 요청", "clawback_reminder": "환수 기한 알림", "clawback_overdue": "환수 기한 지남",
-    "clawback_request_failed": "환수 요청 실패", "clawback_received": "환수 입금 확인", "promoted": "후속 단계 연계",
-})
+# Kinds of notifications, as a person's inbox and settings name them: their registry's words.
+NOTICE_KINDS = Labels("notice", dict(NOTICE_LABELS))
 NOTICE_CHANNELS = Labels("channel", {"email": "이메일", "sms": "문자·알림톡", "inbox": "알림함"})
 # Why a choice of notifications was refused (store.notifications.check_preferences's rules).
 PREFERENCE_RULES = Labels(None, {"known_kind": "알 수 없는 알림 종류입니다.", "known_channel": "알 수 없는 채널입니다.",
