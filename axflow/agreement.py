@@ -121,7 +121,7 @@ def agreement_terms(program: ProgramDefinition, state: StartupState, plan: Budge
         splits: tuple[tuple[str, int], ...] = ()
         if state.consortium and members:
             parts = split_exact(amount, [p.share_percent or 0 for p in members])
-            splits = tuple((p.name, part) for p, part in zip(members, parts))
+            splits = tuple((p.name, part) for p, part in zip(members, parts, strict=True))
         tranches.append(TrancheTerm(rule.label, rule.share_percent, amount, when, splits))
     task = program.task(state.task_id) if state.task_id else None
     last = max(program.milestones, key=lambda m: m.days_after_agreement)

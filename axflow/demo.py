@@ -71,7 +71,8 @@ class Clock:
     """Moves one workflow's clock forward (Temporal's per-workflow time skipping), if the server lets it."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings, self.client, self.refused = settings, None, False
+        self.settings, self.refused = settings, False
+        self.client: Client | None = None
 
     async def move(self, workflow_id: str, days: float = 0, seconds: float = 0) -> bool:
         if self.refused:
@@ -164,10 +165,11 @@ async def fill(settings: Settings, api_url: str) -> None:
     sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
     next_stage = next(d for d in sample_definitions() if d.id == "chogyeokcha-2026")
     slots = len(GOALS)
+    window_closes_at = now + timedelta(seconds=WINDOW_SECONDS)
     program = sample.model_copy(update={
         "id": f"demo-{stamp}", "name": f"{sample.name} — demo {stamp}", "slots": slots,
         "budget": slots * sample.grant_amount, "application_opens_at": now - timedelta(minutes=1),
-        "application_closes_at": now + timedelta(seconds=WINDOW_SECONDS)})
+        "application_closes_at": window_closes_at})
     open_call = sample.model_copy(update={
         "id": f"demo-{stamp}-open", "name": f"{sample.name} — demo {stamp}, open call",
         "application_opens_at": now - timedelta(minutes=1), "application_closes_at": now + timedelta(days=14)})
@@ -183,7 +185,7 @@ async def fill(settings: Settings, api_url: str) -> None:
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
         demo = Demo(http, tokens, Clock(settings), stamp, promoted_program.id)
         say(f"1. programs: {program.id} (window open until "
-            f"{program.application_closes_at.astimezone(KST):%H:%M:%S} KST), {open_call.id} (open), "
+            f"{window_closes_at.astimezone(KST):%H:%M:%S} KST), {open_call.id} (open), "
             f"{promoted_program.id} (the next stage)")
         for definition in (program, open_call, promoted_program):
             await demo.call("admin", "POST", "/programs", json.loads(definition.model_dump_json()), 201)
@@ -216,7 +218,7 @@ async def fill(settings: Settings, api_url: str) -> None:
             await demo.act("evaluator.choi", sid, "score", {"round": "presentation", "score": base - 1})
 
         say("4. the window closes")
-        left = (program.application_closes_at - datetime.now(timezone.utc)).total_seconds()
+        left = (window_closes_at - datetime.now(timezone.utc)).total_seconds()
         if left > 1:
             await demo.clock.move(f"program:{program.id}", seconds=left + 1)
         while (await demo.call("officer.kim", "GET", f"/programs/{program.id}"))["call"]["window"] != "closed":

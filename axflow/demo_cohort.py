@@ -23,7 +23,9 @@ OFFICER, FINANCE, EVALUATOR = "officer.kim", "finance.lee", "evaluator.park"
 
 def partners_for(program: ProgramDefinition, task_id: str, n: int, make_brn: Any) -> list[dict[str, Any]]:
     """An SME outside the capital area in the task's region (a consortium for the second company)."""
-    region = program.task(task_id).sme_region
+    task = program.task(task_id)
+    assert task is not None, f"the demo program has task {task_id}"
+    region = task.sme_region
     region = region if region not in CAPITAL_AREA else "강원"
     partners = [{"name": f"{region} 제조 SME {n + 1}", "brn": make_brn(100 + n), "region": region}]
     if n == 1:

@@ -48,7 +48,7 @@ def build_message(settings: Settings, *, to: str, subject: str, text: str, html:
         message.attach(MIMEText(html, "html", "utf-8"))
     message["From"] = _address(settings.smtp_from)
     message["To"] = _address(to)
-    message["Subject"] = Header(subject, "utf-8")
+    message["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]  # email takes a Header; its stubs say str
     message["Date"] = format_datetime(datetime.now(timezone.utc))
     message["Message-ID"] = message_id or new_message_id(settings)
     if language:  # a notice is written in one language, its reader's (RFC 3282)

@@ -88,7 +88,7 @@ class MailServer:
     def stop(self) -> None:
         self.controller.stop()
 
-    def __enter__(self) -> "MailServer":
+    def __enter__(self) -> MailServer:
         self.start()
         return self
 

@@ -86,6 +86,7 @@ def port_open(address: str) -> Callable[[], bool]:
 # outlives it holding its port. Resolved here, in the parent: between fork and exec the child only
 # makes the call (the parent has other threads, e.g. the Temporal client's; loading a library there
 # could wait forever on a lock one of them held).
+_prctl: Callable[..., int] | None
 try:
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
 except (OSError, AttributeError):

@@ -11,5 +11,5 @@ from axflow.tracing import temporal_plugins
 async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
     return await Client.connect(
         settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter,
-        plugins=temporal_plugins(settings), **({"runtime": runtime} if runtime else {}),
+        plugins=temporal_plugins(settings), runtime=runtime,
     )

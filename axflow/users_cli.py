@@ -1,15 +1,19 @@
 """`axflow user add|list|disable|set-roles`: the user directory from the command line."""
 
-from typing import Annotated
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from axflow.config import get_settings
 
+if TYPE_CHECKING:  # the store is imported when a command runs, not when the CLI starts
+    from sqlmodel import Session
+
 user_app = typer.Typer(help="Users: people and service accounts.", no_args_is_help=True)
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> "AbstractContextManager[Session]":
     from store.db import make_engine, migrate, session_scope
 
     settings = get_settings()

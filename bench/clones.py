@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from bench.driver import ApiDriver, bench_brn, run_concurrently
 from bench.stack import BenchStack
-from domain.io import Application, LifecycleInput
+from domain.io import LifecycleInput
 from domain.program import ProgramDefinition
-from domain.state import SYSTEM_WORKFLOW, StartupState
+from domain.state import SYSTEM_WORKFLOW, Application, StartupState
 from workflows.lifecycle import StartupLifecycle
 
 

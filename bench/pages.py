@@ -29,7 +29,7 @@ from store.users import create_user
 
 LOGIN, PASSWORD = "bench.console.officer", "Bench!pages-2025"
 # bench.reads seeds five made-up sectors; the list's sector filter takes the program's own five.
-REAL_SECTORS = dict(zip(SECTORS, ["smart_factory", "eco_energy", "bio_health", "future_mobility", "chemicals"]))
+REAL_SECTORS = dict(zip(SECTORS, ["smart_factory", "eco_energy", "bio_health", "future_mobility", "chemicals"], strict=True))
 PAID_PHASES = {Phase.IN_POC.value, Phase.FINAL_REVIEW.value, Phase.SETTLEMENT.value, Phase.COMPLETED.value}
 BUSY_PROGRAM = "seeded-3"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -49,10 +49,10 @@ def seed_console(stack: BenchStack, template: StartupState, count: int) -> None:
     with session_scope(engine) as session:
         program = session.get(ProgramRow, template.program_id)
         assert program is not None, template.program_id
-        ledger = session.execute(select(LedgerEntry).where(LedgerEntry.startup_id == template.startup_id)).scalars()
+        ledger = session.execute(select(LedgerEntry).where(col(LedgerEntry.startup_id) == template.startup_id)).scalars()
         moves = [(e.stage, e.kind, e.tranche, e.amount, e.at) for e in ledger]
-        seeded = session.execute(select(StartupRow.program_id).where(seeded_rows).distinct()).scalars().all()
-        paid = session.execute(select(StartupRow.startup_id, StartupRow.program_id, StartupRow.brn)
+        seeded = session.execute(select(col(StartupRow.program_id)).where(seeded_rows).distinct()).scalars().all()
+        paid = session.execute(select(col(StartupRow.startup_id), col(StartupRow.program_id), col(StartupRow.brn))
                                .where(seeded_rows, col(StartupRow.phase).in_(PAID_PHASES))).all()
         programs = [{"id": pid, "name": f"{program.name} ({pid})", "stage": program.stage,
                      "definition": program.definition | {"id": pid}, "created_at": program.created_at,

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,7 @@ def categorised(raw: str) -> Counter[str]:
 
 def thread_cpu(pid: int) -> dict[str, float]:
     """CPU seconds per thread name (threads of one name summed), from /proc (Linux)."""
-    used: Counter[str] = Counter()
+    used: defaultdict[str, float] = defaultdict(float)
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             text = (task / "stat").read_text()

@@ -38,7 +38,9 @@ def seed(stack: BenchStack, template: StartupState, count: int, programs: int = 
             return
         # The template's own lifecycle already has work items: number the seeded ones after them.
         first_id = (connection.execute(select(func.max(WorkItem.id))).scalar() or 0) + 1
-    rows, items, exclusions = [], [], []
+    rows: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    exclusions: list[dict[str, Any]] = []
     for i in range(count):
         brn = bench_brn(100_000 + i)
         program_id = f"seeded-{i % programs}"
@@ -102,7 +104,7 @@ def busy_startup(stack: BenchStack) -> str:
     """A seeded company with deliverables due (its people's inbox is not empty)."""
     engine = make_engine(stack.settings.database_url)
     with engine.connect() as connection:
-        brn = connection.execute(select(WorkItem.brn).where(WorkItem.audience == "startup").limit(1)).scalar_one()
+        brn = connection.execute(select(col(WorkItem.brn)).where(col(WorkItem.audience) == "startup").limit(1)).scalar_one()
     engine.dispose()
     return brn
 

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.testing import TimeSkipper
@@ -152,7 +153,8 @@ async def bench_stack(keep: bool = False) -> AsyncIterator[BenchStack]:
         "AXFLOW_SMTP_PORT": str(ports["smtp"]),
         "AXFLOW_LOG_LEVEL": "WARNING",
     }
-    settings = Settings(**{k.removeprefix("AXFLOW_").lower(): v for k, v in env.items() if k.startswith("AXFLOW_")})
+    overrides: dict[str, Any] = {k.removeprefix("AXFLOW_").lower(): v for k, v in env.items() if k.startswith("AXFLOW_")}
+    settings = Settings(**overrides)
     migrate(settings.database_url)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:

@@ -25,7 +25,7 @@ def handled(stack: BenchStack, program_id: str) -> list[tuple[datetime, datetime
                                                        AuditEvent.action == "milestone_overdue")).all()
         pairs = [(datetime.fromisoformat(e.details["due_at"]), as_utc(e.at)) for e in events]
     engine.dispose()
-    return pairs  # type: ignore[return-value]
+    return pairs
 
 
 async def run_timers(stack: BenchStack, driver: ApiDriver, template: StartupState, name: str, count: int,

@@ -204,7 +204,7 @@ class ProgramDefinition(Strict):
     def _coherent(self) -> "ProgramDefinition":
         if (self.application_opens_at is None) != (self.application_closes_at is None):
             raise ValueError("application_opens_at and application_closes_at go together")
-        if self.application_opens_at and self.application_opens_at >= self.application_closes_at:
+        if self.application_opens_at and self.application_closes_at and self.application_opens_at >= self.application_closes_at:
             raise ValueError("application_closes_at must be after application_opens_at")
         if self.application_closes_at and not self.tasks:
             raise ValueError("a program with an application window needs at least one task")
@@ -234,7 +234,7 @@ class ProgramDefinition(Strict):
 
     def tranche_amounts(self) -> dict[str, int]:
         amounts = split_exact(self.grant_amount, [t.share_percent for t in self.tranches])
-        return {t.key: a for t, a in zip(self.tranches, amounts)}
+        return {t.key: a for t, a in zip(self.tranches, amounts, strict=True)}
 
     def window_open_at(self, instant: datetime) -> bool:
         if self.application_opens_at is None or self.application_closes_at is None:

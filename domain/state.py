@@ -1,7 +1,7 @@
 """The state of one startup in one program stage, as the workflow holds it and the API shows it."""
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -348,12 +348,34 @@ class StartupState(BaseModel):
     def paid_total(self) -> int:
         return sum(t.amount for t in self.tranches if t.status == "paid")
 
-    def tranche(self, key: str) -> TrancheState | None:
+    def tranche(self, key: str | None) -> TrancheState | None:
         return next((t for t in self.tranches if t.key == key), None)
 
-    def milestone(self, key: str) -> MilestoneState | None:
+    def milestone(self, key: str | None) -> MilestoneState | None:
         return next((m for m in self.milestones if m.key == key), None)
 
-    def collection(self, kind: str) -> CollectionState | None:
+    def collection(self, kind: str | None) -> CollectionState | None:
         return next((c for c in self.collections if c.kind == kind), None)
 
+    # For the workflow's handlers: their validator has already refused a command that names a
+    # tranche, milestone or collection the startup does not have, or comes before the settlement.
+    def require_tranche(self, key: str) -> TrancheState:
+        return _required(self.tranche(key), "tranche", key)
+
+    def require_milestone(self, key: str) -> MilestoneState:
+        return _required(self.milestone(key), "milestone", key)
+
+    def require_collection(self, kind: str) -> CollectionState:
+        return _required(self.collection(kind), "collection", kind)
+
+    def require_settlement(self) -> Settlement:
+        return _required(self.settlement, "settlement", "report")
+
+
+_Found = TypeVar("_Found")
+
+
+def _required(found: _Found | None, what: str, key: str) -> _Found:
+    if found is None:
+        raise LookupError(f"the startup has no {what} {key!r}")
+    return found

@@ -110,6 +110,15 @@ def ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine a session was opened on, for work in a transaction of its own (a refusal's
+    record, an idempotency claim). Every session here is opened on an engine, never on a connection."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        raise TypeError("this session is bound to a connection, not to an engine")
+    return bind
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's Core table, for statements over its columns. Every `table=True` class has
     one, set by SQLAlchemy's declarative mapping, but SQLModel does not declare it for type checkers."""

@@ -20,7 +20,8 @@ class DailyDigest:
     async def run(self, request: DigestRequest | None = None) -> int:
         """The number of digests sent; the day is the run's own KST day unless given."""
         day = request.day if request else kst_date(workflow.now()).isoformat()
-        return await workflow.execute_activity(
+        sent: int = await workflow.execute_activity(
             SEND_DAILY_DIGESTS, DigestRequest(day=day), start_to_close_timeout=timedelta(minutes=10),
             heartbeat_timeout=timedelta(minutes=2), retry_policy=NOTIFICATION_RETRY, result_type=int,
         )
+        return sent

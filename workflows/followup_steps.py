@@ -1,7 +1,6 @@
 """The FollowUp workflow's mechanics: waiting for an instant unless something happens first, and
 asking the notice activity. Deterministic: time is workflow time, every wait a durable timer."""
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -24,7 +23,7 @@ async def until(instant: datetime, done: Callable[[], bool]) -> bool:
         return False
     try:
         await workflow.wait_condition(done, timeout=left)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return done()
     return True
 
@@ -32,7 +31,7 @@ async def until(instant: datetime, done: Callable[[], bool]) -> bool:
 async def tell(state: FollowUpState, kind: str, recipients: list[str], serial: int) -> None:
     """One notice about this year's survey; a failed delivery is logged, never the follow-up's end."""
     notice = FollowUpNotice(
-        key=f"followup:{state.brn}:{state.year}:{kind}:{serial}", kind=kind,  # type: ignore[arg-type]
+        key=f"followup:{state.brn}:{state.year}:{kind}:{serial}", kind=kind,
         recipients=recipients, brn=state.brn, program_id=state.program_id, year=state.year,
         fiscal_year=state.schedule.fiscal_year, due_at=state.schedule.due_at, at=workflow.now(),
     )

@@ -108,7 +108,7 @@ class ProgramCall:
             timeout = None if wake_at is None else max(wake_at - workflow.now(), timedelta(0))
             try:
                 await workflow.wait_condition(lambda: self._wake, timeout=timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             await self._on_clock()
             if workflow.info().is_continue_as_new_suggested():
@@ -232,9 +232,10 @@ class ProgramCall:
         notice, clock = workflow.now(), self.program.policy.clock("agreement")
         if clock.unit != "business":
             return due_instant(self.program.policy, "agreement", notice, None)
-        return await workflow.execute_activity(
+        due: datetime = await workflow.execute_activity(
             BUSINESS_DEADLINE, BusinessDeadlineInput(start=notice, business_days=clock.days), result_type=datetime,
             start_to_close_timeout=timedelta(seconds=10), retry_policy=OWN_WORK_RETRY)
+        return due
 
     async def _decide(self, decisions: dict[str, SelectionDecision]) -> None:
         if any(d.decision == "selected" for d in decisions.values()) \

@@ -1,5 +1,7 @@
 """Typed search attributes (registered on the server by `axflow dev` and the tests)."""
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey
 
 AX_PROGRAM = SearchAttributeKey.for_keyword("AxProgram")
@@ -10,4 +12,4 @@ AX_REGION = SearchAttributeKey.for_keyword("AxRegion")
 AX_NEXT_DEADLINE = SearchAttributeKey.for_datetime("AxNextDeadline")
 AX_OVERDUE = SearchAttributeKey.for_bool("AxOverdue")
 
-ALL = [AX_PROGRAM, AX_STAGE, AX_PHASE, AX_SECTOR, AX_REGION, AX_NEXT_DEADLINE, AX_OVERDUE]
+ALL: list[SearchAttributeKey[Any]] = [AX_PROGRAM, AX_STAGE, AX_PHASE, AX_SECTOR, AX_REGION, AX_NEXT_DEADLINE, AX_OVERDUE]

@@ -70,7 +70,7 @@ def environment(strict: bool = False, language: str = KOREAN) -> Environment:
     template misnames. Money reads "1,000원" in Korean and "KRW 1,000" in English."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined if strict else Dash,
                       autoescape=False, keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
-    env.install_gettext_translations(translations(language), newstyle=True)
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it
     env.filters.update(kst=kst, kst_day=kst_day, money=krw if language == ENGLISH else won)
     return env
 

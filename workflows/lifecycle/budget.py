@@ -9,7 +9,7 @@ A move between categories within the tolerance is a notice that makes the next p
 once; beyond it the program officer decides, and only an approval makes one.
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 from temporalio import workflow
 
@@ -62,7 +62,7 @@ async def submit_plan(ctx: LifecycleContext, cmd: Command[SubmitBudgetPlanBody])
                           submitted_at=workflow.now())
     # Before the acceptance a new plan replaces the one submitted earlier (the history keeps both).
     s.budget = (s.budget or BudgetState()).model_copy(update={"plans": [version]})
-    details = {"plan_sha256": version.sha256, "lines": [line.model_dump(mode="json") for line in plan.lines]}
+    details: dict[str, Any] = {"plan_sha256": version.sha256, "lines": [line.model_dump(mode="json") for line in plan.lines]}
     if s.phase is not Phase.MATCHED or not s.agreement_two_step:
         record(ctx, cmd, Action.SUBMIT_BUDGET_PLAN, **details)
         return
@@ -132,7 +132,7 @@ def decide_change(ctx: LifecycleContext, cmd: Command[DecideBudgetChangeBody]) -
     budget = ctx.state.budget
     assert budget is not None and budget.pending_change is not None  # checked again by the handler
     pending, budget.pending_change = budget.pending_change, None
-    details = {"move": move_of(pending).model_dump(mode="json"), "decision": cmd.body.decision,
+    details: dict[str, Any] = {"move": move_of(pending).model_dump(mode="json"), "decision": cmd.body.decision,
                "requested_by": pending.requested_by}
     if cmd.body.decision == "approve":
         version = _next_version(budget, move_of(pending), cmd.actor, "approval", pending)

@@ -22,6 +22,10 @@ AGREEMENT_PHASES = (Phase.SELECTED, Phase.MATCHED)
 POC_PHASES = (Phase.CONTRACTED, Phase.IN_POC)
 
 
+# domain/clocks.py sets a clock only from the date it counts from, so a handler finds it set.
+SET_FROM_DUE_DATE = "a clock runs only from a date that is set"
+
+
 def fire_due_clocks(ctx: LifecycleContext) -> None:
     now = workflow.now()
     for event in ctx.clocks().due_events(ctx.clock_features, now):
@@ -32,6 +36,7 @@ def _agreement_lapse(ctx: LifecycleContext, event: ClockEvent, now: datetime) ->
     s = ctx.state
     if s.phase not in AGREEMENT_PHASES:
         return
+    assert s.agreement_due_at is not None, SET_FROM_DUE_DATE
     transition(ctx, SYSTEM_TIMER, "agreement_lapsed", Phase.CANCELLED, reason="agreement not signed by its deadline",
                due_at=s.agreement_due_at.isoformat())
     notify(ctx, "startup", "selection_cancelled", "협약 기한 경과로 선정 취소 (selection cancelled)")
@@ -43,6 +48,7 @@ def _agreement_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime)
     s = ctx.state
     if s.phase not in AGREEMENT_PHASES:
         return
+    assert s.agreement_due_at is not None, SET_FROM_DUE_DATE
     _remind(ctx, "agreement", s.agreement_due_at, s.agreement_reminders_sent, now, "agreement_reminder",
             lambda days: f"협약 마감 {days}일 전 (agreement due in {days} day(s))")
 
@@ -76,6 +82,7 @@ def _review_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> Non
     late = ctx.state.milestone(event.subject)
     if not (late and late.status == "submitted" and not late.review_escalated):
         return
+    assert late.submitted_at is not None, SET_FROM_DUE_DATE
     late.review_escalated = True
     transition(ctx, SYSTEM_TIMER, "review_overdue", milestone=late.key, submitted_at=late.submitted_at.isoformat())
     escalate(ctx, "review", "review_overdue",
@@ -87,6 +94,7 @@ def _approval_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> N
     waiting = ctx.state.tranche(event.subject)
     if not (waiting and waiting.status == "requested" and not waiting.approval_escalated):
         return
+    assert waiting.requested_at is not None, SET_FROM_DUE_DATE
     waiting.approval_escalated = True
     transition(ctx, SYSTEM_TIMER, "approval_overdue", tranche=waiting.key,
                requested_at=waiting.requested_at.isoformat())
@@ -99,6 +107,7 @@ def _settlement_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime
     report = ctx.state.settlement
     if not (report and report.submitted_at is None):
         return
+    assert report.due_at is not None, SET_FROM_DUE_DATE
     _remind(ctx, "settlement_report", report.due_at, report.reminders_sent, now, "settlement_reminder",
             lambda days: f"정산 보고 마감 {days}일 전 (settlement report due in {days} day(s))")
 
@@ -107,6 +116,7 @@ def _settlement_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime)
     report = ctx.state.settlement
     if not (report and report.submitted_at is None and not report.overdue):
         return
+    assert report.due_at is not None, SET_FROM_DUE_DATE
     report.overdue = True
     transition(ctx, SYSTEM_TIMER, "settlement_report_overdue", due_at=report.due_at.isoformat())
     escalate(ctx, "settlement_report", "settlement_report_overdue",

@@ -17,13 +17,13 @@ from workflows.lifecycle.publishing import notify, record, transition
 
 
 def submit(ctx: LifecycleContext, cmd: Command[SubmitMilestoneBody]) -> None:
-    m, now = ctx.state.milestone(cmd.body.milestone), workflow.now()
+    m, now = ctx.state.require_milestone(cmd.body.milestone), workflow.now()
     m.status, m.deliverable, m.submitted_at = "submitted", cmd.body.deliverable, now
     m.documents = list(cmd.documents)
     m.submissions += 1
     # The documents' ids and hashes go into the history with the action: it alone proves which
     # bytes were submitted.
-    pinned = {"documents": [ref.model_dump(mode="json") for ref in cmd.documents]} if cmd.documents else {}
+    pinned: dict[str, Any] = {"documents": [ref.model_dump(mode="json") for ref in cmd.documents]} if cmd.documents else {}
     record(ctx, cmd, Action.SUBMIT_MILESTONE, milestone=m.key, deliverable=m.deliverable,
            submission=m.submissions, on_time=now <= m.due_at, **pinned)
     notify(ctx, "program_officer", "milestone_submitted", f"{ctx.state.company_name}: {m.title} submitted",
@@ -32,7 +32,7 @@ def submit(ctx: LifecycleContext, cmd: Command[SubmitMilestoneBody]) -> None:
 
 def review(ctx: LifecycleContext, cmd: Command[ReviewMilestoneBody]) -> None:
     s, now = ctx.state, workflow.now()
-    m = s.milestone(cmd.body.milestone)
+    m = s.require_milestone(cmd.body.milestone)
     m.reviewed_by, m.review_note = cmd.actor.id, cmd.body.reason
     if cmd.body.decision == "accept":
         m.status, m.accepted_at, m.overdue = "accepted", now, False
@@ -64,10 +64,11 @@ def extend_deadline(ctx: LifecycleContext, cmd: Command[ExtendDeadlineBody]) -> 
     new_due = end_of_kst_day(cmd.body.new_due_on)
     if cmd.body.deadline == "agreement":
         before = s.agreement_due_at
+        assert before is not None, "the validator extends only a running agreement deadline"
         s.agreement_due_at = new_due
         moved = {"agreement": [before.isoformat(), new_due.isoformat()]}
     else:
-        m = s.milestone(cmd.body.deadline)
+        m = s.require_milestone(cmd.body.deadline)
         before, shift = m.due_at, new_due - m.due_at
         moved = {}
         for other in s.milestones:
@@ -94,6 +95,7 @@ def suspend(ctx: LifecycleContext, actor: Actor, action: str, reason: str, reque
 
 def resume(ctx: LifecycleContext, cmd: Command[Any]) -> None:
     s = ctx.state
+    assert s.suspended_at is not None, "only a suspended startup resumes (the validator checks the phase)"
     paused = workflow.now() - s.suspended_at
     # Every clock restarts with the time it had left when the startup was suspended, except a
     # due date an officer set during the suspension: that one is meant as written.

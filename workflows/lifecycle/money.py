@@ -1,7 +1,6 @@
 """Money: disbursements under four eyes, payment outcomes, and money owed back (settlement
 refunds and clawbacks) collected, waived or retried after a refusal."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -41,7 +40,7 @@ from workflows.lifecycle.retries import (
 
 def request_disbursement(ctx: LifecycleContext, cmd: Command[RequestDisbursementBody]) -> None:
     s = ctx.state
-    tranche = s.tranche(cmd.body.tranche)
+    tranche = s.require_tranche(cmd.body.tranche)
     retry = tranche.status == "payment_failed"
     tranche.status, tranche.requested_by, tranche.requested_at = "requested", cmd.actor.id, workflow.now()
     tranche.approved_by = tranche.approved_at = tranche.failure = None
@@ -55,7 +54,7 @@ def request_disbursement(ctx: LifecycleContext, cmd: Command[RequestDisbursement
 
 
 def approve_disbursement(ctx: LifecycleContext, cmd: Command[DisbursementBody]) -> None:
-    tranche = ctx.state.tranche(cmd.body.tranche)
+    tranche = ctx.state.require_tranche(cmd.body.tranche)
     tranche.status, tranche.approved_by, tranche.approved_at = "approved", cmd.actor.id, workflow.now()
     move_money(ctx, "approved", tranche.amount, tranche.key)
     record(ctx, cmd, Action.APPROVE_DISBURSEMENT, tranche=tranche.key, amount=tranche.amount,
@@ -107,7 +106,7 @@ async def _await_finance(settled: Callable[[], bool], ask: Callable[[], Awaitabl
     while not settled():
         try:
             await workflow.wait_condition(settled, timeout=interval)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await ask()
             interval = min(interval * 2, LONGEST_POLL)
 
@@ -210,7 +209,7 @@ def _collection_failed(ctx: LifecycleContext, owed: CollectionState, reason: str
 
 
 def retry_collection(ctx: LifecycleContext, cmd: Command[RetryCollectionBody]) -> None:
-    owed = ctx.state.collection(cmd.body.kind)
+    owed = ctx.state.require_collection(cmd.body.kind)
     refused_for = owed.failure
     owed.status, owed.failure = "requested", None
     record(ctx, cmd, Action.RETRY_COLLECTION, kind=owed.kind, amount=owed.amount, refused_for=refused_for)
@@ -233,7 +232,7 @@ def received(ctx: LifecycleContext, owed: CollectionState, payment_id: str) -> N
 
 
 def waive_clawback(ctx: LifecycleContext, cmd: Command[WaiveClawbackBody]) -> None:
-    owed = ctx.state.collection("clawback")
+    owed = ctx.state.require_collection("clawback")
     owed.decided_by = cmd.actor.id
     if cmd.body.decision == "approve":
         owed.status = "waived"

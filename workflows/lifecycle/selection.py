@@ -157,9 +157,10 @@ async def match(ctx: LifecycleContext, cmd: Command[MatchBody]) -> None:
 
 async def prepare_agreement(ctx: LifecycleContext) -> DocumentRef:
     """The agreement generated from the program and the startup as matched, stored as a document."""
-    return await workflow.execute_activity(
+    document: DocumentRef = await workflow.execute_activity(
         PREPARE_AGREEMENT, AgreementInput(program=ctx.program, state=ctx.state.model_copy(deep=True)),
         result_type=DocumentRef, start_to_close_timeout=timedelta(seconds=30), retry_policy=OWN_WORK_RETRY)
+    return document
 
 
 def accept_agreement(ctx: LifecycleContext, cmd: Command[AcceptAgreementBody]) -> None:
@@ -221,4 +222,4 @@ def _consortium_splits(ctx: LifecycleContext, amount: int) -> dict[str, int]:
     members = [p for p in s.partners if p.share_percent]
     if not s.consortium or not members:
         return {}
-    return dict(zip([p.brn for p in members], split_exact(amount, [p.share_percent for p in members])))
+    return dict(zip([p.brn for p in members], split_exact(amount, [p.share_percent or 0 for p in members]), strict=True))

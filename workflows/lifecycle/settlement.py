@@ -2,6 +2,7 @@
 refund it leaves owed), and promotion to the next stage."""
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -36,8 +37,8 @@ def submit(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
         return
     receipts = cmd.receipts or [[] for _ in cmd.body.lines]
     lines = [SpendLine(item=line.item, amount=line.amount, receipts=line_receipts)
-             for line, line_receipts in zip(cmd.body.lines, receipts)]
-    report = ctx.state.settlement
+             for line, line_receipts in zip(cmd.body.lines, receipts, strict=True)]
+    report = ctx.state.require_settlement()
     report.lines, report.spent = lines, sum(line.amount for line in lines)
     report.submitted_by, report.submitted_at = cmd.actor.id, workflow.now()
     pinned = {"receipts": {str(i): [ref.model_dump(mode="json") for ref in line.receipts]
@@ -50,7 +51,7 @@ def submit(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
 def _submit_from_ledger(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
     """No typed lines: the statement is computed from the ledger (provisional until every expense
     is reviewed; the approval computes it again, final)."""
-    s, report = ctx.state, ctx.state.settlement
+    s, report = ctx.state, ctx.state.require_settlement()
     statement = ledger_statement(s, ctx.program, cmd.body.interest)
     report.lines, report.interest, report.statement = [], cmd.body.interest, statement
     report.spent = statement.accepted
@@ -69,9 +70,9 @@ def _statement_details(ctx: LifecycleContext, statement: SettlementStatement) ->
 
 def approve(ctx: LifecycleContext, cmd: Command[Body]) -> None:
     s, now = ctx.state, workflow.now()
-    report = s.settlement
+    report = s.require_settlement()
     report.approved_by, report.approved_at = cmd.actor.id, now
-    details: dict[str, object] = {}
+    details: dict[str, Any] = {}
     if settles_from_ledger(s):
         # The final statement: every expense decided (the validator checked), the money paid now.
         statement = ledger_statement(s, ctx.program, report.interest)
@@ -96,6 +97,7 @@ def approve(ctx: LifecycleContext, cmd: Command[Body]) -> None:
 
 async def promote(ctx: LifecycleContext, cmd: Command[PromoteBody]) -> None:
     s, target = ctx.state, cmd.target_program
+    assert target is not None, "the validator refuses a promotion to an unknown program"
     if s.next_startup_id is not None:
         # Two promotions validated in one workflow task both pass the validator; the second stops
         # here, so exactly one is recorded.

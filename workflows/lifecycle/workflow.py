@@ -7,7 +7,6 @@ by signal. The run loop sleeps until the next clock or until something changed, 
 clocks that fell due and publishes the change.
 """
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -90,7 +89,7 @@ class StartupLifecycle:
             timeout = None if not events else max(events[0].at - workflow.now(), timedelta(0))
             try:
                 await workflow.wait_condition(lambda: ctx.changed, timeout=timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             clocks.fire_due_clocks(ctx)
         if workflow.patched(patches.PUBLISH_FINAL_TRANSITION):
