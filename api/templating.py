@@ -61,11 +61,26 @@ def _router(context: Context) -> Any:
     return _routes_outside_a_request
 
 
+_path_formats: dict[tuple[Any, str, tuple[str, ...]], str] = {}
+
+
+def _path_format(router: Any, name: str, keys: tuple[str, ...]) -> str:
+    """The named route's path with a marker where each parameter goes, asked of the router once:
+    its own lookup walks every route on each call (1-4 ms measured), and a list page has a hundred links."""
+    key = (router, name, keys)
+    if key not in _path_formats:
+        _path_formats[key] = str(router.url_path_for(name, **{param: f"\x00{param}\x00" for param in keys}))
+    return _path_formats[key]
+
+
 @pass_context
 def url_for(context: Context, name: str, /, **path_params: Any) -> str:
     """The path of the named route (`url_for('startup_page', startup_id=s.id)` → '/console/startups/…'):
     a path, not an absolute URL, so links stay on the host the person reached us by."""
-    return str(_router(context).url_path_for(name, **{key: str(value) for key, value in path_params.items()}))
+    path = _path_format(_router(context), name, tuple(sorted(path_params)))
+    for param, value in path_params.items():
+        path = path.replace(f"\x00{param}\x00", str(value))
+    return path
 
 
 def _install(env: Any) -> None:
