@@ -3,7 +3,7 @@
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,15 +14,15 @@ from temporalio.client import Client
 
 from api import sessions
 from api.errors import ApiError
-from api.throttle import SigninThrottle, client_address
 from api.oidc import InvalidToken, directory_user, looks_like_jwt, verify_jwt
+from api.throttle import SigninThrottle, client_address
+from api.token_cache import TokenCache, TokenHolder
 from axflow.config import Settings
 from domain.phases import Role
 from domain.state import Actor
 from store.company_binding import bound_brn
 from store.db import release
 from store.tokens import token_user
-from store.user_tables import User
 
 # A query needs a worker to answer it; with none up, reads fall back to the read model quickly.
 QUERY_TIMEOUT = timedelta(seconds=3)
@@ -57,7 +57,18 @@ ROLE_HEADER = "X-Axflow-Role"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def acting_role(user: User, requested: str | None, default: str | None, fixed: str | None = None) -> Role:
+class Person(Protocol):
+    """Who acts: a user from the directory, or a token's holder remembered by the token cache."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def roles(self) -> list[str]: ...
+
+
+def acting_role(user: Person, requested: str | None, default: str | None, fixed: str | None = None) -> Role:
     """The one role a person acts in for this request: the X-Axflow-Role header if they hold it,
     else the token's fixed role or the session's chosen one, else their first role. Recorded on
     every transition; four-eyes compares the user id, so switching roles never gets around it."""
@@ -72,7 +83,7 @@ def acting_role(user: User, requested: str | None, default: str | None, fixed: s
     return Role(chosen)
 
 
-def actor_of(session: Session, user: User, role: Role) -> Actor:
+def actor_of(session: Session, user: Person, role: Role) -> Actor:
     """The caller as the history records them. A startup user acts for the company they are bound
     to (store/company_binding.py), never the number they typed at sign-up: unbound, their brn is
     None, which no lifecycle, document or listing matches."""
@@ -105,13 +116,11 @@ async def current_actor(
             actor = actor_of(session, user, acting_role(user, requested, role.value, fixed=role.value))
             release(session)
         else:
-            found = token_user(session, credentials.credentials)
-            release(session)
-            if found is None:
+            holder = token_holder(request, session, credentials.credentials)
+            if holder is None:
                 bad_token(request, throttle, client)
                 raise ApiError("unauthorized", "unknown, revoked or expired token")
-            token, user = found
-            actor = actor_of(session, user, acting_role(user, requested, None, fixed=token.role))
+            actor = actor_of(session, holder, acting_role(holder, requested, None, fixed=holder.fixed_role))
             release(session)
     elif sessions.COOKIE in request.cookies:
         at = sessions.now(request)
@@ -132,6 +141,19 @@ async def current_actor(
         raise ApiError("unauthorized", "missing bearer token or session")
     request.state.actor = actor
     return actor
+
+
+def token_holder(request: Request, session: Session, token: str) -> TokenHolder | None:
+    """The live token's owner: from the token cache, else read (and remembered)."""
+    cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
+    if cache is None:
+        cache = request.app.state.token_cache = TokenCache()
+    holder = cache.get(token)
+    if holder is not None:
+        return holder
+    found = token_user(session, token)
+    release(session)
+    return None if found is None else cache.put(token, *found)
 
 
 def bad_token(request: Request, throttle: SigninThrottle, client: str) -> None:

@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.phases import Role
+from store import revocations
 from store.db import as_utc
 from store.tables import ApiToken
 from store.user_tables import User
@@ -62,7 +63,7 @@ def find_token(session: Session, token: str) -> ApiToken | None:
 
 def token_user(session: Session, token: str) -> tuple[ApiToken, User] | None:
     """The live token and its active owner, in one read; None if either is gone."""
-    found = session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+    found = session.exec(select(ApiToken, User).join(User, col(User.id) == col(ApiToken.user_id))
                          .where(ApiToken.token_hash == hash_token(token))).first()
     if found is None:
         return None
@@ -80,4 +81,5 @@ def revoke_token(session: Session, token_id: int) -> bool:
         return False
     row.revoked_at = datetime.now(timezone.utc)
     session.commit()
+    revocations.announce(row.user_id)
     return True

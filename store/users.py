@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from domain.brn import normalize_brn
 from domain.phases import Role
+from store import revocations
 from store.company_binding import bind, bound_user_ids
 from store.passwords import hash_password, password_problems
 from store.tables import ApiToken
@@ -155,6 +156,7 @@ def set_roles(session: Session, user: User, roles: Sequence[str], desks: Sequenc
     user.roles, user.desks = kept + [role for role in new_roles if role not in kept], new_desks
     session.add(user)
     session.commit()
+    revocations.announce(user.id)
     return user
 
 
@@ -178,6 +180,7 @@ def disable_user(session: Session, user: User) -> User:
     session.execute(update(WebSession).where(col(WebSession.user_id) == user.id, col(WebSession.ended_at).is_(None))
                     .values(ended_at=now))
     session.commit()
+    revocations.announce(user.id)
     return user
 
 

@@ -1,20 +1,23 @@
 """Access that holds: the role × route matrix generated from the policy table, tokens that die,
 conflicts of interest, score visibility, security headers, size limits and throttled guessing."""
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from api.main import create_app
 from api.policy import PUBLIC_ROUTES, ROUTE_ROLES
+from api.token_cache import REVOCATION_DELAY
 from domain.phases import Action, Role
 from domain.rules import ACTION_RULES
 from store.db import session_scope
 from store.tables import ApiToken
 from store.tokens import create_token, revoke_token
-from tests.conftest import ServerThread, Stack, free_port, new_brn
+from tests.conftest import ServerThread, Stack, free_port, new_brn, wait_until
 from tests.flows import EV, PO, drive
 
 _addresses = iter(range(1, 255))
@@ -69,6 +72,29 @@ async def test_expired_and_revoked_tokens_get_401_at_once(stack: Stack) -> None:
     for token in (expired, revoked):
         response = await stack.http.get("/audit/verify", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
+
+
+async def test_a_token_revoked_outside_the_api_stops_working_within_the_revocation_delay(stack: Stack) -> None:
+    """The API remembers a token's holder for at most REVOCATION_DELAY (api/token_cache.py). A
+    revocation it is told of (above: revoke_token in its process) is at once; one it is not told
+    of (the CLI, another API process, the database by hand) within the delay."""
+    with session_scope(stack.engine) as session:
+        token = create_token(session, Role.AUDITOR, "elsewhere.auditor")
+        token_id = session.exec(select(ApiToken.id).where(ApiToken.name == "elsewhere.auditor")).one()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await stack.http.get("/me", headers=headers)).status_code == 200
+    with session_scope(stack.engine) as session:  # as another process would: no news to this API
+        session.execute(update(ApiToken).where(col(ApiToken.id) == token_id)
+                        .values(revoked_at=datetime.now(timezone.utc)))
+        session.commit()
+    revoked_at = time.monotonic()
+
+    async def status() -> int:
+        return (await stack.http.get("/me", headers=headers)).status_code
+
+    await wait_until(status, lambda code: code == 401, what="the revoked token refused",
+                     timeout=REVOCATION_DELAY.total_seconds() + 5)
+    assert time.monotonic() - revoked_at <= REVOCATION_DELAY.total_seconds() + 1
 
 
 async def test_an_evaluator_with_a_conflict_cannot_score_and_sees_scores_only_after_scoring(stack: Stack) -> None:
