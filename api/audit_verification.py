@@ -57,7 +57,7 @@ async def verify_audit(session: Session, temporal: Client, key: bytes, startup_i
             return await _anchor(temporal, startup_id)
 
     anchors = await asyncio.gather(*(ask(s) for s in targets))
-    for startup_id, anchor in zip(targets, anchors):
+    for startup_id, anchor in zip(targets, anchors, strict=True):
         if isinstance(anchor, Exception) or anchor is None:
             # No worker, past retention, or a lifecycle not projected since the anchor began.
             report.unanchored.append(startup_id)

@@ -77,7 +77,7 @@ def no_worker() -> ApiError:
 
 def from_rpc_error(err: RPCError, what: str, phase: str | None = None) -> ApiError:
     if err.status == RPCStatusCode.NOT_FOUND:
-        details = {"allowed_actions": []} | ({"phase": phase} if phase else {})
+        details: dict[str, Any] = {"allowed_actions": []} | ({"phase": phase} if phase else {})
         return ApiError("invalid_transition", f"{what} is over: its workflow has closed", details)
     return ApiError("unavailable", f"workflow service error: {err.message}", None, 503)
 

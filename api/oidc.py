@@ -32,7 +32,7 @@ def looks_like_jwt(token: str) -> bool:
 
 def role_of(claims: dict[str, Any], settings: Settings) -> tuple[Role, str | None]:
     try:
-        role = Role(claims.get(settings.oidc_role_claim))
+        role = Role(claims.get(settings.oidc_role_claim, ""))
     except ValueError as err:
         raise InvalidToken(f"claim {settings.oidc_role_claim!r} names no axflow role") from err
     if role is Role.SYSTEM or (role is Role.STARTUP and not claims.get(settings.oidc_brn_claim)):

@@ -22,7 +22,7 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
-from joserfc.jwt import JWTClaimsRegistry, Token
+from joserfc.jwt import ClaimsOption, JWTClaimsRegistry, Token
 
 from axflow.config import Settings
 
@@ -106,7 +106,7 @@ def _refusal(err: ClaimError) -> InvalidToken:
     return InvalidToken(f"{err.description} ({words})")
 
 
-def _issuer_option(settings: Settings) -> dict[str, Any]:
+def _issuer_option(settings: Settings) -> ClaimsOption:
     # Production refuses to start without an issuer (axflow/production.py); a development setup
     # without one still requires the claim.
     return {"essential": True, "value": settings.oidc_issuer} if settings.oidc_issuer else {"essential": True}

@@ -142,4 +142,4 @@ def refusal_page(refused: dict[str, Any], referer: str) -> bytes:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{escape(title)} — axflow</title><link rel="stylesheet" href="/static/axflow.css"></head>'
             f'<body><main id="main"><h1>{escape(title)}</h1><p role="alert">{escape(text)}</p>'
-            f'<p><a href="{escape(back_path(referer))}">{escape(back)}</a></p></main></body></html>').encode("utf-8")
+            f'<p><a href="{escape(back_path(referer))}">{escape(back)}</a></p></main></body></html>').encode()

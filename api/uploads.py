@@ -65,6 +65,16 @@ def _disposition(value: str) -> dict[str, str]:
     return params
 
 
+@dataclass
+class _Part:
+    """The part of the multipart body being read."""
+
+    headers: dict[str, bytes] = field(default_factory=dict)
+    value: bytearray = field(default_factory=bytearray)
+    file: bool = False
+    name: str = ""
+
+
 async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]], Sink],
                       limit: Callable[[dict[str, str]], int], upload: Upload | None = None) -> Upload:
     """Read the multipart body: text fields into `fields`, the part named `file` into the sink
@@ -77,13 +87,13 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
         raise invalid("file", "multipart_required",
                       "multipart/form-data 본문에 file이 필요합니다 — a multipart/form-data body with a file is required")
     upload = upload if upload is not None else Upload()
-    part: dict[str, object] = {}
+    part = _Part()
     header: list[bytes] = [b"", b""]
     sink: Sink | None = None
 
     def on_part_begin() -> None:
-        part.clear()
-        part.update(headers={}, value=bytearray(), file=False)
+        nonlocal part
+        part = _Part()
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
         header[0] += data[start:end]
@@ -92,19 +102,19 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
         header[1] += data[start:end]
 
     def on_header_end() -> None:
-        part["headers"][header[0].decode("latin-1").lower()] = header[1]  # type: ignore[index]
+        part.headers[header[0].decode("latin-1").lower()] = header[1]
         header[0], header[1] = b"", b""
 
     def on_headers_finished() -> None:
         nonlocal sink
-        raw = part["headers"].get("content-disposition", b"")  # type: ignore[attr-defined]
+        raw = part.headers.get("content-disposition", b"")
         try:
             text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise invalid("file", "filename_encoding", "파일 이름은 UTF-8이어야 합니다 — the file name must be UTF-8")
+        except UnicodeDecodeError as err:
+            raise invalid("file", "filename_encoding", "파일 이름은 UTF-8이어야 합니다 — the file name must be UTF-8") from err
         params = _disposition(text)
-        part["name"] = params.get("name", "")
-        if part["name"] != "file" or "filename" not in params:
+        part.name = params.get("name", "")
+        if part.name != "file" or "filename" not in params:
             return
         if not params["filename"]:
             return  # a form sent with no file chosen: treated as no file
@@ -119,30 +129,30 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
                           filename=params["filename"])
         upload.filename = params["filename"]
         sink = open_sink(upload.filename, dict(upload.fields))
-        part["file"] = True
+        part.file = True
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
-        if part["file"]:
+        if part.file:
+            assert sink is not None, "a file part has its sink from on_headers_finished"
             upload.size += end - start
             if upload.size > limit(upload.fields):
                 raise too_large(limit(upload.fields))
-            sink.write(data[start:end])  # type: ignore[union-attr]
+            sink.write(data[start:end])
         else:
-            value: bytearray = part["value"]  # type: ignore[assignment]
-            value += data[start:end]
-            if len(value) > FIELD_LIMIT:
-                raise invalid(str(part.get("name") or "form"), "max_length", "form field too long")
+            part.value += data[start:end]
+            if len(part.value) > FIELD_LIMIT:
+                raise invalid(part.name or "form", "max_length", "form field too long")
 
     def on_part_end() -> None:
-        if not part["file"] and part.get("name"):
+        if not part.file and part.name:
             try:
-                value = bytes(part["value"]).decode("utf-8")  # type: ignore[arg-type]
-            except UnicodeDecodeError:
-                raise invalid(str(part["name"]), "encoding", "form fields must be UTF-8")
+                value = bytes(part.value).decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise invalid(part.name, "encoding", "form fields must be UTF-8") from err
             # A form's text field may be a textarea: tab and newline kept, as in api/text_guard.py.
             if (char := hidden_character(value, multiline=True)) is not None:
-                raise invalid(str(part["name"]), HIDDEN_CHARACTER, hidden_problem(char))
-            upload.fields[str(part["name"])] = value
+                raise invalid(part.name, HIDDEN_CHARACTER, hidden_problem(char))
+            upload.fields[part.name] = value
 
     parser = MultipartParser(boundary.group(1).encode("latin-1"), {
         "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,

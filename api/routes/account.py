@@ -55,6 +55,7 @@ async def account_password(request: Request, db: SessionDep, viewer: PageViewer,
     try:
         with writing(request) as w:
             user = w.get(type(viewer.user), viewer.user.id)
+            assert user is not None, "the signed-in viewer's own row"
             change_password(w, user, current_password, password, sessions.now(request), viewer.session_row.id_hash)
     except DirectoryError as err:
         return _account(request, db, viewer, 422, errors={err.field: [one_language(err.message)]})

@@ -45,7 +45,7 @@ async def events(request: Request, session: SessionDep, _: Authorized, program_i
 
 @router.get("/verify")
 async def verify(request: Request, session: SessionDep, temporal: TemporalDep, _: Authorized,
-                 startup_id: Annotated[list[str], Query(max_length=50)] = [],
+                 startup_id: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 (FastAPI copies it per request)
                  program_id: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
     """The keyed hash chain, every startup's chain length against the read model, and against its
     workflow's anchor in Temporal for the startups (and the program's) named here and the startups

@@ -3,7 +3,7 @@ verify those exact bytes, bulk ZIP archives for auditors and finance, and the do
 upload and the reads: api/services/documents.py)."""
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Annotated, BinaryIO
 from urllib.parse import quote
@@ -134,7 +134,7 @@ async def verify_document(request: Request, session: SessionDep, settings: Setti
     return verify_hash(session, digest.hexdigest(), upload.size)
 
 
-def _action_of(session: Session):  # type: ignore[no-untyped-def]
+def _action_of(session: Session) -> Callable[[Document], str]:
     def action_of(row: Document) -> str:
         uses = [u for u in actions_using_hash(session, row.sha256) if u.document_id == row.id]
         if uses:

@@ -99,7 +99,8 @@ def _preferences(prefs: Preferences) -> PreferencesPublic:
 @router.get("/notifications", response_model=NoticeList)
 async def my_notifications(
     session: SessionDep, actor: Authorized,
-    order: Annotated[Literal["unread_first", "newest"], Query(description="unread first (then newest), or newest first")] = "unread_first",
+    order: Annotated[Literal["unread_first", "newest"],
+                     Query(description="unread first (then newest), or newest first")] = "unread_first",
     unread_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

@@ -60,6 +60,7 @@ async def factor_check(request: Request, db: SessionDep, csrf_token: Annotated[s
     if found is None:
         release(db)
         return see_other("/signin?expired=1")
+    row: PendingSignin | None  # read again in each write transaction below: it may have ended meanwhile
     row, user = found
     throttle: SigninThrottle = request.app.state.auth_throttle
     at = sessions.now(request)

@@ -104,6 +104,7 @@ async def oidc_start(request: Request, db: SessionDep) -> Response:
         authorize, _ = await endpoints(settings)
     except (InvalidToken, httpx.HTTPError, KeyError, ValueError):  # the provider is down or misconfigured
         return _signin_page(request, 502, error=gettext(FAILED))
+    assert settings.oidc_client_id is not None, "configured() checked it"
     started = oidc_logins.begin(db, sessions.now(request))
     url = prepare_grant_uri(authorize, settings.oidc_client_id, "code", _redirect_uri(request, settings), SCOPE,
                             started.state, nonce=started.nonce, code_challenge_method="S256",
@@ -134,9 +135,9 @@ async def oidc_callback(request: Request, db: SessionDep, code: str = "", state:
     except (InvalidToken, httpx.HTTPError, KeyError, ValueError):
         if code or state:  # a bare visit presents nothing to guess with
             throttle.record(limits, at)
-        response = _signin_page(request, 401, error=gettext(FAILED))
-        _bind_cookie(response, settings, None)
-        return response
+        refused = _signin_page(request, 401, error=gettext(FAILED))
+        _bind_cookie(refused, settings, None)
+        return refused
     secret = sessions.start(db, user, role.value, at)
     response = see_other("/")
     sessions.set_cookie(response, sessions.COOKIE, secret, settings)
