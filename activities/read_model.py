@@ -19,7 +19,7 @@ from domain.io import (
     Projection,
 )
 from domain.state import AuditAnchor
-from domain.timeutil import to_kst
+from domain.formatting import kst_day
 from store.db import as_utc, session_scope
 from store.projection import apply_projection
 from store.tables import ParticipationBan
@@ -77,7 +77,7 @@ class ReadModelActivities:
         if active:
             ban = max(active, key=lambda b: as_utc(b.ends_at))
             reason = (f"참여제한: {format_brn(inp.brn)} is banned from participation until "
-                      f"{to_kst(as_utc(ban.ends_at)):%Y-%m-%d} KST ({ban.reason}; from {ban.startup_id})")
+                      f"{kst_day(as_utc(ban.ends_at))} KST ({ban.reason}; from {ban.startup_id})")
             log.info("ineligible", reason=reason)
             return EligibilityResult(eligible=False, reason=reason)
         return EligibilityResult(eligible=True)

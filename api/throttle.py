@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from api.errors import ApiError
 from api.sessions import utc_now
 from axflow.config import Settings
-from domain.timeutil import to_kst
+from domain.formatting import kst_clock
 from store.account_tables import AuthFailure
 from store.db import as_utc
 
@@ -54,8 +54,8 @@ class Throttled(Exception):
 
     def words(self) -> str:
         minutes = max(1, math.ceil(self.seconds / 60))
-        return (f"로그인 실패가 너무 많습니다. {to_kst(self.retry_at):%H:%M} KST 이후(약 {minutes}분 뒤)에 다시 "
-                f"시도하십시오. — too many failed sign-ins; try again after {to_kst(self.retry_at):%H:%M} KST "
+        return (f"로그인 실패가 너무 많습니다. {kst_clock(self.retry_at)} 이후(약 {minutes}분 뒤)에 다시 "
+                f"시도하십시오. — too many failed sign-ins; try again after {kst_clock(self.retry_at)} "
                 f"(in about {minutes} minutes)")
 
     def api_error(self) -> ApiError:

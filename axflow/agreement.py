@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from axflow.agreement_budget import BudgetTerms, budget_terms
 from domain.brn import format_brn
+from domain.formatting import won_korean
 from domain.budget import BudgetPlan
 from domain.money import split_exact
 from domain.phases import Stage
@@ -159,16 +160,12 @@ def agreement_terms(program: ProgramDefinition, state: StartupState, plan: Budge
     )
 
 
-def won(amount: int) -> str:
-    return f"{amount:,}원"
-
-
 def _environment() -> Environment:
     # Not the pages' environment (api/templating.py): the worker renders this document, and its bytes
     # (hashed, signed) must not depend on a reader's language or on the web layer's filters.
     env = Environment(loader=FileSystemLoader(API / "templates"), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, keep_trailing_newline=True)
-    env.filters["won"] = won
+    env.filters["won"] = won_korean
     return env
 
 

@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from domain.formatting import won
 from store.db import session_scope
 from store.tables import LedgerEntry
 
@@ -23,11 +24,7 @@ class Difference:
     finance: int | None
 
     def __str__(self) -> str:
-        return f"{self.key}: ledger {self._won(self.ledger)}, finance system {self._won(self.finance)}"
-
-    @staticmethod
-    def _won(amount: int | None) -> str:
-        return "nothing" if amount is None else f"₩{amount:,}"
+        return f"{self.key}: ledger {won(self.ledger, absent='nothing')}, finance system {won(self.finance, absent='nothing')}"
 
 
 def ledger_view(engine: Engine, program_id: str | None) -> dict[str, int]:

@@ -11,7 +11,7 @@ from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from api.services.conflicts import declared_conflicts
 from api.sessions import now
-from domain.timeutil import to_kst
+from domain.formatting import kst_minute
 from store.company_binding import bound_brn
 from store.db import release
 from store.users import get_user
@@ -74,6 +74,6 @@ async def my_inbox(request: Request, session: SessionDep, actor: Authorized,
     entries = inbox(session, user.id, user.roles, bound_brn(session, user.id), conflicts, now(request), limit,
                     program_id)
     release(session)
-    items = [InboxItem(**vars(e), due_at_kst=f"{to_kst(e.due_at):%Y-%m-%d %H:%M} KST" if e.due_at else None)
+    items = [InboxItem(**vars(e), due_at_kst=kst_minute(e.due_at) if e.due_at else None)
              for e in entries]
     return Inbox(items=items, count=len(items))

@@ -19,7 +19,7 @@ from api.errors import ApiError
 from api.templating import PAGE_CSP, templates
 from api.throttle import SigninThrottle, Throttled, client_address
 from axflow.config import Settings
-from domain.timeutil import to_kst
+from domain.formatting import kst_clock
 from store import second_factor
 from store.db import release
 from store.passwords import hash_password, needs_rehash, verify_password
@@ -142,7 +142,7 @@ def throttled_page(request: Request, throttled: Throttled, **context: Any) -> HT
     """429 with Retry-After, on the sign-in page, saying when to try again."""
     minutes = max(1, -(-throttled.seconds // 60))
     error = gettext("로그인 실패가 너무 많습니다. %(at)s 이후(약 %(minutes)s분 뒤)에 다시 시도하십시오.") % {
-        "at": f"{to_kst(throttled.retry_at):%H:%M} KST", "minutes": minutes}
+        "at": kst_clock(throttled.retry_at), "minutes": minutes}
     response = _signin_page(request, 429, error=error, **context)
     response.headers["Retry-After"] = str(throttled.seconds)
     return response

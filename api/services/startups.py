@@ -22,7 +22,7 @@ from domain.conflicts import barred_by_conflicts
 from domain.phases import Role
 from domain.rules import allowed_actions
 from domain.state import Actor, StartupState
-from domain.timeutil import to_kst
+from domain.formatting import kst_second
 from store.db import as_utc, release
 from store.tables import RefusedAttempt, StartupRow
 
@@ -167,7 +167,7 @@ async def readable_history(temporal: Any, session: Session, state: StartupState,
 
 
 def _kst(at: datetime) -> str:
-    return to_kst(at).strftime("%Y-%m-%d %H:%M:%S KST")
+    return kst_second(at)
 
 
 async def _linked_stages(temporal: Any, session: Session, state: StartupState) -> list[tuple[str, str]]:

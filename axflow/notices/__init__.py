@@ -4,7 +4,7 @@ one person in that person's one language. Workflows only name the kind and the f
 sentence changes here without touching any workflow history."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,8 +12,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, Undefined
 
 from api.i18n import translations
+from domain import formatting
 from domain.notifications import ENGLISH, KOREAN
-from domain.timeutil import to_kst
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECT_TAG = "[axflow]"
@@ -32,36 +32,33 @@ def _missing(value: Any) -> bool:
     return value is None or value == "" or isinstance(value, Undefined)
 
 
+def _instant(value: Any) -> Any:
+    """An instant as the event carries it (an ISO string) as a datetime; a calendar day stays a day."""
+    return datetime.fromisoformat(value) if isinstance(value, str) and len(value) != 10 else value
+
+
 def kst(value: Any) -> str:
     """An instant for people, in KST ("2026-12-01 18:00 KST"); a calendar day stays a day."""
     if _missing(value):
         return "-"
-    if isinstance(value, str):
-        if len(value) == 10:
-            return value
-        value = datetime.fromisoformat(value)
-    return f"{to_kst(value):%Y-%m-%d %H:%M} KST"
+    value = _instant(value)
+    return value if isinstance(value, str) else formatting.kst_minute(value)
 
 
 def kst_day(value: Any) -> str:
     """The KST calendar day of an instant."""
     if _missing(value):
         return "-"
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str):
-        if len(value) == 10:
-            return value
-        value = datetime.fromisoformat(value)
-    return f"{to_kst(value):%Y-%m-%d}"
+    value = _instant(value)
+    return value if isinstance(value, str) else formatting.kst_day(value)
 
 
 def won(amount: Any) -> str:
-    return "-" if _missing(amount) else f"{amount:,}원"
+    return "-" if _missing(amount) else formatting.won_korean(amount)
 
 
 def krw(amount: Any) -> str:
-    return "-" if _missing(amount) else f"KRW {amount:,}"
+    return "-" if _missing(amount) else formatting.krw(amount)
 
 
 @lru_cache

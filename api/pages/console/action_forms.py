@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from api.i18n import N_, _, pgettext
 from api.pages.shared import labels
 from domain.action_info import ACTION_BODIES
+from domain.formatting import won
 from domain.phases import Action
 from domain.program import CAPITAL_AREA
 from domain.state import StartupState
@@ -120,7 +121,7 @@ def _choices_from_state(name: str, action: Action, state: StartupState) -> list[
 
 def _choice_label(name: str, value: str, state: StartupState) -> str:
     if name == "tranche" and (t := state.tranche(value)):
-        return f"{t.label} · ₩{t.amount:,}"
+        return f"{t.label} · {won(t.amount)}"
     if name in ("milestone", "deadline") and (m := state.milestone(value)):
         return f"{m.title} ({m.key})"
     return choice_labels().get(value, value)
@@ -190,7 +191,7 @@ def _rows(form: dict[str, list[str]], model: type[BaseModel], prefix: str, rows:
           remap: dict[str, str]) -> list[dict[str, Any]]:
     """Filled rows of a repeated group (`prefix.{i}.{field}`); blank rows are left out, and
     `remap` takes the body's index back to the form's row for error messages."""
-    found = []
+    found: list[dict[str, Any]] = []
     for row in range(rows):
         values: dict[str, Any] = {}
         for name in model.model_fields:

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from api.i18n import N_, _
-from domain.timeutil import KST, to_kst
+from domain.formatting import kst_second
+from domain.timeutil import KST
 from store import audit, audit_anchors
 
 # A page of the event search; the next page starts after its last row's id.
@@ -153,7 +154,7 @@ def column_headers() -> list[str]:
 def kst_text(at: datetime) -> str:
     # SQLite hands datetimes back without their zone; they are UTC.
     aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-    return f"{to_kst(aware):%Y-%m-%d %H:%M:%S}"
+    return kst_second(aware, zone=False)
 
 
 def details_text(details: Any) -> str:

@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from axflow.mailbox import ENVELOPE_TO, body_text, message_files, read_message
-from domain.timeutil import to_kst
+from domain.formatting import kst_second
 
 MESSAGES_PER_PAGE = 50
 # A message's id on the page is its file's name without .eml, as the mail server wrote it.
@@ -35,7 +35,7 @@ def view(message_id: str, message: EmailMessage) -> MailView:
         subject=str(message.get("Subject", "") or ""),  # the page says when there is none
         sender=str(message.get("From", "")),
         recipients=str(message.get(ENVELOPE_TO, "") or message.get("To", "")),
-        sent_kst=f"{to_kst(sent):%Y-%m-%d %H:%M:%S} KST" if sent else "—",
+        sent_kst=kst_second(sent),
         text=body_text(message),
         has_html=message.get_body(preferencelist=("html",)) is not None,
     )

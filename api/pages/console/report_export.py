@@ -19,7 +19,7 @@ from api.i18n import N_, _, pgettext
 from api.pages.console.dashboard import PHASE_ORDER, phase_short, waiting_label
 from api.pages.console.exports import safe_cell, table_csv
 from api.schemas import Report
-from domain.timeutil import to_kst
+from domain.formatting import kst_minute
 
 # The report's money figures and summary by their JSON names; Korean, marked for the catalogue
 # (shown as `_(label)`, here and on the dashboard).
@@ -74,7 +74,7 @@ def report_sheets(report: Report) -> list[Sheet]:
                pgettext("report column", "대기 업무"), label, pgettext("report column", "시작 (KST)"),
                pgettext("report column", "대기 일수")),
               [(w.startup_id, w.company_name, w.waiting_for, waiting_label(w.waiting_for),
-                f"{to_kst(w.since):%Y-%m-%d %H:%M}", w.waiting_days) for w in report.waiting_on_staff]),
+                kst_minute(w.since, zone=False), w.waiting_days) for w in report.waiting_on_staff]),
     ]
 
 
@@ -113,7 +113,7 @@ def report_csv(report: Report) -> bytes:
              for phase, n in sorted(report.counts_by_phase.items(), key=lambda kv: _phase_order(kv[0]))]
     rows += [("money", kind, money_label(kind), amount) for kind, amount in report.money.items()]
     rows += [("waiting_on_staff", w.startup_id,
-              f"{w.company_name} · {waiting_label(w.waiting_for)} · {to_kst(w.since):%Y-%m-%d %H:%M} KST",
+              f"{w.company_name} · {waiting_label(w.waiting_for)} · {kst_minute(w.since)}",
               w.waiting_days)
              for w in report.waiting_on_staff]
     return table_csv((pgettext("report column", "구분"), pgettext("report column", "항목"),

@@ -33,7 +33,7 @@ from axflow.mail import send_mail
 from domain.io import program_workflow_id
 from domain.phases import Role
 from domain.program import ProgramDefinition
-from domain.timeutil import to_kst
+from domain.formatting import kst_minute
 from store.db import release
 from workflows.program_call import CallState
 
@@ -241,7 +241,7 @@ def remaining(until: datetime, now: datetime) -> str:
 
 
 def kst_text(at: datetime) -> str:
-    return f"{to_kst(at):%Y-%m-%d %H:%M} KST"
+    return kst_minute(at)
 
 
 def portal_link(settings: Settings, path: str) -> str:
