@@ -30,6 +30,10 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                      f"{base['lifecycles_per_s']}/s ({base['transitions_per_s']}/s): **{t['ratio']}×** "
                      f"(rounds: {', '.join(str(r) for r in t['round_ratios'])})",
                      "≥ 0.8× baseline", t["ratio"] >= 0.8))
+        if (lag := t.get("history", {}).get("axflow", {}).get("projection_lag")) and lag.get("n"):
+            rows.append((f"Projection lag, concurrency {t['concurrency']} (an Update's change in the read model)",
+                         f"p50 {lag['p50_ms']} ms / p99 {lag['p99_ms']} ms / max {lag['max_ms']} ms over "
+                         f"{lag['n']} Updates", "p99 ≤ 1,000 ms", lag["p99_ms"] <= 1000))
     if lat := results.get("latency"):
         rows.append(("Transition latency (one action, sequential)",
                      f"API p50 {lat['api']['p50_ms']} ms / p99 {lat['api']['p99_ms']} ms vs raw Update leaving the "
@@ -134,6 +138,14 @@ def write_report(out: Path, document: dict[str, Any]) -> None:
                   f"{spent(t['baseline'])}. Per lifecycle axflow asked Temporal for "
                   f"{t['axflow']['updates_per_lifecycle']} Updates and {t['axflow']['activities_per_lifecycle']} "
                   "activities.", ""]
+    if (t := results.get("throughput")) and "history" in t:
+        def carried(side: dict[str, Any]) -> str:
+            kinds = ", ".join(f"{kind} {size / 1000:.1f}" for kind, size in side["payload_bytes_by_kind"].items())
+            return (f"{side['payload_bytes_per_lifecycle'] / 1000:.1f} KB in {side['events_per_lifecycle']:g} "
+                    f"events ({kinds})")
+        history = t["history"]
+        lines += [f"Temporal payloads per lifecycle (from the histories, KB): axflow {carried(history['axflow'])}; "
+                  f"baseline {carried(history['baseline'])}.", ""]
     if HISTORY.exists():
         lines += [HISTORY.read_text().rstrip(), ""]
     (out / "BENCHMARKS.md").write_text("\n".join(lines))

@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from bench.baseline import BaselineInput, Step, activity_share
 from bench.driver import ApiDriver, bench_brn, run_concurrently
+from bench.history_stats import history_stats
 from bench.stack import BASELINE_QUEUE, BenchStack
 
 _runs = itertools.count(1)
@@ -89,7 +90,8 @@ async def baseline_run(stack: BenchStack, n: int, concurrency: int, updates: int
     start = time.perf_counter()
     await run_concurrently(range(n), concurrency, one)
     elapsed = time.perf_counter() - start
-    return {"lifecycles": n, "seconds": round(elapsed, 2), "transitions": n * updates,
+    return {"workflow_ids": [f"baseline-{run}-{i}" for i in range(n)], "lifecycles": n,
+            "seconds": round(elapsed, 2), "transitions": n * updates,
             "cpu_ms_per_lifecycle": cpu_per_lifecycle(cpu_before, stack.cpu_by_process(), n),
             "lifecycles_per_s": round(n / elapsed, 3), "transitions_per_s": round(n * updates / elapsed, 1),
             "updates_per_lifecycle": updates, "activities_per_lifecycle": activities}
@@ -118,6 +120,7 @@ async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int
     axflow_rounds: list[dict[str, Any]] = []
     baseline_rounds: list[dict[str, Any]] = []
     startup_ids: list[str] = []
+    baseline_ids: list[str] = []
     for _ in range(rounds):
         one = await axflow_run(stack, driver, n, concurrency)
         startup_ids += one.pop("startup_ids")
@@ -125,8 +128,12 @@ async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int
         axflow_rounds.append(one)
         baseline_rounds.append(await baseline_run(stack, n, concurrency, round(one["updates_per_lifecycle"]),
                                                   round(one["activities_per_lifecycle"])))
-    ratios = sorted(a["lifecycles_per_s"] / b["lifecycles_per_s"] for a, b in zip(axflow_rounds, baseline_rounds))
+        baseline_ids += baseline_rounds[-1].pop("workflow_ids")
+    ratios = sorted(a["lifecycles_per_s"] / b["lifecycles_per_s"] for a, b in zip(axflow_rounds, baseline_rounds, strict=True))
     axflow, baseline = merged(axflow_rounds), merged(baseline_rounds)
     return {"concurrency": concurrency, "rounds": rounds, "axflow": axflow, "baseline": baseline,
             "ratio": round(axflow["lifecycles_per_s"] / baseline["lifecycles_per_s"], 3),
-            "round_ratios": [round(r, 3) for r in ratios], "startup_ids": startup_ids}
+            "round_ratios": [round(r, 3) for r in ratios], "startup_ids": startup_ids,
+            # Read after the rounds, from the histories: payload sizes and the projection lag.
+            "history": {"axflow": await history_stats(stack.client, startup_ids),
+                        "baseline": await history_stats(stack.client, baseline_ids)}}
