@@ -24,6 +24,7 @@ from domain.action_info import ACTION_BODIES, ACTION_INFO
 from domain.phases import Action
 from domain.rules import ACTION_RULES
 from domain.state import Actor
+from store.db import engine_of
 
 router = APIRouter(prefix="/startups", tags=["actions"], responses=ERROR_RESPONSES)
 
@@ -81,7 +82,7 @@ for _action in Action:
 @router.post("/{startup_id}/actions/{action}", include_in_schema=False)
 async def unknown_action(startup_id: str, action: str, request: Request, session: SessionDep,
                          actor: Annotated[Actor, Depends(current_actor)]) -> None:
-    with refusals_recorded(session.get_bind(), actor, action, request.state.request_id, startup_id):
+    with refusals_recorded(engine_of(session), actor, action, request.state.request_id, startup_id):
         raise ApiError("not_found", f"unknown action {action!r}", {"actions": [a.value for a in Action]})
 
 

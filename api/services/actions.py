@@ -27,7 +27,7 @@ from domain.phases import Action, Role
 from domain.rules import RuleViolation, check_role
 from domain.state import Actor, StartupState
 from store import idempotency
-from store.db import release
+from store.db import engine_of, release
 from store.tables import StartupRow
 
 log = structlog.get_logger()
@@ -43,7 +43,7 @@ async def perform_action(startup_id: str, action: Action, body: bytes | dict[str
     body's validation, documents resolved to their hashes, the Update and its validator. A refusal
     raises ApiError and is recorded for auditors. `body` is the raw JSON the API received, or a
     form's fields (read through the same JSON parsing, so both are held to the same rules)."""
-    with refusals_recorded(session.get_bind(), actor, action.value, request_id, startup_id):
+    with refusals_recorded(engine_of(session), actor, action.value, request_id, startup_id):
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         return await _act(startup_id, action, raw, session, temporal, actor, request_id, idempotency_key)
 
@@ -63,11 +63,12 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
                     "message": e["msg"].removeprefix("Value error, ")} for e in err.errors()]
         raise ApiError("validation_error", f"invalid {action.value} body", details) from None
     confirm_password(session, actor, body)  # accept-agreement: the password typed again (api/reauth.py)
-    command = Command[type(body)](actor=actor, request_id=request_id, body=body)
+    # Parameterised by the body's class, known only at run time: the command carries that model.
+    command = Command[type(body)](actor=actor, request_id=request_id, body=body)  # type: ignore[misc,operator]
     # Conflicts of interest follow the person, whatever role they act in (domain/conflicts.py).
     command.conflicts = declared_conflicts(session, actor.id)
     if isinstance(body, PromoteBody):
-        command.target_program = load_program(session.get_bind(), body.target_program_id)
+        command.target_program = load_program(engine_of(session), body.target_program_id)
         try:
             promotion_target_rule(command)  # the rule the workflow checks again
         except RuleViolation as violation:
@@ -101,7 +102,7 @@ def _claim(session: Session, startup_id: str, actor: Actor, key: str, action: Ac
            body: BaseModel) -> dict[str, Any] | None:
     digest = idempotency.fingerprint(action.value, body.model_dump(mode="json"))
     try:
-        return idempotency.claim(session.get_bind(), startup_id, actor.id, key, action.value, digest)
+        return idempotency.claim(engine_of(session), startup_id, actor.id, key, action.value, digest)
     except idempotency.KeyReused as reused:
         what = "a different body" if reused.action == action.value else f"the action {reused.action!r}"
         message = (f"이 Idempotency-Key는 이미 다른 요청에 쓰였습니다. 새 요청에는 새 키를 쓰십시오. / "
@@ -113,6 +114,6 @@ def _claim(session: Session, startup_id: str, actor: Actor, key: str, action: Ac
 
 def _remember(session: Session, startup_id: str, actor: Actor, key: str, state: StartupState) -> None:
     try:
-        idempotency.record_answer(session.get_bind(), startup_id, actor.id, key, state.model_dump(mode="json"))
+        idempotency.record_answer(engine_of(session), startup_id, actor.id, key, state.model_dump(mode="json"))
     except Exception:  # noqa: BLE001 - the action is done; a retry is still answered by Temporal's Update id
         log.warning("idempotency_answer_not_stored", startup_id=startup_id, exc_info=True)

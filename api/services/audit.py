@@ -65,5 +65,5 @@ def find_startups(session: Session, wanted: str, limit: int) -> list[Any]:
     digits = wanted.replace("-", "")
     return list(session.exec(select(StartupRow.startup_id, StartupRow.company_name, StartupRow.program_id,
                                     StartupRow.phase).where(or_(
-        col(StartupRow.company_name).contains(wanted), StartupRow.brn == digits,
-        StartupRow.startup_id == wanted)).order_by(col(StartupRow.startup_id)).limit(limit)).all())
+        col(StartupRow.company_name).contains(wanted), col(StartupRow.brn) == digits,
+        col(StartupRow.startup_id) == wanted)).order_by(col(StartupRow.startup_id)).limit(limit)).all())

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.errors import ApiError
-from domain.commands import BRN, Text
+from domain.commands import BRN
+from domain.text import Text
 from store.db import as_utc, release
 from store.tables import EvaluatorConflict
 

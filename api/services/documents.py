@@ -52,7 +52,7 @@ async def receive_document(request: Request, session: Session, settings: Setting
 
     def limit(fields: dict[str, str]) -> int:
         kind = fields.get("kind")
-        return settings.document_limit(kind) if kind in DocumentKind._value2member_map_ else \
+        return settings.document_limit(kind) if kind is not None and kind in DocumentKind._value2member_map_ else \
             settings.largest_document_limit()
 
     received = Upload()
@@ -87,6 +87,7 @@ async def receive_document(request: Request, session: Session, settings: Setting
 
 async def _scan(session: Session, settings: Settings, blob: StagedBlob, filename: str, startup_id: str,
                 actor: Actor) -> None:
+    assert settings.clamd_address, "scanned only when a scanner is configured"
     try:
         finding = await run_in_threadpool(scan_file, settings.clamd_address, blob.path, settings.clamd_timeout_seconds)
     except ScannerUnavailable as err:

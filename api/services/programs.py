@@ -18,7 +18,7 @@ from api.schemas import ApplicationCreated, ProgramPublic, SelectionRequest
 from api.services.conflicts import declared_conflicts
 from api.updates import send_update
 from axflow.programs import ProgramExists, create_program
-from domain.commands import BRN, ApplicationBody, Text
+from domain.commands import BRN, ApplicationBody
 from domain.documents import DocumentKind
 from domain.eligibility import Problem, founding_problems
 from domain.io import (
@@ -32,8 +32,9 @@ from domain.io import (
 from domain.phases import Role
 from domain.program import ProgramDefinition
 from domain.state import Actor, Application
+from domain.text import Text
 from domain.timeutil import kst_date
-from store.db import as_utc, release
+from store.db import as_utc, engine_of, release
 from store.documents import mark_referenced
 from store.tables import ProgramRow, StartupRow
 from workflows.program_call import CallState, SelectionResult
@@ -116,7 +117,7 @@ async def create_from_definition(definition: ProgramDefinition, session: Session
                                  actor: Actor) -> ProgramPublic:
     """A program from a validated definition, for the API and the console's upload form alike."""
     try:
-        row = await create_program(session.get_bind(), temporal, task_queue, definition, actor.id)
+        row = await create_program(engine_of(session), temporal, task_queue, definition, actor.id)
     except ProgramExists:
         raise ApiError("conflict", f"program {definition.id!r} already exists", {"field": "id"}) from None
     return public(session, row)
@@ -127,7 +128,7 @@ async def submit_application(program_id: str, body: ApplicationBody, request_id:
     """The one way an application is made, from the API and from the portal's 최종 제출 alike:
     the same checks, the same Update to the program's call (whose validator decides, by the
     server's clock, whether the window is still open), the same record of a refusal."""
-    with refusals_recorded(session.get_bind(), actor, "apply", request_id,
+    with refusals_recorded(engine_of(session), actor, "apply", request_id,
                            startup_workflow_id(program_id, body.brn), program_id):
         return await _apply(program_id, body, request_id, session, temporal, actor)
 
@@ -172,7 +173,7 @@ async def _apply(program_id: str, body: ApplicationBody, request_id: str, sessio
 async def finalize_selection(program_id: str, body: SelectionRequest, request_id: str, session: Session,
                              temporal: Any, actor: Actor) -> SelectionResult:
     """Finalize the call's selection (the API's and the call page's), refused and recorded as any action."""
-    with refusals_recorded(session.get_bind(), actor, "finalize_selection", request_id, program_id=program_id):
+    with refusals_recorded(engine_of(session), actor, "finalize_selection", request_id, program_id=program_id):
         known_program(session, program_id)
         conflicts = declared_conflicts(session, actor.id)
         release(session)
@@ -185,7 +186,7 @@ async def finalize_selection(program_id: str, body: SelectionRequest, request_id
 async def offer_slot(program_id: str, body: OfferSlotRequest, request_id: str, session: Session,
                      temporal: Any, actor: Actor) -> CallState:
     """Offer a free slot to the next waitlisted startup (the API's and the call page's)."""
-    with refusals_recorded(session.get_bind(), actor, "offer_slot", request_id, program_id=program_id):
+    with refusals_recorded(engine_of(session), actor, "offer_slot", request_id, program_id=program_id):
         known_program(session, program_id)
         conflicts = declared_conflicts(session, actor.id)
         release(session)

@@ -1,17 +1,20 @@
 """A program's report (the API's `GET /programs/{id}/report`, the console's dashboard and its
 downloads) and the dashboard's other reads of the read model."""
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
 from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from api.schemas import Report, WaitingItem
 from api.services.programs import counts_by_phase, known_program
 from domain.program import ProgramDefinition
 from domain.state import CollectionState, MilestoneState, Settlement, TrancheState
+from store.db import table_of
 from store.tables import AuditEvent, LedgerEntry, StartupRow
 from store.user_tables import WorkItem
 
@@ -37,13 +40,14 @@ def _with_status(stored: list[dict[str, Any]] | None, model: type[BaseModel], st
 def _waiting_on_staff(session: Session, program_id: str) -> list[WaitingItem]:
     """Milestones to review, tranches and settlements to approve, with how long each has waited.
     Of each stored state only the parts that say so are read (the database extracts them)."""
-    state = StartupRow.__table__.c.state
-    staff_work = exists().where(WorkItem.startup_id == StartupRow.startup_id,
+    state = table_of(StartupRow).c.state
+    staff_work = exists().where(col(WorkItem.startup_id) == col(StartupRow.startup_id),
                                 col(WorkItem.kind).in_(STAFF_WAITING_KINDS))
-    found = session.exec(
-        select(StartupRow.startup_id, StartupRow.company_name, state["milestones"], state["tranches"],
+    # Select itself, as select() builds it: select() is typed for up to four columns.
+    found: Sequence[Any] = session.exec(
+        Select(col(StartupRow.startup_id), col(StartupRow.company_name), state["milestones"], state["tranches"],
                state["settlement"], state["observed_at"])
-        .where(StartupRow.program_id == program_id, col(StartupRow.phase).in_(ACTIVE_PHASES), staff_work)).all()
+        .where(col(StartupRow.program_id) == program_id, col(StartupRow.phase).in_(ACTIVE_PHASES), staff_work)).all()
     # In startup order, so that items waiting since the same instant keep one order; sorted here,
     # as ordering in the query would have the database walk every startup of the program instead.
     rows = sorted(found, key=lambda row: row[0])
@@ -68,9 +72,9 @@ def _waiting_on_staff(session: Session, program_id: str) -> list[WaitingItem]:
 
 def _owed_now(session: Session, program_id: str) -> dict[str, int]:
     """Money owed back and not yet received, by kind, from the startups that can owe it."""
-    collections = StartupRow.__table__.c.state["collections"]
+    collections = table_of(StartupRow).c.state["collections"]
     rows = session.exec(select(collections).where(
-        StartupRow.program_id == program_id,
+        col(StartupRow.program_id) == program_id,
         col(StartupRow.phase).in_(("settlement", "withdrawn", "terminated")))).all()
     owed = {"refund": 0, "clawback": 0}
     for stored in rows:
@@ -125,9 +129,9 @@ def exits_from(session: Session, program_id: str, exits: tuple[str, ...]) -> lis
 def stored_milestones(session: Session, program_id: str, phases: tuple[str, ...]) -> list[tuple[str, str, Any]]:
     """(startup id, company name, stored milestones) of the program's startups in `phases`. Only
     the milestones out of each stored state are read (the database extracts them), not the whole state."""
-    milestones = StartupRow.__table__.c.state["milestones"]
-    rows = session.exec(select(StartupRow.startup_id, StartupRow.company_name, milestones).where(
-        StartupRow.program_id == program_id, col(StartupRow.phase).in_(phases))).all()
+    milestones = table_of(StartupRow).c.state["milestones"]
+    rows = session.exec(select(col(StartupRow.startup_id), col(StartupRow.company_name), milestones).where(
+        col(StartupRow.program_id) == program_id, col(StartupRow.phase).in_(phases))).all()
     return [(startup_id, company, stored) for startup_id, company, stored in rows]
 
 

@@ -46,7 +46,8 @@ def _choices() -> dict[str, Any]:
 async def _form(request: Request, viewer: Viewer) -> tuple[Any, list[str], list[str]]:
     """The posted form (CSRF checked), with the checked roles and desks."""
     form = await request.form()
-    check_csrf(viewer, form.get("csrf_token") if isinstance(form.get("csrf_token"), str) else None)
+    token = form.get("csrf_token")
+    check_csrf(viewer, token if isinstance(token, str) else None)
     roles = [str(r) for r in form.getlist("roles")]
     desks = [str(d) for d in form.getlist("desks")]
     return form, roles, desks

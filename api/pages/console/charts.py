@@ -170,7 +170,7 @@ def money_chart(points: Sequence[MoneyPoint], until: date, chart_id: str = "mone
         d += f" H{x(end):.1f}"
         dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
         parts.append(f'<path d="{d}" fill="none" stroke="{series.colour}" stroke-width="2.5"{dash}/>')
-    lx = left
+    lx: float = left
     for series in MONEY_LOOK.values():
         dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
         parts.append(f'<line x1="{lx}" y1="16" x2="{lx + 28}" y2="16" stroke="{series.colour}" stroke-width="3"{dash}/>')

@@ -114,7 +114,7 @@ async def finance_desk(request: Request, viewer: PageViewer, session: SessionDep
                        ) -> Response:
     if (refused := role_refused(request, viewer, *VIEWERS)) is not None:
         return refused
-    reconciliation = None
+    reconciliation: dict[str, Any] | None = None
     if reconcile:
         try:
             found = await run_in_threadpool(differences, request.app.state.engine, settings.finance_url,

@@ -163,8 +163,8 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
         month_label=dashboard.month_label(year, month_number), month_marks=month_marks[:TABLE_ROWS],
         month_total=len(month_marks), year=year, month=month_number,
         month_overdue=sum(m.overdue for m in month_marks), table_rows=TABLE_ROWS,
-        previous_month="%04d-%02d" % dashboard.shift_month(year, month_number, -1),
-        next_month="%04d-%02d" % dashboard.shift_month(year, month_number, 1),
+        previous_month="{:04d}-{:02d}".format(*dashboard.shift_month(year, month_number, -1)),
+        next_month="{:04d}-{:02d}".format(*dashboard.shift_month(year, month_number, 1)),
         this_month=f"{today:%Y-%m}",
     )
 

@@ -79,11 +79,12 @@ async def _state(viewer: Viewer, db: Session, temporal: Any, startup_id: str) ->
 
 async def _agreement_html(request: Request, state: StartupPublic) -> str | None:
     """The agreement as stored (the bytes whose hash is shown and accepted), for reading inline."""
-    if state.agreement_document is None:
+    document = state.agreement_document
+    if document is None:
         return None
     store = blob_store(request)
     try:
-        data = await run_in_threadpool(lambda: b"".join(store.chunks(state.agreement_document.sha256)))
+        data = await run_in_threadpool(lambda: b"".join(store.chunks(document.sha256)))
     except FileNotFoundError:
         return None
     return agreement_body(data)

@@ -38,7 +38,7 @@ from domain.program import ProgramDefinition
 from domain.text import SINGLE_LINE
 from domain.timeutil import kst_date
 from store.application_drafts import DraftFrozen, DraftInput, draft_of, mark_submitted, save_draft
-from store.db import release
+from store.db import engine_of, release
 from store.documents import Document
 from store.portal_accounts import company_of
 from store.portal_tables import ApplicationDraft
@@ -114,7 +114,7 @@ async def eligibility_feedback(session: Session, settings: Settings, definition:
                        problem_words(founding[0], years, earliest) if founding else _("마감일 기준 요건 충족")))
     else:
         checks.append((_("업력"), "pending", _("설립일을 입력하면 확인합니다.")))
-    banned = ReadModelActivities(session.get_bind()).ban_check(EligibilityInput(brn=brn, program_id=definition.id,
+    banned = ReadModelActivities(engine_of(session)).ban_check(EligibilityInput(brn=brn, program_id=definition.id,
                                                                                 at=now))
     ban_words = ineligible_words(banned.reason, None) or _("참여제한 중입니다.")
     checks.append((_("참여제한"), "ok" if banned.eligible else "problem", _("해당 없음") if banned.eligible else ban_words))

@@ -28,7 +28,7 @@ from axflow.programs import load_program
 from domain.documents import EXTENSIONS, DocumentKind
 from domain.io import startup_workflow_id
 from domain.text import SINGLE_LINE
-from store.db import release
+from store.db import engine_of, release
 from store.documents import Document
 from store.tables import StartupRow
 
@@ -84,7 +84,7 @@ async def my_documents(request: Request, session: SessionDep, viewer: StartupVie
 async def upload(program_id: str, request: Request, session: SessionDep, settings: SettingsDep,
                  viewer: StartupViewer) -> Response:
     """A multipart form: csrf_token, kind, milestone (deliverables), next, and the file."""
-    if load_program(session.get_bind(), program_id) is None:
+    if load_program(engine_of(session), program_id) is None:
         raise ApiError("not_found", f"unknown program {program_id!r}")
     startup_id = startup_workflow_id(program_id, viewer.actor.brn or "")
     fields: dict[str, str] = {}
@@ -110,12 +110,12 @@ async def reuse(program_id: str, request: Request, session: SessionDep, viewer: 
                 document_id: Text, kind: Text, milestone: Text = "", next: Text = "") -> Response:
     check_csrf(viewer, csrf_token)
     brn = viewer.actor.brn or ""
-    program = load_program(session.get_bind(), program_id)
+    program = load_program(engine_of(session), program_id)
     if program is None:
         raise ApiError("not_found", f"unknown program {program_id!r}")
     startup_id = startup_workflow_id(program_id, brn)
     allowed = _kinds(session, startup_id)
-    target = DocumentKind._value2member_map_.get(kind)
+    target = DocumentKind(kind) if kind in DocumentKind._value2member_map_ else None
     keys = [m.key for m in program.milestones]
     problem = None
     if not isinstance(target, DocumentKind) or target not in allowed:
@@ -125,6 +125,7 @@ async def reuse(program_id: str, request: Request, session: SessionDep, viewer: 
     if problem:
         error = ApiError("validation_error", problem, [{"field": "kind", "rule": "kind", "message": problem}])
         return page(request, viewer, "upload_error.html", 422, error=error, back=_next(next), message=problem)
+    assert target is not None, "an unknown kind is refused above"
     copy = reuse_document(session, viewer, document_id, startup_id, program_id, target,
                           milestone if target is DocumentKind.DELIVERABLE else None)
     with writing(request) as w:

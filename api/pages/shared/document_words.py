@@ -41,6 +41,6 @@ def upload_words(err: ApiError, settings: Settings, kind: str | None) -> str:
     if words is None:
         return _("파일을 받지 못했습니다. 잠시 후 다시 시도하십시오.") if err.status >= 500 else \
             _("파일을 받지 못했습니다. 파일을 확인하고 다시 올리세요.")
-    limit = settings.document_limit(kind) if kind in DocumentKind._value2member_map_ else \
+    limit = settings.document_limit(kind) if kind is not None and kind in DocumentKind._value2member_map_ else \
         settings.largest_document_limit()
     return _(words) % {"type": detail.get("type") or "?", "mb": limit // (1024 * 1024)}

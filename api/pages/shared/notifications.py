@@ -105,7 +105,7 @@ async def settings_page(request: Request, viewer: PageViewer, session: SessionDe
 async def save_settings(request: Request, viewer: PageViewer, session: SessionDep) -> Response:
     """Every kind is on the form, so every kind is saved: a box left empty means the inbox only."""
     form = await _posted_csrf(request, viewer)
-    chosen = {kind: [str(c) for c in form.getlist(f"channels.{kind}")] for kind in KINDS}
+    chosen: dict[str, list[str]] = {kind: [str(c) for c in form.getlist(f"channels.{kind}")] for kind in KINDS}
     # A kind posted that the form never had (a tampered form) is checked, and refused, by name.
     chosen |= {key.removeprefix("channels."): [str(c) for c in form.getlist(key)]
                for key in form.keys() if key.startswith("channels.") and key.removeprefix("channels.") not in chosen}

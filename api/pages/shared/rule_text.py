@@ -15,7 +15,8 @@ FIELD_TYPES = {
     "string_too_short": N_("비어 있거나 너무 짧습니다."), "string_too_long": N_("너무 깁니다."),
     "too_short": N_("하나 이상 입력하세요."), "too_long": N_("항목이 너무 많습니다."),
     "literal_error": N_("허용된 값 중에서 고르세요."), "enum": N_("허용된 값 중에서 고르세요."),
-    "date_parsing": N_("날짜를 YYYY-MM-DD 형식으로 입력하세요."), "date_from_datetime_parsing": N_("날짜를 YYYY-MM-DD 형식으로 입력하세요."),
+    "date_parsing": N_("날짜를 YYYY-MM-DD 형식으로 입력하세요."),
+    "date_from_datetime_parsing": N_("날짜를 YYYY-MM-DD 형식으로 입력하세요."),
     "date_type": N_("날짜를 YYYY-MM-DD 형식으로 입력하세요."),
     "string_pattern_mismatch": N_("형식이 맞지 않습니다."), "bool_type": N_("예/아니오로 고르세요."),
     "extra_forbidden": N_("이 작업에 없는 항목입니다."),
@@ -32,7 +33,7 @@ CODES = {
     "validation_error": N_("입력 내용이 규칙에 맞지 않습니다."),
 }
 # What a refusal by a rule is headed as: what cannot be done, never "check what you typed".
-HEADINGS = {rule: N_("아직 선정을 확정할 수 없습니다")
+HEADINGS: dict[str, str] = {rule: N_("아직 선정을 확정할 수 없습니다")
             for rule in (RuleId.WINDOW_CLOSED_FIRST, RuleId.ELIGIBILITY_DONE, RuleId.ALL_SCORED)}
 DEFAULT_HEADING = N_("지금은 할 수 없는 작업입니다")
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
