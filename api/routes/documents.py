@@ -21,6 +21,7 @@ from api.policy import Authorized
 from api.scope import brn_of, check_scope
 from api.services import documents
 from api.services.documents import blob_store, receive_document, verify_hash
+from api.services.startups import startup_row
 from api.uploads import read_upload
 from axflow.programs import load_program
 from domain.documents import ALLOWED_TYPES, DocumentKind
@@ -30,7 +31,6 @@ from store.document_archive import zip_stream
 from store.document_history import actions_using_hash
 from store.documents import Document, DocumentDownload, documents_of, receipts_of_program
 from store.storage import CHUNK
-from store.tables import StartupRow
 
 router = APIRouter(tags=["documents"], responses=ERROR_RESPONSES)
 
@@ -65,7 +65,7 @@ async def upload_document(startup_id: str, request: Request, session: SessionDep
     may be uploaded before applying, to the id the application's lifecycle will have
     (`startup:{program_id}:{brn}`); the application then names it in `proposal_document`."""
     check_scope(startup_id, actor)
-    startup = session.get(StartupRow, startup_id)
+    startup = startup_row(session, startup_id)
     program_id = startup.program_id if startup else startup_id.split(":")[1]
     if startup is None and load_program(request.app.state.engine, program_id) is None:
         raise ApiError("not_found", f"unknown startup {startup_id!r}")
@@ -161,7 +161,7 @@ async def startup_archive(startup_id: str, request: Request, session: SessionDep
     """Every document of one startup as one ZIP, with a manifest."""
     check_scope(startup_id, actor)
     rows = list(documents_of(session, startup_id))
-    if not rows and session.get(StartupRow, startup_id) is None:
+    if not rows and startup_row(session, startup_id) is None:
         raise ApiError("not_found", f"unknown startup {startup_id!r}")
     return _archive(request, session, actor, rows, f"documents-{brn_of(startup_id)}.zip", False)
 
