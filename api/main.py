@@ -19,7 +19,7 @@ from api.protection import Protection
 from api.text_guard import TextGuard
 from api.throttle import SigninThrottle
 from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
-from api.routes import api_docs, documents, expenses
+from api.routes import api_docs, documents, expense_review, expenses
 from api.routes import notifications
 from api.routes import me, signin, signin_oidc, users
 from api.routes import account, password_reset, signin_factor
@@ -121,13 +121,16 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     # Failed sign-ins are counted in the database every replica shares (api/throttle.py).
     app.state.auth_throttle = SigninThrottle(settings, lambda: app.state.engine, lambda: app.state.write_engine)
     install_error_handlers(app)
-    app.add_exception_handler(PageRefused, page_refused)  # a page the acting role may not use: its error page
+    # A page the acting role may not use: its error page. (Starlette types a handler as taking any
+    # Exception; this one takes the PageRefused it is registered for.)
+    app.add_exception_handler(PageRefused, page_refused)  # type: ignore[arg-type]
     for router in (programs.router, startups.router, actions.router, evaluators.router, audit.router,
                    webhooks.router, health.router):
         app.include_router(router)
     actions.publish_body_schemas(app)
     app.include_router(documents.router)
     app.include_router(expenses.router)
+    app.include_router(expense_review.router)
     app.include_router(notifications.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
         app.include_router(router)

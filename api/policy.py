@@ -38,6 +38,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/startups/{startup_id}/history"): READERS,
     # The execution ledger (집행 내역) in full: every reader, and the startup its own.
     ("GET", "/startups/{startup_id}/expenses"): READERS | {STARTUP},
+    # A program's expenses with their evidence hashes (auditors and staff), the finance officer's
+    # review queue and bulk accept (the review-expense action's role, checked again inside).
+    ("GET", "/programs/{program_id}/expenses"): READERS,
+    ("GET", "/programs/{program_id}/expense-review"): frozenset({FO, AUDITOR}),
+    ("POST", "/startups/{startup_id}/expenses/accept"): frozenset({FO}),
     ("GET", "/audit/events"): frozenset({AUDITOR}),
     ("GET", "/audit/verify"): frozenset({AUDITOR}),
     # Conflicts of interest belong to the person: any staff member declares theirs, and then takes

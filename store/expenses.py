@@ -6,6 +6,7 @@ Idempotent like the rest of the projection: a transition projected twice changes
 from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
+from domain.expense_review import ReviewDecision
 from domain.ledger import Cancellation, LedgerEntry, record_sha256
 from domain.phases import Action
 from domain.state import StartupState, Transition
@@ -22,6 +23,8 @@ def project_expenses(session: Session, state: StartupState, transitions: Sequenc
         elif t.action == Action.CANCEL_EXPENSE.value:
             cancellation = Cancellation.model_validate(t.details["entry"])
             _mark_cancelled(session, state.startup_id, cancellation.cancels, WITHDRAWN, t, cancellation.reason)
+        elif t.action == Action.REVIEW_EXPENSE.value:
+            _mark_reviewed(session, state.startup_id, t, ReviewDecision.model_validate(t.details["review"]))
 
 
 def _record(session: Session, state: StartupState, t: Transition, entry: LedgerEntry) -> None:
@@ -46,6 +49,17 @@ def _mark_cancelled(session: Session, startup_id: str, entry_id: str, by: str, t
         session.add(row)
 
 
+def _mark_reviewed(session: Session, startup_id: str, t: Transition, review: ReviewDecision) -> None:
+    """The decision that stands: a later review replaces an earlier one, never the other way round."""
+    row = _row(session, startup_id, review.entry_id)
+    if row is None or (row.review_seq is not None and row.review_seq >= t.seq):
+        return
+    row.review, row.disallow_reason, row.review_note = review.decision, review.reason, review.note or None
+    row.disallowed_amount = int(t.details.get("disallowed", 0))
+    row.reviewed_by, row.reviewed_at, row.review_seq = t.actor_id, t.at, t.seq
+    session.add(row)
+
+
 def _row(session: Session, startup_id: str, entry_id: str) -> ExpenseEntry | None:
     return session.exec(select(ExpenseEntry).where(ExpenseEntry.startup_id == startup_id,
                                                    ExpenseEntry.entry_id == entry_id)).first()
@@ -55,3 +69,18 @@ def expenses_of(session: Session, startup_id: str) -> list[ExpenseEntry]:
     """A startup's ledger in the order it was entered (cancelled entries included, marked)."""
     query = select(ExpenseEntry).where(ExpenseEntry.startup_id == startup_id).order_by(col(ExpenseEntry.seq))
     return list(session.exec(query).all())
+
+
+def program_expenses(session: Session, program_id: str) -> list[ExpenseEntry]:
+    """Every entry of a program's startups, startup by startup in order of entry."""
+    query = (select(ExpenseEntry).where(ExpenseEntry.program_id == program_id)
+             .order_by(col(ExpenseEntry.startup_id), col(ExpenseEntry.seq)))
+    return list(session.exec(query).all())
+
+
+def entry_of(row: ExpenseEntry) -> LedgerEntry:
+    """The ledger entry a row holds, as the lifecycle recorded it (its hash is the row's entry_sha256)."""
+    return LedgerEntry.model_validate({
+        "id": row.entry_id, "spent_on": row.spent_on, "category": row.category, "vendor_name": row.vendor_name,
+        "vendor_brn": row.vendor_brn, "description": row.description, "supply_amount": row.supply_amount,
+        "vat": row.vat, "payment_method": row.payment_method, "evidence": row.evidence, "cancels": row.cancels})

@@ -1,4 +1,5 @@
-"""The execution ledger (집행 내역) of one startup: `GET /startups/{startup_id}/expenses`.
+"""The execution ledger (집행 내역) of one startup, with the finance officer's review of each entry:
+`GET /startups/{startup_id}/expenses`.
 
 Read from the read model, where the projection writes each entry in full from the transition that
 recorded it; the workflow state keeps only the totals and the running hash (`budget` in the
@@ -14,6 +15,8 @@ from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from api.scope import check_scope
 from store.db import as_utc
+from domain.expense_review import DISALLOW_REASONS
+from store.expense_tables import ExpenseEntry
 from store.expenses import expenses_of
 
 router = APIRouter(prefix="/startups", tags=["expenses"], responses=ERROR_RESPONSES)
@@ -24,6 +27,18 @@ class EvidenceOut(BaseModel):
     document_id: str
     sha256: str
     filename: str
+
+
+class ReviewOut(BaseModel):
+    """The finance officer's decision that stands on an entry (집행 검토)."""
+
+    decision: str  # accept | disallow
+    disallow_reason: str | None  # from the list (domain/expense_review.py), for a disallowance
+    disallow_reason_name: str | None  # its Korean name: 증빙 미비, 목적 외 사용 …
+    disallowed_amount: int
+    note: str | None
+    reviewed_by: str
+    reviewed_at: datetime
 
 
 class ExpenseOut(BaseModel):
@@ -47,6 +62,7 @@ class ExpenseOut(BaseModel):
     cancelled_by: str | None
     cancelled_at: datetime | None
     cancel_reason: str | None
+    review: ReviewOut | None
 
 
 class ExpenseLedger(BaseModel):
@@ -54,6 +70,26 @@ class ExpenseLedger(BaseModel):
     entries: list[ExpenseOut]
     # Per category, the supply amounts of the entries still counting (not cancelled), integer won.
     supply_by_category: dict[str, int]
+    # Per category, the won disallowed (불인정) of the entries still counting.
+    disallowed_by_category: dict[str, int]
+
+
+def expense_out(row: ExpenseEntry) -> ExpenseOut:
+    review = None
+    if row.review is not None and row.reviewed_by is not None and row.reviewed_at is not None:
+        review = ReviewOut(decision=row.review, disallow_reason=row.disallow_reason,
+                           disallow_reason_name=DISALLOW_REASONS.get(row.disallow_reason or ""),
+                           disallowed_amount=row.disallowed_amount, note=row.review_note,
+                           reviewed_by=row.reviewed_by, reviewed_at=as_utc(row.reviewed_at))
+    return ExpenseOut(
+        id=row.entry_id, seq=row.seq, recorded_at=as_utc(row.recorded_at), recorded_by=row.recorded_by,
+        spent_on=row.spent_on, category=row.category, vendor_name=row.vendor_name, vendor_brn=row.vendor_brn,
+        description=row.description, supply_amount=row.supply_amount, vat=row.vat, payment_method=row.payment_method,
+        evidence=[EvidenceOut(kind=e["kind"], document_id=e["document"]["id"], sha256=e["document"]["sha256"],
+                              filename=e["document"]["filename"]) for e in row.evidence],
+        cancels=row.cancels, entry_sha256=row.entry_sha256, ledger_sha256=row.ledger_sha256,
+        cancelled_by=row.cancelled_by, cancelled_at=as_utc(row.cancelled_at) if row.cancelled_at else None,
+        cancel_reason=row.cancel_reason, review=review)
 
 
 @router.get("/{startup_id}/expenses", response_model=ExpenseLedger,
@@ -62,17 +98,12 @@ class ExpenseLedger(BaseModel):
 async def list_expenses(startup_id: str, session: SessionDep, actor: Authorized) -> ExpenseLedger:
     check_scope(startup_id, actor)  # another company's startup: 404
     rows = expenses_of(session, startup_id)
-    totals: dict[str, int] = {}
+    supply: dict[str, int] = {}
+    disallowed: dict[str, int] = {}
     for row in rows:
         if row.cancelled_by is None:
-            totals[row.category] = totals.get(row.category, 0) + row.supply_amount
-    entries = [ExpenseOut(
-        id=row.entry_id, seq=row.seq, recorded_at=as_utc(row.recorded_at), recorded_by=row.recorded_by,
-        spent_on=row.spent_on, category=row.category, vendor_name=row.vendor_name, vendor_brn=row.vendor_brn,
-        description=row.description, supply_amount=row.supply_amount, vat=row.vat, payment_method=row.payment_method,
-        evidence=[EvidenceOut(kind=e["kind"], document_id=e["document"]["id"], sha256=e["document"]["sha256"],
-                              filename=e["document"]["filename"]) for e in row.evidence],
-        cancels=row.cancels, entry_sha256=row.entry_sha256, ledger_sha256=row.ledger_sha256,
-        cancelled_by=row.cancelled_by, cancelled_at=as_utc(row.cancelled_at),
-        cancel_reason=row.cancel_reason) for row in rows]
-    return ExpenseLedger(startup_id=startup_id, entries=entries, supply_by_category=totals)
+            supply[row.category] = supply.get(row.category, 0) + row.supply_amount
+            if row.disallowed_amount:
+                disallowed[row.category] = disallowed.get(row.category, 0) + row.disallowed_amount
+    return ExpenseLedger(startup_id=startup_id, entries=[expense_out(row) for row in rows],
+                         supply_by_category=supply, disallowed_by_category=disallowed)

@@ -18,7 +18,7 @@ from domain.phases import Role
 from domain.settlement_statement import SettlementStatement
 from domain.timeutil import kst_date
 from tests.budget_support import AGREED, VENDOR_BRN
-from tests.conftest import Stack
+from tests.conftest import Stack, wait_until
 from tests.documents_support import pdf
 from tests.flows import EV, FO, MILESTONES, PO, Startup, accept_agreement, match, pass_milestone, pay, select
 from tests.workflows.test_budget_lifecycle import plan_body, refusal
@@ -52,7 +52,26 @@ async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collect
     await stack.act(startup_id, "record-expense", me, expense)
     await stack.act(startup_id, "record-expense", me, expense | {"category": "marketing", "supply_amount": 2_000_000,
                                                                  "vat": 200_000, "description": "전시회 부스"})
-    await stack.act(startup_id, "review-expense", finance, {"entry_id": "E0001", "decision": "accept"})
+    await stack.act(startup_id, "record-expense", me, expense | {"supply_amount": 1_000_000, "vat": 0})
+
+    # The finance officer's queue: what waits for a decision, the round amount flagged first; a bulk
+    # accept checks every entry before it records any, then records each decision on its own.
+    queue = await wait_until(lambda: stack.call("GET", f"/programs/{program.id}/expense-review", finance),
+                             lambda q: len(q["entries"]) == 3, 30, "the expenses projected")
+    assert [(e["id"], [f["rule"] for f in e["flags"]]) for e in queue["entries"]] == [
+        ("E0003", ["round_amount"]), ("E0001", []), ("E0002", [])]
+    accept = f"/startups/{startup_id}/expenses/accept"
+    twice = await stack.call("POST", accept, finance, {"entries": ["E0001", "E0001"]}, expect=422)
+    assert refusal(twice)[1:] == ("entries", "distinct_entries")
+    unknown = await stack.call("POST", accept, finance, {"entries": ["E0001", "E0009"]}, expect=404)
+    assert refusal(unknown)[1:] == ("entries[1]", "review_active_entry")
+    await stack.call("POST", accept, me, {"entries": ["E0001"]}, expect=403)
+    accepted = await stack.call("POST", accept, finance, {"entries": ["E0001", "E0003"], "reason": "증빙 확인"})
+    assert accepted["accepted"] == ["E0001", "E0003"]
+    assert [accepted["startup"]["budget"]["entries"][e]["review"] for e in ("E0001", "E0002", "E0003")] == \
+        ["accept", None, "accept"]
+    again = await stack.call("POST", accept, finance, {"entries": ["E0003"]}, expect=409)
+    assert refusal(again)[1:] == ("entries[0]", "entry_undecided")
     for key in MILESTONES:
         await pass_milestone(stack, startup, key)
     await stack.act(startup_id, "final-evaluation", stack.as_role(EV), {"score": 92, "grade": "A"})
@@ -63,7 +82,7 @@ async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collect
     assert refusal(typed)[1:] == ("lines", "settlement_from_ledger")
     submitted = await stack.act(startup_id, "submit-settlement", me, {"interest": INTEREST})
     statement = submitted["settlement"]["statement"]
-    assert statement["undecided"] == ["E0002"] and statement["accepted"] == 5_000_000
+    assert statement["undecided"] == ["E0002"] and statement["accepted"] == 6_000_000
     undecided = await stack.act(startup_id, "approve-settlement", finance, {}, expect=409)
     assert refusal(undecided)[2] == "review_every_expense"
 
@@ -77,10 +96,25 @@ async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collect
     line = {x["category"]: x for x in final["lines"]}
     assert (line["marketing"]["executed"], line["marketing"]["disallowed"], line["marketing"]["accepted"]) == \
         (2_000_000, 500_000, 1_500_000)
-    assert (final["paid"], final["accepted"], final["interest"]) == (paid, 4_500_000, INTEREST)
-    assert final["refund"] == approved["settlement"]["refund_due"] == paid - 4_500_000 + INTEREST
+    assert (final["paid"], final["accepted"], final["interest"]) == (paid, 5_500_000, INTEREST)
+    assert final["refund"] == approved["settlement"]["refund_due"] == paid - 5_500_000 + INTEREST
     assert final["vat_not_grant_expense"] == 500_000 and final["undecided"] == []
     assert all(x["paid"] == x["accepted"] + x["refund"] for x in final["lines"])
+
+    # The read model holds each decision that stands: the startup's ledger and the auditor's listing.
+    def reviewed(answer: dict[str, Any]) -> bool:
+        return all(e["review"] for e in answer["entries"])
+
+    ledger = await wait_until(lambda: stack.call("GET", f"/startups/{startup_id}/expenses", me, expect=200),
+                              reviewed, 30, "the reviews projected")
+    assert ledger["disallowed_by_category"] == {"marketing": 500_000}
+    one, two, _ = ledger["entries"]
+    assert (one["review"]["decision"], one["review"]["reviewed_by"]) == ("accept", approved["settlement"]["approved_by"])
+    assert (two["review"]["disallow_reason_name"], two["review"]["disallowed_amount"]) == ("목적 외 사용", 500_000)
+    listing = await stack.call("GET", f"/programs/{program.id}/expenses", stack.as_role(Role.AUDITOR), expect=200)
+    assert [(e["startup_id"], e["id"], e["review"]["decision"]) for e in listing["entries"]] == [
+        (startup_id, "E0001", "accept"), (startup_id, "E0002", "disallow"), (startup_id, "E0003", "accept")]
+    assert listing["entries"][0]["evidence"][0]["sha256"] == invoice["sha256"]
     done = await stack.wait_phase(startup_id, "completed")
     assert done["collections"][0]["amount"] == final["refund"] and done["collections"][0]["status"] == "received"
     await _capture(stack, startup_id)
