@@ -79,11 +79,19 @@ class ApiDriver:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            state = await self.state(startup_id)
-            if check(state):
+            response = await self.http.get(f"/startups/{startup_id}",
+                                           headers={"Authorization": f"Bearer {self.officer}"})
+            # 404: a lifecycle just started whose workflow did not answer the query in time (a
+            # loaded machine) and whose first projection is not in yet: not there yet, as a person
+            # refreshing the page would see it.
+            if response.status_code not in (200, 404):
+                raise RuntimeError(f"GET /startups/{startup_id}: {response.status_code} {response.text}")
+            state = response.json() if response.status_code == 200 else None
+            if state is not None and check(state):
                 return state
             if loop.time() > deadline:
-                raise RuntimeError(f"{startup_id}: no {what} in {timeout} s (phase {state['phase']})")
+                raise RuntimeError(f"{startup_id}: no {what} in {timeout} s "
+                                   f"(phase {state['phase'] if state else 'unknown'})")
             await asyncio.sleep(POLL)
 
     # ---- the program
