@@ -20,8 +20,8 @@ from api.services.conflicts import declared_conflicts
 from api.services.startups import for_caller
 from api.updates import send_update
 from axflow.programs import load_program
-from domain.action_rules import promotion_target_rule
 from domain.action_info import ACTION_BODIES
+from domain.action_rules import promotion_target_rule
 from domain.commands import Command, PromoteBody
 from domain.phases import Action, Role
 from domain.rules import RuleViolation, check_role

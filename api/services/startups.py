@@ -19,10 +19,10 @@ from api.scope import check_scope, not_found
 from api.services.conflicts import declared_conflicts
 from axflow import history as trail
 from domain.conflicts import barred_by_conflicts
+from domain.formatting import kst_second
 from domain.phases import Role
 from domain.rules import allowed_actions
 from domain.state import Actor, StartupState
-from domain.formatting import kst_second
 from store.db import as_utc, release
 from store.tables import RefusedAttempt, StartupRow
 
