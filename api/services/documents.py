@@ -156,6 +156,11 @@ def verify_hash(session: Session, sha256: str, size: int) -> VerifyAnswer:
     return VerifyAnswer(sha256=sha256, size=size, ours=bool(rows), message=message, submissions=submissions)
 
 
+def document_by_id(session: Session, document_id: str) -> Document | None:
+    """One document's record by its id (ids are 32 hex digits: a longer one is none of ours)."""
+    return session.get(Document, document_id) if document_id and len(document_id) <= 64 else None
+
+
 def company_documents(session: Session, brn: str) -> list[Document]:
     """Every document of the company, newest first (lifecycle ids end with the brn)."""
     return list(session.exec(select(Document).where(col(Document.startup_id).like(f"startup:%:{brn}"))

@@ -14,11 +14,11 @@ from api.i18n import gettext
 from api.pages.shared.common import PageViewer, check_csrf, render
 from api.pages.shared.document_words import upload_words
 from api.services.documents import receive_document
+from api.services.startups import startup_row
 from api.scope import check_scope
 from domain.documents import DocumentKind
 from domain.phases import Action
 from store.db import release
-from store.tables import StartupRow
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,7 +42,7 @@ def back_to_form(startup_id: str, target: str | None) -> str:
 async def upload(startup_id: str, request: Request, viewer: PageViewer, session: SessionDep,
                  settings: SettingsDep) -> Response:
     check_scope(startup_id, viewer.actor)
-    startup = session.get(StartupRow, startup_id)
+    startup = startup_row(session, startup_id)
     release(session)  # the upload's record is written in a transaction of its own
     if startup is None:
         raise ApiError("not_found", gettext("알 수 없는 기업입니다: %(id)s") % {"id": startup_id})

@@ -26,7 +26,8 @@ from api.pages.portal.documents import document_choices, reuse_document, upload_
 from api.pages.shared.document_words import upload_words
 from api.pages.portal.my import STATUS_REASONS, ineligible_words, one_language, refusal_errors
 from api.services.documents import receive_document
-from api.services.programs import submit_application
+from api.services.documents import document_by_id
+from api.services.programs import program_row, submit_application
 from axflow.config import Settings
 from axflow.tax_authority import TaxAuthorityDown, business_status
 from domain.brn import format_brn
@@ -39,10 +40,8 @@ from domain.text import SINGLE_LINE
 from domain.timeutil import kst_date
 from store.application_drafts import DraftFrozen, DraftInput, draft_of, mark_submitted, save_draft
 from store.db import engine_of, release
-from store.documents import Document
 from store.portal_accounts import company_of
 from store.portal_tables import ApplicationDraft
-from store.tables import ProgramRow
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=300), SINGLE_LINE]
@@ -72,7 +71,7 @@ def problem_words(problem: Problem, within_years: int, earliest: date | None) ->
 
 
 def _program(session: Session, program_id: str) -> ProgramDefinition:
-    row = session.get(ProgramRow, program_id)
+    row = program_row(session, program_id)
     if row is None:
         raise ApiError("not_found", f"unknown program {program_id!r}")
     return ProgramDefinition.model_validate(row.definition)
@@ -201,7 +200,7 @@ async def apply_form(program_id: str, request: Request, session: SessionDep, vie
 
 def _proposal_of(session: Session, document_id: str, startup_id: str) -> str | None:
     """The chosen proposal, if it is one of this application's own proposals; else none."""
-    row = session.get(Document, document_id) if document_id and len(document_id) <= 64 else None
+    row = document_by_id(session, document_id)
     return row.id if row is not None and row.startup_id == startup_id and row.kind == "proposal" else None
 
 

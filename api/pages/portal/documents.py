@@ -21,7 +21,8 @@ from api.i18n import _
 from api.pages.shared.common import check_csrf
 from api.pages.portal.common import StartupViewer, page, writing
 from api.pages.shared.document_words import KIND_WORDS, UPLOAD_WORDS, upload_words
-from api.services.documents import company_documents, receive_document
+from api.services.documents import company_documents, document_by_id, receive_document
+from api.services.startups import startup_row
 from api.scope import brn_of
 from axflow.config import Settings
 from axflow.programs import load_program
@@ -30,7 +31,6 @@ from domain.io import startup_workflow_id
 from domain.text import SINGLE_LINE
 from store.db import engine_of, release
 from store.documents import Document
-from store.tables import StartupRow
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=300), SINGLE_LINE]
@@ -66,7 +66,7 @@ def upload_context(settings: Settings, kind: DocumentKind, program_id: str, next
 
 
 def _kinds(session: Session, startup_id: str) -> list[DocumentKind]:
-    return list(DocumentKind) if session.get(StartupRow, startup_id) else [DocumentKind.PROPOSAL]
+    return list(DocumentKind) if startup_row(session, startup_id) else [DocumentKind.PROPOSAL]
 
 
 def _next(value: str | None) -> str:
@@ -138,7 +138,7 @@ def reuse_document(session: Session, viewer: StartupViewer, document_id: str, st
                    kind: DocumentKind, milestone: str | None = None) -> Document:
     """A new document of `startup_id` with the content of one the company uploaded before (the
     same blob, by its hash), to add; 404 for a document that is not the company's."""
-    source = session.get(Document, document_id) if len(document_id) <= 64 else None
+    source = document_by_id(session, document_id)
     if source is None or brn_of(source.startup_id) != (viewer.actor.brn or ""):
         raise ApiError("not_found", f"unknown document {document_id[:64]!r}")
     return Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=program_id, kind=kind.value,
