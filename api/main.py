@@ -19,7 +19,7 @@ from api.protection import Protection
 from api.text_guard import TextGuard
 from api.throttle import SigninThrottle
 from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
-from api.routes import api_docs, documents, expense_review, expenses
+from api.routes import api_docs, documents, expense_review, expenses, settlement_statements
 from api.routes import notifications
 from api.routes import me, signin, signin_oidc, users
 from api.routes import account, password_reset, signin_factor
@@ -131,6 +131,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(expenses.router)
     app.include_router(expense_review.router)
+    app.include_router(settlement_statements.router)
     app.include_router(notifications.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
         app.include_router(router)

@@ -43,6 +43,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/programs/{program_id}/expenses"): READERS,
     ("GET", "/programs/{program_id}/expense-review"): frozenset({FO, AUDITOR}),
     ("POST", "/startups/{startup_id}/expenses/accept"): frozenset({FO}),
+    # The settlement statement (정산보고서) from the ledger, as JSON or XLSX: every reader, the startup its own.
+    ("GET", "/startups/{startup_id}/settlement-statement"): READERS | {STARTUP},
     ("GET", "/audit/events"): frozenset({AUDITOR}),
     ("GET", "/audit/verify"): frozenset({AUDITOR}),
     # Conflicts of interest belong to the person: any staff member declares theirs, and then takes

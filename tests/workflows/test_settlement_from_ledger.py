@@ -4,12 +4,14 @@ agreement carried a budget plan submits its settlement without typed lines, the 
 approval waits until every expense is decided, and the refund (paid − accepted + interest) is
 collected as any refund is."""
 
+import io
 import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from axflow.history import projections, transitions
@@ -83,6 +85,8 @@ async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collect
     submitted = await stack.act(startup_id, "submit-settlement", me, {"interest": INTEREST})
     statement = submitted["settlement"]["statement"]
     assert statement["undecided"] == ["E0002"] and statement["accepted"] == 6_000_000
+    provisional = await stack.call("GET", f"/startups/{startup_id}/settlement-statement", me)
+    assert not provisional["final"] and provisional["statement"] == statement
     undecided = await stack.act(startup_id, "approve-settlement", finance, {}, expect=409)
     assert refusal(undecided)[2] == "review_every_expense"
 
@@ -115,6 +119,18 @@ async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collect
     assert [(e["startup_id"], e["id"], e["review"]["decision"]) for e in listing["entries"]] == [
         (startup_id, "E0001", "accept"), (startup_id, "E0002", "disallow"), (startup_id, "E0003", "accept")]
     assert listing["entries"][0]["evidence"][0]["sha256"] == invoice["sha256"]
+
+    # The statement as the approval pinned it, as JSON and as the spreadsheet in Korean.
+    pinned = await stack.call("GET", f"/startups/{startup_id}/settlement-statement", stack.as_role(Role.AUDITOR))
+    assert pinned["final"] and pinned["statement"] == final
+    response = await stack.http.get(f"/startups/{startup_id}/settlement-statement?format=xlsx", headers=me)
+    assert response.status_code == 200 and "spreadsheetml" in response.headers["content-type"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert rows["합계"][5] == 5_500_000 and rows["반납액 합계"][2] == final["refund"]
+    assert rows["marketing"][1:6] == ("광고선전비", 5_000_000, 2_000_000, 500_000, 1_500_000)
+    assert rows["정산보고서 해시"][2] == pinned["statement_sha256"] and rows["상태"][1] == "확정 (승인)"
     done = await stack.wait_phase(startup_id, "completed")
     assert done["collections"][0]["amount"] == final["refund"] and done["collections"][0]["status"] == "received"
     await _capture(stack, startup_id)
