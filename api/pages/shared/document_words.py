@@ -9,7 +9,7 @@ from domain.documents import DocumentKind
 KIND_WORDS = {DocumentKind.PROPOSAL: N_("사업계획서"), DocumentKind.AGREEMENT: N_("협약서"),
               DocumentKind.DELIVERABLE: N_("산출물"), DocumentKind.RECEIPT: N_("증빙"),
               DocumentKind.OTHER: N_("기타")}
-# An upload's refusals (api/routes/documents.py, api/uploads.py) by rule, as the portal says them;
+# An upload's refusals (api/services/documents.py, api/uploads.py) by rule, as the portal says them;
 # `%(type)s` is the type the bytes turned out to be, `%(mb)s` the size limit.
 UPLOAD_WORDS = {
     "empty": N_("빈 파일입니다."),
