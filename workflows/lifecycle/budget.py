@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         SubmitBudgetPlanBody,
     )
     from domain.ledger import chain_ledger
+    from domain.notifications import NoticeKind
     from domain.phases import Action, Phase
     from domain.state import Actor, BudgetChangeRequest, BudgetState, PlanVersion
 
@@ -75,7 +76,7 @@ async def submit_plan(ctx: LifecycleContext, cmd: Command[SubmitBudgetPlanBody])
         s.agreement_document = document
         details["agreement"] = document.model_dump(mode="json")
         record(ctx, cmd, Action.SUBMIT_BUDGET_PLAN, **details)
-        notify(ctx, "startup", "agreement_ready", "협약서 확인 및 동의 요청 (please read and accept the agreement)")
+        notify(ctx, "startup", NoticeKind.AGREEMENT_READY, "협약서 확인 및 동의 요청 (please read and accept the agreement)")
         return
     # Matched or planned again meanwhile: that action makes its own agreement.
     record(ctx, cmd, Action.SUBMIT_BUDGET_PLAN, **details)

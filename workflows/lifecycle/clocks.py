@@ -10,6 +10,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.clocks import ClockEvent, ClockEventKind, take_reminder
+    from domain.notifications import COLLECTION_NOTICES, NoticeKind
     from domain.phases import Phase
     from domain.program import ClockKind
     from domain.state import SYSTEM_TIMER
@@ -39,8 +40,8 @@ def _agreement_lapse(ctx: LifecycleContext, event: ClockEvent, now: datetime) ->
     assert s.agreement_due_at is not None, SET_FROM_DUE_DATE
     transition(ctx, SYSTEM_TIMER, "agreement_lapsed", Phase.CANCELLED, reason="agreement not signed by its deadline",
                due_at=s.agreement_due_at.isoformat())
-    notify(ctx, "startup", "selection_cancelled", "협약 기한 경과로 선정 취소 (selection cancelled)")
-    escalate(ctx, "agreement", "agreement_lapsed", f"{s.company_name}: agreement lapsed", due_at=s.agreement_due_at)
+    notify(ctx, "startup", NoticeKind.SELECTION_CANCELLED, "협약 기한 경과로 선정 취소 (selection cancelled)")
+    escalate(ctx, "agreement", NoticeKind.AGREEMENT_LAPSED, f"{s.company_name}: agreement lapsed", due_at=s.agreement_due_at)
     release_slot(ctx, "agreement lapsed")
 
 
@@ -49,7 +50,7 @@ def _agreement_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime)
     if s.phase not in AGREEMENT_PHASES:
         return
     assert s.agreement_due_at is not None, SET_FROM_DUE_DATE
-    _remind(ctx, "agreement", s.agreement_due_at, s.agreement_reminders_sent, now, "agreement_reminder",
+    _remind(ctx, "agreement", s.agreement_due_at, s.agreement_reminders_sent, now, NoticeKind.AGREEMENT_REMINDER,
             lambda days: f"협약 마감 {days}일 전 (agreement due in {days} day(s))")
 
 
@@ -57,7 +58,7 @@ def _milestone_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime)
     m = ctx.state.milestone(event.subject)
     if not (m and m.open and ctx.state.phase in POC_PHASES):
         return
-    _remind(ctx, "milestone", m.due_at, m.reminders_sent, now, "milestone_reminder",
+    _remind(ctx, "milestone", m.due_at, m.reminders_sent, now, NoticeKind.MILESTONE_REMINDER,
             lambda days: f"{m.title}: due in {days} day(s) (마감 {days}일 전)", milestone=m.title)
 
 
@@ -67,7 +68,7 @@ def _milestone_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) 
         return
     m.overdue = True
     transition(ctx, SYSTEM_TIMER, "milestone_overdue", milestone=m.key, due_at=m.due_at.isoformat())
-    escalate(ctx, "milestone", "milestone_overdue", f"{ctx.state.company_name}: {m.title} overdue",
+    escalate(ctx, "milestone", NoticeKind.MILESTONE_OVERDUE, f"{ctx.state.company_name}: {m.title} overdue",
              milestone=m.title, due_at=m.due_at)
 
 
@@ -85,7 +86,7 @@ def _review_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> Non
     assert late.submitted_at is not None, SET_FROM_DUE_DATE
     late.review_escalated = True
     transition(ctx, SYSTEM_TIMER, "review_overdue", milestone=late.key, submitted_at=late.submitted_at.isoformat())
-    escalate(ctx, "review", "review_overdue",
+    escalate(ctx, "review", NoticeKind.REVIEW_OVERDUE,
              f"{ctx.state.company_name}: {late.title} waits for review since {late.submitted_at:%Y-%m-%d}",
              milestone=late.title, since=late.submitted_at)
 
@@ -98,7 +99,7 @@ def _approval_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> N
     waiting.approval_escalated = True
     transition(ctx, SYSTEM_TIMER, "approval_overdue", tranche=waiting.key,
                requested_at=waiting.requested_at.isoformat())
-    escalate(ctx, "approval", "approval_overdue",
+    escalate(ctx, "approval", NoticeKind.APPROVAL_OVERDUE,
              f"{ctx.state.company_name}: {waiting.label} waits for approval since {waiting.requested_at:%Y-%m-%d}",
              tranche=waiting.label, amount=waiting.amount, since=waiting.requested_at)
 
@@ -108,7 +109,7 @@ def _settlement_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime
     if not (report and report.submitted_at is None):
         return
     assert report.due_at is not None, SET_FROM_DUE_DATE
-    _remind(ctx, "settlement_report", report.due_at, report.reminders_sent, now, "settlement_reminder",
+    _remind(ctx, "settlement_report", report.due_at, report.reminders_sent, now, NoticeKind.SETTLEMENT_REMINDER,
             lambda days: f"정산 보고 마감 {days}일 전 (settlement report due in {days} day(s))")
 
 
@@ -119,7 +120,7 @@ def _settlement_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime)
     assert report.due_at is not None, SET_FROM_DUE_DATE
     report.overdue = True
     transition(ctx, SYSTEM_TIMER, "settlement_report_overdue", due_at=report.due_at.isoformat())
-    escalate(ctx, "settlement_report", "settlement_report_overdue",
+    escalate(ctx, "settlement_report", NoticeKind.SETTLEMENT_REPORT_OVERDUE,
              f"{ctx.state.company_name}: settlement report overdue", due_at=report.due_at)
 
 
@@ -127,7 +128,7 @@ def _collection_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime
     owed = ctx.state.collection(event.subject)
     if not (owed and owed.status == "requested"):
         return
-    _remind(ctx, "refund", owed.due_at, owed.reminders_sent, now, f"{owed.kind}_reminder",
+    _remind(ctx, "refund", owed.due_at, owed.reminders_sent, now, COLLECTION_NOTICES[owed.kind].reminder,
             lambda days: f"₩{owed.amount:,} {owed.kind} due in {days} day(s) (납부 기한 {days}일 전)", amount=owed.amount)
 
 
@@ -137,8 +138,8 @@ def _collection_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime)
         return
     owed.overdue = True
     transition(ctx, SYSTEM_TIMER, f"{owed.kind}_overdue", amount=owed.amount, due_at=owed.due_at.isoformat())
-    escalate(ctx, "refund", f"{owed.kind}_overdue", f"{ctx.state.company_name}: ₩{owed.amount:,} {owed.kind} overdue",
-             amount=owed.amount, due_at=owed.due_at)
+    escalate(ctx, "refund", COLLECTION_NOTICES[owed.kind].overdue,
+             f"{ctx.state.company_name}: ₩{owed.amount:,} {owed.kind} overdue", amount=owed.amount, due_at=owed.due_at)
 
 
 def _promotion_window_close(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -146,7 +147,7 @@ def _promotion_window_close(ctx: LifecycleContext, event: ClockEvent, now: datet
 
 
 def _remind(ctx: LifecycleContext, kind: ClockKind, due_at: datetime, sent: list[int], now: datetime,
-            event: str, subject: Callable[[int], str], **data: Any) -> None:
+            event: NoticeKind, subject: Callable[[int], str], **data: Any) -> None:
     """Tell the startup of the nearest reminder that passed, marking (in `sent`, which the state
     holds) every one that did; nothing when an earlier event of this turn already sent it."""
     days, covered = take_reminder(ctx.program.policy.clock(kind).reminder_days_before, due_at, sent, now)

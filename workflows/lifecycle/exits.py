@@ -15,6 +15,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.commands import Body, Command, TerminateBody
     from domain.io import RECORD_BAN, BanInput
+    from domain.notifications import NoticeKind
     from domain.phases import Action, Phase
     from domain.state import Termination
 
@@ -104,4 +105,4 @@ async def terminate(ctx: LifecycleContext, cmd: Command[TerminateBody]) -> None:
         )
     tell_program(ctx)
     _leave_slot(ctx, held_slot, "terminated")
-    notify(ctx, "startup", "terminated", "협약 해지 (agreement terminated)", body.reason)
+    notify(ctx, "startup", NoticeKind.TERMINATED, "협약 해지 (agreement terminated)", body.reason)

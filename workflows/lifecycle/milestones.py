@@ -7,6 +7,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.commands import Command, ExtendDeadlineBody, ReviewMilestoneBody, SubmitMilestoneBody
+    from domain.notifications import REVIEW_NOTICES, NoticeKind
     from domain.phases import Action, Phase
     from domain.state import Actor
     from domain.timeutil import end_of_kst_day
@@ -26,7 +27,7 @@ def submit(ctx: LifecycleContext, cmd: Command[SubmitMilestoneBody]) -> None:
     pinned: dict[str, Any] = {"documents": [ref.model_dump(mode="json") for ref in cmd.documents]} if cmd.documents else {}
     record(ctx, cmd, Action.SUBMIT_MILESTONE, milestone=m.key, deliverable=m.deliverable,
            submission=m.submissions, on_time=now <= m.due_at, **pinned)
-    notify(ctx, "program_officer", "milestone_submitted", f"{ctx.state.company_name}: {m.title} submitted",
+    notify(ctx, "program_officer", NoticeKind.MILESTONE_SUBMITTED, f"{ctx.state.company_name}: {m.title} submitted",
            milestone=m.title)
 
 
@@ -55,7 +56,7 @@ def review(ctx: LifecycleContext, cmd: Command[ReviewMilestoneBody]) -> None:
         m.status, m.due_at, m.overdue, m.reminders_sent = "revision_requested", revised_due, False, []
         record(ctx, cmd, Action.REVIEW_MILESTONE, milestone=m.key, decision="revise",
                due_from=before.isoformat(), due_to=m.due_at.isoformat())
-    notify(ctx, "startup", f"milestone_{cmd.body.decision}", f"{m.title}: {cmd.body.decision}", cmd.body.reason,
+    notify(ctx, "startup", REVIEW_NOTICES[cmd.body.decision], f"{m.title}: {cmd.body.decision}", cmd.body.reason,
            milestone=m.title, due_at=m.due_at)
 
 
@@ -81,7 +82,7 @@ def extend_deadline(ctx: LifecycleContext, cmd: Command[ExtendDeadlineBody]) -> 
                 if s.phase is Phase.SUSPENDED:
                     other.set_while_suspended = True
     record(ctx, cmd, Action.EXTEND_DEADLINE, deadline=cmd.body.deadline, moved=moved)
-    notify(ctx, "startup", "deadline_extended", f"{cmd.body.deadline}: due {cmd.body.new_due_on}",
+    notify(ctx, "startup", NoticeKind.DEADLINE_EXTENDED, f"{cmd.body.deadline}: due {cmd.body.new_due_on}",
            deadline=cmd.body.deadline, new_due_on=cmd.body.new_due_on.isoformat())
 
 
@@ -90,7 +91,7 @@ def suspend(ctx: LifecycleContext, actor: Actor, action: str, reason: str, reque
     s = ctx.state
     s.suspended_at, s.suspended_from = workflow.now(), s.phase
     transition(ctx, actor, action, Phase.SUSPENDED, reason=reason, request_id=request_id, **details)
-    notify(ctx, "startup", "suspended", "사업 중지 (suspended)", reason)
+    notify(ctx, "startup", NoticeKind.SUSPENDED, "사업 중지 (suspended)", reason)
 
 
 def resume(ctx: LifecycleContext, cmd: Command[Any]) -> None:

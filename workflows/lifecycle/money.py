@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         PaymentResult,
         payment_key,
     )
+    from domain.notifications import COLLECTION_NOTICES, NoticeKind
     from domain.phases import Action, Phase
     from domain.state import SYSTEM_FINANCE, CollectionState, TrancheState
 
@@ -49,7 +50,7 @@ def request_disbursement(ctx: LifecycleContext, cmd: Command[RequestDisbursement
     move_money(ctx, "requested", tranche.amount, tranche.key)
     record(ctx, cmd, Action.REQUEST_DISBURSEMENT, tranche=tranche.key, amount=tranche.amount, retry=retry,
            account=s.bank_account)
-    notify(ctx, "finance_officer", "disbursement_requested", f"{s.company_name}: {tranche.label} requested",
+    notify(ctx, "finance_officer", NoticeKind.DISBURSEMENT_REQUESTED, f"{s.company_name}: {tranche.label} requested",
            tranche=tranche.label, amount=tranche.amount)
 
 
@@ -119,7 +120,7 @@ def paid(ctx: LifecycleContext, tranche: TrancheState, payment_id: str) -> None:
     starts_poc = ctx.state.phase is Phase.CONTRACTED
     transition(ctx, SYSTEM_FINANCE, "payment_received", Phase.IN_POC if starts_poc else None,
                tranche=tranche.key, amount=tranche.amount, payment_id=payment_id)
-    notify(ctx, "startup", "payment_received", f"{tranche.label} paid: ₩{tranche.amount:,}",
+    notify(ctx, "startup", NoticeKind.PAYMENT_RECEIVED, f"{tranche.label} paid: ₩{tranche.amount:,}",
            tranche=tranche.label, amount=tranche.amount)
 
 
@@ -127,7 +128,7 @@ def payment_failed(ctx: LifecycleContext, tranche: TrancheState, reason: str) ->
     tranche.status, tranche.failure = "payment_failed", reason
     move_money(ctx, "failed", tranche.amount, tranche.key)
     transition(ctx, SYSTEM_FINANCE, "payment_failed", reason=reason, tranche=tranche.key, amount=tranche.amount)
-    notify(ctx, "program_officer", "payment_failed", f"{ctx.state.company_name}: {tranche.label} failed", reason,
+    notify(ctx, "program_officer", NoticeKind.PAYMENT_FAILED, f"{ctx.state.company_name}: {tranche.label} failed", reason,
            tranche=tranche.label, amount=tranche.amount)
 
 
@@ -163,7 +164,7 @@ def owe(ctx: LifecycleContext, kind: str, amount: int, opened_by: str, waiver: b
     move_money(ctx, f"{kind}_due", amount)
     if not waiver:
         ctx.spawn(_collect(ctx, owed))
-        notify(ctx, "startup", f"{kind}_due", f"₩{amount:,} {kind} due by {owed.due_at:%Y-%m-%d} (반납/환수)",
+        notify(ctx, "startup", COLLECTION_NOTICES[kind].due, f"₩{amount:,} {kind} due by {owed.due_at:%Y-%m-%d} (반납/환수)",
                amount=amount, due_at=owed.due_at)
 
 
@@ -203,7 +204,7 @@ async def _collect(ctx: LifecycleContext, owed: CollectionState) -> None:
 def _collection_failed(ctx: LifecycleContext, owed: CollectionState, reason: str) -> None:
     owed.status, owed.failure = "failed", reason
     transition(ctx, SYSTEM_FINANCE, f"{owed.kind}_request_failed", reason=reason, amount=owed.amount)
-    notify(ctx, "finance_officer", f"{owed.kind}_request_failed",
+    notify(ctx, "finance_officer", COLLECTION_NOTICES[owed.kind].request_failed,
            f"{ctx.state.company_name}: ₩{owed.amount:,} {owed.kind} 요청 거절 (request refused)", reason,
            amount=owed.amount)
 
@@ -227,7 +228,7 @@ def received(ctx: LifecycleContext, owed: CollectionState, payment_id: str) -> N
         s.closed_at = workflow.now()
     transition(ctx, SYSTEM_FINANCE, f"{owed.kind}_received", Phase.COMPLETED if settles else None,
                amount=owed.amount, payment_id=payment_id)
-    notify(ctx, "finance_officer", f"{owed.kind}_received", f"{s.company_name}: ₩{owed.amount:,} received",
+    notify(ctx, "finance_officer", COLLECTION_NOTICES[owed.kind].received, f"{s.company_name}: ₩{owed.amount:,} received",
            amount=owed.amount)
 
 
@@ -242,5 +243,5 @@ def waive_clawback(ctx: LifecycleContext, cmd: Command[WaiveClawbackBody]) -> No
         owed.status = "requested"
         record(ctx, cmd, Action.WAIVE_CLAWBACK, decision="reject", amount=owed.amount)
         ctx.spawn(_collect(ctx, owed))
-        notify(ctx, "startup", "clawback_due", f"₩{owed.amount:,} clawback due by {owed.due_at:%Y-%m-%d}",
+        notify(ctx, "startup", NoticeKind.CLAWBACK_DUE, f"₩{owed.amount:,} clawback due by {owed.due_at:%Y-%m-%d}",
                amount=owed.amount, due_at=owed.due_at)

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.phases import Action, Phase
     from domain.program import ClockKind
-    from domain.notifications import DELIVER_NOTIFICATION, NotificationEvent, event_data
+    from domain.notifications import DELIVER_NOTIFICATION, NoticeKind, NotificationEvent, event_data
     from domain.state import Actor, AuditAnchor, LedgerMove, Transition
 
 from workflows.lifecycle import patches
@@ -77,7 +77,7 @@ def move_money(ctx: LifecycleContext, kind: str, amount: int, tranche: str | Non
     ctx.pending_ledger.append(LedgerMove(key=key, kind=kind, amount=amount, tranche=tranche, at=workflow.now()))
 
 
-def notify(ctx: LifecycleContext, to: str, kind: str, subject: str, body: str = "", **data: Any) -> None:
+def notify(ctx: LifecycleContext, to: str, kind: NoticeKind, subject: str, body: str = "", **data: Any) -> None:
     """Tell `to` (a role, a desk or "startup") that `kind` happened, with the facts in `data`.
 
     `subject` and `body` are the words lifecycles started before NOTIFY_PEOPLE still send; the
@@ -91,7 +91,7 @@ def notify(ctx: LifecycleContext, to: str, kind: str, subject: str, body: str = 
     ctx.spawn(_send_notification(note))
 
 
-def escalate(ctx: LifecycleContext, kind: ClockKind, event: str, subject: str, body: str = "", **data: Any) -> None:
+def escalate(ctx: LifecycleContext, kind: ClockKind, event: NoticeKind, subject: str, body: str = "", **data: Any) -> None:
     """Tell everyone the program's policy names for a deadline of this kind."""
     recipients: list[str] = list(ctx.program.policy.clock(kind).escalate_to)
     if workflow.patched(patches.NOTIFY_PEOPLE):
@@ -102,7 +102,7 @@ def escalate(ctx: LifecycleContext, kind: ClockKind, event: str, subject: str, b
         notify(ctx, to, event, subject, body)
 
 
-def emit(ctx: LifecycleContext, kind: str, recipients: list[str], reason: str = "", **data: Any) -> None:
+def emit(ctx: LifecycleContext, kind: NoticeKind, recipients: list[str], reason: str = "", **data: Any) -> None:
     """One event for the notification activity: what happened and to whom, never the wording."""
     s = ctx.state
     s.notifications_sent += 1

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         SelectionDecision,
     )
     from domain.money import split_exact
+    from domain.notifications import SELECTION_NOTICES, NoticeKind
     from domain.phases import Action, Phase
     from domain.state import (
         SYSTEM_PROGRAM,
@@ -85,7 +86,7 @@ async def enter(ctx: LifecycleContext) -> None:
     else:
         s.ineligible_reason = result.reason
         transition(ctx, SYSTEM_WORKFLOW, "eligibility_check", Phase.INELIGIBLE, reason=result.reason or "")
-        notify(ctx, "startup", "ineligible", "신청 자격 미달 (application ineligible)", result.reason or "")
+        notify(ctx, "startup", NoticeKind.INELIGIBLE, "신청 자격 미달 (application ineligible)", result.reason or "")
     tell_program(ctx)
 
 
@@ -123,7 +124,7 @@ def selection_decided(ctx: LifecycleContext, decision: SelectionDecision) -> Non
         s.agreement_due_at = decision.agreement_due_at
     transition(ctx, SYSTEM_PROGRAM, "selection", to_phase[decision.decision], reason=decision.reason,
                rank=decision.rank, reoffer=decision.reoffer)
-    notify(ctx, "startup", f"selection_{decision.decision}", f"선정 결과: {decision.decision}")
+    notify(ctx, "startup", SELECTION_NOTICES[decision.decision], f"선정 결과: {decision.decision}")
 
 
 def score(ctx: LifecycleContext, cmd: Command[ScoreBody]) -> None:
@@ -152,7 +153,7 @@ async def match(ctx: LifecycleContext, cmd: Command[MatchBody]) -> None:
     s.agreement_document = document
     record(ctx, cmd, Action.MATCH, Phase.MATCHED, partners=[p.name for p in s.partners], consortium=s.consortium,
            agreement=document.model_dump(mode="json"), **({"acceptance_withdrawn": True} if withdrawn else {}))
-    notify(ctx, "startup", "agreement_ready", "협약서 확인 및 동의 요청 (please read and accept the agreement)")
+    notify(ctx, "startup", NoticeKind.AGREEMENT_READY, "협약서 확인 및 동의 요청 (please read and accept the agreement)")
 
 
 async def prepare_agreement(ctx: LifecycleContext) -> DocumentRef:
@@ -172,7 +173,7 @@ def accept_agreement(ctx: LifecycleContext, cmd: Command[AcceptAgreementBody]) -
                                                  at=workflow.now())
     record(ctx, cmd, Action.ACCEPT_AGREEMENT, documents=[document.model_dump(mode="json")],
            sha256=document.sha256)
-    notify(ctx, "program_officer", "agreement_accepted",
+    notify(ctx, "program_officer", NoticeKind.AGREEMENT_ACCEPTED,
            f"{s.company_name}: 협약 동의, 서명 대기 (agreement accepted; countersign)")
 
 
@@ -202,7 +203,7 @@ def sign_agreement(ctx: LifecycleContext, cmd: Command[SignAgreementBody]) -> No
     move_money(ctx, "committed", s.grant_amount)
     record(ctx, cmd, Action.SIGN_AGREEMENT, Phase.CONTRACTED, agreement_no=cmd.body.agreement_no,
            grant_amount=s.grant_amount, **pinned)
-    notify(ctx, "startup", "agreement_signed", "협약 체결 (agreement signed)")
+    notify(ctx, "startup", NoticeKind.AGREEMENT_SIGNED, "협약 체결 (agreement signed)")
 
 
 def _approve_agreed_plan(ctx: LifecycleContext, cmd: Command[SignAgreementBody]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.commands import Body, Command, FinalEvaluationBody, PromoteBody, SubmitSettlementBody
     from domain.io import START_LIFECYCLE, LifecycleInput, startup_workflow_id
+    from domain.notifications import NoticeKind
     from domain.phases import Action, Phase
     from domain.rule_ids import RuleId
     from domain.settlement_ledger import ledger_statement, settles_from_ledger
@@ -28,7 +29,7 @@ def final_evaluation(ctx: LifecycleContext, cmd: Command[FinalEvaluationBody]) -
     s.final_score, s.final_grade = cmd.body.score, cmd.body.grade
     s.settlement = Settlement(due_at=ctx.due("settlement_report", workflow.now()))
     record(ctx, cmd, Action.FINAL_EVALUATION, Phase.SETTLEMENT, score=cmd.body.score, grade=cmd.body.grade)
-    notify(ctx, "startup", "settlement_open", "정산 보고 요청 (settlement report due)", due_at=s.settlement.due_at)
+    notify(ctx, "startup", NoticeKind.SETTLEMENT_OPEN, "정산 보고 요청 (settlement report due)", due_at=s.settlement.due_at)
 
 
 def submit(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
@@ -45,7 +46,7 @@ def submit(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
                            for i, line in enumerate(lines) if line.receipts}}
     record(ctx, cmd, Action.SUBMIT_SETTLEMENT, spent=report.spent, lines=len(lines),
            **(pinned if pinned["receipts"] else {}))
-    notify(ctx, "finance_officer", "settlement_submitted", f"{ctx.state.company_name}: settlement submitted")
+    notify(ctx, "finance_officer", NoticeKind.SETTLEMENT_SUBMITTED, f"{ctx.state.company_name}: settlement submitted")
 
 
 def _submit_from_ledger(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody]) -> None:
@@ -57,7 +58,7 @@ def _submit_from_ledger(ctx: LifecycleContext, cmd: Command[SubmitSettlementBody
     report.spent = statement.accepted
     report.submitted_by, report.submitted_at = cmd.actor.id, workflow.now()
     record(ctx, cmd, Action.SUBMIT_SETTLEMENT, spent=report.spent, **_statement_details(ctx, statement))
-    notify(ctx, "finance_officer", "settlement_submitted", f"{ctx.state.company_name}: settlement submitted")
+    notify(ctx, "finance_officer", NoticeKind.SETTLEMENT_SUBMITTED, f"{ctx.state.company_name}: settlement submitted")
 
 
 def _statement_details(ctx: LifecycleContext, statement: SettlementStatement) -> dict[str, object]:
@@ -90,7 +91,7 @@ def approve(ctx: LifecycleContext, cmd: Command[Body]) -> None:
     s.closed_at = now
     record(ctx, cmd, Action.APPROVE_SETTLEMENT, Phase.COMPLETED, spent=report.spent, refund_due=report.refund_due,
            **details)
-    notify(ctx, "startup", "settlement_approved",
+    notify(ctx, "startup", NoticeKind.SETTLEMENT_APPROVED,
            f"정산 승인; refund due ₩{report.refund_due:,}" if report.refund_due else "정산 승인 (no refund)",
            spent=report.spent, refund_due=report.refund_due)
 
@@ -118,4 +119,4 @@ async def promote(ctx: LifecycleContext, cmd: Command[PromoteBody]) -> None:
     s.next_startup_id = child_id
     record(ctx, cmd, Action.PROMOTE, Phase.PROMOTED, target_program_id=target.id, target_stage=target.stage.value,
            next_startup_id=child_id)
-    notify(ctx, "startup", "promoted", f"단계 연계: {target.name}", target_program=target.name)
+    notify(ctx, "startup", NoticeKind.PROMOTED, f"단계 연계: {target.name}", target_program=target.name)
