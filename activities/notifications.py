@@ -34,7 +34,7 @@ from domain.notifications import (
     DigestRequest,
     NotificationEvent,
 )
-from store import outbox
+from store import dispatch, outbox
 from store.db import as_utc, session_scope
 from store.notifications import add_notice, digest_sent, preferences_of, record_event
 from store.users import Recipient, get_user, resolve_recipient
@@ -80,9 +80,11 @@ def people_of(session: Session, event: NotificationEvent) -> list[tuple[Recipien
     return list(found.values())
 
 
-def plan_deliveries(engine: Engine, settings: Settings, event: NotificationEvent) -> list[Outgoing]:
+def plan_deliveries(engine: Engine, settings: Settings, event: NotificationEvent,
+                    dispatched: bool = False) -> list[Outgoing]:
     """In one transaction: keep the event, put a notice in each person's inbox and queue the digest
-    rows; return the emails and SMS to send. Run again for a retry, it adds nothing twice."""
+    rows; return the emails and SMS to send. Run again for a retry, it adds nothing twice. An
+    event of the dispatcher's with nothing to send is marked delivered in the same transaction."""
     outgoing: list[Outgoing] = []
     with session_scope(engine) as session:
         record_event(session, event)
@@ -100,6 +102,8 @@ def plan_deliveries(engine: Engine, settings: Settings, event: NotificationEvent
                     outgoing.append(Outgoing(person, EMAIL, person.email, rendered))
             if SMS in channels and person.phone:
                 outgoing.append(Outgoing(person, SMS, person.phone, rendered))
+        if dispatched and not outgoing:
+            dispatch.mark_delivered(session, event.key)
         session.commit()
     return outgoing
 
@@ -131,14 +135,18 @@ class NotificationActivities:
         failures.check("messages")
         return sent
 
-    async def deliver(self, event: NotificationEvent, attempt: int) -> tuple[int, Failures]:
+    async def deliver(self, event: NotificationEvent, attempt: int,
+                      dispatched: bool = False) -> tuple[int, Failures]:
         """Deliver one event: the messages sent now, and those that may succeed on a later attempt.
-        Run again, it sends nothing twice (the outbox)."""
-        outgoing = await asyncio.to_thread(plan_deliveries, self.engine, self.settings, event)
+        Run again, it sends nothing twice (the outbox). `dispatched`: the dispatcher's event, marked
+        delivered at once when there is no email or SMS to send."""
+        outgoing = await asyncio.to_thread(plan_deliveries, self.engine, self.settings, event, dispatched)
         failures, sent = Failures(), 0
         for message in outgoing:
             send = self._email if message.channel == EMAIL else self._sms
             sent += await send(event, message, failures)
+        if dispatched and outgoing and not failures:
+            await asyncio.to_thread(dispatch.delivered, self.engine, event.key)
         log.info("notification delivered", event_key=event.key, kind=event.kind, sent=sent,
                  attempt=attempt, waiting=len(failures))
         return sent, failures

@@ -37,8 +37,9 @@ class NotificationDispatcher:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     def _wake_in(self, wait: timedelta) -> None:
+        """Look again when a retry falls due."""
         if self._loop is not None:
-            self._wake_in(wait)
+            self._loop.call_later(wait.total_seconds(), self._wake.set)
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -68,14 +69,13 @@ class NotificationDispatcher:
 
     async def _deliver(self, event: NotificationEvent) -> None:
         try:
-            _, failures = await self.notifications.deliver(event, attempt=0)
+            # Marked delivered by `deliver` itself when every message went out or was refused.
+            _, failures = await self.notifications.deliver(event, attempt=0, dispatched=True)
             if failures:
                 wait = await asyncio.to_thread(dispatch.failed, self.engine, event.key, "; ".join(failures))
                 log.info("notification to be retried", event_key=event.key, waiting=len(failures),
                          retry_in_s=wait.total_seconds())
                 self._wake_in(wait)
-            else:
-                await asyncio.to_thread(dispatch.delivered, self.engine, event.key)
         except Exception as err:
             log.exception("notification not delivered", event_key=event.key)
             try:

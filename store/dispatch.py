@@ -7,7 +7,7 @@ dispatcher died is taken again when its lease ends, and delivering it twice send
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, and_, or_, select, update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from domain.notifications import NotificationEvent
 from store.db import as_utc, session_scope, table_of
@@ -46,10 +46,15 @@ def take_due(engine: Engine, limit: int = 20) -> list[NotificationEvent]:
     return taken
 
 
+def mark_delivered(session: Session, key: str) -> None:
+    """In the caller's transaction (it commits)."""
+    session.execute(update(NotificationEventRow).where(col(NotificationEventRow.key) == key)
+                    .values(delivered_at=_now(), next_attempt_at=None, last_error=""))
+
+
 def delivered(engine: Engine, key: str) -> None:
     with session_scope(engine) as session:
-        session.execute(update(NotificationEventRow).where(col(NotificationEventRow.key) == key)
-                        .values(delivered_at=_now(), next_attempt_at=None, last_error=""))
+        mark_delivered(session, key)
         session.commit()
 
 

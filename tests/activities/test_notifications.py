@@ -93,6 +93,18 @@ async def test_a_selection_reaches_each_person_once_by_the_channels_they_chose(s
     assert [m["Subject"] for m in stack.mail_to(rep_mail) if selected(m)] == [mail["Subject"]]
     assert len([m for m in stack.mail_to(colleague_mail) if selected(m)]) == 1
 
+    # The event, recorded with the selection's projection, was delivered by the worker's dispatcher
+    # in two attempts (the colleague's mailbox was busy at the first).
+    def recorded() -> Any:
+        with session_scope(stack.engine) as session:
+            return events_of(session, startup_id, "selection_selected")[0]
+
+    async def recorded_now() -> Any:
+        return recorded()
+
+    row = await wait_until(recorded_now, lambda r: r.delivered_at is not None, what="the event marked delivered")
+    assert (row.attempts, row.last_error) == (2, "")
+
     # The same event delivered again (a retry after everything went out) sends nothing.
     with session_scope(stack.engine) as session:
         [row] = events_of(session, startup_id, "selection_selected")
