@@ -61,13 +61,14 @@ def _router(context: Context) -> Any:
     return _routes_outside_a_request
 
 
-_path_formats: dict[tuple[Any, str, tuple[str, ...]], str] = {}
+# Keyed by the router's id (a router is not hashable); the routers live as long as the process.
+_path_formats: dict[tuple[int, str, tuple[str, ...]], str] = {}
 
 
 def _path_format(router: Any, name: str, keys: tuple[str, ...]) -> str:
     """The named route's path with a marker where each parameter goes, asked of the router once:
     its own lookup walks every route on each call (1-4 ms measured), and a list page has a hundred links."""
-    key = (router, name, keys)
+    key = (id(router), name, keys)
     if key not in _path_formats:
         _path_formats[key] = str(router.url_path_for(name, **{param: f"\x00{param}\x00" for param in keys}))
     return _path_formats[key]
