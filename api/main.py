@@ -34,6 +34,7 @@ from api.pages.portal import my as portal_my, company as portal_company
 from api.pages.shared import language as language_page, notifications as notification_pages
 from api.pages.shared.common import PageRefused, page_refused
 from api.uploads import upload_body_limit
+from api import templating
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
 from axflow.temporal import connect
@@ -161,6 +162,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(notification_pages.router)
     app.include_router(console_documents.router)
     signin.mount_static(app)
+    templating.link_with(app)  # for links in templates rendered without a request at hand
 
     # Innermost: no body string with a control or format character reaches a route (api/text_guard.py).
     app.add_middleware(TextGuard)

@@ -14,7 +14,6 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from starlette.routing import Router
 
 from api import i18n
 from api.i18n import NP_, pgettext
@@ -44,24 +43,29 @@ def role_label(role: str) -> str:
     return pgettext("role", ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
-_routes_outside_a_request: Router | None = None
+_app_for_links: Any = None
+
+
+def link_with(app: Any) -> None:
+    """The app whose routes `url_for` names when a template has no request at hand: a macro imported
+    without context, or a test rendering a template directly. `create_app` calls it."""
+    global _app_for_links
+    _app_for_links = app
 
 
 def _router(context: Context) -> Any:
-    """The app that answers the request being rendered; for a template rendered outside a request
-    (a test filling one in directly), an app built once just for its route table."""
-    global _routes_outside_a_request
+    """The app that answers the request being rendered, else the app `link_with` named (for a test
+    that renders a template with no app of its own, one built just for its route table)."""
     app = getattr(context.get("request"), "app", None)
     if app is not None:
         return app
-    if _routes_outside_a_request is None:
+    if _app_for_links is None:
         from api.main import create_app  # the app imports this module: only now, and only once
         from axflow.config import Settings
-        _routes_outside_a_request = create_app(Settings()).router
-    return _routes_outside_a_request
+        create_app(Settings())  # which calls link_with
+    return _app_for_links
 
 
-# Keyed by the router's id (a router is not hashable); the routers live as long as the process.
 _path_formats: dict[tuple[int, str, tuple[str, ...]], str] = {}
 
 
