@@ -18,6 +18,7 @@ from bench.stack import BenchStack
 MILESTONES = ("kickoff", "midterm", "poc_complete", "final_report")
 T = TypeVar("T")
 # How often a waiting driver looks again (a person's screen would refresh far less often).
+UNAVAILABLE_RETRIES = 3
 POLL = 0.2
 _programs = itertools.count(1)
 
@@ -49,6 +50,7 @@ class ApiDriver:
         self.admin = stack.token(Role.ADMIN, "bench.admin")
         self.startups: dict[str, str] = {}
         self.actions = 0
+        self.unavailable = 0
 
     async def call(self, token: str, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
         response = await self.http.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
@@ -58,7 +60,17 @@ class ApiDriver:
 
     async def act(self, token: str, startup_id: str, action: str, body: dict[str, Any] | None = None) -> Any:
         self.actions += 1
-        return await self.call(token, "POST", f"/startups/{startup_id}/actions/{action}", body or {})
+        path = f"/startups/{startup_id}/actions/{action}"
+        for _ in range(UNAVAILABLE_RETRIES):
+            response = await self.http.post(path, json=body or {}, headers={"Authorization": f"Bearer {token}"})
+            # 503: no worker applied it in time (an overloaded machine); not applied, so a person
+            # would press the button again. Counted, so a run that needed it says so.
+            if response.status_code != 503:
+                break
+            self.unavailable += 1
+        if response.status_code != 200:
+            raise RuntimeError(f"POST {path}: {response.status_code} {response.text}")
+        return response.json()
 
     async def state(self, startup_id: str) -> dict[str, Any]:
         return await self.call(self.officer, "GET", f"/startups/{startup_id}")

@@ -42,7 +42,7 @@ async def axflow_run(stack: BenchStack, driver: ApiDriver, n: int, concurrency: 
     brns = [bench_brn(next(_serials)) for _ in range(n)]
     tokens = stack.startup_tokens(brns)
     ids: dict[str, str] = {}
-    actions_before = driver.actions
+    actions_before, unavailable_before = driver.actions, driver.unavailable
 
     async def apply(brn: str) -> None:
         ids[brn] = await driver.apply_and_score(program, brn, tokens[brn])
@@ -63,6 +63,7 @@ async def axflow_run(stack: BenchStack, driver: ApiDriver, n: int, concurrency: 
         await asyncio.sleep(0.1)
     counts = await history_counts(stack.client, [*ids.values(), f"program:{program.id}"])
     return {"lifecycles": n, "seconds": round(elapsed, 2), "transitions": transitions,
+            "unavailable_retries": driver.unavailable - unavailable_before,
             "lifecycles_per_s": round(n / elapsed, 3), "transitions_per_s": round(transitions / elapsed, 1),
             "updates_per_lifecycle": round(counts["updates"] / n, 2),
             "activities_per_lifecycle": round(counts["activities"] / n, 2),
