@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from domain.io import Projection
 from domain.state import AuditAnchor, StartupState
 from store import audit
+from store.db import table_of
 from store.document_history import refs_in
 from store.documents import mark_referenced
 from store.expenses import project_expenses
@@ -49,8 +50,8 @@ def apply_projection(session: Session, projection: Projection, audit_key: bytes)
     audit.lock_chain(session)
     # One UPDATE guarded by the version (an older projection arriving late changes nothing);
     # the row is inserted only when there is none. The stored state is never read back.
-    table, fields = StartupRow.__table__, row_fields(state)
-    updated = session.execute(update(table).where(
+    table, fields = table_of(StartupRow), row_fields(state)
+    updated = session.exec(update(table).where(
         table.c.startup_id == state.startup_id, table.c.version < state.version).values(**fields))
     fresh = updated.rowcount > 0
     if not fresh and session.execute(
