@@ -45,7 +45,10 @@ def milestone(key: str, due_at: datetime, status: str = "pending", **fields: Any
     return MilestoneState(key=key, title=key, due_at=due_at, original_due_at=due_at, status=status, **fields)
 
 
-def collection(kind: str, status: str, due_at: datetime = kst_end_of(2026, 3, 31), opened_by: str = "po-1",
+COLLECTION_DUE = kst_end_of(2026, 3, 31)
+
+
+def collection(kind: str, status: str, due_at: datetime = COLLECTION_DUE, opened_by: str = "po-1",
                amount: int = 10_000_000, **fields: Any) -> CollectionState:
     return CollectionState(kind=kind, amount=amount, status=status, due_at=due_at, opened_by=opened_by, **fields)
 

@@ -60,7 +60,8 @@ async def test_one_person_in_two_roles_never_approves_their_own_request(stack: S
     _, other = person(stack, "오세훈", ["finance_officer"])
     waiting = await wait_until(lambda: inbox(stack, as_(other), startup.program.id),
                                lambda items: ("approve_disbursement", "advance") in kinds(items, startup.id))
-    assert waiting and ("approve_disbursement", "advance") not in kinds(await inbox(stack, as_(dual), startup.program.id), startup.id)
+    assert waiting and ("approve_disbursement", "advance") not in kinds(await inbox(stack, as_(dual), startup.program.id),
+                                                                        startup.id)
     await stack.act(startup.id, "approve-disbursement", as_(other), {"tranche": "advance"})
 
 

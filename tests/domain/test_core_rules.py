@@ -11,7 +11,7 @@ from domain.brn import normalize_brn
 from domain.calendar import add_business_days, business_deadline
 from domain.commands import ApplicationBody, MatchBody, TerminateBody
 from domain.money import split_exact
-from domain.phases import FINAL_PHASES, Action, Phase, Role
+from domain.phases import FINAL_PHASES, Action, Role
 from domain.program import ProgramDefinition
 from domain.rules import ACTION_RULES
 
@@ -30,7 +30,7 @@ def test_splits_add_up_exactly(total: int, weights: list[int]) -> None:
     parts = split_exact(total, weights)
     assert sum(parts) == total
     exact = [total * w / sum(weights) for w in weights]
-    assert all(abs(p - e) < 1 for p, e in zip(parts, exact))
+    assert all(abs(p - e) < 1 for p, e in zip(parts, exact, strict=True))
 
 
 def test_sample_tranches_are_70_and_30_percent() -> None:

@@ -125,7 +125,8 @@ def test_the_add_user_form_is_read_into_the_apis_model_with_errors_by_field() ->
 def test_directory_refusals_are_said_in_the_pages_language() -> None:
     taken = DirectoryError("conflict", "login_id", "login id 'kim' is taken (이미 사용 중인 아이디)")
     assert directory_errors(taken) == {"login_id": ["이미 사용 중인 아이디입니다: kim"]}
-    assert field_message("roles", "a startup user holds the startup role only") == "스타트업 사용자는 스타트업 역할만 가질 수 있습니다"
+    assert field_message("roles", "a startup user holds the startup role only") == \
+        "스타트업 사용자는 스타트업 역할만 가질 수 있습니다"
     weak = ("비밀번호에 아이디를 넣을 수 없습니다 (the password may not contain the login id); "
             "널리 알려진 비밀번호입니다 (a commonly used password)")
     unknown_role = "unknown role 'wizard' (알 수 없는 역할); known: admin, auditor"

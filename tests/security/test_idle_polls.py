@@ -10,7 +10,7 @@ from tests.conftest import Stack
 from tests.api.test_signin import browser, csrf, sign_in, user  # noqa: F401 (browser is a fixture)
 
 
-async def test_background_polls_do_not_keep_a_session_alive(stack: Stack, browser) -> None:  # type: ignore[no-untyped-def]
+async def test_background_polls_do_not_keep_a_session_alive(stack: Stack, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 (the fixture)
     http, clock = browser
     program = await stack.program()
     startup_id = await stack.apply(program)

@@ -10,7 +10,7 @@ from store.db import session_scope
 from store.documents import Document
 from tests.conftest import Stack, wait_until
 from tests.documents_support import pdf
-from tests.flows import FO, PO, accept_agreement, drive, match_and_sign, select
+from tests.flows import FO, PO, accept_agreement, drive, select
 
 
 async def upload(stack: Stack, startup_id: str, headers: dict[str, str], content: bytes, filename: str,
@@ -95,7 +95,6 @@ async def test_documents_of_another_startup_or_kind_are_refused_naming_the_field
 async def test_a_settlement_with_receipts_and_a_signed_agreement_pin_their_files(stack: Stack) -> None:
     program = await stack.program()
     startup_id = await stack.apply(program)
-    brn = startup_id.rsplit(":", 1)[1]
     await select(stack, program, {startup_id: 90})
     await stack.wait_until_state(startup_id, lambda s: s["agreement_due_at"], "agreement deadline")
     signed = await upload(stack, startup_id, stack.as_role(PO), pdf(f"협약서 {startup_id}"), "협약서.pdf", "agreement")
