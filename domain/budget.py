@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.budget_rules import BudgetCategory, BudgetRules, CategoryKey
-from domain.money import format_won
+from domain.formatting import won
 from domain.violation import RuleViolation
 
 NonNegativeWon = Annotated[int, Field(ge=0, le=100_000_000_000)]
@@ -71,13 +71,13 @@ def check_plan(plan: BudgetPlan, rules: BudgetRules, grant: int) -> None:
         cap = category.cap(grant)
         if cap is not None and line.amount > cap:
             raise _refuse(f"{field}.amount", "category_cap",
-                          f"{category.name} {format_won(line.amount)} is over its cap {format_won(cap)} "
-                          f"({category.name} 한도({format_won(cap)})를 넘습니다)", category=line.category, cap=cap)
+                          f"{category.name} {won(line.amount)} is over its cap {won(cap)} "
+                          f"({category.name} 한도({won(cap)})를 넘습니다)", category=line.category, cap=cap)
     total = sum(line.amount for line in plan.lines)
     if total != grant:
         raise _refuse("lines", "plan_adds_up_to_grant",
-                      f"the plan adds up to {format_won(total)}, not the grant {format_won(grant)} "
-                      f"(사업비 계획의 합계({format_won(total)})가 지원금({format_won(grant)})과 다릅니다)",
+                      f"the plan adds up to {won(total)}, not the grant {won(grant)} "
+                      f"(사업비 계획의 합계({won(total)})가 지원금({won(grant)})과 다릅니다)",
                       total=total, grant=grant)
 
 
@@ -106,15 +106,15 @@ def check_move(plan: BudgetPlan, move: BudgetMove, rules: BudgetRules, grant: in
     spent = executed.get(move.from_category, 0)
     if left < spent:
         raise _refuse("amount", "move_keeps_spent_money",
-                      f"{source.name} keeps {format_won(left)} after the move but {format_won(spent)} is already "
-                      f"spent (이미 집행한 금액({format_won(spent)})보다 적게 남길 수 없습니다)",
+                      f"{source.name} keeps {won(left)} after the move but {won(spent)} is already "
+                      f"spent (이미 집행한 금액({won(spent)})보다 적게 남길 수 없습니다)",
                       available=max(plan.amount(move.from_category) - spent, 0))
     cap = target.cap(grant)
     after = plan.amount(move.to_category) + move.amount
     if cap is not None and after > cap:
         raise _refuse("amount", "category_cap",
-                      f"{target.name} would hold {format_won(after)}, over its cap {format_won(cap)} "
-                      f"({target.name} 한도({format_won(cap)})를 넘습니다)", category=move.to_category, cap=cap)
+                      f"{target.name} would hold {won(after)}, over its cap {won(cap)} "
+                      f"({target.name} 한도({won(cap)})를 넘습니다)", category=move.to_category, cap=cap)
 
 
 def classify_move(move: BudgetMove, rules: BudgetRules, agreed: BudgetPlan, current: BudgetPlan) -> MoveKind:

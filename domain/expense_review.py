@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.ledger import Cancellation, EntryId, LedgerEntry, active_entries, grant_expense
-from domain.money import format_won
+from domain.formatting import won
 from domain.text import Line
 from domain.violation import RuleViolation
 
@@ -67,7 +67,7 @@ def check_review_of(review: ReviewDecision, known: bool, expense: int | None) ->
         raise _refuse("note", "other_reason_explained", "'other' needs a note saying why (기타 사유를 적으십시오)")
     if review.disallowed_amount is not None and review.disallowed_amount > expense:
         raise _refuse("disallowed_amount", "disallow_at_most_expense",
-                      f"{format_won(review.disallowed_amount)} is more than the expense {format_won(expense)} "
+                      f"{won(review.disallowed_amount)} is more than the expense {won(expense)} "
                       f"(불인정액이 집행액보다 큽니다)", expense=expense)
 
 

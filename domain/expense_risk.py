@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from domain.budget_rules import BudgetRules
 from domain.calendar import is_business_day
 from domain.ledger import LedgerEntry
-from domain.money import format_won
+from domain.formatting import won
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,13 @@ def risk_flags(entries: Sequence[LedgerEntry], rules: BudgetRules, *,
             parts = split[entry.id]
             flags.append(RiskFlag(entry.id, "split_purchase",
                                   f"{len(parts) + 1} payments to one vendor in {rules.split_window_days} days, each under "
-                                  f"{format_won(rules.split_limit)} (한도 미만 분할 구매 의심)", parts))
+                                  f"{won(rules.split_limit)} (한도 미만 분할 구매 의심)", parts))
         if not is_business_day(entry.spent_on, extra_holidays):
             flags.append(RiskFlag(entry.id, "non_business_day",
                                   f"paid on {entry.spent_on}, a weekend or holiday (주말·공휴일 집행)"))
         if paid(entry) % rules.round_unit == 0:
             flags.append(RiskFlag(entry.id, "round_amount",
-                                  f"a round amount, {format_won(paid(entry))} (딱 떨어지는 금액)"))
+                                  f"a round amount, {won(paid(entry))} (딱 떨어지는 금액)"))
         sharing = others.get(entry.vendor_brn, frozenset())
         if len(sharing) + 1 >= rules.shared_vendor_startups:
             flags.append(RiskFlag(entry.id, "shared_vendor",

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.money import format_won
+from domain.formatting import won
 from domain.outcome_rules import FollowUpPolicy
 from domain.text import SINGLE_LINE, Name, Text
 from domain.timeutil import KST, add_calendar_days
@@ -141,7 +141,7 @@ def check_answer(answer: SurveyAnswer, policy: FollowUpPolicy, schedule: SurveyS
     for i, investment in enumerate(answer.investments):
         if not 0 < investment.amount <= MOST:
             raise _refuse(f"investments[{i}].amount", "positive_won",
-                          f"an investment round is a positive amount in won, up to {format_won(MOST)} "
+                          f"an investment round is a positive amount in won, up to {won(MOST)} "
                           "(투자 금액은 0원보다 큰 원 단위 금액입니다)")
 
 
@@ -195,8 +195,8 @@ def mismatch_flags(answer: SurveyAnswer | None, public: PublicFigures, policy: F
             _off_by_more(answer.revenue, public.filed_revenue, policy.revenue_tolerance_percent):
         flags.append(MismatchFlag(
             kind="revenue_mismatch", field="revenue", typed=answer.revenue, checked=public.filed_revenue,
-            message=f"revenue {format_won(answer.revenue)} typed, {format_won(public.filed_revenue)} in the tax "
-                    f"filing (입력 매출 {format_won(answer.revenue)}, 신고 매출 {format_won(public.filed_revenue)})"))
+            message=f"revenue {won(answer.revenue)} typed, {won(public.filed_revenue)} in the tax "
+                    f"filing (입력 매출 {won(answer.revenue)}, 신고 매출 {won(public.filed_revenue)})"))
     return flags
 
 

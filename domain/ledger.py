@@ -20,7 +20,7 @@ from domain.brn import normalize_brn
 from domain.budget import BudgetPlan, known_category
 from domain.budget_rules import EVIDENCE_NAMES, PAYMENT_NAMES, BudgetRules, CategoryKey, EvidenceKind, PaymentMethod
 from domain.documents import DocumentRef
-from domain.money import format_won
+from domain.formatting import won
 from domain.text import SINGLE_LINE, Line
 from domain.violation import RuleViolation
 
@@ -157,8 +157,8 @@ def check_entry(entry: LedgerEntry, ctx: LedgerContext) -> None:
     expense = grant_expense(entry, ctx.vat_reclaimable)
     if used + expense > line:
         raise _refuse("supply_amount", "within_category_line",
-                      f"{category.name}: {format_won(expense)} would bring the line to {format_won(used + expense)}, "
-                      f"over its {format_won(line)} (비목 잔액({format_won(max(line - used, 0))})을 넘습니다)",
+                      f"{category.name}: {won(expense)} would bring the line to {won(used + expense)}, "
+                      f"over its {won(line)} (비목 잔액({won(max(line - used, 0))})을 넘습니다)",
                       line=line, used=used, available=max(line - used, 0))
 
 

@@ -19,7 +19,3 @@ def split_exact(total: int, weights: list[int]) -> list[int]:
     for i in order[:left]:
         floors[i] += 1
     return floors
-
-
-def format_won(amount: int) -> str:
-    return f"₩{amount:,}"
