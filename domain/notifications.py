@@ -60,6 +60,7 @@ class NoticeKind(StrEnum):
     CLAWBACK_REQUEST_FAILED = "clawback_request_failed"
     CLAWBACK_RECEIVED = "clawback_received"
     PROMOTED = "promoted"
+    BUDGET_CHANGE_DECIDED = "budget_change_decided"
 
 
 # What a person's inbox and notification settings call each kind: Korean, English in the catalogue.
@@ -103,6 +104,7 @@ NOTICE_LABELS: dict[NoticeKind, str] = {
     NoticeKind.CLAWBACK_REQUEST_FAILED: NP_("notice", "환수 요청 실패"),
     NoticeKind.CLAWBACK_RECEIVED: NP_("notice", "환수 입금 확인"),
     NoticeKind.PROMOTED: NP_("notice", "후속 단계 연계"),
+    NoticeKind.BUDGET_CHANGE_DECIDED: NP_("notice", "비목 변경 결정"),
 }
 # A person's preferences name kinds from this list.
 KINDS: tuple[NoticeKind, ...] = tuple(NoticeKind)

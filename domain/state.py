@@ -218,6 +218,9 @@ class PlanVersion(BaseModel):
     # What made it: the agreement (version 1), a move within the tolerance the startup notified
     # (통보, no approval), or a move the program officer approved (승인).
     basis: Literal["agreement", "notice", "approval"] = "agreement"
+    # The agreement made again with this version's budget table (an approved change, patch
+    # budget-version-document): its own document and hash. Version 1's is the accepted agreement.
+    document: DocumentRef | None = None
 
     def plan(self) -> BudgetPlan:
         return BudgetPlan(version=self.version, lines=self.lines)

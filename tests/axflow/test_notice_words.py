@@ -17,6 +17,7 @@ FACTS = {
     "due_at": "2026-12-01T14:59:59+00:00", "since": "2026-11-20T01:00:00+00:00", "milestone": "중간 보고",
     "tranche": "선급금", "amount": 56_000_000, "deadline": "agreement", "new_due_on": "2026-12-10",
     "spent": 76_000_000, "refund_due": 4_000_000, "target_program": "초격차 2026",
+    "decision": "approve", "from_category": "재료비", "to_category": "기계장치", "version": 3,
 }
 
 

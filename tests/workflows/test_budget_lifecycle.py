@@ -9,6 +9,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from axflow.history import projections, transitions
+from axflow.replay import load_histories, verify
 from domain.ledger import LEDGER_GENESIS, Cancellation, LedgerEntry, chain_ledger
 from domain.phases import Role
 from domain.timeutil import kst_date
@@ -19,7 +23,9 @@ from tests.flows import FO, PO, accept_agreement, match, pay, select, startup_pa
 from tests.workflows.test_documents_in_actions import upload
 
 # Replayed by tests/workflows/test_replay.py: the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
-SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-budget-ledger.json"
+# (lifecycle-budget-ledger.json is the same walk from before patch budget-version-document: kept, it
+# proves a lifecycle open since then replays; lifecycle-budget-versions.json is the walk as it runs now.)
+SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-budget-versions.json"
 
 
 def plan_body(amounts: dict[str, int]) -> dict[str, Any]:
@@ -131,6 +137,12 @@ async def test_the_plan_is_in_the_agreement_and_the_ledger_keeps_each_expense(st
     amounts = {line["category"]: line["amount"] for line in latest["lines"]}
     assert (amounts["materials"], amounts["fees"], amounts["equipment"]) == (5_500_000, 3_500_000, 11_000_000)
     assert len({p["sha256"] for p in approved["budget"]["plans"]}) == 3
+    # The approved version makes the agreement again with its table (제3판): its own document and
+    # hash, while the agreement the startup accepted stays what it was.
+    remade = latest["document"]
+    assert remade["sha256"] != second_document["sha256"] == approved["agreement_document"]["sha256"]
+    remade_text = await _document_text(stack, remade["id"])
+    assert "제3판" in remade_text and latest["sha256"] in remade_text
 
     # 집행 검토: the finance officer accepts or disallows (불인정) an entry that still counts.
     finance = stack.as_role(FO)
@@ -189,3 +201,16 @@ async def _document_text(stack: Stack, document_id: str) -> str:
     response = await stack.http.get(f"/documents/{document_id}", headers=stack.as_role(Role.AUDITOR))
     assert response.status_code == 200, response.text
     return response.content.decode("utf-8")
+
+
+async def test_an_approved_budget_change_replays_with_its_agreement_version() -> None:
+    """Under patch budget-version-document the approval's transition pins the agreement made again
+    with the new table, the version keeps it, and the accepted agreement is unchanged."""
+    report = await verify(SAVED_HISTORY)
+    assert report.deterministic, report.error
+    recorded = await projections(pydantic_data_converter, load_histories(SAVED_HISTORY))
+    approval = next(t for t in transitions(recorded) if t.action == "decide-budget-change")
+    last = recorded[-1].state
+    assert last.budget is not None and last.budget.plans[-1].document is not None
+    assert approval.details["agreement"]["sha256"] == last.budget.plans[-1].document.sha256
+    assert last.agreement_document is not None and last.agreement_document.sha256 != approval.details["agreement"]["sha256"]

@@ -129,16 +129,31 @@ def request_change(ctx: LifecycleContext, cmd: Command[RequestBudgetChangeBody])
     record(ctx, cmd, Action.REQUEST_BUDGET_CHANGE, **details)
 
 
-def decide_change(ctx: LifecycleContext, cmd: Command[DecideBudgetChangeBody]) -> None:
+async def decide_change(ctx: LifecycleContext, cmd: Command[DecideBudgetChangeBody]) -> None:
     budget = ctx.state.budget
     assert budget is not None and budget.pending_change is not None  # checked again by the handler
     pending, budget.pending_change = budget.pending_change, None
-    details: dict[str, Any] = {"move": move_of(pending).model_dump(mode="json"), "decision": cmd.body.decision,
-               "requested_by": pending.requested_by}
+    move = move_of(pending)
+    details: dict[str, Any] = {"move": move.model_dump(mode="json"), "decision": cmd.body.decision,
+                               "requested_by": pending.requested_by}
+    documented = workflow.patched(patches.BUDGET_VERSION_DOCUMENT)
     if cmd.body.decision == "approve":
-        version = _next_version(budget, move_of(pending), cmd.actor, "approval", pending)
+        version = _next_version(budget, move, cmd.actor, "approval", pending)
         details |= {"version": version.version, "plan_sha256": version.sha256}
+        if documented:
+            # The agreement again, with this version's table: a new document with its own hash.
+            version.document = await prepare_agreement(ctx)
+            details["agreement"] = version.document.model_dump(mode="json")
     record(ctx, cmd, Action.DECIDE_BUDGET_CHANGE, **details)
+    if documented:
+        rules = ctx.program.budget_rules
+        names = {c.key: c.name for c in rules.categories} if rules else {}
+        notify(ctx, "startup", NoticeKind.BUDGET_CHANGE_DECIDED,
+               f"비목 변경 {'승인' if cmd.body.decision == 'approve' else '반려'} (budget change {cmd.body.decision}d)",
+               decision=cmd.body.decision, amount=move.amount,
+               from_category=names.get(move.from_category, move.from_category),
+               to_category=names.get(move.to_category, move.to_category),
+               version=budget.current.version if budget.current else 1)
 
 
 def _next_version(budget: BudgetState, move: BudgetMove, actor: Actor, basis: Literal["notice", "approval"],

@@ -57,3 +57,7 @@ NOTIFY_OUTBOX = "notify-outbox"
 # its state as `settlement_from_ledger`); lifecycles started before keep the typed settlement.
 # Deprecate 15 months after its release.
 SETTLEMENT_FROM_LEDGER = "settlement-from-ledger"
+# An approved budget change (비목 변경 승인) makes the agreement again with the new version of its
+# budget table, kept with its own document hash on the plan version (the accepted agreement stays
+# as it was), and the startup is told of each decision. Deprecate 15 months after its release.
+BUDGET_VERSION_DOCUMENT = "budget-version-document"

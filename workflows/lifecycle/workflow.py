@@ -349,7 +349,7 @@ class StartupLifecycle:
     @workflow.update(name="decide-budget-change")
     async def decide_budget_change(self, cmd: Command[DecideBudgetChangeBody]) -> StartupState:
         self._check(Action.DECIDE_BUDGET_CHANGE, cmd)
-        budget.decide_change(self.ctx, cmd)
+        await budget.decide_change(self.ctx, cmd)
         return self.state
 
     @decide_budget_change.validator
