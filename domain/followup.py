@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.formatting import won
 from domain.outcome_rules import FollowUpPolicy
+from domain.rule_ids import RuleId
 from domain.text import SINGLE_LINE, Name, Text
 from domain.timeutil import KST, add_calendar_days
 from domain.violation import RuleViolation
@@ -111,7 +112,7 @@ _NAMES = {"revenue": "매출액", "employees": "상시 근로자 수", "new_hire
           "patents_granted": "특허 등록", "exports": "수출액", "investment": "투자 유치", "awards": "수상"}
 
 
-def _refuse(field: str, rule: str, message: str, **details: object) -> RuleViolation:
+def _refuse(field: str, rule: RuleId, message: str, **details: object) -> RuleViolation:
     return RuleViolation("validation_error", message, {"field": field, "rule": rule, **details})
 
 
@@ -119,28 +120,28 @@ def check_answer(answer: SurveyAnswer, policy: FollowUpPolicy, schedule: SurveyS
     """Refuse an answer for another year, with a required indicator left out, a negative or absurd
     figure, more new hires than employees, or an investment round of no money."""
     if answer.fiscal_year != schedule.fiscal_year:
-        raise _refuse("fiscal_year", "survey_fiscal_year",
+        raise _refuse("fiscal_year", RuleId.SURVEY_FISCAL_YEAR,
                       f"this survey asks for {schedule.fiscal_year}, not {answer.fiscal_year} "
                       f"(이번 조사는 {schedule.fiscal_year}년 실적을 묻습니다)", expected=schedule.fiscal_year)
     for indicator in policy.indicators:
         if not indicator.required or indicator.key in ("investment", "awards"):
             continue  # a list left empty is an answer: no round, no award
         if getattr(answer, indicator.key) is None:
-            raise _refuse(indicator.key, "required_indicator",
+            raise _refuse(indicator.key, RuleId.REQUIRED_INDICATOR,
                           f"{indicator.name_en} is required ({indicator.name}을(를) 입력해 주세요)")
     for name in _FIGURES:
         value = getattr(answer, name)
         if value is not None and value < 0:
-            raise _refuse(name, "non_negative", f"{name} cannot be negative ({_NAMES[name]}은(는) 0 이상이어야 합니다)")
+            raise _refuse(name, RuleId.NON_NEGATIVE, f"{name} cannot be negative ({_NAMES[name]}은(는) 0 이상이어야 합니다)")
         if value is not None and value > MOST:
-            raise _refuse(name, "at_most", f"{name} is over {MOST:,} ({_NAMES[name]}이(가) 너무 큽니다)")
+            raise _refuse(name, RuleId.AT_MOST, f"{name} is over {MOST:,} ({_NAMES[name]}이(가) 너무 큽니다)")
     if answer.new_hires is not None and answer.employees is not None and answer.new_hires > answer.employees:
-        raise _refuse("new_hires", "new_hires_within_employees",
+        raise _refuse("new_hires", RuleId.NEW_HIRES_WITHIN_EMPLOYEES,
                       f"{answer.new_hires} new hires but {answer.employees} employees at the year's end "
                       f"(신규 고용({answer.new_hires}명)이 연말 상시 근로자 수({answer.employees}명)보다 많습니다)")
     for i, investment in enumerate(answer.investments):
         if not 0 < investment.amount <= MOST:
-            raise _refuse(f"investments[{i}].amount", "positive_won",
+            raise _refuse(f"investments[{i}].amount", RuleId.POSITIVE_WON,
                           f"an investment round is a positive amount in won, up to {won(MOST)} "
                           "(투자 금액은 0원보다 큰 원 단위 금액입니다)")
 

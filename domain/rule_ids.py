@@ -69,6 +69,20 @@ class RuleId(StrEnum):
     WAITLIST_VALID = "waitlist_valid"
     FREE_SLOT = "free_slot"
     NEXT_ON_WAITLIST = "next_on_waitlist"
+    # The follow-up (사후관리): workflows/followup.py's validators and domain/followup.py's survey checks.
+    OWN_SURVEY = "own_survey"
+    SURVEY_OPEN = "survey_open"
+    OFFICER_CLOSES = "officer_closes"
+    CLOSED_ONCE = "closed_once"
+    OFFICER_MOVES_STAGE = "officer_moves_stage"
+    FOLLOWUP_CLOSED = "followup_closed"
+    LATER_STAGE = "later_stage"
+    SURVEY_FISCAL_YEAR = "survey_fiscal_year"
+    REQUIRED_INDICATOR = "required_indicator"
+    NON_NEGATIVE = "non_negative"
+    AT_MOST = "at_most"
+    NEW_HIRES_WITHIN_EMPLOYEES = "new_hires_within_employees"
+    POSITIVE_WON = "positive_won"
     # Refusals of the web layer itself, with words for the pages (api/).
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     UNKNOWN_DOCUMENT = "unknown_document"
@@ -130,6 +144,19 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.WAITLIST_VALID: N_("자리 제안은 선정 확정 뒤 예비 후보 유효 기한 안에만 할 수 있습니다."),
     RuleId.FREE_SLOT: N_("빈 선정 자리가 없습니다."),
     RuleId.NEXT_ON_WAITLIST: N_("자리는 예비 후보 순위대로 제안합니다."),
+    RuleId.OWN_SURVEY: N_("해당 기업이나 담당자만 조사에 응답할 수 있습니다."),
+    RuleId.SURVEY_OPEN: N_("조사가 열려 있지 않습니다."),
+    RuleId.OFFICER_CLOSES: N_("담당자만 폐업을 기록할 수 있습니다."),
+    RuleId.CLOSED_ONCE: N_("이미 폐업으로 기록되어 있습니다."),
+    RuleId.OFFICER_MOVES_STAGE: N_("담당자만 사후관리를 다음 단계로 옮길 수 있습니다."),
+    RuleId.FOLLOWUP_CLOSED: N_("폐업으로 사후관리가 끝났습니다."),
+    RuleId.LATER_STAGE: N_("이후 단계 사업의 완료만 사후관리에 반영합니다."),
+    RuleId.SURVEY_FISCAL_YEAR: N_("이번 조사가 묻는 연도의 실적을 입력하세요."),
+    RuleId.REQUIRED_INDICATOR: N_("필수 항목입니다."),
+    RuleId.NON_NEGATIVE: N_("0 이상이어야 합니다."),
+    RuleId.AT_MOST: N_("값이 너무 큽니다."),
+    RuleId.NEW_HIRES_WITHIN_EMPLOYEES: N_("신규 고용이 연말 상시 근로자 수보다 많을 수 없습니다."),
+    RuleId.POSITIVE_WON: N_("투자 금액은 0원보다 큰 원 단위 금액이어야 합니다."),
     RuleId.IDEMPOTENCY_KEY_REUSED: N_("같은 요청 키가 다른 요청에 이미 쓰였습니다."),
     RuleId.UNKNOWN_DOCUMENT: N_("알 수 없는 서류입니다. 먼저 올린 서류를 고르세요."),
     RuleId.DOCUMENT_KIND: N_("이 작업에 쓸 수 없는 종류의 서류입니다."),

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         SurveySubmission,
     )
     from domain.phases import Role
+    from domain.rule_ids import RuleId
     from domain.violation import RuleViolation
 
 from workflows.followup_steps import tell, until
@@ -115,10 +116,10 @@ class FollowUp:
             if actor.role not in (Role.STARTUP, Role.PROGRAM_OFFICER) or \
                     (actor.role is Role.STARTUP and actor.brn != s.brn):
                 raise RuleViolation("forbidden", "only the company itself or its program officer answers its survey "
-                                    "(해당 기업이나 담당자만 응답할 수 있습니다)", {"rule": "own_survey"})
+                                    "(해당 기업이나 담당자만 응답할 수 있습니다)", {"rule": RuleId.OWN_SURVEY})
             if s.status != "asking" or s.closure is not None:
                 raise RuleViolation("invalid_transition", f"the survey is not open: it is {s.status} "
-                                    f"(조사가 열려 있지 않습니다)", {"rule": "survey_open", "status": s.status,
+                                    f"(조사가 열려 있지 않습니다)", {"rule": RuleId.SURVEY_OPEN, "status": s.status,
                                                                "opens_at": s.schedule.opens_at.isoformat()})
             check_answer(submission.answer, self.inp.policy, s.schedule)
         except RuleViolation as violation:
@@ -135,10 +136,10 @@ class FollowUp:
         try:
             if command.actor.role not in (Role.PROGRAM_OFFICER, Role.SYSTEM):
                 raise RuleViolation("forbidden", "only the program officer or the register check closes a follow-up "
-                                    "(담당자만 폐업을 기록할 수 있습니다)", {"rule": "officer_closes"})
+                                    "(담당자만 폐업을 기록할 수 있습니다)", {"rule": RuleId.OFFICER_CLOSES})
             if self.state.closure is not None:
                 raise RuleViolation("conflict", "the company is already recorded as closed (이미 폐업으로 기록되어 "
-                                    "있습니다)", {"rule": "closed_once"})
+                                    "있습니다)", {"rule": RuleId.CLOSED_ONCE})
         except RuleViolation as violation:
             refuse(violation)
 
@@ -152,13 +153,13 @@ class FollowUp:
         try:
             if command.actor.role not in (Role.PROGRAM_OFFICER, Role.SYSTEM):
                 raise RuleViolation("forbidden", "only the program officer or the lifecycle moves a follow-up to a later "
-                                    "stage (담당자만 다음 단계로 옮길 수 있습니다)", {"rule": "officer_moves_stage"})
+                                    "stage (담당자만 다음 단계로 옮길 수 있습니다)", {"rule": RuleId.OFFICER_MOVES_STAGE})
             if self.state.closure is not None:
                 raise RuleViolation("invalid_transition", "the company is closed: its follow-up has ended "
-                                    "(폐업으로 사후관리가 끝났습니다)", {"rule": "followup_closed"})
+                                    "(폐업으로 사후관리가 끝났습니다)", {"rule": RuleId.FOLLOWUP_CLOSED})
             if command.program_id == self.inp.program_id or command.completed_at <= self.inp.completed_at or \
                     self.next_stage is not None:
                 raise RuleViolation("conflict", "a follow-up moves once to a later stage's program, completed after "
-                                    "the one it follows (이후 단계의 완료만 반영합니다)", {"rule": "later_stage"})
+                                    "the one it follows (이후 단계의 완료만 반영합니다)", {"rule": RuleId.LATER_STAGE})
         except RuleViolation as violation:
             refuse(violation)

@@ -10,9 +10,10 @@ from domain.rule_ids import RULE_WORDS, RuleId
 
 ROOT = Path(__file__).resolve().parents[2]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-# Where the lifecycle's and the program call's rules are raised.
-RAISED_IN = ["domain/rules.py", "domain/action_rules.py", "domain/conflicts.py", "domain/commands.py",
-             "workflows/program_call.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflows/lifecycle").glob("*.py"))]
+# Where the lifecycle's, the program call's and the follow-up's rules are raised.
+RAISED_IN = ["domain/rules.py", "domain/action_rules.py", "domain/conflicts.py", "domain/commands.py", "domain/followup.py",
+             "workflows/program_call.py", "workflows/followup.py",
+             *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflows/lifecycle").glob("*.py"))]
 BARE_RULE = re.compile(r'"rule":\s*"|\brule="|PydanticCustomError\(\s*"')
 
 
