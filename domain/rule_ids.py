@@ -83,6 +83,41 @@ class RuleId(StrEnum):
     AT_MOST = "at_most"
     NEW_HIRES_WITHIN_EMPLOYEES = "new_hires_within_employees"
     POSITIVE_WON = "positive_won"
+    # The budget plan, the execution ledger, its review and the settlement from it (domain/budget*.py,
+    # domain/ledger.py, domain/expense_review.py, domain/settlement_*.py, api/routes/expense_review.py).
+    KNOWN_CATEGORY = "known_category"
+    ONE_LINE_PER_CATEGORY = "one_line_per_category"
+    CATEGORY_CAP = "category_cap"
+    PLAN_ADDS_UP_TO_GRANT = "plan_adds_up_to_grant"
+    MOVE_BETWEEN_CATEGORIES = "move_between_categories"
+    MOVE_KEEPS_SPENT_MONEY = "move_keeps_spent_money"
+    WITHIN_AGREEMENT_PERIOD = "within_agreement_period"
+    PAYMENT_METHOD_ACCEPTED = "payment_method_accepted"
+    VENDOR_NOT_SELF = "vendor_not_self"
+    VENDOR_NOT_PARTNER = "vendor_not_partner"
+    EVIDENCE_REQUIRED = "evidence_required"
+    WITHIN_CATEGORY_LINE = "within_category_line"
+    ENTRY_ID_UNIQUE = "entry_id_unique"
+    KNOWN_ENTRY = "known_entry"
+    CANCEL_ONCE = "cancel_once"
+    REVIEW_ACTIVE_ENTRY = "review_active_entry"
+    ACCEPT_WITHOUT_REASON = "accept_without_reason"
+    DISALLOW_REASON_REQUIRED = "disallow_reason_required"
+    OTHER_REASON_EXPLAINED = "other_reason_explained"
+    DISALLOW_AT_MOST_EXPENSE = "disallow_at_most_expense"
+    BUDGET_LEDGER = "budget_ledger"
+    PLAN_BEFORE_ACCEPTANCE = "plan_before_acceptance"
+    EVIDENCE_PINNED = "evidence_pinned"
+    BUDGET_PLAN_AGREED = "budget_plan_agreed"
+    ONE_CHANGE_AT_A_TIME = "one_change_at_a_time"
+    CHANGE_PENDING = "change_pending"
+    REASON_FOR_REJECTION = "reason_for_rejection"
+    REVIEW_EVERY_EXPENSE = "review_every_expense"
+    SETTLEMENT_FROM_LEDGER = "settlement_from_ledger"
+    PROGRAM_RETURNS_INTEREST = "program_returns_interest"
+    BUDGET_PLAN_REQUIRED = "budget_plan_required"
+    DISTINCT_ENTRIES = "distinct_entries"
+    ENTRY_UNDECIDED = "entry_undecided"
     # Refusals of the web layer itself, with words for the pages (api/).
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     UNKNOWN_DOCUMENT = "unknown_document"
@@ -157,6 +192,39 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.AT_MOST: N_("값이 너무 큽니다."),
     RuleId.NEW_HIRES_WITHIN_EMPLOYEES: N_("신규 고용이 연말 상시 근로자 수보다 많을 수 없습니다."),
     RuleId.POSITIVE_WON: N_("투자 금액은 0원보다 큰 원 단위 금액이어야 합니다."),
+    RuleId.KNOWN_CATEGORY: N_("알 수 없는 비목입니다."),
+    RuleId.ONE_LINE_PER_CATEGORY: N_("같은 비목이 두 번 있습니다."),
+    RuleId.CATEGORY_CAP: N_("비목의 한도를 넘습니다."),
+    RuleId.PLAN_ADDS_UP_TO_GRANT: N_("사업비 계획의 합계가 지원금과 같아야 합니다."),
+    RuleId.MOVE_BETWEEN_CATEGORIES: N_("서로 다른 비목 사이에서만 변경합니다."),
+    RuleId.MOVE_KEEPS_SPENT_MONEY: N_("이미 집행한 금액보다 적게 남길 수 없습니다."),
+    RuleId.WITHIN_AGREEMENT_PERIOD: N_("협약 기간 밖의 집행입니다."),
+    RuleId.PAYMENT_METHOD_ACCEPTED: N_("인정되지 않는 결제 수단입니다."),
+    RuleId.VENDOR_NOT_SELF: N_("자기 회사와의 거래는 집행할 수 없습니다."),
+    RuleId.VENDOR_NOT_PARTNER: N_("수요기업과의 거래는 집행할 수 없습니다."),
+    RuleId.EVIDENCE_REQUIRED: N_("증빙이 부족합니다."),
+    RuleId.WITHIN_CATEGORY_LINE: N_("비목 잔액을 넘습니다."),
+    RuleId.ENTRY_ID_UNIQUE: N_("이미 있는 집행 번호입니다."),
+    RuleId.KNOWN_ENTRY: N_("집행 내역이 없습니다."),
+    RuleId.CANCEL_ONCE: N_("이미 취소된 집행 내역입니다."),
+    RuleId.REVIEW_ACTIVE_ENTRY: N_("취소되었거나 없는 집행 내역입니다."),
+    RuleId.ACCEPT_WITHOUT_REASON: N_("인정 결정에는 불인정 사유와 금액이 없습니다."),
+    RuleId.DISALLOW_REASON_REQUIRED: N_("불인정 사유를 고르십시오."),
+    RuleId.OTHER_REASON_EXPLAINED: N_("기타 사유를 적으십시오."),
+    RuleId.DISALLOW_AT_MOST_EXPENSE: N_("불인정액이 집행액보다 큽니다."),
+    RuleId.BUDGET_LEDGER: N_("이 협약은 비목별 사업비 관리 대상이 아닙니다."),
+    RuleId.PLAN_BEFORE_ACCEPTANCE: N_("이미 동의한 협약의 사업비 계획은 비목 변경으로만 바꿉니다."),
+    RuleId.EVIDENCE_PINNED: N_("증빙 문서를 확인할 수 없습니다."),
+    RuleId.BUDGET_PLAN_AGREED: N_("협약에 사업비 계획이 없습니다."),
+    RuleId.ONE_CHANGE_AT_A_TIME: N_("결정을 기다리는 비목 변경이 있습니다."),
+    RuleId.CHANGE_PENDING: N_("결정할 비목 변경이 없습니다."),
+    RuleId.REASON_FOR_REJECTION: N_("반려 사유를 적어 주십시오."),
+    RuleId.REVIEW_EVERY_EXPENSE: N_("검토하지 않은 집행 내역이 있습니다."),
+    RuleId.SETTLEMENT_FROM_LEDGER: N_("집행 내역으로 정산하므로 정산 내역을 적지 않습니다."),
+    RuleId.PROGRAM_RETURNS_INTEREST: N_("이 사업은 이자를 반납받지 않습니다."),
+    RuleId.BUDGET_PLAN_REQUIRED: N_("사업비 계획을 먼저 제출하십시오."),
+    RuleId.DISTINCT_ENTRIES: N_("같은 집행 내역이 두 번 있습니다."),
+    RuleId.ENTRY_UNDECIDED: N_("이미 검토한 집행 내역입니다."),
     RuleId.IDEMPOTENCY_KEY_REUSED: N_("같은 요청 키가 다른 요청에 이미 쓰였습니다."),
     RuleId.UNKNOWN_DOCUMENT: N_("알 수 없는 서류입니다. 먼저 올린 서류를 고르세요."),
     RuleId.DOCUMENT_KIND: N_("이 작업에 쓸 수 없는 종류의 서류입니다."),
