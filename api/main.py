@@ -100,7 +100,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = make_engine(settings.database_url)
         # For writes that read first (the portal's drafts and accounts): on SQLite it takes the
-        # write lock at BEGIN, as the worker does (api/pages/portal/common.py `writing`).
+        # write lock at BEGIN, as the worker does (api/pages/shared/common.py `writing`).
         app.state.write_engine = make_engine(settings.database_url, writer=True)
         refuse_unsafe_production(settings, app.state.engine)
         app.state.temporal = temporal or await connect(settings)

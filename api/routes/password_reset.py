@@ -15,7 +15,8 @@ from api import sessions
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import gettext
-from api.pages.portal.common import in_page_language, one_language, portal_link, tell, writing
+from api.pages.shared.bilingual import in_page_language, one_language
+from api.pages.shared.common import portal_link, tell, writing
 from api.routes.signin import page
 from api.throttle import SigninThrottle, client_address
 from store.accounts import RESET_VALID, account_for_reset, issue_reset, live_reset, reset_password

@@ -14,7 +14,7 @@ from api import pending_signin as pending, sessions
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import gettext
-from api.pages.portal.common import writing
+from api.pages.shared.common import writing
 from api.routes.signin import page, see_other, start_session, throttled_page
 from api.throttle import SigninThrottle, client_address
 from store import second_factor

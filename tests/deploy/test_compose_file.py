@@ -148,7 +148,7 @@ def test_production_refuses_demo_secrets_and_sqlite(tmp_path: Path) -> None:
 
 def test_links_people_open_use_the_public_url_and_the_finance_callback_does_not() -> None:
     from activities.notifications import link_for
-    from api.pages.portal.common import portal_link
+    from api.pages.shared.common import portal_link
     from axflow.identity import redirect_url
     from domain.notifications import NotificationEvent
 

@@ -12,7 +12,8 @@ from starlette.datastructures import FormData
 
 from api.i18n import ENGLISH, language
 from api.pages.portal.calls import eligibility_rules
-from api.pages.portal.common import one_language, remaining, window_state
+from api.pages.portal.common import remaining, window_state
+from api.pages.shared.bilingual import one_language
 from api.pages.portal.script_words import portal_words
 from api.pages.portal.signup import refusal_text
 from api.pages.portal.settlement import SettlementForm, read_settlement_form

@@ -20,8 +20,9 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.shared.common import check_csrf
 from api.pages.shared.labels import SECTORS, label, task_title
-from api.pages.portal.common import (Errors, StartupViewer, add_error, kst_text, page, portal_link,
-                                     not_found_page, remaining, tell, validation_errors, call_window, writing)
+from api.pages.portal.common import (Errors, StartupViewer, add_error, kst_text, page, not_found_page, remaining,
+                                     validation_errors, call_window)
+from api.pages.shared.common import portal_link, tell, writing
 from api.pages.portal.documents import document_choices, reuse_document, upload_context
 from api.pages.shared.document_words import upload_words
 from api.pages.portal.my import STATUS_REASONS, ineligible_words, one_language, refusal_errors

@@ -1,15 +1,13 @@
 """What the startup portal's pages share: the startup looking (and the public visitor, who may be
 signed in or not), rendering in the portal's own layout, form errors by field in the page's
-language, the countdown to a closing instant, and email that never breaks a page.
+language and the countdown to a closing instant.
 
 Portal pages are mobile-first (api/static/portal.css) and work without JavaScript; portal.js only
 ticks the countdown and checks what is typed or chosen before it is sent, in the words
 `api.pages.portal.script_words.portal_words()` gives it (the layout renders them as JSON data: the CSP runs no inline script)."""
 
-import re
 import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -17,8 +15,6 @@ import structlog
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlalchemy import Engine
-from sqlmodel import Session
 
 from api import sessions
 from temporalio.client import WorkflowQueryFailedError
@@ -26,10 +22,10 @@ from temporalio.service import RPCError
 
 from api.deps import QUERY_TIMEOUT, SessionDep, actor_of, acting_role
 from api.errors import ApiError
-from api.i18n import ENGLISH, N_, _, current_language
+from api.i18n import N_, _
+from api.pages.shared.bilingual import one_language
 from api.pages.shared.common import PageViewer, Viewer, render
 from axflow.config import Settings
-from axflow.mail import send_mail
 from domain.io import program_workflow_id
 from domain.phases import Role
 from domain.program import ProgramDefinition
@@ -51,27 +47,6 @@ RULE_WORDS = {
     "date_type": N_("날짜를 YYYY-MM-DD로 입력하세요"),
     "int_parsing": N_("숫자(원 단위 정수)로 입력하세요"),
 }
-HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
-# "Korean (English)" or "English (Korean)": the last parenthesis closes the message.
-_PAIRED = re.compile(r"^(?P<outer>.*?\S)\s*\((?P<inner>[^()]*)\)[.\s]*$", re.S)
-
-
-def one_language(message: str) -> str:
-    """A refusal that the domain or the directory wrote in both languages, "Korean (English)" or
-    "English (Korean)", in the page's language alone; several joined by "; " each so. A message in
-    one language (or another shape) is shown as it is."""
-    parts = []
-    for part in message.split("; "):
-        found = _PAIRED.match(part.strip())
-        if found:
-            outer, inner = found["outer"].strip(), found["inner"].strip()
-            if bool(HANGUL.search(outer)) != bool(HANGUL.search(inner)):
-                korean, english = (outer, inner) if HANGUL.search(outer) else (inner, outer)
-                part = english if current_language() == ENGLISH else korean
-        parts.append(part)
-    return "; ".join(parts)
-
-
 async def unbound_startup_viewer(viewer: PageViewer) -> Viewer:
     """A startup user, bound to a company or not (the 내 회사 확인 pages); staff get 403 naming the role."""
     if viewer.role is not Role.STARTUP:
@@ -150,17 +125,6 @@ def check_public_csrf(request: Request, viewer: Viewer | None, csrf_token: str) 
     expected = viewer.csrf_token if viewer is not None else request.cookies.get(sessions.PRE_CSRF_COOKIE)
     if not sessions.same(csrf_token, expected):
         raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": "csrf"})
-
-
-@contextmanager
-def writing(request: Request) -> Iterator[Session]:
-    """A session for the portal's writes (drafts, accounts, links, documents). On SQLite its
-    transactions take the write lock when they begin, as the worker's do, so a write that first
-    reads (the next receipt number, a draft to update) waits its turn instead of failing with
-    "database is locked" when the worker wrote in between; on PostgreSQL it is an ordinary one."""
-    engine: Engine = request.app.state.write_engine
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def add_error(errors: Errors, field: str, message: str) -> None:
@@ -242,23 +206,3 @@ def remaining(until: datetime, now: datetime) -> str:
 
 def kst_text(at: datetime) -> str:
     return kst_minute(at)
-
-
-def portal_link(settings: Settings, path: str) -> str:
-    return settings.public_base() + path
-
-
-def in_page_language(korean: str, english: str) -> str:
-    """Words of a mail a person asked for from a page (a verification, a reset, an invitation they
-    send), in that page's language: one language per message, like the notices."""
-    return english if current_language() == ENGLISH else korean
-
-
-async def tell(settings: Settings, to: str, subject: str, text: str) -> bool:
-    """Send one email in the page's language; a mail server that is down is logged, never a failed page."""
-    try:
-        await send_mail(settings, to=to, subject=subject, text=text, language=current_language())
-        return True
-    except Exception as err:  # MailRefused, MailUnavailable, a socket error: the page still answers
-        log.warning("portal mail not sent", to=to, subject=subject, error=str(err))
-        return False

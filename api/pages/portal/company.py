@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from api.i18n import N_, _
 from api.pages.shared.common import check_csrf
-from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, page, writing
+from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, page
+from api.pages.shared.common import writing
 from api.templating import PAGE_CSP
 from api.services.company import active_binding, refusals_since, start_check
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start

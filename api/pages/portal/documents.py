@@ -19,7 +19,8 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
 from api.i18n import _
 from api.pages.shared.common import check_csrf
-from api.pages.portal.common import StartupViewer, page, writing
+from api.pages.portal.common import StartupViewer, page
+from api.pages.shared.common import writing
 from api.pages.shared.document_words import KIND_WORDS, UPLOAD_WORDS, upload_words
 from api.services.documents import company_documents, document_by_id, receive_document
 from api.services.startups import startup_row

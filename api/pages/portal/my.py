@@ -17,8 +17,9 @@ from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import KOREAN, N_, _, current_language
 from api.pages.shared.common import check_csrf, render
-from api.pages.portal.common import HANGUL, Errors, StartupViewer, not_found_page, page
-from api.pages.portal.common import one_language as paired_language
+from api.pages.portal.common import Errors, StartupViewer, not_found_page, page
+from api.pages.shared.bilingual import HANGUL
+from api.pages.shared.bilingual import one_language as paired_language
 from api.pages.portal.documents import document_choices, upload_context
 from api.pages.shared.document_words import KIND_WORDS
 from api.pages.portal.settlement import SettlementForm, read_settlement_form

@@ -13,8 +13,10 @@ from api import sessions
 from api.deps import SessionDep
 from api.i18n import N_, _
 from api.pages.shared.common import check_csrf
-from api.pages.portal.common import (StartupViewer, Visitor, add_error, check_public_csrf, in_page_language,
-                                     limit_anonymous_mail, one_language, page, portal_link, public_form, tell, writing)
+from api.pages.portal.common import (StartupViewer, Visitor, add_error, check_public_csrf, limit_anonymous_mail,
+                                     page, public_form)
+from api.pages.shared.bilingual import in_page_language, one_language
+from api.pages.shared.common import portal_link, tell, writing
 from domain.brn import format_brn
 from domain.text import SINGLE_LINE
 from store.portal_accounts import (VERIFY_VALID, accept_invitation, colleagues, company_of, invite, issue_link,

@@ -1,29 +1,39 @@
 """What every console and portal page shares: who is looking (`PageViewer`), rendering with the
 session timer and the security headers (`render`), the CSRF check of form posts (`check_csrf`),
-and the staff navigation per role. Templates' filters and globals are in api/templating.py.
+the staff navigation per role, the write session (`writing`) and email that never breaks a page
+(`tell`). Templates' filters and globals are in api/templating.py.
 
 A page is not an API route: it authorizes itself from the browser session and answers HTML. A
 browser without a session is sent to sign in and brought back to the page it asked for."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import structlog
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api import sessions
 from api.deps import SessionDep, actor_of, acting_role
 from api.errors import ApiError
 from api.policy import page_roles
 from api.templating import PAGE_CSP, role_label, templates
-from api.i18n import N_, gettext
+from api.i18n import N_, current_language, gettext
+from axflow.config import Settings
+from axflow.mail import send_mail
 from domain.phases import Role
 from domain.state import Actor
 from store.db import release
 from store.user_tables import User, WebSession
 
+
+log = structlog.get_logger()
 
 @dataclass(frozen=True)
 class Viewer:
@@ -163,3 +173,27 @@ def render(request: Request, viewer: Viewer | None, name: str, status: int = 200
     response.headers["content-security-policy"] = PAGE_CSP
     return response
 
+
+@contextmanager
+def writing(request: Request) -> Iterator[Session]:
+    """A session for the portal's writes (drafts, accounts, links, documents). On SQLite its
+    transactions take the write lock when they begin, as the worker's do, so a write that first
+    reads (the next receipt number, a draft to update) waits its turn instead of failing with
+    "database is locked" when the worker wrote in between; on PostgreSQL it is an ordinary one."""
+    engine: Engine = request.app.state.write_engine
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def portal_link(settings: Settings, path: str) -> str:
+    return settings.public_base() + path
+
+
+async def tell(settings: Settings, to: str, subject: str, text: str) -> bool:
+    """Send one email in the page's language; a mail server that is down is logged, never a failed page."""
+    try:
+        await send_mail(settings, to=to, subject=subject, text=text, language=current_language())
+        return True
+    except Exception as err:  # MailRefused, MailUnavailable, a socket error: the page still answers
+        log.warning("portal mail not sent", to=to, subject=subject, error=str(err))
+        return False
