@@ -232,11 +232,31 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.CSRF: N_("보안 토큰이 없거나 맞지 않습니다. 화면을 새로 고친 뒤 다시 시도하십시오."),
 }
 
+# Rules whose refusal message says more than their words (an amount, a category, a year, a
+# company's name): the pages show that message, in the page's language, as they did before these
+# rules had words, so `rule_words` gives none for them.
+MESSAGE_SAYS_MORE: frozenset[RuleId] = frozenset({
+    RuleId.OWN_SURVEY, RuleId.SURVEY_OPEN, RuleId.OFFICER_CLOSES, RuleId.CLOSED_ONCE, RuleId.OFFICER_MOVES_STAGE,
+    RuleId.FOLLOWUP_CLOSED, RuleId.LATER_STAGE, RuleId.SURVEY_FISCAL_YEAR, RuleId.REQUIRED_INDICATOR,
+    RuleId.NON_NEGATIVE, RuleId.AT_MOST, RuleId.NEW_HIRES_WITHIN_EMPLOYEES, RuleId.POSITIVE_WON,
+    RuleId.KNOWN_CATEGORY, RuleId.ONE_LINE_PER_CATEGORY, RuleId.CATEGORY_CAP, RuleId.PLAN_ADDS_UP_TO_GRANT,
+    RuleId.MOVE_BETWEEN_CATEGORIES, RuleId.MOVE_KEEPS_SPENT_MONEY, RuleId.WITHIN_AGREEMENT_PERIOD,
+    RuleId.PAYMENT_METHOD_ACCEPTED, RuleId.VENDOR_NOT_SELF, RuleId.VENDOR_NOT_PARTNER, RuleId.EVIDENCE_REQUIRED,
+    RuleId.WITHIN_CATEGORY_LINE, RuleId.ENTRY_ID_UNIQUE, RuleId.KNOWN_ENTRY, RuleId.CANCEL_ONCE,
+    RuleId.REVIEW_ACTIVE_ENTRY, RuleId.ACCEPT_WITHOUT_REASON, RuleId.DISALLOW_REASON_REQUIRED,
+    RuleId.OTHER_REASON_EXPLAINED, RuleId.DISALLOW_AT_MOST_EXPENSE, RuleId.BUDGET_LEDGER,
+    RuleId.PLAN_BEFORE_ACCEPTANCE, RuleId.EVIDENCE_PINNED, RuleId.BUDGET_PLAN_AGREED, RuleId.ONE_CHANGE_AT_A_TIME,
+    RuleId.CHANGE_PENDING, RuleId.REASON_FOR_REJECTION, RuleId.REVIEW_EVERY_EXPENSE, RuleId.SETTLEMENT_FROM_LEDGER,
+    RuleId.PROGRAM_RETURNS_INTEREST, RuleId.BUDGET_PLAN_REQUIRED, RuleId.DISTINCT_ENTRIES, RuleId.ENTRY_UNDECIDED,
+})
+
 
 def rule_words(rule: object) -> str | None:
-    """The Korean words of a rule id as a refusal carries it (a plain string once it has crossed
-    the API or a workflow's history); None for an id with no words here."""
+    """The Korean words a page shows instead of the refusal's message, for a rule id as a refusal
+    carries it (a plain string once it has crossed the API or a workflow's history); None for an
+    id with no words here, or one whose message says more (MESSAGE_SAYS_MORE)."""
     try:
-        return RULE_WORDS[RuleId(str(rule))]
+        known = RuleId(str(rule))
     except ValueError:
         return None
+    return None if known in MESSAGE_SAYS_MORE else RULE_WORDS[known]

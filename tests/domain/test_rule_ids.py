@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from api import i18n
-from domain.rule_ids import RULE_WORDS, RuleId
+from domain.rule_ids import RULE_WORDS, RuleId, rule_words
 
 ROOT = Path(__file__).resolve().parents[2]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -35,3 +35,9 @@ def test_rules_are_raised_by_their_registered_id() -> None:
             for number, line in enumerate((ROOT / path).read_text(encoding="utf-8").splitlines(), 1)
             if BARE_RULE.search(line)]
     assert not bare, f"a rule raised as a bare string, not a RuleId member: {bare}"
+
+
+def test_pages_show_a_rules_words_unless_its_message_says_more() -> None:
+    assert rule_words("four_eyes") == RULE_WORDS[RuleId.FOUR_EYES]  # as the API's answer carries it
+    assert rule_words(RuleId.CATEGORY_CAP) is None  # "인건비 한도(₩24,000,000)를 넘습니다" names the cap
+    assert rule_words("no_such_rule") is None and rule_words(None) is None
