@@ -21,7 +21,6 @@ from api.pages.portal.script_words import portal_words
 from api.pages.shared import formatting, labels
 from api.pages.shared.document_words import KIND_WORDS
 from domain.brn import format_brn
-from domain.timeutil import to_kst
 from store.db import as_utc
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -98,7 +97,7 @@ def _install(env: Any) -> None:
         current_language=i18n.current_language,
         role_label=role_label,
         brn=format_brn,
-        kst=lambda t: f"{to_kst(t):%Y-%m-%d %H:%M} KST",
+        kst=formatting.kst_datetime,
         days_left=formatting.days_left,
         task_title=labels.task_title,
         # SQLite hands back stored instants without their zone; templates show them through this.
