@@ -109,7 +109,9 @@ ACTION_INFO: dict[Action, ActionInfo] = {
         {"score": 88, "grade": "A", "reason": "목표 달성, 후속 단계 연계 추천"}),
     Action.SUBMIT_SETTLEMENT: ActionInfo(
         NP_("action", "정산 보고"), SubmitSettlementBody,
-        "정산 보고 · Submit the settlement", "settlement; by the startup itself, at most what was paid",
+        "정산 보고 · Submit the settlement",
+        "settlement; by the startup itself: typed lines at most what was paid, or, where the agreement carried "
+        "a budget plan, no lines (the statement is computed from the ledger) and the interest earned",
         {"lines": [{"item": "인건비", "amount": 30_000_000}, {"item": "장비·재료비", "amount": 20_000_000}],
          "reason": ""}),
     Action.APPROVE_SETTLEMENT: ActionInfo(
