@@ -1,9 +1,8 @@
 """The pages link by route name, never by a path written by hand: every `url_for` in api/templates
-names a route of the app with the parameters that route takes, no template spells out a path of this
-site, and no two routes share a name (`url_for` would link to whichever was registered first)."""
+names a route of the app with the parameters that route takes, and no template spells out a path of
+this site (that each route's name is its own is tests/pages/test_page_layout.py's)."""
 
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +21,6 @@ HAND_WRITTEN = re.compile(r"""(?:href|action|formaction|src|value|data-[a-z-]+)=
 
 def _templates() -> list[Path]:
     return sorted(TEMPLATES_DIR.rglob("*.html"))
-
-
-def _routes(routes: list[Any]) -> list[Any]:
-    """Every route of the app, routers included by `include_router` opened up."""
-    found = []
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        found.extend(_routes(inner.routes) if inner is not None else [route])
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +46,3 @@ def test_no_template_writes_a_path_of_this_site_by_hand() -> None:
                for path in _templates() for number, line in enumerate(path.read_text().splitlines(), 1)
                if HAND_WRITTEN.search(line)]
     assert not written, "use url_for('<route name>', …) instead of a path:\n" + "\n".join(written)
-
-
-def test_route_names_are_unique(app: Any) -> None:
-    names = Counter(route.name for route in _routes(app.routes))
-    assert sum(names.values()) > 150, "every route is counted, those of included routers too"
-    shared = sorted(name for name, count in names.items() if count > 1)
-    assert not shared, f"routes sharing a name (give one an explicit name=): {shared}"
