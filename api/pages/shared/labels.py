@@ -1,8 +1,8 @@
 """The words pages show for the lifecycle's values. Each table holds the Korean; `label()` gives
 it in the page's language. The same Korean can name different things — 협약 체결 is a phase
 ("contracted"), an action ("sign agreement") and a deadline ("agreement") — so a table's messages
-carry a gettext context, and the catalogue (api/locale/en/common.po) has one entry per context.
-`api.i18n.marked_messages` reads the tables themselves: their entries need no marker."""
+carry a gettext context, and the catalogue (api/locale/en/LC_MESSAGES/messages.po) has one entry
+per context. Babel reads the tables themselves (`api.i18n.extract_labels`): their entries need no marker."""
 
 from api.i18n import ENGLISH, current_language, gettext, pgettext
 from domain.action_info import ACTION_INFO
