@@ -127,7 +127,20 @@ class ApiDriver:
         while (await self.call(self.officer, "GET", f"/programs/{program.id}"))["call"]["window"] != "closed":
             await asyncio.sleep(0.05)
         self.actions += 1
-        await self.call(self.officer, "POST", f"/programs/{program.id}/selection", {"reason": "bench committee"})
+        # The call learns each score by a signal from the lifecycle: on a loaded machine the last
+        # may still be on its way (409, rule all_scored), as an officer pressing too early would see.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 120
+        while True:
+            response = await self.http.post(f"/programs/{program.id}/selection", json={"reason": "bench committee"},
+                                            headers={"Authorization": f"Bearer {self.officer}"})
+            early = response.status_code == 409 and (response.json()["error"].get("details") or {}).get(
+                "rule") == "all_scored"
+            if not early or loop.time() > deadline:
+                break
+            await asyncio.sleep(POLL)
+        if response.status_code != 200:
+            raise RuntimeError(f"POST /programs/{program.id}/selection: {response.status_code} {response.text}")
 
     # ---- one startup
     async def apply_and_score(self, program: ProgramDefinition, brn: str, token: str) -> str:
