@@ -99,7 +99,7 @@ async def test_an_application_during_an_outage_waits_and_completes_when_the_serv
         # Every application is accepted while the service is down: nothing is refused or lost.
         ids = [await stack.apply(program, brn) for brn in brns]
         for startup_id in ids:
-            check = await wait_until(lambda: _fetch_check(stack, startup_id),
+            check = await wait_until(lambda startup_id=startup_id: _fetch_check(stack, startup_id),
                                      lambda c: c is not None and c.waiting_since is not None,
                                      what=f"{startup_id} waiting on the tax authority")
             assert check.answered_at is None

@@ -119,7 +119,7 @@ async def topology(temporal_env: WorkflowEnvironment, s3_endpoint: str,  # noqa:
             worker_engine = make_engine(url, writer=True)
             stack_of.callback(worker_engine.dispose)
             await stack_of.enter_async_context(running_worker(await connect(settings), settings, worker_engine))
-        for port, process in zip(api_ports, apis):
+        for port, process in zip(api_ports, apis, strict=True):
             await wait_ready(f"http://127.0.0.1:{port}/readyz", process, folder / f"api-{port}.log")
         await wait_ready(f"{public_url}/healthz", nginx, folder / "error.log", verify=tls)
         http = await stack_of.enter_async_context(httpx.AsyncClient(base_url=public_url, verify=tls, timeout=60))
@@ -285,6 +285,6 @@ async def test_a_replica_killed_mid_traffic_loses_no_request_a_retry_would_not_a
     survivor = f"127.0.0.1:{topology.api_ports[1]}"
     assert any(replica(r) == survivor for r in answered[3:])  # traffic went on through the other replica
     for startup_id in startups:  # each score applied once, whatever the retries
-        rows = await wait_until(lambda: stack.audit_rows(startup_id),
+        rows = await wait_until(lambda startup_id=startup_id: stack.audit_rows(startup_id),
                                 lambda rows: sum(r.action == "score" for r in rows) >= 2, 60, "scores projected")
         assert sum(r.action == "score" for r in rows) == 2, [r.action for r in rows]

@@ -50,9 +50,9 @@ async def test_the_application_window_closes_by_itself_at_its_instant(stack: Sta
 async def test_selection_ranks_selects_waitlists_and_rejects(stack: Stack) -> None:
     program = await stack.program(slots=2, budget=160_000_000, min_score=60)
     ids = [await stack.apply(program) for _ in range(4)]
-    result = await select(stack, program, dict(zip(ids, [70, 95, 50, 85])))
+    result = await select(stack, program, dict(zip(ids, [70, 95, 50, 85], strict=True)))
     assert result == {"selected": [ids[1], ids[3]], "waitlisted": [ids[0]], "rejected": [ids[2]]}
-    for startup_id, phase in zip(ids, ["waitlisted", "selected", "rejected", "selected"]):
+    for startup_id, phase in zip(ids, ["waitlisted", "selected", "rejected", "selected"], strict=True):
         await stack.wait_phase(startup_id, phase)
     error = await stack.call("POST", f"/programs/{program.id}/selection", stack.as_role(PO), {}, 409)
     assert error["error"]["details"]["rule"] == "finalize_once"

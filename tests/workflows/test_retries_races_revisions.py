@@ -143,7 +143,7 @@ async def test_two_concurrent_promotions_promote_exactly_once(stack: Stack) -> N
         assert child_id == f"startup:{target.id}:{startup.brn}"
 
         # The trail is the projection's: wait for the promotion to be published, then count it.
-        entries = await wait_until(lambda: history(stack, startup.id),
+        entries = await wait_until(lambda startup=startup: history(stack, startup.id),
                                    lambda rows: any(x["action"] == "promote" for x in rows), what="the promote entry")
         promotes = [x for x in entries if x["action"] == "promote"]
         assert len(promotes) == 1, promotes
