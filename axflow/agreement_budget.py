@@ -7,6 +7,7 @@ plan was checked against the rules (domain/budget.py) before it got here.
 from dataclasses import dataclass
 
 from domain.budget import BudgetPlan
+from domain.formatting import won_korean
 from domain.program import ProgramDefinition
 
 
@@ -50,7 +51,7 @@ def budget_terms(program: ProgramDefinition, plan: BudgetPlan | None) -> BudgetT
         if category is not None and category.cap_percent is not None:
             conditions.append(f"지원금의 {category.cap_percent}% 이내")
         if category is not None and category.cap_amount is not None:
-            conditions.append(f"{category.cap_amount:,}원 이내")
+            conditions.append(f"{won_korean(category.cap_amount)} 이내")
         if category is not None and category.prior_approval:
             conditions.append("증액 시 사전 승인")
         lines.append(BudgetLineTerm(name, line.amount, share_text(line.amount, program.grant_amount),

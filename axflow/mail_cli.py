@@ -30,10 +30,10 @@ def serve() -> None:
 
 
 def _when(value: str | None) -> str:
-    from domain.timeutil import to_kst
+    from domain.formatting import kst_minute
 
     try:
-        return f"{to_kst(parsedate_to_datetime(value or '')):%Y-%m-%d %H:%M} KST"
+        return kst_minute(parsedate_to_datetime(value or ''))
     except (TypeError, ValueError):
         return "-"
 

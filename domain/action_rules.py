@@ -26,6 +26,7 @@ from domain.commands import (
     TerminateBody,
     WaiveClawbackBody,
 )
+from domain.formatting import won
 from domain.phases import NEXT_STAGE, Phase
 from domain.program import ProgramDefinition
 from domain.state import MilestoneState, StartupState, TrancheState
@@ -185,7 +186,7 @@ def submit_settlement_rule(state: StartupState, cmd: Command[SubmitSettlementBod
                             "(승인된 정산은 다시 제출할 수 없습니다)", {"rule": RuleId.SETTLEMENT_APPROVED})
     spent = sum(line.amount for line in cmd.body.lines)
     if spent > state.paid_total:
-        raise RuleViolation("validation_error", f"spent ₩{spent:,} exceeds the ₩{state.paid_total:,} paid",
+        raise RuleViolation("validation_error", f"spent {won(spent)} exceeds the {won(state.paid_total)} paid",
                             {"field": "lines", "rule": RuleId.SPENT_AT_MOST_PAID, "paid": state.paid_total})
 
 
@@ -230,7 +231,7 @@ def terminate_rule(state: StartupState, cmd: Command[TerminateBody], now: dateti
     body = cmd.body
     if body.clawback_amount is not None and body.clawback_amount > state.paid_total:
         raise RuleViolation("validation_error",
-                            f"clawback ₩{body.clawback_amount:,} exceeds the ₩{state.paid_total:,} paid",
+                            f"clawback {won(body.clawback_amount)} exceeds the {won(state.paid_total)} paid",
                             {"field": "clawback_amount", "rule": RuleId.CLAWBACK_AT_MOST_PAID})
     if body.honest_failure and body.clawback_amount:
         raise RuleViolation("validation_error", "an honest failure (성실실패) is spared the clawback",

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Literal
 
 from domain.brn import format_brn, normalize_brn
-from domain.timeutil import KST, kst_date
+from domain.formatting import kst_day
+from domain.timeutil import kst_date
 
 BusinessStatus = Literal["active", "suspended", "closed", "unregistered"]
 # The tax authority's status codes (b_stt_cd): 01 계속사업자, 02 휴업자, 03 폐업자; none when unknown.
@@ -58,7 +59,7 @@ def ban_problem(brn: str, banned_until: datetime | None) -> list[Problem]:
     if banned_until is None:
         return []
     return [Problem("brn", "participation_ban",
-                    f"참여제한 중입니다: {banned_until.astimezone(KST):%Y-%m-%d} KST까지 "
+                    f"참여제한 중입니다: {kst_day(banned_until)} KST까지 "
                     f"({format_brn(brn)} is banned from participation until then)")]
 
 

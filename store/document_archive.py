@@ -11,6 +11,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 
+from domain.formatting import kst_second
 from domain.timeutil import to_kst
 from store.db import as_utc
 from store.documents import Document
@@ -56,7 +57,7 @@ def manifest(rows: Sequence[Document], with_startup: bool, action_of: Callable[[
     writer.writerow(MANIFEST_COLUMNS)
     for row in rows:
         writer.writerow([entry_name(row, with_startup), row.sha256, row.kind, row.milestone or "", row.startup_id,
-                         row.size, row.uploader_id, to_kst(as_utc(row.uploaded_at)).strftime("%Y-%m-%d %H:%M:%S"),
+                         row.size, row.uploader_id, kst_second(as_utc(row.uploaded_at), zone=False),
                          action_of(row)])
     return out.getvalue().encode("utf-8")
 

@@ -12,7 +12,7 @@ from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
 from domain.notifications import CHOOSABLE_CHANNELS, KINDS
 from domain.text import Line
-from domain.timeutil import to_kst
+from domain.formatting import kst_minute
 from store.db import as_utc
 from store.notification_tables import Notice
 from store.notifications import (
@@ -86,7 +86,7 @@ def _public(notice: Notice) -> NoticePublic:
     created = as_utc(notice.created_at)
     assert created is not None and notice.id is not None
     return NoticePublic(id=notice.id, kind=notice.kind, startup_id=notice.startup_id, subject=notice.subject,
-                        body=notice.body, created_at=created, created_at_kst=f"{to_kst(created):%Y-%m-%d %H:%M} KST",
+                        body=notice.body, created_at=created, created_at_kst=kst_minute(created),
                         unread=notice.unread, read_at=as_utc(notice.read_at))
 
 

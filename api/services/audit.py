@@ -8,7 +8,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from domain.timeutil import to_kst
+from domain.formatting import kst_second
 from store.db import as_utc
 from store.tables import AuditEvent, StartupRow
 from store.users import find_by_login
@@ -52,7 +52,7 @@ def audit_events(session: Session, *, after: int | None = None, limit: int | Non
 def event_record(row: AuditEvent) -> dict[str, Any]:
     """One event as the API answers it (JSON or a CSV row)."""
     at = as_utc(row.at)
-    return {"id": row.id, "at": at.isoformat(), "at_kst": to_kst(at).strftime("%Y-%m-%d %H:%M:%S"),
+    return {"id": row.id, "at": at.isoformat(), "at_kst": kst_second(at, zone=False),
             "startup_id": row.startup_id, "program_id": row.program_id, "seq": row.seq, "actor_id": row.actor_id,
             "actor_name": row.actor_name, "role": row.role, "action": row.action, "reason": row.reason,
             "from_phase": row.from_phase, "to_phase": row.to_phase, "request_id": row.request_id,

@@ -10,6 +10,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.clocks import ClockEvent, ClockEventKind, take_reminder
+    from domain.formatting import won
     from domain.notifications import COLLECTION_NOTICES, NoticeKind
     from domain.phases import Phase
     from domain.program import ClockKind
@@ -129,7 +130,7 @@ def _collection_reminder(ctx: LifecycleContext, event: ClockEvent, now: datetime
     if not (owed and owed.status == "requested"):
         return
     _remind(ctx, "refund", owed.due_at, owed.reminders_sent, now, COLLECTION_NOTICES[owed.kind].reminder,
-            lambda days: f"₩{owed.amount:,} {owed.kind} due in {days} day(s) (납부 기한 {days}일 전)", amount=owed.amount)
+            lambda days: f"{won(owed.amount)} {owed.kind} due in {days} day(s) (납부 기한 {days}일 전)", amount=owed.amount)
 
 
 def _collection_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
@@ -139,7 +140,7 @@ def _collection_overdue(ctx: LifecycleContext, event: ClockEvent, now: datetime)
     owed.overdue = True
     transition(ctx, SYSTEM_TIMER, f"{owed.kind}_overdue", amount=owed.amount, due_at=owed.due_at.isoformat())
     escalate(ctx, "refund", COLLECTION_NOTICES[owed.kind].overdue,
-             f"{ctx.state.company_name}: ₩{owed.amount:,} {owed.kind} overdue", amount=owed.amount, due_at=owed.due_at)
+             f"{ctx.state.company_name}: {won(owed.amount)} {owed.kind} overdue", amount=owed.amount, due_at=owed.due_at)
 
 
 def _promotion_window_close(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:

@@ -9,6 +9,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from domain.commands import Command, DisbursementBody, RequestDisbursementBody, RetryCollectionBody, WaiveClawbackBody
+    from domain.formatting import won
     from domain.io import (
         COLLECTION_STATUS,
         PAYMENT_STATUS,
@@ -120,7 +121,7 @@ def paid(ctx: LifecycleContext, tranche: TrancheState, payment_id: str) -> None:
     starts_poc = ctx.state.phase is Phase.CONTRACTED
     transition(ctx, SYSTEM_FINANCE, "payment_received", Phase.IN_POC if starts_poc else None,
                tranche=tranche.key, amount=tranche.amount, payment_id=payment_id)
-    notify(ctx, "startup", NoticeKind.PAYMENT_RECEIVED, f"{tranche.label} paid: ₩{tranche.amount:,}",
+    notify(ctx, "startup", NoticeKind.PAYMENT_RECEIVED, f"{tranche.label} paid: {won(tranche.amount)}",
            tranche=tranche.label, amount=tranche.amount)
 
 
@@ -164,7 +165,7 @@ def owe(ctx: LifecycleContext, kind: str, amount: int, opened_by: str, waiver: b
     move_money(ctx, f"{kind}_due", amount)
     if not waiver:
         ctx.spawn(_collect(ctx, owed))
-        notify(ctx, "startup", COLLECTION_NOTICES[kind].due, f"₩{amount:,} {kind} due by {owed.due_at:%Y-%m-%d} (반납/환수)",
+        notify(ctx, "startup", COLLECTION_NOTICES[kind].due, f"{won(amount)} {kind} due by {owed.due_at:%Y-%m-%d} (반납/환수)",
                amount=amount, due_at=owed.due_at)
 
 
@@ -205,7 +206,7 @@ def _collection_failed(ctx: LifecycleContext, owed: CollectionState, reason: str
     owed.status, owed.failure = "failed", reason
     transition(ctx, SYSTEM_FINANCE, f"{owed.kind}_request_failed", reason=reason, amount=owed.amount)
     notify(ctx, "finance_officer", COLLECTION_NOTICES[owed.kind].request_failed,
-           f"{ctx.state.company_name}: ₩{owed.amount:,} {owed.kind} 요청 거절 (request refused)", reason,
+           f"{ctx.state.company_name}: {won(owed.amount)} {owed.kind} 요청 거절 (request refused)", reason,
            amount=owed.amount)
 
 
@@ -228,7 +229,7 @@ def received(ctx: LifecycleContext, owed: CollectionState, payment_id: str) -> N
         s.closed_at = workflow.now()
     transition(ctx, SYSTEM_FINANCE, f"{owed.kind}_received", Phase.COMPLETED if settles else None,
                amount=owed.amount, payment_id=payment_id)
-    notify(ctx, "finance_officer", COLLECTION_NOTICES[owed.kind].received, f"{s.company_name}: ₩{owed.amount:,} received",
+    notify(ctx, "finance_officer", COLLECTION_NOTICES[owed.kind].received, f"{s.company_name}: {won(owed.amount)} received",
            amount=owed.amount)
 
 
@@ -243,5 +244,5 @@ def waive_clawback(ctx: LifecycleContext, cmd: Command[WaiveClawbackBody]) -> No
         owed.status = "requested"
         record(ctx, cmd, Action.WAIVE_CLAWBACK, decision="reject", amount=owed.amount)
         ctx.spawn(_collect(ctx, owed))
-        notify(ctx, "startup", NoticeKind.CLAWBACK_DUE, f"₩{owed.amount:,} clawback due by {owed.due_at:%Y-%m-%d}",
+        notify(ctx, "startup", NoticeKind.CLAWBACK_DUE, f"{won(owed.amount)} clawback due by {owed.due_at:%Y-%m-%d}",
                amount=owed.amount, due_at=owed.due_at)

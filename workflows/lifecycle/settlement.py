@@ -9,6 +9,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.commands import Body, Command, FinalEvaluationBody, PromoteBody, SubmitSettlementBody
+    from domain.formatting import won
     from domain.io import START_LIFECYCLE, LifecycleInput, startup_workflow_id
     from domain.notifications import NoticeKind
     from domain.phases import Action, Phase
@@ -92,7 +93,7 @@ def approve(ctx: LifecycleContext, cmd: Command[Body]) -> None:
     record(ctx, cmd, Action.APPROVE_SETTLEMENT, Phase.COMPLETED, spent=report.spent, refund_due=report.refund_due,
            **details)
     notify(ctx, "startup", NoticeKind.SETTLEMENT_APPROVED,
-           f"정산 승인; refund due ₩{report.refund_due:,}" if report.refund_due else "정산 승인 (no refund)",
+           f"정산 승인; refund due {won(report.refund_due)}" if report.refund_due else "정산 승인 (no refund)",
            spent=report.spent, refund_due=report.refund_due)
 
 
