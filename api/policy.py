@@ -42,6 +42,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     # review queue and bulk accept (the review-expense action's role, checked again inside).
     ("GET", "/programs/{program_id}/expenses"): READERS,
     ("GET", "/programs/{program_id}/expense-review"): frozenset({FO, AUDITOR}),
+    ("GET", "/programs/{program_id}/budget"): READERS,
     ("POST", "/startups/{startup_id}/expenses/accept"): frozenset({FO}),
     # The settlement statement (정산보고서) from the ledger, as JSON or XLSX: every reader, the startup its own.
     ("GET", "/startups/{startup_id}/settlement-statement"): READERS | {STARTUP},

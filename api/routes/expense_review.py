@@ -4,6 +4,8 @@
   evidence pinned by SHA-256 and the review that stands (the auditor's view);
 - `GET /programs/{program_id}/expense-review`: the review queue, the expenses that still count and
   wait for a decision, those the risk rules flag (domain/expense_risk.py) first, each flag named;
+- `GET /programs/{program_id}/budget`: budget vs executed vs disallowed by category across the
+  program's startups whose agreement carried a plan (for the program report and dashboard);
 - `POST /startups/{startup_id}/expenses/accept`: a bulk accept, one request whose every decision is
   recorded as its own review-expense action. Every entry is checked against the lifecycle's state
   first, by the rules the workflow's validator applies: one refused entry refuses them all, before
@@ -17,6 +19,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, from_violation
@@ -36,6 +39,7 @@ from domain.program import ProgramDefinition
 from domain.rules import RuleViolation, check_command, check_role
 from domain.text import Line
 from store.expense_tables import ExpenseEntry
+from store.tables import StartupRow
 from store.expenses import entry_of, program_expenses
 
 router = APIRouter(tags=["expenses"], responses=ERROR_RESPONSES)
@@ -166,3 +170,50 @@ async def accept_expenses(startup_id: str, body: AcceptExpensesBody, request: Re
                                         actor, session, temporal, request.state.request_id)
     assert answered is not None
     return AcceptedExpenses(accepted=list(body.entries), startup=answered)
+
+
+class CategoryTotals(BaseModel):
+    category: str
+    name: str
+    budget: int  # the startups' current plan lines
+    executed: int  # grant expense of the entries that still count
+    disallowed: int  # 불인정
+    counted: int  # executed − disallowed: accepted, or waiting for a decision
+
+
+class ProgramBudget(BaseModel):
+    program_id: str
+    startups: int  # those whose agreement carried a budget plan
+    categories: list[CategoryTotals]
+
+
+@router.get("/programs/{program_id}/budget", response_model=ProgramBudget,
+            description="Budget vs executed vs disallowed by category across the program's startups whose agreement "
+                        "carried a budget plan, from their projected states (for the program report and dashboard).")
+async def program_budget(program_id: str, session: SessionDep, actor: Authorized) -> ProgramBudget:
+    program = _program(session, program_id)
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    planned = 0
+    for state in session.exec(select(StartupRow.state).where(StartupRow.program_id == program_id)).all():
+        budget = state.get("budget") or {}
+        plans = budget.get("plans") or []
+        if not plans or not plans[0].get("approved_at"):
+            continue
+        planned += 1
+        for line in plans[-1]["lines"]:
+            totals[line["category"]][0] += line["amount"]
+        for column, figures in ((1, budget.get("executed") or {}), (2, budget.get("disallowed") or {})):
+            for category, amount in figures.items():
+                totals[category][column] += amount
+    rules = program.budget_rules
+    order = [c.key for c in rules.categories] if rules else []
+    order += sorted(set(totals) - set(order))
+    return ProgramBudget(program_id=program_id, startups=planned, categories=[
+        CategoryTotals(category=key, name=_category_name(program, key), budget=totals[key][0], executed=totals[key][1],
+                       disallowed=totals[key][2], counted=totals[key][1] - totals[key][2])
+        for key in order if key in totals])
+
+
+def _category_name(program: ProgramDefinition, key: str) -> str:
+    category = program.budget_rules.category(key) if program.budget_rules else None
+    return category.name if category is not None else key

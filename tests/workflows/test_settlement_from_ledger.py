@@ -119,6 +119,12 @@ async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collect
     assert [(e["startup_id"], e["id"], e["review"]["decision"]) for e in listing["entries"]] == [
         (startup_id, "E0001", "accept"), (startup_id, "E0002", "disallow"), (startup_id, "E0003", "accept")]
     assert listing["entries"][0]["evidence"][0]["sha256"] == invoice["sha256"]
+    across = await wait_until(lambda: stack.call("GET", f"/programs/{program.id}/budget", stack.as_role(PO)),
+                              lambda b: b["startups"] == 1 and any(c["disallowed"] for c in b["categories"]), 30,
+                              "the program's budget by category")
+    by_category = {c["category"]: (c["budget"], c["executed"], c["disallowed"]) for c in across["categories"]}
+    assert by_category["marketing"] == (5_000_000, 2_000_000, 500_000)
+    assert by_category["materials"] == (AGREED["materials"], 4_000_000, 0) and len(by_category) == len(AGREED)
 
     # The statement as the approval pinned it, as JSON and as the spreadsheet in Korean.
     pinned = await stack.call("GET", f"/startups/{startup_id}/settlement-statement", stack.as_role(Role.AUDITOR))
