@@ -2,10 +2,10 @@
 
 Most of the suite waits on one core at a time (a Temporal server, a worker, the API and a browser
 taking turns), so two shards, each with its own embedded stack, finish in a little over half the
-time. Every test file is in exactly one shard, balanced by the seconds each is known to take. The tests that leave workflows without a worker
-(marked `strands_workflows`) stay in one shard with the schema fuzzer, which conftest.py orders
-before them, as in a single run. With arguments (`python -m tests.run tests/test_money.py -x`), it
-runs one plain pytest with them instead.
+time. Every test file is in exactly one shard, balanced by the seconds each is known to take. The
+tests that leave workflows without a worker (marked `strands_workflows`) stay in one shard with the
+schema fuzzer, which conftest.py orders before them, as in a single run. With arguments (`python -m
+tests.run tests/test_money.py -x`), it runs one plain pytest with them instead.
 
 Each shard's lines are printed as they come, prefixed with its name. The exit status is the first
 failing shard's (pytest's own: 1 failed, 5 collected nothing), else 0."""
@@ -17,14 +17,17 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 # The shard that runs the tests which strand workflows, and the fuzzer that must run before them.
-LATE = ("api/test_schema_fuzz.py", "operations/test_scale_out.py", "operations/test_worker_kill.py", "operations/test_restarts.py", "operations/test_tracing.py")
+LATE = ("api/test_schema_fuzz.py", "operations/test_scale_out.py", "operations/test_worker_kill.py",
+        "operations/test_restarts.py", "operations/test_tracing.py")
 # Seconds per file measured on the 2-core machine (the rest count as a few seconds each), to
 # balance the shards. Each shard prints its slowest tests at the end: refresh these from there.
 WEIGHTS = {
     "api/test_schema_fuzz.py": 120, "operations/test_scale_out.py": 45, "bench/test_bench_smoke.py": 55,
-    "operations/test_supervision.py": 60, "operations/test_worker_kill.py": 35, "workflows/test_money.py": 75, "workflows/test_deadlines.py": 70,
-    "workflows/test_refused_transitions.py": 60, "workflows/test_retries_races_revisions.py": 35, "workflows/test_documents_in_actions.py": 20,
-    "domain/test_action_rules.py": 25, "api/test_action_schema.py": 25, "pages/test_dashboard.py": 15, "workflows/test_replay.py": 30,
+    "operations/test_supervision.py": 60, "operations/test_worker_kill.py": 35, "workflows/test_money.py": 75,
+    "workflows/test_deadlines.py": 70, "workflows/test_refused_transitions.py": 60,
+    "workflows/test_retries_races_revisions.py": 35, "workflows/test_documents_in_actions.py": 20,
+    "domain/test_action_rules.py": 25, "api/test_action_schema.py": 25, "pages/test_dashboard.py": 15,
+    "workflows/test_replay.py": 30,
     "api/test_inbox.py": 15, "api/test_access.py": 20, "activities/test_notifications.py": 25, "store/test_users.py": 15,
     "axflow/test_demo.py": 50, "deploy/test_production_topology.py": 25, "deploy/test_packaging.py": 15,
     "security/test_signin_throttle.py": 45, "security/test_account_lifecycle.py": 40,
@@ -79,7 +82,7 @@ summaries: dict[str, str] = {}
 async def main() -> int:
     early, late = shards()
     codes = await asyncio.gather(run_shard("1", early), run_shard("2", late))
-    for name, code in zip(("1", "2"), codes):
+    for name, code in zip(("1", "2"), codes, strict=True):
         print(f"shard {name}: exit {code} · {summaries.get(name, 'no summary line')}")
     return next((code for code in codes if code), 0)
 
