@@ -28,3 +28,14 @@ def start_check(session: Session, check: CompanyCheck, valid_for: timedelta) -> 
                                                 col(CompanyCheck.created_at) < check.created_at - valid_for)))
     session.add(check)
     session.commit()
+
+
+def take_check(session: Session, state_hash: str, user_id: str) -> CompanyCheck | None:
+    """The pending identity check of this hash if it is `user_id`'s, used up (deleted, committed):
+    a check is good for one return from the provider, and never for another person."""
+    check = session.get(CompanyCheck, state_hash)
+    if check is None or check.user_id != user_id:
+        return None
+    session.delete(check)
+    session.commit()
+    return check

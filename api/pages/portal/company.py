@@ -20,7 +20,7 @@ from api.pages.shared.common import check_csrf
 from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, page
 from api.pages.shared.common import writing
 from api.templating import PAGE_CSP
-from api.services.company import active_binding, refusals_since, start_check
+from api.services.company import active_binding, refusals_since, start_check, take_check
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 from domain.brn import format_brn, normalize_brn
@@ -31,6 +31,7 @@ from store.company_binding import (bind, bound_brn, open_request, person_key_has
 from store.db import as_utc
 from store.portal_accounts import company_of
 from store.user_tables import User
+from store.users import get_user
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=200), SINGLE_LINE]
@@ -156,12 +157,7 @@ async def identity_returned(request: Request, viewer: UnboundStartupViewer, stat
     carried to another browser finds nothing) and still fresh; it is used up either way."""
     now = viewer.now
     with writing(request) as db:
-        check = db.get(CompanyCheck, _state_hash(state[:200])) if state else None
-        if check is not None and check.user_id == viewer.user.id:
-            db.delete(check)
-            db.commit()
-        else:
-            check = None
+        check = take_check(db, _state_hash(state[:200]), viewer.user.id) if state else None
     if check is None or as_utc(check.created_at) + CHECK_VALID < now:
         return RedirectResponse("/portal/company?outcome=check_expired", 303)
     person = None
@@ -171,7 +167,7 @@ async def identity_returned(request: Request, viewer: UnboundStartupViewer, stat
         except IdentityFailed:
             person = None
     with writing(request) as db:
-        user = db.get(User, viewer.user.id)
+        user = get_user(db, viewer.user.id)
         assert user is not None
         outcome = _conclude(db, user, check, person, now)
         db.commit()
