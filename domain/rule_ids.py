@@ -118,6 +118,11 @@ class RuleId(StrEnum):
     BUDGET_PLAN_REQUIRED = "budget_plan_required"
     DISTINCT_ENTRIES = "distinct_entries"
     ENTRY_UNDECIDED = "entry_undecided"
+    # A person's choice of notifications (store/notifications.py's check_preferences, check_language).
+    KNOWN_KIND = "known_kind"
+    KNOWN_CHANNEL = "known_channel"
+    STAFF_ONLY = "staff_only"
+    KNOWN_LANGUAGE = "known_language"
     # Refusals of the web layer itself, with words for the pages (api/).
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     UNKNOWN_DOCUMENT = "unknown_document"
@@ -225,6 +230,10 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.BUDGET_PLAN_REQUIRED: N_("사업비 계획을 먼저 제출하십시오."),
     RuleId.DISTINCT_ENTRIES: N_("같은 집행 내역이 두 번 있습니다."),
     RuleId.ENTRY_UNDECIDED: N_("이미 검토한 집행 내역입니다."),
+    RuleId.KNOWN_KIND: N_("알 수 없는 알림 종류입니다."),
+    RuleId.KNOWN_CHANNEL: N_("알 수 없는 채널입니다."),
+    RuleId.STAFF_ONLY: N_("일일 요약 메일은 직원만 선택할 수 있습니다."),
+    RuleId.KNOWN_LANGUAGE: N_("알림 언어는 한국어와 영어 중에서 고릅니다."),
     RuleId.IDEMPOTENCY_KEY_REUSED: N_("같은 요청 키가 다른 요청에 이미 쓰였습니다."),
     RuleId.UNKNOWN_DOCUMENT: N_("알 수 없는 서류입니다. 먼저 올린 서류를 고르세요."),
     RuleId.DOCUMENT_KIND: N_("이 작업에 쓸 수 없는 종류의 서류입니다."),

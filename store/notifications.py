@@ -16,6 +16,7 @@ from domain.notifications import (
     NOTICE_LANGUAGES,
     NotificationEvent,
 )
+from domain.rule_ids import RuleId
 from store.notification_tables import Notice, NotificationEventRow, NotificationPreference
 
 
@@ -133,7 +134,7 @@ class Preferences:
 class PreferenceError(ValueError):
     """A preference that names an unknown kind or channel, or a digest a startup user cannot have."""
 
-    def __init__(self, field_name: str, rule: str, message: str) -> None:
+    def __init__(self, field_name: str, rule: RuleId, message: str) -> None:
         super().__init__(message)
         self.field, self.rule = field_name, rule
 
@@ -144,16 +145,16 @@ def check_preferences(channels: dict[str, list[str]], daily_digest: bool, *, sta
     checked: dict[str, list[str]] = {}
     for kind, chosen in channels.items():
         if kind not in KINDS:
-            raise PreferenceError(f"channels.{kind}", "known_kind",
+            raise PreferenceError(f"channels.{kind}", RuleId.KNOWN_KIND,
                                   f"알 수 없는 알림 종류입니다 / unknown notification kind {kind!r}")
         for channel in chosen:
             if channel not in CHOOSABLE_CHANNELS:
-                raise PreferenceError(f"channels.{kind}", "known_channel",
+                raise PreferenceError(f"channels.{kind}", RuleId.KNOWN_CHANNEL,
                                       f"알 수 없는 채널입니다 / unknown channel {channel!r} "
                                       f"(one of {', '.join(CHOOSABLE_CHANNELS)}; the in-app inbox is always on)")
         checked[kind] = [c for c in CHOOSABLE_CHANNELS if c in chosen]
     if daily_digest and not staff:
-        raise PreferenceError("daily_digest", "staff_only",
+        raise PreferenceError("daily_digest", RuleId.STAFF_ONLY,
                               "일일 요약 메일은 직원만 선택할 수 있습니다 / the daily digest is for staff only")
     return checked
 
@@ -161,7 +162,7 @@ def check_preferences(channels: dict[str, list[str]], daily_digest: bool, *, sta
 def check_language(language: str) -> str:
     """The language of a person's notices, or PreferenceError."""
     if language not in NOTICE_LANGUAGES:
-        raise PreferenceError("language", "known_language",
+        raise PreferenceError("language", RuleId.KNOWN_LANGUAGE,
                               f"알림 언어는 ko(한국어) 또는 en(영어)입니다 / the notice language is ko or en, "
                               f"not {language[:20]!r}")
     return language

@@ -77,11 +77,7 @@ DEADLINES = Labels("deadline", {
 # Kinds of notifications, as a person's inbox and settings name them: their registry's words.
 NOTICE_KINDS = Labels("notice", dict(NOTICE_LABELS))
 NOTICE_CHANNELS = Labels("channel", {"email": "이메일", "sms": "문자·알림톡", "inbox": "알림함"})
-# Why a choice of notifications was refused (store.notifications.check_preferences's rules).
-PREFERENCE_RULES = Labels(None, {"known_kind": "알 수 없는 알림 종류입니다.", "known_channel": "알 수 없는 채널입니다.",
-                                 "staff_only": "일일 요약 메일은 직원만 선택할 수 있습니다.",
-                                 "known_language": "알림 언어는 한국어와 영어 중에서 고릅니다."})
-TABLES = (REGION_NAMES, SYSTEM_ACTORS, NOTICE_KINDS, NOTICE_CHANNELS, PREFERENCE_RULES, PHASES, STAGES, SECTORS, ACTIONS,
+TABLES = (REGION_NAMES, SYSTEM_ACTORS, NOTICE_KINDS, NOTICE_CHANNELS, PHASES, STAGES, SECTORS, ACTIONS,
           WORK_KINDS, TRANCHE_STATUS, MILESTONE_STATUS, COLLECTION_STATUS,
           EVENTS, DEADLINES)
 

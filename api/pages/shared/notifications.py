@@ -18,6 +18,7 @@ from api.errors import ApiError
 from api.i18n import gettext
 from api.pages.shared import labels
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
+from api.pages.shared.rule_text import rule_text
 from domain.notifications import CHOOSABLE_CHANNELS, KINDS, NOTICE_LANGUAGES
 from domain.phases import Role
 from store.db import release
@@ -117,7 +118,7 @@ async def save_settings(request: Request, viewer: PageViewer, session: SessionDe
         check_language(language)
     except PreferenceError as err:
         release(session)
-        words = labels.label(labels.PREFERENCE_RULES, err.rule)
+        words = rule_text(err.rule) or err.rule
         return _settings_page(request, viewer, staff, chosen, daily_digest, language, status=422,
                               errors={err.field: [f"{words} ({err})"]})
     save_preferences(session, viewer.user.id, checked, daily_digest, language)
