@@ -18,7 +18,7 @@ from bench.stack import BenchStack
 MILESTONES = ("kickoff", "midterm", "poc_complete", "final_report")
 T = TypeVar("T")
 # How often a waiting driver looks again (a person's screen would refresh far less often).
-UNAVAILABLE_RETRIES = 3
+UNAVAILABLE_RETRIES = 5
 POLL = 0.2
 _programs = itertools.count(1)
 
@@ -61,13 +61,16 @@ class ApiDriver:
     async def act(self, token: str, startup_id: str, action: str, body: dict[str, Any] | None = None) -> Any:
         self.actions += 1
         path = f"/startups/{startup_id}/actions/{action}"
-        for _ in range(UNAVAILABLE_RETRIES):
+        for attempt in range(UNAVAILABLE_RETRIES):
             response = await self.http.post(path, json=body or {}, headers={"Authorization": f"Bearer {token}"})
-            # 503: no worker applied it in time (an overloaded machine); not applied, so a person
-            # would press the button again. Counted, so a run that needed it says so.
+            # 503: no worker applied it in time, or its workflow task had just failed (a worker
+            # starved past the SDK's deadlock timeout on an overloaded machine, retried by Temporal);
+            # not applied, so a person would press the button again a moment later. Counted, so a
+            # run that needed it says so.
             if response.status_code != 503:
                 break
             self.unavailable += 1
+            await asyncio.sleep(2 ** attempt)
         if response.status_code != 200:
             raise RuntimeError(f"POST {path}: {response.status_code} {response.text}")
         return response.json()
