@@ -28,7 +28,9 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                      f"{ax['lifecycles'] // t['rounds']})",
                      f"axflow {ax['lifecycles_per_s']}/s ({ax['transitions_per_s']} transitions/s) vs baseline "
                      f"{base['lifecycles_per_s']}/s ({base['transitions_per_s']}/s): **{t['ratio']}×** "
-                     f"(rounds: {', '.join(str(r) for r in t['round_ratios'])})",
+                     f"(rounds: {', '.join(str(r) for r in t['round_ratios'])})"
+                     + (f"; {ax['unavailable_retries']} actions sent again after a 503"
+                        if ax.get("unavailable_retries") else ""),
                      "≥ 0.8× baseline", t["ratio"] >= 0.8))
         if (lag := t.get("history", {}).get("axflow", {}).get("projection_lag")) and lag.get("n"):
             rows.append((f"Projection lag, concurrency {t['concurrency']} (an Update's change in the read model)",

@@ -108,6 +108,7 @@ def merged(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         for name, ms in r["cpu_ms_per_lifecycle"].items():
             cpu[name] = cpu.get(name, 0.0) + ms * r["lifecycles"] / n
     return {"lifecycles": n, "seconds": round(seconds, 2), "transitions": transitions,
+            "unavailable_retries": sum(r.get("unavailable_retries", 0) for r in rounds),
             "lifecycles_per_s": round(n / seconds, 3), "transitions_per_s": round(transitions / seconds, 1),
             "updates_per_lifecycle": round(sum(r["updates_per_lifecycle"] * r["lifecycles"] for r in rounds) / n, 2),
             "activities_per_lifecycle": round(
