@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install prerequisites test-prerequisites run lint test demo bench clean
+.PHONY: install prerequisites test-prerequisites run lint test screenshots demo bench clean
 
 prerequisites:
 	@sh scripts/prerequisites.sh stack $(PYTHON)
@@ -36,8 +36,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: test-prerequisites install
+# Lint first: a finding fails the run before any stack starts.
+test: lint test-prerequisites install
 	$(BIN)/python -m tests.run
+
+# The browser tests alone, their screenshots written over the README's and the docs' pictures in
+# docs/screenshots/ (a plain test run writes them to a temporary folder and leaves the tree alone).
+screenshots: test-prerequisites install
+	AXFLOW_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -p no:cacheprovider tests/browser
 
 demo: install
 	$(BIN)/axflow demo

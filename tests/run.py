@@ -42,9 +42,8 @@ DEFAULT_WEIGHT = 6
 
 
 def units() -> list[str]:
-    """What is scheduled: each test file, the browser walks' and the security regressions' too
-    (as `browser/test_….py` and `security/test_….py`; a shard with browser files starts its own
-    Chromium)."""
+    """What is scheduled: every test file under tests/, by its path there (`workflows/test_money.py`,
+    `browser/test_portal.py`; a shard with browser files starts its own Chromium)."""
     return sorted(p.relative_to(TESTS).as_posix() for p in TESTS.rglob("test_*.py"))
 
 
