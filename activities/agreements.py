@@ -6,7 +6,7 @@ countersigns is pinned to these exact bytes. A retry renders the same bytes (the
 pure function of its input) and finds the row it already wrote.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import Engine
@@ -47,7 +47,7 @@ class AgreementActivities:
                 session.add(Document(
                     id=document_id, startup_id=inp.state.startup_id, program_id=inp.state.program_id,
                     kind=DocumentKind.AGREEMENT.value, uploader_id=SYSTEM_WORKFLOW.id, uploader_role=Role.SYSTEM.value,
-                    uploaded_at=datetime.now(timezone.utc), size=size, type_name="html", content_type=MEDIA_TYPE,
+                    uploaded_at=datetime.now(UTC), size=size, type_name="html", content_type=MEDIA_TYPE,
                     sha256=sha256, filename=filename))
                 session.commit()
         log.info("agreement_prepared", startup_id=inp.state.startup_id, sha256=sha256, size=size)

@@ -8,7 +8,7 @@ the company's people are told once by email; when the answer finally comes, they
 """
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import structlog
@@ -60,7 +60,7 @@ class EligibilityActivities:
             # Retryable on purpose: the workflow's retry policy keeps asking until the service answers.
             raise ApplicationError(f"the tax authority's business-status service is unavailable: {err}",
                                    type="TaxAuthorityDown") from None
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with session_scope(self.engine) as session:
             row = record_answer(session, startup_id, inp.brn, inp.program_id, answer.status, now)
         reason = status_refusal(inp.brn, answer.status, answer.closed_on)
@@ -81,7 +81,7 @@ class EligibilityActivities:
         return EligibilityResult(eligible=reason is None, reason=reason)
 
     async def _waiting(self, startup_id: str, inp: EligibilityInput, problem: str) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with session_scope(self.engine) as session:
             row = record_failure(session, startup_id, inp.brn, inp.program_id, problem, now)
         log.warning("business status check waits", startup_id=startup_id, failures=row.failures, problem=problem)

@@ -11,7 +11,7 @@ digest sends staff who chose it one email listing what waited for it.
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from urllib.parse import quote
 
@@ -249,5 +249,5 @@ class NotificationActivities:
         outbox.settle_digest(self.engine, user_id, key, sent)
         if sent:
             with session_scope(self.engine) as session:
-                digest_sent(session, user_id, datetime.now(timezone.utc))
+                digest_sent(session, user_id, datetime.now(UTC))
                 session.commit()

@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import Engine
@@ -10,6 +10,7 @@ from sqlmodel import select
 from temporalio import activity
 
 from domain.brn import format_brn
+from domain.formatting import kst_day
 from domain.io import (
     PROJECT_STARTUP,
     RECORD_BAN,
@@ -19,7 +20,6 @@ from domain.io import (
     Projection,
 )
 from domain.state import AuditAnchor
-from domain.formatting import kst_day
 from store.db import as_utc, session_scope
 from store.projection import apply_projection
 from store.tables import ParticipationBan
@@ -88,7 +88,7 @@ class ReadModelActivities:
         with session_scope(self.engine) as session:
             if session.exec(select(ParticipationBan).where(ParticipationBan.startup_id == inp.startup_id)).first():
                 return
-            starts = inp.at.astimezone(timezone.utc)
+            starts = inp.at.astimezone(UTC)
             session.add(ParticipationBan(
                 brn=inp.brn, startup_id=inp.startup_id, program_id=inp.program_id, reason=inp.reason,
                 starts_at=starts, ends_at=_years_later(starts, inp.years),

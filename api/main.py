@@ -13,28 +13,55 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api import templating
 from api.errors import install_error_handlers
 from api.i18n import LanguageFromCookie
+from api.pages.console import admin as admin_pages
+from api.pages.console import audit as audit_pages
+from api.pages.console import company_requests, program_actions, program_copy
+from api.pages.console import documents as console_documents
+from api.pages.console import evaluations as evaluation_pages
+from api.pages.console import finance as finance_pages
+from api.pages.console import home as home_page
+from api.pages.console import programs as program_pages
+from api.pages.console import startup as startup_page
+from api.pages.console import startups as startup_list
+from api.pages.portal import agreement as agreement_page
+from api.pages.portal import apply as portal_apply
+from api.pages.portal import calls as call_pages
+from api.pages.portal import company as portal_company
+from api.pages.portal import documents as portal_documents
+from api.pages.portal import my as portal_my
+from api.pages.portal import signup as portal_signup
+from api.pages.shared import language as language_page
+from api.pages.shared import notifications as notification_pages
+from api.pages.shared.common import PageRefused, page_refused
 from api.protection import Protection
+from api.routes import (
+    account,
+    actions,
+    api_docs,
+    audit,
+    documents,
+    evaluators,
+    expense_review,
+    expenses,
+    health,
+    me,
+    notifications,
+    password_reset,
+    programs,
+    settlement_statements,
+    signin,
+    signin_factor,
+    signin_oidc,
+    startups,
+    users,
+    webhooks,
+)
 from api.text_guard import TextGuard
 from api.throttle import SigninThrottle
-from api.routes import actions, audit, evaluators, health, programs, startups, webhooks
-from api.routes import api_docs, documents, expense_review, expenses, settlement_statements
-from api.routes import notifications
-from api.routes import me, signin, signin_oidc, users
-from api.routes import account, password_reset, signin_factor
-from api.pages.console import home as home_page, startup as startup_page, startups as startup_list
-from api.pages.console import programs as program_pages, program_actions, program_copy
-from api.pages.console import finance as finance_pages, evaluations as evaluation_pages
-from api.pages.console import admin as admin_pages, audit as audit_pages
-from api.pages.console import company_requests, documents as console_documents
-from api.pages.portal import agreement as agreement_page, calls as call_pages
-from api.pages.portal import signup as portal_signup, apply as portal_apply, documents as portal_documents
-from api.pages.portal import my as portal_my, company as portal_company
-from api.pages.shared import language as language_page, notifications as notification_pages
-from api.pages.shared.common import PageRefused, page_refused
 from api.uploads import upload_body_limit
-from api import templating
 from axflow.config import Settings
 from axflow.production import refuse_unsafe_production
 from axflow.temporal import connect

@@ -11,7 +11,7 @@ field named, and after `FAILURES_ALLOWED` wrong ones within `FAILURE_WINDOW` the
 refused outright for the rest of that window (no guessing through this route).
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -49,7 +49,7 @@ def confirm_password(session: Session, actor: Actor, body: BaseModel) -> None:
         return
     if not body.password:
         raise _problem("reauthentication", MISSING)
-    if recent_failures(session, actor.id, datetime.now(timezone.utc)) >= FAILURES_ALLOWED:
+    if recent_failures(session, actor.id, datetime.now(UTC)) >= FAILURES_ALLOWED:
         raise ApiError("too_many_requests", f"비밀번호를 {FAILURES_ALLOWED}번 잘못 입력했습니다. 잠시 후 다시 "
                        f"시도하십시오. — {FAILURES_ALLOWED} wrong passwords; try again in "
                        f"{int(FAILURE_WINDOW.total_seconds() // 60)} minutes",

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import Engine
@@ -25,7 +25,7 @@ def refusals_recorded(engine: Engine, actor: Actor, action: str, request_id: str
             program_id = startup_id.split(":")[1]
         with session_scope(engine) as session:
             session.add(RefusedAttempt(
-                at=datetime.now(timezone.utc), startup_id=startup_id, program_id=program_id, actor_id=actor.id,
+                at=datetime.now(UTC), startup_id=startup_id, program_id=program_id, actor_id=actor.id,
                 role=actor.role.value, action=action, code=err.code, message=err.message, details=err.details,
                 request_id=request_id,
             ))

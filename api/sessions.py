@@ -8,7 +8,7 @@ carry the session's CSRF token. The time comes from `app.state.clock`, which tes
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Request, Response
 from sqlmodel import Session
@@ -28,7 +28,7 @@ TOUCH_EVERY = timedelta(seconds=30)
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def now(request: Request) -> datetime:

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from store import revocations
 from store.db import as_utc
@@ -58,7 +58,7 @@ class TokenCache:
         holder = TokenHolder(user.id, user.display_name, list(user.roles), row.role)
         lifetime = self.delay
         if row.expires_at is not None:
-            lifetime = min(lifetime, (as_utc(row.expires_at) - datetime.now(timezone.utc)).total_seconds())
+            lifetime = min(lifetime, (as_utc(row.expires_at) - datetime.now(UTC)).total_seconds())
         if lifetime > 0:
             with self._lock:
                 self._entries[hash_token(token)] = (time.monotonic() + lifetime, holder)

@@ -15,7 +15,9 @@ from python_multipart.multipart import MultipartParser
 
 from api.errors import ApiError
 from domain.documents import filename_problem
-from domain.text import RULE as HIDDEN_CHARACTER, hidden_character, problem as hidden_problem
+from domain.text import RULE as HIDDEN_CHARACTER
+from domain.text import hidden_character
+from domain.text import problem as hidden_problem
 
 FIELD_LIMIT = 1024  # bytes of a text field (kind, milestone)
 # Room for the multipart framing around the file (boundaries, part headers, small fields).

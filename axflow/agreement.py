@@ -21,8 +21,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from axflow.agreement_budget import BudgetTerms, budget_terms
 from domain.brn import format_brn
-from domain.formatting import won_korean
 from domain.budget import BudgetPlan
+from domain.formatting import won_korean
 from domain.money import split_exact
 from domain.phases import Stage
 from domain.program import ProgramDefinition

@@ -3,7 +3,7 @@
 import asyncio
 import os
 import sys
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -42,9 +42,8 @@ def dev() -> None:
 @app.command()
 def worker() -> None:
     """Run one worker (both workflows and all activities)."""
-    from axflow.worker import serve
-
     from axflow.production import refuse_unsafe_production, warn_development_mode
+    from axflow.worker import serve
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -218,16 +217,17 @@ def demo_code(login: Annotated[str, typer.Argument(help="a demo admin or finance
               ) -> None:
     """Print the 6-digit two-step sign-in code of a `make run` demo user (development only)."""
     import time
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from axflow.demo_users import DemoRefused, demo_code as code_of
+    from axflow.demo_users import DemoRefused
+    from axflow.demo_users import demo_code as code_of
 
     try:
-        code, accepted_from = code_of(get_settings(), login, datetime.now(timezone.utc))
+        code, accepted_from = code_of(get_settings(), login, datetime.now(UTC))
     except DemoRefused as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(1) from None
-    wait = (accepted_from - datetime.now(timezone.utc)).total_seconds()
+    wait = (accepted_from - datetime.now(UTC)).total_seconds()
     if wait > 0:
         # Each code signs in once: this moment's were used, so the next one is given when it is due.
         typer.echo(f"this moment's code signed in already; the next in {wait:.0f} s", err=True)

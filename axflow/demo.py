@@ -16,7 +16,7 @@ makes overdue, and of one it lets lapse, as the tests do. Elsewhere it says so a
 import asyncio
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -160,7 +160,7 @@ async def run_demo(settings: Settings, api_url: str) -> None:
 
 
 async def fill(settings: Settings, api_url: str) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stamp = now.strftime("%Y%m%d%H%M%S")
     sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
     next_stage = next(d for d in sample_definitions() if d.id == "chogyeokcha-2026")
@@ -218,7 +218,7 @@ async def fill(settings: Settings, api_url: str) -> None:
             await demo.act("evaluator.choi", sid, "score", {"round": "presentation", "score": base - 1})
 
         say("4. the window closes")
-        left = (window_closes_at - datetime.now(timezone.utc)).total_seconds()
+        left = (window_closes_at - datetime.now(UTC)).total_seconds()
         if left > 1:
             await demo.clock.move(f"program:{program.id}", seconds=left + 1)
         while (await demo.call("officer.kim", "GET", f"/programs/{program.id}"))["call"]["window"] != "closed":

@@ -9,7 +9,7 @@ The file is the truth for demo users: a password or key that no longer matches i
 
 import json
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyotp
@@ -86,7 +86,7 @@ def demo_users(settings: Settings, people: list[DemoUser] = DEMO_USERS) -> dict[
     if settings.env == "production":
         raise SystemExit("refusing to create demo users in production")
     saved = read_demo_users(settings)
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
         for login, name, kind, roles, desks, brn in people:
@@ -154,5 +154,5 @@ def demo_code(settings: Settings, login: str, at: datetime) -> tuple[str, dateti
         raise DemoRefused(f"{login}'s second factor is no longer the key in {path}: run make run again to restore it")
     totp = pyotp.TOTP(key)
     step = max(totp.timecode(at), factor.last_step + 1)
-    accepted_from = datetime.fromtimestamp((step - second_factor.DRIFT_STEPS) * totp.interval, timezone.utc)
+    accepted_from = datetime.fromtimestamp((step - second_factor.DRIFT_STEPS) * totp.interval, UTC)
     return totp.generate_otp(step), max(at, accepted_from)

@@ -8,7 +8,7 @@ the space at the fold between two encoded words ("지역 주력산업" arrives a
 which a test of the received subject caught.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -49,7 +49,7 @@ def build_message(settings: Settings, *, to: str, subject: str, text: str, html:
     message["From"] = _address(settings.smtp_from)
     message["To"] = _address(to)
     message["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]  # email takes a Header; its stubs say str
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = message_id or new_message_id(settings)
     if language:  # a notice is written in one language, its reader's (RFC 3282)
         message["Content-Language"] = language

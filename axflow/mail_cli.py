@@ -4,7 +4,7 @@ and running the daily digest now."""
 import asyncio
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Annotated
 
@@ -82,7 +82,7 @@ def digest(day: Annotated[str | None, typer.Option(help="the KST day (YYYY-MM-DD
     from workflows.digest import DailyDigest
 
     settings = get_settings()
-    chosen = day or kst_date(datetime.now(timezone.utc)).isoformat()
+    chosen = day or kst_date(datetime.now(UTC)).isoformat()
 
     async def run() -> int:
         client = await connect(settings)

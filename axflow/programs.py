@@ -2,7 +2,7 @@
 ProgramCall workflow. Used by `POST /programs` and by `axflow dev` to load the samples."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -47,7 +47,7 @@ async def create_program(engine: Engine, client: Client, task_queue: str, defini
         except WorkflowAlreadyStartedError as err:
             raise ProgramExists(definition.id) from err
     row = ProgramRow(id=definition.id, name=definition.name, stage=definition.stage.value,
-                     definition=definition.model_dump(mode="json"), created_at=datetime.now(timezone.utc),
+                     definition=definition.model_dump(mode="json"), created_at=datetime.now(UTC),
                      created_by=created_by)
     try:
         with session_scope(engine) as session:

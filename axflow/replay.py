@@ -15,8 +15,8 @@ from temporalio.worker import Replayer
 
 from axflow.history import projections
 from workflows.followup import FollowUp
-from workflows.program_call import ProgramCall
 from workflows.lifecycle import StartupLifecycle
+from workflows.program_call import ProgramCall
 
 
 @dataclass

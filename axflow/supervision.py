@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -174,7 +174,7 @@ class Supervisor:
 
     def _record(self, event: str, part: Part, **fields: object) -> None:
         level = "error" if event == "gave up" else "warning"
-        entry = {"timestamp": datetime.now(timezone.utc).isoformat(), "level": level, "event": event,
+        entry = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "event": event,
                  "part": part.name, "log": str(part.log), **fields}
         with open(self.log_dir / "devstack.log", "a") as log:
             log.write(json.dumps(entry) + "\n")

@@ -23,19 +23,19 @@ from activities.followup import followup_notice
 from activities.lifecycles import LifecycleActivities
 from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
-from store.audit_key import audit_key
 from axflow.config import Settings
 from axflow.digest import ensure_digest_schedule
 from axflow.notification_dispatcher import NotificationDispatcher
 from axflow.production import refuse_unsafe_production
 from axflow.temporal import connect
 from axflow.tracing import configure_tracing
+from store.audit_key import audit_key
 from store.db import make_engine
 from store.storage import make_blob_store
-from workflows.program_call import ProgramCall
 from workflows.digest import DailyDigest
 from workflows.followup import FollowUp
 from workflows.lifecycle import StartupLifecycle
+from workflows.program_call import ProgramCall
 
 log = structlog.get_logger()
 

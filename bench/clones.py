@@ -3,7 +3,7 @@ a real PoC state (the continue-as-new path), with its kickoff milestone due when
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bench.driver import ApiDriver, bench_brn, run_concurrently
 from bench.stack import BenchStack
@@ -46,7 +46,7 @@ async def start_clones(stack: BenchStack, template: StartupState, program: Progr
         await stack.client.start_workflow(
             StartupLifecycle.run,
             LifecycleInput(program=program, application=application, applicant=SYSTEM_WORKFLOW,
-                           applied_at=datetime.now(timezone.utc), resume=state),
+                           applied_at=datetime.now(UTC), resume=state),
             id=state.startup_id, task_queue=stack.settings.task_queue)
         ids.append(state.startup_id)
 

@@ -4,16 +4,16 @@ import asyncio
 import itertools
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
 
 from axflow.programs import sample_definitions
+from bench.stack import BenchStack
 from domain.brn import check_digit
 from domain.phases import Role
 from domain.program import ProgramDefinition
-from bench.stack import BenchStack
 
 MILESTONES = ("kickoff", "midterm", "poc_complete", "final_report")
 T = TypeVar("T")
@@ -112,7 +112,7 @@ class ApiDriver:
     # ---- the program
     async def program(self, slots: int) -> ProgramDefinition:
         sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         definition = ProgramDefinition.model_validate(sample.model_copy(update={
             "id": f"bench-{now:%H%M%S}-{next(_programs)}", "slots": slots, "budget": slots * sample.grant_amount,
             "evaluators_required": 1, "min_score": 0,
@@ -126,7 +126,7 @@ class ApiDriver:
         handle = self.stack.client.get_workflow_handle(f"program:{program.id}")
         assert program.application_closes_at is not None
         await self.stack.skipper.fast_forward(
-            handle, program.application_closes_at - datetime.now(timezone.utc) + timedelta(minutes=1))
+            handle, program.application_closes_at - datetime.now(UTC) + timedelta(minutes=1))
         while (await self.call(self.officer, "GET", f"/programs/{program.id}"))["call"]["window"] != "closed":
             await asyncio.sleep(0.05)
         self.actions += 1

@@ -9,9 +9,9 @@ from temporalio.client import Client
 
 from bench.baseline import BaselineInput, Step
 from bench.driver import ApiDriver, bench_brn
-from bench.throughput import history_counts
 from bench.stack import BASELINE_QUEUE, BenchStack
 from bench.stats import summary_ms, timed
+from bench.throughput import history_counts
 from domain.state import StartupState
 from domain.timeutil import kst_date
 

@@ -2,7 +2,7 @@
 bring one back after the worker's cache has evicted it."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.clones import clone_program, start_clones
@@ -16,7 +16,7 @@ async def measure(stack: BenchStack, driver: ApiDriver, template: StartupState, 
                   samples: int) -> dict[str, Any]:
     rss_before = rss_mb(stack.worker_pid())
     program = await clone_program(driver, template, "open")
-    due = datetime.now(timezone.utc) + timedelta(days=30)
+    due = datetime.now(UTC) + timedelta(days=30)
     ids = await start_clones(stack, template, program, range(200_000, 200_000 + count), lambda _: due)
     # Every one has run its first task once the read model lists it.
     while await driver.count(program.id, "in_poc") < count:

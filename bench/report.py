@@ -3,7 +3,7 @@
 import json
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,7 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
 
 
 def write_results(out: Path, results: dict[str, Any], sizes: dict[str, int], command: str) -> dict[str, Any]:
-    document = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
+    document = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "command": command,
                 "machine": machine(), "sizes": sizes, "results": results}
     (out / "bench").mkdir(parents=True, exist_ok=True)
     (out / "bench" / "results.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -9,8 +9,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,8 @@ from axflow.config import Settings
 from axflow.devstack import temporal_command, wait_for_temporal, wait_http
 from domain.phases import Role
 from store.db import make_engine, migrate, session_scope
-from store.tokens import create_token
 from store.passwords import hash_password, password_problems
+from store.tokens import create_token
 from store.users import find_by_login
 
 # Every bench startup user's password: accepting the agreement asks for it again.

@@ -3,7 +3,7 @@ falling due at one instant. Lateness is the recorded handling (the `milestone_ov
 time, stamped by its workflow task) minus the due instant."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -34,16 +34,16 @@ async def run_timers(stack: BenchStack, driver: ApiDriver, template: StartupStat
     returns the lateness of their handling, and how long before the first due instant every
     timer was armed (a negative margin would mean the setup, not the timers, was late)."""
     program = await clone_program(driver, template, name)
-    first_due = datetime.now(timezone.utc) + lead
+    first_due = datetime.now(UTC) + lead
     step = spread / max(count - 1, 1)
     await start_clones(stack, template, program, range(serial_base, serial_base + count),
                        lambda serial: first_due + step * (serial - serial_base))
     while await driver.count(program.id, "in_poc") < count:  # each has run its first task: timer armed
         await asyncio.sleep(1)
-    armed_margin = (first_due - datetime.now(timezone.utc)).total_seconds()
+    armed_margin = (first_due - datetime.now(UTC)).total_seconds()
     last_due = first_due + spread
     while len(pairs := handled(stack, program.id)) < count:
-        if datetime.now(timezone.utc) > last_due + timedelta(minutes=5):
+        if datetime.now(UTC) > last_due + timedelta(minutes=5):
             raise RuntimeError(f"{name}: {len(pairs)} of {count} deadlines handled 5 min after the last was due")
         await asyncio.sleep(1)
     late = [(done - due).total_seconds() for due, done in pairs]

@@ -20,8 +20,8 @@ from domain.commands import (
     RequestDisbursementBody,
     ReviewMilestoneBody,
     ScoreBody,
-    SubmitMilestoneBody,
     SignAgreementBody,
+    SubmitMilestoneBody,
     SubmitSettlementBody,
     TerminateBody,
     WaiveClawbackBody,
@@ -29,9 +29,9 @@ from domain.commands import (
 from domain.formatting import won
 from domain.phases import NEXT_STAGE, Phase
 from domain.program import ProgramDefinition
+from domain.rule_ids import RuleId
 from domain.state import MilestoneState, StartupState, TrancheState
 from domain.timeutil import end_of_kst_day, kst_date
-from domain.rule_ids import RuleId
 from domain.violation import RuleViolation
 
 Rule = Callable[[StartupState, Command[Any], datetime, ProgramDefinition], None]

@@ -37,6 +37,7 @@ from domain.state import BudgetChangeRequest, BudgetState, ExpenseMark, PlanVers
 from domain.timeutil import kst_date
 from domain.violation import RuleViolation
 
+
 @dataclass(frozen=True)
 class StateLedgerContext(LedgerContext):
     """A ledger context whose entries are the state's compact marks instead of full entries."""

@@ -13,8 +13,8 @@ from pydantic_core import PydanticCustomError
 from domain.brn import normalize_brn
 from domain.budget import PlanLine
 from domain.budget_rules import CategoryKey, EvidenceKind, PaymentMethod
-from domain.expense_review import DisallowReason
 from domain.documents import DocumentRef
+from domain.expense_review import DisallowReason
 from domain.program import CAPITAL_AREA, REGIONS, Key, ProgramDefinition, Slug
 from domain.regions import normalize_region
 from domain.rule_ids import RuleId

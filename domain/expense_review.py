@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.ledger import Cancellation, EntryId, LedgerEntry, active_entries, grant_expense
 from domain.formatting import won
+from domain.ledger import Cancellation, EntryId, LedgerEntry, active_entries, grant_expense
 from domain.text import Line
 from domain.violation import RuleViolation
 

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 
 from domain.budget_rules import BudgetRules
 from domain.calendar import is_business_day
-from domain.ledger import LedgerEntry
 from domain.formatting import won
+from domain.ledger import LedgerEntry
 
 
 @dataclass(frozen=True)

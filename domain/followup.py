@@ -6,7 +6,7 @@ Survey year N opens on the N-th survey day (program data, 09:00 KST) after the c
 and asks for the figures of the calendar year before it (the fiscal year).
 """
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -43,7 +43,7 @@ def survey_schedule(completed_at: datetime, year: int, policy: FollowUpPolicy) -
         first += 1
     survey_year = first + year - 1
     opens = datetime.combine(date(survey_year, policy.survey_month, policy.survey_day), SURVEY_OPENS_AT,
-                             tzinfo=KST).astimezone(timezone.utc)
+                             tzinfo=KST).astimezone(UTC)
     due = add_calendar_days(opens, policy.answer_days)
     return SurveySchedule(
         year=year, fiscal_year=survey_year - 1, opens_at=opens, due_at=due,

@@ -1,6 +1,6 @@
 """UTC inside, KST for people. Korea keeps no daylight saving, so a fixed offset is exact."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 KST = timezone(timedelta(hours=9), "KST")
 
@@ -11,7 +11,7 @@ def to_kst(instant: datetime) -> datetime:
 
 def end_of_kst_day(day: date) -> datetime:
     """The last second of a KST calendar day, as a UTC instant: what "due on <day>" means."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=KST).astimezone(timezone.utc)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=KST).astimezone(UTC)
 
 
 def kst_date(instant: datetime) -> date:

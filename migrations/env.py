@@ -4,8 +4,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 import store.documents  # noqa: F401  (the documents' tables, on the same metadata)
+import store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from axflow.config import get_settings
 
 config = context.config

@@ -6,7 +6,7 @@ import asyncio
 import json
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -64,7 +64,7 @@ def create_finance_app(journal_path: str, webhook_secret: str) -> FastAPI:
     async def deliver(record: dict[str, Any], callback_url: str, delay_ms: int, times: int,
                       store: Journal, status: str = "paid") -> None:
         await asyncio.sleep(delay_ms / 1000)
-        record = record | {"status": status, f"{status}_at": datetime.now(timezone.utc).isoformat()}
+        record = record | {"status": status, f"{status}_at": datetime.now(UTC).isoformat()}
         store.put(record["idempotency_key"], record)
         body = json.dumps({"idempotency_key": record["idempotency_key"], "status": status,
                            "payment_id": record.get("payment_id") or record["collection_id"]}).encode()
@@ -95,7 +95,7 @@ def create_finance_app(journal_path: str, webhook_secret: str) -> FastAPI:
         record = payment.model_dump(exclude={"callback_url"}) | {
             "payment_id": f"PAY-{len(journal.all()) + 1:06d}",
             "status": "accepted" if payment.callback_url else "paid",
-            "received_at": datetime.now(timezone.utc).isoformat(),
+            "received_at": datetime.now(UTC).isoformat(),
         }
         journal.put(payment.idempotency_key, record)
         if payment.callback_url and faults.webhooks:
@@ -129,7 +129,7 @@ def create_finance_app(journal_path: str, webhook_secret: str) -> FastAPI:
             raise HTTPException(422, "no virtual account could be issued for this debtor")
         record = collection.model_dump(mode="json", exclude={"callback_url"}) | {
             "collection_id": f"COL-{len(owed.all()) + 1:06d}", "status": "open",
-            "callback_url": collection.callback_url, "opened_at": datetime.now(timezone.utc).isoformat(),
+            "callback_url": collection.callback_url, "opened_at": datetime.now(UTC).isoformat(),
         }
         owed.put(collection.idempotency_key, record)
         if faults.collections_arrive and collection.callback_url:

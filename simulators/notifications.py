@@ -3,7 +3,7 @@ them. A person's SMS carries the channel and the user it went to, `to` being the
 lifecycles started before notifications went to people still send one per desk or "startup"."""
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Response
@@ -35,7 +35,7 @@ def create_notification_app(journal_path: str) -> FastAPI:
         if journal.get(note.key) is not None:
             response.status_code = 200
             return {"key": note.key, "duplicate": True}
-        journal.put(note.key, note.model_dump() | {"received_at": datetime.now(timezone.utc).isoformat()})
+        journal.put(note.key, note.model_dump() | {"received_at": datetime.now(UTC).isoformat()})
         return {"key": note.key}
 
     @app.get("/notifications")

@@ -4,7 +4,7 @@ marked delivered, or put back with a back-off after a failure. At least once: an
 dispatcher died is taken again when its lease ends, and delivering it twice sends nothing twice
 (the outbox, store/outbox.py)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, and_, or_, select, update
 from sqlmodel import Session, col
@@ -22,7 +22,7 @@ LONGEST_WAIT = timedelta(minutes=10)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def take_due(engine: Engine, limit: int = 20) -> list[NotificationEvent]:

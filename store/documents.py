@@ -6,8 +6,7 @@ blob. Uploaders and downloaders are the authenticated actor's id, kept as a stri
 """
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
-
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, update
@@ -98,7 +97,7 @@ def mark_referenced(session: Session, document_ids: Sequence[str], action: str, 
 
 
 def expired_unreferenced(session: Session, days: int, now: datetime | None = None) -> Sequence[Document]:
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     return session.exec(select(Document).where(Document.referenced == False,  # noqa: E712
                                                col(Document.uploaded_at) < cutoff)).all()
 

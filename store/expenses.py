@@ -4,6 +4,7 @@ cancellation (their details carry the record in full), read by `GET /startups/{i
 Idempotent like the rest of the projection: a transition projected twice changes nothing."""
 
 from collections.abc import Sequence
+
 from sqlmodel import Session, col, select
 
 from domain.expense_review import ReviewDecision

@@ -12,7 +12,7 @@ client's `Idempotency-Key` as that id. Two things Temporal cannot do are kept he
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Engine, update
@@ -57,7 +57,7 @@ def claim(engine: Engine, startup_id: str, actor_id: str, key: str, action: str,
     when the key was first used for a different request."""
     with session_scope(engine) as session:
         session.add(IdempotentRequest(startup_id=startup_id, actor_id=actor_id, key=key, action=action,
-                                      fingerprint=digest, created_at=datetime.now(timezone.utc)))
+                                      fingerprint=digest, created_at=datetime.now(UTC)))
         try:
             session.commit()
             return None

@@ -2,7 +2,7 @@
 each person's preferences (channels per kind, the daily digest)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,7 @@ from store.notification_tables import Notice, NotificationEventRow, Notification
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # ---- events

@@ -13,7 +13,7 @@ SMS is sent again with the same idempotency key, which the gateway answers as a 
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import Engine, update
@@ -31,7 +31,7 @@ DIGEST = "digest"
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

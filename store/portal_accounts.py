@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 from domain.brn import normalize_brn
 from store.company_binding import bind, bound_brn, bound_user_ids, record
 from store.db import as_utc
+from store.passwords import hash_password, password_problems
 from store.portal_tables import CompanyAccount, PortalToken
 from store.user_tables import User
-from store.passwords import hash_password, password_problems
 from store.users import DirectoryError, create_user, normalize_login, set_password
 
 VERIFY_VALID = timedelta(hours=24)

@@ -2,7 +2,7 @@
 its audit rows to the chain, its money movements to the ledger and its notification events to
 the dispatcher's queue. Idempotent: a retried activity writes nothing twice."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
@@ -34,7 +34,7 @@ def row_fields(state: StartupState) -> dict[str, object]:
         "overdue": state.overdue,
         "next_deadline_at": state.next_deadline.at if state.next_deadline else None,
         "applied_at": state.applied_at,
-        "updated_at": datetime.now(timezone.utc),
+        "updated_at": datetime.now(UTC),
         "average_score": state.average_score,
         "paid_total": state.paid_total,
         "milestones_done": len(done),

@@ -6,13 +6,15 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store import user_tables  # noqa: F401  (the user directory's tables, on the same metadata)
-from store import idempotency  # noqa: F401  (actions' idempotency keys, on the same metadata)
-from store import portal_tables  # noqa: F401  (the startup portal's accounts, links, drafts and status checks)
-from store import notification_tables  # noqa: F401  (notifications to people, on the same metadata)
-from store import binding_tables  # noqa: F401  (who may act for which company, and how it was proven)
-from store import account_tables  # noqa: F401  (sign-in throttle, second factors)
-from store import expense_tables  # noqa: F401  (the execution ledger's entries in full)
+from store import (
+    account_tables,  # noqa: F401  (sign-in throttle, second factors)
+    binding_tables,  # noqa: F401  (who may act for which company, and how it was proven)
+    expense_tables,  # noqa: F401  (the execution ledger's entries in full)
+    idempotency,  # noqa: F401  (actions' idempotency keys, on the same metadata)
+    notification_tables,  # noqa: F401  (notifications to people, on the same metadata)
+    portal_tables,  # noqa: F401  (the startup portal's accounts, links, drafts and status checks)
+    user_tables,  # noqa: F401  (the user directory's tables, on the same metadata)
+)
 
 
 def _utc() -> Any:

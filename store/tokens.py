@@ -4,7 +4,7 @@ service account, whose stable id is the actor recorded for what the token does."
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -43,7 +43,7 @@ def issue_token(session: Session, owner: User, role: Role | None, name: str | No
     if not owner.active:
         raise ValueError(f"user {owner.login_id!r} is disabled")
     token = PREFIX + secrets.token_urlsafe(32)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     session.add(ApiToken(name=name or owner.login_id, user_id=owner.id, role=role.value if role else None,
                          brn=owner.brn, token_hash=hash_token(token), created_at=now,
                          expires_at=now + expires_in if expires_in else None))
@@ -56,7 +56,7 @@ def find_token(session: Session, token: str) -> ApiToken | None:
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
     if row is None or row.revoked_at is not None:
         return None
-    if row.expires_at is not None and as_utc(row.expires_at) <= datetime.now(timezone.utc):
+    if row.expires_at is not None and as_utc(row.expires_at) <= datetime.now(UTC):
         return None
     return row
 
@@ -70,7 +70,7 @@ def token_user(session: Session, token: str) -> tuple[ApiToken, User] | None:
     row, user = found
     if row.revoked_at is not None or not user.active:
         return None
-    if row.expires_at is not None and as_utc(row.expires_at) <= datetime.now(timezone.utc):
+    if row.expires_at is not None and as_utc(row.expires_at) <= datetime.now(UTC):
         return None
     return row, user
 
@@ -79,7 +79,7 @@ def revoke_token(session: Session, token_id: int) -> bool:
     row = session.get(ApiToken, token_id)
     if row is None:
         return False
-    row.revoked_at = datetime.now(timezone.utc)
+    row.revoked_at = datetime.now(UTC)
     session.commit()
     revocations.announce(row.user_id)
     return True

@@ -7,7 +7,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -121,7 +121,7 @@ def create_user(session: Session, *, login_id: str, display_name: str, kind: str
     user = User(id=new_user_id(), login_id=login, kind=kind, display_name=name, email=address,
                 phone=_text(phone) if phone else None, roles=roles, desks=desks, brn=digits,
                 password_hash=hash_password(password) if password else None,
-                created_at=datetime.now(timezone.utc))
+                created_at=datetime.now(UTC))
     session.add(user)
     if digits and bound_by:
         bind(session, user, digits, proof="staff_approval", by=bound_by, at=user.created_at,
@@ -172,7 +172,7 @@ def set_password(session: Session, user: User, password: str) -> None:
 def disable_user(session: Session, user: User) -> User:
     """Disable a user and, in the same transaction, end every session and token of theirs: the
     next call with any of them gets 401."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     user.active, user.disabled_at = False, now
     session.add(user)
     session.execute(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))

@@ -3,7 +3,7 @@ the `work_item` table by the projection, so that an inbox is one indexed read pe
 many startups there are (never a query to each workflow)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, exists, insert
 from sqlmodel import Session, col, select
@@ -14,7 +14,7 @@ from store.db import as_utc
 from store.user_tables import WorkItem, WorkItemExclusion
 
 # Items without a due instant sort after every dated one.
-NO_DUE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 STARTUP_WORK_PHASES = frozenset({Phase.CONTRACTED, Phase.IN_POC})
 
 

@@ -2,7 +2,7 @@
 "ai-regional-2025" in a given phase, with the tranches, milestones and collections a test needs.
 Instants are written out by hand: "due on 2025-10-15" is 23:59:59 KST, i.e. 14:59:59 UTC."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from axflow.programs import sample_definitions
@@ -24,7 +24,7 @@ def program(program_id: str = "ai-regional-2025") -> ProgramDefinition:
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def kst_end_of(year: int, month: int, day: int) -> datetime:

@@ -11,7 +11,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ class Stack:
     async def program(self, **overrides: Any) -> ProgramDefinition:
         """A copy of the sample program with its window open now; registered through the API."""
         sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         definition = sample.model_copy(update={
             "id": f"t{next(_serials)}", "application_opens_at": now - timedelta(minutes=5),
             "application_closes_at": now + timedelta(hours=1), "evaluators_required": 1, **overrides,
@@ -202,7 +202,7 @@ class Stack:
     async def close_window(self, program: ProgramDefinition) -> None:
         """Move the program call's clock past its closing instant and wait for the timer to act."""
         handle = self.program_handle(program.id)
-        await self.skipper.fast_forward(handle, program.application_closes_at - datetime.now(timezone.utc)
+        await self.skipper.fast_forward(handle, program.application_closes_at - datetime.now(UTC)
                                         + timedelta(minutes=1))
         await wait_until(lambda: self.call_status(program.id), lambda s: s["window"] == "closed")
 

@@ -1,7 +1,7 @@
 """Driving startups through the lifecycle over HTTP, as staff and startups would."""
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.phases import Role
@@ -55,7 +55,7 @@ def approve_company(stack: Stack, login_id: str, company_name: str) -> None:
     with session_scope(stack.engine) as session:
         user = find_by_login(session, login_id)
         assert user is not None and user.brn, login_id
-        bind(session, user, user.brn, proof="staff_approval", by="system:tests", at=datetime.now(timezone.utc),
+        bind(session, user, user.brn, proof="staff_approval", by="system:tests", at=datetime.now(UTC),
              representative=True, company_name=company_name)
         session.commit()
 

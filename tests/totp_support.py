@@ -4,7 +4,7 @@ authenticator would show: the real check runs, nothing is switched off for tests
 
 import asyncio
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pyotp
@@ -24,7 +24,7 @@ def needs_factor(roles: list[str]) -> bool:
 def enrol(engine: Engine, user_id: str) -> None:
     with session_scope(engine) as session:
         if session.get(TotpFactor, user_id) is None:
-            session.add(TotpFactor(user_id=user_id, secret=SECRET, enrolled_at=datetime.now(timezone.utc)))
+            session.add(TotpFactor(user_id=user_id, secret=SECRET, enrolled_at=datetime.now(UTC)))
             session.commit()
 
 
@@ -36,7 +36,7 @@ async def next_code(engine: Engine, user_id: str, secret: str = SECRET) -> str:
         with session_scope(engine) as session:
             factor = session.get(TotpFactor, user_id)
             last = factor.last_step if factor is not None else 0
-        now_step = totp.timecode(datetime.now(timezone.utc))
+        now_step = totp.timecode(datetime.now(UTC))
         step = max(now_step - DRIFT_STEPS, last + 1)
         if step <= now_step + DRIFT_STEPS:
             return totp.generate_otp(step)

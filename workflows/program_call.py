@@ -21,10 +21,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.io import (
         BUSINESS_DEADLINE,
         START_LIFECYCLE,
-        BusinessDeadlineInput,
         ApplicantUpdate,
         ApplyCommand,
         ApplyResult,
+        BusinessDeadlineInput,
         FinalizeCommand,
         LifecycleInput,
         OfferSlotCommand,

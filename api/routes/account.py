@@ -13,9 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from api import sessions
 from api.deps import SessionDep
 from api.i18n import gettext
-from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
 from api.pages.shared.bilingual import one_language
-from api.pages.shared.common import writing
+from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, writing
 from api.routes.signin import see_other
 from store import second_factor
 from store.accounts import change_password, end_session, end_sessions, live_sessions

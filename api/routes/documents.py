@@ -4,7 +4,7 @@ upload and the reads: api/services/documents.py)."""
 
 import hashlib
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, BinaryIO
 from urllib.parse import quote
 
@@ -42,7 +42,7 @@ def content_disposition(filename: str) -> str:
 
 
 def _log_downloads(session: Session, request: Request, actor: Actor, rows: list[Document], via: str) -> None:
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     request_id = request.scope.get("state", {}).get("request_id")
     # Write in a transaction of its own: on SQLite a read transaction that turns into a write fails
     # at once ("database is locked") when the worker wrote in between; a fresh one waits its turn.

@@ -13,7 +13,7 @@
 """
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -39,8 +39,8 @@ from domain.program import ProgramDefinition
 from domain.rules import RuleViolation, check_command, check_role
 from domain.text import Line
 from store.expense_tables import ExpenseEntry
-from store.tables import StartupRow
 from store.expenses import entry_of, program_expenses
+from store.tables import StartupRow
 
 router = APIRouter(tags=["expenses"], responses=ERROR_RESPONSES)
 
@@ -147,7 +147,7 @@ async def accept_expenses(startup_id: str, body: AcceptExpensesBody, request: Re
     state = await live_state(temporal, session, startup_id)
     program = _program(session, state.program_id)
     marks = state.budget.entries if state.budget else {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     conflicts = declared_conflicts(session, actor.id)
     for i, entry_id in enumerate(body.entries):
         command = Command[ReviewExpenseBody](actor=actor, request_id=request.state.request_id,

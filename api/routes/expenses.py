@@ -14,8 +14,8 @@ from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from api.scope import check_scope
-from store.db import as_utc
 from domain.expense_review import DISALLOW_REASONS
+from store.db import as_utc
 from store.expense_tables import ExpenseEntry
 from store.expenses import expenses_of
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.policy import Authorized
+from domain.formatting import kst_minute
 from domain.notifications import CHOOSABLE_CHANNELS, KINDS
 from domain.text import Line
-from domain.formatting import kst_minute
 from store.db import as_utc
 from store.notification_tables import Notice
 from store.notifications import (

@@ -12,10 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 
-from api import pending_signin as pending, sessions
-from api.i18n import N_, gettext
+from api import pending_signin as pending
+from api import sessions
 from api.deps import SessionDep
 from api.errors import ApiError
+from api.i18n import N_, gettext
 from api.templating import PAGE_CSP, templates
 from api.throttle import SigninThrottle, Throttled, client_address
 from axflow.config import Settings

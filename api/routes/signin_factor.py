@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api import pending_signin as pending, sessions
+from api import pending_signin as pending
+from api import sessions
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import gettext

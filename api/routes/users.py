@@ -2,7 +2,7 @@
 disable (ending every session and token at once), and issue API tokens that belong to a user
 (the shapes and answers: api/services/users.py)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter
 
@@ -77,7 +77,7 @@ async def reset_second_factor(user_id: str, session: SessionDep, admin: Authoriz
                        "초기화합니다)", {"rule": "not_yourself"})
     release(session)
     second_factor.remove(session, user)
-    end_sessions(session, user.id, datetime.now(timezone.utc))
+    end_sessions(session, user.id, datetime.now(UTC))
     return public(user)
 
 

@@ -2,7 +2,7 @@
 lifecycle refuses their decisions about those companies, domain/conflicts.py) and declared from the
 API and the evaluation desk alike."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +50,7 @@ def declare(session: Session, person_id: str, body: ConflictIn) -> ConflictOut:
     # once ("database is locked") if the worker wrote in between, where a fresh one waits its turn.
     release(session)
     row = EvaluatorConflict(evaluator_id=person_id, brn=body.brn, reason=body.reason,
-                            declared_at=datetime.now(timezone.utc))
+                            declared_at=datetime.now(UTC))
     session.add(row)
     try:
         session.commit()

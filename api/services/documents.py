@@ -4,7 +4,7 @@ document routes and the console's and portal's upload forms and verification pag
 
 import uuid
 from collections.abc import Callable, Collection
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -78,7 +78,7 @@ async def receive_document(request: Request, session: Session, settings: Setting
             leftover.discard()  # committed or refused: no staged file outlives the request
     row = Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=program_id, kind=kind.value,
                    milestone=milestone, uploader_id=actor.id, uploader_role=actor.role.value,
-                   uploaded_at=datetime.now(timezone.utc), size=blob.size, type_name=type_name,
+                   uploaded_at=datetime.now(UTC), size=blob.size, type_name=type_name,
                    content_type=content_type, sha256=blob.sha256, filename=filename)
     session.add(row)
     session.commit()
@@ -94,7 +94,7 @@ async def _scan(session: Session, settings: Settings, blob: StagedBlob, filename
         raise ApiError("unavailable", f"바이러스 검사를 할 수 없습니다 — the virus scanner is unavailable: {err}", None,
                        503, headers={"Retry-After": "30"}) from None
     if finding:
-        session.add(DocumentRefusal(at=datetime.now(timezone.utc), startup_id=startup_id, actor_id=actor.id,
+        session.add(DocumentRefusal(at=datetime.now(UTC), startup_id=startup_id, actor_id=actor.id,
                                     filename=filename, size=blob.size, sha256=blob.sha256, finding=finding[:200]))
         session.commit()
         raise invalid("file", "virus", f"악성 코드가 발견되었습니다: {finding} — the virus scanner found {finding}",

@@ -2,7 +2,7 @@
 slots offered again. The API's /programs routes and the console's and portal's program pages
 call these; the report and the dashboard's reads are in api/services/reports.py."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -151,7 +151,7 @@ async def _apply(program_id: str, body: ApplicationBody, request_id: str, sessio
         raise ApiError("validation_error", f"unknown task {body.task_id!r}",
                        [{"field": "task_id", "rule": "known_task",
                          "message": f"one of {', '.join(t.id for t in definition.tasks)}"}])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _refuse_problems(founding_problems(body.founded_on, definition.application_closes_at,
                                        definition.founded_within_years, kst_date(now)))
     startup_id = startup_workflow_id(program_id, body.brn)

@@ -2,7 +2,7 @@
 downloads) and the dashboard's other reads of the read model."""
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
@@ -51,7 +51,7 @@ def _waiting_on_staff(session: Session, program_id: str) -> list[WaitingItem]:
     # In startup order, so that items waiting since the same instant keep one order; sorted here,
     # as ordering in the query would have the database walk every startup of the program instead.
     rows = sorted(found, key=lambda row: row[0])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     waiting = []
     for startup_id, company_name, milestones, tranches, settlement_json, observed in rows:
         observed_at = _INSTANT.validate_python(observed)

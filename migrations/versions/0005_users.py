@@ -15,7 +15,7 @@ keep the actor ids they were recorded with.
 import secrets
 import unicodedata
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -132,7 +132,7 @@ def _link_existing_tokens() -> None:
     for token_id, name, role, brn in bind.execute(sa.select(tokens.c.id, tokens.c.name, tokens.c.role, tokens.c.brn)):
         owners[(name, brn if role == "startup" else None)].append((token_id, role))
     taken: set[str] = set()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for (name, brn), held in sorted(owners.items(), key=lambda item: (item[0][0], item[0][1] or "")):
         # Login ids are compared in NFC lower case, as the directory stores them.
         base = unicodedata.normalize("NFC", name).strip().lower()[:90]

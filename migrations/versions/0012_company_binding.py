@@ -12,7 +12,7 @@ Create Date: 2026-12-06 20:20:00
 """
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -100,7 +100,7 @@ def upgrade() -> None:
 
 def _bind_staff_made_users() -> None:
     connection = op.get_bind()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     from_portal = {row[0] for row in connection.execute(sa.text("SELECT DISTINCT user_id FROM portal_token"))}
     users = connection.execute(sa.text("SELECT id, roles, brn FROM app_user WHERE brn IS NOT NULL")).fetchall()
     for user_id, roles, brn in users:

@@ -1,7 +1,7 @@
 """The tax authority's business-status service: its simulator, the retrying client, and the
 eligibility check that waits out an outage without losing an application."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -13,7 +13,6 @@ from store.db import session_scope
 from store.portal_tables import BusinessStatusCheck
 from store.users import create_user
 from tests.conftest import Stack, new_brn, wait_until
-
 
 # ---- the rules, without a server
 
@@ -29,7 +28,7 @@ def test_status_codes_and_refusals_name_the_status() -> None:
 
 def test_founding_date_counts_back_from_the_closing_date_in_kst() -> None:
     # 10 July 2025 15:00 KST: founded on 10 July 2015 is within 10 years, the day before is not.
-    closes = datetime(2025, 7, 10, 6, 0, tzinfo=timezone.utc)
+    closes = datetime(2025, 7, 10, 6, 0, tzinfo=UTC)
     today = date(2025, 7, 1)
     assert founding_problems(date(2015, 7, 10), closes, 10, today) == []
     [late] = founding_problems(date(2015, 7, 9), closes, 10, today)

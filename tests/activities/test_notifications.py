@@ -3,7 +3,7 @@
 retried), SMS only for the kinds a person chose, the in-app inbox with mark-read, preferences
 refused with the field and rule named, and the daily digest for staff."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -162,7 +162,7 @@ async def test_preferences_refuse_unknown_kinds_and_channels_and_a_startup_diges
 
 def _event(key: str, kind: str, data: dict[str, Any]) -> NotificationEvent:
     return NotificationEvent(key=key, kind=kind, recipients=["finance_lead"], startup_id=f"startup:digest:{key}",
-                             program_id="digest", brn="1248100998", at=datetime.now(timezone.utc),
+                             program_id="digest", brn="1248100998", at=datetime.now(UTC),
                              data={"company_name": "요약기업", "program_name": "요약사업", **data})
 
 

@@ -2,7 +2,7 @@
 conflicts of interest, score visibility, security headers, size limits and throttled guessing."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -85,7 +85,7 @@ async def test_a_token_revoked_outside_the_api_stops_working_within_the_revocati
     assert (await stack.http.get("/me", headers=headers)).status_code == 200
     with session_scope(stack.engine) as session:  # as another process would: no news to this API
         session.execute(update(ApiToken).where(col(ApiToken.id) == token_id)
-                        .values(revoked_at=datetime.now(timezone.utc)))
+                        .values(revoked_at=datetime.now(UTC)))
         session.commit()
     revoked_at = time.monotonic()
 

@@ -4,7 +4,7 @@ extension, sign-out, a disabled user's cookie, and the throttle."""
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -23,7 +23,7 @@ _serial = iter(range(1, 1_000_000))
 
 class Clock:
     def __init__(self) -> None:
-        self.at = datetime.now(timezone.utc)
+        self.at = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.at

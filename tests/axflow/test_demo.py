@@ -13,6 +13,7 @@ from axflow.demo_cohort import GOALS, PHASE_OF_GOAL
 from domain.phases import Role
 from tests.conftest import Stack, wait_until
 
+
 async def startups(stack: Stack, program_id: str) -> list[dict[str, Any]]:
     page = await stack.call("GET", f"/startups?program_id={program_id}&limit=100",
                             stack.as_role(Role.PROGRAM_OFFICER))

@@ -6,7 +6,7 @@ active demo user."""
 import json
 import re
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -115,7 +115,7 @@ def test_make_run_enrols_the_demo_admin_and_finance_officer_once_and_production_
 
     # Both codes of this moment and the next signed in already: the code given is the one after,
     # and the command waits for the instant the server's one step of drift lets it in.
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     totp = pyotp.TOTP(again["admin"]["totp_key"])
     with session_scope(engine) as session:
         factor = enrolled(session, find_by_login(session, "admin").id)

@@ -3,14 +3,14 @@ it and is refused by the tax register; the real representative binds by 진위�
 simulator's register) and 본인확인 (the identity provider simulator's page), then sees the company's
 project. Korean, one check in English; axe on each page a person reads."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 from playwright.async_api import Browser, Page, expect
 
+from domain.brn import format_brn
 from store.db import session_scope
 from store.portal_accounts import issue_link, sign_up, verify
-from domain.brn import format_brn
 from tests.browser.conftest import assert_accessible, screenshot, signed_in
 from tests.conftest import Stack, new_brn
 
@@ -20,8 +20,8 @@ PASSWORD = "Company!check-2025q"
 async def portal_person(browser: Browser, stack: Stack, name: str, typed_brn: str) -> Page:
     """Someone who signed up typing `typed_brn` (the sign-up form itself is walked in
     test_portal.py), verified their email and signed in: where does the portal take them?"""
-    email = f"{typed_brn}-{len(name)}-{datetime.now(timezone.utc):%H%M%S%f}@company.example"
-    now = datetime.now(timezone.utc)
+    email = f"{typed_brn}-{len(name)}-{datetime.now(UTC):%H%M%S%f}@company.example"
+    now = datetime.now(UTC)
     with session_scope(stack.engine) as session:
         user = sign_up(session, email=email, password=PASSWORD, brn=typed_brn, representative=name,
                        company_name="회사", now=now)

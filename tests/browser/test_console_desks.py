@@ -14,7 +14,7 @@ text alternatives, and the report's downloads."""
 import io
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,7 +32,7 @@ from store.user_tables import User, WorkItem
 from tests.browser.conftest import assert_accessible, ensure_user, screenshot, signed_in
 from tests.conftest import Stack, new_brn, wait_until
 from tests.documents_support import pdf
-from tests.flows import PO, FO, match_and_sign, select
+from tests.flows import FO, PO, match_and_sign, select
 from tests.i18n_support import korean_left
 
 CORRECTED_ACCOUNT = "국민 123-45-678901"
@@ -188,7 +188,7 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
 
 def _definition(program_id: str) -> dict[str, Any]:
     sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     data = json.loads(sample.model_dump_json())
     return data | {"id": program_id, "name": "데스크 시험 사업", "evaluators_required": 1,
                    "application_opens_at": (now - timedelta(minutes=5)).isoformat(),
@@ -376,7 +376,7 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
     kickoff = (await stack.state(others_a))["milestones"][0]
     due = datetime.fromisoformat(kickoff["due_at"])
     await stack.skipper.fast_forward(stack.client.get_workflow_handle(others_a),
-                                     due - datetime.now(timezone.utc) + timedelta(days=1))
+                                     due - datetime.now(UTC) + timedelta(days=1))
     await stack.wait_until_state(others_a, lambda s: s["milestones"][0]["overdue"], "kickoff overdue")
     await finance.goto(f"/console/programs/{program_id}?month={due.astimezone(KST):%Y-%m}")
     await wait_until(lambda: _reloaded_text(finance, "#calendar-heading ~ figure"),

@@ -10,9 +10,9 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from email.message import EmailMessage
+
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
-
 from sqlmodel import select as sql_select
 
 from store.db import session_scope
@@ -22,7 +22,7 @@ from store.users import create_user
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.conftest import Stack, new_brn
 from tests.documents_support import pdf, png
-from tests.flows import FO, MILESTONES, PO, EV, Startup, approve_company, match, pass_milestone, pay, select
+from tests.flows import EV, FO, MILESTONES, PO, Startup, approve_company, match, pass_milestone, pay, select
 from tests.i18n_support import korean_left
 
 PHONE = {"width": 390, "height": 844}

@@ -9,7 +9,7 @@ with <html lang="en"> and no Korean left but the data they show (the program's a
 the reasons people wrote)."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Page, expect
@@ -119,7 +119,7 @@ async def test_an_admin_opens_a_call_and_the_officer_selects_and_offers_a_freed_
     # Once the window has closed (by the call's clock, moved forward here; the officer's home goes
     # by the wall clock, so it is asked as of the closing instant) the selection waits.
     with session_scope(stack.engine) as session:
-        assert (call_id, program.name, 2) not in calls_awaiting_selection(session, datetime.now(timezone.utc))
+        assert (call_id, program.name, 2) not in calls_awaiting_selection(session, datetime.now(UTC))
         closed = program.application_closes_at + timedelta(seconds=1)
         assert (call_id, program.name, 2) in calls_awaiting_selection(session, closed)
     await stack.close_window(program)

@@ -22,7 +22,6 @@ from tests.flows import drive
 from tests.i18n_support import korean_left
 from tests.totp_support import enrol
 
-
 _axe = Axe()
 
 

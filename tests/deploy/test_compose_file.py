@@ -3,7 +3,7 @@ service has an image or a build, every axflow command exists, every AXFLOW_ vari
 setting, dependencies name real services, and the search attributes match the code's."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -157,7 +157,7 @@ def test_links_people_open_use_the_public_url_and_the_finance_callback_does_not(
     assert redirect_url(settings) == "https://axflow.agency.example/portal/company/identity"
     assert Settings(api_url="http://127.0.0.1:9").public_base() == "http://127.0.0.1:9"  # development: one address
     event = NotificationEvent(key="s:n1", kind="k", recipients=["startup"], startup_id="p:1234567890",
-                              program_id="p", brn="1234567890", at=datetime.now(timezone.utc))
+                              program_id="p", brn="1234567890", at=datetime.now(UTC))
     assert link_for(settings, event, staff=False) == "https://axflow.agency.example/portal/my"
 
 

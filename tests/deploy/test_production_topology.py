@@ -28,13 +28,13 @@ from domain.phases import Role
 from simulators.finance import create_finance_app
 from simulators.notifications import create_notification_app
 from simulators.tax_authority import create_tax_authority_app
-from store.storage import make_blob_store
 from store.db import make_engine, migrate, session_scope
+from store.storage import make_blob_store
 from store.users import create_user
 from tests import flows
 from tests.conftest import ServerThread, Stack, free_port, wait_until
 from tests.documents_support import pdf, s3_endpoint  # noqa: F401
-from tests.topology_support import (nginx_config, self_signed_certificate, start_api, start_nginx, wait_ready)
+from tests.topology_support import nginx_config, self_signed_certificate, start_api, start_nginx, wait_ready
 
 POSTGRES_ADMIN = os.environ.get("AXFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "Topolo!gy-2025q"

@@ -28,10 +28,10 @@ from domain.commands import (
     TerminateBody,
     WaiveClawbackBody,
 )
+from domain.documents import DocumentKind, DocumentRef
 from domain.phases import Action, Phase, Role
 from domain.program import DeadlinePolicy
 from domain.rules import ACTION_RULES, allowed_actions, check_action, check_command, check_role
-from domain.documents import DocumentKind, DocumentRef
 from domain.state import Actor, AgreementAcceptance, Partner, ScoreEntry, StartupState
 from domain.violation import RuleViolation
 from tests.builders import (

@@ -1,7 +1,7 @@
 """The deterministic rules: registration numbers, exact money splits, Korean business days, program
 definitions and the action table."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -38,14 +38,14 @@ def test_sample_tranches_are_70_and_30_percent() -> None:
     assert sample.tranche_amounts() == {"advance": 56_000_000, "balance": 24_000_000}
     assert len(sample.tasks) == 13 and len({t.sector for t in sample.tasks}) == 5
     assert sample.slots == 10 and sample.grant_amount == 80_000_000 and sample.budget == 800_000_000
-    assert sample.application_closes_at == datetime(2025, 7, 10, 6, 0, tzinfo=timezone.utc)  # 15:00 KST
+    assert sample.application_closes_at == datetime(2025, 7, 10, 6, 0, tzinfo=UTC)  # 15:00 KST
 
 
 def test_ten_business_days_skip_chuseok_and_substitute_holidays() -> None:
     # 개천절 10-03, 추석 10-05..07, substitute holiday 10-08, 한글날 10-09.
     assert add_business_days(date(2025, 9, 29), 10) == date(2025, 10, 20)
-    due = business_deadline(datetime(2025, 9, 29, 1, 0, tzinfo=timezone.utc), 10)
-    assert due == datetime(2025, 10, 20, 14, 59, 59, tzinfo=timezone.utc)  # 23:59:59 KST
+    due = business_deadline(datetime(2025, 9, 29, 1, 0, tzinfo=UTC), 10)
+    assert due == datetime(2025, 10, 20, 14, 59, 59, tzinfo=UTC)  # 23:59:59 KST
     assert add_business_days(date(2025, 9, 29), 1, frozenset({date(2025, 9, 30)})) == date(2025, 10, 1)
 
 

@@ -1,14 +1,14 @@
 """Money and time as people read them (domain/formatting.py), the one way pages, exports, notices
 and the agreement write an amount in won and an instant in KST."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from domain import formatting as f
 
-EVENING_IN_SEOUL = datetime(2026, 12, 1, 9, 0, 5, tzinfo=timezone.utc)  # 18:00:05 KST
-AFTER_MIDNIGHT_IN_SEOUL = datetime(2026, 11, 30, 15, 30, tzinfo=timezone.utc)  # 00:30 KST on Dec 1st
+EVENING_IN_SEOUL = datetime(2026, 12, 1, 9, 0, 5, tzinfo=UTC)  # 18:00:05 KST
+AFTER_MIDNIGHT_IN_SEOUL = datetime(2026, 11, 30, 15, 30, tzinfo=UTC)  # 00:30 KST on Dec 1st
 
 
 @pytest.mark.parametrize(("amount", "sign", "korean", "krw"), [

@@ -6,11 +6,17 @@ import pytest
 
 from domain.expense_review import ReviewDecision, check_review, disallowed_amounts
 from domain.expense_risk import risk_flags
-from domain.ledger import (LEDGER_GENESIS, Cancellation, active_entries, chain_ledger, check_cancellable, check_entry,
-                           grant_expense)
+from domain.ledger import (
+    LEDGER_GENESIS,
+    Cancellation,
+    active_entries,
+    chain_ledger,
+    check_cancellable,
+    check_entry,
+    grant_expense,
+)
 from domain.violation import RuleViolation
 from tests.budget_support import OTHER_VENDOR_BRN, STARTUP_BRN, VENDOR_BRN, context, entry, evidence, rules
-
 
 NEW_VENDOR_BRN = "3148100005"
 

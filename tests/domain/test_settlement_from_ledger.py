@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from domain.action_rules import Rule
 from domain.budget_actions import ledger_context, mark_cancelled, mark_recorded, mark_reviewed
 from domain.commands import AcceptAgreementBody, Command, SubmitSettlementBody
+from domain.documents import DocumentKind, DocumentRef
 from domain.expense_review import ReviewDecision
 from domain.ledger import Cancellation, LedgerEntry
 from domain.phases import Phase, Role
 from domain.program import ProgramDefinition
-from domain.documents import DocumentKind, DocumentRef
 from domain.settlement_ledger import (
     accept_agreement_rule,
     approve_settlement_rule,

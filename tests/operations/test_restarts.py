@@ -4,7 +4,7 @@ one is back, and the Temporal server restarted on its SQLite file keeps every pe
 import asyncio
 import signal
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -84,7 +84,7 @@ async def test_a_deadline_due_while_no_worker_runs_is_handled_when_one_is_back(s
         "state", result_type=StartupState)
     settings = stack.settings.model_copy(update={"task_queue": "axflow-worker-stop-test"})
     brn = new_brn()
-    due = datetime.now(timezone.utc) + timedelta(seconds=10)
+    due = datetime.now(UTC) + timedelta(seconds=10)
     state = template.model_copy(update={
         "startup_id": f"startup:{template.program_id}:{brn}", "brn": brn, "version": 1,
         "milestones": [m.model_copy(update={"due_at": due, "reminders_sent": [7, 3, 1]}) if m.key == "kickoff"
@@ -104,7 +104,7 @@ async def test_a_deadline_due_while_no_worker_runs_is_handled_when_one_is_back(s
     # The worker is stopped before the due instant; the timer fires on the server with nobody to act.
     # The workflow's clock is moved past the due instant rather than waited on; the move completes
     # only once the workflow has caught up, with a worker.
-    assert datetime.now(timezone.utc) < due, "the worker took too long to stop; the test proves nothing"
+    assert datetime.now(UTC) < due, "the worker took too long to stop; the test proves nothing"
     skipping = asyncio.create_task(stack.skipper.fast_forward(handle, timedelta(minutes=1)))
     try:
         await wait_until(lambda: _events(handle), lambda events: EventType.EVENT_TYPE_TIMER_FIRED in events,
@@ -117,7 +117,7 @@ async def test_a_deadline_due_while_no_worker_runs_is_handled_when_one_is_back(s
                                        timeout=60, what="the overdue deadline handled after the restart")
             handled = next(e for e in overdue if e.action == "milestone_overdue")
             assert handled.actor_id == "system:timer" and handled.details["milestone"] == "kickoff"
-            assert handled.at.replace(tzinfo=timezone.utc) > due
+            assert handled.at.replace(tzinfo=UTC) > due
             live = await handle.query("state", result_type=StartupState)
             assert live.milestone("kickoff").overdue and live.overdue
             await asyncio.wait_for(skipping, timeout=60)

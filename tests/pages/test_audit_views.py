@@ -3,7 +3,7 @@ export files that hold what the page showed, form errors next to their fields, a
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -11,15 +11,23 @@ from openpyxl import load_workbook
 
 from api.i18n import ENGLISH, language
 from api.pages.console.admin_forms import directory_errors, field_message, read_new_user, read_token_request
-from api.pages.console.audit_views import (EventFilters, as_of_instant, chain_problem, column_headers, event_cells,
-                                   parse_event_filters, timeline, upload_problem)
+from api.pages.console.audit_views import (
+    EventFilters,
+    as_of_instant,
+    chain_problem,
+    column_headers,
+    event_cells,
+    parse_event_filters,
+    timeline,
+    upload_problem,
+)
 from api.pages.console.exports import table_csv, table_xlsx
 from api.pages.console.mail_view import newest_first, one
 from api.schemas import HistoryEntry, RefusedEntry
 from store.tables import AuditEvent
 from store.users import DirectoryError
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_an_as_of_day_ends_at_midnight_in_korea_not_in_utc() -> None:

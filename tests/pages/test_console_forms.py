@@ -2,15 +2,15 @@
 API's bodies, and the API's refusals placed on the form's fields (in Korean, and in English when
 the page is)."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from api.i18n import ENGLISH, language
 from api.pages.console.action_forms import body_from_form, field_labels, fields_for, form_names, region_choices
+from api.pages.console.startups import ListFilters
 from api.pages.shared.form_errors import errors_from
 from api.pages.shared.formatting import days_left, days_left_label, man_won, won
-from api.pages.console.startups import ListFilters
 from domain.action_info import ACTION_BODIES
 from domain.commands import PartnerBody
 from domain.phases import Action, Phase, Stage
@@ -18,7 +18,7 @@ from domain.regions import normalize_region
 from domain.state import MilestoneState, StartupState, TrancheState
 from tests.i18n_support import korean_left
 
-AT = datetime(2025, 9, 1, 3, 0, tzinfo=timezone.utc)  # 12:00 KST
+AT = datetime(2025, 9, 1, 3, 0, tzinfo=UTC)  # 12:00 KST
 
 
 @pytest.mark.parametrize(("amount", "formal", "spoken"), [
@@ -32,16 +32,16 @@ def test_money_is_shown_both_ways(amount: int, formal: str, spoken: str) -> None
 
 def test_days_left_count_korean_calendar_days() -> None:
     # 23:59 KST the same day is due today; 00:30 KST tomorrow (15:30 UTC today) is one day away.
-    assert days_left(datetime(2025, 9, 1, 14, 59, tzinfo=timezone.utc), AT) == 0
-    assert days_left(datetime(2025, 9, 1, 15, 30, tzinfo=timezone.utc), AT) == 1
-    assert days_left(datetime(2025, 8, 29, 3, 0, tzinfo=timezone.utc), AT) == -3
+    assert days_left(datetime(2025, 9, 1, 14, 59, tzinfo=UTC), AT) == 0
+    assert days_left(datetime(2025, 9, 1, 15, 30, tzinfo=UTC), AT) == 1
+    assert days_left(datetime(2025, 8, 29, 3, 0, tzinfo=UTC), AT) == -3
     assert days_left(None, AT) is None
     assert days_left_label(14) == "D-14 (14일 남음)" and days_left_label(-3) == "D+3 (3일 지남)"
     assert days_left_label(0) == "오늘 마감"
 
 
 def state() -> StartupState:
-    due = datetime(2025, 10, 1, tzinfo=timezone.utc)
+    due = datetime(2025, 10, 1, tzinfo=UTC)
     return StartupState(
         startup_id="startup:p1:1248100998", program_id="p1", program_name="P", stage=Stage.MICRO,
         brn="1248100998", company_name="AI", founded_on=date(2020, 1, 1), task_id="SF-01", sector="smart_factory",

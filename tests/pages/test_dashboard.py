@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -83,7 +83,7 @@ def test_money_over_time_keeps_running_totals_per_kst_day() -> None:
     entries = [
         (kst(2025, 8, 1, 10), "committed", 80_000_000),
         (kst(2025, 8, 1, 23, 30), "committed", 80_000_000),  # still 1 August in Korea
-        (datetime(2025, 8, 1, 15, 30, tzinfo=timezone.utc), "paid", 56_000_000),  # 2 August 00:30 KST
+        (datetime(2025, 8, 1, 15, 30, tzinfo=UTC), "paid", 56_000_000),  # 2 August 00:30 KST
         (kst(2025, 9, 1), "requested", 24_000_000),  # moves none of the four lines
         (kst(2025, 9, 2), "released", 80_000_000),
         (kst(2025, 9, 2), "refund_due", 6_000_000),
@@ -122,9 +122,9 @@ def test_milestone_marks_call_an_open_milestone_past_due_overdue() -> None:
 
 
 def test_month_calendar_starts_weeks_on_sunday_and_places_marks_on_their_kst_day() -> None:
-    due = datetime(2025, 10, 31, 14, 59, 59, tzinfo=timezone.utc)  # 23:59:59 KST on 31 October
+    due = datetime(2025, 10, 31, 14, 59, 59, tzinfo=UTC)  # 23:59:59 KST on 31 October
     mark = MilestoneMark("s1", "알파AI", "midterm", "중간점검", due, "pending", True)
-    late_utc = MilestoneMark("s2", "베타AI", "kickoff", "착수보고", datetime(2025, 10, 31, 15, 0, tzinfo=timezone.utc),
+    late_utc = MilestoneMark("s2", "베타AI", "kickoff", "착수보고", datetime(2025, 10, 31, 15, 0, tzinfo=UTC),
                              "pending", False)  # 1 November in Korea: not in October
     weeks = month_calendar(2025, 10, [mark, late_utc])
     assert weeks[0][:3] == [None, None, None] and weeks[0][3].day == date(2025, 10, 1)  # 1 Oct 2025: a Wednesday

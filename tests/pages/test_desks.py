@@ -5,7 +5,7 @@ rendered as they are in every state, in English (no Korean left but the data the
 Korean (none of that English)."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,8 +14,6 @@ import pytest
 
 from api.errors import ApiError
 from api.i18n import ENGLISH, KOREAN, _, language
-from api.pages.shared.common import NAVIGATION
-from api.templating import templates
 from api.pages.console.evaluations import ROUNDS, conflict_with
 from api.pages.console.finance import Outcome, unreachable_text
 from api.pages.console.finance_items import (
@@ -26,7 +24,9 @@ from api.pages.console.finance_items import (
     item_key,
     parse_item_key,
 )
+from api.pages.shared.common import NAVIGATION
 from api.pages.shared.refusal_text import form_errors, refusal_text
+from api.templating import templates
 from axflow.reconcile import Difference, FinanceUnreachable
 from domain.phases import Action, Role
 from domain.state import Partner, ScoreEntry, Termination
@@ -34,7 +34,7 @@ from store.tables import EvaluatorConflict
 from tests.builders import OTHER_STARTUP_BRN, PARTNER_BRN, STARTUP_BRN, collection, settlement, startup, tranche
 from tests.i18n_support import korean_left
 
-AT = datetime(2025, 9, 1, 1, 0, tzinfo=timezone.utc)
+AT = datetime(2025, 9, 1, 1, 0, tzinfo=UTC)
 
 
 def test_a_checkbox_value_names_one_approval_and_nothing_else() -> None:

@@ -5,7 +5,7 @@ and a tampered form (a digest, an unknown kind) is refused by name with nothing 
 read in English with the switch."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -14,8 +14,8 @@ from store.db import session_scope
 from store.notifications import add_notice, preferences_of
 from store.users import create_user
 from tests.conftest import Stack, new_brn
-from tests.totp_support import enrol, needs_factor, pass_second_factor
 from tests.i18n_support import korean_left
+from tests.totp_support import enrol, needs_factor, pass_second_factor
 
 PASSWORD = "Alim!2025pw"
 _serial = iter(range(1, 1_000_000))
@@ -37,7 +37,7 @@ async def signed_in(http: httpx.AsyncClient, stack: Stack, kind: str, roles: lis
                                                        ("milestone_reminder", "[axflow] 산출물 제출 기한 D-3")]):
             event = NotificationEvent(key=f"{login}:n{serial}", kind=kind_sent, recipients=["startup"],
                                       startup_id="st-page-1", program_id="p-1", brn="1248100998",
-                                      at=datetime(2026, 3, 2, tzinfo=timezone.utc))
+                                      at=datetime(2026, 3, 2, tzinfo=UTC))
             add_notice(session, user_id=user_id, event=event, subject=subject, body=f"{subject}\n본문 {serial}")
         session.commit()
     if needs_factor(roles):

@@ -9,8 +9,8 @@ from api.errors import ApiError
 from api.i18n import ENGLISH, language
 from api.pages.portal.agreement import errors_of
 from api.pages.portal.apply import problem_words
-from api.pages.shared.document_words import upload_words
 from api.pages.portal.my import ineligible_words, one_language, refusal_errors
+from api.pages.shared.document_words import upload_words
 from api.reauth import WRONG
 from axflow.config import Settings
 from domain.eligibility import ban_problem, brn_problems, founding_problems, status_refusal

@@ -1,10 +1,9 @@
 """The portal's rules without a server: the countdown's words, where a window stands, the settlement
 form's rows, receipt numbers, and the accounts, links and drafts on a migrated database."""
 
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
-
 import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
@@ -13,10 +12,10 @@ from starlette.datastructures import FormData
 from api.i18n import ENGLISH, language
 from api.pages.portal.calls import eligibility_rules
 from api.pages.portal.common import remaining, window_state
-from api.pages.shared.bilingual import one_language
 from api.pages.portal.script_words import portal_words
-from api.pages.portal.signup import refusal_text
 from api.pages.portal.settlement import SettlementForm, read_settlement_form
+from api.pages.portal.signup import refusal_text
+from api.pages.shared.bilingual import one_language
 from axflow.programs import sample_definitions
 from store.application_drafts import DraftFrozen, DraftInput, mark_submitted, receipt_number, save_draft
 from store.company_binding import bind, bound_brn
@@ -25,7 +24,7 @@ from store.portal_accounts import accept_invitation, invite, issue_link, sign_up
 from store.users import DirectoryError
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-NOW = datetime(2025, 7, 10, 5, 0, tzinfo=timezone.utc)  # 14:00 KST, an hour before the sample closes
+NOW = datetime(2025, 7, 10, 5, 0, tzinfo=UTC)  # 14:00 KST, an hour before the sample closes
 BRN, OTHER = "1248100998", "2208162517"
 
 

@@ -1,7 +1,7 @@
 """The pure parts of what issue 25 made readable: what waits on whom (a final evaluation on
 evaluators too, a refused collection on finance) and why 선정 확정 cannot work yet."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from api.i18n import ENGLISH, language
 from api.pages.console.program_actions import finalize_blockers
@@ -11,7 +11,7 @@ from domain.state import CollectionState, StartupState
 from store.work_items import items_of
 from workflows.program_call import Applicant, CallState
 
-AT = datetime(2025, 9, 1, 3, 0, tzinfo=timezone.utc)
+AT = datetime(2025, 9, 1, 3, 0, tzinfo=UTC)
 
 
 def _state(phase: Phase, **fields: object) -> StartupState:

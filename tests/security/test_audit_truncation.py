@@ -4,7 +4,7 @@ count (the anchor its workflow keeps in Temporal still holds); a row rewritten w
 breaks the chain, also when passed off as an older, unkeyed row; older unkeyed rows verify."""
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -18,10 +18,10 @@ from store import audit
 from store.db import make_engine, session_scope
 from store.projection import apply_projection
 from store.tables import AuditEvent, StartupRow
+from tests.api.test_signin import sign_in, user
 from tests.conftest import Stack, wait_until
 from tests.flows import drive
 from tests.store.test_database import _state, _transition
-from tests.api.test_signin import sign_in, user
 
 KEY = b"audit-key-of-the-truncation-tests-0123"
 
@@ -93,7 +93,7 @@ def test_the_chain_is_keyed_and_older_unkeyed_rows_still_verify(tmp_path) -> Non
         # Two rows as written before the key (scheme 1, plain SHA-256), then keyed ones.
         prev = audit.GENESIS
         for seq in (1, 2):
-            old = AuditEvent(startup_id="startup:p:old", program_id="p", seq=seq, at=datetime.now(timezone.utc),
+            old = AuditEvent(startup_id="startup:p:old", program_id="p", seq=seq, at=datetime.now(UTC),
                              actor_id="u0", actor_name="박", role="evaluator", action="score", from_phase="applied",
                              to_phase="applied", details={}, prev_hash=prev, hash="", hash_scheme=audit.UNKEYED)
             old.hash = hashlib.sha256(audit._canonical(prev, old)).hexdigest()

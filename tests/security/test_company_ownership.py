@@ -8,7 +8,7 @@ the tax simulator's register, the identity provider simulator's page and token e
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,10 +17,8 @@ import pytest
 from sqlmodel import Session, select
 
 from axflow.tax_authority import TaxAuthorityDown, register_matches
-
 from store.binding_tables import BindingEvent, BindingRequest, CompanyBinding, CompanyCheck
-from store.company_binding import (DecisionRefused, bind, bound_brn, decide, open_request,
-                                   why_approval_is_needed)
+from store.company_binding import DecisionRefused, bind, bound_brn, decide, open_request, why_approval_is_needed
 from store.db import make_engine, migrate, session_scope
 from store.portal_accounts import accept_invitation, company_of, issue_link, sign_up, verify
 from store.users import create_user, find_by_login, users_of_brn
@@ -40,7 +38,7 @@ def csrf(html: str) -> str:
 async def person(stack: Stack, name: str, typed_brn: str) -> AsyncIterator[httpx.AsyncClient]:
     """Someone who signed up on the portal typing `typed_brn`, verified their email and signed in."""
     email = f"p{next(_serial)}-{typed_brn}@own.example"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_scope(stack.engine) as session:
         user = sign_up(session, email=email, password=PASSWORD, brn=typed_brn, representative=name,
                        company_name="아무회사", now=now)
@@ -199,7 +197,7 @@ async def test_an_officer_approval_and_an_invitation_bind_and_are_recorded(stack
     secret = re.search(r"token=([\w-]+)", mail.get_content() if not mail.is_multipart()
                        else mail.get_body(("plain",)).get_content()).group(1)
     with session_scope(stack.engine) as session:
-        assert accept_invitation(session, secret, "Colleague!2025q", datetime.now(timezone.utc)) is not None
+        assert accept_invitation(session, secret, "Colleague!2025q", datetime.now(UTC)) is not None
         colleague_id = find_by_login(session, colleague).id
     assert (colleague_id, "invitation") in bindings(stack, brn)
     recorded = events(stack, brn)
@@ -231,7 +229,7 @@ async def test_the_registers_validate_service_answers_through_faults_and_says_wh
 def test_a_representative_change_waits_for_the_officer_who_may_reject_then_approve(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/binding.db"
     migrate(url)
-    at = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 2, tzinfo=UTC)
     brn = new_brn()
     with Session(make_engine(url), expire_on_commit=False) as db:
         former = sign_up(db, email="former@own.example", password=PASSWORD, brn=brn, representative="전대표",

@@ -5,9 +5,9 @@ HTTP, on a clock the test moves."""
 
 from datetime import timedelta
 
-from tests.conftest import Stack
 # The signed-in browser with a clock the test moves: the sign-in tests' own fixture.
 from tests.api.test_signin import browser, csrf, sign_in, user  # noqa: F401 (browser is a fixture)
+from tests.conftest import Stack
 
 
 async def test_background_polls_do_not_keep_a_session_alive(stack: Stack, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 (the fixture)

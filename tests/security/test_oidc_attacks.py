@@ -4,7 +4,7 @@ leaves no session behind."""
 
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -117,7 +117,7 @@ async def test_an_id_token_signed_by_another_key_is_refused(sso: SingleSignOn) -
 
 
 async def test_pending_sign_ins_are_pruned_expired_and_bounded(stack: Stack) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_scope(stack.engine) as db:
         oidc_logins.prune(db, now, keep=0)
         expired = oidc_logins.begin(db, now - oidc_logins.LOGIN_TTL - timedelta(seconds=1))

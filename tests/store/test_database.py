@@ -4,7 +4,7 @@ idempotent projections, the hash-chained audit table and tokens."""
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
@@ -81,12 +81,12 @@ def _state(version: int, phase: Phase = Phase.UNDER_REVIEW) -> StartupState:
         startup_id="startup:p:1248100998", program_id="p", program_name="P", stage=Stage.MICRO,
         brn="1248100998", company_name="한글 회사", founded_on=date(2020, 1, 1), task_id="SF-01",
         sector="smart_factory", region="경북", grant_amount=80_000_000, phase=phase,
-        applied_at=datetime(2025, 7, 1, tzinfo=timezone.utc), version=version, transition_count=version,
+        applied_at=datetime(2025, 7, 1, tzinfo=UTC), version=version, transition_count=version,
     )
 
 
 def _transition(seq: int, to: Phase) -> Transition:
-    return Transition(seq=seq, at=datetime(2025, 7, 1, 1, seq, tzinfo=timezone.utc), actor_id="officer.kim",
+    return Transition(seq=seq, at=datetime(2025, 7, 1, 1, seq, tzinfo=UTC), actor_id="officer.kim",
                       actor_name="김 주무관", role=Role.PROGRAM_OFFICER, action="step", reason="사유",
                       from_phase=Phase.APPLIED, to_phase=to, details={"n": seq})
 
@@ -97,7 +97,7 @@ def test_projections_are_idempotent_and_never_go_backwards(database_url: str) ->
     newer = Projection(state=_state(3, Phase.SELECTED), transitions=[_transition(2, Phase.UNDER_REVIEW),
                                                                       _transition(3, Phase.SELECTED)],
                        ledger=[LedgerMove(key="startup:p:1248100998:committed:-", kind="committed",
-                                          amount=80_000_000, at=datetime(2025, 7, 2, tzinfo=timezone.utc))])
+                                          amount=80_000_000, at=datetime(2025, 7, 2, tzinfo=UTC))])
     older = Projection(state=_state(1, Phase.APPLIED), transitions=[_transition(1, Phase.APPLIED)])
     with session_scope(engine) as session:
         apply_projection(session, newer, KEY)

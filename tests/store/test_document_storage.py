@@ -5,7 +5,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -143,7 +143,7 @@ def _document(store: BlobStore, data: bytes, *, days_old: int = 0, filename: str
     sha256, size = store.put([data])
     return Document(id=uuid.uuid4().hex, startup_id="startup:p1:1248100998", program_id="p1", kind="deliverable",
                     milestone="kickoff", uploader_id="startup-1248100998", uploader_role="startup",
-                    uploaded_at=datetime.now(timezone.utc) - timedelta(days=days_old), size=size, type_name="pdf",
+                    uploaded_at=datetime.now(UTC) - timedelta(days=days_old), size=size, type_name="pdf",
                     content_type="application/pdf", sha256=sha256, filename=filename)
 
 
@@ -201,7 +201,7 @@ def test_cleanup_deletes_old_unused_uploads_only(settings: Settings, store: Blob
     with session_scope(engine) as session:
         session.add_all([old_unused, old_used, recent, shared_old, shared_new])
         session.commit()
-        assert mark_referenced(session, [old_used.id], "submit-milestone #7", datetime.now(timezone.utc)) == 1
+        assert mark_referenced(session, [old_used.id], "submit-milestone #7", datetime.now(UTC)) == 1
         deleted = cleanup_unreferenced(session, store, days=30)
         assert sorted(deleted) == sorted([old_unused.id, shared_old.id])
         remaining = {row.id for row in session.query(Document).all()}

@@ -1,6 +1,7 @@
 """The user directory without a server: the password rule, users and their bad input, recipient
 resolution, tokens that belong to users, tokens made before the migration, and the CLI."""
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,16 @@ from store.passwords import password_problems, verify_password
 from store.tables import ApiToken, EvaluatorConflict
 from store.tokens import create_token, issue_token, token_user
 from store.user_tables import User, WebSession
-from store.users import (DirectoryError, active_users, create_user, disable_user, find_by_login, resolve_recipient,
-                         set_roles, users_of_brn)
+from store.users import (
+    DirectoryError,
+    active_users,
+    create_user,
+    disable_user,
+    find_by_login,
+    resolve_recipient,
+    set_roles,
+    users_of_brn,
+)
 from tests.store.test_database import database_url  # noqa: F401  (SQLite, and PostgreSQL where reachable)
 
 
@@ -111,10 +120,10 @@ def test_disabling_ends_tokens_and_sessions_at_once(database_url: str) -> None: 
         with pytest.raises(ValueError, match="does not hold"):
             issue_token(session, user, Role.AUDITOR)
         assert token_user(session, any_role)[0].role is None and token_user(session, one_role)[0].role == "finance_officer"
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         from api.sessions import start
-        start(session, user, "program_officer", datetime.now(timezone.utc))
+        start(session, user, "program_officer", datetime.now(UTC))
         disable_user(session, user)
         assert token_user(session, any_role) is None and token_user(session, one_role) is None
         assert all(s.ended_at is not None for s in session.exec(select(WebSession)).all())

@@ -5,7 +5,7 @@ the state (totals, the running hash) and in full in the read model (`GET .../exp
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ async def test_the_plan_is_in_the_agreement_and_the_ledger_keeps_each_expense(st
     # and its withdrawal; nothing edited in place.
     invoice = await upload(stack, startup_id, me, pdf(f"세금계산서 {startup_id}"), "세금계산서.pdf", "receipt")
     transfer = await upload(stack, startup_id, me, pdf(f"이체확인증 {startup_id}"), "이체확인증.pdf", "receipt")
-    today = kst_date(datetime.now(timezone.utc))
+    today = kst_date(datetime.now(UTC))
     expense = {"spent_on": today.isoformat(), "category": "materials", "vendor_name": "㈜한빛소재",
                "vendor_brn": VENDOR_BRN, "description": "시제품 부품", "supply_amount": 1_000_000, "vat": 100_000,
                "payment_method": "account_transfer",

@@ -2,7 +2,7 @@
 window closes at its instant, a lapsed agreement re-offers the slot, an overdue milestone is
 reminded, escalated and suspended, and suspend/resume keeps the remaining time."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from domain.calendar import business_deadline
@@ -87,7 +87,7 @@ async def test_an_overdue_milestone_is_reminded_escalated_flagged_and_suspended(
     assert at(state["next_deadline"]["at"]) == kickoff_due
 
     # Past the due date but inside the grace period: reminders sent, overdue flagged and escalated.
-    await stack.skipper.fast_forward(handle, kickoff_due - datetime.now(timezone.utc) + timedelta(days=1))
+    await stack.skipper.fast_forward(handle, kickoff_due - datetime.now(UTC) + timedelta(days=1))
     state = await stack.wait_until_state(startup.id, lambda s: s["overdue"], "overdue")
     assert state["phase"] == "in_poc"
     reminders = await wait_until(lambda: notifications(stack, startup.id, "milestone_reminder"),
@@ -112,7 +112,7 @@ async def test_an_overdue_milestone_is_reminded_escalated_flagged_and_suspended(
     # Resuming needs a new deadline first; after it, the startup is back in its PoC.
     error = await stack.act(startup.id, "resume", stack.as_role(PO), {}, expect=409)
     assert error["error"]["details"]["rule"] == "extend_before_resume"
-    now_kst = datetime.now(timezone.utc) + timedelta(days=60)
+    now_kst = datetime.now(UTC) + timedelta(days=60)
     await stack.act(startup.id, "extend-deadline", stack.as_role(PO),
                     {"deadline": "kickoff", "new_due_on": now_kst.date().isoformat(), "reason": "현장 사정"})
     state = await stack.act(startup.id, "resume", stack.as_role(PO), {})
@@ -228,7 +228,7 @@ async def test_each_kind_of_deadline_follows_its_own_rule(stack: Stack) -> None:
         assert due[rule.key] == business_deadline(signed, rule.days_after_agreement)
     assert due["kickoff"] > add_calendar_days(signed, 30)  # 30 business days are longer than 30 days
 
-    await stack.skipper.fast_forward(handle, due["kickoff"] - datetime.now(timezone.utc) + timedelta(days=1))
+    await stack.skipper.fast_forward(handle, due["kickoff"] - datetime.now(UTC) + timedelta(days=1))
     await stack.wait_until_state(startup.id, lambda s: s["overdue"], "overdue")
     told = await wait_until(lambda: notifications(stack, startup.id, "milestone_overdue"), lambda n: len(n) == 2,
                             what="both desks told")
@@ -241,7 +241,7 @@ async def test_each_kind_of_deadline_follows_its_own_rule(stack: Stack) -> None:
                                 {"milestone": "kickoff", "deliverable": "kickoff.pdf"})
     review_due = business_deadline(at(next(m for m in submitted["milestones"]
                                          if m["key"] == "kickoff")["submitted_at"]), 5)
-    await stack.skipper.fast_forward(handle, review_due - datetime.now(timezone.utc) + timedelta(hours=1))
+    await stack.skipper.fast_forward(handle, review_due - datetime.now(UTC) + timedelta(hours=1))
     late = await wait_until(lambda: notifications(stack, startup.id, "review_overdue"), lambda n: len(n) == 2,
                             what="review escalations")
     assert sorted(n["to"] for n in late) == ["finance_lead", "program_manager"]
@@ -271,7 +271,7 @@ async def test_an_unsent_settlement_report_is_reminded_and_escalated(stack: Stac
     state = await stack.state(startup.id)
     due = at(state["settlement"]["due_at"])
     await stack.skipper.fast_forward(stack.client.get_workflow_handle(startup.id),
-                                     due - datetime.now(timezone.utc) + timedelta(hours=1))
+                                     due - datetime.now(UTC) + timedelta(hours=1))
     entry = await wait_until(lambda: history(stack, startup.id),
                              lambda h: h[-1]["action"] == "settlement_report_overdue", what="overdue report")
     assert entry[-1]["actor"] == "system:timer"

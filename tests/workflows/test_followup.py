@@ -4,7 +4,7 @@ program officer) across a continue-as-new, and a closed company's follow-up endi
 
 import json
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ async def start(stack: Stack, years: int) -> tuple[str, WorkflowHandle[Any, Any]
     sample = program()
     assert sample.followup is not None
     inp = FollowUpInput(brn=brn, company_name="테스트AI", program_id=sample.id, program_name=sample.name,
-                        stage=sample.stage, completed_at=datetime.now(timezone.utc),
+                        stage=sample.stage, completed_at=datetime.now(UTC),
                         policy=sample.followup.model_copy(update={"years": years}))
     handle = await stack.client.start_workflow(FollowUp.run, inp, id=followup_workflow_id(brn),
                                                task_queue=stack.settings.task_queue)
@@ -89,7 +89,7 @@ async def test_two_yearly_surveys_one_answered_one_late_and_escalated_across_con
             )["rule"] == "survey_open"
 
     # The survey opens by its own timer: the company is asked.
-    await stack.skipper.fast_forward(handle, first.schedule.opens_at - datetime.now(timezone.utc) + timedelta(hours=1))
+    await stack.skipper.fast_forward(handle, first.schedule.opens_at - datetime.now(UTC) + timedelta(hours=1))
     await wait_until(lambda: state(handle), lambda s: s.status == "asking", what="survey opened")
     wrong_year = SurveySubmission(actor=startup(brn), answer=figures(first.schedule.fiscal_year - 1))
     assert (await refused(handle, FollowUp.answer_survey, wrong_year))["rule"] == "survey_fiscal_year"
@@ -135,13 +135,13 @@ async def test_a_later_stage_takes_the_follow_up_over_and_a_closed_company_ends_
     assert later.followup is not None
     system = Actor(id="system:workflow", name="lifecycle workflow", role=Role.SYSTEM)
     promoted = StageCompleted(actor=startup(brn), program_id=later.id, program_name=later.name, stage=later.stage,
-                              completed_at=datetime.now(timezone.utc), policy=later.followup)
+                              completed_at=datetime.now(UTC), policy=later.followup)
     assert (await refused(handle, FollowUp.stage_completed, promoted))["rule"] == "officer_moves_stage"
     await handle.execute_update(FollowUp.stage_completed, promoted.model_copy(update={"actor": system}))
     # The survey had not opened: no year is recorded, and the later program's follow-up starts.
     moved = await wait_until(lambda: state(handle), lambda s: s.program_id == later.id, what="the later stage")
     assert (moved.year, moved.status, moved.records) == (1, "waiting", [])
-    again = promoted.model_copy(update={"actor": system, "completed_at": datetime.now(timezone.utc)})
+    again = promoted.model_copy(update={"actor": system, "completed_at": datetime.now(UTC)})
     assert (await refused(handle, FollowUp.stage_completed, again))["rule"] == "later_stage"
 
     closing = CloseCompany(actor=startup(brn), closure=Closure(closed_on=date(2027, 1, 15), source="program_officer"))

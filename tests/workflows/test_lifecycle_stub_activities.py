@@ -11,10 +11,10 @@ it fail harmlessly). They wait on conditions, and skip time with the dev server'
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,6 +38,7 @@ from domain.commands import (
     SignAgreementBody,
     TerminateBody,
 )
+from domain.documents import DocumentKind, DocumentRef
 from domain.io import (
     BUSINESS_DEADLINE,
     CHECK_ELIGIBILITY,
@@ -65,7 +66,6 @@ from domain.io import (
     SelectionDecision,
     startup_workflow_id,
 )
-from domain.documents import DocumentKind, DocumentRef
 from domain.notifications import DELIVER_NOTIFICATION, NotificationEvent
 from domain.phases import Phase, Role
 from domain.program import ProgramDefinition
@@ -264,7 +264,7 @@ async def lifecycle(temporal_env: WorkflowEnvironment, systems: Systems | None =
                               proposal_title="AI 사출 불량 검출 PoC")
     inp = LifecycleInput(program=program, application=application,
                          applicant=Actor(id=f"user:startup-{brn}", name="홍길동", role=Role.STARTUP, brn=brn),
-                         applied_at=datetime.now(timezone.utc), request_id="req-apply")
+                         applied_at=datetime.now(UTC), request_id="req-apply")
     async with Worker(client, task_queue=queue, workflows=[StartupLifecycle], activities=systems.activities(),
                       graceful_shutdown_timeout=timedelta(seconds=2)):
         handle = await client.start_workflow(StartupLifecycle.run, inp, id=startup_workflow_id(program.id, brn),
@@ -523,7 +523,7 @@ async def test_an_open_milestone_becomes_overdue_by_its_timer(temporal_env: Work
 
         # Past the due date, inside the suspension grace period.
         await TimeSkipper(run.client).fast_forward(
-            run.handle, kickoff.due_at - datetime.now(timezone.utc) + timedelta(days=1))
+            run.handle, kickoff.due_at - datetime.now(UTC) + timedelta(days=1))
         state = await run.until(lambda s: s.overdue, "overdue")
         assert state.phase is Phase.IN_POC
         assert state.milestone("kickoff").overdue and not state.milestone("midterm").overdue
@@ -565,7 +565,7 @@ async def test_a_selection_carrying_its_agreement_deadline_is_never_seen_without
     systems.slow_business_deadline = slow_deadline
     async with lifecycle(temporal_env, systems) as run:
         await run.phase(Phase.UNDER_REVIEW)
-        due = (datetime.now(timezone.utc) + timedelta(days=14)).replace(microsecond=0)
+        due = (datetime.now(UTC) + timedelta(days=14)).replace(microsecond=0)
         await run.handle.signal("selection_decided", SelectionDecision(
             decision="selected", rank=1, reason="위원회", agreement_due_at=due))
         state = await run.phase(Phase.SELECTED)

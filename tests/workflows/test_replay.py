@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from temporalio import workflow
-
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from axflow.history import projections, transitions
@@ -26,8 +25,8 @@ from domain.program import DeadlinePolicy
 from domain.state import StartupState
 from tests.conftest import Stack, wait_until
 from tests.flows import PO, drive, match, pay, select, sign
-from workflows.program_call import ProgramCall
 from workflows.lifecycle import StartupLifecycle
+from workflows.program_call import ProgramCall
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 SAVED = sorted(HISTORIES.glob("*.json"))

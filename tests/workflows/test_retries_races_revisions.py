@@ -6,7 +6,7 @@ not offered `request-disbursement` once every tranche is paid."""
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -167,7 +167,7 @@ async def test_a_revision_never_shortens_a_deadline(stack: Stack) -> None:
     state = await stack.state(startup.id)
     midterm = next(m for m in state["milestones"] if m["key"] == "midterm")
     due_before = datetime.fromisoformat(midterm["due_at"])
-    assert due_before - datetime.now(timezone.utc) > timedelta(days=21), midterm  # weeks away
+    assert due_before - datetime.now(UTC) > timedelta(days=21), midterm  # weeks away
 
     # Sent early, sent back without a date: the revision keeps at least the milestone's own time.
     await stack.act(startup.id, "submit-milestone", startup.me(stack), {"milestone": "midterm", "deliverable": "m.pdf"})
@@ -180,7 +180,7 @@ async def test_a_revision_never_shortens_a_deadline(stack: Stack) -> None:
     # A revision date earlier than the milestone's due date is refused, naming the field.
     kickoff = next(m for m in state["milestones"] if m["key"] == "kickoff")
     kickoff_due = datetime.fromisoformat(kickoff["due_at"])
-    early = kst_date(datetime.now(timezone.utc)) + timedelta(days=3)
+    early = kst_date(datetime.now(UTC)) + timedelta(days=3)
     assert early < kst_date(kickoff_due), kickoff
     await stack.act(startup.id, "submit-milestone", startup.me(stack), {"milestone": "kickoff", "deliverable": "k.pdf"})
     error = await stack.act(startup.id, "review-milestone", stack.as_role(PO),

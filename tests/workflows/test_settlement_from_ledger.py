@@ -7,7 +7,7 @@ collected as any refund is."""
 import io
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collect
 
     invoice = await upload(stack, startup_id, me, pdf(f"세금계산서 {startup_id}"), "세금계산서.pdf", "receipt")
     transfer = await upload(stack, startup_id, me, pdf(f"이체확인증 {startup_id}"), "이체확인증.pdf", "receipt")
-    expense = {"spent_on": kst_date(datetime.now(timezone.utc)).isoformat(), "category": "materials",
+    expense = {"spent_on": kst_date(datetime.now(UTC)).isoformat(), "category": "materials",
                "vendor_name": "㈜한빛소재", "vendor_brn": VENDOR_BRN, "description": "시제품 부품",
                "supply_amount": 3_000_000, "vat": 300_000, "payment_method": "account_transfer",
                "evidence": [{"kind": "tax_invoice", "document": invoice["id"]},

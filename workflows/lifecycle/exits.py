@@ -25,7 +25,6 @@ from workflows.lifecycle.money import owe
 from workflows.lifecycle.publishing import move_money, notify, record, release_slot, tell_program, vacate_slot
 from workflows.lifecycle.retries import OWN_WORK_RETRY
 
-
 # Tranche states in which grant money has left (or is leaving) the program.
 MONEY_MOVED = ("approved", "paying", "paid")
 

@@ -19,9 +19,9 @@ with workflow.unsafe.imports_passed_through():
         SlotReleased,
         program_workflow_id,
     )
+    from domain.notifications import DELIVER_NOTIFICATION, NoticeKind, NotificationEvent, event_data
     from domain.phases import Action, Phase
     from domain.program import ClockKind
-    from domain.notifications import DELIVER_NOTIFICATION, NoticeKind, NotificationEvent, event_data
     from domain.state import Actor, AuditAnchor, LedgerMove, Transition
 
 from workflows.lifecycle import patches
@@ -36,7 +36,6 @@ from workflows.search_attributes import (
     AX_SECTOR,
     AX_STAGE,
 )
-
 
 # The projection activity heartbeats every second while it writes.
 PROJECTION_HEARTBEAT = timedelta(seconds=5)

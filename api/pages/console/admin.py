@@ -14,14 +14,13 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.console import admin_forms, mail_view
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
-from api.templating import role_label
 from api.services.users import public
+from api.templating import role_label
 from domain.phases import Role
 from store.db import release
 from store.tokens import issue_token
 from store.user_tables import User
-from store.users import DESKS, KINDS, PERSON_ROLES, DirectoryError, create_user, disable_user, get_user, list_users
-from store.users import set_roles
+from store.users import DESKS, KINDS, PERSON_ROLES, DirectoryError, create_user, disable_user, get_user, list_users, set_roles
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 

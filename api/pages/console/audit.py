@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.audit_verification import verify_audit
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.document_schemas import VerifyAnswer
 from api.errors import ApiError
@@ -19,15 +20,14 @@ from api.pages.console import audit_views as views
 from api.pages.console import exports
 from api.pages.console.action_forms import choice_labels
 from api.pages.shared.common import PageViewer, check_csrf, render, require_role
-from api.templating import role_label
 from api.pages.shared.refusal_text import refusal_text
 from api.services.audit import audit_events, find_startups
 from api.services.documents import verify_hash
 from api.services.startups import startup_for, startup_row, trail_of
+from api.templating import role_label
 from api.uploads import read_upload
 from domain.phases import Role
 from domain.timeutil import kst_date
-from api.audit_verification import verify_audit
 from store.audit_key import audit_key
 from store.db import release
 from store.tables import AuditEvent

@@ -8,7 +8,7 @@ are the records as they are."""
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -26,11 +26,11 @@ def as_of_instant(day: date) -> datetime:
     """The end of a KST calendar day as a UTC instant: the last microsecond before the next day
     begins, so that a transition at 23:59:59.5 counts as that day's."""
     next_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=KST)
-    return (next_day - timedelta(microseconds=1)).astimezone(timezone.utc)
+    return (next_day - timedelta(microseconds=1)).astimezone(UTC)
 
 
 def start_of_kst_day(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=KST).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=KST).astimezone(UTC)
 
 
 def parse_day(value: str | None) -> date | None:
@@ -153,7 +153,7 @@ def column_headers() -> list[str]:
 
 def kst_text(at: datetime) -> str:
     # SQLite hands datetimes back without their zone; they are UTC.
-    aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
     return kst_second(aware, zone=False)
 
 

@@ -13,9 +13,9 @@ from api.errors import ApiError
 from api.i18n import gettext
 from api.pages.shared.common import PageViewer, check_csrf, render
 from api.pages.shared.document_words import upload_words
+from api.scope import check_scope
 from api.services.documents import receive_document
 from api.services.startups import startup_row
-from api.scope import check_scope
 from domain.documents import DocumentKind
 from domain.phases import Action
 from store.db import release

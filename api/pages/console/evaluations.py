@@ -6,8 +6,8 @@ with keeps its page, but its form is closed and says why."""
 
 import re
 import secrets
-from urllib.parse import quote
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,9 +17,9 @@ from sqlmodel import Session
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
+from api.pages.console.submitted_documents import submitted_documents
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.refusal_text import form_errors, role_refused
-from api.pages.console.submitted_documents import submitted_documents
 from api.services import conflicts as declarations
 from api.services.actions import perform_action
 from api.services.conflicts import ConflictIn, ConflictOut

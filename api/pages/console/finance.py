@@ -17,7 +17,6 @@ from sqlmodel import Session
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import _
-from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.console.finance_items import (
     APPROVALS,
     Approval,
@@ -28,6 +27,7 @@ from api.pages.console.finance_items import (
     failed_payments,
     parse_item_key,
 )
+from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.refusal_text import form_errors, refusal_text, role_refused
 from api.services import finance
 from api.services.actions import perform_action

@@ -15,23 +15,23 @@ from sqlmodel import Session
 from temporalio.client import WorkflowHistory
 from temporalio.service import RPCError
 
-from axflow import history as trail
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import _
 from api.pages.console import action_forms
-from api.pages.shared.form_errors import FormErrors, errors_from
-from api.pages.shared.common import PageViewer, PollViewer, Viewer, check_csrf, render
 from api.pages.console.documents import UPLOAD_KINDS
-from api.pages.shared.formatting import won
-from api.pages.shared.document_words import KIND_WORDS
 from api.pages.console.submitted_documents import submitted_documents
+from api.pages.shared.common import PageViewer, PollViewer, Viewer, check_csrf, render
+from api.pages.shared.document_words import KIND_WORDS
+from api.pages.shared.form_errors import FormErrors, errors_from
+from api.pages.shared.formatting import won
+from api.schemas import History, StartupPublic
+from api.scope import check_scope
 from api.services.actions import perform_action
 from api.services.conflicts import declared_conflicts
 from api.services.programs import program_choices
 from api.services.startups import for_caller, live_state, readable_history, startup_row
-from api.schemas import History, StartupPublic
-from api.scope import check_scope
+from axflow import history as trail
 from domain.phases import NEXT_STAGE, Action, Role
 from domain.state import StartupState
 from store.db import release

@@ -20,14 +20,14 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
 from api.pages.shared.rule_text import RuleRefusal, rule_text
+from api.schemas import StartupPublic
+from api.scope import check_scope
 from api.services.actions import perform_action
 from api.services.documents import blob_store
 from api.services.startups import for_caller, live_state
-from api.schemas import StartupPublic
-from api.scope import check_scope
 from axflow.agreement import agreement_body
-from domain.phases import Action, Role
 from domain import rule_ids
+from domain.phases import Action, Role
 
 router = APIRouter(include_in_schema=False)
 

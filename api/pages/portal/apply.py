@@ -18,16 +18,23 @@ from activities.read_model import ReadModelActivities
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
-from api.pages.shared.common import check_csrf
-from api.pages.shared.labels import SECTORS, label, task_title
-from api.pages.portal.common import (Errors, StartupViewer, add_error, kst_text, page, not_found_page, remaining,
-                                     validation_errors, call_window)
-from api.pages.shared.common import portal_link, tell, writing
+from api.pages.portal.common import (
+    Errors,
+    StartupViewer,
+    add_error,
+    call_window,
+    kst_text,
+    not_found_page,
+    page,
+    remaining,
+    validation_errors,
+)
 from api.pages.portal.documents import document_choices, reuse_document, upload_context
-from api.pages.shared.document_words import upload_words
 from api.pages.portal.my import STATUS_REASONS, ineligible_words, one_language, refusal_errors
-from api.services.documents import receive_document
-from api.services.documents import document_by_id
+from api.pages.shared.common import check_csrf, portal_link, tell, writing
+from api.pages.shared.document_words import upload_words
+from api.pages.shared.labels import SECTORS, label, task_title
+from api.services.documents import document_by_id, receive_document
 from api.services.programs import program_row, submit_application
 from axflow.config import Settings
 from axflow.tax_authority import TaxAuthorityDown, business_status

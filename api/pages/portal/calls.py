@@ -1,7 +1,7 @@
 """Public program pages (공고): every call for applications and one call in full, readable without
 signing in. The window's countdown is right when the page is served; portal.js keeps it ticking."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -48,7 +48,7 @@ def _definitions(session: SessionDep) -> list[ProgramDefinition]:
 
 @router.get("/calls", response_class=HTMLResponse)
 async def calls(request: Request, session: SessionDep, viewer: Visitor) -> HTMLResponse:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     found = [d for d in _definitions(session) if d.application_closes_at is not None]
     order = {"open": 0, "scheduled": 1, "closed": 2}
     listed = sorted(((d, window_state(d, now)) for d in found),
@@ -64,7 +64,7 @@ async def call(program_id: str, request: Request, session: SessionDep, temporal:
         return not_found_page(request, viewer, ApiError(
             "not_found", _("%(program)s 사업이 없습니다.") % {"program": program_id}))
     definition = ProgramDefinition.model_validate(row.definition)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sectors: dict[str, list] = {}
     for task in definition.tasks:
         sectors.setdefault(task.sector, []).append(task)

@@ -15,21 +15,20 @@ import structlog
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-
-from api import sessions
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from api.deps import QUERY_TIMEOUT, SessionDep, actor_of, acting_role
+from api import sessions
+from api.deps import QUERY_TIMEOUT, SessionDep, acting_role, actor_of
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.shared.bilingual import one_language
 from api.pages.shared.common import PageViewer, Viewer, render
 from axflow.config import Settings
+from domain.formatting import kst_minute
 from domain.io import program_workflow_id
 from domain.phases import Role
 from domain.program import ProgramDefinition
-from domain.formatting import kst_minute
 from store.db import release
 from workflows.program_call import CallState
 

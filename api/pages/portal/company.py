@@ -16,18 +16,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.i18n import N_, _
-from api.pages.shared.common import check_csrf
 from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, page
-from api.pages.shared.common import writing
-from api.templating import PAGE_CSP
+from api.pages.shared.common import check_csrf, writing
 from api.services.company import active_binding, refusals_since, start_check, take_check
+from api.templating import PAGE_CSP
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 from domain.brn import format_brn, normalize_brn
 from domain.text import SINGLE_LINE
 from store.binding_tables import CompanyCheck
-from store.company_binding import (bind, bound_brn, open_request, person_key_hash, record, requests_of,
-                                   why_approval_is_needed)
+from store.company_binding import bind, bound_brn, open_request, person_key_hash, record, requests_of, why_approval_is_needed
 from store.db import as_utc
 from store.portal_accounts import company_of
 from store.user_tables import User

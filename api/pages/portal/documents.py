@@ -8,7 +8,7 @@ even be named. Before the application exists only a proposal may be attached, as
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -18,13 +18,12 @@ from sqlmodel import Session
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
 from api.i18n import _
-from api.pages.shared.common import check_csrf
 from api.pages.portal.common import StartupViewer, page
-from api.pages.shared.common import writing
+from api.pages.shared.common import check_csrf, writing
 from api.pages.shared.document_words import KIND_WORDS, UPLOAD_WORDS, upload_words
+from api.scope import brn_of
 from api.services.documents import company_documents, document_by_id, receive_document
 from api.services.startups import startup_row
-from api.scope import brn_of
 from axflow.config import Settings
 from axflow.programs import load_program
 from domain.documents import EXTENSIONS, DocumentKind
@@ -144,5 +143,5 @@ def reuse_document(session: Session, viewer: StartupViewer, document_id: str, st
         raise ApiError("not_found", f"unknown document {document_id[:64]!r}")
     return Document(id=uuid.uuid4().hex, startup_id=startup_id, program_id=program_id, kind=kind.value,
                     milestone=milestone, uploader_id=viewer.actor.id, uploader_role=viewer.actor.role.value,
-                    uploaded_at=datetime.now(timezone.utc), size=source.size, type_name=source.type_name,
+                    uploaded_at=datetime.now(UTC), size=source.size, type_name=source.type_name,
                     content_type=source.content_type, sha256=source.sha256, filename=source.filename)

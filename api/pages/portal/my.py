@@ -16,31 +16,31 @@ from sqlmodel import Session
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import KOREAN, N_, _, current_language
-from api.pages.shared.common import check_csrf, render
 from api.pages.portal.common import Errors, StartupViewer, not_found_page, page
+from api.pages.portal.documents import document_choices, upload_context
+from api.pages.portal.settlement import SettlementForm, read_settlement_form
 from api.pages.shared.bilingual import HANGUL
 from api.pages.shared.bilingual import one_language as paired_language
-from api.pages.portal.documents import document_choices, upload_context
+from api.pages.shared.common import check_csrf, render
 from api.pages.shared.document_words import KIND_WORDS
-from api.pages.portal.settlement import SettlementForm, read_settlement_form
 from api.pages.shared.formatting import won
 from api.pages.shared.refusal_text import RULE_CODES
 from api.pages.shared.rule_text import FIELD_TYPES, RuleRefusal, rule_text
+from api.schemas import StartupPublic
+from api.scope import check_scope
 from api.services.actions import perform_action
 from api.services.programs import program_choices
 from api.services.startups import for_caller, live_state, startup_ids_of_company
-from api.schemas import StartupPublic
-from api.scope import check_scope
 from domain.documents import DocumentKind
 from domain.phases import Action, Phase
 from domain.state import StartupState
 from store.application_drafts import drafts_of_company
 from store.business_checks import check_of
-from store.portal_tables import BusinessStatusCheck
 from store.db import release
 from store.documents import documents_of
 from store.notifications import list_notices
 from store.portal_accounts import company_of
+from store.portal_tables import BusinessStatusCheck
 
 router = APIRouter(include_in_schema=False)
 AGREEMENT_PHASES = {Phase.SELECTED, Phase.MATCHED}

@@ -12,15 +12,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api import sessions
 from api.deps import SessionDep
 from api.i18n import N_, _
-from api.pages.shared.common import check_csrf
-from api.pages.portal.common import (StartupViewer, Visitor, add_error, check_public_csrf, limit_anonymous_mail,
-                                     page, public_form)
+from api.pages.portal.common import StartupViewer, Visitor, add_error, check_public_csrf, limit_anonymous_mail, page, public_form
 from api.pages.shared.bilingual import in_page_language, one_language
-from api.pages.shared.common import portal_link, tell, writing
+from api.pages.shared.common import check_csrf, portal_link, tell, writing
 from domain.brn import format_brn
 from domain.text import SINGLE_LINE
-from store.portal_accounts import (VERIFY_VALID, accept_invitation, colleagues, company_of, invite, issue_link,
-                                   live_link, sign_up, verify)
+from store.portal_accounts import (
+    VERIFY_VALID,
+    accept_invitation,
+    colleagues,
+    company_of,
+    invite,
+    issue_link,
+    live_link,
+    sign_up,
+    verify,
+)
 from store.users import DirectoryError, find_by_login
 
 router = APIRouter(include_in_schema=False)

@@ -20,18 +20,17 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api import sessions
-from api.deps import SessionDep, actor_of, acting_role
+from api.deps import SessionDep, acting_role, actor_of
 from api.errors import ApiError
+from api.i18n import N_, current_language, gettext
 from api.policy import page_roles
 from api.templating import PAGE_CSP, role_label, templates
-from api.i18n import N_, current_language, gettext
 from axflow.config import Settings
 from axflow.mail import send_mail
 from domain.phases import Role
 from domain.state import Actor
 from store.db import release
 from store.user_tables import User, WebSession
-
 
 log = structlog.get_logger()
 

@@ -7,8 +7,8 @@ from fastapi.responses import Response
 
 from api.errors import ApiError
 from api.i18n import gettext
-from api.pages.shared.form_errors import errors_from
 from api.pages.shared.common import Viewer, render, require_role
+from api.pages.shared.form_errors import errors_from
 from api.pages.shared.rule_text import RuleRefusal, code_text, rule_text
 from domain.phases import Role
 
