@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from domain.text import MULTI_LINE, SINGLE_LINE
 
@@ -30,6 +31,8 @@ def _str_checked(annotation: Any, metadata: list[Any]) -> bool | None:
         annotation = annotation.__origin__
     if annotation is not str:
         return None
+    # A Field(...) inside Annotated (a list's item type, say) keeps its constraints in its own metadata.
+    extras += [inner for extra in extras if isinstance(extra, FieldInfo) for inner in extra.metadata]
     if SINGLE_LINE in extras or MULTI_LINE in extras:
         return True
     patterns = [getattr(m, "pattern", None) for m in extras]
