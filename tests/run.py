@@ -22,7 +22,7 @@ LATE = ("api/test_schema_fuzz.py", "operations/test_scale_out.py", "operations/t
 # Seconds per file measured on the 2-core machine (the rest count as a few seconds each), to
 # balance the shards. Each shard prints its slowest tests at the end: refresh these from there.
 WEIGHTS = {
-    "api/test_schema_fuzz.py": 120, "operations/test_scale_out.py": 45, "bench/test_bench_smoke.py": 55,
+    "api/test_schema_fuzz.py": 230, "operations/test_scale_out.py": 45, "bench/test_bench_smoke.py": 75,
     "operations/test_supervision.py": 60, "operations/test_worker_kill.py": 35, "workflows/test_money.py": 75,
     "workflows/test_deadlines.py": 70, "workflows/test_refused_transitions.py": 60,
     "workflows/test_retries_races_revisions.py": 35, "workflows/test_documents_in_actions.py": 20,
@@ -33,10 +33,11 @@ WEIGHTS = {
     "security/test_signin_throttle.py": 45, "security/test_account_lifecycle.py": 40,
     "security/test_company_ownership.py": 20, "security/test_conflicts_follow_person.py": 20,
     "security/test_page_policy.py": 15, "security/test_oidc_attacks.py": 10,
-    "browser/test_portal.py": 70, "browser/test_console_walk.py": 45, "browser/test_console_desks.py": 45,
-    "browser/test_console_audit.py": 35, "browser/test_program_call.py": 25, "browser/test_language.py": 15,
+    "browser/test_portal.py": 110, "browser/test_console_walk.py": 45, "browser/test_console_desks.py": 70,
+    "browser/test_console_audit.py": 60, "browser/test_program_call.py": 25, "browser/test_language.py": 15,
     "browser/test_agreement.py": 25, "browser/test_company_binding.py": 25, "browser/test_account.py": 45,
-    "browser/test_single_sign_on.py": 15, "browser/test_readable.py": 45,
+    "browser/test_single_sign_on.py": 15, "browser/test_readable.py": 55,
+    "workflows/test_budget_lifecycle.py": 15, "workflows/test_settlement_from_ledger.py": 15,
 }
 DEFAULT_WEIGHT = 6
 

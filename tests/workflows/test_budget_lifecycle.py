@@ -164,9 +164,11 @@ async def test_the_plan_is_in_the_agreement_and_the_ledger_keeps_each_expense(st
                                                       "cancelled": False, "review": "disallow", "disallowed": 200_000}
     assert "review-expense" not in reviewed["allowed_actions"]
 
-    # The read model holds the entries in full; their hashes chain to the state's running hash.
+    # The read model holds the entries in full, the review included; their hashes chain to the
+    # state's running hash.
     def ledger_complete(answer: dict[str, Any]) -> bool:
-        return [e["cancelled_by"] for e in answer["entries"]] == ["E0002", "-", None]
+        return ([e["cancelled_by"] for e in answer["entries"]] == ["E0002", "-", None]
+                and answer["disallowed_by_category"] == {"materials": 200_000})
 
     ledger = await wait_until(lambda: stack.call("GET", f"/startups/{startup_id}/expenses", me, expect=200),
                               ledger_complete, 30, "the ledger projected")
