@@ -9,6 +9,7 @@ from typing import Literal
 
 from domain.brn import format_brn, normalize_brn
 from domain.formatting import kst_day
+from domain.rule_ids import RuleId
 from domain.timeutil import kst_date
 
 BusinessStatus = Literal["active", "suspended", "closed", "unregistered"]
@@ -19,7 +20,7 @@ STATUS_CODES: dict[str, BusinessStatus] = {"01": "active", "02": "suspended", "0
 @dataclass(frozen=True)
 class Problem:
     field: str
-    rule: str
+    rule: RuleId
     message: str
 
     def detail(self) -> dict[str, str]:
@@ -36,10 +37,10 @@ def earliest_founding(closes_at: datetime, within_years: int) -> date:
 
 def founding_problems(founded_on: date, closes_at: datetime, within_years: int, today: date) -> list[Problem]:
     if founded_on > today:
-        return [Problem("founded_on", "not_in_future", "설립일이 미래입니다 (founded_on is in the future)")]
+        return [Problem("founded_on", RuleId.NOT_IN_FUTURE, "설립일이 미래입니다 (founded_on is in the future)")]
     earliest = earliest_founding(closes_at, within_years)
     if founded_on < earliest:
-        return [Problem("founded_on", "founded_within_years",
+        return [Problem("founded_on", RuleId.FOUNDED_WITHIN_YEARS,
                         f"창업 {within_years}년 이내여야 합니다: 마감일 기준 {earliest.isoformat()} 이후 설립 "
                         f"(the company must be founded within {within_years} years of the closing date: "
                         f"on or after {earliest.isoformat()})")]
@@ -50,7 +51,7 @@ def brn_problems(raw: str) -> list[Problem]:
     try:
         normalize_brn(raw)
     except ValueError as err:
-        return [Problem("brn", "brn_check_digit" if "check digit" in str(err) else "brn_format",
+        return [Problem("brn", RuleId.BRN_CHECK_DIGIT if "check digit" in str(err) else RuleId.BRN_FORMAT,
                         f"사업자등록번호가 올바르지 않습니다: {err} (invalid business registration number)")]
     return []
 
@@ -58,7 +59,7 @@ def brn_problems(raw: str) -> list[Problem]:
 def ban_problem(brn: str, banned_until: datetime | None) -> list[Problem]:
     if banned_until is None:
         return []
-    return [Problem("brn", "participation_ban",
+    return [Problem("brn", RuleId.PARTICIPATION_BAN,
                     f"참여제한 중입니다: {kst_day(banned_until)} KST까지 "
                     f"({format_brn(brn)} is banned from participation until then)")]
 

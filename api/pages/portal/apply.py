@@ -44,6 +44,7 @@ from domain.documents import DocumentKind
 from domain.eligibility import Problem, brn_problems, earliest_founding, founding_problems, status_refusal
 from domain.io import EligibilityInput, startup_workflow_id
 from domain.program import ProgramDefinition
+from domain.rule_ids import RuleId
 from domain.text import SINGLE_LINE
 from domain.timeutil import kst_date
 from store.application_drafts import DraftFrozen, DraftInput, draft_of, mark_submitted, save_draft
@@ -68,12 +69,12 @@ def labels() -> dict[str, str]:
 
 def problem_words(problem: Problem, within_years: int, earliest: date | None) -> str:
     """An eligibility rule's problem (domain/eligibility.py) in the page's language."""
-    if problem.rule == "founded_within_years" and earliest is not None:
+    if problem.rule == RuleId.FOUNDED_WITHIN_YEARS and earliest is not None:
         return _("창업 %(years)s년 이내여야 합니다: 마감일 기준 %(earliest)s 이후 설립") % {
             "years": within_years, "earliest": earliest.isoformat()}
-    if problem.rule == "not_in_future":
+    if problem.rule == RuleId.NOT_IN_FUTURE:
         return _("설립일이 미래입니다.")
-    if problem.rule in ("brn_check_digit", "brn_format"):
+    if problem.rule in (RuleId.BRN_CHECK_DIGIT, RuleId.BRN_FORMAT):
         return _("사업자등록번호가 올바르지 않습니다: 10자리와 검증 숫자를 확인하세요.")
     return one_language(problem.message)
 
