@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.budget_rules import BudgetCategory, BudgetRules, CategoryKey
 from domain.formatting import won
+from domain.rule_ids import RuleId
 from domain.violation import RuleViolation
 
 NonNegativeWon = Annotated[int, Field(ge=0, le=100_000_000_000)]
@@ -52,7 +53,7 @@ def _refuse(field: str, rule: str, message: str, **details: object) -> RuleViola
 def known_category(rules: BudgetRules, key: str, field: str) -> BudgetCategory:
     category = rules.category(key)
     if category is None:
-        raise _refuse(field, "known_category", f"unknown budget category {key!r} (알 수 없는 비목입니다)",
+        raise _refuse(field, RuleId.KNOWN_CATEGORY, f"unknown budget category {key!r} (알 수 없는 비목입니다)",
                       known=[c.key for c in rules.categories])
     return category
 
@@ -65,17 +66,17 @@ def check_plan(plan: BudgetPlan, rules: BudgetRules, grant: int) -> None:
         field = f"lines[{i}]"
         category = known_category(rules, line.category, f"{field}.category")
         if line.category in seen:
-            raise _refuse(f"{field}.category", "one_line_per_category",
+            raise _refuse(f"{field}.category", RuleId.ONE_LINE_PER_CATEGORY,
                           f"{category.name} appears twice in the plan (같은 비목({category.name})이 두 번 있습니다)")
         seen.add(line.category)
         cap = category.cap(grant)
         if cap is not None and line.amount > cap:
-            raise _refuse(f"{field}.amount", "category_cap",
+            raise _refuse(f"{field}.amount", RuleId.CATEGORY_CAP,
                           f"{category.name} {won(line.amount)} is over its cap {won(cap)} "
                           f"({category.name} 한도({won(cap)})를 넘습니다)", category=line.category, cap=cap)
     total = sum(line.amount for line in plan.lines)
     if total != grant:
-        raise _refuse("lines", "plan_adds_up_to_grant",
+        raise _refuse("lines", RuleId.PLAN_ADDS_UP_TO_GRANT,
                       f"the plan adds up to {won(total)}, not the grant {won(grant)} "
                       f"(사업비 계획의 합계({won(total)})가 지원금({won(grant)})과 다릅니다)",
                       total=total, grant=grant)
@@ -100,19 +101,19 @@ def check_move(plan: BudgetPlan, move: BudgetMove, rules: BudgetRules, grant: in
     source = known_category(rules, move.from_category, "from_category")
     target = known_category(rules, move.to_category, "to_category")
     if move.from_category == move.to_category:
-        raise _refuse("to_category", "move_between_categories",
+        raise _refuse("to_category", RuleId.MOVE_BETWEEN_CATEGORIES,
                       "a move needs two different categories (서로 다른 비목 사이에서만 변경합니다)")
     left = plan.amount(move.from_category) - move.amount
     spent = executed.get(move.from_category, 0)
     if left < spent:
-        raise _refuse("amount", "move_keeps_spent_money",
+        raise _refuse("amount", RuleId.MOVE_KEEPS_SPENT_MONEY,
                       f"{source.name} keeps {won(left)} after the move but {won(spent)} is already "
                       f"spent (이미 집행한 금액({won(spent)})보다 적게 남길 수 없습니다)",
                       available=max(plan.amount(move.from_category) - spent, 0))
     cap = target.cap(grant)
     after = plan.amount(move.to_category) + move.amount
     if cap is not None and after > cap:
-        raise _refuse("amount", "category_cap",
+        raise _refuse("amount", RuleId.CATEGORY_CAP,
                       f"{target.name} would hold {won(after)}, over its cap {won(cap)} "
                       f"({target.name} 한도({won(cap)})를 넘습니다)", category=move.to_category, cap=cap)
 

@@ -33,6 +33,7 @@ from domain.ledger import (
     grant_expense,
 )
 from domain.program import ProgramDefinition
+from domain.rule_ids import RuleId
 from domain.state import BudgetChangeRequest, BudgetState, ExpenseMark, PlanVersion, StartupState
 from domain.timeutil import kst_date
 from domain.violation import RuleViolation
@@ -59,7 +60,7 @@ class StateLedgerContext(LedgerContext):
 def _unavailable(state: StartupState, program: ProgramDefinition) -> None:
     if not state.budget_ledger or program.budget_rules is None:
         raise RuleViolation("conflict", "this lifecycle keeps no budget by category: its settlement is typed lines "
-                            "(이 협약은 비목별 사업비 관리 대상이 아닙니다)", {"rule": "budget_ledger"})
+                            "(이 협약은 비목별 사업비 관리 대상이 아닙니다)", {"rule": RuleId.BUDGET_LEDGER})
 
 
 def submit_budget_plan_rule(state: StartupState, cmd: Command[SubmitBudgetPlanBody], now: datetime,
@@ -68,7 +69,8 @@ def submit_budget_plan_rule(state: StartupState, cmd: Command[SubmitBudgetPlanBo
     _unavailable(state, program)
     if state.agreement_acceptance is not None:
         raise RuleViolation("conflict", "the agreement is already accepted; its plan changes only by a budget change "
-                            "(이미 동의한 협약의 사업비 계획은 비목 변경으로만 바꿉니다)", {"rule": "plan_before_acceptance"})
+                            "(이미 동의한 협약의 사업비 계획은 비목 변경으로만 바꿉니다)",
+                            {"rule": RuleId.PLAN_BEFORE_ACCEPTANCE})
     assert program.budget_rules is not None
     check_plan(BudgetPlan(lines=cmd.body.lines), program.budget_rules, state.grant_amount)
 
@@ -87,7 +89,7 @@ def expense_entry(state: StartupState, cmd: Command[RecordExpenseBody]) -> Ledge
     evidence = [EvidenceRef(kind=e.kind, document=refs[e.document]) for e in body.evidence if e.document in refs]
     if len(evidence) != len(body.evidence):
         raise RuleViolation("validation_error", "an evidence document was not resolved to its hash "
-                            "(증빙 문서를 확인할 수 없습니다)", {"field": "evidence", "rule": "evidence_pinned"})
+                            "(증빙 문서를 확인할 수 없습니다)", {"field": "evidence", "rule": RuleId.EVIDENCE_PINNED})
     return LedgerEntry(id=next_entry_id(state.budget), spent_on=body.spent_on, category=body.category,
                        vendor_name=body.vendor_name, vendor_brn=body.vendor_brn, description=body.description,
                        supply_amount=body.supply_amount, vat=body.vat, payment_method=body.payment_method,
@@ -100,7 +102,7 @@ def ledger_context(state: StartupState, program: ProgramDefinition) -> StateLedg
     budget, plan = state.budget, state.budget.current if state.budget else None
     if budget is None or plan is None or state.agreement_signed_at is None:
         raise RuleViolation("conflict", "the agreement carries no budget plan, so no expense can be recorded "
-                            "(협약에 사업비 계획이 없어 집행을 등록할 수 없습니다)", {"rule": "budget_plan_agreed"})
+                            "(협약에 사업비 계획이 없어 집행을 등록할 수 없습니다)", {"rule": RuleId.BUDGET_PLAN_AGREED})
     assert program.budget_rules is not None
     last_due = max((m.due_at for m in state.milestones), default=state.agreement_signed_at)
     return StateLedgerContext(
@@ -138,7 +140,7 @@ def _agreed_budget(state: StartupState) -> tuple[BudgetState, PlanVersion]:
     budget = state.budget
     if budget is None or budget.current is None or budget.plans[0].approved_at is None:
         raise RuleViolation("conflict", "the agreement carries no budget plan to change "
-                            "(협약에 변경할 사업비 계획이 없습니다)", {"rule": "budget_plan_agreed"})
+                            "(협약에 변경할 사업비 계획이 없습니다)", {"rule": RuleId.BUDGET_PLAN_AGREED})
     return budget, budget.current
 
 
@@ -160,7 +162,7 @@ def request_budget_change_rule(state: StartupState, cmd: Command[RequestBudgetCh
     budget, current = _agreed_budget(state)
     if budget.pending_change is not None:
         raise RuleViolation("conflict", "a budget change is waiting for the program officer's decision "
-                            "(결정을 기다리는 비목 변경이 있습니다)", {"rule": "one_change_at_a_time"})
+                            "(결정을 기다리는 비목 변경이 있습니다)", {"rule": RuleId.ONE_CHANGE_AT_A_TIME})
     assert program.budget_rules is not None
     check_move(current.plan(), move_of(cmd.body), program.budget_rules, state.grant_amount, budget.executed)
 
@@ -174,10 +176,10 @@ def decide_budget_change_rule(state: StartupState, cmd: Command[DecideBudgetChan
     pending = budget.pending_change
     if pending is None:
         raise RuleViolation("conflict", "no budget change is waiting for a decision (결정할 비목 변경이 없습니다)",
-                            {"rule": "change_pending"})
+                            {"rule": RuleId.CHANGE_PENDING})
     if cmd.body.decision == "reject" and not cmd.body.reason:
         raise RuleViolation("validation_error", "a rejection needs its reason (반려 사유를 적어 주십시오)",
-                            {"field": "reason", "rule": "reason_for_rejection"})
+                            {"field": "reason", "rule": RuleId.REASON_FOR_REJECTION})
     if cmd.body.decision == "approve":
         assert program.budget_rules is not None
         check_move(current.plan(), move_of(pending), program.budget_rules, state.grant_amount, budget.executed)
@@ -194,7 +196,7 @@ def review_expense_rule(state: StartupState, cmd: Command[ReviewExpenseBody], no
     _unavailable(state, program)
     if state.settlement and state.settlement.approved_at is not None:
         raise RuleViolation("conflict", "the settlement is approved: its statement is final "
-                            "(정산이 승인되어 검토 결과를 바꿀 수 없습니다)", {"rule": "settlement_approved"})
+                            "(정산이 승인되어 검토 결과를 바꿀 수 없습니다)", {"rule": RuleId.SETTLEMENT_APPROVED})
     marks = state.budget.entries if state.budget else {}
     mark = marks.get(cmd.body.entry_id)
     try:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.formatting import won
 from domain.ledger import Cancellation, EntryId, LedgerEntry, active_entries, grant_expense
+from domain.rule_ids import RuleId
 from domain.text import Line
 from domain.violation import RuleViolation
 
@@ -52,21 +53,21 @@ def check_review_of(review: ReviewDecision, known: bool, expense: int | None) ->
     """`check_review` on what a compact ledger knows of the entry: whether it exists, and its grant
     expense while it still counts (None once cancelled)."""
     if expense is None:
-        raise _refuse("entry_id", "review_active_entry",
+        raise _refuse("entry_id", RuleId.REVIEW_ACTIVE_ENTRY,
                       f"entry {review.entry_id} was cancelled; review its correction (취소된 집행 내역입니다)" if known
                       else f"no entry {review.entry_id} (집행 내역이 없습니다)", "conflict" if known else "not_found")
     if review.decision == "accept":
         if review.reason is not None or review.disallowed_amount is not None:
-            raise _refuse("reason", "accept_without_reason", "an accepted expense takes no disallowance reason "
+            raise _refuse("reason", RuleId.ACCEPT_WITHOUT_REASON, "an accepted expense takes no disallowance reason "
                           "or amount (인정 결정에는 불인정 사유와 금액이 없습니다)")
         return
     if review.reason is None:
-        raise _refuse("reason", "disallow_reason_required", "a disallowance needs a reason from the list "
+        raise _refuse("reason", RuleId.DISALLOW_REASON_REQUIRED, "a disallowance needs a reason from the list "
                       "(불인정 사유를 고르십시오)", reasons=list(DISALLOW_REASONS))
     if review.reason == "other" and not review.note:
-        raise _refuse("note", "other_reason_explained", "'other' needs a note saying why (기타 사유를 적으십시오)")
+        raise _refuse("note", RuleId.OTHER_REASON_EXPLAINED, "'other' needs a note saying why (기타 사유를 적으십시오)")
     if review.disallowed_amount is not None and review.disallowed_amount > expense:
-        raise _refuse("disallowed_amount", "disallow_at_most_expense",
+        raise _refuse("disallowed_amount", RuleId.DISALLOW_AT_MOST_EXPENSE,
                       f"{won(review.disallowed_amount)} is more than the expense {won(expense)} "
                       f"(불인정액이 집행액보다 큽니다)", expense=expense)
 

@@ -21,6 +21,7 @@ from domain.budget import BudgetPlan, known_category
 from domain.budget_rules import EVIDENCE_NAMES, PAYMENT_NAMES, BudgetRules, CategoryKey, EvidenceKind, PaymentMethod
 from domain.documents import DocumentRef
 from domain.formatting import won
+from domain.rule_ids import RuleId
 from domain.text import SINGLE_LINE, Line
 from domain.violation import RuleViolation
 
@@ -131,32 +132,32 @@ def check_entry(entry: LedgerEntry, ctx: LedgerContext) -> None:
     """Refuse an entry the rules do not allow, naming the field and the rule (Korean and English)."""
     _check_identity(entry, ctx)
     if not ctx.period_start <= entry.spent_on <= ctx.period_end:
-        raise _refuse("spent_on", "within_agreement_period",
+        raise _refuse("spent_on", RuleId.WITHIN_AGREEMENT_PERIOD,
                       f"{entry.spent_on} is outside the agreement period {ctx.period_start} – {ctx.period_end} "
                       f"(협약 기간 밖의 집행입니다)", period=[str(ctx.period_start), str(ctx.period_end)])
     category = known_category(ctx.rules, entry.category, "category")
     if entry.payment_method not in ctx.rules.payment_methods:
-        raise _refuse("payment_method", "payment_method_accepted",
+        raise _refuse("payment_method", RuleId.PAYMENT_METHOD_ACCEPTED,
                       f"{PAYMENT_NAMES[entry.payment_method]} is not accepted; pay from the grant account or card "
                       f"({PAYMENT_NAMES[entry.payment_method]} 집행은 인정되지 않습니다)",
                       accepted=list(ctx.rules.payment_methods))
     if entry.vendor_brn == ctx.startup_brn:
-        raise _refuse("vendor_brn", "vendor_not_self", "the company cannot pay itself from the grant "
+        raise _refuse("vendor_brn", RuleId.VENDOR_NOT_SELF, "the company cannot pay itself from the grant "
                       "(자기 회사와의 거래는 집행할 수 없습니다)")
     if entry.vendor_brn in ctx.partner_brns:
-        raise _refuse("vendor_brn", "vendor_not_partner", "the SME partner cannot be paid from the grant "
+        raise _refuse("vendor_brn", RuleId.VENDOR_NOT_PARTNER, "the SME partner cannot be paid from the grant "
                       "(수요기업과의 거래는 집행할 수 없습니다)")
     missing = missing_evidence(entry, ctx.rules)
     if missing:
         names = " · ".join("/".join(EVIDENCE_NAMES[k] for k in group) for group in missing)
-        raise _refuse("evidence", "evidence_required",
+        raise _refuse("evidence", RuleId.EVIDENCE_REQUIRED,
                       f"{category.name} paid by {entry.payment_method} needs evidence: {names} (증빙이 부족합니다: {names})",
                       missing=missing)
     line = ctx.plan.amount(entry.category)
     used = ctx.line_used(entry.category, leaving_out=entry.cancels)
     expense = grant_expense(entry, ctx.vat_reclaimable)
     if used + expense > line:
-        raise _refuse("supply_amount", "within_category_line",
+        raise _refuse("supply_amount", RuleId.WITHIN_CATEGORY_LINE,
                       f"{category.name}: {won(expense)} would bring the line to {won(used + expense)}, "
                       f"over its {won(line)} (비목 잔액({won(max(line - used, 0))})을 넘습니다)",
                       line=line, used=used, available=max(line - used, 0))
@@ -165,16 +166,16 @@ def check_entry(entry: LedgerEntry, ctx: LedgerContext) -> None:
 def _check_identity(entry: LedgerEntry, ctx: LedgerContext) -> None:
     """A new id; a correction cancels an entry that exists and still counts."""
     if ctx.knows(entry.id):
-        raise _refuse("id", "entry_id_unique", f"entry {entry.id} exists already (이미 있는 집행 번호입니다)", "conflict")
+        raise _refuse("id", RuleId.ENTRY_ID_UNIQUE, f"entry {entry.id} exists already (이미 있는 집행 번호입니다)", "conflict")
     if entry.cancels is not None:
         check_cancellable(entry.cancels, ctx, field="cancels")
 
 
 def check_cancellable(entry_id: str, ctx: LedgerContext, field: str = "cancels") -> None:
     if not ctx.knows(entry_id):
-        raise _refuse(field, "known_entry", f"no entry {entry_id} to cancel (취소할 집행 내역이 없습니다)")
+        raise _refuse(field, RuleId.KNOWN_ENTRY, f"no entry {entry_id} to cancel (취소할 집행 내역이 없습니다)")
     if ctx.is_cancelled(entry_id):
-        raise _refuse(field, "cancel_once", f"entry {entry_id} is already cancelled (이미 취소된 집행 내역입니다)",
+        raise _refuse(field, RuleId.CANCEL_ONCE, f"entry {entry_id} is already cancelled (이미 취소된 집행 내역입니다)",
                       "conflict")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from domain import action_rules
 from domain.commands import AcceptAgreementBody, Command, SubmitSettlementBody
 from domain.program import ProgramDefinition
+from domain.rule_ids import RuleId
 from domain.settlement_statement import SettlementStatement, check_statement_final, statement_from_totals
 from domain.state import StartupState
 from domain.violation import RuleViolation
@@ -55,13 +56,13 @@ def submit_settlement_rule(state: StartupState, cmd: Command[SubmitSettlementBod
         return
     if state.settlement and state.settlement.approved_at is not None:
         raise RuleViolation("conflict", "the settlement is approved; it cannot be submitted again "
-                            "(승인된 정산은 다시 제출할 수 없습니다)", {"rule": "settlement_approved"})
+                            "(승인된 정산은 다시 제출할 수 없습니다)", {"rule": RuleId.SETTLEMENT_APPROVED})
     if cmd.body.lines:
-        raise _invalid("lines", "settlement_from_ledger", "this settlement is computed from the execution ledger: "
+        raise _invalid("lines", RuleId.SETTLEMENT_FROM_LEDGER, "this settlement is computed from the execution ledger: "
                        "submit it without lines (집행 내역으로 정산하므로 정산 내역을 적지 않습니다)")
     assert program.budget_rules is not None
     if cmd.body.interest and not program.budget_rules.refund_interest:
-        raise _invalid("interest", "program_returns_interest", "this program does not ask for the interest "
+        raise _invalid("interest", RuleId.PROGRAM_RETURNS_INTEREST, "this program does not ask for the interest "
                        "earned on the grant account (이 사업은 이자를 반납받지 않습니다)")
 
 
@@ -82,4 +83,4 @@ def accept_agreement_rule(state: StartupState, cmd: Command[AcceptAgreementBody]
             and not (state.budget and state.budget.plans)):
         raise RuleViolation("conflict", "submit the budget plan first: the agreement you accept carries it "
                             "(사업비 계획을 먼저 제출하십시오. 동의하는 협약서에 포함됩니다)",
-                            {"rule": "budget_plan_required"})
+                            {"rule": RuleId.BUDGET_PLAN_REQUIRED})

@@ -21,6 +21,7 @@ from domain.budget_rules import BudgetRules
 from domain.expense_review import ReviewDecision, current_decisions, disallowed_amounts
 from domain.ledger import Cancellation, LedgerEntry, active_entries, grant_expense
 from domain.money import split_exact
+from domain.rule_ids import RuleId
 from domain.violation import RuleViolation
 
 
@@ -123,4 +124,4 @@ def check_statement_final(statement: SettlementStatement) -> None:
     if statement.undecided:
         raise RuleViolation("conflict", f"{len(statement.undecided)} expenses are not reviewed yet "
                             f"(검토하지 않은 집행 내역이 {len(statement.undecided)}건 있습니다)",
-                            {"rule": "review_every_expense", "undecided": list(statement.undecided)})
+                            {"rule": RuleId.REVIEW_EVERY_EXPENSE, "undecided": list(statement.undecided)})

@@ -36,6 +36,7 @@ from domain.expense_risk import risk_flags
 from domain.ledger import EntryId
 from domain.phases import Action
 from domain.program import ProgramDefinition
+from domain.rule_ids import RuleId
 from domain.rules import RuleViolation, check_command, check_role
 from domain.text import Line
 from store.expense_tables import ExpenseEntry
@@ -143,7 +144,7 @@ async def accept_expenses(startup_id: str, body: AcceptExpensesBody, request: Re
         raise from_violation(violation) from None
     if len(set(body.entries)) != len(body.entries):
         raise ApiError("validation_error", "an entry is listed twice (같은 집행 내역이 두 번 있습니다)",
-                       [{"field": "entries", "rule": "distinct_entries", "message": "an entry is listed twice"}])
+                       [{"field": "entries", "rule": RuleId.DISTINCT_ENTRIES, "message": "an entry is listed twice"}])
     state = await live_state(temporal, session, startup_id)
     program = _program(session, state.program_id)
     marks = state.budget.entries if state.budget else {}
@@ -158,7 +159,7 @@ async def accept_expenses(startup_id: str, body: AcceptExpensesBody, request: Re
             mark = marks.get(entry_id)
             if mark is not None and mark.review is not None:
                 raise RuleViolation("conflict", f"entry {entry_id} is already decided; review it on its own "
-                                    "(이미 검토한 집행 내역입니다)", {"field": "entry_id", "rule": "entry_undecided"})
+                                    "(이미 검토한 집행 내역입니다)", {"field": "entry_id", "rule": RuleId.ENTRY_UNDECIDED})
         except RuleViolation as violation:
             if "field" in violation.details:
                 violation.details["field"] = f"entries[{i}]"
