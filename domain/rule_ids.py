@@ -118,6 +118,8 @@ class RuleId(StrEnum):
     BUDGET_PLAN_REQUIRED = "budget_plan_required"
     DISTINCT_ENTRIES = "distinct_entries"
     ENTRY_UNDECIDED = "entry_undecided"
+    SETTLEMENT_LINES_REQUIRED = "settlement_lines_required"
+    INTEREST_FROM_LEDGER = "interest_from_ledger"
     # Who may apply (domain/eligibility.py: the application route and the portal's form).
     NOT_IN_FUTURE = "not_in_future"
     FOUNDED_WITHIN_YEARS = "founded_within_years"
@@ -245,6 +247,8 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.DOCUMENT_KIND: N_("이 작업에 쓸 수 없는 종류의 서류입니다."),
     RuleId.DOCUMENT_MILESTONE: N_("다른 마일스톤의 서류입니다."),
     RuleId.CSRF: N_("보안 토큰이 없거나 맞지 않습니다. 화면을 새로 고친 뒤 다시 시도하십시오."),
+    RuleId.SETTLEMENT_LINES_REQUIRED: N_("정산 내역을 한 줄 이상 적어 주십시오."),
+    RuleId.INTEREST_FROM_LEDGER: N_("이자는 비목별 사업비 정산에서만 보고합니다."),
     RuleId.NOT_IN_FUTURE: N_("설립일은 오늘보다 늦을 수 없습니다."),
     RuleId.FOUNDED_WITHIN_YEARS: N_("공고가 정한 업력 안에 설립된 기업만 신청할 수 있습니다."),
     RuleId.BRN_FORMAT: N_("사업자등록번호는 숫자 10자리입니다."),
@@ -269,7 +273,7 @@ MESSAGE_SAYS_MORE: frozenset[RuleId] = frozenset({
     RuleId.CHANGE_PENDING, RuleId.REASON_FOR_REJECTION, RuleId.REVIEW_EVERY_EXPENSE, RuleId.SETTLEMENT_FROM_LEDGER,
     RuleId.PROGRAM_RETURNS_INTEREST, RuleId.BUDGET_PLAN_REQUIRED, RuleId.DISTINCT_ENTRIES, RuleId.ENTRY_UNDECIDED,
     RuleId.NOT_IN_FUTURE, RuleId.FOUNDED_WITHIN_YEARS, RuleId.BRN_FORMAT, RuleId.BRN_CHECK_DIGIT,
-    RuleId.PARTICIPATION_BAN,
+    RuleId.PARTICIPATION_BAN, RuleId.SETTLEMENT_LINES_REQUIRED, RuleId.INTEREST_FROM_LEDGER,
 })
 
 

@@ -47,10 +47,10 @@ def submit_settlement_rule(state: StartupState, cmd: Command[SubmitSettlementBod
                            program: ProgramDefinition) -> None:
     if not settles_from_ledger(state):
         if not cmd.body.lines:
-            raise _invalid("lines", "settlement_lines_required", "give at least one budget line with what was "
+            raise _invalid("lines", RuleId.SETTLEMENT_LINES_REQUIRED, "give at least one budget line with what was "
                            "spent on it (정산 내역을 한 줄 이상 적어 주십시오)")
         if cmd.body.interest:
-            raise _invalid("interest", "interest_from_ledger", "interest is settled only from a budget ledger "
+            raise _invalid("interest", RuleId.INTEREST_FROM_LEDGER, "interest is settled only from a budget ledger "
                            "(이자는 비목별 사업비 정산에서만 보고합니다)")
         action_rules.submit_settlement_rule(state, cmd, now, program)
         return

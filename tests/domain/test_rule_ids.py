@@ -10,11 +10,16 @@ from domain.rule_ids import RULE_WORDS, RuleId, rule_words
 
 ROOT = Path(__file__).resolve().parents[2]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-# Where the lifecycle's, the program call's and the follow-up's rules are raised.
+# Where the lifecycle's, the program call's, the follow-up's, the budget's and the eligibility rules are raised.
 RAISED_IN = ["domain/rules.py", "domain/action_rules.py", "domain/conflicts.py", "domain/commands.py", "domain/followup.py",
-             "workflows/program_call.py", "workflows/followup.py",
+             "workflows/program_call.py", "workflows/followup.py", "domain/eligibility.py", "domain/budget.py",
+             "domain/budget_actions.py", "domain/ledger.py", "domain/expense_review.py", "domain/settlement_statement.py",
+             "domain/settlement_ledger.py", "api/routes/expense_review.py",
              *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflows/lifecycle").glob("*.py"))]
-BARE_RULE = re.compile(r'"rule":\s*"|\brule="|PydanticCustomError\(\s*"')
+# A rule id written as a string where a refusal is raised: a refusal's details, the `rule=` keyword,
+# a pydantic error type, the domain's `_refuse(field, rule, …)`/`_invalid(…)`, an eligibility Problem.
+BARE_RULE = re.compile(r'"rule":\s*"|\brule="|PydanticCustomError\(\s*"'
+                       r'|\b_(?:refuse|invalid)\([^,]+,\s*"[a-z_]+"\s*,|Problem\("[^"]+",\s*"')
 
 
 def test_every_rule_has_korean_and_english_words() -> None:
