@@ -37,7 +37,9 @@ async def next_code(engine: Engine, user_id: str, secret: str = SECRET) -> str:
             factor = session.get(TotpFactor, user_id)
             last = factor.last_step if factor is not None else 0
         now_step = totp.timecode(datetime.now(UTC))
-        step = max(now_step - DRIFT_STEPS, last + 1)
+        # The current step, not the oldest still accepted: a code typed on a busy machine may reach
+        # the server a few seconds later, and the oldest step can have left the window by then.
+        step = max(now_step, last + 1)
         if step <= now_step + DRIFT_STEPS:
             return totp.generate_otp(step)
         await asyncio.sleep(0.25)
