@@ -33,7 +33,10 @@ def payload_texts(node: Any) -> list[str]:
 
 
 async def history(stack: Stack, startup_id: str, action: str) -> dict[str, Any]:
-    trail = await stack.call("GET", f"/startups/{startup_id}/history", stack.as_role(Role.AUDITOR))
+    """The action's entry once the read model holds it (it is written just after the Update)."""
+    trail = await wait_until(
+        lambda: stack.call("GET", f"/startups/{startup_id}/history", stack.as_role(Role.AUDITOR)),
+        lambda answer: any(e["action"] == action for e in answer["entries"]), what=f"{action} in the history")
     return next(e for e in trail["entries"] if e["action"] == action)
 
 
