@@ -36,8 +36,13 @@ def honest_provider(sso: SingleSignOn) -> None:
 
 
 async def refused(browser: httpx.AsyncClient, callback: str) -> bool:
+    """True when the callback was refused with the sign-in page and left no session; otherwise the
+    assertion says what came back instead."""
     answer = await browser.get(callback)
-    return answer.status_code == 401 and REFUSED in answer.text and (await browser.get("/me")).status_code == 401
+    me = await browser.get("/me")
+    assert (answer.status_code, REFUSED in answer.text, me.status_code) == (401, True, 401), (
+        f"callback answered {answer.status_code}: {answer.text[:300]!r}; /me answered {me.status_code}")
+    return True
 
 
 def with_state(callback: str, state: str) -> str:

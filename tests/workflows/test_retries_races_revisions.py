@@ -76,7 +76,9 @@ async def refused_then_retried(stack: Stack, finance: FinanceFaults, startup: St
     # A second retry of a collection no longer refused is itself refused.
     again = await stack.act(startup.id, "retry-collection", stack.as_role(FO), {"kind": kind}, expect=None)
     assert again["error"]["code"] in ("conflict", "invalid_transition"), again
-    entries = await history(stack, startup.id)
+    entries = await wait_until(lambda: history(stack, startup.id),
+                               lambda e: any(x["action"] == "retry-collection" for x in e),
+                               what="retry-collection in the history")
     retry = [x for x in entries if x["action"] == "retry-collection"]
     assert len(retry) == 1 and retry[0]["role"] == "finance_officer", retry
     return state
@@ -100,7 +102,10 @@ async def test_a_refused_refund_request_is_recorded_and_retried_to_completion(st
     state = await stack.wait_phase(startup.id, "completed")
     owed = collection(state, "refund")
     assert owed["status"] == "received" and owed["failure"] is None
-    entries = await history(stack, startup.id)
+    # The history is the read model: it may hold the completion a moment after the state does.
+    entries = await wait_until(lambda: history(stack, startup.id),
+                               lambda e: any(x["action"] == "refund_received" for x in e),
+                               what="refund_received in the history")
     assert [x["action"] for x in entries].count("refund_received") == 1
 
 
