@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 from store import (
     account_tables,  # noqa: F401  (sign-in throttle, second factors)
     binding_tables,  # noqa: F401  (who may act for which company, and how it was proven)
+    evaluator_pool_tables,  # noqa: F401  (the evaluator pool: pledges, recusals, assignments)
     expense_tables,  # noqa: F401  (the execution ledger's entries in full)
     idempotency,  # noqa: F401  (actions' idempotency keys, on the same metadata)
     notification_tables,  # noqa: F401  (notifications to people, on the same metadata)
