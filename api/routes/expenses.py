@@ -14,10 +14,10 @@ from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from api.scope import check_scope
+from api.services.ledger import ledger_of
 from domain.expense_review import DISALLOW_REASONS
 from store.db import as_utc
 from store.expense_tables import ExpenseEntry
-from store.expenses import expenses_of
 
 router = APIRouter(prefix="/startups", tags=["expenses"], responses=ERROR_RESPONSES)
 
@@ -97,13 +97,7 @@ def expense_out(row: ExpenseEntry) -> ExpenseOut:
                         "(marked), each with its evidence pinned by SHA-256.")
 async def list_expenses(startup_id: str, session: SessionDep, actor: Authorized) -> ExpenseLedger:
     check_scope(startup_id, actor)  # another company's startup: 404
-    rows = expenses_of(session, startup_id)
-    supply: dict[str, int] = {}
-    disallowed: dict[str, int] = {}
-    for row in rows:
-        if row.cancelled_by is None:
-            supply[row.category] = supply.get(row.category, 0) + row.supply_amount
-            if row.disallowed_amount:
-                disallowed[row.category] = disallowed.get(row.category, 0) + row.disallowed_amount
-    return ExpenseLedger(startup_id=startup_id, entries=[expense_out(row) for row in rows],
-                         supply_by_category=supply, disallowed_by_category=disallowed)
+    ledger = ledger_of(session, startup_id)
+    return ExpenseLedger(startup_id=startup_id, entries=[expense_out(row) for row in ledger.entries],
+                         supply_by_category=ledger.supply_by_category,
+                         disallowed_by_category=ledger.disallowed_by_category)

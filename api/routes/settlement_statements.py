@@ -11,16 +11,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import Engine
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.pages.console.exports import download, table_xlsx
 from api.policy import Authorized
 from api.scope import check_scope
+from api.services.ledger import statement_of
 from api.services.startups import live_state
-from axflow.programs import load_program
-from domain.settlement_ledger import ledger_statement, settles_from_ledger
 from domain.settlement_statement import SettlementStatement
 
 router = APIRouter(prefix="/startups", tags=["expenses"], responses=ERROR_RESPONSES)
@@ -45,24 +43,13 @@ async def settlement_statement_of(startup_id: str, session: SessionDep, temporal
                                   format: Annotated[Literal["json", "xlsx"], Query()] = "json") -> Any:
     check_scope(startup_id, actor)  # another company's startup: 404
     state = await live_state(temporal, session, startup_id)
-    if not settles_from_ledger(state):
+    found = statement_of(session, state)
+    if found is None:
         raise ApiError("conflict", "this lifecycle's settlement is typed lines, not a statement from the ledger "
                        "(이 협약은 집행 내역으로 정산하지 않습니다)", {"rule": "settlement_from_ledger"})
-    report = state.settlement
-    final = bool(report and report.approved_at and report.statement)
-    if final:
-        assert report is not None and report.statement is not None
-        statement = report.statement
-    else:
-        engine = session.get_bind()
-        assert isinstance(engine, Engine)  # the request's session is bound to the app's engine
-        program = load_program(engine, state.program_id)
-        assert program is not None  # a lifecycle's program is never deleted
-        statement = ledger_statement(state, program, report.interest if report else 0)
-    assert state.budget is not None
-    answer = StatementAnswer(startup_id=startup_id, company_name=state.company_name, final=final,
-                             ledger_sha256=state.budget.ledger_sha256, statement_sha256=statement.sha256(),
-                             statement=statement)
+    answer = StatementAnswer(startup_id=startup_id, company_name=state.company_name, final=found.final,
+                             ledger_sha256=found.ledger_sha256, statement_sha256=found.statement.sha256(),
+                             statement=found.statement)
     if format == "json":
         return answer
     return download(statement_xlsx(answer), f"정산보고서-{state.company_name}.xlsx", "xlsx")
