@@ -343,6 +343,19 @@ class TerminateBody(Body):
         description="성실실패: an honest failure; a finance officer may then waive the clawback")] = False
 
 
+class EvaluatorStanding(BaseModel):
+    """Where an evaluator stands for one startup, filled by the API on an evaluator's score and
+    final evaluation (api/services/evaluator_pool.py): the workflow reads no database, so the fact
+    comes in the command, as `conflicts` do. A program with no pool (`pooled` False) keeps the old
+    rule: any evaluator may score, unless they recused themselves or were excluded."""
+
+    pooled: bool = False
+    member: bool = False
+    pledged: bool = False
+    # 회피 (by themselves) or 제척 (by staff) from this startup.
+    withdrawn: Literal["recused", "excluded"] | None = None
+
+
 B = TypeVar("B", bound=Body)
 
 
@@ -356,6 +369,8 @@ class Command(BaseModel, Generic[B]):
     target_program: ProgramDefinition | None = None
     # Filled by the API for evaluators: the companies (brn) the evaluator declared a conflict with.
     conflicts: list[str] = []
+    # Filled by the API for an evaluator's score or final evaluation: the pool, the pledge, 회피/제척.
+    evaluator_standing: EvaluatorStanding | None = None
     # Filled by the API from the body's document ids: each id with the SHA-256 of its bytes, so
     # the history pins what the action relied on (`documents`; per settlement line, `receipts`).
     documents: list[DocumentRef] = []

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from typing import Any
 
 from domain.commands import Command, MatchBody
-from domain.phases import Action
+from domain.phases import Action, Role
 from domain.rule_ids import RuleId
 from domain.state import StartupState
 from domain.violation import RuleViolation
@@ -61,3 +61,30 @@ def no_conflict_of_interest(state: StartupState, action: Action, cmd: Command[An
         raise RuleViolation("forbidden", "이해충돌을 신고한 기업에 관한 작업입니다 (conflict of interest: you declared a "
                             "conflict with this startup or its SME partner)",
                             {"rule": RuleId.CONFLICT_OF_INTEREST, "action": action.value})
+
+
+# The evaluator's own actions on an application, barred until the program's pool admits them.
+EVALUATOR_ACTIONS = frozenset({Action.SCORE, Action.FINAL_EVALUATION})
+
+
+def evaluator_cleared(action: Action, cmd: Command[Any]) -> None:
+    """Refuse an evaluator's score of a startup they may not evaluate: in a program with an
+    evaluator pool, one not invited or who has not signed the pledge (서약서); in any program, one
+    who recused themselves (회피) or whom staff excluded (제척) from this startup. The API fills the
+    facts (`evaluator_standing`); a command without them (another role, an older caller) is let be."""
+    standing = cmd.evaluator_standing
+    if action not in EVALUATOR_ACTIONS or cmd.actor.role is not Role.EVALUATOR or standing is None:
+        return
+    details = {"action": action.value}
+    if standing.pooled and not standing.member:
+        raise RuleViolation("forbidden", "이 사업의 평가위원 풀에 없습니다 (you are not in this program's evaluator "
+                            "pool)", details | {"rule": RuleId.EVALUATOR_POOL})
+    if standing.pooled and not standing.pledged:
+        raise RuleViolation("forbidden", "서약서에 서명하지 않았습니다 (sign this program's evaluator pledge first)",
+                            details | {"rule": RuleId.PLEDGE_SIGNED})
+    if standing.withdrawn == "recused":
+        raise RuleViolation("forbidden", "평가를 회피한 스타트업입니다 (you recused yourself from this startup)",
+                            details | {"rule": RuleId.RECUSAL})
+    if standing.withdrawn == "excluded":
+        raise RuleViolation("forbidden", "평가에서 제척되었습니다 (staff excluded you from evaluating this startup)",
+                            details | {"rule": RuleId.EXCLUSION})

@@ -3,9 +3,11 @@
 a member is its id string, so the API's answers and the workflows' histories stay what they were.
 
 `RULE_WORDS` is what a person reads for each rule: Korean here, English in the catalogue
-(api/locale/en/), shown in the page's language by `api.pages.rule_text`. A new rule: a member
-here, its words in `RULE_WORDS`, their English in the catalogue (`python -m api.i18n missing`
-prints the entry to fill in); tests/test_rule_ids.py fails until all three are there."""
+(api/locale/en/), shown in the page's language by `api.pages.shared.rule_text`. Where a figure
+belongs the words hold `%(name)s`, filled from the refusal's details (an upload's type, a size
+limit). A new rule: a member here, its words in `RULE_WORDS`, their English in the catalogue
+(`python -m api.i18n missing` prints the entry to fill in); tests/domain/test_rule_ids.py fails
+until all three are there, and when a rule is raised as a bare string in the files it reads."""
 
 from enum import StrEnum
 
@@ -137,6 +139,73 @@ class RuleId(StrEnum):
     DOCUMENT_KIND = "document_kind"
     DOCUMENT_MILESTONE = "document_milestone"
     CSRF = "csrf"
+    # An upload's refusals (api/uploads.py, api/services/documents.py, store/zip_limits.py): what the
+    # portal's and the console's upload pages say; `%(type)s` is the type the bytes turned out to be,
+    # `%(mb)s` the kind's size limit.
+    EMPTY = "empty"
+    FILE_TYPE = "file_type"
+    EXTENSION_MISMATCH = "extension_mismatch"
+    ZIP_BOMB = "zip_bomb"
+    ZIP_MEMBERS = "zip_members"
+    ZIP_NESTING = "zip_nesting"
+    MAX_SIZE = "max_size"
+    VIRUS = "virus"
+    FILENAME = "filename"
+    FILENAME_ENCODING = "filename_encoding"
+    ONE_FILE = "one_file"
+    MILESTONE_KEY = "milestone_key"
+    DELIVERABLES_ONLY = "deliverables_only"
+    MULTIPART_REQUIRED = "multipart_required"
+    MULTIPART = "multipart"
+    MAX_LENGTH = "max_length"
+    ENCODING = "encoding"
+    # Text with a control or format character (domain/text.py), in any field or a file's name.
+    CONTROL_CHARACTER = "control_character"
+    # The password typed again to accept the agreement (api/reauth.py; the portal's agreement page).
+    PASSWORD_MISMATCH = "password_mismatch"
+    REAUTHENTICATION = "reauthentication"
+    REAUTHENTICATION_THROTTLED = "reauthentication_throttled"
+    # Which company is a person's (the portal's 내 회사 확인, store/company_binding.py; the console's
+    # company requests): a refused check, and why a program officer decides on a request.
+    REGISTER_MISMATCH = "register_mismatch"
+    IDENTITY_NAME_MISMATCH = "identity_name_mismatch"
+    IDENTITY_FAILED = "identity_failed"
+    CHECK_EXPIRED = "check_expired"
+    ALREADY_BOUND = "already_bound"
+    STAFF_LIFECYCLES = "staff_lifecycles"
+    REPRESENTATIVE_CHANGE = "representative_change"
+    COMPANY_BINDING = "company_binding"
+    # Pydantic's error types, the `rule` of a 422 field that is wrong in itself (api/errors.py and
+    # api/services/actions.py pass them on as pydantic names them).
+    MISSING = "missing"
+    INT_TYPE = "int_type"
+    INT_PARSING = "int_parsing"
+    INT_FROM_FLOAT = "int_from_float"
+    GREATER_THAN_EQUAL = "greater_than_equal"
+    GREATER_THAN = "greater_than"
+    LESS_THAN_EQUAL = "less_than_equal"
+    LESS_THAN = "less_than"
+    STRING_TOO_SHORT = "string_too_short"
+    STRING_TOO_LONG = "string_too_long"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    LITERAL_ERROR = "literal_error"
+    ENUM = "enum"
+    DATE_PARSING = "date_parsing"
+    DATE_FROM_DATETIME_PARSING = "date_from_datetime_parsing"
+    DATE_TYPE = "date_type"
+    STRING_PATTERN_MISMATCH = "string_pattern_mismatch"
+    BOOL_TYPE = "bool_type"
+    EXTRA_FORBIDDEN = "extra_forbidden"
+    # The evaluator pool (domain/conflicts.py's evaluator_cleared; api/services/evaluator_pool.py).
+    EVALUATOR_POOL = "evaluator_pool"
+    PLEDGE_SIGNED = "pledge_signed"
+    RECUSAL = "recusal"
+    EXCLUSION = "exclusion"
+    PLEDGE_NAME = "pledge_name"
+    PLEDGE_TEXT = "pledge_text"
+    EVALUATOR_ROLE = "evaluator_role"
+    ASSIGNABLE_EVALUATOR = "assignable_evaluator"
 
 
 RULE_WORDS: dict[RuleId, str] = {
@@ -247,6 +316,50 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.DOCUMENT_KIND: N_("이 작업에 쓸 수 없는 종류의 서류입니다."),
     RuleId.DOCUMENT_MILESTONE: N_("다른 마일스톤의 서류입니다."),
     RuleId.CSRF: N_("보안 토큰이 없거나 맞지 않습니다. 화면을 새로 고친 뒤 다시 시도하십시오."),
+    RuleId.EMPTY: N_("빈 파일입니다."),
+    RuleId.FILE_TYPE: N_("허용되지 않는 파일 형식입니다: %(type)s. PDF, HWP/HWPX, DOCX, XLSX, PPTX, PNG, JPEG, ZIP 파일을 "
+                         "올리세요."),
+    RuleId.EXTENSION_MISMATCH: N_("파일 내용(%(type)s)이 확장자와 다릅니다."),
+    RuleId.ZIP_BOMB: N_("압축을 풀면 너무 커지는 파일입니다. 압축하지 않은 파일이나 더 작은 파일로 올리세요."),
+    RuleId.ZIP_MEMBERS: N_("압축 파일 안에 파일이 너무 많습니다. 나누어 올리세요."),
+    RuleId.ZIP_NESTING: N_("압축 파일 안에 압축 파일이 너무 깊게 들어 있습니다. 풀어서 다시 올리세요."),
+    RuleId.MAX_SIZE: N_("파일이 너무 큽니다. 최대 %(mb)s MB까지 올릴 수 있습니다."),
+    RuleId.VIRUS: N_("악성 코드가 발견되어 파일을 받지 않았습니다."),
+    **dict.fromkeys((RuleId.FILENAME, RuleId.FILENAME_ENCODING), N_("이 파일 이름은 쓸 수 없습니다. 이름을 바꿔 다시 올리세요.")),
+    RuleId.ONE_FILE: N_("파일은 한 번에 하나만 올릴 수 있습니다."),
+    RuleId.MILESTONE_KEY: N_("산출물은 마일스톤 화면에서 올리세요."),
+    RuleId.DELIVERABLES_ONLY: N_("마일스톤은 산출물에만 붙일 수 있습니다."),
+    RuleId.MULTIPART_REQUIRED: N_("올릴 파일을 고르세요."),
+    RuleId.MULTIPART: N_("보낸 양식을 읽을 수 없습니다. 다시 올리세요."),
+    RuleId.MAX_LENGTH: N_("입력한 값이 너무 깁니다."),
+    RuleId.ENCODING: N_("입력한 값을 UTF-8로 읽을 수 없습니다."),
+    RuleId.CONTROL_CHARACTER: N_("제어 문자나 서식 문자는 쓸 수 없습니다."),
+    RuleId.PASSWORD_MISMATCH: N_("비밀번호가 맞지 않습니다."),
+    RuleId.REAUTHENTICATION: N_("비밀번호를 다시 입력하십시오. 협약 동의에는 본인 확인이 필요합니다."),
+    RuleId.REAUTHENTICATION_THROTTLED: N_("비밀번호를 여러 번 잘못 입력했습니다. 잠시 후 다시 시도하십시오."),
+    RuleId.REGISTER_MISMATCH: N_("국세청 진위확인 불일치: 사업자등록번호, 개업일자, 대표자 성명이 국세청에 등록된 내용과 "
+                                 "일치하지 않습니다."),
+    RuleId.IDENTITY_NAME_MISMATCH: N_("본인확인으로 확인된 이름이 사업자등록증의 대표자와 다릅니다."),
+    RuleId.IDENTITY_FAILED: N_("본인확인을 마치지 못했습니다. 다시 시도하세요."),
+    RuleId.CHECK_EXPIRED: N_("회사 확인이 만료되었거나 이 브라우저에서 시작한 것이 아닙니다. 처음부터 다시 하세요."),
+    RuleId.ALREADY_BOUND: N_("이미 다른 사용자가 연결된 회사입니다."),
+    RuleId.STAFF_LIFECYCLES: N_("직원이 만든 과제가 있는 회사입니다."),
+    RuleId.REPRESENTATIVE_CHANGE: N_("대표자 변경 요청입니다. 승인하면 지금 대표자의 연결이 해제됩니다."),
+    RuleId.COMPANY_BINDING: N_("내 회사 확인을 마친 뒤에 할 수 있습니다."),
+    RuleId.MISSING: N_("필수 항목입니다."),
+    **dict.fromkeys((RuleId.INT_TYPE, RuleId.INT_PARSING, RuleId.INT_FROM_FLOAT), N_("정수를 입력하세요.")),
+    **dict.fromkeys((RuleId.GREATER_THAN_EQUAL, RuleId.GREATER_THAN), N_("값이 너무 작습니다.")),
+    **dict.fromkeys((RuleId.LESS_THAN_EQUAL, RuleId.LESS_THAN), N_("값이 너무 큽니다.")),
+    RuleId.STRING_TOO_SHORT: N_("비어 있거나 너무 짧습니다."),
+    RuleId.STRING_TOO_LONG: N_("너무 깁니다."),
+    RuleId.TOO_SHORT: N_("하나 이상 입력하세요."),
+    RuleId.TOO_LONG: N_("항목이 너무 많습니다."),
+    **dict.fromkeys((RuleId.LITERAL_ERROR, RuleId.ENUM), N_("허용된 값 중에서 고르세요.")),
+    **dict.fromkeys((RuleId.DATE_PARSING, RuleId.DATE_FROM_DATETIME_PARSING, RuleId.DATE_TYPE),
+                    N_("날짜를 YYYY-MM-DD 형식으로 입력하세요.")),
+    RuleId.STRING_PATTERN_MISMATCH: N_("형식이 맞지 않습니다."),
+    RuleId.BOOL_TYPE: N_("예/아니오로 고르세요."),
+    RuleId.EXTRA_FORBIDDEN: N_("이 작업에 없는 항목입니다."),
     RuleId.SETTLEMENT_LINES_REQUIRED: N_("정산 내역을 한 줄 이상 적어 주십시오."),
     RuleId.INTEREST_FROM_LEDGER: N_("이자는 비목별 사업비 정산에서만 보고합니다."),
     RuleId.NOT_IN_FUTURE: N_("설립일은 오늘보다 늦을 수 없습니다."),
@@ -254,6 +367,14 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.BRN_FORMAT: N_("사업자등록번호는 숫자 10자리입니다."),
     RuleId.BRN_CHECK_DIGIT: N_("사업자등록번호의 검증 숫자가 맞지 않습니다."),
     RuleId.PARTICIPATION_BAN: N_("참여제한 기간 중인 기업은 신청할 수 없습니다."),
+    RuleId.EVALUATOR_POOL: N_("이 사업의 평가위원 풀에 초대된 평가위원만 신청서를 보고 평가할 수 있습니다."),
+    RuleId.PLEDGE_SIGNED: N_("이 사업의 평가위원 서약서에 서명한 뒤에 신청서를 보고 평가할 수 있습니다."),
+    RuleId.RECUSAL: N_("평가를 회피한 스타트업입니다."),
+    RuleId.EXCLUSION: N_("평가에서 제척된 스타트업입니다."),
+    RuleId.PLEDGE_NAME: N_("서약하려면 확인란에 표시하고 본인의 이름을 그대로 적어 주십시오."),
+    RuleId.PLEDGE_TEXT: N_("서약서 내용이 바뀌었습니다. 새 서약서를 읽고 다시 서명해 주십시오."),
+    RuleId.EVALUATOR_ROLE: N_("평가위원 역할이 있는 사용자만 평가위원 풀에 초대할 수 있습니다."),
+    RuleId.ASSIGNABLE_EVALUATOR: N_("서약한 풀의 평가위원 중 이해충돌·회피·제척이 없는 사람만 배정할 수 있습니다."),
 }
 
 # Rules whose refusal message says more than their words (an amount, a category, a year, a
@@ -274,6 +395,7 @@ MESSAGE_SAYS_MORE: frozenset[RuleId] = frozenset({
     RuleId.PROGRAM_RETURNS_INTEREST, RuleId.BUDGET_PLAN_REQUIRED, RuleId.DISTINCT_ENTRIES, RuleId.ENTRY_UNDECIDED,
     RuleId.NOT_IN_FUTURE, RuleId.FOUNDED_WITHIN_YEARS, RuleId.BRN_FORMAT, RuleId.BRN_CHECK_DIGIT,
     RuleId.PARTICIPATION_BAN, RuleId.SETTLEMENT_LINES_REQUIRED, RuleId.INTEREST_FROM_LEDGER,
+    RuleId.CONTROL_CHARACTER,
 })
 
 

@@ -11,7 +11,7 @@ from domain import action_rules as r
 from domain import budget_actions as b
 from domain import settlement_ledger as ledger
 from domain.commands import Command
-from domain.conflicts import no_conflict_of_interest
+from domain.conflicts import evaluator_cleared, no_conflict_of_interest
 from domain.phases import FINAL_PHASES, Action, Phase, Role
 from domain.program import ProgramDefinition
 from domain.rule_ids import RuleId
@@ -151,10 +151,11 @@ def check_action(state: StartupState, action: Action, actor: Actor) -> None:
 
 def check_command(state: StartupState, action: Action, cmd: Command[Any], now: datetime,
                   program: ProgramDefinition) -> None:
-    """Every rule of one action: role, the person's conflicts of interest (whatever the phase),
-    own records, phase, then the action's own rule."""
+    """Every rule of one action: role, the person's conflicts of interest (whatever the phase), an
+    evaluator's standing in the program's pool, own records, phase, then the action's own rule."""
     check_role(action, cmd.actor)
     no_conflict_of_interest(state, action, cmd)
+    evaluator_cleared(action, cmd)  # the evaluator pool, the pledge, 회피 and 제척
     check_action(state, action, cmd.actor)
     own_rule = ACTION_RULES[action].check
     if own_rule is not None:
