@@ -19,7 +19,7 @@ from activities.agreements import AgreementActivities
 from activities.deadlines import DeadlineActivities
 from activities.eligibility import EligibilityActivities
 from activities.finance import FinanceActivities
-from activities.followup import followup_notice
+from activities.followup import FollowUpActivities, followup_notice
 from activities.lifecycles import LifecycleActivities
 from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
@@ -65,6 +65,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
         read_model.events_recorded = dispatcher.wake
         deadlines = DeadlineActivities(frozenset(settings.extra_holidays))
         lifecycles = LifecycleActivities(client)
+        followups = FollowUpActivities(client)
         agreements = AgreementActivities(engine, make_blob_store(settings))
         with ThreadPoolExecutor(max_workers=16) as executor:
             worker = Worker(
@@ -87,6 +88,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                     lifecycles.start_lifecycle,
                     agreements.prepare_agreement,
                     followup_notice,
+                    followups.start_followup,
                 ],
                 activity_executor=executor,
                 max_cached_workflows=settings.worker_max_cached_workflows,

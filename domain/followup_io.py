@@ -14,6 +14,9 @@ from domain.state import Actor
 from domain.text import Text
 
 FOLLOWUP_NOTICE = "followup_notice"
+# The activity a lifecycle that completed (or was promoted) asks to start its company's follow-up,
+# or to move a running one on to this later stage.
+START_FOLLOWUP = "start_followup"
 
 
 def followup_workflow_id(brn: str) -> str:

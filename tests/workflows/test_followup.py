@@ -14,6 +14,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
+from activities.followup import FollowUpActivities
 from domain.followup import SurveyAnswer
 from domain.followup_io import (
     CloseCompany,
@@ -26,13 +27,23 @@ from domain.followup_io import (
     followup_workflow_id,
 )
 from domain.phases import Role
-from domain.state import Actor
+from domain.state import Actor, StartupState
 from tests.builders import program
 from tests.conftest import Stack, new_brn, wait_until
+from tests.flows import drive
 from workflows.followup import FollowUp
 
 # Replayed by tests/workflows/test_replay.py: both runs of the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
 SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "followup-two-years.json"
+# A lifecycle that completed and started its company's follow-up (patch start-followup).
+STARTED_HISTORY = SAVED_HISTORY.with_name("lifecycle-followup-started.json")
+
+
+def capture(path: Path, history: Any) -> None:
+    """Saved with AXFLOW_CAPTURE_HISTORIES=1 (kept unless it says overwrite): replayed by test_replay.py."""
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not path.exists()
+                                                       or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
+        path.write_text(json.dumps(history, indent=1) + "\n")
 
 
 async def start(stack: Stack, years: int) -> tuple[str, WorkflowHandle[Any, Any]]:
@@ -151,3 +162,33 @@ async def test_a_later_stage_takes_the_follow_up_over_and_a_closed_company_ends_
     result: FollowUpResult = await handle.result()
     assert (result.ended, result.closure and result.closure.closed_on) == ("closed", date(2027, 1, 15))
     assert [(r.year, r.status, r.program_id) for r in result.records] == [(1, "closed", later.id)]
+
+
+async def test_a_lifecycle_that_completes_starts_its_companys_follow_up(stack: Stack) -> None:
+    startup = await drive(stack, "completed")
+    lifecycle = stack.client.get_workflow_handle(startup.id, result_type=StartupState)
+    await stack.skipper.fast_forward(lifecycle, timedelta(days=startup.program.policy.promotion_window_days + 1))
+    ended: StartupState = await lifecycle.result()
+    assert ended.phase == "completed" and ended.closed_at is not None
+    handle = stack.client.get_workflow_handle(followup_workflow_id(startup.brn))
+    followed = await state(handle)  # started before the lifecycle returned
+    assert (followed.program_id, followed.year, followed.status, followed.records) == (
+        startup.program.id, 1, "waiting", [])
+    assert startup.program.followup is not None and followed.years == startup.program.followup.years
+    # Its first survey opens on the program's survey day after the completion instant.
+    assert followed.schedule.opens_at > ended.closed_at
+    assert followed.schedule.opens_at - ended.closed_at <= timedelta(days=366)
+    history = await stack.call("GET", f"/startups/{startup.id}/history?format=temporal", stack.as_role(Role.AUDITOR))
+    capture(STARTED_HISTORY, history)
+
+    # The company completes a later stage: the same follow-up moves on (asked twice, as a retried
+    # activity would be), so the company is followed once.
+    later = program("chogyeokcha-2026")
+    assert later.followup is not None
+    completion = FollowUpInput(brn=startup.brn, company_name=ended.company_name, program_id=later.id,
+                               program_name=later.name, stage=later.stage, completed_at=datetime.now(UTC) + timedelta(
+                                   days=400), policy=later.followup)
+    starter = FollowUpActivities(stack.client)
+    assert [await starter.start_followup(completion) for _ in range(2)] == ["moved", "moved"]
+    moved = await wait_until(lambda: state(handle), lambda s: s.program_id == later.id, what="the later stage")
+    assert (moved.year, moved.status, moved.records) == (1, "waiting", [])

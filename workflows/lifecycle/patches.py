@@ -61,3 +61,8 @@ SETTLEMENT_FROM_LEDGER = "settlement-from-ledger"
 # budget table, kept with its own document hash on the plan version (the accepted agreement stays
 # as it was), and the startup is told of each decision. Deprecate 15 months after its release.
 BUDGET_VERSION_DOCUMENT = "budget-version-document"
+# A lifecycle that ends completed or promoted starts its company's follow-up (사후관리) by the
+# activity start_followup, or moves the one an earlier stage started on to this stage. Lifecycles
+# started before end without it (their companies are not followed). Deprecate 15 months after
+# its release.
+START_FOLLOWUP = "start-followup"

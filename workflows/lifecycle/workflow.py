@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.rules import RuleViolation, check_command
     from domain.state import StartupState
 
-from workflows.lifecycle import budget, clocks, exits, milestones, money, patches, selection, settlement
+from workflows.lifecycle import budget, clocks, exits, followup, milestones, money, patches, selection, settlement
 from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.publishing import publish
 
@@ -99,6 +99,7 @@ class StartupLifecycle:
             ctx.state.closed_at = workflow.now()
             ctx.mark_changed()
         await publish(ctx)
+        await followup.start_followup(ctx)  # patch start-followup: the years after the program begin
         return ctx.state
 
     # --------------------------------------------------------------- signals and query
