@@ -7,7 +7,9 @@ the Update `stage_completed`; one that has ended (all its years done) is started
 records of the one before. Idempotent: a retried start finds its own follow-up, whose validator
 refuses the same stage twice (`later_stage`), and that counts as done.
 
-`followup_notice` only logs a notice, delivering nothing (docs/followup.md).
+`followup_notice` only logs a notice, delivering nothing: follow-ups from before patch
+`followup-deliver` ask it; later ones hand their notices to `deliver_notification` as events
+(workflows/followup_steps.py).
 """
 
 from typing import Literal
@@ -93,6 +95,6 @@ class FollowUpActivities:
 @activity.defn(name=FOLLOWUP_NOTICE)
 def followup_notice(notice: FollowUpNotice) -> None:
     info = activity.info()
-    log.info("follow-up notice (not delivered)", key=notice.key,
+    log.info("follow-up notice (not delivered: a run from before patch followup-deliver)", key=notice.key,
              kind=notice.kind, brn=notice.brn, year=notice.year, recipients=notice.recipients,
              workflow_id=info.workflow_id, run_id=info.workflow_run_id, attempt=info.attempt)

@@ -61,6 +61,11 @@ class NoticeKind(StrEnum):
     CLAWBACK_RECEIVED = "clawback_received"
     PROMOTED = "promoted"
     BUDGET_CHANGE_DECIDED = "budget_change_decided"
+    # The follow-up's (사후관리, workflows/followup.py): sent by the FollowUp workflow, not a lifecycle.
+    FOLLOWUP_SURVEY_OPEN = "followup_survey_open"
+    FOLLOWUP_SURVEY_REMINDER = "followup_survey_reminder"
+    FOLLOWUP_SURVEY_OVERDUE = "followup_survey_overdue"
+    FOLLOWUP_SURVEY_CLOSED = "followup_survey_closed"
 
 
 # What a person's inbox and notification settings call each kind: Korean, English in the catalogue.
@@ -105,6 +110,10 @@ NOTICE_LABELS: dict[NoticeKind, str] = {
     NoticeKind.CLAWBACK_RECEIVED: NP_("notice", "환수 입금 확인"),
     NoticeKind.PROMOTED: NP_("notice", "후속 단계 연계"),
     NoticeKind.BUDGET_CHANGE_DECIDED: NP_("notice", "비목 변경 결정"),
+    NoticeKind.FOLLOWUP_SURVEY_OPEN: NP_("notice", "성과 조사 요청"),
+    NoticeKind.FOLLOWUP_SURVEY_REMINDER: NP_("notice", "성과 조사 기한 알림"),
+    NoticeKind.FOLLOWUP_SURVEY_OVERDUE: NP_("notice", "성과 조사 미제출"),
+    NoticeKind.FOLLOWUP_SURVEY_CLOSED: NP_("notice", "성과 조사 마감"),
 }
 # A person's preferences name kinds from this list.
 KINDS: tuple[NoticeKind, ...] = tuple(NoticeKind)

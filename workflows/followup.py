@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         StageCompleted,
         SurveySubmission,
     )
+    from domain.notifications import NoticeKind
     from domain.phases import Role
     from domain.rule_ids import RuleId
     from domain.violation import RuleViolation
@@ -67,23 +68,23 @@ class FollowUp:
         """Open the survey and run its clock until it is answered, closes, or the company is."""
         s = self.state
         s.status, s.asked_at = "asking", workflow.now()
-        await self._tell("followup_survey_open", ["startup"])
+        await self._tell(NoticeKind.FOLLOWUP_SURVEY_OPEN, ["startup"])
         for event in survey_events(s.schedule, workflow.now()):
             if await until(event.at, lambda: s.status != "asking" or self._closed()):
                 return
             if event.kind == "reminder":
                 s.reminders_sent += 1
-                await self._tell("followup_survey_reminder", ["startup"])
+                await self._tell(NoticeKind.FOLLOWUP_SURVEY_REMINDER, ["startup"])
             elif event.kind == "escalation":
                 s.escalated = True
-                await self._tell("followup_survey_overdue", ["program_officer"])
+                await self._tell(NoticeKind.FOLLOWUP_SURVEY_OVERDUE, ["program_officer"])
             else:
                 s.status = "unanswered"
-                await self._tell("followup_survey_closed", ["startup", "program_officer"])
+                await self._tell(NoticeKind.FOLLOWUP_SURVEY_CLOSED, ["startup", "program_officer"])
 
-    async def _tell(self, kind: str, recipients: list[str]) -> None:
+    async def _tell(self, kind: NoticeKind, recipients: list[str]) -> None:
         self.notices += 1
-        await tell(self.state, kind, recipients, self.notices)
+        await tell(self.inp, self.state, kind, recipients, self.notices)
 
     def _closed(self) -> bool:
         return self.state.closure is not None

@@ -1,5 +1,5 @@
 """The FollowUp workflow's mechanics: waiting for an instant unless something happens first, and
-asking the notice activity. Deterministic: time is workflow time, every wait a durable timer."""
+telling people. Deterministic: time is workflow time, every wait a durable timer."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -8,8 +8,11 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.followup_io import FOLLOWUP_NOTICE, FollowUpNotice, FollowUpState
+    from domain.followup_io import FOLLOWUP_NOTICE, FollowUpInput, FollowUpNotice, FollowUpState
+    from domain.io import startup_workflow_id
+    from domain.notifications import DELIVER_NOTIFICATION, NoticeKind, NotificationEvent
 
+from workflows.followup_patches import FOLLOWUP_DELIVER
 from workflows.lifecycle.retries import NOTIFICATION_RETRY
 
 
@@ -28,15 +31,36 @@ async def until(instant: datetime, done: Callable[[], bool]) -> bool:
     return True
 
 
-async def tell(state: FollowUpState, kind: str, recipients: list[str], serial: int) -> None:
+async def tell(inp: FollowUpInput, state: FollowUpState, kind: NoticeKind, recipients: list[str],
+               serial: int) -> None:
     """One notice about this year's survey; a failed delivery is logged, never the follow-up's end."""
-    notice = FollowUpNotice(
-        key=f"followup:{state.brn}:{state.year}:{kind}:{serial}", kind=kind,
-        recipients=recipients, brn=state.brn, program_id=state.program_id, year=state.year,
-        fiscal_year=state.schedule.fiscal_year, due_at=state.schedule.due_at, at=workflow.now(),
-    )
     try:
+        if workflow.patched(FOLLOWUP_DELIVER):
+            await workflow.execute_activity(DELIVER_NOTIFICATION, _event(inp, state, kind, recipients, serial),
+                                            start_to_close_timeout=timedelta(seconds=60),
+                                            retry_policy=NOTIFICATION_RETRY)
+            return
+        notice = FollowUpNotice(
+            key=f"followup:{state.brn}:{state.year}:{kind}:{serial}", kind=kind.value,
+            recipients=recipients, brn=state.brn, program_id=state.program_id, year=state.year,
+            fiscal_year=state.schedule.fiscal_year, due_at=state.schedule.due_at, at=workflow.now(),
+        )
         await workflow.execute_activity(FOLLOWUP_NOTICE, notice, start_to_close_timeout=timedelta(seconds=60),
                                         retry_policy=NOTIFICATION_RETRY)
     except ActivityError as err:
-        workflow.logger.warning("follow-up notice %s not delivered: %s", notice.key, err.cause or err)
+        workflow.logger.warning("follow-up notice %s of %s not delivered: %s", kind, state.brn, err.cause or err)
+
+
+def _event(inp: FollowUpInput, state: FollowUpState, kind: NoticeKind, recipients: list[str],
+           serial: int) -> NotificationEvent:
+    """The notice as the lifecycle's events are: staff are linked to the company's last lifecycle
+    (the one this follow-up counts for), the company to its portal. The key names the program, as
+    a promoted company's years restart at 1 under the later stage."""
+    now, due = workflow.now(), state.schedule.due_at
+    days_left = max(0, -((now - due) // timedelta(days=1)))  # whole days, rounded up
+    return NotificationEvent(
+        key=f"followup:{state.brn}:{state.program_id}:{state.year}:{kind}:{serial}", kind=kind,
+        recipients=recipients, startup_id=startup_workflow_id(state.program_id, state.brn),
+        program_id=state.program_id, brn=state.brn, at=now,
+        data={"company_name": inp.company_name, "program_name": inp.program_name, "year": state.year,
+              "fiscal_year": state.schedule.fiscal_year, "due_at": due.isoformat(), "days": days_left})

@@ -37,6 +37,8 @@ from workflows.followup import FollowUp
 SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "followup-two-years.json"
 # A lifecycle that completed and started its company's follow-up (patch start-followup).
 STARTED_HISTORY = SAVED_HISTORY.with_name("lifecycle-followup-started.json")
+# Both runs of the two-year walk under patch followup-deliver (notices to deliver_notification).
+DELIVERED_HISTORY = SAVED_HISTORY.with_name("followup-delivered.json")
 
 
 def capture(path: Path, history: Any) -> None:
@@ -132,11 +134,12 @@ async def test_two_yearly_surveys_one_answered_one_late_and_escalated_across_con
         (1, "answered", False), (2, "answered_late", True)]
     assert await notices(stack, handle, None) == ["followup_survey_open", "followup_survey_reminder",
                                                   "followup_survey_reminder", "followup_survey_overdue"]
-    if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not SAVED_HISTORY.exists()
-                                                       or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES"):
         runs = [await stack.client.get_workflow_handle(handle.id, run_id=run).fetch_history()
                 for run in (first_run, None)]
-        SAVED_HISTORY.write_text(json.dumps([run.to_json_dict() for run in runs], indent=1) + "\n")
+        # followup-two-years.json was captured before patch followup-deliver (its notices went to
+        # the logging stub); followup-delivered.json under it.
+        capture(DELIVERED_HISTORY, [run.to_json_dict() for run in runs])
 
 
 async def test_a_later_stage_takes_the_follow_up_over_and_a_closed_company_ends_it_with_a_record(

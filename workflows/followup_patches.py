@@ -1,0 +1,12 @@
+"""Every `workflow.patched` id of the FollowUp workflow (workflows/followup.py), in one place.
+
+A follow-up lives for years (five surveys, one run each): a patch id stays while a run that
+started before its change may still be open, which is at most one follow-up year (a run ends when
+its survey closes, and the next year's run starts under the new code), so a patch may be
+deprecated (`workflow.deprecate_patch`) 13 months after the release that added it.
+"""
+
+# The notices go to `deliver_notification` (the lifecycle's delivery: inbox, mail, SMS where
+# chosen) as events of the follow-up's NoticeKinds, instead of the logging stub `followup_notice`.
+# Deprecate 13 months after its release.
+FOLLOWUP_DELIVER = "followup-deliver"
