@@ -28,9 +28,12 @@ from api.pages.console import startup as startup_page
 from api.pages.console import startups as startup_list
 from api.pages.portal import agreement as agreement_page
 from api.pages.portal import apply as portal_apply
+from api.pages.portal import budget as portal_budget
+from api.pages.portal import budget_settlement as portal_budget_settlement
 from api.pages.portal import calls as call_pages
 from api.pages.portal import company as portal_company
 from api.pages.portal import documents as portal_documents
+from api.pages.portal import ledger as portal_ledger
 from api.pages.portal import my as portal_my
 from api.pages.portal import signup as portal_signup
 from api.pages.shared import language as language_page
@@ -183,6 +186,9 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(portal_apply.router)
     app.include_router(portal_documents.router)
     app.include_router(portal_my.router)
+    app.include_router(portal_ledger.router)
+    app.include_router(portal_budget.router)
+    app.include_router(portal_budget_settlement.router)
     app.include_router(portal_company.router)
     app.include_router(company_requests.router)
     app.include_router(language_page.router)

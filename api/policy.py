@@ -218,6 +218,18 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("POST", "/portal/my/{startup_id}/milestones/{key}"): taking(A.SUBMIT_MILESTONE),
     ("POST", "/portal/my/{startup_id}/settlement"): taking(A.SUBMIT_SETTLEMENT),
     ("POST", "/portal/my/{startup_id}/withdraw"): taking(A.WITHDRAW),
+    # The money by 비목 (api/pages/portal/budget*.py, ledger.py): the plan, the ledger, the settlement.
+    ("GET", "/portal/budget/{startup_id}/plan"): same_as(*STARTUP_ROUTE, frozenset({STARTUP})),
+    ("POST", "/portal/budget/{startup_id}/plan"): taking(A.SUBMIT_BUDGET_PLAN),
+    ("POST", "/portal/budget/{startup_id}/move"): taking(A.REQUEST_BUDGET_CHANGE),
+    ("GET", "/portal/ledger/{startup_id}"): same_as("GET", "/startups/{startup_id}/expenses", frozenset({STARTUP})),
+    ("POST", "/portal/ledger/{startup_id}/record"): taking(A.RECORD_EXPENSE),
+    ("POST", "/portal/ledger/{startup_id}/cancel"): taking(A.CANCEL_EXPENSE),
+    ("GET", "/portal/budget/{startup_id}/settlement"): same_as("GET", "/startups/{startup_id}/settlement-statement",
+                                                              frozenset({STARTUP})),
+    ("POST", "/portal/budget/{startup_id}/settlement"): taking(A.SUBMIT_SETTLEMENT),
+    ("GET", "/portal/budget/{startup_id}/statement"): same_as("GET", "/startups/{startup_id}/settlement-statement",
+                                                             frozenset({STARTUP})),
     ("GET", "/portal/colleagues"): page_only(STARTUP),
     ("POST", "/portal/colleagues"): page_only(STARTUP),
     # 내 회사 확인: a startup user, bound or not yet, proves which company is theirs.

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
+from api.pages.portal.budget_common import plan_view
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
 from api.pages.shared.rule_text import RuleRefusal, rule_text
 from api.schemas import StartupPublic
@@ -90,7 +91,7 @@ async def _agreement_html(request: Request, state: StartupPublic) -> str | None:
     return agreement_body(data)
 
 
-async def _page(request: Request, viewer: Viewer, state: StartupPublic, status: int = 200,
+async def _page(request: Request, viewer: Viewer, state: StartupPublic, db: Session, status: int = 200,
                 errors: dict[str, list[str]] | None = None, accepted_now: bool = False,
                 read_confirmed: bool = False) -> HTMLResponse:
     if viewer.role is not Role.STARTUP and viewer.role not in (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
@@ -99,13 +100,13 @@ async def _page(request: Request, viewer: Viewer, state: StartupPublic, status: 
     return render(request, viewer, TEMPLATE, status, state=state, agreement_html=await _agreement_html(request, state),
                   may_accept=Action.ACCEPT_AGREEMENT.value in state.allowed_actions, errors=errors or {},
                   labels={name: _(label) for name, label in FIELDS.items()}, accepted_now=accepted_now,
-                  read_confirmed=read_confirmed)
+                  read_confirmed=read_confirmed, plan=plan_view(db, state))
 
 
 @router.get("/portal/agreement/{startup_id}", response_class=HTMLResponse)
 async def agreement_page(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
                          temporal: TemporalDep, accepted: bool = False) -> HTMLResponse:
-    return await _page(request, viewer, await _state(viewer, db, temporal, startup_id), accepted_now=accepted)
+    return await _page(request, viewer, await _state(viewer, db, temporal, startup_id), db, accepted_now=accepted)
 
 
 @router.post("/portal/agreement/{startup_id}", response_class=HTMLResponse)
@@ -117,7 +118,7 @@ async def accept_agreement(startup_id: str, request: Request, viewer: PageViewer
     check_scope(startup_id, viewer.actor)
     if read_confirmed != "true":
         state = await _state(viewer, db, temporal, startup_id)
-        return await _page(request, viewer, state, 422, {"read_confirmed": [_(NOT_CONFIRMED)]})
+        return await _page(request, viewer, state, db, 422, {"read_confirmed": [_(NOT_CONFIRMED)]})
     try:
         await perform_action(startup_id, Action.ACCEPT_AGREEMENT,
                              {"agreement_sha256": agreement_sha256, "password": password}, viewer.actor, db,
@@ -127,5 +128,5 @@ async def accept_agreement(startup_id: str, request: Request, viewer: PageViewer
             raise
         state = await _state(viewer, db, temporal, startup_id)
         # The tick stays ticked: a wrong password is no reason to read the agreement again.
-        return await _page(request, viewer, state, err.status, errors_of(err), read_confirmed=True)
+        return await _page(request, viewer, state, db, err.status, errors_of(err), read_confirmed=True)
     return RedirectResponse(f"/portal/agreement/{startup_id}?accepted=true", status_code=303)
