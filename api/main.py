@@ -18,9 +18,11 @@ from api.errors import install_error_handlers
 from api.i18n import LanguageFromCookie
 from api.pages.console import admin as admin_pages
 from api.pages.console import audit as audit_pages
-from api.pages.console import company_requests, program_actions, program_copy
+from api.pages.console import budget as budget_pages
+from api.pages.console import company_requests, expense_ledger, program_actions, program_copy
 from api.pages.console import documents as console_documents
 from api.pages.console import evaluations as evaluation_pages
+from api.pages.console import expense_review as expense_review_pages
 from api.pages.console import finance as finance_pages
 from api.pages.console import home as home_page
 from api.pages.console import programs as program_pages
@@ -177,6 +179,9 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(program_actions.router)
     app.include_router(program_copy.router)
     app.include_router(finance_pages.router)
+    app.include_router(budget_pages.router)
+    app.include_router(expense_review_pages.router)
+    app.include_router(expense_ledger.router)
     app.include_router(evaluation_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(admin_pages.router)

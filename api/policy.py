@@ -178,6 +178,17 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("POST", "/console/finance/approve"): taking(A.APPROVE_DISBURSEMENT, A.APPROVE_SETTLEMENT, A.WAIVE_CLAWBACK),
     ("POST", "/console/finance/retry-payment"): taking(A.REQUEST_DISBURSEMENT),
     ("POST", "/console/finance/retry-collection"): taking(A.RETRY_COLLECTION),
+    # Money by 비목 (api/pages/console/budget.py, expense_review.py, expense_ledger.py).
+    ("GET", "/console/startups/{startup_id}/budget"): same_as(*STARTUP_ROUTE, READERS),
+    ("POST", "/console/startups/{startup_id}/budget/decision"): taking(A.DECIDE_BUDGET_CHANGE),
+    ("GET", "/console/programs/{program_id}/budget"): same_as("GET", "/programs/{program_id}/budget", READERS),
+    ("GET", "/console/programs/{program_id}/budget.xlsx"): same_as("GET", "/programs/{program_id}/budget", READERS),
+    ("GET", "/console/programs/{program_id}/expenses"): same_as("GET", "/programs/{program_id}/expenses", READERS),
+    ("GET", "/console/programs/{program_id}/expense-review"): same_as("GET", "/programs/{program_id}/expense-review",
+                                                                      READERS),
+    ("POST", "/console/programs/{program_id}/expense-review/decision"): taking(A.REVIEW_EXPENSE),
+    ("POST", "/console/programs/{program_id}/expense-review/accept"): same_as(
+        "POST", "/startups/{startup_id}/expenses/accept", READERS),
     ("GET", "/console/evaluations"): page_only(EV),
     ("GET", "/console/evaluations/{startup_id}"): page_only(EV),
     ("POST", "/console/evaluations/{startup_id}/score"): taking(A.SCORE),

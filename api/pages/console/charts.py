@@ -23,6 +23,7 @@ from api.pages.console.dashboard import (
     phase_short,
 )
 from api.pages.shared.formatting import man_won
+from api.services.budget import CategoryTotal
 
 INK, MUTED, ACCENT, WARN, GOOD, LINE = "#1b1f24", "#4a5360", "#0b5cad", "#8a1c1c", "#1d6b35", "#c9d1db"
 WARN_BG, TODAY_BG = "#fbeaea", "#eaf2fb"
@@ -286,3 +287,41 @@ def waiting_chart(items: Sequence[tuple[str, float]], chart_id: str = "waiting")
 def days_waited(days: float) -> str:
     """3.5일 (3.5 days), to a tenth of a day."""
     return _("%(days)s일") % {"days": f"{days:.1f}"}
+
+
+# ---------------------------------------------------------------------------------- budget by category
+
+
+def budget_summary(categories: Sequence[CategoryTotal]) -> str:
+    if not categories:
+        return _("사업비 계획이 있는 스타트업이 아직 없습니다.")
+    return "; ".join(_("%(name)s: 예산 %(budget)s, 집행 %(executed)s, 불인정 %(disallowed)s") % {
+        "name": c.name, "budget": man_won(c.budget), "executed": man_won(c.executed),
+        "disallowed": man_won(c.disallowed)} for c in categories) + "."
+
+
+def budget_chart(categories: Sequence[CategoryTotal], chart_id: str = "budget") -> Markup:
+    """One row per category: the budget as a dashed outline, the executed as a solid bar inside it,
+    and the disallowed part of it in red with a ✕ (told apart by outline, fill and mark)."""
+    width, row, top, label_w, figure_w = 760, 34, 34, 190, 170
+    bar_area = width - label_w - figure_w
+    most = max((max(c.budget, c.executed) for c in categories), default=0) or 1
+    parts = [_text(label_w, 20, _("점선: 예산 · 파란 막대: 집행 · 붉은 ✕ 막대: 불인정"), size=13, colour=MUTED)]
+    for i, c in enumerate(categories):
+        y = top + i * row
+        parts.append(_text(label_w - 10, y + 21, c.name, anchor="end"))
+        if c.budget:
+            parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_area * c.budget / most:.1f}" '
+                         f'height="{row - 8}" fill="none" stroke="{MUTED}" stroke-dasharray="5 3"/>')
+        executed = bar_area * c.executed / most
+        if executed:
+            parts.append(f'<rect x="{label_w}" y="{y + 9}" width="{max(executed, 2):.1f}" height="{row - 18}" '
+                         f'fill="{ACCENT}"/>')
+        if c.disallowed:
+            cut = max(bar_area * c.disallowed / most, 2)
+            x = label_w + max(executed - cut, 0)
+            parts.append(f'<rect x="{x:.1f}" y="{y + 9}" width="{cut:.1f}" height="{row - 18}" fill="{WARN}"/>')
+            parts.append(_text(x + cut / 2, y + 22, "✕", size=12, colour="#ffffff", anchor="middle"))
+        parts.append(_text(width - figure_w + 10, y + 21, f"{man_won(c.executed)} / {man_won(c.budget)}"))
+    height = top + row * max(len(categories), 1) + 8
+    return _svg(chart_id, width, height, _("비목별 예산 대비 집행"), budget_summary(categories), "".join(parts))

@@ -19,6 +19,7 @@ from api.i18n import N_, _, pgettext
 from api.pages.console.dashboard import PHASE_ORDER, phase_short, waiting_label
 from api.pages.console.exports import safe_cell, table_csv
 from api.schemas import Report
+from api.services.budget import ProgramBudget
 from domain.formatting import kst_minute
 
 # The report's money figures and summary by their JSON names; Korean, marked for the catalogue
@@ -44,6 +45,7 @@ class Sheet:
     header: Sequence[str]
     rows: Sequence[Sequence[Any]]
     money_column: int | None = None  # a 0-based column of integer won, shown as ₩ amounts
+    money_columns: tuple[int, ...] = ()  # more such columns (the budget by category has four)
 
 
 def _phase_order(phase: str) -> int:
@@ -91,7 +93,7 @@ def workbook_xlsx(sheets: Sequence[Sheet]) -> bytes:
             cells = []
             for index, value in enumerate(row):
                 cell = WriteOnlyCell(ws, value=safe_cell(value))
-                if index == sheet.money_column and isinstance(value, int):
+                if (index == sheet.money_column or index in sheet.money_columns) and isinstance(value, int):
                     cell.number_format = WON_FORMAT
                 cells.append(cell)
             ws.append(cells)
@@ -102,6 +104,24 @@ def workbook_xlsx(sheets: Sequence[Sheet]) -> bytes:
 
 def report_xlsx(report: Report) -> bytes:
     return workbook_xlsx(report_sheets(report))
+
+
+def budget_sheet(found: ProgramBudget) -> Sheet:
+    """Budget vs executed vs disallowed by category across the program (`GET /programs/{id}/budget`'s
+    figures under its names), with the total last."""
+    total = found.total
+    return Sheet(pgettext("report sheet", "비목별 예산"),
+                 (pgettext("report column", "비목 키"), pgettext("report column", "비목"),
+                  pgettext("report column", "예산 (원)"), pgettext("report column", "집행 (원)"),
+                  pgettext("report column", "불인정 (원)"), pgettext("report column", "인정·검토 대기 (원)")),
+                 [(c.category, c.name, c.budget, c.executed, c.disallowed, c.counted) for c in found.categories]
+                 + [("total", pgettext("report column", "합계"), total.budget, total.executed, total.disallowed,
+                     total.counted)],
+                 money_columns=(2, 3, 4, 5))
+
+
+def budget_xlsx(found: ProgramBudget) -> bytes:
+    return workbook_xlsx([budget_sheet(found)])
 
 
 def report_csv(report: Report) -> bytes:

@@ -1,0 +1,147 @@
+"""The staff's side of the money by 비목 in a real Chromium. A startup driven over the API to its
+PoC with a budget plan, three expenses, a notice-type move and a change request waiting is reviewed
+in the console: the finance officer's queue shows the risk flag first with its reason, one expense
+is disallowed (불인정) with a reason from the list and the rest accepted together; the program
+officer approves the change request, and the plan's new version carries its own agreement and hash;
+the auditor reads every expense with its evidence's SHA-256, and the program's budget vs executed vs
+disallowed by category as a table, a chart and an XLSX. Every page is checked by axe-core and
+photographed; the auditor's two pages are read in English too."""
+
+import io
+import re
+from datetime import UTC, datetime
+
+from openpyxl import load_workbook
+from playwright.async_api import Browser, Page, expect
+
+from domain.timeutil import kst_date
+from tests.browser.conftest import assert_accessible, screenshot, signed_in
+from tests.browser.test_console_desks import _shown_data, in_english, use_language
+from tests.budget_support import AGREED, VENDOR_BRN
+from tests.conftest import Stack, wait_until
+from tests.documents_support import pdf
+from tests.flows import PO, accept_agreement, match, pay, select
+from tests.workflows.test_budget_lifecycle import plan_body
+from tests.workflows.test_documents_in_actions import upload
+
+
+async def look(page: Page, name: str) -> None:
+    await assert_accessible(page)
+    await screenshot(page, name)
+
+
+async def _reloaded(page: Page, selector: str = "main") -> str:
+    await page.reload()
+    return await page.locator(selector).inner_text()
+
+
+async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: Browser) -> None:
+    program = await stack.program()
+    startup_id = await stack.apply(program)
+    me = stack.as_startup(startup_id.rsplit(":", 1)[1])
+    await select(stack, program, {startup_id: 90})
+    await stack.wait_phase(startup_id, "selected")
+    await stack.act(startup_id, "submit-budget-plan", me, plan_body(AGREED))
+    await accept_agreement(stack, startup_id, await match(stack, startup_id))
+    await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "AX-B1"})
+    await pay(stack, startup_id, "advance")
+    await stack.wait_phase(startup_id, "in_poc")
+    invoice = await upload(stack, startup_id, me, pdf(f"세금계산서 {startup_id}"), "세금계산서.pdf", "receipt")
+    transfer = await upload(stack, startup_id, me, pdf(f"이체확인증 {startup_id}"), "이체확인증.pdf", "receipt")
+    expense = {"spent_on": kst_date(datetime.now(UTC)).isoformat(), "category": "materials",
+               "vendor_name": "㈜한빛소재", "vendor_brn": VENDOR_BRN, "description": "시제품 부품",
+               "supply_amount": 3_000_000, "vat": 300_000, "payment_method": "account_transfer",
+               "evidence": [{"kind": "tax_invoice", "document": invoice["id"]},
+                            {"kind": "transfer_receipt", "document": transfer["id"]}]}
+    await stack.act(startup_id, "record-expense", me, expense)
+    await stack.act(startup_id, "record-expense", me, expense | {"category": "marketing", "supply_amount": 2_000_000,
+                                                                 "vat": 200_000, "description": "전시회 부스"})
+    await stack.act(startup_id, "record-expense", me, expense | {"supply_amount": 1_000_000, "vat": 0})
+    await stack.act(startup_id, "request-budget-change", me,
+                    {"from_category": "materials", "to_category": "fees", "amount": 300_000})
+    await stack.act(startup_id, "request-budget-change", me, {
+        "from_category": "materials", "to_category": "equipment", "amount": 1_000_000, "reason": "계측 장비"})
+    names = {c.key: c.name for c in program.budget_rules.categories} if program.budget_rules else {}
+
+    # The finance officer's queue: the round amount flagged first with its reason; one expense
+    # disallowed in part with a reason from the list, the other two accepted together.
+    finance = await signed_in(browser, stack, "budget.finance", ["finance_officer"])
+    await finance.goto(f"/console/programs/{program.id}/expense-review")
+    queue = finance.locator("#f-item tbody")
+    await wait_until(lambda: _reloaded(finance, "main"), lambda text: all(e in text for e in ("E0001", "E0002", "E0003")),
+                     30, "the expenses in the queue")
+    first = queue.locator("tr").first
+    await expect(first).to_contain_text("E0003")
+    await expect(first).to_contain_text("딱 떨어지는 금액 (₩1,000,000)")
+    await look(finance, "console-expense-review")
+    await finance.select_option("#f-entry", f"{startup_id}|E0002")
+    await finance.select_option("#f-decision", "disallow")
+    await finance.select_option("#f-disallow_reason", "outside_purpose")
+    await finance.fill("#f-disallowed_amount", "500,000")
+    await finance.fill("#f-reason", "부스 외 비용")
+    await finance.get_by_role("button", name="검토 결과 기록").click()
+    await expect(finance.locator(".notice")).to_contain_text("불인정으로 기록했습니다")
+    await finance.check(f"input[name=item][value='{startup_id}|E0001']")
+    await finance.check(f"input[name=item][value='{startup_id}|E0003']")
+    await finance.get_by_role("button", name="선택 항목 인정").click()
+    await expect(finance.locator("#outcomes h2")).to_contain_text("2건 인정, 0건 거절")
+    marks = (await stack.state(startup_id))["budget"]["entries"]
+    assert [(marks[e]["review"], marks[e]["disallowed"]) for e in ("E0001", "E0002", "E0003")] == [
+        ("accept", 0), ("disallow", 500_000), ("accept", 0)]
+
+    # The program officer sees the notice-type move and approves the change request waiting.
+    officer = await signed_in(browser, stack, "budget.officer", ["program_officer"])
+    await officer.goto(f"/console/startups/{startup_id}/budget")
+    await expect(officer.locator("#pending-title + dl")).to_contain_text("₩1,000,000")
+    await expect(officer.locator(".version").first).to_contain_text("통보 (승인 불필요)")
+    await look(officer, "console-budget-change")
+    await officer.select_option("#f-decision", "approve")
+    await officer.fill("#f-reason", "계측 장비 필요 인정")
+    await officer.get_by_role("button", name="결정 기록").click()
+    await expect(officer.locator(".notice")).to_contain_text("비목 변경을 승인했습니다")
+    newest = officer.locator(".version").first
+    await expect(newest).to_contain_text("제3판 · 변경 승인")
+    await expect(newest).to_contain_text(f"{names['equipment']} +₩1,000,000")
+    plans = (await stack.state(startup_id))["budget"]["plans"]
+    assert [p["basis"] for p in plans] == ["agreement", "notice", "approval"]
+    await expect(newest).to_contain_text(plans[2]["sha256"])
+    await expect(newest).to_contain_text(plans[2]["document"]["sha256"])
+    await expect(officer.locator("#pending-title + p")).to_contain_text("승인을 기다리는 비목 변경이 없습니다")
+
+    # The auditor: every expense with its evidence's hash and the decision that stands; the budget
+    # by category across the program, as a table, a chart and a spreadsheet.
+    auditor = await signed_in(browser, stack, "budget.auditor", ["auditor"])
+    await auditor.goto(f"/console/programs/{program.id}/expenses")
+    await wait_until(lambda: _reloaded(auditor, "#expenses"), lambda text: "불인정" in text and text.count("인정") >= 3,
+                     30, "the reviews projected")
+    listing = auditor.locator("#expenses")
+    for digest in (invoice["sha256"], transfer["sha256"]):
+        await expect(listing).to_contain_text(digest)
+    await expect(listing).to_contain_text("불인정: 목적 외 사용 ₩500,000")
+    await look(auditor, "console-expense-ledger")
+    await auditor.goto(f"/console/programs/{program.id}/budget")
+    table = auditor.locator("#budget-table")
+    await wait_until(lambda: _reloaded(auditor, "#budget-table"), lambda text: "₩500,000" in text, 30,
+                     "the program's budget by category")
+    marketing = table.locator("tr", has_text=names["marketing"])
+    await expect(marketing).to_contain_text("₩5,000,000")
+    await expect(marketing).to_contain_text("₩2,000,000")
+    await expect(marketing).to_contain_text("₩1,500,000")
+    await expect(auditor.locator("svg#budget, svg[aria-labelledby^=budget]")).to_have_count(1)
+    await look(auditor, "console-program-budget")
+    sheet = load_workbook(io.BytesIO(await (await auditor.request.get(
+        f"/console/programs/{program.id}/budget.xlsx")).body())).active
+    assert sheet is not None
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
+    assert rows["marketing"][2:] == (5_000_000, 2_000_000, 500_000, 1_500_000)
+    assert rows["materials"][2:4] == (AGREED["materials"] - 1_300_000, 4_000_000)
+
+    # In English: no Korean left on the auditor's two pages but the data they show.
+    await use_language(auditor, stack, "en")
+    shown = _shown_data(stack, *names.values(), "㈜한빛소재", "시제품 부품", "전시회 부스", "세금계산서.pdf",
+                        "이체확인증.pdf", "부스 외 비용", "budget.finance")
+    await auditor.reload()
+    await expect(auditor.locator("h1")).to_have_text(re.compile("budget", re.IGNORECASE))
+    await in_english(auditor, shown)
+    await auditor.goto(f"/console/programs/{program.id}/expenses")
+    await in_english(auditor, shown)
