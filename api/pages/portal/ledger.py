@@ -33,6 +33,7 @@ from api.pages.portal.common import Errors, StartupViewer, add_error, page
 from api.pages.portal.documents import document_choices, upload_context
 from api.pages.shared.common import check_csrf
 from api.schemas import StartupPublic
+from api.scope import check_scope
 from api.services.actions import perform_action
 from api.services.ledger import category_lines, ledger_of
 from axflow.config import Settings
@@ -125,11 +126,12 @@ async def ledger_view(request: Request, session: Session, settings: Settings, te
 @router.get("/portal/ledger/{startup_id}", response_class=HTMLResponse, name="ledger_page")
 async def ledger_page(startup_id: str, request: Request, session: SessionDep, settings: SettingsDep,
                       temporal: TemporalDep, viewer: StartupViewer, done: str = "", correct: str = "") -> HTMLResponse:
+    check_scope(startup_id, viewer.actor)  # another company's startup: 404, before anything is read
     form = ExpenseForm()
     if correct:
         # A correction starts from the entry it replaces: the same facts, to change what was wrong.
         found = next((e for e in ledger_of(session, startup_id).entries if e.entry_id == correct), None)
-        if found is not None and viewer.actor.brn and startup_id.endswith(viewer.actor.brn):
+        if found is not None:
             form = ExpenseForm(spent_on=found.spent_on.isoformat(), category=found.category,
                                vendor_name=found.vendor_name, vendor_brn=found.vendor_brn,
                                description=found.description, supply_amount=str(found.supply_amount),
