@@ -5,14 +5,15 @@ withdrawn, a budget move within the tolerance (a notice, applied at once) and on
 prior-approval category (waiting for the officer), and the settlement from the ledger: the
 provisional statement, the submission with the interest, the printable statement and its XLSX.
 The settlement page is read in English too. Each page is checked with axe-core at phone width and
-photographed. Staff steps go through the API."""
+photographed, its tap targets measured. Staff steps go through the API."""
 
 from datetime import UTC, datetime
 
 from playwright.async_api import Browser, Page, expect
 
 from domain.timeutil import kst_date
-from tests.browser.conftest import assert_accessible, screenshot, signed_in
+from tests.browser.conftest import assert_accessible, signed_in
+from tests.browser.test_portal import check_page
 from tests.budget_support import AGREED, VENDOR_BRN
 from tests.conftest import Stack, wait_until
 from tests.documents_support import pdf
@@ -25,10 +26,8 @@ INTEREST = 41_250
 
 
 async def check(page: Page, name: str) -> None:
-    await assert_accessible(page)
-    wide = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert wide <= 0, f"{page.url} scrolls sideways by {wide} px at phone width"
-    await screenshot(page, name)
+    """axe-core, no sideways scrolling, tap targets of 44 px, a screenshot (the portal walk's check)."""
+    await check_page(page, name)
 
 
 async def upload_evidence(page: Page, name: str) -> None:
