@@ -140,8 +140,8 @@ async def test_a_startup_plans_records_moves_and_settles_from_its_ledger_on_a_ph
     xlsx = await page.request.get(await page.get_by_role("link", name="XLSX 내려받기").get_attribute("href") or "")
     assert xlsx.ok and xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
     await page.get_by_role("link", name="인쇄용 정산보고서").click()
-    await expect(page.locator("h1")).to_have_text("정산보고서")
-    await expect(page.locator("main")).to_contain_text("정산보고서 해시")
+    await expect(page.locator("h1")).to_have_text("인쇄용 정산보고서")
+    await expect(page.locator("article.statement-document")).to_contain_text("정산보고서 해시")
     await assert_accessible(page)
 
     # The settlement page in English: every word English but the program's data.
@@ -153,6 +153,10 @@ async def test_a_startup_plans_records_moves_and_settles_from_its_ledger_on_a_ph
     html = await page.content()
     assert korean_left(html, data) == [], korean_left(html, data)
     await check(page, "portal-settlement-ledger-en")
+    # The printable statement stays a Korean document in an English page.
+    await page.goto(f"/portal/budget/{startup.id}/statement")
+    await expect(page.locator("h1")).to_have_text("Printable settlement statement")
+    await expect(page.locator("[lang=ko] article.statement-document")).to_contain_text("정산보고서 해시")
     await page.context.close()
 
 

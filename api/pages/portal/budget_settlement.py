@@ -14,13 +14,14 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
-from api.i18n import _
+from api.i18n import KOREAN, _, language
 from api.pages.portal.budget_common import NOT_WON, budget_program, refusal_errors, startup_state, won_field
 from api.pages.portal.common import Errors, StartupViewer, add_error, page
 from api.pages.shared.common import check_csrf
 from api.schemas import StartupPublic
 from api.services.actions import perform_action
-from api.services.ledger import statement_of
+from api.services.ledger import Statement, statement_of
+from api.templating import templates
 from domain.phases import Action
 from domain.text import SINGLE_LINE
 
@@ -76,4 +77,12 @@ async def statement_print(startup_id: str, request: Request, session: SessionDep
     if context["found"] is None:
         raise ApiError("conflict", "이 협약은 집행 내역으로 정산하지 않습니다 (this lifecycle settles in typed lines)",
                        {"rule": "settlement_from_ledger"})
-    return page(request, viewer, "budget_statement.html", **context)
+    return page(request, viewer, "budget_statement.html", document=statement_document(context["found"], state),
+                **context)
+
+
+def statement_document(found: Statement, state: StartupPublic) -> str:
+    """The statement in Korean whatever the page's language: the document the company files, as
+    the agreement is one Korean document in either language of the page."""
+    with language(KOREAN):
+        return templates.get_template("portal/budget_statement_document.html").render(found=found, s=state)
