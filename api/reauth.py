@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from api.errors import ApiError
 from domain.commands import AcceptAgreementBody
 from domain.phases import Action
+from domain.rule_ids import RuleId
 from domain.state import Actor
 from store.passwords import verify_password
 from store.tables import RefusedAttempt
@@ -31,7 +32,7 @@ MISSING = "비밀번호를 다시 입력하십시오. 협약 동의에는 본인
 WRONG = "비밀번호가 맞지 않습니다. — the password is not correct"
 
 
-def _problem(rule: str, message: str) -> ApiError:
+def _problem(rule: RuleId, message: str) -> ApiError:
     return ApiError("validation_error", message, [{"field": "password", "rule": rule, "message": message}])
 
 
@@ -40,7 +41,7 @@ def recent_failures(session: Session, actor_id: str, now: datetime) -> int:
         RefusedAttempt.actor_id == actor_id, RefusedAttempt.action == Action.ACCEPT_AGREEMENT.value,
         col(RefusedAttempt.at) >= now - FAILURE_WINDOW)).all()
     return sum(1 for details in rows if isinstance(details, list)
-               and any(isinstance(d, dict) and d.get("rule") == "password_mismatch" for d in details))
+               and any(isinstance(d, dict) and d.get("rule") == RuleId.PASSWORD_MISMATCH for d in details))
 
 
 def confirm_password(session: Session, actor: Actor, body: BaseModel) -> None:
@@ -48,12 +49,12 @@ def confirm_password(session: Session, actor: Actor, body: BaseModel) -> None:
     if not isinstance(body, AcceptAgreementBody):
         return
     if not body.password:
-        raise _problem("reauthentication", MISSING)
+        raise _problem(RuleId.REAUTHENTICATION, MISSING)
     if recent_failures(session, actor.id, datetime.now(UTC)) >= FAILURES_ALLOWED:
         raise ApiError("too_many_requests", f"비밀번호를 {FAILURES_ALLOWED}번 잘못 입력했습니다. 잠시 후 다시 "
                        f"시도하십시오. — {FAILURES_ALLOWED} wrong passwords; try again in "
                        f"{int(FAILURE_WINDOW.total_seconds() // 60)} minutes",
-                       {"field": "password", "rule": "reauthentication_throttled"})
+                       {"field": "password", "rule": RuleId.REAUTHENTICATION_THROTTLED})
     user = session.get(User, actor.id)
     if not verify_password(user.password_hash if user is not None else None, body.password):
-        raise _problem("password_mismatch", WRONG)
+        raise _problem(RuleId.PASSWORD_MISMATCH, WRONG)

@@ -15,7 +15,7 @@ from python_multipart.multipart import MultipartParser
 
 from api.errors import ApiError
 from domain.documents import filename_problem
-from domain.text import RULE as HIDDEN_CHARACTER
+from domain.rule_ids import RuleId
 from domain.text import hidden_character
 from domain.text import problem as hidden_problem
 
@@ -38,13 +38,13 @@ class Sink(Protocol):
     def write(self, chunk: bytes) -> None: ...
 
 
-def invalid(field_name: str, rule: str, message: str, status: int = 422, **extra: object) -> ApiError:
+def invalid(field_name: str, rule: RuleId, message: str, status: int = 422, **extra: object) -> ApiError:
     code = "validation_error" if status == 422 else "payload_too_large"
     return ApiError(code, message, [{"field": field_name, "rule": rule, "message": message, **extra}], status)
 
 
 def too_large(limit: int) -> ApiError:
-    return invalid("file", "max_size", f"파일이 {limit} 바이트를 넘습니다 — the file is over {limit} bytes",
+    return invalid("file", RuleId.MAX_SIZE, f"파일이 {limit} 바이트를 넘습니다 — the file is over {limit} bytes",
                    413, limit=limit)
 
 
@@ -86,7 +86,7 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
     content_type = request.headers.get("content-type", "")
     boundary = re.search(r'boundary="?([^";]+)"?', content_type)
     if not content_type.startswith("multipart/form-data") or boundary is None:
-        raise invalid("file", "multipart_required",
+        raise invalid("file", RuleId.MULTIPART_REQUIRED,
                       "multipart/form-data 본문에 file이 필요합니다 — a multipart/form-data body with a file is required")
     upload = upload if upload is not None else Upload()
     part = _Part()
@@ -113,7 +113,8 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise invalid("file", "filename_encoding", "파일 이름은 UTF-8이어야 합니다 — the file name must be UTF-8") from err
+            raise invalid("file", RuleId.FILENAME_ENCODING,
+                          "파일 이름은 UTF-8이어야 합니다 — the file name must be UTF-8") from err
         params = _disposition(text)
         part.name = params.get("name", "")
         if part.name != "file" or "filename" not in params:
@@ -121,13 +122,13 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
         if not params["filename"]:
             return  # a form sent with no file chosen: treated as no file
         if sink is not None:
-            raise invalid("file", "one_file", "파일은 하나만 올릴 수 있습니다 — send one file per upload")
+            raise invalid("file", RuleId.ONE_FILE, "파일은 하나만 올릴 수 있습니다 — send one file per upload")
         if (char := hidden_character(params["filename"])) is not None:
-            raise invalid("filename", HIDDEN_CHARACTER, f"파일 이름을 쓸 수 없습니다 — {hidden_problem(char)}",
+            raise invalid("filename", RuleId.CONTROL_CHARACTER, f"파일 이름을 쓸 수 없습니다 — {hidden_problem(char)}",
                           filename=params["filename"])
         problem = filename_problem(params["filename"])
         if problem:
-            raise invalid("filename", "filename", f"파일 이름을 쓸 수 없습니다 — {problem}",
+            raise invalid("filename", RuleId.FILENAME, f"파일 이름을 쓸 수 없습니다 — {problem}",
                           filename=params["filename"])
         upload.filename = params["filename"]
         sink = open_sink(upload.filename, dict(upload.fields))
@@ -143,17 +144,17 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
         else:
             part.value += data[start:end]
             if len(part.value) > FIELD_LIMIT:
-                raise invalid(part.name or "form", "max_length", "form field too long")
+                raise invalid(part.name or "form", RuleId.MAX_LENGTH, "form field too long")
 
     def on_part_end() -> None:
         if not part.file and part.name:
             try:
                 value = bytes(part.value).decode("utf-8")
             except UnicodeDecodeError as err:
-                raise invalid(part.name, "encoding", "form fields must be UTF-8") from err
+                raise invalid(part.name, RuleId.ENCODING, "form fields must be UTF-8") from err
             # A form's text field may be a textarea: tab and newline kept, as in api/text_guard.py.
             if (char := hidden_character(value, multiline=True)) is not None:
-                raise invalid(part.name, HIDDEN_CHARACTER, hidden_problem(char))
+                raise invalid(part.name, RuleId.CONTROL_CHARACTER, hidden_problem(char))
             upload.fields[part.name] = value
 
     parser = MultipartParser(boundary.group(1).encode("latin-1"), {
@@ -167,9 +168,9 @@ async def read_upload(request: Request, open_sink: Callable[[str, dict[str, str]
     except ApiError:
         raise
     except Exception as err:  # the parser's own errors: a malformed body is bad input, never a 500
-        raise invalid("body", "multipart", f"multipart 본문을 읽을 수 없습니다 — malformed multipart body: {err}") from None
+        raise invalid("body", RuleId.MULTIPART, f"multipart 본문을 읽을 수 없습니다 — malformed multipart body: {err}") from None
     if upload.filename is None:
-        raise invalid("file", "missing", "file 필드가 없습니다 — the multipart body has no file field named 'file'")
+        raise invalid("file", RuleId.MISSING, "file 필드가 없습니다 — the multipart body has no file field named 'file'")
     if upload.size > limit(upload.fields):
         raise too_large(limit(upload.fields))
     return upload

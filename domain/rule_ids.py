@@ -337,8 +337,7 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.PASSWORD_MISMATCH: N_("비밀번호가 맞지 않습니다."),
     RuleId.REAUTHENTICATION: N_("비밀번호를 다시 입력하십시오. 협약 동의에는 본인 확인이 필요합니다."),
     RuleId.REAUTHENTICATION_THROTTLED: N_("비밀번호를 여러 번 잘못 입력했습니다. 잠시 후 다시 시도하십시오."),
-    RuleId.REGISTER_MISMATCH: N_("국세청 진위확인 불일치: 사업자등록번호, 개업일자, 대표자 성명이 국세청에 등록된 내용과 "
-                                 "일치하지 않습니다."),
+    RuleId.REGISTER_MISMATCH: N_("국세청 진위확인에서 사업자등록번호, 개업일자, 대표자 성명이 일치하지 않습니다."),
     RuleId.IDENTITY_NAME_MISMATCH: N_("본인확인으로 확인된 이름이 사업자등록증의 대표자와 다릅니다."),
     RuleId.IDENTITY_FAILED: N_("본인확인을 마치지 못했습니다. 다시 시도하세요."),
     RuleId.CHECK_EXPIRED: N_("회사 확인이 만료되었거나 이 브라우저에서 시작한 것이 아닙니다. 처음부터 다시 하세요."),
@@ -396,6 +395,16 @@ MESSAGE_SAYS_MORE: frozenset[RuleId] = frozenset({
     RuleId.NOT_IN_FUTURE, RuleId.FOUNDED_WITHIN_YEARS, RuleId.BRN_FORMAT, RuleId.BRN_CHECK_DIGIT,
     RuleId.PARTICIPATION_BAN, RuleId.SETTLEMENT_LINES_REQUIRED, RuleId.INTEREST_FROM_LEDGER,
     RuleId.CONTROL_CHARACTER,
+})
+
+# Pydantic's error types: a field typed wrong, not a rule refusing what was asked (a page heads
+# them "check what you entered", never "this cannot be done").
+FIELD_TYPES: frozenset[RuleId] = frozenset({
+    RuleId.MISSING, RuleId.INT_TYPE, RuleId.INT_PARSING, RuleId.INT_FROM_FLOAT, RuleId.GREATER_THAN_EQUAL,
+    RuleId.GREATER_THAN, RuleId.LESS_THAN_EQUAL, RuleId.LESS_THAN, RuleId.STRING_TOO_SHORT, RuleId.STRING_TOO_LONG,
+    RuleId.TOO_SHORT, RuleId.TOO_LONG, RuleId.LITERAL_ERROR, RuleId.ENUM, RuleId.DATE_PARSING,
+    RuleId.DATE_FROM_DATETIME_PARSING, RuleId.DATE_TYPE, RuleId.STRING_PATTERN_MISMATCH, RuleId.BOOL_TYPE,
+    RuleId.EXTRA_FORBIDDEN,
 })
 
 

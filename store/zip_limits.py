@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from domain.rule_ids import RuleId
+
 MiB = 1024 * 1024
 PIECE = 64 * 1024
 
@@ -44,9 +46,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 
 class ZipRefused(Exception):
-    """Why an archive is refused: a rule id and the same words in Korean and English."""
+    """Why an archive is refused: its rule (the words pages show are RULE_WORDS') and what is over
+    which limit, in Korean and English (the API's message)."""
 
-    def __init__(self, rule: str, korean: str, english: str) -> None:
+    def __init__(self, rule: RuleId, korean: str, english: str) -> None:
         super().__init__(rule)
         self.rule, self.korean, self.english = rule, korean, english
 
@@ -97,7 +100,7 @@ def check_zip(path: str, limits: ZipLimits = UPLOADS, depth: int = 1, budget: _B
             _check_member(info, limits)
             budget.total += info.file_size
             if budget.total > limits.total_bytes:
-                raise ZipRefused("zip_bomb", f"압축을 풀면 모두 {_mib(limits.total_bytes)}를 넘습니다",
+                raise ZipRefused(RuleId.ZIP_BOMB, f"압축을 풀면 모두 {_mib(limits.total_bytes)}를 넘습니다",
                                  f"the archive inflates to more than {_mib(limits.total_bytes)} in all")
         for info in infos:
             if not info.is_dir() and _starts_like_zip(archive, info):
@@ -109,17 +112,17 @@ def _mib(size: int) -> str:
 
 
 def _too_many(limits: ZipLimits) -> ZipRefused:
-    return ZipRefused("zip_members", f"압축 파일 안의 파일이 {limits.members}개를 넘거나 목록이 "
+    return ZipRefused(RuleId.ZIP_MEMBERS, f"압축 파일 안의 파일이 {limits.members}개를 넘거나 목록이 "
                       f"{_mib(limits.directory_bytes)}를 넘습니다", f"the archive holds more than "
                       f"{limits.members} files or its directory is over {_mib(limits.directory_bytes)}")
 
 
 def _check_member(info: zipfile.ZipInfo, limits: ZipLimits) -> None:
     if info.file_size > limits.member_bytes:
-        raise ZipRefused("zip_bomb", f"압축 파일 안의 {info.filename}을(를) 풀면 {_mib(limits.member_bytes)}를 넘습니다",
+        raise ZipRefused(RuleId.ZIP_BOMB, f"압축 파일 안의 {info.filename}을(를) 풀면 {_mib(limits.member_bytes)}를 넘습니다",
                          f"{info.filename} inflates to more than {_mib(limits.member_bytes)}")
     if info.file_size > limits.ratio_floor and info.file_size > limits.ratio * info.compress_size:
-        raise ZipRefused("zip_bomb", f"압축 파일 안의 {info.filename}의 압축률이 {limits.ratio}배를 넘습니다",
+        raise ZipRefused(RuleId.ZIP_BOMB, f"압축 파일 안의 {info.filename}의 압축률이 {limits.ratio}배를 넘습니다",
                          f"{info.filename} is compressed more than {limits.ratio} to 1")
 
 
@@ -134,11 +137,11 @@ def _starts_like_zip(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
 def _check_nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits, depth: int,
                   budget: _Budget) -> None:
     if depth >= limits.depth:
-        raise ZipRefused("zip_nesting", f"압축 파일이 {limits.depth}단계보다 깊게 겹쳐 있습니다 ({info.filename})",
+        raise ZipRefused(RuleId.ZIP_NESTING, f"압축 파일이 {limits.depth}단계보다 깊게 겹쳐 있습니다 ({info.filename})",
                          f"archives are nested more than {limits.depth} deep ({info.filename})")
     budget.nested += info.file_size
     if budget.nested > limits.nested_bytes:
-        raise ZipRefused("zip_nesting", f"압축 파일 안의 압축 파일들이 모두 {_mib(limits.nested_bytes)}를 넘습니다",
+        raise ZipRefused(RuleId.ZIP_NESTING, f"압축 파일 안의 압축 파일들이 모두 {_mib(limits.nested_bytes)}를 넘습니다",
                          f"the archives inside the archive exceed {_mib(limits.nested_bytes)} in all")
     with tempfile.NamedTemporaryFile(prefix="axflow-nested-", suffix=".zip") as copy:
         with archive.open(info) as member:

@@ -17,6 +17,7 @@ from api.uploads import Upload, invalid, read_upload
 from axflow.config import Settings
 from axflow.programs import load_program
 from domain.documents import ALLOWED_TYPES, DocumentKind, extension_contradicts
+from domain.rule_ids import RuleId
 from domain.state import Actor
 from store.db import as_utc
 from store.document_history import actions_using_hash
@@ -97,7 +98,7 @@ async def _scan(session: Session, settings: Settings, blob: StagedBlob, filename
         session.add(DocumentRefusal(at=datetime.now(UTC), startup_id=startup_id, actor_id=actor.id,
                                     filename=filename, size=blob.size, sha256=blob.sha256, finding=finding[:200]))
         session.commit()
-        raise invalid("file", "virus", f"악성 코드가 발견되었습니다: {finding} — the virus scanner found {finding}",
+        raise invalid("file", RuleId.VIRUS, f"악성 코드가 발견되었습니다: {finding} — the virus scanner found {finding}",
                       finding=finding)
 
 
@@ -105,17 +106,17 @@ def _kind_and_milestone(request: Request, fields: dict[str, str], program_id: st
                         kinds: Collection[DocumentKind]) -> tuple[DocumentKind, str | None]:
     kind = DocumentKind._value2member_map_.get(fields.get("kind", ""))
     if not isinstance(kind, DocumentKind) or kind not in kinds:
-        raise invalid("kind", "enum", f"문서 종류는 {', '.join(kinds)} 중 하나입니다 — kind must be one of "
+        raise invalid("kind", RuleId.ENUM, f"문서 종류는 {', '.join(kinds)} 중 하나입니다 — kind must be one of "
                                       f"{', '.join(kinds)}")
     milestone = fields.get("milestone") or None
     if kind is not DocumentKind.DELIVERABLE:
         if milestone:
-            raise invalid("milestone", "deliverables_only", "마일스톤은 산출물에만 — milestone applies to deliverables only")
+            raise invalid("milestone", RuleId.DELIVERABLES_ONLY, "마일스톤은 산출물에만 — milestone applies to deliverables only")
         return kind, None
     program = load_program(request.app.state.engine, program_id)
     keys = [m.key for m in program.milestones] if program else []
     if milestone not in keys:
-        raise invalid("milestone", "milestone_key", f"산출물에는 마일스톤 키가 필요합니다 — a deliverable needs its "
+        raise invalid("milestone", RuleId.MILESTONE_KEY, f"산출물에는 마일스톤 키가 필요합니다 — a deliverable needs its "
                                                    f"milestone key, one of {', '.join(keys)}", allowed=keys)
     return kind, milestone
 
@@ -123,16 +124,16 @@ def _kind_and_milestone(request: Request, fields: dict[str, str], program_id: st
 def _check_content(staged: StagedBlob, filename: str) -> tuple[str, str]:
     """(type name, MIME type) of a complete staged upload, or 422 naming what it is."""
     if staged.size == 0:
-        raise invalid("file", "empty", "빈 파일입니다 — the file is empty")
+        raise invalid("file", RuleId.EMPTY, "빈 파일입니다 — the file is empty")
     try:
         found = detect(staged.path)
     except ZipRefused as refused:
         raise invalid("file", refused.rule, str(refused)) from None
     if not found.allowed:
-        raise invalid("file", "file_type", f"허용되지 않는 파일 형식입니다: {found.type_name} — file type "
+        raise invalid("file", RuleId.FILE_TYPE, f"허용되지 않는 파일 형식입니다: {found.type_name} — file type "
                       f"{found.type_name} is not accepted (allowed: {', '.join(ALLOWED_TYPES)})", type=found.type_name)
     if extension_contradicts(found.type_name, filename):
-        raise invalid("file", "extension_mismatch", f"파일 내용({found.type_name})이 확장자와 다릅니다 — the content is "
+        raise invalid("file", RuleId.EXTENSION_MISMATCH, f"파일 내용({found.type_name})이 확장자와 다릅니다 — the content is "
                       f"{found.type_name}, which contradicts the name {filename!r}", type=found.type_name)
     return found.type_name, found.content_type
 

@@ -97,7 +97,7 @@ async def test_the_representative_binds_by_register_and_identity_and_a_squatter_
     try:
         await auditor.goto("/console/companies")
         rows = auditor.locator("#binding-events tbody tr", has_text=format_brn(brn))
-        await expect(rows.filter(has_text="도용자")).to_contain_text("국세청 진위확인 불일치")
+        await expect(rows.filter(has_text="도용자")).to_contain_text("대표자 성명이 일치하지 않습니다")
         await expect(rows.filter(has_text="정대표")).to_contain_text("진위확인 + 본인확인")
         await expect(auditor.locator("main form")).to_have_count(0)  # auditors decide nothing
         await assert_accessible(auditor)

@@ -11,18 +11,16 @@ from sqlmodel import Session
 
 from api.i18n import N_, _
 from api.pages.shared.common import PageViewer, check_csrf, render
+from api.pages.shared.rule_text import rule_text
 from domain.brn import format_brn
 from domain.phases import Role
 from store.company_binding import DecisionRefused, decide, recent_events, waiting_requests
 
 router = APIRouter(prefix="/console/companies", include_in_schema=False)
-# The record's kinds, proofs and rules in the page's words.
+# The record's kinds and proofs in the page's words (its rules' words are RULE_WORDS', through rule_text).
 KINDS = {"bound": N_("연결"), "invited": N_("초대"), "requested": N_("승인 요청"), "approved": N_("승인"),
          "rejected": N_("반려"), "refused": N_("거절"), "revoked": N_("연결 해제")}
 PROOFS = {"verified": N_("진위확인 + 본인확인"), "invitation": N_("대표자의 초대"), "staff_approval": N_("담당자 승인")}
-RULES = {"register_mismatch": N_("국세청 진위확인 불일치"), "identity_name_mismatch": N_("본인확인 이름 불일치"),
-         "identity_failed": N_("본인확인 실패"), "already_bound": N_("이미 연결된 회사"),
-         "staff_lifecycles": N_("직원이 만든 과제가 있는 회사"), "representative_change": N_("대표자 변경")}
 
 
 def words(table: dict[str, str], key: str) -> str:
@@ -35,7 +33,7 @@ def _page(request: Request, viewer: PageViewer, status: int = 200, errors: dict[
         requests, events = waiting_requests(db), recent_events(db)
     return render(request, viewer, "console/companies.html", status, requests=requests, events=events,
                   may_decide=viewer.role is Role.PROGRAM_OFFICER, errors=errors or {}, decided=decided,
-                  format_brn=format_brn, kinds=KINDS, proofs=PROOFS, rules=RULES, words=words)
+                  format_brn=format_brn, kinds=KINDS, proofs=PROOFS, words=words, rule_text=rule_text)
 
 
 @router.get("", response_class=HTMLResponse)

@@ -27,21 +27,16 @@ from api.services.actions import perform_action
 from api.services.documents import blob_store
 from api.services.startups import for_caller, live_state
 from axflow.agreement import agreement_body
-from domain import rule_ids
 from domain.phases import Action, Role
+from domain.rule_ids import RuleId
 
 router = APIRouter(include_in_schema=False)
 
 TEMPLATE = "portal/agreement.html"
 FIELDS = {"read_confirmed": N_("협약서 확인"), "password": N_("비밀번호")}
 NOT_CONFIRMED = N_("협약서를 끝까지 읽고 확인란에 표시하십시오.")
-CHANGED = rule_ids.RULE_WORDS[rule_ids.RuleId.AGREEMENT_CHANGED]
-# The acceptance's refusals (api/reauth.py, the Update validator) by rule, as this page says them.
-RULE_WORDS = {
-    "password_mismatch": N_("비밀번호가 맞지 않습니다."),
-    "reauthentication": N_("비밀번호를 다시 입력하십시오. 협약 동의에는 본인 확인이 필요합니다."),
-    "reauthentication_throttled": N_("비밀번호를 여러 번 잘못 입력했습니다. 잠시 후 다시 시도하십시오."),
-}
+# The password typed again (api/reauth.py): a field to type again, not an action refused.
+PASSWORD_RULES = frozenset({RuleId.PASSWORD_MISMATCH, RuleId.REAUTHENTICATION, RuleId.REAUTHENTICATION_THROTTLED})
 
 
 def errors_of(err: ApiError) -> dict[str, list[str]]:
@@ -53,7 +48,7 @@ def errors_of(err: ApiError) -> dict[str, list[str]]:
             continue
         field = detail.get("field")
         if field == "agreement_sha256":
-            errors.setdefault("", []).append(_(CHANGED))
+            errors.setdefault("", []).append(rule_text(RuleId.AGREEMENT_CHANGED) or err.message)
         elif field in FIELDS:
             errors.setdefault(str(field), []).append(_words(detail.get("rule"), str(detail.get("message") or err.message)))
     if not errors:
@@ -63,14 +58,13 @@ def errors_of(err: ApiError) -> dict[str, list[str]]:
 
 
 def _words(rule: object, message: str) -> str:
-    """A refusal in the page's language: this page's words for its rule, the shared words for
-    the rest; the API's own message only when the rule is one nobody has words for."""
-    known = RULE_WORDS.get(str(rule or ""))
-    if known:
-        return _(known)
-    shared = rule_text(str(rule)) if rule else None
+    """A refusal in the page's language: its rule's words (domain/rule_ids.py); the API's own
+    message only when the rule is one nobody has words for."""
+    words = rule_text(str(rule)) if rule else None
+    if words is None:
+        return message
     # A workflow rule (not the password) is headed as the console heads it: what cannot be done.
-    return RuleRefusal(_(shared), str(rule)) if shared else message
+    return words if rule in PASSWORD_RULES else RuleRefusal(words, str(rule))
 
 
 async def _state(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> StartupPublic:
@@ -96,7 +90,7 @@ async def _page(request: Request, viewer: Viewer, state: StartupPublic, db: Sess
                 read_confirmed: bool = False) -> HTMLResponse:
     if viewer.role is not Role.STARTUP and viewer.role not in (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
                                                               Role.EVALUATOR, Role.AUDITOR, Role.ADMIN):
-        raise ApiError("forbidden", _("이 화면을 볼 수 없습니다."), {"rule": "role"})
+        raise ApiError("forbidden", _("이 화면을 볼 수 없습니다."), {"rule": RuleId.ROLE})
     return render(request, viewer, TEMPLATE, status, state=state, agreement_html=await _agreement_html(request, state),
                   may_accept=Action.ACCEPT_AGREEMENT.value in state.allowed_actions, errors=errors or {},
                   labels={name: _(label) for name, label in FIELDS.items()}, accepted_now=accepted_now,

@@ -21,36 +21,29 @@ from temporalio.service import RPCError
 from api import sessions
 from api.deps import QUERY_TIMEOUT, SessionDep, acting_role, actor_of
 from api.errors import ApiError
-from api.i18n import N_, _
+from api.i18n import _
 from api.pages.shared.bilingual import one_language
 from api.pages.shared.common import PageViewer, Viewer, render
+from api.pages.shared.rule_text import rule_text
 from axflow.config import Settings
 from domain.formatting import kst_minute
 from domain.io import program_workflow_id
 from domain.phases import Role
 from domain.program import ProgramDefinition
+from domain.rule_ids import RuleId
 from store.db import release
 from workflows.program_call import CallState
 
 log = structlog.get_logger()
 Errors = dict[str, list[str]]
 
-# Pydantic's rule names as the portal says them (translated when shown).
-RULE_WORDS = {
-    "missing": N_("필수 항목입니다"),
-    "string_too_short": N_("필수 항목입니다"),
-    "string_too_long": N_("%(max_length)s자 이하로 입력하세요"),
-    "string_pattern_mismatch": N_("형식이 올바르지 않습니다"),
-    "date_from_datetime_parsing": N_("날짜를 YYYY-MM-DD로 입력하세요"),
-    "date_parsing": N_("날짜를 YYYY-MM-DD로 입력하세요"),
-    "date_type": N_("날짜를 YYYY-MM-DD로 입력하세요"),
-    "int_parsing": N_("숫자(원 단위 정수)로 입력하세요"),
-}
+
+
 async def unbound_startup_viewer(viewer: PageViewer) -> Viewer:
     """A startup user, bound to a company or not (the 내 회사 확인 pages); staff get 403 naming the role."""
     if viewer.role is not Role.STARTUP:
         raise ApiError("forbidden", "스타트업 사용자만 볼 수 있습니다 (the portal is for startup users; staff use "
-                       "the console)", {"rule": "role", "allowed_roles": ["startup"]})
+                       "the console)", {"rule": RuleId.ROLE, "allowed_roles": ["startup"]})
     return viewer
 
 
@@ -62,7 +55,7 @@ async def startup_viewer(request: Request, viewer: Annotated[Viewer, Depends(unb
         if request.method in ("GET", "HEAD"):
             raise HTTPException(303, "confirm your company first (내 회사 확인)", headers={"Location": "/portal/company"})
         raise ApiError("forbidden", "회사 확인 전에는 할 수 없습니다 (confirm your company first)",
-                       {"rule": "company_binding"})
+                       {"rule": RuleId.COMPANY_BINDING})
     return viewer
 
 
@@ -123,7 +116,7 @@ def limit_anonymous_mail(request: Request) -> None:
 def check_public_csrf(request: Request, viewer: Viewer | None, csrf_token: str) -> None:
     expected = viewer.csrf_token if viewer is not None else request.cookies.get(sessions.PRE_CSRF_COOKIE)
     if not sessions.same(csrf_token, expected):
-        raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": "csrf"})
+        raise ApiError("forbidden", "this form is missing its CSRF token (보안 토큰이 없습니다)", {"rule": RuleId.CSRF})
 
 
 def add_error(errors: Errors, field: str, message: str) -> None:
@@ -146,14 +139,13 @@ def api_errors(err: ApiError, known: Mapping[str, str] | None = None) -> Errors:
 
 
 def validation_errors(err: ValidationError) -> Errors:
+    """A form's pydantic errors by field: the words of the rule (pydantic's error type is one) in
+    the page's language, else the validator's own message in it."""
     errors: Errors = {}
     for problem in err.errors():
         field = ".".join(str(p) for p in problem["loc"]) or ""
-        words = RULE_WORDS.get(problem["type"])
-        if words:
-            add_error(errors, field, _(words) % (problem.get("ctx") or {}) if "%(" in words else _(words))
-        else:
-            add_error(errors, field, one_language(problem["msg"].removeprefix("Value error, ")))
+        add_error(errors, field, rule_text(problem["type"], problem.get("ctx"))
+                  or one_language(problem["msg"].removeprefix("Value error, ")))
     return errors
 
 

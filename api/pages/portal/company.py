@@ -18,11 +18,13 @@ from sqlmodel import Session
 from api.i18n import N_, _
 from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, page
 from api.pages.shared.common import check_csrf, writing
+from api.pages.shared.rule_text import rule_text
 from api.services.company import active_binding, refusals_since, start_check, take_check
 from api.templating import PAGE_CSP
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 from domain.brn import format_brn, normalize_brn
+from domain.rule_ids import RuleId
 from domain.text import SINGLE_LINE
 from store.binding_tables import CompanyCheck
 from store.company_binding import bind, bound_brn, open_request, person_key_hash, record, requests_of, why_approval_is_needed
@@ -40,13 +42,9 @@ CHECK_VALID = timedelta(minutes=15)
 REFUSALS_PER_DAY = 5
 LABELS = {"brn": N_("사업자등록번호"), "opened_on": N_("개업일자"), "representative": N_("대표자 성명"),
           "company_name": N_("회사명")}
-# What each refusal says to the person, by the rule recorded for it.
-REFUSED = {
-    "register_mismatch": N_("국세청 진위확인에서 사업자등록번호, 개업일자, 대표자 성명이 일치하지 않습니다."),
-    "identity_name_mismatch": N_("본인확인으로 확인된 이름이 사업자등록증의 대표자와 다릅니다."),
-    "identity_failed": N_("본인확인을 마치지 못했습니다. 다시 시도하세요."),
-    "check_expired": N_("회사 확인이 만료되었거나 이 브라우저에서 시작한 것이 아닙니다. 처음부터 다시 하세요."),
-}
+# The outcomes that are refusals, said by their rule's words (domain/rule_ids.py).
+REFUSED = frozenset({RuleId.REGISTER_MISMATCH, RuleId.IDENTITY_NAME_MISMATCH, RuleId.IDENTITY_FAILED,
+                     RuleId.CHECK_EXPIRED})
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -82,7 +80,7 @@ async def company_page(request: Request, viewer: UnboundStartupViewer, outcome: 
               "company_name": ""}
     errors: Errors = {}
     if outcome in REFUSED:
-        add_error(errors, "", _(REFUSED[outcome]))
+        add_error(errors, "", rule_text(outcome) or outcome)
     return _form(request, viewer, values, errors, 422 if errors else 200, outcome=outcome)
 
 
@@ -125,9 +123,9 @@ async def check_company(request: Request, viewer: UnboundStartupViewer, csrf_tok
     if not matches:
         with writing(request) as db:
             record(db, "refused", brn=digits, user_id=viewer.user.id, actor_id=viewer.user.id, at=now,
-                   rule="register_mismatch", reason=f"진위확인 불일치 (register mismatch): {values['representative']}")
+                   rule=RuleId.REGISTER_MISMATCH, reason=f"진위확인 불일치 (register mismatch): {values['representative']}")
             db.commit()
-        add_error(errors, "", _(REFUSED["register_mismatch"]))
+        add_error(errors, "", rule_text(RuleId.REGISTER_MISMATCH) or RuleId.REGISTER_MISMATCH)
         return _form(request, viewer, values, errors, 422)
     try:
         begun = await start(settings)
@@ -175,14 +173,14 @@ async def identity_returned(request: Request, viewer: UnboundStartupViewer, stat
 def _conclude(db: Session, user: User, check: CompanyCheck, person: VerifiedPerson | None, now: datetime) -> str:
     """Bind, open a request, or record the refusal; the outcome's name for the page."""
     if person is None:
-        record(db, "refused", brn=check.brn, user_id=user.id, actor_id=user.id, at=now, rule="identity_failed",
+        record(db, "refused", brn=check.brn, user_id=user.id, actor_id=user.id, at=now, rule=RuleId.IDENTITY_FAILED,
                reason="본인확인 실패 또는 취소 (identity verification failed or cancelled)")
-        return "identity_failed"
+        return RuleId.IDENTITY_FAILED
     if not _same_name(person.name, check.representative):
         record(db, "refused", brn=check.brn, user_id=user.id, actor_id=user.id, at=now,
-               rule="identity_name_mismatch",
+               rule=RuleId.IDENTITY_NAME_MISMATCH,
                reason=f"본인확인 이름 {person.name} ≠ 대표자 {check.representative} (verified name differs)")
-        return "identity_name_mismatch"
+        return RuleId.IDENTITY_NAME_MISMATCH
     key = person_key_hash(person.ci)
     why = why_approval_is_needed(db, user, check.brn)
     if why is None:

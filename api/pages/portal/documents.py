@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
-from api.i18n import _
 from api.pages.portal.common import StartupViewer, page
 from api.pages.shared.common import check_csrf, writing
-from api.pages.shared.document_words import KIND_WORDS, UPLOAD_WORDS, upload_words
+from api.pages.shared.document_words import KIND_WORDS, upload_words
+from api.pages.shared.rule_text import rule_text
 from api.scope import brn_of
 from api.services.documents import company_documents, document_by_id, receive_document
 from api.services.startups import startup_row
@@ -28,6 +28,7 @@ from axflow.config import Settings
 from axflow.programs import load_program
 from domain.documents import EXTENSIONS, DocumentKind
 from domain.io import startup_workflow_id
+from domain.rule_ids import RuleId
 from domain.text import SINGLE_LINE
 from store.db import engine_of, release
 from store.documents import Document
@@ -119,11 +120,11 @@ async def reuse(program_id: str, request: Request, session: SessionDep, viewer: 
     keys = [m.key for m in program.milestones]
     problem = None
     if not isinstance(target, DocumentKind) or target not in allowed:
-        problem = _(UPLOAD_WORDS["kind"])
+        problem = rule_text(RuleId.DOCUMENT_KIND)
     elif target is DocumentKind.DELIVERABLE and milestone not in keys:
-        problem = _(UPLOAD_WORDS["milestone_key"])
+        problem = rule_text(RuleId.MILESTONE_KEY)
     if problem:
-        error = ApiError("validation_error", problem, [{"field": "kind", "rule": "kind", "message": problem}])
+        error = ApiError("validation_error", problem, [{"field": "kind", "rule": RuleId.DOCUMENT_KIND, "message": problem}])
         return page(request, viewer, "upload_error.html", 422, error=error, back=_next(next), message=problem)
     assert target is not None, "an unknown kind is refused above"
     copy = reuse_document(session, viewer, document_id, startup_id, program_id, target,

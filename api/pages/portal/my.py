@@ -25,7 +25,7 @@ from api.pages.shared.common import check_csrf, render
 from api.pages.shared.document_words import KIND_WORDS
 from api.pages.shared.formatting import won
 from api.pages.shared.refusal_text import RULE_CODES
-from api.pages.shared.rule_text import FIELD_TYPES, RuleRefusal, rule_text
+from api.pages.shared.rule_text import RuleRefusal, rule_text
 from api.schemas import StartupPublic
 from api.scope import check_scope
 from api.services.actions import perform_action
@@ -33,6 +33,7 @@ from api.services.programs import program_choices
 from api.services.startups import for_caller, live_state, startup_ids_of_company
 from domain.documents import DocumentKind
 from domain.phases import Action, Phase
+from domain.rule_ids import FIELD_TYPES
 from domain.state import StartupState
 from store.application_drafts import drafts_of_company
 from store.business_checks import check_of
@@ -63,9 +64,9 @@ def said(rule: object, message: str, code: str = "") -> str:
     """A refusal in the page's language: the shared words for its rule (api/pages/shared/rule_text.py)
     when there are some, else the API's own message in the page's language. A refusal by a rule
     (not a field typed wrong) is a RuleRefusal, headed as the console heads it."""
-    words = rule_text(str(rule)) or FIELD_TYPES.get(str(rule)) if rule else None
-    text = _(words) if words else one_language(message)
-    by_rule = rule_text(str(rule)) is not None if rule else code in RULE_CODES
+    words = rule_text(str(rule)) if rule else None
+    text = words or one_language(message)
+    by_rule = words is not None and str(rule) not in FIELD_TYPES if rule else code in RULE_CODES
     return RuleRefusal(text, str(rule) if rule else None) if by_rule else text
 
 

@@ -32,7 +32,7 @@ def errors_from(code: str, message: str, details: Any, fields: set[str], remap: 
     if code == "validation_error" and isinstance(details, list):
         for detail in details:
             name = _form_name(str(detail.get("field", "")), remap)
-            text = field_text(detail.get("rule"), str(detail.get("message", message)))
+            text = field_text(detail.get("rule"), str(detail.get("message", message)), detail)
             errors.add(name if name in fields else "", text if name in fields else f"{name}: {text}")
         return errors
     rule = details.get("rule") if isinstance(details, dict) else None

@@ -2,26 +2,10 @@
 rule id the API names in its error details (409/403 `rule`, 422 per-field `rule`)."""
 
 import re
+from collections.abc import Mapping
 
 from api.i18n import ENGLISH, N_, current_language, gettext
 from domain.rule_ids import RuleId, rule_words
-
-# Pydantic's error types, for a field that is wrong in itself.
-FIELD_TYPES = {
-    "missing": N_("필수 항목입니다."),
-    "int_type": N_("정수를 입력하세요."), "int_parsing": N_("정수를 입력하세요."), "int_from_float": N_("정수를 입력하세요."),
-    "greater_than_equal": N_("값이 너무 작습니다."), "greater_than": N_("값이 너무 작습니다."),
-    "less_than_equal": N_("값이 너무 큽니다."), "less_than": N_("값이 너무 큽니다."),
-    "string_too_short": N_("비어 있거나 너무 짧습니다."), "string_too_long": N_("너무 깁니다."),
-    "too_short": N_("하나 이상 입력하세요."), "too_long": N_("항목이 너무 많습니다."),
-    "literal_error": N_("허용된 값 중에서 고르세요."), "enum": N_("허용된 값 중에서 고르세요."),
-    "date_parsing": N_("날짜를 YYYY-MM-DD 형식으로 입력하세요."),
-    "date_from_datetime_parsing": N_("날짜를 YYYY-MM-DD 형식으로 입력하세요."),
-    "date_type": N_("날짜를 YYYY-MM-DD 형식으로 입력하세요."),
-    "string_pattern_mismatch": N_("형식이 맞지 않습니다."), "bool_type": N_("예/아니오로 고르세요."),
-    "extra_forbidden": N_("이 작업에 없는 항목입니다."),
-}
-
 
 # When a refusal names no rule: what its code means.
 CODES = {
@@ -52,10 +36,19 @@ class RuleRefusal(str):
         return made
 
 
-def rule_text(rule: str | None) -> str | None:
-    """A rule's words (domain/rule_ids.py's RULE_WORDS) in the page's language."""
+def rule_text(rule: str | None, figures: Mapping[str, object] | None = None) -> str | None:
+    """A rule's words (domain/rule_ids.py's RULE_WORDS) in the page's language, their `%(name)s`
+    filled from `figures` (a refusal's details: an upload's type, a size limit); None when the
+    rule has no words, or words that need a figure the refusal does not carry."""
     known = rule_words(rule)
-    return gettext(known) if known else None
+    if not known:
+        return None
+    if "%(" not in known:
+        return gettext(known)
+    try:
+        return gettext(known) % dict(figures or {})
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def code_text(code: str) -> str:
@@ -79,8 +72,8 @@ def page_language(message: str) -> str:
     return message
 
 
-def field_text(rule: str | None, message: str) -> str:
-    """A field's error in the page's language: the words for its rule or type when known (the
-    API's own words, half English, are not repeated), else the API's message in the page's language."""
-    known = rule_words(rule) or FIELD_TYPES.get(rule or "")
-    return gettext(known) if known else page_language(message)
+def field_text(rule: str | None, message: str, figures: Mapping[str, object] | None = None) -> str:
+    """A field's error in the page's language: the words for its rule (pydantic's error types are
+    rules too) when known (the API's own words, half English, are not repeated), else the API's
+    message in the page's language."""
+    return rule_text(rule, figures) or page_language(message)
