@@ -22,6 +22,7 @@ from api.pages.console import budget as budget_pages
 from api.pages.console import company_requests, expense_ledger, program_actions, program_copy
 from api.pages.console import documents as console_documents
 from api.pages.console import evaluations as evaluation_pages
+from api.pages.console import evaluator_pool as evaluator_pool_pages
 from api.pages.console import expense_review as expense_review_pages
 from api.pages.console import finance as finance_pages
 from api.pages.console import home as home_page
@@ -48,6 +49,7 @@ from api.routes import (
     api_docs,
     audit,
     documents,
+    evaluator_pool,
     evaluators,
     expense_review,
     expenses,
@@ -166,6 +168,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(expense_review.router)
     app.include_router(settlement_statements.router)
     app.include_router(notifications.router)
+    app.include_router(evaluator_pool.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
         app.include_router(router)
     for router in (signin_factor.router, password_reset.router, account.router):  # one's own account
@@ -183,6 +186,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(expense_review_pages.router)
     app.include_router(expense_ledger.router)
     app.include_router(evaluation_pages.router)
+    app.include_router(evaluator_pool_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(agreement_page.router)

@@ -52,6 +52,17 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     # no decision about that company in any of their roles (domain/conflicts.py).
     ("GET", "/evaluators/me/conflicts"): STAFF,
     ("POST", "/evaluators/me/conflicts"): STAFF,
+    # The evaluator pool of a program (api/routes/evaluator_pool.py): staff invite and see the pool,
+    # its load and calibration; an evaluator signs the pledge before seeing any application and
+    # recuses themselves (회피); staff exclude one (제척); the program officer assigns the panels.
+    ("GET", "/programs/{program_id}/evaluators"): frozenset({ADMIN, PO, AUDITOR}),
+    ("POST", "/programs/{program_id}/evaluators"): frozenset({ADMIN, PO}),
+    ("POST", "/programs/{program_id}/evaluators/spread"): frozenset({PO}),
+    ("GET", "/programs/{program_id}/pledge"): frozenset({EV}),
+    ("POST", "/programs/{program_id}/pledge"): frozenset({EV}),
+    ("PUT", "/startups/{startup_id}/evaluators"): frozenset({PO}),
+    ("POST", "/startups/{startup_id}/recusal"): frozenset({EV}),
+    ("POST", "/startups/{startup_id}/exclusions"): frozenset({ADMIN, PO}),
     # People: who I am and what waits on me (every role); the user directory (admins).
     ("GET", "/me"): READERS | {STARTUP},
     ("GET", "/me/inbox"): READERS | {STARTUP},
@@ -193,6 +204,16 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("GET", "/console/evaluations/{startup_id}"): page_only(EV),
     ("POST", "/console/evaluations/{startup_id}/score"): taking(A.SCORE),
     ("POST", "/console/evaluations/conflicts"): same_as("POST", "/evaluators/me/conflicts", frozenset({EV})),
+    ("POST", "/console/evaluations/{startup_id}/recusal"): same_as("POST", "/startups/{startup_id}/recusal"),
+    ("GET", "/console/programs/{program_id}/pledge"): same_as("GET", "/programs/{program_id}/pledge"),
+    ("POST", "/console/programs/{program_id}/pledge"): same_as("POST", "/programs/{program_id}/pledge"),
+    ("GET", "/console/programs/{program_id}/evaluators"): same_as("GET", "/programs/{program_id}/evaluators"),
+    ("POST", "/console/programs/{program_id}/evaluators"): same_as("POST", "/programs/{program_id}/evaluators"),
+    ("POST", "/console/programs/{program_id}/evaluators/spread"): same_as(
+        "POST", "/programs/{program_id}/evaluators/spread"),
+    ("POST", "/console/programs/{program_id}/evaluators/assign"): same_as("PUT", "/startups/{startup_id}/evaluators"),
+    ("POST", "/console/programs/{program_id}/evaluators/exclude"): same_as(
+        "POST", "/startups/{startup_id}/exclusions"),
     ("GET", "/console/audit"): same_as("GET", "/audit/events"),
     ("GET", "/console/audit/startups/{startup_id}"): same_as("GET", "/startups/{startup_id}/history",
                                                              frozenset({AUDITOR})),

@@ -21,6 +21,7 @@ from api.policy import Authorized
 from api.scope import brn_of, check_scope
 from api.services import documents
 from api.services.documents import blob_store, receive_document, verify_hash
+from api.services.evaluator_pool import program_of, require_cleared
 from api.services.startups import startup_row
 from api.uploads import read_upload
 from axflow.programs import load_program
@@ -79,6 +80,7 @@ async def upload_document(startup_id: str, request: Request, session: SessionDep
 async def list_documents(startup_id: str, session: SessionDep, actor: Authorized,
                          kind: DocumentKind | None = None) -> DocumentList:
     check_scope(startup_id, actor)
+    require_cleared(session, program_of(startup_id), actor)  # an evaluator: the pool and the pledge first
     return DocumentList(items=[DocumentPublic.of(r) for r in documents_of(session, startup_id, kind)])
 
 
@@ -104,6 +106,7 @@ def _chunks(reader: BinaryIO) -> Iterator[bytes]:
 async def download_document(document_id: str, request: Request, session: SessionDep, actor: Authorized
                             ) -> StreamingResponse:
     row = visible_document(session, document_id, actor)
+    require_cleared(session, program_of(row.startup_id), actor)
     try:
         reader = await run_in_threadpool(blob_store(request).open, row.sha256)
     except FileNotFoundError:

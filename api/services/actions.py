@@ -17,12 +17,14 @@ from api.refusals import refusals_recorded
 from api.schemas import StartupPublic
 from api.scope import check_scope, not_found
 from api.services.conflicts import declared_conflicts
+from api.services.evaluator_pool import standing
 from api.services.startups import for_caller
 from api.updates import send_update
 from axflow.programs import load_program
 from domain.action_info import ACTION_BODIES
 from domain.action_rules import promotion_target_rule
 from domain.commands import Command, PromoteBody
+from domain.conflicts import EVALUATOR_ACTIONS
 from domain.phases import Action, Role
 from domain.rules import RuleViolation, check_role
 from domain.state import Actor, StartupState
@@ -67,6 +69,10 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
     command = Command[type(body)](actor=actor, request_id=request_id, body=body)  # type: ignore[misc,operator]
     # Conflicts of interest follow the person, whatever role they act in (domain/conflicts.py).
     command.conflicts = declared_conflicts(session, actor.id)
+    if actor.role is Role.EVALUATOR and action in EVALUATOR_ACTIONS:
+        # The program's evaluator pool, the pledge, 회피 and 제척: facts of the database the
+        # workflow's validator cannot read, filled in for it (domain/conflicts.py's evaluator_cleared).
+        command.evaluator_standing = standing(session, startup_id, actor.id)
     if isinstance(body, PromoteBody):
         command.target_program = load_program(engine_of(session), body.target_program_id)
         try:

@@ -17,6 +17,7 @@ from api.errors import ApiError
 from api.schemas import History, HistoryEntry, RefusedEntry, StartupPublic, StartupSummary
 from api.scope import check_scope, not_found
 from api.services.conflicts import declared_conflicts
+from api.services.evaluator_pool import program_of, require_cleared, uncleared_programs
 from axflow import history as trail
 from domain.conflicts import barred_by_conflicts
 from domain.formatting import kst_second
@@ -61,6 +62,7 @@ async def startup_for(session: Session, temporal: Any, actor: Actor, startup_id:
     """One startup as `actor` may see it: live, with the actions they may take now, or as it was
     at `as_of`, rebuilt from its history (then with no actions)."""
     check_scope(startup_id, actor)
+    require_cleared(session, program_of(startup_id), actor)  # an evaluator: the pool and the pledge first
     if as_of is None:
         conflicts = declared_conflicts(session, actor.id)
         release(session)
@@ -95,6 +97,8 @@ def summary_query(actor: Actor, filters: dict[str, Any], search: str | None = No
         query = query.where(col(StartupRow.startup_id).in_(select(names.startup_id).where(matches)))
     if actor.role is Role.STARTUP:
         query = query.where(StartupRow.brn == actor.brn)
+    if actor.role is Role.EVALUATOR:  # not one application of a program whose pool has not admitted them
+        query = query.where(col(StartupRow.program_id).not_in(uncleared_programs(actor.id)))
     return query
 
 
@@ -127,6 +131,7 @@ def startup_ids_of_company(session: Session, brn: str) -> list[str]:
 async def trail_of(session: Session, temporal: Any, actor: Actor, startup_id: str) -> History:
     """The readable trail of one startup's lifecycle, its linked stages' and its refused attempts."""
     check_scope(startup_id, actor)
+    require_cleared(session, program_of(startup_id), actor)
     try:
         # The trail and the live state (whose links lead to the other stages) are asked for at once.
         histories, state = await asyncio.gather(trail.run_histories(temporal, startup_id),

@@ -2,7 +2,9 @@
 one scoring form per startup, and declaring a conflict of interest (이해충돌). A score goes
 through `perform_action`, the API's own path, so the workflow's validator decides; a declaration
 through the same service as `POST /evaluators/me/conflicts` (api/services/conflicts.py). A startup I declared a conflict
-with keeps its page, but its form is closed and says why."""
+with keeps its page, but its form is closed and says why. In a program with an evaluator pool,
+nothing of its applications is listed or shown until I am in the pool and signed its pledge
+(api/pages/console/evaluator_pool.py); from a startup's form I may recuse myself (회피)."""
 
 import re
 import secrets
@@ -19,10 +21,12 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.console.submitted_documents import submitted_documents
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
-from api.pages.shared.refusal_text import form_errors, role_refused
+from api.pages.shared.refusal_text import form_errors, refusal_text, role_refused
 from api.services import conflicts as declarations
+from api.services import evaluator_pool as pool
 from api.services.actions import perform_action
 from api.services.conflicts import ConflictIn, ConflictOut
+from api.services.evaluator_pool import WithdrawalIn
 from api.services.programs import program_choices
 from api.services.startups import startup_row, startup_rows
 from domain.phases import Action, Phase, Role
@@ -53,6 +57,11 @@ def _list_page(request: Request, viewer: Viewer, session: Session, status: int =
     # The final evaluations (최종평가) wait on evaluators too: listed here, taken on the action's form.
     items = [i for i in inbox(session, viewer.user.id, [Role.EVALUATOR.value], None, [], viewer.now, LISTED,
                               program_id or None) if i.kind in ("score", "evaluate_final")]
+    # A program whose pool has not admitted me (not invited, or the pledge not signed): none of its
+    # applications is listed; the pledges I am asked to sign are.
+    hidden = pool.hidden_programs(session, viewer.user.id)
+    items = [i for i in items if i.program_id not in hidden]
+    waiting = pool.pledges_waiting(session, viewer.user.id)
     programs = program_choices(session)
     rows = startup_rows(session, [i.startup_id for i in items])
     release(session)
@@ -60,15 +69,17 @@ def _list_page(request: Request, viewer: Viewer, session: Session, status: int =
               for i in items]
     return render(request, viewer, "console/evaluations.html", status, listed=listed, conflicts=list(conflicts.values()),
                   errors=errors or {}, values=values or {}, notice=notice, limit=LISTED, programs=programs,
-                  program_id=program_id or "")
+                  program_id=program_id or "", pledges_waiting=waiting)
 
 
 @router.get("")
 async def evaluations(request: Request, viewer: PageViewer, session: SessionDep, scored: str | None = None,
-                      declared: str | None = None, program_id: str | None = None) -> Response:
+                      declared: str | None = None, program_id: str | None = None,
+                      pledged: str | None = None, recused: str | None = None) -> Response:
     if (refused := role_refused(request, viewer, Role.EVALUATOR)) is not None:
         return refused
-    notice = (_("점수를 제출했습니다.") if scored else _("이해충돌을 신고했습니다.") if declared else None)
+    notice = (_("점수를 제출했습니다.") if scored else _("이해충돌을 신고했습니다.") if declared
+              else _("서약서에 서명했습니다.") if pledged else _("평가를 회피했습니다.") if recused else None)
     return _list_page(request, viewer, session, notice=notice, program_id=program_id)
 
 
@@ -79,6 +90,13 @@ def _score_page(request: Request, viewer: Viewer, session: Session, startup_id: 
         release(session)
         return _list_page(request, viewer, session, 404,
                           notice=_("없는 스타트업입니다: %(startup_id)s") % {"startup_id": startup_id})
+    if (closed := pool.pool_refusal(session, row.program_id, viewer.user.id)) is not None:
+        # Not one fact of the application before the pool admits me: the rule, and where to sign.
+        member = pool.membership(session, row.program_id, viewer.user.id) is not None
+        release(session)
+        return render(request, viewer, "console/evaluation_closed.html", closed.status, reason=refusal_text(closed),
+                      program_id=row.program_id, member=member)
+    withdrawn = pool.withdrawal(session, startup_id, viewer.user.id)
     state = StartupState.model_validate(row.state)
     conflict = conflict_with(state, _conflicts(session, viewer.user.id))
     documents = submitted_documents(session, startup_id)
@@ -90,7 +108,7 @@ def _score_page(request: Request, viewer: Viewer, session: Session, startup_id: 
     return render(request, viewer, "console/evaluation.html", status, state=state, conflict=conflict,
                   under_review=state.phase is Phase.UNDER_REVIEW, rounds=rounds, scored_rounds=sorted(mine),
                   round_names={value: _(name) for value, name in ROUNDS},
-                  errors=errors or {}, values=values, documents=documents)
+                  errors=errors or {}, values=values, documents=documents, withdrawn=withdrawn)
 
 
 @router.get("/{startup_id}")
@@ -157,3 +175,21 @@ async def declare_conflict(request: Request, viewer: PageViewer, session: Sessio
     if startup_id:
         return RedirectResponse(f"/console/evaluations/{startup_id}", status_code=303)
     return RedirectResponse("/console/evaluations?declared=1", status_code=303)
+
+
+@router.post("/{startup_id}/recusal")
+async def recuse_form(request: Request, viewer: PageViewer, session: SessionDep, startup_id: str, csrf_token: Field = "",
+                 recusal_reason: Field = "") -> Response:
+    """회피: I step back from this startup, with a reason; my score of it is refused from then on."""
+    check_csrf(viewer, csrf_token)
+    require_role(viewer, Role.EVALUATOR)
+    try:
+        pool.withdraw(session, startup_id, viewer.actor.id, "recused", WithdrawalIn(reason=recusal_reason).reason,
+                      viewer.actor)
+    except ValidationError:
+        return _score_page(request, viewer, session, startup_id, 422,
+                           {"recusal_reason": [_("회피 사유를 적어 주십시오.")]})
+    except ApiError as err:
+        return _score_page(request, viewer, session, startup_id, err.status, {"recusal_reason": [refusal_text(err)]})
+    program_id = pool.program_of(startup_id)
+    return RedirectResponse(f"/console/evaluations?recused=1&program_id={quote(program_id)}", status_code=303)

@@ -1,0 +1,62 @@
+"""The evaluator pool of a program (평가위원 풀): staff invite evaluators and see each one's pledge,
+load and calibration; an evaluator reads and signs the pledge (서약서) before the program's
+applications are visible to them; an evaluator recuses themselves (회피) and staff exclude one (제척)
+from a startup; the program officer assigns panels or spreads them evenly. The service:
+api/services/evaluator_pool.py and api/services/evaluator_assignment.py."""
+
+from fastapi import APIRouter
+
+from api.deps import SessionDep
+from api.errors import ERROR_RESPONSES
+from api.policy import Authorized
+from api.services import evaluator_assignment as assignments
+from api.services import evaluator_pool as pool
+from api.services.evaluator_assignment import AssignIn, PanelRow, SpreadIn
+from api.services.evaluator_pool import ExclusionIn, InviteIn, MemberOut, PledgeIn, PledgeOut, WithdrawalIn, WithdrawalOut
+
+router = APIRouter(tags=["evaluator pool"], responses=ERROR_RESPONSES)
+
+
+@router.get("/programs/{program_id}/evaluators", response_model=list[PanelRow])
+async def panel(program_id: str, session: SessionDep, actor: Authorized) -> list[PanelRow]:
+    """The pool: each evaluator's pledge, load (startups assigned) and calibration."""
+    pool.known_program(session, program_id)
+    return assignments.panel_table(session, program_id)
+
+
+@router.post("/programs/{program_id}/evaluators", status_code=201, response_model=MemberOut)
+async def invite(program_id: str, body: InviteIn, session: SessionDep, actor: Authorized) -> MemberOut:
+    return pool.invite(session, program_id, body, actor)
+
+
+@router.get("/programs/{program_id}/pledge", response_model=PledgeOut)
+async def read_pledge(program_id: str, session: SessionDep, actor: Authorized) -> PledgeOut:
+    return pool.pledge(session, program_id, actor)
+
+
+@router.post("/programs/{program_id}/pledge", status_code=201, response_model=MemberOut)
+async def sign_pledge(program_id: str, body: PledgeIn, session: SessionDep, actor: Authorized) -> MemberOut:
+    return pool.sign_pledge(session, program_id, body, actor)
+
+
+@router.post("/programs/{program_id}/evaluators/spread", response_model=dict[str, list[str]])
+async def spread(program_id: str, body: SpreadIn, session: SessionDep, actor: Authorized) -> dict[str, list[str]]:
+    """Panels for every startup awaiting evaluation that has none yet, spread evenly."""
+    return assignments.spread_program(session, program_id, body, actor)
+
+
+@router.put("/startups/{startup_id}/evaluators", response_model=list[str])
+async def assign(startup_id: str, body: AssignIn, session: SessionDep, actor: Authorized) -> list[str]:
+    return assignments.assign(session, startup_id, body, actor)
+
+
+@router.post("/startups/{startup_id}/recusal", status_code=201, response_model=WithdrawalOut)
+async def recuse(startup_id: str, body: WithdrawalIn, session: SessionDep, actor: Authorized) -> WithdrawalOut:
+    """회피: I step back from evaluating this startup."""
+    return pool.withdraw(session, startup_id, actor.id, "recused", body.reason, actor)
+
+
+@router.post("/startups/{startup_id}/exclusions", status_code=201, response_model=WithdrawalOut)
+async def exclude(startup_id: str, body: ExclusionIn, session: SessionDep, actor: Authorized) -> WithdrawalOut:
+    """제척: staff exclude an evaluator from this startup."""
+    return pool.withdraw(session, startup_id, body.evaluator_id, "excluded", body.reason, actor)
