@@ -91,7 +91,8 @@ async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: 
 
     # The program officer sees the notice-type move and approves the change request waiting.
     officer = await signed_in(browser, stack, "budget.officer", ["program_officer"])
-    await officer.goto(f"/console/startups/{startup_id}/budget")
+    await officer.goto(f"/console/startups/{startup_id}")
+    await officer.get_by_role("link", name=re.compile("사업비")).click()
     await expect(officer.locator("#pending-title + dl")).to_contain_text("₩1,000,000")
     await expect(officer.locator(".version").first).to_contain_text("통보 (승인 불필요)")
     await look(officer, "console-budget-change")
@@ -135,13 +136,21 @@ async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: 
     rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
     assert rows["marketing"][2:] == (5_000_000, 2_000_000, 500_000, 1_500_000)
     assert rows["materials"][2:4] == (AGREED["materials"] - 1_300_000, 4_000_000)
+    # The program's dashboard and its XLSX report carry the same table.
+    await auditor.goto(f"/console/programs/{program.id}")
+    await expect(auditor.locator("#budget-table tr", has_text=names["marketing"])).to_contain_text("₩1,500,000")
+    await assert_accessible(auditor)
+    report = load_workbook(io.BytesIO(await (await auditor.request.get(
+        f"/console/programs/{program.id}/report.xlsx")).body()))
+    by_category = {row[0]: row for row in report.worksheets[-1].iter_rows(values_only=True)}
+    assert by_category["marketing"][2:] == rows["marketing"][2:] and by_category["total"][2] == 80_000_000
 
     # In English: no Korean left on the auditor's two pages but the data they show.
     await use_language(auditor, stack, "en")
     shown = _shown_data(stack, *names.values(), "㈜한빛소재", "시제품 부품", "전시회 부스", "세금계산서.pdf",
                         "이체확인증.pdf", "부스 외 비용", "budget.finance")
-    await auditor.reload()
-    await expect(auditor.locator("h1")).to_have_text(re.compile("budget", re.IGNORECASE))
+    await auditor.goto(f"/console/programs/{program.id}/budget")
+    await expect(auditor.locator("h1")).to_have_text(re.compile("budget vs executed by category"))
     await in_english(auditor, shown)
     await auditor.goto(f"/console/programs/{program.id}/expenses")
     await in_english(auditor, shown)

@@ -18,7 +18,7 @@ from api.pages.console import charts, dashboard, definition_errors, exports, rep
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.refusal_text import role_refused
 from api.schemas import Report
-from api.services import reports
+from api.services import budget, reports
 from api.services.programs import all_programs, create_from_definition, program_row
 from domain.phases import Role
 from domain.program import ProgramDefinition
@@ -144,6 +144,7 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
     points = dashboard.money_over_time(ledger)
     marks = _marks(session, program_id, viewer.now, (year, month_number))
     weeks = dashboard.month_calendar(year, month_number, marks)
+    by_category = _budget_by_category(session, program_id)
     release(session)
     waiting = [(f"{w.company_name} · {dashboard.waiting_label(w.waiting_for)}", w.waiting_days)
                for w in sorted(report.waiting_on_staff, key=lambda w: -w.waiting_days)]
@@ -165,8 +166,15 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
         month_overdue=sum(m.overdue for m in month_marks), table_rows=TABLE_ROWS,
         previous_month="{:04d}-{:02d}".format(*dashboard.shift_month(year, month_number, -1)),
         next_month="{:04d}-{:02d}".format(*dashboard.shift_month(year, month_number, 1)),
-        this_month=f"{today:%Y-%m}",
+        this_month=f"{today:%Y-%m}", found=by_category,
+        chart=charts.budget_chart(by_category.categories) if by_category else None,
     )
+
+
+def _budget_by_category(session: Session, program_id: str) -> budget.ProgramBudget | None:
+    """Budget vs executed vs disallowed by category, for a program whose definition has budget rules."""
+    definition = budget.program_of(session, program_id)
+    return budget.program_budget(session, definition) if definition and definition.budget_rules else None
 
 
 @router.get("/{program_id}/report.xlsx")
@@ -174,8 +182,9 @@ async def report_xlsx(request: Request, viewer: PageViewer, session: SessionDep,
     if (refused := role_refused(request, viewer, *READERS)) is not None:
         return refused
     _, report = await _report(session, viewer, program_id)
+    by_category = _budget_by_category(session, program_id)
     release(session)
-    return exports.download(report_export.report_xlsx(report), f"{program_id}-report.xlsx", "xlsx")
+    return exports.download(report_export.report_xlsx(report, by_category), f"{program_id}-report.xlsx", "xlsx")
 
 
 @router.get("/{program_id}/report.csv")

@@ -102,8 +102,9 @@ def workbook_xlsx(sheets: Sequence[Sheet]) -> bytes:
     return out.getvalue()
 
 
-def report_xlsx(report: Report) -> bytes:
-    return workbook_xlsx(report_sheets(report))
+def report_xlsx(report: Report, by_category: ProgramBudget | None = None) -> bytes:
+    """The report's sheets, and the budget by category where the program keeps one."""
+    return workbook_xlsx(report_sheets(report) + ([budget_sheet(by_category)] if by_category and by_category.startups else []))
 
 
 def budget_sheet(found: ProgramBudget) -> Sheet:
