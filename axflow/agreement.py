@@ -19,6 +19,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from axflow.agreement_amendment import AmendmentTerms, amendment_terms
 from axflow.agreement_budget import BudgetTerms, budget_terms
 from domain.brn import format_brn
 from domain.budget import BudgetPlan
@@ -102,6 +103,8 @@ class AgreementTerms:
     termination_causes: tuple[str, ...]
     # The budget table (제3조); None where the program or the lifecycle has no budget plan.
     budget: BudgetTerms | None = None
+    # The amendment section (협약 변경 사항, 변경 N); None until an amendment is approved.
+    amendment: AmendmentTerms | None = None
 
 
 def _unit(name: str) -> str:
@@ -157,6 +160,7 @@ def agreement_terms(program: ProgramDefinition, state: StartupState, plan: Budge
         promotion_grades=tuple(program.promotion_grades),
         termination_causes=TERMINATION_CAUSES,
         budget=budget_terms(program, plan),
+        amendment=amendment_terms(state),
     )
 
 

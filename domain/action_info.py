@@ -15,6 +15,7 @@ from domain.commands import (
     AcceptAgreementBody,
     Body,
     CancelExpenseBody,
+    DecideAmendmentBody,
     DecideBudgetChangeBody,
     DisbursementBody,
     ExtendDeadlineBody,
@@ -22,6 +23,7 @@ from domain.commands import (
     MatchBody,
     PromoteBody,
     RecordExpenseBody,
+    RequestAmendmentBody,
     RequestBudgetChangeBody,
     RequestDisbursementBody,
     RetryCollectionBody,
@@ -179,5 +181,18 @@ ACTION_INFO: dict[Action, ActionInfo] = {
         "still counts; a later decision on it replaces the earlier one",
         {"entry_id": "E0001", "decision": "disallow", "disallow_reason": "insufficient_evidence",
          "disallowed_amount": 200_000, "reason": "검수조서 누락"}),
+    Action.REQUEST_AMENDMENT: ActionInfo(
+        NP_("action", "협약 변경 신청"), RequestAmendmentBody,
+        "협약 변경 신청 · Ask to amend the signed agreement",
+        "contracted or in_poc (lifecycles with amendments); by the startup itself or the program officer; one at a "
+        "time; a notice-type kind (통보 사항) takes effect at once, an approval-type one (승인 사항) waits for the "
+        "officer's decision",
+        {"kind": "poc_period", "new_end_on": "2026-03-31", "reason": "수요기업 설비 교체로 실증 일정 연장"}),
+    Action.DECIDE_AMENDMENT: ActionInfo(
+        NP_("action", "협약 변경 결정"), DecideAmendmentBody,
+        "협약 변경 결정 · Approve or reject an amendment",
+        "contracted or in_poc, a request waiting for a decision; never by the officer who asked for it; a rejection "
+        "gives its reason; an approval makes the agreement's next version (변경 N), which the startup accepts again",
+        {"decision": "approve", "reason": "실증 일정 변경 타당"}),
 }
 ACTION_BODIES: dict[Action, type[Body]] = {action: info.body for action, info in ACTION_INFO.items()}

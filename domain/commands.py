@@ -7,9 +7,10 @@ what staff and startups type. The envelope adds who is acting, taken from the to
 from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from domain.amendments import AmendmentKind, MilestoneDue
 from domain.brn import normalize_brn
 from domain.budget import PlanLine
 from domain.budget_rules import CategoryKey, EvidenceKind, PaymentMethod
@@ -303,6 +304,44 @@ class DecideBudgetChangeBody(Body):
 
     decision: Annotated[Literal["approve", "reject"], Field(
         description="approve: the plan gets a new version with the move; reject: it stays as it is")]
+
+
+class RequestAmendmentBody(Body):
+    """A change to the signed agreement (협약 변경), asked by the startup or the program officer: the
+    field of its kind and no other. The program decides which kinds need approval (승인 사항) and
+    which take effect at once (통보 사항)."""
+
+    kind: Annotated[AmendmentKind, Field(description="poc_period: 사업 기간 (new_end_on); milestone_plan: 마일스톤 "
+                                         "계획 (milestones); sme_partner: 수요기업 변경 (partners); task_content: "
+                                         "과제 내용 (task_content)")]
+    new_end_on: Annotated[date | None, Field(description="poc_period: the PoC's new end, the last milestone's "
+                                             "due date, a KST calendar day (YYYY-MM-DD)")] = None
+    milestones: Annotated[list[MilestoneDue], Field(max_length=20, description="milestone_plan: open "
+                                                    "milestones with their new due dates")] = []
+    partners: Annotated[list[PartnerBody], Field(max_length=10, description="sme_partner: the new SME "
+                                                 "partner(s), outside the capital area, exactly one lead")] = []
+    task_content: Annotated[Annotated[str, Field(max_length=2000), NFC] | None, Field(
+        description="task_content: the task's content as amended (과제 내용)")] = None
+
+    @field_validator("partners")
+    @classmethod
+    def _partners_as_matched(cls, partners: list[PartnerBody]) -> list[PartnerBody]:
+        # The match's own rules (one lead, no partner twice, shares adding up), reused as they are.
+        if partners:
+            try:
+                MatchBody(partners=partners)
+            except ValidationError as error:
+                first = error.errors()[0]
+                raise PydanticCustomError(first["type"], first["msg"]) from None
+        return partners
+
+
+class DecideAmendmentBody(Body):
+    """The program officer's decision on the pending amendment request; a rejection gives its reason."""
+
+    decision: Annotated[Literal["approve", "reject"], Field(
+        description="approve: the change is made and the agreement gets its next version (변경 N), which the "
+                    "startup accepts again; reject: nothing changes")]
 
 
 class ReviewExpenseBody(Body):

@@ -37,6 +37,8 @@ BARRED_WHEN_CONFLICTED: dict[Action, str] = {
     Action.TERMINATE: "decides the end, its cause and so the clawback (협약 해지·환수)",
     Action.WAIVE_CLAWBACK: "decides that money owed back is waived (성실실패 면제)",
     Action.RETRY_COLLECTION: "acts on the money owed back; another officer does it",
+    Action.REQUEST_AMENDMENT: "proposes a change to the company's agreement (협약 변경 신청)",
+    Action.DECIDE_AMENDMENT: "decides a change to the company's agreement (협약 변경 승인)",
 }
 
 

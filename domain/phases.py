@@ -95,3 +95,7 @@ class Action(StrEnum):
     DECIDE_BUDGET_CHANGE = "decide-budget-change"
     # 집행 검토: the finance officer accepts or disallows (불인정) each expense.
     REVIEW_EXPENSE = "review-expense"
+    # 협약 변경: a change to the signed agreement asked by the startup or the officer, and the
+    # officer's decision on one that needs approval (lifecycles under the agreement-amendments patch).
+    REQUEST_AMENDMENT = "request-amendment"
+    DECIDE_AMENDMENT = "decide-amendment"

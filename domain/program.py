@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from domain.amendments import AmendmentPolicy
 from domain.budget_rules import BudgetRules
 from domain.money import split_exact
 from domain.outcome_rules import FollowUpPolicy
@@ -189,6 +190,10 @@ class ProgramDefinition(Strict):
     # The follow-up after completion (사후관리, domain/outcome_rules.py). Absent in definitions (and
     # the saved histories of workflows started with them) from before follow-up: not followed.
     followup: FollowUpPolicy | None = None
+    # Which agreement amendments (협약 변경) need approval and which are notices, and how long a
+    # request waits for a decision (domain/amendments.py). Definitions from before amendments get
+    # the defaults, so they and the saved histories parse unchanged.
+    amendments: AmendmentPolicy = AmendmentPolicy()
 
     # A field validator, not part of the model check below, so that a refusal names `budget`
     # itself (slots and grant_amount are declared before it and are already validated here).

@@ -206,6 +206,17 @@ class RuleId(StrEnum):
     PLEDGE_TEXT = "pledge_text"
     EVALUATOR_ROLE = "evaluator_role"
     ASSIGNABLE_EVALUATOR = "assignable_evaluator"
+    # Agreement amendments (협약 변경: domain/amendments.py, domain/amendment_rules.py).
+    AMENDMENTS_UNAVAILABLE = "amendments_unavailable"
+    AMENDMENT_FIELD_REQUIRED = "amendment_field_required"
+    AMENDMENT_FIELD_OF_KIND = "amendment_field_of_kind"
+    POC_END_AFTER_MILESTONES = "poc_end_after_milestones"
+    MILESTONES_IN_ORDER = "milestones_in_order"
+    AMENDED_MILESTONE_OPEN = "amended_milestone_open"
+    PARTNER_CHANGES = "partner_changes"
+    ONE_AMENDMENT_AT_A_TIME = "one_amendment_at_a_time"
+    AMENDMENT_PENDING = "amendment_pending"
+    AMENDMENT_TO_ACCEPT = "amendment_to_accept"
 
 
 RULE_WORDS: dict[RuleId, str] = {
@@ -374,6 +385,16 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.PLEDGE_TEXT: N_("서약서 내용이 바뀌었습니다. 새 서약서를 읽고 다시 서명해 주십시오."),
     RuleId.EVALUATOR_ROLE: N_("평가위원 역할이 있는 사용자만 평가위원 풀에 초대할 수 있습니다."),
     RuleId.ASSIGNABLE_EVALUATOR: N_("서약한 풀의 평가위원 중 이해충돌·회피·제척이 없는 사람만 배정할 수 있습니다."),
+    RuleId.AMENDMENTS_UNAVAILABLE: N_("이 협약은 시스템에서 협약 변경을 신청할 수 없습니다. 담당자에게 문의하십시오."),
+    RuleId.AMENDMENT_FIELD_REQUIRED: N_("변경 종류에 필요한 내용을 적어 주십시오."),
+    RuleId.AMENDMENT_FIELD_OF_KIND: N_("이 변경 종류에 없는 항목입니다."),
+    RuleId.POC_END_AFTER_MILESTONES: N_("사업 종료일은 다른 마일스톤 기한보다 앞설 수 없습니다."),
+    RuleId.MILESTONES_IN_ORDER: N_("마일스톤 기한은 계획 순서대로, 한 번씩만 적어 주십시오."),
+    RuleId.AMENDED_MILESTONE_OPEN: N_("이미 승인된 마일스톤의 기한은 바꿀 수 없습니다."),
+    RuleId.PARTNER_CHANGES: N_("변경할 수요기업이 지금의 수요기업과 같습니다."),
+    RuleId.ONE_AMENDMENT_AT_A_TIME: N_("결정이나 동의를 기다리는 협약 변경이 있습니다. 그 뒤에 신청하십시오."),
+    RuleId.AMENDMENT_PENDING: N_("결정할 협약 변경 신청이 없습니다."),
+    RuleId.AMENDMENT_TO_ACCEPT: N_("동의할 변경 협약서가 없습니다."),
 }
 
 # Rules whose refusal message says more than their words (an amount, a category, a year, a

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain import action_rules as r
+from domain import amendment_rules as amend
 from domain import budget_actions as b
 from domain import settlement_ledger as ledger
 from domain.commands import Command
@@ -40,10 +41,9 @@ class ActionRule:
 ACTION_RULES: dict[Action, ActionRule] = {
     Action.SCORE: ActionRule(frozenset({Role.EVALUATOR}), frozenset({P.UNDER_REVIEW}), r.score_rule),
     Action.MATCH: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SELECTED, P.MATCHED}), r.match_rule),
-    Action.ACCEPT_AGREEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.MATCHED}),
-                                        ledger.accept_agreement_rule,
-                                        lambda s: s.agreement_two_step and s.agreement_document is not None
-                                        and s.agreement_acceptance is None),
+    # Before the signature the agreement; after it an amended version (변경 N, domain.amendment_rules).
+    Action.ACCEPT_AGREEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.MATCHED, P.CONTRACTED, P.IN_POC}),
+                                        amend.accept_agreement_rule, amend.accept_offered),
     Action.SIGN_AGREEMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.MATCHED}), r.sign_agreement_rule,
                                       lambda s: not s.agreement_two_step or s.agreement_acceptance is not None),
     Action.REQUEST_DISBURSEMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), _POC, r.request_disbursement_rule,
@@ -109,6 +109,13 @@ ACTION_RULES: dict[Action, ActionRule] = {
                                       frozenset({P.IN_POC, P.FINAL_REVIEW, P.SETTLEMENT}), b.review_expense_rule,
                                       lambda s: bool(s.budget and any(not m.cancelled and m.review is None
                                                                       for m in s.budget.entries.values()))),
+    # 협약 변경 (lifecycles under the agreement-amendments patch): asked by either side of a signed
+    # agreement; the approval-type ones decided by the officer.
+    Action.REQUEST_AMENDMENT: ActionRule(frozenset({Role.STARTUP, Role.PROGRAM_OFFICER}),
+                                         frozenset({P.CONTRACTED, P.IN_POC}), amend.request_amendment_rule,
+                                         amend.request_offered),
+    Action.DECIDE_AMENDMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.CONTRACTED, P.IN_POC}),
+                                        amend.decide_amendment_rule, amend.decide_offered),
 }
 
 

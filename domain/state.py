@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from domain.amendments import AmendmentState
 from domain.budget import BudgetPlan, PlanLine
 from domain.documents import DocumentRef
 from domain.phases import Phase, Role, Stage
@@ -317,6 +318,9 @@ class StartupState(BaseModel):
     # the start, like `budget_ledger`): it is once the agreement carried a budget plan.
     settlement_from_ledger: bool = False
     budget: BudgetState | None = None
+    # Agreement amendments (협약 변경): set when a lifecycle starts under the agreement-amendments patch
+    # (None before it: the validators refuse an amendment); every request and numbered version.
+    amendments: AmendmentState | None = None
     tranches: list[TrancheState] = []
     milestones: list[MilestoneState] = []
     suspended_at: AwareDatetime | None = None

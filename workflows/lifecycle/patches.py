@@ -66,3 +66,9 @@ BUDGET_VERSION_DOCUMENT = "budget-version-document"
 # started before end without it (their companies are not followed). Deprecate 15 months after
 # its release.
 START_FOLLOWUP = "start-followup"
+# Agreement amendments (협약 변경): a lifecycle started under it may have its signed agreement
+# amended (request-amendment, decide-amendment; an approved change makes the agreement's next
+# version, 변경 N, which the startup accepts again). Decided once, when a two-step lifecycle starts
+# (kept in its state as `amendments`, since Update validators cannot ask `patched`); lifecycles
+# started before refuse an amendment. Deprecate 15 months after its release.
+AGREEMENT_AMENDMENTS = "agreement-amendments"

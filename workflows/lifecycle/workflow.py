@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
         Body,
         CancelExpenseBody,
         Command,
+        DecideAmendmentBody,
         DecideBudgetChangeBody,
         DisbursementBody,
         ExtendDeadlineBody,
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         MatchBody,
         PromoteBody,
         RecordExpenseBody,
+        RequestAmendmentBody,
         RequestBudgetChangeBody,
         RequestDisbursementBody,
         RetryCollectionBody,
@@ -44,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.rules import RuleViolation, check_command
     from domain.state import StartupState
 
-from workflows.lifecycle import budget, clocks, exits, followup, milestones, money, patches, selection, settlement
+from workflows.lifecycle import amendments, budget, clocks, exits, followup, milestones, money, patches, selection, settlement
 from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.publishing import publish
 
@@ -69,6 +71,7 @@ class StartupLifecycle:
         if inp.resume is None:
             selection.decide_agreement_steps(ctx)
             budget.decide_budget_ledger(ctx)
+            amendments.decide_amendments(ctx)
         if ctx.program.policy.needs_business_calendar() and ctx.state.holiday_table is None:
             await selection.record_holidays(ctx)
         if inp.resume is None:
@@ -148,7 +151,10 @@ class StartupLifecycle:
     async def accept_agreement(self, cmd: Command[AcceptAgreementBody]) -> StartupState:
         # Checked again here: a match handled after the validator ran may have replaced the agreement.
         self._check(Action.ACCEPT_AGREEMENT, cmd)
-        selection.accept_agreement(self.ctx, cmd)
+        if self.state.phase is Phase.MATCHED:
+            selection.accept_agreement(self.ctx, cmd)
+        else:  # once signed: an amended version (변경 N), lifecycles under agreement-amendments only
+            amendments.accept_version(self.ctx, cmd)
         return self.state
 
     @accept_agreement.validator
@@ -366,3 +372,26 @@ class StartupLifecycle:
     @review_expense.validator
     def _validate_review_expense(self, cmd: Command[ReviewExpenseBody]) -> None:
         self._check(Action.REVIEW_EXPENSE, cmd)
+
+    # Agreement amendments (협약 변경; lifecycles under the agreement-amendments patch, the others
+    # refuse in the validator). Each handler checks its rule again, as the budget's do.
+
+    @workflow.update(name="request-amendment")
+    async def request_amendment(self, cmd: Command[RequestAmendmentBody]) -> StartupState:
+        self._check(Action.REQUEST_AMENDMENT, cmd)
+        amendments.request(self.ctx, cmd)
+        return self.state
+
+    @request_amendment.validator
+    def _validate_request_amendment(self, cmd: Command[RequestAmendmentBody]) -> None:
+        self._check(Action.REQUEST_AMENDMENT, cmd)
+
+    @workflow.update(name="decide-amendment")
+    async def decide_amendment(self, cmd: Command[DecideAmendmentBody]) -> StartupState:
+        self._check(Action.DECIDE_AMENDMENT, cmd)
+        await amendments.decide(self.ctx, cmd)
+        return self.state
+
+    @decide_amendment.validator
+    def _validate_decide_amendment(self, cmd: Command[DecideAmendmentBody]) -> None:
+        self._check(Action.DECIDE_AMENDMENT, cmd)
