@@ -39,6 +39,7 @@ from api.services.ledger import category_lines, ledger_of
 from axflow.config import Settings
 from domain.documents import DocumentKind
 from domain.phases import Action
+from domain.program import ProgramDefinition
 from domain.settlement_ledger import settles_from_ledger
 from domain.text import SINGLE_LINE
 from store.expenses import WITHDRAWN
@@ -111,7 +112,26 @@ def _ledger_context(request: Request, session: Session, settings: Settings, view
         "payment_options": [(m, _(PAYMENT_WORDS[m])) for m in (rules.payment_methods if rules is not None else [])],
         "category_options": [("", _("비목 고르기"))] + [(c.key, c.name) for c in (rules.categories if rules else [])],
         "from_ledger": settles_from_ledger(state),
+        "evidence_needed": _evidence_needed(program),
     }
+
+
+def _evidence_needed(program: ProgramDefinition) -> list[tuple[str, list[str]]]:
+    """What each category's expenses and each payment method must carry, as the record form says it
+    before anything is refused: ("재료비", ["전자세금계산서 또는 카드 매출전표"])."""
+    rules = program.budget_rules
+    if rules is None:
+        return []
+
+    def said(groups: list[list[str]]) -> list[str]:
+        either = " " + _("또는") + " "
+        return [either.join(_(EVIDENCE_WORDS[kind]) for kind in group) for group in groups]
+
+    by_category = [(c.name, said([list(g) for g in (c.evidence if c.evidence is not None else rules.evidence)]))
+                   for c in rules.categories]
+    by_method = [(_(PAYMENT_WORDS[method]), said([list(g) for g in groups]))
+                 for method, groups in rules.payment_evidence.items() if method in rules.payment_methods]
+    return by_category + by_method
 
 
 async def ledger_view(request: Request, session: Session, settings: Settings, temporal: Any, viewer: StartupViewer,
