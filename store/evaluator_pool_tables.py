@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
 
 
 def _utc() -> Any:
@@ -65,3 +65,12 @@ class EvaluatorAssignment(SQLModel, table=True):
     evaluator_id: str = Field(index=True, max_length=64)
     assigned_by: str = Field(max_length=64)
     assigned_at: datetime = _utc()
+
+
+def uncleared_programs(evaluator_id: str) -> Any:
+    """A query of the program ids whose applications this evaluator may not see yet: programs with
+    a pool, less those where they signed the pledge (for a list's or an inbox's `NOT IN`)."""
+    signed = select(EvaluatorPoolMember.program_id).where(EvaluatorPoolMember.evaluator_id == evaluator_id,
+                                                          col(EvaluatorPoolMember.pledged_at).is_not(None))
+    return (select(EvaluatorPoolMember.program_id).distinct()
+            .where(col(EvaluatorPoolMember.program_id).not_in(signed)))

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from domain.phases import Phase, Role
 from domain.state import StartupState
 from store.db import as_utc
+from store.evaluator_pool_tables import uncleared_programs
 from store.user_tables import WorkItem, WorkItemExclusion
 
 # Items without a due instant sort after every dated one.
@@ -124,6 +125,10 @@ def inbox(session: Session, user_id: str, roles: list[str], brn: str | None, con
         # in every staff role (domain/conflicts.py).
         if role != Role.STARTUP.value and conflicts:
             query = query.where(col(WorkItem.brn).notin_(conflicts))
+        # An evaluator sees no application of a program whose pool has not admitted them (not
+        # invited, or the pledge not signed: api/services/evaluator_pool.py).
+        if role == Role.EVALUATOR.value:
+            query = query.where(col(WorkItem.program_id).notin_(uncleared_programs(user_id)))
         for item in session.exec(query.order_by(col(WorkItem.sort_at), col(WorkItem.id)).limit(limit)).all():
             due = as_utc(item.due_at)
             entries.append(InboxEntry(role, item.startup_id, item.program_id, item.company_name, item.kind,

@@ -22,7 +22,7 @@ from domain.rule_ids import RuleId
 from domain.state import Actor
 from domain.text import Name, Text
 from store.db import as_utc, release
-from store.evaluator_pool_tables import EvaluatorPoolMember, EvaluatorWithdrawal
+from store.evaluator_pool_tables import EvaluatorPoolMember, EvaluatorWithdrawal, uncleared_programs
 from store.tables import StartupRow
 from store.user_tables import User
 
@@ -140,15 +140,6 @@ def require_cleared(session: Session, program_id: str, actor: Actor) -> None:
     admits them. Other roles, and programs with no pool, pass."""
     if actor.role is Role.EVALUATOR and (refused := pool_refusal(session, program_id, actor.id)) is not None:
         raise refused
-
-
-def uncleared_programs(evaluator_id: str) -> Any:
-    """A query of the program ids whose applications this evaluator may not see yet: programs with
-    a pool, less those where they signed the pledge (for a list's `NOT IN`)."""
-    signed = select(EvaluatorPoolMember.program_id).where(EvaluatorPoolMember.evaluator_id == evaluator_id,
-                                                          col(EvaluatorPoolMember.pledged_at).is_not(None))
-    return (select(EvaluatorPoolMember.program_id).distinct()
-            .where(col(EvaluatorPoolMember.program_id).not_in(signed)))
 
 
 def withdrawal(session: Session, startup_id: str, person_id: str) -> EvaluatorWithdrawal | None:

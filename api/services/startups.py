@@ -17,7 +17,7 @@ from api.errors import ApiError
 from api.schemas import History, HistoryEntry, RefusedEntry, StartupPublic, StartupSummary
 from api.scope import check_scope, not_found
 from api.services.conflicts import declared_conflicts
-from api.services.evaluator_pool import program_of, require_cleared, uncleared_programs
+from api.services.evaluator_pool import program_of, require_cleared
 from axflow import history as trail
 from domain.conflicts import barred_by_conflicts
 from domain.formatting import kst_second
@@ -25,6 +25,7 @@ from domain.phases import Role
 from domain.rules import allowed_actions
 from domain.state import Actor, StartupState
 from store.db import as_utc, release
+from store.evaluator_pool_tables import uncleared_programs
 from store.tables import RefusedAttempt, StartupRow
 
 

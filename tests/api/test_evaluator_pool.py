@@ -71,6 +71,8 @@ async def test_invited_evaluators_see_nothing_until_they_sign_the_pledge(stack: 
         assert docs["error"]["details"]["rule"] == rule
         listed = await stack.call("GET", f"/startups?program_id={program_id}", headers)
         assert listed["items"] == []
+        inbox = await stack.call("GET", "/me/inbox", headers)
+        assert not [e for e in inbox["items"] if e["program_id"] == program_id]
         scored = await stack.act(first, "score", headers, {"round": "document", "score": 80}, expect=403)
         assert scored["error"]["details"]["rule"] == rule
 
@@ -89,6 +91,9 @@ async def test_invited_evaluators_see_nothing_until_they_sign_the_pledge(stack: 
     assert refused["error"]["details"]["rule"] == "evaluator_pool"
 
     # Signed: the applications appear, and a's score is taken.
+    inbox = await wait_until(lambda: stack.call("GET", "/me/inbox", a),
+                             lambda found: sum(e["program_id"] == program_id for e in found["items"]) == 3,
+                             what="the program's three score items in a's inbox")
     listed = await stack.call("GET", f"/startups?program_id={program_id}", a)
     assert sorted(i["startup_id"] for i in listed["items"]) == sorted(world["startups"])
     await stack.call("GET", f"/startups/{first}", a)
