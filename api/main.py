@@ -36,6 +36,7 @@ from api.pages.portal import budget_settlement as portal_budget_settlement
 from api.pages.portal import calls as call_pages
 from api.pages.portal import company as portal_company
 from api.pages.portal import documents as portal_documents
+from api.pages.portal import followup as portal_followup
 from api.pages.portal import ledger as portal_ledger
 from api.pages.portal import my as portal_my
 from api.pages.portal import signup as portal_signup
@@ -53,6 +54,7 @@ from api.routes import (
     evaluators,
     expense_review,
     expenses,
+    followup,
     health,
     me,
     notifications,
@@ -167,6 +169,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(expenses.router)
     app.include_router(expense_review.router)
     app.include_router(settlement_statements.router)
+    app.include_router(followup.router)
     app.include_router(notifications.router)
     app.include_router(evaluator_pool.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
@@ -195,6 +198,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(portal_apply.router)
     app.include_router(portal_documents.router)
     app.include_router(portal_my.router)
+    app.include_router(portal_followup.router)
     app.include_router(portal_ledger.router)
     app.include_router(portal_budget.router)
     app.include_router(portal_budget_settlement.router)

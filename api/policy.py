@@ -46,6 +46,10 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/startups/{startup_id}/expenses/accept"): frozenset({FO}),
     # The settlement statement (정산보고서) from the ledger, as JSON or XLSX: every reader, the startup its own.
     ("GET", "/startups/{startup_id}/settlement-statement"): READERS | {STARTUP},
+    # The follow-up after the program (사후관리, api/routes/followup.py): every reader and the startup
+    # its own see it; the startup answers its survey, or its program officer enters a paper answer.
+    ("GET", "/startups/{startup_id}/followup"): READERS | {STARTUP},
+    ("POST", "/startups/{startup_id}/followup/answers"): frozenset({STARTUP, PO}),
     ("GET", "/audit/events"): frozenset({AUDITOR}),
     ("GET", "/audit/verify"): frozenset({AUDITOR}),
     # Conflicts of interest belong to the person: any staff member declares theirs, and then takes
@@ -250,6 +254,10 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("POST", "/portal/my/{startup_id}/milestones/{key}"): taking(A.SUBMIT_MILESTONE),
     ("POST", "/portal/my/{startup_id}/settlement"): taking(A.SUBMIT_SETTLEMENT),
     ("POST", "/portal/my/{startup_id}/withdraw"): taking(A.WITHDRAW),
+    # The yearly survey of the follow-up (api/pages/portal/followup.py).
+    ("GET", "/portal/followup/{startup_id}"): same_as("GET", "/startups/{startup_id}/followup", frozenset({STARTUP})),
+    ("POST", "/portal/followup/{startup_id}"): same_as("POST", "/startups/{startup_id}/followup/answers",
+                                                       frozenset({STARTUP})),
     # The money by 비목 (api/pages/portal/budget*.py, ledger.py): the plan, the ledger, the settlement.
     ("GET", "/portal/budget/{startup_id}/plan"): same_as(*STARTUP_ROUTE, frozenset({STARTUP})),
     ("POST", "/portal/budget/{startup_id}/plan"): taking(A.SUBMIT_BUDGET_PLAN),

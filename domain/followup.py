@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from domain.documents import DocumentRef
 from domain.formatting import won
 from domain.outcome_rules import FollowUpPolicy
 from domain.rule_ids import RuleId
@@ -226,3 +227,5 @@ class YearRecord(BaseModel):
     reminders_sent: int = 0
     escalated: bool = False
     flags: list[MismatchFlag] = []
+    # The answer's evidence documents, pinned by the SHA-256 of their bytes (as actions carry them).
+    evidence: list[DocumentRef] = []

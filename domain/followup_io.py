@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel
 
+from domain.documents import DocumentRef
 from domain.followup import SurveyAnswer, SurveySchedule, YearRecord
 from domain.outcome_rules import FollowUpPolicy
 from domain.phases import Stage
@@ -68,6 +69,9 @@ class StageCompleted(BaseModel):
 class SurveySubmission(BaseModel):
     actor: Actor
     answer: SurveyAnswer
+    # The answer's evidence ids as the API resolved them: each with the SHA-256 of its bytes, so
+    # that the history pins what was shown (api/services/followup.py).
+    documents: list[DocumentRef] = []
 
 
 SurveyStatus = Literal["waiting", "asking", "answered", "answered_late", "unanswered", "closed"]
@@ -86,6 +90,7 @@ class FollowUpState(BaseModel):
     answer: SurveyAnswer | None = None
     answered_at: AwareDatetime | None = None
     answered_by: str | None = None
+    evidence: list[DocumentRef] = []
     records: list[YearRecord] = []
     closure: Closure | None = None
 

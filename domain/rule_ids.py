@@ -217,6 +217,8 @@ class RuleId(StrEnum):
     ONE_AMENDMENT_AT_A_TIME = "one_amendment_at_a_time"
     AMENDMENT_PENDING = "amendment_pending"
     AMENDMENT_TO_ACCEPT = "amendment_to_accept"
+    # The follow-up's answers over the API and the portal (api/services/followup.py).
+    FOLLOWUP_RUNNING = "followup_running"
 
 
 RULE_WORDS: dict[RuleId, str] = {
@@ -395,6 +397,7 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.ONE_AMENDMENT_AT_A_TIME: N_("결정이나 동의를 기다리는 협약 변경이 있습니다. 그 뒤에 신청하십시오."),
     RuleId.AMENDMENT_PENDING: N_("결정할 협약 변경 신청이 없습니다."),
     RuleId.AMENDMENT_TO_ACCEPT: N_("동의할 변경 협약서가 없습니다."),
+    RuleId.FOLLOWUP_RUNNING: N_("진행 중인 사후관리가 없습니다. 사업을 마친 뒤 시작되고 마지막 조사 연도 뒤에 끝납니다."),
 }
 
 # Rules whose refusal message says more than their words (an amount, a category, a year, a

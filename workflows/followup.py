@@ -95,7 +95,7 @@ class FollowUp:
         return YearRecord(year=s.year, fiscal_year=s.schedule.fiscal_year, status=status, program_id=s.program_id,
                           answer=s.answer,
                           answered_at=s.answered_at, answered_by=s.answered_by, reminders_sent=s.reminders_sent,
-                          escalated=s.escalated)
+                          escalated=s.escalated, evidence=s.evidence)
 
     # --------------------------------------------------------------- query and updates
 
@@ -107,6 +107,7 @@ class FollowUp:
     def answer_survey(self, submission: SurveySubmission) -> FollowUpState:
         s = self.state
         s.answer, s.answered_at, s.answered_by = submission.answer, workflow.now(), submission.actor.id
+        s.evidence = list(submission.documents)
         s.status = "answered" if workflow.now() <= s.schedule.due_at else "answered_late"
         return s
 
@@ -123,6 +124,10 @@ class FollowUp:
                                     f"(조사가 열려 있지 않습니다)", {"rule": RuleId.SURVEY_OPEN, "status": s.status,
                                                                "opens_at": s.schedule.opens_at.isoformat()})
             check_answer(submission.answer, self.inp.policy, s.schedule)
+            if [ref.id for ref in submission.documents] != submission.answer.evidence:
+                raise RuleViolation("validation_error", "each evidence document comes with the hash of its bytes "
+                                    "(증빙 문서를 확인할 수 없습니다)", {"field": "evidence",
+                                                                  "rule": RuleId.EVIDENCE_PINNED})
         except RuleViolation as violation:
             refuse(violation)
 

@@ -4,10 +4,12 @@ program officer) across a continue-as-new, and a closed company's follow-up endi
 
 import json
 import os
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
@@ -28,9 +30,12 @@ from domain.followup_io import (
 )
 from domain.phases import Role
 from domain.state import Actor, StartupState
+from store.db import session_scope
+from store.notifications import events_of
 from tests.builders import program
 from tests.conftest import Stack, new_brn, wait_until
-from tests.flows import drive
+from tests.flows import Startup, drive
+from tests.pages.test_console_upload import csrf, sign_in
 from workflows.followup import FollowUp
 
 # Replayed by tests/workflows/test_replay.py: both runs of the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
@@ -167,31 +172,104 @@ async def test_a_later_stage_takes_the_follow_up_over_and_a_closed_company_ends_
     assert [(r.year, r.status, r.program_id) for r in result.records] == [(1, "closed", later.id)]
 
 
-async def test_a_lifecycle_that_completes_starts_its_companys_follow_up(stack: Stack) -> None:
+@dataclass
+class Followed:
+    """A company whose lifecycle completed and whose follow-up it started (shared by the module)."""
+
+    startup: Startup
+    ended: StartupState
+    handle: WorkflowHandle[Any, Any]
+
+
+@pytest.fixture(scope="module")
+async def followed(stack: Stack) -> Followed:
     startup = await drive(stack, "completed")
     lifecycle = stack.client.get_workflow_handle(startup.id, result_type=StartupState)
     await stack.skipper.fast_forward(lifecycle, timedelta(days=startup.program.policy.promotion_window_days + 1))
     ended: StartupState = await lifecycle.result()
-    assert ended.phase == "completed" and ended.closed_at is not None
-    handle = stack.client.get_workflow_handle(followup_workflow_id(startup.brn))
-    followed = await state(handle)  # started before the lifecycle returned
-    assert (followed.program_id, followed.year, followed.status, followed.records) == (
-        startup.program.id, 1, "waiting", [])
-    assert startup.program.followup is not None and followed.years == startup.program.followup.years
-    # Its first survey opens on the program's survey day after the completion instant.
-    assert followed.schedule.opens_at > ended.closed_at
-    assert followed.schedule.opens_at - ended.closed_at <= timedelta(days=366)
     history = await stack.call("GET", f"/startups/{startup.id}/history?format=temporal", stack.as_role(Role.AUDITOR))
     capture(STARTED_HISTORY, history)
+    return Followed(startup, ended, stack.client.get_workflow_handle(followup_workflow_id(startup.brn)))
+
+
+async def open_survey(stack: Stack, handle: WorkflowHandle[Any, Any]) -> FollowUpState:
+    """Skip the follow-up's clock to its survey's opening (if it has not opened yet)."""
+    now = await state(handle)
+    if now.status == "waiting":
+        # The follow-up's own clock is where its last answer left it (ahead of ours), or ours.
+        clock = max([datetime.now(UTC)] + [r.answered_at for r in now.records if r.answered_at])
+        await stack.skipper.fast_forward(handle, now.schedule.opens_at - clock + timedelta(hours=1))
+    return await wait_until(lambda: state(handle), lambda s: s.status == "asking", what="the survey opened")
+
+
+async def test_a_completed_lifecycle_starts_its_follow_up_which_the_company_answers_over_the_api(
+        stack: Stack, followed: Followed) -> None:
+    startup, ended, handle = followed.startup, followed.ended, followed.handle
+    assert ended.phase == "completed" and ended.closed_at is not None
+    first = await state(handle)  # started before the lifecycle returned
+    assert (first.program_id, first.year, first.status, first.records) == (startup.program.id, 1, "waiting", [])
+    assert startup.program.followup is not None and first.years == startup.program.followup.years
+    # Its first survey opens on the program's survey day after the completion instant.
+    assert timedelta(0) < first.schedule.opens_at - ended.closed_at <= timedelta(days=366)
+    answers = f"/startups/{startup.id}/followup/answers"
+    me = startup.me(stack)
+    early = await stack.call("POST", answers, me, {"fiscal_year": first.schedule.fiscal_year}, expect=409)
+    assert early["error"]["details"]["rule"] == "survey_open"
+
+    asking = await open_survey(stack, handle)
+    # The notice went the lifecycle's way (patch followup-deliver): an event kept for the company.
+    with session_scope(stack.engine) as session:
+        assert [e.brn for e in events_of(session, startup.id, "followup_survey_open")] == [startup.brn]
+    fiscal = asking.schedule.fiscal_year
+    figures = {"fiscal_year": fiscal, "revenue": 1_200_000_000, "employees": 14, "new_hires": 4, "patents_filed": 1,
+               "patents_granted": 0}
+    refused = await stack.call("POST", answers, me, {**figures, "employees": 4, "new_hires": 9}, expect=422)
+    [problem] = refused["error"]["details"]
+    assert (problem["field"], problem["rule"]) == ("new_hires", "new_hires_within_employees")
+    typed = await stack.call("POST", answers, me, {**figures, "revenue": "12억"}, expect=422)
+    assert [(d["field"], d["rule"]) for d in typed["error"]["details"]] == [("revenue", "int_type")]
+    other = stack.as_startup(new_brn())
+    await stack.call("POST", answers, other, {"fiscal_year": fiscal}, expect=404)  # another company's: unknown
+    answered = await stack.call("POST", answers, me, figures)
+    assert answered["status"] == "answered" and answered["answered_by"].startswith("u-")
+    second = await wait_until(lambda: stack.call("GET", f"/startups/{startup.id}/followup", me),
+                              lambda s: s["year"] == 2, what="year 2")
+    assert [(r["year"], r["status"], r["answer"]["revenue"]) for r in second["records"]] == [
+        (1, "answered", 1_200_000_000)]
+    await stack.call("GET", f"/startups/{startup.id}/followup", stack.as_role(Role.AUDITOR))
+
+
+async def test_the_portal_form_answers_the_open_survey_and_shows_the_years_answered(
+        stack: Stack, followed: Followed, site: httpx.AsyncClient) -> None:
+    startup, handle = followed.startup, followed.handle
+    await sign_in(site, stack, f"followup.{startup.brn}", ["startup"], startup.brn)
+    asking = await open_survey(stack, handle)
+    url = f"/portal/followup/{startup.id}"
+    form = await site.get(url)
+    assert form.status_code == 200 and f'name="fiscal_year" value="{asking.schedule.fiscal_year}"' in form.text
+    assert '<label for="f-revenue">매출액 (원)' in form.text
+    fields = {"csrf_token": csrf(form.text), "fiscal_year": str(asking.schedule.fiscal_year), "revenue": "12억",
+              "employees": "15", "new_hires": "2", "patents_filed": "0", "patents_granted": "1"}
+    wrong = await site.post(url, data=fields)
+    assert wrong.status_code == 422 and 'id="f-revenue-error"' in wrong.text and 'aria-invalid="true"' in wrong.text
+    more = await site.post(url, data={**fields, "revenue": "1,500,000,000", "new_hires": "20"})
+    assert more.status_code == 422 and 'id="f-new_hires-error"' in more.text
+    done = await site.post(url, data={**fields, "revenue": "1,500,000,000"}, follow_redirects=True)
+    assert done.status_code == 200 and "성과 조사 응답을 제출했습니다." in done.text
+    await wait_until(lambda: state(handle), lambda s: s.year == asking.year + 1, what="the next year")
+    shown = await site.get(url)
+    assert "1,500,000,000" in shown.text or "15억" in shown.text, shown.text
+    my_page = await site.get("/portal/my")
+    assert f'href="/portal/followup/{startup.id}"' in my_page.text
 
     # The company completes a later stage: the same follow-up moves on (asked twice, as a retried
     # activity would be), so the company is followed once.
     later = program("chogyeokcha-2026")
     assert later.followup is not None
-    completion = FollowUpInput(brn=startup.brn, company_name=ended.company_name, program_id=later.id,
-                               program_name=later.name, stage=later.stage, completed_at=datetime.now(UTC) + timedelta(
-                                   days=400), policy=later.followup)
+    completion = FollowUpInput(brn=startup.brn, company_name=followed.ended.company_name, program_id=later.id,
+                               program_name=later.name, stage=later.stage,
+                               completed_at=datetime.now(UTC) + timedelta(days=800), policy=later.followup)
     starter = FollowUpActivities(stack.client)
     assert [await starter.start_followup(completion) for _ in range(2)] == ["moved", "moved"]
     moved = await wait_until(lambda: state(handle), lambda s: s.program_id == later.id, what="the later stage")
-    assert (moved.year, moved.status, moved.records) == (1, "waiting", [])
+    assert moved.year == 1 and [r.program_id for r in moved.records] == [startup.program.id] * 2
