@@ -81,16 +81,16 @@ async def test_a_startup_plans_records_moves_and_settles_from_its_ledger_on_a_ph
     await page.fill("#f-description", "시제품 부품")
     await page.fill("#f-supply_amount", "3,000,000")
     await page.fill("#f-vat", "300000")
-    invoice = page.locator("#f-evidence select").first
-    await invoice.select_option("tax_invoice")
+    await page.get_by_label("세금계산서.pdf").select_option("tax_invoice")
     await page.get_by_role("button", name="집행 등록").click()
     await expect(page.locator("#f-evidence-error")).to_contain_text("증빙이 부족합니다")
     await expect(page.locator("#f-vendor_name")).to_have_value("㈜한빛소재")  # the form comes back as typed
     await check(page, "portal-ledger-refused")
-    await page.locator("#f-evidence select").nth(1).select_option("transfer_receipt")
+    await page.get_by_label("이체확인증.pdf").select_option("transfer_receipt")
     await page.get_by_role("button", name="집행 등록").click()
     await expect(page.get_by_role("status").first).to_contain_text("집행 내역을 등록했습니다")
-    await wait_until(lambda: _reloaded(page), lambda text: "E0001" in text, 30, "E0001 projected")
+    entries = await wait_until(lambda: _reloaded(page), lambda text: "E0001" in text, 30, "E0001 projected")
+    assert "전자세금계산서: 세금계산서.pdf" in entries and "이체확인증: 이체확인증.pdf" in entries
 
     # A correction is a new entry cancelling the old one; then it is withdrawn with its reason.
     await page.get_by_role("link", name="E0001 정정").click()
