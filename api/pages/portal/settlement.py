@@ -1,6 +1,9 @@
 """The settlement form (정산 보고) of the portal: rows of budget line, amount spent and receipts,
 read from the posted form into the action's body, and the API's answers mapped back to the row
-the person typed them in (blank rows are left out of the body, so the numbers can differ)."""
+the person typed them in (blank rows are left out of the body, so the numbers can differ).
+
+Only for a lifecycle that settles in typed lines: one whose agreement carried a budget plan settles
+from its ledger, with no lines, on api/pages/portal/budget_settlement.py's page."""
 
 import re
 from collections.abc import Mapping
