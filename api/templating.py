@@ -77,14 +77,20 @@ def _path_format(router: Any, name: str, keys: tuple[str, ...]) -> str:
     return _path_formats[key]
 
 
+def path_for(app: Any, name: str, /, **path_params: Any) -> str:
+    """The path of `app`'s route named `name`, its parameters filled in: what `url_for` gives a
+    template, for page code that redirects (api/pages/shared/redirects.py)."""
+    path = _path_format(app, name, tuple(sorted(path_params)))
+    for param, value in path_params.items():
+        path = path.replace(f"\x00{param}\x00", str(value))
+    return path
+
+
 @pass_context
 def url_for(context: Context, name: str, /, **path_params: Any) -> str:
     """The path of the named route (`url_for('startup_page', startup_id=s.id)` → '/console/startups/…'):
     a path, not an absolute URL, so links stay on the host the person reached us by."""
-    path = _path_format(_router(context), name, tuple(sorted(path_params)))
-    for param, value in path_params.items():
-        path = path.replace(f"\x00{param}\x00", str(value))
-    return path
+    return path_for(_router(context), name, **path_params)
 
 
 def _install(env: Any) -> None:

@@ -7,13 +7,14 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.console import admin_forms, mail_view
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
+from api.pages.shared.redirects import see_other
 from api.services.users import public
 from api.templating import role_label
 from domain.phases import Role
@@ -87,7 +88,7 @@ async def add_user(request: Request, viewer: PageViewer, session: SessionDep) ->
     except DirectoryError as err:
         return _users_page(request, viewer, session, 409 if err.code == "conflict" else 422,
                            errors=admin_forms.directory_errors(err), values=values)
-    return RedirectResponse(f"/console/admin/users/{user.id}?added=1", status_code=303)
+    return see_other(request, "console_user", user_id=user.id, query={"added": 1})
 
 
 def _user_or_404(session: SessionDep, user_id: str) -> User:
@@ -134,7 +135,7 @@ async def change_roles(request: Request, user_id: str, viewer: PageViewer, sessi
     if errors:
         return _user_page(request, viewer, _user_or_404(session, user_id), 422, errors=errors,
                           values={"roles": roles, "desks": desks})
-    return RedirectResponse(f"/console/admin/users/{user_id}?saved=1", status_code=303)
+    return see_other(request, "console_user", user_id=user_id, query={"saved": 1})
 
 
 @router.post("/users/{user_id}/disable", name="console_disable_user")
@@ -154,7 +155,7 @@ async def disable(request: Request, user_id: str, viewer: PageViewer, session: S
                       action_url=f"/console/admin/users/{user_id}/disable", carried=[],
                       confirm_label=_("비활성화합니다"), back_url=f"/console/admin/users/{user_id}")
     disable_user(session, user)
-    return RedirectResponse(f"/console/admin/users/{user_id}?disabled=1", status_code=303)
+    return see_other(request, "console_user", user_id=user_id, query={"disabled": 1})
 
 
 @router.post("/users/{user_id}/tokens", name="console_add_token")

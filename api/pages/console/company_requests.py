@@ -6,11 +6,12 @@ request, decision and refusal with who and when — that auditors read."""
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.i18n import N_, _
 from api.pages.shared.common import PageViewer, check_csrf, render
+from api.pages.shared.redirects import see_other
 from api.pages.shared.rule_text import rule_text
 from domain.brn import format_brn
 from domain.phases import Role
@@ -57,4 +58,4 @@ async def decide_request(request_id: int, request: Request, viewer: PageViewer,
     except DecisionRefused as err:
         message = _("승인·반려 사유를 적으세요.") if err.field == "reason" else _("이미 처리되었거나 없는 요청입니다.")
         return _page(request, viewer, 422, {f"reason-{request_id}": [message]})
-    return RedirectResponse(f"/console/companies?decided={decision}", 303)
+    return see_other(request, "companies", query={"decided": decision})

@@ -13,6 +13,7 @@ from api.errors import ApiError
 from api.i18n import gettext
 from api.pages.shared.common import PageViewer, check_csrf, render
 from api.pages.shared.document_words import upload_words
+from api.pages.shared.redirects import page_path
 from api.scope import check_scope
 from api.services.documents import receive_document
 from api.services.startups import startup_row
@@ -30,12 +31,13 @@ UPLOAD_KINDS: dict[Action, tuple[DocumentKind, ...]] = {
 }
 
 
-def back_to_form(startup_id: str, target: str | None) -> str:
+def back_to_form(request: Request, startup_id: str, target: str | None) -> str:
     """The action form the upload came from (only a form of this startup), else its page."""
-    prefix = f"/console/startups/{startup_id}/actions/"
+    page = page_path(request, "startup_page", startup_id=startup_id)
+    prefix = f"{page}/actions/"
     if target and target.startswith(prefix) and "//" not in target and "?" not in target and "\\" not in target:
         return target
-    return f"/console/startups/{startup_id}"
+    return page
 
 
 @router.post("/console/startups/{startup_id}/documents", name="console_upload")
@@ -61,5 +63,5 @@ async def upload(startup_id: str, request: Request, viewer: PageViewer, session:
             raise
         return render(request, viewer, "console/upload_error.html", status=err.status,
                       message=upload_words(err, settings, seen.get("kind")),
-                      back=back_to_form(startup_id, seen.get("next")))
-    return RedirectResponse(f"{back_to_form(startup_id, seen.get('next'))}?documents={document.id}", 303)
+                      back=back_to_form(request, startup_id, seen.get("next")))
+    return RedirectResponse(f"{back_to_form(request, startup_id, seen.get('next'))}?documents={document.id}", 303)

@@ -9,10 +9,9 @@ nothing of its applications is listed or shown until I am in the pool and signed
 import re
 import secrets
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -21,6 +20,7 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.console.submitted_documents import submitted_documents
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
+from api.pages.shared.redirects import see_other
 from api.pages.shared.refusal_text import form_errors, refusal_text, role_refused
 from api.services import conflicts as declarations
 from api.services import evaluator_pool as pool
@@ -140,7 +140,7 @@ async def score(request: Request, viewer: PageViewer, session: SessionDep, tempo
         return _score_page(request, viewer, session, startup_id, err.status,
                            form_errors(err, {"round", "score", "reason"}), values)
     program_id = startup_id.split(":")[1] if startup_id.count(":") == 2 else ""
-    return RedirectResponse(f"/console/evaluations?scored=1&program_id={quote(program_id)}", status_code=303)
+    return see_other(request, "evaluations", query={"scored": 1, "program_id": program_id})
 
 
 def _problem(message: str) -> str:
@@ -173,8 +173,8 @@ async def declare_conflict(request: Request, viewer: PageViewer, session: Sessio
         message = _("이미 이해충돌을 신고한 기업입니다.") if err.code == "conflict" else err.message
         return _list_page(request, viewer, session, err.status, {"brn": [message]}, values)
     if startup_id:
-        return RedirectResponse(f"/console/evaluations/{startup_id}", status_code=303)
-    return RedirectResponse("/console/evaluations?declared=1", status_code=303)
+        return see_other(request, "score_form", startup_id=startup_id)
+    return see_other(request, "evaluations", query={"declared": 1})
 
 
 @router.post("/{startup_id}/recusal")
@@ -192,4 +192,4 @@ async def recuse_form(request: Request, viewer: PageViewer, session: SessionDep,
     except ApiError as err:
         return _score_page(request, viewer, session, startup_id, err.status, {"recusal_reason": [refusal_text(err)]})
     program_id = pool.program_of(startup_id)
-    return RedirectResponse(f"/console/evaluations?recused=1&program_id={quote(program_id)}", status_code=303)
+    return see_other(request, "evaluations", query={"recused": 1, "program_id": program_id})

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import httpx
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
@@ -28,6 +28,7 @@ from api.pages.console.finance_items import (
     parse_item_key,
 )
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
+from api.pages.shared.redirects import see_other
 from api.pages.shared.refusal_text import form_errors, refusal_text, role_refused
 from api.services import finance
 from api.services.actions import perform_action
@@ -176,7 +177,7 @@ async def retry_payment(request: Request, viewer: PageViewer, session: SessionDe
         row_errors = {f"{startup_id}|{tranche}": form_errors(err, {"account", "reason"})}
         return _page(request, viewer, session, program_id, err.status, row_errors=row_errors,
                      row_values={f"{startup_id}|{tranche}": {"account": account, "reason": reason}})
-    return RedirectResponse(f"/console/finance?retried=1&program_id={program_id}", status_code=303)
+    return see_other(request, "finance_desk", query={"retried": 1, "program_id": program_id})
 
 
 @router.post("/retry-collection")
@@ -191,4 +192,4 @@ async def retry_collection(request: Request, viewer: PageViewer, session: Sessio
     except ApiError as err:
         return _page(request, viewer, session, program_id, err.status,
                      row_errors={f"{startup_id}|{kind}": form_errors(err, {"reason"})})
-    return RedirectResponse(f"/console/finance?retried=1&program_id={program_id}", status_code=303)
+    return see_other(request, "finance_desk", query={"retried": 1, "program_id": program_id})

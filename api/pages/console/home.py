@@ -4,11 +4,12 @@ with counts per kind. A startup's people have their own home in the portal."""
 from collections import Counter
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from api.deps import SessionDep
 from api.i18n import gettext
 from api.pages.shared.common import PageViewer, render
+from api.pages.shared.redirects import see_other
 from api.services.conflicts import declared_conflicts
 from api.services.programs import calls_awaiting_selection
 from domain.phases import Role
@@ -22,7 +23,7 @@ INBOX_LIMIT = 200
 @router.get("/")
 async def home(request: Request, viewer: PageViewer, db: SessionDep, extended: bool = False) -> Response:
     if viewer.role is Role.STARTUP:
-        return RedirectResponse("/portal/my", status_code=303)
+        return see_other(request, "my_page")
     user = viewer.user
     conflicts = declared_conflicts(db, user.id)  # the person's, whatever role they act in
     # The portal is the startup role's inbox: here, the staff roles only.

@@ -8,10 +8,9 @@ the ProgramCall's validator decides and a refusal is recorded as the API's is.""
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session
 from temporalio.client import WorkflowQueryFailedError
@@ -22,6 +21,7 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.formatting import kst_datetime
+from api.pages.shared.redirects import see_other
 from api.pages.shared.refusal_text import form_errors, role_refused
 from api.schemas import SelectionRequest
 from api.services import programs
@@ -159,7 +159,7 @@ async def finalize(program_id: str, request: Request, viewer: PageViewer, sessio
                            form_errors(err, {"reason"}), {"reason": reason})
     counts = {"selected": len(result.selected), "waitlisted": len(result.waitlisted),
               "rejected": len(result.rejected)}
-    return RedirectResponse(f"/console/programs/{program_id}/call?{urlencode(counts)}#selection", status_code=303)
+    return see_other(request, "call_page", program_id=program_id, query=counts, fragment="selection")
 
 
 @router.post("/{program_id}/slots/offer")
@@ -181,5 +181,4 @@ async def offer(program_id: str, request: Request, viewer: PageViewer, session: 
                            form_errors(err, {"brn", "reason"}), values)
     offered_to = call.applicants.get(body.brn)
     name = offered_to.company_name if offered_to else body.brn
-    return RedirectResponse(f"/console/programs/{program_id}/call?{urlencode({'offered': name})}#slots",
-                            status_code=303)
+    return see_other(request, "call_page", program_id=program_id, query={"offered": name}, fragment="slots")

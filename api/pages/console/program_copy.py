@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -17,6 +17,7 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.console import definition_errors
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
+from api.pages.shared.redirects import see_other
 from api.pages.shared.refusal_text import role_refused
 from api.services.programs import create_from_definition, program_row
 from domain.phases import Role
@@ -124,4 +125,4 @@ async def copy_program(program_id: str, request: Request, viewer: PageViewer, se
     except ApiError as err:
         message = _("이미 있는 사업 ID입니다: %(id)s") % {"id": definition.id} if err.code == "conflict" else err.message
         return _page(request, viewer, source, values, err.status, {"id" if err.code == "conflict" else "": [message]})
-    return RedirectResponse(f"/console/programs/{created.id}/call?created=1", status_code=303)
+    return see_other(request, "call_page", program_id=created.id, query={"created": 1})

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -16,6 +16,7 @@ from api.errors import ApiError
 from api.i18n import _
 from api.pages.console import charts, dashboard, definition_errors, exports, report_export
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
+from api.pages.shared.redirects import see_other
 from api.pages.shared.refusal_text import role_refused
 from api.schemas import Report
 from api.services import budget, reports
@@ -96,7 +97,7 @@ async def create_program(request: Request, viewer: PageViewer, session: SessionD
         field = err.details.get("field", "") if isinstance(err.details, dict) else ""
         message = _("이미 있는 사업 ID입니다: %(id)s") % {"id": parsed.id} if err.code == "conflict" else err.message
         return _new_page(request, viewer, err.status, {field: [message]}, data, text)
-    return RedirectResponse(f"/console/programs/{created.id}?created=1", status_code=303)
+    return see_other(request, "program_dashboard", program_id=created.id, query={"created": 1})
 
 
 # ---------------------------------------------------------------------------------- dashboard

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 from temporalio.client import WorkflowHistory
@@ -25,6 +25,7 @@ from api.pages.shared.common import PageViewer, PollViewer, Viewer, check_csrf, 
 from api.pages.shared.document_words import KIND_WORDS
 from api.pages.shared.form_errors import FormErrors, errors_from
 from api.pages.shared.formatting import won
+from api.pages.shared.redirects import see_other
 from api.schemas import History, StartupPublic
 from api.scope import check_scope
 from api.services.actions import perform_action
@@ -45,8 +46,8 @@ IRREVERSIBLE = frozenset({Action.TERMINATE})
 JUDGING = frozenset({Action.SCORE, Action.REVIEW_MILESTONE, Action.FINAL_EVALUATION, Action.APPROVE_SETTLEMENT})
 
 
-def _not_staff(viewer: Viewer) -> Response | None:
-    return RedirectResponse("/portal/my", status_code=303) if viewer.role is Role.STARTUP else None
+def _not_staff(request: Request, viewer: Viewer) -> Response | None:
+    return see_other(request, "my_page") if viewer.role is Role.STARTUP else None
 
 
 def _problem(request: Request, viewer: Viewer, err: ApiError) -> HTMLResponse:
@@ -103,7 +104,7 @@ async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: 
 @router.get("/{startup_id}")
 async def startup_page(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
                        temporal: TemporalDep, done: str | None = None) -> Response:
-    if (elsewhere := _not_staff(viewer)) is not None:
+    if (elsewhere := _not_staff(request, viewer)) is not None:
         return elsewhere
     try:
         context = await _live_context(viewer, db, temporal, startup_id)
@@ -170,7 +171,7 @@ def _form_page(request: Request, viewer: Viewer, db: Session, state: StartupStat
 @router.get("/{startup_id}/actions/{action_name}")
 async def action_form(startup_id: str, action_name: str, request: Request, viewer: PageViewer, db: SessionDep,
                       temporal: TemporalDep) -> Response:
-    if (elsewhere := _not_staff(viewer)) is not None:
+    if (elsewhere := _not_staff(request, viewer)) is not None:
         return elsewhere
     try:
         action = _action(action_name)
@@ -185,7 +186,7 @@ async def action_form(startup_id: str, action_name: str, request: Request, viewe
 @router.post("/{startup_id}/actions/{action_name}")
 async def action_submit(startup_id: str, action_name: str, request: Request, viewer: PageViewer, db: SessionDep,
                         temporal: TemporalDep) -> Response:
-    if (elsewhere := _not_staff(viewer)) is not None:
+    if (elsewhere := _not_staff(request, viewer)) is not None:
         return elsewhere
     form = await request.form()
     check_csrf(viewer, str(form.get("csrf_token") or ""))
@@ -210,7 +211,7 @@ async def action_submit(startup_id: str, action_name: str, request: Request, vie
                                           action_forms.form_names(action, view), remap)
         values = {k: v[0] if len(v) == 1 else v for k, v in fields.items()}
         return _form_page(request, viewer, db, view, view.allowed_actions, action, values, errors, err.status)
-    return RedirectResponse(f"/console/startups/{startup_id}?done={action.value}#summary", status_code=303)
+    return see_other(request, "startup_page", startup_id=startup_id, query={"done": action.value}, fragment="summary")
 
 
 def _valid(action: Action, body: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.deps import SessionDep
@@ -17,6 +17,7 @@ from api.pages.console import exports
 from api.pages.shared import labels
 from api.pages.shared.common import PageViewer, Viewer, render
 from api.pages.shared.formatting import kst_datetime
+from api.pages.shared.redirects import see_other
 from api.services.programs import program_choices
 from api.services.startups import count_of, listed, summary_query
 from domain.brn import format_brn
@@ -79,14 +80,14 @@ def _query(viewer: Viewer, filters: ListFilters) -> Any:
     return summary_query(viewer.actor, filters.query_filters(), filters.values.get("q"))
 
 
-def _staff_only(viewer: Viewer) -> Response | None:
-    return RedirectResponse("/portal/my", status_code=303) if viewer.role is Role.STARTUP else None
+def _staff_only(request: Request, viewer: Viewer) -> Response | None:
+    return see_other(request, "my_page") if viewer.role is Role.STARTUP else None
 
 
 @router.get("/console/startups")
 async def startup_list(request: Request, viewer: PageViewer, db: SessionDep, page: int = 1,
                        format: str | None = None) -> Response:
-    if (elsewhere := _staff_only(viewer)) is not None:
+    if (elsewhere := _staff_only(request, viewer)) is not None:
         return elsewhere
     if format in ("csv", "xlsx"):
         return await startup_export(request, viewer, db, format)
@@ -112,7 +113,7 @@ def export_headers() -> list[str]:
 
 @router.get("/console/startups.{kind}")
 async def startup_export_file(kind: str, request: Request, viewer: PageViewer, db: SessionDep) -> Response:
-    if (elsewhere := _staff_only(viewer)) is not None:
+    if (elsewhere := _staff_only(request, viewer)) is not None:
         return elsewhere
     if kind not in ("csv", "xlsx"):
         return Response(_("CSV 또는 XLSX로만 내려받을 수 있습니다."), status_code=404)

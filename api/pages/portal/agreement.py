@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, TemporalDep
@@ -20,6 +20,7 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.portal.budget_common import plan_view
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
+from api.pages.shared.redirects import see_other
 from api.pages.shared.rule_text import RuleRefusal, rule_text
 from api.schemas import StartupPublic
 from api.scope import check_scope
@@ -123,4 +124,4 @@ async def accept_agreement(startup_id: str, request: Request, viewer: PageViewer
         state = await _state(viewer, db, temporal, startup_id)
         # The tick stays ticked: a wrong password is no reason to read the agreement again.
         return await _page(request, viewer, state, db, err.status, errors_of(err), read_confirmed=True)
-    return RedirectResponse(f"/portal/agreement/{startup_id}?accepted=true", status_code=303)
+    return see_other(request, "agreement_page", startup_id=startup_id, query={"accepted": "true"})

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -34,6 +34,7 @@ from api.pages.portal.my import STATUS_REASONS, ineligible_words, one_language, 
 from api.pages.shared.common import check_csrf, portal_link, tell, writing
 from api.pages.shared.document_words import upload_words
 from api.pages.shared.labels import SECTORS, label, task_title
+from api.pages.shared.redirects import page_path, see_other
 from api.services.documents import document_by_id, receive_document
 from api.services.programs import program_row, submit_application
 from axflow.config import Settings
@@ -249,7 +250,7 @@ async def reuse_proposal(program_id: str, request: Request, session: SessionDep,
         w.commit()
     release(session)
     await _keep_typed(request, session, temporal, viewer, definition, form, copy.id)
-    return RedirectResponse(f"/portal/apply/{program_id}?uploaded=1", 303)
+    return see_other(request, "apply_form", program_id=program_id, query={"uploaded": 1})
 
 
 @router.post("/portal/apply/{program_id}/proposal", response_class=HTMLResponse)
@@ -280,8 +281,9 @@ async def upload_proposal(program_id: str, request: Request, session: SessionDep
     await _keep_typed(request, session, temporal, viewer, definition, typed, document.id if document else None)
     if refused is not None:
         return page(request, viewer, "upload_error.html", refused.status, error=refused,
-                    back=f"/portal/apply/{program_id}", message=upload_words(refused, settings, "proposal"))
-    return RedirectResponse(f"/portal/apply/{program_id}?uploaded=1", 303)
+                    back=page_path(request, "apply_form", program_id=program_id),
+                    message=upload_words(refused, settings, "proposal"))
+    return see_other(request, "apply_form", program_id=program_id, query={"uploaded": 1})
 
 
 @router.post("/portal/apply/{program_id}", response_class=HTMLResponse)
@@ -306,11 +308,11 @@ async def save_or_submit(program_id: str, request: Request, session: SessionDep,
         with writing(request) as w:
             draft = save_draft(w, program_id, brn, values, viewer.user.id, now)
     except DraftFrozen:
-        return RedirectResponse(f"/portal/apply/{program_id}", 303)
+        return see_other(request, "apply_form", program_id=program_id)
     if intent != "submit":
         if errors:
             return await _form_page(request, session, viewer, definition, draft, errors, 422)
-        return RedirectResponse(f"/portal/apply/{program_id}?saved=1", 303)
+        return see_other(request, "apply_form", program_id=program_id, query={"saved": 1})
     return await _submit(request, session, temporal, viewer, definition, draft, errors)
 
 
@@ -337,7 +339,7 @@ async def _submit(request: Request, session: Session, temporal: Any, viewer: Sta
     with writing(request) as w:
         draft = mark_submitted(w, draft, created.startup_id, submitted_at, kst_date(submitted_at))
     await _send_receipt(request.app.state.settings, viewer, definition, draft)
-    return RedirectResponse(f"/portal/apply/{definition.id}", 303)
+    return see_other(request, "apply_form", program_id=definition.id)
 
 
 def _refusal_words(err: ApiError, definition: ProgramDefinition) -> str | None:

@@ -24,6 +24,7 @@ from api.errors import ApiError
 from api.i18n import _
 from api.pages.shared.bilingual import one_language
 from api.pages.shared.common import PageViewer, Viewer, render
+from api.pages.shared.redirects import page_path
 from api.pages.shared.rule_text import rule_text
 from axflow.config import Settings
 from domain.formatting import kst_minute
@@ -53,7 +54,8 @@ async def startup_viewer(request: Request, viewer: Annotated[Viewer, Depends(unb
     company is theirs to act on)."""
     if viewer.actor.brn is None:
         if request.method in ("GET", "HEAD"):
-            raise HTTPException(303, "confirm your company first (내 회사 확인)", headers={"Location": "/portal/company"})
+            raise HTTPException(303, "confirm your company first (내 회사 확인)",
+                                headers={"Location": page_path(request, "company_page")})
         raise ApiError("forbidden", "회사 확인 전에는 할 수 없습니다 (confirm your company first)",
                        {"rule": RuleId.COMPANY_BINDING})
     return viewer

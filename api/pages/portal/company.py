@@ -18,6 +18,7 @@ from sqlmodel import Session
 from api.i18n import N_, _
 from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, page
 from api.pages.shared.common import check_csrf, writing
+from api.pages.shared.redirects import see_other
 from api.pages.shared.rule_text import rule_text
 from api.services.company import active_binding, refusals_since, start_check, take_check
 from api.templating import PAGE_CSP
@@ -155,7 +156,7 @@ async def identity_returned(request: Request, viewer: UnboundStartupViewer, stat
     with writing(request) as db:
         check = take_check(db, _state_hash(state[:200]), viewer.user.id) if state else None
     if check is None or as_utc(check.created_at) + CHECK_VALID < now:
-        return RedirectResponse("/portal/company?outcome=check_expired", 303)
+        return see_other(request, "company_page", query={"outcome": RuleId.CHECK_EXPIRED})
     person = None
     if not error and code:
         try:
@@ -167,7 +168,7 @@ async def identity_returned(request: Request, viewer: UnboundStartupViewer, stat
         assert user is not None
         outcome = _conclude(db, user, check, person, now)
         db.commit()
-    return RedirectResponse(f"/portal/company?outcome={outcome}", 303)
+    return see_other(request, "company_page", query={"outcome": outcome})
 
 
 def _conclude(db: Session, user: User, check: CompanyCheck, person: VerifiedPerson | None, now: datetime) -> str:

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, TemporalDep
@@ -24,6 +24,7 @@ from api.pages.shared.bilingual import one_language as paired_language
 from api.pages.shared.common import check_csrf, render
 from api.pages.shared.document_words import KIND_WORDS
 from api.pages.shared.formatting import won
+from api.pages.shared.redirects import see_other
 from api.pages.shared.refusal_text import RULE_CODES
 from api.pages.shared.rule_text import RuleRefusal, rule_text
 from api.schemas import StartupPublic
@@ -205,7 +206,7 @@ async def submit_milestone(startup_id: str, key: str, request: Request, session:
             "deliverable": note or None, "reason": ""}
     refused = await _act(request, session, temporal, viewer, startup_id, Action.SUBMIT_MILESTONE, body)
     if refused is None:
-        return RedirectResponse(f"/portal/my/{startup_id}?done=milestone#milestone-{key}", 303)
+        return see_other(request, "workspace", startup_id=startup_id, query={"done": "milestone"}, fragment=f"milestone-{key}")
     # Shown at the top of the page (announced), naming the milestone: its card has one form.
     errors = {"": [_named(key, message) for messages in refusal_errors(refused).values() for message in messages]}
     return await _workspace(request, session, temporal, viewer, startup_id, errors, refused.status)
@@ -224,7 +225,7 @@ async def submit_settlement(startup_id: str, request: Request, session: SessionD
         refused = await _act(request, session, temporal, viewer, startup_id, Action.SUBMIT_SETTLEMENT,
                              {"lines": settlement.body_lines(), "reason": ""})
         if refused is None:
-            return RedirectResponse(f"/portal/my/{startup_id}?done=settlement#settlement", 303)
+            return see_other(request, "workspace", startup_id=startup_id, query={"done": "settlement"}, fragment="settlement")
         errors = settlement.row_errors(refusal_errors(refused))
         status = refused.status
     else:
@@ -255,5 +256,5 @@ async def withdraw(startup_id: str, request: Request, session: SessionDep, tempo
                     action_url=f"/portal/my/{startup_id}/withdraw", back_url=f"/portal/my/{startup_id}#withdraw")
     refused = await _act(request, session, temporal, viewer, startup_id, Action.WITHDRAW, {"reason": reason})
     if refused is None:
-        return RedirectResponse(f"/portal/my/{startup_id}?done=withdrawn", 303)
+        return see_other(request, "workspace", startup_id=startup_id, query={"done": "withdrawn"})
     return await _workspace(request, session, temporal, viewer, startup_id, refusal_errors(refused), refused.status)

@@ -7,7 +7,7 @@ the same company by email; each sets a password from their own link (single use,
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from api import sessions
 from api.deps import SessionDep
@@ -15,6 +15,7 @@ from api.i18n import N_, _
 from api.pages.portal.common import StartupViewer, Visitor, add_error, check_public_csrf, limit_anonymous_mail, page, public_form
 from api.pages.shared.bilingual import in_page_language, one_language
 from api.pages.shared.common import check_csrf, portal_link, tell, writing
+from api.pages.shared.redirects import see_other
 from domain.brn import format_brn
 from domain.text import SINGLE_LINE
 from store.portal_accounts import (
@@ -86,7 +87,7 @@ async def _send_verification(request: Request, email: str, secret: str) -> bool:
 @router.get("/portal/signup", response_class=HTMLResponse)
 async def signup_form(request: Request, viewer: Visitor) -> Response:
     if viewer is not None:
-        return RedirectResponse("/portal/my", 303)
+        return see_other(request, "my_page")
     return public_form(request, None, "signup.html", values={}, errors={}, labels=signup_labels())
 
 
@@ -188,7 +189,7 @@ async def invite_colleague(request: Request, db: SessionDep, viewer: StartupView
                                 f"{inviter} invited you to the axflow startup portal (business registration "
                                 f"number {company}).\nSet your password from the link (it works once, for 7 "
                                 f"days):\n\n{link}"))
-    return RedirectResponse(f"/portal/colleagues?invited={invitation.user.email}", 303)
+    return see_other(request, "colleagues_page", query={"invited": invitation.user.email})
 
 
 @router.get("/portal/password", response_class=HTMLResponse)

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import structlog
 from fastapi import Depends, HTTPException, Request
@@ -23,6 +22,7 @@ from api import sessions
 from api.deps import SessionDep, acting_role, actor_of
 from api.errors import ApiError
 from api.i18n import N_, current_language, gettext
+from api.pages.shared.redirects import page_path
 from api.policy import page_roles
 from api.templating import PAGE_CSP, role_label, templates
 from axflow.config import Settings
@@ -75,7 +75,7 @@ STAFF_ROLES = frozenset(NAVIGATION) - {Role.STARTUP}
 def _sign_in_first(request: Request) -> HTTPException:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return HTTPException(303, "sign in first (로그인이 필요합니다)",
-                         headers={"Location": f"/signin?next={quote(target, safe='')}"})
+                         headers={"Location": page_path(request, "signin_form", query={"next": target})})
 
 
 async def page_viewer(request: Request, db: SessionDep) -> Viewer:

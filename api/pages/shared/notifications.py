@@ -11,13 +11,14 @@ officer checking them) does not start getting English mail."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import gettext
 from api.pages.shared import labels
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
+from api.pages.shared.redirects import see_other
 from api.pages.shared.rule_text import rule_text
 from domain.notifications import CHOOSABLE_CHANNELS, KINDS, NOTICE_LANGUAGES
 from domain.phases import Role
@@ -70,7 +71,7 @@ async def _posted_csrf(request: Request, viewer: Viewer) -> Any:
 async def read_all(request: Request, viewer: PageViewer, session: SessionDep) -> Response:
     await _posted_csrf(request, viewer)
     marked = mark_all_read(session, viewer.user.id)
-    return RedirectResponse(f"/notifications?marked={marked}", status_code=303)
+    return see_other(request, "notifications_page", query={"marked": marked})
 
 
 @router.post("/notifications/{notice_id}/read", name="notification_read")
@@ -81,7 +82,7 @@ async def read_one(request: Request, viewer: PageViewer, session: SessionDep,
     if notice is None:
         raise ApiError("not_found", gettext("알림이 없습니다."))
     mark_read(session, notice)
-    return RedirectResponse("/notifications", status_code=303)
+    return see_other(request, "notifications_page")
 
 
 def _settings_page(request: Request, viewer: Viewer, staff: bool, channels: dict[str, list[str]],
@@ -122,4 +123,4 @@ async def save_settings(request: Request, viewer: PageViewer, session: SessionDe
         return _settings_page(request, viewer, staff, chosen, daily_digest, language, status=422,
                               errors={err.field: [f"{words} ({err})"]})
     save_preferences(session, viewer.user.id, checked, daily_digest, language)
-    return RedirectResponse("/notifications/settings?saved=true", status_code=303)
+    return see_other(request, "settings_page", query={"saved": "true"})
