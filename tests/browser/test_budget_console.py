@@ -76,6 +76,10 @@ async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: 
     await look(finance, "console-expense-review")
     await finance.select_option("#f-entry", f"{startup_id}|E0002")
     await finance.select_option("#f-decision", "disallow")
+    await finance.get_by_role("button", name="검토 결과 기록").click()  # without the reason: the rule says so
+    await expect(finance.locator("#error-summary")).to_contain_text("불인정 사유: 불인정 사유를 고르십시오")
+    await expect(finance.locator("#f-disallow_reason")).to_have_attribute("aria-invalid", "true")
+    await expect(finance.locator("#f-entry")).to_have_value(f"{startup_id}|E0002")
     await finance.select_option("#f-disallow_reason", "outside_purpose")
     await finance.fill("#f-disallowed_amount", "500,000")
     await finance.fill("#f-reason", "부스 외 비용")

@@ -19,6 +19,7 @@ from api.pages.console import charts, exports, report_export
 from api.pages.console.expense_words import basis_word
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
 from api.pages.shared.refusal_text import form_errors
+from api.pages.shared.rule_text import field_text
 from api.schemas import StartupPublic
 from api.scope import check_scope
 from api.services import budget
@@ -63,6 +64,18 @@ def versions(program: ProgramDefinition, plans: list[PlanVersion]) -> list[Versi
         found.append(Version(plan, basis_word(plan.basis), moves))
         before = lines
     return found
+
+
+def placed_errors(err: ApiError, fields: set[str], renamed: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """A refusal beside the field it names: the workflow's validator names one field in a rule's
+    refusal (`disallow_reason`, `reason`), which the shared placement puts at the top; the API's
+    field names are the form's unless `renamed` says otherwise."""
+    renamed = renamed or {}
+    named = err.details.get("field") if isinstance(err.details, dict) else None
+    if isinstance(named, str) and renamed.get(named, named) in fields:
+        return {renamed.get(named, named): [field_text(err.details.get("rule"), err.message, err.details)]}
+    errors = form_errors(err, fields | set(renamed))
+    return {renamed.get(name, name): messages for name, messages in errors.items()}
 
 
 def _problem(request: Request, viewer: Viewer, err: ApiError) -> Response:
@@ -117,7 +130,7 @@ async def decide_budget_change_page(startup_id: str, request: Request, viewer: P
                              request.state.request_id)
     except ApiError as err:
         return await _startup_page(request, viewer, db, temporal, startup_id, err.status,
-                                   errors=form_errors(err, {"decision", "reason"}),
+                                   errors=placed_errors(err, {"decision", "reason"}),
                                    values={"decision": decision, "reason": reason})
     target = request.app.url_path_for("startup_budget", startup_id=startup_id)
     return RedirectResponse(f"{target}?done={decision}", status_code=303)

@@ -18,10 +18,11 @@ from sqlmodel import Session
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError, from_violation
 from api.i18n import _
+from api.pages.console.budget import placed_errors
 from api.pages.console.expense_words import DISALLOW_WORDS, EVIDENCE_WORDS, PAYMENT_WORDS, flag_text, word
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
 from api.pages.shared.formatting import won
-from api.pages.shared.refusal_text import form_errors, refusal_text
+from api.pages.shared.refusal_text import refusal_text
 from api.services import budget
 from api.services.actions import perform_action
 from api.services.conflicts import declared_conflicts
@@ -36,7 +37,7 @@ router = APIRouter(prefix="/console/programs", include_in_schema=False)
 Short = Annotated[str, Form(max_length=100), SINGLE_LINE]
 Text = Annotated[str, Form(max_length=2000)]
 SEPARATOR = "|"
-FIELDS = {"entry", "decision", "disallow_reason", "disallowed_amount", "note", "reason", "entry_id"}
+FIELDS = {"entry", "decision", "disallow_reason", "disallowed_amount", "note", "reason"}
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,7 @@ async def review_expense_page(program_id: str, request: Request, viewer: PageVie
         await perform_action(startup_id, Action.REVIEW_EXPENSE, body, viewer.actor, db, temporal,
                              request.state.request_id)
     except ApiError as err:
-        errors = form_errors(err, FIELDS)
-        if "entry_id" in errors:
-            errors["entry"] = errors.pop("entry_id")
+        errors = placed_errors(err, FIELDS, {"entry_id": "entry"})
         return _page(request, viewer, db, program, err.status, values=values, errors=errors)
     target = request.app.url_path_for("expense_review_page", program_id=program_id)
     return RedirectResponse(f"{target}?done={decision}", status_code=303)
