@@ -5,7 +5,7 @@ is disallowed (불인정) with a reason from the list and the rest accepted toge
 officer approves the change request, and the plan's new version carries its own agreement and hash;
 the auditor reads every expense with its evidence's SHA-256, and the program's budget vs executed vs
 disallowed by category as a table, a chart and an XLSX. Every page is checked by axe-core and
-photographed; the auditor's two pages are read in English too."""
+photographed; the auditor's pages are read in English too."""
 
 import io
 import re
@@ -156,5 +156,10 @@ async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: 
     await auditor.goto(f"/console/programs/{program.id}/budget")
     await expect(auditor.locator("h1")).to_have_text(re.compile("budget vs executed by category"))
     await in_english(auditor, shown)
-    await auditor.goto(f"/console/programs/{program.id}/expenses")
-    await in_english(auditor, shown)
+    for page in ("expenses", "expense-review"):
+        await auditor.goto(f"/console/programs/{program.id}/{page}")
+        await in_english(auditor, shown)
+    await auditor.goto(f"/console/startups/{startup_id}/budget")
+    documents = [p["document"]["filename"] for p in plans if p.get("document")]
+    agreement = (await stack.state(startup_id))["agreement_document"]["filename"]
+    await in_english(auditor, [*shown, "budget.officer", agreement, *documents])
