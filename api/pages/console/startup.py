@@ -30,6 +30,7 @@ from api.schemas import History, StartupPublic
 from api.scope import check_scope
 from api.services.actions import perform_action
 from api.services.conflicts import declared_conflicts
+from api.services.evaluator_pool import program_of, require_cleared
 from api.services.programs import program_choices
 from api.services.startups import for_caller, live_state, readable_history, startup_row
 from axflow import history as trail
@@ -56,6 +57,7 @@ def _problem(request: Request, viewer: Viewer, err: ApiError) -> HTMLResponse:
 
 async def _view(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> StartupPublic:
     check_scope(startup_id, viewer.actor)
+    require_cleared(db, program_of(startup_id), viewer.actor)  # an evaluator: the pool and the pledge first
     conflicts = declared_conflicts(db, viewer.actor.id)  # their actions are not offered
     return for_caller(await live_state(temporal, db, startup_id), viewer.actor, conflicts)
 
@@ -82,6 +84,7 @@ async def _timeline(viewer: Viewer, db: Session, temporal: Any, state: StartupSt
 
 async def _live_context(viewer: Viewer, db: Session, temporal: Any, startup_id: str) -> dict[str, Any]:
     check_scope(startup_id, viewer.actor)  # before asking anything
+    require_cleared(db, program_of(startup_id), viewer.actor)  # an evaluator: the pool and the pledge first
     # The live state and the trail are asked of Temporal at once, each once: the trail's links to
     # other stages come from this same state.
     state, histories = await asyncio.gather(live_state(temporal, db, startup_id), _histories(temporal, startup_id))
