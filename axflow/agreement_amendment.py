@@ -6,13 +6,10 @@ the same bytes as before amendments existed).
 
 from dataclasses import dataclass
 
-from domain.amendments import AmendmentChange, version_label
+from domain.amendments import KIND_NAMES, AmendmentChange, version_label
 from domain.brn import format_brn
 from domain.state import StartupState
 from domain.timeutil import kst_date
-
-KIND_NAMES = {"poc_period": "사업 기간", "milestone_plan": "마일스톤 계획", "sme_partner": "수요기업",
-              "task_content": "과제 내용"}
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ KIND_FIELDS: dict[AmendmentKind, str] = {
     "poc_period": "new_end_on", "milestone_plan": "milestones", "sme_partner": "partners",
     "task_content": "task_content",
 }
+# What the agreement and the notices call each kind.
+KIND_NAMES: dict[str, str] = {"poc_period": "사업 기간", "milestone_plan": "마일스톤 계획", "sme_partner": "수요기업",
+                              "task_content": "과제 내용"}
 # The sample program's choice: what moves money or time, or whom it reaches, waits for approval;
 # the wording of the task is a notice.
 DEFAULT_TYPES: dict[AmendmentKind, AmendmentType] = {

@@ -26,6 +26,7 @@ class ClockEventKind(StrEnum):
     MILESTONE_SUSPEND = "milestone_suspend"
     REVIEW_LATE = "review_late"
     APPROVAL_LATE = "approval_late"
+    AMENDMENT_LATE = "amendment_late"
     SETTLEMENT_REMINDER = "settlement_reminder"
     SETTLEMENT_OVERDUE = "settlement_overdue"
     COLLECTION_REMINDER = "collection_reminder"
@@ -161,6 +162,10 @@ class ClockSchedule:
             for t in s.tranches:
                 if t.status == "requested" and t.requested_at and not t.approval_escalated:
                     events.append(ClockEvent(K.APPROVAL_LATE, self._due("approval", t.requested_at), 1, t.key))
+            # An amendment waiting for the officer's decision (lifecycles under agreement-amendments).
+            pending = s.amendments.pending if s.amendments else None
+            if pending and pending.decision_due_at and not pending.escalated:
+                events.append(ClockEvent(K.AMENDMENT_LATE, pending.decision_due_at, 1, str(pending.number)))
         report = s.settlement
         if s.phase is Phase.SETTLEMENT and report and report.due_at and report.submitted_at is None \
                 and features.settlement_reminders():

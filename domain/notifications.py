@@ -61,6 +61,11 @@ class NoticeKind(StrEnum):
     CLAWBACK_RECEIVED = "clawback_received"
     PROMOTED = "promoted"
     BUDGET_CHANGE_DECIDED = "budget_change_decided"
+    # Agreement amendments (협약 변경, workflows/lifecycle/amendments.py): a request the officer reads
+    # (or decides), the decision the startup reads, and a decision that waits too long.
+    AMENDMENT_REQUESTED = "amendment_requested"
+    AMENDMENT_DECIDED = "amendment_decided"
+    AMENDMENT_OVERDUE = "amendment_overdue"
     # The follow-up's (사후관리, workflows/followup.py): sent by the FollowUp workflow, not a lifecycle.
     FOLLOWUP_SURVEY_OPEN = "followup_survey_open"
     FOLLOWUP_SURVEY_REMINDER = "followup_survey_reminder"
@@ -110,6 +115,9 @@ NOTICE_LABELS: dict[NoticeKind, str] = {
     NoticeKind.CLAWBACK_RECEIVED: NP_("notice", "환수 입금 확인"),
     NoticeKind.PROMOTED: NP_("notice", "후속 단계 연계"),
     NoticeKind.BUDGET_CHANGE_DECIDED: NP_("notice", "비목 변경 결정"),
+    NoticeKind.AMENDMENT_REQUESTED: NP_("notice", "협약 변경 신청"),
+    NoticeKind.AMENDMENT_DECIDED: NP_("notice", "협약 변경 결정"),
+    NoticeKind.AMENDMENT_OVERDUE: NP_("notice", "협약 변경 결정 지연"),
     NoticeKind.FOLLOWUP_SURVEY_OPEN: NP_("notice", "성과 조사 요청"),
     NoticeKind.FOLLOWUP_SURVEY_REMINDER: NP_("notice", "성과 조사 기한 알림"),
     NoticeKind.FOLLOWUP_SURVEY_OVERDUE: NP_("notice", "성과 조사 미제출"),

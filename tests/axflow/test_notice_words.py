@@ -18,6 +18,7 @@ FACTS = {
     "tranche": "선급금", "amount": 56_000_000, "deadline": "agreement", "new_due_on": "2026-12-10",
     "spent": 76_000_000, "refund_due": 4_000_000, "target_program": "초격차 2026",
     "decision": "approve", "from_category": "재료비", "to_category": "기계장치", "version": 3,
+    "kind_name": "사업 기간", "type": "approval", "decision_due_at": "2026-12-01T14:59:59+00:00",
 }
 
 

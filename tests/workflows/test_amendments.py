@@ -54,6 +54,12 @@ async def test_amendments_notice_at_once_approval_after_decision_with_versions(s
                                                                 "reason": "설비 교체"})
     assert asked["amendments"]["requests"][1]["status"] == "pending" and last_due(asked) == last_due(signed)
     assert asked["amendments"]["requests"][1]["decision_due_at"]
+    # Left in the inbox past its decision day, it is escalated once, as a review waiting too long is.
+    await stack.skipper.fast_forward(stack.client.get_workflow_handle(sid),
+                                     timedelta(days=startup.program.amendments.decision_days + 1))
+    escalated = await wait_until(lambda: stack.notifications(sid, "amendment_overdue"), bool,
+                                 what="the late decision escalated")
+    assert [(n["to"], n["data"]["kind_name"]) for n in escalated] == [("program_manager", "사업 기간")]
     again = await stack.act(sid, "request-amendment", me, {"kind": "task_content", "task_content": "x"}, expect=409)
     assert refusal(again)[2] == "one_amendment_at_a_time"
     own = await stack.act(sid, "decide-amendment", officer, {"decision": "approve"}, expect=403)
@@ -114,6 +120,14 @@ async def test_amendments_notice_at_once_approval_after_decision_with_versions(s
                          ("po-amend-b", "approve", "변경 2")]
     assert [e["details"]["type"] for e in history if e["action"] == "request-amendment"] == [
         "notice", "approval", "approval", "approval"]
+    assert [e["actor"] for e in history if e["action"] == "amendment_overdue"] == ["system:timer"]
+    # Each side is told: the officer of every request, the startup of every decision.
+    told = [(n["kind"], n["to"], n["data"].get("decision")) for n in await stack.notifications(sid)
+            if n["kind"].startswith("amendment_") and n["kind"] != "amendment_overdue"]
+    assert told == [("amendment_requested", "program_officer", None)] * 2 + [
+        ("amendment_decided", "startup", "reject"), ("amendment_requested", "program_officer", None),
+        ("amendment_decided", "startup", "approve"), ("amendment_requested", "program_officer", None),
+        ("amendment_decided", "startup", "approve")]
     if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not SAVED_HISTORY.exists()
                                                        or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
         exported = await stack.call("GET", f"/startups/{sid}/history?format=temporal",

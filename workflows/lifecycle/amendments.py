@@ -9,23 +9,32 @@ again, through accept-agreement as it accepted the first. Moving a milestone's d
 clocks: they are computed from the state (domain.clocks), so the run loop wakes at the new time.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.amendment_rules import change_of
-    from domain.amendments import AgreementVersion, AmendmentChange, AmendmentRequest, AmendmentState, new_due_days
+    from domain.amendments import (
+        KIND_NAMES,
+        AgreementVersion,
+        AmendmentChange,
+        AmendmentRequest,
+        AmendmentState,
+        new_due_days,
+    )
+    from domain.clocks import ClockEvent
     from domain.commands import AcceptAgreementBody, Command, DecideAmendmentBody, RequestAmendmentBody
     from domain.money import split_exact
+    from domain.notifications import NoticeKind
     from domain.phases import Action, Phase
-    from domain.state import Partner
+    from domain.state import SYSTEM_TIMER, Partner
     from domain.timeutil import end_of_kst_day, kst_date
 
 from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
-from workflows.lifecycle.publishing import record
+from workflows.lifecycle.publishing import escalate, notify, record, transition
 from workflows.lifecycle.selection import prepare_agreement
 
 
@@ -56,11 +65,13 @@ def request(ctx: LifecycleContext, cmd: Command[RequestAmendmentBody]) -> None:
     if kind_type == "notice":
         entry.status = "effective"
         record(ctx, cmd, Action.REQUEST_AMENDMENT, **details, status=entry.status, moved=_apply(ctx, change))
-        return
-    # It waits in the officer's inbox; the decision is due after the program's days.
-    entry.decision_due_at = end_of_kst_day(kst_date(now + timedelta(days=ctx.program.amendments.decision_days)))
-    record(ctx, cmd, Action.REQUEST_AMENDMENT, **details, status=entry.status,
-           decision_due_at=entry.decision_due_at.isoformat())
+    else:
+        # It waits in the officer's inbox; the decision is due after the program's days.
+        entry.decision_due_at = end_of_kst_day(kst_date(now + timedelta(days=ctx.program.amendments.decision_days)))
+        record(ctx, cmd, Action.REQUEST_AMENDMENT, **details, status=entry.status,
+               decision_due_at=entry.decision_due_at.isoformat())
+    notify(ctx, "program_officer", NoticeKind.AMENDMENT_REQUESTED, f"{ctx.state.company_name}: amendment {change.kind}",
+           cmd.body.reason, kind_name=KIND_NAMES[change.kind], type=kind_type, decision_due_at=entry.decision_due_at)
 
 
 async def decide(ctx: LifecycleContext, cmd: Command[DecideAmendmentBody]) -> None:
@@ -73,6 +84,8 @@ async def decide(ctx: LifecycleContext, cmd: Command[DecideAmendmentBody]) -> No
     if cmd.body.decision == "reject":
         entry.status = "rejected"
         record(ctx, cmd, Action.DECIDE_AMENDMENT, **details)
+        notify(ctx, "startup", NoticeKind.AMENDMENT_DECIDED, "협약 변경 반려 (amendment rejected)", cmd.body.reason,
+               decision="reject", kind_name=KIND_NAMES[entry.change.kind])
         return
     entry.status = "approved"
     moved = _apply(ctx, entry.change)
@@ -86,6 +99,22 @@ async def decide(ctx: LifecycleContext, cmd: Command[DecideAmendmentBody]) -> No
     version.document = await prepare_agreement(ctx)
     record(ctx, cmd, Action.DECIDE_AMENDMENT, **details, moved=moved, version=version.version, label=version.label,
            agreement=version.document.model_dump(mode="json"))
+    notify(ctx, "startup", NoticeKind.AMENDMENT_DECIDED, "협약 변경 승인 (amendment approved)", cmd.body.reason,
+           decision="approve", kind_name=KIND_NAMES[entry.change.kind], version=version.version)
+
+
+def amendment_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
+    """A request past its decision day is escalated once, to whom the program's review clock names
+    (the program manager by default), like a deliverable waiting for review."""
+    waiting = ctx.state.amendments.pending if ctx.state.amendments else None
+    if not (waiting and str(waiting.number) == event.subject and not waiting.escalated):
+        return
+    waiting.escalated = True
+    transition(ctx, SYSTEM_TIMER, "amendment_overdue", request=waiting.number, kind=waiting.change.kind,
+               requested_at=waiting.requested_at.isoformat())
+    escalate(ctx, "review", NoticeKind.AMENDMENT_OVERDUE,
+             f"{ctx.state.company_name}: amendment {waiting.number} waits for a decision",
+             kind_name=KIND_NAMES[waiting.change.kind], since=waiting.requested_at)
 
 
 def accept_version(ctx: LifecycleContext, cmd: Command[AcceptAgreementBody]) -> None:

@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.program import ClockKind
     from domain.state import SYSTEM_TIMER
 
+from workflows.lifecycle.amendments import amendment_late
 from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.milestones import suspend
 from workflows.lifecycle.publishing import escalate, notify, release_slot, transition
@@ -168,6 +169,7 @@ HANDLERS: dict[ClockEventKind, Handler] = {
     K.MILESTONE_SUSPEND: _milestone_suspend,
     K.REVIEW_LATE: _review_late,
     K.APPROVAL_LATE: _approval_late,
+    K.AMENDMENT_LATE: amendment_late,
     K.SETTLEMENT_REMINDER: _settlement_reminder,
     K.SETTLEMENT_OVERDUE: _settlement_overdue,
     K.COLLECTION_REMINDER: _collection_reminder,

@@ -68,6 +68,7 @@ EVENTS = Labels("event", {
     "apply": "신청", "eligibility_check": "자격 검토", "selection": "선정 결과", "promoted_in": "앞 단계에서 연계",
     "payment_received": "지급 완료", "payment_failed": "지급 실패", "agreement_lapsed": "협약 기한 경과",
     "approval_overdue": "승인 지연", "milestone_overdue": "산출물 기한 지남", "review_overdue": "검토 지연",
+    "amendment_overdue": "협약 변경 결정 지연",
     "settlement_report_overdue": "정산 보고 기한 지남", "finalize_selection": "선정 확정", "offer_slot": "자리 제안",
 }, fallback=ACTIONS)
 # What a running deadline is for (the `kind` of StartupState.next_deadline).
