@@ -59,6 +59,18 @@ async def followup_of(session: Session, temporal: Any, startup_id: str, actor: A
         raise ApiError("unavailable", f"the follow-up of {brn} could not answer: {err}", None, 503) from err
 
 
+async def followups_of(session: Session, temporal: Any, startup_ids: list[str],
+                       actor: Actor) -> dict[str, FollowUpState]:
+    """Startup id → its company's follow-up, for the lifecycles given (마이페이지 passes those
+    completed or promoted); a company has one follow-up, so its lifecycles share it."""
+    found: dict[str, FollowUpState] = {}
+    for startup_id in startup_ids:
+        state = await followup_of(session, temporal, startup_id, actor)
+        if state is not None:
+            found[startup_id] = state
+    return found
+
+
 def _no_followup(brn: str) -> ApiError:
     return ApiError("invalid_transition", f"no follow-up of {brn} is running: it starts when the company completes "
                     "its program and ends after its last year (진행 중인 사후관리가 없습니다)",

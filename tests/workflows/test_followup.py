@@ -247,7 +247,7 @@ async def test_the_portal_form_answers_the_open_survey_and_shows_the_years_answe
     url = f"/portal/followup/{startup.id}"
     form = await site.get(url)
     assert form.status_code == 200 and f'name="fiscal_year" value="{asking.schedule.fiscal_year}"' in form.text
-    assert '<label for="f-revenue">매출액 (원)' in form.text
+    assert '<label for="f-revenue">매출액 (원)</label>' in form.text
     fields = {"csrf_token": csrf(form.text), "fiscal_year": str(asking.schedule.fiscal_year), "revenue": "12억",
               "employees": "15", "new_hires": "2", "patents_filed": "0", "patents_granted": "1"}
     wrong = await site.post(url, data=fields)

@@ -27,10 +27,10 @@ from domain.followup_io import FollowUpState
 router = APIRouter(include_in_schema=False)
 
 FIGURES = ("revenue", "employees", "new_hires", "patents_filed", "patents_granted", "exports")
-# Each figure's name and unit on the form (Korean; English in the catalogue).
-FIGURE_WORDS = {"revenue": (N_("매출액"), N_("원")), "employees": (N_("상시 근로자 수 (연말)"), N_("명")),
-                "new_hires": (N_("신규 고용"), N_("명")), "patents_filed": (N_("특허 출원"), N_("건")),
-                "patents_granted": (N_("특허 등록"), N_("건")), "exports": (N_("수출액"), N_("원"))}
+# Each figure's label with its unit on the form (Korean; English in the catalogue).
+FIGURE_WORDS = {"revenue": N_("매출액 (원)"), "employees": N_("상시 근로자 수 (연말, 명)"),
+                "new_hires": N_("신규 고용 (명)"), "patents_filed": N_("특허 출원 (건수)"),
+                "patents_granted": N_("특허 등록 (건수)"), "exports": N_("수출액 (원)")}
 STATUS_WORDS = {"waiting": N_("조사 전"), "asking": N_("응답 기다리는 중"), "answered": N_("응답함"),
                 "answered_late": N_("기한 뒤 응답"), "unanswered": N_("미응답"), "closed": N_("폐업")}
 ROUND_WORDS = {"seed": N_("시드"), "pre_a": N_("프리 A"), "series_a": N_("시리즈 A"), "series_b": N_("시리즈 B"),
