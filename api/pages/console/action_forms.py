@@ -39,6 +39,7 @@ LABELS = {
     "role": N_("역할"), "share_percent": N_("지분, %"), "item": N_("비목"),
     "amount": N_("금액, 원"), "receipts": N_("증빙 서류 id"),
     "agreement_sha256": N_("협약서 SHA-256"), "password": N_("비밀번호"),
+    "new_end_on": N_("새 사업 종료일"), "milestones": N_("마일스톤별 새 기한"), "task_content": N_("변경 후 과제 내용"),
 }
 # Each field's hint in the page's words (the body model's descriptions are the API's, in English
 # with Korean terms beside: they stay in the API's documentation). No hint where the choices
@@ -59,10 +60,21 @@ HINTS = {
     "honest_failure": N_("성실실패이면 회계 담당자가 환수를 면제할 수 있습니다."),
     "agreement_sha256": N_("읽은 협약서의 SHA-256. 그 뒤 협약서가 바뀌었으면 거절됩니다."),
     "password": N_("스타트업 사용자의 비밀번호(본인 확인). 확인만 하고 기록하지 않습니다."),
+    "new_end_on": N_("사업 기간 변경일 때만: 마지막 마일스톤의 새 기한(한국 날짜)"),
+    "milestones": N_("마일스톤 계획 변경일 때만: 한 줄에 하나씩 마일스톤 키와 새 기한 (예: midterm 2025-11-30)"),
+    "task_content": N_("과제 내용 변경일 때만: 바뀐 과제 내용"),
 }
 ACTION_HINTS = {
     (Action.REVIEW_MILESTONE, "decision"): N_("승인: 마일스톤 완료. 보완 요청: 스타트업이 새 기한까지 다시 제출합니다."),
     (Action.WAIVE_CLAWBACK, "decision"): N_("면제 승인: 환수하지 않습니다. 면제 거절: 환수액을 그대로 받습니다."),
+    (Action.REQUEST_AMENDMENT, "kind"): N_("종류에 맞는 항목 하나만 채웁니다. 승인 사항은 담당자가 승인한 뒤에, 통보 사항은 "
+                                          "바로 반영됩니다. 수요기업 변경은 아래 수요기업 칸에 적습니다."),
+    (Action.DECIDE_AMENDMENT, "decision"): N_("승인: 변경이 반영되고 새 협약서(변경 N)를 스타트업이 다시 동의합니다. "
+                                              "반려: 사유를 적습니다."),
+}
+# Choices that mean something else in one action's form than the shared words say.
+ACTION_CHOICES = {
+    (Action.DECIDE_AMENDMENT, "approve"): N_("승인"), (Action.DECIDE_AMENDMENT, "reject"): N_("반려"),
 }
 
 
@@ -75,6 +87,8 @@ def choice_labels() -> dict[str, str]:
         "refund": _("반납"), "clawback": _("환수"), "lead": _("주관기업"), "member": _("참여기업"),
         "fraud": _("부정행위"), "misuse": _("목적외 사용"), "abandonment": _("사업 포기"),
         "non_performance": _("수행 불량"), "agreement": _("협약 체결 기한"),
+        "poc_period": _("사업 기간"), "milestone_plan": _("마일스톤 계획"), "sme_partner": _("수요기업 변경"),
+        "task_content": _("과제 내용"),
     }
 
 
@@ -144,7 +158,8 @@ def fields_for(action: Action, state: StartupState) -> list[FormField]:
             values = choices if choices is not None else [str(v) for v in get_args(annotation)]
             spec.type = "select"
             spec.options = ([("", _("선택 안 함"))] if optional or not info.is_required() else []) + \
-                [(v, _choice_label(name, v, state)) for v in values]
+                [(v, _(ACTION_CHOICES[(action, v)]) if (action, v) in ACTION_CHOICES else _choice_label(name, v, state))
+                 for v in values]
         elif annotation is bool:
             spec.type = "checkbox"
         elif annotation is int:
@@ -152,7 +167,7 @@ def fields_for(action: Action, state: StartupState) -> list[FormField]:
             spec.attrs = {"inputmode": "numeric", "autocomplete": "off"}
         elif annotation is date:
             spec.type = "date"
-        elif name == "reason":
+        elif name in ("reason", "task_content", "milestones"):
             spec.type = "textarea"
         found.append(spec)
     return found
@@ -222,6 +237,8 @@ def body_from_form(action: Action, form: dict[str, list[str]]) -> tuple[dict[str
             body[name] = _rows(form, _item_model(info.annotation), name, PARTNER_ROWS, remap)
         elif name == "lines":
             body[name] = _rows(form, _item_model(info.annotation), name, LINE_ROWS, remap)
+        elif name == "milestones":
+            body[name] = _milestone_dues((form.get(name) or [""])[0])
         else:
             annotation, _ = _unwrap(info.annotation)
             text = (form.get(name) or [""])[0].strip()
@@ -230,6 +247,13 @@ def body_from_form(action: Action, form: dict[str, list[str]]) -> tuple[dict[str
             elif text:
                 body[name] = _scalar(model, name, text)
     return body, remap
+
+
+def _milestone_dues(text: str) -> list[dict[str, str]]:
+    """An amendment's milestone plan as typed: one "key YYYY-MM-DD" a line (the body's checks name
+    a line that is not)."""
+    rows = [line.replace(",", " ").replace(":", " ").replace("=", " ").split() for line in text.splitlines()]
+    return [{"milestone": row[0], "due_on": row[-1]} for row in rows if row]
 
 
 def _item_model(annotation: Any) -> type[BaseModel]:
