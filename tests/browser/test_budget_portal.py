@@ -153,6 +153,11 @@ async def test_a_startup_plans_records_moves_and_settles_from_its_ledger_on_a_ph
     html = await page.content()
     assert korean_left(html, data) == [], korean_left(html, data)
     await check(page, "portal-settlement-ledger-en")
+    # The ledger in English too: what is left in Korean is the company's own data.
+    await page.goto(f"/portal/ledger/{startup.id}")
+    typed = ["㈜한빛소재", "시제품 부품", "센서 모듈", "거래처 환불", "검사 장비", "세금계산서.pdf", "이체확인증.pdf",
+             "카드전표.pdf"]
+    assert korean_left(await page.content(), data + typed) == []
     # The printable statement stays a Korean document in an English page.
     await page.goto(f"/portal/budget/{startup.id}/statement")
     await expect(page.locator("h1")).to_have_text("Printable settlement statement")
