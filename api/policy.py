@@ -196,6 +196,8 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     # Money by 비목 (api/pages/console/budget.py, expense_review.py, expense_ledger.py).
     ("GET", "/console/startups/{startup_id}/budget"): same_as(*STARTUP_ROUTE, READERS),
     ("POST", "/console/startups/{startup_id}/budget/decision"): taking(A.DECIDE_BUDGET_CHANGE),
+    ("GET", "/console/startups/{startup_id}/statement"): same_as("GET", "/startups/{startup_id}/settlement-statement",
+                                                                READERS),
     ("GET", "/console/programs/{program_id}/budget"): same_as("GET", "/programs/{program_id}/budget", READERS),
     ("GET", "/console/programs/{program_id}/budget.xlsx"): same_as("GET", "/programs/{program_id}/budget", READERS),
     ("GET", "/console/programs/{program_id}/expenses"): same_as("GET", "/programs/{program_id}/expenses", READERS),

@@ -112,6 +112,13 @@ async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: 
     await expect(newest).to_contain_text(plans[2]["sha256"])
     await expect(newest).to_contain_text(plans[2]["document"]["sha256"])
     await expect(officer.locator("#pending-title + p")).to_contain_text("승인을 기다리는 비목 변경이 없습니다")
+    # The statement as it stands (provisional until the settlement is approved), printable and as XLSX.
+    await expect(officer.locator("#statement-title ~ dl")).to_contain_text("₩5,500,000")
+    xlsx = await officer.request.get(await officer.get_by_role("link", name="XLSX").get_attribute("href") or "")
+    assert xlsx.ok and "spreadsheetml" in xlsx.headers["content-type"]
+    await officer.get_by_role("link", name="인쇄용 정산보고서").click()
+    await expect(officer.locator(".statement-document")).to_contain_text("정산보고서 해시")
+    await look(officer, "console-settlement-statement")
 
     # The auditor: every expense with its evidence's hash and the decision that stands; the budget
     # by category across the program, as a table, a chart and a spreadsheet.

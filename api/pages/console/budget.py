@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
-from api.i18n import _
+from api.i18n import KOREAN, _, language
 from api.pages.console import charts, exports, report_export
 from api.pages.console.expense_words import basis_word
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
@@ -25,7 +25,9 @@ from api.scope import check_scope
 from api.services import budget
 from api.services.actions import perform_action
 from api.services.conflicts import declared_conflicts
+from api.services.ledger import statement_of
 from api.services.startups import for_caller, live_state
+from api.templating import templates
 from domain.phases import Action
 from domain.program import ProgramDefinition
 from domain.state import PlanVersion
@@ -96,6 +98,7 @@ async def _startup_page(request: Request, viewer: Viewer, db: Session, temporal:
     people = {p.submitted_by for p in plans} | {p.approved_by for p in plans if p.approved_by} | (
         {pending.requested_by} if pending else set())
     names = people_names(db, people)
+    statement = statement_of(db, view) if program else None
     release(db)
     names_of = {c.key: c.name for c in program.budget_rules.categories} if program and program.budget_rules else {}
     current = {line.category: line.amount for line in plans[-1].lines} if plans else {}
@@ -106,7 +109,7 @@ async def _startup_page(request: Request, viewer: Viewer, db: Session, temporal:
     context = {"errors": {}, "values": {}, "done": None} | context
     return render(request, viewer, "console/budget_startup.html", status, s=view,
                   versions=list(reversed(versions(program, plans))) if program else [], pending=pending,
-                  category_names=names_of, names=names, rows=rows,
+                  category_names=names_of, names=names, rows=rows, statement=statement,
                   may_decide=Action.DECIDE_BUDGET_CHANGE.value in view.allowed_actions, **context)
 
 
@@ -134,6 +137,26 @@ async def decide_budget_change_page(startup_id: str, request: Request, viewer: P
                                    values={"decision": decision, "reason": reason})
     target = request.app.url_path_for("startup_budget", startup_id=startup_id)
     return RedirectResponse(f"{target}?done={decision}", status_code=303)
+
+
+@router.get("/startups/{startup_id}/statement")
+async def startup_statement(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
+                            temporal: TemporalDep) -> Response:
+    """The settlement statement (정산보고서) to print: the document in Korean whatever the page's
+    language, the same one the startup prints on its portal."""
+    try:
+        check_scope(startup_id, viewer.actor)
+        view = for_caller(await live_state(temporal, db, startup_id), viewer.actor)
+    except ApiError as err:
+        return _problem(request, viewer, err)
+    found = statement_of(db, view)
+    release(db)
+    if found is None:
+        return _problem(request, viewer, ApiError("conflict", _("이 협약은 집행 내역으로 정산하지 않습니다."),
+                                                  {"rule": "settlement_from_ledger"}))
+    with language(KOREAN):
+        document = templates.get_template("portal/budget_statement_document.html").render(found=found, s=view)
+    return render(request, viewer, "console/budget_statement.html", s=view, document=document)
 
 
 def _program_or_problem(request: Request, viewer: Viewer, db: Session,
