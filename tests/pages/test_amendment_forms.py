@@ -14,12 +14,12 @@ def test_the_amendment_forms_are_labelled_and_read_into_bodies() -> None:
                                               milestone("final_report", kst_end_of(2025, 12, 31))])
     request = {f.name: f for f in fields_for(Action.REQUEST_AMENDMENT, state)}
     assert list(request) == ["kind", "new_end_on", "milestones", "task_content", "reason"]
-    assert [label for _, label in request["kind"].options] == ["사업 기간", "마일스톤 계획", "수요기업 변경", "과제 내용"]
+    assert [label for _, label in request["kind"].options or []] == ["사업 기간", "마일스톤 계획", "수요기업 변경", "과제 내용"]
     assert (request["new_end_on"].type, request["milestones"].type, request["task_content"].type) == (
         "date", "textarea", "textarea")
     assert all(f.label != f.name and f.hint for f in request.values())
     decide = {f.name: f for f in fields_for(Action.DECIDE_AMENDMENT, state)}
-    assert [label for _, label in decide["decision"].options] == ["승인", "반려"]
+    assert [label for _, label in decide["decision"].options or []] == ["승인", "반려"]
     with language(ENGLISH):
         english = {f.name: f.label for f in fields_for(Action.REQUEST_AMENDMENT, state)}
         assert english["new_end_on"] == "New end of the PoC" and english["milestones"] == "New due date per milestone"
