@@ -10,8 +10,10 @@ from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from api.schemas import ApplicationCreated, ProgramPublic, Report, SelectionRequest
 from api.services import programs, reports
+from api.services.evaluator_pool import pool_refusal
 from api.services.programs import OfferSlotRequest
 from domain.commands import ApplicationBody
+from domain.phases import Role
 from domain.program import ProgramDefinition
 from store.db import release
 from workflows.program_call import CallState, SelectionResult
@@ -32,11 +34,13 @@ async def list_programs(session: SessionDep, _: Authorized) -> list[ProgramPubli
 
 @router.get("/{program_id}", response_model=ProgramPublic)
 async def get_program(program_id: str, session: SessionDep, temporal: TemporalDep,
-                      _: Authorized) -> ProgramPublic:
+                      actor: Authorized) -> ProgramPublic:
     row = programs.known_program(session, program_id)
+    # An evaluator the program's pool has not admitted reads the program, not its applicants.
+    closed = actor.role is Role.EVALUATOR and pool_refusal(session, program_id, actor.id) is not None
     release(session)
     call = None
-    if row.definition.get("application_closes_at"):
+    if row.definition.get("application_closes_at") and not closed:
         try:
             call = await programs.call_state(temporal, program_id)
         except (RPCError, WorkflowQueryFailedError):

@@ -75,6 +75,8 @@ async def test_invited_evaluators_see_nothing_until_they_sign_the_pledge(stack: 
         assert not [e for e in inbox["items"] if e["program_id"] == program_id]
         scored = await stack.act(first, "score", headers, {"round": "document", "score": 80}, expect=403)
         assert scored["error"]["details"]["rule"] == rule
+        program = await stack.call("GET", f"/programs/{program_id}", headers)
+        assert program["call"] is None  # the program, not its applicants
 
     # The pledge: its text and fingerprint; a wrong name or an old text is refused by rule.
     pledge = await stack.call("GET", f"/programs/{program_id}/pledge", a)
@@ -98,6 +100,7 @@ async def test_invited_evaluators_see_nothing_until_they_sign_the_pledge(stack: 
     assert sorted(i["startup_id"] for i in listed["items"]) == sorted(world["startups"])
     await stack.call("GET", f"/startups/{first}", a)
     await stack.act(first, "score", a, {"round": "document", "score": 80})
+    assert (await stack.call("GET", f"/programs/{program_id}", a))["call"] is not None
 
 
 async def test_recusal_and_exclusion_bar_the_score_and_the_spread_skips_them(stack: Stack,

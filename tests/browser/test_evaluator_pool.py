@@ -43,9 +43,10 @@ async def test_an_evaluator_signs_the_pledge_before_the_application_appears(stac
     await expect(evaluator.locator(".error-summary")).to_contain_text("서약서에 서명한 뒤에")
     await expect(evaluator.locator("main")).not_to_contain_text("풀평가 AI")
     await look(evaluator, "console-evaluation-closed")
-    await evaluator.goto(f"/console/startups/{startup_id}")  # the startup's own page is closed too
-    await expect(evaluator.locator(".error-summary")).to_contain_text("서명")
-    await expect(evaluator.locator("main")).not_to_contain_text("풀평가 AI")
+    for closed in (f"/console/startups/{startup_id}", f"/console/programs/{program.id}/call"):
+        await evaluator.goto(closed)  # the startup's own page, the program's applicants: closed too
+        await expect(evaluator.locator(".error-summary")).to_contain_text("서명")
+        await expect(evaluator.locator("main")).not_to_contain_text("풀평가 AI")
     await evaluator.goto(f"/console/evaluations/{startup_id}")
 
     await evaluator.get_by_role("link", name="서약서 읽고 서명하기").click()

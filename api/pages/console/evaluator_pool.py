@@ -5,10 +5,9 @@ signed here before any application of the program is shown. Everything goes thro
 the API routes use (api/services/evaluator_pool.py, api/services/evaluator_assignment.py)."""
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -16,12 +15,14 @@ from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import N_, _, current_language
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
-from api.pages.shared.refusal_text import form_errors
+from api.pages.shared.redirects import see_other
+from api.pages.shared.refusal_text import form_errors, refusal_text
 from api.services import evaluator_assignment as assignments
 from api.services import evaluator_pool as pool
 from api.services.evaluator_assignment import AssignIn, SpreadIn
 from api.services.evaluator_pool import ExclusionIn, InviteIn, PledgeIn
 from api.services.programs import known_program
+from domain.phases import Role
 from store.db import release
 
 router = APIRouter(prefix="/console/programs/{program_id}", include_in_schema=False)
@@ -67,8 +68,8 @@ async def pool_page(request: Request, viewer: PageViewer, session: SessionDep, p
     return _officer_page(request, viewer, session, program_id, notice=notice)
 
 
-def _done(program_id: str, what: str) -> RedirectResponse:
-    return RedirectResponse(f"/console/programs/{quote(program_id)}/evaluators?done={what}", status_code=303)
+def _done(request: Request, program_id: str, what: str) -> Response:
+    return see_other(request, "pool_page", query={"done": what}, program_id=program_id)
 
 
 @router.post("/evaluators")
@@ -80,7 +81,7 @@ async def invite_to_pool(request: Request, viewer: PageViewer, session: SessionD
     except (ValidationError, ApiError) as err:
         return _officer_page(request, viewer, session, program_id, 422 if isinstance(err, ValidationError)
                              else err.status, _errors_of(err, {"user_id"}))
-    return _done(program_id, "invited")
+    return _done(request, program_id, "invited")
 
 
 @router.post("/evaluators/spread")
@@ -93,7 +94,7 @@ async def spread_panels(request: Request, viewer: PageViewer, session: SessionDe
     except (ValidationError, ApiError) as err:
         return _officer_page(request, viewer, session, program_id, 422 if isinstance(err, ValidationError)
                              else err.status, _errors_of(err, {"per_startup"}))
-    return _done(program_id, "spread")
+    return _done(request, program_id, "spread")
 
 
 @router.post("/evaluators/assign")
@@ -109,7 +110,7 @@ async def assign_panel(request: Request, viewer: PageViewer, session: SessionDep
     except (ValidationError, ApiError) as err:
         return _officer_page(request, viewer, session, program_id, 422 if isinstance(err, ValidationError)
                              else err.status, _errors_of(err, {"startup_id", "evaluator_ids"}))
-    return _done(program_id, "assigned")
+    return _done(request, program_id, "assigned")
 
 
 @router.post("/evaluators/exclude")
@@ -126,7 +127,19 @@ async def exclude_evaluator(request: Request, viewer: PageViewer, session: Sessi
     except (ValidationError, ApiError) as err:
         return _officer_page(request, viewer, session, program_id, 422 if isinstance(err, ValidationError)
                              else err.status, _errors_of(err, {"startup_id", "evaluator_id", "reason"}))
-    return _done(program_id, "excluded")
+    return _done(request, program_id, "excluded")
+
+
+def closed_to_evaluator(request: Request, viewer: Viewer, session: Session, program_id: str) -> Response | None:
+    """For an evaluator whom the program's pool has not admitted (not invited, or the pledge not
+    signed): the page saying so, naming the rule, instead of a page that shows its applicants (the
+    program's dashboard and call); None for everyone else."""
+    if viewer.role is not Role.EVALUATOR or (refused := pool.pool_refusal(session, program_id, viewer.user.id)) is None:
+        return None
+    member = pool.membership(session, program_id, viewer.user.id) is not None
+    release(session)
+    return render(request, viewer, "console/evaluation_closed.html", refused.status, reason=refusal_text(refused),
+                  program_id=program_id, member=member)
 
 
 # ---- the evaluator's pledge (서약서)
@@ -164,4 +177,4 @@ async def sign_pledge_form(request: Request, viewer: PageViewer, session: Sessio
         return _pledge_page(request, viewer, session, program_id,
                             422 if isinstance(err, ValidationError) else err.status,
                             _errors_of(err, {"accept", "name", "sha256"}), name)
-    return RedirectResponse(f"/console/evaluations?program_id={quote(program_id)}&pledged=1", status_code=303)
+    return see_other(request, "evaluations", query={"program_id": program_id, "pledged": 1})

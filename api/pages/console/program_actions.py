@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
+from api.pages.console.evaluator_pool import closed_to_evaluator
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.formatting import kst_datetime
 from api.pages.shared.redirects import see_other
@@ -135,6 +136,8 @@ async def call_page(program_id: str, request: Request, viewer: PageViewer, sessi
                     rejected: int | None = None, offered: str | None = None, created: str | None = None) -> Response:
     if (refused := role_refused(request, viewer, *READERS)) is not None:
         return refused
+    if (closed := closed_to_evaluator(request, viewer, session, program_id)) is not None:
+        return closed  # an evaluator the program's pool has not admitted sees none of its applicants
     notice = None
     if created:
         notice = _("공고를 만들었습니다. 접수 기간에 스타트업이 공개 공고 페이지에서 신청합니다.")

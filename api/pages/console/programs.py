@@ -15,6 +15,7 @@ from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import _
 from api.pages.console import charts, dashboard, definition_errors, exports, report_export
+from api.pages.console.evaluator_pool import closed_to_evaluator
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.redirects import see_other
 from api.pages.shared.refusal_text import role_refused
@@ -135,6 +136,8 @@ async def program_dashboard(request: Request, viewer: PageViewer, session: Sessi
                             month: str | None = None, created: str | None = None) -> Response:
     if (refused := role_refused(request, viewer, *READERS)) is not None:
         return refused
+    if (closed := closed_to_evaluator(request, viewer, session, program_id)) is not None:
+        return closed  # an evaluator the program's pool has not admitted sees none of its applicants
     if program_row(session, program_id) is None:
         return await _unknown(request, viewer, session, program_id)
     row, report = await _report(session, viewer, program_id)
