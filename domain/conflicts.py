@@ -12,7 +12,7 @@ listed: they are the company acting for itself, and declarations are made by sta
 from collections.abc import Collection
 from typing import Any
 
-from domain.commands import Command, MatchBody
+from domain.commands import Command, DecideAmendmentBody, MatchBody, RequestAmendmentBody
 from domain.phases import Action, Role
 from domain.rule_ids import RuleId
 from domain.state import StartupState
@@ -43,10 +43,14 @@ BARRED_WHEN_CONFLICTED: dict[Action, str] = {
 
 
 def involved_companies(state: StartupState, cmd: Command[Any]) -> set[str]:
-    """The startup, its SME partners, and the partners a match is about to choose."""
+    """The startup, its SME partners, and the partners a match (or a partner amendment, asked or
+    about to be decided) is about to choose."""
     involved = {state.brn, *(p.brn for p in state.partners)}
-    if isinstance(cmd.body, MatchBody):
+    if isinstance(cmd.body, MatchBody | RequestAmendmentBody):
         involved |= {p.brn for p in cmd.body.partners}
+    pending = state.amendments.pending if state.amendments else None
+    if isinstance(cmd.body, DecideAmendmentBody) and pending is not None:
+        involved |= {p.brn for p in pending.change.partners}
     return involved
 
 

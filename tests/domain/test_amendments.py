@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from domain.amendments import (
     AMENDMENT_KINDS,
     AgreementVersion,
+    AmendedPartner,
     AmendmentChange,
     AmendmentPolicy,
     AmendmentRequest,
@@ -143,6 +144,13 @@ def test_one_at_a_time_four_eyes_and_a_rejection_says_why() -> None:
         "field": "reason", "rule": "reason_for_rejection"}
     check_command(state, Action.DECIDE_AMENDMENT, Command[Any](actor=PO2, body=DecideAmendmentBody(
         decision="approve")), NOW, program())
+    # A conflict follows the person: declared with the partner a pending amendment would bring in.
+    partner = AmendmentChange(kind="sme_partner", partners=[AmendedPartner(**PARTNER | {"brn": "6138100014"})])
+    swap = AmendmentState(requests=[pending_request().requests[0].model_copy(update={"change": partner})])
+    conflicted = Command[Any](actor=PO2, body=DecideAmendmentBody(decision="approve"), conflicts=["6138100014"])
+    with pytest.raises(RuleViolation) as barred:
+        check_command(signed(amendments=swap), Action.DECIDE_AMENDMENT, conflicted, NOW, program())
+    assert barred.value.details["rule"] == "conflict_of_interest"
     assert "decide-amendment" in allowed_actions(state, PO2)
     assert refusal(signed(), Action.DECIDE_AMENDMENT, DecideAmendmentBody(decision="approve"), PO2)["rule"] \
         == "amendment_pending"
