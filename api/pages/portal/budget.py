@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
@@ -28,6 +28,7 @@ from api.pages.portal.budget_common import (
 from api.pages.portal.common import Errors, StartupViewer, add_error, page
 from api.pages.portal.ledger import ledger_view
 from api.pages.shared.common import check_csrf
+from api.pages.shared.redirects import see_other
 from api.schemas import StartupPublic
 from api.services.actions import perform_action
 from api.services.ledger import category_lines
@@ -97,7 +98,7 @@ async def submit_budget_plan(startup_id: str, request: Request, session: Session
 
         state = await startup_state(viewer, session, temporal, startup_id)
         return _plan_page(request, viewer, session, state, amounts, err.status, refusal_errors(err, place))
-    return RedirectResponse(request.url_for("budget_plan_page", startup_id=startup_id).path + "?done=true", 303)
+    return see_other(request, "budget_plan_page", startup_id=startup_id, query={"done": "true"})
 
 
 @router.post("/portal/budget/{startup_id}/move", response_class=HTMLResponse, name="request_budget_move")
@@ -121,6 +122,5 @@ async def request_budget_move(startup_id: str, request: Request, session: Sessio
                 raise
             errors = refusal_errors(err, lambda name: f"move.{name}" if name in move else "")
         else:
-            return RedirectResponse(request.url_for("ledger_page", startup_id=startup_id).path + "?done=move#move",
-                                    303)
+            return see_other(request, "ledger_page", startup_id=startup_id, query={"done": "move"}, fragment="move")
     return await ledger_view(request, session, settings, temporal, viewer, startup_id, 422, errors, move=move)

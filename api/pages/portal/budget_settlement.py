@@ -9,7 +9,7 @@ API's `GET /startups/{startup_id}/settlement-statement?format=xlsx`, which the s
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, TemporalDep
@@ -18,6 +18,7 @@ from api.i18n import KOREAN, _, language
 from api.pages.portal.budget_common import NOT_WON, budget_program, refusal_errors, startup_state, won_field
 from api.pages.portal.common import Errors, StartupViewer, add_error, page
 from api.pages.shared.common import check_csrf
+from api.pages.shared.redirects import see_other
 from api.schemas import StartupPublic
 from api.services.actions import perform_action
 from api.services.ledger import Statement, statement_of
@@ -62,8 +63,7 @@ async def submit_ledger_settlement(startup_id: str, request: Request, session: S
                 raise
             errors = refusal_errors(err, lambda name: "interest" if name == "interest" else "")
         else:
-            return RedirectResponse(
-                request.url_for("ledger_settlement_page", startup_id=startup_id).path + "?done=true", 303)
+            return see_other(request, "ledger_settlement_page", startup_id=startup_id, query={"done": "true"})
     state = await startup_state(viewer, session, temporal, startup_id)
     return page(request, viewer, "budget_settlement.html", 422, errors=errors, interest=interest, done=False,
                 **_context(session, state))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
@@ -32,6 +32,7 @@ from api.pages.portal.budget_common import (
 from api.pages.portal.common import Errors, StartupViewer, add_error, page
 from api.pages.portal.documents import document_choices, upload_context
 from api.pages.shared.common import check_csrf
+from api.pages.shared.redirects import see_other
 from api.schemas import StartupPublic
 from api.scope import check_scope
 from api.services.actions import perform_action
@@ -181,7 +182,7 @@ async def record_expense(startup_id: str, request: Request, session: SessionDep,
                 raise
             errors = refusal_errors(err, form_field)
         else:
-            return RedirectResponse(request.url_for("ledger_page", startup_id=startup_id).path + "?done=record", 303)
+            return see_other(request, "ledger_page", startup_id=startup_id, query={"done": "record"})
     return await ledger_view(request, session, settings, temporal, viewer, startup_id, 422, errors, form)
 
 
@@ -198,5 +199,5 @@ async def cancel_expense(startup_id: str, request: Request, session: SessionDep,
             raise
         errors = refusal_errors(err, lambda name: f"cancel-{entry}" if name == "reason" else "")
         return await ledger_view(request, session, settings, temporal, viewer, startup_id, 422, errors)
-    return RedirectResponse(request.url_for("ledger_page", startup_id=startup_id).path + "?done=cancel", 303)
+    return see_other(request, "ledger_page", startup_id=startup_id, query={"done": "cancel"})
 
