@@ -31,6 +31,11 @@ FIGURES = ("revenue", "employees", "new_hires", "patents_filed", "patents_grante
 FIGURE_WORDS = {"revenue": N_("매출액 (원)"), "employees": N_("상시 근로자 수 (연말, 명)"),
                 "new_hires": N_("신규 고용 (명)"), "patents_filed": N_("특허 출원 (건수)"),
                 "patents_granted": N_("특허 등록 (건수)"), "exports": N_("수출액 (원)")}
+# Every field's label, for the list of problems at the top (each links to its field).
+OTHER_LABELS = {"investments.0.investor": N_("투자사"), "investments.0.round": N_("투자 단계"),
+                "investments.0.amount": N_("투자 금액 (원)"), "awards": N_("수상 (한 줄에 하나)"),
+                "narrative": N_("한 해의 성과 요약"), "evidence": N_("증빙 문서 (기타 문서로 올린 파일)"),
+                "fiscal_year": N_("실적 연도")}
 STATUS_WORDS = {"waiting": N_("조사 전"), "asking": N_("응답 기다리는 중"), "answered": N_("응답함"),
                 "answered_late": N_("기한 뒤 응답"), "unanswered": N_("미응답"), "closed": N_("폐업")}
 ROUND_WORDS = {"seed": N_("시드"), "pre_a": N_("프리 A"), "series_a": N_("시리즈 A"), "series_b": N_("시리즈 B"),
@@ -76,7 +81,8 @@ async def _page(request: Request, session: Session, temporal: Any, viewer: Start
     followup: FollowUpState | None = await followup_of(session, temporal, startup_id, viewer.actor)
     return page(request, viewer, "followup.html", status, startup_id=startup_id, followup=followup,
                 errors=errors or {}, typed=typed or {}, notice=notice, documents=documents, figure_words=FIGURE_WORDS,
-                status_words=STATUS_WORDS, round_words=ROUND_WORDS)
+                status_words=STATUS_WORDS, round_words=ROUND_WORDS,
+                labels={name: _(label) for name, label in {**FIGURE_WORDS, **OTHER_LABELS}.items()})
 
 
 @router.get("/portal/followup/{startup_id}", response_class=HTMLResponse)
