@@ -71,6 +71,13 @@ def items_of(state: StartupState) -> list[Item]:
             found.append(Item(Role.FINANCE_OFFICER, "decide_waiver", c.kind, excluded={c.opened_by}))
         elif c.status == "failed":  # the finance system refused the request: finance asks again
             found.append(Item(Role.FINANCE_OFFICER, "retry_collection", c.kind, c.due_at, c.overdue))
+    if s.amendments is not None:  # 협약 변경: a request the officer decides, a version the startup accepts
+        pending, to_accept = s.amendments.pending, s.amendments.to_accept
+        if pending is not None:
+            found.append(Item(Role.PROGRAM_OFFICER, "decide_amendment", str(pending.number), pending.decision_due_at,
+                              pending.escalated, excluded={pending.requested_by}))
+        if to_accept is not None and to_accept.document is not None:
+            found.append(Item(Role.STARTUP, "accept_amendment", to_accept.label))
     return found
 
 

@@ -29,6 +29,7 @@ from domain.program import ProgramDefinition
 from domain.rules import allowed_actions, check_command
 from domain.state import Partner, StartupState
 from domain.violation import RuleViolation
+from store.work_items import items_of
 from tests.builders import actor, kst_end_of, milestone, program, startup, utc
 
 NOW = utc(2025, 9, 1, 3)
@@ -152,6 +153,9 @@ def test_one_at_a_time_four_eyes_and_a_rejection_says_why() -> None:
         check_command(signed(amendments=swap), Action.DECIDE_AMENDMENT, conflicted, NOW, program())
     assert barred.value.details["rule"] == "conflict_of_interest"
     assert "decide-amendment" in allowed_actions(state, PO2)
+    # It waits in the officer's inbox (not the asker's), with its decision day.
+    waiting = [(i.audience, i.kind, i.subject, i.excluded) for i in items_of(state) if "amendment" in i.kind]
+    assert waiting == [(Role.PROGRAM_OFFICER, "decide_amendment", "1", {"po-1"})]
     assert refusal(signed(), Action.DECIDE_AMENDMENT, DecideAmendmentBody(decision="approve"), PO2)["rule"] \
         == "amendment_pending"
     # A lifecycle started before the patch has no amendments: refused by rule.
@@ -169,6 +173,8 @@ def test_after_the_signature_the_startup_accepts_only_the_newest_amended_version
     amended.requests[0].status, amended.versions = "approved", [version]
     state = signed(amendments=amended)
     assert version.label == "변경 1" and "accept-agreement" in allowed_actions(state, me)
+    assert [(i.audience, i.kind, i.subject) for i in items_of(state) if "amendment" in i.kind] == [
+        (Role.STARTUP, "accept_amendment", "변경 1")]
     assert refusal(state, Action.ACCEPT_AGREEMENT, AcceptAgreementBody(agreement_sha256="b" * 64), me)["rule"] \
         == "agreement_changed"
     check_command(state, Action.ACCEPT_AGREEMENT, Command[Any](actor=me, body=AcceptAgreementBody(
