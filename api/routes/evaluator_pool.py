@@ -6,12 +6,13 @@ api/services/evaluator_pool.py and api/services/evaluator_assignment.py."""
 
 from fastapi import APIRouter
 
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from api.services import evaluator_assignment as assignments
 from api.services import evaluator_pool as pool
 from api.services.evaluator_assignment import AssignIn, PanelRow, SpreadIn
+from api.services.evaluator_notices import tell_evaluator
 from api.services.evaluator_pool import ExclusionIn, InviteIn, MemberOut, PledgeIn, PledgeOut, WithdrawalIn, WithdrawalOut
 
 router = APIRouter(tags=["evaluator pool"], responses=ERROR_RESPONSES)
@@ -25,8 +26,12 @@ async def panel(program_id: str, session: SessionDep, actor: Authorized) -> list
 
 
 @router.post("/programs/{program_id}/evaluators", status_code=201, response_model=MemberOut)
-async def invite(program_id: str, body: InviteIn, session: SessionDep, actor: Authorized) -> MemberOut:
-    return pool.invite(session, program_id, body, actor)
+async def invite(program_id: str, body: InviteIn, session: SessionDep, settings: SettingsDep,
+                 actor: Authorized) -> MemberOut:
+    """Invite an evaluator; they are told by email, with where to sign the pledge."""
+    member = pool.invite(session, program_id, body, actor)
+    await tell_evaluator(settings, session, member.evaluator_id, "invited", program_id)
+    return member
 
 
 @router.get("/programs/{program_id}/pledge", response_model=PledgeOut)
@@ -57,6 +62,10 @@ async def recuse(startup_id: str, body: WithdrawalIn, session: SessionDep, actor
 
 
 @router.post("/startups/{startup_id}/exclusions", status_code=201, response_model=WithdrawalOut)
-async def exclude(startup_id: str, body: ExclusionIn, session: SessionDep, actor: Authorized) -> WithdrawalOut:
-    """제척: staff exclude an evaluator from this startup."""
-    return pool.withdraw(session, startup_id, body.evaluator_id, "excluded", body.reason, actor)
+async def exclude(startup_id: str, body: ExclusionIn, session: SessionDep, settings: SettingsDep,
+                  actor: Authorized) -> WithdrawalOut:
+    """제척: staff exclude an evaluator from this startup; the evaluator is told, with the reason."""
+    excluded = pool.withdraw(session, startup_id, body.evaluator_id, "excluded", body.reason, actor)
+    await tell_evaluator(settings, session, excluded.evaluator_id, "excluded", pool.program_of(startup_id),
+                         startup_id, excluded.reason)
+    return excluded

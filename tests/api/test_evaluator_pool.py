@@ -22,10 +22,11 @@ _world: dict[str, Any] = {}
 
 
 def evaluator(stack: Stack, login: str) -> tuple[str, dict[str, str]]:
-    """A new person holding the evaluator role (named `평가위원 <login>`): their user id and headers."""
+    """A new person holding the evaluator role (named `평가위원 <login>`, mail at `<login>@eval.kr`):
+    their user id and headers."""
     with session_scope(stack.engine) as session:
         person = create_user(session, login_id=login, display_name=f"평가위원 {login}", kind="staff",
-                             roles=[EV.value])
+                             roles=[EV.value], email=f"{login}@eval.kr")
         token = issue_token(session, person, None, f"{login}-token")
         return person.id, {"Authorization": f"Bearer {token}"}
 
@@ -55,6 +56,8 @@ async def test_invited_evaluators_see_nothing_until_they_sign_the_pledge(stack: 
         invited = await stack.call("POST", f"/programs/{program_id}/evaluators", stack.as_role(ADMIN),
                                    {"user_id": person_id}, 201)
         assert invited["evaluator_id"] == person_id and invited["pledged_at"] is None
+    invitation = await stack.wait_for_mail(f"pool-a-{program_id}@eval.kr")  # told, with where to sign
+    assert f"/console/programs/{program_id}/pledge" in invitation.get_body(("plain",)).get_content()
     again = await stack.call("POST", f"/programs/{program_id}/evaluators", stack.as_role(PO), {"user_id": a_id}, 409)
     assert again["error"]["code"] == "conflict"
     not_evaluator = await stack.call("POST", f"/programs/{program_id}/evaluators", stack.as_role(PO),
@@ -112,6 +115,8 @@ async def test_recusal_and_exclusion_bar_the_score_and_the_spread_skips_them(sta
     excluded = await stack.call("POST", f"/startups/{third}/exclusions", stack.as_role(PO),
                                 {"evaluator_id": a_id, "reason": "지원 기업의 전 자문위원"}, 201)
     assert excluded["kind"] == "excluded"
+    told = await stack.wait_for_mail(f"pool-a-{program_id}@eval.kr", lambda m: "제척" in str(m["Subject"]))
+    assert "지원 기업의 전 자문위원" in told.get_body(("plain",)).get_content()
     refused = await stack.act(second, "score", c, {"round": "document", "score": 70}, expect=403)
     assert refused["error"]["details"]["rule"] == "recusal"
     refused = await stack.act(third, "score", a, {"round": "document", "score": 70}, expect=403)

@@ -20,6 +20,7 @@ from api.pages.shared.refusal_text import form_errors, refusal_text
 from api.services import evaluator_assignment as assignments
 from api.services import evaluator_pool as pool
 from api.services.evaluator_assignment import AssignIn, SpreadIn
+from api.services.evaluator_notices import tell_evaluator
 from api.services.evaluator_pool import ExclusionIn, InviteIn, PledgeIn
 from api.services.programs import known_program
 from domain.phases import Role
@@ -81,6 +82,7 @@ async def invite_to_pool(request: Request, viewer: PageViewer, session: SessionD
     except (ValidationError, ApiError) as err:
         return _officer_page(request, viewer, session, program_id, 422 if isinstance(err, ValidationError)
                              else err.status, _errors_of(err, {"user_id"}))
+    await tell_evaluator(request.app.state.settings, session, user_id, "invited", program_id)
     return _done(request, program_id, "invited")
 
 
@@ -127,6 +129,8 @@ async def exclude_evaluator(request: Request, viewer: PageViewer, session: Sessi
     except (ValidationError, ApiError) as err:
         return _officer_page(request, viewer, session, program_id, 422 if isinstance(err, ValidationError)
                              else err.status, _errors_of(err, {"startup_id", "evaluator_id", "reason"}))
+    await tell_evaluator(request.app.state.settings, session, body.evaluator_id, "excluded", program_id, startup_id,
+                         body.reason)
     return _done(request, program_id, "excluded")
 
 
