@@ -35,6 +35,7 @@ from api.services.startups import for_caller, live_state, startup_ids_of_company
 from domain.documents import DocumentKind
 from domain.phases import Action, Phase
 from domain.rule_ids import FIELD_TYPES
+from domain.settlement_ledger import settles_from_ledger
 from domain.state import StartupState
 from store.application_drafts import drafts_of_company
 from store.business_checks import check_of
@@ -167,7 +168,7 @@ async def _workspace(request: Request, session: Session, temporal: Any, viewer: 
                 documents=documents_of(session, startup_id), kind_words=KIND_WORDS, milestone_docs=milestone_docs,
                 milestone_uploads=milestone_uploads, receipts=receipts, settlement_form=form,
                 receipt_upload=upload_context(settings, DocumentKind.RECEIPT, s.program_id, f"{back}#settlement"),
-                notices=notices, agreement_phases=AGREEMENT_PHASES,
+                notices=notices, agreement_phases=AGREEMENT_PHASES, from_ledger=settles_from_ledger(s),
                 deadline_subject=deadline_subject, ineligible_words=ineligible_words)
 
 
