@@ -61,6 +61,9 @@ class NoticeKind(StrEnum):
     CLAWBACK_RECEIVED = "clawback_received"
     PROMOTED = "promoted"
     BUDGET_CHANGE_DECIDED = "budget_change_decided"
+    # A budget move the program officer reads (a notice, applied at once) or decides (a request).
+    BUDGET_CHANGE_NOTICED = "budget_change_noticed"
+    BUDGET_CHANGE_REQUESTED = "budget_change_requested"
     # Agreement amendments (협약 변경, workflows/lifecycle/amendments.py): a request the officer reads
     # (or decides), the decision the startup reads, and a decision that waits too long.
     AMENDMENT_REQUESTED = "amendment_requested"
@@ -115,6 +118,8 @@ NOTICE_LABELS: dict[NoticeKind, str] = {
     NoticeKind.CLAWBACK_RECEIVED: NP_("notice", "환수 입금 확인"),
     NoticeKind.PROMOTED: NP_("notice", "후속 단계 연계"),
     NoticeKind.BUDGET_CHANGE_DECIDED: NP_("notice", "비목 변경 결정"),
+    NoticeKind.BUDGET_CHANGE_NOTICED: NP_("notice", "비목 변경 통보"),
+    NoticeKind.BUDGET_CHANGE_REQUESTED: NP_("notice", "비목 변경 승인 요청"),
     NoticeKind.AMENDMENT_REQUESTED: NP_("notice", "협약 변경 신청"),
     NoticeKind.AMENDMENT_DECIDED: NP_("notice", "협약 변경 결정"),
     NoticeKind.AMENDMENT_OVERDUE: NP_("notice", "협약 변경 결정 지연"),

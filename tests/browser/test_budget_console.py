@@ -2,20 +2,24 @@
 PoC with a budget plan, three expenses, a notice-type move and a change request waiting is reviewed
 in the console: the finance officer's queue shows the risk flag first with its reason, one expense
 is disallowed (불인정) with a reason from the list and the rest accepted together; the program
-officer approves the change request, and the plan's new version carries its own agreement and hash;
+officer, told of both moves in their notifications (patch budget-change-notices), approves the change request, and the plan's new version carries its own agreement and hash;
 the auditor reads every expense with its evidence's SHA-256, and the program's budget vs executed vs
 disallowed by category as a table, a chart and an XLSX. Every page is checked by axe-core and
 photographed; the auditor's pages are read in English too."""
 
 import io
+import json
+import os
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from openpyxl import load_workbook
 from playwright.async_api import Browser, Page, expect
 
+from domain.phases import Role
 from domain.timeutil import kst_date
-from tests.browser.conftest import assert_accessible, screenshot, signed_in
+from tests.browser.conftest import assert_accessible, ensure_user, screenshot, signed_in
 from tests.browser.test_console_desks import _shown_data, in_english, use_language
 from tests.budget_support import AGREED, VENDOR_BRN
 from tests.conftest import Stack, wait_until
@@ -23,6 +27,8 @@ from tests.documents_support import pdf
 from tests.flows import PO, accept_agreement, match, pay, select
 from tests.workflows.test_budget_lifecycle import plan_body
 from tests.workflows.test_documents_in_actions import upload
+
+SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-budget-change-notices.json"
 
 
 async def look(page: Page, name: str) -> None:
@@ -57,6 +63,7 @@ async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: 
     await stack.act(startup_id, "record-expense", me, expense | {"category": "marketing", "supply_amount": 2_000_000,
                                                                  "vat": 200_000, "description": "전시회 부스"})
     await stack.act(startup_id, "record-expense", me, expense | {"supply_amount": 1_000_000, "vat": 0})
+    ensure_user(stack, "budget.officer", ["program_officer"])  # told of the moves below
     await stack.act(startup_id, "request-budget-change", me,
                     {"from_category": "materials", "to_category": "fees", "amount": 300_000})
     await stack.act(startup_id, "request-budget-change", me, {
@@ -95,6 +102,12 @@ async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: 
 
     # The program officer sees the notice-type move and approves the change request waiting.
     officer = await signed_in(browser, stack, "budget.officer", ["program_officer"])
+    company = (await stack.state(startup_id))["company_name"]
+    await officer.goto("/notifications")
+    await wait_until(lambda: _reloaded(officer), lambda text: all(
+        f"{what}: {company}, {names['materials']} → {names[to]}" in text
+        for what, to in (("비목 변경 통보", "fees"), ("비목 변경 승인 요청", "equipment"))), 30,
+        "the officer told of both moves")
     await officer.goto(f"/console/startups/{startup_id}")
     await officer.get_by_role("link", name=re.compile("사업비")).click()
     await expect(officer.locator("#pending-title + dl")).to_contain_text("₩1,000,000")
@@ -170,3 +183,14 @@ async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: 
     documents = [p["document"]["filename"] for p in plans if p.get("document")]
     agreement = (await stack.state(startup_id))["agreement_document"]["filename"]
     await in_english(auditor, [*shown, "budget.officer", agreement, *documents])
+    await _capture(stack, startup_id)
+
+
+async def _capture(stack: Stack, startup_id: str) -> None:
+    """The walk's lifecycle saved for tests/workflows/test_replay.py (AXFLOW_CAPTURE_HISTORIES=1):
+    under patch budget-change-notices both moves tell the program officer."""
+    capture = os.environ.get("AXFLOW_CAPTURE_HISTORIES")
+    if capture and (not SAVED_HISTORY.exists() or capture == "overwrite"):
+        exported = await stack.call("GET", f"/startups/{startup_id}/history?format=temporal",
+                                    stack.as_role(Role.AUDITOR), expect=200)
+        SAVED_HISTORY.write_text(json.dumps(exported, indent=1) + "\n")

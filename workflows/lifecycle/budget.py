@@ -122,11 +122,24 @@ def request_change(ctx: LifecycleContext, cmd: Command[RequestBudgetChangeBody])
     if kind == "notice":
         version = _next_version(budget, move, cmd.actor, "notice")
         record(ctx, cmd, Action.REQUEST_BUDGET_CHANGE, **details, version=version.version, plan_sha256=version.sha256)
+        _tell_officer(ctx, NoticeKind.BUDGET_CHANGE_NOTICED, move, cmd.body.reason, version=version.version)
         return
     budget.pending_change = BudgetChangeRequest(
         from_category=move.from_category, to_category=move.to_category, amount=move.amount,
         requested_by=cmd.actor.id, requested_at=workflow.now(), reason=cmd.body.reason)
     record(ctx, cmd, Action.REQUEST_BUDGET_CHANGE, **details)
+    _tell_officer(ctx, NoticeKind.BUDGET_CHANGE_REQUESTED, move, cmd.body.reason)
+
+
+def _tell_officer(ctx: LifecycleContext, kind: NoticeKind, move: BudgetMove, reason: str, **facts: Any) -> None:
+    """The program officer reads of a budget move: one made by notice, or one waiting for them."""
+    if not workflow.patched(patches.BUDGET_CHANGE_NOTICES):
+        return
+    rules = ctx.program.budget_rules
+    names = {c.key: c.name for c in rules.categories} if rules else {}
+    notify(ctx, "program_officer", kind, f"{ctx.state.company_name}: 비목 변경 (budget move)", reason,
+           amount=move.amount, from_category=names.get(move.from_category, move.from_category),
+           to_category=names.get(move.to_category, move.to_category), **facts)
 
 
 async def decide_change(ctx: LifecycleContext, cmd: Command[DecideBudgetChangeBody]) -> None:

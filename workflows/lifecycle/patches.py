@@ -72,3 +72,7 @@ START_FOLLOWUP = "start-followup"
 # (kept in its state as `amendments`, since Update validators cannot ask `patched`); lifecycles
 # started before refuse an amendment. Deprecate 15 months after its release.
 AGREEMENT_AMENDMENTS = "agreement-amendments"
+# The program officer is told of each budget move (비목 변경): a notice-type move the startup made
+# at once, and a request waiting for their decision. Lifecycles started before move money without
+# telling the officer (the console's budget page shows both). Deprecate 15 months after its release.
+BUDGET_CHANGE_NOTICES = "budget-change-notices"
