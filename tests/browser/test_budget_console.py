@@ -2,10 +2,11 @@
 PoC with a budget plan, three expenses, a notice-type move and a change request waiting is reviewed
 in the console: the finance officer's queue shows the risk flag first with its reason, one expense
 is disallowed (불인정) with a reason from the list and the rest accepted together; the program
-officer, told of both moves in their notifications (patch budget-change-notices), approves the change request, and the plan's new version carries its own agreement and hash;
-the auditor reads every expense with its evidence's SHA-256, and the program's budget vs executed vs
-disallowed by category as a table, a chart and an XLSX. Every page is checked by axe-core and
-photographed; the auditor's pages are read in English too."""
+officer, told of both moves in their notifications (patch budget-change-notices), approves the
+change request, and the plan's new version carries its own agreement and hash; the statement is
+printed; the auditor reads every expense with its evidence's SHA-256, and the program's budget vs
+executed vs disallowed by category as a table, a chart and an XLSX. Every page is checked by
+axe-core and photographed; the auditor's pages are read in English too."""
 
 import io
 import json
