@@ -1,6 +1,8 @@
 """The pages link by route name, never by a path written by hand: every `url_for` in api/templates
-names a route of the app with the parameters that route takes, and no template spells out a path of
-this site (that each route's name is its own is tests/pages/test_page_layout.py's)."""
+names a route of the app with the parameters that route takes, no template spells out a path of
+this site, and no page module redirects to one (`see_other(request, name, …)` /
+`page_path` of api/pages/shared/redirects.py instead); that each route's name is its own is
+tests/pages/test_page_layout.py's."""
 
 import re
 from pathlib import Path
@@ -17,6 +19,11 @@ URL_FOR = re.compile(r"""url_for\(\s*['"](?P<name>[A-Za-z_]+)['"](?P<args>[^)]*)
 KEYWORD = re.compile(r"\b([a-z_]+)\s*=(?!=)")
 # A path of this site written by hand: an attribute starting with "/", or a quoted "/…" in a tag.
 HAND_WRITTEN = re.compile(r"""(?:href|action|formaction|src|value|data-[a-z-]+)="/|[(\[,]\s*['"]/[a-z]""")
+# A redirect of a page module to a path written by hand: RedirectResponse("/…"), see_other/page_path("/…"),
+# a Location header "/…" (f-strings too); a path computed from a route name passes.
+HAND_REDIRECT = re.compile(r"""(?:RedirectResponse\(|see_other\(|page_path\(|["']Location["']\s*:)\s*f?["']/""")
+ROOT = Path(__file__).resolve().parents[2]
+PAGES_DIR = ROOT / "api" / "pages"
 
 
 def _templates() -> list[Path]:
@@ -46,3 +53,14 @@ def test_no_template_writes_a_path_of_this_site_by_hand() -> None:
                for path in _templates() for number, line in enumerate(path.read_text().splitlines(), 1)
                if HAND_WRITTEN.search(line)]
     assert not written, "use url_for('<route name>', …) instead of a path:\n" + "\n".join(written)
+
+
+def test_no_page_redirects_to_a_path_written_by_hand() -> None:
+    caught = ['return RedirectResponse(f"/portal/my/{startup_id}?done=withdrawn", 303)',
+              'headers={"Location": "/portal/company"}', 'return RedirectResponse("/portal/my", status_code=303)']
+    assert all(HAND_REDIRECT.search(line) for line in caught)
+    assert not HAND_REDIRECT.search('return see_other(request, "workspace", startup_id=startup_id)')
+    written = [f"{path.relative_to(ROOT)}:{number}: {line.strip()[:120]}"
+               for path in sorted(PAGES_DIR.rglob("*.py")) for number, line in enumerate(path.read_text().splitlines(), 1)
+               if HAND_REDIRECT.search(line)]
+    assert not written, "redirect with see_other(request, '<route name>', …) instead of a path:\n" + "\n".join(written)
