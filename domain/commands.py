@@ -320,7 +320,7 @@ class RequestAmendmentBody(Body):
                                                     "milestones with their new due dates")] = []
     partners: Annotated[list[PartnerBody], Field(max_length=10, description="sme_partner: the new SME "
                                                  "partner(s), outside the capital area, exactly one lead")] = []
-    task_content: Annotated[Annotated[str, Field(max_length=2000), NFC] | None, Field(
+    task_content: Annotated[Text | None, Field(
         description="task_content: the task's content as amended (과제 내용)")] = None
 
     @field_validator("partners")
