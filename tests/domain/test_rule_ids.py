@@ -25,7 +25,7 @@ WEB_LAYER = ["api/uploads.py", "api/services/documents.py", "store/zip_limits.py
              "api/pages/portal/agreement.py", "api/pages/portal/company.py", "api/pages/portal/common.py",
              "api/pages/portal/documents.py", "api/pages/portal/my.py", "api/pages/console/company_requests.py",
              "api/pages/shared/document_words.py", "api/pages/shared/rule_text.py", "api/pages/shared/form_errors.py",
-             "api/errors.py"]
+             "api/errors.py", "api/pages/console/audit_views.py"]
 # A rule id written as a string where a refusal is raised: a refusal's details, the `rule=` keyword,
 # a pydantic error type, the domain's `_refuse(field, rule, …)`/`_invalid(…)`, an eligibility Problem.
 BARE_RULE = re.compile(r'"rule":\s*"|\brule="|PydanticCustomError\(\s*"'

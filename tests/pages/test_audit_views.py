@@ -175,9 +175,10 @@ def test_the_chain_check_and_refused_uploads_are_told_in_the_pages_language() ->
     altered = "content does not match its hash (row altered)"
     assert chain_problem(altered) == "내용이 해시와 맞지 않습니다: 기록이 바뀌었습니다"
     too_big = [{"field": "file", "rule": "max_size", "message": "...", "limit": 26214400}]
+    # An upload's refusal in the words every upload page uses (domain/rule_ids.py's RULE_WORDS).
     assert upload_problem("파일이 26214400 바이트를 넘습니다 — the file is over 26214400 bytes", too_big) == \
-        "파일이 26,214,400바이트를 넘습니다"
+        "파일이 너무 큽니다. 최대 25 MB까지 올릴 수 있습니다."
     with language(ENGLISH):
         assert chain_problem(altered) == "its content does not match its hash: the row was altered"
-        assert upload_problem("...", too_big) == "The file is over 26,214,400 bytes"
+        assert upload_problem("...", too_big) == "The file is too large. Files of up to 25 MB can be uploaded."
         assert upload_problem("the API's words", [{"rule": "something new"}]) == "the API's words"

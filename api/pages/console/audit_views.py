@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from api.i18n import N_, _
+from api.pages.shared.rule_text import rule_text
 from domain.formatting import kst_second
 from domain.timeutil import KST
 from store import audit, audit_anchors
@@ -44,22 +45,14 @@ def parse_day(value: str | None) -> date | None:
                          % {"value": repr(value.strip()[:20])}) from None
 
 
-# Why an uploaded file could not be read (api/uploads.py names the rule), for the page.
-UPLOAD_RULES = {
-    "multipart_required": N_("파일을 고르세요"), "missing": N_("파일을 고르세요"),
-    "filename_encoding": N_("파일 이름은 UTF-8이어야 합니다"), "one_file": N_("파일은 하나만 올릴 수 있습니다"),
-    "filename": N_("파일 이름을 쓸 수 없습니다"), "max_size": N_("파일이 %(limit)s바이트를 넘습니다"),
-}
-
-
 def upload_problem(message: str, details: Any) -> str:
-    """A refused upload in the page's language, by the rule the upload names (the API's own
-    message when it names none known)."""
+    """A refused upload in the page's language: the words of the rule the upload names
+    (domain/rule_ids.py, as every upload page says them), the API's own message when it names
+    none known."""
     problem = details[0] if isinstance(details, list) and details and isinstance(details[0], dict) else {}
-    known = UPLOAD_RULES.get(str(problem.get("rule")))
-    if known is None:
-        return message
-    return _(known) % {"limit": f"{problem.get('limit', 0):,}"}
+    limit = problem.get("limit")
+    figures = {"mb": limit // (1024 * 1024) if isinstance(limit, int) else "?", "type": problem.get("type") or "?"}
+    return rule_text(str(problem.get("rule") or ""), figures) or message
 
 
 @dataclass(frozen=True)
