@@ -13,11 +13,14 @@ from domain.outcome_rules import FollowUpPolicy
 from domain.phases import Stage
 from domain.state import Actor
 from domain.text import Text
+from domain.timeutil import KST
 
 FOLLOWUP_NOTICE = "followup_notice"
 # The activity a lifecycle that completed (or was promoted) asks to start its company's follow-up,
 # or to move a running one on to this later stage.
 START_FOLLOWUP = "start_followup"
+# The activity that writes a recorded year into the read model (patch followup-projection).
+PROJECT_FOLLOWUP_YEAR = "project_followup_year"
 
 
 def followup_workflow_id(brn: str) -> str:
@@ -117,3 +120,19 @@ class FollowUpResult(BaseModel):
     ended_at: AwareDatetime
     records: list[YearRecord]
     closure: Closure | None = None
+
+
+class FollowUpYearProjection(BaseModel):
+    """One recorded year for the read model (store/followup_tables.py): the company, the program it
+    completed and when (its cohort), and the year's record; written again unchanged on a retry."""
+
+    brn: str
+    company_name: str
+    stage: Stage
+    completed_at: AwareDatetime
+    record: YearRecord
+    recorded_at: AwareDatetime
+
+    def cohort(self) -> str:
+        """The KST year of completion: the companies whose surveys open together."""
+        return str(self.completed_at.astimezone(KST).year)

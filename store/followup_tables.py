@@ -1,0 +1,73 @@
+"""The read model of follow-up years (사후관리): one row per company, program and follow-up year, as
+the FollowUp workflow recorded it (workflows/followup.py, patch followup-projection). Temporal's
+history stays the source of truth; this serves the program's outcome report
+(api/services/outcomes.py), which would otherwise have to ask every company's workflow."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, insert, update
+from sqlmodel import Field, Session, SQLModel
+
+from domain.followup_io import FollowUpYearProjection
+from store.db import table_of
+
+
+def _utc() -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def _utc_optional() -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class FollowUpYearRow(SQLModel, table=True):
+    """One recorded follow-up year: answered, answered late, unanswered or closed."""
+
+    __tablename__ = "followup_year"
+    __table_args__ = (
+        # A promoted company's years restart at 1 under the later program: the key names the program.
+        UniqueConstraint("brn", "program_id", "year", name="uq_followup_year"),
+        # The outcome report reads one program's rows.
+        Index("ix_followup_year_program", "program_id", "cohort", "year"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    brn: str = Field(max_length=10)
+    company_name: str = Field(max_length=200)
+    program_id: str = Field(max_length=64)  # the program the year counted for
+    stage: str = Field(max_length=32)
+    # The KST year the company completed that program ("2026"): the companies surveyed together.
+    cohort: str = Field(max_length=16)
+    completed_at: datetime = _utc()
+    year: int
+    fiscal_year: int
+    status: str = Field(max_length=16)
+    answer: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    answered_at: datetime | None = _utc_optional()
+    reminders_sent: int = 0
+    escalated: bool = False
+    recorded_at: datetime = _utc()  # the workflow's instant when it recorded the year
+
+
+def year_fields(projection: FollowUpYearProjection) -> dict[str, object]:
+    record = projection.record
+    return {
+        "company_name": projection.company_name, "stage": projection.stage.value, "cohort": projection.cohort(),
+        "completed_at": projection.completed_at, "fiscal_year": record.fiscal_year, "status": record.status,
+        "answer": record.answer.model_dump(mode="json") if record.answer else None,
+        "answered_at": record.answered_at, "reminders_sent": record.reminders_sent,
+        "escalated": record.escalated, "recorded_at": projection.recorded_at,
+    }
+
+
+def upsert_followup_year(session: Session, projection: FollowUpYearProjection) -> None:
+    """Write the year's row, or rewrite it (a retried activity writes the same row again)."""
+    table, fields = table_of(FollowUpYearRow), year_fields(projection)
+    key = {"brn": projection.brn, "program_id": projection.record.program_id, "year": projection.record.year}
+    updated = session.execute(update(table).where(
+        table.c.brn == key["brn"], table.c.program_id == key["program_id"],
+        table.c.year == key["year"]).values(**fields))
+    if updated.rowcount == 0:
+        session.execute(insert(table).values(**key, **fields))
+    session.commit()
