@@ -32,11 +32,13 @@ class BusinessStatusAnswer:
     brn: str
     status: BusinessStatus
     closed_on: date | None = None
+    # 개업일자 where the answer says it (the simulator's `start_dt`); None when it does not.
+    opened_on: date | None = None
 
 
-def _closed_on(end_dt: str) -> date | None:
+def _day(yyyymmdd: str) -> date | None:
     try:
-        return datetime.strptime(end_dt, "%Y%m%d").date() if end_dt else None
+        return datetime.strptime(yyyymmdd, "%Y%m%d").date() if yyyymmdd else None
     except ValueError:
         return None
 
@@ -48,7 +50,8 @@ def parse_answer(brn: str, body: dict[str, object]) -> BusinessStatusAnswer:
     if entry is None:
         raise TaxAuthorityDown(f"the answer does not mention {brn}")
     return BusinessStatusAnswer(brn=brn, status=status_from_code(str(entry.get("b_stt_cd", ""))),
-                                closed_on=_closed_on(str(entry.get("end_dt", ""))))
+                                closed_on=_day(str(entry.get("end_dt", ""))),
+                                opened_on=_day(str(entry.get("start_dt", ""))))
 
 
 async def business_status(settings: Settings, brn: str, *, attempts: int | None = None,

@@ -4,7 +4,10 @@
 It speaks the shape of the public service (data.go.kr `nts-businessman/v1/status`): a POST with up
 to 100 registration numbers in `b_no`, answered one entry per number with its status code
 (`b_stt_cd`: 01 계속사업자 active, 02 휴업자 suspended, 03 폐업자 closed) and, for a closed
-business, the closing date (`end_dt`, YYYYMMDD). A number it was never told about is active, so
+business, the closing date (`end_dt`, YYYYMMDD). Each entry also says the opening date (개업일자,
+`start_dt`, YYYYMMDD; empty when the register holds none): the public service's status answer has
+no such field, so this is the simulator's one addition to its shape, in the spelling 진위확인 uses,
+for the finance officer's `new_vendor` flag (docs/budget.md). A number it was never told about is active, so
 that every test and demo company exists; tests and people set others with PUT /_businesses/{b_no}.
 Faults (PUT /_faults) make it slow (latency beyond the caller's timeout), fail the next N
 requests, or answer 503 to a share of them (1.0: the service is down).
@@ -86,6 +89,7 @@ def _entry(b_no: str, record: dict[str, Any] | None) -> dict[str, Any]:
         "tax_type": UNREGISTERED if status == "unregistered" else "부가가치세 일반과세자",
         "tax_type_cd": "" if status == "unregistered" else "01",
         "end_dt": since.replace("-", "") if status == "closed" and since else "",
+        "start_dt": (record.get("opened_on") or "").replace("-", "") if record else "",
         "utcc_yn": "N",
         "tax_type_change_dt": "",
         "invoice_apply_dt": "",

@@ -16,6 +16,7 @@ from store import (
     notification_tables,  # noqa: F401  (notifications to people, on the same metadata)
     portal_tables,  # noqa: F401  (the startup portal's accounts, links, drafts and status checks)
     user_tables,  # noqa: F401  (the user directory's tables, on the same metadata)
+    vendor_tables,  # noqa: F401  (vendors' opening dates from the tax authority, for a risk flag)
 )
 
 

@@ -62,7 +62,7 @@ def _endpoint(action: Action) -> Any:
     async def take_action(startup_id: str, request: Request, session: SessionDep, temporal: TemporalDep,
                           actor: Authorized, idempotency_key: IdempotencyKey = None) -> StartupPublic:
         return await perform_action(startup_id, action, await request.body(), actor, session, temporal,
-                                    request.state.request_id, idempotency_key)
+                                    request.state.request_id, idempotency_key, settings=request.app.state.settings)
 
     take_action.__name__ = f"act_{action.name.lower()}"
     return take_action

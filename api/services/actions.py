@@ -19,11 +19,13 @@ from api.scope import check_scope, not_found
 from api.services.conflicts import declared_conflicts
 from api.services.evaluator_pool import standing
 from api.services.startups import for_caller
+from api.services.vendors import note_vendor_opening
 from api.updates import send_update
+from axflow.config import Settings
 from axflow.programs import load_program
 from domain.action_info import ACTION_BODIES
 from domain.action_rules import promotion_target_rule
-from domain.commands import Command, PromoteBody
+from domain.commands import Command, PromoteBody, RecordExpenseBody
 from domain.conflicts import EVALUATOR_ACTIONS
 from domain.phases import Action, Role
 from domain.rules import RuleViolation, check_role
@@ -40,18 +42,22 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 async def perform_action(startup_id: str, action: Action, body: bytes | dict[str, Any], actor: Actor,
                          session: Session, temporal: Any, request_id: str | None,
-                         idempotency_key: str | None = None) -> StartupPublic:
+                         idempotency_key: str | None = None, settings: Settings | None = None) -> StartupPublic:
     """One action on one startup, for the API and the console's forms alike: the role rule, the
     body's validation, documents resolved to their hashes, the Update and its validator. A refusal
     raises ApiError and is recorded for auditors. `body` is the raw JSON the API received, or a
-    form's fields (read through the same JSON parsing, so both are held to the same rules)."""
+    form's fields (read through the same JSON parsing, so both are held to the same rules).
+    `settings`, where the caller has them: a recorded expense's vendor has its opening date asked
+    of the tax authority (api/services/vendors.py)."""
     with refusals_recorded(engine_of(session), actor, action.value, request_id, startup_id):
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return await _act(startup_id, action, raw, session, temporal, actor, request_id, idempotency_key)
+        return await _act(startup_id, action, raw, session, temporal, actor, request_id, idempotency_key,
+                          settings)
 
 
 async def _act(startup_id: str, action: Action, raw: bytes, session: Session, temporal: Any,
-               actor: Actor, request_id: str | None, idempotency_key: str | None) -> StartupPublic:
+               actor: Actor, request_id: str | None, idempotency_key: str | None,
+               settings: Settings | None = None) -> StartupPublic:
     try:
         check_role(action, actor)  # the workflow's own role rule, answered before any Update
     except RuleViolation as violation:
@@ -101,6 +107,8 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
                               closed_or_unknown, update_id)
     if idempotency_key is not None:
         _remember(session, startup_id, actor, idempotency_key, state)
+    if settings is not None and isinstance(body, RecordExpenseBody):
+        await note_vendor_opening(engine_of(session), settings, body.vendor_brn)  # for the new_vendor flag
     return for_caller(state, actor, command.conflicts)
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from api.services.vendors import vendor_openings
 from axflow.programs import load_program
 from domain.commands import Command, ReviewExpenseBody
 from domain.expense_risk import RiskFlag, risk_flags
@@ -66,11 +67,13 @@ def review_queue(session: Session, program: ProgramDefinition) -> list[QueuedEnt
     for row in rows:
         startups_by_vendor[row.vendor_brn].add(row.startup_id)
         by_startup[row.startup_id].append(row)
+    # Opening dates the tax authority gave when an expense to the vendor was recorded (new_vendor).
+    opened = vendor_openings(session, startups_by_vendor.keys())
     queued: list[QueuedEntry] = []
     for startup_id, own in by_startup.items():
         others = {brn: frozenset(ids - {startup_id}) for brn, ids in startups_by_vendor.items()}
-        flags = risk_flags([entry_of(row) for row in own], program.budget_rules,
-                           other_startups_by_vendor=others) if program.budget_rules else []
+        flags = risk_flags([entry_of(row) for row in own], program.budget_rules, other_startups_by_vendor=others,
+                           vendor_founded_on=opened) if program.budget_rules else []
         queued += [QueuedEntry(row, [f for f in flags if f.entry_id == row.entry_id])
                    for row in own if row.review is None]
     queued.sort(key=lambda q: -len(q.flags))  # stable: each startup's own order is kept

@@ -7,10 +7,11 @@ collected as any refund is."""
 import io
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from openpyxl import load_workbook
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -20,7 +21,7 @@ from domain.phases import Role
 from domain.settlement_statement import SettlementStatement
 from domain.timeutil import kst_date
 from tests.budget_support import AGREED, VENDOR_BRN
-from tests.conftest import Stack, wait_until
+from tests.conftest import Stack, new_brn, wait_until
 from tests.documents_support import pdf
 from tests.flows import EV, FO, MILESTONES, PO, Startup, accept_agreement, match, pass_milestone, pay, select
 from tests.workflows.test_budget_lifecycle import plan_body, refusal
@@ -52,16 +53,24 @@ async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collect
                "evidence": [{"kind": "tax_invoice", "document": invoice["id"]},
                             {"kind": "transfer_receipt", "document": transfer["id"]}]}
     await stack.act(startup_id, "record-expense", me, expense)
+    # A vendor the tax authority says opened ten days before the payment: flagged new_vendor.
+    booth_maker, spent_on = new_brn(), kst_date(datetime.now(UTC))
+    async with httpx.AsyncClient() as http:
+        (await http.put(f"{stack.settings.tax_authority_url}/_businesses/{booth_maker}",
+                        json={"opened_on": (spent_on - timedelta(days=10)).isoformat()})).raise_for_status()
     await stack.act(startup_id, "record-expense", me, expense | {"category": "marketing", "supply_amount": 2_000_000,
-                                                                 "vat": 200_000, "description": "전시회 부스"})
+                                                                 "vat": 200_000, "description": "전시회 부스",
+                                                                 "vendor_brn": booth_maker})
     await stack.act(startup_id, "record-expense", me, expense | {"supply_amount": 1_000_000, "vat": 0})
 
-    # The finance officer's queue: what waits for a decision, the round amount flagged first; a bulk
-    # accept checks every entry before it records any, then records each decision on its own.
+    # The finance officer's queue: what waits for a decision, the flagged first (the new vendor, the
+    # round amount); a bulk accept checks every entry before it records any, then records each
+    # decision on its own.
     queue = await wait_until(lambda: stack.call("GET", f"/programs/{program.id}/expense-review", finance),
                              lambda q: len(q["entries"]) == 3, 30, "the expenses projected")
     assert [(e["id"], [f["rule"] for f in e["flags"]]) for e in queue["entries"]] == [
-        ("E0003", ["round_amount"]), ("E0001", []), ("E0002", [])]
+        ("E0002", ["new_vendor"]), ("E0003", ["round_amount"]), ("E0001", [])]
+    assert f"opened on {spent_on - timedelta(days=10)}, 10 days before" in queue["entries"][0]["flags"][0]["message"]
     accept = f"/startups/{startup_id}/expenses/accept"
     twice = await stack.call("POST", accept, finance, {"entries": ["E0001", "E0001"]}, expect=422)
     assert refusal(twice)[1:] == ("entries", "distinct_entries")

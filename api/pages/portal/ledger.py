@@ -176,7 +176,7 @@ async def record_expense(startup_id: str, request: Request, session: SessionDep,
     if not errors:
         try:
             await perform_action(startup_id, Action.RECORD_EXPENSE, body, viewer.actor, session, temporal,
-                                 request.state.request_id)
+                                 request.state.request_id, settings=settings)
         except ApiError as err:
             if err.status in (401, 403):
                 raise
