@@ -197,6 +197,18 @@ class RuleId(StrEnum):
     STRING_PATTERN_MISMATCH = "string_pattern_mismatch"
     BOOL_TYPE = "bool_type"
     EXTRA_FORBIDDEN = "extra_forbidden"
+    FLOAT_PARSING = "float_parsing"
+    STRING_TYPE = "string_type"
+    BOOL_PARSING = "bool_parsing"
+    DATETIME_PARSING = "datetime_parsing"
+    DATETIME_FROM_DATE_PARSING = "datetime_from_date_parsing"
+    TIMEZONE_AWARE = "timezone_aware"
+    LIST_TYPE = "list_type"
+    DICT_TYPE = "dict_type"
+    MODEL_TYPE = "model_type"
+    # A validator's own ValueError: its message says what (pages show it; a program definition's
+    # page heads it with these words).
+    VALUE_ERROR = "value_error"
     # The evaluator pool (domain/conflicts.py's evaluator_cleared; api/services/evaluator_pool.py).
     EVALUATOR_POOL = "evaluator_pool"
     PLEDGE_SIGNED = "pledge_signed"
@@ -371,7 +383,15 @@ RULE_WORDS: dict[RuleId, str] = {
                     N_("날짜를 YYYY-MM-DD 형식으로 입력하세요.")),
     RuleId.STRING_PATTERN_MISMATCH: N_("형식이 맞지 않습니다."),
     RuleId.BOOL_TYPE: N_("예/아니오로 고르세요."),
-    RuleId.EXTRA_FORBIDDEN: N_("이 작업에 없는 항목입니다."),
+    RuleId.EXTRA_FORBIDDEN: N_("알 수 없는 항목입니다."),
+    RuleId.FLOAT_PARSING: N_("숫자여야 합니다."),
+    RuleId.STRING_TYPE: N_("문자열이어야 합니다."),
+    RuleId.BOOL_PARSING: N_("true 또는 false여야 합니다."),
+    **dict.fromkeys((RuleId.DATETIME_PARSING, RuleId.DATETIME_FROM_DATE_PARSING), N_("날짜·시각 형식이 아닙니다.")),
+    RuleId.TIMEZONE_AWARE: N_("시간대(+09:00 등)가 필요합니다."),
+    RuleId.LIST_TYPE: N_("목록이어야 합니다."),
+    **dict.fromkeys((RuleId.DICT_TYPE, RuleId.MODEL_TYPE), N_("객체여야 합니다.")),
+    RuleId.VALUE_ERROR: N_("규칙에 맞지 않습니다."),
     RuleId.SETTLEMENT_LINES_REQUIRED: N_("정산 내역을 한 줄 이상 적어 주십시오."),
     RuleId.INTEREST_FROM_LEDGER: N_("이자는 비목별 사업비 정산에서만 보고합니다."),
     RuleId.NOT_IN_FUTURE: N_("설립일은 오늘보다 늦을 수 없습니다."),
@@ -418,7 +438,7 @@ MESSAGE_SAYS_MORE: frozenset[RuleId] = frozenset({
     RuleId.PROGRAM_RETURNS_INTEREST, RuleId.BUDGET_PLAN_REQUIRED, RuleId.DISTINCT_ENTRIES, RuleId.ENTRY_UNDECIDED,
     RuleId.NOT_IN_FUTURE, RuleId.FOUNDED_WITHIN_YEARS, RuleId.BRN_FORMAT, RuleId.BRN_CHECK_DIGIT,
     RuleId.PARTICIPATION_BAN, RuleId.SETTLEMENT_LINES_REQUIRED, RuleId.INTEREST_FROM_LEDGER,
-    RuleId.CONTROL_CHARACTER,
+    RuleId.CONTROL_CHARACTER, RuleId.VALUE_ERROR,
 })
 
 # Pydantic's error types: a field typed wrong, not a rule refusing what was asked (a page heads
@@ -428,7 +448,8 @@ FIELD_TYPES: frozenset[RuleId] = frozenset({
     RuleId.GREATER_THAN, RuleId.LESS_THAN_EQUAL, RuleId.LESS_THAN, RuleId.STRING_TOO_SHORT, RuleId.STRING_TOO_LONG,
     RuleId.TOO_SHORT, RuleId.TOO_LONG, RuleId.LITERAL_ERROR, RuleId.ENUM, RuleId.DATE_PARSING,
     RuleId.DATE_FROM_DATETIME_PARSING, RuleId.DATE_TYPE, RuleId.STRING_PATTERN_MISMATCH, RuleId.BOOL_TYPE,
-    RuleId.EXTRA_FORBIDDEN,
+    RuleId.EXTRA_FORBIDDEN, RuleId.FLOAT_PARSING, RuleId.STRING_TYPE, RuleId.BOOL_PARSING, RuleId.DATETIME_PARSING,
+    RuleId.DATETIME_FROM_DATE_PARSING, RuleId.TIMEZONE_AWARE, RuleId.LIST_TYPE, RuleId.DICT_TYPE, RuleId.MODEL_TYPE,
 })
 
 

@@ -25,7 +25,8 @@ WEB_LAYER = ["api/uploads.py", "api/services/documents.py", "store/zip_limits.py
              "api/pages/portal/agreement.py", "api/pages/portal/company.py", "api/pages/portal/common.py",
              "api/pages/portal/documents.py", "api/pages/portal/my.py", "api/pages/console/company_requests.py",
              "api/pages/shared/document_words.py", "api/pages/shared/rule_text.py", "api/pages/shared/form_errors.py",
-             "api/errors.py", "api/pages/console/audit_views.py"]
+             "api/errors.py", "api/pages/console/audit_views.py",
+             "api/pages/console/definition_errors.py"]
 # A rule id written as a string where a refusal is raised: a refusal's details, the `rule=` keyword,
 # a pydantic error type, the domain's `_refuse(field, rule, …)`/`_invalid(…)`, an eligibility Problem.
 BARE_RULE = re.compile(r'"rule":\s*"|\brule="|PydanticCustomError\(\s*"'
@@ -59,16 +60,25 @@ def test_rules_are_raised_by_their_registered_id() -> None:
 
 
 def _words_keyed_by_rule(source: str) -> list[int]:
-    """Lines of a dict literal that gives a rule id (as a string) words of its own: `{"zip_bomb": N_("…")}`."""
+    """Lines of a dict literal of words (`N_("…")`) keyed mostly by rule ids, `{"zip_bomb": N_("…"), …}`: a
+    table of words for rules. A table of a form's fields, one of them named like a rule, is none."""
     ids = {rule.value for rule in RuleId}
-    return [key.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Dict)
-            for key, value in zip(node.keys, node.values, strict=True)
-            if isinstance(key, ast.Constant) and key.value in ids and isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Name) and value.func.id in ("N_", "_")]
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Dict):
+            continue
+        worded = [key for key, value in zip(node.keys, node.values, strict=True)
+                  if isinstance(key, ast.Constant) and isinstance(value, ast.Call)
+                  and isinstance(value.func, ast.Name) and value.func.id in ("N_", "_")]
+        by_rule = [key for key in worded if key.value in ids]
+        if by_rule and 2 * len(by_rule) >= len(worded):
+            found += [key.lineno for key in by_rule]
+    return found
 
 
 def test_no_page_keeps_its_own_words_for_a_rule() -> None:
     assert _words_keyed_by_rule('UPLOAD_WORDS = {"kind": N_("종류"), "zip_bomb": N_("너무 큽니다.")}') == [1]
+    assert _words_keyed_by_rule('FIELDS = {"name": N_("이름"), "slots": N_("규모"), "founded_within_years": N_("업력")}') == []
     tables = [f"{path}:{line}" for path in WEB_LAYER
               for line in _words_keyed_by_rule((ROOT / path).read_text(encoding="utf-8"))]
     assert not tables, f"words for a rule outside domain/rule_ids.py's RULE_WORDS: {tables}"

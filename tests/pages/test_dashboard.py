@@ -335,7 +335,7 @@ def test_definition_errors_sit_next_to_the_cell_row_or_setting_they_name() -> No
     assert "지급 비율" in readable("tranches.1.share_percent") and "2번째" in readable("tranches.1.share_percent")
     assert errors["tranches.1.share_percent"][0].startswith("값이 너무 작습니다")
     assert "not a Korean region" in errors["tasks.2"][0]  # a rule of the whole task row
-    assert errors["slots"][0].startswith("정수여야 합니다")
+    assert errors["slots"][0].startswith("정수를 입력하세요 (")  # the words of RuleId.INT_PARSING
     assert any("clocks.review" in m for m in errors["policy"])  # the deeper path is named in the message
     assert any("colour" in m and "알 수 없는 항목" in m for m in errors[""])
 
@@ -372,8 +372,8 @@ def test_definition_errors_on_an_english_page_are_in_english() -> None:
     with language(ENGLISH):
         assert readable("tranches.1.share_percent") == "Tranche 2 › Share (tranches[1].share_percent)"
         assert readable("") == "The whole definition" and readable("slots") == "Slots (slots)"
-    assert errors["tranches.1.share_percent"][0].startswith("Too small (")
-    assert errors["slots"][0].startswith("Must be a whole number (")
+    assert errors["tranches.1.share_percent"][0].startswith("The value is too small (")
+    assert errors["slots"][0].startswith("Enter a whole number (")
     assert any(m.startswith("Unknown field") and "colour" in m for m in errors[""])
     # The region named in the message is the definition's own value: data, left as it is.
     assert korean_left("\n".join(m for ms in errors.values() for m in ms), ["화성"]) == []

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.i18n import N_, _
+from domain.rule_ids import RULE_WORDS, RuleId
 
 SETTINGS = {
     "id": N_("사업 ID"), "name": N_("사업명"), "stage": N_("사업 단계"), "slots": N_("선정 규모"),
@@ -32,19 +33,6 @@ TABLES = {
 # The tables' captions (the names above name one row: "분할 지급 2번째", "Tranche 2").
 CAPTIONS = {"tasks": N_("과제 목록"), "tranches": N_("분할 지급 목록"), "milestones": N_("마일스톤 목록")}
 WHOLE = ""  # the definition as a whole (a rule across fields)
-RULES = {
-    "missing": N_("필수 항목입니다"), "extra_forbidden": N_("알 수 없는 항목입니다"),
-    "string_pattern_mismatch": N_("형식이 맞지 않습니다"), "greater_than": N_("값이 너무 작습니다"),
-    "greater_than_equal": N_("값이 너무 작습니다"), "less_than": N_("값이 너무 큽니다"),
-    "less_than_equal": N_("값이 너무 큽니다"), "int_parsing": N_("정수여야 합니다"), "int_type": N_("정수여야 합니다"),
-    "int_from_float": N_("정수여야 합니다"), "float_parsing": N_("숫자여야 합니다"),
-    "string_type": N_("문자열이어야 합니다"), "string_too_short": N_("비어 있을 수 없습니다"),
-    "string_too_long": N_("너무 깁니다"), "enum": N_("허용된 값이 아닙니다"), "literal_error": N_("허용된 값이 아닙니다"),
-    "datetime_parsing": N_("날짜·시각 형식이 아닙니다"), "datetime_from_date_parsing": N_("날짜·시각 형식이 아닙니다"),
-    "timezone_aware": N_("시간대(+09:00 등)가 필요합니다"), "list_type": N_("목록이어야 합니다"),
-    "dict_type": N_("객체여야 합니다"), "model_type": N_("객체여야 합니다"), "value_error": N_("규칙에 맞지 않습니다"),
-    "bool_parsing": N_("true 또는 false여야 합니다"),
-}
 
 # The definition's cross-field rules (domain/program.py), said in the page's language alone: the
 # validator's English is the API's, not the page's.
@@ -55,6 +43,14 @@ CROSS_FIELD = {
     "tranche share_percent values must add up to 100": N_("분할 지급 비율의 합은 100이어야 합니다"),
     "at least one milestone is needed": N_("마일스톤이 하나 이상 필요합니다"),
 }
+
+
+def type_words(error_type: str) -> str:
+    """Pydantic's error type in words (domain/rule_ids.py's RULE_WORDS, where pydantic's types are
+    rules too), untranslated; a type without words reads as a rule broken. The validator's message
+    always follows in brackets, so a type whose message says more still has its words here."""
+    known = RuleId._value2member_map_.get(error_type)
+    return RULE_WORDS[known] if isinstance(known, RuleId) else RULE_WORDS[RuleId.VALUE_ERROR]
 
 
 def anchor_of(loc: tuple[Any, ...], data: Any) -> str:
@@ -105,7 +101,7 @@ def field_errors(err: ValidationError, data: Any) -> dict[str, list[str]]:
         loc = tuple(e.get("loc", ()))
         where = anchor_of(loc, data)
         message = str(e.get("msg", "")).removeprefix("Value error, ")
-        rule = _(RULES.get(str(e.get("type")), RULES["value_error"]))
+        rule = _(type_words(str(e.get("type")))).rstrip(".")
         deeper = _dotted(loc) if _dotted(loc) != where else ""
         said = _(CROSS_FIELD[message]) if message in CROSS_FIELD else f"{rule} ({message})"
         text = said + (f" — {deeper}" if deeper else "")
