@@ -6,12 +6,16 @@ acceptance with its password typed again. One walk; its history is saved for the
 
 import json
 import os
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from domain.phases import Role
 from domain.timeutil import end_of_kst_day, kst_date
+from tests.browser.conftest import PASSWORD, ensure_user
 from tests.conftest import Stack, new_brn, wait_until
 from tests.flows import PO, drive, startup_password
 
@@ -31,7 +35,14 @@ def last_due(state: dict[str, Any]) -> date:
     return kst_date(datetime.fromisoformat(state["milestones"][-1]["due_at"]))
 
 
-async def test_amendments_notice_at_once_approval_after_decision_with_versions(stack: Stack) -> None:
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html[-2000:]
+    return found.group(1)
+
+
+async def test_amendments_notice_at_once_approval_after_decision_with_versions(stack: Stack,
+                                                                               site: httpx.AsyncClient) -> None:
     startup = await drive(stack, "in_poc")
     sid, me = startup.id, startup.me(stack)
     officer, other_officer = stack.as_role(PO, "po-amend-a"), stack.as_role(PO, "po-amend-b")
@@ -89,9 +100,22 @@ async def test_amendments_notice_at_once_approval_after_decision_with_versions(s
     assert refusal(stale)[2] == "agreement_changed"
     await stack.act(sid, "accept-agreement", me, {"agreement_sha256": first_version["document"]["sha256"]},
                     expect=422)
-    accepted = await stack.act(sid, "accept-agreement", me, {"agreement_sha256": first_version["document"]["sha256"],
-                                                             "password": password})
+    # A person of the startup reads 변경 1 on its agreement page and accepts it there, password typed again.
+    ensure_user(stack, f"amend-{startup.brn}", ["startup"], startup.brn)
+    form = await site.get("/signin")
+    signed_in = await site.post("/signin", data={"login_id": f"amend-{startup.brn}", "password": PASSWORD,
+                                                 "csrf_token": csrf(form.text)})
+    assert signed_in.status_code == 303, signed_in.text
+    page = await site.get(f"/portal/agreement/{sid}")
+    assert page.status_code == 200 and "변경 1" in page.text, page.text[-3000:]
+    assert f'name="agreement_sha256" value="{first_version["document"]["sha256"]}"' in page.text
+    taken = await site.post(f"/portal/agreement/{sid}", data={
+        "csrf_token": csrf(page.text), "agreement_sha256": first_version["document"]["sha256"],
+        "password": PASSWORD, "read_confirmed": "true"})
+    assert taken.status_code == 303, taken.text[-2000:]
+    accepted = await stack.state(sid, me)
     assert accepted["amendments"]["versions"][0]["accepted_by_id"] and accepted["phase"] == "in_poc"
+    assert "변경 1 협약서에 동의했습니다" in (await site.get(taken.headers["location"])).text
 
     # Another partner (비수도권, by the match's rule), approved: 변경 2, whose document names both changes.
     capital = await stack.act(sid, "request-amendment", officer, {"kind": "sme_partner", "partners": [

@@ -28,6 +28,7 @@ from api.services.actions import perform_action
 from api.services.documents import blob_store
 from api.services.startups import for_caller, live_state
 from axflow.agreement import agreement_body
+from domain.documents import DocumentRef
 from domain.phases import Action, Role
 from domain.rule_ids import RuleId
 
@@ -73,9 +74,17 @@ async def _state(viewer: Viewer, db: Session, temporal: Any, startup_id: str) ->
     return for_caller(await live_state(temporal, db, startup_id), viewer.actor)
 
 
+def _document_to_read(state: StartupPublic) -> DocumentRef | None:
+    """What the startup reads (and accepts): the newest amended version (협약 변경, 변경 N) once there
+    is one, otherwise the agreement itself."""
+    versions = state.amendments.versions if state.amendments else []
+    latest = versions[-1] if versions else None
+    return latest.document if latest is not None and latest.document is not None else state.agreement_document
+
+
 async def _agreement_html(request: Request, state: StartupPublic) -> str | None:
     """The agreement as stored (the bytes whose hash is shown and accepted), for reading inline."""
-    document = state.agreement_document
+    document = _document_to_read(state)
     if document is None:
         return None
     store = blob_store(request)
@@ -95,7 +104,8 @@ async def _page(request: Request, viewer: Viewer, state: StartupPublic, db: Sess
     return render(request, viewer, TEMPLATE, status, state=state, agreement_html=await _agreement_html(request, state),
                   may_accept=Action.ACCEPT_AGREEMENT.value in state.allowed_actions, errors=errors or {},
                   labels={name: _(label) for name, label in FIELDS.items()}, accepted_now=accepted_now,
-                  read_confirmed=read_confirmed, plan=plan_view(db, state))
+                  read_confirmed=read_confirmed, plan=plan_view(db, state), doc=_document_to_read(state),
+                  versions=state.amendments.versions if state.amendments else [])
 
 
 @router.get("/portal/agreement/{startup_id}", response_class=HTMLResponse)
