@@ -376,7 +376,7 @@ RULE_WORDS: dict[RuleId, str] = {
     **dict.fromkeys((RuleId.LESS_THAN_EQUAL, RuleId.LESS_THAN), N_("값이 너무 큽니다.")),
     RuleId.STRING_TOO_SHORT: N_("비어 있거나 너무 짧습니다."),
     RuleId.STRING_TOO_LONG: N_("너무 깁니다."),
-    RuleId.TOO_SHORT: N_("하나 이상 입력하세요."),
+    RuleId.TOO_SHORT: N_("하나 이상 있어야 합니다."),
     RuleId.TOO_LONG: N_("항목이 너무 많습니다."),
     **dict.fromkeys((RuleId.LITERAL_ERROR, RuleId.ENUM), N_("허용된 값 중에서 고르세요.")),
     **dict.fromkeys((RuleId.DATE_PARSING, RuleId.DATE_FROM_DATETIME_PARSING, RuleId.DATE_TYPE),
@@ -451,6 +451,18 @@ FIELD_TYPES: frozenset[RuleId] = frozenset({
     RuleId.EXTRA_FORBIDDEN, RuleId.FLOAT_PARSING, RuleId.STRING_TYPE, RuleId.BOOL_PARSING, RuleId.DATETIME_PARSING,
     RuleId.DATETIME_FROM_DATE_PARSING, RuleId.TIMEZONE_AWARE, RuleId.LIST_TYPE, RuleId.DICT_TYPE, RuleId.MODEL_TYPE,
 })
+
+
+# The same rules' words where the refusal carries the figure they name (pydantic's `ctx`: a length, a
+# bound): a page that has the figure says it (api.pages.shared.rule_text), one that has not (an API
+# answer's details carry none) says RULE_WORDS'.
+FIGURE_WORDS: dict[RuleId, str] = {
+    RuleId.STRING_TOO_SHORT: N_("%(min_length)s자 이상이어야 합니다."),
+    RuleId.STRING_TOO_LONG: N_("%(max_length)s자 이하여야 합니다."),
+    RuleId.TOO_LONG: N_("%(max_length)s개 이하로 고르세요."),
+    RuleId.GREATER_THAN_EQUAL: N_("%(ge)s 이상이어야 합니다."),
+    RuleId.LESS_THAN_EQUAL: N_("%(le)s 이하여야 합니다."),
+}
 
 
 def rule_words(rule: object) -> str | None:

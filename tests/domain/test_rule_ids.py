@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from api import i18n
-from domain.rule_ids import RULE_WORDS, RuleId, rule_words
+from domain.rule_ids import FIGURE_WORDS, RULE_WORDS, RuleId, rule_words
 
 ROOT = Path(__file__).resolve().parents[2]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -40,6 +40,8 @@ def test_every_rule_has_korean_and_english_words() -> None:
     assert not wordless, f"rules without Korean words in domain/rule_ids.py's RULE_WORDS: {wordless}"
     with i18n.language(i18n.ENGLISH):
         untranslated = [rule.value for rule in RuleId if i18n.gettext(RULE_WORDS[rule]) == RULE_WORDS[rule]]
+        untranslated += [f"{rule.value} (with its figure)" for rule, words in FIGURE_WORDS.items()
+                         if i18n.gettext(words) == words]
     assert not untranslated, f"rules without English in api/locale/en (python -m api.i18n missing): {untranslated}"
 
 

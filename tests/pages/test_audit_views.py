@@ -119,12 +119,12 @@ def test_the_add_user_form_is_read_into_the_apis_model_with_errors_by_field() ->
     read = read_new_user({"login_id": "ab", "display_name": "", "kind": "staff", "password": ""}, [], [])
     # In the form's order, one message each, in the page's language.
     assert list(read.errors) == ["login_id", "display_name", "roles"]
-    assert read.errors == {"login_id": ["3자 이상이어야 합니다"], "display_name": ["이 칸을 채워 주세요"],
-                           "roles": ["하나 이상 고르세요"]}
+    assert read.errors == {"login_id": ["3자 이상이어야 합니다."], "display_name": ["필수 항목입니다."],
+                           "roles": ["하나 이상 있어야 합니다."]}  # pydantic's types in RULE_WORDS' words
     with language(ENGLISH):
         english = read_new_user({"login_id": "ab", "display_name": "", "kind": "staff", "password": ""}, [], [])
-    assert english.errors == {"login_id": ["At least 3 characters"], "display_name": ["Fill in this field"],
-                              "roles": ["Choose at least one"]}
+    assert english.errors == {"login_id": ["At least 3 characters."], "display_name": ["This field is required."],
+                              "roles": ["At least one is needed."]}
     good = read_new_user({"login_id": "kim.po", "display_name": "김담당", "email": "", "password": "Secret-pass-42"},
                          ["program_officer"], ["program_manager"])
     assert good.errors == {} and good.model.email is None and good.model.password.get_secret_value() == "Secret-pass-42"

@@ -12,7 +12,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.i18n import N_, _, pgettext
+from api.pages.shared.rule_text import rule_text
 from api.services.users import RolesUpdate, TokenCreate, UserCreate
+from domain.rule_ids import RuleId
 from store.users import DirectoryError
 
 # The fields of the add-user form, in the order their errors are listed in the summary.
@@ -36,6 +38,11 @@ FIELD_CHECK = {
     "role": N_("토큰 역할을 확인하세요"), "name": N_("토큰 이름을 확인하세요"), "expires_days": N_("유효 기간을 확인하세요"),
 }
 CHECK_INPUT = N_("입력을 확인하세요")
+# Pydantic's error types said by their words alone (a pattern or a validator's refusal says more).
+SAID_BY_TYPE = frozenset({
+    RuleId.MISSING, RuleId.STRING_TOO_SHORT, RuleId.STRING_TOO_LONG, RuleId.TOO_SHORT, RuleId.TOO_LONG,
+    RuleId.LITERAL_ERROR, RuleId.ENUM, RuleId.INT_PARSING, RuleId.INT_TYPE, RuleId.INT_FROM_FLOAT,
+    RuleId.GREATER_THAN_EQUAL, RuleId.LESS_THAN_EQUAL})
 # The directory's and the token store's refusals (store/users.py, store/passwords.py, domain/brn.py,
 # store/tokens.py) by their words; `value` is what they quote. A refusal may list several, "; "
 # between them (the password's problems).
@@ -111,26 +118,13 @@ def _pydantic_errors(err: ValidationError, known: Sequence[str]) -> dict[str, li
 
 
 def _plain(field_name: str, problem: Mapping[str, Any]) -> str:
-    """What pydantic found wrong with a field, in the page's language."""
-    kind, context = problem["type"], problem.get("ctx") or {}
-    if kind == "missing" or (kind == "string_too_short" and context.get("min_length") == 1):
-        return _("이 칸을 채워 주세요")
-    if kind == "string_too_short":
-        return _("%(min)s자 이상이어야 합니다") % {"min": context.get("min_length")}
-    if kind == "string_too_long":
-        return _("%(max)s자 이하여야 합니다") % {"max": context.get("max_length")}
-    if kind == "too_short":
-        return _("하나 이상 고르세요")
-    if kind == "too_long":
-        return _("%(max)s개 이하로 고르세요") % {"max": context.get("max_length")}
-    if kind in ("literal_error", "enum"):
-        return _("허용된 값 중에서 고르세요")
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _("정수를 입력하세요")
-    if kind == "greater_than_equal":
-        return _("%(min)s 이상이어야 합니다") % {"min": context.get("ge")}
-    if kind == "less_than_equal":
-        return _("%(max)s 이하여야 합니다") % {"max": context.get("le")}
+    """What pydantic found wrong with a field, in the page's language: the words of its error type
+    (domain/rule_ids.py, with the length or bound its context names) for the plain ones; for the
+    rest, what to check in the field with pydantic's own words beside."""
+    if problem["type"] in SAID_BY_TYPE:
+        words = rule_text(problem["type"], problem.get("ctx") or {})
+        if words:
+            return words
     return f"{_(FIELD_CHECK.get(field_name, CHECK_INPUT))} ({problem['msg']})"
 
 

@@ -5,7 +5,7 @@ import re
 from collections.abc import Mapping
 
 from api.i18n import ENGLISH, N_, current_language, gettext
-from domain.rule_ids import RuleId, rule_words
+from domain.rule_ids import FIGURE_WORDS, RuleId, rule_words
 
 # When a refusal names no rule: what its code means.
 CODES = {
@@ -40,9 +40,17 @@ def rule_text(rule: str | None, figures: Mapping[str, object] | None = None) -> 
     """A rule's words (domain/rule_ids.py's RULE_WORDS) in the page's language, their `%(name)s`
     filled from `figures` (a refusal's details: an upload's type, a size limit); None when the
     rule has no words, or words that need a figure the refusal does not carry."""
+    if rule == RuleId.STRING_TOO_SHORT and figures and figures.get("min_length") == 1:
+        rule = RuleId.MISSING  # at least one character: a field left empty
     known = rule_words(rule)
     if not known:
         return None
+    figured = FIGURE_WORDS.get(RuleId(str(rule)))
+    if figured and figures:
+        try:
+            return gettext(figured) % dict(figures)
+        except (KeyError, TypeError, ValueError):
+            pass  # the figure is not among them: the words without it
     if "%(" not in known:
         return gettext(known)
     try:
