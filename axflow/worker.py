@@ -20,6 +20,7 @@ from activities.deadlines import DeadlineActivities
 from activities.eligibility import EligibilityActivities
 from activities.finance import FinanceActivities
 from activities.followup import FollowUpActivities, followup_notice
+from activities.followup_projection import FollowUpProjectionActivities
 from activities.lifecycles import LifecycleActivities
 from activities.notifications import NotificationActivities
 from activities.read_model import ReadModelActivities
@@ -89,6 +90,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                     agreements.prepare_agreement,
                     followup_notice,
                     followups.start_followup,
+                    FollowUpProjectionActivities(engine).project_followup_year,
                 ],
                 activity_executor=executor,
                 max_cached_workflows=settings.worker_max_cached_workflows,

@@ -65,7 +65,7 @@ def upsert_followup_year(session: Session, projection: FollowUpYearProjection) -
     """Write the year's row, or rewrite it (a retried activity writes the same row again)."""
     table, fields = table_of(FollowUpYearRow), year_fields(projection)
     key = {"brn": projection.brn, "program_id": projection.record.program_id, "year": projection.record.year}
-    updated = session.execute(update(table).where(
+    updated = session.exec(update(table).where(
         table.c.brn == key["brn"], table.c.program_id == key["program_id"],
         table.c.year == key["year"]).values(**fields))
     if updated.rowcount == 0:

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.rule_ids import RuleId
     from domain.violation import RuleViolation
 
-from workflows.followup_steps import tell, until
+from workflows.followup_steps import project, tell, until
 
 
 def refuse(violation: RuleViolation) -> None:
@@ -53,6 +53,7 @@ class FollowUp:
             await self._ask()
         if s.status != "waiting" or s.closure is not None:  # a survey not yet opened is not a year
             s.records.append(self._year_record())
+            await project(inp, s.records[-1])
         await workflow.wait_condition(workflow.all_handlers_finished)
         if s.closure is None and self.next_stage is not None:
             later = self.next_stage

@@ -10,3 +10,8 @@ deprecated (`workflow.deprecate_patch`) 13 months after the release that added i
 # chosen) as events of the follow-up's NoticeKinds, instead of the logging stub `followup_notice`.
 # Deprecate 13 months after its release.
 FOLLOWUP_DELIVER = "followup-deliver"
+
+# Each recorded year is written into the read model (store/followup_tables.py) by the activity
+# `project_followup_year`, for the program's outcome report; runs from before record theirs in
+# the workflow only. Deprecate 13 months after its release.
+FOLLOWUP_PROJECTION = "followup-projection"

@@ -8,12 +8,20 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.followup_io import FOLLOWUP_NOTICE, FollowUpInput, FollowUpNotice, FollowUpState
+    from domain.followup import YearRecord
+    from domain.followup_io import (
+        FOLLOWUP_NOTICE,
+        PROJECT_FOLLOWUP_YEAR,
+        FollowUpInput,
+        FollowUpNotice,
+        FollowUpState,
+        FollowUpYearProjection,
+    )
     from domain.io import startup_workflow_id
     from domain.notifications import DELIVER_NOTIFICATION, NoticeKind, NotificationEvent
 
-from workflows.followup_patches import FOLLOWUP_DELIVER
-from workflows.lifecycle.retries import NOTIFICATION_RETRY
+from workflows.followup_patches import FOLLOWUP_DELIVER, FOLLOWUP_PROJECTION
+from workflows.lifecycle.retries import NOTIFICATION_RETRY, OWN_WORK_RETRY
 
 
 async def until(instant: datetime, done: Callable[[], bool]) -> bool:
@@ -49,6 +57,17 @@ async def tell(inp: FollowUpInput, state: FollowUpState, kind: NoticeKind, recip
                                         retry_policy=NOTIFICATION_RETRY)
     except ActivityError as err:
         workflow.logger.warning("follow-up notice %s of %s not delivered: %s", kind, state.brn, err.cause or err)
+
+
+async def project(inp: FollowUpInput, record: YearRecord) -> None:
+    """The year just recorded, into the read model (patch followup-projection): retried until the
+    database takes it, as the lifecycle's projection is; runs from before the patch skip it."""
+    if not workflow.patched(FOLLOWUP_PROJECTION):
+        return
+    projection = FollowUpYearProjection(brn=inp.brn, company_name=inp.company_name, stage=inp.stage,
+                                        completed_at=inp.completed_at, record=record, recorded_at=workflow.now())
+    await workflow.execute_activity(PROJECT_FOLLOWUP_YEAR, projection, start_to_close_timeout=timedelta(seconds=30),
+                                    retry_policy=OWN_WORK_RETRY)
 
 
 def _event(inp: FollowUpInput, state: FollowUpState, kind: NoticeKind, recipients: list[str],

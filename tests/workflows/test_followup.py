@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -19,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 from activities.followup import FollowUpActivities
 from domain.followup import SurveyAnswer
 from domain.followup_io import (
+    PROJECT_FOLLOWUP_YEAR,
     CloseCompany,
     Closure,
     FollowUpInput,
@@ -31,6 +33,7 @@ from domain.followup_io import (
 from domain.phases import Role
 from domain.state import Actor, StartupState
 from store.db import session_scope
+from store.followup_tables import FollowUpYearRow
 from store.notifications import events_of
 from tests.builders import program
 from tests.conftest import Stack, new_brn, wait_until
@@ -44,6 +47,8 @@ SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "followup-tw
 STARTED_HISTORY = SAVED_HISTORY.with_name("lifecycle-followup-started.json")
 # Both runs of the two-year walk under patch followup-deliver (notices to deliver_notification).
 DELIVERED_HISTORY = SAVED_HISTORY.with_name("followup-delivered.json")
+# The same walk under patch followup-projection (each recorded year into the read model).
+PROJECTED_HISTORY = SAVED_HISTORY.with_name("followup-projected.json")
 
 
 def capture(path: Path, history: Any) -> None:
@@ -93,6 +98,8 @@ async def notices(stack: Stack, handle: WorkflowHandle[Any, Any], run_id: str | 
     for event in history.events:
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             attrs = event.activity_task_scheduled_event_attributes
+            if attrs.activity_type.name == PROJECT_FOLLOWUP_YEAR:
+                continue  # the recorded year into the read model, not a notice
             payload = (await pydantic_data_converter.decode(attrs.input.payloads, [dict]))[0]
             kinds.append(payload["kind"])
     return kinds
@@ -139,12 +146,20 @@ async def test_two_yearly_surveys_one_answered_one_late_and_escalated_across_con
         (1, "answered", False), (2, "answered_late", True)]
     assert await notices(stack, handle, None) == ["followup_survey_open", "followup_survey_reminder",
                                                   "followup_survey_reminder", "followup_survey_overdue"]
+    # Each year was written into the read model as it was recorded (patch followup-projection).
+    with session_scope(stack.engine) as session:
+        rows = session.exec(select(FollowUpYearRow).where(FollowUpYearRow.brn == brn)
+                            .order_by(col(FollowUpYearRow.year))).all()
+        assert [(r.year, r.status, r.escalated, (r.answer or {}).get("revenue")) for r in rows] == [
+            (1, "answered", False, 900_000_000), (2, "answered_late", True, 900_000_000)]
     if os.environ.get("AXFLOW_CAPTURE_HISTORIES"):
         runs = [await stack.client.get_workflow_handle(handle.id, run_id=run).fetch_history()
                 for run in (first_run, None)]
         # followup-two-years.json was captured before patch followup-deliver (its notices went to
-        # the logging stub); followup-delivered.json under it.
+        # the logging stub), followup-delivered.json under it and followup-projected.json under
+        # followup-projection too: each is kept as it was captured.
         capture(DELIVERED_HISTORY, [run.to_json_dict() for run in runs])
+        capture(PROJECTED_HISTORY, [run.to_json_dict() for run in runs])
 
 
 async def test_a_later_stage_takes_the_follow_up_over_and_a_closed_company_ends_it_with_a_record(
