@@ -13,8 +13,10 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from domain.rule_ids import RuleId
+
 MULTILINE_KEPT = frozenset("\t\n\r")
-RULE = "control_character"
+RULE = RuleId.CONTROL_CHARACTER
 
 
 def hidden_character(text: str, multiline: bool = False) -> str | None:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from domain.rule_ids import RuleId
 from store.binding_tables import BindingEvent, BindingRequest, CompanyBinding
 from store.portal_tables import ApplicationDraft, CompanyAccount
 from store.tables import StartupRow
@@ -72,12 +73,12 @@ def why_approval_is_needed(session: Session, user: User, brn: str) -> str | None
     holders = [h for h in bound_user_ids(session, brn) if h != user.id]
     if holders:
         account = session.get(CompanyAccount, brn)
-        return "representative_change" if account and account.representative_user_id in holders else "already_bound"
+        return RuleId.REPRESENTATIVE_CHANGE if account and account.representative_user_id in holders else RuleId.ALREADY_BOUND
     lifecycles = session.exec(select(StartupRow.startup_id).where(StartupRow.brn == brn)).all()
     own = set(session.exec(select(ApplicationDraft.startup_id).where(ApplicationDraft.brn == brn,
                                                                      ApplicationDraft.created_by == user.id)).all())
     if any(startup_id not in own for startup_id in lifecycles):
-        return "staff_lifecycles"
+        return RuleId.STAFF_LIFECYCLES
     return None
 
 
@@ -120,7 +121,7 @@ def decide(session: Session, request_id: int, *, approve: bool, officer_id: str,
     request.decision, request.decision_reason = ("approved" if approve else "rejected"), reason.strip()[:500]
     session.add(request)
     if approve:
-        if request.why == "representative_change":
+        if request.why == RuleId.REPRESENTATIVE_CHANGE:
             for holder in session.exec(select(CompanyBinding).where(CompanyBinding.brn == request.brn,
                                                                     col(CompanyBinding.revoked_at).is_(None))).all():
                 if _is_representative(session, request.brn, holder.user_id):
