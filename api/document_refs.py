@@ -12,7 +12,14 @@ from sqlmodel import Session, col, select
 
 from api.errors import ApiError
 from api.scope import brn_of
-from domain.commands import Command, RecordExpenseBody, SignAgreementBody, SubmitMilestoneBody, SubmitSettlementBody
+from domain.commands import (
+    Command,
+    FileAppealBody,
+    RecordExpenseBody,
+    SignAgreementBody,
+    SubmitMilestoneBody,
+    SubmitSettlementBody,
+)
 from domain.documents import DocumentKind, DocumentRef
 from domain.phases import Role
 from domain.rule_ids import RuleId
@@ -74,6 +81,10 @@ def attach_documents(session: Session, startup_id: str, command: Command[Any]) -
         # An expense's evidence (증빙): receipts uploaded first; the ledger entry pins each by its hash.
         command.documents = resolve_document_refs(session, startup_id, [e.document for e in body.evidence],
                                                   kind=DocumentKind.RECEIPT, field="evidence")
+    elif isinstance(body, FileAppealBody) and body.documents:
+        # An appeal's documents (이의신청 근거 자료), any the startup uploaded as `other`.
+        command.documents = resolve_document_refs(session, startup_id, body.documents, kind=DocumentKind.OTHER,
+                                                  field="documents")
     elif isinstance(body, SubmitSettlementBody) and any(line.receipts for line in body.lines):
         problems: list[Any] = []
         receipts: list[list[DocumentRef]] = []

@@ -16,9 +16,11 @@ from domain.commands import (
     Body,
     CancelExpenseBody,
     DecideAmendmentBody,
+    DecideAppealBody,
     DecideBudgetChangeBody,
     DisbursementBody,
     ExtendDeadlineBody,
+    FileAppealBody,
     FinalEvaluationBody,
     MatchBody,
     PromoteBody,
@@ -194,5 +196,19 @@ ACTION_INFO: dict[Action, ActionInfo] = {
         "contracted or in_poc, a request waiting for a decision; never by the officer who asked for it; a rejection "
         "gives its reason; an approval makes the agreement's next version (변경 N), which the startup accepts again",
         {"decision": "approve", "reason": "실증 일정 변경 타당"}),
+    Action.FILE_APPEAL: ActionInfo(
+        NP_("action", "이의신청"), FileAppealBody,
+        "이의신청 · Appeal a result",
+        "lifecycles with appeals; by the startup itself, once per result, within the program's window (appeals."
+        "window_days, 7 by default) after it: the selection while rejected or waitlisted, the final evaluation "
+        "before the settlement is submitted, a disallowed expense before the settlement is approved",
+        {"kind": "selection", "reasons": "발표평가에서 실증 실적이 반영되지 않았습니다", "documents": []}),
+    Action.DECIDE_APPEAL: ActionInfo(
+        NP_("action", "이의신청 심의"), DecideAppealBody,
+        "이의신청 심의 · Decide an appeal",
+        "an appeal waiting; by a program officer or admin who took no part in the result appealed (scored it, "
+        "evaluated it, reviewed the expense); always with a written reason; upheld, a selection returns to review "
+        "for other evaluators, a final evaluation is made again, a disallowed expense is accepted",
+        {"decision": "dismiss", "reason": "평가 절차와 점수 산정에 하자가 없습니다"}),
 }
 ACTION_BODIES: dict[Action, type[Body]] = {action: info.body for action, info in ACTION_INFO.items()}

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from domain.amendments import AmendmentKind, MilestoneDue
+from domain.appeals import AppealKind
 from domain.brn import normalize_brn
 from domain.budget import PlanLine
 from domain.budget_rules import CategoryKey, EvidenceKind, PaymentMethod
@@ -342,6 +343,27 @@ class DecideAmendmentBody(Body):
     decision: Annotated[Literal["approve", "reject"], Field(
         description="approve: the change is made and the agreement gets its next version (변경 N), which the "
                     "startup accepts again; reject: nothing changes")]
+
+
+class FileAppealBody(Body):
+    """An appeal (이의신청) by the startup against one result, with its reasons and documents."""
+
+    kind: Annotated[AppealKind, Field(description="selection: 선정 결과 (rejected or waitlisted); final_evaluation: "
+                                      "최종평가; expense: 집행 불인정 (entry_id)")]
+    entry_id: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="expense: the disallowed "
+                                          "entry's id", examples=["E0001"])] = None
+    reasons: Annotated[Text, Field(min_length=1, description="the reasons of the appeal (이의신청 사유)",
+                                   examples=["발표평가 점수 산정에 실증 실적이 반영되지 않았습니다"])]
+    documents: DocumentIds = []
+
+
+class DecideAppealBody(Body):
+    """A review panel member's decision (심의 결과) on an appeal, always with its written reason."""
+
+    appeal: Annotated[int | None, Field(strict=True, ge=1, description="the appeal's number; omitted: the oldest "
+                                        "waiting")] = None
+    decision: Annotated[Literal["uphold", "dismiss"], Field(
+        description="uphold (인용): the result is changed; dismiss (기각): it stands")]
 
 
 class ReviewExpenseBody(Body):

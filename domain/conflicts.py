@@ -39,6 +39,7 @@ BARRED_WHEN_CONFLICTED: dict[Action, str] = {
     Action.RETRY_COLLECTION: "acts on the money owed back; another officer does it",
     Action.REQUEST_AMENDMENT: "proposes a change to the company's agreement (협약 변경 신청)",
     Action.DECIDE_AMENDMENT: "decides a change to the company's agreement (협약 변경 승인)",
+    Action.DECIDE_APPEAL: "decides the company's appeal (이의신청 심의)",
 }
 
 

@@ -99,3 +99,7 @@ class Action(StrEnum):
     # officer's decision on one that needs approval (lifecycles under the agreement-amendments patch).
     REQUEST_AMENDMENT = "request-amendment"
     DECIDE_AMENDMENT = "decide-amendment"
+    # 이의신청: the startup objects to a result (selection, final evaluation, a disallowed expense)
+    # and a review panel member who took no part in it decides (lifecycles under the appeals patch).
+    FILE_APPEAL = "file-appeal"
+    DECIDE_APPEAL = "decide-appeal"

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from domain.amendments import AmendmentPolicy
+from domain.appeals import AppealPolicy
 from domain.budget_rules import BudgetRules
 from domain.money import split_exact
 from domain.outcome_rules import FollowUpPolicy
@@ -194,6 +195,9 @@ class ProgramDefinition(Strict):
     # request waits for a decision (domain/amendments.py). Definitions from before amendments get
     # the defaults, so they and the saved histories parse unchanged.
     amendments: AmendmentPolicy = AmendmentPolicy()
+    # How long after a result an appeal (이의신청) may be filed (domain/appeals.py). Definitions from
+    # before appeals get the default (7 days), so they and the saved histories parse unchanged.
+    appeals: AppealPolicy = AppealPolicy()
 
     # A field validator, not part of the model check below, so that a refusal names `budget`
     # itself (slots and grant_amount are declared before it and are already validated here).

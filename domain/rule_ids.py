@@ -231,6 +231,15 @@ class RuleId(StrEnum):
     AMENDMENT_TO_ACCEPT = "amendment_to_accept"
     # The follow-up's answers over the API and the portal (api/services/followup.py).
     FOLLOWUP_RUNNING = "followup_running"
+    # Appeals (이의신청: domain/appeals.py, domain/appeal_rules.py).
+    APPEALS_UNAVAILABLE = "appeals_unavailable"
+    APPEALABLE_RESULT = "appealable_result"
+    APPEAL_WINDOW = "appeal_window"
+    ONE_APPEAL_PER_RESULT = "one_appeal_per_result"
+    APPEAL_PENDING = "appeal_pending"
+    PANEL_TOOK_NO_PART = "panel_took_no_part"
+    APPEAL_DECISION_REASON = "appeal_decision_reason"
+    RESCORE_BY_OTHERS = "rescore_by_others"
 
 
 RULE_WORDS: dict[RuleId, str] = {
@@ -418,6 +427,14 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.AMENDMENT_PENDING: N_("결정할 협약 변경 신청이 없습니다."),
     RuleId.AMENDMENT_TO_ACCEPT: N_("동의할 변경 협약서가 없습니다."),
     RuleId.FOLLOWUP_RUNNING: N_("진행 중인 사후관리가 없습니다. 사업을 마친 뒤 시작되고 마지막 조사 연도 뒤에 끝납니다."),
+    RuleId.APPEALS_UNAVAILABLE: N_("이 과제는 시스템에서 이의신청을 할 수 없습니다. 담당자에게 문의하십시오."),
+    RuleId.APPEALABLE_RESULT: N_("이의신청할 수 있는 결과가 없습니다."),
+    RuleId.APPEAL_WINDOW: N_("이의신청 기간이 지났습니다."),
+    RuleId.ONE_APPEAL_PER_RESULT: N_("이 결과에는 이미 이의신청을 했습니다."),
+    RuleId.APPEAL_PENDING: N_("심의할 이의신청이 없습니다."),
+    RuleId.PANEL_TOOK_NO_PART: N_("이의신청 대상 결정에 참여한 사람은 심의할 수 없습니다."),
+    RuleId.APPEAL_DECISION_REASON: N_("심의 결과의 사유를 적어 주십시오."),
+    RuleId.RESCORE_BY_OTHERS: N_("재평가는 처음 평가하지 않은 평가위원이 합니다."),
 }
 
 # Rules whose refusal message says more than their words (an amount, a category, a year, a

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain import action_rules as r
 from domain import amendment_rules as amend
+from domain import appeal_rules as appeal
 from domain import budget_actions as b
 from domain import settlement_ledger as ledger
 from domain.commands import Command
@@ -39,7 +40,8 @@ class ActionRule:
 
 
 ACTION_RULES: dict[Action, ActionRule] = {
-    Action.SCORE: ActionRule(frozenset({Role.EVALUATOR}), frozenset({P.UNDER_REVIEW}), r.score_rule),
+    # After an upheld selection appeal, only evaluators who did not score it before (domain.appeal_rules).
+    Action.SCORE: ActionRule(frozenset({Role.EVALUATOR}), frozenset({P.UNDER_REVIEW}), appeal.score_rule),
     Action.MATCH: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SELECTED, P.MATCHED}), r.match_rule),
     # Before the signature the agreement; after it an amended version (변경 N, domain.amendment_rules).
     Action.ACCEPT_AGREEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.MATCHED, P.CONTRACTED, P.IN_POC}),
@@ -116,6 +118,12 @@ ACTION_RULES: dict[Action, ActionRule] = {
                                          amend.request_offered),
     Action.DECIDE_AMENDMENT: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.CONTRACTED, P.IN_POC}),
                                         amend.decide_amendment_rule, amend.decide_offered),
+    # 이의신청 (lifecycles under the appeals patch): the startup appeals a result; a panel member who
+    # took no part in it decides.
+    Action.FILE_APPEAL: ActionRule(frozenset({Role.STARTUP}), appeal.FILE_PHASES, appeal.file_appeal_rule,
+                                   appeal.file_offered),
+    Action.DECIDE_APPEAL: ActionRule(frozenset({Role.PROGRAM_OFFICER, Role.ADMIN}), appeal.FILE_PHASES,
+                                     appeal.decide_appeal_rule, appeal.decide_offered),
 }
 
 

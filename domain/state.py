@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, Field
 
 from domain.amendments import AmendmentState
+from domain.appeals import AppealState
 from domain.budget import BudgetPlan, PlanLine
 from domain.documents import DocumentRef
 from domain.phases import Phase, Role, Stage
@@ -321,6 +322,9 @@ class StartupState(BaseModel):
     # Agreement amendments (협약 변경): set when a lifecycle starts under the agreement-amendments patch
     # (None before it: the validators refuse an amendment); every request and numbered version.
     amendments: AmendmentState | None = None
+    # Appeals (이의신청): set when a lifecycle starts under the appeals patch (None before it: the
+    # validators refuse an appeal); the results it may appeal, with who made them, and every appeal.
+    appeals: AppealState | None = None
     tranches: list[TrancheState] = []
     milestones: list[MilestoneState] = []
     suspended_at: AwareDatetime | None = None

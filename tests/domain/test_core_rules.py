@@ -11,7 +11,7 @@ from domain.brn import normalize_brn
 from domain.calendar import add_business_days, business_deadline
 from domain.commands import ApplicationBody, MatchBody, TerminateBody
 from domain.money import split_exact
-from domain.phases import FINAL_PHASES, Action, Role
+from domain.phases import FINAL_PHASES, Action, Phase, Role
 from domain.program import ProgramDefinition
 from domain.rules import ACTION_RULES
 
@@ -83,4 +83,6 @@ def test_every_action_has_a_rule_and_no_action_is_open_to_auditors_or_in_final_p
         # Only the money owed back is acted on in a finished lifecycle (it stays open while money
         # is owed): the waiver decision and a refused collection's retry.
         money_owed = action in (Action.WAIVE_CLAWBACK, Action.RETRY_COLLECTION)
-        assert not rule.phases & FINAL_PHASES or money_owed, action
+        # And a rejection's appeal (이의신청): it stays open while the appeal window runs or an appeal waits.
+        appeal = action in (Action.FILE_APPEAL, Action.DECIDE_APPEAL) and rule.phases & FINAL_PHASES == {Phase.REJECTED}
+        assert not rule.phases & FINAL_PHASES or money_owed or appeal, action

@@ -76,3 +76,9 @@ AGREEMENT_AMENDMENTS = "agreement-amendments"
 # at once, and a request waiting for their decision. Lifecycles started before move money without
 # telling the officer (the console's budget page shows both). Deprecate 15 months after its release.
 BUDGET_CHANGE_NOTICES = "budget-change-notices"
+# Appeals (이의신청): a lifecycle started under it keeps the results it may appeal with who made
+# them, takes file-appeal and decide-appeal, and stays open after a rejection until the appeal
+# window closes and no appeal waits. Decided once, when a lifecycle starts (kept in its state as
+# `appeals`, since Update validators cannot ask `patched`); lifecycles started before refuse an
+# appeal. Deprecate 15 months after its release.
+APPEALS = "appeals"

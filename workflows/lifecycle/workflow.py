@@ -20,9 +20,11 @@ with workflow.unsafe.imports_passed_through():
         CancelExpenseBody,
         Command,
         DecideAmendmentBody,
+        DecideAppealBody,
         DecideBudgetChangeBody,
         DisbursementBody,
         ExtendDeadlineBody,
+        FileAppealBody,
         FinalEvaluationBody,
         MatchBody,
         PromoteBody,
@@ -46,7 +48,19 @@ with workflow.unsafe.imports_passed_through():
     from domain.rules import RuleViolation, check_command
     from domain.state import StartupState
 
-from workflows.lifecycle import amendments, budget, clocks, exits, followup, milestones, money, patches, selection, settlement
+from workflows.lifecycle import (
+    amendments,
+    appeals,
+    budget,
+    clocks,
+    exits,
+    followup,
+    milestones,
+    money,
+    patches,
+    selection,
+    settlement,
+)
 from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.publishing import publish
 
@@ -72,12 +86,15 @@ class StartupLifecycle:
             selection.decide_agreement_steps(ctx)
             budget.decide_budget_ledger(ctx)
             amendments.decide_amendments(ctx)
+            appeals.decide_appeals(ctx)
         if ctx.program.policy.needs_business_calendar() and ctx.state.holiday_table is None:
             await selection.record_holidays(ctx)
         if inp.resume is None:
             await selection.enter(ctx)
-        # A final phase ends the lifecycle once no money is owed any more (a clawback, a refund).
-        while (ctx.state.phase not in FINAL_PHASES or ctx.money_owed()) and not ctx.promotion_window_over:
+        # A final phase ends the lifecycle once no money is owed any more (a clawback, a refund) and,
+        # under the appeals patch, once a rejection's appeal window has closed with no appeal waiting.
+        while ((ctx.state.phase not in FINAL_PHASES or ctx.money_owed() or appeals.holds_open(ctx))
+               and not ctx.promotion_window_over):
             if ctx.state.phase is Phase.SELECTED and ctx.state.agreement_due_at is None:
                 await selection.plan_agreement_deadline(ctx)
             # Clear the flag before publishing: a change made while the projection runs sets it
@@ -90,6 +107,10 @@ class StartupLifecycle:
                 workflow.continue_as_new(inp.model_copy(update={"resume": ctx.state}))
             events = ctx.clocks().events(ctx.clock_features)
             timeout = None if not events else max(events[0].at - workflow.now(), timedelta(0))
+            appeal_window = appeals.window_end(ctx) if appeals.holds_open(ctx) else None
+            if appeal_window is not None:  # wake when a rejection's appeal window closes
+                until_closed = max(appeal_window - workflow.now(), timedelta(0)) + timedelta(seconds=1)
+                timeout = until_closed if timeout is None else min(timeout, until_closed)
             try:
                 await workflow.wait_condition(lambda: ctx.changed, timeout=timeout)
             except TimeoutError:
@@ -109,7 +130,9 @@ class StartupLifecycle:
 
     @workflow.signal(name="selection_decided")
     def selection_decided(self, decision: SelectionDecision) -> None:
+        before = self.state.phase
         selection.selection_decided(self.ctx, decision)
+        appeals.note_selection(self.ctx, before)  # a rejection or a waitlist place may be appealed (patch appeals)
 
     @workflow.signal(name="payment_outcome")
     def payment_outcome(self, outcome: PaymentOutcome) -> None:
@@ -240,6 +263,7 @@ class StartupLifecycle:
     @workflow.update(name="final-evaluation")
     async def final_evaluation(self, cmd: Command[FinalEvaluationBody]) -> StartupState:
         settlement.final_evaluation(self.ctx, cmd)
+        appeals.note_final_evaluation(self.ctx, cmd)
         return self.state
 
     @final_evaluation.validator
@@ -367,6 +391,7 @@ class StartupLifecycle:
     async def review_expense(self, cmd: Command[ReviewExpenseBody]) -> StartupState:
         self._check(Action.REVIEW_EXPENSE, cmd)
         budget.review_expense(self.ctx, cmd)
+        appeals.note_expense_review(self.ctx, cmd)
         return self.state
 
     @review_expense.validator
@@ -395,3 +420,25 @@ class StartupLifecycle:
     @decide_amendment.validator
     def _validate_decide_amendment(self, cmd: Command[DecideAmendmentBody]) -> None:
         self._check(Action.DECIDE_AMENDMENT, cmd)
+
+    # Appeals (이의신청; lifecycles under the appeals patch, the others refuse in the validator).
+
+    @workflow.update(name="file-appeal")
+    async def file_appeal(self, cmd: Command[FileAppealBody]) -> StartupState:
+        self._check(Action.FILE_APPEAL, cmd)
+        appeals.file(self.ctx, cmd)
+        return self.state
+
+    @file_appeal.validator
+    def _validate_file_appeal(self, cmd: Command[FileAppealBody]) -> None:
+        self._check(Action.FILE_APPEAL, cmd)
+
+    @workflow.update(name="decide-appeal")
+    async def decide_appeal(self, cmd: Command[DecideAppealBody]) -> StartupState:
+        self._check(Action.DECIDE_APPEAL, cmd)
+        appeals.decide(self.ctx, cmd)
+        return self.state
+
+    @decide_appeal.validator
+    def _validate_decide_appeal(self, cmd: Command[DecideAppealBody]) -> None:
+        self._check(Action.DECIDE_APPEAL, cmd)

@@ -1,0 +1,133 @@
+"""Appeals (이의신청): who may object to which result, until when, and who may decide the objection.
+
+A result may be appealed once, by the startup it concerns, within the program's window after it
+was made known: a rejection or a place on the waitlist (the selection result), the final
+evaluation, or an expense the finance officer disallowed (불인정). The review panel (심의위원회) is
+staff who took no part in the result: the people who made it are kept with it (by user id, so
+whatever role they act in now, as conflicts of interest follow the person), and each is refused.
+
+Pure: plain facts in, a RuleViolation out; `domain.appeal_rules` applies these to a lifecycle's
+state for the validators. This module imports neither the state nor the program (both import it).
+"""
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal, get_args
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.documents import DocumentRef
+from domain.rule_ids import RuleId
+from domain.timeutil import end_of_kst_day, kst_date
+from domain.violation import RuleViolation
+
+# What may be appealed: the selection result (rejected or waitlisted), the final evaluation, or
+# one disallowed expense (its ledger entry).
+AppealKind = Literal["selection", "final_evaluation", "expense"]
+APPEAL_KINDS: tuple[AppealKind, ...] = get_args(AppealKind)
+KIND_NAMES: dict[AppealKind, str] = {"selection": "선정 결과", "final_evaluation": "최종평가",
+                                     "expense": "집행 불인정"}
+AppealStatus = Literal["pending", "upheld", "dismissed"]
+
+
+class AppealPolicy(BaseModel):
+    """A program's appeal rules (`ProgramDefinition.appeals`); definitions from before appeals get
+    these defaults, so they and the saved histories parse unchanged."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Calendar days after the result is made known; the window closes at the end of that KST day.
+    window_days: Annotated[int, Field(ge=1, le=60)] = 7
+
+
+class AppealableResult(BaseModel):
+    """A result the startup may appeal, as the lifecycle made it known: when, and who made it."""
+
+    kind: AppealKind
+    # The expense's ledger entry id; empty for the selection and the final evaluation.
+    subject: str = ""
+    at: AwareDatetime
+    # For the selection, the phase it put the startup in (rejected or waitlisted).
+    outcome: str = ""
+    # The user ids of the people who made it (the scorers, the final evaluator, the expense's
+    # reviewer): none of them sits on the panel that decides its appeal.
+    actors: list[str] = []
+
+
+class Appeal(BaseModel):
+    """One appeal: what it objects to, its reasons and documents, and the panel's decision."""
+
+    number: int
+    kind: AppealKind
+    subject: str = ""
+    reasons: str
+    documents: list[DocumentRef] = []
+    filed_by: str
+    filed_at: AwareDatetime
+    status: AppealStatus = "pending"
+    decided_by: str | None = None
+    decided_by_name: str | None = None
+    decided_at: AwareDatetime | None = None
+    decision_reason: str = ""
+    # A selection appeal upheld: the scorers of the first review, who do not score it again.
+    earlier_scorers: list[str] = []
+
+    @property
+    def days_to_decide(self) -> int | None:
+        return (self.decided_at - self.filed_at).days if self.decided_at else None
+
+
+class AppealState(BaseModel):
+    """What a lifecycle under the appeals patch keeps: the results it may appeal and every appeal."""
+
+    results: list[AppealableResult] = []
+    appeals: list[Appeal] = []
+    # Evaluators who may not score this startup again (they scored the result an appeal overturned).
+    excluded_scorers: list[str] = []
+
+    def result(self, kind: AppealKind, subject: str = "") -> AppealableResult | None:
+        return next((r for r in reversed(self.results) if r.kind == kind and r.subject == subject), None)
+
+    def appeal(self, number: int | None) -> Appeal | None:
+        """The appeal of that number, or (None) the oldest one waiting for a decision."""
+        if number is None:
+            return next((a for a in self.appeals if a.status == "pending"), None)
+        return next((a for a in self.appeals if a.number == number), None)
+
+    @property
+    def pending(self) -> list[Appeal]:
+        return [a for a in self.appeals if a.status == "pending"]
+
+
+def window_closes_at(result_at: datetime, policy: AppealPolicy) -> datetime:
+    """The end of the KST day `window_days` after the result was made known."""
+    return end_of_kst_day(kst_date(result_at + timedelta(days=policy.window_days)))
+
+
+def check_within_window(result: AppealableResult, now: datetime, policy: AppealPolicy) -> None:
+    closes = window_closes_at(result.at, policy)
+    if now > closes:
+        raise RuleViolation("conflict", f"the appeal window closed at {closes.isoformat()} (이의신청 기간이 지났습니다)",
+                            {"field": "kind", "rule": RuleId.APPEAL_WINDOW, "closed_at": closes.isoformat(),
+                             "days": policy.window_days})
+
+
+def check_not_appealed(state: AppealState, result: AppealableResult) -> None:
+    if any(a.kind == result.kind and a.subject == result.subject and a.filed_at >= result.at for a in state.appeals):
+        raise RuleViolation("conflict", "this result is already appealed (이미 이의신청한 결과입니다)",
+                            {"field": "kind", "rule": RuleId.ONE_APPEAL_PER_RESULT})
+
+
+def check_panel_member(result: AppealableResult, actor_id: str) -> None:
+    """The panel is staff who took no part in the result, whatever role they act in now."""
+    if actor_id in result.actors:
+        raise RuleViolation("forbidden", "you took part in the result appealed; another panel member decides "
+                            "(이의신청 대상 결정에 참여한 사람은 심의할 수 없습니다)",
+                            {"rule": RuleId.PANEL_TOOK_NO_PART, "kind": result.kind})
+
+
+def check_rescorer(excluded: list[str], actor_id: str) -> None:
+    """After an upheld selection appeal, the application is scored by evaluators who did not score it."""
+    if actor_id in excluded:
+        raise RuleViolation("forbidden", "you scored this application before its appeal was upheld; other "
+                            "evaluators score it again (재평가는 처음 평가하지 않은 평가위원이 합니다)",
+                            {"rule": RuleId.RESCORE_BY_OTHERS})

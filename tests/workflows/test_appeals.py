@@ -1,0 +1,82 @@
+"""Appeals (이의신청) in a real lifecycle, through the API and the worker: a rejected applicant's
+lifecycle stays open for the appeal window; the startup appeals with its reasons and a document
+(pinned by hash); a panel member who scored the application is refused, whatever role they act in
+now; a decision gives its reason; upheld, the application returns to review, where only evaluators
+who did not score it before may score it. One walk; its history is saved for the replay test."""
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from domain.phases import Role
+from tests.conftest import Stack, wait_until
+from tests.documents_support import pdf
+from tests.flows import EV, PO, drive
+from tests.workflows.test_amendments import refusal
+from tests.workflows.test_documents_in_actions import upload
+
+# Replayed by tests/workflows/test_replay.py (every saved history): the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
+SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-appeals.json"
+
+
+async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stack: Stack) -> None:
+    startup = await drive(stack, "rejected")
+    sid, me = startup.id, startup.me(stack)
+    rejected = await stack.state(sid, me)
+    # Held open for the window, the rejection is the one result to appeal.
+    assert rejected["closed_at"] is None and rejected["appeals"]["results"][0]["outcome"] == "rejected"
+    assert "file-appeal" in rejected["allowed_actions"]
+    scorer = stack.user_id("evaluator")
+    assert rejected["appeals"]["results"][0]["actors"] == [scorer]
+    wrong = await stack.act(sid, "file-appeal", me, {"kind": "final_evaluation", "reasons": "x"}, expect=409)
+    assert refusal(wrong)[1:] == ("kind", "appealable_result")
+    nothing = await stack.act(sid, "decide-appeal", stack.as_role(PO, "panel-a"),
+                              {"decision": "dismiss", "reason": "x"}, expect=409)
+    assert refusal(nothing)[2] == "appeal_pending"
+
+    document = await upload(stack, sid, me, pdf("이의신청 근거"), "appeal-evidence.pdf", "other")
+    filed = await stack.act(sid, "file-appeal", me, {"kind": "selection", "reasons": "실증 실적이 점수에 반영되지 "
+                                                     "않았습니다", "documents": [document["id"]]})
+    appeal = filed["appeals"]["appeals"][0]
+    assert appeal["status"] == "pending" and appeal["documents"][0]["sha256"] == document["sha256"]
+    twice = await stack.act(sid, "file-appeal", me, {"kind": "selection", "reasons": "다시"}, expect=409)
+    assert refusal(twice)[2] == "one_appeal_per_result"
+
+    # The panel took no part: the person who scored is refused even as a program officer.
+    took_part = await stack.act(sid, "decide-appeal", stack.as_role(PO, "evaluator"),
+                                {"decision": "uphold", "reason": "재평가"}, expect=403)
+    assert refusal(took_part)[2] == "panel_took_no_part"
+    panel = stack.as_role(PO, "panel-a")
+    bare = await stack.act(sid, "decide-appeal", panel, {"decision": "uphold"}, expect=422)
+    assert refusal(bare)[1:] == ("reason", "appeal_decision_reason")
+    upheld = await stack.act(sid, "decide-appeal", panel, {"decision": "uphold", "reason": "서면평가 자료 누락 확인"})
+    decided = upheld["appeals"]["appeals"][0]
+    assert (decided["status"], decided["decision_reason"], decided["decided_by_name"]) == (
+        "upheld", "서면평가 자료 누락 확인", "panel-a")
+    assert upheld["phase"] == "under_review" and upheld["scores"] == [] and decided["earlier_scorers"] == [scorer]
+
+    # Re-scored by evaluators who did not score the first time.
+    again = await stack.act(sid, "score", stack.as_role(EV), {"round": "document", "score": 88}, expect=403)
+    assert refusal(again)[2] == "rescore_by_others"
+    rescored = await stack.act(sid, "score", stack.as_role(EV, "evaluator-2"), {"round": "document", "score": 88})
+    assert rescored["average_score"] == 88
+    # The startup reads the decision and its reason on its own page of the portal's 마이페이지.
+    mine = await stack.state(sid, me)
+    assert mine["appeals"]["appeals"][0]["decision_reason"] == "서면평가 자료 누락 확인"
+
+    async def entries() -> list[dict[str, Any]]:
+        return (await stack.call("GET", f"/startups/{sid}/history", stack.as_role(Role.AUDITOR)))["entries"]
+
+    history = await wait_until(entries, lambda es: any(e["action"] == "score" and e["actor_name"] == "evaluator-2"
+                                                       for e in es), what="the new score in the history")
+    filed_entry = next(e for e in history if e["action"] == "file-appeal")
+    assert filed_entry["details"]["documents"][0]["sha256"] == document["sha256"]
+    decision = next(e for e in history if e["action"] == "decide-appeal")
+    assert (decision["actor_name"], decision["details"]["decision"], decision["to_phase"]) == (
+        "panel-a", "upheld", "under_review")
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not SAVED_HISTORY.exists()
+                                                       or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
+        exported = await stack.call("GET", f"/startups/{sid}/history?format=temporal",
+                                    stack.as_role(Role.AUDITOR), expect=200)
+        SAVED_HISTORY.write_text(json.dumps(exported, indent=1) + "\n")
