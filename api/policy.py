@@ -239,6 +239,7 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     # The portal: a startup's own records.
     ("GET", "/portal/agreement/{startup_id}"): same_as(*STARTUP_ROUTE),
     ("POST", "/portal/agreement/{startup_id}"): taking(A.ACCEPT_AGREEMENT),
+    ("POST", "/portal/agreement/{startup_id}/amendment"): taking(A.REQUEST_AMENDMENT),
     ("GET", "/portal/apply/{program_id}"): same_as("POST", "/programs/{program_id}/applications", frozenset({STARTUP})),
     ("POST", "/portal/apply/{program_id}"): same_as("POST", "/programs/{program_id}/applications",
                                                     frozenset({STARTUP})),

@@ -50,12 +50,28 @@ async def test_amendments_notice_at_once_approval_after_decision_with_versions(s
     assert "request-amendment" in signed["allowed_actions"] and signed["amendments"]["versions"] == []
     first_document = signed["agreement_acceptance"]["document"]
 
-    # 통보 사항 (the task's content): made at once, no new version.
-    notice = await stack.act(sid, "request-amendment", me, {"kind": "task_content", "task_content": "실증 범위에 "
-                                                            "물류 라인 추가", "reason": "수요기업 요청"})
+    # A person of the startup, signed in to the portal, asks on its agreement page. 통보 사항 (the
+    # task's content): made at once, no new version; a kind without its field is refused naming it.
+    ensure_user(stack, f"amend-{startup.brn}", ["startup"], startup.brn)
+    form = await site.get("/signin")
+    signed_in = await site.post("/signin", data={"login_id": f"amend-{startup.brn}", "password": PASSWORD,
+                                                 "csrf_token": csrf(form.text)})
+    assert signed_in.status_code == 303, signed_in.text
+    page = await site.get(f"/portal/agreement/{sid}")
+    assert page.status_code == 200 and 'action="/portal/agreement/' in page.text and "협약 변경 신청" in page.text
+    asked_on_page = await site.post(f"/portal/agreement/{sid}/amendment", data={
+        "csrf_token": csrf(page.text), "kind": "task_content", "task_content": "실증 범위에 물류 라인 추가",
+        "new_end_on": "2030-01-01", "reason": "수요기업 요청"})
+    assert asked_on_page.status_code == 303, asked_on_page.text[-2000:]
+    notice = await stack.state(sid, me)
     assert notice["amendments"]["requests"][0]["status"] == "effective"
     assert notice["amendments"]["task_content"] == "실증 범위에 물류 라인 추가"
     assert notice["amendments"]["versions"] == []
+    listed = await site.get(asked_on_page.headers["location"])
+    assert "반영됨" in listed.text and "통보 사항" in listed.text
+    missing = await site.post(f"/portal/agreement/{sid}/amendment", data={
+        "csrf_token": csrf(listed.text), "kind": "poc_period", "reason": ""})
+    assert missing.status_code == 422 and 'id="f-new_end_on-error"' in missing.text, missing.text[-3000:]
     wrong_field = await stack.act(sid, "request-amendment", me, {"kind": "poc_period"}, expect=422)
     assert refusal(wrong_field) == ("validation_error", "new_end_on", "amendment_field_required")
 
@@ -100,12 +116,7 @@ async def test_amendments_notice_at_once_approval_after_decision_with_versions(s
     assert refusal(stale)[2] == "agreement_changed"
     await stack.act(sid, "accept-agreement", me, {"agreement_sha256": first_version["document"]["sha256"]},
                     expect=422)
-    # A person of the startup reads 변경 1 on its agreement page and accepts it there, password typed again.
-    ensure_user(stack, f"amend-{startup.brn}", ["startup"], startup.brn)
-    form = await site.get("/signin")
-    signed_in = await site.post("/signin", data={"login_id": f"amend-{startup.brn}", "password": PASSWORD,
-                                                 "csrf_token": csrf(form.text)})
-    assert signed_in.status_code == 303, signed_in.text
+    # The startup reads 변경 1 on its agreement page and accepts it there, its password typed again.
     page = await site.get(f"/portal/agreement/{sid}")
     assert page.status_code == 200 and "변경 1" in page.text, page.text[-3000:]
     assert f'name="agreement_sha256" value="{first_version["document"]["sha256"]}"' in page.text

@@ -18,8 +18,10 @@ from sqlmodel import Session
 from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
+from api.pages.portal import amendment_form
 from api.pages.portal.budget_common import plan_view
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
+from api.pages.shared.form_errors import FormErrors
 from api.pages.shared.redirects import see_other
 from api.pages.shared.rule_text import RuleRefusal, rule_text
 from api.schemas import StartupPublic
@@ -97,7 +99,7 @@ async def _agreement_html(request: Request, state: StartupPublic) -> str | None:
 
 async def _page(request: Request, viewer: Viewer, state: StartupPublic, db: Session, status: int = 200,
                 errors: dict[str, list[str]] | None = None, accepted_now: bool = False,
-                read_confirmed: bool = False) -> HTMLResponse:
+                read_confirmed: bool = False, amendment: dict[str, Any] | None = None) -> HTMLResponse:
     if viewer.role is not Role.STARTUP and viewer.role not in (Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
                                                               Role.EVALUATOR, Role.AUDITOR, Role.ADMIN):
         raise ApiError("forbidden", _("이 화면을 볼 수 없습니다."), {"rule": RuleId.ROLE})
@@ -105,13 +107,45 @@ async def _page(request: Request, viewer: Viewer, state: StartupPublic, db: Sess
                   may_accept=Action.ACCEPT_AGREEMENT.value in state.allowed_actions, errors=errors or {},
                   labels={name: _(label) for name, label in FIELDS.items()}, accepted_now=accepted_now,
                   read_confirmed=read_confirmed, plan=plan_view(db, state), doc=_document_to_read(state),
-                  versions=state.amendments.versions if state.amendments else [])
+                  versions=state.amendments.versions if state.amendments else [],
+                  amendment=_amendment_view(state, **(amendment or {})))
+
+
+def _amendment_view(state: StartupPublic, errors: FormErrors | None = None, values: dict[str, str] | None = None,
+                    requested: bool = False) -> dict[str, Any]:
+    """The amendment section: the requests so far, and the form while the startup may ask for one."""
+    return {"requests": amendment_form.requests_of(state), "requested": requested,
+            "may_request": Action.REQUEST_AMENDMENT.value in state.allowed_actions,
+            "errors": (errors or FormErrors()).by_field, "posted": values or {}, "kinds": amendment_form.kind_options(),
+            "labels": {name: _(label) for name, label in amendment_form.FIELDS.items()}}
 
 
 @router.get("/portal/agreement/{startup_id}", response_class=HTMLResponse)
 async def agreement_page(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
-                         temporal: TemporalDep, accepted: bool = False) -> HTMLResponse:
-    return await _page(request, viewer, await _state(viewer, db, temporal, startup_id), db, accepted_now=accepted)
+                         temporal: TemporalDep, accepted: bool = False, requested: bool = False) -> HTMLResponse:
+    return await _page(request, viewer, await _state(viewer, db, temporal, startup_id), db, accepted_now=accepted,
+                       amendment={"requested": requested})
+
+
+@router.post("/portal/agreement/{startup_id}/amendment", response_class=HTMLResponse)
+async def request_amendment(startup_id: str, request: Request, viewer: PageViewer, db: SessionDep,
+                            temporal: TemporalDep) -> Response:
+    """The startup asks for an amendment (협약 변경): a notice is made at once, the rest waits for the
+    program officer's decision."""
+    posted = {name: str(value) for name, value in (await request.form()).items()}
+    check_csrf(viewer, posted.get("csrf_token", ""))
+    check_scope(startup_id, viewer.actor)
+    try:
+        await perform_action(startup_id, Action.REQUEST_AMENDMENT, amendment_form.body_of(posted), viewer.actor, db,
+                             temporal, request.state.request_id)
+    except ApiError as err:
+        if err.status in (401, 403, 404):
+            raise
+        state = await _state(viewer, db, temporal, startup_id)
+        return await _page(request, viewer, state, db, err.status,
+                           amendment={"errors": amendment_form.errors_of(err), "values": posted})
+    return see_other(request, "agreement_page", startup_id=startup_id, query={"requested": "true"},
+                     fragment="amendments")
 
 
 @router.post("/portal/agreement/{startup_id}", response_class=HTMLResponse)
