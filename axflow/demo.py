@@ -25,6 +25,7 @@ from temporalio.service import RPCError
 from temporalio.testing import TimeSkipper
 
 from axflow.config import Settings
+from axflow.demo_budget import opened_vendor
 from axflow.demo_cohort import GOALS, partners_for, reach
 from axflow.programs import sample_definitions
 from domain.brn import check_digit, format_brn
@@ -96,6 +97,8 @@ class Demo:
                  next_program_id: str) -> None:
         self.http, self.tokens, self.clock, self.stamp = http, tokens, clock, stamp
         self.next_program_id, self.startup_password = next_program_id, STARTUP_PASSWORD
+        # The program has budget rules: its companies plan, record expenses and settle from the ledger.
+        self.budget_rules = False
 
     async def call(self, who: str, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
         response = await self.http.request(method, path, json=body,
@@ -103,6 +106,15 @@ class Demo:
         if response.status_code != expect:
             raise DemoFailed(f"{method} {path} as {who}: expected {expect}, got {response.status_code}: "
                              f"{response.text}")
+        return response.json()
+
+    async def upload(self, who: str, startup_id: str, content: bytes, filename: str, kind: str) -> Any:
+        """A document uploaded first (POST /startups/{id}/documents), as the portal does."""
+        response = await self.http.post(f"/startups/{startup_id}/documents", data={"kind": kind},
+                                        files={"file": (filename, content, "application/pdf")},
+                                        headers={"Authorization": f"Bearer {self.tokens[who]}"})
+        if response.status_code != 201:
+            raise DemoFailed(f"upload to {startup_id} as {who}: got {response.status_code}: {response.text}")
         return response.json()
 
     async def act(self, who: str, startup_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -184,6 +196,9 @@ async def fill(settings: Settings, api_url: str) -> None:
 
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
         demo = Demo(http, tokens, Clock(settings), stamp, promoted_program.id)
+        demo.budget_rules = program.budget_rules is not None
+        if demo.budget_rules:
+            await opened_vendor(settings)  # one vendor of the expenses opened weeks ago: new_vendor
         say(f"1. programs: {program.id} (window open until "
             f"{window_closes_at.astimezone(KST):%H:%M:%S} KST), {open_call.id} (open), "
             f"{promoted_program.id} (the next stage)")

@@ -7,6 +7,7 @@ on somebody (the company, officer.kim, finance.lee, an evaluator) or on a clock.
 
 from typing import TYPE_CHECKING, Any
 
+from axflow.demo_budget import record_expenses, settle_from_ledger, submit_plan
 from domain.program import CAPITAL_AREA, ProgramDefinition
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ def partners_for(program: ProgramDefinition, task_id: str, n: int, make_brn: Any
 
 
 async def sign(demo: "Demo", sid: str, brn: str, n: int, partners: list[dict[str, Any]]) -> None:
-    """Matched, the agreement accepted by the company (its password typed again) and countersigned."""
+    """The budget plan submitted, matched, the agreement accepted by the company (its password typed
+    again) and countersigned."""
+    await submit_plan(demo, sid, brn)
     matched = await demo.act(OFFICER, sid, "match", {"partners": partners})
     if matched["agreement_two_step"]:
         await demo.act(brn, sid, "accept-agreement", {"agreement_sha256": matched["agreement_document"]["sha256"],
@@ -64,6 +67,7 @@ async def reach(demo: "Demo", goal: str, sid: str, brn: str, n: int, partners: l
         await demo.act(brn, sid, "withdraw", {"reason": "대표자 사정으로 포기 (demo)"})
         return "withdrew before the agreement: its slot is offered to the waitlist"
     if goal == "matched":
+        await submit_plan(demo, sid, brn)
         await demo.act(OFFICER, sid, "match", {"partners": partners})
         return "matched: the generated agreement waits for the company to accept it on its portal"
     await sign(demo, sid, brn, n, partners)
@@ -88,6 +92,8 @@ async def reach(demo: "Demo", goal: str, sid: str, brn: str, n: int, partners: l
         await demo.act(OFFICER, sid, "terminate", {"cause": "abandonment", "reason": "연락 두절 (demo)"})
         await demo.wait_for(sid, lambda s: s["closed_at"], "the clawback to arrive")
         return "terminated: the advance clawed back"
+    # During the PoC: a few expenses in the ledger with their evidence (집행 내역).
+    entries = await record_expenses(demo, sid, brn) if demo.budget_rules else []
     for key in MILESTONES:
         await deliver(demo, sid, brn, key, revise=n == 0 and key == "midterm")
         if key == "midterm":
@@ -98,14 +104,18 @@ async def reach(demo: "Demo", goal: str, sid: str, brn: str, n: int, partners: l
     await demo.act(EVALUATOR, sid, "final-evaluation", {"score": 95 - n * 3, "grade": grade})
     if goal == "settlement":
         return f"final evaluation {grade}: the settlement report waits for the company"
-    spent = 77_500_000 if n == 0 else 79_000_000
-    lines = [{"item": "인건비 (personnel)", "amount": spent // 2},
-             {"item": "실증 장비 (PoC equipment)", "amount": spent - spent // 2}]
-    await demo.act(brn, sid, "submit-settlement", {"lines": lines})
-    await demo.act(FINANCE, sid, "approve-settlement", {})
+    if demo.budget_rules:  # the statement computed from the ledger (정산보고서)
+        await settle_from_ledger(demo, sid, brn, entries)
+    else:
+        spent = 77_500_000 if n == 0 else 79_000_000
+        lines = [{"item": "인건비 (personnel)", "amount": spent // 2},
+                 {"item": "실증 장비 (PoC equipment)", "amount": spent - spent // 2}]
+        await demo.act(brn, sid, "submit-settlement", {"lines": lines})
+        await demo.act(FINANCE, sid, "approve-settlement", {})
     # A settlement with unspent money completes when the refund (반납) arrives.
     state = await demo.wait_for(sid, lambda s: s["phase"] == "completed", "the refund")
-    settled = f"settled: spent ₩{spent:,}, refunded ₩{state['settlement']['refund_due']:,}"
+    report = state["settlement"]
+    settled = f"settled: spent ₩{report['spent']:,}, refunded ₩{report['refund_due']:,}"
     if goal == "completed":
         return settled
     promoted = await demo.act(OFFICER, sid, "promote", {"target_program_id": demo.next_program_id,

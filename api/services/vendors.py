@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 import structlog
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from axflow.config import Settings
@@ -40,10 +41,14 @@ async def note_vendor_opening(engine: Engine, settings: Settings, brn: str) -> d
         return None
     if answer.opened_on is None:
         return None
-    with session_scope(engine) as session:
-        if session.get(VendorOpening, brn) is None:
+    # Written without reading first: on SQLite a transaction that read cannot take the write lock
+    # while another request holds it (database is locked), one that only writes waits its turn.
+    try:
+        with session_scope(engine) as session:
             session.add(VendorOpening(brn=brn, opened_on=answer.opened_on, checked_at=datetime.now(UTC)))
             session.commit()
+    except IntegrityError:  # another request kept it in the same instant: the same date
+        pass
     return answer.opened_on
 
 

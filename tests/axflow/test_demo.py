@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from axflow.demo import STARTUP_PASSWORD, run_demo
+from axflow.demo_budget import EXPENSES, NEW_VENDOR_BRN
 from axflow.demo_cohort import GOALS, PHASE_OF_GOAL
 from domain.phases import Role
 from tests.conftest import Stack, wait_until
@@ -38,6 +39,21 @@ async def test_the_demo_fills_every_phase_and_its_people_sign_in(stack: Stack, c
     assert Counter(s["phase"] for s in await startups(stack, f"{program_id}-open")) == {"under_review": 2}
     promoted = await startups(stack, f"{program_id}-cg")
     assert len(promoted) == 1 and promoted[0]["brn"] == next(s["brn"] for s in listed if s["phase"] == "promoted")
+
+    # Money by 비목: the two settled companies planned, recorded three expenses with their card slips
+    # and filed the statement their ledger computes (VAT apart, every expense accepted); the
+    # expenses of the companies in settlement and in final review wait in the finance officer's
+    # queue, those to the vendor opened three weeks before flagged new_vendor.
+    assert printed.count(f"settled: spent ₩{sum(e[4] for e in EXPENSES):,}") == 2, printed
+    completed = next(s for s in listed if s["phase"] == "completed")
+    statement = await stack.call("GET", f"/startups/{completed['startup_id']}/settlement-statement",
+                                 stack.as_role(Role.FINANCE_OFFICER))
+    assert statement["final"] and statement["statement"]["accepted"] == sum(e[4] for e in EXPENSES)
+    queue = await wait_until(lambda: stack.call("GET", f"/programs/{program_id}/expense-review",
+                                                stack.as_role(Role.FINANCE_OFFICER)),
+                             lambda q: len(q["entries"]) == 2 * len(EXPENSES), what="the waiting expenses")
+    assert {e["vendor_brn"] for e in queue["entries"] if "new_vendor" in [f["rule"] for f in e["flags"]]} == \
+        {NEW_VENDOR_BRN}
 
     # The representative of the company in settlement signs in and lands on its portal page.
     login = re.search(r"(ceo\d+@demo-ai\.kr) +마이페이지: the settlement report", printed).group(1)  # type: ignore[union-attr]
