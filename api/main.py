@@ -26,10 +26,12 @@ from api.pages.console import evaluator_pool as evaluator_pool_pages
 from api.pages.console import expense_review as expense_review_pages
 from api.pages.console import finance as finance_pages
 from api.pages.console import home as home_page
+from api.pages.console import outcomes as outcome_pages
 from api.pages.console import programs as program_pages
 from api.pages.console import startup as startup_page
 from api.pages.console import startups as startup_list
 from api.pages.portal import agreement as agreement_page
+from api.pages.portal import appeal as portal_appeal
 from api.pages.portal import apply as portal_apply
 from api.pages.portal import budget as portal_budget
 from api.pages.portal import budget_settlement as portal_budget_settlement
@@ -58,6 +60,7 @@ from api.routes import (
     health,
     me,
     notifications,
+    outcomes,
     password_reset,
     programs,
     settlement_statements,
@@ -170,6 +173,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(expense_review.router)
     app.include_router(settlement_statements.router)
     app.include_router(followup.router)
+    app.include_router(outcomes.router)
     app.include_router(notifications.router)
     app.include_router(evaluator_pool.router)
     for router in (me.router, users.router, signin.router, signin_oidc.router):
@@ -186,6 +190,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(program_copy.router)
     app.include_router(finance_pages.router)
     app.include_router(budget_pages.router)
+    app.include_router(outcome_pages.router)
     app.include_router(expense_review_pages.router)
     app.include_router(expense_ledger.router)
     app.include_router(evaluation_pages.router)
@@ -198,6 +203,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(portal_apply.router)
     app.include_router(portal_documents.router)
     app.include_router(portal_my.router)
+    app.include_router(portal_appeal.router)
     app.include_router(portal_followup.router)
     app.include_router(portal_ledger.router)
     app.include_router(portal_budget.router)

@@ -50,6 +50,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     # its own see it; the startup answers its survey, or its program officer enters a paper answer.
     ("GET", "/startups/{startup_id}/followup"): READERS | {STARTUP},
     ("POST", "/startups/{startup_id}/followup/answers"): frozenset({STARTUP, PO}),
+    # What became of a program's companies (사후관리 성과, api/routes/outcomes.py): officers and auditors.
+    ("GET", "/programs/{program_id}/outcomes"): frozenset({ADMIN, PO, FO, AUDITOR}),
     ("GET", "/audit/events"): frozenset({AUDITOR}),
     ("GET", "/audit/verify"): frozenset({AUDITOR}),
     # Conflicts of interest belong to the person: any staff member declares theirs, and then takes
@@ -198,6 +200,7 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("POST", "/console/startups/{startup_id}/budget/decision"): taking(A.DECIDE_BUDGET_CHANGE),
     ("GET", "/console/startups/{startup_id}/statement"): same_as("GET", "/startups/{startup_id}/settlement-statement",
                                                                 READERS),
+    ("GET", "/console/programs/{program_id}/outcomes"): same_as("GET", "/programs/{program_id}/outcomes", READERS),
     ("GET", "/console/programs/{program_id}/budget"): same_as("GET", "/programs/{program_id}/budget", READERS),
     ("GET", "/console/programs/{program_id}/budget.xlsx"): same_as("GET", "/programs/{program_id}/budget", READERS),
     ("GET", "/console/programs/{program_id}/expenses"): same_as("GET", "/programs/{program_id}/expenses", READERS),
@@ -257,6 +260,7 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("POST", "/portal/my/{startup_id}/milestones/{key}"): taking(A.SUBMIT_MILESTONE),
     ("POST", "/portal/my/{startup_id}/settlement"): taking(A.SUBMIT_SETTLEMENT),
     ("POST", "/portal/my/{startup_id}/withdraw"): taking(A.WITHDRAW),
+    ("POST", "/portal/my/{startup_id}/appeal"): taking(A.FILE_APPEAL),
     # The yearly survey of the follow-up (api/pages/portal/followup.py).
     ("GET", "/portal/followup/{startup_id}"): same_as("GET", "/startups/{startup_id}/followup", frozenset({STARTUP})),
     ("POST", "/portal/followup/{startup_id}"): same_as("POST", "/startups/{startup_id}/followup/answers",

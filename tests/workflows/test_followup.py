@@ -2,6 +2,7 @@
 through two yearly surveys (the first answered on time, the second late and escalated to the
 program officer) across a continue-as-new, and a closed company's follow-up ending at once."""
 
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
@@ -18,6 +20,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
 from activities.followup import FollowUpActivities
+from api.pages.console.exports import XLSX_TYPE
 from domain.followup import SurveyAnswer
 from domain.followup_io import (
     PROJECT_FOLLOWUP_YEAR,
@@ -32,6 +35,7 @@ from domain.followup_io import (
 )
 from domain.phases import Role
 from domain.state import Actor, StartupState
+from domain.timeutil import KST
 from store.db import session_scope
 from store.followup_tables import FollowUpYearRow
 from store.notifications import events_of
@@ -288,3 +292,55 @@ async def test_the_portal_form_answers_the_open_survey_and_shows_the_years_answe
     assert [await starter.start_followup(completion) for _ in range(2)] == ["moved", "moved"]
     moved = await wait_until(lambda: state(handle), lambda s: s.program_id == later.id, what="the later stage")
     assert moved.year == 1 and [r.program_id for r in moved.records] == [startup.program.id] * 2
+
+
+async def test_the_programs_outcomes_count_the_years_answered_over_the_api_in_xlsx_and_on_the_console_page(
+        stack: Stack, followed: Followed, site: httpx.AsyncClient) -> None:
+    """After the two walks above (year 1 answered over the API, year 2 through the portal), the
+    program's outcomes hold both years of the company's cohort, read from the read model."""
+    startup, ended = followed.startup, followed.ended
+    policy = startup.program.followup
+    assert policy is not None and ended.closed_at is not None
+    url = f"/programs/{startup.program.id}/outcomes"
+    officer = stack.as_role(Role.PROGRAM_OFFICER)
+    found = await wait_until(lambda: stack.call("GET", url, officer), lambda o: len(o["rows"]) == 2,
+                             what="both years in the outcomes")
+    cohort = str(ended.closed_at.astimezone(KST).year)
+    assert (found["followed"], found["years"], found["companies"], found["next_stage"]) == (True, policy.years, 1, [])
+    first, second = found["rows"]
+    assert [(r["cohort"], r["year"], r["companies"], r["survived"], r["survival_rate_percent"], r["answered"])
+            for r in (first, second)] == [(cohort, 1, 1, 1, 100.0, 1), (cohort, 2, 1, 1, 100.0, 1)]
+    # Year 1 has no growth without the figures the company completed with; year 2 grows on year 1.
+    assert (first["revenue_total"], first["revenue_growth_total_percent"], first["jobs_created"],
+            first["new_hires"]) == (1_200_000_000, None, 0, 4)
+    assert (second["revenue_total"], second["revenue_growth_total_percent"], second["revenue_growth_median_percent"],
+            second["jobs_created"], second["patents_granted"]) == (1_500_000_000, 25.0, 25.0, 1, 1)
+    targets = {t["measure"]: t for t in second["targets"]}
+    assert list(targets) == [t.measure for t in policy.targets]
+    assert targets["revenue_growth_total_percent"]["status"] == "met"  # 25.0% against 20%
+    assert targets["jobs_created"]["status"] == ("met" if policy.target("jobs_created") == 1 else "missed")
+    assert {t["status"] for t in first["targets"] if t["measure"].startswith("revenue_growth")} == {"no_data"}
+    # Officers and auditors read it; an evaluator and a startup do not.
+    await stack.call("GET", url, stack.as_role(Role.AUDITOR))
+    await stack.call("GET", url, stack.as_role(Role.EVALUATOR), expect=403)
+    await stack.call("GET", url, startup.me(stack), expect=403)
+    await stack.call("GET", "/programs/no-such-program/outcomes", officer, expect=404)
+
+    sheet = await stack.http.get(f"{url}?format=xlsx", headers=officer)
+    assert sheet.status_code == 200 and sheet.headers["content-type"] == XLSX_TYPE
+    book = load_workbook(io.BytesIO(sheet.content), read_only=True)
+    assert book.sheetnames == ["성과지표", "목표 대비", "다음 단계 진출"]
+    figures = list(book["성과지표"].iter_rows(values_only=True))
+    assert figures[0][:3] == ("코호트 (완료 연도)", "연차", "기업 수")
+    assert [row[:2] for row in figures[1:]] == [(cohort, 1), (cohort, 2)]
+    assert figures[2][figures[0].index("매출액 합계 (원)")] == 1_500_000_000
+
+    await sign_in(site, stack, "outcomes.officer", ["program_officer"])
+    dashboard = await site.get(f"/console/programs/{startup.program.id}")
+    assert f'href="/console/programs/{startup.program.id}/outcomes"' in dashboard.text
+    page = await site.get(f"/console/programs/{startup.program.id}/outcomes")
+    assert page.status_code == 200 and "사후관리 성과" in page.text
+    assert page.text.count('role="img"') == 4 and 'id="outcome-figures"' in page.text
+    assert "1,500,000,000" in page.text and "25.0%" in page.text and "달성" in page.text
+    assert f"{cohort}년 완료 · 2년차" in page.text
+    assert f'href="/programs/{startup.program.id}/outcomes?format=xlsx"' in page.text

@@ -1,0 +1,108 @@
+"""What became of a program's companies after it (사후관리 성과): per cohort and follow-up year, the
+outcome figures against the program's targets, and the companies that went on to the next stage.
+One read for the API (`GET /programs/{id}/outcomes`, JSON or XLSX) and the console's outcome page.
+
+The figures are domain/outcomes.py's `outcome_rows` over the read model of follow-up years
+(store/followup_tables.py, written by the FollowUp workflow as it records each year). A cohort is
+the KST year its companies completed the program; a company is counted once it has a recorded year,
+and a cohort's rows stop at the last year any of its companies has recorded (a year not yet
+surveyed has no figures to show). A company's first year has no growth unless its completion
+figures are known (the baseline), which the read model does not hold yet.
+"""
+
+from collections import defaultdict
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from api.services.programs import known_program
+from domain.followup import SurveyAnswer, YearRecord
+from domain.outcomes import CompanyOutcome, OutcomeRow, TargetResult, against_targets, outcome_rows
+from domain.program import ProgramDefinition
+from store.db import as_utc
+from store.followup_tables import FollowUpYearRow
+from store.tables import StartupRow
+
+
+class OutcomeYear(OutcomeRow):
+    """One cohort's figures for one follow-up year, with each of the program's targets."""
+
+    targets: list[TargetResult]
+
+
+class NextStage(BaseModel):
+    """A company of this program promoted to the next stage, and its lifecycle there if it has one."""
+
+    startup_id: str
+    brn: str
+    company_name: str
+    later_startup_id: str | None = None
+    later_program_id: str | None = None
+    later_phase: str | None = None
+
+
+class Outcomes(BaseModel):
+    program_id: str
+    program_name: str
+    followed: bool  # whether the program has a follow-up at all
+    years: int  # the program's follow-up years (0 without one)
+    companies: int  # companies with at least one recorded year
+    rows: list[OutcomeYear]
+    next_stage: list[NextStage]
+
+
+def _record(row: FollowUpYearRow) -> YearRecord:
+    answer = SurveyAnswer.model_validate(row.answer) if row.answer is not None else None
+    return YearRecord(year=row.year, fiscal_year=row.fiscal_year, status=row.status,
+                      program_id=row.program_id, answer=answer, answered_at=as_utc(row.answered_at),
+                      reminders_sent=row.reminders_sent, escalated=row.escalated)
+
+
+def companies_of(session: Session, program_id: str) -> list[CompanyOutcome]:
+    """Each company followed for this program, with the years recorded for it, in brn order."""
+    rows = session.exec(select(FollowUpYearRow).where(FollowUpYearRow.program_id == program_id)
+                        .order_by(col(FollowUpYearRow.brn), col(FollowUpYearRow.year))).all()
+    found: dict[str, CompanyOutcome] = {}
+    for row in rows:
+        company = found.setdefault(row.brn, CompanyOutcome(brn=row.brn, cohort=row.cohort))
+        company.years.append(_record(row))
+    return list(found.values())
+
+
+def next_stage(session: Session, program_id: str) -> list[NextStage]:
+    """The program's lifecycles that ended promoted, each with the company's newest lifecycle in
+    another program (the next stage's, once its application was made)."""
+    promoted = session.exec(select(StartupRow.startup_id, StartupRow.brn, StartupRow.company_name)
+                            .where(StartupRow.program_id == program_id, StartupRow.phase == "promoted")
+                            .order_by(col(StartupRow.company_name))).all()
+    later: dict[str, StartupRow] = {}
+    if promoted:
+        for row in session.exec(select(StartupRow).where(col(StartupRow.brn).in_([p[1] for p in promoted]),
+                                                         StartupRow.program_id != program_id)
+                                .order_by(col(StartupRow.applied_at))).all():
+            later[row.brn] = row  # the newest wins
+    found = []
+    for startup_id, brn, name in promoted:
+        after = later.get(brn)
+        found.append(NextStage(startup_id=startup_id, brn=brn, company_name=name,
+                               later_startup_id=after.startup_id if after else None,
+                               later_program_id=after.program_id if after else None,
+                               later_phase=after.phase if after else None))
+    return found
+
+
+def outcomes(session: Session, program_id: str) -> Outcomes:
+    """The program's outcomes; 404 for an unknown program."""
+    program_row = known_program(session, program_id)
+    definition = ProgramDefinition.model_validate(program_row.definition)
+    policy = definition.followup
+    companies = companies_of(session, program_id)
+    reached: dict[str, int] = defaultdict(int)  # cohort → the last year any of its companies recorded
+    for company in companies:
+        reached[company.cohort] = max([reached[company.cohort], *(r.year for r in company.years)])
+    years = policy.years if policy else max(reached.values(), default=0)
+    rows = [OutcomeYear(**row.model_dump(), targets=against_targets(row, policy) if policy else [])
+            for row in outcome_rows(companies, years) if row.year <= reached[row.cohort]]
+    return Outcomes(program_id=program_id, program_name=definition.name, followed=policy is not None,
+                    years=policy.years if policy else 0, companies=len(companies), rows=rows,
+                    next_stage=next_stage(session, program_id))
