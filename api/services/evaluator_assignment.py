@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, delete, select
 
 from api.errors import ApiError
-from api.services.evaluator_pool import members, program_of
+from api.services.evaluator_pool import UserId, members, program_of
 from api.services.programs import known_program
 from domain.evaluator_pool import calibration, spread
 from domain.rule_ids import RuleId
@@ -22,13 +22,12 @@ from store.tables import EvaluatorConflict, StartupRow
 
 # The phases in which a startup waits for evaluators (a spread assigns only these).
 AWAITING_EVALUATION = ("applied", "under_review")
-EvaluatorId = Annotated[str, Field(min_length=1, max_length=40)]
 
 
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    evaluator_ids: Annotated[list[EvaluatorId], Field(max_length=20, description="the startup's whole panel")]
+    evaluator_ids: Annotated[list[UserId], Field(max_length=20, description="the startup's whole panel")]
 
 
 class SpreadIn(BaseModel):

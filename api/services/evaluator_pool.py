@@ -20,19 +20,21 @@ from domain.evaluator_pool import PLEDGE_TEXT, pledge_sha256
 from domain.phases import Role
 from domain.rule_ids import RuleId
 from domain.state import Actor
-from domain.text import Name, Text
+from domain.text import SINGLE_LINE, Name, Text
 from store.db import as_utc, release
 from store.evaluator_pool_tables import EvaluatorPoolMember, EvaluatorWithdrawal, uncleared_programs
 from store.tables import StartupRow
 from store.user_tables import User
 
 Language = Literal["ko", "en"]
+# A user's id as typed into a form or a body: one line, no hidden characters (domain/text.py).
+UserId = Annotated[str, Field(min_length=1, max_length=40), SINGLE_LINE]
 
 
 class InviteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: Annotated[str, Field(min_length=1, max_length=40, description="the evaluator's user id")]
+    user_id: Annotated[UserId, Field(description="the evaluator's user id")]
 
 
 class PledgeIn(BaseModel):
@@ -54,7 +56,7 @@ class WithdrawalIn(BaseModel):
 
 
 class ExclusionIn(WithdrawalIn):
-    evaluator_id: Annotated[str, Field(min_length=1, max_length=40)]
+    evaluator_id: UserId
 
 
 class MemberOut(BaseModel):
