@@ -5,6 +5,7 @@ program officer) across a continue-as-new, and a closed company's follow-up endi
 import io
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -60,6 +61,15 @@ def capture(path: Path, history: Any) -> None:
     if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not path.exists()
                                                        or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
         path.write_text(json.dumps(history, indent=1) + "\n")
+
+
+def test_docs_followup_lists_every_patch_of_the_follow_up() -> None:
+    """docs/followup.md's patch table is workflows/followup_patches.py's ids, in order (no server)."""
+    root = SAVED_HISTORY.parents[2]
+    declared = re.findall(r'^[A-Z_]+ = "([a-z0-9-]+)"', (root / "workflows/followup_patches.py").read_text(), re.M)
+    section = (root / "docs/followup.md").read_text().partition("\n## Patches\n")[2].partition("\n## ")[0]
+    assert re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.M) == declared == ["followup-deliver",
+                                                                           "followup-projection"]
 
 
 async def start(stack: Stack, years: int) -> tuple[str, WorkflowHandle[Any, Any]]:
