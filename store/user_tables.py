@@ -32,6 +32,9 @@ class User(SQLModel, table=True):
     roles: list[str] = Field(sa_column=Column(JSON, nullable=False))
     desks: list[str] = Field(sa_column=Column(JSON, nullable=False))
     brn: str | None = Field(default=None, index=True, max_length=10)
+    # A staff member's employer (소속 기업의 사업자등록번호), recorded by an admin: the evaluator
+    # pool bars them from that company's applications and its SME partners' (known_relation).
+    employer_brn: str | None = Field(default=None, max_length=10)
     password_hash: str | None = Field(default=None, max_length=200)
     # "{issuer} {sub}" of the agency's identity provider, for single sign-on.
     oidc_subject: str | None = Field(default=None, unique=True, max_length=400)
