@@ -415,6 +415,12 @@ class EvaluatorStanding(BaseModel):
     pledged: bool = False
     # 회피 (by themselves) or 제척 (by staff) from this startup.
     withdrawn: Literal["recused", "excluded"] | None = None
+    # The startup's panel: None when it has none (any signed member may score it), else whether
+    # this evaluator is on it. Defaults keep older payloads decoding (validators are not replayed).
+    assigned: bool | None = None
+    # The evaluator's recorded employer (User.employer_brn) is the startup, one of its SME partners
+    # or a company that was its partner before: a conflict the system knows without a declaration.
+    known_relation: bool = False
 
 
 B = TypeVar("B", bound=Body)

@@ -77,7 +77,9 @@ EVALUATOR_ACTIONS = frozenset({Action.SCORE, Action.FINAL_EVALUATION})
 def evaluator_cleared(action: Action, cmd: Command[Any]) -> None:
     """Refuse an evaluator's score of a startup they may not evaluate: in a program with an
     evaluator pool, one not invited or who has not signed the pledge (서약서); in any program, one
-    who recused themselves (회피) or whom staff excluded (제척) from this startup. The API fills the
+    who recused themselves (회피), whom staff excluded (제척) from this startup, or whose recorded
+    employer is related to it (`known_relation`); and a score by one not on the startup's panel
+    once it has one (`assigned` False). The API fills the
     facts (`evaluator_standing`); a command without them (another role, an older caller) is let be."""
     standing = cmd.evaluator_standing
     if action not in EVALUATOR_ACTIONS or cmd.actor.role is not Role.EVALUATOR or standing is None:
@@ -95,3 +97,11 @@ def evaluator_cleared(action: Action, cmd: Command[Any]) -> None:
     if standing.withdrawn == "excluded":
         raise RuleViolation("forbidden", "평가에서 제척되었습니다 (staff excluded you from evaluating this startup)",
                             details | {"rule": RuleId.EXCLUSION})
+    if standing.known_relation:
+        raise RuleViolation("forbidden", "소속 기업이 이 스타트업이나 그 수요기업과 관계가 있습니다 (your recorded "
+                            "employer is this startup, its SME partner or a former partner of it)",
+                            details | {"rule": RuleId.KNOWN_RELATION})
+    # A panel decides who scores the application; the final evaluation is not the panel's.
+    if action is Action.SCORE and standing.assigned is False:
+        raise RuleViolation("forbidden", "이 스타트업의 평가위원으로 배정되지 않았습니다 (you are not on this "
+                            "startup's evaluation panel)", details | {"rule": RuleId.EVALUATOR_ASSIGNED})

@@ -6,6 +6,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # The pledge as the evaluator reads it, in either language; the signature records the SHA-256 of
 # the text they read, so a later change of wording asks every evaluator to sign again.
@@ -91,3 +92,18 @@ def calibration(scores: Iterable[tuple[str, str, str, int]]) -> dict[str, Calibr
     return {e: Calibration(e, counted[e], len(gaps[e]),
                            round(sum(gaps[e]) / len(gaps[e]), 2) if gaps[e] else None)
             for e in sorted(counted)}
+
+
+def related_companies(brn: str, states: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The companies an evaluator's employer may not be, to score the company `brn`: the company
+    itself, and every SME partner on record in its lifecycles' projected `states` (any program, any
+    stage): the partners each names now and every partner an approved amendment (협약 변경) named,
+    so a partner replaced since still counts (a known relation, `known_relation`)."""
+    related = {brn}
+    for state in states:
+        related |= {str(p["brn"]) for p in state.get("partners") or [] if isinstance(p, dict) and p.get("brn")}
+        for request in (state.get("amendments") or {}).get("requests") or []:
+            if request.get("status") in ("approved", "effective"):
+                related |= {str(p["brn"]) for p in (request.get("change") or {}).get("partners") or []
+                            if isinstance(p, dict) and p.get("brn")}
+    return related

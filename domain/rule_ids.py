@@ -218,6 +218,8 @@ class RuleId(StrEnum):
     PLEDGE_TEXT = "pledge_text"
     EVALUATOR_ROLE = "evaluator_role"
     ASSIGNABLE_EVALUATOR = "assignable_evaluator"
+    EVALUATOR_ASSIGNED = "evaluator_assigned"
+    KNOWN_RELATION = "known_relation"
     # Agreement amendments (협약 변경: domain/amendments.py, domain/amendment_rules.py).
     AMENDMENTS_UNAVAILABLE = "amendments_unavailable"
     AMENDMENT_FIELD_REQUIRED = "amendment_field_required"
@@ -416,6 +418,8 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.PLEDGE_TEXT: N_("서약서 내용이 바뀌었습니다. 새 서약서를 읽고 다시 서명해 주십시오."),
     RuleId.EVALUATOR_ROLE: N_("평가위원 역할이 있는 사용자만 평가위원 풀에 초대할 수 있습니다."),
     RuleId.ASSIGNABLE_EVALUATOR: N_("서약한 풀의 평가위원 중 이해충돌·회피·제척이 없는 사람만 배정할 수 있습니다."),
+    RuleId.EVALUATOR_ASSIGNED: N_("이 스타트업의 평가위원으로 배정된 사람만 점수를 줄 수 있습니다."),
+    RuleId.KNOWN_RELATION: N_("소속 기업이 이 스타트업이나 그 수요기업(이전 수요기업 포함)이어서 평가할 수 없습니다."),
     RuleId.AMENDMENTS_UNAVAILABLE: N_("이 협약은 시스템에서 협약 변경을 신청할 수 없습니다. 담당자에게 문의하십시오."),
     RuleId.AMENDMENT_FIELD_REQUIRED: N_("변경 종류에 필요한 내용을 적어 주십시오."),
     RuleId.AMENDMENT_FIELD_OF_KIND: N_("이 변경 종류에 없는 항목입니다."),

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, delete, select
 
 from api.errors import ApiError
-from api.services.evaluator_pool import UserId, members, program_of
+from api.services.evaluator_pool import UserId, companies_related_to, members, program_of
 from api.services.programs import known_program
 from domain.evaluator_pool import calibration, spread
 from domain.rule_ids import RuleId
@@ -19,6 +19,7 @@ from domain.state import Actor
 from store.db import as_utc, release
 from store.evaluator_pool_tables import EvaluatorAssignment, EvaluatorWithdrawal
 from store.tables import EvaluatorConflict, StartupRow
+from store.user_tables import User
 
 # The phases in which a startup waits for evaluators (a spread assigns only these).
 AWAITING_EVALUATION = ("applied", "under_review")
@@ -46,6 +47,8 @@ class PanelRow(BaseModel):
     scores: int
     compared: int
     offset: float | None = Field(description="mean of (score − the panel's mean); None: no panel to compare")
+    related: list[str] = Field(default=[], description="the startups their recorded employer is related to "
+                               "(the startup, its SME partner or a former partner): never assigned, score refused")
 
 
 def _involved(row: StartupRow) -> set[str]:
@@ -64,7 +67,19 @@ def barred(session: Session, rows: list[StartupRow]) -> dict[str, set[str]]:
     out = {r.startup_id: {e for e, brn in conflicts if brn in _involved(r)} for r in rows}
     for evaluator, startup_id in withdrawn:
         out[startup_id].add(evaluator)
+    for startup_id, evaluators in known_relations(session, rows).items():
+        out[startup_id] |= evaluators
     return out
+
+
+def known_relations(session: Session, rows: list[StartupRow]) -> dict[str, set[str]]:
+    """Startup id → the evaluators whose recorded employer is the startup, one of its SME partners
+    or a former partner of it: barred as a declared conflict is, with no declaration needed."""
+    employed = session.exec(select(User.id, User.employer_brn).where(col(User.employer_brn).is_not(None))).all()
+    if not employed:
+        return {}
+    related = {r.startup_id: companies_related_to(session, r.brn) for r in rows}
+    return {r.startup_id: {e for e, employer in employed if employer in related[r.startup_id]} for r in rows}
 
 
 def _cleared(session: Session, program_id: str) -> list[str]:
@@ -103,7 +118,8 @@ def assign(session: Session, startup_id: str, body: AssignIn, by: Actor) -> list
     if wrong:
         raise ApiError("validation_error", "not assignable to this startup", [
             {"field": "evaluator_ids", "rule": RuleId.ASSIGNABLE_EVALUATOR, "evaluator_id": e,
-             "message": "in conflict, recused or excluded" if e in bars else "not a pool member who signed the pledge"}
+             "message": "in conflict (declared or known), recused or excluded"
+             if e in bars else "not a pool member who signed the pledge"}
             for e in wrong])
     panel = list(dict.fromkeys(body.evaluator_ids))
     _write(session, program_id, {startup_id: panel}, by)
@@ -129,8 +145,10 @@ def panel_table(session: Session, program_id: str) -> list[PanelRow]:
     """Each pool evaluator's load (startups assigned) and calibration over the program's scores."""
     pool = members(session, program_id)
     current = assigned(session, program_id)
-    states = session.exec(select(StartupRow.startup_id, StartupRow.state)
-                          .where(StartupRow.program_id == program_id)).all()
+    startups = session.exec(select(StartupRow).where(StartupRow.program_id == program_id)
+                            .order_by(col(StartupRow.startup_id))).all()
+    states = [(r.startup_id, r.state) for r in startups]
+    relations = known_relations(session, list(startups))
     scored = calibration((s["evaluator_id"], startup_id, s["round"], int(s["score"]))
                          for startup_id, state in states for s in (state or {}).get("scores") or [])
     rows = []
@@ -139,7 +157,8 @@ def panel_table(session: Session, program_id: str) -> list[PanelRow]:
         rows.append(PanelRow(evaluator_id=m.evaluator_id, name=m.name, pledged_at=as_utc(m.pledged_at),
                              load=sum(m.evaluator_id in panel for panel in current.values()),
                              scores=found.scores if found else 0, compared=found.compared if found else 0,
-                             offset=found.offset if found else None))
+                             offset=found.offset if found else None,
+                             related=[s for s, barred_ones in relations.items() if m.evaluator_id in barred_ones]))
     return rows
 
 

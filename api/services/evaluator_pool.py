@@ -15,14 +15,15 @@ from sqlmodel import Session, col, select
 
 from api.errors import ApiError
 from api.services.programs import known_program  # noqa: F401  (also for the routes)
+from domain.brn import normalize_brn
 from domain.commands import EvaluatorStanding
-from domain.evaluator_pool import PLEDGE_TEXT, pledge_sha256
+from domain.evaluator_pool import PLEDGE_TEXT, pledge_sha256, related_companies
 from domain.phases import Role
 from domain.rule_ids import RuleId
 from domain.state import Actor
 from domain.text import SINGLE_LINE, Name, Text
 from store.db import as_utc, release
-from store.evaluator_pool_tables import EvaluatorPoolMember, EvaluatorWithdrawal, uncleared_programs
+from store.evaluator_pool_tables import EvaluatorAssignment, EvaluatorPoolMember, EvaluatorWithdrawal, uncleared_programs
 from store.tables import StartupRow
 from store.user_tables import User
 
@@ -149,14 +150,33 @@ def withdrawal(session: Session, startup_id: str, person_id: str) -> EvaluatorWi
                                                           EvaluatorWithdrawal.evaluator_id == person_id)).first()
 
 
+def companies_related_to(session: Session, brn: str) -> set[str]:
+    """The company and every SME partner it has on record (domain's `related_companies`)."""
+    return related_companies(brn, (state or {} for state in session.exec(
+        select(StartupRow.state).where(StartupRow.brn == brn)).all()))
+
+
+def panel_of(session: Session, startup_id: str) -> list[str]:
+    """The evaluators assigned to this startup ([] when it has no panel yet)."""
+    return list(session.exec(select(EvaluatorAssignment.evaluator_id)
+                             .where(EvaluatorAssignment.startup_id == startup_id)
+                             .order_by(col(EvaluatorAssignment.id))).all())
+
+
 def standing(session: Session, startup_id: str, person_id: str) -> EvaluatorStanding:
-    """Where this person stands for this startup, as the lifecycle's validator reads it."""
+    """Where this person stands for this startup, as the lifecycle's validator reads it. A startup
+    with no panel yet (`assigned` None) may be scored by every signed member of the pool."""
     program_id = program_of(startup_id)
     member = membership(session, program_id, person_id)
     withdrawn = withdrawal(session, startup_id, person_id)
+    person, startup = session.get(User, person_id), session.get(StartupRow, startup_id)
+    employer = person.employer_brn if person is not None else None
+    related = employer is not None and startup is not None and employer in companies_related_to(session, startup.brn)
+    panel = panel_of(session, startup_id)
     return EvaluatorStanding(pooled=has_pool(session, program_id), member=member is not None,
                              pledged=member is not None and member.pledged_at is not None,
-                             withdrawn=withdrawn.kind if withdrawn else None)
+                             withdrawn=withdrawn.kind if withdrawn else None,
+                             assigned=(person_id in panel) if panel else None, known_relation=related)
 
 
 def invite(session: Session, program_id: str, body: InviteIn, by: Actor) -> MemberOut:
@@ -282,3 +302,28 @@ def pledges_waiting(session: Session, person_id: str) -> list[str]:
 def hidden_programs(session: Session, person_id: str) -> set[str]:
     """The programs whose applications this evaluator may not see yet (`uncleared_programs`)."""
     return set(session.exec(uncleared_programs(person_id)).all())
+
+
+def record_employer(session: Session, user_id: str, raw: str) -> str | None:
+    """Record (or, given "", clear) a staff member's employer registration number (소속 기업): the
+    evaluator pool then never assigns them to that company, its SME partners or its former
+    partners, and the lifecycle refuses their score (`known_relation`). The normalised number, or
+    None when cleared; a 422 naming the field and the rule for a malformed one."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ApiError("not_found", f"no user {user_id}")
+    employer = None
+    if raw.strip():
+        try:
+            employer = normalize_brn(raw)
+        except ValueError as err:
+            rule = RuleId.BRN_FORMAT if "10 digits" in str(err) else RuleId.BRN_CHECK_DIGIT
+            raise ApiError("validation_error", "not a business registration number",
+                           [{"field": "employer_brn", "rule": rule, "message": str(err)}]) from None
+    release(session)
+    user = session.get(User, user_id)
+    assert user is not None
+    user.employer_brn = employer
+    session.add(user)
+    session.commit()
+    return employer

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from api.errors import ApiError
+from api.services.evaluator_pool import record_employer
 from domain.evaluator_pool import pledge_sha256
 from domain.phases import Role
 from store.db import session_scope
@@ -152,6 +154,41 @@ async def test_recusal_and_exclusion_bar_the_score_and_the_spread_skips_them(sta
     # An auditor reads the table; an evaluator may not.
     await stack.call("GET", f"/programs/{program_id}/evaluators", stack.as_role(Role.AUDITOR))
     await stack.call("GET", f"/programs/{program_id}/evaluators", a, expect=403)
+
+
+async def test_a_panel_decides_who_scores_and_a_recorded_employer_bars_its_companies(stack: Stack,
+                                                                                     world: dict[str, Any]) -> None:
+    """After the spread every startup has a panel: a signed member not on it is refused the score.
+    An evaluator whose recorded employer is the third startup is never assigned to it and refused
+    its score (known_relation), and the officer's table names the relation."""
+    program_id, (first, _, third) = world["program"].id, world["startups"]
+    body = {"accept": True, "language": "ko", "sha256": pledge_sha256("ko")}
+    newcomers = {}
+    for key in "ef":
+        person_id, headers = evaluator(stack, f"pool-{key}-{program_id}")
+        await stack.call("POST", f"/programs/{program_id}/evaluators", stack.as_role(PO), {"user_id": person_id}, 201)
+        await stack.call("POST", f"/programs/{program_id}/pledge", headers,
+                         body | {"name": f"평가위원 pool-{key}-{program_id}"}, 201)
+        newcomers[key] = (person_id, headers)
+    (e_id, e), (f_id, f) = newcomers["e"], newcomers["f"]
+    refused = await stack.act(third, "score", e, {"round": "document", "score": 70}, expect=403)
+    assert refused["error"]["details"]["rule"] == "evaluator_assigned"
+
+    with session_scope(stack.engine) as session:
+        with pytest.raises(ApiError) as malformed:
+            record_employer(session, f_id, "123-45")
+        assert malformed.value.details[0]["field"] == "employer_brn"
+        assert record_employer(session, f_id, third.rsplit(":", 1)[1]) == third.rsplit(":", 1)[1]
+    wrong = await stack.call("PUT", f"/startups/{third}/evaluators", stack.as_role(PO),
+                             {"evaluator_ids": [f_id]}, 422)
+    assert wrong["error"]["details"][0]["rule"] == "assignable_evaluator"
+    refused = await stack.act(third, "score", f, {"round": "document", "score": 70}, expect=403)
+    assert refused["error"]["details"]["rule"] == "known_relation"
+    refused = await stack.act(first, "score", f, {"round": "document", "score": 70}, expect=403)
+    assert refused["error"]["details"]["rule"] == "evaluator_assigned"  # no relation there: only the panel
+    rows = await stack.call("GET", f"/programs/{program_id}/evaluators", stack.as_role(PO))
+    assert {r["evaluator_id"]: r["related"] for r in rows}[f_id] == [third]
+    assert {r["evaluator_id"]: r["related"] for r in rows}[e_id] == []
 
 
 async def test_a_program_without_a_pool_is_as_before(stack: Stack, world: dict[str, Any]) -> None:

@@ -8,7 +8,8 @@ from collections import Counter
 import pytest
 
 from domain.commands import Command, EvaluatorStanding, ScoreBody
-from domain.evaluator_pool import PLEDGE_TEXT, calibration, pledge_sha256, spread
+from domain.conflicts import evaluator_cleared
+from domain.evaluator_pool import PLEDGE_TEXT, calibration, pledge_sha256, related_companies, spread
 from domain.phases import Action, Phase, Role
 from domain.rules import check_command
 from domain.violation import RuleViolation
@@ -74,6 +75,11 @@ STANDINGS = [
     (EvaluatorStanding(pooled=True, member=True, pledged=True), None),
     (EvaluatorStanding(pooled=False), None),
     (None, None),
+    # A startup's panel, once it has one, is who scores it; a related employer bars at once.
+    (EvaluatorStanding(pooled=True, member=True, pledged=True, assigned=False), "evaluator_assigned"),
+    (EvaluatorStanding(pooled=True, member=True, pledged=True, assigned=True), None),
+    (EvaluatorStanding(pooled=True, member=True, pledged=True, assigned=True, known_relation=True), "known_relation"),
+    (EvaluatorStanding(pooled=False, known_relation=True), "known_relation"),
 ]
 
 
@@ -89,3 +95,19 @@ def test_the_validator_refuses_an_evaluator_the_pool_has_not_cleared(standing: E
     with pytest.raises(RuleViolation) as refused:
         check_command(state, Action.SCORE, command, utc(2025, 7, 20), program())
     assert refused.value.details["rule"] == rule and refused.value.code == "forbidden"
+
+
+def test_an_older_payload_decodes_and_the_final_evaluation_is_not_the_panels() -> None:
+    assert EvaluatorStanding.model_validate({"pooled": True, "member": True, "pledged": True}).assigned is None
+    command = Command[ScoreBody](actor=actor(Role.EVALUATOR, "ev-1", "평가위원"), body=ScoreBody(round="document",
+                                score=80), evaluator_standing=EvaluatorStanding(assigned=False))
+    evaluator_cleared(Action.FINAL_EVALUATION, command)  # a panel is for the application's scores only
+
+
+def test_related_companies_are_the_company_its_partners_and_its_former_partners() -> None:
+    states = [{"partners": [{"brn": "2222222222"}]},
+              {"partners": [], "amendments": {"requests": [
+                  {"status": "effective", "change": {"partners": [{"brn": "3333333333"}]}},
+                  {"status": "rejected", "change": {"partners": [{"brn": "4444444444"}]}}]}}]
+    assert related_companies("1111111111", states) == {"1111111111", "2222222222", "3333333333"}
+    assert related_companies("1111111111", []) == {"1111111111"}
