@@ -9,10 +9,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from domain.phases import Role
 from tests.conftest import Stack, wait_until
 from tests.documents_support import pdf
 from tests.flows import EV, PO, drive
+from tests.pages.test_console_upload import csrf, sign_in
 from tests.workflows.test_amendments import refusal
 from tests.workflows.test_documents_in_actions import upload
 
@@ -20,7 +23,14 @@ from tests.workflows.test_documents_in_actions import upload
 SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-appeals.json"
 
 
-async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stack: Stack) -> None:
+async def portal_as_startup(site: httpx.AsyncClient, stack: Stack, brn: str) -> None:
+    """A person of the company, signed in to the portal (whoever was signed in before, signed out)."""
+    site.cookies.clear()
+    await sign_in(site, stack, f"appeal-{brn}", ["startup"], brn)
+
+
+async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stack: Stack,
+                                                                            site: httpx.AsyncClient) -> None:
     startup = await drive(stack, "rejected")
     sid, me = startup.id, startup.me(stack)
     rejected = await stack.state(sid, me)
@@ -35,6 +45,14 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
                               {"decision": "dismiss", "reason": "x"}, expect=409)
     assert refusal(nothing)[2] == "appeal_pending"
 
+    # The portal offers the form on the startup's page; a refusal is shown beside its field.
+    await portal_as_startup(site, stack, startup.brn)
+    page = await site.get(f"/portal/my/{sid}")
+    assert f'action="/portal/my/{sid}/appeal"' in page.text and 'for="f-reasons"' in page.text
+    empty = await site.post(f"/portal/my/{sid}/appeal", data={"csrf_token": csrf(page.text), "kind": "selection",
+                                                             "reasons": ""})
+    assert empty.status_code == 422 and 'id="f-reasons-error"' in empty.text, empty.text[-2000:]
+
     document = await upload(stack, sid, me, pdf("이의신청 근거"), "appeal-evidence.pdf", "other")
     filed = await stack.act(sid, "file-appeal", me, {"kind": "selection", "reasons": "실증 실적이 점수에 반영되지 "
                                                      "않았습니다", "documents": [document["id"]]})
@@ -42,6 +60,16 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
     assert appeal["status"] == "pending" and appeal["documents"][0]["sha256"] == document["sha256"]
     twice = await stack.act(sid, "file-appeal", me, {"kind": "selection", "reasons": "다시"}, expect=409)
     assert refusal(twice)[2] == "one_appeal_per_result"
+    # The panel reads the appeal on the console's startup page; its decision form is the registry's.
+    site.cookies.clear()  # signed out of the portal
+    await sign_in(site, stack, "appeal.reader", ["program_officer"])
+    await stack.wait_until_state(sid, lambda s: bool(s["appeals"]["appeals"]), "the appeal readable")
+    console = await site.get(f"/console/startups/{sid}")
+    assert console.status_code == 200 and "실증 실적이 점수에 반영되지 않았습니다" in console.text
+    assert document["sha256"][:12] in console.text
+    form = await site.get(f"/console/startups/{sid}/actions/decide-appeal")
+    assert form.status_code == 200 and all(words in form.text for words in (
+        'for="f-decision"', 'for="f-appeal"', "이의신청 번호", ">인용<", ">기각<", "반드시 적습니다"))
 
     # The panel took no part: the person who scored is refused even as a program officer.
     took_part = await stack.act(sid, "decide-appeal", stack.as_role(PO, "evaluator"),
@@ -62,8 +90,10 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
     rescored = await stack.act(sid, "score", stack.as_role(EV, "evaluator-2"), {"round": "document", "score": 88})
     assert rescored["average_score"] == 88
     # The startup reads the decision and its reason on its own page of the portal's 마이페이지.
-    mine = await stack.state(sid, me)
-    assert mine["appeals"]["appeals"][0]["decision_reason"] == "서면평가 자료 누락 확인"
+    await stack.wait_until_state(sid, lambda s: s["phase"] == "under_review", "the upheld appeal readable")
+    await portal_as_startup(site, stack, startup.brn)
+    portal = await site.get(f"/portal/my/{sid}")
+    assert "서면평가 자료 누락 확인" in portal.text and "인용" in portal.text and document["sha256"] in portal.text
 
     async def entries() -> list[dict[str, Any]]:
         return (await stack.call("GET", f"/startups/{sid}/history", stack.as_role(Role.AUDITOR)))["entries"]

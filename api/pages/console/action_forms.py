@@ -40,6 +40,7 @@ LABELS = {
     "amount": N_("금액, 원"), "receipts": N_("증빙 서류 id"),
     "agreement_sha256": N_("협약서 SHA-256"), "password": N_("비밀번호"),
     "new_end_on": N_("새 사업 종료일"), "milestones": N_("마일스톤별 새 기한"), "task_content": N_("변경 후 과제 내용"),
+    "appeal": N_("이의신청 번호"), "reasons": N_("이의신청 사유"), "entry_id": N_("집행 내역 번호"),
 }
 # Each field's hint in the page's words (the body model's descriptions are the API's, in English
 # with Korean terms beside: they stay in the API's documentation). No hint where the choices
@@ -71,10 +72,17 @@ ACTION_HINTS = {
                                           "바로 반영됩니다. 수요기업 변경은 아래 수요기업 칸에 적습니다."),
     (Action.DECIDE_AMENDMENT, "decision"): N_("승인: 변경이 반영되고 새 협약서(변경 N)를 스타트업이 다시 동의합니다. "
                                               "반려: 사유를 적습니다."),
+    (Action.DECIDE_APPEAL, "decision"): N_("인용: 결과를 바꿉니다(선정 결과는 처음 평가하지 않은 평가위원이 다시 평가). "
+                                           "기각: 결과가 그대로입니다."),
+    (Action.DECIDE_APPEAL, "reason"): N_("심의 결과의 사유. 인용이든 기각이든 반드시 적습니다. 스타트업이 포털에서 읽습니다."),
+    (Action.DECIDE_APPEAL, "appeal"): N_("비우면 가장 먼저 접수된 심의 대기 이의신청"),
 }
 # Choices that mean something else in one action's form than the shared words say.
 ACTION_CHOICES = {
     (Action.DECIDE_AMENDMENT, "approve"): N_("승인"), (Action.DECIDE_AMENDMENT, "reject"): N_("반려"),
+    (Action.DECIDE_APPEAL, "uphold"): N_("인용"), (Action.DECIDE_APPEAL, "dismiss"): N_("기각"),
+    (Action.FILE_APPEAL, "selection"): N_("선정 결과"), (Action.FILE_APPEAL, "final_evaluation"): N_("최종평가"),
+    (Action.FILE_APPEAL, "expense"): N_("집행 불인정"),
 }
 
 
@@ -167,7 +175,7 @@ def fields_for(action: Action, state: StartupState) -> list[FormField]:
             spec.attrs = {"inputmode": "numeric", "autocomplete": "off"}
         elif annotation is date:
             spec.type = "date"
-        elif name in ("reason", "task_content", "milestones"):
+        elif name in ("reason", "task_content", "milestones", "reasons"):
             spec.type = "textarea"
         found.append(spec)
     return found

@@ -176,7 +176,7 @@ async def _workspace(request: Request, session: Session, temporal: Any, viewer: 
 async def workspace(startup_id: str, request: Request, session: SessionDep, temporal: TemporalDep,
                     viewer: StartupViewer, done: str = "") -> HTMLResponse:
     notice = {"milestone": _("산출물을 제출했습니다."), "settlement": _("정산 보고를 제출했습니다."),
-              "withdrawn": _("사업을 포기했습니다.")}.get(done)
+              "withdrawn": _("사업을 포기했습니다."), "appeal": _("이의신청을 접수했습니다.")}.get(done)
     try:
         return await _workspace(request, session, temporal, viewer, startup_id, notice=notice)
     except ApiError as err:
