@@ -236,6 +236,7 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("GET", "/console/admin/users/{user_id}"): same_as("GET", "/users/{user_id}"),
     ("POST", "/console/admin/users/{user_id}/roles"): same_as("PUT", "/users/{user_id}/roles"),
     ("POST", "/console/admin/users/{user_id}/disable"): same_as("POST", "/users/{user_id}/disable"),
+    ("POST", "/console/admin/users/{user_id}/employer"): same_as("PUT", "/users/{user_id}/roles"),
     ("POST", "/console/admin/users/{user_id}/tokens"): same_as("POST", "/users/{user_id}/tokens"),
     ("GET", "/console/admin/mail"): page_only(ADMIN),
     ("GET", "/console/admin/mail/{message_id}"): page_only(ADMIN),

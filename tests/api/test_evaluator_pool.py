@@ -8,16 +8,19 @@ One program with three startups under review serves every test, walked in order.
 
 from typing import Any
 
+import httpx
 import pytest
 
-from api.errors import ApiError
-from api.services.evaluator_pool import record_employer
 from domain.evaluator_pool import pledge_sha256
 from domain.phases import Role
 from store.db import session_scope
 from store.tokens import issue_token
+from store.user_tables import User
 from store.users import create_user
+from tests.browser.conftest import PASSWORD, ensure_user
 from tests.conftest import Stack, wait_until
+from tests.pages.test_console_upload import csrf
+from tests.totp_support import pass_second_factor
 
 PO, ADMIN, EV = Role.PROGRAM_OFFICER, Role.ADMIN, Role.EVALUATOR
 _world: dict[str, Any] = {}
@@ -156,8 +159,8 @@ async def test_recusal_and_exclusion_bar_the_score_and_the_spread_skips_them(sta
     await stack.call("GET", f"/programs/{program_id}/evaluators", a, expect=403)
 
 
-async def test_a_panel_decides_who_scores_and_a_recorded_employer_bars_its_companies(stack: Stack,
-                                                                                     world: dict[str, Any]) -> None:
+async def test_a_panel_decides_who_scores_and_a_recorded_employer_bars_its_companies(
+        stack: Stack, world: dict[str, Any], site: httpx.AsyncClient) -> None:
     """After the spread every startup has a panel: a signed member not on it is refused the score.
     An evaluator whose recorded employer is the third startup is never assigned to it and refused
     its score (known_relation), and the officer's table names the relation."""
@@ -174,11 +177,20 @@ async def test_a_panel_decides_who_scores_and_a_recorded_employer_bars_its_compa
     refused = await stack.act(third, "score", e, {"round": "document", "score": 70}, expect=403)
     assert refused["error"]["details"]["rule"] == "evaluator_assigned"
 
+    # The admin records f's employer on the user's page (a malformed number refused beside the field).
+    admin_id = ensure_user(stack, f"pool-admin-{program_id}", ["admin"])
+    signin = await site.get("/signin")
+    signed = await site.post("/signin", data={"login_id": f"pool-admin-{program_id}", "password": PASSWORD,
+                                              "csrf_token": csrf(signin.text)})
+    assert (await pass_second_factor(site, stack.engine, admin_id, signed)).status_code == 303
+    page = await site.get(f"/console/admin/users/{f_id}")
+    form = {"csrf_token": csrf(page.text), "employer_brn": "123-45"}
+    refused_form = await site.post(f"/console/admin/users/{f_id}/employer", data=form)
+    assert refused_form.status_code == 422 and 'id="f-employer_brn-error"' in refused_form.text
+    saved = await site.post(f"/console/admin/users/{f_id}/employer", data=form | {"employer_brn": third.rsplit(":", 1)[1]})
+    assert saved.status_code == 303
     with session_scope(stack.engine) as session:
-        with pytest.raises(ApiError) as malformed:
-            record_employer(session, f_id, "123-45")
-        assert malformed.value.details[0]["field"] == "employer_brn"
-        assert record_employer(session, f_id, third.rsplit(":", 1)[1]) == third.rsplit(":", 1)[1]
+        assert session.get(User, f_id).employer_brn == third.rsplit(":", 1)[1]
     wrong = await stack.call("PUT", f"/startups/{third}/evaluators", stack.as_role(PO),
                              {"evaluator_ids": [f_id]}, 422)
     assert wrong["error"]["details"][0]["rule"] == "assignable_evaluator"

@@ -15,8 +15,11 @@ from api.i18n import N_, _
 from api.pages.console import admin_forms, mail_view
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render, require_role
 from api.pages.shared.redirects import see_other
+from api.pages.shared.rule_text import rule_text
+from api.services.evaluator_pool import record_employer
 from api.services.users import public
 from api.templating import role_label
+from domain.brn import format_brn
 from domain.phases import Role
 from store.db import release
 from store.tokens import issue_token
@@ -102,6 +105,7 @@ def _user_page(request: Request, viewer: Viewer, user: User, status: int = 200, 
     context.setdefault("values", {"roles": user.roles, "desks": user.desks})
     role_options = [("", _("보유한 모든 역할 (요청할 때 고름)"))]
     role_options += [(role, role_label(role)) for role in user.roles]
+    context.setdefault("employer_value", format_brn(user.employer_brn) if user.employer_brn else "")
     response = render(request, viewer, "console/admin_user.html", status, user=public(user), role_options=role_options,
                       errors=context.pop("errors", {}), **_choices(), **context)
     response.headers.update(NO_STORE)  # a token shown once must not linger in a cache
@@ -135,6 +139,25 @@ async def change_roles(request: Request, user_id: str, viewer: PageViewer, sessi
     if errors:
         return _user_page(request, viewer, _user_or_404(session, user_id), 422, errors=errors,
                           values={"roles": roles, "desks": desks})
+    return see_other(request, "console_user", user_id=user_id, query={"saved": 1})
+
+
+@router.post("/users/{user_id}/employer", name="console_user_employer")
+async def record_user_employer(request: Request, user_id: str, viewer: PageViewer, session: SessionDep) -> Response:
+    """A staff member's employer (소속 기업), which the evaluator pool bars them from scoring, with its
+    SME partners and former partners (known_relation); empty clears it."""
+    _admin(viewer)
+    form, _roles, _desks = await _form(request, viewer)
+    typed = form.get("employer_brn")
+    typed = typed if isinstance(typed, str) else ""
+    try:
+        record_employer(session, _user_or_404(session, user_id).id, typed)
+    except ApiError as err:
+        if err.code != "validation_error":
+            raise
+        session.rollback()
+        errors = {"employer_brn": [rule_text(d["rule"], {}) or d["message"] for d in err.details]}
+        return _user_page(request, viewer, _user_or_404(session, user_id), 422, errors=errors, employer_value=typed)
     return see_other(request, "console_user", user_id=user_id, query={"saved": 1})
 
 

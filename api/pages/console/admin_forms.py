@@ -28,6 +28,7 @@ def field_labels() -> dict[str, str]:
         "email": _("이메일"), "phone": _("전화"), "brn": _("사업자등록번호"),
         "roles": pgettext("user", "역할"), "desks": _("담당"), "password": _("비밀번호"),
         "role": _("토큰 역할"), "name": _("토큰 이름"), "expires_days": _("유효 기간"),
+        "employer_brn": _("소속 기업 사업자등록번호"),
     }
 
 # What is said for a field when the refusal's own words are not known here.
