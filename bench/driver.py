@@ -9,17 +9,23 @@ from typing import Any, TypeVar
 
 import httpx
 
+from axflow.demo_budget import PLAN, card_slip
 from axflow.programs import sample_definitions
 from bench.stack import BenchStack
 from domain.brn import check_digit
 from domain.phases import Role
 from domain.program import ProgramDefinition
+from domain.timeutil import kst_date
 
 MILESTONES = ("kickoff", "midterm", "poc_complete", "final_report")
 T = TypeVar("T")
 # How often a waiting driver looks again (a person's screen would refresh far less often).
 UNAVAILABLE_RETRIES = 5
 POLL = 0.2
+# What each lifecycle spends from its ledger (category, supply amount), paid by card: one expense,
+# so that the lifecycle takes the ledger path at the least cost (the smoke run is at its time limit).
+EXPENSES = (("materials", 2_340_000),)
+VENDOR_BRN = "1058700005"
 _programs = itertools.count(1)
 
 
@@ -49,6 +55,8 @@ class ApiDriver:
         self.evaluator = stack.token(Role.EVALUATOR, "bench.evaluator")
         self.admin = stack.token(Role.ADMIN, "bench.admin")
         self.startups: dict[str, str] = {}
+        # The program has budget rules: each lifecycle plans, records expenses and settles from its ledger.
+        self.budget_rules = False
         self.actions = 0
         self.unavailable = 0
 
@@ -119,6 +127,7 @@ class ApiDriver:
             "application_opens_at": now - timedelta(minutes=1), "application_closes_at": now + timedelta(hours=1),
         }).model_dump())
         await self.call(self.admin, "POST", "/programs", json.loads(definition.model_dump_json()), 201)
+        self.budget_rules = definition.budget_rules is not None
         return definition
 
     async def close_and_select(self, program: ProgramDefinition) -> None:
@@ -179,18 +188,45 @@ class ApiDriver:
         await self.wait(startup_id, lambda s: s["phase"] == "selected" and s["agreement_due_at"], "selection")
         brn = startup_id.rsplit(":", 1)[1]
         partner = bench_brn(int(brn[5:9]) + 5000)
+        if self.budget_rules:  # the 사업비 계획 before the match, so that the agreement carries it
+            await self.act(token, startup_id, "submit-budget-plan",
+                           {"lines": [{"category": k, "amount": v} for k, v in PLAN.items()]})
         matched = await self.act(self.officer, startup_id, "match",
                                  {"partners": [{"name": "강원 정밀 SME", "brn": partner, "region": "강원"}]})
         await self.agree(startup_id, token, matched)
         await self.pay(startup_id, "advance")
         if on_in_poc:
             await on_in_poc(startup_id)
+        entries = await self.record_expenses(startup_id, token) if self.budget_rules else []
         for key in MILESTONES:
             await self.act(token, startup_id, "submit-milestone", {"milestone": key, "deliverable": f"{key}.pdf"})
             await self.act(self.officer, startup_id, "review-milestone", {"milestone": key, "decision": "accept"})
             if key == "midterm":
                 await self.pay(startup_id, "balance")
         await self.act(self.evaluator, startup_id, "final-evaluation", {"score": 92, "grade": "A"})
-        await self.act(token, startup_id, "submit-settlement", {"lines": [{"item": "인건비", "amount": 80_000_000}]})
+        if entries:  # the finance officer accepts them together; the statement is computed from the ledger
+            await self.call(self.finance, "POST", f"/startups/{startup_id}/expenses/accept", {"entries": entries})
+            self.actions += len(entries)
+            await self.act(token, startup_id, "submit-settlement", {})
+        else:
+            await self.act(token, startup_id, "submit-settlement", {"lines": [{"item": "인건비", "amount": 80_000_000}]})
         await self.act(self.finance, startup_id, "approve-settlement")
         await self.wait(startup_id, lambda s: s["phase"] == "completed", "completion")
+
+    async def record_expenses(self, startup_id: str, token: str) -> list[str]:
+        """The expenses in the ledger, each with its card slip uploaded first; their entry ids."""
+        today = kst_date(datetime.now(UTC)).isoformat()
+        ids = []
+        for i, (category, supply) in enumerate(EXPENSES):
+            response = await self.http.post(f"/startups/{startup_id}/documents", data={"kind": "receipt"},
+                                            files={"file": (f"slip-{i}.pdf", card_slip(f"{startup_id} {i}"),
+                                                            "application/pdf")},
+                                            headers={"Authorization": f"Bearer {token}"})
+            if response.status_code != 201:
+                raise RuntimeError(f"upload to {startup_id}: {response.status_code} {response.text}")
+            state = await self.act(token, startup_id, "record-expense", {
+                "spent_on": today, "category": category, "vendor_name": "벤치 부품상사", "vendor_brn": VENDOR_BRN,
+                "description": "시제품 부품", "supply_amount": supply, "vat": supply // 10, "payment_method": "card",
+                "evidence": [{"kind": "card_slip", "document": response.json()["id"]}]})
+            ids.append(max(state["budget"]["entries"]))
+        return ids
