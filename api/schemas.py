@@ -107,6 +107,18 @@ class WaitingItem(BaseModel):
     waiting_days: float
 
 
+class AppealReport(BaseModel):
+    """A program's appeals (이의신청): how many were filed, how they were decided, how long it took."""
+
+    filed: int = 0
+    upheld: int = 0
+    dismissed: int = 0
+    pending: int = 0
+    # Calendar days from filing to decision, of the decided ones (None before any decision).
+    mean_days_to_decide: float | None = None
+    longest_days_to_decide: float | None = None
+
+
 class Report(BaseModel):
     program_id: str
     stage: str
@@ -121,3 +133,4 @@ class Report(BaseModel):
     overdue: int
     # Work waiting on staff (reviews, approvals), longest waiting first.
     waiting_on_staff: list[WaitingItem]
+    appeals: AppealReport = AppealReport()

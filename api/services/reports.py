@@ -10,8 +10,9 @@ from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from api.schemas import Report, WaitingItem
+from api.schemas import AppealReport, Report, WaitingItem
 from api.services.programs import counts_by_phase, known_program
+from domain.appeals import Appeal
 from domain.program import ProgramDefinition
 from domain.state import CollectionState, MilestoneState, Settlement, TrancheState
 from store.db import table_of
@@ -29,6 +30,7 @@ _TRANCHES = TypeAdapter(list[TrancheState])
 _SETTLEMENT = TypeAdapter(Settlement | None)
 _INSTANT = TypeAdapter(AwareDatetime | None)
 _COLLECTIONS = TypeAdapter(list[CollectionState])
+_APPEALS = TypeAdapter(list[Appeal])
 
 
 def _with_status(stored: list[dict[str, Any]] | None, model: type[BaseModel], status: str) -> list[dict[str, Any]]:
@@ -84,6 +86,20 @@ def _owed_now(session: Session, program_id: str) -> dict[str, int]:
     return owed
 
 
+def _appeals(session: Session, program_id: str) -> AppealReport:
+    """Every appeal of the program's startups (이의신청), counted by outcome, and the days each decided
+    one took (the database extracts only the appeals of each stored state)."""
+    stored = session.exec(select(table_of(StartupRow).c.state["appeals"]["appeals"])
+                          .where(col(StartupRow.program_id) == program_id)).all()
+    appeals = [a for found in stored if found for a in _APPEALS.validate_python(found)]
+    days = [round((a.decided_at - a.filed_at).total_seconds() / 86400, 1) for a in appeals if a.decided_at]
+    return AppealReport(filed=len(appeals), upheld=sum(a.status == "upheld" for a in appeals),
+                        dismissed=sum(a.status == "dismissed" for a in appeals),
+                        pending=sum(a.status == "pending" for a in appeals),
+                        mean_days_to_decide=round(sum(days) / len(days), 1) if days else None,
+                        longest_days_to_decide=max(days) if days else None)
+
+
 def report(session: Session, program_id: str) -> Report:
     """The program's report: counts by phase, money by kind, milestones on time, what waits on staff."""
     row = known_program(session, program_id)
@@ -113,6 +129,7 @@ def report(session: Session, program_id: str) -> Report:
         counts_by_phase=counts, startups=sum(counts.values()), money=money,
         milestones_accepted=int(done), milestones_on_time=int(on_time),
         on_time_rate=round(on_time / done, 4) if done else None, overdue=int(overdue),
+        appeals=_appeals(session, program_id),
     )
 
 

@@ -95,6 +95,18 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
     portal = await site.get(f"/portal/my/{sid}")
     assert "서면평가 자료 누락 확인" in portal.text and "인용" in portal.text and document["sha256"] in portal.text
 
+    # The program's report counts it: filed, upheld, dismissed, days to decide (a table on its dashboard).
+    program_id = startup.program.id
+    report = await wait_until(lambda: stack.call("GET", f"/programs/{program_id}/report", stack.as_role(Role.AUDITOR)),
+                              lambda r: r["appeals"]["upheld"] == 1, what="the appeal in the report")
+    appeals = report["appeals"]
+    assert [appeals[k] for k in ("filed", "upheld", "dismissed", "pending")] == [1, 1, 0, 0]
+    assert appeals["mean_days_to_decide"] == appeals["longest_days_to_decide"] == 0.0  # decided the same hour
+    site.cookies.clear()
+    await sign_in(site, stack, "appeal.reader", ["program_officer"])
+    dashboard = await site.get(f"/console/programs/{program_id}")
+    assert dashboard.status_code == 200 and "이의신청 처리 현황" in dashboard.text
+
     async def entries() -> list[dict[str, Any]]:
         return (await stack.call("GET", f"/startups/{sid}/history", stack.as_role(Role.AUDITOR)))["entries"]
 
