@@ -285,11 +285,13 @@ companies' representatives with {STARTUP_PASSWORD}.
   officer.kim        내 할 일 (home): two companies to match (one promoted into 초격차), a kickoff
                      report to review, a final evaluation; 스타트업 (Startups): the demo program's
                      companies, the two overdue ones with the filter 기한 초과 (Overdue)
-  finance.lee        회계 (Finance): the contracted company's advance waiting for approval
+  finance.lee        회계 (Finance): the contracted company's advance waiting for approval;
+                     사업 → {program_id} → 집행 검토 (Expense review): the expenses of the
+                     companies in settlement and final review, the three-week-old vendor flagged
   evaluator.choi     평가 (Evaluations): the open call's two applicants waiting for a score
   auditor.jung       감사 (Audit): any company's history, e.g. the terminated or the promoted one
   admin              사업 (Programs) → {program_id}: the dashboard; 메일함 (Mailbox): every mail sent
   {goal_login['promoted']:18} 마이페이지: settled, refunded, promoted to 초격차
-  {goal_login['settlement']:18} 마이페이지: the settlement report to file
+  {goal_login['settlement']:18} 마이페이지: the settlement report to file (computed from its ledger: 집행 내역)
   {goal_login['matched']:18} 마이페이지: the agreement to read and accept
   {goal_login['overdue']:18} 마이페이지: an overdue kickoff report to submit"""

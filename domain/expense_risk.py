@@ -23,6 +23,8 @@ class RiskFlag:
     message: str
     # Other entries the reason involves (the other parts of a split purchase).
     related: tuple[str, ...] = ()
+    # new_vendor: the vendor's opening date (개업일자), for the pages' own words.
+    opened_on: date | None = None
 
 
 def paid(entry: LedgerEntry) -> int:
@@ -62,7 +64,7 @@ def risk_flags(entries: Sequence[LedgerEntry], rules: BudgetRules, *,
         if opened is not None and timedelta(0) <= entry.spent_on - opened <= timedelta(days=rules.new_vendor_days):
             flags.append(RiskFlag(entry.id, "new_vendor",
                                   f"the vendor opened on {opened}, {(entry.spent_on - opened).days} days before the "
-                                  f"payment (결제 직전에 개업한 업체)"))
+                                  f"payment (결제 직전에 개업한 업체)", opened_on=opened))
     return flags
 
 

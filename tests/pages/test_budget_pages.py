@@ -3,7 +3,7 @@ the words for a risk flag, the budget chart (well-formed SVG, named and describe
 sheet whose total adds up, in Korean and in English."""
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from api.i18n import ENGLISH, language
 from api.pages.console import charts
@@ -45,6 +45,10 @@ def test_a_flag_reads_with_its_own_figures_in_either_language() -> None:
     with language(ENGLISH):
         assert flag_text(RiskFlag("E0003", "non_business_day", "…"), 1, "2026-09-06") == \
             "Paid on a weekend or holiday (2026-09-06)"
+        new_vendor = RiskFlag("E0004", "new_vendor", "…", opened_on=date(2026, 8, 20))
+        assert flag_text(new_vendor, 1, "2026-09-05") == \
+            "A vendor opened just before the payment (opened 2026-08-20, 16 days before)"
+    assert flag_text(new_vendor, 1, "2026-09-05") == "결제 직전에 개업한 업체 (개업일 2026-08-20, 결제 16일 전)"
 
 
 def test_the_budget_chart_and_sheet_hold_the_same_figures() -> None:

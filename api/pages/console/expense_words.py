@@ -3,6 +3,8 @@ officer disallows (불인정) with, what each risk flag means, and what made a p
 domain keeps its Korean for the documents it writes; these are marked for the catalogue, so the
 pages read in English too (the program's own category names are its data, shown as written)."""
 
+from datetime import date
+
 from api.i18n import N_, _, pgettext
 from domain.expense_risk import RiskFlag
 from domain.formatting import won
@@ -48,6 +50,8 @@ def flag_text(flag: RiskFlag, paid: int, spent_on: str) -> str:
         return _("딱 떨어지는 금액 (%(amount)s)") % {"amount": won(paid)}
     if flag.rule == "shared_vendor":
         return _("같은 사업의 여러 기업이 거래한 업체")
-    if flag.rule == "new_vendor":
-        return _("결제 직전에 개업한 업체")
+    if flag.rule == "new_vendor" and flag.opened_on is not None:
+        days = (date.fromisoformat(spent_on) - flag.opened_on).days
+        return _("결제 직전에 개업한 업체 (개업일 %(opened)s, 결제 %(days)s일 전)") % {
+            "opened": flag.opened_on.isoformat(), "days": days}
     return flag.rule
