@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from bench import documents, latency, open_workflows, pages, reads, throughput, timers
+from bench import documents, latency, open_workflows, pages, reads, scale, throughput, timers
 from bench.driver import ApiDriver
 from bench.latency import live_state, startup_in_poc
 from bench.report import write_report, write_results
@@ -25,10 +25,12 @@ from bench.stack import BenchStack, bench_stack
 from domain.state import StartupState
 
 FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "samples": 300, "read_startups": 10_000, "open": 10_000,
-        "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60, "document_mb": 200}
+        "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60, "document_mb": 200,
+        "scale_startups": 100_000}
 QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
-         "timers": 20, "timer_spread_s": 2, "burst": 20, "timer_lead_s": 3, "document_mb": 4}
-SECTIONS = ("throughput", "latency", "reads", "pages", "open_workflows", "timers", "burst", "documents")
+         "timers": 20, "timer_spread_s": 2, "burst": 20, "timer_lead_s": 3, "document_mb": 4,
+         "scale_startups": 300}
+SECTIONS = ("throughput", "latency", "reads", "pages", "open_workflows", "timers", "burst", "documents", "scale")
 
 
 async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False,
@@ -81,6 +83,9 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
         "documents": (f"a {sizes['document_mb']} MB file uploaded and downloaded through the API",
                       lambda stack, driver, _, subject: documents.measure(stack, driver.http, subject,
                                                                           sizes["document_mb"])),
+        "scale": (f"GET /startups and the console's list over {sizes['scale_startups']:,} startups seeded directly",
+                  lambda stack, driver, template, _: scale.measure(stack, driver, template, sizes["scale_startups"],
+                                                                   sizes["samples"])),
     }
     if "documents" in sections:
         os.environ.update(documents.ENV)  # the stacks inherit it: the API accepts the large file

@@ -93,6 +93,16 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                      "RSS growth < 30 MB, time ≤ 2× copy",
                      max(d["upload_rss_growth_mb"], d["download_rss_growth_mb"]) < 30
                      and max(d["upload_ratio"], d["download_ratio"]) <= 2))
+    if sc := results.get("scale"):
+        lists = [(f"API {name}", s) for name, s in sc["api"].items()] + \
+                [(f"console {name}", s) for name, s in sc["console"].items()]
+        worst = max(lists, key=lambda item: item[1]["p99_ms"])
+        rows.append((f"The startup list at {sc['startups']:,} startups (GET /startups walked by cursor, the console's "
+                     f"list by page number, {sc['page_size']} a page)",
+                     f"worst p99 {worst[1]['p99_ms']} ms ({worst[0]}); " + ", ".join(
+                         f"{name} {s['p50_ms']}/{s['p99_ms']}" for name, s in lists) + " (p50/p99 ms)"
+                     + (f"; {sc['conditions']}" if sc.get("conditions") else ""),
+                     "p99 ≤ 20 ms", worst[1]["p99_ms"] <= 20))
     return rows
 
 

@@ -15,11 +15,14 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
     document = json.loads((tmp_path / "bench" / "results.json").read_text())
     results = document["results"]
     assert set(results) == {"throughput", "latency", "reads", "pages", "open_workflows", "timers", "burst",
-                            "documents"}
+                            "documents", "scale"}
     assert results["documents"]["size_mb"] == document["sizes"]["document_mb"]
     assert results["throughput"]["axflow"]["lifecycles"] == results["throughput"]["baseline"]["lifecycles"]
     assert results["throughput"]["axflow"]["updates_per_lifecycle"] >= 19  # the whole sample lifecycle ran
     assert results["timers"]["n"] == document["sizes"]["timers"]
     assert results["burst"]["n"] == document["sizes"]["burst"]
+    scale = results["scale"]  # the list walked by cursor and by page over startups seeded directly
+    assert scale["startups"] == document["sizes"]["scale_startups"]
+    assert {"none", "program and phase"} <= set(scale["api"]) and "none, page in the middle" in scale["console"]
     report = (tmp_path / "BENCHMARKS.md").read_text()
-    assert "python -m bench --quick" in report and report.count("\n| ") >= 8
+    assert "python -m bench --quick" in report and report.count("\n| ") >= 9
