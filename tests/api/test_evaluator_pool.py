@@ -201,6 +201,11 @@ async def test_a_panel_decides_who_scores_and_a_recorded_employer_bars_its_compa
     rows = await stack.call("GET", f"/programs/{program_id}/evaluators", stack.as_role(PO))
     assert {r["evaluator_id"]: r["related"] for r in rows}[f_id] == [third]
     assert {r["evaluator_id"]: r["related"] for r in rows}[e_id] == []
+    # The officer's picture: the calibration drawn beside the table, which keeps the figures.
+    page = await site.get(f"/console/programs/{program_id}/evaluators")
+    assert page.status_code == 200 and 'role="img"' in page.text and 'id="calibration-title"' in page.text
+    assert ">-5.0</text>" in page.text and ">+5.0</text>" in page.text and "<td>-5.0</td>" in page.text
+    assert "비교할 패널 없음" in page.text  # e and f have scored nothing
 
 
 async def test_a_program_without_a_pool_is_as_before(stack: Stack, world: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import N_, _, current_language
+from api.pages.console.calibration_chart import calibration_chart
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
 from api.pages.shared.redirects import see_other
 from api.pages.shared.refusal_text import form_errors, refusal_text
@@ -53,7 +54,8 @@ def _officer_page(request: Request, viewer: Viewer, session: Session, program_id
         return render(request, viewer, "console/error.html", status=err.status, error=err)
     names = {m.evaluator_id: m.name for m in pool.members(session, program_id)}
     startups = assignments.awaiting(session, program_id)
-    context = {"program": program, "table": assignments.panel_table(session, program_id),
+    table = assignments.panel_table(session, program_id)
+    context = {"program": program, "table": table, "calibration": calibration_chart(table) if table else None,
                "invitable": pool.invitable(session, program_id), "startups": startups,
                "panels": assignments.assigned(session, program_id), "names": names,
                "company": dict(startups), "withdrawals": pool.withdrawals(session, program_id)}
