@@ -26,6 +26,10 @@ def project_expenses(session: Session, state: StartupState, transitions: Sequenc
             _mark_cancelled(session, state.startup_id, cancellation.cancels, WITHDRAWN, t, cancellation.reason)
         elif t.action == Action.REVIEW_EXPENSE.value:
             _mark_reviewed(session, state.startup_id, t, ReviewDecision.model_validate(t.details["review"]))
+        elif t.action == Action.DECIDE_APPEAL.value and t.details.get("accepted_entry"):
+            # An upheld appeal of a disallowed expense (이의신청 인용): the entry accepted, as a review would.
+            _mark_reviewed(session, state.startup_id, t, ReviewDecision(entry_id=t.details["accepted_entry"],
+                                                                        decision="accept"))
 
 
 def _record(session: Session, state: StartupState, t: Transition, entry: LedgerEntry) -> None:

@@ -6,17 +6,21 @@ who did not score it before may score it. One walk; its history is saved for the
 
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from domain.phases import Role
+from domain.timeutil import kst_date
+from tests.budget_support import AGREED, VENDOR_BRN
 from tests.conftest import Stack, wait_until
 from tests.documents_support import pdf
-from tests.flows import EV, PO, drive
+from tests.flows import EV, FO, PO, accept_agreement, drive, match, pay, select
 from tests.pages.test_console_upload import csrf, sign_in
 from tests.workflows.test_amendments import refusal
+from tests.workflows.test_budget_lifecycle import plan_body
 from tests.workflows.test_documents_in_actions import upload
 
 # Replayed by tests/workflows/test_replay.py (every saved history): the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
@@ -122,3 +126,52 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
         exported = await stack.call("GET", f"/startups/{sid}/history?format=temporal",
                                     stack.as_role(Role.AUDITOR), expect=200)
         SAVED_HISTORY.write_text(json.dumps(exported, indent=1) + "\n")
+
+
+async def test_a_disallowed_expense_appealed_and_accepted_and_a_rejection_closes_after_its_window(
+        stack: Stack) -> None:
+    """The finance officer who disallowed an expense never decides its appeal; upheld, the entry is
+    accepted in the state and in the ledger's read model. A rejection nobody appeals ends its
+    lifecycle once the window has closed; an appeal after that is refused."""
+    program = await stack.program()
+    startup_id = await stack.apply(program)
+    me, finance = stack.as_startup(startup_id.rsplit(":", 1)[1]), stack.as_role(FO, "appeal-finance")
+    await select(stack, program, {startup_id: 90})
+    await stack.wait_phase(startup_id, "selected")
+    await stack.act(startup_id, "submit-budget-plan", me, plan_body(AGREED))
+    await accept_agreement(stack, startup_id, await match(stack, startup_id))
+    await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "AX-AP1"})
+    await pay(stack, startup_id, "advance")
+    await stack.wait_phase(startup_id, "in_poc")
+    receipts = [await upload(stack, startup_id, me, pdf(f"{name} {startup_id}"), f"{name}.pdf", "receipt")
+                for name in ("세금계산서", "이체확인증")]
+    await stack.act(startup_id, "record-expense", me, {
+        "spent_on": kst_date(datetime.now(UTC)).isoformat(), "category": "materials", "vendor_name": "㈜한빛소재",
+        "vendor_brn": VENDOR_BRN, "description": "시제품 부품", "supply_amount": 3_000_000, "vat": 300_000,
+        "payment_method": "account_transfer", "evidence": [{"kind": "tax_invoice", "document": receipts[0]["id"]},
+                                                           {"kind": "transfer_receipt", "document": receipts[1]["id"]}]})
+    disallowed = await stack.act(startup_id, "review-expense", finance, {
+        "entry_id": "E0001", "decision": "disallow", "disallow_reason": "insufficient_evidence", "reason": "검수조서 누락"})
+    assert disallowed["budget"]["disallowed"] == {"materials": 3_000_000}
+    await stack.act(startup_id, "file-appeal", me, {"kind": "expense", "entry_id": "E0001",
+                                                    "reasons": "검수조서를 첨부합니다"})
+    reviewer = await stack.act(startup_id, "decide-appeal", stack.as_role(PO, "appeal-finance"),
+                               {"decision": "uphold", "reason": "증빙 보완"}, expect=403)
+    assert refusal(reviewer)[2] == "panel_took_no_part"
+    upheld = await stack.act(startup_id, "decide-appeal", stack.as_role(PO, "panel-b"),
+                             {"decision": "uphold", "reason": "검수조서 보완 확인"})
+    assert upheld["budget"]["entries"]["E0001"]["review"] == "accept" and upheld["budget"]["disallowed"] == {
+        "materials": 0}
+    ledger = await wait_until(lambda: stack.call("GET", f"/startups/{startup_id}/expenses", me),
+                              lambda answer: answer["entries"][0]["review"]["decision"] == "accept",
+                              what="the accepted expense in the ledger's read model")
+    assert ledger["disallowed_by_category"].get("materials", 0) == 0
+
+    rejected = await drive(stack, "rejected")
+    handle = stack.client.get_workflow_handle(rejected.id)
+    await stack.skipper.fast_forward(handle, timedelta(days=program.appeals.window_days + 1))
+    closed = await stack.wait_until_state(rejected.id, lambda s: s["closed_at"] is not None, "closed after its window")
+    assert closed["phase"] == "rejected" and "file-appeal" not in closed["allowed_actions"]
+    late = await stack.call("POST", f"/startups/{rejected.id}/actions/file-appeal", rejected.me(stack),
+                            {"kind": "selection", "reasons": "늦은 이의신청"}, expect=None)
+    assert late["error"]["code"] in ("conflict", "invalid_transition"), late
