@@ -50,6 +50,8 @@ class StartupRow(SQLModel, table=True):
         *(Index(f"ix_startup_{name}_listing", name, "startup_id") for name in LIST_FILTERS),
         # A program's startups in some phases: the dashboard, the report, the list's usual view.
         Index("ix_startup_program_phase", "program_id", "phase", "startup_id"),
+        # The regional view (sector, region, overdue): one range in startup order (migration 0023).
+        Index("ix_startup_region_filters", "sector", "region", "overdue", "startup_id"),
         # Only what the name search compares: scanned instead of the rows with their stored state.
         Index("ix_startup_search", "company_name", "brn", "startup_id"),
     )
