@@ -106,9 +106,12 @@ def measure_chart(rows: Sequence[OutcomeYear], key: str, chart_id: str) -> Marku
 CHARTED = ("survival_rate_percent", "revenue_total", "jobs_created", "investment_attracted")
 
 
-def charts_of(found: Outcomes) -> list[Markup]:
-    return [measure_chart(found.rows, key, f"outcome-{key.replace('_', '-')}") for key in CHARTED] if found.rows \
-        else []
+def charts_of(found: Outcomes) -> list[tuple[str, Markup]]:
+    """Each chart with its visible caption (the picture's own title is for assistive technology)."""
+    if not found.rows:
+        return []
+    return [(figure_label(key), measure_chart(found.rows, key, f"outcome-{key.replace('_', '-')}"))
+            for key in CHARTED]
 
 
 # ------------------------------------------------------------------------------------ XLSX
