@@ -13,7 +13,7 @@ from domain.appeals import (
     check_rescorer,
     check_within_window,
 )
-from domain.commands import Command, DecideAppealBody, FileAppealBody, ScoreBody
+from domain.commands import Command, DecideAppealBody, FileAppealBody, FinalEvaluationBody, ScoreBody
 from domain.phases import Phase
 from domain.program import ProgramDefinition
 from domain.rule_ids import RuleId
@@ -88,6 +88,14 @@ def score_rule(state: StartupState, cmd: Command[ScoreBody], now: datetime, prog
     r.score_rule(state, cmd, now, program)
     if state.appeals is not None:
         check_rescorer(state.appeals.excluded_scorers, cmd.actor.id)
+
+
+def final_evaluation_rule(state: StartupState, cmd: Command[FinalEvaluationBody], now: datetime,
+                          program: ProgramDefinition) -> None:
+    """After an upheld appeal of the final evaluation, it is made again by someone who did not make it."""
+    if state.appeals is not None:
+        check_rescorer([actor for a in state.appeals.appeals if a.kind == "final_evaluation" and a.status == "upheld"
+                        for actor in a.earlier_scorers], cmd.actor.id)
 
 
 def file_offered(state: StartupState) -> bool:

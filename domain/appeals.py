@@ -68,7 +68,7 @@ class Appeal(BaseModel):
     decided_by_name: str | None = None
     decided_at: AwareDatetime | None = None
     decision_reason: str = ""
-    # A selection appeal upheld: the scorers of the first review, who do not score it again.
+    # Upheld: who made the result (a selection's scorers, the final evaluator), who do not make it again.
     earlier_scorers: list[str] = []
 
     @property

@@ -66,8 +66,8 @@ ACTION_RULES: dict[Action, ActionRule] = {
     Action.RESUME: ActionRule(frozenset({Role.PROGRAM_OFFICER}), frozenset({P.SUSPENDED}), r.resume_rule),
     Action.FINAL_EVALUATION: ActionRule(
         # Its conflict of interest rule is every staff action's (domain.conflicts); phase `final_review`
-        # already means every milestone is accepted.
-        frozenset({Role.EVALUATOR, Role.PROGRAM_OFFICER}), frozenset({P.FINAL_REVIEW})
+        # already means every milestone is accepted. After an upheld appeal, by someone else (domain.appeal_rules).
+        frozenset({Role.EVALUATOR, Role.PROGRAM_OFFICER}), frozenset({P.FINAL_REVIEW}), appeal.final_evaluation_rule
     ),
     Action.SUBMIT_SETTLEMENT: ActionRule(frozenset({Role.STARTUP}), frozenset({P.SETTLEMENT}),
                                          ledger.submit_settlement_rule,

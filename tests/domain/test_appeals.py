@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from domain.appeals import Appeal, AppealableResult, AppealPolicy, AppealState, window_closes_at
-from domain.commands import Command, DecideAppealBody, FileAppealBody, ScoreBody
+from domain.commands import Command, DecideAppealBody, FileAppealBody, FinalEvaluationBody, ScoreBody
 from domain.phases import Action, Phase, Role
 from domain.program import ProgramDefinition
 from domain.rules import allowed_actions, check_command
@@ -109,3 +109,11 @@ def test_after_an_upheld_appeal_only_other_evaluators_score() -> None:
     assert refused(review, Action.SCORE, score, who=SCORER)["rule"] == "rescore_by_others"
     check(review, Action.SCORE, score, who=actor(Role.EVALUATOR, "u-other"))
     check(startup(Phase.UNDER_REVIEW), Action.SCORE, score, who=SCORER)  # lifecycles before appeals
+    # The final evaluation made again after an upheld appeal: not by whoever made the first one.
+    again = startup(Phase.FINAL_REVIEW, appeals=AppealState(appeals=[Appeal(
+        number=1, kind="final_evaluation", reasons="x", filed_by=ME.id, filed_at=REJECTED_AT, status="upheld",
+        earlier_scorers=["u-evaluator"])]))
+    evaluation = FinalEvaluationBody(score=80, grade="B")
+    first = actor(Role.PROGRAM_OFFICER, "u-evaluator")
+    assert refused(again, Action.FINAL_EVALUATION, evaluation, who=first)["rule"] == "rescore_by_others"
+    check(again, Action.FINAL_EVALUATION, evaluation, who=actor(Role.EVALUATOR, "u-other"))

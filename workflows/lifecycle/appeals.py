@@ -94,7 +94,9 @@ def decide(ctx: LifecycleContext, cmd: Command[DecideAppealBody]) -> None:
         record(ctx, cmd, Action.DECIDE_APPEAL, Phase.UNDER_REVIEW, **details, earlier_scorers=entry.earlier_scorers)
         tell_program(ctx)
     elif entry.kind == "final_evaluation":
-        # Made again: the settlement it opened waits for the new evaluation.
+        # Made again, by someone who did not make it: the settlement it opened waits for the new one.
+        result = appeals.result("final_evaluation")
+        entry.earlier_scorers = list(result.actors) if result else []
         s.final_score, s.final_grade, s.settlement = None, None, None
         record(ctx, cmd, Action.DECIDE_APPEAL, Phase.FINAL_REVIEW, **details)
     else:
