@@ -12,7 +12,7 @@ from api.policy import Authorized
 from api.services import evaluator_assignment as assignments
 from api.services import evaluator_pool as pool
 from api.services.evaluator_assignment import AssignIn, PanelRow, SpreadIn
-from api.services.evaluator_notices import tell_evaluator
+from api.services.evaluator_notices import tell_assigned, tell_evaluator
 from api.services.evaluator_pool import ExclusionIn, InviteIn, MemberOut, PledgeIn, PledgeOut, WithdrawalIn, WithdrawalOut
 
 router = APIRouter(tags=["evaluator pool"], responses=ERROR_RESPONSES)
@@ -45,14 +45,23 @@ async def sign_pledge(program_id: str, body: PledgeIn, session: SessionDep, acto
 
 
 @router.post("/programs/{program_id}/evaluators/spread", response_model=dict[str, list[str]])
-async def spread(program_id: str, body: SpreadIn, session: SessionDep, actor: Authorized) -> dict[str, list[str]]:
-    """Panels for every startup awaiting evaluation that has none yet, spread evenly."""
-    return assignments.spread_program(session, program_id, body, actor)
+async def spread(program_id: str, body: SpreadIn, session: SessionDep, settings: SettingsDep,
+                 actor: Authorized) -> dict[str, list[str]]:
+    """Panels for every startup awaiting evaluation that has none yet, spread evenly; each
+    evaluator is told of every startup newly theirs."""
+    panels = assignments.spread_program(session, program_id, body, actor)
+    await tell_assigned(settings, session, program_id, {}, panels)
+    return panels
 
 
 @router.put("/startups/{startup_id}/evaluators", response_model=list[str])
-async def assign(startup_id: str, body: AssignIn, session: SessionDep, actor: Authorized) -> list[str]:
-    return assignments.assign(session, startup_id, body, actor)
+async def assign(startup_id: str, body: AssignIn, session: SessionDep, settings: SettingsDep,
+                 actor: Authorized) -> list[str]:
+    """Set the startup's panel; the evaluators new on it are told."""
+    before = {startup_id: pool.panel_of(session, startup_id)}
+    panel = assignments.assign(session, startup_id, body, actor)
+    await tell_assigned(settings, session, pool.program_of(startup_id), before, {startup_id: panel})
+    return panel
 
 
 @router.post("/startups/{startup_id}/recusal", status_code=201, response_model=WithdrawalOut)

@@ -135,6 +135,9 @@ async def test_recusal_and_exclusion_bar_the_score_and_the_spread_skips_them(sta
     assert sorted(panels[first]) == sorted([a_id, c_id])
     assert sorted(panels[second]) == sorted([a_id, b_id])
     assert sorted(panels[third]) == sorted([b_id, c_id])
+    # Told in the app (and by mail) of the invitation, each startup assigned and the exclusion.
+    kinds = [n["kind"] for n in (await stack.call("GET", "/me/notifications", a))["items"]]
+    assert sorted(kinds) == ["evaluator_assigned", "evaluator_assigned", "evaluator_excluded", "evaluator_invited"]
     # A barred evaluator cannot be assigned by hand either.
     wrong = await stack.call("PUT", f"/startups/{first}/evaluators", stack.as_role(PO), {"evaluator_ids": [b_id]}, 422)
     assert wrong["error"]["details"][0]["rule"] == "assignable_evaluator"

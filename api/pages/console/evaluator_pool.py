@@ -21,7 +21,7 @@ from api.pages.shared.refusal_text import form_errors, refusal_text
 from api.services import evaluator_assignment as assignments
 from api.services import evaluator_pool as pool
 from api.services.evaluator_assignment import AssignIn, SpreadIn
-from api.services.evaluator_notices import tell_evaluator
+from api.services.evaluator_notices import tell_assigned, tell_evaluator
 from api.services.evaluator_pool import ExclusionIn, InviteIn, PledgeIn
 from api.services.programs import known_program
 from domain.phases import Role
@@ -94,10 +94,12 @@ async def spread_panels(request: Request, viewer: PageViewer, session: SessionDe
     check_csrf(viewer, csrf_token)
     try:
         count = int(per_startup) if per_startup.strip().isdigit() else per_startup
-        assignments.spread_program(session, program_id, SpreadIn.model_validate({"per_startup": count}), viewer.actor)
+        panels = assignments.spread_program(session, program_id, SpreadIn.model_validate({"per_startup": count}),
+                                            viewer.actor)
     except (ValidationError, ApiError) as err:
         return _officer_page(request, viewer, session, program_id, 422 if isinstance(err, ValidationError)
                              else err.status, _errors_of(err, {"per_startup"}))
+    await tell_assigned(request.app.state.settings, session, program_id, {}, panels)
     return _done(request, program_id, "spread")
 
 
@@ -110,10 +112,12 @@ async def assign_panel(request: Request, viewer: PageViewer, session: SessionDep
         if pool.program_of(startup_id) != program_id:
             raise ApiError("validation_error", _("이 사업의 스타트업을 고르십시오."),
                            [{"field": "startup_id", "rule": "known_startup", "message": _("이 사업의 스타트업을 고르십시오.")}])
-        assignments.assign(session, startup_id, AssignIn(evaluator_ids=evaluator_ids or []), viewer.actor)
+        before = {startup_id: pool.panel_of(session, startup_id)}
+        panel = assignments.assign(session, startup_id, AssignIn(evaluator_ids=evaluator_ids or []), viewer.actor)
     except (ValidationError, ApiError) as err:
         return _officer_page(request, viewer, session, program_id, 422 if isinstance(err, ValidationError)
                              else err.status, _errors_of(err, {"startup_id", "evaluator_ids"}))
+    await tell_assigned(request.app.state.settings, session, program_id, before, {startup_id: panel})
     return _done(request, program_id, "assigned")
 
 
