@@ -121,7 +121,8 @@ async def current_actor(
                 bad_token(request, throttle, client)
                 raise ApiError("unauthorized", "unknown, revoked or expired token")
             actor = actor_of(session, holder, acting_role(holder, requested, None, fixed=holder.fixed_role))
-            release(session)
+            if session.in_transaction():  # a staff token found in the cache read nothing: nothing to end
+                release(session)
     elif sessions.COOKIE in request.cookies:
         at = sessions.now(request)
         found_session = sessions.load(session, request.cookies[sessions.COOKIE], at, settings)
