@@ -114,12 +114,15 @@ def assign(session: Session, startup_id: str, body: AssignIn, by: Actor) -> list
         raise ApiError("not_found", f"no startup {startup_id}")
     program_id = program_of(startup_id) or row.program_id
     cleared, bars = set(_cleared(session, program_id)), barred(session, [row])[startup_id]
+    related = known_relations(session, [row]).get(startup_id, set())
     wrong = [e for e in body.evaluator_ids if e not in cleared or e in bars]
     if wrong:
         raise ApiError("validation_error", "not assignable to this startup", [
-            {"field": "evaluator_ids", "rule": RuleId.ASSIGNABLE_EVALUATOR, "evaluator_id": e,
-             "message": "in conflict (declared or known), recused or excluded"
-             if e in bars else "not a pool member who signed the pledge"}
+            {"field": "evaluator_ids", "evaluator_id": e,
+             "rule": RuleId.KNOWN_RELATION if e in related else RuleId.ASSIGNABLE_EVALUATOR,
+             "message": "their recorded employer is this startup, its SME partner or a former partner"
+             if e in related else "in conflict, recused or excluded" if e in bars
+             else "not a pool member who signed the pledge"}
             for e in wrong])
     panel = list(dict.fromkeys(body.evaluator_ids))
     _write(session, program_id, {startup_id: panel}, by)

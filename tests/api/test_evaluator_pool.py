@@ -196,7 +196,7 @@ async def test_a_panel_decides_who_scores_and_a_recorded_employer_bars_its_compa
         assert session.get(User, f_id).employer_brn == third.rsplit(":", 1)[1]
     wrong = await stack.call("PUT", f"/startups/{third}/evaluators", stack.as_role(PO),
                              {"evaluator_ids": [f_id]}, 422)
-    assert wrong["error"]["details"][0]["rule"] == "assignable_evaluator"
+    assert wrong["error"]["details"][0]["rule"] == "known_relation"
     refused = await stack.act(third, "score", f, {"round": "document", "score": 70}, expect=403)
     assert refused["error"]["details"]["rule"] == "known_relation"
     refused = await stack.act(first, "score", f, {"round": "document", "score": 70}, expect=403)
