@@ -69,6 +69,9 @@ class NoticeKind(StrEnum):
     AMENDMENT_REQUESTED = "amendment_requested"
     AMENDMENT_DECIDED = "amendment_decided"
     AMENDMENT_OVERDUE = "amendment_overdue"
+    # Appeals (이의신청): the officers told of a filing, the startup of the panel's decision and its reason.
+    APPEAL_FILED = "appeal_filed"
+    APPEAL_DECIDED = "appeal_decided"
     # The follow-up's (사후관리, workflows/followup.py): sent by the FollowUp workflow, not a lifecycle.
     FOLLOWUP_SURVEY_OPEN = "followup_survey_open"
     FOLLOWUP_SURVEY_REMINDER = "followup_survey_reminder"
@@ -128,6 +131,8 @@ NOTICE_LABELS: dict[NoticeKind, str] = {
     NoticeKind.AMENDMENT_REQUESTED: NP_("notice", "협약 변경 신청"),
     NoticeKind.AMENDMENT_DECIDED: NP_("notice", "협약 변경 결정"),
     NoticeKind.AMENDMENT_OVERDUE: NP_("notice", "협약 변경 결정 지연"),
+    NoticeKind.APPEAL_FILED: NP_("notice", "이의신청 접수"),
+    NoticeKind.APPEAL_DECIDED: NP_("notice", "이의신청 심의 결과"),
     NoticeKind.FOLLOWUP_SURVEY_OPEN: NP_("notice", "성과 조사 요청"),
     NoticeKind.FOLLOWUP_SURVEY_REMINDER: NP_("notice", "성과 조사 기한 알림"),
     NoticeKind.FOLLOWUP_SURVEY_OVERDUE: NP_("notice", "성과 조사 미제출"),

@@ -114,6 +114,11 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
     async def entries() -> list[dict[str, Any]]:
         return (await stack.call("GET", f"/startups/{sid}/history", stack.as_role(Role.AUDITOR)))["entries"]
 
+    # Each side is told: the officers of the filing, the startup of the decision with its reason.
+    told = [(n["kind"], n["to"], n["data"].get("decision"), n["data"].get("reason")) for n in
+            await stack.notifications(sid) if n["kind"].startswith("appeal_")]
+    assert told == [("appeal_filed", "program_officer", None, "실증 실적이 점수에 반영되지 않았습니다"),
+                    ("appeal_decided", "startup", "upheld", "서면평가 자료 누락 확인")]
     history = await wait_until(entries, lambda es: any(e["action"] == "score" and e["actor_name"] == "evaluator-2"
                                                        for e in es), what="the new score in the history")
     filed_entry = next(e for e in history if e["action"] == "file-appeal")

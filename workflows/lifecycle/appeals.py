@@ -20,11 +20,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.budget_actions import mark_reviewed
     from domain.commands import Command, DecideAppealBody, FileAppealBody, FinalEvaluationBody, ReviewExpenseBody
     from domain.expense_review import ReviewDecision
+    from domain.notifications import NoticeKind
     from domain.phases import Action, Phase
 
 from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
-from workflows.lifecycle.publishing import record, tell_program
+from workflows.lifecycle.publishing import notify, record, tell_program
 
 
 def decide_appeals(ctx: LifecycleContext) -> None:
@@ -70,6 +71,8 @@ def file(ctx: LifecycleContext, cmd: Command[FileAppealBody]) -> None:
     record(ctx, cmd, Action.FILE_APPEAL, appeal=entry.number, kind=entry.kind, kind_name=KIND_NAMES[entry.kind],
            subject=entry.subject, reasons=entry.reasons,
            documents=[ref.model_dump(mode="json") for ref in entry.documents])
+    notify(ctx, "program_officer", NoticeKind.APPEAL_FILED, f"{ctx.state.company_name}: appeal {entry.kind}",
+           entry.reasons, kind_name=KIND_NAMES[entry.kind])
 
 
 def decide(ctx: LifecycleContext, cmd: Command[DecideAppealBody]) -> None:
@@ -83,6 +86,8 @@ def decide(ctx: LifecycleContext, cmd: Command[DecideAppealBody]) -> None:
     entry.decision_reason = cmd.body.reason
     details = {"appeal": entry.number, "kind": entry.kind, "subject": entry.subject, "decision": entry.status,
                "days_to_decide": entry.days_to_decide}
+    notify(ctx, "startup", NoticeKind.APPEAL_DECIDED, f"이의신청 {entry.status} (appeal {entry.status})",
+           entry.decision_reason, decision=entry.status, kind_name=KIND_NAMES[entry.kind])
     if entry.status == "dismissed":
         record(ctx, cmd, Action.DECIDE_APPEAL, **details)
         return
