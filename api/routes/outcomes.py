@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES
-from api.pages.console.exports import download
+from api.pages.console.exports import XLSX_TYPE, download
 from api.pages.console.outcomes import outcomes_xlsx
 from api.policy import Authorized
 from api.services.outcomes import Outcomes, outcomes
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/programs", tags=["follow-up"], responses=ERROR_RESPO
 
 
 @router.get("/{program_id}/outcomes", response_model=Outcomes,
+            responses={200: {"content": {XLSX_TYPE: {}}, "description": "JSON, or with format=xlsx a workbook"}},
             description="What became of the program's companies after it (사후관리 성과), from the years their "
                         "follow-ups recorded: per cohort (the KST year they completed) and follow-up year, the "
                         "companies, survivors and survival rate, answers, revenue (total, growth of the total "
