@@ -78,6 +78,11 @@ def items_of(state: StartupState) -> list[Item]:
                               pending.escalated, excluded={pending.requested_by}))
         if to_accept is not None and to_accept.document is not None:
             found.append(Item(Role.STARTUP, "accept_amendment", to_accept.label))
+    if s.appeals is not None:  # 이의신청: each appeal waits on the panel, never on who made its result
+        for appeal in s.appeals.pending:
+            result = s.appeals.result(appeal.kind, appeal.subject)
+            found.append(Item(Role.PROGRAM_OFFICER, "decide_appeal", str(appeal.number),
+                              excluded=set(result.actors) if result else set()))
     return found
 
 

@@ -75,6 +75,15 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
     assert form.status_code == 200 and all(words in form.text for words in (
         'for="f-decision"', 'for="f-appeal"', "이의신청 번호", ">인용<", ">기각<", "반드시 적습니다"))
 
+    # It waits in the officers' inbox, never in the inbox of the person who made the result.
+    inbox = await wait_until(lambda: stack.call("GET", f"/me/inbox?program_id={startup.program.id}",
+                                                        stack.as_role(PO, "panel-a")),
+                             lambda answer: any(i["kind"] == "decide_appeal" and i["startup_id"] == sid
+                                                for i in answer["items"]), what="the appeal in the panel's inbox")
+    assert [i["subject"] for i in inbox["items"] if i["kind"] == "decide_appeal" and i["startup_id"] == sid] == ["1"]
+    scorers_inbox = await stack.call("GET", f"/me/inbox?program_id={startup.program.id}",
+                                     stack.as_role(PO, "evaluator"))
+    assert not [i for i in scorers_inbox["items"] if i["kind"] == "decide_appeal" and i["startup_id"] == sid]
     # The panel took no part: the person who scored is refused even as a program officer.
     took_part = await stack.act(sid, "decide-appeal", stack.as_role(PO, "evaluator"),
                                 {"decision": "uphold", "reason": "재평가"}, expect=403)

@@ -42,6 +42,7 @@ WORK_KINDS = Labels("work", {
     "approve_settlement": "정산 승인", "refund": "반납", "clawback": "환수", "decide_waiver": "환수 면제 결정",
     "accept_agreement": "협약 동의", "retry_collection": "반납·환수 재요청",
     "evaluate_final": "최종평가", "decide_amendment": "협약 변경 결정", "accept_amendment": "변경 협약서 동의",
+    "decide_appeal": "이의신청 심의",
 })
 TRANCHE_STATUS = Labels("tranche", {
     "locked": "대기", "due": "요청 가능", "requested": "승인 대기", "approved": "승인됨", "paying": "지급 중",
