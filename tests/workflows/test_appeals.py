@@ -49,17 +49,22 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
                               {"decision": "dismiss", "reason": "x"}, expect=409)
     assert refusal(nothing)[2] == "appeal_pending"
 
-    # The portal offers the form on the startup's page; a refusal is shown beside its field.
+    # The portal offers the form on the startup's page, with the documents uploaded for it to choose;
+    # a refusal is shown beside its field.
+    document = await upload(stack, sid, me, pdf("이의신청 근거"), "appeal-evidence.pdf", "other")
     await portal_as_startup(site, stack, startup.brn)
     page = await site.get(f"/portal/my/{sid}")
     assert f'action="/portal/my/{sid}/appeal"' in page.text and 'for="f-reasons"' in page.text
+    assert f'name="documents" value="{document["id"]}"' in page.text and 'value="other"' in page.text
     empty = await site.post(f"/portal/my/{sid}/appeal", data={"csrf_token": csrf(page.text), "kind": "selection",
                                                              "reasons": ""})
     assert empty.status_code == 422 and 'id="f-reasons-error"' in empty.text, empty.text[-2000:]
-
-    document = await upload(stack, sid, me, pdf("이의신청 근거"), "appeal-evidence.pdf", "other")
-    filed = await stack.act(sid, "file-appeal", me, {"kind": "selection", "reasons": "실증 실적이 점수에 반영되지 "
-                                                     "않았습니다", "documents": [document["id"]]})
+    sent = await site.post(f"/portal/my/{sid}/appeal", data={
+        "csrf_token": csrf(page.text), "kind": "selection", "reasons": "실증 실적이 점수에 반영되지 않았습니다",
+        "documents": document["id"]})
+    assert sent.status_code == 303 and sent.headers["location"].endswith("#appeals"), sent.text[-2000:]
+    assert "이의신청을 접수했습니다" in (await site.get(sent.headers["location"])).text
+    filed = await stack.state(sid, me)
     appeal = filed["appeals"]["appeals"][0]
     assert appeal["status"] == "pending" and appeal["documents"][0]["sha256"] == document["sha256"]
     twice = await stack.act(sid, "file-appeal", me, {"kind": "selection", "reasons": "다시"}, expect=409)

@@ -17,7 +17,7 @@ from api.services.actions import perform_action
 from domain.phases import Action
 
 router = APIRouter(include_in_schema=False)
-FIELDS = {"kind", "entry_id", "reasons"}
+FIELDS = {"kind", "entry_id", "reasons", "documents"}
 
 
 @router.post("/portal/my/{startup_id}/appeal", response_class=HTMLResponse)
@@ -28,7 +28,7 @@ async def file_appeal(startup_id: str, request: Request, session: SessionDep, te
     check_scope(startup_id, viewer.actor)
     entry_id = str(form.get("entry_id") or "").strip()
     body = {"kind": str(form.get("kind") or "").strip(), "reasons": str(form.get("reasons") or "").strip(),
-            **({"entry_id": entry_id} if entry_id else {})}
+            "documents": [str(d) for d in form.getlist("documents")], **({"entry_id": entry_id} if entry_id else {})}
     try:
         await perform_action(startup_id, Action.FILE_APPEAL, body, viewer.actor, session, temporal,
                              request.state.request_id)

@@ -168,6 +168,7 @@ async def _workspace(request: Request, session: Session, temporal: Any, viewer: 
                 documents=documents_of(session, startup_id), kind_words=KIND_WORDS, milestone_docs=milestone_docs,
                 milestone_uploads=milestone_uploads, receipts=receipts, settlement_form=form,
                 receipt_upload=upload_context(settings, DocumentKind.RECEIPT, s.program_id, f"{back}#settlement"),
+                appeal_upload=upload_context(settings, DocumentKind.OTHER, s.program_id, f"{back}#appeals"),
                 notices=notices, agreement_phases=AGREEMENT_PHASES, from_ledger=settles_from_ledger(s),
                 deadline_subject=deadline_subject, ineligible_words=ineligible_words)
 
