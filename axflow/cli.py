@@ -70,7 +70,7 @@ def api() -> None:
 
 
 @app.command()
-def sim(system: Annotated[str, typer.Argument(help="finance, notify, tax or identity")]) -> None:
+def sim(system: Annotated[str, typer.Argument(help="finance, notify, tax, insurance or identity")]) -> None:
     """Serve a simulator of an outside system."""
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -89,6 +89,11 @@ def sim(system: Annotated[str, typer.Argument(help="finance, notify, tax or iden
 
         simulator = create_tax_authority_app(str(settings.data_dir / "tax-sim.db"))
         port = settings.tax_authority_port
+    elif system == "insurance":
+        from simulators.employment_insurance import create_employment_insurance_app
+
+        simulator = create_employment_insurance_app(str(settings.data_dir / "insurance-sim.db"))
+        port = settings.employment_insurance_port
     elif system == "identity":
         from simulators.identity_provider import create_identity_provider_app
 
@@ -96,7 +101,7 @@ def sim(system: Annotated[str, typer.Argument(help="finance, notify, tax or iden
                                                  settings.identity_client_secret)
         port = settings.identity_port
     else:
-        raise typer.BadParameter("finance, notify, tax or identity")
+        raise typer.BadParameter("finance, notify, tax, insurance or identity")
     uvicorn.run(simulator, host=settings.sim_host, port=port, log_level="warning",
                 timeout_keep_alive=KEEP_ALIVE_SECONDS)
 

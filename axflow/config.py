@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     tax_authority_timeout_seconds: float = 5.0
     tax_authority_attempts: int = 3
     tax_authority_retry_seconds: float = 0.5
+    # The employment-insurance register (고용보험 피보험자 수): the follow-up checks a company's typed
+    # employees against it (simulators/employment_insurance.py under make run). Each ask is tried
+    # employment_insurance_attempts times; after that the figure is recorded as unchecked.
+    employment_insurance_url: str = "http://127.0.0.1:8105"
+    employment_insurance_port: int = 8105
+    employment_insurance_timeout_seconds: float = 5.0
+    employment_insurance_attempts: int = 3
+    employment_insurance_retry_seconds: float = 0.5
     # 본인확인 (identity verification): an OpenID Connect provider naming the person (name, birth
     # date, the stable person key CI) — the simulator under make run (simulators/identity_provider.py),
     # the agency's contracted provider (PASS, 간편인증 ...) in production. Its callback is

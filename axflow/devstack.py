@@ -151,6 +151,7 @@ def run_dev(settings: Settings) -> None:
         finance = supervisor.start("finance-sim", [*axflow, "sim", "finance"])
         notify = supervisor.start("notify-sim", [*axflow, "sim", "notify"])
         tax = supervisor.start("tax-sim", [*axflow, "sim", "tax"])
+        insurance = supervisor.start("insurance-sim", [*axflow, "sim", "insurance"])
         identity = supervisor.start("identity-sim", [*axflow, "sim", "identity"])
         supervisor.start("mail", [*axflow, "mail", "serve"],
                          ready=port_open(f"{settings.smtp_host}:{settings.smtp_port}"))
@@ -161,6 +162,7 @@ def run_dev(settings: Settings) -> None:
             await wait_http(f"{settings.finance_url}/healthz", "finance-sim", finance, log_dir)
             await wait_http(f"{settings.notify_url}/healthz", "notify-sim", notify, log_dir)
             await wait_http(f"{settings.tax_authority_url}/healthz", "tax-sim", tax, log_dir)
+            await wait_http(f"{settings.employment_insurance_url}/healthz", "insurance-sim", insurance, log_dir)
             await wait_http(f"{settings.identity_issuer}/healthz", "identity-sim", identity, log_dir)
             await wait_http(f"{settings.api_url}/healthz", "api", api, log_dir)
             loaded = []
@@ -184,6 +186,7 @@ axflow is up.
   Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}
   Simulators   finance {settings.finance_url}/payments · notifications {settings.notify_url}/notifications
                tax authority (사업자 상태·진위확인) {settings.tax_authority_url}/_businesses
+               employment insurance (고용보험 피보험자 수) {settings.employment_insurance_url}/_workplaces
                identity (본인확인) {settings.identity_issuer}/.well-known/openid-configuration
   Mail         smtp://{settings.smtp_host}:{settings.smtp_port}, kept in {settings.mail_path()}/
                read it: the console's 메일함 (Mailbox, as admin) {settings.api_url}/console/admin/mail

@@ -53,6 +53,12 @@ DESCRIPTIONS = {
     "tax_authority_timeout_seconds": "how long one status request may take",
     "tax_authority_attempts": "tries per check before the eligibility activity fails and Temporal retries it",
     "tax_authority_retry_seconds": "the first pause between tries (doubling)",
+    "employment_insurance_url": "the employment-insurance register (고용보험 피보험자 수) the follow-up checks "
+                                "typed employees against: `make run`'s simulator, or the public service",
+    "employment_insurance_port": "the employment-insurance simulator's port",
+    "employment_insurance_timeout_seconds": "how long one head-count lookup may take",
+    "employment_insurance_attempts": "tries per lookup before the figure is recorded as unchecked",
+    "employment_insurance_retry_seconds": "the first pause between tries (doubling)",
     "log_level": "log level",
     "extra_holidays": "ad-hoc holidays (임시공휴일) that business-day deadlines skip, e.g. `[\"2025-06-03\"]`",
     "max_body_bytes": "largest request body (413 above it)",

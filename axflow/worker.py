@@ -20,6 +20,7 @@ from activities.deadlines import DeadlineActivities
 from activities.eligibility import EligibilityActivities
 from activities.finance import FinanceActivities
 from activities.followup import FollowUpActivities, followup_notice
+from activities.followup_checks import FollowUpCheckActivities
 from activities.followup_projection import FollowUpProjectionActivities
 from activities.lifecycles import LifecycleActivities
 from activities.notifications import NotificationActivities
@@ -91,6 +92,7 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
                     followup_notice,
                     followups.start_followup,
                     FollowUpProjectionActivities(engine).project_followup_year,
+                    FollowUpCheckActivities(settings, http).check_followup_figures,
                 ],
                 activity_executor=executor,
                 max_cached_workflows=settings.worker_max_cached_workflows,

@@ -207,6 +207,18 @@ def _off_by_more(typed: int, checked: int, percent: int) -> bool:
     return abs(typed - checked) * 100 > checked * percent
 
 
+# How the year's figures were checked against the public registers: `checked` (the register
+# answered), `no_record` (it holds nothing for the company: nothing to compare), `unchecked` (it
+# could not answer after its retries: the figures stand as typed, for the officer to weigh).
+FiguresCheck = Literal["checked", "no_record", "unchecked"]
+
+
+def insured_month(fiscal_year: int) -> str:
+    """The month whose insured head count stands for a fiscal year's employees: its December
+    (YYYYMM), the year's end the survey asks about."""
+    return f"{fiscal_year}12"
+
+
 # ---------------------------------------------------------------- what a year leaves
 
 YearStatus = Literal["answered", "answered_late", "unanswered", "closed"]
@@ -227,5 +239,7 @@ class YearRecord(BaseModel):
     reminders_sent: int = 0
     escalated: bool = False
     flags: list[MismatchFlag] = []
+    # None: not checked (no answer, or a run from before patch followup-checked-figures).
+    figures_check: FiguresCheck | None = None
     # The answer's evidence documents, pinned by the SHA-256 of their bytes (as actions carry them).
     evidence: list[DocumentRef] = []

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel
 
 from domain.documents import DocumentRef
-from domain.followup import SurveyAnswer, SurveySchedule, YearRecord
+from domain.followup import FiguresCheck, MismatchFlag, SurveyAnswer, SurveySchedule, YearRecord
 from domain.outcome_rules import FollowUpPolicy
 from domain.phases import Stage
 from domain.state import Actor
@@ -21,6 +21,8 @@ FOLLOWUP_NOTICE = "followup_notice"
 START_FOLLOWUP = "start_followup"
 # The activity that writes a recorded year into the read model (patch followup-projection).
 PROJECT_FOLLOWUP_YEAR = "project_followup_year"
+# Asks the public registers (today the employment-insurance register) for a year's figures.
+CHECK_FOLLOWUP_FIGURES = "check_followup_figures"
 
 
 def followup_workflow_id(brn: str) -> str:
@@ -94,8 +96,18 @@ class FollowUpState(BaseModel):
     answered_at: AwareDatetime | None = None
     answered_by: str | None = None
     evidence: list[DocumentRef] = []
+    # The answer checked against the public registers (patch followup-checked-figures).
+    flags: list[MismatchFlag] = []
+    figures_check: FiguresCheck | None = None
     records: list[YearRecord] = []
     closure: Closure | None = None
+
+
+class FiguresQuery(BaseModel):
+    """What the check asks a register: the company and the fiscal year its answer is for."""
+
+    brn: str
+    fiscal_year: int
 
 
 class FollowUpNotice(BaseModel):

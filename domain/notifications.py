@@ -77,6 +77,8 @@ class NoticeKind(StrEnum):
     FOLLOWUP_SURVEY_REMINDER = "followup_survey_reminder"
     FOLLOWUP_SURVEY_OVERDUE = "followup_survey_overdue"
     FOLLOWUP_SURVEY_CLOSED = "followup_survey_closed"
+    # A typed figure the public register does not bear out (고용보험): for the program officer to look at.
+    FOLLOWUP_FIGURES_MISMATCH = "followup_figures_mismatch"
     # The evaluator pool's (평가위원 풀, api/services/evaluator_notices.py): sent by the API to the one
     # evaluator concerned, not by a lifecycle: invited into a pool, assigned to panels, excluded (제척).
     EVALUATOR_INVITED = "evaluator_invited"
@@ -137,6 +139,7 @@ NOTICE_LABELS: dict[NoticeKind, str] = {
     NoticeKind.FOLLOWUP_SURVEY_REMINDER: NP_("notice", "성과 조사 기한 알림"),
     NoticeKind.FOLLOWUP_SURVEY_OVERDUE: NP_("notice", "성과 조사 미제출"),
     NoticeKind.FOLLOWUP_SURVEY_CLOSED: NP_("notice", "성과 조사 마감"),
+    NoticeKind.FOLLOWUP_FIGURES_MISMATCH: NP_("notice", "성과 조사 수치 불일치"),
     NoticeKind.EVALUATOR_INVITED: NP_("notice", "평가위원 풀 초대"),
     NoticeKind.EVALUATOR_ASSIGNED: NP_("notice", "평가 배정"),
     NoticeKind.EVALUATOR_EXCLUDED: NP_("notice", "평가 제척"),

@@ -33,6 +33,7 @@ from axflow.worker import running_worker
 from domain.brn import check_digit
 from domain.phases import Role
 from domain.program import ProgramDefinition
+from simulators.employment_insurance import create_employment_insurance_app
 from simulators.finance import create_finance_app
 from simulators.identity_provider import create_identity_provider_app
 from simulators.notifications import create_notification_app
@@ -270,7 +271,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     data = tmp_path_factory.mktemp("axflow")
-    ports = {name: free_port() for name in ("api", "finance", "notify", "smtp", "tax", "identity")}
+    ports = {name: free_port() for name in ("api", "finance", "notify", "smtp", "tax", "identity", "insurance")}
     settings = Settings(
         data_dir=data,
         database_url=f"sqlite:///{data}/axflow.db",
@@ -283,6 +284,8 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
         # The business-status service: quick to give up per ask, so an outage test waits seconds.
         tax_authority_url=f"http://127.0.0.1:{ports['tax']}", tax_authority_timeout_seconds=1,
         tax_authority_retry_seconds=0.1,
+        employment_insurance_url=f"http://127.0.0.1:{ports['insurance']}", employment_insurance_timeout_seconds=1,
+        employment_insurance_retry_seconds=0.1, employment_insurance_attempts=2,
         # 본인확인: the identity provider simulator (OpenID Connect), its page the person's browser meets.
         identity_issuer=f"http://127.0.0.1:{ports['identity']}",
         mail_dir=data / "mail",
@@ -296,6 +299,7 @@ async def stack(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.Temp
         ServerThread(create_finance_app(str(data / "finance.db"), settings.finance_webhook_secret), ports["finance"]),
         ServerThread(create_notification_app(str(data / "notify.db")), ports["notify"]),
         ServerThread(create_tax_authority_app(str(data / "tax.db")), ports["tax"]),
+        ServerThread(create_employment_insurance_app(str(data / "insurance.db")), ports["insurance"]),
         ServerThread(create_identity_provider_app(settings.identity_issuer, settings.identity_client_id,
                                                   settings.identity_client_secret), ports["identity"]),
         ServerThread(create_app(settings), ports["api"]),

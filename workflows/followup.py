@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.rule_ids import RuleId
     from domain.violation import RuleViolation
 
-from workflows.followup_steps import project, tell, until
+from workflows.followup_steps import check_figures, project, tell, until
 
 
 def refuse(violation: RuleViolation) -> None:
@@ -51,6 +51,8 @@ class FollowUp:
         s = self.state
         if not await until(s.schedule.opens_at, lambda: self._closed() or self.next_stage is not None):
             await self._ask()
+        if s.status in ("answered", "answered_late") and await check_figures(inp, s):
+            await self._tell(NoticeKind.FOLLOWUP_FIGURES_MISMATCH, ["program_officer"])
         if s.status != "waiting" or s.closure is not None:  # a survey not yet opened is not a year
             s.records.append(self._year_record())
             await project(inp, s.records[-1])
@@ -96,7 +98,7 @@ class FollowUp:
         return YearRecord(year=s.year, fiscal_year=s.schedule.fiscal_year, status=status, program_id=s.program_id,
                           answer=s.answer,
                           answered_at=s.answered_at, answered_by=s.answered_by, reminders_sent=s.reminders_sent,
-                          escalated=s.escalated, evidence=s.evidence)
+                          escalated=s.escalated, evidence=s.evidence, flags=s.flags, figures_check=s.figures_check)
 
     # --------------------------------------------------------------- query and updates
 

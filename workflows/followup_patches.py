@@ -15,3 +15,9 @@ FOLLOWUP_DELIVER = "followup-deliver"
 # `project_followup_year`, for the program's outcome report; runs from before record theirs in
 # the workflow only. Deprecate 13 months after its release.
 FOLLOWUP_PROJECTION = "followup-projection"
+
+# An answer is checked against the employment-insurance register (고용보험 피보험자 수) by the
+# activity `check_followup_figures`: a typed head count off by more than the policy's tolerance is
+# flagged in the year's record and the program officer is told (never corrected); a register that
+# cannot answer leaves the year `unchecked`. Deprecate 13 months after its release.
+FOLLOWUP_CHECKED_FIGURES = "followup-checked-figures"

@@ -5,13 +5,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.followup import YearRecord
+    from domain.followup import PublicFigures, YearRecord, mismatch_flags
     from domain.followup_io import (
+        CHECK_FOLLOWUP_FIGURES,
         FOLLOWUP_NOTICE,
         PROJECT_FOLLOWUP_YEAR,
+        FiguresQuery,
         FollowUpInput,
         FollowUpNotice,
         FollowUpState,
@@ -20,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.io import startup_workflow_id
     from domain.notifications import DELIVER_NOTIFICATION, NoticeKind, NotificationEvent
 
-from workflows.followup_patches import FOLLOWUP_DELIVER, FOLLOWUP_PROJECTION
+from workflows.followup_patches import FOLLOWUP_CHECKED_FIGURES, FOLLOWUP_DELIVER, FOLLOWUP_PROJECTION
 from workflows.lifecycle.retries import NOTIFICATION_RETRY, OWN_WORK_RETRY
 
 
@@ -37,6 +40,30 @@ async def until(instant: datetime, done: Callable[[], bool]) -> bool:
     except TimeoutError:
         return done()
     return True
+
+
+# The register's client already tries a few times with doubling pauses; one more try a second later
+# covers a worker lost mid-ask. After that the figures stay unchecked: a follow-up never waits on a
+# register (the officer sees the year unchecked and may ask the company for evidence).
+REGISTER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=2)
+
+
+async def check_figures(inp: FollowUpInput, state: FollowUpState) -> bool:
+    """Check the answer against the employment-insurance register (patch followup-checked-figures):
+    the flags and how it was checked go into the state; True when a figure is flagged."""
+    if state.answer is None or not workflow.patched(FOLLOWUP_CHECKED_FIGURES):
+        return False
+    try:
+        public = await workflow.execute_activity(
+            CHECK_FOLLOWUP_FIGURES, FiguresQuery(brn=state.brn, fiscal_year=state.schedule.fiscal_year),
+            start_to_close_timeout=timedelta(seconds=60), retry_policy=REGISTER_RETRY, result_type=PublicFigures)
+    except ActivityError as err:
+        workflow.logger.warning("figures of %s left unchecked: %s", state.brn, err.cause or err)
+        state.figures_check = "unchecked"
+        return False
+    state.figures_check = "checked" if public.insured_employees is not None else "no_record"
+    state.flags = mismatch_flags(state.answer, public, inp.policy)
+    return bool(state.flags)
 
 
 async def tell(inp: FollowUpInput, state: FollowUpState, kind: NoticeKind, recipients: list[str],
@@ -82,4 +109,5 @@ def _event(inp: FollowUpInput, state: FollowUpState, kind: NoticeKind, recipient
         recipients=recipients, startup_id=startup_workflow_id(state.program_id, state.brn),
         program_id=state.program_id, brn=state.brn, at=now,
         data={"company_name": inp.company_name, "program_name": inp.program_name, "year": state.year,
-              "fiscal_year": state.schedule.fiscal_year, "due_at": due.isoformat(), "days": days_left})
+              "fiscal_year": state.schedule.fiscal_year, "due_at": due.isoformat(), "days": days_left,
+              **({"flags": [f.model_dump(mode="json") for f in state.flags]} if state.flags else {})})

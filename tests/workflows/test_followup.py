@@ -24,6 +24,7 @@ from activities.followup import FollowUpActivities
 from api.pages.console.exports import XLSX_TYPE
 from domain.followup import SurveyAnswer
 from domain.followup_io import (
+    CHECK_FOLLOWUP_FIGURES,
     PROJECT_FOLLOWUP_YEAR,
     CloseCompany,
     Closure,
@@ -34,6 +35,7 @@ from domain.followup_io import (
     SurveySubmission,
     followup_workflow_id,
 )
+from domain.io import startup_workflow_id
 from domain.phases import Role
 from domain.state import Actor, StartupState
 from domain.timeutil import KST
@@ -54,6 +56,9 @@ STARTED_HISTORY = SAVED_HISTORY.with_name("lifecycle-followup-started.json")
 DELIVERED_HISTORY = SAVED_HISTORY.with_name("followup-delivered.json")
 # The same walk under patch followup-projection (each recorded year into the read model).
 PROJECTED_HISTORY = SAVED_HISTORY.with_name("followup-projected.json")
+# One year whose typed employees the employment-insurance register did not bear out (patch
+# followup-checked-figures): the check, the flag and the officer's notice.
+CHECKED_HISTORY = SAVED_HISTORY.with_name("followup-checked-figures.json")
 
 
 def capture(path: Path, history: Any) -> None:
@@ -69,7 +74,8 @@ def test_docs_followup_lists_every_patch_of_the_follow_up() -> None:
     declared = re.findall(r'^[A-Z_]+ = "([a-z0-9-]+)"', (root / "workflows/followup_patches.py").read_text(), re.M)
     section = (root / "docs/followup.md").read_text().partition("\n## Patches\n")[2].partition("\n## ")[0]
     assert re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.M) == declared == ["followup-deliver",
-                                                                           "followup-projection"]
+                                                                           "followup-projection",
+                                                                           "followup-checked-figures"]
 
 
 async def start(stack: Stack, years: int) -> tuple[str, WorkflowHandle[Any, Any]]:
@@ -112,8 +118,8 @@ async def notices(stack: Stack, handle: WorkflowHandle[Any, Any], run_id: str | 
     for event in history.events:
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             attrs = event.activity_task_scheduled_event_attributes
-            if attrs.activity_type.name == PROJECT_FOLLOWUP_YEAR:
-                continue  # the recorded year into the read model, not a notice
+            if attrs.activity_type.name in (PROJECT_FOLLOWUP_YEAR, CHECK_FOLLOWUP_FIGURES):
+                continue  # the recorded year into the read model, the register's check: not notices
             payload = (await pydantic_data_converter.decode(attrs.input.payloads, [dict]))[0]
             kinds.append(payload["kind"])
     return kinds
@@ -199,6 +205,45 @@ async def test_a_later_stage_takes_the_follow_up_over_and_a_closed_company_ends_
     result: FollowUpResult = await handle.result()
     assert (result.ended, result.closure and result.closure.closed_on) == ("closed", date(2027, 1, 15))
     assert [(r.year, r.status, r.program_id) for r in result.records] == [(1, "closed", later.id)]
+
+
+async def test_typed_employees_are_checked_against_the_employment_insurance_register(stack: Stack) -> None:
+    """One answer whose employees the register does not bear out: flagged, kept as typed, the officer
+    told; another while the register is down: recorded unchecked, the follow-up not held up."""
+    register = stack.settings.employment_insurance_url
+    (brn, handle), (down_brn, down) = await start(stack, years=1), await start(stack, years=1)
+    async with httpx.AsyncClient() as http:
+        (await http.put(f"{register}/_workplaces/{brn}", json={"insured": 4, "months": {}})).raise_for_status()
+        for each in (handle, down):
+            opens_at = (await state(each)).schedule.opens_at
+            await stack.skipper.fast_forward(each, opens_at - datetime.now(UTC) + timedelta(hours=1))
+            await wait_until(lambda each=each: state(each), lambda s: s.status == "asking", what="survey opened")
+        fiscal_year = (await state(handle)).schedule.fiscal_year
+        await handle.execute_update(FollowUp.answer_survey, SurveySubmission(actor=startup(brn),
+                                                                             answer=figures(fiscal_year)))
+        checked: FollowUpResult = await handle.result()
+        (await http.put(f"{register}/_faults", json={"error_rate": 1.0})).raise_for_status()
+        try:
+            await down.execute_update(FollowUp.answer_survey, SurveySubmission(actor=startup(down_brn),
+                                                                               answer=figures(fiscal_year)))
+            unchecked: FollowUpResult = await down.result()
+        finally:
+            (await http.put(f"{register}/_faults", json={})).raise_for_status()
+    year = checked.records[0]
+    assert (year.status, year.figures_check, year.answer and year.answer.employees) == ("answered", "checked", 12)
+    assert [(f.kind, f.field, f.typed, f.checked) for f in year.flags] == [("employees_mismatch", "employees", 12, 4)]
+    assert await notices(stack, handle, None) == ["followup_survey_open", "followup_figures_mismatch"]
+    told = await wait_until(lambda: _events(stack, brn, "followup_figures_mismatch"), bool, what="officer told")
+    assert told[0].recipients == ["program_officer"] and told[0].data["flags"][0]["checked"] == 4
+    assert [(r.status, r.figures_check, r.flags) for r in unchecked.records] == [("answered", "unchecked", [])]
+    assert await notices(stack, down, None) == ["followup_survey_open"]
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES"):
+        capture(CHECKED_HISTORY, [(await handle.fetch_history()).to_json_dict()])
+
+
+async def _events(stack: Stack, brn: str, kind: str) -> list[Any]:
+    with session_scope(stack.engine) as session:
+        return events_of(session, startup_workflow_id(program().id, brn), kind)
 
 
 @dataclass

@@ -1,0 +1,64 @@
+"""The follow-up's check of an answer against public registers: the employment-insurance register
+(고용보험 피보험자 수) for the employees a company typed.
+
+The activity asks the register for the insured head count of the fiscal year's December. A
+timeout, a refused connection or a 5xx is tried again here a few times with a doubling pause
+(settings.employment_insurance_*); when it persists the activity fails, Temporal tries it once
+more, and the workflow records the year's figures as `unchecked` (never a follow-up stuck on a
+register). A register with no record of the company answers None: nothing to compare.
+"""
+
+import asyncio
+
+import httpx
+import structlog
+from temporalio import activity
+
+from axflow.config import Settings
+from domain.followup import PublicFigures, insured_month
+from domain.followup_io import CHECK_FOLLOWUP_FIGURES, FiguresQuery
+
+log = structlog.get_logger()
+INSURED_PATH = "/api/ei/v1/workplaces/insured"
+
+
+class RegisterDown(Exception):
+    """The register did not answer usefully after every try."""
+
+
+async def insured_employees(settings: Settings, http: httpx.AsyncClient, brn: str, month: str) -> int | None:
+    """The insured head count of `brn` in `month` (YYYYMM); None when the register holds no record."""
+    url = settings.employment_insurance_url.rstrip("/") + INSURED_PATH
+    timeout = httpx.Timeout(settings.employment_insurance_timeout_seconds)
+    problem = ""
+    for attempt in range(1, settings.employment_insurance_attempts + 1):
+        try:
+            response = await http.get(url, params={"b_no": brn, "base_ym": month}, timeout=timeout)
+            if response.status_code < 500:
+                response.raise_for_status()  # a 4xx is our request's fault: no use asking again here
+                body = response.json()
+                if body["header"]["resultCode"] == "03":
+                    return None
+                return int(body["body"]["item"]["insured_cnt"])
+            problem = f"HTTP {response.status_code}"
+        except (httpx.TimeoutException, httpx.TransportError) as err:
+            problem = f"{type(err).__name__}: {err}".rstrip(": ")
+        except (ValueError, KeyError, TypeError) as err:
+            problem = f"unreadable answer: {err!r}"
+        log.warning("employment insurance register did not answer", brn=brn, attempt=attempt, problem=problem)
+        if attempt < settings.employment_insurance_attempts:
+            await asyncio.sleep(settings.employment_insurance_retry_seconds * 2 ** (attempt - 1))
+    raise RegisterDown(problem)
+
+
+class FollowUpCheckActivities:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.settings = settings
+        self.http = http
+
+    @activity.defn(name=CHECK_FOLLOWUP_FIGURES)
+    async def check_followup_figures(self, query: FiguresQuery) -> PublicFigures:
+        month = insured_month(query.fiscal_year)
+        insured = await insured_employees(self.settings, self.http, query.brn, month)
+        log.info("follow-up figures checked", brn=query.brn, month=month, insured=insured)
+        return PublicFigures(insured_employees=insured)
