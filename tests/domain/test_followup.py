@@ -13,6 +13,7 @@ from domain.followup import (
     SurveyAnswer,
     YearRecord,
     check_answer,
+    insured_month,
     mismatch_flags,
     survey_events,
     survey_schedule,
@@ -122,6 +123,10 @@ def test_typed_figures_are_flagged_against_the_registers_beyond_the_tolerance() 
     assert "고용보험" in flags["employees_mismatch"].message
     closed = mismatch_flags(None, PublicFigures(business_status="closed"), POLICY)
     assert [f.kind for f in closed] == ["business_closed"]
+    # Exactly at the tolerance is not flagged; a register with no record (or not asked) flags nothing.
+    assert mismatch_flags(answer(employees=12), PublicFigures(insured_employees=13), POLICY) == []
+    assert mismatch_flags(answer(employees=12), PublicFigures(), POLICY) == []
+    assert insured_month(2026) == "202612"  # the fiscal year's end stands for its employees
 
 
 def company(brn: str, cohort: str, *years: tuple[str, dict[str, Any] | None], **baseline: int) -> CompanyOutcome:
