@@ -48,6 +48,10 @@ class FollowUpYearRow(SQLModel, table=True):
     reminders_sent: int = 0
     escalated: bool = False
     recorded_at: datetime = _utc()  # the workflow's instant when it recorded the year
+    # The answer checked against the public registers (patch followup-checked-figures, migration
+    # 0024): each MismatchFlag for the officer, and checked / no_record / unchecked; empty before.
+    flags: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    figures_check: str | None = Field(default=None, max_length=16)
 
 
 def year_fields(projection: FollowUpYearProjection) -> dict[str, object]:
@@ -58,6 +62,8 @@ def year_fields(projection: FollowUpYearProjection) -> dict[str, object]:
         "answer": record.answer.model_dump(mode="json") if record.answer else None,
         "answered_at": record.answered_at, "reminders_sent": record.reminders_sent,
         "escalated": record.escalated, "recorded_at": projection.recorded_at,
+        "flags": [flag.model_dump(mode="json") for flag in record.flags] or None,
+        "figures_check": record.figures_check,
     }
 
 
