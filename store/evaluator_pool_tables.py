@@ -74,3 +74,14 @@ def uncleared_programs(evaluator_id: str) -> Any:
                                                           col(EvaluatorPoolMember.pledged_at).is_not(None))
     return (select(EvaluatorPoolMember.program_id).distinct()
             .where(col(EvaluatorPoolMember.program_id).not_in(signed)))
+
+
+def barred_from_scoring(evaluator_id: str) -> Any:
+    """A query of the startup ids this evaluator may not score: those with a panel they are not on,
+    and those they recused from or were excluded from (for an inbox's `NOT IN`; the lifecycle's
+    validator refuses the score itself)."""
+    on_panel = select(EvaluatorAssignment.startup_id).where(EvaluatorAssignment.evaluator_id == evaluator_id)
+    off_panel = (select(EvaluatorAssignment.startup_id).distinct()
+                 .where(col(EvaluatorAssignment.startup_id).not_in(on_panel)))
+    withdrawn = select(EvaluatorWithdrawal.startup_id).where(EvaluatorWithdrawal.evaluator_id == evaluator_id)
+    return off_panel.union(withdrawn)

@@ -5,13 +5,13 @@ many startups there are (never a query to each workflow)."""
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, exists, insert
+from sqlalchemy import delete, exists, insert, or_
 from sqlmodel import Session, col, select
 
 from domain.phases import Phase, Role
 from domain.state import StartupState
 from store.db import as_utc
-from store.evaluator_pool_tables import uncleared_programs
+from store.evaluator_pool_tables import barred_from_scoring, uncleared_programs
 from store.user_tables import WorkItem, WorkItemExclusion
 
 # Items without a due instant sort after every dated one.
@@ -141,6 +141,9 @@ def inbox(session: Session, user_id: str, roles: list[str], brn: str | None, con
         # invited, or the pledge not signed: api/services/evaluator_pool.py).
         if role == Role.EVALUATOR.value:
             query = query.where(col(WorkItem.program_id).notin_(uncleared_programs(user_id)))
+            # Nor a score a panel gives to others, or one they recused from or were excluded from.
+            query = query.where(or_(col(WorkItem.kind) != "score",
+                                    col(WorkItem.startup_id).notin_(barred_from_scoring(user_id))))
         for item in session.exec(query.order_by(col(WorkItem.sort_at), col(WorkItem.id)).limit(limit)).all():
             due = as_utc(item.due_at)
             entries.append(InboxEntry(role, item.startup_id, item.program_id, item.company_name, item.kind,

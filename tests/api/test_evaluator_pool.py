@@ -179,6 +179,9 @@ async def test_a_panel_decides_who_scores_and_a_recorded_employer_bars_its_compa
     (e_id, e), (f_id, f) = newcomers["e"], newcomers["f"]
     refused = await stack.act(third, "score", e, {"round": "document", "score": 70}, expect=403)
     assert refused["error"]["details"]["rule"] == "evaluator_assigned"
+    # Nor does a score that the panels give to others wait in their inboxes.
+    inbox = await stack.call("GET", "/me/inbox", e)
+    assert not [i for i in inbox["items"] if i["program_id"] == program_id and i["kind"] == "score"], inbox
 
     # The admin records f's employer on the user's page (a malformed number refused beside the field).
     admin_id = ensure_user(stack, f"pool-admin-{program_id}", ["admin"])
