@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from api.services.programs import known_program
-from domain.followup import SurveyAnswer, YearRecord
+from domain.followup import FiguresCheck, MismatchFlag, SurveyAnswer, YearRecord
 from domain.outcomes import CompanyOutcome, OutcomeRow, TargetResult, against_targets, outcome_rows
 from domain.program import ProgramDefinition
 from store.db import as_utc
@@ -41,6 +41,19 @@ class NextStage(BaseModel):
     later_phase: str | None = None
 
 
+class CheckedYear(BaseModel):
+    """A company's year whose figures the public registers did not bear out (its flags) or that
+    could not be checked: for the officer to look at, the answer itself left as typed."""
+
+    brn: str
+    company_name: str
+    cohort: str
+    year: int
+    fiscal_year: int
+    figures_check: FiguresCheck
+    flags: list[MismatchFlag]
+
+
 class Outcomes(BaseModel):
     program_id: str
     program_name: str
@@ -49,6 +62,8 @@ class Outcomes(BaseModel):
     companies: int  # companies with at least one recorded year
     rows: list[OutcomeYear]
     next_stage: list[NextStage]
+    # Years flagged or left unchecked by the register check (patch followup-checked-figures).
+    checks: list[CheckedYear] = []
 
 
 def _record(row: FollowUpYearRow) -> YearRecord:
@@ -67,6 +82,17 @@ def companies_of(session: Session, program_id: str) -> list[CompanyOutcome]:
         company = found.setdefault(row.brn, CompanyOutcome(brn=row.brn, cohort=row.cohort))
         company.years.append(_record(row))
     return list(found.values())
+
+
+def checks_of(session: Session, program_id: str) -> list[CheckedYear]:
+    """The program's years with a flag or left unchecked, by company and year."""
+    rows = session.exec(select(FollowUpYearRow).where(FollowUpYearRow.program_id == program_id,
+                                                      col(FollowUpYearRow.figures_check).is_not(None))
+                        .order_by(col(FollowUpYearRow.company_name), col(FollowUpYearRow.year))).all()
+    return [CheckedYear(brn=row.brn, company_name=row.company_name, cohort=row.cohort, year=row.year,
+                        fiscal_year=row.fiscal_year, figures_check=row.figures_check,
+                        flags=[MismatchFlag.model_validate(flag) for flag in row.flags or []])
+            for row in rows if row.flags or row.figures_check == "unchecked"]
 
 
 def next_stage(session: Session, program_id: str) -> list[NextStage]:
@@ -105,4 +131,4 @@ def outcomes(session: Session, program_id: str) -> Outcomes:
             for row in outcome_rows(companies, years) if row.year <= reached[row.cohort]]
     return Outcomes(program_id=program_id, program_name=definition.name, followed=policy is not None,
                     years=policy.years if policy else 0, companies=len(companies), rows=rows,
-                    next_stage=next_stage(session, program_id))
+                    next_stage=next_stage(session, program_id), checks=checks_of(session, program_id))

@@ -37,6 +37,7 @@ from domain.followup_io import (
 )
 from domain.io import startup_workflow_id
 from domain.phases import Role
+from domain.program import ProgramDefinition
 from domain.state import Actor, StartupState
 from domain.timeutil import KST
 from store.db import session_scope
@@ -78,9 +79,10 @@ def test_docs_followup_lists_every_patch_of_the_follow_up() -> None:
                                                                            "followup-checked-figures"]
 
 
-async def start(stack: Stack, years: int) -> tuple[str, WorkflowHandle[Any, Any]]:
+async def start(stack: Stack, years: int, sample: ProgramDefinition | None = None
+                ) -> tuple[str, WorkflowHandle[Any, Any]]:
     brn = new_brn()
-    sample = program()
+    sample = sample or program()
     assert sample.followup is not None
     inp = FollowUpInput(brn=brn, company_name="테스트AI", program_id=sample.id, program_name=sample.name,
                         stage=sample.stage, completed_at=datetime.now(UTC),
@@ -207,11 +209,13 @@ async def test_a_later_stage_takes_the_follow_up_over_and_a_closed_company_ends_
     assert [(r.year, r.status, r.program_id) for r in result.records] == [(1, "closed", later.id)]
 
 
-async def test_typed_employees_are_checked_against_the_employment_insurance_register(stack: Stack) -> None:
+async def test_typed_employees_are_checked_against_the_employment_insurance_register(
+        stack: Stack, site: httpx.AsyncClient) -> None:
     """One answer whose employees the register does not bear out: flagged, kept as typed, the officer
     told; another while the register is down: recorded unchecked, the follow-up not held up."""
     register = stack.settings.employment_insurance_url
-    (brn, handle), (down_brn, down) = await start(stack, years=1), await start(stack, years=1)
+    followed = await stack.program()  # registered: its outcome page reads only its own companies
+    (brn, handle), (down_brn, down) = await start(stack, 1, followed), await start(stack, 1, followed)
     async with httpx.AsyncClient() as http:
         (await http.put(f"{register}/_workplaces/{brn}", json={"insured": 4, "months": {}})).raise_for_status()
         for each in (handle, down):
@@ -233,17 +237,28 @@ async def test_typed_employees_are_checked_against_the_employment_insurance_regi
     assert (year.status, year.figures_check, year.answer and year.answer.employees) == ("answered", "checked", 12)
     assert [(f.kind, f.field, f.typed, f.checked) for f in year.flags] == [("employees_mismatch", "employees", 12, 4)]
     assert await notices(stack, handle, None) == ["followup_survey_open", "followup_figures_mismatch"]
-    told = await wait_until(lambda: _events(stack, brn, "followup_figures_mismatch"), bool, what="officer told")
+    told = await wait_until(lambda: _events(stack, followed.id, brn, "followup_figures_mismatch"), bool, what="officer told")
     assert told[0].recipients == ["program_officer"] and told[0].data["flags"][0]["checked"] == 4
     assert [(r.status, r.figures_check, r.flags) for r in unchecked.records] == [("answered", "unchecked", [])]
     assert await notices(stack, down, None) == ["followup_survey_open"]
+    # The officer sees both on the program's outcomes, over the API and on the console's page.
+    url = f"/programs/{followed.id}/outcomes"
+    found = await wait_until(lambda: stack.call("GET", url, stack.as_role(Role.PROGRAM_OFFICER)),
+                             lambda o: len(o["checks"]) == 2, what="checks projected")
+    mine = {c["brn"]: c for c in found["checks"]}
+    assert (mine[brn]["figures_check"], [f["checked"] for f in mine[brn]["flags"]]) == ("checked", [4])
+    assert (mine[down_brn]["figures_check"], mine[down_brn]["flags"]) == ("unchecked", [])
+    await sign_in(site, stack, "checks.officer", ["program_officer"])
+    page = (await site.get(f"/console{url}")).text
+    assert 'id="outcome-checks"' in page and "입력 12명, 고용보험 피보험자 4명" in page
+    assert "확인하지 못했습니다" in page
     if os.environ.get("AXFLOW_CAPTURE_HISTORIES"):
         capture(CHECKED_HISTORY, [(await handle.fetch_history()).to_json_dict()])
 
 
-async def _events(stack: Stack, brn: str, kind: str) -> list[Any]:
+async def _events(stack: Stack, program_id: str, brn: str, kind: str) -> list[Any]:
     with session_scope(stack.engine) as session:
-        return events_of(session, startup_workflow_id(program().id, brn), kind)
+        return events_of(session, startup_workflow_id(program_id, brn), kind)
 
 
 @dataclass
