@@ -1,5 +1,6 @@
 """The follow-up's check of an answer against public registers: the employment-insurance register
-(고용보험 피보험자 수) for the employees a company typed.
+(고용보험 피보험자 수) for the employees a company typed, and the tax authority's business status
+(폐업: a closed company's follow-up ends with a record).
 
 The activity asks the register for the insured head count of the fiscal year's December. A
 timeout, a refused connection or a 5xx is tried again here a few times with a doubling pause
@@ -15,6 +16,7 @@ import structlog
 from temporalio import activity
 
 from axflow.config import Settings
+from axflow.tax_authority import TaxAuthorityDown, business_status
 from domain.followup import PublicFigures, insured_month
 from domain.followup_io import CHECK_FOLLOWUP_FIGURES, FiguresQuery
 
@@ -58,7 +60,16 @@ class FollowUpCheckActivities:
 
     @activity.defn(name=CHECK_FOLLOWUP_FIGURES)
     async def check_followup_figures(self, query: FiguresQuery) -> PublicFigures:
+        public = PublicFigures()
+        try:
+            status = await business_status(self.settings, query.brn, http=self.http)
+            if status.status in ("active", "suspended", "closed"):
+                public.business_status, public.closed_on = status.status, status.closed_on
+        except TaxAuthorityDown as err:
+            log.warning("business status unknown for the follow-up check", brn=query.brn, problem=str(err))
         month = insured_month(query.fiscal_year)
-        insured = await insured_employees(self.settings, self.http, query.brn, month)
-        log.info("follow-up figures checked", brn=query.brn, month=month, insured=insured)
-        return PublicFigures(insured_employees=insured)
+        if query.insured:
+            public.insured_employees = await insured_employees(self.settings, self.http, query.brn, month)
+        log.info("follow-up figures checked", brn=query.brn, month=month, insured=public.insured_employees,
+                 business_status=public.business_status)
+        return public

@@ -108,6 +108,9 @@ class FiguresQuery(BaseModel):
 
     brn: str
     fiscal_year: int
+    # Whether to ask for the insured head count (an answer's employees to compare); the business
+    # status is asked every time.
+    insured: bool = True
 
 
 class FollowUpNotice(BaseModel):

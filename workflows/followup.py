@@ -51,7 +51,8 @@ class FollowUp:
         s = self.state
         if not await until(s.schedule.opens_at, lambda: self._closed() or self.next_stage is not None):
             await self._ask()
-        if s.status in ("answered", "answered_late") and await check_figures(inp, s):
+        if s.status in ("answered", "answered_late", "unanswered") and s.closure is None and \
+                await check_figures(inp, s):
             await self._tell(NoticeKind.FOLLOWUP_FIGURES_MISMATCH, ["program_officer"])
         if s.status != "waiting" or s.closure is not None:  # a survey not yet opened is not a year
             s.records.append(self._year_record())

@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
         CHECK_FOLLOWUP_FIGURES,
         FOLLOWUP_NOTICE,
         PROJECT_FOLLOWUP_YEAR,
+        Closure,
         FiguresQuery,
         FollowUpInput,
         FollowUpNotice,
@@ -22,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.io import startup_workflow_id
     from domain.notifications import DELIVER_NOTIFICATION, NoticeKind, NotificationEvent
+    from domain.timeutil import KST
 
 from workflows.followup_patches import FOLLOWUP_CHECKED_FIGURES, FOLLOWUP_DELIVER, FOLLOWUP_PROJECTION
 from workflows.lifecycle.retries import NOTIFICATION_RETRY, OWN_WORK_RETRY
@@ -49,21 +51,30 @@ REGISTER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_atte
 
 
 async def check_figures(inp: FollowUpInput, state: FollowUpState) -> bool:
-    """Check the answer against the employment-insurance register (patch followup-checked-figures):
-    the flags and how it was checked go into the state; True when a figure is flagged."""
-    if state.answer is None or not workflow.patched(FOLLOWUP_CHECKED_FIGURES):
+    """Check the year against the public registers (patch followup-checked-figures): the answer's
+    employees against the employment-insurance register, the business status against the tax
+    authority's. The flags and how it was checked go into the state, and a company the tax
+    authority lists as closed gets its closure (the follow-up then ends with its record); True
+    when a typed figure is flagged for the officer."""
+    if not workflow.patched(FOLLOWUP_CHECKED_FIGURES):
         return False
+    query = FiguresQuery(brn=state.brn, fiscal_year=state.schedule.fiscal_year, insured=state.answer is not None)
     try:
         public = await workflow.execute_activity(
-            CHECK_FOLLOWUP_FIGURES, FiguresQuery(brn=state.brn, fiscal_year=state.schedule.fiscal_year),
+            CHECK_FOLLOWUP_FIGURES, query,
             start_to_close_timeout=timedelta(seconds=60), retry_policy=REGISTER_RETRY, result_type=PublicFigures)
     except ActivityError as err:
         workflow.logger.warning("figures of %s left unchecked: %s", state.brn, err.cause or err)
         state.figures_check = "unchecked"
         return False
-    state.figures_check = "checked" if public.insured_employees is not None else "no_record"
+    if state.answer is not None:
+        state.figures_check = "checked" if public.insured_employees is not None else "no_record"
     state.flags = mismatch_flags(state.answer, public, inp.policy)
-    return bool(state.flags)
+    if public.business_status == "closed" and state.closure is None:
+        state.closure = Closure(closed_on=public.closed_on or workflow.now().astimezone(KST).date(),
+                                source="tax_authority", reason="국세청 폐업 확인 (closed in the tax register)")
+        state.status = "closed"
+    return any(flag.kind == "employees_mismatch" for flag in state.flags)
 
 
 async def tell(inp: FollowUpInput, state: FollowUpState, kind: NoticeKind, recipients: list[str],

@@ -216,9 +216,12 @@ async def test_typed_employees_are_checked_against_the_employment_insurance_regi
     register = stack.settings.employment_insurance_url
     followed = await stack.program()  # registered: its outcome page reads only its own companies
     (brn, handle), (down_brn, down) = await start(stack, 1, followed), await start(stack, 1, followed)
+    closed_brn, closed = await start(stack, 1, followed)
     async with httpx.AsyncClient() as http:
         (await http.put(f"{register}/_workplaces/{brn}", json={"insured": 4, "months": {}})).raise_for_status()
-        for each in (handle, down):
+        (await http.put(f"{stack.settings.tax_authority_url}/_businesses/{closed_brn}",
+                        json={"status": "closed", "since": "2027-01-10"})).raise_for_status()
+        for each in (handle, down, closed):
             opens_at = (await state(each)).schedule.opens_at
             await stack.skipper.fast_forward(each, opens_at - datetime.now(UTC) + timedelta(hours=1))
             await wait_until(lambda each=each: state(each), lambda s: s.status == "asking", what="survey opened")
@@ -226,6 +229,10 @@ async def test_typed_employees_are_checked_against_the_employment_insurance_regi
         await handle.execute_update(FollowUp.answer_survey, SurveySubmission(actor=startup(brn),
                                                                              answer=figures(fiscal_year)))
         checked: FollowUpResult = await handle.result()
+        # The tax authority lists this one as closed (폐업): its follow-up ends with the closure.
+        await closed.execute_update(FollowUp.answer_survey, SurveySubmission(actor=startup(closed_brn),
+                                                                             answer=figures(fiscal_year)))
+        ended: FollowUpResult = await closed.result()
         (await http.put(f"{register}/_faults", json={"error_rate": 1.0})).raise_for_status()
         try:
             await down.execute_update(FollowUp.answer_survey, SurveySubmission(actor=startup(down_brn),
@@ -241,17 +248,20 @@ async def test_typed_employees_are_checked_against_the_employment_insurance_regi
     assert told[0].recipients == ["program_officer"] and told[0].data["flags"][0]["checked"] == 4
     assert [(r.status, r.figures_check, r.flags) for r in unchecked.records] == [("answered", "unchecked", [])]
     assert await notices(stack, down, None) == ["followup_survey_open"]
+    assert (ended.ended, ended.closure and (ended.closure.source, ended.closure.closed_on)) == (
+        "closed", ("tax_authority", date(2027, 1, 10)))
+    assert [(r.status, [f.kind for f in r.flags]) for r in ended.records] == [("closed", ["business_closed"])]
     # The officer sees both on the program's outcomes, over the API and on the console's page.
     url = f"/programs/{followed.id}/outcomes"
     found = await wait_until(lambda: stack.call("GET", url, stack.as_role(Role.PROGRAM_OFFICER)),
-                             lambda o: len(o["checks"]) == 2, what="checks projected")
+                             lambda o: len(o["checks"]) == 3, what="checks projected")
     mine = {c["brn"]: c for c in found["checks"]}
     assert (mine[brn]["figures_check"], [f["checked"] for f in mine[brn]["flags"]]) == ("checked", [4])
     assert (mine[down_brn]["figures_check"], mine[down_brn]["flags"]) == ("unchecked", [])
     await sign_in(site, stack, "checks.officer", ["program_officer"])
     page = (await site.get(f"/console{url}")).text
     assert 'id="outcome-checks"' in page and "입력 12명, 고용보험 피보험자 4명" in page
-    assert "확인하지 못했습니다" in page
+    assert "확인하지 못했습니다" in page and "국세청에 폐업으로 등록되어 있습니다" in page
     if os.environ.get("AXFLOW_CAPTURE_HISTORIES"):
         capture(CHECKED_HISTORY, [(await handle.fetch_history()).to_json_dict()])
 
