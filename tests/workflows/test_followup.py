@@ -58,7 +58,8 @@ DELIVERED_HISTORY = SAVED_HISTORY.with_name("followup-delivered.json")
 # The same walk under patch followup-projection (each recorded year into the read model).
 PROJECTED_HISTORY = SAVED_HISTORY.with_name("followup-projected.json")
 # One year whose typed employees the employment-insurance register did not bear out (patch
-# followup-checked-figures): the check, the flag and the officer's notice.
+# followup-checked-figures): the check, the flag and the officer's notice; and a company the tax
+# authority lists as closed, its follow-up ended by the check.
 CHECKED_HISTORY = SAVED_HISTORY.with_name("followup-checked-figures.json")
 
 
@@ -263,7 +264,7 @@ async def test_typed_employees_are_checked_against_the_employment_insurance_regi
     assert 'id="outcome-checks"' in page and "입력 12명, 고용보험 피보험자 4명" in page
     assert "확인하지 못했습니다" in page and "국세청에 폐업으로 등록되어 있습니다" in page
     if os.environ.get("AXFLOW_CAPTURE_HISTORIES"):
-        capture(CHECKED_HISTORY, [(await handle.fetch_history()).to_json_dict()])
+        capture(CHECKED_HISTORY, [(await each.fetch_history()).to_json_dict() for each in (handle, closed)])
 
 
 async def _events(stack: Stack, program_id: str, brn: str, kind: str) -> list[Any]:
