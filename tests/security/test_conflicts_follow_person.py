@@ -91,6 +91,9 @@ def body_for(action: Action, found: Startup) -> dict[str, Any]:
         Action.RETRY_COLLECTION: {"kind": "clawback"},
         Action.DECIDE_BUDGET_CHANGE: {"decision": "approve"},
         Action.REVIEW_EXPENSE: {"entry_id": "E0001", "decision": "accept"},
+        Action.REQUEST_AMENDMENT: {"kind": "task_content", "task_content": "과제 내용 변경", "reason": "이해충돌 확인"},
+        Action.DECIDE_AMENDMENT: {"decision": "approve"},
+        Action.DECIDE_APPEAL: {"decision": "dismiss", "reason": "이해충돌 확인"},
     }.get(action, {"reason": "이해충돌 확인"})
 
 
