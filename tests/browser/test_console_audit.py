@@ -291,7 +291,7 @@ async def test_an_admin_adds_a_user_meets_the_duplicate_login_and_reads_the_mail
     for box in await page.locator("input[name=roles]:checked").all():
         await box.uncheck()
     await page.click("form[action$='/roles'] button[type=submit]")
-    assert "Choose at least one" in await page.inner_text("#f-roles-error")
+    assert "At least one is needed" in await page.inner_text("#f-roles-error")
     await in_english(page, people)
     mail = ["[axflow] 협약 체결 기한 안내"]
     await page.goto("/console/admin/mail")
