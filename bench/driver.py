@@ -181,6 +181,13 @@ class ApiDriver:
                 "password": self.stack.startup_password(brn)})
         await self.act(self.officer, startup_id, "sign-agreement", {"agreement_no": f"AX-{brn}"})
 
+    async def submit_plan(self, startup_id: str, token: str) -> None:
+        """The 사업비 계획, before the match so that the agreement carries it (the sample programs
+        accept no agreement without one)."""
+        if self.budget_rules:
+            await self.act(token, startup_id, "submit-budget-plan",
+                           {"lines": [{"category": k, "amount": v} for k, v in PLAN.items()]})
+
     async def after_selection(self, startup_id: str, token: str,
                               on_in_poc: Callable[[str], Awaitable[None]] | None = None) -> None:
         """From selected to completed: match, agreement, two tranches, four milestones, final
@@ -188,9 +195,7 @@ class ApiDriver:
         await self.wait(startup_id, lambda s: s["phase"] == "selected" and s["agreement_due_at"], "selection")
         brn = startup_id.rsplit(":", 1)[1]
         partner = bench_brn(int(brn[5:9]) + 5000)
-        if self.budget_rules:  # the 사업비 계획 before the match, so that the agreement carries it
-            await self.act(token, startup_id, "submit-budget-plan",
-                           {"lines": [{"category": k, "amount": v} for k, v in PLAN.items()]})
+        await self.submit_plan(startup_id, token)
         matched = await self.act(self.officer, startup_id, "match",
                                  {"partners": [{"name": "강원 정밀 SME", "brn": partner, "region": "강원"}]})
         await self.agree(startup_id, token, matched)

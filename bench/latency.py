@@ -25,6 +25,7 @@ async def startup_in_poc(stack: BenchStack, driver: ApiDriver, serial: int) -> t
     await driver.close_and_select(program)
     await driver.wait(startup_id, lambda s: s["phase"] == "selected" and s["agreement_due_at"], "selection")
     partner = bench_brn(serial + 5000)
+    await driver.submit_plan(startup_id, token)
     matched = await driver.act(driver.officer, startup_id, "match",
                                {"partners": [{"name": "강원 정밀 SME", "brn": partner, "region": "강원"}]})
     await driver.agree(startup_id, token, matched)

@@ -20,7 +20,17 @@ TRANCHE_TRIGGERS = {"advance": "agreement", "balance": "midterm"}
 
 
 def program(program_id: str = "ai-regional-2025") -> ProgramDefinition:
-    return next(p for p in sample_definitions() if p.id == program_id)
+    return typed_settlement_allowed(next(p for p in sample_definitions() if p.id == program_id))
+
+
+def typed_settlement_allowed(definition: ProgramDefinition) -> ProgramDefinition:
+    """The sample program as the tests use it unless they ask for a plan: its agreement may be
+    accepted without a budget plan, so the lifecycle settles in typed lines as older programs'
+    lifecycles do (the samples themselves require a plan: `plan_required`, docs/budget.md)."""
+    if definition.budget_rules is None or not definition.budget_rules.plan_required:
+        return definition
+    rules = definition.budget_rules.model_copy(update={"plan_required": False})
+    return definition.model_copy(update={"budget_rules": rules})
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:

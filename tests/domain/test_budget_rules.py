@@ -24,6 +24,8 @@ def test_sample_programs_carry_the_categories_of_a_commercialisation_grant() -> 
         assert program.budget_rules is not None, program.id
         names = {c.name for c in program.budget_rules.categories}
         assert {"재료비", "외주용역비", "기계장치", "인건비", "창업활동비"} <= names
+        # Their agreements carry a budget plan, so their lifecycles settle from the ledger.
+        assert program.budget_rules.plan_required, program.id
     sample = rules()
     assert sample.category("personnel").cap(GRANT) == 40_000_000  # type: ignore[union-attr]
     assert sample.category("equipment").cap(GRANT) == 16_000_000  # type: ignore[union-attr]

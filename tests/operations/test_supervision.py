@@ -120,7 +120,8 @@ def alive(pid: int) -> bool:
 @pytest.fixture
 async def devstack(tmp_path: Path) -> AsyncIterator[tuple[Stack, subprocess.Popen[bytes], Path]]:
     data = tmp_path / "data"
-    ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify", "tax", "smtp")}
+    ports = {name: free_port() for name in ("temporal", "ui", "api", "finance", "notify", "tax", "insurance",
+                                            "identity", "smtp")}
     env = {k: v for k, v in os.environ.items() if not k.startswith("AXFLOW_")} | {
         # No AXFLOW_DATABASE_URL: the read model follows the data directory.
         "AXFLOW_DATA_DIR": str(data), "AXFLOW_TASK_QUEUE": QUEUE, "AXFLOW_LOG_LEVEL": "WARNING",
@@ -129,6 +130,9 @@ async def devstack(tmp_path: Path) -> AsyncIterator[tuple[Stack, subprocess.Pope
         "AXFLOW_FINANCE_PORT": str(ports["finance"]), "AXFLOW_FINANCE_URL": f"http://127.0.0.1:{ports['finance']}",
         "AXFLOW_NOTIFY_PORT": str(ports["notify"]), "AXFLOW_NOTIFY_URL": f"http://127.0.0.1:{ports['notify']}",
         "AXFLOW_TAX_AUTHORITY_PORT": str(ports["tax"]), "AXFLOW_TAX_AUTHORITY_URL": f"http://127.0.0.1:{ports['tax']}",
+        "AXFLOW_EMPLOYMENT_INSURANCE_PORT": str(ports["insurance"]),
+        "AXFLOW_EMPLOYMENT_INSURANCE_URL": f"http://127.0.0.1:{ports['insurance']}",
+        "AXFLOW_IDENTITY_PORT": str(ports["identity"]), "AXFLOW_IDENTITY_ISSUER": f"http://127.0.0.1:{ports['identity']}",
         "AXFLOW_SMTP_PORT": str(ports["smtp"]),
         # The application window's timer is skipped to, as on the tests' own stack, not waited for.
         "AXFLOW_TEMPORAL_TIME_SKIPPING": "true",

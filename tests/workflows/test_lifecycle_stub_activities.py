@@ -70,6 +70,7 @@ from domain.notifications import DELIVER_NOTIFICATION, NotificationEvent
 from domain.phases import Phase, Role
 from domain.program import ProgramDefinition
 from domain.state import Actor, Application, LedgerMove, StartupState, Transition
+from tests.builders import typed_settlement_allowed
 from tests.conftest import new_brn, wait_until
 from workflows.lifecycle import StartupLifecycle
 
@@ -247,7 +248,7 @@ class Run:
 
 
 def sample_program() -> ProgramDefinition:
-    sample = next(d for d in sample_definitions() if d.id == "ai-regional-2025")
+    sample = typed_settlement_allowed(next(d for d in sample_definitions() if d.id == "ai-regional-2025"))
     return sample.model_copy(update={"id": f"lw{uuid.uuid4().hex[:12]}"})
 
 
