@@ -45,7 +45,8 @@ def test_there_are_saved_histories_of_every_kind() -> None:
             "program-call", "followup-two-years", "lifecycle-budget-ledger",
             "lifecycle-notify-outbox", "lifecycle-settlement-from-ledger", "lifecycle-budget-versions",
             "lifecycle-followup-started", "followup-projected",
-            "followup-checked-figures"} <= {p.stem for p in SAVED}
+            "followup-checked-figures", "followup-delivered", "lifecycle-amendments", "lifecycle-appeals",
+            "lifecycle-budget-change-notices"} <= {p.stem for p in SAVED}
 
 
 async def test_a_lifecycle_under_the_notification_outbox_replays_without_delivery_activities() -> None:
