@@ -79,7 +79,7 @@ async def test_invited_evaluators_see_nothing_until_they_sign_the_pledge(stack: 
         assert docs["error"]["details"]["rule"] == rule
         listed = await stack.call("GET", f"/startups?program_id={program_id}", headers)
         assert listed["items"] == []
-        inbox = await stack.call("GET", "/me/inbox", headers)
+        inbox = await stack.call("GET", f"/me/inbox?program_id={program_id}", headers)
         assert not [e for e in inbox["items"] if e["program_id"] == program_id]
         scored = await stack.act(first, "score", headers, {"round": "document", "score": 80}, expect=403)
         assert scored["error"]["details"]["rule"] == rule
@@ -101,7 +101,7 @@ async def test_invited_evaluators_see_nothing_until_they_sign_the_pledge(stack: 
     assert refused["error"]["details"]["rule"] == "evaluator_pool"
 
     # Signed: the applications appear, and a's score is taken.
-    inbox = await wait_until(lambda: stack.call("GET", "/me/inbox", a),
+    inbox = await wait_until(lambda: stack.call("GET", f"/me/inbox?program_id={program_id}", a),
                              lambda found: sum(e["program_id"] == program_id for e in found["items"]) == 3,
                              what="the program's three score items in a's inbox")
     listed = await stack.call("GET", f"/startups?program_id={program_id}", a)
@@ -180,7 +180,7 @@ async def test_a_panel_decides_who_scores_and_a_recorded_employer_bars_its_compa
     refused = await stack.act(third, "score", e, {"round": "document", "score": 70}, expect=403)
     assert refused["error"]["details"]["rule"] == "evaluator_assigned"
     # Nor does a score that the panels give to others wait in their inboxes.
-    inbox = await stack.call("GET", "/me/inbox", e)
+    inbox = await stack.call("GET", f"/me/inbox?program_id={program_id}", e)
     assert not [i for i in inbox["items"] if i["program_id"] == program_id and i["kind"] == "score"], inbox
 
     # The admin records f's employer on the user's page (a malformed number refused beside the field).

@@ -8,6 +8,7 @@ too. Each page is checked by axe-core, and the accept page is photographed (wide
 import re
 
 from playwright.async_api import Browser, Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import PASSWORD, assert_accessible, ensure_user, screenshot, signed_in
 from tests.conftest import Stack
@@ -18,6 +19,22 @@ from tests.i18n_support import korean_left
 async def set_language(page: Page, stack: Stack, code: str) -> None:
     await page.context.add_cookies([{"name": "axflow_lang", "value": code, "url": stack.settings.api_url}])
 
+
+
+FITS = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+# The elements wider than the screen, for a refusal that says what does not fit.
+TOO_WIDE = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)"""
+
+
+async def assert_fits_width(page: Page) -> None:
+    """No sideways scrolling at the page's width, once the page has laid out what it just showed;
+    otherwise the assertion names the widest elements."""
+    try:
+        await page.wait_for_function(FITS, timeout=5_000)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"{page.url} scrolls sideways: {await page.evaluate(TOO_WIDE)}") from None
 
 async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stack: Stack, browser: Browser) -> None:
     startup = await drive(stack, "selected")
@@ -57,7 +74,7 @@ async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stac
 
     # On a phone the agreement fits the screen's width.
     await page.set_viewport_size({"width": 390, "height": 844})
-    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await assert_fits_width(page)
     await screenshot(page, "portal-agreement-phone")
 
     # In English, at phone size: the page's words are English, the agreement stays Korean.
@@ -79,7 +96,7 @@ async def test_the_startup_accepts_on_its_page_and_the_officer_countersigns(stac
     await expect(page.locator("#f-password-error")).to_contain_text("The password is not correct.")
     html = await page.content()
     assert korean_left(html, data) == [], korean_left(html, data)
-    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await assert_fits_width(page)
     await assert_accessible(page)
     # Not ticking the box is refused beside it, in English too.
     await expect(page.locator("#f-read_confirmed")).to_be_checked()
