@@ -12,22 +12,17 @@ import io
 import json
 import os
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
 from playwright.async_api import Browser, Page, expect
 
 from domain.phases import Role
-from domain.timeutil import kst_date
 from tests.browser.conftest import assert_accessible, ensure_user, screenshot, signed_in
 from tests.browser.test_console_desks import _shown_data, in_english, use_language
-from tests.budget_support import AGREED, VENDOR_BRN
+from tests.budget_support import AGREED
 from tests.conftest import Stack, wait_until
-from tests.documents_support import pdf
-from tests.flows import PO, accept_agreement, match, pay, select
-from tests.workflows.test_budget_lifecycle import plan_body
-from tests.workflows.test_documents_in_actions import upload
+from tests.workflows.test_settlement_from_ledger import in_poc_with_an_expense
 
 SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-budget-change-notices.json"
 
@@ -46,21 +41,7 @@ async def test_staff_review_a_startups_money_by_category(stack: Stack, browser: 
     program = await stack.program()
     startup_id = await stack.apply(program)
     me = stack.as_startup(startup_id.rsplit(":", 1)[1])
-    await select(stack, program, {startup_id: 90})
-    await stack.wait_phase(startup_id, "selected")
-    await stack.act(startup_id, "submit-budget-plan", me, plan_body(AGREED))
-    await accept_agreement(stack, startup_id, await match(stack, startup_id))
-    await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "AX-B1"})
-    await pay(stack, startup_id, "advance")
-    await stack.wait_phase(startup_id, "in_poc")
-    invoice = await upload(stack, startup_id, me, pdf(f"세금계산서 {startup_id}"), "세금계산서.pdf", "receipt")
-    transfer = await upload(stack, startup_id, me, pdf(f"이체확인증 {startup_id}"), "이체확인증.pdf", "receipt")
-    expense = {"spent_on": kst_date(datetime.now(UTC)).isoformat(), "category": "materials",
-               "vendor_name": "㈜한빛소재", "vendor_brn": VENDOR_BRN, "description": "시제품 부품",
-               "supply_amount": 3_000_000, "vat": 300_000, "payment_method": "account_transfer",
-               "evidence": [{"kind": "tax_invoice", "document": invoice["id"]},
-                            {"kind": "transfer_receipt", "document": transfer["id"]}]}
-    await stack.act(startup_id, "record-expense", me, expense)
+    expense, invoice, transfer = await in_poc_with_an_expense(stack, program, startup_id, "AX-B1")
     await stack.act(startup_id, "record-expense", me, expense | {"category": "marketing", "supply_amount": 2_000_000,
                                                                  "vat": 200_000, "description": "전시회 부스"})
     await stack.act(startup_id, "record-expense", me, expense | {"supply_amount": 1_000_000, "vat": 0})

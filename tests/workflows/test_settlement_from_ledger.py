@@ -18,6 +18,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from axflow.history import projections, transitions
 from axflow.replay import load_histories, verify
 from domain.phases import Role
+from domain.program import ProgramDefinition
 from domain.settlement_statement import SettlementStatement
 from domain.timeutil import kst_date
 from tests.budget_support import AGREED, VENDOR_BRN
@@ -32,19 +33,20 @@ SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-s
 INTEREST = 41_250
 
 
-async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collected(stack: Stack) -> None:
-    program = await stack.program()
-    startup_id = await stack.apply(program)
-    startup = Startup(startup_id, startup_id.rsplit(":", 1)[1], program)
-    me, finance = startup.me(stack), stack.as_role(FO)
+
+async def in_poc_with_an_expense(stack: Stack, program: ProgramDefinition, startup_id: str,
+                                 agreement_no: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """An applicant selected, its plan agreed, its advance paid and one expense recorded with its
+    tax invoice and transfer receipt: the expense's body (for more entries like it) and the two
+    uploaded documents."""
+    me = stack.as_startup(startup_id.rsplit(":", 1)[1])
     await select(stack, program, {startup_id: 90})
     await stack.wait_phase(startup_id, "selected")
     await stack.act(startup_id, "submit-budget-plan", me, plan_body(AGREED))
     await accept_agreement(stack, startup_id, await match(stack, startup_id))
-    await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": "AX-S1"})
+    await stack.act(startup_id, "sign-agreement", stack.as_role(PO), {"agreement_no": agreement_no})
     await pay(stack, startup_id, "advance")
     await stack.wait_phase(startup_id, "in_poc")
-
     invoice = await upload(stack, startup_id, me, pdf(f"세금계산서 {startup_id}"), "세금계산서.pdf", "receipt")
     transfer = await upload(stack, startup_id, me, pdf(f"이체확인증 {startup_id}"), "이체확인증.pdf", "receipt")
     expense = {"spent_on": kst_date(datetime.now(UTC)).isoformat(), "category": "materials",
@@ -53,6 +55,14 @@ async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collect
                "evidence": [{"kind": "tax_invoice", "document": invoice["id"]},
                             {"kind": "transfer_receipt", "document": transfer["id"]}]}
     await stack.act(startup_id, "record-expense", me, expense)
+    return expense, invoice, transfer
+
+async def test_the_settlement_is_computed_from_the_ledger_and_its_refund_collected(stack: Stack) -> None:
+    program = await stack.program()
+    startup_id = await stack.apply(program)
+    startup = Startup(startup_id, startup_id.rsplit(":", 1)[1], program)
+    me, finance = startup.me(stack), stack.as_role(FO)
+    expense, invoice, _ = await in_poc_with_an_expense(stack, program, startup_id, "AX-S1")
     # A vendor the tax authority says opened ten days before the payment: flagged new_vendor.
     booth_maker, spent_on = new_brn(), kst_date(datetime.now(UTC))
     async with httpx.AsyncClient() as http:
