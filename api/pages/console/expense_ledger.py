@@ -9,7 +9,8 @@ from fastapi.responses import Response
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import _
-from api.pages.console.expense_words import DISALLOW_WORDS, EVIDENCE_WORDS, PAYMENT_WORDS, review_word, word
+from api.pages.console.expense_words import review_word, word
+from api.pages.shared.budget_words import DISALLOW_WORDS, EVIDENCE_WORDS, PAYMENT_WORDS
 from api.pages.shared.common import PageViewer, render
 from api.services import budget
 from store.db import release

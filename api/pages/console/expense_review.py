@@ -19,7 +19,8 @@ from api.deps import SessionDep, TemporalDep
 from api.errors import ApiError, from_violation
 from api.i18n import _
 from api.pages.console.budget import placed_errors
-from api.pages.console.expense_words import DISALLOW_WORDS, EVIDENCE_WORDS, PAYMENT_WORDS, flag_text, word
+from api.pages.console.expense_words import flag_text, word
+from api.pages.shared.budget_words import DISALLOW_WORDS, EVIDENCE_WORDS, PAYMENT_WORDS
 from api.pages.shared.common import PageViewer, Viewer, check_csrf, render
 from api.pages.shared.formatting import won
 from api.pages.shared.refusal_text import refusal_text

@@ -1,25 +1,13 @@
-"""The console's words for money by 비목: evidence kinds, payment methods, the reasons a finance
-officer disallows (불인정) with, what each risk flag means, and what made a plan version. The
-domain keeps its Korean for the documents it writes; these are marked for the catalogue, so the
-pages read in English too (the program's own category names are its data, shown as written)."""
+"""The console's words for money by 비목: what each risk flag means, what made a plan version, a
+review's decision (the evidence kinds, payment methods and disallowance reasons it shares with the
+portal are in api/pages/shared/budget_words.py; the program's own category names are its data,
+shown as written)."""
 
 from datetime import date
 
-from api.i18n import N_, _, pgettext
+from api.i18n import _, pgettext
 from domain.expense_risk import RiskFlag
 from domain.formatting import won
-
-EVIDENCE_WORDS = {
-    "tax_invoice": N_("전자세금계산서"), "card_slip": N_("카드 매출전표"), "transfer_receipt": N_("이체확인증"),
-    "contract": N_("계약서"), "quote": N_("견적서"), "inspection_report": N_("검수조서"),
-    "payroll": N_("급여명세서"), "travel_report": N_("출장보고서"),
-}
-PAYMENT_WORDS = {"account_transfer": N_("사업비 계좌 이체"), "card": N_("사업비 카드"), "cash": N_("현금")}
-DISALLOW_WORDS = {
-    "insufficient_evidence": N_("증빙 미비"), "outside_purpose": N_("목적 외 사용"), "outside_period": N_("기간 외 집행"),
-    "related_party": N_("관계사 거래"), "over_line": N_("비목 한도 초과"), "reclaimable_vat": N_("환급 대상 부가가치세"),
-    "duplicate": N_("중복 집행"), "other": N_("기타"),
-}
 
 
 def word(words: dict[str, str], key: str | None) -> str:

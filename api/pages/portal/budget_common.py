@@ -1,7 +1,7 @@
 """What the portal's budget, ledger and settlement-from-the-ledger pages share: the startup's live
 state as the signed-in company may see it, a refused action's details placed beside the form field
-they name (in the page's language, naming the rule), and the words for categories, evidence kinds
-and payment methods."""
+they name (in the page's language, naming the rule), and the words for categories (evidence kinds
+and payment methods: api/pages/shared/budget_words.py)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -20,19 +20,6 @@ from api.services.startups import for_caller, live_state
 from domain.program import ProgramDefinition
 from domain.rule_ids import RULE_WORDS, RuleId
 
-# The evidence kinds and payment methods as the forms offer them (domain/budget_rules.py's names,
-# marked for the catalogue here: the domain keeps its Korean for the documents it writes).
-EVIDENCE_WORDS = {
-    "tax_invoice": N_("전자세금계산서"), "card_slip": N_("카드 매출전표"), "transfer_receipt": N_("이체확인증"),
-    "contract": N_("계약서"), "quote": N_("견적서"), "inspection_report": N_("검수조서"),
-    "payroll": N_("급여명세서"), "travel_report": N_("출장보고서"),
-}
-PAYMENT_WORDS = {"account_transfer": N_("사업비 계좌 이체"), "card": N_("사업비 카드"), "cash": N_("현금")}
-DISALLOW_WORDS = {
-    "insufficient_evidence": N_("증빙 미비"), "outside_purpose": N_("목적 외 사용"), "outside_period": N_("기간 외 집행"),
-    "related_party": N_("관계사 거래"), "over_line": N_("비목 한도 초과"), "reclaimable_vat": N_("환급 대상 부가가치세"),
-    "duplicate": N_("중복 집행"), "other": N_("기타"),
-}
 # pydantic's error types: a field typed wrong, not a rule of the programme.
 TYPED = frozenset({"missing", "int_type", "int_parsing", "string_too_short", "string_too_long", "literal_error",
                    "date_parsing", "date_from_datetime_parsing", "date_type", "string_pattern_mismatch",

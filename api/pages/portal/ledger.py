@@ -19,10 +19,7 @@ from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.portal.budget_common import (
-    DISALLOW_WORDS,
-    EVIDENCE_WORDS,
     NOT_WON,
-    PAYMENT_WORDS,
     budget_program,
     category_words,
     refusal_errors,
@@ -31,6 +28,7 @@ from api.pages.portal.budget_common import (
 )
 from api.pages.portal.common import Errors, StartupViewer, add_error, page
 from api.pages.portal.documents import document_choices, upload_context
+from api.pages.shared.budget_words import DISALLOW_WORDS, EVIDENCE_WORDS, PAYMENT_WORDS
 from api.pages.shared.common import check_csrf
 from api.pages.shared.redirects import see_other
 from api.schemas import StartupPublic
