@@ -93,9 +93,10 @@ async def test_an_amendment_asked_decided_and_an_appeal_filed(stack: Stack, brow
     await applicant.goto(f"/portal/my/{rejected.id}")
     await expect(applicant.locator("#appeals")).to_be_visible()
     await assert_accessible(applicant)
-    # Blank reasons pass the browser's own check (the field is required) and are refused by the server.
+    # The form leaves the checks to the server (novalidate, as the portal's other forms): empty
+    # reasons are refused beside their field, in the page's words.
     await applicant.select_option("#f-kind", "selection")
-    await applicant.fill("#f-reasons", "   ")
+    await applicant.fill("#f-reasons", "")
     await applicant.locator("#appeals form").last.get_by_role("button").click()
     await expect(applicant.locator("#f-reasons-error")).to_be_visible()
     await assert_accessible(applicant)
