@@ -9,7 +9,8 @@ import re
 from pathlib import Path
 
 from api import i18n
-from domain.rule_ids import FIGURE_WORDS, RULE_WORDS, RuleId, rule_words
+from domain.rule_ids import RuleId
+from domain.rule_words import FIGURE_WORDS, RULE_WORDS, rule_words
 
 ROOT = Path(__file__).resolve().parents[2]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -37,7 +38,7 @@ BARE_RULE = re.compile(r'"rule":\s*"|\brule="|PydanticCustomError\(\s*"'
 
 def test_every_rule_has_korean_and_english_words() -> None:
     wordless = [rule.value for rule in RuleId if not HANGUL.search(RULE_WORDS.get(rule, ""))]
-    assert not wordless, f"rules without Korean words in domain/rule_ids.py's RULE_WORDS: {wordless}"
+    assert not wordless, f"rules without Korean words in domain/rule_words.py's RULE_WORDS: {wordless}"
     with i18n.language(i18n.ENGLISH):
         untranslated = [rule.value for rule in RuleId if i18n.gettext(RULE_WORDS[rule]) == RULE_WORDS[rule]]
         untranslated += [f"{rule.value} (with its figure)" for rule, words in FIGURE_WORDS.items()
@@ -83,7 +84,7 @@ def test_no_page_keeps_its_own_words_for_a_rule() -> None:
     assert _words_keyed_by_rule('FIELDS = {"name": N_("이름"), "slots": N_("규모"), "founded_within_years": N_("업력")}') == []
     tables = [f"{path}:{line}" for path in WEB_LAYER
               for line in _words_keyed_by_rule((ROOT / path).read_text(encoding="utf-8"))]
-    assert not tables, f"words for a rule outside domain/rule_ids.py's RULE_WORDS: {tables}"
+    assert not tables, f"words for a rule outside domain/rule_words.py's RULE_WORDS: {tables}"
 
 
 def test_pages_show_a_rules_words_unless_its_message_says_more() -> None:

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.i18n import N_, _
-from domain.rule_ids import RULE_WORDS, RuleId
+from domain.rule_ids import RuleId
+from domain.rule_words import RULE_WORDS
 
 SETTINGS = {
     "id": N_("사업 ID"), "name": N_("사업명"), "stage": N_("사업 단계"), "slots": N_("선정 규모"),

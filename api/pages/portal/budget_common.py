@@ -18,7 +18,8 @@ from api.scope import check_scope
 from api.services.ledger import category_lines, program_of
 from api.services.startups import for_caller, live_state
 from domain.program import ProgramDefinition
-from domain.rule_ids import RULE_WORDS, RuleId
+from domain.rule_ids import RuleId
+from domain.rule_words import RULE_WORDS
 
 # pydantic's error types: a field typed wrong, not a rule of the programme.
 TYPED = frozenset({"missing", "int_type", "int_parsing", "string_too_short", "string_too_long", "literal_error",

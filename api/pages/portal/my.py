@@ -34,7 +34,7 @@ from api.services.programs import program_choices
 from api.services.startups import for_caller, live_state, startup_ids_of_company
 from domain.documents import DocumentKind
 from domain.phases import Action, Phase
-from domain.rule_ids import FIELD_TYPES
+from domain.rule_words import FIELD_TYPES
 from domain.settlement_ledger import settles_from_ledger
 from domain.state import StartupState
 from store.application_drafts import drafts_of_company

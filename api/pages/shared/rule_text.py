@@ -5,7 +5,8 @@ import re
 from collections.abc import Mapping
 
 from api.i18n import ENGLISH, N_, current_language, gettext
-from domain.rule_ids import FIGURE_WORDS, RuleId, rule_words
+from domain.rule_ids import RuleId
+from domain.rule_words import FIGURE_WORDS, rule_words
 
 # When a refusal names no rule: what its code means.
 CODES = {
