@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, Table, event, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -80,6 +81,19 @@ def release(session: Session) -> None:
     """End the session's read transaction, so that its connection goes back to the pool while the
     request waits on Temporal (an Update can take seconds); the session takes one again if used."""
     session.commit()
+
+
+def add_once(session: Session, row: SQLModel, taken: Exception) -> None:
+    """Insert `row` in a transaction of its own (on SQLite a read transaction that turns into a write
+    fails at once, "database is locked", if another process wrote in between, where a fresh one
+    waits its turn); `taken` is raised when a unique constraint says a racing request inserted it
+    first, after the caller's own check found nothing."""
+    release(session)
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        raise taken from None
 
 
 @contextmanager

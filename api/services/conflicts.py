@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.errors import ApiError
 from domain.commands import BRN
 from domain.text import Text
-from store.db import as_utc, release, table_of
+from store.db import add_once, as_utc, table_of
 from store.tables import EvaluatorConflict
 
 
@@ -55,14 +54,7 @@ def declare(session: Session, person_id: str, body: ConflictIn) -> ConflictOut:
     already = ApiError("conflict", "this conflict is already declared", {"field": "brn"})
     if body.brn in declared_conflicts(session, person_id):
         raise already
-    # A write in a new transaction: on SQLite a read transaction that turns into a write fails at
-    # once ("database is locked") if the worker wrote in between, where a fresh one waits its turn.
-    release(session)
     row = EvaluatorConflict(evaluator_id=person_id, brn=body.brn, reason=body.reason,
                             declared_at=datetime.now(UTC))
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:  # declared by a request racing this one
-        raise already from None
+    add_once(session, row, already)
     return ConflictOut(brn=row.brn, reason=row.reason, declared_at=row.declared_at)

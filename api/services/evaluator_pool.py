@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.errors import ApiError
@@ -22,7 +21,7 @@ from domain.phases import Role
 from domain.rule_ids import RuleId
 from domain.state import Actor
 from domain.text import SINGLE_LINE, Name, Text
-from store.db import as_utc, release
+from store.db import add_once, as_utc, release
 from store.evaluator_pool_tables import EvaluatorAssignment, EvaluatorPoolMember, EvaluatorWithdrawal, uncleared_programs
 from store.tables import StartupRow
 from store.user_tables import User
@@ -191,14 +190,9 @@ def invite(session: Session, program_id: str, body: InviteIn, by: Actor) -> Memb
     already = ApiError("conflict", "already in this program's evaluator pool", {"field": "user_id"})
     if membership(session, program_id, user.id) is not None:
         raise already
-    release(session)
     row = EvaluatorPoolMember(program_id=program_id, evaluator_id=user.id, invited_by=by.id,
                               invited_at=datetime.now(UTC))
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:  # invited by a request racing this one
-        raise already from None
+    add_once(session, row, already)
     return _member_out(row, name)
 
 
@@ -265,15 +259,10 @@ def withdraw(session: Session, startup_id: str, evaluator_id: str, kind: Literal
                        {"field": "evaluator_id"})
     if withdrawal(session, startup_id, evaluator_id) is not None:
         raise already
-    brn, program_id = startup.brn, startup.program_id
-    release(session)
-    row = EvaluatorWithdrawal(program_id=program_id, startup_id=startup_id, brn=brn, evaluator_id=evaluator_id,
-                              kind=kind, reason=reason, recorded_by=by.id, recorded_at=datetime.now(UTC))
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        raise already from None
+    row = EvaluatorWithdrawal(program_id=startup.program_id, startup_id=startup_id, brn=startup.brn,
+                              evaluator_id=evaluator_id, kind=kind, reason=reason, recorded_by=by.id,
+                              recorded_at=datetime.now(UTC))
+    add_once(session, row, already)
     return _withdrawal_out(row)
 
 
