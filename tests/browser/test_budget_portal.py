@@ -96,10 +96,12 @@ async def test_a_startup_plans_records_moves_and_settles_from_its_ledger_on_a_ph
     await page.get_by_role("link", name="E0001 정정").click()
     await expect(page.locator("#f-vendor_name")).to_have_value("㈜한빛소재")
     await page.fill("#f-supply_amount", "2500000")
-    await page.get_by_role("button", name="정정 등록").click()
+    async with page.expect_navigation():  # the reload below must not cut the POST's own navigation short
+        await page.get_by_role("button", name="정정 등록").click()
     await wait_until(lambda: _reloaded(page), lambda text: "E0002로 정정됨" in text, 30, "the correction projected")
     await page.fill("#f-cancel-E0002", "거래처 환불")
-    await page.get_by_role("button", name="E0002 취소").click()
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="E0002 취소").click()
     await wait_until(lambda: _reloaded(page), lambda text: "거래처 환불" in text, 30, "the withdrawal projected")
 
     # Moves: within the tolerance a notice (a new plan version at once); into equipment, approval.

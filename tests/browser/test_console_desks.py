@@ -334,7 +334,8 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
 
     # Reconciliation: the ledger (written as the payments' news is projected) and the finance
     # system agree.
-    await finance.get_by_role("button", name=re.compile("지금 대사")).click()
+    async with finance.expect_navigation():  # the reloads below must not cut the POST's navigation short
+        await finance.get_by_role("button", name=re.compile("지금 대사")).click()
     await wait_until(lambda: _reloaded_text(finance, "#reconcile-title ~ div[role=status]"),
                      lambda text: "차이 없음" in text, what="the ledger and the finance system agree")
     await look(finance, "console-finance-reconciled")

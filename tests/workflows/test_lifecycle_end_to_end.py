@@ -130,8 +130,10 @@ async def test_a_startup_lives_its_whole_life_through_the_api(stack: Stack) -> N
     assert raw["events"][0]["eventType"] in ("EVENT_TYPE_WORKFLOW_EXECUTION_STARTED", "WorkflowExecutionStarted")
 
     await assert_ledger_invariants(stack, program.id, program.budget, program.grant_amount)
-    kinds = {n["kind"] for n in await stack.notifications(startup_id)}
-    assert {"selection_selected", "agreement_signed", "payment_received", "milestone_revise", "promoted"} <= kinds
+    # The promotion notice is sent by an activity after the Update returns: wait for it.
+    await wait_until(lambda: stack.notifications(startup_id),
+                     lambda sent: {"selection_selected", "agreement_signed", "payment_received", "milestone_revise",
+                                   "promoted"} <= {n["kind"] for n in sent}, what="the notices")
 
     # The read model and the Temporal search attributes agree on where it ended.
     await wait_until(lambda: _row_phase(stack, startup_id), lambda p: p == "promoted", what="read model")
