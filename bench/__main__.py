@@ -17,20 +17,22 @@ from typing import Any
 
 import httpx
 
-from bench import documents, latency, open_workflows, pages, reads, scale, throughput, timers
+from bench import cohort, documents, latency, open_memory, open_workflows, pages, reads, scale, throughput, timers
 from bench.driver import ApiDriver
 from bench.latency import live_state, startup_in_poc
-from bench.report import write_report, write_results
+from bench.report import merge_results, write_report, write_results
 from bench.stack import BenchStack, bench_stack
 from domain.state import StartupState
 
 FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "samples": 300, "read_startups": 10_000, "open": 10_000,
         "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60, "document_mb": 200,
-        "scale_startups": 100_000}
+        "scale_startups": 100_000, "open_memory": 100_000, "cohort": 1_000, "cohort_concurrency": 50}
 QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
          "timers": 20, "timer_spread_s": 2, "burst": 20, "timer_lead_s": 3, "document_mb": 4,
-         "scale_startups": 300}
+         "scale_startups": 300, "open_memory": 30, "cohort": 3, "cohort_concurrency": 3}
 SECTIONS = ("throughput", "latency", "reads", "pages", "open_workflows", "timers", "burst", "documents", "scale")
+# Long measurements, run only when named (`--only open_memory`, `--only cohort`), sized by `--size`.
+LONG_SECTIONS = ("open_memory", "cohort")
 
 
 async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False,
@@ -86,6 +88,14 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
         "scale": (f"GET /startups and the console's list over {sizes['scale_startups']:,} startups seeded directly",
                   lambda stack, driver, template, _: scale.measure(stack, driver, template, sizes["scale_startups"],
                                                                    sizes["samples"])),
+        "open_memory": (f"the worker's memory with up to {sizes['open_memory']:,} open lifecycles, at "
+                        f"{', '.join(f'{n:,}' for n in open_memory.levels_up_to(sizes['open_memory']))}",
+                        lambda stack, driver, template, _: open_memory.measure(stack, driver, template,
+                                                                               sizes["open_memory"])),
+        "cohort": (f"a cohort of {sizes['cohort']:,} lifecycles through the whole life at concurrency "
+                   f"{sizes['cohort_concurrency']}",
+                   lambda stack, driver, _, __: cohort.measure(stack, driver, sizes["cohort"],
+                                                               sizes["cohort_concurrency"])),
     }
     if "documents" in sections:
         os.environ.update(documents.ENV)  # the stacks inherit it: the API accepts the large file
@@ -103,10 +113,22 @@ async def stoppable(work: Any) -> Any:
     return await task
 
 
+def size_setting(text: str) -> tuple[str, int]:
+    name, _, value = text.partition("=")
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: write NAME=N with N a whole number of at least 1")
+    return name, int(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="toy sizes: checks that every measurement runs")
-    parser.add_argument("--only", action="append", choices=SECTIONS, help="run only these (repeatable)")
+    parser.add_argument("--only", action="append", choices=SECTIONS + LONG_SECTIONS,
+                        help=f"run only these (repeatable); {', '.join(LONG_SECTIONS)} run only when named")
+    parser.add_argument("--size", action="append", default=[], metavar="NAME=N", type=size_setting,
+                        help="override one size, e.g. --size cohort=300 --size open_memory=30000 (repeatable)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep OUT/bench/results.json's other rows: this run's rows replace only their own")
     parser.add_argument("--keep", action="store_true", help="keep the stack's data and logs afterwards")
     parser.add_argument("--one-stack", action="store_true",
                         help="every measurement on one stack instead of a fresh one each: faster, not for figures")
@@ -117,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_only:
         write_report(args.out, json.loads((args.out / "bench" / "results.json").read_text()))
         return 0
-    sizes = QUICK if args.quick else FULL
+    sizes = (QUICK if args.quick else FULL) | dict(args.size)
+    if unknown := set(dict(args.size)) - set(FULL):
+        parser.error(f"--size: no size named {', '.join(sorted(unknown))} (sizes: {', '.join(FULL)})")
     sections = args.only or list(SECTIONS)
 
     def log(text: str) -> None:
@@ -125,8 +149,11 @@ def main(argv: list[str] | None = None) -> int:
 
     results = asyncio.run(stoppable(run(sizes, sections, log, args.keep, args.one_stack)))
     command = ("python -m bench" + (" --quick" if args.quick else "") + (" --one-stack" if args.one_stack else "")
-               + "".join(f" --only {s}" for s in args.only or []))
-    write_report(args.out, write_results(args.out, results, sizes, command))
+               + "".join(f" --only {s}" for s in args.only or []) + "".join(f" --size {k}={v}" for k, v in args.size))
+    if args.merge and (earlier := args.out / "bench" / "results.json").exists():
+        write_report(args.out, merge_results(args.out, json.loads(earlier.read_text()), results, command))
+    else:
+        write_report(args.out, write_results(args.out, results, sizes, command))
     log(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'bench' / 'results.json'}")
     print(json.dumps(results, indent=2, ensure_ascii=False))
     return 0

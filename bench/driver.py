@@ -47,6 +47,18 @@ async def run_concurrently(items: Iterable[T], concurrency: int, work: Callable[
     await asyncio.gather(*(lane() for _ in range(concurrency)))
 
 
+class HttpStatusError(RuntimeError):
+    """The API answered a bench request with a status it should not have (a cohort counts them by status)."""
+
+    def __init__(self, what: str, status: int, text: str) -> None:
+        super().__init__(f"{what}: {status} {text}")
+        self.status = status
+
+
+class WaitedTooLong(RuntimeError):
+    """What a driver waited for did not show within its time (a person would have given up too)."""
+
+
 class ApiDriver:
     def __init__(self, stack: BenchStack, http: httpx.AsyncClient) -> None:
         self.stack, self.http = stack, http
@@ -63,7 +75,7 @@ class ApiDriver:
     async def call(self, token: str, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
         response = await self.http.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
         if response.status_code != expect:
-            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+            raise HttpStatusError(f"{method} {path}", response.status_code, response.text)
         return response.json()
 
     async def act(self, token: str, startup_id: str, action: str, body: dict[str, Any] | None = None) -> Any:
@@ -80,7 +92,7 @@ class ApiDriver:
             self.unavailable += 1
             await asyncio.sleep(2 ** attempt)
         if response.status_code != 200:
-            raise RuntimeError(f"POST {path}: {response.status_code} {response.text}")
+            raise HttpStatusError(f"POST {path}", response.status_code, response.text)
         return response.json()
 
     async def state(self, startup_id: str) -> dict[str, Any]:
@@ -108,12 +120,12 @@ class ApiDriver:
             # loaded machine) and whose first projection is not in yet: not there yet, as a person
             # refreshing the page would see it.
             if response.status_code not in (200, 404):
-                raise RuntimeError(f"GET /startups/{startup_id}: {response.status_code} {response.text}")
+                raise HttpStatusError(f"GET /startups/{startup_id}", response.status_code, response.text)
             state = response.json() if response.status_code == 200 else None
             if state is not None and check(state):
                 return state
             if loop.time() > deadline:
-                raise RuntimeError(f"{startup_id}: no {what} in {timeout} s "
+                raise WaitedTooLong(f"{startup_id}: no {what} in {timeout} s "
                                    f"(phase {state['phase'] if state else 'unknown'})")
             await asyncio.sleep(POLL)
 
@@ -152,7 +164,7 @@ class ApiDriver:
                 break
             await asyncio.sleep(POLL)
         if response.status_code != 200:
-            raise RuntimeError(f"POST /programs/{program.id}/selection: {response.status_code} {response.text}")
+            raise HttpStatusError(f"POST /programs/{program.id}/selection", response.status_code, response.text)
 
     # ---- one startup
     async def apply_and_score(self, program: ProgramDefinition, brn: str, token: str) -> str:
@@ -228,7 +240,7 @@ class ApiDriver:
                                                             "application/pdf")},
                                             headers={"Authorization": f"Bearer {token}"})
             if response.status_code != 201:
-                raise RuntimeError(f"upload to {startup_id}: {response.status_code} {response.text}")
+                raise HttpStatusError(f"upload to {startup_id}", response.status_code, response.text)
             state = await self.act(token, startup_id, "record-expense", {
                 "spent_on": today, "category": category, "vendor_name": "벤치 부품상사", "vendor_brn": VENDOR_BRN,
                 "description": "시제품 부품", "supply_amount": supply, "vat": supply // 10, "payment_method": "card",

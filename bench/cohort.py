@@ -1,0 +1,149 @@
+"""A cohort driven through the whole life: `n` startups apply, are scored, selected together and
+each carried to completion through the API at `concurrency` at once, as the throughput row drives
+them, but a failure stops only its own lifecycle: every error is counted by kind (the HTTP status
+answered, a timeout of the HTTP client, a wait for a state that never came). At the end the read
+model is compared with the workflows: every startup's phase in the list the console reads must be
+the phase its workflow holds."""
+
+import asyncio
+import os
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlmodel import col
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from bench.driver import ApiDriver, HttpStatusError, WaitedTooLong, bench_brn
+from bench.stack import BenchStack
+from domain.state import StartupState
+from store.db import make_engine
+from store.tables import StartupRow
+
+FIRST_SERIAL = 600_000  # apart from the throughput row's and the clones' serials
+SAMPLES_KEPT = 5  # the first errors' messages, so that a failed run says what failed
+AGREEMENT_WAIT_S = 120  # the read model lags the workflows; how long the comparison waits for it
+
+
+def error_kind(error: BaseException) -> str:
+    if isinstance(error, HttpStatusError):
+        return f"HTTP {error.status}"
+    if isinstance(error, httpx.TimeoutException):
+        return f"HTTP client timeout ({type(error).__name__})"
+    if isinstance(error, httpx.TransportError):
+        return f"connection ({type(error).__name__})"
+    if isinstance(error, WaitedTooLong):
+        return "waited too long for a state"
+    return type(error).__name__
+
+
+class Errors:
+    def __init__(self) -> None:
+        self.by_kind: Counter[str] = Counter()
+        self.by_step: Counter[str] = Counter()
+        self.samples: list[str] = []
+
+    def count(self, step: str, error: BaseException) -> None:
+        self.by_kind[error_kind(error)] += 1
+        self.by_step[step] += 1
+        if len(self.samples) < SAMPLES_KEPT:
+            self.samples.append(f"{step}: {str(error)[:300]}")
+
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+
+async def each(items: Iterable[str], concurrency: int, work: Callable[[str], Awaitable[None]], step: str,
+               errors: Errors) -> None:
+    """Every item through `work`, `concurrency` at a time; an item's failure is counted, not raised."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+
+    async def lane() -> None:
+        while not queue.empty():
+            item = queue.get_nowait()
+            try:
+                await work(item)
+            except (RuntimeError, httpx.HTTPError) as error:
+                errors.count(step, error)
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+
+
+async def workflow_phase(client: Client, startup_id: str) -> str:
+    """The phase the workflow holds: a finished lifecycle's from its result, an open one's by query."""
+    handle = client.get_workflow_handle(startup_id, result_type=StartupState)
+    if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
+        return (await handle.result()).phase.value
+    return (await handle.query("state", result_type=StartupState)).phase.value
+
+
+async def agreement(stack: BenchStack, startup_ids: list[str]) -> dict[str, Any]:
+    """Waits (up to AGREEMENT_WAIT_S) until every read-model phase equals its workflow's phase;
+    how long that took and which still disagree."""
+    workflows: dict[str, str] = {}
+    for chunk in range(0, len(startup_ids), 20):
+        ids = startup_ids[chunk:chunk + 20]
+        for startup_id, phase in zip(ids, await asyncio.gather(*(workflow_phase(stack.client, i) for i in ids)),
+                                     strict=True):
+            workflows[startup_id] = phase
+    engine = make_engine(stack.settings.database_url)
+    started = time.perf_counter()
+    try:
+        while True:
+            with engine.connect() as connection:
+                rows = connection.execute(select(col(StartupRow.startup_id), col(StartupRow.phase))
+                                          .where(col(StartupRow.startup_id).in_(startup_ids))).all()
+            listed = {startup_id: phase for startup_id, phase in rows}
+            differ = {i: (listed.get(i), phase) for i, phase in workflows.items() if listed.get(i) != phase}
+            waited = time.perf_counter() - started
+            if not differ or waited > AGREEMENT_WAIT_S:
+                break
+            await asyncio.sleep(1)
+    finally:
+        engine.dispose()
+    return {"compared": len(workflows), "disagreeing": len(differ), "waited_s": round(waited, 1),
+            "examples": [f"{i}: read model {seen}, workflow {held}" for i, (seen, held) in list(differ.items())[:5]],
+            "workflow_phases": dict(Counter(workflows.values()))}
+
+
+async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int) -> dict[str, Any]:
+    load_before = os.getloadavg()
+    program = await driver.program(slots=n)
+    brns = [bench_brn(FIRST_SERIAL + i) for i in range(n)]
+    tokens = stack.startup_tokens(brns)
+    ids: dict[str, str] = {}
+    errors = Errors()
+    actions_before, unavailable_before = driver.actions, driver.unavailable
+
+    async def apply(brn: str) -> None:
+        ids[brn] = await driver.apply_and_score(program, brn, tokens[brn])
+
+    async def finish(brn: str) -> None:
+        await driver.after_selection(ids[brn], tokens[brn])
+
+    started = time.perf_counter()
+    await each(brns, concurrency, apply, "apply and score", errors)
+    selected = True
+    try:
+        await driver.close_and_select(program)
+    except (RuntimeError, httpx.HTTPError) as error:
+        errors.count("selection", error)
+        selected = False
+    if selected:
+        await each([brn for brn in brns if brn in ids], concurrency, finish, "selection to completion", errors)
+    elapsed = time.perf_counter() - started
+    agreed = await agreement(stack, list(ids.values()))
+    completed = agreed["workflow_phases"].get("completed", 0)
+    return {"lifecycles": n, "concurrency": concurrency, "seconds": round(elapsed, 1),
+            "completed": completed, "lifecycles_per_s": round(completed / elapsed, 3),
+            "actions": driver.actions - actions_before,
+            "unavailable_retries": driver.unavailable - unavailable_before,
+            "errors": errors.total(), "errors_by_kind": dict(errors.by_kind), "errors_by_step": dict(errors.by_step),
+            "error_samples": errors.samples, "read_model": agreed,
+            "load_average": {"before": [round(x, 2) for x in load_before],
+                             "after": [round(x, 2) for x in os.getloadavg()]}}
