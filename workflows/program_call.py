@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.phases import Phase, Role
     from domain.program import ProgramDefinition
+    from domain.ranking import Candidate, place_rescored
     from domain.rule_ids import RuleId
 
 
@@ -50,6 +51,10 @@ class Applicant(BaseModel):
     version: int = 0
 
 
+def candidate(a: Applicant) -> Candidate:
+    return Candidate(brn=a.brn, average_score=a.average_score, applied_at=a.applied_at)
+
+
 class CallState(BaseModel):
     program_id: str
     window: Literal["scheduled", "open", "closed"] = "scheduled"
@@ -63,6 +68,10 @@ class CallState(BaseModel):
     reoffers: list[dict[str, str]] = []
     # Slots left by startups after money moved, which only an officer re-offers.
     vacated: list[dict[str, str]] = []
+    # Applications back in review after the selection (an upheld selection appeal set their scores
+    # aside): ranked again once scored again (patch rank-after-appeal), each ranking kept in `reranked`.
+    returned_to_review: list[str] = []
+    reranked: list[dict[str, str]] = []
     over: bool = False
 
 
@@ -81,6 +90,11 @@ class SelectionResult(BaseModel):
 # being selected, and showed "selected" without a deadline meanwhile). Deprecate once no program
 # call begun before its release is open (a call lasts its window plus the waitlist's validity).
 AGREEMENT_DUE_WITH_SELECTION = "agreement-due-with-selection"
+# An application whose selection appeal was upheld comes back to review with no scores; scored
+# again, the call ranks it again (domain.ranking.place_rescored): a free slot, its place on the
+# waitlist, or rejected below the minimum. Calls begun before it leave such an application in
+# review. Deprecate once no program call begun before its release is open.
+RANK_AFTER_APPEAL = "rank-after-appeal"
 
 
 CONFLICTED = ("이해충돌을 신고한 기업에 관한 결정입니다 (conflict of interest: you declared a conflict with a "
@@ -107,10 +121,11 @@ class ProgramCall:
             wake_at = self._next_clock()
             timeout = None if wake_at is None else max(wake_at - workflow.now(), timedelta(0))
             try:
-                await workflow.wait_condition(lambda: self._wake, timeout=timeout)
+                await workflow.wait_condition(lambda: self._wake or bool(self._scored_again()), timeout=timeout)
             except TimeoutError:
                 pass
             await self._on_clock()
+            await self._rank_returned()
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(ProgramCallInput(program=self.program, resume=self.s))
@@ -263,6 +278,49 @@ class ProgramCall:
             update.phase, update.average_score, update.score_count, update.version)
         if update.phase in (Phase.WITHDRAWN, Phase.TERMINATED) and update.brn in self.s.waitlist:
             self.s.waitlist.remove(update.brn)
+        self._note_return_to_review(update)
+
+    def _note_return_to_review(self, update: ApplicantUpdate) -> None:
+        """After the selection, an application back in review with no scores is one whose selection
+        appeal was upheld (nothing else returns there): off the waitlist while it is scored again."""
+        s, brn = self.s, update.brn
+        if brn in s.returned_to_review:
+            if update.phase is not Phase.UNDER_REVIEW:  # withdrawn meanwhile
+                s.returned_to_review.remove(brn)
+            elif update.score_count >= self.program.evaluators_required:
+                self._wake = True  # the run loop ranks it (_rank_returned)
+            return
+        if (s.finalized_at is None or s.over or update.phase is not Phase.UNDER_REVIEW or update.score_count
+                or not workflow.patched(RANK_AFTER_APPEAL)):
+            return
+        s.returned_to_review.append(brn)
+        if brn in s.waitlist:
+            s.waitlist.remove(brn)
+
+    def _scored_again(self) -> list[str]:
+        needed = self.program.evaluators_required
+        return [b for b in self.s.returned_to_review if self.s.applicants[b].score_count >= needed]
+
+    async def _rank_returned(self) -> None:
+        """Rank again each application scored again after its upheld appeal, and tell it the result."""
+        s = self.s
+        for brn in self._scored_again():
+            s.returned_to_review.remove(brn)
+            applicant = s.applicants[brn]
+            placement = place_rescored(
+                candidate(applicant), [candidate(a) for a in s.applicants.values() if a.rank is not None],
+                [candidate(s.applicants[b]) for b in s.waitlist], self.program.slots - len(s.holding_slots),
+                self.program.min_score)
+            applicant.rank, s.waitlist = placement.rank, placement.waitlist
+            if placement.decision == "selected":
+                s.holding_slots.append(brn)
+            s.reranked.append({"brn": brn, "decision": placement.decision, "rank": str(placement.rank),
+                               "average_score": str(applicant.average_score), "at": workflow.now().isoformat()})
+            reason = (f"score {applicant.average_score} below the minimum {self.program.min_score}"
+                      if placement.decision == "rejected" else
+                      f"ranked again after the upheld appeal: score {applicant.average_score}, rank {placement.rank}")
+            await self._decide({brn: SelectionDecision(decision=placement.decision, rank=placement.rank,
+                                                       reason=reason)})
 
     @workflow.signal(name="slot_released")
     async def slot_released(self, released: SlotReleased) -> None:
