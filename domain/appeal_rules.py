@@ -8,6 +8,7 @@ from domain import action_rules as r
 from domain.appeals import (
     AppealableResult,
     AppealState,
+    check_named_panel,
     check_not_appealed,
     check_panel_member,
     check_rescorer,
@@ -75,6 +76,7 @@ def decide_appeal_rule(state: StartupState, cmd: Command[DecideAppealBody], now:
     if appeal is None or appeal.status != "pending":
         raise RuleViolation("conflict", "no appeal waits for a decision (심의할 이의신청이 없습니다)",
                             {"field": "appeal", "rule": RuleId.APPEAL_PENDING})
+    check_named_panel(program.appeals.panel, cmd.actor.id)
     result = appeals.result(appeal.kind, appeal.subject)
     if result is not None:
         check_panel_member(result, cmd.actor.id)

@@ -13,7 +13,7 @@ state for the validators. This module imports neither the state nor the program 
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from domain.documents import DocumentRef
 from domain.rule_ids import RuleId
@@ -37,6 +37,17 @@ class AppealPolicy(BaseModel):
 
     # Calendar days after the result is made known; the window closes at the end of that KST day.
     window_days: Annotated[int, Field(ge=1, le=60)] = 7
+    # The review panel (심의위원회) the program names: the user ids of the staff who may decide its
+    # appeals (each still refused for a result they took part in). Empty: any program officer or
+    # admin who took no part in the result.
+    panel: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)] = []
+
+    @field_validator("panel")
+    @classmethod
+    def _each_member_once(cls, panel: list[str]) -> list[str]:
+        if len(set(panel)) != len(panel):
+            raise ValueError("a panel member is named once")
+        return panel
 
 
 class AppealableResult(BaseModel):
@@ -115,6 +126,14 @@ def check_not_appealed(state: AppealState, result: AppealableResult) -> None:
     if any(a.kind == result.kind and a.subject == result.subject and a.filed_at >= result.at for a in state.appeals):
         raise RuleViolation("conflict", "this result is already appealed (이미 이의신청한 결과입니다)",
                             {"field": "kind", "rule": RuleId.ONE_APPEAL_PER_RESULT})
+
+
+def check_named_panel(panel: list[str], actor_id: str) -> None:
+    """A program that names its review panel has its appeals decided by those members only."""
+    if panel and actor_id not in panel:
+        raise RuleViolation("forbidden", "only the review panel the program names decides its appeals "
+                            "(이 사업의 심의위원회 위원만 이의신청을 심의합니다)",
+                            {"rule": RuleId.NAMED_PANEL, "panel_size": len(panel)})
 
 
 def check_panel_member(result: AppealableResult, actor_id: str) -> None:

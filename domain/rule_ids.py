@@ -238,3 +238,4 @@ class RuleId(StrEnum):
     PANEL_TOOK_NO_PART = "panel_took_no_part"
     APPEAL_DECISION_REASON = "appeal_decision_reason"
     RESCORE_BY_OTHERS = "rescore_by_others"
+    NAMED_PANEL = "named_panel"

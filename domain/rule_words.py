@@ -201,6 +201,7 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.PANEL_TOOK_NO_PART: N_("이의신청 대상 결정에 참여한 사람은 심의할 수 없습니다."),
     RuleId.APPEAL_DECISION_REASON: N_("심의 결과의 사유를 적어 주십시오."),
     RuleId.RESCORE_BY_OTHERS: N_("재평가는 처음 평가하지 않은 평가위원이 합니다."),
+    RuleId.NAMED_PANEL: N_("이 사업의 이의신청은 사업이 지정한 심의위원회 위원만 심의합니다."),
 }
 
 # Rules whose refusal message says more than their words (an amount, a category, a year, a

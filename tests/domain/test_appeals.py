@@ -103,6 +103,28 @@ def test_the_panel_took_no_part_and_gives_its_reason() -> None:
     assert refused(rejected(), Action.DECIDE_APPEAL, decide, who=PANEL)["rule"] == "appeal_pending"
 
 
+def test_a_named_panel_decides_alone_and_still_took_no_part() -> None:
+    """A program that names its 심의위원회 has only its members decide; a member who made the result is
+    still refused; a program without one keeps any officer or admin who took no part."""
+    waiting = rejected()
+    waiting.appeals.appeals.append(Appeal(number=1, kind="selection", reasons="x", filed_by=ME.id,  # type: ignore[union-attr]
+                                          filed_at=REJECTED_AT))
+    decide = DecideAppealBody(decision="dismiss", reason="점수 산정에 오류 없음")
+    base = program()
+    named = base.model_copy(update={"appeals": AppealPolicy(panel=["u-panel", "u-scorer"])})
+    outsider = actor(Role.PROGRAM_OFFICER, "u-other")
+    refusal = refused(waiting, Action.DECIDE_APPEAL, decide, who=outsider, definition=named)
+    assert (refusal["rule"], refusal["panel_size"]) == ("named_panel", 2)
+    assert refused(waiting, Action.DECIDE_APPEAL, decide, who=actor(Role.ADMIN, "u-admin"),
+                   definition=named)["rule"] == "named_panel"
+    assert refused(waiting, Action.DECIDE_APPEAL, decide, who=actor(Role.PROGRAM_OFFICER, "u-scorer"),
+                   definition=named)["rule"] == "panel_took_no_part"
+    check(waiting, Action.DECIDE_APPEAL, decide, who=PANEL, definition=named)
+    check(waiting, Action.DECIDE_APPEAL, decide, who=outsider, definition=base)
+    with pytest.raises(ValueError, match="named once"):
+        AppealPolicy(panel=["u-panel", "u-panel"])
+
+
 def test_after_an_upheld_appeal_only_other_evaluators_score() -> None:
     review = startup(Phase.UNDER_REVIEW, appeals=AppealState(excluded_scorers=["u-scorer"]))
     score = ScoreBody(round="document", score=80)
