@@ -160,7 +160,8 @@ def agreement_terms(program: ProgramDefinition, state: StartupState, plan: Budge
         promotion_grades=tuple(program.promotion_grades),
         termination_causes=TERMINATION_CAUSES,
         budget=budget_terms(program, plan),
-        amendment=amendment_terms(state),
+        amendment=amendment_terms(state, {c.key: c.name for c in program.budget_rules.categories}
+                                  if program.budget_rules else {}),
     )
 
 

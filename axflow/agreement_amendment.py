@@ -27,9 +27,10 @@ class AmendmentTerms:
     # The milestones' due days as amended (the first agreement counts days from the signature).
     milestone_dues: tuple[tuple[str, str], ...]
     task_content: str | None
+    representative: str | None = None
 
 
-def _says(change: AmendmentChange, titles: dict[str, str]) -> str:
+def _says(change: AmendmentChange, titles: dict[str, str], categories: dict[str, str]) -> str:
     if change.kind == "poc_period" and change.new_end_on is not None:
         return f"사업 종료일을 {change.new_end_on.isoformat()}로 변경"
     if change.kind == "milestone_plan":
@@ -37,18 +38,26 @@ def _says(change: AmendmentChange, titles: dict[str, str]) -> str:
     if change.kind == "sme_partner":
         return ", ".join(f"{p.name} ({format_brn(p.brn)}, {p.region}{', 주관' if p.role == 'lead' else ''})"
                          for p in change.partners)
+    if change.kind == "representative":
+        return f"대표자를 {change.representative_name}(으)로 변경 (국세청 진위확인)"
+    if change.kind == "budget" and change.budget_move is not None:
+        move = change.budget_move
+        return (f"{categories.get(move.from_category, move.from_category)}에서 "
+                f"{categories.get(move.to_category, move.to_category)}(으)로 {move.amount:,}원 이동 "
+                f"(사업비 계획 {move.plan_version}판)")
     return "과제 내용 변경 (아래)"
 
 
-def amendment_terms(state: StartupState) -> AmendmentTerms | None:
+def amendment_terms(state: StartupState, categories: dict[str, str] | None = None) -> AmendmentTerms | None:
+    """The section, or None for an agreement never amended; `categories` names the budget's 비목."""
     amendments = state.amendments
     if amendments is None or not amendments.versions:
         return None
     requests = {r.number: r for r in amendments.requests}
     titles = {m.key: m.title for m in state.milestones}
     changes = tuple(ChangeTerm(v.label, KIND_NAMES[v.kind], kst_date(v.approved_at).isoformat(),
-                               _says(requests[v.request].change, titles))
+                               _says(requests[v.request].change, titles, categories or {}))
                     for v in amendments.versions)
     return AmendmentTerms(label=version_label(amendments.versions[-1].version), changes=changes,
                           milestone_dues=tuple((m.title, kst_date(m.due_at).isoformat()) for m in state.milestones),
-                          task_content=amendments.task_content)
+                          task_content=amendments.task_content, representative=amendments.representative)

@@ -10,10 +10,12 @@ from domain.amendments import (
     AmendedPartner,
     AmendmentChange,
     AmendmentState,
+    RegisterAnswer,
     check_fields_of_kind,
     check_milestone_plan,
     check_partner_change,
     check_poc_end,
+    check_representative_change,
 )
 from domain.commands import AcceptAgreementBody, Command, DecideAmendmentBody, RequestAmendmentBody
 from domain.phases import Phase
@@ -31,10 +33,14 @@ def amendments_of(state: StartupState) -> AmendmentState:
     return state.amendments
 
 
-def change_of(body: RequestAmendmentBody) -> AmendmentChange:
+def change_of(body: RequestAmendmentBody, register: RegisterAnswer | None = None) -> AmendmentChange:
+    """The change a request asks for; a representative's carries the register's answer the API got."""
     return AmendmentChange(kind=body.kind, new_end_on=body.new_end_on, milestones=list(body.milestones),
                            partners=[AmendedPartner(**p.model_dump()) for p in body.partners],
-                           task_content=body.task_content or None)
+                           task_content=body.task_content or None,
+                           representative_name=body.representative_name or None,
+                           representative_opened_on=body.representative_opened_on,
+                           register_answer=register if body.kind == "representative" else None)
 
 
 def check_change(state: StartupState, change: AmendmentChange, now: datetime) -> None:
@@ -51,6 +57,8 @@ def check_change(state: StartupState, change: AmendmentChange, now: datetime) ->
                              {m.key: kst_date(m.due_at) for m in state.milestones}, set(open_dues))
     elif change.kind == "sme_partner":
         check_partner_change(change.partners, state.brn, {p.brn for p in state.partners})
+    elif change.kind == "representative":
+        check_representative_change(change, state.brn, amendments_of(state).representative)
 
 
 def request_amendment_rule(state: StartupState, cmd: Command[RequestAmendmentBody], now: datetime,
@@ -61,7 +69,7 @@ def request_amendment_rule(state: StartupState, cmd: Command[RequestAmendmentBod
     if amendments.pending is not None or amendments.to_accept is not None:
         raise RuleViolation("conflict", "an amendment is waiting for a decision or for the startup's acceptance "
                             "(결정이나 동의를 기다리는 협약 변경이 있습니다)", {"rule": RuleId.ONE_AMENDMENT_AT_A_TIME})
-    check_change(state, change_of(cmd.body), now)
+    check_change(state, change_of(cmd.body, cmd.register_answer), now)
 
 
 def decide_amendment_rule(state: StartupState, cmd: Command[DecideAmendmentBody], now: datetime,

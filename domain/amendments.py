@@ -18,23 +18,29 @@ from domain.violation import RuleViolation
 
 # What a request may change: the PoC period (its new end date: the last milestone's due date), the
 # milestone plan (open milestones' due dates), the SME partner (another 비수도권 company, checked by
-# the match's own rules) and the task content (free text).
-AmendmentKind = Literal["poc_period", "milestone_plan", "sme_partner", "task_content"]
-AMENDMENT_KINDS: tuple[AmendmentKind, ...] = get_args(AmendmentKind)
+# the match's own rules), the task content (free text) and the representative (대표자 변경: the new
+# representative as the tax register names them, checked by the API before the request is taken).
+RequestableKind = Literal["poc_period", "milestone_plan", "sme_partner", "task_content", "representative"]
+# The kinds of an amendment record: the requestable ones, and the budget beyond its tolerance, which
+# is asked and decided through request-budget-change / decide-budget-change (the one path that moves
+# money); its approval is recorded here as an approved amendment with its 변경 N.
+AmendmentKind = Literal["poc_period", "milestone_plan", "sme_partner", "task_content", "representative", "budget"]
+AMENDMENT_KINDS: tuple[RequestableKind, ...] = get_args(RequestableKind)
 # 승인 사항 (approval: nothing changes before the officer approves) or 통보 사항 (notice: at once).
 AmendmentType = Literal["approval", "notice"]
 # The body field each kind needs; a request gives that field and no other kind's.
 KIND_FIELDS: dict[AmendmentKind, str] = {
     "poc_period": "new_end_on", "milestone_plan": "milestones", "sme_partner": "partners",
-    "task_content": "task_content",
+    "task_content": "task_content", "representative": "representative_name", "budget": "budget_move",
 }
 # What the agreement and the notices call each kind.
 KIND_NAMES: dict[str, str] = {"poc_period": "사업 기간", "milestone_plan": "마일스톤 계획", "sme_partner": "수요기업",
-                              "task_content": "과제 내용"}
+                              "task_content": "과제 내용", "representative": "대표자", "budget": "사업비 (비목 변경)"}
 # The sample program's choice: what moves money or time, or whom it reaches, waits for approval;
 # the wording of the task is a notice.
-DEFAULT_TYPES: dict[AmendmentKind, AmendmentType] = {
+DEFAULT_TYPES: dict[RequestableKind, AmendmentType] = {
     "poc_period": "approval", "milestone_plan": "approval", "sme_partner": "approval", "task_content": "notice",
+    "representative": "approval",
 }
 
 
@@ -45,12 +51,12 @@ class AmendmentPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # A kind the program leaves out needs approval: the safe side.
-    types: dict[AmendmentKind, AmendmentType] = Field(default_factory=lambda: dict(DEFAULT_TYPES))
+    types: dict[RequestableKind, AmendmentType] = Field(default_factory=lambda: dict(DEFAULT_TYPES))
     # How long a request waits in the officer's inbox before it is escalated (calendar days).
     decision_days: Annotated[int, Field(ge=1, le=90)] = 10
 
     def type_of(self, kind: AmendmentKind) -> AmendmentType:
-        return self.types.get(kind, "approval")
+        return self.types.get(kind, "approval") if kind != "budget" else "approval"
 
 
 class MilestoneDue(BaseModel):
@@ -72,6 +78,25 @@ class AmendedPartner(BaseModel):
     share_percent: int | None = None
 
 
+class RegisterAnswer(BaseModel):
+    """The tax register's 진위확인 of a new representative, asked by the API before the request is
+    taken (the validator cannot ask): the company's number, its opening day and the name matched."""
+
+    brn: str
+    opened_on: date
+    representative: str
+    checked_at: AwareDatetime
+
+
+class BudgetMoveRecord(BaseModel):
+    """A budget move beyond its tolerance (비목 변경), as its approval is recorded among the amendments."""
+
+    from_category: str
+    to_category: str
+    amount: int
+    plan_version: int | None = None  # the plan version an approval made
+
+
 class AmendmentChange(BaseModel):
     """What one request changes: the field of its kind, and nothing else."""
 
@@ -80,6 +105,10 @@ class AmendmentChange(BaseModel):
     milestones: list[MilestoneDue] = []
     partners: list[AmendedPartner] = []
     task_content: str | None = None
+    representative_name: str | None = None
+    representative_opened_on: date | None = None
+    register_answer: RegisterAnswer | None = None
+    budget_move: BudgetMoveRecord | None = None
 
 
 AmendmentStatus = Literal["pending", "approved", "rejected", "effective"]
@@ -133,6 +162,8 @@ class AmendmentState(BaseModel):
     requests: list[AmendmentRequest] = []
     versions: list[AgreementVersion] = []
     task_content: str | None = None
+    # The representative as amended (대표자 변경); None while the application's stands.
+    representative: str | None = None
 
     @property
     def pending(self) -> AmendmentRequest | None:
@@ -155,14 +186,21 @@ def _refuse(field: str, rule: RuleId, message: str, code: str = "validation_erro
 
 def check_fields_of_kind(change: AmendmentChange) -> None:
     """The field of the request's kind is given, and no other kind's."""
+    if change.kind == "budget":
+        raise _refuse("kind", RuleId.BUDGET_THROUGH_BUDGET_CHANGE,
+                      "a move between budget categories is asked with request-budget-change; its approval becomes "
+                      "the agreement's next version (비목 변경은 사업비 변경 신청으로 하십시오)")
     given = {"new_end_on": change.new_end_on is not None, "milestones": bool(change.milestones),
-             "partners": bool(change.partners), "task_content": bool(change.task_content)}
-    needed = KIND_FIELDS[change.kind]
-    if not given[needed]:
-        raise _refuse(needed, RuleId.AMENDMENT_FIELD_REQUIRED,
-                      f"a {change.kind} amendment needs {needed} ({needed} 항목을 적어 주십시오)")
+             "partners": bool(change.partners), "task_content": bool(change.task_content),
+             "representative_name": bool(change.representative_name),
+             "representative_opened_on": change.representative_opened_on is not None}
+    needed = [KIND_FIELDS[change.kind]] + (["representative_opened_on"] if change.kind == "representative" else [])
+    for field in needed:
+        if not given[field]:
+            raise _refuse(field, RuleId.AMENDMENT_FIELD_REQUIRED,
+                          f"a {change.kind} amendment needs {field} ({field} 항목을 적어 주십시오)")
     for other, present in given.items():
-        if present and other != needed:
+        if present and other not in needed:
             raise _refuse(other, RuleId.AMENDMENT_FIELD_OF_KIND,
                           f"{other} is not part of a {change.kind} amendment (이 변경 종류에 없는 항목입니다)")
 
@@ -216,6 +254,20 @@ def check_partner_change(partners: list[AmendedPartner], startup_brn: str, curre
     if {p.brn for p in partners} == current_brns:
         raise _refuse("partners", RuleId.PARTNER_CHANGES,
                       "these are the SME partners the agreement already names (지금의 수요기업과 같습니다)")
+
+
+def check_representative_change(change: AmendmentChange, brn: str, current: str | None) -> None:
+    """대표자 변경: the tax register named the new representative for this company with this opening
+    day (the 진위확인 of the identity work, asked by the API), and it is a change."""
+    register = change.register_answer
+    if register is None or (register.brn, register.representative, register.opened_on) != (
+            brn, change.representative_name, change.representative_opened_on):
+        raise _refuse("representative_name", RuleId.REPRESENTATIVE_REGISTER_CHECKED,
+                      "the new representative must be confirmed by the tax register's 진위확인 first "
+                      "(새 대표자는 국세청 진위확인을 거쳐야 합니다)")
+    if change.representative_name == current:
+        raise _refuse("representative_name", RuleId.REPRESENTATIVE_CHANGES,
+                      "this is the representative the agreement already names (지금의 대표자와 같습니다)")
 
 
 def new_due_days(change: AmendmentChange, plan_order: list[str], open_dues: dict[str, date]) -> dict[str, date]:

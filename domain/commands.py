@@ -10,7 +10,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from domain.amendments import AmendmentKind, MilestoneDue
+from domain.amendments import MilestoneDue, RegisterAnswer, RequestableKind
 from domain.appeals import AppealKind
 from domain.brn import normalize_brn
 from domain.budget import PlanLine
@@ -312,9 +312,10 @@ class RequestAmendmentBody(Body):
     field of its kind and no other. The program decides which kinds need approval (승인 사항) and
     which take effect at once (통보 사항)."""
 
-    kind: Annotated[AmendmentKind, Field(description="poc_period: 사업 기간 (new_end_on); milestone_plan: 마일스톤 "
-                                         "계획 (milestones); sme_partner: 수요기업 변경 (partners); task_content: "
-                                         "과제 내용 (task_content)")]
+    kind: Annotated[RequestableKind, Field(description="poc_period: 사업 기간 (new_end_on); milestone_plan: 마일스톤 "
+                                           "계획 (milestones); sme_partner: 수요기업 변경 (partners); task_content: "
+                                           "과제 내용 (task_content); representative: 대표자 변경 "
+                                           "(representative_name, representative_opened_on)")]
     new_end_on: Annotated[date | None, Field(description="poc_period: the PoC's new end, the last milestone's "
                                              "due date, a KST calendar day (YYYY-MM-DD)")] = None
     milestones: Annotated[list[MilestoneDue], Field(max_length=20, description="milestone_plan: open "
@@ -323,6 +324,11 @@ class RequestAmendmentBody(Body):
                                                  "partner(s), outside the capital area, exactly one lead")] = []
     task_content: Annotated[Text | None, Field(
         description="task_content: the task's content as amended (과제 내용)")] = None
+    representative_name: Annotated[Name | None, Field(
+        description="representative: the new representative's name as the tax register names them (대표자 성명)")] = None
+    representative_opened_on: Annotated[date | None, Field(
+        description="representative: the company's opening day on its registration certificate (개업일자), "
+                    "which the register's 진위확인 asks with the name")] = None
 
     @field_validator("partners")
     @classmethod
@@ -438,6 +444,8 @@ class Command(BaseModel, Generic[B]):
     conflicts: list[str] = []
     # Filled by the API for an evaluator's score or final evaluation: the pool, the pledge, 회피/제척.
     evaluator_standing: EvaluatorStanding | None = None
+    # Filled by the API for a representative amendment: the tax register's 진위확인 of the new name.
+    register_answer: RegisterAnswer | None = None
     # Filled by the API from the body's document ids: each id with the SHA-256 of its bytes, so
     # the history pins what the action relied on (`documents`; per settlement line, `receipts`).
     documents: list[DocumentRef] = []

@@ -227,6 +227,9 @@ class RuleId(StrEnum):
     ONE_AMENDMENT_AT_A_TIME = "one_amendment_at_a_time"
     AMENDMENT_PENDING = "amendment_pending"
     AMENDMENT_TO_ACCEPT = "amendment_to_accept"
+    REPRESENTATIVE_REGISTER_CHECKED = "representative_register_checked"
+    REPRESENTATIVE_CHANGES = "representative_changes"
+    BUDGET_THROUGH_BUDGET_CHANGE = "budget_through_budget_change"
     # The follow-up's answers over the API and the portal (api/services/followup.py).
     FOLLOWUP_RUNNING = "followup_running"
     # Appeals (이의신청: domain/appeals.py, domain/appeal_rules.py).

@@ -192,6 +192,11 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.ONE_AMENDMENT_AT_A_TIME: N_("결정이나 동의를 기다리는 협약 변경이 있습니다. 그 뒤에 신청하십시오."),
     RuleId.AMENDMENT_PENDING: N_("결정할 협약 변경 신청이 없습니다."),
     RuleId.AMENDMENT_TO_ACCEPT: N_("동의할 변경 협약서가 없습니다."),
+    RuleId.REPRESENTATIVE_REGISTER_CHECKED: N_("새 대표자는 국세청 진위확인(사업자등록번호, 개업일자, 대표자 성명)을 거친 뒤에 "
+                                               "신청할 수 있습니다."),
+    RuleId.REPRESENTATIVE_CHANGES: N_("새 대표자가 지금의 대표자와 같습니다."),
+    RuleId.BUDGET_THROUGH_BUDGET_CHANGE: N_("비목 변경은 사업비 화면의 비목 변경 신청으로 하십시오. 승인되면 변경 협약서가 "
+                                            "됩니다."),
     RuleId.FOLLOWUP_RUNNING: N_("진행 중인 사후관리가 없습니다. 사업을 마친 뒤 시작되고 마지막 조사 연도 뒤에 끝납니다."),
     RuleId.APPEALS_UNAVAILABLE: N_("이 과제는 시스템에서 이의신청을 할 수 없습니다. 담당자에게 문의하십시오."),
     RuleId.APPEALABLE_RESULT: N_("이의신청할 수 있는 결과가 없습니다."),

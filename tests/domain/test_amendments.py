@@ -18,6 +18,8 @@ from domain.amendments import (
     AmendmentRequest,
     AmendmentState,
     MilestoneDue,
+    RegisterAnswer,
+    check_fields_of_kind,
     check_milestone_plan,
     check_poc_end,
     new_due_days,
@@ -61,14 +63,14 @@ def request(**fields: Any) -> RequestAmendmentBody:
 
 def test_the_program_says_which_kinds_need_approval_and_older_definitions_parse_unchanged() -> None:
     default = program().amendments
-    assert [default.type_of(k) for k in AMENDMENT_KINDS] == ["approval", "approval", "approval", "notice"]
+    assert [default.type_of(k) for k in AMENDMENT_KINDS] == ["approval", "approval", "approval", "notice", "approval"]
     data = program().model_dump(mode="json")
     data.pop("amendments")  # a definition saved before amendments
     assert ProgramDefinition.model_validate(data).amendments == default
     chosen = AmendmentPolicy.model_validate({"types": {"milestone_plan": "notice"}, "decision_days": 5})
     assert chosen.type_of("milestone_plan") == "notice" and chosen.type_of("task_content") == "approval"
-    with pytest.raises(ValidationError):
-        AmendmentPolicy.model_validate({"types": {"representative": "notice"}})
+    with pytest.raises(ValidationError):  # the budget's tolerance decides a budget move, not this policy
+        AmendmentPolicy.model_validate({"types": {"budget": "notice"}})
 
 
 def test_each_kind_names_its_field_and_its_rule() -> None:
@@ -114,6 +116,36 @@ def test_each_kind_names_its_field_and_its_rule() -> None:
                   NOW, program())
     assert refusal(state, Action.REQUEST_AMENDMENT, request(kind="task_content", task_content="x"),
                    actor(Role.FINANCE_OFFICER, "fo-1"))["rule"] == "role"
+
+
+def test_a_new_representative_needs_the_registers_answer_and_the_budget_has_its_own_path() -> None:
+    state, me = signed(), actor(Role.STARTUP, "s-1", brn=BRN)
+    asked = request(kind="representative", representative_name="김다른", representative_opened_on="2021-03-02")
+    assert refusal(state, Action.REQUEST_AMENDMENT, request(kind="representative", representative_name="김다른")) == {
+        "field": "representative_opened_on", "rule": "amendment_field_required"}
+    # Without the register's answer (the API asks it), or with one about another name or company: refused.
+    assert refusal(state, Action.REQUEST_AMENDMENT, asked, me) == {
+        "field": "representative_name", "rule": "representative_register_checked"}
+    answer = RegisterAnswer(brn=BRN, opened_on=date(2021, 3, 2), representative="김다른", checked_at=NOW)
+    for wrong in (answer.model_copy(update={"representative": "홍길동"}), answer.model_copy(update={"brn": "2208162517"})):
+        with pytest.raises(RuleViolation) as refused:
+            check_command(state, Action.REQUEST_AMENDMENT, Command[Any](actor=me, body=asked, register_answer=wrong),
+                          NOW, program())
+        assert refused.value.details["rule"] == "representative_register_checked"
+    check_command(state, Action.REQUEST_AMENDMENT, Command[Any](actor=me, body=asked, register_answer=answer), NOW,
+                  program())
+    assert program().amendments.type_of("representative") == "approval"
+    already = signed(amendments=AmendmentState(representative="김다른"))
+    with pytest.raises(RuleViolation) as same:
+        check_command(already, Action.REQUEST_AMENDMENT, Command[Any](actor=me, body=asked, register_answer=answer),
+                      NOW, program())
+    assert same.value.details == {"field": "representative_name", "rule": "representative_changes"}
+    # A budget move is asked with request-budget-change (one path for the money), never here.
+    with pytest.raises(ValidationError):
+        request(kind="budget")
+    with pytest.raises(RuleViolation) as budget:
+        check_fields_of_kind(AmendmentChange(kind="budget"))
+    assert budget.value.details == {"field": "kind", "rule": "budget_through_budget_change"}
 
 
 def test_pure_checks_and_the_days_a_change_moves() -> None:

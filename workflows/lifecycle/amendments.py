@@ -22,14 +22,21 @@ with workflow.unsafe.imports_passed_through():
         AmendmentChange,
         AmendmentRequest,
         AmendmentState,
+        BudgetMoveRecord,
         new_due_days,
     )
     from domain.clocks import ClockEvent
-    from domain.commands import AcceptAgreementBody, Command, DecideAmendmentBody, RequestAmendmentBody
+    from domain.commands import (
+        AcceptAgreementBody,
+        Command,
+        DecideAmendmentBody,
+        DecideBudgetChangeBody,
+        RequestAmendmentBody,
+    )
     from domain.money import split_exact
     from domain.notifications import NoticeKind
     from domain.phases import Action, Phase
-    from domain.state import SYSTEM_TIMER, Partner
+    from domain.state import SYSTEM_TIMER, BudgetChangeRequest, Partner
     from domain.timeutil import end_of_kst_day, kst_date
 
 from workflows.lifecycle import patches
@@ -54,7 +61,7 @@ def _amendments(ctx: LifecycleContext) -> AmendmentState:
 
 def request(ctx: LifecycleContext, cmd: Command[RequestAmendmentBody]) -> None:
     amendments, now = _amendments(ctx), workflow.now()
-    change = change_of(cmd.body)
+    change = change_of(cmd.body, cmd.register_answer)
     kind_type = ctx.program.amendments.type_of(change.kind)
     entry = AmendmentRequest(number=len(amendments.requests) + 1, change=change, type=kind_type,
                              requested_by=cmd.actor.id, requested_by_role=cmd.actor.role.value, requested_at=now,
@@ -103,6 +110,30 @@ async def decide(ctx: LifecycleContext, cmd: Command[DecideAmendmentBody]) -> No
            decision="approve", kind_name=KIND_NAMES[entry.change.kind], version=version.version)
 
 
+def budget_decided(ctx: LifecycleContext, cmd: Command[DecideBudgetChangeBody], pending: BudgetChangeRequest,
+                   plan_version: int | None) -> AgreementVersion | None:
+    """A budget move beyond its tolerance (비목 변경), asked and decided through the budget's own
+    Updates (the one path that moves money), kept here as an amendment of kind `budget`: the request
+    with its decision, and for an approval the agreement's next version (변경 N), whose document the
+    caller sets (the plan version's). Patch budget-amendment-version."""
+    amendments, now = _amendments(ctx), workflow.now()
+    move = BudgetMoveRecord(from_category=pending.from_category, to_category=pending.to_category,
+                            amount=pending.amount, plan_version=plan_version)
+    entry = AmendmentRequest(number=len(amendments.requests) + 1, change=AmendmentChange(kind="budget", budget_move=move),
+                             type="approval", requested_by=pending.requested_by, requested_by_role="startup",
+                             requested_at=pending.requested_at, reason=pending.reason,
+                             status="approved" if plan_version is not None else "rejected", decided_by=cmd.actor.id,
+                             decided_at=now, decision_reason=cmd.body.reason)
+    amendments.requests.append(entry)
+    if plan_version is None:
+        return None
+    version = AgreementVersion(version=len(amendments.versions) + 1, request=entry.number, kind="budget",
+                               approved_by=cmd.actor.id, approved_at=now, approved_by_name=cmd.actor.name)
+    amendments.versions.append(version)
+    entry.version = version.version
+    return version
+
+
 def amendment_late(ctx: LifecycleContext, event: ClockEvent, now: datetime) -> None:
     """A request past its decision day is escalated once, to whom the program's review clock names
     (the program manager by default), like a deliverable waiting for review."""
@@ -132,6 +163,10 @@ def _apply(ctx: LifecycleContext, change: AmendmentChange) -> dict[str, Any]:
     if change.kind == "task_content":
         _amendments(ctx).task_content = change.task_content
         return {"task_content": True}
+    if change.kind == "representative":
+        # 대표자 변경: a kind only requests made since it exists carry, so no earlier history meets this.
+        _amendments(ctx).representative = change.representative_name
+        return {"representative": change.representative_name}
     if change.kind == "sme_partner":
         s.partners = [Partner(**p.model_dump()) for p in change.partners]
         s.consortium = len(s.partners) > 1

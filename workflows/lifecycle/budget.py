@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.phases import Action, Phase
     from domain.state import Actor, BudgetChangeRequest, BudgetState, PlanVersion
 
-from workflows.lifecycle import patches
+from workflows.lifecycle import amendments, patches
 from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.publishing import notify, record
 from workflows.lifecycle.selection import prepare_agreement
@@ -150,13 +150,22 @@ async def decide_change(ctx: LifecycleContext, cmd: Command[DecideBudgetChangeBo
     details: dict[str, Any] = {"move": move.model_dump(mode="json"), "decision": cmd.body.decision,
                                "requested_by": pending.requested_by}
     documented = workflow.patched(patches.BUDGET_VERSION_DOCUMENT)
+    # Kept among the amendments too (협약 변경, kind budget) where the lifecycle has them.
+    as_amendment = (documented and ctx.state.amendments is not None
+                    and workflow.patched(patches.BUDGET_AMENDMENT_VERSION))
     if cmd.body.decision == "approve":
         version = _next_version(budget, move, cmd.actor, "approval", pending)
         details |= {"version": version.version, "plan_sha256": version.sha256}
+        amended = amendments.budget_decided(ctx, cmd, pending, version.version) if as_amendment else None
         if documented:
             # The agreement again, with this version's table: a new document with its own hash.
             version.document = await prepare_agreement(ctx)
             details["agreement"] = version.document.model_dump(mode="json")
+        if amended is not None:
+            amended.document = version.document
+            details |= {"amendment_version": amended.version, "label": amended.label}
+    elif as_amendment:
+        amendments.budget_decided(ctx, cmd, pending, None)
     record(ctx, cmd, Action.DECIDE_BUDGET_CHANGE, **details)
     if documented:
         rules = ctx.program.budget_rules

@@ -82,3 +82,9 @@ BUDGET_CHANGE_NOTICES = "budget-change-notices"
 # `appeals`, since Update validators cannot ask `patched`); lifecycles started before refuse an
 # appeal. Deprecate 15 months after its release.
 APPEALS = "appeals"
+# A budget move beyond its tolerance decided through decide-budget-change (the one path that moves
+# money) is kept among the agreement's amendments too, in a lifecycle that has them: the request with
+# its decision (kind `budget`), and an approval makes the agreement's next version (변경 N, the same
+# document as the plan version's), which the startup accepts again with its password. Lifecycles
+# started before keep their budget versions unaccepted, as before. Deprecate 15 months after its release.
+BUDGET_AMENDMENT_VERSION = "budget-amendment-version"

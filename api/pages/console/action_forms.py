@@ -40,7 +40,8 @@ LABELS = {
     "amount": N_("금액, 원"), "receipts": N_("증빙 서류 id"),
     "agreement_sha256": N_("협약서 SHA-256"), "password": N_("비밀번호"),
     "new_end_on": N_("새 사업 종료일"), "milestones": N_("마일스톤별 새 기한"), "task_content": N_("변경 후 과제 내용"),
-    "appeal": N_("이의신청 번호"), "reasons": N_("이의신청 사유"), "entry_id": N_("집행 내역 번호"),
+    "representative_name": N_("새 대표자 성명"), "representative_opened_on": N_("개업일자"),
+        "appeal": N_("이의신청 번호"), "reasons": N_("이의신청 사유"), "entry_id": N_("집행 내역 번호"),
 }
 # Each field's hint in the page's words (the body model's descriptions are the API's, in English
 # with Korean terms beside: they stay in the API's documentation). No hint where the choices
@@ -64,6 +65,8 @@ HINTS = {
     "new_end_on": N_("사업 기간 변경일 때만: 마지막 마일스톤의 새 기한(한국 날짜)"),
     "milestones": N_("마일스톤 계획 변경일 때만: 한 줄에 하나씩 마일스톤 키와 새 기한 (예: midterm 2025-11-30)"),
     "task_content": N_("과제 내용 변경일 때만: 바뀐 과제 내용"),
+    "representative_name": N_("대표자 변경일 때만: 사업자등록증에 적힌 새 대표자 성명. 국세청 진위확인을 거칩니다."),
+    "representative_opened_on": N_("대표자 변경일 때만: 사업자등록증의 개업일자(진위확인에 함께 씁니다)"),
 }
 ACTION_HINTS = {
     (Action.REVIEW_MILESTONE, "decision"): N_("승인: 마일스톤 완료. 보완 요청: 스타트업이 새 기한까지 다시 제출합니다."),
@@ -96,7 +99,7 @@ def choice_labels() -> dict[str, str]:
         "fraud": _("부정행위"), "misuse": _("목적외 사용"), "abandonment": _("사업 포기"),
         "non_performance": _("수행 불량"), "agreement": _("협약 체결 기한"),
         "poc_period": _("사업 기간"), "milestone_plan": _("마일스톤 계획"), "sme_partner": _("수요기업 변경"),
-        "task_content": _("과제 내용"),
+        "task_content": _("과제 내용"), "representative": _("대표자 변경"),
     }
 
 

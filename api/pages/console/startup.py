@@ -204,7 +204,8 @@ async def action_submit(startup_id: str, action_name: str, request: Request, vie
         return await _confirm_page(request, viewer, db, temporal, startup_id, action, body, form)
     try:
         await perform_action(startup_id, action, body, viewer.actor, db, temporal, request.state.request_id,
-                             idempotency_key=f"console-{form_key}" if form_key else None)
+                             idempotency_key=f"console-{form_key}" if form_key else None,
+                             settings=request.app.state.settings)
     except ApiError as err:
         try:
             view = await _view(viewer, db, temporal, startup_id)

@@ -137,7 +137,7 @@ async def request_amendment(startup_id: str, request: Request, viewer: PageViewe
     check_scope(startup_id, viewer.actor)
     try:
         await perform_action(startup_id, Action.REQUEST_AMENDMENT, amendment_form.body_of(posted), viewer.actor, db,
-                             temporal, request.state.request_id)
+                             temporal, request.state.request_id, settings=request.app.state.settings)
     except ApiError as err:
         if err.status in (401, 403, 404):
             raise

@@ -16,10 +16,11 @@ from domain.state import StartupState
 FIELDS = {
     "kind": N_("변경 종류"), "new_end_on": N_("새 사업 종료일"), "milestones": N_("마일스톤별 새 기한"),
     "partners.0.name": N_("기업명"), "partners.0.brn": N_("사업자등록번호"), "partners.0.region": N_("지역"),
-    "task_content": N_("변경 후 과제 내용"), "reason": N_("사유"),
+    "task_content": N_("변경 후 과제 내용"), "representative_name": N_("새 대표자 성명"),
+    "representative_opened_on": N_("개업일자"), "reason": N_("사유"),
 }
 KIND_WORDS = {"poc_period": N_("사업 기간"), "milestone_plan": N_("마일스톤 계획"), "sme_partner": N_("수요기업 변경"),
-              "task_content": N_("과제 내용")}
+              "task_content": N_("과제 내용"), "representative": N_("대표자 변경"), "budget": N_("사업비 (비목 변경)")}
 STATUS_WORDS = {"pending": N_("결정 대기"), "approved": N_("승인"), "rejected": N_("반려"), "effective": N_("반영됨")}
 TYPE_WORDS = {"approval": N_("승인 사항"), "notice": N_("통보 사항")}
 
@@ -39,6 +40,10 @@ def body_of(posted: dict[str, str]) -> dict[str, Any]:
         body["partners"] = [partner | {"role": "lead"}] if any(partner.values()) else []
     elif kind == "task_content" and posted.get("task_content", "").strip():
         body["task_content"] = posted["task_content"].strip()
+    elif kind == "representative":
+        for name in ("representative_name", "representative_opened_on"):
+            if posted.get(name, "").strip():
+                body[name] = posted[name].strip()
     return body
 
 

@@ -1,0 +1,48 @@
+"""대표자 변경 (a representative amendment) needs the ownership proof of the identity work: before
+the request is taken, the tax authority's authenticity service (진위확인,
+`axflow.tax_authority.register_matches`, as the portal's 내 회사 확인 asks it) must hold the
+company's registration number with the opening day and the new representative's name the request
+gives. The API asks it (the workflow's validator cannot) and hands the answer to the Update
+(`Command.register_answer`), where the lifecycle's rule requires it (domain/amendments.py,
+check_representative_change). A mismatch is refused naming the field and the rule; nothing is
+recorded in the lifecycle."""
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from api.errors import ApiError
+from axflow.config import Settings
+from axflow.tax_authority import TaxAuthorityDown, register_matches
+from domain.amendments import RegisterAnswer
+from domain.commands import RequestAmendmentBody
+from domain.rule_ids import RuleId
+from store.tables import StartupRow
+
+MISMATCH = ("국세청 진위확인에서 사업자등록번호, 개업일자, 새 대표자 성명이 일치하지 않습니다. — the tax register does not "
+            "hold this company with this opening date and this representative")
+DOWN = "국세청 진위확인 서비스가 응답하지 않습니다. 잠시 후 다시 시도하십시오. — the tax register did not answer; try again later"
+
+
+async def register_answer(session: Session, startup_id: str, body: BaseModel,
+                          settings: Settings | None) -> RegisterAnswer | None:
+    """The register's confirmation of a new representative, or None for any other request; a
+    mismatch or a register that cannot say is refused (ApiError)."""
+    if not (isinstance(body, RequestAmendmentBody) and body.kind == "representative"
+            and body.representative_name and body.representative_opened_on):
+        return None  # the lifecycle's rule names a missing field (amendment_field_required)
+    row = session.get(StartupRow, startup_id)
+    if row is None:
+        return None  # the Update answers 404 as for any action
+    if settings is None:
+        raise ApiError("unavailable", DOWN, {"field": "representative_name", "rule": RuleId.REGISTER_MISMATCH})
+    try:
+        matches = await register_matches(settings, row.brn, body.representative_opened_on, body.representative_name)
+    except TaxAuthorityDown:
+        raise ApiError("unavailable", DOWN, None, 503) from None
+    if not matches:
+        raise ApiError("validation_error", MISMATCH, [
+            {"field": "representative_name", "rule": RuleId.REGISTER_MISMATCH, "message": MISMATCH}])
+    return RegisterAnswer(brn=row.brn, opened_on=body.representative_opened_on,
+                          representative=body.representative_name, checked_at=datetime.now(UTC))

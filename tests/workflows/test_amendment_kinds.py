@@ -1,0 +1,94 @@
+"""The amendment kinds beyond the first four, in a real lifecycle through the API and the worker:
+대표자 변경 (the new representative must be the one the tax register names for the company with its
+opening day, asked of the register's 진위확인 before the request is taken) and the budget beyond its
+tolerance, asked and decided through the budget's own Updates and kept among the amendments, its
+approval the agreement's next version (변경 N) accepted again with the password. Its history is
+saved for the replay test."""
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from domain.phases import Role
+from tests.conftest import Stack, wait_until
+from tests.flows import PO, startup_password
+from tests.workflows.test_amendments import _document_text, refusal
+from tests.workflows.test_settlement_from_ledger import in_poc_with_an_expense
+
+# Replayed by tests/workflows/test_replay.py: the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
+SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-amendment-kinds.json"
+OPENED_ON = "2021-03-02"
+
+
+async def test_a_new_representative_is_proven_and_a_budget_move_becomes_an_agreement_version(stack: Stack) -> None:
+    program = await stack.program()
+    sid = await stack.apply(program)
+    brn = sid.rsplit(":", 1)[1]
+    me, officer, other = stack.as_startup(brn), stack.as_role(PO, "po-kinds-a"), stack.as_role(PO, "po-kinds-b")
+    await in_poc_with_an_expense(stack, program, sid, "AX-K1")
+    async with httpx.AsyncClient() as http:  # the register names 김다른 since the change (사업자등록 정정)
+        put = await http.put(f"{stack.settings.tax_authority_url}/_businesses/{brn}",
+                             json={"status": "active", "opened_on": OPENED_ON, "representative": "김다른"})
+        assert put.status_code == 200, put.text
+
+    # 대표자 변경: a name the register does not hold for this company is refused naming the field;
+    # nothing is recorded. The register's name is taken, and waits for approval (승인 사항).
+    asked = {"kind": "representative", "representative_name": "박아무개", "representative_opened_on": OPENED_ON,
+             "reason": "대표이사 변경 등기"}
+    wrong = await stack.act(sid, "request-amendment", me, asked, expect=422)
+    assert refusal(wrong) == ("validation_error", "representative_name", "register_mismatch")
+    assert "진위확인" in wrong["error"]["message"] and "tax register" in wrong["error"]["message"]
+    undated = await stack.act(sid, "request-amendment", me, asked | {"representative_opened_on": None}, expect=422)
+    assert refusal(undated)[1:] == ("representative_opened_on", "amendment_field_required")
+    assert (await stack.state(sid, me))["amendments"]["requests"] == []
+    pending = await stack.act(sid, "request-amendment", me, asked | {"representative_name": "김다른"})
+    request = pending["amendments"]["requests"][0]
+    assert (request["status"], request["type"]) == ("pending", "approval")
+    assert request["change"]["register_answer"]["representative"] == "김다른"
+    approved = await stack.act(sid, "decide-amendment", officer, {"decision": "approve", "reason": "등기 확인"})
+    first = approved["amendments"]["versions"][0]
+    assert approved["amendments"]["representative"] == "김다른" and first["kind"] == "representative"
+    assert "김다른" in await _document_text(stack, first["document"]["id"])
+    password = startup_password(stack, brn)
+    await stack.act(sid, "accept-agreement", me, {"agreement_sha256": first["document"]["sha256"],
+                                                  "password": password})
+
+    # The budget: never through request-amendment (one path for the money); a move beyond its
+    # tolerance is asked with request-budget-change and kept among the amendments as it is decided.
+    through_amendment = await stack.act(sid, "request-amendment", me, {"kind": "budget"}, expect=422)
+    assert refusal(through_amendment)[1] == "kind"
+    move = {"from_category": "materials", "to_category": "equipment", "amount": 1_000_000, "reason": "계측 장비"}
+    await stack.act(sid, "request-budget-change", me, move)
+    rejected = await stack.act(sid, "decide-budget-change", officer, {"decision": "reject", "reason": "견적 부족"})
+    budget_request = rejected["amendments"]["requests"][-1]
+    assert (budget_request["change"]["kind"], budget_request["status"], budget_request["decision_reason"]) == (
+        "budget", "rejected", "견적 부족")
+    assert len(rejected["amendments"]["versions"]) == 1
+    await stack.act(sid, "request-budget-change", me, move | {"reason": "견적 첨부"})
+    moved = await stack.act(sid, "decide-budget-change", other, {"decision": "approve", "reason": "실증 장비 필요"})
+    second, plan = moved["amendments"]["versions"][1], moved["budget"]["plans"][-1]
+    assert (second["version"], second["kind"], second["approved_by_name"]) == (2, "budget", "po-kinds-b")
+    assert second["document"] == plan["document"] and moved["amendments"]["requests"][-1]["version"] == 2
+    text = await _document_text(stack, second["document"]["id"])
+    assert "변경 2" in text and "1,000,000원 이동" in text and "김다른" in text
+    assert "accept-agreement" in (await stack.state(sid, me))["allowed_actions"]
+    blocked = await stack.act(sid, "request-amendment", officer, {"kind": "task_content", "task_content": "y"},
+                              expect=409)
+    assert refusal(blocked)[2] == "one_amendment_at_a_time"
+    await stack.act(sid, "accept-agreement", me, {"agreement_sha256": second["document"]["sha256"],
+                                                  "password": password})
+
+    async def entries() -> list[dict[str, Any]]:
+        return (await stack.call("GET", f"/startups/{sid}/history", stack.as_role(Role.AUDITOR)))["entries"]
+
+    history = await wait_until(entries, lambda es: sum(e["action"] == "accept-agreement" for e in es) == 3,
+                               what="both amended versions accepted in the history")
+    assert [e["details"].get("label") for e in history if e["action"] == "decide-budget-change"] == [None, "변경 2"]
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not SAVED_HISTORY.exists()
+                                                       or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
+        exported = await stack.call("GET", f"/startups/{sid}/history?format=temporal",
+                                    stack.as_role(Role.AUDITOR), expect=200)
+        SAVED_HISTORY.write_text(json.dumps(exported, indent=1) + "\n")
