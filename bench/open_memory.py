@@ -62,14 +62,18 @@ async def measure(stack: BenchStack, driver: ApiDriver, template: StartupState, 
             await asyncio.sleep(1)
         worker_mb, server_mb = rss_mb(worker), rss_mb(server)
         peak = max(peak, worker_mb)
+        previous = levels[-1] if levels else {"open_lifecycles": 0} | baseline
         levels.append({
             "open_lifecycles": level, "worker_rss_mb": round(worker_mb, 1), "worker_peak_rss_mb": round(peak, 1),
             "server_rss_mb": round(server_mb, 1),
             "worker_mb_per_lifecycle": round((worker_mb - baseline["worker_rss_mb"]) / level, 4),
             "server_mb_per_lifecycle": round((server_mb - baseline["server_rss_mb"]) / level, 4),
+            # What each lifecycle added since the level before (once the cache is full, the cost
+            # of a lifecycle the worker does not hold).
+            "worker_kb_per_lifecycle_since_previous": round(
+                (worker_mb - previous["worker_rss_mb"]) * 1024 / (level - previous["open_lifecycles"]), 2),
             "started_per_s": round(level / (time.perf_counter() - started_at), 1),
-            "step_started_per_s": round((level - (levels[-1]["open_lifecycles"] if levels else 0))
-                                        / (time.perf_counter() - level_began), 1),
+            "step_started_per_s": round((level - previous["open_lifecycles"]) / (time.perf_counter() - level_began), 1),
             "at_s": round(time.perf_counter() - started_at, 1), "load_average": [round(x, 2) for x in os.getloadavg()]})
     return {"largest": largest, "cache_size": stack.settings.worker_max_cached_workflows, "before": baseline,
             "levels": levels, "load_average": {"before": [round(x, 2) for x in load_before],

@@ -108,9 +108,9 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
         rows.append((f"The worker's memory at {top['open_lifecycles']:,} open lifecycles (cache of {om['cache_size']:,} "
                      "workflows; levels started in turn on one stack)",
                      f"worker RSS {top['worker_rss_mb']} MB (peak {top['worker_peak_rss_mb']} MB; before "
-                     f"{om['before']['worker_rss_mb']} MB): **{top['worker_mb_per_lifecycle'] * 1000:.2f} KB per open "
-                     f"lifecycle**; " + ", ".join(
-                         f"{lv['open_lifecycles']:,}: {lv['worker_rss_mb']} MB" for lv in om["levels"])
+                     f"{om['before']['worker_rss_mb']} MB): **{top['worker_mb_per_lifecycle'] * 1024:.1f} KB per open "
+                     f"lifecycle**, {top['worker_kb_per_lifecycle_since_previous']} KB each since the level before; "
+                     + ", ".join(f"{lv['open_lifecycles']:,}: {lv['worker_rss_mb']} MB" for lv in om["levels"])
                      + f"; Temporal server {om['before']['server_rss_mb']} → {top['server_rss_mb']} MB; started "
                      f"{top['started_per_s']}/s" + (f"; {om['conditions']}" if om.get("conditions") else ""),
                      "≤ 500 MB", top["worker_peak_rss_mb"] <= 500))
