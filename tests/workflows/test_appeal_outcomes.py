@@ -1,16 +1,20 @@
 """What an upheld appeal changes after the decision, in real lifecycles and a real program call:
 an application re-scored after its selection appeal is ranked again by the program call (a free
-slot offered to it with the selection notice, else its place on the waitlist by score). The
-program call's history of the walk is saved for the replay test."""
+slot offered to it with the selection notice, else its place on the waitlist by score); a final
+evaluation appealed to the panel the program names is made again by someone else, and the
+settlement follows the new one alone. The program call's history is saved for the replay test."""
 
 import json
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from domain.appeals import AppealPolicy
 from domain.phases import Role
 from tests.conftest import Stack, wait_until
-from tests.flows import EV, PO, select
+from tests.flows import EV, FO, PO, drive, select
+from tests.workflows.test_amendments import refusal
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
@@ -66,3 +70,41 @@ async def test_an_application_rescored_after_its_appeal_takes_a_free_slot_or_its
     history = (await stack.call("GET", f"/startups/{third}/history", stack.as_role(Role.AUDITOR)))["entries"]
     assert [e["to_phase"] for e in history if e["action"] == "selection"] == ["rejected", "selected"]
     await _capture("program-call-after-appeal", (await stack.program_handle(program.id).fetch_history()).to_json_dict())
+
+
+async def test_an_upheld_final_evaluation_is_made_again_and_the_settlement_follows_the_new_one(stack: Stack) -> None:
+    """Graded B (no promotion), the startup appeals; only the panel the program names decides; upheld,
+    another evaluator grades it A a few days later: the settlement is the new one's (due from the new
+    evaluation), settles the money paid once, and the new grade is the one promotion reads."""
+    stack.as_role(PO, "named-panel")  # the user exists once its token does
+    program = await stack.program(appeals=AppealPolicy(panel=[stack.user_id("named-panel")]))
+    startup = await drive(stack, "final_review", program)
+    sid, me = startup.id, startup.me(stack)
+    first = await stack.act(sid, "final-evaluation", stack.as_role(EV), {"score": 68, "grade": "B"})
+    first_due = datetime.fromisoformat(first["settlement"]["due_at"])
+    await stack.act(sid, "file-appeal", me, {"kind": "final_evaluation", "reasons": "최종보고서 부록이 평가에서 빠졌습니다"})
+    outsider = await stack.act(sid, "decide-appeal", stack.as_role(PO, "not-on-the-panel"),
+                               {"decision": "uphold", "reason": "재평가"}, expect=403)
+    assert refusal(outsider)[2] == "named_panel"
+    upheld = await stack.act(sid, "decide-appeal", stack.as_role(PO, "named-panel"),
+                             {"decision": "uphold", "reason": "부록 누락 확인, 재평가"})
+    assert (upheld["phase"], upheld["final_grade"], upheld["settlement"]) == ("final_review", None, None)
+
+    await stack.skipper.fast_forward(stack.client.get_workflow_handle(sid), timedelta(days=3))
+    again = await stack.act(sid, "final-evaluation", stack.as_role(EV), {"score": 91, "grade": "A"}, expect=403)
+    assert refusal(again)[2] == "rescore_by_others"
+    redone = await stack.act(sid, "final-evaluation", stack.as_role(EV, "evaluator-2"), {"score": 91, "grade": "A"})
+    assert (redone["phase"], redone["final_score"], redone["final_grade"]) == ("settlement", 91, "A")
+    assert datetime.fromisoformat(redone["settlement"]["due_at"]) - first_due >= timedelta(days=3)
+
+    await stack.act(sid, "submit-settlement", me, {"lines": [{"item": "인건비", "amount": 50_000_000}]})
+    approved = await stack.act(sid, "approve-settlement", stack.as_role(FO))
+    report = approved["settlement"]
+    paid = sum(t["amount"] for t in approved["tranches"] if t["status"] == "paid")
+    assert (paid, report["spent"], report["refund_due"]) == (56_000_000, 50_000_000, 6_000_000)
+    done = await stack.wait_phase(sid, "completed")
+    assert "promote" in done["allowed_actions"]  # grade A: the first evaluation's B no longer stands
+    entries = (await stack.call("GET", f"/startups/{sid}/history", stack.as_role(Role.AUDITOR)))["entries"]
+    assert [(e["details"]["grade"], e["actor_name"]) for e in entries if e["action"] == "final-evaluation"] == [
+        ("B", "evaluator"), ("A", "evaluator-2")]
+    assert [e["action"] for e in entries if "settlement" in e["action"]] == ["submit-settlement", "approve-settlement"]
