@@ -119,6 +119,21 @@ class AppealReport(BaseModel):
     longest_days_to_decide: float | None = None
 
 
+class AmendmentReport(BaseModel):
+    """A program's agreement amendments (협약 변경), every kind (the budget beyond its tolerance
+    included): how many were asked, how they ended, how long the approval-type ones took to decide."""
+
+    requested: int = 0
+    approved: int = 0
+    rejected: int = 0
+    pending: int = 0
+    # Notice-type changes (통보 사항), made at once.
+    effective: int = 0
+    # Calendar days from the request to the decision, of the decided ones (None before any decision).
+    mean_days_to_decide: float | None = None
+    longest_days_to_decide: float | None = None
+
+
 class Report(BaseModel):
     program_id: str
     stage: str
@@ -134,3 +149,4 @@ class Report(BaseModel):
     # Work waiting on staff (reviews, approvals), longest waiting first.
     waiting_on_staff: list[WaitingItem]
     appeals: AppealReport = AppealReport()
+    amendments: AmendmentReport = AmendmentReport()

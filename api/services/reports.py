@@ -10,8 +10,9 @@ from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from api.schemas import AppealReport, Report, WaitingItem
+from api.schemas import AmendmentReport, AppealReport, Report, WaitingItem
 from api.services.programs import counts_by_phase, known_program
+from domain.amendments import AmendmentRequest, AmendmentState
 from domain.appeals import Appeal
 from domain.program import ProgramDefinition
 from domain.state import CollectionState, MilestoneState, Settlement, TrancheState
@@ -31,6 +32,7 @@ _SETTLEMENT = TypeAdapter(Settlement | None)
 _INSTANT = TypeAdapter(AwareDatetime | None)
 _COLLECTIONS = TypeAdapter(list[CollectionState])
 _APPEALS = TypeAdapter(list[Appeal])
+_AMENDMENTS = TypeAdapter(AmendmentState | None)
 
 
 def _with_status(stored: list[dict[str, Any]] | None, model: type[BaseModel], status: str) -> list[dict[str, Any]]:
@@ -100,6 +102,30 @@ def _appeals(session: Session, program_id: str) -> AppealReport:
                         longest_days_to_decide=max(days) if days else None)
 
 
+def _amendments(session: Session, program_id: str) -> AmendmentReport:
+    """Every amendment request of the program's startups (협약 변경), counted by outcome, with the days
+    each decided one took; a budget move beyond its tolerance waiting for its decision counts as a
+    pending amendment in the lifecycles that keep amendments (it becomes one when decided)."""
+    state = table_of(StartupRow).c.state
+    stored: Sequence[Any] = session.exec(Select(state["amendments"], state["budget"]["pending_change"])
+                          .where(col(StartupRow.program_id) == program_id)).all()
+    requests: list[AmendmentRequest] = []
+    budget_waiting = 0
+    for amendments_json, pending_budget in stored:
+        amendments = _AMENDMENTS.validate_python(amendments_json)
+        if amendments is not None:
+            requests += amendments.requests
+            budget_waiting += pending_budget is not None
+    days = [round((r.decided_at - r.requested_at).total_seconds() / 86400, 1) for r in requests if r.decided_at]
+    return AmendmentReport(requested=len(requests) + budget_waiting,
+                           approved=sum(r.status == "approved" for r in requests),
+                           rejected=sum(r.status == "rejected" for r in requests),
+                           pending=sum(r.status == "pending" for r in requests) + budget_waiting,
+                           effective=sum(r.status == "effective" for r in requests),
+                           mean_days_to_decide=round(sum(days) / len(days), 1) if days else None,
+                           longest_days_to_decide=max(days) if days else None)
+
+
 def report(session: Session, program_id: str) -> Report:
     """The program's report: counts by phase, money by kind, milestones on time, what waits on staff."""
     row = known_program(session, program_id)
@@ -129,7 +155,7 @@ def report(session: Session, program_id: str) -> Report:
         counts_by_phase=counts, startups=sum(counts.values()), money=money,
         milestones_accepted=int(done), milestones_on_time=int(on_time),
         on_time_rate=round(on_time / done, 4) if done else None, overdue=int(overdue),
-        appeals=_appeals(session, program_id),
+        appeals=_appeals(session, program_id), amendments=_amendments(session, program_id),
     )
 
 

@@ -15,6 +15,7 @@ import httpx
 from domain.phases import Role
 from tests.conftest import Stack, wait_until
 from tests.flows import PO, startup_password
+from tests.pages.test_console_upload import sign_in
 from tests.workflows.test_amendments import _document_text, refusal
 from tests.workflows.test_settlement_from_ledger import in_poc_with_an_expense
 
@@ -23,7 +24,8 @@ SAVED_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-a
 OPENED_ON = "2021-03-02"
 
 
-async def test_a_new_representative_is_proven_and_a_budget_move_becomes_an_agreement_version(stack: Stack) -> None:
+async def test_a_new_representative_is_proven_and_a_budget_move_becomes_an_agreement_version(
+        stack: Stack, site: httpx.AsyncClient) -> None:
     program = await stack.program()
     sid = await stack.apply(program)
     brn = sid.rsplit(":", 1)[1]
@@ -62,6 +64,9 @@ async def test_a_new_representative_is_proven_and_a_budget_move_becomes_an_agree
     assert refusal(through_amendment)[1] == "kind"
     move = {"from_category": "materials", "to_category": "equipment", "amount": 1_000_000, "reason": "계측 장비"}
     await stack.act(sid, "request-budget-change", me, move)
+    # Waiting for its decision, the move counts as a pending amendment in the program's report.
+    await wait_until(lambda: report(stack, program.id), lambda r: r["amendments"]["pending"] == 1,
+                     what="the budget move pending in the report")
     rejected = await stack.act(sid, "decide-budget-change", officer, {"decision": "reject", "reason": "견적 부족"})
     budget_request = rejected["amendments"]["requests"][-1]
     assert (budget_request["change"]["kind"], budget_request["status"], budget_request["decision_reason"]) == (
@@ -87,8 +92,20 @@ async def test_a_new_representative_is_proven_and_a_budget_move_becomes_an_agree
     history = await wait_until(entries, lambda es: sum(e["action"] == "accept-agreement" for e in es) == 3,
                                what="both amended versions accepted in the history")
     assert [e["details"].get("label") for e in history if e["action"] == "decide-budget-change"] == [None, "변경 2"]
+    # The program's report counts every kind: asked, approved, rejected, waiting, days to decide.
+    counted = (await wait_until(lambda: report(stack, program.id), lambda r: r["amendments"]["approved"] == 2,
+                                what="the amendments in the report"))["amendments"]
+    assert [counted[k] for k in ("requested", "approved", "rejected", "pending", "effective")] == [3, 2, 1, 0, 0]
+    assert counted["mean_days_to_decide"] == counted["longest_days_to_decide"] == 0.0  # decided the same hour
+    await sign_in(site, stack, "amendment.reader", ["program_officer"])
+    dashboard = await site.get(f"/console/programs/{program.id}")
+    assert dashboard.status_code == 200 and "협약 변경 처리 현황" in dashboard.text
     if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not SAVED_HISTORY.exists()
                                                        or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
         exported = await stack.call("GET", f"/startups/{sid}/history?format=temporal",
                                     stack.as_role(Role.AUDITOR), expect=200)
         SAVED_HISTORY.write_text(json.dumps(exported, indent=1) + "\n")
+
+
+async def report(stack: Stack, program_id: str) -> Any:
+    return await stack.call("GET", f"/programs/{program_id}/report", stack.as_role(Role.AUDITOR))
