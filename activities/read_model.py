@@ -6,23 +6,27 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from domain.brn import format_brn
 from domain.formatting import kst_day
 from domain.io import (
     PROJECT_STARTUP,
+    PROJECTION_BASE_MISSING,
     RECORD_BAN,
     BanInput,
     EligibilityInput,
     EligibilityResult,
+    ProjectedChanges,
     Projection,
+    ProjectionInput,
 )
 from domain.state import AuditAnchor
-from store.db import as_utc, session_scope
+from store.db import as_utc, session_scope, table_of
 from store.projection import apply_projection
-from store.tables import ParticipationBan
+from store.tables import ParticipationBan, StartupRow
 
 log = structlog.get_logger()
 # Well inside the workflow's heartbeat timeout for projections (5 s).
@@ -44,7 +48,7 @@ class ReadModelActivities:
         self.events_recorded: Callable[[], None] | None = None
 
     @activity.defn(name=PROJECT_STARTUP)
-    async def project_startup(self, projection: Projection) -> AuditAnchor | None:
+    async def project_startup(self, projection: ProjectionInput) -> AuditAnchor | None:
         """Write on a thread and heartbeat meanwhile: a slow write (waiting on a lock) keeps the
         whole start-to-close time, while a projection lost with its worker is retried as soon as
         its heartbeat is missed (PROJECTION_HEARTBEAT in the workflow), not after that time.
@@ -58,15 +62,16 @@ class ReadModelActivities:
         anchor = write.result()
         if projection.events and self.events_recorded is not None:
             self.events_recorded()
-        log.info("projected", phase=projection.state.phase.value, version=projection.state.version,
-                 transitions=len(projection.transitions), ledger=len(projection.ledger))
+        log.info("projected", version=projection.state.version if isinstance(projection, Projection)
+                 else projection.version, transitions=len(projection.transitions), ledger=len(projection.ledger))
         return anchor
 
-    def _write(self, projection: Projection) -> AuditAnchor | None:
+    def _write(self, projection: ProjectionInput) -> AuditAnchor | None:
         if self.audit_key is None:
             raise RuntimeError("the read model activities were made without the audit key")
         with session_scope(self.engine) as session:
-            return apply_projection(session, projection, self.audit_key)
+            whole = projection if isinstance(projection, Projection) else _on_the_row(session, projection)
+            return apply_projection(session, whole, self.audit_key)
 
     def ban_check(self, inp: EligibilityInput) -> EligibilityResult:
         """The check that needs the read model: a participation ban (참여제한) in force at the
@@ -95,6 +100,24 @@ class ReadModelActivities:
             ))
             session.commit()
         log.info("ban recorded", brn=inp.brn, years=inp.years)
+
+
+def _on_the_row(session: Session, changes: ProjectedChanges) -> Projection:
+    """The whole projection: `changes` merged onto the state the read model's row holds, which is
+    the state of `changes.base_version` (or already this one's, when a projection that committed
+    is retried). Any other row, or none, cannot be merged onto: the lifecycle then sends the whole
+    state (PROJECTION_BASE_MISSING)."""
+    if changes.base_version is None:
+        return changes.on({})
+    table = table_of(StartupRow)
+    row = session.execute(select(table.c.version, table.c.state)
+                          .where(table.c.startup_id == changes.startup_id)).first()
+    if row is None or not (row.version == changes.base_version or row.version >= changes.version):
+        held = "no row" if row is None else f"version {row.version}"
+        raise ApplicationError(f"the read model holds {held} of {changes.startup_id}, not the version "
+                               f"{changes.base_version} the changes are relative to",
+                               type=PROJECTION_BASE_MISSING, non_retryable=True)
+    return changes.on(row.state)
 
 
 def _years_later(start: datetime, years: int) -> datetime:

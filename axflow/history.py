@@ -1,18 +1,20 @@
 """The readable trail of a lifecycle, built from its Temporal history.
 
 Every state change reaches the read model through the `project_startup` activity, whose input
-(recorded in history) carries the transitions with actor, role, reason and phases, and a snapshot
-of the whole state. Reading those inputs back across every run of the workflow (continue-as-new)
-gives the complete trail, and the state as it was at any past instant, from Temporal alone.
+(recorded in history) carries the transitions with actor, role, reason and phases, and the state:
+whole in histories from before ProjectedChanges and in each run's first projection, otherwise the
+fields that changed since the run's previous projection. Reading those inputs back across every
+run of the workflow (continue-as-new) gives the complete trail, and the state as it was at any
+past instant, from Temporal alone.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import DataConverter
 
-from domain.io import PROJECT_STARTUP, Projection
+from domain.io import PROJECT_STARTUP, Projection, ProjectionInput
 from domain.state import StartupState, Transition
 
 
@@ -30,16 +32,27 @@ async def run_histories(client: Client, workflow_id: str) -> list[WorkflowHistor
     return list(reversed(histories))
 
 
+# A union is no `type` for the converter's signature; the pydantic converter validates either.
+PROJECTION_INPUT = cast(type, ProjectionInput)
+
+
 async def projections(converter: DataConverter, histories: list[WorkflowHistory]) -> list[Projection]:
-    """The inputs of every `project_startup` activity, in the order they were scheduled."""
-    found = []
+    """The inputs of every `project_startup` activity, in the order they were scheduled, each with
+    the whole state: one that carries only the changes since the run's previous projection
+    (ProjectedChanges) is merged onto that projection's state."""
+    found: list[Projection] = []
     for history in histories:
+        base: dict[str, Any] = {}
         for event in history.events:
             if not event.HasField("activity_task_scheduled_event_attributes"):
                 continue
             attrs = event.activity_task_scheduled_event_attributes
-            if attrs.activity_type.name == PROJECT_STARTUP:
-                found.append((await converter.decode(attrs.input.payloads, [Projection]))[0])
+            if attrs.activity_type.name != PROJECT_STARTUP:
+                continue
+            sent = (await converter.decode(attrs.input.payloads, [PROJECTION_INPUT]))[0]
+            whole = sent if isinstance(sent, Projection) else sent.on(base)
+            base = whole.state.model_dump(mode="json")
+            found.append(whole)
     return found
 
 

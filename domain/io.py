@@ -1,7 +1,7 @@
 """Inputs and outputs of workflows, signals and activities (plain pydantic: workflow-safe)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel
 
@@ -9,6 +9,7 @@ from domain.notifications import NotificationEvent
 from domain.phases import Phase
 from domain.program import ProgramDefinition
 from domain.state import Actor, Application, LedgerMove, StartupState, Transition
+from domain.state_changes import with_changes
 
 # Activity names: workflows call activities by name so that they never import I/O code.
 CHECK_ELIGIBILITY = "check_eligibility"
@@ -180,12 +181,46 @@ class Notification(BaseModel):
 
 
 class Projection(BaseModel):
+    """One projection with the whole state: what the lifecycle sent the projection activity
+    before ProjectedChanges, and what the activity and the trail rebuild from those."""
+
     state: StartupState
     transitions: list[Transition] = []
     ledger: list[LedgerMove] = []
     # Notification events (patch notify-outbox): recorded with the change, delivered by the
     # worker's dispatcher off the lifecycle's path.
     events: list[NotificationEvent] = []
+
+
+class ProjectedChanges(BaseModel):
+    """What the lifecycle sends the projection activity: the state's top-level fields that changed
+    since its previous projection in this run, as compact JSON (domain/state_changes.py), with the
+    transitions, ledger moves and events to record. The run's first projection carries every
+    field (`base_version` None); a later one the changes since the state of version
+    `base_version`, which the read model's row holds (the activity merges them onto it)."""
+
+    startup_id: str
+    version: int
+    base_version: int | None
+    fields: dict[str, Any]
+    transitions: list[Transition] = []
+    ledger: list[LedgerMove] = []
+    events: list[NotificationEvent] = []
+
+    def on(self, base: dict[str, Any]) -> Projection:
+        """The whole projection, with `base` the JSON of the state of version `base_version`
+        (ignored for a projection that carries every field)."""
+        state = with_changes({} if self.base_version is None else base, self.fields)
+        return Projection(state=state, transitions=self.transitions, ledger=self.ledger, events=self.events)
+
+
+# The projection activity's input: ProjectedChanges, or a Projection in histories from before it.
+ProjectionInput = Projection | ProjectedChanges
+
+# Raised (as an ApplicationError's type) by the projection activity when the read model's row does
+# not hold the state the changes are relative to (a row deleted or restored from an older copy):
+# the lifecycle sends the whole state instead.
+PROJECTION_BASE_MISSING = "projection_base_missing"
 
 
 class BanInput(BaseModel):

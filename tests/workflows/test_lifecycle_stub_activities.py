@@ -63,6 +63,7 @@ from domain.io import (
     PaymentRequest,
     PaymentResult,
     Projection,
+    ProjectionInput,
     SelectionDecision,
     startup_workflow_id,
 )
@@ -134,8 +135,13 @@ class Systems:
                 return await self.slow_business_deadline(inp)
             return inp.start + timedelta(days=14)
 
+        rows: dict[str, dict[str, Any]] = {}  # each startup's projected state, as the read model's row
+
         @activity.defn(name=PROJECT_STARTUP)
-        async def project_startup(projection: Projection) -> None:
+        async def project_startup(sent: ProjectionInput) -> None:
+            # The changes merged onto the state the stub projected before, as the read model does.
+            projection = sent if isinstance(sent, Projection) else sent.on(rows.get(sent.startup_id, {}))
+            rows[projection.state.startup_id] = projection.state.model_dump(mode="json")
             calls[PROJECT_STARTUP].append(projection)
             self.transitions.extend(projection.transitions)
             self.ledger.extend(projection.ledger)

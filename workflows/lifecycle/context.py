@@ -71,6 +71,9 @@ class LifecycleContext:
         # Notification events for the next projection to record (patch NOTIFY_OUTBOX).
         self.pending_events: list[NotificationEvent] = []
         self.projected_version = -1
+        # The state the run last projected, one fingerprint per top-level field (None before its
+        # first projection): the next projection carries only the fields that differ from it.
+        self.projected_marks: dict[str, str] | None = None
         # Set by every change; the run loop wakes on it and publishes.
         self.changed = False
         self.search_attributes_set: tuple[Any, ...] | None = None

@@ -12,10 +12,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import Command
     from domain.io import (
         PROJECT_STARTUP,
+        PROJECTION_BASE_MISSING,
         SEND_NOTIFICATION,
         ApplicantUpdate,
         Notification,
-        Projection,
+        ProjectedChanges,
         SlotReleased,
         program_workflow_id,
     )
@@ -23,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.phases import Action, Phase
     from domain.program import ClockKind
     from domain.state import Actor, AuditAnchor, LedgerMove, Transition
+    from domain.state_changes import changed_fields, compact_json, fingerprints
 
 from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
@@ -195,16 +197,35 @@ async def publish(ctx: LifecycleContext) -> None:
             and not ctx.pending_events):
         return
     ctx.state.observed_at = workflow.now()
-    projection = Projection(state=ctx.state.model_copy(deep=True), transitions=ctx.pending_transitions,
-                            ledger=ctx.pending_ledger, events=ctx.pending_events)
+    # Only what changed since the run's previous projection (its first carries every field): the
+    # activity merges it onto the read model's row, which holds that previous state.
+    fields = compact_json(ctx.state)
+    marks = fingerprints(fields)
+    before = ctx.projected_marks
+    projection = ProjectedChanges(
+        startup_id=ctx.state.startup_id, version=ctx.state.version,
+        base_version=None if before is None else ctx.projected_version,
+        fields=fields if before is None else changed_fields(fields, marks, before),
+        transitions=ctx.pending_transitions, ledger=ctx.pending_ledger, events=ctx.pending_events)
     ctx.pending_transitions, ctx.pending_ledger, ctx.pending_events = [], [], []
-    anchor = await workflow.execute_activity(
-        PROJECT_STARTUP, projection, start_to_close_timeout=timedelta(seconds=30),
-        # A projection lost with its worker is retried within seconds of the missed heartbeat.
-        heartbeat_timeout=PROJECTION_HEARTBEAT, retry_policy=OWN_WORK_RETRY,
-    )
-    ctx.projected_version = projection.state.version
+    try:
+        anchor = await _project(projection)
+    except ActivityError as err:
+        cause = err.cause
+        if not (isinstance(cause, ApplicationError) and cause.type == PROJECTION_BASE_MISSING):
+            raise
+        # The row no longer holds the state the changes are relative to: the whole state instead.
+        anchor = await _project(projection.model_copy(update={"base_version": None, "fields": fields}))
+    ctx.projected_version, ctx.projected_marks = projection.version, marks
     # Kept in the state (and so in what the state query answers) without changing its version:
     # the read model gets its copy with the next projection.
     if workflow.patched(patches.AUDIT_ANCHOR) and anchor is not None:
         ctx.state.audit_anchor = AuditAnchor.model_validate(anchor)
+
+
+async def _project(projection: ProjectedChanges) -> Any:
+    return await workflow.execute_activity(
+        PROJECT_STARTUP, projection, start_to_close_timeout=timedelta(seconds=30),
+        # A projection lost with its worker is retried within seconds of the missed heartbeat.
+        heartbeat_timeout=PROJECTION_HEARTBEAT, retry_policy=OWN_WORK_RETRY,
+    )

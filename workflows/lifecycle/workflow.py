@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.io import LifecycleInput, PaymentOutcome, SelectionDecision
     from domain.phases import FINAL_PHASES, Action, Phase
     from domain.state import StartupState
+    from domain.state_changes import StateAnswer
 
 from workflows.lifecycle import (
     amendments,
@@ -127,181 +128,181 @@ class StartupLifecycle(ChangeUpdates):
     # --------------------------------------------------------------- updates
 
     @workflow.update(name="score")
-    async def score(self, cmd: Command[ScoreBody]) -> StartupState:
+    async def score(self, cmd: Command[ScoreBody]) -> StateAnswer:
         selection.score(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @score.validator
     def _validate_score(self, cmd: Command[ScoreBody]) -> None:
         self._check(Action.SCORE, cmd)
 
     @workflow.update(name="match")
-    async def match(self, cmd: Command[MatchBody]) -> StartupState:
+    async def match(self, cmd: Command[MatchBody]) -> StateAnswer:
         await selection.match(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @match.validator
     def _validate_match(self, cmd: Command[MatchBody]) -> None:
         self._check(Action.MATCH, cmd)
 
     @workflow.update(name="accept-agreement")
-    async def accept_agreement(self, cmd: Command[AcceptAgreementBody]) -> StartupState:
+    async def accept_agreement(self, cmd: Command[AcceptAgreementBody]) -> StateAnswer:
         # Checked again here: a match handled after the validator ran may have replaced the agreement.
         self._check(Action.ACCEPT_AGREEMENT, cmd)
         if self.state.phase is Phase.MATCHED:
             selection.accept_agreement(self.ctx, cmd)
         else:  # once signed: an amended version (변경 N), lifecycles under agreement-amendments only
             amendments.accept_version(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @accept_agreement.validator
     def _validate_accept_agreement(self, cmd: Command[AcceptAgreementBody]) -> None:
         self._check(Action.ACCEPT_AGREEMENT, cmd)
 
     @workflow.update(name="sign-agreement")
-    async def sign_agreement(self, cmd: Command[SignAgreementBody]) -> StartupState:
+    async def sign_agreement(self, cmd: Command[SignAgreementBody]) -> StateAnswer:
         if self.state.agreement_two_step:
             # Checked again (two-step lifecycles only, which older histories never are): a match
             # handled after the validator ran withdraws the acceptance it relied on.
             self._check(Action.SIGN_AGREEMENT, cmd)
         selection.sign_agreement(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @sign_agreement.validator
     def _validate_sign_agreement(self, cmd: Command[SignAgreementBody]) -> None:
         self._check(Action.SIGN_AGREEMENT, cmd)
 
     @workflow.update(name="request-disbursement")
-    async def request_disbursement(self, cmd: Command[RequestDisbursementBody]) -> StartupState:
+    async def request_disbursement(self, cmd: Command[RequestDisbursementBody]) -> StateAnswer:
         money.request_disbursement(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @request_disbursement.validator
     def _validate_request_disbursement(self, cmd: Command[RequestDisbursementBody]) -> None:
         self._check(Action.REQUEST_DISBURSEMENT, cmd)
 
     @workflow.update(name="approve-disbursement")
-    async def approve_disbursement(self, cmd: Command[DisbursementBody]) -> StartupState:
+    async def approve_disbursement(self, cmd: Command[DisbursementBody]) -> StateAnswer:
         money.approve_disbursement(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @approve_disbursement.validator
     def _validate_approve_disbursement(self, cmd: Command[DisbursementBody]) -> None:
         self._check(Action.APPROVE_DISBURSEMENT, cmd)
 
     @workflow.update(name="submit-milestone")
-    async def submit_milestone(self, cmd: Command[SubmitMilestoneBody]) -> StartupState:
+    async def submit_milestone(self, cmd: Command[SubmitMilestoneBody]) -> StateAnswer:
         milestones.submit(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @submit_milestone.validator
     def _validate_submit_milestone(self, cmd: Command[SubmitMilestoneBody]) -> None:
         self._check(Action.SUBMIT_MILESTONE, cmd)
 
     @workflow.update(name="review-milestone")
-    async def review_milestone(self, cmd: Command[ReviewMilestoneBody]) -> StartupState:
+    async def review_milestone(self, cmd: Command[ReviewMilestoneBody]) -> StateAnswer:
         milestones.review(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @review_milestone.validator
     def _validate_review_milestone(self, cmd: Command[ReviewMilestoneBody]) -> None:
         self._check(Action.REVIEW_MILESTONE, cmd)
 
     @workflow.update(name="extend-deadline")
-    async def extend_deadline(self, cmd: Command[ExtendDeadlineBody]) -> StartupState:
+    async def extend_deadline(self, cmd: Command[ExtendDeadlineBody]) -> StateAnswer:
         milestones.extend_deadline(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @extend_deadline.validator
     def _validate_extend_deadline(self, cmd: Command[ExtendDeadlineBody]) -> None:
         self._check(Action.EXTEND_DEADLINE, cmd)
 
     @workflow.update(name="suspend")
-    async def suspend(self, cmd: Command[Body]) -> StartupState:
+    async def suspend(self, cmd: Command[Body]) -> StateAnswer:
         milestones.suspend(self.ctx, cmd.actor, Action.SUSPEND.value, cmd.body.reason, cmd.request_id)
-        return self.state
+        return self.answer()
 
     @suspend.validator
     def _validate_suspend(self, cmd: Command[Body]) -> None:
         self._check(Action.SUSPEND, cmd)
 
     @workflow.update(name="resume")
-    async def resume(self, cmd: Command[Body]) -> StartupState:
+    async def resume(self, cmd: Command[Body]) -> StateAnswer:
         milestones.resume(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @resume.validator
     def _validate_resume(self, cmd: Command[Body]) -> None:
         self._check(Action.RESUME, cmd)
 
     @workflow.update(name="final-evaluation")
-    async def final_evaluation(self, cmd: Command[FinalEvaluationBody]) -> StartupState:
+    async def final_evaluation(self, cmd: Command[FinalEvaluationBody]) -> StateAnswer:
         settlement.final_evaluation(self.ctx, cmd)
         appeals.note_final_evaluation(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @final_evaluation.validator
     def _validate_final_evaluation(self, cmd: Command[FinalEvaluationBody]) -> None:
         self._check(Action.FINAL_EVALUATION, cmd)
 
     @workflow.update(name="submit-settlement")
-    async def submit_settlement(self, cmd: Command[SubmitSettlementBody]) -> StartupState:
+    async def submit_settlement(self, cmd: Command[SubmitSettlementBody]) -> StateAnswer:
         settlement.submit(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @submit_settlement.validator
     def _validate_submit_settlement(self, cmd: Command[SubmitSettlementBody]) -> None:
         self._check(Action.SUBMIT_SETTLEMENT, cmd)
 
     @workflow.update(name="approve-settlement")
-    async def approve_settlement(self, cmd: Command[Body]) -> StartupState:
+    async def approve_settlement(self, cmd: Command[Body]) -> StateAnswer:
         settlement.approve(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @approve_settlement.validator
     def _validate_approve_settlement(self, cmd: Command[Body]) -> None:
         self._check(Action.APPROVE_SETTLEMENT, cmd)
 
     @workflow.update(name="promote")
-    async def promote(self, cmd: Command[PromoteBody]) -> StartupState:
+    async def promote(self, cmd: Command[PromoteBody]) -> StateAnswer:
         await settlement.promote(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @promote.validator
     def _validate_promote(self, cmd: Command[PromoteBody]) -> None:
         self._check(Action.PROMOTE, cmd)
 
     @workflow.update(name="withdraw")
-    async def withdraw(self, cmd: Command[Body]) -> StartupState:
+    async def withdraw(self, cmd: Command[Body]) -> StateAnswer:
         exits.withdraw(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @withdraw.validator
     def _validate_withdraw(self, cmd: Command[Body]) -> None:
         self._check(Action.WITHDRAW, cmd)
 
     @workflow.update(name="terminate")
-    async def terminate(self, cmd: Command[TerminateBody]) -> StartupState:
+    async def terminate(self, cmd: Command[TerminateBody]) -> StateAnswer:
         await exits.terminate(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @terminate.validator
     def _validate_terminate(self, cmd: Command[TerminateBody]) -> None:
         self._check(Action.TERMINATE, cmd)
 
     @workflow.update(name="waive-clawback")
-    async def waive_clawback(self, cmd: Command[WaiveClawbackBody]) -> StartupState:
+    async def waive_clawback(self, cmd: Command[WaiveClawbackBody]) -> StateAnswer:
         money.waive_clawback(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @waive_clawback.validator
     def _validate_waive_clawback(self, cmd: Command[WaiveClawbackBody]) -> None:
         self._check(Action.WAIVE_CLAWBACK, cmd)
 
     @workflow.update(name="retry-collection")
-    async def retry_collection(self, cmd: Command[RetryCollectionBody]) -> StartupState:
+    async def retry_collection(self, cmd: Command[RetryCollectionBody]) -> StateAnswer:
         money.retry_collection(self.ctx, cmd)
-        return self.state
+        return self.answer()
 
     @retry_collection.validator
     def _validate_retry_collection(self, cmd: Command[RetryCollectionBody]) -> None:
