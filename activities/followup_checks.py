@@ -1,6 +1,8 @@
 """The follow-up's check of an answer against public registers: the employment-insurance register
-(고용보험 피보험자 수) for the employees a company typed, and the tax authority's business status
-(폐업: a closed company's follow-up ends with a record).
+(고용보험 피보험자 수) for the employees a company typed, the tax authority's business status
+(폐업: a closed company's follow-up ends with a record), and — only when the company consented —
+its tax filing (신고 매출) for the revenue it typed (`FiguresQuery.revenue`; without consent the
+filing is never asked for). A tax authority that cannot say leaves the revenue `unchecked`.
 
 The activity asks the register for the insured head count of the fiscal year's December. A
 timeout, a refused connection or a 5xx is tried again here a few times with a doubling pause
@@ -16,7 +18,7 @@ import structlog
 from temporalio import activity
 
 from axflow.config import Settings
-from axflow.tax_authority import TaxAuthorityDown, business_status
+from axflow.tax_authority import TaxAuthorityDown, business_status, filed_revenue
 from domain.followup import PublicFigures, insured_month
 from domain.followup_io import CHECK_FOLLOWUP_FIGURES, FiguresQuery
 
@@ -67,9 +69,18 @@ class FollowUpCheckActivities:
                 public.business_status, public.closed_on = status.status, status.closed_on
         except TaxAuthorityDown as err:
             log.warning("business status unknown for the follow-up check", brn=query.brn, problem=str(err))
+        if query.revenue:
+            try:
+                public.filed_revenue = await filed_revenue(self.settings, query.brn, query.fiscal_year,
+                                                           consent_id=f"followup:{query.brn}:{query.fiscal_year}",
+                                                           http=self.http)
+                public.revenue_check = "checked" if public.filed_revenue is not None else "no_record"
+            except TaxAuthorityDown as err:
+                log.warning("filed revenue unknown for the follow-up check", brn=query.brn, problem=str(err))
+                public.revenue_check = "unchecked"
         month = insured_month(query.fiscal_year)
         if query.insured:
             public.insured_employees = await insured_employees(self.settings, self.http, query.brn, month)
         log.info("follow-up figures checked", brn=query.brn, month=month, insured=public.insured_employees,
-                 business_status=public.business_status)
+                 business_status=public.business_status, revenue_check=public.revenue_check)
         return public

@@ -21,6 +21,7 @@ from domain.eligibility import BusinessStatus, status_from_code
 log = structlog.get_logger()
 STATUS_PATH = "/api/nts-businessman/v1/status"
 VALIDATE_PATH = "/api/nts-businessman/v1/validate"
+FILING_PATH = "/api/nts-filing/v1/revenue"
 
 
 class TaxAuthorityDown(Exception):
@@ -73,6 +74,24 @@ async def register_matches(settings: Settings, brn: str, opened_on: date, repres
     if entry is None or entry.get("valid") not in ("01", "02"):
         raise TaxAuthorityDown(f"the answer does not say whether {brn} is valid")
     return entry["valid"] == "01"
+
+
+async def filed_revenue(settings: Settings, brn: str, year: int, consent_id: str, *,
+                        attempts: int | None = None, http: httpx.AsyncClient | None = None) -> int | None:
+    """The revenue `brn` filed for `year` (국세청 신고 매출), read under the company's consent
+    `consent_id`: the corporate-tax revenue (법인세 수입금액), else the VAT base (부가세 과세표준);
+    None when no filing of that year is held; TaxAuthorityDown when the service cannot say."""
+    body = await _ask(settings, FILING_PATH, {"b_no": brn, "attr_year": str(year), "consent_id": consent_id},
+                      brn, attempts, http)
+    if body.get("status_code") == "NO_DATA":
+        return None
+    data = body.get("data")
+    if body.get("status_code") != "OK" or not isinstance(data, dict) or data.get("b_no") != brn:
+        raise TaxAuthorityDown(f"the answer does not give the filing of {brn} for {year}")
+    for field in ("corp_sales_amt", "vat_sales_amt"):
+        if isinstance(data.get(field), int):
+            return int(data[field])
+    return None
 
 
 async def _ask(settings: Settings, path: str, payload: dict[str, object], brn: str, attempts: int | None,

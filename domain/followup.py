@@ -100,6 +100,13 @@ class SurveyAnswer(BaseModel):
     exports: Figure = None
     awards: list[Name] = []
     narrative: Text = ""
+    # 동의: the company lets the follow-up read its tax filing (부가세/법인세 신고 매출) to check
+    # `revenue`; without it the filing is never read and the year's revenue is left unchecked.
+    revenue_consent: Annotated[bool, Field(strict=True)] = False
+    # Asked in the first survey only: the figures of the last year before the program (its growth
+    # baseline: year 1's revenue growth and jobs created are counted against them).
+    baseline_revenue: Figure = None
+    baseline_employees: Figure = None
     # Evidence documents (uploaded first), pinned by id.
     evidence: Annotated[list[Annotated[str, Field(min_length=1, max_length=64), SINGLE_LINE]],
                         Field(max_length=50)] = []
@@ -108,9 +115,11 @@ class SurveyAnswer(BaseModel):
         return sum(r.amount for r in self.investments)
 
 
-_FIGURES = ("revenue", "employees", "new_hires", "patents_filed", "patents_granted", "exports")
+_FIGURES = ("revenue", "employees", "new_hires", "patents_filed", "patents_granted", "exports", "baseline_revenue",
+            "baseline_employees")
 _NAMES = {"revenue": "매출액", "employees": "상시 근로자 수", "new_hires": "신규 고용", "patents_filed": "특허 출원",
-          "patents_granted": "특허 등록", "exports": "수출액", "investment": "투자 유치", "awards": "수상"}
+          "patents_granted": "특허 등록", "exports": "수출액", "investment": "투자 유치", "awards": "수상",
+          "baseline_revenue": "참여 전 연도 매출액", "baseline_employees": "참여 전 연도 상시 근로자 수"}
 
 
 def _refuse(field: str, rule: RuleId, message: str, **details: object) -> RuleViolation:
@@ -151,6 +160,14 @@ def check_answer(answer: SurveyAnswer, policy: FollowUpPolicy, schedule: SurveyS
 
 BusinessStatus = Literal["active", "suspended", "closed"]  # 계속사업자, 휴업, 폐업
 
+# How the year's figures were checked against the public registers: `checked` (the register
+# answered), `no_record` (it holds nothing for the company: nothing to compare), `unchecked` (it
+# could not answer after its retries: the figures stand as typed, for the officer to weigh).
+FiguresCheck = Literal["checked", "no_record", "unchecked"]
+# How the year's revenue was checked against the tax filing: as FiguresCheck, or `no_consent` (the
+# company did not consent: the filing was not read, the revenue stands unchecked).
+RevenueCheck = Literal["checked", "no_record", "unchecked", "no_consent"]
+
 
 class PublicFigures(BaseModel):
     """What public registers said about the company for the fiscal year; None: not asked or no
@@ -160,6 +177,8 @@ class PublicFigures(BaseModel):
     closed_on: date | None = None
     insured_employees: int | None = None   # 고용보험 피보험자 수 at the year's end
     filed_revenue: int | None = None       # 국세청 신고 매출
+    # How the filed revenue was read: None when it was not asked (no consent, or no answer).
+    revenue_check: FiguresCheck | None = None
 
 
 FlagKind = Literal["business_closed", "business_suspended", "employees_mismatch", "revenue_mismatch"]
@@ -193,7 +212,7 @@ def mismatch_flags(answer: SurveyAnswer | None, public: PublicFigures, policy: F
             kind="employees_mismatch", field="employees", typed=answer.employees, checked=public.insured_employees,
             message=f"{answer.employees} employees typed, {public.insured_employees} insured in the employment "
                     f"insurance register (입력 {answer.employees}명, 고용보험 피보험자 {public.insured_employees}명)"))
-    if answer.revenue is not None and public.filed_revenue is not None and \
+    if answer.revenue_consent and answer.revenue is not None and public.filed_revenue is not None and \
             _off_by_more(answer.revenue, public.filed_revenue, policy.revenue_tolerance_percent):
         flags.append(MismatchFlag(
             kind="revenue_mismatch", field="revenue", typed=answer.revenue, checked=public.filed_revenue,
@@ -202,15 +221,17 @@ def mismatch_flags(answer: SurveyAnswer | None, public: PublicFigures, policy: F
     return flags
 
 
+def revenue_check(answer: SurveyAnswer | None, public: PublicFigures) -> RevenueCheck | None:
+    """How the year's revenue was checked: not at all without an answer, `no_consent` when the
+    company did not consent to its tax filing being read, else as the tax filing was read."""
+    if answer is None:
+        return None
+    return public.revenue_check if answer.revenue_consent else "no_consent"
+
+
 def _off_by_more(typed: int, checked: int, percent: int) -> bool:
     """Whether `typed` differs from `checked` by more than `percent` of `checked` (exact, in integers)."""
     return abs(typed - checked) * 100 > checked * percent
-
-
-# How the year's figures were checked against the public registers: `checked` (the register
-# answered), `no_record` (it holds nothing for the company: nothing to compare), `unchecked` (it
-# could not answer after its retries: the figures stand as typed, for the officer to weigh).
-FiguresCheck = Literal["checked", "no_record", "unchecked"]
 
 
 def insured_month(fiscal_year: int) -> str:
@@ -241,5 +262,7 @@ class YearRecord(BaseModel):
     flags: list[MismatchFlag] = []
     # None: not checked (no answer, or a run from before patch followup-checked-figures).
     figures_check: FiguresCheck | None = None
+    # None: not checked (no answer, or a run from before patch followup-revenue-check).
+    revenue_check: RevenueCheck | None = None
     # The answer's evidence documents, pinned by the SHA-256 of their bytes (as actions carry them).
     evidence: list[DocumentRef] = []

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel
 
 from domain.documents import DocumentRef
-from domain.followup import FiguresCheck, MismatchFlag, SurveyAnswer, SurveySchedule, YearRecord
+from domain.followup import FiguresCheck, MismatchFlag, RevenueCheck, SurveyAnswer, SurveySchedule, YearRecord
 from domain.outcome_rules import FollowUpPolicy
 from domain.phases import Stage
 from domain.state import Actor
@@ -21,7 +21,8 @@ FOLLOWUP_NOTICE = "followup_notice"
 START_FOLLOWUP = "start_followup"
 # The activity that writes a recorded year into the read model (patch followup-projection).
 PROJECT_FOLLOWUP_YEAR = "project_followup_year"
-# Asks the public registers (today the employment-insurance register) for a year's figures.
+# Asks the public registers (the employment-insurance register, the tax authority's business status
+# and, with the company's consent, its tax filing) for a year's figures.
 CHECK_FOLLOWUP_FIGURES = "check_followup_figures"
 
 
@@ -99,6 +100,8 @@ class FollowUpState(BaseModel):
     # The answer checked against the public registers (patch followup-checked-figures).
     flags: list[MismatchFlag] = []
     figures_check: FiguresCheck | None = None
+    # The answer's revenue against the tax filing, with the company's consent (followup-revenue-check).
+    revenue_check: RevenueCheck | None = None
     records: list[YearRecord] = []
     closure: Closure | None = None
 
@@ -111,6 +114,8 @@ class FiguresQuery(BaseModel):
     # Whether to ask for the insured head count (an answer's employees to compare); the business
     # status is asked every time.
     insured: bool = True
+    # Whether to read the filed revenue (부가세/법인세 신고 매출): only when the company consented.
+    revenue: bool = False
 
 
 class FollowUpNotice(BaseModel):

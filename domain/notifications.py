@@ -79,6 +79,11 @@ class NoticeKind(StrEnum):
     FOLLOWUP_SURVEY_CLOSED = "followup_survey_closed"
     # A typed figure the public register does not bear out (고용보험): for the program officer to look at.
     FOLLOWUP_FIGURES_MISMATCH = "followup_figures_mismatch"
+    # The typed revenue the company's tax filing (read with its consent) does not bear out.
+    FOLLOWUP_REVENUE_MISMATCH = "followup_revenue_mismatch"
+    # The check found the company closed (폐업: its follow-up ended) or suspended (휴업).
+    FOLLOWUP_BUSINESS_CLOSED = "followup_business_closed"
+    FOLLOWUP_BUSINESS_SUSPENDED = "followup_business_suspended"
     # The evaluator pool's (평가위원 풀, api/services/evaluator_notices.py): sent by the API to the one
     # evaluator concerned, not by a lifecycle: invited into a pool, assigned to panels, excluded (제척).
     EVALUATOR_INVITED = "evaluator_invited"
@@ -140,6 +145,9 @@ NOTICE_LABELS: dict[NoticeKind, str] = {
     NoticeKind.FOLLOWUP_SURVEY_OVERDUE: NP_("notice", "성과 조사 미제출"),
     NoticeKind.FOLLOWUP_SURVEY_CLOSED: NP_("notice", "성과 조사 마감"),
     NoticeKind.FOLLOWUP_FIGURES_MISMATCH: NP_("notice", "성과 조사 수치 불일치"),
+    NoticeKind.FOLLOWUP_REVENUE_MISMATCH: NP_("notice", "성과 조사 매출 불일치"),
+    NoticeKind.FOLLOWUP_BUSINESS_CLOSED: NP_("notice", "사후관리 기업 폐업"),
+    NoticeKind.FOLLOWUP_BUSINESS_SUSPENDED: NP_("notice", "사후관리 기업 휴업"),
     NoticeKind.EVALUATOR_INVITED: NP_("notice", "평가위원 풀 초대"),
     NoticeKind.EVALUATOR_ASSIGNED: NP_("notice", "평가 배정"),
     NoticeKind.EVALUATOR_EXCLUDED: NP_("notice", "평가 제척"),

@@ -17,6 +17,9 @@ opening date `start_dt` (YYYYMMDD) and representative `p_nm` — with the regist
 `valid` "01" (all match) or "02" (something does not, without saying what, as the real one). Only
 businesses the register holds a record of (PUT with `opened_on` and `representative`, or the demo
 companies of simulators/tax_register.py) can be valid.
+
+The filed revenue (신고 매출, read with the company's consent) is served beside them:
+simulators/tax_filing.py.
 """
 
 import random
@@ -28,6 +31,7 @@ from pydantic import BaseModel, Field
 
 from simulators.faults import Faults, add_control_routes, apply_faults
 from simulators.store import Journal
+from simulators.tax_filing import add_filing_routes
 from simulators.tax_register import demo_register
 
 Status = Literal["active", "suspended", "closed", "unregistered"]
@@ -151,5 +155,7 @@ def create_tax_authority_app(journal_path: str) -> FastAPI:
         """How many status requests arrived (faulted ones included): tests see retries happen."""
         return {"requests": state["asked"]}
 
+    # The filed revenue (신고 매출), read only with the company's consent: simulators/tax_filing.py.
+    add_filing_routes(app, Journal(journal_path if journal_path == ":memory:" else f"{journal_path}.filings"), state)
     add_control_routes(app, state)
     return app

@@ -52,6 +52,9 @@ class FollowUpYearRow(SQLModel, table=True):
     # 0024): each MismatchFlag for the officer, and checked / no_record / unchecked; empty before.
     flags: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     figures_check: str | None = Field(default=None, max_length=16)
+    # The revenue against the tax filing (patch followup-revenue-check, migration 0025): checked,
+    # no_record, unchecked, or no_consent (the filing was not read); empty before.
+    revenue_check: str | None = Field(default=None, max_length=16)
 
 
 def year_fields(projection: FollowUpYearProjection) -> dict[str, object]:
@@ -63,7 +66,7 @@ def year_fields(projection: FollowUpYearProjection) -> dict[str, object]:
         "answered_at": record.answered_at, "reminders_sent": record.reminders_sent,
         "escalated": record.escalated, "recorded_at": projection.recorded_at,
         "flags": [flag.model_dump(mode="json") for flag in record.flags] or None,
-        "figures_check": record.figures_check,
+        "figures_check": record.figures_check, "revenue_check": record.revenue_check,
     }
 
 

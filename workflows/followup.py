@@ -51,9 +51,9 @@ class FollowUp:
         s = self.state
         if not await until(s.schedule.opens_at, lambda: self._closed() or self.next_stage is not None):
             await self._ask()
-        if s.status in ("answered", "answered_late", "unanswered") and s.closure is None and \
-                await check_figures(inp, s):
-            await self._tell(NoticeKind.FOLLOWUP_FIGURES_MISMATCH, ["program_officer"])
+        if s.status in ("answered", "answered_late", "unanswered") and s.closure is None:
+            for kind in await check_figures(inp, s):
+                await self._tell(kind, ["program_officer"])
         if s.status != "waiting" or s.closure is not None:  # a survey not yet opened is not a year
             s.records.append(self._year_record())
             await project(inp, s.records[-1])
@@ -99,7 +99,8 @@ class FollowUp:
         return YearRecord(year=s.year, fiscal_year=s.schedule.fiscal_year, status=status, program_id=s.program_id,
                           answer=s.answer,
                           answered_at=s.answered_at, answered_by=s.answered_by, reminders_sent=s.reminders_sent,
-                          escalated=s.escalated, evidence=s.evidence, flags=s.flags, figures_check=s.figures_check)
+                          escalated=s.escalated, evidence=s.evidence, flags=s.flags, figures_check=s.figures_check,
+                          revenue_check=s.revenue_check)
 
     # --------------------------------------------------------------- query and updates
 

@@ -21,3 +21,15 @@ FOLLOWUP_PROJECTION = "followup-projection"
 # flagged in the year's record and the program officer is told (never corrected); a register that
 # cannot answer leaves the year `unchecked`. Deprecate 13 months after its release.
 FOLLOWUP_CHECKED_FIGURES = "followup-checked-figures"
+
+# An answer's revenue is checked against the company's tax filing (부가세/법인세 신고 매출) when it
+# consented (`revenue_consent`), by the same activity: a difference beyond the policy's
+# `revenue_tolerance_percent` is flagged and the program officer told (`followup_revenue_mismatch`);
+# without consent the filing is never read and the year records `revenue_check: no_consent`.
+# Deprecate 13 months after its release.
+FOLLOWUP_REVENUE_CHECK = "followup-revenue-check"
+
+# A closure the check finds (폐업) and a suspended business (휴업) are each told to the program officer
+# by a notice of its own (`followup_business_closed`, `followup_business_suspended`) instead of only
+# flagged in the year's record. Deprecate 13 months after its release.
+FOLLOWUP_STATUS_NOTICES = "followup-status-notices"

@@ -9,7 +9,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.followup import PublicFigures, YearRecord, mismatch_flags
+    from domain.followup import PublicFigures, YearRecord, mismatch_flags, revenue_check
     from domain.followup_io import (
         CHECK_FOLLOWUP_FIGURES,
         FOLLOWUP_NOTICE,
@@ -25,7 +25,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.notifications import DELIVER_NOTIFICATION, NoticeKind, NotificationEvent
     from domain.timeutil import KST
 
-from workflows.followup_patches import FOLLOWUP_CHECKED_FIGURES, FOLLOWUP_DELIVER, FOLLOWUP_PROJECTION
+from workflows.followup_patches import (
+    FOLLOWUP_CHECKED_FIGURES,
+    FOLLOWUP_DELIVER,
+    FOLLOWUP_PROJECTION,
+    FOLLOWUP_REVENUE_CHECK,
+    FOLLOWUP_STATUS_NOTICES,
+)
 from workflows.lifecycle.retries import NOTIFICATION_RETRY, OWN_WORK_RETRY
 
 
@@ -50,15 +56,21 @@ async def until(instant: datetime, done: Callable[[], bool]) -> bool:
 REGISTER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=2)
 
 
-async def check_figures(inp: FollowUpInput, state: FollowUpState) -> bool:
+async def check_figures(inp: FollowUpInput, state: FollowUpState) -> list[NoticeKind]:
     """Check the year against the public registers (patch followup-checked-figures): the answer's
     employees against the employment-insurance register, the business status against the tax
-    authority's. The flags and how it was checked go into the state, and a company the tax
-    authority lists as closed gets its closure (the follow-up then ends with its record); True
-    when a typed figure is flagged for the officer."""
+    authority's and, with the company's consent, its revenue against the tax filing (patch
+    followup-revenue-check). The flags and how it was checked go into the state, and a company the
+    tax authority lists as closed gets its closure (the follow-up then ends with its record). The
+    notices the program officer is to get, in order: a typed figure flagged, and (patch
+    followup-status-notices) the company found closed or suspended."""
     if not workflow.patched(FOLLOWUP_CHECKED_FIGURES):
-        return False
-    query = FiguresQuery(brn=state.brn, fiscal_year=state.schedule.fiscal_year, insured=state.answer is not None)
+        return []
+    answer = state.answer
+    # Whether the revenue is checked at all (runs from before the patch do not look at consent).
+    revenue_checked = answer is not None and workflow.patched(FOLLOWUP_REVENUE_CHECK)
+    query = FiguresQuery(brn=state.brn, fiscal_year=state.schedule.fiscal_year, insured=answer is not None,
+                         revenue=revenue_checked and answer is not None and answer.revenue_consent)
     try:
         public = await workflow.execute_activity(
             CHECK_FOLLOWUP_FIGURES, query,
@@ -66,15 +78,26 @@ async def check_figures(inp: FollowUpInput, state: FollowUpState) -> bool:
     except ActivityError as err:
         workflow.logger.warning("figures of %s left unchecked: %s", state.brn, err.cause or err)
         state.figures_check = "unchecked"
-        return False
-    if state.answer is not None:
+        if revenue_checked:
+            state.revenue_check = revenue_check(answer, PublicFigures(revenue_check="unchecked"))
+        return []
+    if answer is not None:
         state.figures_check = "checked" if public.insured_employees is not None else "no_record"
-    state.flags = mismatch_flags(state.answer, public, inp.policy)
+    if revenue_checked:
+        state.revenue_check = revenue_check(answer, public)
+    state.flags = mismatch_flags(answer, public, inp.policy)
+    kinds = [kind for flag, kind in (("employees_mismatch", NoticeKind.FOLLOWUP_FIGURES_MISMATCH),
+                                     ("revenue_mismatch", NoticeKind.FOLLOWUP_REVENUE_MISMATCH))
+             if any(f.kind == flag for f in state.flags)]
     if public.business_status == "closed" and state.closure is None:
         state.closure = Closure(closed_on=public.closed_on or workflow.now().astimezone(KST).date(),
                                 source="tax_authority", reason="국세청 폐업 확인 (closed in the tax register)")
         state.status = "closed"
-    return any(flag.kind == "employees_mismatch" for flag in state.flags)
+        if workflow.patched(FOLLOWUP_STATUS_NOTICES):
+            kinds.append(NoticeKind.FOLLOWUP_BUSINESS_CLOSED)
+    elif public.business_status == "suspended" and workflow.patched(FOLLOWUP_STATUS_NOTICES):
+        kinds.append(NoticeKind.FOLLOWUP_BUSINESS_SUSPENDED)
+    return kinds
 
 
 async def tell(inp: FollowUpInput, state: FollowUpState, kind: NoticeKind, recipients: list[str],
@@ -121,4 +144,5 @@ def _event(inp: FollowUpInput, state: FollowUpState, kind: NoticeKind, recipient
         program_id=state.program_id, brn=state.brn, at=now,
         data={"company_name": inp.company_name, "program_name": inp.program_name, "year": state.year,
               "fiscal_year": state.schedule.fiscal_year, "due_at": due.isoformat(), "days": days_left,
-              **({"flags": [f.model_dump(mode="json") for f in state.flags]} if state.flags else {})})
+              **({"flags": [f.model_dump(mode="json") for f in state.flags]} if state.flags else {}),
+              **({"closed_on": state.closure.closed_on.isoformat()} if state.closure else {})})

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from api.services.programs import known_program
-from domain.followup import FiguresCheck, MismatchFlag, SurveyAnswer, YearRecord
+from domain.followup import FiguresCheck, MismatchFlag, RevenueCheck, SurveyAnswer, YearRecord
 from domain.outcomes import CompanyOutcome, OutcomeRow, TargetResult, against_targets, outcome_rows
 from domain.program import ProgramDefinition
 from store.db import as_utc
@@ -52,6 +52,8 @@ class CheckedYear(BaseModel):
     fiscal_year: int
     figures_check: FiguresCheck
     flags: list[MismatchFlag]
+    # The revenue against the tax filing (with the company's consent; no_consent: not read).
+    revenue_check: RevenueCheck | None = None
 
 
 class Outcomes(BaseModel):
@@ -85,14 +87,16 @@ def companies_of(session: Session, program_id: str) -> list[CompanyOutcome]:
 
 
 def checks_of(session: Session, program_id: str) -> list[CheckedYear]:
-    """The program's years with a flag or left unchecked, by company and year."""
+    """The program's years with a flag, or whose figures or revenue a register could not check, by
+    company and year (a revenue not read for want of consent is not listed: nothing to look at)."""
     rows = session.exec(select(FollowUpYearRow).where(FollowUpYearRow.program_id == program_id,
                                                       col(FollowUpYearRow.figures_check).is_not(None))
                         .order_by(col(FollowUpYearRow.company_name), col(FollowUpYearRow.year))).all()
     return [CheckedYear(brn=row.brn, company_name=row.company_name, cohort=row.cohort, year=row.year,
                         fiscal_year=row.fiscal_year, figures_check=row.figures_check,
-                        flags=[MismatchFlag.model_validate(flag) for flag in row.flags or []])
-            for row in rows if row.flags or row.figures_check == "unchecked"]
+                        flags=[MismatchFlag.model_validate(flag) for flag in row.flags or []],
+                        revenue_check=row.revenue_check)
+            for row in rows if row.flags or "unchecked" in (row.figures_check, row.revenue_check)]
 
 
 def next_stage(session: Session, program_id: str) -> list[NextStage]:

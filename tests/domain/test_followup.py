@@ -15,6 +15,7 @@ from domain.followup import (
     check_answer,
     insured_month,
     mismatch_flags,
+    revenue_check,
     survey_events,
     survey_schedule,
 )
@@ -113,7 +114,7 @@ def test_figures_are_whole_won_and_names_are_plain_text(fields: dict[str, Any]) 
 
 
 def test_typed_figures_are_flagged_against_the_registers_beyond_the_tolerance() -> None:
-    a = answer(employees=14, revenue=1_000_000_000)
+    a = answer(employees=14, revenue=1_000_000_000, revenue_consent=True)
     within = PublicFigures(business_status="active", insured_employees=13, filed_revenue=1_050_000_000)
     assert mismatch_flags(a, within, POLICY) == []  # 1 person and 5% are the sample tolerances
     off = PublicFigures(business_status="active", insured_employees=11, filed_revenue=900_000_000)
@@ -127,6 +128,22 @@ def test_typed_figures_are_flagged_against_the_registers_beyond_the_tolerance() 
     assert mismatch_flags(answer(employees=12), PublicFigures(insured_employees=13), POLICY) == []
     assert mismatch_flags(answer(employees=12), PublicFigures(), POLICY) == []
     assert insured_month(2026) == "202612"  # the fiscal year's end stands for its employees
+
+
+def test_revenue_is_compared_with_the_tax_filing_only_with_the_companys_consent() -> None:
+    filed = PublicFigures(filed_revenue=500_000_000, revenue_check="checked")
+    without = answer(revenue=1_000_000_000)
+    assert without.revenue_consent is False  # not given unless the company says so
+    assert mismatch_flags(without, filed, POLICY) == [] and revenue_check(without, filed) == "no_consent"
+    given = answer(revenue=1_000_000_000, revenue_consent=True)
+    [flag] = mismatch_flags(given, filed, POLICY)
+    assert (flag.kind, flag.typed, flag.checked, revenue_check(given, filed)) == (
+        "revenue_mismatch", 1_000_000_000, 500_000_000, "checked")
+    assert "신고 매출" in flag.message and "tax filing" in flag.message
+    assert revenue_check(given, PublicFigures(revenue_check="unchecked")) == "unchecked"
+    assert revenue_check(None, filed) is None  # no answer: nothing to check
+    with pytest.raises(ValidationError):
+        answer(revenue_consent="yes")  # a consent is a yes or a no, not words
 
 
 def company(brn: str, cohort: str, *years: tuple[str, dict[str, Any] | None], **baseline: int) -> CompanyOutcome:

@@ -8,6 +8,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,10 @@ PROJECTED_HISTORY = SAVED_HISTORY.with_name("followup-projected.json")
 # followup-checked-figures): the check, the flag and the officer's notice; and a company the tax
 # authority lists as closed, its follow-up ended by the check.
 CHECKED_HISTORY = SAVED_HISTORY.with_name("followup-checked-figures.json")
+# A consented revenue the tax filing does not bear out, and one not consented (patch followup-revenue-check).
+REVENUE_HISTORY = SAVED_HISTORY.with_name("followup-revenue-check.json")
+# A suspended company and one the check finds closed, each told to the officer (patch followup-status-notices).
+STATUS_HISTORY = SAVED_HISTORY.with_name("followup-status-notices.json")
 
 
 def capture(path: Path, history: Any) -> None:
@@ -75,9 +80,9 @@ def test_docs_followup_lists_every_patch_of_the_follow_up() -> None:
     root = SAVED_HISTORY.parents[2]
     declared = re.findall(r'^[A-Z_]+ = "([a-z0-9-]+)"', (root / "workflows/followup_patches.py").read_text(), re.M)
     section = (root / "docs/followup.md").read_text().partition("\n## Patches\n")[2].partition("\n## ")[0]
-    assert re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.M) == declared == ["followup-deliver",
-                                                                           "followup-projection",
-                                                                           "followup-checked-figures"]
+    assert re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.M) == declared == [
+        "followup-deliver", "followup-projection", "followup-checked-figures", "followup-revenue-check",
+        "followup-status-notices"]
 
 
 async def start(stack: Stack, years: int, sample: ProgramDefinition | None = None
@@ -222,10 +227,7 @@ async def test_typed_employees_are_checked_against_the_employment_insurance_regi
         (await http.put(f"{register}/_workplaces/{brn}", json={"insured": 4, "months": {}})).raise_for_status()
         (await http.put(f"{stack.settings.tax_authority_url}/_businesses/{closed_brn}",
                         json={"status": "closed", "since": "2027-01-10"})).raise_for_status()
-        for each in (handle, down, closed):
-            opens_at = (await state(each)).schedule.opens_at
-            await stack.skipper.fast_forward(each, opens_at - datetime.now(UTC) + timedelta(hours=1))
-            await wait_until(lambda each=each: state(each), lambda s: s.status == "asking", what="survey opened")
+        await open_all(stack, handle, down, closed)
         fiscal_year = (await state(handle)).schedule.fiscal_year
         await handle.execute_update(FollowUp.answer_survey, SurveySubmission(actor=startup(brn),
                                                                              answer=figures(fiscal_year)))
@@ -265,6 +267,96 @@ async def test_typed_employees_are_checked_against_the_employment_insurance_regi
     assert "확인하지 못했습니다" in page and "국세청에 폐업으로 등록되어 있습니다" in page
     if os.environ.get("AXFLOW_CAPTURE_HISTORIES"):
         capture(CHECKED_HISTORY, [(await each.fetch_history()).to_json_dict() for each in (handle, closed)])
+
+
+async def open_all(stack: Stack, *handles: WorkflowHandle[Any, Any]) -> None:
+    for each in handles:
+        opens_at = (await state(each)).schedule.opens_at
+        await stack.skipper.fast_forward(each, opens_at - datetime.now(UTC) + timedelta(hours=1))
+        await wait_until(partial(state, each), lambda s: s.status == "asking", what="survey opened")
+
+
+async def test_typed_revenue_is_checked_against_the_tax_filing_only_with_the_companys_consent(
+        stack: Stack, site: httpx.AsyncClient) -> None:
+    """A consented revenue 900,000,000 against a filed 700,000,000 (beyond 5%): flagged, kept as
+    typed, the officer told; a company that did not consent: its filing never read, its year
+    recorded `no_consent`."""
+    tax = stack.settings.tax_authority_url
+    followed = await stack.program()
+    (brn, consented), (other_brn, declined) = await start(stack, 1, followed), await start(stack, 1, followed)
+    await open_all(stack, consented, declined)
+    fiscal_year = (await state(consented)).schedule.fiscal_year
+    async with httpx.AsyncClient() as http:
+        for each in (brn, other_brn):
+            filed = {"years": {str(fiscal_year): {"corp_sales_amt": 700_000_000}}}
+            (await http.put(f"{tax}/_filings/{each}", json=filed)).raise_for_status()
+        await consented.execute_update(FollowUp.answer_survey, SurveySubmission(
+            actor=startup(brn), answer=figures(fiscal_year, revenue_consent=True)))
+        await declined.execute_update(FollowUp.answer_survey, SurveySubmission(
+            actor=startup(other_brn), answer=figures(fiscal_year)))
+        flagged: FollowUpResult = await consented.result()
+        unread: FollowUpResult = await declined.result()
+        read = (await http.get(f"{tax}/_filings/read")).json()
+    year = flagged.records[0]
+    assert (year.revenue_check, year.answer and year.answer.revenue) == ("checked", 900_000_000)
+    assert [(f.kind, f.typed, f.checked) for f in year.flags] == [("revenue_mismatch", 900_000_000, 700_000_000)]
+    assert [(r.revenue_check, r.flags) for r in unread.records] == [("no_consent", [])]
+    assert (read.get(brn), read.get(other_brn)) == (1, None)  # the one without consent never read
+    assert await notices(stack, consented, None) == ["followup_survey_open", "followup_revenue_mismatch"]
+    assert await notices(stack, declined, None) == ["followup_survey_open"]
+    told = await wait_until(lambda: _events(stack, followed.id, brn, "followup_revenue_mismatch"), bool,
+                            what="officer told")
+    assert told[0].recipients == ["program_officer"] and told[0].data["flags"][0]["checked"] == 700_000_000
+    checks = await wait_until(lambda: _revenue_checks(stack, brn, other_brn), lambda r: len(r) == 2,
+                              what="both projected")
+    assert checks == {brn: "checked", other_brn: "no_consent"}
+    found = await stack.call("GET", f"/programs/{followed.id}/outcomes", stack.as_role(Role.PROGRAM_OFFICER))
+    assert [(c["brn"], c["revenue_check"], [f["kind"] for f in c["flags"]]) for c in found["checks"]] == [
+        (brn, "checked", ["revenue_mismatch"])]
+    await sign_in(site, stack, "revenue.officer", ["program_officer"])
+    page = (await site.get(f"/console/programs/{followed.id}/outcomes")).text
+    assert "매출: 입력 ₩900,000,000, 국세청 신고 매출 ₩700,000,000" in page
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES"):
+        capture(REVENUE_HISTORY, [(await each.fetch_history()).to_json_dict() for each in (consented, declined)])
+
+
+async def test_a_closure_and_a_suspension_found_by_the_check_are_each_told_to_the_program_officer(
+        stack: Stack) -> None:
+    tax = stack.settings.tax_authority_url
+    followed = await stack.program()
+    (closed_brn, closed), (resting_brn, resting) = await start(stack, 1, followed), await start(stack, 1, followed)
+    async with httpx.AsyncClient() as http:
+        for brn, status in ((closed_brn, {"status": "closed", "since": "2027-01-10"}),
+                            (resting_brn, {"status": "suspended", "since": "2027-02-01"})):
+            (await http.put(f"{tax}/_businesses/{brn}", json=status)).raise_for_status()
+    await open_all(stack, closed, resting)
+    fiscal_year = (await state(closed)).schedule.fiscal_year
+    for brn, each in ((closed_brn, closed), (resting_brn, resting)):
+        await each.execute_update(FollowUp.answer_survey, SurveySubmission(actor=startup(brn),
+                                                                           answer=figures(fiscal_year)))
+    ended: FollowUpResult = await closed.result()
+    went_on: FollowUpResult = await resting.result()
+    assert (ended.ended, [(r.status, [f.kind for f in r.flags]) for r in ended.records]) == (
+        "closed", [("closed", ["business_closed"])])
+    assert (went_on.ended, [(r.status, [f.kind for f in r.flags]) for r in went_on.records]) == (
+        "completed", [("answered", ["business_suspended"])])
+    assert await notices(stack, closed, None) == ["followup_survey_open", "followup_business_closed"]
+    assert await notices(stack, resting, None) == ["followup_survey_open", "followup_business_suspended"]
+    told = await wait_until(lambda: _events(stack, followed.id, closed_brn, "followup_business_closed"), bool,
+                            what="closure told")
+    assert (told[0].recipients, told[0].data["closed_on"]) == (["program_officer"], "2027-01-10")
+    rested = await wait_until(lambda: _events(stack, followed.id, resting_brn, "followup_business_suspended"),
+                              bool, what="suspension told")
+    assert rested[0].recipients == ["program_officer"]
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES"):
+        capture(STATUS_HISTORY, [(await each.fetch_history()).to_json_dict() for each in (closed, resting)])
+
+
+async def _revenue_checks(stack: Stack, *brns: str) -> dict[str, str | None]:
+    """Each company's revenue check as the read model holds it."""
+    with session_scope(stack.engine) as session:
+        return {row.brn: row.revenue_check
+                for row in session.exec(select(FollowUpYearRow).where(col(FollowUpYearRow.brn).in_(brns))).all()}
 
 
 async def _events(stack: Stack, program_id: str, brn: str, kind: str) -> list[Any]:

@@ -31,17 +31,22 @@ FIGURES = ("revenue", "employees", "new_hires", "patents_filed", "patents_grante
 FIGURE_WORDS = {"revenue": N_("매출액 (원)"), "employees": N_("상시 근로자 수 (연말, 명)"),
                 "new_hires": N_("신규 고용 (명)"), "patents_filed": N_("특허 출원 (건수)"),
                 "patents_granted": N_("특허 등록 (건수)"), "exports": N_("수출액 (원)")}
+# Asked in the first survey only: the last year before the program, the growth baseline.
+BASELINE_WORDS = {"baseline_revenue": N_("참여 전 연도 매출액 (원)"),
+                  "baseline_employees": N_("참여 전 연도 상시 근로자 수 (연말, 명)")}
+CONSENT_WORDS = N_("매출 확인을 위해 국세청 신고 매출(부가세·법인세) 조회에 동의합니다 (선택)")
 # Every field's label, for the list of problems at the top (each links to its field).
 OTHER_LABELS = {"investments.0.investor": N_("투자사"), "investments.0.round": N_("투자 단계"),
                 "investments.0.amount": N_("투자 금액 (원)"), "awards": N_("수상 (한 줄에 하나)"),
                 "narrative": N_("한 해의 성과 요약"), "evidence": N_("증빙 문서 (기타 문서로 올린 파일)"),
-                "fiscal_year": N_("실적 연도")}
+                "fiscal_year": N_("실적 연도"), "revenue_consent": CONSENT_WORDS, **BASELINE_WORDS}
 STATUS_WORDS = {"waiting": N_("조사 전"), "asking": N_("응답 기다리는 중"), "answered": N_("응답함"),
                 "answered_late": N_("기한 뒤 응답"), "unanswered": N_("미응답"), "closed": N_("폐업")}
 ROUND_WORDS = {"seed": N_("시드"), "pre_a": N_("프리 A"), "series_a": N_("시리즈 A"), "series_b": N_("시리즈 B"),
                "series_c_plus": N_("시리즈 C 이상"), "strategic": N_("전략적 투자"), "other": N_("기타")}
 WHOLE = re.compile(r"\d{1,3}(,\d{3})*|\d+")
-FIELDS = {*FIGURES, "fiscal_year", "investments.0.investor", "investments.0.round", "investments.0.amount",
+FIELDS = {*FIGURES, *BASELINE_WORDS, "revenue_consent",
+          "fiscal_year", "investments.0.investor", "investments.0.round", "investments.0.amount",
           "awards", "narrative", "evidence"}
 
 
@@ -50,7 +55,7 @@ def read_answer_form(form: Mapping[str, Any], evidence: list[str]) -> tuple[dict
     that is not a whole number). One investment round at most, awards one per line."""
     errors: Errors = {}
     body: dict[str, Any] = {"fiscal_year": int(str(form.get("fiscal_year") or "0") or 0)}
-    for name in FIGURES:
+    for name in (*FIGURES, *BASELINE_WORDS):
         typed = str(form.get(name) or "").strip()
         if not typed:
             continue
@@ -69,6 +74,7 @@ def read_answer_form(form: Mapping[str, Any], evidence: list[str]) -> tuple[dict
     body["awards"] = [line.strip() for line in str(form.get("awards") or "").splitlines() if line.strip()]
     body["narrative"] = str(form.get("narrative") or "").strip()
     body["evidence"] = evidence
+    body["revenue_consent"] = form.get("revenue_consent") == "true"  # not given unless ticked
     return body, errors
 
 
@@ -81,7 +87,8 @@ async def _page(request: Request, session: Session, temporal: Any, viewer: Start
     followup: FollowUpState | None = await followup_of(session, temporal, startup_id, viewer.actor)
     return page(request, viewer, "followup.html", status, startup_id=startup_id, followup=followup,
                 errors=errors or {}, typed=typed or {}, notice=notice, documents=documents, figure_words=FIGURE_WORDS,
-                status_words=STATUS_WORDS, round_words=ROUND_WORDS,
+                status_words=STATUS_WORDS, round_words=ROUND_WORDS, baseline_words=BASELINE_WORDS,
+                consent_words=CONSENT_WORDS,
                 labels={name: _(label) for name, label in {**FIGURE_WORDS, **OTHER_LABELS}.items()})
 
 
