@@ -11,13 +11,15 @@ keyed. What the chain cannot show, rows cut from its end, the workflows' anchors
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, bindparam, insert, text
 from sqlmodel import Session, col, select
 
-from store.db import as_utc
+from domain.state import AuditAnchor, StartupState, Transition
+from store.db import as_utc, table_of
 from store.tables import AuditEvent
 
 GENESIS = "0" * 64
@@ -25,26 +27,19 @@ UNKEYED = 1  # SHA-256 over the previous hash and the row (rows written before t
 KEYED = 2  # HMAC-SHA256 with the audit key over the same bytes
 
 
-def _canonical(prev_hash: str, row: AuditEvent) -> bytes:
-    content: dict[str, Any] = {
-        "startup_id": row.startup_id,
-        "program_id": row.program_id,
-        "seq": row.seq,
-        "at": as_utc(row.at).isoformat(),
-        "actor_id": row.actor_id,
-        "actor_name": row.actor_name,
-        "role": row.role,
-        "action": row.action,
-        "reason": row.reason,
-        "from_phase": row.from_phase,
-        "to_phase": row.to_phase,
-        "request_id": row.request_id,
-        "details": row.details,
-    }
+# What a row's hash covers (besides the previous hash): its content, not its id or chain fields.
+HASHED = ("startup_id", "program_id", "seq", "at", "actor_id", "actor_name", "role", "action", "reason",
+          "from_phase", "to_phase", "request_id", "details")
+
+
+def _canonical(prev_hash: str, row: AuditEvent | Mapping[str, Any]) -> bytes:
+    """The bytes hashed: a stored row, or the column values of a row about to be inserted."""
+    values = row if isinstance(row, Mapping) else {name: getattr(row, name) for name in HASHED}
+    content = {name: values[name] for name in HASHED} | {"at": as_utc(values["at"]).isoformat()}
     return (prev_hash + json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))).encode()
 
 
-def row_hash(prev_hash: str, row: AuditEvent, key: bytes, scheme: int = KEYED) -> str:
+def row_hash(prev_hash: str, row: AuditEvent | Mapping[str, Any], key: bytes, scheme: int = KEYED) -> str:
     """The row's link in the chain under `scheme` (KEYED for every row written now)."""
     if scheme == UNKEYED:
         return hashlib.sha256(_canonical(prev_hash, row)).hexdigest()
@@ -59,16 +54,49 @@ def lock_chain(session: Session) -> None:
         session.exec(text("SELECT pg_advisory_xact_lock(7710)"))  # type: ignore[call-overload]
 
 
-def chain_head(session: Session) -> str:
-    last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
+# Built once (the projection runs them for every change; see store/projection.py).
+_AUDIT = table_of(AuditEvent)
+_HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
+_SEQS_OF = select(_AUDIT.c.seq).where(_AUDIT.c.startup_id == bindparam("chain_of"))
+_LAST_OF = (select(_AUDIT.c.seq, _AUDIT.c.hash).where(_AUDIT.c.startup_id == bindparam("chain_of"))
+            .order_by(_AUDIT.c.seq.desc()).limit(1))
+_INSERT = insert(_AUDIT)
+
+
+def chain_head(conn: Connection | Session) -> str:
+    """The hash the next row links to (of the last row written, whoever's)."""
+    last: str | None = conn.execute(_HEAD).scalar()
     return last or GENESIS
 
 
-def append(session: Session, row: AuditEvent, prev_hash: str, key: bytes) -> str:
-    row.prev_hash, row.hash_scheme = prev_hash, KEYED
-    row.hash = row_hash(prev_hash, row, key)
-    session.add(row)
-    return row.hash
+def append_transitions(conn: Connection, state: StartupState, transitions: Sequence[Transition],
+                       key: bytes) -> None:
+    """Append the startup's transitions not recorded yet to the chain (keyed), in one INSERT.
+    The caller holds the chain (lock_chain) for its transaction."""
+    if not transitions:
+        return
+    recorded = set(conn.execute(_SEQS_OF, {"chain_of": state.startup_id}).scalars())
+    rows: list[dict[str, Any]] = []
+    head = ""
+    for t in transitions:
+        if t.seq in recorded:
+            continue
+        head = head or chain_head(conn)
+        row: dict[str, Any] = {
+            "startup_id": state.startup_id, "program_id": state.program_id, "seq": t.seq, "at": t.at,
+            "actor_id": t.actor_id, "actor_name": t.actor_name, "role": t.role.value, "action": t.action,
+            "reason": t.reason, "from_phase": t.from_phase.value, "to_phase": t.to_phase.value,
+            "request_id": t.request_id, "details": t.details, "prev_hash": head, "hash_scheme": KEYED}
+        row["hash"] = head = row_hash(head, row, key)
+        rows.append(row)
+    if rows:
+        conn.execute(_INSERT, rows)
+
+
+def anchor_of(conn: Connection, startup_id: str) -> AuditAnchor | None:
+    """Where the startup's chain ends: its highest seq and that row's hash."""
+    last = conn.execute(_LAST_OF, {"chain_of": startup_id}).first()
+    return AuditAnchor(count=last.seq, last_hash=last.hash) if last else None
 
 
 # What goes wrong, in these words (the console shows each in the page's language, audit_views.py).

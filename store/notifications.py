@@ -4,7 +4,7 @@ each person's preferences (channels per kind, the daily digest)."""
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -17,6 +17,7 @@ from domain.notifications import (
     NotificationEvent,
 )
 from domain.rule_ids import RuleId
+from store.db import table_of
 from store.notification_tables import Notice, NotificationEventRow, NotificationPreference
 
 
@@ -27,17 +28,23 @@ def _now() -> datetime:
 # ---- events
 
 
+# Built once: the projection records events at many changes (store/projection.py).
+_EVENTS = table_of(NotificationEventRow)
+_EVENT_KNOWN = select(_EVENTS.c.key).where(_EVENTS.c.key == bindparam("event_key"))
+_INSERT_EVENT = insert(_EVENTS)
+
+
 def record_event(session: Session, event: NotificationEvent, *, dispatched: bool = False) -> None:
     """Keep the event once (a retried activity finds it already there). `dispatched`: recorded by
     the projection, for the worker's dispatcher to deliver; otherwise its own activity delivers it."""
-    if session.get(NotificationEventRow, event.key) is not None:
+    conn = session.connection()
+    if conn.execute(_EVENT_KNOWN, {"event_key": event.key}).first() is not None:
         return
     now = _now()
-    session.add(NotificationEventRow(key=event.key, kind=event.kind, startup_id=event.startup_id,
-                                     program_id=event.program_id, brn=event.brn, recipients=event.recipients,
-                                     data=event.data, emitted_at=event.at, recorded_at=now,
-                                     delivered_at=None if dispatched else now))
-    session.flush()
+    conn.execute(_INSERT_EVENT, {"key": event.key, "kind": event.kind, "startup_id": event.startup_id,
+                                 "program_id": event.program_id, "brn": event.brn, "recipients": event.recipients,
+                                 "data": event.data, "emitted_at": event.at, "recorded_at": now,
+                                 "delivered_at": None if dispatched else now, "attempts": 0})
 
 
 def events_of(session: Session, startup_id: str, kind: str | None = None) -> list[NotificationEventRow]:

@@ -1,11 +1,15 @@
-"""Apply one projection from a lifecycle: upsert the startup row (newer versions only), append
+"""Apply one projection from a lifecycle: upsert the startup row (never an older version), append
 its audit rows to the chain, its money movements to the ledger and its notification events to
-the dispatcher's queue. Idempotent: a retried activity writes nothing twice."""
+the dispatcher's queue. Idempotent: a retried activity writes nothing twice.
+
+Every statement here is built once, at import, with bound parameters, and run on the session's
+connection: SQLAlchemy then finds each one's compiled form in its cache at once, where building a
+statement for every projection cost more of the worker's CPU than SQLite's work on it."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlmodel import Session
 
 from domain.io import Projection
 from domain.state import AuditAnchor, StartupState
@@ -15,8 +19,20 @@ from store.document_history import refs_in
 from store.documents import mark_referenced
 from store.expenses import project_expenses
 from store.notifications import record_event
-from store.tables import AuditEvent, LedgerEntry, StartupRow
+from store.tables import LedgerEntry, StartupRow
 from store.work_items import replace_work_items
+
+_STARTUP = table_of(StartupRow)
+_LEDGER = table_of(LedgerEntry)
+# The row's columns are given by name at each run (row_fields); only the guard's are bound here.
+# A same-version projection carries newer facts (the audit anchor, the next deadline, and the next
+# projection's changes are relative to it), an older one arriving late changes nothing.
+_UPDATE_ROW = update(_STARTUP).where(_STARTUP.c.startup_id == bindparam("row_id"),
+                                     _STARTUP.c.version <= bindparam("row_version"))
+_ROW_EXISTS = select(_STARTUP.c.startup_id).where(_STARTUP.c.startup_id == bindparam("row_id"))
+_INSERT_ROW = insert(_STARTUP)
+_LEDGER_HAS = select(_LEDGER.c.id).where(_LEDGER.c.key == bindparam("move_key"))
+_INSERT_LEDGER = insert(_LEDGER)
 
 
 def row_fields(state: StartupState) -> dict[str, object]:
@@ -48,32 +64,10 @@ def apply_projection(session: Session, projection: Projection, audit_key: bytes)
     """Write it all in one transaction; returns where the startup's audit chain now ends."""
     state = projection.state
     audit.lock_chain(session)
-    # One UPDATE guarded by the version (an older projection arriving late changes nothing);
-    # the row is inserted only when there is none. The stored state is never read back.
-    table, fields = table_of(StartupRow), row_fields(state)
-    updated = session.exec(update(table).where(
-        table.c.startup_id == state.startup_id, table.c.version < state.version).values(**fields))
-    fresh = updated.rowcount > 0
-    if not fresh and session.execute(
-            select(table.c.startup_id).where(table.c.startup_id == state.startup_id)).first() is None:
-        session.execute(insert(table).values(startup_id=state.startup_id, **fields))
-        fresh = True
-    if fresh:  # the inboxes follow the newest state only
-        replace_work_items(session, state)
-    if projection.transitions:
-        recorded = set(session.exec(
-            select(AuditEvent.seq).where(AuditEvent.startup_id == state.startup_id)
-        ).all())
-        head = audit.chain_head(session)
-        for t in projection.transitions:
-            if t.seq in recorded:
-                continue
-            head = audit.append(session, AuditEvent(
-                startup_id=state.startup_id, program_id=state.program_id, seq=t.seq, at=t.at,
-                actor_id=t.actor_id, actor_name=t.actor_name, role=t.role.value, action=t.action,
-                reason=t.reason, from_phase=t.from_phase.value, to_phase=t.to_phase.value,
-                request_id=t.request_id, details=t.details, prev_hash="", hash="",
-            ), head, audit_key)
+    conn = session.connection()
+    if _upsert_row(conn, state):  # the inboxes follow the newest state only
+        replace_work_items(conn, state)
+    audit.append_transitions(conn, state, projection.transitions, audit_key)
     for t in projection.transitions:
         pinned = [document_id for document_id, _ in refs_in(t.details)]
         if pinned:  # a document an action relied on is kept for good (cleanup never deletes it)
@@ -81,14 +75,30 @@ def apply_projection(session: Session, projection: Projection, audit_key: bytes)
     project_expenses(session, state, projection.transitions)
     for event in projection.events:  # the outbox: kept with the change that caused it
         record_event(session, event, dispatched=True)
-    for move in projection.ledger:
-        if session.exec(select(LedgerEntry.id).where(LedgerEntry.key == move.key)).first() is None:
-            session.add(LedgerEntry(
-                key=move.key, program_id=state.program_id, startup_id=state.startup_id, brn=state.brn,
-                stage=state.stage.value, kind=move.kind, tranche=move.tranche, amount=move.amount, at=move.at,
-            ))
+    _write_ledger(conn, projection)
     session.flush()
-    last = session.exec(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.startup_id == state.startup_id)
-                        .order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    anchor = audit.anchor_of(conn, state.startup_id)
     session.commit()
-    return AuditAnchor(count=last[0], last_hash=last[1]) if last else None
+    return anchor
+
+
+def _upsert_row(conn: Connection, state: StartupState) -> bool:
+    """One UPDATE guarded by the version; the row inserted only when there is none (the stored state
+    is never read back). Whether the row now holds this state."""
+    fields = row_fields(state)
+    if conn.execute(_UPDATE_ROW, {**fields, "row_id": state.startup_id, "row_version": state.version}).rowcount:
+        return True
+    if conn.execute(_ROW_EXISTS, {"row_id": state.startup_id}).first() is not None:
+        return False
+    conn.execute(_INSERT_ROW, {"startup_id": state.startup_id, **fields})
+    return True
+
+
+def _write_ledger(conn: Connection, projection: Projection) -> None:
+    state = projection.state
+    for move in projection.ledger:
+        if conn.execute(_LEDGER_HAS, {"move_key": move.key}).first() is None:
+            conn.execute(_INSERT_LEDGER, {
+                "key": move.key, "program_id": state.program_id, "startup_id": state.startup_id, "brn": state.brn,
+                "stage": state.stage.value, "kind": move.kind, "tranche": move.tranche, "amount": move.amount,
+                "at": move.at})

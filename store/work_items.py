@@ -5,12 +5,12 @@ many startups there are (never a query to each workflow)."""
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, exists, insert, or_
+from sqlalchemy import Connection, String, bindparam, delete, exists, insert, or_
 from sqlmodel import Session, col, select
 
 from domain.phases import Phase, Role
 from domain.state import StartupState
-from store.db import as_utc
+from store.db import as_utc, table_of
 from store.evaluator_pool_tables import barred_from_scoring, uncleared_programs
 from store.user_tables import WorkItem, WorkItemExclusion
 
@@ -95,15 +95,33 @@ def rows_of(state: StartupState) -> list[tuple[dict[str, object], set[str]]]:
             for item in items_of(state)]
 
 
-def replace_work_items(session: Session, state: StartupState) -> None:
-    """Make the startup's work items those of `state` (within the caller's transaction)."""
-    mine = select(col(WorkItem.id)).where(col(WorkItem.startup_id) == state.startup_id)
-    session.execute(delete(WorkItemExclusion).where(col(WorkItemExclusion.work_item_id).in_(mine)))
-    session.execute(delete(WorkItem).where(col(WorkItem.startup_id) == state.startup_id))
-    for values, excluded in rows_of(state):
-        item_id = session.execute(insert(WorkItem).values(**values).returning(col(WorkItem.id))).scalar_one()
-        if excluded:
-            session.execute(insert(WorkItemExclusion), [{"work_item_id": item_id, "user_id": u} for u in excluded])
+# Built once: the projection replaces a startup's items at nearly every change (store/projection.py).
+_ITEMS, _EXCLUSIONS = table_of(WorkItem), table_of(WorkItemExclusion)
+_ITEMS_OF = select(_ITEMS.c.id).where(_ITEMS.c.startup_id == bindparam("items_of"))
+_DELETE_EXCLUSIONS = delete(_EXCLUSIONS).where(_EXCLUSIONS.c.work_item_id.in_(_ITEMS_OF))
+_DELETE_ITEMS = delete(_ITEMS).where(_ITEMS.c.startup_id == bindparam("items_of"))
+_INSERT_ITEMS = insert(_ITEMS)
+# An item is one per (startup, kind, subject) (uq_work_item): its exclusions find it by those.
+_INSERT_EXCLUSIONS = insert(_EXCLUSIONS).from_select(
+    ["work_item_id", "user_id"],
+    select(_ITEMS.c.id, bindparam("excluded", type_=String)).where(
+        _ITEMS.c.startup_id == bindparam("items_of"), _ITEMS.c.kind == bindparam("item_kind"),
+        _ITEMS.c.subject == bindparam("item_subject")))
+
+
+def replace_work_items(conn: Connection, state: StartupState) -> None:
+    """Make the startup's work items those of `state` (within the caller's transaction): the old
+    ones deleted, the new ones and their exclusions inserted, each in one statement."""
+    mine = {"items_of": state.startup_id}
+    conn.execute(_DELETE_EXCLUSIONS, mine)
+    conn.execute(_DELETE_ITEMS, mine)
+    rows = rows_of(state)
+    if rows:
+        conn.execute(_INSERT_ITEMS, [values for values, _ in rows])
+    excluded = [mine | {"item_kind": values["kind"], "item_subject": values["subject"], "excluded": user_id}
+                for values, users in rows for user_id in sorted(users)]
+    if excluded:
+        conn.execute(_INSERT_EXCLUSIONS, excluded)
 
 
 @dataclass
