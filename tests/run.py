@@ -37,7 +37,7 @@ WEIGHTS = {
     "browser/test_portal.py": 110, "browser/test_console_walk.py": 45, "browser/test_console_desks.py": 70,
     "browser/test_console_audit.py": 60, "browser/test_program_call.py": 25, "browser/test_language.py": 15,
     "browser/test_agreement.py": 25, "browser/test_company_binding.py": 25, "browser/test_account.py": 45,
-    "browser/test_changes_and_appeals.py": 20,
+    "browser/test_changes_and_appeals.py": 25, "workflows/test_amendment_kinds.py": 15,
     "browser/test_single_sign_on.py": 15, "browser/test_readable.py": 55, "browser/test_budget_portal.py": 30,
     "browser/test_budget_console.py": 30, "pages/test_budget_pages.py": 1,
     "api/test_evaluator_pool.py": 8, "browser/test_evaluator_pool.py": 18,

@@ -2,9 +2,10 @@
 axe-core: the startup asks for a longer PoC on its agreement page at phone size (an empty day refused
 beside its field, then the request sent); another program officer approves it from the console's
 decide-amendment form and reads the startup's page; the startup reads 변경 1 waiting for its
-acceptance, in Korean and in English (no Korean left but the agreement and the data). A rejected
-applicant files an appeal from its 마이페이지 section (empty reasons refused beside the field, then
-filed) and the panel reads it on the console's startup page."""
+acceptance, in Korean and in English (no Korean left but the agreement and the data), and accepts it
+with its password typed again. A rejected applicant files an appeal from its 마이페이지 section (empty
+reasons refused beside the field, then filed); the panel reads it on the console's startup page and
+dismisses it there with its reason (기각), which the applicant reads on its page."""
 
 import re
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from playwright.async_api import Browser, Page, expect
 
 from domain.timeutil import kst_date
-from tests.browser.conftest import assert_accessible, screenshot, signed_in
+from tests.browser.conftest import PASSWORD, assert_accessible, screenshot, signed_in
 from tests.browser.test_agreement import set_language
 from tests.conftest import Stack
 from tests.flows import PO, drive
@@ -86,6 +87,18 @@ async def test_an_amendment_asked_decided_and_an_appeal_filed(stack: Stack, brow
     await assert_accessible(page)
     await set_language(page, stack, "ko")
 
+    # The startup accepts 변경 1 there, its password typed again (what the officer's approval asked).
+    await page.goto(f"/portal/agreement/{sid}")
+    await page.check("#f-read_confirmed")
+    await page.fill("#f-password", PASSWORD)
+    await page.get_by_role("button", name="협약서에 동의").click()
+    await expect(page.locator(".notice-success")).to_contain_text("변경 1 협약서에 동의했습니다")
+    await assert_accessible(page)
+    await screenshot(page, "portal-amendment-accepted")
+    accepted = await stack.wait_until_state(sid, lambda s: bool(s["amendments"]["versions"][0]["accepted_at"]),
+                                            "변경 1 accepted")
+    assert accepted["amendments"]["versions"][0]["accepted_by_id"]
+
     # A rejected applicant files an appeal from its 마이페이지 section; the panel reads it on the console.
     rejected = await drive(stack, "rejected")
     applicant = await signed_in(browser, stack, f"ceo.{rejected.brn}", ["startup"], brn=rejected.brn)
@@ -112,3 +125,20 @@ async def test_an_amendment_asked_decided_and_an_appeal_filed(stack: Stack, brow
     await assert_accessible(officer)
     await officer.goto(f"/console/startups/{rejected.id}/actions/decide-appeal")
     await assert_accessible(officer)
+
+    # The panel (an officer who took no part in the selection) dismisses it with its reason (기각),
+    # which the applicant reads on its 마이페이지.
+    await officer.select_option("#f-decision", "dismiss")
+    await officer.fill("#f-reason", "평가 기준에 따라 채점되었습니다")
+    await officer.locator("form").get_by_role("button", name="이의신청 심의").last.click()
+    decided = await stack.wait_until_state(rejected.id, lambda s: s["appeals"]["appeals"][0]["status"] != "pending",
+                                           "the appeal decided")
+    assert decided["appeals"]["appeals"][0]["status"] == "dismissed"
+    await officer.goto(f"/console/startups/{rejected.id}")
+    await expect(officer.locator("body")).to_contain_text("평가 기준에 따라 채점되었습니다")
+    await assert_accessible(officer)
+    await screenshot(officer, "console-appeal-decided")
+    await applicant.goto(f"/portal/my/{rejected.id}")
+    await expect(applicant.locator("#appeals")).to_contain_text("평가 기준에 따라 채점되었습니다")
+    await expect(applicant.locator("#appeals")).to_contain_text("기각")
+    await assert_accessible(applicant)
