@@ -114,6 +114,8 @@ class AppealReport(BaseModel):
     upheld: int = 0
     dismissed: int = 0
     pending: int = 0
+    # Closed without a decision: the startup was selected from the waitlist while its appeal waited.
+    moot: int = 0
     # Calendar days from filing to decision, of the decided ones (None before any decision).
     mean_days_to_decide: float | None = None
     longest_days_to_decide: float | None = None

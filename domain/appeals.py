@@ -26,7 +26,10 @@ AppealKind = Literal["selection", "final_evaluation", "expense"]
 APPEAL_KINDS: tuple[AppealKind, ...] = get_args(AppealKind)
 KIND_NAMES: dict[AppealKind, str] = {"selection": "선정 결과", "final_evaluation": "최종평가",
                                      "expense": "집행 불인정"}
-AppealStatus = Literal["pending", "upheld", "dismissed"]
+# moot: closed without a decision, the result it objected to having changed meanwhile (a waitlisted
+# startup selected while its appeal waited).
+AppealStatus = Literal["pending", "upheld", "dismissed", "moot"]
+DECIDED: tuple[AppealStatus, ...] = ("upheld", "dismissed")
 
 
 class AppealPolicy(BaseModel):
@@ -84,7 +87,7 @@ class Appeal(BaseModel):
 
     @property
     def days_to_decide(self) -> int | None:
-        return (self.decided_at - self.filed_at).days if self.decided_at else None
+        return (self.decided_at - self.filed_at).days if self.decided_at and self.status in DECIDED else None
 
 
 class AppealState(BaseModel):
@@ -94,6 +97,14 @@ class AppealState(BaseModel):
     appeals: list[Appeal] = []
     # Evaluators who may not score this startup again (they scored the result an appeal overturned).
     excluded_scorers: list[str] = []
+
+    def close_moot(self, kind: AppealKind, at: datetime, by: str, by_name: str) -> list[Appeal]:
+        """Close as moot every waiting appeal of `kind` (the result it objected to has changed); the
+        ones closed, each with when and by what."""
+        closed = [a for a in self.pending if a.kind == kind]
+        for entry in closed:
+            entry.status, entry.decided_at, entry.decided_by, entry.decided_by_name = "moot", at, by, by_name
+        return closed
 
     def result(self, kind: AppealKind, subject: str = "") -> AppealableResult | None:
         return next((r for r in reversed(self.results) if r.kind == kind and r.subject == subject), None)

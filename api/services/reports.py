@@ -13,7 +13,7 @@ from sqlmodel.sql.expression import Select
 from api.schemas import AmendmentReport, AppealReport, Report, WaitingItem
 from api.services.programs import counts_by_phase, known_program
 from domain.amendments import AmendmentRequest, AmendmentState
-from domain.appeals import Appeal
+from domain.appeals import DECIDED, Appeal
 from domain.program import ProgramDefinition
 from domain.state import CollectionState, MilestoneState, Settlement, TrancheState
 from store.db import table_of
@@ -94,10 +94,12 @@ def _appeals(session: Session, program_id: str) -> AppealReport:
     stored = session.exec(select(table_of(StartupRow).c.state["appeals"]["appeals"])
                           .where(col(StartupRow.program_id) == program_id)).all()
     appeals = [a for found in stored if found for a in _APPEALS.validate_python(found)]
-    days = [round((a.decided_at - a.filed_at).total_seconds() / 86400, 1) for a in appeals if a.decided_at]
+    days = [round((a.decided_at - a.filed_at).total_seconds() / 86400, 1) for a in appeals
+            if a.decided_at and a.status in DECIDED]
     return AppealReport(filed=len(appeals), upheld=sum(a.status == "upheld" for a in appeals),
                         dismissed=sum(a.status == "dismissed" for a in appeals),
                         pending=sum(a.status == "pending" for a in appeals),
+                        moot=sum(a.status == "moot" for a in appeals),
                         mean_days_to_decide=round(sum(days) / len(days), 1) if days else None,
                         longest_days_to_decide=max(days) if days else None)
 

@@ -125,6 +125,15 @@ def test_a_named_panel_decides_alone_and_still_took_no_part() -> None:
         AppealPolicy(panel=["u-panel", "u-panel"])
 
 
+def test_an_appeal_closed_as_moot_no_longer_waits_and_is_no_decision() -> None:
+    state = AppealState(appeals=[Appeal(number=1, kind="selection", reasons="x", filed_by=ME.id, filed_at=REJECTED_AT),
+                                 Appeal(number=2, kind="expense", subject="E0001", reasons="y", filed_by=ME.id,
+                                        filed_at=REJECTED_AT)])
+    closed = state.close_moot("selection", REJECTED_AT, "system:program", "program call")
+    assert [(a.number, a.status, a.days_to_decide) for a in closed] == [(1, "moot", None)]
+    assert [a.number for a in state.pending] == [2] and state.appeal(None) is state.appeals[1]
+
+
 def test_after_an_upheld_appeal_only_other_evaluators_score() -> None:
     review = startup(Phase.UNDER_REVIEW, appeals=AppealState(excluded_scorers=["u-scorer"]))
     score = ScoreBody(round="document", score=80)

@@ -2,7 +2,9 @@
 an application re-scored after its selection appeal is ranked again by the program call (a free
 slot offered to it with the selection notice, else its place on the waitlist by score); a final
 evaluation appealed to the panel the program names is made again by someone else, and the
-settlement follows the new one alone. The program call's history is saved for the replay test."""
+settlement follows the new one alone; a waitlisted startup selected while its appeal waits has the
+appeal closed as moot. The program call's and that lifecycle's histories are saved for the replay
+test."""
 
 import json
 import os
@@ -10,10 +12,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from domain.appeals import AppealPolicy
 from domain.phases import Role
 from tests.conftest import Stack, wait_until
 from tests.flows import EV, FO, PO, drive, select
+from tests.pages.test_console_upload import sign_in
 from tests.workflows.test_amendments import refusal
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
@@ -108,3 +113,32 @@ async def test_an_upheld_final_evaluation_is_made_again_and_the_settlement_follo
     assert [(e["details"]["grade"], e["actor_name"]) for e in entries if e["action"] == "final-evaluation"] == [
         ("B", "evaluator"), ("A", "evaluator-2")]
     assert [e["action"] for e in entries if "settlement" in e["action"]] == ["submit-settlement", "approve-settlement"]
+
+
+async def test_a_waitlisted_startup_selected_while_its_appeal_waits_has_the_appeal_closed_as_moot(
+        stack: Stack, site: httpx.AsyncClient) -> None:
+    program = await stack.program(slots=1, budget=80_000_000)
+    first, second = await stack.apply(program), await stack.apply(program)
+    await select(stack, program, {first: 90, second: 80})
+    await stack.wait_phase(second, "waitlisted")
+    await stack.act(second, "file-appeal", stack.as_startup(second.rsplit(":", 1)[1]),
+                    {"kind": "selection", "reasons": "발표평가 점수 합산 오류"})
+    # The selected startup gives up its slot: the waitlisted one is offered it while its appeal waits.
+    await stack.act(first, "withdraw", stack.as_startup(first.rsplit(":", 1)[1]), {"reason": "사업 포기"})
+    selected = await stack.wait_until_state(
+        second, lambda s: s["phase"] == "selected" and s["appeals"]["appeals"][0]["status"] == "moot", "appeal moot")
+    assert "decide-appeal" not in selected["allowed_actions"] and selected["appeals"]["appeals"][0]["decided_at"]
+    inbox = await stack.call("GET", f"/me/inbox?program_id={program.id}", stack.as_role(PO, "panel-a"))
+    assert not [i for i in inbox["items"] if i["kind"] == "decide_appeal"]  # no longer waits on the panel
+    entries = (await stack.call("GET", f"/startups/{second}/history", stack.as_role(Role.AUDITOR)))["entries"]
+    moot = next(e for e in entries if e["action"] == "appeal_moot")
+    assert (moot["actor_name"], moot["reason"], moot["details"]["appeal"]) == (
+        "program call", "selected from the waitlist while the appeal waited", 1)
+    report = await stack.call("GET", f"/programs/{program.id}/report", stack.as_role(Role.AUDITOR))
+    assert [report["appeals"][k] for k in ("filed", "upheld", "dismissed", "pending", "moot")] == [1, 0, 0, 0, 1]
+    assert report["appeals"]["mean_days_to_decide"] is None  # closed, not decided
+    await sign_in(site, stack, "moot.reader", ["program_officer"])
+    page = await site.get(f"/console/startups/{second}")
+    assert "종결 (선정)" in page.text and "예비 후보에서 선정되어 심의하지 않고 종결했습니다." in page.text
+    await _capture("lifecycle-appeal-moot", await stack.call("GET", f"/startups/{second}/history?format=temporal",
+                                                             stack.as_role(Role.AUDITOR)))

@@ -22,10 +22,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.expense_review import ReviewDecision
     from domain.notifications import NoticeKind
     from domain.phases import Action, Phase
+    from domain.state import SYSTEM_PROGRAM
 
 from workflows.lifecycle import patches
 from workflows.lifecycle.context import LifecycleContext
-from workflows.lifecycle.publishing import notify, record, tell_program
+from workflows.lifecycle.publishing import notify, record, tell_program, transition
 
 
 def decide_appeals(ctx: LifecycleContext) -> None:
@@ -46,9 +47,16 @@ def _note(ctx: LifecycleContext, kind: AppealKind, actors: list[str], subject: s
 
 def note_selection(ctx: LifecycleContext, before: Phase) -> None:
     """After the selection is decided: a rejection or a place on the waitlist may be appealed. A
-    waitlist that expires later is no new result (the place on it was the one to appeal)."""
+    waitlist that expires later is no new result (the place on it was the one to appeal). Selected
+    from the waitlist, an appeal of the place on it is closed as moot (patch moot-appeals)."""
     if before is Phase.UNDER_REVIEW and ctx.state.phase in (Phase.REJECTED, Phase.WAITLISTED):
         _note(ctx, "selection", sorted({e.evaluator_id for e in ctx.state.scores}), outcome=ctx.state.phase.value)
+    appeals = ctx.state.appeals
+    if (before is Phase.WAITLISTED and ctx.state.phase is Phase.SELECTED and appeals is not None
+            and any(a.kind == "selection" for a in appeals.pending) and workflow.patched(patches.MOOT_APPEALS)):
+        for entry in appeals.close_moot("selection", workflow.now(), SYSTEM_PROGRAM.id, SYSTEM_PROGRAM.name):
+            transition(ctx, SYSTEM_PROGRAM, "appeal_moot", reason="selected from the waitlist while the appeal waited",
+                       appeal=entry.number, kind=entry.kind, decision=entry.status)
 
 
 def note_final_evaluation(ctx: LifecycleContext, cmd: Command[FinalEvaluationBody]) -> None:

@@ -88,3 +88,7 @@ APPEALS = "appeals"
 # document as the plan version's), which the startup accepts again with its password. Lifecycles
 # started before keep their budget versions unaccepted, as before. Deprecate 15 months after its release.
 BUDGET_AMENDMENT_VERSION = "budget-amendment-version"
+# A waitlisted startup selected while its selection appeal waits has the appeal closed as moot
+# (recorded with the reason, no longer waiting on the panel). Lifecycles before it kept the appeal
+# pending, which nobody could decide once selected. Deprecate 15 months after its release.
+MOOT_APPEALS = "moot-appeals"
