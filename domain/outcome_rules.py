@@ -104,3 +104,19 @@ class FollowUpPolicy(_Strict):
 
     def target(self, measure: str) -> int | None:
         return next((t.value for t in self.targets if t.measure == measure), None)
+
+
+class Baseline(BaseModel):
+    """What a company's follow-up year 1 is compared with: its revenue (won) and employees when it
+    completed the program; None where unknown."""
+
+    revenue: int | None = None
+    employees: int | None = None
+
+
+def year_one_baseline(completion: Baseline, asked: Baseline) -> Baseline:
+    """Year 1's growth baseline, figure by figure: the figures the company completed with (its final
+    report or settlement) when they are known, else the ones its first survey asked for as the last
+    year before the program. A figure neither gives stays unknown: that growth is not counted."""
+    return Baseline(revenue=completion.revenue if completion.revenue is not None else asked.revenue,
+                    employees=completion.employees if completion.employees is not None else asked.employees)

@@ -2,9 +2,10 @@
 figures as a pure function of the years each follow-up recorded.
 
 Growth compares a company with itself: year N against year N−1 (year 1 against the figures it
-completed with, when known); a company that did not answer either year is left out of that
-comparison, never counted as zero. A company closed in a year counts as not surviving from that
-year on. Percentages are rounded to one decimal; money stays integer won.
+completed with, or else the last year before the program as its first survey gave them); a
+company that did not answer either year is left out of that comparison, never counted as zero. A
+company closed in a year counts as not surviving from that year on. Percentages are rounded to
+one decimal; money stays integer won.
 """
 
 from collections import defaultdict
@@ -15,19 +16,17 @@ from typing import Literal
 from pydantic import BaseModel
 
 from domain.followup import SurveyAnswer, YearRecord
-from domain.outcome_rules import FollowUpPolicy
+from domain.outcome_rules import Baseline, FollowUpPolicy, year_one_baseline
 
-
-class Baseline(BaseModel):
-    """The figures a company completed the program with (its final report), when known."""
-
-    revenue: int | None = None
-    employees: int | None = None
+__all__ = ["Baseline", "CompanyOutcome", "OutcomeRow", "TargetResult", "against_targets", "outcome_row",
+           "outcome_rows"]
 
 
 class CompanyOutcome(BaseModel):
     brn: str
     cohort: str  # e.g. the program id and the year of completion: "ai-regional-2025"
+    # The figures it completed the program with (final report or settlement), when known; the first
+    # survey's "last year before the program" figures stand in for what is not.
     baseline: Baseline = Baseline()
     years: list[YearRecord] = []
 
@@ -58,7 +57,10 @@ def _percent(value: Fraction) -> float:
 def _previous(company: CompanyOutcome, year: int) -> tuple[int | None, int | None]:
     """(revenue, employees) the company's year `year` is compared with."""
     if year == 1:
-        return company.baseline.revenue, company.baseline.employees
+        first = _answer(company, 1)
+        asked = Baseline(revenue=first.baseline_revenue, employees=first.baseline_employees) if first else Baseline()
+        baseline = year_one_baseline(company.baseline, asked)
+        return baseline.revenue, baseline.employees
     before = _answer(company, year - 1)
     return (before.revenue, before.employees) if before else (None, None)
 

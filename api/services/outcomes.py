@@ -6,8 +6,8 @@ The figures are domain/outcomes.py's `outcome_rows` over the read model of follo
 (store/followup_tables.py, written by the FollowUp workflow as it records each year). A cohort is
 the KST year its companies completed the program; a company is counted once it has a recorded year,
 and a cohort's rows stop at the last year any of its companies has recorded (a year not yet
-surveyed has no figures to show). A company's first year has no growth unless its completion
-figures are known (the baseline), which the read model does not hold yet.
+surveyed has no figures to show). A company's first year grows on the last year before the program
+as its first survey's answer gave it (`baseline_revenue`, `baseline_employees`, kept in the answer).
 """
 
 from collections import defaultdict

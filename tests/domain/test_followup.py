@@ -19,7 +19,7 @@ from domain.followup import (
     survey_events,
     survey_schedule,
 )
-from domain.outcome_rules import FollowUpPolicy
+from domain.outcome_rules import FollowUpPolicy, year_one_baseline
 from domain.outcomes import Baseline, CompanyOutcome, against_targets, outcome_row, outcome_rows
 from domain.program import ProgramDefinition
 from domain.violation import RuleViolation
@@ -144,6 +144,26 @@ def test_revenue_is_compared_with_the_tax_filing_only_with_the_companys_consent(
     assert revenue_check(None, filed) is None  # no answer: nothing to check
     with pytest.raises(ValidationError):
         answer(revenue_consent="yes")  # a consent is a yes or a no, not words
+
+
+def test_year_one_grows_on_the_completion_figures_or_else_on_the_last_year_before_the_program() -> None:
+    known, asked = Baseline(revenue=100, employees=None), Baseline(revenue=80, employees=6)
+    assert year_one_baseline(known, asked) == Baseline(revenue=100, employees=6)  # figure by figure
+    assert year_one_baseline(Baseline(), Baseline()) == Baseline()  # neither: unknown, not zero
+    # The first survey's "last year before the program" figures give year 1 its growth and jobs.
+    before = {"revenue": 150, "employees": 9, "new_hires": 2, "baseline_revenue": 100, "baseline_employees": 6}
+    rows = outcome_rows([company("a", "2025", ("answered", before)),
+                         company("b", "2025", ("answered", {**before, "revenue": 300}), revenue=200, employees=9)], 1)
+    # a: 100 → 150 (+50%) and 3 jobs; b: its completion figures win, 200 → 300 (+50%) and 0 jobs.
+    assert (rows[0].revenue_growth_total_percent, rows[0].revenue_growth_median_percent, rows[0].jobs_created) == (
+        50.0, 50.0, 3)
+    # Asked only in the first survey: a later year's answer carrying them changes nothing.
+    later = company("c", "2025", ("answered", {"revenue": 100, "employees": 5}),
+                    ("answered", {"revenue": 120, "employees": 5, "baseline_revenue": 1}))
+    assert outcome_rows([later], 2)[1].revenue_growth_total_percent == 20.0
+    with pytest.raises(RuleViolation) as refused:
+        check_answer(answer(baseline_employees=-1), POLICY, survey_schedule(utc(2025, 6, 1), 1, POLICY))
+    assert (refused.value.details["field"], refused.value.details["rule"]) == ("baseline_employees", "non_negative")
 
 
 def company(brn: str, cohort: str, *years: tuple[str, dict[str, Any] | None], **baseline: int) -> CompanyOutcome:

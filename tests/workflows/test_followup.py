@@ -413,8 +413,7 @@ async def test_a_completed_lifecycle_starts_its_follow_up_which_the_company_answ
     with session_scope(stack.engine) as session:
         assert [e.brn for e in events_of(session, startup.id, "followup_survey_open")] == [startup.brn]
     fiscal = asking.schedule.fiscal_year
-    figures = {"fiscal_year": fiscal, "revenue": 1_200_000_000, "employees": 14, "new_hires": 4, "patents_filed": 1,
-               "patents_granted": 0}
+    figures = {"fiscal_year": fiscal, **WALKS[0]}
     refused = await stack.call("POST", answers, me, {**figures, "employees": 4, "new_hires": 9}, expect=422)
     [problem] = refused["error"]["details"]
     assert (problem["field"], problem["rule"]) == ("new_hires", "new_hires_within_employees")
@@ -426,8 +425,8 @@ async def test_a_completed_lifecycle_starts_its_follow_up_which_the_company_answ
     assert answered["status"] == "answered" and answered["answered_by"].startswith("u-")
     second = await wait_until(lambda: stack.call("GET", f"/startups/{startup.id}/followup", me),
                               lambda s: s["year"] == 2, what="year 2")
-    assert [(r["year"], r["status"], r["answer"]["revenue"]) for r in second["records"]] == [
-        (1, "answered", 1_200_000_000)]
+    assert [(r["year"], r["status"], r["answer"]["revenue"], r["answer"]["baseline_revenue"], r["revenue_check"])
+            for r in second["records"]] == [(1, "answered", 1_200_000_000, 1_000_000_000, "no_record")]
     await stack.call("GET", f"/startups/{startup.id}/followup", stack.as_role(Role.AUDITOR))
 
 
@@ -440,6 +439,9 @@ async def test_the_portal_form_answers_the_open_survey_and_shows_the_years_answe
     form = await site.get(url)
     assert form.status_code == 200 and f'name="fiscal_year" value="{asking.schedule.fiscal_year}"' in form.text
     assert '<label for="f-revenue">매출액 (원)</label>' in form.text
+    # The consent to read the tax filing, not given unless ticked; the baseline only in the first survey.
+    assert 'name="revenue_consent" value="true"' in form.text and ' checked' not in form.text
+    assert ('name="baseline_revenue"' in form.text) == (asking.year == 1)
     fields = {"csrf_token": csrf(form.text), "fiscal_year": str(asking.schedule.fiscal_year), "revenue": "12억",
               "employees": "15", "new_hires": "2", "patents_filed": "0", "patents_granted": "1"}
     wrong = await site.post(url, data=fields)
@@ -468,7 +470,10 @@ async def test_the_portal_form_answers_the_open_survey_and_shows_the_years_answe
 
 
 # The figures the two walks above answer, year 1 over the API and year 2 through the portal.
-WALKS = [{"revenue": 1_200_000_000, "employees": 14, "new_hires": 4, "patents_filed": 1, "patents_granted": 0},
+# Year 1 also gives the last year before the program (the growth baseline) and consents to its tax
+# filing being read (the simulator holds none for it: revenue_check no_record).
+WALKS = [{"revenue": 1_200_000_000, "employees": 14, "new_hires": 4, "patents_filed": 1, "patents_granted": 0,
+          "baseline_revenue": 1_000_000_000, "baseline_employees": 10, "revenue_consent": True},
          {"revenue": 1_500_000_000, "employees": 15, "new_hires": 2, "patents_filed": 0, "patents_granted": 1}]
 
 
@@ -500,16 +505,17 @@ async def test_the_programs_outcomes_count_the_years_answered_over_the_api_in_xl
     first, second = found["rows"]
     assert [(r["cohort"], r["year"], r["companies"], r["survived"], r["survival_rate_percent"], r["answered"])
             for r in (first, second)] == [(cohort, 1, 1, 1, 100.0, 1), (cohort, 2, 1, 1, 100.0, 1)]
-    # Year 1 has no growth without the figures the company completed with; year 2 grows on year 1.
-    assert (first["revenue_total"], first["revenue_growth_total_percent"], first["jobs_created"],
-            first["new_hires"]) == (1_200_000_000, None, 0, 4)
+    # Year 1 grows on the last year before the program its first survey gave (1,000,000,000 won and
+    # 10 people); year 2 grows on year 1.
+    assert (first["revenue_total"], first["revenue_growth_total_percent"], first["revenue_growth_median_percent"],
+            first["jobs_created"], first["new_hires"]) == (1_200_000_000, 20.0, 20.0, 4, 4)
     assert (second["revenue_total"], second["revenue_growth_total_percent"], second["revenue_growth_median_percent"],
             second["jobs_created"], second["patents_granted"]) == (1_500_000_000, 25.0, 25.0, 1, 1)
     targets = {t["measure"]: t for t in second["targets"]}
     assert list(targets) == [t.measure for t in policy.targets]
     assert targets["revenue_growth_total_percent"]["status"] == "met"  # 25.0% against 20%
     assert targets["jobs_created"]["status"] == ("met" if policy.target("jobs_created") == 1 else "missed")
-    assert {t["status"] for t in first["targets"] if t["measure"].startswith("revenue_growth")} == {"no_data"}
+    assert {t["status"] for t in first["targets"] if t["measure"].startswith("revenue_growth")} == {"met"}
     # Officers and auditors read it; an evaluator and a startup do not.
     await stack.call("GET", url, stack.as_role(Role.AUDITOR))
     await stack.call("GET", url, stack.as_role(Role.EVALUATOR), expect=403)
