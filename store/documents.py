@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, update
+from sqlalchemy import BigInteger, Column, DateTime, Index, bindparam, update
 from sqlmodel import Field, Session, SQLModel, col, select
+
+from store.db import table_of
 
 
 def _utc() -> Any:
@@ -86,14 +88,22 @@ def documents_with_hash(session: Session, sha256: str) -> Sequence[Document]:
     return session.exec(select(Document).where(Document.sha256 == sha256).order_by(col(Document.uploaded_at))).all()
 
 
+# Built once: the projection runs it for every action that pins documents.
+_DOCUMENTS = table_of(Document)
+_MARK_REFERENCED = (update(_DOCUMENTS).where(_DOCUMENTS.c.id.in_(bindparam("ids", expanding=True)),
+                                             _DOCUMENTS.c.referenced.is_(False))
+                    .values(referenced=True, referenced_by=bindparam("by"), referenced_at=bindparam("on")))
+
+
 def mark_referenced(session: Session, document_ids: Sequence[str], action: str, at: datetime) -> int:
     """Record that an action relied on these documents: they are kept for good. Part of the
-    caller's transaction (the projection's); returns how many rows changed."""
-    changed = session.exec(
-        update(Document).where(col(Document.id).in_(list(document_ids)), col(Document.referenced).is_(False))
-        .values(referenced=True, referenced_by=action, referenced_at=at)
-        .execution_options(synchronize_session="fetch"))
-    return changed.rowcount
+    caller's transaction (the projection's); returns how many rows changed. Any of them the session
+    has loaded is expired, to be read again with the change."""
+    ids = list(document_ids)
+    changed: int = session.connection().execute(_MARK_REFERENCED, {"ids": ids, "by": action, "on": at}).rowcount
+    for loaded in [o for o in session.identity_map.values() if isinstance(o, Document) and o.id in ids]:
+        session.expire(loaded)
+    return changed
 
 
 def expired_unreferenced(session: Session, days: int, now: datetime | None = None) -> Sequence[Document]:
