@@ -108,7 +108,8 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
     rescored = await stack.act(sid, "score", stack.as_role(EV, "evaluator-2"), {"round": "document", "score": 88})
     assert rescored["average_score"] == 88
     # The startup reads the decision and its reason on its own page of the portal's 마이페이지.
-    await stack.wait_until_state(sid, lambda s: s["phase"] == "under_review", "the upheld appeal readable")
+    # Scored again, the program call ranks it again: the one slot is held, so its place on the waitlist.
+    await stack.wait_until_state(sid, lambda s: s["phase"] == "waitlisted", "ranked again after re-scoring")
     await portal_as_startup(site, stack, startup.brn)
     portal = await site.get(f"/portal/my/{sid}")
     assert "서면평가 자료 누락 확인" in portal.text and "인용" in portal.text and document["sha256"] in portal.text
