@@ -128,7 +128,8 @@ def _refuse(field: str, rule: RuleId, message: str, **details: object) -> RuleVi
 
 def check_answer(answer: SurveyAnswer, policy: FollowUpPolicy, schedule: SurveySchedule) -> None:
     """Refuse an answer for another year, with a required indicator left out, a negative or absurd
-    figure, more new hires than employees, or an investment round of no money."""
+    figure, more new hires than employees, the year before the program after the first survey, or
+    an investment round of no money."""
     if answer.fiscal_year != schedule.fiscal_year:
         raise _refuse("fiscal_year", RuleId.SURVEY_FISCAL_YEAR,
                       f"this survey asks for {schedule.fiscal_year}, not {answer.fiscal_year} "
@@ -149,6 +150,11 @@ def check_answer(answer: SurveyAnswer, policy: FollowUpPolicy, schedule: SurveyS
         raise _refuse("new_hires", RuleId.NEW_HIRES_WITHIN_EMPLOYEES,
                       f"{answer.new_hires} new hires but {answer.employees} employees at the year's end "
                       f"(신규 고용({answer.new_hires}명)이 연말 상시 근로자 수({answer.employees}명)보다 많습니다)")
+    for name in ("baseline_revenue", "baseline_employees"):
+        if schedule.year > 1 and getattr(answer, name) is not None:
+            raise _refuse(name, RuleId.BASELINE_FIRST_SURVEY,
+                          f"the last year before the program is asked in the first survey only, not in year "
+                          f"{schedule.year} (참여 전 연도 실적은 첫 조사에서만 입력합니다)")
     for i, investment in enumerate(answer.investments):
         if not 0 < investment.amount <= MOST:
             raise _refuse(f"investments[{i}].amount", RuleId.POSITIVE_WON,

@@ -81,6 +81,7 @@ class RuleId(StrEnum):
     AT_MOST = "at_most"
     NEW_HIRES_WITHIN_EMPLOYEES = "new_hires_within_employees"
     POSITIVE_WON = "positive_won"
+    BASELINE_FIRST_SURVEY = "baseline_first_survey"
     # The budget plan, the execution ledger, its review and the settlement from it (domain/budget*.py,
     # domain/ledger.py, domain/expense_review.py, domain/settlement_*.py, api/routes/expense_review.py).
     KNOWN_CATEGORY = "known_category"

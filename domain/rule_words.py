@@ -72,6 +72,7 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.AT_MOST: N_("값이 너무 큽니다."),
     RuleId.NEW_HIRES_WITHIN_EMPLOYEES: N_("신규 고용이 연말 상시 근로자 수보다 많을 수 없습니다."),
     RuleId.POSITIVE_WON: N_("투자 금액은 0원보다 큰 원 단위 금액이어야 합니다."),
+    RuleId.BASELINE_FIRST_SURVEY: N_("참여 전 연도 실적은 첫 조사에서만 입력합니다."),
     RuleId.KNOWN_CATEGORY: N_("알 수 없는 비목입니다."),
     RuleId.ONE_LINE_PER_CATEGORY: N_("같은 비목이 두 번 있습니다."),
     RuleId.CATEGORY_CAP: N_("비목의 한도를 넘습니다."),

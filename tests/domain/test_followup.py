@@ -157,13 +157,16 @@ def test_year_one_grows_on_the_completion_figures_or_else_on_the_last_year_befor
     # a: 100 → 150 (+50%) and 3 jobs; b: its completion figures win, 200 → 300 (+50%) and 0 jobs.
     assert (rows[0].revenue_growth_total_percent, rows[0].revenue_growth_median_percent, rows[0].jobs_created) == (
         50.0, 50.0, 3)
-    # Asked only in the first survey: a later year's answer carrying them changes nothing.
+    # Asked only in the first survey: refused in a later one (and a record carrying them changes nothing).
     later = company("c", "2025", ("answered", {"revenue": 100, "employees": 5}),
                     ("answered", {"revenue": 120, "employees": 5, "baseline_revenue": 1}))
     assert outcome_rows([later], 2)[1].revenue_growth_total_percent == 20.0
-    with pytest.raises(RuleViolation) as refused:
-        check_answer(answer(baseline_employees=-1), POLICY, survey_schedule(utc(2025, 6, 1), 1, POLICY))
-    assert (refused.value.details["field"], refused.value.details["rule"]) == ("baseline_employees", "non_negative")
+    for typed, year, rule in ((-1, 1, "non_negative"), (6, 2, "baseline_first_survey")):
+        schedule = survey_schedule(utc(2025 - year + 1, 6, 1), year, POLICY)  # each asks for 2025
+        with pytest.raises(RuleViolation) as refused:
+            check_answer(answer(baseline_employees=typed), POLICY, schedule)
+        assert (refused.value.details["field"], refused.value.details["rule"]) == ("baseline_employees", rule)
+    check_answer(answer(baseline_employees=6), POLICY, survey_schedule(utc(2025, 6, 1), 1, POLICY))
 
 
 def company(brn: str, cohort: str, *years: tuple[str, dict[str, Any] | None], **baseline: int) -> CompanyOutcome:
