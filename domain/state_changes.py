@@ -6,10 +6,9 @@ state each time. Pure: the workflow computes the changes, the projection activit
 The workflow keeps one fingerprint per top-level field of the state it last projected (its JSON
 text), which is all it needs to tell what changed. Its Updates answer the same compact JSON."""
 
-import json
 from typing import Any
 
-from pydantic_core import to_jsonable_python
+from pydantic_core import to_json, to_jsonable_python
 
 from domain.state import StartupState
 
@@ -23,17 +22,17 @@ def compact_json(state: StartupState) -> dict[str, Any]:
     return state.model_dump(mode="json", exclude_defaults=True)
 
 
-def fingerprints(fields: dict[str, Any]) -> dict[str, str]:
-    """One text per top-level field, equal exactly when the field's value is."""
-    return {name: json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-            for name, value in fields.items()}
+def fingerprints(fields: dict[str, Any]) -> dict[str, bytes]:
+    """One JSON text per top-level field: equal when the field's value is (a mapping whose keys
+    came in another order differs, and is then carried though unchanged: never the reverse)."""
+    return {name: to_json(value) for name, value in fields.items()}
 
 
 def _default_json(name: str) -> Any:
     return to_jsonable_python(StartupState.model_fields[name].get_default(call_default_factory=True))
 
 
-def changed_fields(fields: dict[str, Any], marks: dict[str, str], before: dict[str, str]) -> dict[str, Any]:
+def changed_fields(fields: dict[str, Any], marks: dict[str, bytes], before: dict[str, bytes]) -> dict[str, Any]:
     """The fields (of `compact_json`, fingerprinted as `marks`) that differ from the state
     fingerprinted as `before`; a field that went back to its default is given it explicitly."""
     changed = {name: fields[name] for name, mark in marks.items() if before.get(name) != mark}

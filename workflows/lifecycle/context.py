@@ -73,7 +73,7 @@ class LifecycleContext:
         self.projected_version = -1
         # The state the run last projected, one fingerprint per top-level field (None before its
         # first projection): the next projection carries only the fields that differ from it.
-        self.projected_marks: dict[str, str] | None = None
+        self.projected_marks: dict[str, bytes] | None = None
         # Set by every change; the run loop wakes on it and publishes.
         self.changed = False
         self.search_attributes_set: tuple[Any, ...] | None = None
