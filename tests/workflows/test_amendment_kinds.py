@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 
 from domain.phases import Role
+from tests.browser.conftest import PASSWORD, ensure_user
 from tests.conftest import Stack, wait_until
 from tests.flows import PO, startup_password
 from tests.pages.test_console_upload import sign_in
-from tests.workflows.test_amendments import _document_text, refusal
+from tests.workflows.test_amendments import _document_text, csrf, refusal
 from tests.workflows.test_settlement_from_ledger import in_poc_with_an_expense
 
 # Replayed by tests/workflows/test_replay.py: the walk below, captured with AXFLOW_CAPTURE_HISTORIES=1.
@@ -43,6 +44,19 @@ async def test_a_new_representative_is_proven_and_a_budget_move_becomes_an_agree
     wrong = await stack.act(sid, "request-amendment", me, asked, expect=422)
     assert refusal(wrong) == ("validation_error", "representative_name", "register_mismatch")
     assert "진위확인" in wrong["error"]["message"] and "tax register" in wrong["error"]["message"]
+    # The same refusal on the portal's agreement page, beside the field it names.
+    ensure_user(stack, f"kinds-{brn}", ["startup"], brn)
+    form = await site.get("/signin")
+    signed_in = await site.post("/signin", data={"login_id": f"kinds-{brn}", "password": PASSWORD,
+                                                 "csrf_token": csrf(form.text)})
+    assert signed_in.status_code == 303, signed_in.text
+    page = await site.get(f"/portal/agreement/{sid}")
+    assert 'id="f-representative_name"' in page.text and 'id="f-representative_opened_on"' in page.text
+    on_page = await site.post(f"/portal/agreement/{sid}/amendment", data={
+        "csrf_token": csrf(page.text), "kind": "representative", "representative_name": "박아무개",
+        "representative_opened_on": OPENED_ON, "reason": "대표이사 변경 등기"})
+    assert on_page.status_code == 422 and 'id="f-representative_name-error"' in on_page.text, on_page.text[-3000:]
+    site.cookies.clear()
     undated = await stack.act(sid, "request-amendment", me, asked | {"representative_opened_on": None}, expect=422)
     assert refusal(undated)[1:] == ("representative_opened_on", "amendment_field_required")
     assert (await stack.state(sid, me))["amendments"]["requests"] == []
