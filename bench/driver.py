@@ -3,6 +3,7 @@
 import asyncio
 import itertools
 import json
+import random
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -80,18 +81,22 @@ class ApiDriver:
 
     async def act(self, token: str, startup_id: str, action: str, body: dict[str, Any] | None = None) -> Any:
         self.actions += 1
-        path = f"/startups/{startup_id}/actions/{action}"
+        return await self.post(token, f"/startups/{startup_id}/actions/{action}", body or {})
+
+    async def post(self, token: str, path: str, body: dict[str, Any], expect: int = 200) -> Any:
+        """POST, sent again after a 503: no worker applied it in time, its workflow task had just
+        failed (a worker starved past the SDK's deadlock timeout on an overloaded machine, retried
+        by Temporal), or the workflow already had as many Updates in flight as the server allows
+        (10 by default: many applications to one program's call at once). Not applied, so a person
+        would press the button again a moment later (not all in step: the waits vary). Counted,
+        so a run that needed it says so."""
         for attempt in range(UNAVAILABLE_RETRIES):
-            response = await self.http.post(path, json=body or {}, headers={"Authorization": f"Bearer {token}"})
-            # 503: no worker applied it in time, or its workflow task had just failed (a worker
-            # starved past the SDK's deadlock timeout on an overloaded machine, retried by Temporal);
-            # not applied, so a person would press the button again a moment later. Counted, so a
-            # run that needed it says so.
+            response = await self.http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
             if response.status_code != 503:
                 break
             self.unavailable += 1
-            await asyncio.sleep(2 ** attempt)
-        if response.status_code != 200:
+            await asyncio.sleep(2 ** attempt * random.uniform(0.5, 1.5))
+        if response.status_code != expect:
             raise HttpStatusError(f"POST {path}", response.status_code, response.text)
         return response.json()
 
@@ -169,7 +174,7 @@ class ApiDriver:
     # ---- one startup
     async def apply_and_score(self, program: ProgramDefinition, brn: str, token: str) -> str:
         self.actions += 1
-        created = await self.call(token, "POST", f"/programs/{program.id}/applications", {
+        created = await self.post(token, f"/programs/{program.id}/applications", {
             "brn": brn, "company_name": f"벤치AI {brn[-4:]}", "founded_on": "2021-03-02", "task_id": "SF-01",
             "representative": "홍길동", "email": "ceo@bench-ai.kr", "proposal_title": "AI PoC"}, 201)
         startup_id = created["startup_id"]
