@@ -47,6 +47,17 @@ def test_every_kind_has_its_own_words_in_one_language_each(kind: str) -> None:
         assert not _has_hangul(text), text
 
 
+@pytest.mark.parametrize("kind", ["amendment_requested", "amendment_decided", "amendment_overdue"])
+def test_an_amendments_kind_is_named_in_the_readers_language(kind: str) -> None:
+    """The lifecycle sends the agreement's Korean word for the kind; an English notice translates it."""
+    for korean, english in (("사업 기간", "PoC period"), ("대표자", "Representative"),
+                            ("사업비 (비목 변경)", "Budget (move between categories)")):
+        facts = FACTS | {"kind_name": korean}
+        words = render(kind, facts, recipient_name="Kim", link="L", language="en", strict=True)
+        assert english in words.text and korean not in words.text + words.subject
+        assert korean in render(kind, facts, recipient_name="김", link="L", strict=True).text
+
+
 def test_amounts_and_instants_are_written_for_people() -> None:
     words = render("refund_due", FACTS, recipient_name="김", link="L")
     assert "56,000,000원" in words.text and "KRW" not in words.text
