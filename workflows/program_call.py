@@ -72,6 +72,8 @@ class CallState(BaseModel):
     # aside): ranked again once scored again (patch rank-after-appeal), each ranking kept in `reranked`.
     returned_to_review: list[str] = []
     reranked: list[dict[str, str]] = []
+    # The waitlist's validity has run out; the call ends once no application is being scored again.
+    waitlist_expired: bool = False
     over: bool = False
 
 
@@ -147,16 +149,17 @@ class ProgramCall:
             return self.program.application_opens_at
         if self.s.window == "open":
             return self.program.application_closes_at
-        return self.s.waitlist_expires_at
+        return None if self.s.waitlist_expired else self.s.waitlist_expires_at
 
     async def _on_clock(self) -> None:
         self._update_window()
         expires = self.s.waitlist_expires_at
-        if expires and workflow.now() >= expires:
+        if expires and workflow.now() >= expires and not self.s.waitlist_expired:
             expired, self.s.waitlist = self.s.waitlist, []
             decision = SelectionDecision(decision="rejected", reason="waitlist expired")
             await self._decide({brn: decision for brn in expired})
-            self.s.over = True
+            # An application being scored again after its upheld appeal is ranked before the call ends.
+            self.s.waitlist_expired, self.s.over = True, not self.s.returned_to_review
 
     # ---------------------------------------------------------------- apply
 
@@ -287,6 +290,7 @@ class ProgramCall:
         if brn in s.returned_to_review:
             if update.phase is not Phase.UNDER_REVIEW:  # withdrawn meanwhile
                 s.returned_to_review.remove(brn)
+                self._wake = True  # the call may end now (_rank_returned)
             elif update.score_count >= self.program.evaluators_required:
                 self._wake = True  # the run loop ranks it (_rank_returned)
             return
@@ -311,16 +315,22 @@ class ProgramCall:
                 candidate(applicant), [candidate(a) for a in s.applicants.values() if a.rank is not None],
                 [candidate(s.applicants[b]) for b in s.waitlist], self.program.slots - len(s.holding_slots),
                 self.program.min_score)
-            applicant.rank, s.waitlist = placement.rank, placement.waitlist
-            if placement.decision == "selected":
+            decision, reason = placement.decision, (
+                f"ranked again after the upheld appeal: score {applicant.average_score}, rank {placement.rank}")
+            if decision == "rejected":
+                reason = f"score {applicant.average_score} below the minimum {self.program.min_score}"
+            elif decision == "waitlisted" and s.waitlist_expired:  # no waitlist left to take a place on
+                decision, reason = "rejected", "waitlist expired"
+            else:
+                s.waitlist = placement.waitlist
+            applicant.rank = placement.rank
+            if decision == "selected":
                 s.holding_slots.append(brn)
-            s.reranked.append({"brn": brn, "decision": placement.decision, "rank": str(placement.rank),
+            s.reranked.append({"brn": brn, "decision": decision, "rank": str(placement.rank),
                                "average_score": str(applicant.average_score), "at": workflow.now().isoformat()})
-            reason = (f"score {applicant.average_score} below the minimum {self.program.min_score}"
-                      if placement.decision == "rejected" else
-                      f"ranked again after the upheld appeal: score {applicant.average_score}, rank {placement.rank}")
-            await self._decide({brn: SelectionDecision(decision=placement.decision, rank=placement.rank,
-                                                       reason=reason)})
+            await self._decide({brn: SelectionDecision(decision=decision, rank=placement.rank, reason=reason)})
+        if s.waitlist_expired and not s.returned_to_review:
+            s.over = True
 
     @workflow.signal(name="slot_released")
     async def slot_released(self, released: SlotReleased) -> None:

@@ -142,3 +142,28 @@ async def test_a_waitlisted_startup_selected_while_its_appeal_waits_has_the_appe
     assert "종결 (선정)" in page.text and "예비 후보에서 선정되어 심의하지 않고 종결했습니다." in page.text
     await _capture("lifecycle-appeal-moot", await stack.call("GET", f"/startups/{second}/history?format=temporal",
                                                              stack.as_role(Role.AUDITOR)))
+
+
+async def test_the_call_waits_past_the_waitlist_for_an_application_scored_again(stack: Stack) -> None:
+    """The waitlist's validity runs out while an upheld appeal's application is scored again: the call
+    stays until it is ranked (no waitlist left: rejected when no slot is free), then ends."""
+    program = await stack.program(slots=1, budget=80_000_000)
+    first, second = await stack.apply(program), await stack.apply(program)
+    await select(stack, program, {first: 90, second: 10})
+    await stack.wait_phase(second, "rejected")
+    me = stack.as_startup(second.rsplit(":", 1)[1])
+    await stack.act(second, "file-appeal", me, {"kind": "selection", "reasons": "평가 자료 누락"})
+    await stack.act(second, "decide-appeal", stack.as_role(PO, "panel-a"), {"decision": "uphold", "reason": "재평가"})
+    await wait_until(lambda: stack.call_status(program.id), lambda c: c["returned_to_review"], what="back in review")
+    handle = stack.program_handle(program.id)
+    await stack.skipper.fast_forward(handle, timedelta(days=program.policy.waitlist_valid_days + 1))
+    waiting = await wait_until(lambda: stack.call_status(program.id), lambda c: c["waitlist_expired"],
+                               what="the waitlist expired")
+    assert waiting["over"] is False
+    await stack.act(second, "score", stack.as_role(EV, "evaluator-2"), {"round": "document", "score": 80})
+    rejected = await stack.wait_phase(second, "rejected")
+    assert rejected["appeals"]["appeals"][0]["status"] == "upheld"
+    entries = (await stack.call("GET", f"/startups/{second}/history", stack.as_role(Role.AUDITOR)))["entries"]
+    assert [e["reason"] for e in entries if e["action"] == "selection"][-1] == "waitlist expired"
+    ended = await handle.result()
+    assert ended["over"] is True and ended["returned_to_review"] == []
