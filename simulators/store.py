@@ -30,6 +30,11 @@ class Journal:
                 (key, seq, json.dumps(body, ensure_ascii=False)),
             )
 
+    def count(self) -> int:
+        with self._lock:
+            found: int = self._db.execute("SELECT COUNT(*) FROM record").fetchone()[0]
+        return found
+
     def all(self) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute("SELECT body FROM record ORDER BY seq").fetchall()
