@@ -12,6 +12,7 @@ from domain.phases import Phase, Role
 from domain.state import StartupState
 from store.db import as_utc, table_of
 from store.evaluator_pool_tables import barred_from_scoring, uncleared_programs
+from store.tables import ProgramRow
 from store.user_tables import WorkItem, WorkItemExclusion
 
 # Items without a due instant sort after every dated one.
@@ -124,6 +125,12 @@ def replace_work_items(conn: Connection, state: StartupState) -> None:
         conn.execute(_INSERT_EXCLUSIONS, excluded)
 
 
+def off_appeal_panel(session: Session, user_id: str) -> list[str]:
+    """The programs that name a review panel for their appeals without this user on it."""
+    panels = session.exec(select(ProgramRow.id, table_of(ProgramRow).c.definition["appeals"]["panel"])).all()
+    return [program_id for program_id, panel in panels if panel and user_id not in panel]
+
+
 @dataclass
 class InboxEntry:
     role: str
@@ -162,6 +169,9 @@ def inbox(session: Session, user_id: str, roles: list[str], brn: str | None, con
             # Nor a score a panel gives to others, or one they recused from or were excluded from.
             query = query.where(or_(col(WorkItem.kind) != "score",
                                     col(WorkItem.startup_id).notin_(barred_from_scoring(user_id))))
+        # An appeal of a program that names its review panel (심의위원회) waits on its members only.
+        if role == Role.PROGRAM_OFFICER.value and (elsewhere := off_appeal_panel(session, user_id)):
+            query = query.where(or_(col(WorkItem.kind) != "decide_appeal", col(WorkItem.program_id).notin_(elsewhere)))
         for item in session.exec(query.order_by(col(WorkItem.sort_at), col(WorkItem.id)).limit(limit)).all():
             due = as_utc(item.due_at)
             entries.append(InboxEntry(role, item.startup_id, item.program_id, item.company_name, item.kind,

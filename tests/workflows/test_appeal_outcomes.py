@@ -88,6 +88,15 @@ async def test_an_upheld_final_evaluation_is_made_again_and_the_settlement_follo
     first = await stack.act(sid, "final-evaluation", stack.as_role(EV), {"score": 68, "grade": "B"})
     first_due = datetime.fromisoformat(first["settlement"]["due_at"])
     await stack.act(sid, "file-appeal", me, {"kind": "final_evaluation", "reasons": "최종보고서 부록이 평가에서 빠졌습니다"})
+    # It waits in the named members' inbox only.
+    def inbox_of(name: str) -> Any:
+        return stack.call("GET", f"/me/inbox?program_id={program.id}", stack.as_role(PO, name))
+
+    def appeal_waits(answer: Any) -> bool:
+        return any(i["kind"] == "decide_appeal" and i["startup_id"] == sid for i in answer["items"])
+
+    await wait_until(lambda: inbox_of("named-panel"), appeal_waits, what="the appeal in the panel's inbox")
+    assert not appeal_waits(await inbox_of("not-on-the-panel"))
     outsider = await stack.act(sid, "decide-appeal", stack.as_role(PO, "not-on-the-panel"),
                                {"decision": "uphold", "reason": "재평가"}, expect=403)
     assert refusal(outsider)[2] == "named_panel"
