@@ -165,6 +165,8 @@ class RuleId(StrEnum):
     # Which company is a person's (the portal's 내 회사 확인, store/company_binding.py; the console's
     # company requests): a refused check, and why a program officer decides on a request.
     REGISTER_MISMATCH = "register_mismatch"
+    # Refused 진위확인 guesses a person may make in a day, 내 회사 확인 and 대표자 변경 counted together.
+    REGISTER_GUESSES_LIMITED = "register_guesses_limited"
     IDENTITY_NAME_MISMATCH = "identity_name_mismatch"
     IDENTITY_FAILED = "identity_failed"
     CHECK_EXPIRED = "check_expired"

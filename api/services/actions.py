@@ -87,7 +87,7 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
         except RuleViolation as violation:
             raise from_violation(violation) from None
     # 대표자 변경: the tax register's 진위확인 of the new representative (api/services/representative_check.py).
-    command.register_answer = await register_answer(session, startup_id, body, settings)
+    command.register_answer = await register_answer(session, startup_id, body, settings, actor)
     # Document ids become refs with the hash of their bytes, carried in the Update payload.
     attach_documents(session, startup_id, command)
 

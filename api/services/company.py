@@ -7,6 +7,12 @@ from sqlmodel import Session, col, delete, or_, select
 
 from store.binding_tables import BindingEvent, CompanyBinding, CompanyCheck
 
+# 진위확인 answers whether a guess is right: a person refused this often in a day may guess no
+# more until the day has passed (the refusals are the count, so nothing else need be kept). The
+# portal's 내 회사 확인 and a 대표자 변경 request (api/services/representative_check.py) count together.
+REFUSALS_PER_DAY = 5
+REFUSAL_WINDOW = timedelta(days=1)
+
 
 def active_binding(session: Session, user_id: str) -> CompanyBinding | None:
     """The person's binding to a company that is not revoked, if any."""
@@ -19,6 +25,11 @@ def refusals_since(session: Session, user_id: str, since: datetime) -> int:
     return len(session.exec(select(BindingEvent.id).where(BindingEvent.user_id == user_id,
                                                           BindingEvent.kind == "refused",
                                                           col(BindingEvent.at) >= since)).all())
+
+
+def guesses_exhausted(session: Session, user_id: str, now: datetime) -> bool:
+    """Whether the person was refused REFUSALS_PER_DAY times in the last day (any refusal of theirs)."""
+    return refusals_since(session, user_id, now - REFUSAL_WINDOW) >= REFUSALS_PER_DAY
 
 
 def start_check(session: Session, check: CompanyCheck, valid_for: timedelta) -> None:

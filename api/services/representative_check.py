@@ -5,7 +5,10 @@ company's registration number with the opening day and the new representative's 
 gives. The API asks it (the workflow's validator cannot) and hands the answer to the Update
 (`Command.register_answer`), where the lifecycle's rule requires it (domain/amendments.py,
 check_representative_change). A mismatch is refused naming the field and the rule; nothing is
-recorded in the lifecycle."""
+recorded in the lifecycle. The register answers whether a guess is right, so a refused check is
+recorded as the portal's 내 회사 확인 records one (a `refused` company_binding_event of the person
+who asked) and counts against the same limit: a person refused five times in a day is not let ask
+the register again until the day has passed (429, `register_guesses_limited`), here or there."""
 
 from datetime import UTC, datetime
 
@@ -13,20 +16,26 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.errors import ApiError
+from api.services.company import guesses_exhausted
 from axflow.config import Settings
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 from domain.amendments import RegisterAnswer
 from domain.commands import RequestAmendmentBody
 from domain.rule_ids import RuleId
+from domain.state import Actor
+from store.company_binding import record
+from store.db import engine_of
 from store.tables import StartupRow
 
 MISMATCH = ("국세청 진위확인에서 사업자등록번호, 개업일자, 새 대표자 성명이 일치하지 않습니다. — the tax register does not "
             "hold this company with this opening date and this representative")
+LIMITED = ("국세청 진위확인에 24시간 동안 5번 실패했습니다. 하루가 지난 뒤에 다시 시도하십시오. — the tax register's check "
+           "was refused five times in 24 hours for you; try again after the day has passed")
 DOWN = "국세청 진위확인 서비스가 응답하지 않습니다. 잠시 후 다시 시도하십시오. — the tax register did not answer; try again later"
 
 
-async def register_answer(session: Session, startup_id: str, body: BaseModel,
-                          settings: Settings | None) -> RegisterAnswer | None:
+async def register_answer(session: Session, startup_id: str, body: BaseModel, settings: Settings | None,
+                          actor: Actor) -> RegisterAnswer | None:
     """The register's confirmation of a new representative, or None for any other request; a
     mismatch or a register that cannot say is refused (ApiError)."""
     if not (isinstance(body, RequestAmendmentBody) and body.kind == "representative"
@@ -35,6 +44,10 @@ async def register_answer(session: Session, startup_id: str, body: BaseModel,
     row = session.get(StartupRow, startup_id)
     if row is None:
         return None  # the Update answers 404 as for any action
+    now = datetime.now(UTC)
+    if guesses_exhausted(session, actor.id, now):
+        raise ApiError("too_many_requests", LIMITED, [
+            {"field": "representative_name", "rule": RuleId.REGISTER_GUESSES_LIMITED, "message": LIMITED}])
     if settings is None:
         raise ApiError("unavailable", DOWN, {"field": "representative_name", "rule": RuleId.REGISTER_MISMATCH})
     try:
@@ -42,7 +55,13 @@ async def register_answer(session: Session, startup_id: str, body: BaseModel,
     except TaxAuthorityDown:
         raise ApiError("unavailable", DOWN, None, 503) from None
     if not matches:
+        with Session(engine_of(session)) as db:  # kept although the request is refused
+            record(db, "refused", brn=row.brn, user_id=actor.id, actor_id=actor.id, at=now,
+                   rule=RuleId.REGISTER_MISMATCH,
+                   reason=f"대표자 변경 진위확인 불일치 (representative amendment, register mismatch): "
+                          f"{body.representative_name}")
+            db.commit()
         raise ApiError("validation_error", MISMATCH, [
             {"field": "representative_name", "rule": RuleId.REGISTER_MISMATCH, "message": MISMATCH}])
     return RegisterAnswer(brn=row.brn, opened_on=body.representative_opened_on,
-                          representative=body.representative_name, checked_at=datetime.now(UTC))
+                          representative=body.representative_name, checked_at=now)

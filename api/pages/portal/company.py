@@ -20,7 +20,7 @@ from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, pag
 from api.pages.shared.common import check_csrf, writing
 from api.pages.shared.redirects import see_other
 from api.pages.shared.rule_text import rule_text
-from api.services.company import active_binding, refusals_since, start_check, take_check
+from api.services.company import REFUSAL_WINDOW, REFUSALS_PER_DAY, active_binding, refusals_since, start_check, take_check
 from api.templating import PAGE_CSP
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
 from axflow.tax_authority import TaxAuthorityDown, register_matches
@@ -38,9 +38,6 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=200), SINGLE_LINE]
 # The provider's page is a minute's work; a check not finished in this long is void.
 CHECK_VALID = timedelta(minutes=15)
-# 진위확인 answers whether a guess is right: a person refused this often in a day may guess no
-# more until the day has passed (the refusals are the count, so nothing else need be kept).
-REFUSALS_PER_DAY = 5
 LABELS = {"brn": N_("사업자등록번호"), "opened_on": N_("개업일자"), "representative": N_("대표자 성명"),
           "company_name": N_("회사명")}
 # The outcomes that are refusals, said by their rule's words (domain/rule_ids.py).
@@ -113,7 +110,7 @@ async def check_company(request: Request, viewer: UnboundStartupViewer, csrf_tok
     if errors or opened is None:
         return _form(request, viewer, values, errors, 422)
     settings, now = request.app.state.settings, viewer.now
-    if _refusals_since(request, viewer.user.id, now - timedelta(days=1)) >= REFUSALS_PER_DAY:
+    if _refusals_since(request, viewer.user.id, now - REFUSAL_WINDOW) >= REFUSALS_PER_DAY:
         add_error(errors, "", _("회사 확인에 여러 번 실패했습니다. 24시간 뒤에 다시 시도하거나 사업 담당자에게 문의하세요."))
         return _form(request, viewer, values, errors, 429)
     try:
