@@ -12,6 +12,7 @@ from api.errors import ERROR_RESPONSES
 from api.pages.console.exports import XLSX_TYPE, download
 from api.pages.console.outcomes import outcomes_xlsx
 from api.policy import Authorized
+from api.services.outcome_checks import year_checks
 from api.services.outcomes import Outcomes, outcomes
 from store.db import release
 
@@ -26,11 +27,14 @@ router = APIRouter(prefix="/programs", tags=["follow-up"], responses=ERROR_RESPO
                         "and the median company's), jobs created, new hires, investment attracted, patents, "
                         "exports and awards, each target of the program met, missed or without data; and the "
                         "companies promoted to the next stage. Money is integer won. format=xlsx answers a "
-                        "workbook of three sheets.")
+                        "workbook of four sheets, the last every company-year's checks against the public "
+                        "registers (employees, revenue, business status).")
 async def program_outcomes(program_id: str, session: SessionDep, _: Authorized,
                            format: Annotated[Literal["json", "xlsx"], Query()] = "json") -> Any:
     found = outcomes(session, program_id)
-    release(session)
     if format == "json":
+        release(session)
         return found
-    return download(outcomes_xlsx(found), f"{program_id}-outcomes.xlsx", "xlsx")
+    checks = year_checks(session, program_id)
+    release(session)
+    return download(outcomes_xlsx(found, checks), f"{program_id}-outcomes.xlsx", "xlsx")

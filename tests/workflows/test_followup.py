@@ -525,11 +525,15 @@ async def test_the_programs_outcomes_count_the_years_answered_over_the_api_in_xl
     sheet = await stack.http.get(f"{url}?format=xlsx", headers=officer)
     assert sheet.status_code == 200 and sheet.headers["content-type"] == XLSX_TYPE
     book = load_workbook(io.BytesIO(sheet.content), read_only=True)
-    assert book.sheetnames == ["성과지표", "목표 대비", "다음 단계 진출"]
+    assert book.sheetnames == ["성과지표", "목표 대비", "다음 단계 진출", "수치 확인"]
     figures = list(book["성과지표"].iter_rows(values_only=True))
     assert figures[0][:3] == ("코호트 (완료 연도)", "연차", "기업 수")
     assert [row[:2] for row in figures[1:]] == [(cohort, 1), (cohort, 2)]
     assert figures[2][figures[0].index("매출액 합계 (원)")] == 1_500_000_000
+    # Each year's checks: year 1 consented (the tax simulator holds no filing for it), year 2 did not.
+    checks = list(book["수치 확인"].iter_rows(values_only=True))
+    revenue = checks[0].index("매출 확인")
+    assert [(row[1], row[revenue]) for row in checks[1:]] == [(1, "기록 없음"), (2, "동의 없음")]
 
     await sign_in(site, stack, "outcomes.officer", ["program_officer"])
     dashboard = await site.get(f"/console/programs/{startup.program.id}")

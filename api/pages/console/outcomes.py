@@ -15,9 +15,11 @@ from api.deps import SessionDep
 from api.errors import ApiError
 from api.i18n import _, pgettext
 from api.pages.console.charts import ACCENT, GOOD, MUTED, WARN, _svg, _text, text_width
+from api.pages.console.outcome_checks import checks_sheet
 from api.pages.console.report_export import Sheet, workbook_xlsx
 from api.pages.shared.common import PageViewer, render
 from api.pages.shared.formatting import man_won
+from api.services.outcome_checks import YearCheck
 from api.services.outcomes import Outcomes, OutcomeYear, outcomes
 from store.db import release
 
@@ -117,9 +119,10 @@ def charts_of(found: Outcomes) -> list[tuple[str, Markup]]:
 # ------------------------------------------------------------------------------------ XLSX
 
 
-def outcomes_xlsx(found: Outcomes) -> bytes:
-    """Three sheets: the figures per cohort and year, each target against its figure, and the
-    companies that went on to the next stage. Money stays integer won (shown as ₩)."""
+def outcomes_xlsx(found: Outcomes, checks: Sequence[YearCheck] = ()) -> bytes:
+    """Four sheets: the figures per cohort and year, each target against its figure, the companies
+    that went on to the next stage, and every company-year's checks against the public registers
+    (api/pages/console/outcome_checks.py). Money stays integer won (shown as ₩)."""
     cohort, year = pgettext("outcome column", "코호트 (완료 연도)"), pgettext("outcome column", "연차")
     figures = Sheet(pgettext("outcome sheet", "성과지표"), (cohort, year, *(figure_label(k) for k in FIGURES)),
                     [(r.cohort, r.year, *(getattr(r, k) for k in FIGURES)) for r in found.rows],
@@ -136,7 +139,7 @@ def outcomes_xlsx(found: Outcomes) -> bytes:
                       pgettext("outcome column", "다음 단계 상태")),
                      [(n.startup_id, n.company_name, n.brn, n.later_program_id or "", n.later_phase or "")
                       for n in found.next_stage])
-    return workbook_xlsx([figures, targets, promoted])
+    return workbook_xlsx([figures, targets, promoted, checks_sheet(checks)])
 
 
 # ------------------------------------------------------------------------------------ the page
