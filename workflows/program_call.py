@@ -68,8 +68,8 @@ class CallState(BaseModel):
     reoffers: list[dict[str, str]] = []
     # Slots left by startups after money moved, which only an officer re-offers.
     vacated: list[dict[str, str]] = []
-    # Applications back in review after the selection (an upheld selection appeal set their scores
-    # aside): ranked again once scored again (patch rank-after-appeal), each ranking kept in `reranked`.
+    # Back in review after the selection (an upheld appeal set their scores aside): ranked again once
+    # scored again (patch rank-after-appeal), each ranking kept in `reranked`.
     returned_to_review: list[str] = []
     reranked: list[dict[str, str]] = []
     # The waitlist's validity has run out; the call ends once no application is being scored again.
@@ -206,11 +206,13 @@ class ProgramCall:
         self.s.holding_slots = [a.brn for a in selected]
         self.s.waitlist = [a.brn for a in waitlisted]
         self.s.waitlist_expires_at = workflow.now() + timedelta(days=self.program.policy.waitlist_valid_days)
-        decisions = {a.brn: SelectionDecision(decision="selected", rank=a.rank, reason=cmd.reason) for a in selected}
-        decisions |= {a.brn: SelectionDecision(decision="waitlisted", rank=a.rank, reason=cmd.reason)
+        by = cmd.actor.id
+        decisions = {a.brn: SelectionDecision(decision="selected", rank=a.rank, reason=cmd.reason, decided_by=by)
+                     for a in selected}
+        decisions |= {a.brn: SelectionDecision(decision="waitlisted", rank=a.rank, reason=cmd.reason, decided_by=by)
                       for a in waitlisted}
         decisions |= {a.brn: SelectionDecision(
-            decision="rejected", rank=a.rank,
+            decision="rejected", rank=a.rank, decided_by=by,
             reason=f"score {a.average_score} below the minimum {self.program.min_score}") for a in failing}
         await self._decide(decisions)
         self._wake = True
@@ -302,8 +304,7 @@ class ProgramCall:
             s.waitlist.remove(brn)
 
     def _scored_again(self) -> list[str]:
-        needed = self.program.evaluators_required
-        return [b for b in self.s.returned_to_review if self.s.applicants[b].score_count >= needed]
+        return [b for b in self.s.returned_to_review if self.s.applicants[b].score_count >= self.program.evaluators_required]
 
     async def _rank_returned(self) -> None:
         """Rank again each application scored again after its upheld appeal, and tell it the result."""

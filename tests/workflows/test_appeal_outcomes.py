@@ -37,6 +37,10 @@ async def _appeal_upheld_and_rescored(stack: Stack, startup_id: str, score: int)
     did not score it the first time scores it again."""
     me = stack.as_startup(startup_id.rsplit(":", 1)[1])
     await stack.act(startup_id, "file-appeal", me, {"kind": "selection", "reasons": "평가 자료 누락"})
+    # The officer who finalized the selection took part in it, as its scorers did.
+    finalizer = await stack.act(startup_id, "decide-appeal", stack.as_role(PO),
+                                {"decision": "uphold", "reason": "재평가"}, expect=403)
+    assert refusal(finalizer)[2] == "panel_took_no_part"
     upheld = await stack.act(startup_id, "decide-appeal", stack.as_role(PO, "panel-a"),
                              {"decision": "uphold", "reason": "자료 누락 확인, 재평가"})
     assert upheld["phase"] == "under_review"
@@ -75,6 +79,8 @@ async def test_an_application_rescored_after_its_appeal_takes_a_free_slot_or_its
     history = (await stack.call("GET", f"/startups/{third}/history", stack.as_role(Role.AUDITOR)))["entries"]
     assert [e["to_phase"] for e in history if e["action"] == "selection"] == ["rejected", "selected"]
     await _capture("program-call-after-appeal", (await stack.program_handle(program.id).fetch_history()).to_json_dict())
+    await _capture("lifecycle-appeal-reranked", await stack.call("GET", f"/startups/{third}/history?format=temporal",
+                                                                 stack.as_role(Role.AUDITOR)))
 
 
 async def test_an_upheld_final_evaluation_is_made_again_and_the_settlement_follows_the_new_one(stack: Stack) -> None:

@@ -42,7 +42,8 @@ async def test_a_rejection_appealed_upheld_and_rescored_by_other_evaluators(stac
     assert rejected["closed_at"] is None and rejected["appeals"]["results"][0]["outcome"] == "rejected"
     assert "file-appeal" in rejected["allowed_actions"]
     scorer = stack.user_id("evaluator")
-    assert rejected["appeals"]["results"][0]["actors"] == [scorer]
+    # Made by its scorer and the officer who finalized the selection.
+    assert rejected["appeals"]["results"][0]["actors"] == sorted([scorer, stack.user_id("program_officer")])
     wrong = await stack.act(sid, "file-appeal", me, {"kind": "final_evaluation", "reasons": "x"}, expect=409)
     assert refusal(wrong)[1:] == ("kind", "appealable_result")
     nothing = await stack.act(sid, "decide-appeal", stack.as_role(PO, "panel-a"),

@@ -47,7 +47,8 @@ def test_there_are_saved_histories_of_every_kind() -> None:
             "lifecycle-followup-started", "followup-projected",
             "followup-checked-figures", "followup-delivered", "lifecycle-amendments", "lifecycle-appeals",
             "lifecycle-budget-change-notices", "program-call-after-appeal", "lifecycle-amendment-kinds",
-            "followup-revenue-check", "followup-status-notices", "lifecycle-appeal-moot"} <= {p.stem for p in SAVED}
+            "followup-revenue-check", "followup-status-notices", "lifecycle-appeal-moot",
+            "lifecycle-appeal-reranked"} <= {p.stem for p in SAVED}
 
 
 async def test_a_lifecycle_under_the_notification_outbox_replays_without_delivery_activities() -> None:

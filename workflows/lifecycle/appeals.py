@@ -45,12 +45,16 @@ def _note(ctx: LifecycleContext, kind: AppealKind, actors: list[str], subject: s
                                             outcome=outcome))
 
 
-def note_selection(ctx: LifecycleContext, before: Phase) -> None:
-    """After the selection is decided: a rejection or a place on the waitlist may be appealed. A
+def note_selection(ctx: LifecycleContext, before: Phase, decided_by: str | None = None) -> None:
+    """After the selection is decided: a rejection or a place on the waitlist may be appealed, not
+    before its scorers and (patch selection-decider-took-part) the officer who finalized it. A
     waitlist that expires later is no new result (the place on it was the one to appeal). Selected
     from the waitlist, an appeal of the place on it is closed as moot (patch moot-appeals)."""
     if before is Phase.UNDER_REVIEW and ctx.state.phase in (Phase.REJECTED, Phase.WAITLISTED):
-        _note(ctx, "selection", sorted({e.evaluator_id for e in ctx.state.scores}), outcome=ctx.state.phase.value)
+        actors = {e.evaluator_id for e in ctx.state.scores}
+        if decided_by and ctx.state.appeals is not None and workflow.patched(patches.SELECTION_DECIDER_TOOK_PART):
+            actors.add(decided_by)
+        _note(ctx, "selection", sorted(actors), outcome=ctx.state.phase.value)
     appeals = ctx.state.appeals
     if (before is Phase.WAITLISTED and ctx.state.phase is Phase.SELECTED and appeals is not None
             and any(a.kind == "selection" for a in appeals.pending) and workflow.patched(patches.MOOT_APPEALS)):

@@ -92,3 +92,7 @@ BUDGET_AMENDMENT_VERSION = "budget-amendment-version"
 # (recorded with the reason, no longer waiting on the panel). Lifecycles before it kept the appeal
 # pending, which nobody could decide once selected. Deprecate 15 months after its release.
 MOOT_APPEALS = "moot-appeals"
+# The officer who finalized the selection is among the people who made a rejection or a waitlist
+# place (the program call sends who decided with the decision), so does not decide its appeal.
+# Lifecycles before it noted the scorers alone. Deprecate 15 months after its release.
+SELECTION_DECIDER_TOOK_PART = "selection-decider-took-part"

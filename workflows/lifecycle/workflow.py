@@ -113,7 +113,7 @@ class StartupLifecycle(ChangeUpdates):
     def selection_decided(self, decision: SelectionDecision) -> None:
         before = self.state.phase
         selection.selection_decided(self.ctx, decision)
-        appeals.note_selection(self.ctx, before)  # a rejection or a waitlist place may be appealed (patch appeals)
+        appeals.note_selection(self.ctx, before, decision.decided_by)  # a rejection or waitlist place may be appealed
 
     @workflow.signal(name="payment_outcome")
     def payment_outcome(self, outcome: PaymentOutcome) -> None:
