@@ -143,9 +143,11 @@ def py_spy() -> str:
     return found
 
 
-def start_sampling(pids: dict[str, int], folder: Path, rate: int) -> dict[str, subprocess.Popen[bytes]]:
+def start_sampling(pids: dict[str, int], folder: Path, rate: int,
+                   gil: bool = False) -> dict[str, subprocess.Popen[bytes]]:
+    only_gil = ["--gil"] if gil else []
     return {name: subprocess.Popen([py_spy(), "record", "--pid", str(pid), "--format", "raw", "--rate", str(rate),
-                                    "--nonblocking", "--output", str(folder / f"{name}.txt")],
+                                    "--nonblocking", *only_gil, "--output", str(folder / f"{name}.txt")],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for name, pid in pids.items()}
 
@@ -218,7 +220,7 @@ async def lifecycles(stack: BenchStack, driver: ApiDriver, n: int, concurrency: 
     return list(ids.values())
 
 
-async def profile(n: int, concurrency: int, rate: int, folder: Path) -> dict[str, Any]:
+async def profile(n: int, concurrency: int, rate: int, folder: Path, gil: bool = False) -> dict[str, Any]:
     requests: Counter[str] = Counter()
 
     async def count(request: httpx.Request) -> None:
@@ -230,7 +232,7 @@ async def profile(n: int, concurrency: int, rate: int, folder: Path) -> dict[str
         load_before = os.getloadavg()
         await lifecycles(stack, driver, 2, 2)  # warm: imports, caches, first connections
         targets = {"api": stack.procs["api"].pid, "worker": stack.procs["worker"].pid, "bench driver": os.getpid()}
-        samplers = start_sampling(targets, folder, rate)
+        samplers = start_sampling(targets, folder, rate, gil)
         await asyncio.sleep(3)  # py-spy attached and the warm lifecycles' last activities done
         before = all_cpu(stack)
         requests.clear()
@@ -247,7 +249,7 @@ async def profile(n: int, concurrency: int, rate: int, folder: Path) -> dict[str
         base = await throughput.baseline_run(stack, n, concurrency, round(updates), round(activities))
         base_after = all_cpu(stack)
         return {
-            "lifecycles": n, "concurrency": concurrency, "rate": rate, "seconds": round(seconds, 2),
+            "lifecycles": n, "concurrency": concurrency, "rate": rate, "gil_only": gil, "seconds": round(seconds, 2),
             "driver_requests_per_lifecycle": driver_requests,
             "lifecycles_per_s": round(n / seconds, 3), "baseline_lifecycles_per_s": base["lifecycles_per_s"],
             "updates_per_lifecycle": updates, "activities_per_lifecycle": activities,
@@ -293,11 +295,14 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     parser.add_argument("--raw", type=Path, help="keep py-spy's raw output in this folder")
+    parser.add_argument("--gil", action="store_true",
+                        help="sample only threads holding the GIL: Python's own work, not a thread waiting in "
+                             "SQLite's commit (fsync) or for its write lock, which py-spy may count as running")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     folder = args.raw or Path(tempfile.mkdtemp(prefix="axflow-profile-"))
     folder.mkdir(parents=True, exist_ok=True)
-    result = asyncio.run(profile(args.lifecycles, args.concurrency, args.rate, folder))
+    result = asyncio.run(profile(args.lifecycles, args.concurrency, args.rate, folder, args.gil))
     text = json.dumps(result, indent=2, ensure_ascii=False)
     if args.out:
         args.out.write_text(text)
