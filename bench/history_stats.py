@@ -1,6 +1,6 @@
 """What the throughput row's lifecycles left in Temporal, read from their histories after the run
-(no extra load during it): the payload bytes per lifecycle by what carries them, and the
-projection lag, how long after an Update completed the read model held its change.
+(no extra load during it): the payload bytes per lifecycle by what carries them (and the largest
+carriers by activity or Update name), and the projection lag, how long after an Update completed the read model held its change.
 
 The lag of one Update: from its `WorkflowExecutionUpdateCompleted` event to the completion of the
 first `project_startup` activity scheduled at or after it (the projection that carries the change;
@@ -44,6 +44,26 @@ def payload_bytes(event: HistoryEvent) -> tuple[str, int] | None:
     return None
 
 
+def payload_names(events: list[HistoryEvent]) -> list[tuple[str, int]]:
+    """Each payload of one history by what carries it and the activity or Update it belongs to
+    (`activity inputs: project_startup`, `update requests: score`, ...), with its bytes."""
+    activities: dict[int, str] = {}  # scheduled event id → activity type
+    found = []
+    for event in events:
+        sized = payload_bytes(event)
+        if sized is None:
+            continue
+        name = ""
+        if event.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            name = activities[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+        elif event.event_type == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            name = activities.get(event.activity_task_completed_event_attributes.scheduled_event_id, "")
+        elif event.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            name = event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        found.append((f"{sized[0]}: {name}" if name else sized[0], sized[1]))
+    return found
+
+
 def lags_ms(events: list[HistoryEvent]) -> list[float]:
     """Each completed Update's projection lag in one history, in ms."""
     scheduled_at: dict[int, float] = {}
@@ -71,6 +91,7 @@ def lags_ms(events: list[HistoryEvent]) -> list[float]:
 async def history_stats(client: Client, workflow_ids: list[str]) -> dict[str, Any]:
     """Payload bytes per lifecycle by kind, history events and bytes per lifecycle, projection lag."""
     by_kind: dict[str, int] = {}
+    by_name: dict[str, int] = {}
     events_total, lags = 0, []
     for workflow_id in workflow_ids:
         events = [e async for e in client.get_workflow_handle(workflow_id).fetch_history_events()]
@@ -79,10 +100,15 @@ async def history_stats(client: Client, workflow_ids: list[str]) -> dict[str, An
             sized = payload_bytes(event)
             if sized:
                 by_kind[sized[0]] = by_kind.get(sized[0], 0) + sized[1]
+        for name, size in payload_names(events):
+            by_name[name] = by_name.get(name, 0) + size
         lags += lags_ms(events)
     n = max(len(workflow_ids), 1)
     per_lifecycle = {kind: round(total / n) for kind, total in sorted(by_kind.items(), key=lambda kv: -kv[1])}
+    largest = sorted(by_name.items(), key=lambda kv: -kv[1])[:6]
     return {"events_per_lifecycle": round(events_total / n, 1),
             "payload_bytes_per_lifecycle": sum(per_lifecycle.values()),
             "payload_bytes_by_kind": per_lifecycle,
+            # The largest carriers by activity or Update name: where to look first.
+            "payload_bytes_by_name": {name: round(total / n) for name, total in largest},
             "projection_lag": summary_ms([ms / 1000 for ms in lags]) if lags else {"n": 0}}
