@@ -9,17 +9,18 @@ one decimal; money stays integer won.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
-from statistics import median
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 
 from domain.followup import SurveyAnswer, YearRecord
 from domain.outcome_rules import Baseline, FollowUpPolicy, year_one_baseline
 
-__all__ = ["Baseline", "CompanyOutcome", "OutcomeRow", "TargetResult", "against_targets", "outcome_row",
-           "outcome_rows"]
+__all__ = ["Baseline", "CompanyFigures", "CompanyOutcome", "OutcomeRow", "TargetResult", "YearFigures",
+           "against_targets", "company_figures", "exact_median", "outcome_row", "outcome_rows"]
 
 
 class CompanyOutcome(BaseModel):
@@ -50,11 +51,81 @@ class OutcomeRow(BaseModel):
     awards: int
 
 
+class YearFigures(NamedTuple):
+    """What the outcome figures read of one recorded year: whether it was answered, and the
+    answer's figures (a list as its total or its count; a figure left out as None or 0)."""
+
+    answered: bool
+    revenue: int | None = None
+    employees: int | None = None
+    new_hires: int = 0
+    investment: int = 0
+    patents_filed: int = 0
+    patents_granted: int = 0
+    exports: int = 0
+    awards: int = 0
+    # Asked in the first survey only: the last year before the program (year 1's baseline).
+    baseline_revenue: int | None = None
+    baseline_employees: int | None = None
+
+    @classmethod
+    def of_answer(cls, answer: SurveyAnswer | None) -> "YearFigures":
+        if answer is None:
+            return UNANSWERED
+        return cls(True, answer.revenue, answer.employees, answer.new_hires or 0, answer.investment_total(),
+                   answer.patents_filed or 0, answer.patents_granted or 0, answer.exports or 0, len(answer.awards),
+                   answer.baseline_revenue, answer.baseline_employees)
+
+    @classmethod
+    def of_json(cls, answer: Mapping[str, Any] | None) -> "YearFigures":
+        """From a `SurveyAnswer` as the read model keeps it (its JSON, validated when it was given),
+        without building the model again: the outcome report reads tens of thousands of them."""
+        if answer is None:
+            return UNANSWERED
+        get = answer.get
+        return cls(True, get("revenue"), get("employees"), get("new_hires") or 0,
+                   sum(r["amount"] for r in get("investments") or ()), get("patents_filed") or 0,
+                   get("patents_granted") or 0, get("exports") or 0, len(get("awards") or ()),
+                   get("baseline_revenue"), get("baseline_employees"))
+
+
+UNANSWERED = YearFigures(False)
+
+
+@dataclass
+class CompanyFigures:
+    """A company's recorded years as the outcome figures read them."""
+
+    cohort: str
+    baseline: Baseline = field(default_factory=Baseline)
+    years: dict[int, YearFigures] = field(default_factory=dict)  # by follow-up year
+    closed_in: int | None = None  # the first year recorded closed
+
+    def record(self, year: int, status: str, figures: YearFigures) -> None:
+        """One recorded year (an answered record wins over another of the same year)."""
+        if year not in self.years or figures.answered:
+            self.years[year] = figures
+        if status == "closed" and (self.closed_in is None or year < self.closed_in):
+            self.closed_in = year
+
+
+def company_figures(company: CompanyOutcome) -> CompanyFigures:
+    figures = CompanyFigures(cohort=company.cohort, baseline=company.baseline)
+    for record in company.years:
+        figures.record(record.year, record.status, YearFigures.of_answer(record.answer))
+    return figures
+
+
 def _percent(value: Fraction) -> float:
     return round(float(value * 100), 1)
 
 
-def _previous(company: CompanyOutcome, year: int) -> tuple[int | None, int | None]:
+def _answer(company: CompanyFigures, year: int) -> YearFigures | None:
+    figures = company.years.get(year)
+    return figures if figures is not None and figures.answered else None
+
+
+def _previous(company: CompanyFigures, year: int) -> tuple[int | None, int | None]:
     """(revenue, employees) the company's year `year` is compared with."""
     if year == 1:
         first = _answer(company, 1)
@@ -65,18 +136,19 @@ def _previous(company: CompanyOutcome, year: int) -> tuple[int | None, int | Non
     return (before.revenue, before.employees) if before else (None, None)
 
 
-def _answer(company: CompanyOutcome, year: int) -> SurveyAnswer | None:
-    return next((r.answer for r in company.years if r.year == year and r.answer is not None), None)
+def exact_median(values: list[Fraction]) -> Fraction:
+    """The exact median. Sorted by the float first (a rounding that keeps order: a smaller float is
+    a smaller fraction) and by the fraction only where floats tie: the same order, far faster."""
+    ordered = sorted(values, key=lambda value: (float(value), value))
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _closed_by(company: CompanyOutcome, year: int) -> bool:
-    return any(r.status == "closed" and r.year <= year for r in company.years)
-
-
-def outcome_row(cohort: str, year: int, companies: list[CompanyOutcome]) -> OutcomeRow:
+def outcome_row(cohort: str, year: int, companies: Sequence[CompanyOutcome | CompanyFigures]) -> OutcomeRow:
     """One cohort's figures for one follow-up year."""
-    survived = [c for c in companies if not _closed_by(c, year)]
-    answers = [(c, a) for c in companies if (a := _answer(c, year)) is not None]
+    members = [c if isinstance(c, CompanyFigures) else company_figures(c) for c in companies]
+    survived = sum(1 for c in members if c.closed_in is None or c.closed_in > year)
+    answers = [(c, a) for c in members if (a := _answer(c, year)) is not None]
     growth_pairs: list[tuple[int, int]] = []  # (before, now) revenue of companies with both
     jobs = 0
     for company, answer in answers:
@@ -88,28 +160,28 @@ def outcome_row(cohort: str, year: int, companies: list[CompanyOutcome]) -> Outc
     total_before = sum(before for before, _ in growth_pairs)
     own_growths = [Fraction(now - before, before) for before, now in growth_pairs if before > 0]
     return OutcomeRow(
-        cohort=cohort, year=year, companies=len(companies), survived=len(survived),
-        survival_rate_percent=_percent(Fraction(len(survived), len(companies))) if companies else 0.0,
+        cohort=cohort, year=year, companies=len(members), survived=survived,
+        survival_rate_percent=_percent(Fraction(survived, len(members))) if members else 0.0,
         answered=len(answers),
         revenue_total=sum(a.revenue or 0 for _, a in answers),
         revenue_growth_total_percent=(_percent(Fraction(sum(now for _, now in growth_pairs) - total_before,
                                                         total_before)) if total_before > 0 else None),
-        revenue_growth_median_percent=_percent(median(own_growths)) if own_growths else None,
+        revenue_growth_median_percent=_percent(exact_median(own_growths)) if own_growths else None,
         jobs_created=jobs,
-        new_hires=sum(a.new_hires or 0 for _, a in answers),
-        investment_attracted=sum(a.investment_total() for _, a in answers),
-        patents_filed=sum(a.patents_filed or 0 for _, a in answers),
-        patents_granted=sum(a.patents_granted or 0 for _, a in answers),
-        exports=sum(a.exports or 0 for _, a in answers),
-        awards=sum(len(a.awards) for _, a in answers),
+        new_hires=sum(a.new_hires for _, a in answers),
+        investment_attracted=sum(a.investment for _, a in answers),
+        patents_filed=sum(a.patents_filed for _, a in answers),
+        patents_granted=sum(a.patents_granted for _, a in answers),
+        exports=sum(a.exports for _, a in answers),
+        awards=sum(a.awards for _, a in answers),
     )
 
 
-def outcome_rows(companies: list[CompanyOutcome], years: int) -> list[OutcomeRow]:
+def outcome_rows(companies: Sequence[CompanyOutcome | CompanyFigures], years: int) -> list[OutcomeRow]:
     """Every cohort's rows for follow-up years 1..`years`, cohorts in name order."""
-    cohorts: dict[str, list[CompanyOutcome]] = defaultdict(list)
+    cohorts: dict[str, list[CompanyFigures]] = defaultdict(list)
     for company in companies:
-        cohorts[company.cohort].append(company)
+        cohorts[company.cohort].append(company if isinstance(company, CompanyFigures) else company_figures(company))
     return [outcome_row(cohort, year, members) for cohort, members in sorted(cohorts.items())
             for year in range(1, years + 1)]
 
