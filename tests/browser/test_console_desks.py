@@ -413,7 +413,7 @@ async def test_finance_bulk_approves_under_four_eyes_and_the_dashboard_reports_i
     assert korean_left(english_csv, list(names.values())) == []
     english_book = load_workbook(io.BytesIO(await (await finance.request.get(
         f"/console/programs/{program_id}/report.xlsx")).body()))
-    assert english_book.sheetnames == ["Summary", "Phases", "Money", "Waiting on staff"]
+    assert english_book.sheetnames == ["Summary", "Phases", "Money", "Waiting on staff", "Amendments and appeals"]
     assert {row[0]: row[2] for row in english_book["Money"].iter_rows(min_row=2, values_only=True)} == money
     cells = [str(v) for sheet in english_book for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
     assert korean_left("\n".join(cells), list(names.values())) == []

@@ -28,7 +28,7 @@ from api.pages.console.dashboard import (
 )
 from api.pages.console.definition_errors import field_errors, parse_upload, readable
 from api.pages.console.report_export import report_csv, report_xlsx
-from api.schemas import Report, WaitingItem
+from api.schemas import AmendmentReport, AppealReport, Report, WaitingItem
 from axflow.programs import sample_definitions
 from domain.program import ProgramDefinition
 from domain.timeutil import KST
@@ -261,7 +261,11 @@ def _report() -> Report:
                   milestones_accepted=4, milestones_on_time=3, on_time_rate=0.75, overdue=1,
                   waiting_on_staff=[WaitingItem(startup_id="startup:ai-regional-2025:1248100998",
                                                 company_name="=HYPERLINK(\"x\")", waiting_for="review of kickoff",
-                                                since=kst(2025, 10, 1, 9), waiting_days=2.5)])
+                                                since=kst(2025, 10, 1, 9), waiting_days=2.5)],
+                  amendments=AmendmentReport(requested=3, approved=1, rejected=1, pending=1, mean_days_to_decide=2.5,
+                                             longest_days_to_decide=4.0),
+                  appeals=AppealReport(filed=2, dismissed=1, moot=1, mean_days_to_decide=6.0,
+                                       longest_days_to_decide=6.0))
 
 
 def test_report_csv_has_the_json_reports_names_and_figures() -> None:
@@ -271,6 +275,16 @@ def test_report_csv_has_the_json_reports_names_and_figures() -> None:
     figures = {(r[0], r[1]): r[3] for r in table[1:]}
     assert figures[("money", "paid")] == "56000000" and figures[("summary", "on_time_rate")] == "0.75"
     assert figures[("counts_by_phase", "in_poc")] == "2"
+    # The amendments and appeals of the JSON report, under its names; no decision yet is left empty.
+    assert [figures[("amendments", k)] for k in ("requested", "approved", "rejected", "pending", "effective")] == [
+        "3", "1", "1", "1", "0"]
+    assert figures[("amendments", "mean_days_to_decide")] == "2.5"
+    assert [figures[("appeals", k)] for k in ("filed", "upheld", "dismissed", "pending", "moot")] == [
+        "2", "0", "1", "0", "1"]
+    assert figures[("appeals", "longest_days_to_decide")] == "6.0"
+    undecided = _report().model_copy(update={"appeals": AppealReport(filed=1, pending=1)})
+    table = list(csv.reader(io.StringIO(report_csv(undecided).decode("utf-8-sig"))))
+    assert ["appeals", "mean_days_to_decide", "평균 처리 일수", ""] in table
     waiting = next(r for r in table if r[0] == "waiting_on_staff")
     assert waiting[2].startswith("'=HYPERLINK")  # a formula-looking name stays text
     assert "2025-10-01 09:00 KST" in waiting[2]
@@ -278,7 +292,11 @@ def test_report_csv_has_the_json_reports_names_and_figures() -> None:
 
 def test_report_xlsx_opens_with_the_same_figures_and_keeps_names_as_text() -> None:
     book = load_workbook(io.BytesIO(report_xlsx(_report())))
-    assert book.sheetnames == ["요약", "단계", "자금", "직원 처리 대기"]
+    assert book.sheetnames == ["요약", "단계", "자금", "직원 처리 대기", "협약 변경·이의신청"]
+    changes = {(row[0], row[1]): row[2:] for row in book["협약 변경·이의신청"].iter_rows(min_row=2, values_only=True)}
+    assert changes[("amendments", "requested")] == ("신청", 3) and changes[("amendments", "approved")] == ("승인", 1)
+    assert changes[("appeals", "dismissed")] == ("기각", 1) and changes[("appeals", "moot")] == ("종결 (선정)", 1)
+    assert changes[("amendments", "longest_days_to_decide")] == ("최장 처리 일수", 4.0)
     money = {row[0]: row[2] for row in book["자금"].iter_rows(min_row=2, values_only=True)}
     assert money == {"committed": 160_000_000, "paid": 56_000_000, "refund_owed": 0}
     assert book["자금"]["C2"].number_format == '"₩"#,##0'
@@ -299,7 +317,7 @@ def test_the_report_downloaded_from_an_english_page_has_english_words_and_the_sa
     with language(ENGLISH):
         book = load_workbook(io.BytesIO(report_xlsx(report)))
         data = report_csv(report).decode("utf-8-sig")
-    assert book.sheetnames == ["Summary", "Phases", "Money", "Waiting on staff"]
+    assert book.sheetnames == ["Summary", "Phases", "Money", "Waiting on staff", "Amendments and appeals"]
     assert [c.value for c in book["Money"][1]] == ["Key", "Label", "Amount (KRW)"]
     money = {row[0]: row[1:] for row in book["Money"].iter_rows(min_row=2, values_only=True)}
     assert money["committed"] == ("Committed (net of released)", 160_000_000)
@@ -308,6 +326,10 @@ def test_the_report_downloaded_from_an_english_page_has_english_words_and_the_sa
     table = list(csv.reader(io.StringIO(data)))
     assert table[0] == ["Section", "Key", "Label", "Value"]
     assert ["money", "paid", "Paid", "56000000"] in table and ["counts_by_phase", "in_poc", "In PoC", "2"] in table
+    assert ["amendments", "approved", "Approved", "1"] in table and ["appeals", "moot", "Closed (selected)", "1"] in table
+    changes = [row for row in book["Amendments and appeals"].iter_rows(values_only=True)]
+    assert changes[0] == ("Section", "Key", "Label", "Value")
+    assert ("amendments", "requested", "Requested", 3) in changes and ("appeals", "filed", "Filed", 2) in changes
     assert korean_left(data) == []
 
 

@@ -5,12 +5,15 @@ tolerance, asked and decided through the budget's own Updates and kept among the
 approval the agreement's next version (변경 N) accepted again with the password. Its history is
 saved for the replay test."""
 
+import csv
+import io
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 import httpx
+from openpyxl import load_workbook
 
 from domain.phases import Role
 from tests.browser.conftest import PASSWORD, ensure_user
@@ -114,6 +117,13 @@ async def test_a_new_representative_is_proven_and_a_budget_move_becomes_an_agree
     await sign_in(site, stack, "amendment.reader", ["program_officer"])
     dashboard = await site.get(f"/console/programs/{program.id}")
     assert dashboard.status_code == 200 and "협약 변경 처리 현황" in dashboard.text
+    # The report's downloads carry the same figures, opened as a spreadsheet and as CSV.
+    book = load_workbook(io.BytesIO((await site.get(f"/console/programs/{program.id}/report.xlsx")).content))
+    sheet = {(r[0], r[1]): r[3] for r in book["협약 변경·이의신청"].iter_rows(min_row=2, values_only=True)}
+    assert {k: sheet[("amendments", k)] for k in counted} == counted
+    assert sheet[("appeals", "filed")] == 0
+    table = csv.reader(io.StringIO((await site.get(f"/console/programs/{program.id}/report.csv")).text))
+    assert ["amendments", "approved", "승인", "2"] in list(table)
     if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not SAVED_HISTORY.exists()
                                                        or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
         exported = await stack.call("GET", f"/startups/{sid}/history?format=temporal",

@@ -1,5 +1,5 @@
-"""The program report as downloads: one CSV table and an XLSX workbook of four sheets (summary,
-startups by phase, money, work waiting on staff). The figures are the JSON report's own
+"""The program report as downloads: one CSV table and an XLSX workbook of five sheets (summary,
+startups by phase, money, work waiting on staff, amendments and appeals). The figures are the JSON report's own
 (`api.services.reports.report`), under the same names, so the three can be compared line by line;
 the words around them (sheet names, headers, labels) are in the language of the page they were
 downloaded from.
@@ -56,6 +56,20 @@ def money_label(kind: str) -> str:
     return _(MONEY_LABELS[kind]) if kind in MONEY_LABELS else kind
 
 
+def changes_rows(report: Report) -> list[tuple[str, str, str, Any]]:
+    """(section, key, label, value) of the report's amendments (협약 변경) and appeals (이의신청), under
+    the JSON report's names; the days to decide are empty before any decision."""
+    amendments, appeals = report.amendments, report.appeals
+    days = [("mean_days_to_decide", _("평균 처리 일수")), ("longest_days_to_decide", _("최장 처리 일수"))]
+    amendment_labels = [("requested", _("신청")), ("approved", pgettext("amendment", "승인")),
+                        ("rejected", pgettext("amendment", "반려")), ("pending", _("결정 대기")),
+                        ("effective", _("통보 사항")), *days]
+    appeal_labels = [("filed", pgettext("appeal", "접수")), ("upheld", _("인용")), ("dismissed", _("기각")),
+                     ("pending", _("심의 대기")), ("moot", _("종결 (선정)")), *days]
+    return ([("amendments", key, label, getattr(amendments, key)) for key, label in amendment_labels]
+            + [("appeals", key, label, getattr(appeals, key)) for key, label in appeal_labels])
+
+
 def report_sheets(report: Report) -> list[Sheet]:
     """The workbook's sheets. The first column of each holds the JSON report's own names (keys,
     phases, startup ids); the words are the page's language."""
@@ -77,6 +91,9 @@ def report_sheets(report: Report) -> list[Sheet]:
                pgettext("report column", "대기 일수")),
               [(w.startup_id, w.company_name, w.waiting_for, waiting_label(w.waiting_for),
                 kst_minute(w.since, zone=False), w.waiting_days) for w in report.waiting_on_staff]),
+        Sheet(pgettext("report sheet", "협약 변경·이의신청"),
+              (pgettext("report column", "구분"), key, label, pgettext("report column", "값")),
+              changes_rows(report)),
     ]
 
 
@@ -137,5 +154,6 @@ def report_csv(report: Report) -> bytes:
               f"{w.company_name} · {waiting_label(w.waiting_for)} · {kst_minute(w.since)}",
               w.waiting_days)
              for w in report.waiting_on_staff]
+    rows += changes_rows(report)
     return table_csv((pgettext("report column", "구분"), pgettext("report column", "항목"),
                       pgettext("report column", "설명"), pgettext("report column", "값")), rows)
