@@ -20,6 +20,8 @@ from store import dispatch
 log = structlog.get_logger()
 
 POLL = timedelta(seconds=5)
+# Events leased at a time (each delivered as a slot frees).
+BATCH = 20
 # Events delivered at once: one person's slow mailbox does not hold up the others' notices.
 CONCURRENCY = 4
 
@@ -47,15 +49,16 @@ class NotificationDispatcher:
         while True:
             self._wake.clear()
             try:
-                taken = await asyncio.to_thread(dispatch.take_due, self.engine)
-                for event in taken:
+                lease = await asyncio.to_thread(dispatch.take_due, self.engine, BATCH)
+                for event in lease.events:
                     await self._slots.acquire()
                     task = asyncio.create_task(self._deliver(event))
                     running.add(task)
                     task.add_done_callback(running.discard)
-                if taken:
+                if len(lease.events) == BATCH:  # perhaps more due already
                     continue
-                wait = await asyncio.to_thread(dispatch.next_due_in, self.engine)
+                # Everything due then was taken; an event recorded since has woken the loop.
+                wait = lease.next_due_in
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database busy or gone for a moment: the loop carries on

@@ -4,9 +4,10 @@ marked delivered, or put back with a back-off after a failure. At least once: an
 dispatcher died is taken again when its lease ends, and delivering it twice sends nothing twice
 (the outbox, store/outbox.py)."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, or_, select, update
 from sqlmodel import Session, col
 
 from domain.notifications import NotificationEvent
@@ -25,25 +26,50 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def take_due(engine: Engine, limit: int = 20) -> list[NotificationEvent]:
-    """Lease up to `limit` undelivered events whose time has come, oldest first. Two dispatchers
-    never take the same event: each lease is one guarded UPDATE."""
+_EVENTS = table_of(NotificationEventRow)
+# Undelivered, and neither leased nor backing off past `now`.
+_DUE = and_(_EVENTS.c.delivered_at.is_(None),
+            or_(_EVENTS.c.next_attempt_at.is_(None), _EVENTS.c.next_attempt_at <= bindparam("now")))
+# Built once. The oldest due events leased in one UPDATE, which checks each row is still due as it
+# changes it (on PostgreSQL another dispatcher's lease committed meanwhile fails that check).
+_LEASE = (update(_EVENTS)
+          .where(_EVENTS.c.key.in_(select(_EVENTS.c.key).where(_DUE).order_by(_EVENTS.c.recorded_at)
+                                   .limit(bindparam("limit"))), _DUE)
+          .values(next_attempt_at=bindparam("until"), attempts=_EVENTS.c.attempts + 1)
+          .returning(_EVENTS.c.key, _EVENTS.c.kind, _EVENTS.c.recipients, _EVENTS.c.startup_id,
+                     _EVENTS.c.program_id, _EVENTS.c.brn, _EVENTS.c.emitted_at, _EVENTS.c.data,
+                     _EVENTS.c.recorded_at))
+_NEXT_ATTEMPT = (select(_EVENTS.c.next_attempt_at).where(_EVENTS.c.delivered_at.is_(None))
+                 .order_by(_EVENTS.c.next_attempt_at.is_not(None), _EVENTS.c.next_attempt_at).limit(1))
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Events taken to deliver, oldest first, and how long until the earliest undelivered event
+    left may be tried (None: nothing else waits)."""
+
+    events: list[NotificationEvent]
+    next_due_in: timedelta | None
+
+
+def take_due(engine: Engine, limit: int = 20) -> Lease:
+    """Lease up to `limit` undelivered events whose time has come, in one transaction that also
+    finds when the next one falls due. Two dispatchers never take the same event: the lease is
+    one guarded UPDATE."""
     now = _now()
-    table = table_of(NotificationEventRow)
-    due = and_(table.c.delivered_at.is_(None), or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now))
-    taken: list[NotificationEvent] = []
     with session_scope(engine) as session:
-        rows = session.execute(select(table).where(due).order_by(table.c.recorded_at).limit(limit)).all()
-        for row in rows:
-            leased = session.execute(update(table).where(table.c.key == row.key, due).values(
-                next_attempt_at=now + LEASE, attempts=table.c.attempts + 1))
-            if leased.rowcount:  # type: ignore[attr-defined]
-                taken.append(NotificationEvent(key=row.key, kind=row.kind, recipients=row.recipients,
-                                               startup_id=row.startup_id, program_id=row.program_id,
-                                               brn=row.brn, at=as_utc(row.emitted_at),
-                                               data=row.data))
+        conn = session.connection()
+        rows = conn.execute(_LEASE, {"now": now, "limit": limit, "until": now + LEASE}).all()
+        first = conn.execute(_NEXT_ATTEMPT).first()
         session.commit()
-    return taken
+    taken = [NotificationEvent(key=row.key, kind=row.kind, recipients=row.recipients, startup_id=row.startup_id,
+                               program_id=row.program_id, brn=row.brn, at=as_utc(row.emitted_at), data=row.data)
+             for row in sorted(rows, key=lambda r: (as_utc(r.recorded_at), r.key))]
+    return Lease(taken, _due_in(first[0], now) if first is not None else None)
+
+
+def _due_in(next_attempt_at: datetime | None, now: datetime) -> timedelta:
+    return timedelta(0) if next_attempt_at is None else max(as_utc(next_attempt_at) - now, timedelta(0))
 
 
 def mark_delivered(session: Session, key: str) -> None:
@@ -72,11 +98,6 @@ def failed(engine: Engine, key: str, error: str) -> timedelta:
 
 def next_due_in(engine: Engine) -> timedelta | None:
     """How long until the earliest undelivered event may be tried (None: nothing waits)."""
-    table = table_of(NotificationEventRow)
     with session_scope(engine) as session:
-        first = session.execute(select(table.c.next_attempt_at).where(table.c.delivered_at.is_(None))
-                                .order_by(table.c.next_attempt_at.is_not(None), table.c.next_attempt_at)
-                                .limit(1)).first()
-    if first is None:
-        return None
-    return timedelta(0) if first[0] is None else max(as_utc(first[0]) - _now(), timedelta(0))
+        first = session.connection().execute(_NEXT_ATTEMPT).first()
+    return _due_in(first[0], _now()) if first is not None else None
