@@ -17,7 +17,20 @@ from typing import Any
 
 import httpx
 
-from bench import cohort, documents, latency, open_memory, open_workflows, pages, reads, scale, throughput, timers
+from bench import (
+    cohort,
+    documents,
+    followup,
+    latency,
+    open_memory,
+    open_workflows,
+    outcomes,
+    pages,
+    reads,
+    scale,
+    throughput,
+    timers,
+)
 from bench.driver import ApiDriver
 from bench.latency import live_state, startup_in_poc
 from bench.report import merge_results, write_report, write_results
@@ -26,13 +39,19 @@ from domain.state import StartupState
 
 FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "samples": 300, "read_startups": 10_000, "open": 10_000,
         "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60, "document_mb": 200,
-        "scale_startups": 100_000, "open_memory": 100_000, "cohort": 1_000, "cohort_concurrency": 50}
+        "scale_startups": 100_000, "open_memory": 100_000, "cohort": 1_000, "cohort_concurrency": 50,
+        "followups": 10_000, "survey_burst": 1_000, "outcome_companies": 10_000, "outcome_years": 5,
+        "outcome_samples": 40}
 QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
          "timers": 20, "timer_spread_s": 2, "burst": 20, "timer_lead_s": 3, "document_mb": 4,
-         "scale_startups": 300, "open_memory": 30, "cohort": 3, "cohort_concurrency": 3}
+         "scale_startups": 300, "open_memory": 30, "cohort": 3, "cohort_concurrency": 3,
+         "followups": 30, "survey_burst": 20, "outcome_companies": 200, "outcome_years": 5, "outcome_samples": 5}
 SECTIONS = ("throughput", "latency", "reads", "pages", "open_workflows", "timers", "burst", "documents", "scale")
 # Long measurements, run only when named (`--only open_memory`, `--only cohort`), sized by `--size`.
-LONG_SECTIONS = ("open_memory", "cohort")
+# The follow-up at scale (issue 31): `--only followup` names all three.
+FOLLOWUP_SECTIONS = ("followup_memory", "followup_burst", "followup_outcomes")
+LONG_SECTIONS = ("open_memory", "cohort", *FOLLOWUP_SECTIONS)
+GROUPS = {"followup": FOLLOWUP_SECTIONS}
 
 
 async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False,
@@ -48,9 +67,15 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
             if keep:
                 log(f"{', '.join(names)}: data and logs in {stack.settings.data_dir}")
             driver = ApiDriver(stack, http)
-            # A startup in its PoC: the latency subject and the template of the many lifecycles.
-            subject, _ = await startup_in_poc(stack, driver, 1)
+            # A startup in its PoC: the latency subject and the template of the many lifecycles (the
+            # follow-up rows need none: they start their own workflows or seed the read model).
+            subject = (await startup_in_poc(stack, driver, 1))[0] if set(names) - set(followups) else ""
             for name in names:
+                if name in followups:
+                    said, own = followups[name]
+                    log(f"{name}: {said}")
+                    results[name] = await own(stack, driver)
+                    continue
                 what, measure = plan[name]
                 log(f"{name}: {what}")
                 results[name] = await measure(stack, driver, await live_state(stack.client, subject), subject)
@@ -97,6 +122,16 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
                    lambda stack, driver, _, __: cohort.measure(stack, driver, sizes["cohort"],
                                                                sizes["cohort_concurrency"])),
     }
+    followups: dict[str, tuple[str, Callable[[BenchStack, ApiDriver], Awaitable[Any]]]] = {
+        "followup_memory": (f"the worker's memory with {sizes['followups']:,} follow-ups asleep on their yearly timer",
+                            lambda stack, driver: followup.memory(stack, driver, sizes["followups"])),
+        "followup_burst": (f"a cohort of {sizes['survey_burst']:,} whose surveys all open at one instant",
+                           lambda stack, driver: followup.burst(stack, driver, sizes["survey_burst"], lead)),
+        "followup_outcomes": (f"the outcomes at {sizes['outcome_companies']:,} companies × {sizes['outcome_years']} "
+                              "years, the read model seeded directly",
+                              lambda stack, driver: outcomes.measure(stack, driver, sizes["outcome_companies"],
+                                                                     sizes["outcome_years"], sizes["outcome_samples"])),
+    }
     if "documents" in sections:
         os.environ.update(documents.ENV)  # the stacks inherit it: the API accepts the large file
     for names in [sections] if one_stack else [[name] for name in sections]:
@@ -123,8 +158,9 @@ def size_setting(text: str) -> tuple[str, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="toy sizes: checks that every measurement runs")
-    parser.add_argument("--only", action="append", choices=SECTIONS + LONG_SECTIONS,
-                        help=f"run only these (repeatable); {', '.join(LONG_SECTIONS)} run only when named")
+    parser.add_argument("--only", action="append", choices=SECTIONS + LONG_SECTIONS + tuple(GROUPS),
+                        help=f"run only these (repeatable); {', '.join(LONG_SECTIONS)} run only when named; "
+                             f"followup is {', '.join(FOLLOWUP_SECTIONS)}")
     parser.add_argument("--size", action="append", default=[], metavar="NAME=N", type=size_setting,
                         help="override one size, e.g. --size cohort=300 --size open_memory=30000 (repeatable)")
     parser.add_argument("--merge", action="store_true",
@@ -142,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = (QUICK if args.quick else FULL) | dict(args.size)
     if unknown := set(dict(args.size)) - set(FULL):
         parser.error(f"--size: no size named {', '.join(sorted(unknown))} (sizes: {', '.join(FULL)})")
-    sections = args.only or list(SECTIONS)
+    sections = [each for name in args.only or SECTIONS for each in GROUPS.get(name, (name,))]
 
     def log(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)

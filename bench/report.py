@@ -8,6 +8,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from bench.followup_report import followup_checks
+
 HISTORY = Path(__file__).with_name("optimizations.md")
 
 
@@ -127,7 +129,7 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                      "1,000 at concurrency 50, no error, read model = workflows",
                      co["lifecycles"] >= 1000 and co["concurrency"] >= 50 and co["errors"] == 0
                      and co["completed"] == co["lifecycles"] and agreed["disagreeing"] == 0))
-    return rows
+    return rows + followup_checks(results)
 
 
 def merge_results(out: Path, document: dict[str, Any], results: dict[str, Any], command: str) -> dict[str, Any]:
