@@ -72,10 +72,13 @@ def _due_in(next_attempt_at: datetime | None, now: datetime) -> timedelta:
     return timedelta(0) if next_attempt_at is None else max(as_utc(next_attempt_at) - now, timedelta(0))
 
 
+_DELIVERED = (update(_EVENTS).where(_EVENTS.c.key == bindparam("event_key"))
+              .values(delivered_at=bindparam("at"), next_attempt_at=None, last_error=""))
+
+
 def mark_delivered(session: Session, key: str) -> None:
     """In the caller's transaction (it commits)."""
-    session.execute(update(NotificationEventRow).where(col(NotificationEventRow.key) == key)
-                    .values(delivered_at=_now(), next_attempt_at=None, last_error=""))
+    session.connection().execute(_DELIVERED, {"event_key": key, "at": _now()})
 
 
 def delivered(engine: Engine, key: str) -> None:
