@@ -7,6 +7,7 @@ the phase its workflow holds."""
 
 import asyncio
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
@@ -15,7 +16,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 from sqlmodel import col
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from bench.driver import ApiDriver, HttpStatusError, WaitedTooLong, bench_brn
 from bench.stack import BenchStack
@@ -26,7 +28,8 @@ from store.tables import StartupRow
 
 FIRST_SERIAL = 600_000  # apart from the throughput row's and the clones' serials
 SAMPLES_KEPT = 5  # the first errors' messages, so that a failed run says what failed
-AGREEMENT_WAIT_S = 120  # the read model lags the workflows; how long the comparison waits for it
+AGREEMENT_WAIT_S = 120
+QUERY_TRIES = 5  # the read model lags the workflows; how long the comparison waits for it
 
 
 def error_kind(error: BaseException) -> str:
@@ -48,10 +51,12 @@ class Errors:
         self.samples: list[str] = []
 
     def count(self, step: str, error: BaseException) -> None:
-        self.by_kind[error_kind(error)] += 1
+        kind = error_kind(error)
+        self.by_kind[kind] += 1
         self.by_step[step] += 1
-        if len(self.samples) < SAMPLES_KEPT:
+        if self.by_kind[kind] <= SAMPLES_KEPT:  # the first of each kind, kept and told at once
             self.samples.append(f"{step}: {str(error)[:300]}")
+            print(f"bench: cohort: {kind} in {step}: {str(error)[:300]}", file=sys.stderr, flush=True)
 
     def total(self) -> int:
         return sum(self.by_kind.values())
@@ -76,19 +81,26 @@ async def each(items: Iterable[str], concurrency: int, work: Callable[[str], Awa
 
 
 async def workflow_phase(client: Client, startup_id: str) -> str:
-    """The phase the workflow holds: a finished lifecycle's from its result, an open one's by query."""
+    """The phase the workflow holds: a finished lifecycle's from its result, an open one's by query
+    (asked again a few times: on a starved worker the query's replay can overrun the SDK's
+    deadlock timeout); "unreadable" if it never answers."""
     handle = client.get_workflow_handle(startup_id, result_type=StartupState)
-    if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
-        return (await handle.result()).phase.value
-    return (await handle.query("state", result_type=StartupState)).phase.value
+    for attempt in range(QUERY_TRIES):
+        try:
+            if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
+                return (await handle.result()).phase.value
+            return (await handle.query("state", result_type=StartupState)).phase.value
+        except (WorkflowQueryFailedError, RPCError):
+            await asyncio.sleep(2 ** attempt)
+    return "unreadable"
 
 
 async def agreement(stack: BenchStack, startup_ids: list[str]) -> dict[str, Any]:
     """Waits (up to AGREEMENT_WAIT_S) until every read-model phase equals its workflow's phase;
     how long that took and which still disagree."""
     workflows: dict[str, str] = {}
-    for chunk in range(0, len(startup_ids), 20):
-        ids = startup_ids[chunk:chunk + 20]
+    for chunk in range(0, len(startup_ids), 5):
+        ids = startup_ids[chunk:chunk + 5]
         for startup_id, phase in zip(ids, await asyncio.gather(*(workflow_phase(stack.client, i) for i in ids)),
                                      strict=True):
             workflows[startup_id] = phase
@@ -124,8 +136,15 @@ async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int
     async def apply(brn: str) -> None:
         ids[brn] = await driver.apply_and_score(program, brn, tokens[brn])
 
+    done = 0
+
     async def finish(brn: str) -> None:
+        nonlocal done
         await driver.after_selection(ids[brn], tokens[brn])
+        done += 1
+        if done % 50 == 0:  # a long run says how far it got
+            print(f"bench: cohort: {done} completed after {time.perf_counter() - started:.0f} s, "
+                  f"{errors.total()} errors", file=sys.stderr, flush=True)
 
     async def found_and_scored(brn: str) -> None:
         """An application whose answer never came (a client timeout) may have been made all the
