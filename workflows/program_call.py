@@ -112,12 +112,12 @@ class ProgramCall:
     @workflow.init
     def __init__(self, inp: ProgramCallInput) -> None:
         self.program = inp.program
-        self.s = inp.resume or CallState(program_id=inp.program.id)
+        self.call_state = inp.resume or CallState(program_id=inp.program.id)
         self._wake = False
 
     @workflow.run
     async def run(self, inp: ProgramCallInput) -> CallState:
-        while not self.s.over:
+        while not self.call_state.over:
             self._update_window()
             self._wake = False
             wake_at = self._next_clock()
@@ -130,36 +130,36 @@ class ProgramCall:
             await self._rank_returned()
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(ProgramCallInput(program=self.program, resume=self.s))
+                workflow.continue_as_new(ProgramCallInput(program=self.program, resume=self.call_state))
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.s
+        return self.call_state
 
     def _update_window(self) -> None:
-        if self.s.window == "closed":
+        if self.call_state.window == "closed":
             return
         now = workflow.now()
         if self.program.window_open_at(now):
-            self.s.window = "open"
+            self.call_state.window = "open"
         elif self.program.application_closes_at and now >= self.program.application_closes_at:
-            self.s.window, self.s.closed_at = "closed", now
+            self.call_state.window, self.call_state.closed_at = "closed", now
             workflow.logger.info("application window of %s closed", self.program.id)
 
     def _next_clock(self) -> datetime | None:
-        if self.s.window == "scheduled":
+        if self.call_state.window == "scheduled":
             return self.program.application_opens_at
-        if self.s.window == "open":
+        if self.call_state.window == "open":
             return self.program.application_closes_at
-        return None if self.s.waitlist_expired else self.s.waitlist_expires_at
+        return None if self.call_state.waitlist_expired else self.call_state.waitlist_expires_at
 
     async def _on_clock(self) -> None:
         self._update_window()
-        expires = self.s.waitlist_expires_at
-        if expires and workflow.now() >= expires and not self.s.waitlist_expired:
-            expired, self.s.waitlist = self.s.waitlist, []
+        expires = self.call_state.waitlist_expires_at
+        if expires and workflow.now() >= expires and not self.call_state.waitlist_expired:
+            expired, self.call_state.waitlist = self.call_state.waitlist, []
             decision = SelectionDecision(decision="rejected", reason="waitlist expired")
             await self._decide({brn: decision for brn in expired})
             # An application being scored again after its upheld appeal is ranked before the call ends.
-            self.s.waitlist_expired, self.s.over = True, not self.s.returned_to_review
+            self.call_state.waitlist_expired, self.call_state.over = True, not self.call_state.returned_to_review
 
     # ---------------------------------------------------------------- apply
 
@@ -167,7 +167,7 @@ class ProgramCall:
     async def apply(self, cmd: ApplyCommand) -> ApplyResult:
         app, now = cmd.application, workflow.now()
         startup_id = startup_workflow_id(self.program.id, app.brn)
-        self.s.applicants[app.brn] = Applicant(
+        self.call_state.applicants[app.brn] = Applicant(
             brn=app.brn, startup_id=startup_id, company_name=app.company_name, task_id=app.task_id, applied_at=now
         )
         await workflow.execute_activity(
@@ -182,12 +182,12 @@ class ProgramCall:
     @apply.validator
     def _v_apply(self, cmd: ApplyCommand) -> None:
         now = workflow.now()
-        if not self.program.window_open_at(now) or self.s.window == "closed":
+        if not self.program.window_open_at(now) or self.call_state.window == "closed":
             _refuse("conflict", "the application window is not open", rule=RuleId.APPLICATION_WINDOW,
                     opens_at=str(self.program.application_opens_at), closes_at=str(self.program.application_closes_at))
-        if cmd.application.brn in self.s.applicants:
+        if cmd.application.brn in self.call_state.applicants:
             _refuse("conflict", "this company has already applied to this program", rule=RuleId.ONE_APPLICATION_PER_PROGRAM,
-                    startup_id=self.s.applicants[cmd.application.brn].startup_id)
+                    startup_id=self.call_state.applicants[cmd.application.brn].startup_id)
         if self.program.task(cmd.application.task_id) is None:
             _refuse("validation_error", f"unknown task {cmd.application.task_id!r}", field="task_id")
 
@@ -195,17 +195,17 @@ class ProgramCall:
 
     @workflow.update(name="finalize_selection")
     async def finalize_selection(self, cmd: FinalizeCommand) -> SelectionResult:
-        eligible = [a for a in self.s.applicants.values() if a.phase is Phase.UNDER_REVIEW]
+        eligible = [a for a in self.call_state.applicants.values() if a.phase is Phase.UNDER_REVIEW]
         ranked = sorted(eligible, key=lambda a: (-(a.average_score or 0), a.applied_at, a.brn))
         passing = [a for a in ranked if (a.average_score or 0) >= self.program.min_score]
         failing = [a for a in ranked if (a.average_score or 0) < self.program.min_score]
         for rank, a in enumerate(ranked, start=1):
             a.rank = rank
         selected, waitlisted = passing[: self.program.slots], passing[self.program.slots:]
-        self.s.finalized_at, self.s.finalized_by = workflow.now(), cmd.actor.id
-        self.s.holding_slots = [a.brn for a in selected]
-        self.s.waitlist = [a.brn for a in waitlisted]
-        self.s.waitlist_expires_at = workflow.now() + timedelta(days=self.program.policy.waitlist_valid_days)
+        self.call_state.finalized_at, self.call_state.finalized_by = workflow.now(), cmd.actor.id
+        self.call_state.holding_slots = [a.brn for a in selected]
+        self.call_state.waitlist = [a.brn for a in waitlisted]
+        self.call_state.waitlist_expires_at = workflow.now() + timedelta(days=self.program.policy.waitlist_valid_days)
         by = cmd.actor.id
         decisions = {a.brn: SelectionDecision(decision="selected", rank=a.rank, reason=cmd.reason, decided_by=by)
                      for a in selected}
@@ -227,22 +227,22 @@ class ProgramCall:
         if cmd.actor.role is not Role.PROGRAM_OFFICER:
             _refuse("forbidden", "only a program officer finalizes selection", rule=RuleId.ROLE)
         # The ranking decides about every applicant in it: not by someone conflicted with one of them.
-        conflicted = sorted(a.startup_id for a in self.s.applicants.values()
+        conflicted = sorted(a.startup_id for a in self.call_state.applicants.values()
                             if a.phase is Phase.UNDER_REVIEW and a.brn in cmd.conflicts)
         if conflicted:
             _refuse("forbidden", CONFLICTED, rule=RuleId.CONFLICT_OF_INTEREST, startups=conflicted)
-        if self.s.finalized_at is not None:
+        if self.call_state.finalized_at is not None:
             _refuse("conflict", "selection is already finalized", rule=RuleId.FINALIZE_ONCE)
-        if self.s.window != "closed" and not (
+        if self.call_state.window != "closed" and not (
             self.program.application_closes_at and workflow.now() >= self.program.application_closes_at
         ):
             _refuse("conflict", "the application window is still open", rule=RuleId.WINDOW_CLOSED_FIRST,
                     closes_at=str(self.program.application_closes_at))
-        pending = sorted(a.startup_id for a in self.s.applicants.values() if a.phase is Phase.APPLIED)
+        pending = sorted(a.startup_id for a in self.call_state.applicants.values() if a.phase is Phase.APPLIED)
         if pending:
             _refuse("conflict", "eligibility checks are still running", rule=RuleId.ELIGIBILITY_DONE, pending=pending)
         needed = self.program.evaluators_required
-        unscored = sorted(a.startup_id for a in self.s.applicants.values()
+        unscored = sorted(a.startup_id for a in self.call_state.applicants.values()
                           if a.phase is Phase.UNDER_REVIEW and a.score_count < needed)
         if unscored:
             _refuse("conflict", f"{len(unscored)} application(s) have fewer than {needed} score(s)",
@@ -276,19 +276,19 @@ class ProgramCall:
 
     @workflow.signal(name="applicant_changed")
     def applicant_changed(self, update: ApplicantUpdate) -> None:
-        applicant = self.s.applicants.get(update.brn)
+        applicant = self.call_state.applicants.get(update.brn)
         if applicant is None or update.version <= applicant.version:
             return
         applicant.phase, applicant.average_score, applicant.score_count, applicant.version = (
             update.phase, update.average_score, update.score_count, update.version)
-        if update.phase in (Phase.WITHDRAWN, Phase.TERMINATED) and update.brn in self.s.waitlist:
-            self.s.waitlist.remove(update.brn)
+        if update.phase in (Phase.WITHDRAWN, Phase.TERMINATED) and update.brn in self.call_state.waitlist:
+            self.call_state.waitlist.remove(update.brn)
         self._note_return_to_review(update)
 
     def _note_return_to_review(self, update: ApplicantUpdate) -> None:
         """After the selection, an application back in review with no scores is one whose selection
         appeal was upheld (nothing else returns there): off the waitlist while it is scored again."""
-        s, brn = self.s, update.brn
+        s, brn = self.call_state, update.brn
         if brn in s.returned_to_review:
             if update.phase is not Phase.UNDER_REVIEW:  # withdrawn meanwhile
                 s.returned_to_review.remove(brn)
@@ -304,11 +304,13 @@ class ProgramCall:
             s.waitlist.remove(brn)
 
     def _scored_again(self) -> list[str]:
-        return [b for b in self.s.returned_to_review if self.s.applicants[b].score_count >= self.program.evaluators_required]
+        call = self.call_state
+        return [b for b in call.returned_to_review
+                if call.applicants[b].score_count >= self.program.evaluators_required]
 
     async def _rank_returned(self) -> None:
         """Rank again each application scored again after its upheld appeal, and tell it the result."""
-        s = self.s
+        s = self.call_state
         for brn in self._scored_again():
             s.returned_to_review.remove(brn)
             applicant = s.applicants[brn]
@@ -335,39 +337,39 @@ class ProgramCall:
 
     @workflow.signal(name="slot_released")
     async def slot_released(self, released: SlotReleased) -> None:
-        if released.brn not in self.s.holding_slots:
+        if released.brn not in self.call_state.holding_slots:
             return
-        self.s.holding_slots.remove(released.brn)
-        if not self.s.waitlist or self.s.over:
+        self.call_state.holding_slots.remove(released.brn)
+        if not self.call_state.waitlist or self.call_state.over:
             return
-        nxt = self.s.waitlist.pop(0)
-        self.s.holding_slots.append(nxt)
-        self.s.reoffers.append({"released_by": released.brn, "offered_to": nxt, "reason": released.reason,
+        nxt = self.call_state.waitlist.pop(0)
+        self.call_state.holding_slots.append(nxt)
+        self.call_state.reoffers.append({"released_by": released.brn, "offered_to": nxt, "reason": released.reason,
                                 "at": workflow.now().isoformat()})
-        rank = self.s.applicants[nxt].rank
+        rank = self.call_state.applicants[nxt].rank
         await self._decide({nxt: SelectionDecision(
             decision="selected", rank=rank, reoffer=True,
-            reason=f"slot re-offered: {self.s.applicants[released.brn].company_name} {released.reason}")})
+            reason=f"slot re-offered: {self.call_state.applicants[released.brn].company_name} {released.reason}")})
 
     @workflow.signal(name="slot_vacated")
     def slot_vacated(self, vacated: SlotReleased) -> None:
         """A startup left after grant money moved: its slot is free for an officer to offer."""
-        if vacated.brn in self.s.holding_slots:
-            self.s.holding_slots.remove(vacated.brn)
-            self.s.vacated.append({"brn": vacated.brn, "reason": vacated.reason, "at": workflow.now().isoformat()})
+        if vacated.brn in self.call_state.holding_slots:
+            self.call_state.holding_slots.remove(vacated.brn)
+            self.call_state.vacated.append({"brn": vacated.brn, "reason": vacated.reason, "at": workflow.now().isoformat()})
 
     @workflow.update(name="offer_slot")
     async def offer_slot(self, cmd: OfferSlotCommand) -> CallState:
         """A free slot (one released when nobody was waiting, or before slots were re-offered by
         themselves) offered by an officer, recorded with who did it and why."""
-        self.s.waitlist.remove(cmd.brn)
-        self.s.holding_slots.append(cmd.brn)
-        self.s.reoffers.append({"released_by": "", "offered_to": cmd.brn, "reason": cmd.reason,
+        self.call_state.waitlist.remove(cmd.brn)
+        self.call_state.holding_slots.append(cmd.brn)
+        self.call_state.reoffers.append({"released_by": "", "offered_to": cmd.brn, "reason": cmd.reason,
                                 "offered_by": cmd.actor.id, "at": workflow.now().isoformat()})
         await self._decide({cmd.brn: SelectionDecision(
-            decision="selected", rank=self.s.applicants[cmd.brn].rank, reoffer=True,
+            decision="selected", rank=self.call_state.applicants[cmd.brn].rank, reoffer=True,
             reason=cmd.reason or "slot offered by the program officer")})
-        return self.s
+        return self.call_state
 
     @offer_slot.validator
     def _v_offer_slot(self, cmd: OfferSlotCommand) -> None:
@@ -375,21 +377,21 @@ class ProgramCall:
             _refuse("forbidden", "only a program officer offers a slot", rule=RuleId.ROLE)
         if cmd.brn in cmd.conflicts:
             _refuse("forbidden", CONFLICTED, rule=RuleId.CONFLICT_OF_INTEREST)
-        if self.s.finalized_at is None or self.s.over:
+        if self.call_state.finalized_at is None or self.call_state.over:
             _refuse("conflict", "slots are offered between the selection and the waitlist's expiry",
                     rule=RuleId.WAITLIST_VALID)
-        if len(self.s.holding_slots) >= self.program.slots:
+        if len(self.call_state.holding_slots) >= self.program.slots:
             _refuse("conflict", f"all {self.program.slots} slots are taken (남은 선정 자리가 없습니다)",
-                    rule=RuleId.FREE_SLOT, holding=len(self.s.holding_slots))
-        if not self.s.waitlist or cmd.brn != self.s.waitlist[0]:
+                    rule=RuleId.FREE_SLOT, holding=len(self.call_state.holding_slots))
+        if not self.call_state.waitlist or cmd.brn != self.call_state.waitlist[0]:
             _refuse("validation_error", "a slot goes to the next waitlisted startup in rank order "
                     "(예비 후보 순위대로 제안합니다)", field="brn", rule=RuleId.NEXT_ON_WAITLIST,
-                    next=self.s.waitlist[0] if self.s.waitlist else None)
+                    next=self.call_state.waitlist[0] if self.call_state.waitlist else None)
 
     @workflow.query(name="status")
     def status(self) -> CallState:
         # Queries must not change state (they are not replayed): report the window on a copy.
-        now, view = workflow.now(), self.s.model_copy()
+        now, view = workflow.now(), self.call_state.model_copy()
         if view.window != "closed":
             closes = self.program.application_closes_at
             view.window = "open" if self.program.window_open_at(now) else (
