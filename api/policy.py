@@ -52,6 +52,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/startups/{startup_id}/followup/answers"): frozenset({STARTUP, PO}),
     # What became of a program's companies (사후관리 성과, api/routes/outcomes.py): officers and auditors.
     ("GET", "/programs/{program_id}/outcomes"): frozenset({ADMIN, PO, FO, AUDITOR}),
+    # The program officer's evidence (a note and documents) on a flagged follow-up year.
+    ("POST", "/programs/{program_id}/outcomes/evidence"): frozenset({ADMIN, PO}),
     ("GET", "/audit/events"): frozenset({AUDITOR}),
     ("GET", "/audit/verify"): frozenset({AUDITOR}),
     # Conflicts of interest belong to the person: any staff member declares theirs, and then takes
@@ -201,6 +203,8 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("GET", "/console/startups/{startup_id}/statement"): same_as("GET", "/startups/{startup_id}/settlement-statement",
                                                                 READERS),
     ("GET", "/console/programs/{program_id}/outcomes"): same_as("GET", "/programs/{program_id}/outcomes", READERS),
+    ("POST", "/console/programs/{program_id}/outcomes/evidence"): same_as("POST",
+                                                                          "/programs/{program_id}/outcomes/evidence"),
     ("GET", "/console/programs/{program_id}/budget"): same_as("GET", "/programs/{program_id}/budget", READERS),
     ("GET", "/console/programs/{program_id}/budget.xlsx"): same_as("GET", "/programs/{program_id}/budget", READERS),
     ("GET", "/console/programs/{program_id}/expenses"): same_as("GET", "/programs/{program_id}/expenses", READERS),

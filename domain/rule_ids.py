@@ -235,6 +235,10 @@ class RuleId(StrEnum):
     BUDGET_THROUGH_BUDGET_CHANGE = "budget_through_budget_change"
     # The follow-up's answers over the API and the portal (api/services/followup.py).
     FOLLOWUP_RUNNING = "followup_running"
+    # The officer's evidence on a flagged follow-up year (domain/outcome_checks.py).
+    FLAGGED_YEAR = "flagged_year"
+    EVIDENCE_NOTE = "evidence_note"
+    EVIDENCE_DOCUMENT = "evidence_document"
     # Appeals (이의신청: domain/appeals.py, domain/appeal_rules.py).
     APPEALS_UNAVAILABLE = "appeals_unavailable"
     APPEALABLE_RESULT = "appealable_result"

@@ -201,6 +201,9 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.BUDGET_THROUGH_BUDGET_CHANGE: N_("비목 변경은 사업비 화면의 비목 변경 신청으로 하십시오. 승인되면 변경 협약서가 "
                                             "됩니다."),
     RuleId.FOLLOWUP_RUNNING: N_("진행 중인 사후관리가 없습니다. 사업을 마친 뒤 시작되고 마지막 조사 연도 뒤에 끝납니다."),
+    RuleId.FLAGGED_YEAR: N_("증빙은 공공 기록과 다르거나 폐업·휴업으로 확인된 연차에만 첨부합니다."),
+    RuleId.EVIDENCE_NOTE: N_("확인 메모를 500자 이내로 적어 주십시오."),
+    RuleId.EVIDENCE_DOCUMENT: N_("증빙 문서를 하나 이상 첨부하십시오."),
     RuleId.APPEALS_UNAVAILABLE: N_("이 과제는 시스템에서 이의신청을 할 수 없습니다. 담당자에게 문의하십시오."),
     RuleId.APPEALABLE_RESULT: N_("이의신청할 수 있는 결과가 없습니다."),
     RuleId.APPEAL_WINDOW: N_("이의신청 기간이 지났습니다."),

@@ -11,6 +11,7 @@ from store import (
     binding_tables,  # noqa: F401  (who may act for which company, and how it was proven)
     evaluator_pool_tables,  # noqa: F401  (the evaluator pool: pledges, recusals, assignments)
     expense_tables,  # noqa: F401  (the execution ledger's entries in full)
+    followup_evidence,  # noqa: F401  (the officer's evidence on a flagged follow-up year)
     followup_tables,  # noqa: F401  (the follow-up years recorded, for the outcome report)
     idempotency,  # noqa: F401  (actions' idempotency keys, on the same metadata)
     notification_tables,  # noqa: F401  (notifications to people, on the same metadata)

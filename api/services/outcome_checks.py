@@ -3,17 +3,41 @@ XLSX's sheet of checks (`GET /programs/{id}/outcomes?format=xlsx`): the employee
 employment-insurance register, the revenue against the tax filing (checked, no_consent, no_record,
 unchecked or mismatch: domain/outcome_checks.py), and the business status the check found. The
 JSON's `checks` and the console's table list only the years to look at (api/services/outcomes.py);
-the workbook lists them all, so a year checked and borne out is seen to be."""
+the workbook lists them all, so a year checked and borne out is seen to be.
+
+The program officer's evidence on a flagged year (a note and documents pinned by their SHA-256) is
+kept here too: `attach_evidence` writes it with its audit row (store/followup_evidence.py), and
+`program_evidence` reads it for the outcomes' answer and page."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import Session
 
+from api.document_refs import resolve_document_refs
+from api.errors import ApiError
+from api.refusals import refusals_recorded
+from api.services.outcomes import Outcomes
+from api.services.programs import known_program
+from api.services.startups import startup_row
+from domain.documents import DocumentKind, DocumentRef
 from domain.followup import MismatchFlag
-from domain.outcome_checks import CheckWord, FlaggedStatus, business_status, employees_check, flagged_figure, revenue_check
-from store.db import table_of
+from domain.io import startup_workflow_id
+from domain.outcome_checks import (
+    CheckWord,
+    FlaggedStatus,
+    business_status,
+    employees_check,
+    evidence_problems,
+    flagged_figure,
+    revenue_check,
+)
+from domain.state import Actor
+from store.db import as_utc, engine_of, table_of
+from store.followup_evidence import ACTION as EVIDENCE_ACTION
+from store.followup_evidence import FollowUpEvidenceRow, add_evidence, evidence_of
 from store.followup_tables import FollowUpYearRow
 
 
@@ -62,3 +86,80 @@ def year_checks(session: Session, program_id: str) -> list[YearCheck]:
             revenue_filed=flagged_figure(flags, "revenue_mismatch"),
             revenue_check=revenue_check(row.revenue_check, flags), business_status=business_status(flags)))
     return found
+
+
+# ------------------------------------------------------------------------------------ evidence
+
+
+class FlagEvidenceBody(BaseModel):
+    """The officer's evidence on a flagged year: the company, the follow-up year of this program, a
+    short note (e.g. "고용보험 가입 확인서 확인함") and the documents looked at, uploaded first as the
+    company's documents of kind `other` (`POST /startups/{startup_id}/documents`)."""
+
+    brn: str = Field(pattern=r"^\d{10}$")
+    year: int = Field(ge=1, le=50)
+    note: str = Field(max_length=2000)  # the rule (1 to 500 characters) is domain/outcome_checks.py's
+    documents: list[str] = Field(default=[], max_length=20)
+
+
+class FlagEvidence(BaseModel):
+    """Evidence attached to a company's flagged year, each document pinned by its SHA-256."""
+
+    brn: str
+    program_id: str
+    year: int
+    note: str
+    documents: list[DocumentRef]
+    attached_by: str
+    attached_by_name: str
+    attached_at: AwareDatetime
+
+
+class OutcomesWithEvidence(Outcomes):
+    """The program's outcomes (api/services/outcomes.py) and the evidence on its flagged years."""
+
+    evidence: list[FlagEvidence] = []
+
+
+def _evidence(row: FollowUpEvidenceRow) -> FlagEvidence:
+    return FlagEvidence(brn=row.brn, program_id=row.program_id, year=row.year, note=row.note,
+                        documents=[DocumentRef.model_validate(ref) for ref in row.documents],
+                        attached_by=row.attached_by, attached_by_name=row.attached_by_name,
+                        attached_at=as_utc(row.attached_at))
+
+
+def program_evidence(session: Session, program_id: str) -> list[FlagEvidence]:
+    """The evidence officers attached to the program's flagged years, oldest first."""
+    return [_evidence(row) for row in evidence_of(session, program_id)]
+
+
+def flags_of_year(session: Session, program_id: str, brn: str, year: int) -> list[MismatchFlag] | None:
+    """The year's flags, or None when the company has no such year recorded for the program."""
+    table = table_of(FollowUpYearRow)
+    found = session.execute(table.select().with_only_columns(table.c.flags).where(
+        table.c.program_id == program_id, table.c.brn == brn, table.c.year == year)).first()
+    if found is None:
+        return None
+    return [MismatchFlag.model_validate(flag) for flag in found.flags or []]
+
+
+def attach_evidence(session: Session, key: bytes, program_id: str, actor: Actor, body: FlagEvidenceBody,
+                    request_id: str | None) -> FlagEvidence:
+    """Attach the evidence to the company's flagged year, with its audit row. Refused (recorded for
+    auditors, nothing kept): 404 for an unknown program; 422 naming each field and its rule (a year
+    not recorded or not flagged, a note empty or too long, no documents or a document that is not
+    one of the company's `other` uploads in this program)."""
+    startup_id = startup_workflow_id(program_id, body.brn)
+    with refusals_recorded(engine_of(session), actor, EVIDENCE_ACTION, request_id, startup_id):
+        known_program(session, program_id)
+        problems = evidence_problems(body.year, flags_of_year(session, program_id, body.brn, body.year), body.note,
+                                     len(body.documents))
+        if problems:
+            raise ApiError("validation_error", f"invalid evidence: {', '.join(str(p['field']) for p in problems)}",
+                           problems)
+        refs = resolve_document_refs(session, startup_id, body.documents, kind=DocumentKind.OTHER, field="documents")
+        lifecycle = startup_row(session, startup_id)
+        row = add_evidence(session, key, brn=body.brn, program_id=program_id, year=body.year,
+                           phase=lifecycle.phase if lifecycle else "completed", note=body.note.strip(),
+                           documents=refs, actor=actor, at=datetime.now(UTC), request_id=request_id)
+        return _evidence(row)

@@ -10,12 +10,19 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import load_workbook
+from sqlmodel import select
 from temporalio.client import WorkflowHandle
 
 from domain.followup_io import SurveySubmission
 from domain.phases import Role
 from domain.program import ProgramDefinition
+from store.audit import verify_chain
+from store.audit_key import audit_key
+from store.db import session_scope
+from store.tables import AuditEvent
 from tests.conftest import Stack, wait_until
+from tests.documents_support import pdf
+from tests.pages.test_console_upload import csrf, sign_in, stored
 from tests.workflows.test_followup import figures, open_all, start, startup, state
 from workflows.followup import FollowUp
 
@@ -28,12 +35,14 @@ class Flagged:
     program: ProgramDefinition
     flagged_brn: str
     resting_brn: str
+    flagged_startup_id: str  # the flagged company's lifecycle in the program: its documents are kept under it
 
 
 @pytest.fixture(scope="module")
 async def flagged(stack: Stack) -> Flagged:
     program = await stack.program()
     (brn, one), (resting_brn, other) = await start(stack, 1, program), await start(stack, 1, program)
+    startup_id = await stack.apply(program, brn)
     await open_all(stack, one, other)
     fiscal_year = (await state(one)).schedule.fiscal_year
     async with httpx.AsyncClient() as http:
@@ -48,7 +57,7 @@ async def flagged(stack: Stack) -> Flagged:
     for each, handle, answer in answers:
         await handle.execute_update(FollowUp.answer_survey, SurveySubmission(actor=startup(each), answer=answer))
         await handle.result()
-    return Flagged(program, brn, resting_brn)
+    return Flagged(program, brn, resting_brn, startup_id)
 
 
 async def test_the_outcome_workbook_lists_every_company_years_checks(stack: Stack, flagged: Flagged) -> None:
@@ -72,3 +81,55 @@ async def test_the_outcome_workbook_lists_every_company_years_checks(stack: Stac
     english = await stack.http.get(f"{url}?format=xlsx", headers={**officer, "Cookie": "axflow_lang=en"})
     english_book = load_workbook(io.BytesIO(english.content), read_only=True)
     assert english_book.sheetnames[-1] == "Checks"
+
+
+async def test_an_officer_attaches_evidence_to_a_flagged_year_over_the_api_and_on_the_console(
+        stack: Stack, flagged: Flagged, site: httpx.AsyncClient) -> None:
+    """A note and a document pinned by its SHA-256, on a year whose figures the registers did not
+    bear out: refused naming the field and its rule when wrong (nothing kept), else kept with an
+    audit row and shown in the outcomes' answer and on the console's page."""
+    program_id, brn, startup_id = flagged.program.id, flagged.flagged_brn, flagged.flagged_startup_id
+    officer = stack.as_role(Role.PROGRAM_OFFICER)
+    await stack.wait_until_state(startup_id, lambda s: s["brn"] == brn, what="the lifecycle projected")
+    uploaded = await stack.http.post(f"/startups/{startup_id}/documents", headers=officer, data={"kind": "other"},
+                                     files={"file": ("고용보험-가입확인서.pdf", pdf("insured 12"), "application/pdf")})
+    assert uploaded.status_code == 201, uploaded.text
+    document = uploaded.json()
+    url = f"/programs/{program_id}/outcomes/evidence"
+    body = {"brn": brn, "year": 1, "note": "고용보험 가입 확인서 확인함", "documents": [document["id"]]}
+    wrong = await stack.call("POST", url, officer, {**body, "year": 2, "note": " ", "documents": []}, expect=422)
+    assert [(d["field"], d["rule"]) for d in wrong["error"]["details"]] == [
+        ("year", "flagged_year"), ("note", "evidence_note"), ("documents", "evidence_document")]
+    assert all(" — " in d["message"] for d in wrong["error"]["details"])  # Korean — English
+    await stack.call("POST", url, officer, {**body, "documents": ["no-such-document"]}, expect=422)
+    await stack.call("POST", url, stack.as_role(Role.AUDITOR), body, expect=403)
+    attached = await stack.call("POST", url, officer, body, expect=201)
+    assert (attached["year"], attached["note"], [d["sha256"] for d in attached["documents"]]) == (
+        1, "고용보험 가입 확인서 확인함", [document["sha256"]])
+    found = await stack.call("GET", f"/programs/{program_id}/outcomes", stack.as_role(Role.AUDITOR))
+    assert [(e["brn"], e["year"], e["documents"][0]["sha256"]) for e in found["evidence"]] == [
+        (brn, 1, document["sha256"])]
+    with session_scope(stack.engine) as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.startup_id == f"followup:{brn}")).all()
+        assert [(r.action, r.reason, r.details["year"]) for r in rows] == [
+            ("attach-flag-evidence", "고용보험 가입 확인서 확인함", 1)]
+        assert verify_chain(session, audit_key(stack.settings)).ok
+
+    # On the console: the form beside the flagged year; a note left empty is refused before the
+    # file is kept; then a second document attached and shown with the first.
+    await sign_in(site, stack, "evidence.officer", ["program_officer"])
+    page = await site.get(f"/console/programs/{program_id}/outcomes")
+    assert "고용보험 가입 확인서 확인함" in page.text and document["sha256"][:12] in page.text
+    assert f'for="evidence-note-{brn}-1"' in page.text and f'for="evidence-file-{brn}-1"' in page.text
+    action = f"/console/programs/{program_id}/outcomes/evidence?brn={brn}&year=1"
+    fields = {"csrf_token": csrf(page.text), "kind": "other"}
+    scan = {"file": ("사업장-확인.pdf", pdf("workplace"), "application/pdf")}
+    before = len(stored(stack, startup_id))
+    empty = await site.post(action, data={**fields, "note": ""}, files=scan)
+    assert empty.status_code == 422 and "확인 메모를 500자 이내로 적어 주십시오." in empty.text
+    assert len(stored(stack, startup_id)) == before
+    done = await site.post(action, data={**fields, "note": "사업장 방문 확인"}, files=scan, follow_redirects=True)
+    assert done.status_code == 200 and "사업장 방문 확인" in done.text and "사업장-확인.pdf" in done.text
+    assert len(stored(stack, startup_id)) == before + 1
+    auditor = await stack.call("GET", f"/programs/{program_id}/outcomes", stack.as_role(Role.AUDITOR))
+    assert [e["note"] for e in auditor["evidence"]] == ["고용보험 가입 확인서 확인함", "사업장 방문 확인"]

@@ -5,22 +5,40 @@ drawn here as the dashboard's are (api/pages/console/charts.py), each with a tab
 figures; the XLSX is the API's `GET /programs/{id}/outcomes?format=xlsx`, built by `outcomes_xlsx`
 below in the request's language (Korean unless English is chosen)."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
 from api.i18n import _, pgettext
 from api.pages.console.charts import ACCENT, GOOD, MUTED, WARN, _svg, _text, text_width
 from api.pages.console.outcome_checks import checks_sheet
 from api.pages.console.report_export import Sheet, workbook_xlsx
-from api.pages.shared.common import PageViewer, render
+from api.pages.shared.common import PageViewer, check_csrf, render
+from api.pages.shared.document_words import upload_words
 from api.pages.shared.formatting import man_won
-from api.services.outcome_checks import YearCheck
+from api.pages.shared.redirects import page_path
+from api.pages.shared.rule_text import rule_text
+from api.policy import page_roles
+from api.services.documents import receive_document
+from api.services.outcome_checks import (
+    FlagEvidence,
+    FlagEvidenceBody,
+    YearCheck,
+    attach_evidence,
+    flags_of_year,
+    program_evidence,
+)
 from api.services.outcomes import Outcomes, OutcomeYear, outcomes
+from api.services.startups import startup_row
+from domain.documents import DocumentKind
+from domain.io import startup_workflow_id
+from domain.outcome_checks import NOTE_LONGEST, evidence_problems
+from store.audit_key import audit_key
 from store.db import release
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -153,7 +171,58 @@ async def outcomes_page(program_id: str, request: Request, viewer: PageViewer, d
         release(db)
         return render(request, viewer, "console/error.html", status=err.status,
                       error=ApiError("not_found", _("없는 사업입니다: %(id)s") % {"id": program_id}))
+    evidence: dict[tuple[str, int], list[FlagEvidence]] = defaultdict(list)
+    for each in program_evidence(db, program_id):
+        evidence[(each.brn, each.year)].append(each)
     release(db)
+    may_attach = viewer.role in (page_roles("POST", EVIDENCE_ROUTE) or ())
     return render(request, viewer, "console/outcomes.html", found=found, charts=charts_of(found),
                   figures=FIGURES, figure_label=figure_label, target_status=target_status, row_label=row_label,
-                  shown=shown)
+                  shown=shown, evidence=evidence, may_attach=may_attach, note_longest=NOTE_LONGEST)
+
+
+# ------------------------------------------------------------------------------------ evidence on a flag
+
+EVIDENCE_ROUTE = "/console/programs/{program_id}/outcomes/evidence"
+
+
+@router.post(EVIDENCE_ROUTE.removeprefix("/console"), name="attach_outcome_evidence")
+async def attach_outcome_evidence(program_id: str, brn: str, year: int, request: Request, viewer: PageViewer,
+                                  db: SessionDep, settings: SettingsDep) -> Response:
+    """The officer's note and one document on a company's flagged year (the form in the checks
+    table): the note and the year are checked before the file is kept, the file is received as
+    every upload is (the company's document of kind `other` in this program, pinned by SHA-256),
+    and the evidence is recorded with its audit row. A refusal comes back as a page naming why."""
+    back = page_path(request, "outcomes_page", fragment="outcome-checks", program_id=program_id)
+    startup_id = startup_workflow_id(program_id, brn)
+    lifecycle = startup_row(db, startup_id) if len(brn) == 10 and brn.isdigit() else None
+    known = lifecycle is not None and lifecycle.program_id == program_id
+    release(db)
+    if not known:
+        return render(request, viewer, "console/error.html", status=404,
+                      error=ApiError("not_found", _("없는 기업입니다: %(id)s") % {"id": brn}))
+    seen: dict[str, str] = {}
+
+    def check_fields(fields: dict[str, str]) -> None:
+        seen.update(fields)
+        check_csrf(viewer, fields.get("csrf_token"))
+        flags = flags_of_year(db, program_id, brn, year)
+        problems = evidence_problems(year, flags, fields.get("note", ""), 1)
+        release(db)
+        if problems:
+            raise ApiError("validation_error", "invalid evidence", problems)
+
+    try:
+        document = await receive_document(request, db, settings, viewer.actor, startup_id, program_id,
+                                          (DocumentKind.OTHER,), check_fields)
+        attach_evidence(db, audit_key(settings), program_id, viewer.actor,
+                        FlagEvidenceBody(brn=brn, year=year, note=seen.get("note", ""), documents=[document.id]),
+                        request.state.request_id)
+    except ApiError as err:
+        if err.code == "forbidden":
+            raise
+        problems = err.details if isinstance(err.details, list) else []
+        said = [rule_text(str(p.get("rule"))) for p in problems if isinstance(p, dict) and p.get("field") != "file"]
+        message = " ".join(w for w in said if w) or upload_words(err, settings, DocumentKind.OTHER.value)
+        return render(request, viewer, "console/upload_error.html", status=err.status, message=message, back=back)
+    return RedirectResponse(back, 303)
