@@ -66,6 +66,35 @@ def bind(session: Session, user: User, brn: str, *, proof: str, by: str, at: dat
     return binding
 
 
+def move_to_new_representative(session: Session, user: User, brn: str, *, amendment: str, approved_by: str,
+                               person_key: str, at: datetime, company_name: str = "") -> CompanyBinding:
+    """대표자 변경 approved in one of the company's lifecycles (`amendment` names it: the startup and its
+    변경 N; `approved_by` the officer who approved it), and the new representative proven by 진위확인
+    and 본인확인: the company goes to them. Whoever holds it as its representative (the company
+    account's, or anyone not bound by a colleague's invitation) loses it, recorded; colleagues the
+    representative invited keep theirs; the new representative is bound and named the account's
+    representative, and a request of theirs waiting for this company is closed as approved by that
+    officer. The caller commits once: nothing of it is kept if any step fails."""
+    account = session.get(CompanyAccount, brn)
+    why = f"대표자 변경 ({amendment}, 승인 {approved_by}): 새 대표자 본인확인 (the new representative proved themselves)"
+    for holder in session.exec(select(CompanyBinding).where(CompanyBinding.brn == brn, CompanyBinding.user_id != user.id,
+                                                            col(CompanyBinding.revoked_at).is_(None))).all():
+        represents = account is not None and account.representative_user_id == holder.user_id
+        if holder.proof == "invitation" and not represents:
+            continue
+        holder.revoked_at, holder.revoked_by = at, user.id
+        session.add(holder)
+        record(session, "revoked", brn=brn, user_id=holder.user_id, actor_id=user.id, at=at, reason=why)
+    for waiting in session.exec(select(BindingRequest).where(BindingRequest.user_id == user.id,
+                                                             BindingRequest.brn == brn,
+                                                             col(BindingRequest.decided_at).is_(None))).all():
+        waiting.decided_at, waiting.decided_by, waiting.decision = at, approved_by, "approved"
+        waiting.decision_reason = f"대표자 변경 {amendment} 승인 (approved as a representative amendment)"
+        session.add(waiting)
+    return bind(session, user, brn, proof="verified", by=user.id, at=at, person_key=person_key, representative=True,
+                company_name=company_name, reason=why)
+
+
 def why_approval_is_needed(session: Session, user: User, brn: str) -> str | None:
     """None when a proven representative may bind at once; otherwise why an officer decides:
     someone holds the company already (a representative change, 대표자 변경, when that is its

@@ -34,6 +34,7 @@ WEIGHTS = {
     "security/test_signin_throttle.py": 45, "security/test_account_lifecycle.py": 40,
     "security/test_company_ownership.py": 20, "security/test_conflicts_follow_person.py": 20,
     "security/test_page_policy.py": 15, "security/test_oidc_attacks.py": 10,
+    "security/test_representative_binding.py": 25, "security/test_representative_guesses.py": 20,
     "browser/test_portal.py": 110, "browser/test_console_walk.py": 45, "browser/test_console_desks.py": 70,
     "browser/test_console_audit.py": 60, "browser/test_program_call.py": 25, "browser/test_language.py": 15,
     "browser/test_agreement.py": 25, "browser/test_company_binding.py": 25, "browser/test_account.py": 45,

@@ -4,7 +4,9 @@ They enter the registration number, the opening date (개업일자) and the repr
 tax authority's 진위확인 must find them on its register; then the identity provider's 본인확인
 must name that same person. Then they are bound as its representative — unless someone holds the
 company already, or staff made lifecycles for it, when a program officer decides on their request
-(store/company_binding.py). Each refusal is recorded and nothing else of the attempt is kept."""
+(store/company_binding.py); but a person an approved 대표자 변경 of the company's agreement names
+takes the company at once, from its former representative (the officer approved that change).
+Each refusal is recorded and nothing else of the attempt is kept."""
 
 import hashlib
 from datetime import date, datetime, timedelta
@@ -20,7 +22,15 @@ from api.pages.portal.common import Errors, UnboundStartupViewer, add_error, pag
 from api.pages.shared.common import check_csrf, writing
 from api.pages.shared.redirects import see_other
 from api.pages.shared.rule_text import rule_text
-from api.services.company import REFUSAL_WINDOW, REFUSALS_PER_DAY, active_binding, refusals_since, start_check, take_check
+from api.services.company import (
+    REFUSAL_WINDOW,
+    REFUSALS_PER_DAY,
+    active_binding,
+    amended_representative,
+    refusals_since,
+    start_check,
+    take_check,
+)
 from api.templating import PAGE_CSP
 from axflow.identity import IdentityFailed, VerifiedPerson, finish, start
 from axflow.tax_authority import TaxAuthorityDown, register_matches
@@ -28,7 +38,16 @@ from domain.brn import format_brn, normalize_brn
 from domain.rule_ids import RuleId
 from domain.text import SINGLE_LINE
 from store.binding_tables import CompanyCheck
-from store.company_binding import bind, bound_brn, open_request, person_key_hash, record, requests_of, why_approval_is_needed
+from store.company_binding import (
+    bind,
+    bound_brn,
+    move_to_new_representative,
+    open_request,
+    person_key_hash,
+    record,
+    requests_of,
+    why_approval_is_needed,
+)
 from store.db import as_utc
 from store.portal_accounts import company_of
 from store.user_tables import User
@@ -185,6 +204,12 @@ def _conclude(db: Session, user: User, check: CompanyCheck, person: VerifiedPers
         bind(db, user, check.brn, proof="verified", by=user.id, at=now, person_key=key, representative=True,
              company_name=check.company_name, reason="진위확인 + 본인확인 (register and identity verified)")
         return "bound"
+    amended = amended_representative(db, check.brn)
+    if amended is not None and _same_name(amended.name, person.name):
+        # 대표자 변경 approved by an officer in the agreement, and this is the person it names.
+        move_to_new_representative(db, user, check.brn, amendment=amended.amendment, approved_by=amended.approved_by,
+                                   person_key=key, at=now, company_name=check.company_name or amended.company_name)
+        return "moved"
     open_request(db, user, check.brn, why=why, verified_name=person.name, person_key=key,
                  company_name=check.company_name, at=now)
     return "requested"
