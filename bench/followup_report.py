@@ -36,6 +36,8 @@ def followup_checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]
                      f"years in {o['cohorts']} cohorts, {o['checks']} flagged; read model seeded directly)",
                      f"GET /programs/{{id}}/outcomes p50 {o['api']['p50_ms']} ms / p95 {o['api']['p95_ms']} ms; the "
                      f"console's outcome page p50 {o['console']['p50_ms']} ms / p95 {o['console']['p95_ms']} ms "
-                     f"({o['api']['n']} each)" + conditions(o),
+                     f"({o['api']['n']} each)" + (f"; the API's CPU per request {o['api']['api_cpu_ms']} ms and "
+                                                  f"{o['console']['api_cpu_ms']} ms" if "api_cpu_ms" in o["api"] else "")
+                     + conditions(o),
                      "p95 ≤ 150 ms (the console pages')", worst <= 150))
     return rows
