@@ -1,7 +1,7 @@
 """The program officer's evidence on a flagged follow-up year: a note and documents pinned by the
 SHA-256 of their bytes, for a year the public registers did not bear out (a mismatch) or found the
 company closed or suspended. Written by api/services/outcome_checks.py, each with a row in the
-audit chain (its own chain, `followup:{brn}`), and read with the program's outcomes.
+audit chain (its own chain, `followup-evidence:{brn}`), and read with the program's outcomes.
 
 A read-model record, not a workflow's: the flagged year has been recorded by the FollowUp workflow
 by the time the officer looks at it, and its follow-up has often ended (a one-year follow-up, a
@@ -42,9 +42,10 @@ ACTION = "attach-flag-evidence"
 
 
 def audit_chain(brn: str) -> str:
-    """The audit chain of a company's follow-up (apart from its lifecycles', whose rows the
-    lifecycle numbers)."""
-    return f"followup:{brn}"
+    """The audit chain of the evidence on a company's follow-up years: apart from its lifecycles'
+    (whose rows each lifecycle numbers), and not a workflow's id, so the audit check's anchor query
+    finds no workflow for it (unanchored) instead of asking the follow-up workflow for a lifecycle's state."""
+    return f"followup-evidence:{brn}"
 
 
 def add_evidence(session: Session, key: bytes, *, brn: str, program_id: str, year: int, phase: str, note: str,

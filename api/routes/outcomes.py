@@ -55,7 +55,7 @@ async def program_outcomes(program_id: str, session: SessionDep, _: Authorized,
                          "a public register, a closure or a suspension): a note of 1 to 500 characters (e.g. "
                          "\"고용보험 가입 확인서 확인함\") and 1 to 5 documents, uploaded first as the company's "
                          "documents of kind `other` under its lifecycle of this program and pinned here by their "
-                         "SHA-256. Kept with an audit row (chain `followup:{brn}`, action attach-flag-evidence); "
+                         "SHA-256. Kept with an audit row (chain `followup-evidence:{brn}`, action attach-flag-evidence); "
                          "the year's answer stays as typed. 422 `validation_error` names each field and its rule "
                          "(flagged_year, evidence_note, evidence_document, unknown_document, document_kind).")
 async def attach_flag_evidence(program_id: str, body: FlagEvidenceBody, request: Request, session: SessionDep,

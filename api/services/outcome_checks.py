@@ -57,6 +57,8 @@ class YearCheck(BaseModel):
     revenue_filed: int | None = None  # the tax filing's revenue, where it did not bear the answer out
     revenue_check: CheckWord | None = None
     business_status: FlaggedStatus | None = None
+    # The officer's evidence on the year, each as its note and its documents' names and SHA-256.
+    evidence: list[str] = []
 
 
 def _answer(text: Any) -> dict[str, Any]:
@@ -74,6 +76,10 @@ def year_checks(session: Session, program_id: str) -> list[YearCheck]:
         table.c.answer, table.c.flags, table.c.figures_check, table.c.revenue_check)
         .where(table.c.program_id == program_id)
         .order_by(table.c.company_name, table.c.brn, table.c.year)).all()
+    attached: dict[tuple[str, int], list[str]] = {}
+    for each in evidence_of(session, program_id):
+        files = ", ".join(f"{ref['filename']} {ref['sha256']}" for ref in each.documents)
+        attached.setdefault((each.brn, each.year), []).append(f"{each.note} ({files})")
     found = []
     for row in rows:
         flags = [MismatchFlag.model_validate(flag) for flag in row.flags or []]
@@ -84,7 +90,8 @@ def year_checks(session: Session, program_id: str) -> list[YearCheck]:
             employees_insured=flagged_figure(flags, "employees_mismatch"),
             employees_check=employees_check(row.figures_check, flags), revenue_typed=answer.get("revenue"),
             revenue_filed=flagged_figure(flags, "revenue_mismatch"),
-            revenue_check=revenue_check(row.revenue_check, flags), business_status=business_status(flags)))
+            revenue_check=revenue_check(row.revenue_check, flags), business_status=business_status(flags),
+            evidence=attached.get((row.brn, row.year), [])))
     return found
 
 

@@ -16,8 +16,6 @@ from temporalio.client import WorkflowHandle
 from domain.followup_io import SurveySubmission
 from domain.phases import Role
 from domain.program import ProgramDefinition
-from store.audit import verify_chain
-from store.audit_key import audit_key
 from store.db import session_scope
 from store.tables import AuditEvent
 from tests.conftest import Stack, wait_until
@@ -110,10 +108,12 @@ async def test_an_officer_attaches_evidence_to_a_flagged_year_over_the_api_and_o
     assert [(e["brn"], e["year"], e["documents"][0]["sha256"]) for e in found["evidence"]] == [
         (brn, 1, document["sha256"])]
     with session_scope(stack.engine) as session:
-        rows = session.exec(select(AuditEvent).where(AuditEvent.startup_id == f"followup:{brn}")).all()
+        rows = session.exec(select(AuditEvent).where(AuditEvent.startup_id == f"followup-evidence:{brn}")).all()
         assert [(r.action, r.reason, r.details["year"]) for r in rows] == [
             ("attach-flag-evidence", "고용보험 가입 확인서 확인함", 1)]
-        assert verify_chain(session, audit_key(stack.settings)).ok
+    # The auditor's check: the chain holds with the keyed row, its chain (no workflow's) unanchored.
+    verified = await stack.call("GET", "/audit/verify", stack.as_role(Role.AUDITOR))
+    assert verified["ok"] and f"followup-evidence:{brn}" in verified["unanchored"], verified
 
     # On the console: the form beside the flagged year; a note left empty is refused before the
     # file is kept; then a second document attached and shown with the first.
@@ -133,3 +133,9 @@ async def test_an_officer_attaches_evidence_to_a_flagged_year_over_the_api_and_o
     assert len(stored(stack, startup_id)) == before + 1
     auditor = await stack.call("GET", f"/programs/{program_id}/outcomes", stack.as_role(Role.AUDITOR))
     assert [e["note"] for e in auditor["evidence"]] == ["고용보험 가입 확인서 확인함", "사업장 방문 확인"]
+    # And in the workbook's sheet of checks, beside the year, with each document's SHA-256.
+    sheet = await stack.http.get(f"/programs/{program_id}/outcomes?format=xlsx", headers=officer)
+    header, *rows = load_workbook(io.BytesIO(sheet.content), read_only=True)["수치 확인"].iter_rows(values_only=True)
+    [mine] = [row for row in rows if row[header.index("사업자등록번호")] == brn]
+    noted = mine[header.index("담당자 확인 증빙")]
+    assert noted.startswith("고용보험 가입 확인서 확인함 (고용보험-가입확인서.pdf ") and document["sha256"] in noted

@@ -1,5 +1,6 @@
 """The outcome workbook's sheet of checks (수치 확인): every company-year of the program with its
-employees check, its revenue check and the business status the check found, in the request's
+employees check, its revenue check, the business status the check found and the officer's
+evidence on it (its note, each document's name and SHA-256), in the request's
 language (Korean unless English is chosen), the figures typed beside the registers' where they
 differ. Built from api/services/outcome_checks.py's `year_checks`."""
 
@@ -27,11 +28,11 @@ def checks_sheet(checks: Sequence[YearCheck]) -> Sheet:
               pgettext("outcome column", "종업원 수 (입력, 명)"), pgettext("outcome column", "고용보험 피보험자 (명)"),
               pgettext("outcome column", "고용 확인"), pgettext("outcome column", "매출액 (입력, 원)"),
               pgettext("outcome column", "국세청 신고 매출 (원)"), pgettext("outcome column", "매출 확인"),
-              pgettext("outcome column", "사업 상태"))
+              pgettext("outcome column", "사업 상태"), pgettext("outcome column", "담당자 확인 증빙"))
     rows = [(c.cohort, c.year, c.fiscal_year, c.company_name, c.brn,
              _(STATUS_WORDS[c.status]) if c.status in STATUS_WORDS else c.status,
              c.employees_typed, c.employees_insured, check_word(c.employees_check), c.revenue_typed,
              c.revenue_filed, check_word(c.revenue_check),
-             _(BUSINESS_WORDS[c.business_status]) if c.business_status else "—")
+             _(BUSINESS_WORDS[c.business_status]) if c.business_status else "—", "; ".join(c.evidence))
             for c in checks]
     return Sheet(pgettext("outcome sheet", "수치 확인"), header, rows, money_columns=(9, 10))
