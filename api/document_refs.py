@@ -12,14 +12,8 @@ from sqlmodel import Session, col, select
 
 from api.errors import ApiError
 from api.scope import brn_of
-from domain.commands import (
-    Command,
-    FileAppealBody,
-    RecordExpenseBody,
-    SignAgreementBody,
-    SubmitMilestoneBody,
-    SubmitSettlementBody,
-)
+from domain.change_commands import FileAppealBody
+from domain.commands import Command, RecordExpenseBody, SignAgreementBody, SubmitMilestoneBody, SubmitSettlementBody
 from domain.documents import DocumentKind, DocumentRef
 from domain.phases import Role
 from domain.rule_ids import RuleId

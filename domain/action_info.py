@@ -11,21 +11,18 @@ handler and Update; tests/domain/test_action_info.py fails until each is there."
 from dataclasses import dataclass
 from typing import Any
 
+from domain.change_commands import DecideAmendmentBody, DecideAppealBody, FileAppealBody, RequestAmendmentBody
 from domain.commands import (
     AcceptAgreementBody,
     Body,
     CancelExpenseBody,
-    DecideAmendmentBody,
-    DecideAppealBody,
     DecideBudgetChangeBody,
     DisbursementBody,
     ExtendDeadlineBody,
-    FileAppealBody,
     FinalEvaluationBody,
     MatchBody,
     PromoteBody,
     RecordExpenseBody,
-    RequestAmendmentBody,
     RequestBudgetChangeBody,
     RequestDisbursementBody,
     RetryCollectionBody,

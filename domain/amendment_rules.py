@@ -17,7 +17,8 @@ from domain.amendments import (
     check_poc_end,
     check_representative_change,
 )
-from domain.commands import AcceptAgreementBody, Command, DecideAmendmentBody, RequestAmendmentBody
+from domain.change_commands import DecideAmendmentBody, RequestAmendmentBody
+from domain.commands import AcceptAgreementBody, Command
 from domain.phases import Phase
 from domain.program import ProgramDefinition
 from domain.rule_ids import RuleId

@@ -14,7 +14,8 @@ from domain.appeals import (
     check_rescorer,
     check_within_window,
 )
-from domain.commands import Command, DecideAppealBody, FileAppealBody, FinalEvaluationBody, ScoreBody
+from domain.change_commands import DecideAppealBody, FileAppealBody
+from domain.commands import Command, FinalEvaluationBody, ScoreBody
 from domain.phases import Phase
 from domain.program import ProgramDefinition
 from domain.rule_ids import RuleId

@@ -12,7 +12,8 @@ listed: they are the company acting for itself, and declarations are made by sta
 from collections.abc import Collection
 from typing import Any
 
-from domain.commands import Command, DecideAmendmentBody, MatchBody, RequestAmendmentBody
+from domain.change_commands import DecideAmendmentBody, RequestAmendmentBody
+from domain.commands import Command, MatchBody
 from domain.phases import Action, Role
 from domain.rule_ids import RuleId
 from domain.state import StartupState

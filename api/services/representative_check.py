@@ -20,7 +20,7 @@ from api.services.company import guesses_exhausted
 from axflow.config import Settings
 from axflow.tax_authority import TaxAuthorityDown, register_matches
 from domain.amendments import RegisterAnswer
-from domain.commands import RequestAmendmentBody
+from domain.change_commands import RequestAmendmentBody
 from domain.rule_ids import RuleId
 from domain.state import Actor
 from store.company_binding import record

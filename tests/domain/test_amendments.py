@@ -24,7 +24,8 @@ from domain.amendments import (
     check_poc_end,
     new_due_days,
 )
-from domain.commands import AcceptAgreementBody, Command, DecideAmendmentBody, RequestAmendmentBody
+from domain.change_commands import DecideAmendmentBody, RequestAmendmentBody
+from domain.commands import AcceptAgreementBody, Command
 from domain.documents import DocumentKind, DocumentRef
 from domain.phases import Action, Phase, Role
 from domain.program import ProgramDefinition

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from domain.appeals import Appeal, AppealableResult, AppealPolicy, AppealState, window_closes_at
-from domain.commands import Command, DecideAppealBody, FileAppealBody, FinalEvaluationBody, ScoreBody
+from domain.change_commands import DecideAppealBody, FileAppealBody
+from domain.commands import Command, FinalEvaluationBody, ScoreBody
 from domain.phases import Action, Phase, Role
 from domain.program import ProgramDefinition
 from domain.rules import allowed_actions, check_command

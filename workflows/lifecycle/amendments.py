@@ -25,14 +25,9 @@ with workflow.unsafe.imports_passed_through():
         BudgetMoveRecord,
         new_due_days,
     )
+    from domain.change_commands import DecideAmendmentBody, RequestAmendmentBody
     from domain.clocks import ClockEvent
-    from domain.commands import (
-        AcceptAgreementBody,
-        Command,
-        DecideAmendmentBody,
-        DecideBudgetChangeBody,
-        RequestAmendmentBody,
-    )
+    from domain.commands import AcceptAgreementBody, Command, DecideBudgetChangeBody
     from domain.money import split_exact
     from domain.notifications import NoticeKind
     from domain.phases import Action, Phase

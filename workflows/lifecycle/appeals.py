@@ -18,7 +18,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.appeals import KIND_NAMES, Appeal, AppealableResult, AppealKind, AppealState, window_closes_at
     from domain.budget_actions import mark_reviewed
-    from domain.commands import Command, DecideAppealBody, FileAppealBody, FinalEvaluationBody, ReviewExpenseBody
+    from domain.change_commands import DecideAppealBody, FileAppealBody
+    from domain.commands import Command, FinalEvaluationBody, ReviewExpenseBody
     from domain.expense_review import ReviewDecision
     from domain.notifications import NoticeKind
     from domain.phases import Action, Phase

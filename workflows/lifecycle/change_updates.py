@@ -13,15 +13,12 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.change_commands import DecideAmendmentBody, DecideAppealBody, FileAppealBody, RequestAmendmentBody
     from domain.commands import (
         CancelExpenseBody,
         Command,
-        DecideAmendmentBody,
-        DecideAppealBody,
         DecideBudgetChangeBody,
-        FileAppealBody,
         RecordExpenseBody,
-        RequestAmendmentBody,
         RequestBudgetChangeBody,
         ReviewExpenseBody,
         SubmitBudgetPlanBody,
