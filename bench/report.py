@@ -122,7 +122,7 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
         rows.append((f"A cohort of {co['lifecycles']:,} lifecycles through the whole life, concurrency "
                      f"{co['concurrency']}",
                      f"{co['completed']:,} completed in {co['seconds']} s ({co['lifecycles_per_s']}/s); errors "
-                     f"{co['errors']} ({kinds}); {co['unavailable_retries']} actions sent again after a 503; read "
+                     f"{co['errors']} ({kinds}); {co['unavailable_retries']} requests answered 503 and sent again; read "
                      f"model = workflow phase for {agreed['compared'] - agreed['disagreeing']:,} of "
                      f"{agreed['compared']:,} (after {agreed['waited_s']} s)"
                      + (f"; {co['conditions']}" if co.get("conditions") else ""),
