@@ -48,6 +48,7 @@ WEIGHTS = {
     "workflows/test_followup.py": 45, "workflows/test_followup_flags.py": 25,
     "workflows/test_followup_restart.py": 12,
     "browser/test_followup_portal.py": 10, "browser/test_outcomes_console.py": 10,
+    "browser/test_outcome_evidence.py": 15,
 }
 DEFAULT_WEIGHT = 6
 
