@@ -1,9 +1,10 @@
 """The worker's memory as open lifecycles accumulate: clones of a real PoC state (bench/clones.py)
 started in steps up to each level (say 10,000, 30,000, 100,000), each waiting on a deadline a month
 away. At every level, once the read model lists them all (each has run its first workflow task and
-projection), the worker's and the Temporal server's resident memory are read; during the starts the
-worker's is sampled every second, so that the peak shows as the cache (`worker_max_cached_workflows`)
-fills and evicts. The start rate is reported too: it bounds how large a level a run can afford."""
+projection), the worker's and the Temporal server's resident memory are read; the worker's is also
+read after every thousand started and every second while the read model catches up, so that the
+peak shows as the cache (`worker_max_cached_workflows`) fills and evicts. The start rate is
+reported too: it bounds how large a level a run can afford."""
 
 import asyncio
 import os
