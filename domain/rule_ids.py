@@ -167,6 +167,8 @@ class RuleId(StrEnum):
     REGISTER_MISMATCH = "register_mismatch"
     # Refused 진위확인 guesses a person may make in a day, 내 회사 확인 and 대표자 변경 counted together.
     REGISTER_GUESSES_LIMITED = "register_guesses_limited"
+    # 변경 N naming a new representative is accepted by that representative, proven (api/services/representative_check.py).
+    NEW_REPRESENTATIVE_ACCEPTS = "new_representative_accepts"
     IDENTITY_NAME_MISMATCH = "identity_name_mismatch"
     IDENTITY_FAILED = "identity_failed"
     CHECK_EXPIRED = "check_expired"

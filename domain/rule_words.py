@@ -139,6 +139,8 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.REGISTER_MISMATCH: N_("국세청 진위확인에서 사업자등록번호, 개업일자, 대표자 성명이 일치하지 않습니다."),
     RuleId.REGISTER_GUESSES_LIMITED: N_("국세청 진위확인에 24시간 동안 5번 실패했습니다. "
                                         "하루가 지난 뒤에 다시 시도하거나 사업 담당자에게 문의하십시오."),
+    RuleId.NEW_REPRESENTATIVE_ACCEPTS: N_("대표자 변경의 협약은 새 대표자가 내 회사 확인(본인확인)을 마친 뒤 "
+                                          "직접 동의합니다."),
     RuleId.IDENTITY_NAME_MISMATCH: N_("본인확인으로 확인된 이름이 사업자등록증의 대표자와 다릅니다."),
     RuleId.IDENTITY_FAILED: N_("본인확인을 마치지 못했습니다. 다시 시도하세요."),
     RuleId.CHECK_EXPIRED: N_("회사 확인이 만료되었거나 이 브라우저에서 시작한 것이 아닙니다. 처음부터 다시 하세요."),

@@ -18,7 +18,7 @@ from api.schemas import StartupPublic
 from api.scope import check_scope, not_found
 from api.services.conflicts import declared_conflicts
 from api.services.evaluator_pool import standing
-from api.services.representative_check import register_answer
+from api.services.representative_check import check_acceptor, register_answer
 from api.services.startups import for_caller
 from api.services.vendors import note_vendor_opening
 from api.updates import send_update
@@ -88,6 +88,7 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
             raise from_violation(violation) from None
     # 대표자 변경: the tax register's 진위확인 of the new representative (api/services/representative_check.py).
     command.register_answer = await register_answer(session, startup_id, body, settings, actor)
+    await check_acceptor(session, temporal, startup_id, body, actor)  # 변경 N naming a new representative
     # Document ids become refs with the hash of their bytes, carried in the Update payload.
     attach_documents(session, startup_id, command)
 

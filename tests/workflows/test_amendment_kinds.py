@@ -15,11 +15,15 @@ from typing import Any
 import httpx
 from openpyxl import load_workbook
 
+from api.services.company import amended_representative
 from domain.phases import Role
+from store.db import session_scope
 from tests.browser.conftest import PASSWORD, ensure_user
 from tests.conftest import Stack, wait_until
 from tests.flows import PO, startup_password
 from tests.pages.test_console_upload import sign_in
+from tests.security.test_company_ownership import PASSWORD as OWNER_PASSWORD
+from tests.security.test_company_ownership import outcome, person, prove
 from tests.workflows.test_amendments import _document_text, csrf, refusal
 from tests.workflows.test_settlement_from_ledger import in_poc_with_an_expense
 
@@ -71,9 +75,31 @@ async def test_a_new_representative_is_proven_and_a_budget_move_becomes_an_agree
     first = approved["amendments"]["versions"][0]
     assert approved["amendments"]["representative"] == "김다른" and first["kind"] == "representative"
     assert "김다른" in await _document_text(stack, first["document"]["id"])
-    password = startup_password(stack, brn)
-    await stack.act(sid, "accept-agreement", me, {"agreement_sha256": first["document"]["sha256"],
-                                                  "password": password})
+    # 변경 1 names 김다른: the former representative may not accept it; 김다른 proves themselves on
+    # 내 회사 확인 (the company's binding moves to them) and accepts it, and acts for the company after.
+    accept_first = {"agreement_sha256": first["document"]["sha256"], "password": startup_password(stack, brn)}
+    not_theirs = await stack.act(sid, "accept-agreement", me, accept_first, expect=409)
+    assert refusal(not_theirs)[::2] == ("conflict", "new_representative_accepts")
+    assert "새 대표자" in not_theirs["error"]["message"] and "new representative" in not_theirs["error"]["message"]
+    await wait_until(lambda: _amended(stack, brn), lambda a: a is not None, what="the approved change read")
+    async with person(stack, "김다른", brn) as newcomer:
+        assert outcome(await prove(newcomer, brn, OPENED_ON, "김다른", verified_as="김다른")) == "moved"
+        me = {"x-csrf-token": csrf((await newcomer.get("/portal/company")).text)}
+        await _walk_on(stack, site, newcomer, program, sid, me, officer, other, accept_first | {"password": OWNER_PASSWORD})
+
+
+async def _amended(stack: Stack, brn: str) -> Any:
+    with session_scope(stack.engine) as session:
+        return amended_representative(session, brn)
+
+
+async def _walk_on(stack: Stack, site: httpx.AsyncClient, newcomer: httpx.AsyncClient, program: Any, sid: str,
+                   me: dict[str, str], officer: dict[str, str], other: dict[str, str],
+                   accept_first: dict[str, str]) -> None:
+    """The rest of the walk, the company acting through its new representative's browser session."""
+    stack = _As(stack, newcomer)
+    password = accept_first["password"]
+    await stack.act(sid, "accept-agreement", me, accept_first)
 
     # The budget: never through request-amendment (one path for the money); a move beyond its
     # tolerance is asked with request-budget-change and kept among the amendments as it is decided.
@@ -131,5 +157,29 @@ async def test_a_new_representative_is_proven_and_a_budget_move_becomes_an_agree
         SAVED_HISTORY.write_text(json.dumps(exported, indent=1) + "\n")
 
 
-async def report(stack: Stack, program_id: str) -> Any:
+class _As:
+    """The stack, with the actions sent as the new representative's browser session where `me` is
+    their CSRF header (the API takes the session cookie and that header for a write)."""
+
+    def __init__(self, stack: Stack, client: httpx.AsyncClient) -> None:
+        self._stack, self._client = stack, client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stack, name)
+
+    async def act(self, startup_id: str, action: str, headers: dict[str, str], body: dict[str, Any] | None = None,
+                  expect: int = 200) -> Any:
+        if "x-csrf-token" not in headers:
+            return await self._stack.act(startup_id, action, headers, body, expect)
+        answer = await self._client.post(f"/startups/{startup_id}/actions/{action}", json=body or {}, headers=headers)
+        assert answer.status_code == expect, f"{action}: {answer.status_code} {answer.text}"
+        return answer.json()
+
+    async def state(self, startup_id: str, headers: dict[str, str] | None = None) -> Any:
+        if headers and "x-csrf-token" in headers:
+            return (await self._client.get(f"/startups/{startup_id}")).json()
+        return await self._stack.state(startup_id, headers)
+
+
+async def report(stack: Any, program_id: str) -> Any:
     return await stack.call("GET", f"/programs/{program_id}/report", stack.as_role(Role.AUDITOR))
