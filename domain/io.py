@@ -107,6 +107,9 @@ class ApplicantUpdate(BaseModel):
     phase: Phase
     average_score: float | None
     score_count: int
+    # A selection appeal of this applicant waits on the panel (patch tell-call-of-appeals): the call
+    # does not end meanwhile, since an upheld one comes back to it to be ranked again.
+    selection_appeal_pending: bool = False
 
 
 class SlotReleased(BaseModel):

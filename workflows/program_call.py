@@ -15,6 +15,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from workflows.lifecycle.retries import OWN_WORK_RETRY
+from workflows.program_call_appeals import appeals_hold_call, note_selection_appeal
 
 with workflow.unsafe.imports_passed_through():
     from domain.clocks import due_instant
@@ -72,8 +73,10 @@ class CallState(BaseModel):
     # scored again (patch rank-after-appeal), each ranking kept in `reranked`.
     returned_to_review: list[str] = []
     reranked: list[dict[str, str]] = []
-    # The waitlist's validity has run out; the call ends once no application is being scored again.
+    # The waitlist's validity has run out; the call ends once no application is being scored again
+    # and no selection appeal it heard of waits (workflows/program_call_appeals.py).
     waitlist_expired: bool = False
+    appeals_pending: list[str] = []
     over: bool = False
 
 
@@ -159,7 +162,9 @@ class ProgramCall:
             decision = SelectionDecision(decision="rejected", reason="waitlist expired")
             await self._decide({brn: decision for brn in expired})
             # An application being scored again after its upheld appeal is ranked before the call ends.
-            self.call_state.waitlist_expired, self.call_state.over = True, not self.call_state.returned_to_review
+            self.call_state.waitlist_expired = True
+            self.call_state.over = not self.call_state.returned_to_review \
+                and not appeals_hold_call(self.call_state.appeals_pending)
 
     # ---------------------------------------------------------------- apply
 
@@ -283,6 +288,8 @@ class ProgramCall:
             update.phase, update.average_score, update.score_count, update.version)
         if update.phase in (Phase.WITHDRAWN, Phase.TERMINATED) and update.brn in self.call_state.waitlist:
             self.call_state.waitlist.remove(update.brn)
+        if note_selection_appeal(self.call_state.appeals_pending, update):
+            self._wake = True  # the call may end now (_rank_returned)
         self._note_return_to_review(update)
 
     def _note_return_to_review(self, update: ApplicantUpdate) -> None:
@@ -332,7 +339,7 @@ class ProgramCall:
             s.reranked.append({"brn": brn, "decision": decision, "rank": str(placement.rank),
                                "average_score": str(applicant.average_score), "at": workflow.now().isoformat()})
             await self._decide({brn: SelectionDecision(decision=decision, rank=placement.rank, reason=reason)})
-        if s.waitlist_expired and not s.returned_to_review:
+        if s.waitlist_expired and not s.returned_to_review and not appeals_hold_call(s.appeals_pending):
             s.over = True
 
     @workflow.signal(name="slot_released")

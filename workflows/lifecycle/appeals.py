@@ -62,6 +62,7 @@ def note_selection(ctx: LifecycleContext, before: Phase, decided_by: str | None 
         for entry in appeals.close_moot("selection", workflow.now(), SYSTEM_PROGRAM.id, SYSTEM_PROGRAM.name):
             transition(ctx, SYSTEM_PROGRAM, "appeal_moot", reason="selected from the waitlist while the appeal waited",
                        appeal=entry.number, kind=entry.kind, decision=entry.status)
+            _tell_call(ctx, entry)
 
 
 def note_final_evaluation(ctx: LifecycleContext, cmd: Command[FinalEvaluationBody]) -> None:
@@ -86,6 +87,14 @@ def file(ctx: LifecycleContext, cmd: Command[FileAppealBody]) -> None:
            documents=[ref.model_dump(mode="json") for ref in entry.documents])
     notify(ctx, "program_officer", NoticeKind.APPEAL_FILED, f"{ctx.state.company_name}: appeal {entry.kind}",
            entry.reasons, kind_name=KIND_NAMES[entry.kind])
+    _tell_call(ctx, entry)
+
+
+def _tell_call(ctx: LifecycleContext, entry: Appeal) -> None:
+    """The program call hears of a selection appeal filed, dismissed or closed as moot (patch
+    tell-call-of-appeals): it stays open while one waits, to rank the application if it is upheld."""
+    if entry.kind == "selection" and workflow.patched(patches.TELL_CALL_OF_APPEALS):
+        tell_program(ctx)
 
 
 def decide(ctx: LifecycleContext, cmd: Command[DecideAppealBody]) -> None:
@@ -103,6 +112,7 @@ def decide(ctx: LifecycleContext, cmd: Command[DecideAppealBody]) -> None:
            entry.decision_reason, decision=entry.status, kind_name=KIND_NAMES[entry.kind])
     if entry.status == "dismissed":
         record(ctx, cmd, Action.DECIDE_APPEAL, **details)
+        _tell_call(ctx, entry)
         return
     if entry.kind == "selection":
         # Back to review: the first scores set aside (kept in the history), their evaluators barred.

@@ -96,3 +96,9 @@ MOOT_APPEALS = "moot-appeals"
 # place (the program call sends who decided with the decision), so does not decide its appeal.
 # Lifecycles before it noted the scorers alone. Deprecate 15 months after its release.
 SELECTION_DECIDER_TOOK_PART = "selection-decider-took-part"
+# The program call is told when a selection appeal is filed, dismissed or closed as moot (the
+# applicant_changed signal, with selection_appeal_pending), so that it does not end while one
+# waits: an upheld one comes back to it to be ranked again. Lifecycles before it told the call only
+# of an upheld one, which came to a call that had ended after the waitlist's validity ran out.
+# Deprecate 15 months after its release.
+TELL_CALL_OF_APPEALS = "tell-call-of-appeals"

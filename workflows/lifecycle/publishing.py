@@ -147,8 +147,11 @@ def tell_program(ctx: LifecycleContext) -> None:
     if ctx.promoted_in:
         return
     s = ctx.state
+    waiting = s.appeals is not None and any(a.kind == "selection" for a in s.appeals.pending) \
+        and workflow.patched(patches.TELL_CALL_OF_APPEALS)
     update = ApplicantUpdate(brn=s.brn, version=s.transition_count, phase=s.phase,
-                             average_score=s.average_score, score_count=len(s.scores))
+                             average_score=s.average_score, score_count=len(s.scores),
+                             selection_appeal_pending=waiting)
     ctx.spawn(_signal_program(ctx, "applicant_changed", update))
 
 
