@@ -121,7 +121,8 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
         agreed = co["read_model"]
         rows.append((f"A cohort of {co['lifecycles']:,} lifecycles through the whole life, concurrency "
                      f"{co['concurrency']}",
-                     f"{co['completed']:,} completed in {co['seconds']} s ({co['lifecycles_per_s']}/s); errors "
+                     f"{co['completed']:,} completed in {co['seconds']} s ({co['lifecycles_per_s']}/s"
+                     + (f"; the selection {co['selection_s']} s" if "selection_s" in co else "") + "); errors "
                      f"{co['errors']} ({kinds}); {co['unavailable_retries']} requests answered 503 and sent again; read "
                      f"model = workflow phase for {agreed['compared'] - agreed['disagreeing']:,} of "
                      f"{agreed['compared']:,} (after {agreed['waited_s']} s)"
