@@ -17,7 +17,7 @@ def followup_checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]
     if m := results.get("followup_memory"):
         rows.append((f"The worker's memory with {m['followups']:,} open follow-ups asleep on their yearly timer "
                      f"(cache of {m['cache_size']:,} workflows)",
-                     f"worker RSS {m['worker_rss_mb']} MB (peak {m['worker_peak_rss_mb']} MB; before "
+                     f"worker RSS {m['worker_rss_mb']} MB (highest read {m['worker_peak_rss_mb']} MB; before "
                      f"{m['worker_rss_mb_before']} MB): **{m['worker_kb_per_followup']} KB per follow-up**; started "
                      f"{m['started_per_s']}/s, every one's timer armed {m['all_armed_s']} s after the first start"
                      + conditions(m),
