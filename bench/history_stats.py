@@ -7,6 +7,7 @@ first `project_startup` activity scheduled at or after it (the projection that c
 the activity completes after its transaction committed). Both are the Temporal server's own
 timestamps, so the driver's and the API's delays are not in it."""
 
+import json
 from typing import Any
 
 from temporalio.api.common.v1 import Payloads
@@ -64,6 +65,35 @@ def payload_names(events: list[HistoryEvent]) -> list[tuple[str, int]]:
     return found
 
 
+def event_kinds(events: list[HistoryEvent]) -> list[str]:
+    """Each event of one history by type, with what tells its kind apart: the marker's patch id,
+    the activity's type, the signal's name (`MARKER_RECORDED: notify-outbox`, `ACTIVITY_TASK_SCHEDULED:
+    project_startup`, ...): where a lifecycle's events come from."""
+    activities: dict[int, str] = {}
+    kinds = []
+    for event in events:
+        kind = E.Name(event.event_type).removeprefix("EVENT_TYPE_")
+        name = ""
+        if event.event_type == E.EVENT_TYPE_MARKER_RECORDED:
+            details = event.marker_recorded_event_attributes.details
+            name = event.marker_recorded_event_attributes.marker_name
+            if "patch_data" in details and details["patch_data"].payloads:
+                name = json.loads(details["patch_data"].payloads[0].data).get("id", name)
+        elif event.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            name = activities[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+        elif event.event_type in (E.EVENT_TYPE_ACTIVITY_TASK_STARTED, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED):
+            attrs = (event.activity_task_started_event_attributes
+                     if event.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED
+                     else event.activity_task_completed_event_attributes)
+            name = activities.get(attrs.scheduled_event_id, "")
+        elif event.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            name = event.workflow_execution_signaled_event_attributes.signal_name
+        elif event.event_type == E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
+            name = event.signal_external_workflow_execution_initiated_event_attributes.signal_name
+        kinds.append(f"{kind}: {name}" if name else kind)
+    return kinds
+
+
 def lags_ms(events: list[HistoryEvent]) -> list[float]:
     """Each completed Update's projection lag in one history, in ms."""
     scheduled_at: dict[int, float] = {}
@@ -92,6 +122,7 @@ async def history_stats(client: Client, workflow_ids: list[str]) -> dict[str, An
     """Payload bytes per lifecycle by kind, history events and bytes per lifecycle, projection lag."""
     by_kind: dict[str, int] = {}
     by_name: dict[str, int] = {}
+    by_type: dict[str, int] = {}
     events_total, lags = 0, []
     for workflow_id in workflow_ids:
         events = [e async for e in client.get_workflow_handle(workflow_id).fetch_history_events()]
@@ -103,6 +134,8 @@ async def history_stats(client: Client, workflow_ids: list[str]) -> dict[str, An
         for name, size in payload_names(events):
             by_name[name] = by_name.get(name, 0) + size
         lags += lags_ms(events)
+        for kind in event_kinds(events):
+            by_type[kind] = by_type.get(kind, 0) + 1
     n = max(len(workflow_ids), 1)
     per_lifecycle = {kind: round(total / n) for kind, total in sorted(by_kind.items(), key=lambda kv: -kv[1])}
     largest = sorted(by_name.items(), key=lambda kv: -kv[1])[:6]
@@ -111,4 +144,5 @@ async def history_stats(client: Client, workflow_ids: list[str]) -> dict[str, An
             "payload_bytes_by_kind": per_lifecycle,
             # The largest carriers by activity or Update name: where to look first.
             "payload_bytes_by_name": {name: round(total / n) for name, total in largest},
+            "events_by_type": {kind: round(total / n, 2) for kind, total in sorted(by_type.items())},
             "projection_lag": summary_ms([ms / 1000 for ms in lags]) if lags else {"n": 0}}

@@ -2,7 +2,10 @@
 window closes at its instant, a lapsed agreement re-offers the slot, an overdue milestone is
 reminded, escalated and suspended, and suspend/resume keeps the remaining time."""
 
+import json
+import os
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from domain.calendar import business_deadline
@@ -13,6 +16,8 @@ from domain.timeutil import add_calendar_days, end_of_kst_day
 from tests.conftest import Stack, wait_until
 from tests.flows import PO, drive, select
 from workflows.program_call import CallState
+
+KEPT_TIMER_HISTORY = Path(__file__).resolve().parents[1] / "histories" / "lifecycle-wake-timer-kept.json"
 
 
 def at(value: str) -> datetime:
@@ -117,6 +122,13 @@ async def test_an_overdue_milestone_is_reminded_escalated_flagged_and_suspended(
                     {"deadline": "kickoff", "new_due_on": now_kst.date().isoformat(), "reason": "현장 사정"})
     state = await stack.act(startup.id, "resume", stack.as_role(PO), {})
     assert state["phase"] == "in_poc" and not state["overdue"]
+    # The run loop's one timer was kept while Updates moved no deadline, and replaced when one did
+    # (patch keep-wake-timer): replayed by tests/workflows/test_replay.py.
+    if os.environ.get("AXFLOW_CAPTURE_HISTORIES") and (not KEPT_TIMER_HISTORY.exists()
+                                                       or os.environ["AXFLOW_CAPTURE_HISTORIES"] == "overwrite"):
+        exported = await stack.call("GET", f"/startups/{startup.id}/history?format=temporal",
+                                    stack.as_role(Role.AUDITOR), expect=200)
+        KEPT_TIMER_HISTORY.write_text(json.dumps(exported, indent=1) + "\n")
 
 
 async def test_suspend_and_resume_keep_the_remaining_time_and_extensions_replan(stack: Stack) -> None:

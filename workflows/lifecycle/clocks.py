@@ -2,8 +2,9 @@
 has one handler here, looked up in `HANDLERS`. A handler re-checks that its event still applies
 (an earlier event of the same turn may have changed the state) and does nothing otherwise."""
 
+import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -27,6 +28,33 @@ POC_PHASES = (Phase.CONTRACTED, Phase.IN_POC)
 
 # domain/clocks.py sets a clock only from the date it counts from, so a handler finds it set.
 SET_FROM_DUE_DATE = "a clock runs only from a date that is set"
+
+
+class WakeTimer:
+    """The one timer the run loop sleeps on (patch KEEP_WAKE_TIMER): kept across the loop's turns
+    while the instant it waits for stays the same, so an Update that does not move a deadline
+    neither cancels it nor starts another (each of those is a history event)."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+        self._sleep: asyncio.Task[None] | None = None
+
+    def wait_for(self, at: datetime | None) -> None:
+        """Wake at `at` (None: no clock to wait for); the running timer is kept if it waits for it."""
+        if at == self.at and self._sleep is not None and not self._sleep.done():
+            return
+        self.stop()
+        self.at = at
+        if at is not None:
+            self._sleep = asyncio.create_task(workflow.sleep(max(at - workflow.now(), timedelta(0))))
+
+    def rang(self) -> bool:
+        return self._sleep is not None and self._sleep.done()
+
+    def stop(self) -> None:
+        if self._sleep is not None and not self._sleep.done():
+            self._sleep.cancel()
+        self._sleep = None
 
 
 def fire_due_clocks(ctx: LifecycleContext) -> None:

@@ -7,7 +7,7 @@ by signal. The run loop sleeps until the next clock or until something changed, 
 clocks that fell due and publishes the change.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 
@@ -54,6 +54,19 @@ from workflows.lifecycle.context import LifecycleContext
 from workflows.lifecycle.publishing import publish
 
 
+async def _wait_with_a_new_timer(ctx: LifecycleContext, clock_at: datetime | None,
+                                 appeal_window: datetime | None) -> None:
+    """How lifecycles started before KEEP_WAKE_TIMER wait: a timer per turn, cancelled by a change."""
+    timeout = None if clock_at is None else max(clock_at - workflow.now(), timedelta(0))
+    if appeal_window is not None:  # wake when a rejection's appeal window closes
+        until_closed = max(appeal_window - workflow.now(), timedelta(0)) + timedelta(seconds=1)
+        timeout = until_closed if timeout is None else min(timeout, until_closed)
+    try:
+        await workflow.wait_condition(lambda: ctx.changed, timeout=timeout)
+    except TimeoutError:
+        pass
+
+
 @workflow.defn(name="StartupLifecycle")
 class StartupLifecycle(ChangeUpdates):
     @workflow.init
@@ -72,6 +85,7 @@ class StartupLifecycle(ChangeUpdates):
             await selection.record_holidays(ctx)
         if inp.resume is None:
             await selection.enter(ctx)
+        timer, keep_timer = clocks.WakeTimer(), None
         # A final phase ends the lifecycle once no money is owed any more (a clawback, a refund) and,
         # under the appeals patch, once a rejection's appeal window has closed with no appeal waiting.
         while ((ctx.state.phase not in FINAL_PHASES or ctx.money_owed() or appeals.holds_open(ctx))
@@ -87,16 +101,20 @@ class StartupLifecycle(ChangeUpdates):
                 await publish(ctx)
                 workflow.continue_as_new(inp.model_copy(update={"resume": ctx.state}))
             events = ctx.clocks().events(ctx.clock_features)
-            timeout = None if not events else max(events[0].at - workflow.now(), timedelta(0))
             appeal_window = appeals.window_end(ctx) if appeals.holds_open(ctx) else None
-            if appeal_window is not None:  # wake when a rejection's appeal window closes
-                until_closed = max(appeal_window - workflow.now(), timedelta(0)) + timedelta(seconds=1)
-                timeout = until_closed if timeout is None else min(timeout, until_closed)
-            try:
-                await workflow.wait_condition(lambda: ctx.changed, timeout=timeout)
-            except TimeoutError:
-                pass
+            if keep_timer is None:
+                keep_timer = workflow.patched(patches.KEEP_WAKE_TIMER)
+            if keep_timer:
+                wake_at = events[0].at if events else None
+                if appeal_window is not None:  # wake when a rejection's appeal window closes
+                    closed = max(appeal_window, workflow.now()) + timedelta(seconds=1)
+                    wake_at = closed if wake_at is None else min(wake_at, closed)
+                timer.wait_for(wake_at)
+                await workflow.wait_condition(lambda: ctx.changed or timer.rang())
+            else:
+                await _wait_with_a_new_timer(ctx, events[0].at if events else None, appeal_window)
             clocks.fire_due_clocks(ctx)
+        timer.stop()
         if workflow.patched(patches.PUBLISH_FINAL_TRANSITION):
             await publish(ctx)  # the final transition is readable at once, not after notifications
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not ctx.busy())
