@@ -17,6 +17,7 @@ from api import templating
 from api.errors import install_error_handlers
 from api.i18n import LanguageFromCookie
 from api.pages.console import admin as admin_pages
+from api.pages.console import appeal_panel as appeal_panel_pages
 from api.pages.console import audit as audit_pages
 from api.pages.console import budget as budget_pages
 from api.pages.console import company_requests, expense_ledger, program_actions, program_copy
@@ -187,6 +188,7 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
     app.include_router(startup_page.router)
     app.include_router(program_pages.router)
     app.include_router(program_actions.router)
+    app.include_router(appeal_panel_pages.router)
     app.include_router(program_copy.router)
     app.include_router(finance_pages.router)
     app.include_router(budget_pages.router)

@@ -32,6 +32,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/programs/{program_id}/selection"): frozenset({PO}),
     ("POST", "/programs/{program_id}/slots/offer"): frozenset({PO}),
     ("GET", "/programs/{program_id}/report"): READERS,
+    # The review panel (심의위원회) named again while the program runs (api/services/appeal_panel.py).
+    ("PUT", "/programs/{program_id}/appeals/panel"): frozenset({ADMIN, PO}),
     ("GET", "/startups"): READERS | {STARTUP},
     ("GET", "/startups/{startup_id}"): READERS | {STARTUP},
     **ACTION_ROUTES,
@@ -190,6 +192,8 @@ PAGE_ROLES: dict[tuple[str, str], PageRule] = {
     ("GET", "/console/programs/{program_id}/call"): same_as("GET", "/programs/{program_id}"),
     ("POST", "/console/programs/{program_id}/selection"): same_as("POST", "/programs/{program_id}/selection"),
     ("POST", "/console/programs/{program_id}/slots/offer"): same_as("POST", "/programs/{program_id}/slots/offer"),
+    ("GET", "/console/programs/{program_id}/appeals/panel"): same_as("PUT", "/programs/{program_id}/appeals/panel"),
+    ("POST", "/console/programs/{program_id}/appeals/panel"): same_as("PUT", "/programs/{program_id}/appeals/panel"),
     ("GET", "/console/programs/{program_id}/copy"): same_as("POST", "/programs"),
     ("POST", "/console/programs/{program_id}/copy"): same_as("POST", "/programs"),
     # The desks.

@@ -77,7 +77,7 @@ def decide_appeal_rule(state: StartupState, cmd: Command[DecideAppealBody], now:
     if appeal is None or appeal.status != "pending":
         raise RuleViolation("conflict", "no appeal waits for a decision (심의할 이의신청이 없습니다)",
                             {"field": "appeal", "rule": RuleId.APPEAL_PENDING})
-    check_named_panel(program.appeals.panel, cmd.actor.id)
+    check_named_panel(program.appeals.panel if cmd.appeal_panel is None else cmd.appeal_panel, cmd.actor.id)
     result = appeals.result(appeal.kind, appeal.subject)
     if result is not None:
         check_panel_member(result, cmd.actor.id)

@@ -378,6 +378,10 @@ class Command(BaseModel, Generic[B]):
     conflicts: list[str] = []
     # Filled by the API for an evaluator's score or final evaluation: the pool, the pledge, 회피/제척.
     evaluator_standing: EvaluatorStanding | None = None
+    # Filled by the API for decide-appeal: the review panel the program names now (its definition's
+    # row, which PUT /programs/{id}/appeals/panel changes while the program runs). None in commands
+    # before it: the panel of the definition the lifecycle started with.
+    appeal_panel: list[str] | None = None
     # Filled by the API for a representative amendment: the tax register's 진위확인 of the new name.
     register_answer: RegisterAnswer | None = None
     # Filled by the API from the body's document ids: each id with the SHA-256 of its bytes, so

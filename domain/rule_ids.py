@@ -251,3 +251,8 @@ class RuleId(StrEnum):
     APPEAL_DECISION_REASON = "appeal_decision_reason"
     RESCORE_BY_OTHERS = "rescore_by_others"
     NAMED_PANEL = "named_panel"
+    # The review panel set while the program runs (domain/appeal_panel.py).
+    PANEL_MEMBER_KNOWN = "panel_member_known"
+    PANEL_MEMBER_STAFF = "panel_member_staff"
+    PANEL_MEMBER_ONCE = "panel_member_once"
+    PANEL_SIZE = "panel_size"

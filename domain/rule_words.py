@@ -215,6 +215,10 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.APPEAL_DECISION_REASON: N_("심의 결과의 사유를 적어 주십시오."),
     RuleId.RESCORE_BY_OTHERS: N_("재평가는 처음 평가하지 않은 평가위원이 합니다."),
     RuleId.NAMED_PANEL: N_("이 사업의 이의신청은 사업이 지정한 심의위원회 위원만 심의합니다."),
+    RuleId.PANEL_MEMBER_KNOWN: N_("심의위원은 등록된 사용자 ID로 지정합니다."),
+    RuleId.PANEL_MEMBER_STAFF: N_("심의위원은 이의신청을 심의할 수 있는 직원(사업 담당자 또는 관리자)이어야 합니다."),
+    RuleId.PANEL_MEMBER_ONCE: N_("같은 심의위원을 두 번 지정할 수 없습니다."),
+    RuleId.PANEL_SIZE: N_("심의위원은 50명까지 지정합니다."),
 }
 
 # Rules whose refusal message says more than their words (an amount, a category, a year, a

@@ -9,12 +9,14 @@ from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES
 from api.policy import Authorized
 from api.schemas import ApplicationCreated, ProgramPublic, Report, SelectionRequest
-from api.services import programs, reports
+from api.services import appeal_panel, programs, reports
+from api.services.appeal_panel import PanelAnswer, PanelBody
 from api.services.evaluator_pool import pool_refusal
 from api.services.programs import OfferSlotRequest
 from domain.commands import ApplicationBody
 from domain.phases import Role
 from domain.program import ProgramDefinition
+from store.audit_key import audit_key
 from store.db import release
 from workflows.program_call import CallState, SelectionResult
 
@@ -68,6 +70,20 @@ async def offer_slot(program_id: str, body: OfferSlotRequest, request: Request, 
     """Offer a free slot to the next waitlisted startup, recorded with who offered it and why. A
     slot freed while someone waits is re-offered by itself; this is for a slot left free."""
     return await programs.offer_slot(program_id, body, request.state.request_id, session, temporal, actor)
+
+
+@router.put("/{program_id}/appeals/panel", response_model=PanelAnswer,
+            description="Name the program's review panel (심의위원회) again while it runs: the whole panel by user "
+                        "id (an empty list: any program officer or admin decides) and an optional reason. Each "
+                        "member is active staff who may decide an appeal (a program officer or an admin), named "
+                        "once, at most 50. It takes effect for every appeal decided after it; the change is kept "
+                        "with an audit row (chain `appeal-panel:{program_id}`, action set-appeal-panel). 422 "
+                        "`validation_error` names the field and each rule (panel_size, panel_member_once, "
+                        "panel_member_known, panel_member_staff), nothing changed.")
+async def set_appeal_panel(program_id: str, body: PanelBody, request: Request, session: SessionDep,
+                           settings: SettingsDep, actor: Authorized) -> PanelAnswer:
+    return appeal_panel.set_appeal_panel(session, audit_key(settings), program_id, body, actor,
+                                         request.state.request_id)
 
 
 @router.get("/{program_id}/report", response_model=Report)

@@ -16,6 +16,7 @@ from api.reauth import confirm_password
 from api.refusals import refusals_recorded
 from api.schemas import StartupPublic
 from api.scope import check_scope, not_found
+from api.services.appeal_panel import current_panel
 from api.services.conflicts import declared_conflicts
 from api.services.evaluator_pool import standing
 from api.services.representative_check import check_acceptor, register_answer
@@ -26,6 +27,7 @@ from axflow.config import Settings
 from axflow.programs import load_program
 from domain.action_info import ACTION_BODIES
 from domain.action_rules import promotion_target_rule
+from domain.change_commands import DecideAppealBody
 from domain.commands import Command, PromoteBody, RecordExpenseBody
 from domain.conflicts import EVALUATOR_ACTIONS
 from domain.phases import Action, Role
@@ -86,6 +88,8 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
             promotion_target_rule(command)  # the rule the workflow checks again
         except RuleViolation as violation:
             raise from_violation(violation) from None
+    if isinstance(body, DecideAppealBody):  # the panel the program names now (api/services/appeal_panel.py)
+        command.appeal_panel = current_panel(session, startup_id)
     # 대표자 변경: the tax register's 진위확인 of the new representative (api/services/representative_check.py).
     command.register_answer = await register_answer(session, startup_id, body, settings, actor)
     await check_acceptor(session, temporal, startup_id, body, actor)  # 변경 N naming a new representative
