@@ -105,12 +105,13 @@ class StartupLifecycle(ChangeUpdates):
             if keep_timer is None:
                 keep_timer = workflow.patched(patches.KEEP_WAKE_TIMER)
             if keep_timer:
-                wake_at = events[0].at if events else None
-                if appeal_window is not None:  # wake when a rejection's appeal window closes
-                    closed = max(appeal_window, workflow.now()) + timedelta(seconds=1)
-                    wake_at = closed if wake_at is None else min(wake_at, closed)
-                timer.wait_for(wake_at)
-                await workflow.wait_condition(lambda: ctx.changed or timer.rang())
+                if not ctx.changed:  # a change made while publishing: straight round, the timer as it is
+                    wake_at = events[0].at if events else None
+                    if appeal_window is not None:  # wake when a rejection's appeal window closes
+                        closed = max(appeal_window, workflow.now()) + timedelta(seconds=1)
+                        wake_at = closed if wake_at is None else min(wake_at, closed)
+                    timer.wait_for(wake_at)
+                    await workflow.wait_condition(lambda: ctx.changed or timer.rang())
             else:
                 await _wait_with_a_new_timer(ctx, events[0].at if events else None, appeal_window)
             clocks.fire_due_clocks(ctx)
