@@ -4,9 +4,10 @@ history stays the source of truth; this serves the program's outcome report
 (api/services/outcomes.py), which would otherwise have to ask every company's workflow."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, insert, update
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, insert, select, update
+from sqlalchemy.engine import Connection, CursorResult
 from sqlmodel import Field, Session, SQLModel
 
 from domain.followup_io import FollowUpYearProjection
@@ -57,6 +58,35 @@ class FollowUpYearRow(SQLModel, table=True):
     revenue_check: str | None = Field(default=None, max_length=16)
 
 
+class FollowUpVersionRow(SQLModel, table=True):
+    """A program's follow-up read model's version (migration 0027): one more each time a year of
+    the program is written, in the same transaction as the year. The outcome report reads it first,
+    one key lookup, and reuses the figures it computed while it has not moved
+    (api/services/outcome_cache.py). Every writer of `followup_year` bumps it."""
+
+    __tablename__ = "followup_version"
+
+    program_id: str = Field(primary_key=True, max_length=64)
+    version: int
+
+
+def bump_followup_version(connection: Session | Connection, program_id: str) -> None:
+    """One more for the program, in the caller's transaction (the row locked until it commits, so
+    two concurrent writers make two versions)."""
+    table = table_of(FollowUpVersionRow)
+    moved = connection.execute(update(table).where(table.c.program_id == program_id)
+                               .values(version=table.c.version + 1))
+    if cast(CursorResult[Any], moved).rowcount == 0:
+        connection.execute(insert(table).values(program_id=program_id, version=1))
+
+
+def followup_version(session: Session, program_id: str) -> int:
+    """The program's follow-up version: 0 before any year of it was written."""
+    table = table_of(FollowUpVersionRow)
+    found = session.execute(select(table.c.version).where(table.c.program_id == program_id)).scalar()
+    return int(found or 0)
+
+
 def year_fields(projection: FollowUpYearProjection) -> dict[str, object]:
     record = projection.record
     return {
@@ -71,7 +101,8 @@ def year_fields(projection: FollowUpYearProjection) -> dict[str, object]:
 
 
 def upsert_followup_year(session: Session, projection: FollowUpYearProjection) -> None:
-    """Write the year's row, or rewrite it (a retried activity writes the same row again)."""
+    """Write the year's row, or rewrite it (a retried activity writes the same row again), and move
+    the program's follow-up version with it."""
     table, fields = table_of(FollowUpYearRow), year_fields(projection)
     key = {"brn": projection.brn, "program_id": projection.record.program_id, "year": projection.record.year}
     updated = session.exec(update(table).where(
@@ -79,4 +110,5 @@ def upsert_followup_year(session: Session, projection: FollowUpYearProjection) -
         table.c.year == key["year"]).values(**fields))
     if updated.rowcount == 0:
         session.execute(insert(table).values(**key, **fields))
+    bump_followup_version(session, projection.record.program_id)
     session.commit()

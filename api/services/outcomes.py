@@ -18,12 +18,13 @@ from sqlalchemy import Text, cast, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from api.services.outcome_cache import VersionedCache
 from api.services.programs import known_program
 from domain.followup import FiguresCheck, MismatchFlag, RevenueCheck
 from domain.outcomes import CompanyFigures, OutcomeRow, TargetResult, YearFigures, against_targets, outcome_rows
 from domain.program import ProgramDefinition
 from store.db import table_of
-from store.followup_tables import FollowUpYearRow
+from store.followup_tables import FollowUpYearRow, followup_version
 from store.tables import StartupRow
 
 
@@ -129,18 +130,46 @@ def next_stage(session: Session, program_id: str) -> list[NextStage]:
     return found
 
 
-def outcomes(session: Session, program_id: str) -> Outcomes:
-    """The program's outcomes; 404 for an unknown program."""
-    program_row = known_program(session, program_id)
-    definition = ProgramDefinition.model_validate(program_row.definition)
-    policy = definition.followup
+class RecordedFigures(BaseModel):
+    """What the recorded years alone decide, for a number of follow-up years: kept per program by
+    api/services/outcome_cache.py while the program's follow-up version does not move."""
+
+    companies: int
+    rows: list[OutcomeRow]
+    checks: list[CheckedYear]
+
+
+def recorded_figures(session: Session, program_id: str, policy_years: int | None) -> RecordedFigures:
+    """Computed from every recorded year of the program (no cache)."""
     companies = companies_of(session, program_id)
     reached: dict[str, int] = defaultdict(int)  # cohort → the last year any of its companies recorded
     for company in companies:
         reached[company.cohort] = max([reached[company.cohort], *company.years])
-    years = policy.years if policy else max(reached.values(), default=0)
+    years = policy_years if policy_years is not None else max(reached.values(), default=0)
+    return RecordedFigures(companies=len(companies),
+                           rows=[row for row in outcome_rows(companies, years) if row.year <= reached[row.cohort]],
+                           checks=checks_of(session, program_id))
+
+
+_kept: VersionedCache[RecordedFigures] = VersionedCache()
+
+
+def outcomes(session: Session, program_id: str, *, cached: bool = True) -> Outcomes:
+    """The program's outcomes; 404 for an unknown program. The recorded years' figures are reused
+    while the program's follow-up version stays where it was (read first, every time);
+    `cached=False` computes them anew."""
+    program_row = known_program(session, program_id)
+    definition = ProgramDefinition.model_validate(program_row.definition)
+    policy = definition.followup
+    policy_years = policy.years if policy else None
+    if cached:
+        version = followup_version(session, program_id)
+        figures = _kept.get(program_id, (version, policy_years),
+                            lambda: recorded_figures(session, program_id, policy_years))
+    else:
+        figures = recorded_figures(session, program_id, policy_years)
     rows = [OutcomeYear(**row.model_dump(), targets=against_targets(row, policy) if policy else [])
-            for row in outcome_rows(companies, years) if row.year <= reached[row.cohort]]
+            for row in figures.rows]
     return Outcomes(program_id=program_id, program_name=definition.name, followed=policy is not None,
-                    years=policy.years if policy else 0, companies=len(companies), rows=rows,
-                    next_stage=next_stage(session, program_id), checks=checks_of(session, program_id))
+                    years=policy.years if policy else 0, companies=figures.companies, rows=rows,
+                    next_stage=next_stage(session, program_id), checks=list(figures.checks))
