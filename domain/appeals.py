@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from domain.documents import DocumentRef
 from domain.rule_ids import RuleId
+from domain.text import SINGLE_LINE
 from domain.timeutil import end_of_kst_day, kst_date
 from domain.violation import RuleViolation
 
@@ -43,7 +44,7 @@ class AppealPolicy(BaseModel):
     # The review panel (심의위원회) the program names: the user ids of the staff who may decide its
     # appeals (each still refused for a result they took part in). Empty: any program officer or
     # admin who took no part in the result.
-    panel: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)] = []
+    panel: Annotated[list[Annotated[str, Field(min_length=1, max_length=64), SINGLE_LINE]], Field(max_length=50)] = []
 
     @field_validator("panel")
     @classmethod
