@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from workflows.lifecycle.retries import OWN_WORK_RETRY
-from workflows.program_call_appeals import appeals_hold_call, note_selection_appeal
+from workflows.program_call_appeals import held_open, late_result_window, late_window_open, note_selection_appeal
 
 with workflow.unsafe.imports_passed_through():
     from domain.clocks import due_instant
@@ -77,6 +77,8 @@ class CallState(BaseModel):
     # and no selection appeal it heard of waits (workflows/program_call_appeals.py).
     waitlist_expired: bool = False
     appeals_pending: list[str] = []
+    # Until when a result the call made after the selection may still be appealed (patch late-results-appealable).
+    late_appeals_until: AwareDatetime | None = None
     over: bool = False
 
 
@@ -152,7 +154,9 @@ class ProgramCall:
             return self.program.application_opens_at
         if self.call_state.window == "open":
             return self.program.application_closes_at
-        return None if self.call_state.waitlist_expired else self.call_state.waitlist_expires_at
+        if not self.call_state.waitlist_expired:
+            return self.call_state.waitlist_expires_at
+        return self.call_state.late_appeals_until if late_window_open(self.call_state.late_appeals_until) else None
 
     async def _on_clock(self) -> None:
         self._update_window()
@@ -164,7 +168,7 @@ class ProgramCall:
             # An application being scored again after its upheld appeal is ranked before the call ends.
             self.call_state.waitlist_expired = True
             self.call_state.over = not self.call_state.returned_to_review \
-                and not appeals_hold_call(self.call_state.appeals_pending)
+                and not held_open(self.call_state.appeals_pending, self.call_state.late_appeals_until)
 
     # ---------------------------------------------------------------- apply
 
@@ -336,10 +340,12 @@ class ProgramCall:
             applicant.rank = placement.rank
             if decision == "selected":
                 s.holding_slots.append(brn)
+            else:  # a new result, appealable in its own window
+                s.late_appeals_until = late_result_window(s.late_appeals_until, self.program.appeals)
             s.reranked.append({"brn": brn, "decision": decision, "rank": str(placement.rank),
                                "average_score": str(applicant.average_score), "at": workflow.now().isoformat()})
             await self._decide({brn: SelectionDecision(decision=decision, rank=placement.rank, reason=reason)})
-        if s.waitlist_expired and not s.returned_to_review and not appeals_hold_call(s.appeals_pending):
+        if s.waitlist_expired and not s.returned_to_review and not held_open(s.appeals_pending, s.late_appeals_until):
             s.over = True
 
     @workflow.signal(name="slot_released")

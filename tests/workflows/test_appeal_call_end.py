@@ -49,3 +49,36 @@ async def test_the_call_stays_open_until_the_selection_appeals_of_its_applicants
     await _capture("program-call-appeals-pending", (await handle.fetch_history()).to_json_dict())
     await _capture("lifecycle-appeal-told-call", await stack.call("GET", f"/startups/{second}/history?format=temporal",
                                                                   stack.as_role(Role.AUDITOR)))
+
+
+async def test_a_rejection_the_call_makes_after_the_expiry_may_be_appealed_and_is_ranked_again(stack: Stack) -> None:
+    """Upheld before the expiry, scored again after it with no slot free: rejected again, a new result.
+    The call stays open while its window runs; appealed and upheld again, scored into the slot a
+    selected startup gave up meanwhile, the application is selected, and the call ends."""
+    program = await stack.program(slots=1, budget=80_000_000)
+    first, second = await stack.apply(program), await stack.apply(program)
+    brn, me = {sid: sid.rsplit(":", 1)[1] for sid in (first, second)}, stack.as_startup(second.rsplit(":", 1)[1])
+    await select(stack, program, {first: 90, second: 10})
+    await stack.wait_phase(second, "rejected")
+    panel = stack.as_role(PO, "panel-a")
+    await stack.act(second, "file-appeal", me, {"kind": "selection", "reasons": "평가 자료 누락"})
+    await stack.act(second, "decide-appeal", panel, {"decision": "uphold", "reason": "재평가"})
+    handle = stack.program_handle(program.id)
+    await stack.skipper.fast_forward(handle, timedelta(days=program.policy.waitlist_valid_days + 1))
+    await stack.act(second, "score", stack.as_role(EV, "evaluator-2"), {"round": "document", "score": 80})
+    await stack.wait_until_state(second, lambda s: s["phase"] == "rejected" and s["appeals"]["appeals"][0]["status"]
+                                 == "upheld", "rejected again")
+    late = await wait_until(lambda: stack.call_status(program.id), lambda c: c["late_appeals_until"],
+                            what="the late result's window")
+    assert late["over"] is False and late["waitlist_expired"] is True
+
+    await stack.act(second, "file-appeal", me, {"kind": "selection", "reasons": "재평가 점수 합산 오류"})
+    await stack.act(first, "withdraw", stack.as_startup(brn[first]), {"reason": "사업 포기"})
+    await stack.act(second, "decide-appeal", panel, {"decision": "uphold", "reason": "합산 오류 확인"})
+    await stack.act(second, "score", stack.as_role(EV, "evaluator-3"), {"round": "document", "score": 85})
+    await stack.wait_phase(second, "selected")
+    await stack.skipper.fast_forward(handle, timedelta(days=program.appeals.window_days + 2))
+    ended = await handle.result()
+    assert ended["over"] is True and ended["holding_slots"] == [brn[second]]
+    assert [r["decision"] for r in ended["reranked"]] == ["rejected", "selected"]
+    await _capture("program-call-late-appeal", (await handle.fetch_history()).to_json_dict())

@@ -180,5 +180,8 @@ async def test_the_call_waits_past_the_waitlist_for_an_application_scored_again(
     assert rejected["appeals"]["appeals"][0]["status"] == "upheld"
     entries = (await stack.call("GET", f"/startups/{second}/history", stack.as_role(Role.AUDITOR)))["entries"]
     assert [e["reason"] for e in entries if e["action"] == "selection"][-1] == "waitlist expired"
+    # That rejection is a new result: the call ends once its appeal window has closed unappealed.
+    assert (await stack.call_status(program.id))["over"] is False
+    await stack.skipper.fast_forward(handle, timedelta(days=program.appeals.window_days + 2))
     ended = await handle.result()
     assert ended["over"] is True and ended["returned_to_review"] == []
