@@ -110,6 +110,10 @@ class ApplicantUpdate(BaseModel):
     # A selection appeal of this applicant waits on the panel (patch tell-call-of-appeals): the call
     # does not end meanwhile, since an upheld one comes back to it to be ranked again.
     selection_appeal_pending: bool = False
+    # Back in review after an upheld selection appeal (same patch): how many of its selection appeals
+    # were upheld, so that the call notes it to rank again even when this news, with scores already
+    # given, overtakes the news of the return itself (and not again for a round it has ranked).
+    rescoring: int = 0
 
 
 class SlotReleased(BaseModel):

@@ -307,8 +307,9 @@ class ProgramCall:
             elif update.score_count >= self.program.evaluators_required:
                 self._wake = True  # the run loop ranks it (_rank_returned)
             return
-        if (s.finalized_at is None or s.over or update.phase is not Phase.UNDER_REVIEW or update.score_count
-                or not workflow.patched(RANK_AFTER_APPEAL)):
+        rounds_ranked = sum(r["brn"] == brn for r in s.reranked)
+        if (s.finalized_at is None or s.over or update.phase is not Phase.UNDER_REVIEW
+                or (update.score_count and update.rescoring <= rounds_ranked) or not workflow.patched(RANK_AFTER_APPEAL)):
             return
         s.returned_to_review.append(brn)
         if brn in s.waitlist:

@@ -149,9 +149,12 @@ def tell_program(ctx: LifecycleContext) -> None:
     s = ctx.state
     waiting = s.appeals is not None and any(a.kind == "selection" for a in s.appeals.pending) \
         and workflow.patched(patches.TELL_CALL_OF_APPEALS)
+    upheld = sum(a.kind == "selection" and a.status == "upheld" for a in s.appeals.appeals) if s.appeals else 0
+    rescoring = upheld if s.phase is Phase.UNDER_REVIEW and upheld and workflow.patched(patches.TELL_CALL_OF_APPEALS) \
+        else 0
     update = ApplicantUpdate(brn=s.brn, version=s.transition_count, phase=s.phase,
                              average_score=s.average_score, score_count=len(s.scores),
-                             selection_appeal_pending=waiting)
+                             selection_appeal_pending=waiting, rescoring=rescoring)
     ctx.spawn(_signal_program(ctx, "applicant_changed", update))
 
 
