@@ -31,15 +31,17 @@ OPTIMIZE_EVERY_S = 300.0
 ANALYSIS_LIMIT = 2000
 
 
-def make_engine(url: str, *, writer: bool = False) -> Engine:
+def make_engine(url: str, *, writer: bool = False, pool: dict[str, Any] | None = None) -> Engine:
     """An engine for `url`. `writer=True` is for the worker, which appends to the audit chain:
     on SQLite its transactions take the write lock at BEGIN, so that two appenders never read
-    the same chain head; readers (the API) keep SQLite's ordinary deferred transactions."""
+    the same chain head; readers (the API) keep SQLite's ordinary deferred transactions.
+    `pool`: SQLite's pool other than SQLAlchemy's default (5 + 10 overflow, 30 s to wait), e.g. a
+    small one for a test that many requests at once never run it dry."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **(pool or {}))
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ LATE = ("api/test_schema_fuzz.py", "operations/test_scale_out.py", "operations/t
 # balance the shards. Each shard prints its slowest tests at the end: refresh these from there.
 WEIGHTS = {
     "api/test_schema_fuzz.py": 110, "operations/test_scale_out.py": 90, "bench/test_bench_smoke.py": 75,
+    "api/test_concurrent_reauthentication.py": 25,
     "bench/test_long_rows.py": 35, "bench/test_followup_rows.py": 60,
     "operations/test_supervision.py": 60, "operations/test_worker_kill.py": 35, "workflows/test_money.py": 75,
     "workflows/test_deadlines.py": 70, "workflows/test_refused_transitions.py": 60,

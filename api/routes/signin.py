@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
@@ -109,16 +110,17 @@ async def signin(request: Request, db: SessionDep, csrf_token: CsrfField,
         # Refused before the password is looked at, right or wrong: guessing gains nothing here.
         return throttled_page(request, throttled, login_id=login_id, next_path=_next_path(next))
     user = find_by_login(db, login_id) if login_id else None
+    # argon2 (~25 ms of CPU) on a worker thread, with the pooled connection given back first: on the
+    # event loop it held up every other request (issue 28's stall at concurrency 50).
+    release(db)
     # The same answer, after the same work, whether the login id or the password was wrong.
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = await run_in_threadpool(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or not user.active or user.kind == "service":
-        release(db)
         if login_id and password:  # an empty form is no guess
             throttle.record(limits, at)
         return _signin_page(request, 401, error=gettext(WRONG), login_id=login_id, next_path=_next_path(next))
-    release(db)
     if needs_rehash(user.password_hash or ""):  # hashed under older parameters: upgrade it now
-        user.password_hash = hash_password(password)
+        user.password_hash = await run_in_threadpool(hash_password, password)
         db.add(user)
         db.commit()
     enrolled = second_factor.enrolled(db, user.id)

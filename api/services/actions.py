@@ -73,7 +73,7 @@ async def _act(startup_id: str, action: Action, raw: bytes, session: Session, te
         details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "rule": e["type"],
                     "message": e["msg"].removeprefix("Value error, ")} for e in err.errors()]
         raise ApiError("validation_error", f"invalid {action.value} body", details) from None
-    confirm_password(session, actor, body)  # accept-agreement: the password typed again (api/reauth.py)
+    await confirm_password(session, actor, body)  # accept-agreement: the password typed again (api/reauth.py)
     # Parameterised by the body's class, known only at run time: the command carries that model.
     command = Command[type(body)](actor=actor, request_id=request_id, body=body)  # type: ignore[misc,operator]
     # Conflicts of interest follow the person, whatever role they act in (domain/conflicts.py).

@@ -33,7 +33,7 @@ from domain.commands import AcceptAgreementBody
 from domain.rule_ids import RuleId
 from domain.state import Actor
 from store.company_binding import record
-from store.db import as_utc, engine_of
+from store.db import as_utc, engine_of, release
 from store.portal_accounts import company_of
 from store.tables import StartupRow
 
@@ -62,6 +62,7 @@ async def register_answer(session: Session, startup_id: str, body: BaseModel, se
             {"field": "representative_name", "rule": RuleId.REGISTER_GUESSES_LIMITED, "message": LIMITED}])
     if settings is None:
         raise ApiError("unavailable", DOWN, {"field": "representative_name", "rule": RuleId.REGISTER_MISMATCH})
+    release(session)  # the register answers over the network: not while holding a pooled connection
     try:
         matches = await register_matches(settings, row.brn, body.representative_opened_on, body.representative_name)
     except TaxAuthorityDown:
@@ -86,6 +87,7 @@ async def check_acceptor(session: Session, temporal: Any, startup_id: str, body:
     row = session.get(StartupRow, startup_id)
     if row is None:
         return  # the Update answers 404 as for any action
+    release(session)  # the query below waits on Temporal: not while holding a pooled connection
     state = await live_state(temporal, session, startup_id)
     version = state.amendments.to_accept if state.amendments else None
     if version is None or version.kind != "representative":
