@@ -67,7 +67,7 @@ async def panel_page(program_id: str, request: Request, viewer: PageViewer, sess
         return render(request, viewer, "console/error.html", status=err.status, error=err)
 
 
-@router.post("/{program_id}/appeals/panel", name="set_appeal_panel")
+@router.post("/{program_id}/appeals/panel", name="console_set_appeal_panel")
 async def set_panel(program_id: str, request: Request, viewer: PageViewer, session: SessionDep,
                     settings: SettingsDep, csrf_token: Text = "", panel: Text = "", reason: Text = "") -> Response:
     check_csrf(viewer, csrf_token)
