@@ -11,7 +11,7 @@ kept here too: `attach_evidence` writes it with its audit row (store/followup_ev
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import Session
@@ -35,6 +35,7 @@ from domain.outcome_checks import (
     revenue_check,
 )
 from domain.state import Actor
+from domain.text import SINGLE_LINE, Text
 from store.db import as_utc, engine_of, table_of
 from store.followup_evidence import ACTION as EVIDENCE_ACTION
 from store.followup_evidence import FollowUpEvidenceRow, add_evidence, evidence_of
@@ -105,8 +106,8 @@ class FlagEvidenceBody(BaseModel):
 
     brn: str = Field(pattern=r"^\d{10}$")
     year: int = Field(ge=1, le=50)
-    note: str = Field(max_length=2000)  # the rule (1 to 500 characters) is domain/outcome_checks.py's
-    documents: list[str] = Field(default=[], max_length=20)
+    note: Text  # the rule (1 to 500 characters) is domain/outcome_checks.py's
+    documents: list[Annotated[str, SINGLE_LINE]] = Field(default=[], max_length=20)
 
 
 class FlagEvidence(BaseModel):

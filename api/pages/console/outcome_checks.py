@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from api.i18n import N_, _, pgettext
 from api.pages.console.report_export import Sheet
-from api.pages.portal.followup import STATUS_WORDS
+from api.pages.shared.followup_words import STATUS_WORDS
 from api.services.outcome_checks import YearCheck
 
 # How a check came out (domain/outcome_checks.py's CheckWord); None: not checked at all.

@@ -19,6 +19,7 @@ from api.errors import ApiError
 from api.i18n import N_, _
 from api.pages.portal.common import Errors, StartupViewer, add_error, api_errors, not_found_page, page
 from api.pages.shared.common import check_csrf
+from api.pages.shared.followup_words import STATUS_WORDS
 from api.scope import brn_of, check_scope
 from api.services.documents import company_documents
 from api.services.followup import EVIDENCE_KIND, answer_survey, followup_of
@@ -40,8 +41,6 @@ OTHER_LABELS = {"investments.0.investor": N_("투자사"), "investments.0.round"
                 "investments.0.amount": N_("투자 금액 (원)"), "awards": N_("수상 (한 줄에 하나)"),
                 "narrative": N_("한 해의 성과 요약"), "evidence": N_("증빙 문서 (기타 문서로 올린 파일)"),
                 "fiscal_year": N_("실적 연도"), "revenue_consent": CONSENT_WORDS, **BASELINE_WORDS}
-STATUS_WORDS = {"waiting": N_("조사 전"), "asking": N_("응답 기다리는 중"), "answered": N_("응답함"),
-                "answered_late": N_("기한 뒤 응답"), "unanswered": N_("미응답"), "closed": N_("폐업")}
 ROUND_WORDS = {"seed": N_("시드"), "pre_a": N_("프리 A"), "series_a": N_("시리즈 A"), "series_b": N_("시리즈 B"),
                "series_c_plus": N_("시리즈 C 이상"), "strategic": N_("전략적 투자"), "other": N_("기타")}
 WHOLE = re.compile(r"\d{1,3}(,\d{3})*|\d+")
