@@ -75,11 +75,23 @@ def no_worker() -> ApiError:
                     None, 503, headers={"Retry-After": "5"})
 
 
+# Temporal runs at most 10 Updates of one workflow at once; past that (after the client's own
+# retries) it answers RESOURCE_EXHAUSTED. A client told when to try again backs off and succeeds.
+BUSY_RETRY_AFTER_S = 2
+UNAVAILABLE_RETRY_AFTER_S = 5
+
+
 def from_rpc_error(err: RPCError, what: str, phase: str | None = None) -> ApiError:
     if err.status == RPCStatusCode.NOT_FOUND:
         details: dict[str, Any] = {"allowed_actions": []} | ({"phase": phase} if phase else {})
         return ApiError("invalid_transition", f"{what} is over: its workflow has closed", details)
-    return ApiError("unavailable", f"workflow service error: {err.message}", None, 503)
+    if err.status == RPCStatusCode.RESOURCE_EXHAUSTED:
+        return ApiError("unavailable", f"요청이 몰려 지금은 처리할 수 없습니다. {BUSY_RETRY_AFTER_S}초 뒤에 다시 보내십시오. "
+                        f"— {what} is busy with other requests; nothing was applied, send it again in "
+                        f"{BUSY_RETRY_AFTER_S} s", {"rule": "busy", "retry_after_seconds": BUSY_RETRY_AFTER_S},
+                        503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
+    return ApiError("unavailable", f"workflow service error: {err.message}", None, 503,
+                    headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})
 
 
 def _field(loc: tuple[Any, ...]) -> str:

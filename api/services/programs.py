@@ -36,6 +36,7 @@ from domain.text import Text
 from domain.timeutil import kst_date
 from store.db import as_utc, engine_of, release
 from store.documents import mark_referenced
+from store.idempotency import fingerprint
 from store.tables import ProgramRow, StartupRow
 from workflows.program_call import CallState, SelectionResult
 
@@ -161,9 +162,15 @@ async def _apply(program_id: str, body: ApplicationBody, request_id: str, sessio
                                            kind=DocumentKind.PROPOSAL, field="proposal_document")
     command = ApplyCommand(actor=actor, request_id=request_id, application=Application(
         **body.model_dump(exclude={"proposal_document"}), proposal=proposal))
+    # The same application sent again (a client's retry after a 503 or a timeout, a double-clicked
+    # 최종 제출) is the same Update: Temporal answers a repeated Update id of a run with the first
+    # one's outcome, and joins one still in flight, so the retry gets the first 201, never 409
+    # "already applied". Another application of the same company still meets that rule (409).
+    update_id = f"apply:{body.brn}:{fingerprint('apply', body.model_dump(mode='json'))}"
     release(session)
     result = await send_update(temporal.get_workflow_handle(program_workflow_id(program_id)), "apply", command,
-                               ApplyResult, lambda err: from_rpc_error(err, "the program's call for applications"))
+                               ApplyResult, lambda err: from_rpc_error(err, "the program's call for applications"),
+                               update_id)
     if proposal is not None:  # kept for good from now on (cleanup deletes only unused uploads)
         mark_referenced(session, [proposal.id], "apply", now)
         session.commit()
