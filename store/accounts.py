@@ -14,7 +14,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from store.account_tables import PendingSignin
-from store.passwords import verify_password
+from store.passwords import hash_password, password_problems, verify_password
 from store.portal_accounts import live_link
 from store.portal_tables import PortalToken
 from store.user_tables import User, WebSession
@@ -83,15 +83,27 @@ def reset_password(session: Session, secret: str, password: str, now: datetime) 
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str, now: datetime, keep: str) -> None:
-    """Change one's own password: the current one typed again; other sessions end, this one stays."""
+def new_password_hash(user: User, current: str, new: str) -> str:
+    """Changing one's own password, the checks: the current one typed again, and a new one the
+    strength rule allows; answers the new one's hash (DirectoryError names the field). No database
+    work: two argon2 runs, which the API does on a worker thread before its write transaction."""
     if not verify_password(user.password_hash, current):
         raise DirectoryError("validation_error", "current_password",
                              "지금 비밀번호가 맞지 않습니다 (the current password is not correct)")
     if current == new:
         raise DirectoryError("validation_error", "password",
                              "지금과 다른 비밀번호를 정하십시오 (choose a password different from the current one)")
-    set_password(session, user, new)
+    problems = password_problems(new, user.login_id)
+    if problems:
+        raise DirectoryError("validation_error", "password", "; ".join(problems))
+    return hash_password(new)
+
+
+def change_password(session: Session, user: User, password_hash: str, now: datetime, keep: str) -> None:
+    """Store one's own new password (its hash from `new_password_hash`); other sessions end, this one stays."""
+    user.password_hash = password_hash
+    session.add(user)
+    session.commit()
     end_sessions(session, user.id, now, keep=keep)
 
 
