@@ -49,7 +49,11 @@ def for_caller(state: StartupState, actor: Actor, conflicts: Collection[str] = (
 
 async def live_state(temporal: Any, session: Session, startup_id: str) -> StartupState:
     """The lifecycle's state as its workflow answers it now, or its last projected state when
-    the workflow cannot answer; 404 when there is neither."""
+    the workflow cannot answer; 404 when there is neither. A read transaction the session holds
+    is ended first: no pooled connection is kept while Temporal answers (issue 28: requests
+    waiting so with their connections ran the pool dry under load)."""
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        release(session)
     try:
         return await temporal.get_workflow_handle(startup_id).query("state", result_type=StartupState,
                                                                      rpc_timeout=QUERY_TIMEOUT)
