@@ -7,8 +7,8 @@ Create Date: 2026-12-07 06:40:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0027"
 down_revision = "0026"
@@ -19,7 +19,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "followup_version",
-        sa.Column("program_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("program_id", AutoString(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("program_id"),
     )
