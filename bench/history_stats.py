@@ -77,8 +77,8 @@ def event_kinds(events: list[HistoryEvent]) -> list[str]:
         if event.event_type == E.EVENT_TYPE_MARKER_RECORDED:
             details = event.marker_recorded_event_attributes.details
             name = event.marker_recorded_event_attributes.marker_name
-            if "patch_data" in details and details["patch_data"].payloads:
-                name = json.loads(details["patch_data"].payloads[0].data).get("id", name)
+            if "patch-data" in details and details["patch-data"].payloads:
+                name = json.loads(details["patch-data"].payloads[0].data).get("id", name)
         elif event.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             name = activities[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
         elif event.event_type in (E.EVENT_TYPE_ACTIVITY_TASK_STARTED, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED):
