@@ -11,6 +11,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.rule_ids import RuleId
 from domain.violation import RuleViolation
 
 STATUS_OF_CODE = {
@@ -88,7 +89,7 @@ def from_rpc_error(err: RPCError, what: str, phase: str | None = None) -> ApiErr
     if err.status == RPCStatusCode.RESOURCE_EXHAUSTED:
         return ApiError("unavailable", f"요청이 몰려 지금은 처리할 수 없습니다. {BUSY_RETRY_AFTER_S}초 뒤에 다시 보내십시오. "
                         f"— {what} is busy with other requests; nothing was applied, send it again in "
-                        f"{BUSY_RETRY_AFTER_S} s", {"rule": "busy", "retry_after_seconds": BUSY_RETRY_AFTER_S},
+                        f"{BUSY_RETRY_AFTER_S} s", {"rule": RuleId.BUSY, "retry_after_seconds": BUSY_RETRY_AFTER_S},
                         503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
     return ApiError("unavailable", f"workflow service error: {err.message}", None, 503,
                     headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})

@@ -162,6 +162,9 @@ class RuleId(StrEnum):
     PASSWORD_MISMATCH = "password_mismatch"
     REAUTHENTICATION = "reauthentication"
     REAUTHENTICATION_THROTTLED = "reauthentication_throttled"
+    # A workflow already running as many Updates as Temporal allows at once (api/errors.py): nothing
+    # was applied, and the answer says when to send it again.
+    BUSY = "busy"
     # Which company is a person's (the portal's 내 회사 확인, store/company_binding.py; the console's
     # company requests): a refused check, and why a program officer decides on a request.
     REGISTER_MISMATCH = "register_mismatch"

@@ -136,6 +136,7 @@ RULE_WORDS: dict[RuleId, str] = {
     RuleId.PASSWORD_MISMATCH: N_("비밀번호가 맞지 않습니다."),
     RuleId.REAUTHENTICATION: N_("비밀번호를 다시 입력하십시오. 협약 동의에는 본인 확인이 필요합니다."),
     RuleId.REAUTHENTICATION_THROTTLED: N_("비밀번호를 여러 번 잘못 입력했습니다. 잠시 후 다시 시도하십시오."),
+    RuleId.BUSY: N_("요청이 몰려 지금은 처리할 수 없습니다. 아무것도 반영되지 않았으니 잠시 뒤에 다시 보내십시오."),
     RuleId.REGISTER_MISMATCH: N_("국세청 진위확인에서 사업자등록번호, 개업일자, 대표자 성명이 일치하지 않습니다."),
     RuleId.REGISTER_GUESSES_LIMITED: N_("국세청 진위확인에 24시간 동안 5번 실패했습니다. "
                                         "하루가 지난 뒤에 다시 시도하거나 사업 담당자에게 문의하십시오."),
