@@ -145,7 +145,9 @@ async def burst(stack: BenchStack, driver: ApiDriver, count: int, minimum_lead: 
     opens_at = survey_schedule(completed_at, 1, program.followup).opens_at  # the cohort's survey date
     # The instant (wall clock) at which every follow-up's clock reaches the survey's opening: the
     # same skip for all, so their timers fall due together however long the skips take to send.
-    lead = max(minimum_lead, timedelta(seconds=count / 10))
+    # At least 10 s: the skips must all be sent before the instant (armed_margin_s > 0), which on a
+    # loaded machine a toy run's 3 s lead did not always leave.
+    lead = max(minimum_lead, timedelta(seconds=count / 10), timedelta(seconds=10))
     instant = datetime.now(UTC) + lead
     skip = opens_at - instant
     await run_concurrently(ids, 50, lambda workflow_id: _skip(stack, workflow_id, skip))

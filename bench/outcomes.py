@@ -21,8 +21,9 @@ import httpx
 from sqlalchemy import insert
 
 from bench.driver import ApiDriver, bench_brn
-from bench.pages import CSRF_FIELD, summary
+from bench.pages import sign_in, summary
 from bench.stack import BenchStack, cpu_seconds
+from bench.stats import timed
 from domain.followup import InvestmentRound, SurveyAnswer
 from domain.program import ProgramDefinition
 from store.db import make_engine, session_scope, table_of
@@ -102,25 +103,6 @@ def seed(database_url: str, program: ProgramDefinition, companies: int, years: i
     return rows, time.perf_counter() - started
 
 
-async def sign_in(http: httpx.AsyncClient) -> None:
-    form = await http.get("/signin")
-    token = CSRF_FIELD.search(form.text)
-    assert token is not None, form.text[:500]
-    signed = await http.post("/signin", data={"login_id": LOGIN, "password": PASSWORD, "csrf_token": token.group(1)})
-    if signed.status_code != 303:
-        raise RuntimeError(f"sign-in for the outcomes bench failed: {signed.status_code} {signed.text[:300]}")
-
-
-async def timed_get(call: Any, samples: int) -> list[float]:
-    await call()  # warm
-    taken = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        await call()
-        taken.append(time.perf_counter() - start)
-    return taken
-
-
 async def measure(stack: BenchStack, driver: ApiDriver, companies: int, years: int, samples: int) -> dict[str, Any]:
     program = await driver.program(slots=1)
     rows, seconds = seed(stack.settings.database_url, program, companies, years)
@@ -139,7 +121,7 @@ async def measure(stack: BenchStack, driver: ApiDriver, companies: int, years: i
         await driver.call(driver.officer, "GET", path)
 
     async with httpx.AsyncClient(base_url=stack.settings.api_url, timeout=120) as http:
-        await sign_in(http)
+        await sign_in(http, LOGIN, PASSWORD)
 
         async def page() -> None:
             response = await http.get(f"/console{path}")
@@ -147,9 +129,9 @@ async def measure(stack: BenchStack, driver: ApiDriver, companies: int, years: i
                 raise RuntimeError(f"GET /console{path}: {response.status_code} {response.text[:300]}")
 
         used = cpu_seconds(api_pid)
-        api_times = await timed_get(api, samples)
+        api_times = await timed(api, samples, warmup=1)
         api_cpu, used = cpu_seconds(api_pid) - used, cpu_seconds(api_pid)
-        page_times = await timed_get(page, samples)
+        page_times = await timed(page, samples, warmup=1)
         page_cpu = cpu_seconds(api_pid) - used
     return {"companies": companies, "years": years, "rows": rows, "seed_s": round(seconds, 1),
             "cohorts": COHORTS, "outcome_rows": len(answered["rows"]), "checks": len(answered["checks"]),

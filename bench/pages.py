@@ -71,14 +71,14 @@ def seed_console(stack: BenchStack, template: StartupState, count: int) -> None:
     engine.dispose()
 
 
-async def sign_in(http: httpx.AsyncClient) -> None:
+async def sign_in(http: httpx.AsyncClient, login: str = LOGIN, password: str = PASSWORD) -> None:
     """Through the real /signin form: its CSRF token, then the session cookie kept by `http`."""
     form = await http.get("/signin")
     token = CSRF_FIELD.search(form.text)
     assert token is not None, form.text[:500]
-    signed = await http.post("/signin", data={"login_id": LOGIN, "password": PASSWORD, "csrf_token": token.group(1)})
+    signed = await http.post("/signin", data={"login_id": login, "password": password, "csrf_token": token.group(1)})
     if signed.status_code != 303:
-        raise RuntimeError(f"sign-in for the page bench failed: {signed.status_code} {signed.text[:500]}")
+        raise RuntimeError(f"sign-in of {login} for the bench failed: {signed.status_code} {signed.text[:500]}")
 
 
 def page_paths(subject: str) -> dict[str, str]:
