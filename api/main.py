@@ -76,6 +76,7 @@ from api.text_guard import TextGuard
 from api.throttle import SigninThrottle
 from api.uploads import upload_body_limit
 from axflow.config import Settings
+from axflow.heap import freeze_startup_heap
 from axflow.production import refuse_unsafe_production
 from axflow.temporal import connect
 from axflow.tracing import configure_tracing
@@ -134,7 +135,10 @@ class RequestContext:
                      actor=actor.id if actor else None, actor_name=actor.name if actor else None)
 
 
-def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
+def create_app(settings: Settings, temporal: Client | None = None, *, freeze_heap: bool = False) -> FastAPI:
+    """`freeze_heap`: for the served process (`axflow api`), what is alive once it has started is
+    kept out of the garbage collector's full passes (axflow/heap.py)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
@@ -144,6 +148,8 @@ def create_app(settings: Settings, temporal: Client | None = None) -> FastAPI:
         app.state.write_engine = make_engine(settings.database_url, writer=True)
         refuse_unsafe_production(settings, app.state.engine)
         app.state.temporal = temporal or await connect(settings)
+        if freeze_heap:
+            freeze_startup_heap()
         yield
         app.state.engine.dispose()
         app.state.write_engine.dispose()

@@ -65,7 +65,7 @@ def api() -> None:
     warn_development_mode(settings, "api")
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app
     # believes it only from settings.trusted_proxies (api/main.py).
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning",
+    uvicorn.run(create_app(settings, freeze_heap=True), host=settings.api_host, port=settings.api_port, log_level="warning",
                 timeout_keep_alive=KEEP_ALIVE_SECONDS, proxy_headers=False)
 
 
