@@ -6,7 +6,6 @@ its instant, ranks and decides selection when an officer finalizes it, and re-of
 slot to the best waitlisted startup until the waitlist expires.
 """
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -16,16 +15,14 @@ from temporalio.exceptions import ApplicationError
 
 from workflows.lifecycle.retries import OWN_WORK_RETRY
 from workflows.program_call_appeals import held_open, late_result_window, late_window_open, note_selection_appeal
+from workflows.program_call_tell import SELECTION_ANSWERED_FIRST, tell, with_agreement_due
 
 with workflow.unsafe.imports_passed_through():
-    from domain.clocks import due_instant
     from domain.io import (
-        BUSINESS_DEADLINE,
         START_LIFECYCLE,
         ApplicantUpdate,
         ApplyCommand,
         ApplyResult,
-        BusinessDeadlineInput,
         FinalizeCommand,
         LifecycleInput,
         OfferSlotCommand,
@@ -80,6 +77,9 @@ class CallState(BaseModel):
     # Until when a result the call made after the selection may still be appealed (patch late-results-appealable).
     late_appeals_until: AwareDatetime | None = None
     over: bool = False
+    # The selection's decisions answered to the officer and not yet sent to their lifecycles (patch
+    # selection-answered-first): the run loop sends them, and a continue-as-new carries them.
+    to_tell: dict[str, SelectionDecision] = {}
 
 
 class ProgramCallInput(BaseModel):
@@ -93,10 +93,6 @@ class SelectionResult(BaseModel):
     rejected: list[str]
 
 
-# The agreement deadline goes out with the selection (before, each lifecycle computed it after
-# being selected, and showed "selected" without a deadline meanwhile). Deprecate once no program
-# call begun before its release is open (a call lasts its window plus the waitlist's validity).
-AGREEMENT_DUE_WITH_SELECTION = "agreement-due-with-selection"
 # An application whose selection appeal was upheld comes back to review with no scores; scored
 # again, the call ranks it again (domain.ranking.place_rescored): a free slot, its place on the
 # waitlist, or rejected below the minimum. Calls begun before it leave such an application in
@@ -128,9 +124,11 @@ class ProgramCall:
             wake_at = self._next_clock()
             timeout = None if wake_at is None else max(wake_at - workflow.now(), timedelta(0))
             try:
-                await workflow.wait_condition(lambda: self._wake or bool(self._scored_again()), timeout=timeout)
+                await workflow.wait_condition(
+                    lambda: self._wake or bool(self.call_state.to_tell) or bool(self._scored_again()), timeout=timeout)
             except TimeoutError:
                 pass
+            await self._tell_decided()
             await self._on_clock()
             await self._rank_returned()
             if workflow.info().is_continue_as_new_suggested():
@@ -223,7 +221,10 @@ class ProgramCall:
         decisions |= {a.brn: SelectionDecision(
             decision="rejected", rank=a.rank, decided_by=by,
             reason=f"score {a.average_score} below the minimum {self.program.min_score}") for a in failing}
-        await self._decide(decisions)
+        if workflow.patched(SELECTION_ANSWERED_FIRST):
+            self.call_state.to_tell = await with_agreement_due(self.program, decisions)
+        else:
+            await self._decide(decisions)
         self._wake = True
         return SelectionResult(
             selected=[a.startup_id for a in selected],
@@ -257,29 +258,14 @@ class ProgramCall:
             _refuse("conflict", f"{len(unscored)} application(s) have fewer than {needed} score(s)",
                     rule=RuleId.ALL_SCORED, unscored=unscored)
 
-    async def _agreement_due(self) -> datetime:
-        notice, clock = workflow.now(), self.program.policy.clock("agreement")
-        if clock.unit != "business":
-            return due_instant(self.program.policy, "agreement", notice, None)
-        due: datetime = await workflow.execute_activity(
-            BUSINESS_DEADLINE, BusinessDeadlineInput(start=notice, business_days=clock.days), result_type=datetime,
-            start_to_close_timeout=timedelta(seconds=10), retry_policy=OWN_WORK_RETRY)
-        return due
-
     async def _decide(self, decisions: dict[str, SelectionDecision]) -> None:
-        if any(d.decision == "selected" for d in decisions.values()) \
-                and workflow.patched(AGREEMENT_DUE_WITH_SELECTION):
-            due = await self._agreement_due()
-            decisions = {brn: d.model_copy(update={"agreement_due_at": due}) if d.decision == "selected" else d
-                         for brn, d in decisions.items()}
-        async def send(brn: str, decision: SelectionDecision) -> None:
-            handle = workflow.get_external_workflow_handle(startup_workflow_id(self.program.id, brn))
-            try:
-                await handle.signal("selection_decided", decision)
-            except Exception as err:  # a lifecycle that already ended (withdrawn) hears nothing
-                workflow.logger.warning("selection for %s not delivered: %s", brn, err)
+        await tell(self.program.id, await with_agreement_due(self.program, decisions))
 
-        await asyncio.gather(*(send(brn, d) for brn, d in decisions.items()))
+    async def _tell_decided(self) -> None:
+        """Send the selection's decisions the Update answered (patch selection-answered-first)."""
+        decided, self.call_state.to_tell = self.call_state.to_tell, {}
+        if decided:
+            await tell(self.program.id, decided)
 
     # --------------------------------------------------------------- signals
 

@@ -50,7 +50,7 @@ def test_there_are_saved_histories_of_every_kind() -> None:
             "followup-revenue-check", "followup-status-notices", "lifecycle-appeal-moot",
             "lifecycle-appeal-reranked", "program-call-appeals-pending",
             "lifecycle-appeal-told-call", "lifecycle-wake-timer-kept",
-            "program-call-late-appeal"} <= {p.stem for p in SAVED}
+            "program-call-late-appeal", "program-call-selection-answered-first"} <= {p.stem for p in SAVED}
 
 
 async def test_a_lifecycle_under_the_notification_outbox_replays_without_delivery_activities() -> None:
