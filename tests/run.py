@@ -45,6 +45,7 @@ WEIGHTS = {
     "api/test_evaluator_pool.py": 8, "browser/test_evaluator_pool.py": 18,
     "workflows/test_budget_lifecycle.py": 15, "workflows/test_settlement_from_ledger.py": 15,
     "workflows/test_amendments.py": 10, "pages/test_amendment_forms.py": 1, "workflows/test_appeals.py": 18,
+    "workflows/test_patches_in_force.py": 8,
     "workflows/test_appeal_outcomes.py": 30, "workflows/test_appeal_call_end.py": 20,
     "workflows/test_selection_answered_first.py": 8,
     "workflows/test_appeal_panel_change.py": 10,

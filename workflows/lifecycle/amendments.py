@@ -44,7 +44,7 @@ def decide_amendments(ctx: LifecycleContext) -> None:
     """Asked once, as a new two-step lifecycle starts (the amended versions are accepted the way
     the first agreement was): whether its agreement may be amended. Kept in the state for the
     validators, which cannot ask `patched`."""
-    if ctx.state.agreement_two_step and workflow.patched(patches.AGREEMENT_AMENDMENTS):
+    if ctx.state.agreement_two_step and patches.in_force(patches.AGREEMENT_AMENDMENTS):
         ctx.state.amendments = AmendmentState()
 
 

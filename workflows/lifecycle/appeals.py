@@ -33,7 +33,7 @@ from workflows.lifecycle.publishing import notify, record, tell_program, transit
 def decide_appeals(ctx: LifecycleContext) -> None:
     """Asked once, as a new lifecycle starts: whether its results may be appealed. Kept in the
     state for the validators, which cannot ask `patched`."""
-    if workflow.patched(patches.APPEALS):
+    if patches.in_force(patches.APPEALS):
         ctx.state.appeals = AppealState()
 
 
@@ -53,12 +53,12 @@ def note_selection(ctx: LifecycleContext, before: Phase, decided_by: str | None 
     from the waitlist, an appeal of the place on it is closed as moot (patch moot-appeals)."""
     if before is Phase.UNDER_REVIEW and ctx.state.phase in (Phase.REJECTED, Phase.WAITLISTED):
         actors = {e.evaluator_id for e in ctx.state.scores}
-        if decided_by and ctx.state.appeals is not None and workflow.patched(patches.SELECTION_DECIDER_TOOK_PART):
+        if decided_by and ctx.state.appeals is not None and patches.in_force(patches.SELECTION_DECIDER_TOOK_PART):
             actors.add(decided_by)
         _note(ctx, "selection", sorted(actors), outcome=ctx.state.phase.value)
     appeals = ctx.state.appeals
     if (before is Phase.WAITLISTED and ctx.state.phase is Phase.SELECTED and appeals is not None
-            and any(a.kind == "selection" for a in appeals.pending) and workflow.patched(patches.MOOT_APPEALS)):
+            and any(a.kind == "selection" for a in appeals.pending) and patches.in_force(patches.MOOT_APPEALS)):
         for entry in appeals.close_moot("selection", workflow.now(), SYSTEM_PROGRAM.id, SYSTEM_PROGRAM.name):
             transition(ctx, SYSTEM_PROGRAM, "appeal_moot", reason="selected from the waitlist while the appeal waited",
                        appeal=entry.number, kind=entry.kind, decision=entry.status)
@@ -93,7 +93,7 @@ def file(ctx: LifecycleContext, cmd: Command[FileAppealBody]) -> None:
 def _tell_call(ctx: LifecycleContext, entry: Appeal) -> None:
     """The program call hears of a selection appeal filed, dismissed or closed as moot (patch
     tell-call-of-appeals): it stays open while one waits, to rank the application if it is upheld."""
-    if entry.kind == "selection" and workflow.patched(patches.TELL_CALL_OF_APPEALS):
+    if entry.kind == "selection" and patches.in_force(patches.TELL_CALL_OF_APPEALS):
         tell_program(ctx)
 
 

@@ -50,10 +50,10 @@ def decide_budget_ledger(ctx: LifecycleContext) -> None:
     """Asked once, as a new lifecycle starts: whether it keeps a budget by 비목. Two-step agreements
     only, since the startup's acceptance is what makes its plan part of the agreement."""
     if (ctx.program.budget_rules is not None and ctx.state.agreement_two_step
-            and workflow.patched(patches.BUDGET_PLAN)):
+            and patches.in_force(patches.BUDGET_PLAN)):
         ctx.state.budget_ledger = True
         # Its settlement is computed from the ledger once the agreement carries a plan.
-        ctx.state.settlement_from_ledger = workflow.patched(patches.SETTLEMENT_FROM_LEDGER)
+        ctx.state.settlement_from_ledger = patches.in_force(patches.SETTLEMENT_FROM_LEDGER)
 
 
 async def submit_plan(ctx: LifecycleContext, cmd: Command[SubmitBudgetPlanBody]) -> None:
@@ -133,7 +133,7 @@ def request_change(ctx: LifecycleContext, cmd: Command[RequestBudgetChangeBody])
 
 def _tell_officer(ctx: LifecycleContext, kind: NoticeKind, move: BudgetMove, reason: str, **facts: Any) -> None:
     """The program officer reads of a budget move: one made by notice, or one waiting for them."""
-    if not workflow.patched(patches.BUDGET_CHANGE_NOTICES):
+    if not patches.in_force(patches.BUDGET_CHANGE_NOTICES):
         return
     rules = ctx.program.budget_rules
     names = {c.key: c.name for c in rules.categories} if rules else {}
@@ -149,10 +149,10 @@ async def decide_change(ctx: LifecycleContext, cmd: Command[DecideBudgetChangeBo
     move = move_of(pending)
     details: dict[str, Any] = {"move": move.model_dump(mode="json"), "decision": cmd.body.decision,
                                "requested_by": pending.requested_by}
-    documented = workflow.patched(patches.BUDGET_VERSION_DOCUMENT)
+    documented = patches.in_force(patches.BUDGET_VERSION_DOCUMENT)
     # Kept among the amendments too (협약 변경, kind budget) where the lifecycle has them.
     as_amendment = (documented and ctx.state.amendments is not None
-                    and workflow.patched(patches.BUDGET_AMENDMENT_VERSION))
+                    and patches.in_force(patches.BUDGET_AMENDMENT_VERSION))
     if cmd.body.decision == "approve":
         version = _next_version(budget, move, cmd.actor, "approval", pending)
         details |= {"version": version.version, "plan_sha256": version.sha256}

@@ -28,13 +28,13 @@ class PatchedClocks:
     def staff_deadlines(self) -> bool:
         # Added while lifecycles were open: their histories have no such timers.
         if self._staff is None:
-            self._staff = workflow.patched(patches.STAFF_DEADLINES)
+            self._staff = patches.in_force(patches.STAFF_DEADLINES)
         return self._staff
 
     def settlement_reminders(self) -> bool:
         # Reminders and escalation of the settlement report came after lifecycles were open.
         if self._settlement is None:
-            self._settlement = workflow.patched(patches.SETTLEMENT_CLOCK)
+            self._settlement = patches.in_force(patches.SETTLEMENT_CLOCK)
         return self._settlement
 
 

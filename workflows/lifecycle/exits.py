@@ -35,20 +35,20 @@ def _frees_slot(ctx: LifecycleContext) -> bool:
         return True
     money_moved = any(t.status in MONEY_MOVED for t in s.tranches)
     # Contracted but unpaid: released since this patch (before it, only an unsigned selection was).
-    return s.phase is Phase.CONTRACTED and not money_moved and workflow.patched(patches.RELEASE_UNPAID_SELECTION)
+    return s.phase is Phase.CONTRACTED and not money_moved and patches.in_force(patches.RELEASE_UNPAID_SELECTION)
 
 
 def _leave_slot(ctx: LifecycleContext, frees_slot: bool, reason: str) -> None:
     if frees_slot:
         release_slot(ctx, reason)
-    elif ctx.state.agreement_signed_at is not None and workflow.patched(patches.RELEASE_UNPAID_SELECTION):
+    elif ctx.state.agreement_signed_at is not None and patches.in_force(patches.RELEASE_UNPAID_SELECTION):
         vacate_slot(ctx, reason)
 
 
 def _release_commitment(ctx: LifecycleContext) -> None:
     """The grant not paid (nor being paid) is no longer committed once the startup leaves."""
     s = ctx.state
-    if not s.tranches or not workflow.patched(patches.RELEASE_UNPAID_SELECTION):
+    if not s.tranches or not patches.in_force(patches.RELEASE_UNPAID_SELECTION):
         return
     unpaid = sum(t.amount for t in s.tranches if t.status not in MONEY_MOVED)
     if unpaid:
@@ -61,7 +61,7 @@ def withdraw(ctx: LifecycleContext, cmd: Command[Body]) -> None:
     _release_commitment(ctx)
     paid = s.paid_total
     record(ctx, cmd, Action.WITHDRAW, Phase.WITHDRAWN, refund_due=paid)
-    if paid and workflow.patched(patches.COLLECT_REFUNDS):
+    if paid and patches.in_force(patches.COLLECT_REFUNDS):
         owe(ctx, "refund", paid, cmd.actor.id)  # settles like a termination, without a ban
     elif paid:
         move_money(ctx, "refund_due", paid)
@@ -74,7 +74,7 @@ async def terminate(ctx: LifecycleContext, cmd: Command[TerminateBody]) -> None:
     body, paid = cmd.body, s.paid_total
     held_slot = _frees_slot(ctx)
     _release_commitment(ctx)
-    if workflow.patched(patches.COLLECT_CLAWBACKS):
+    if patches.in_force(patches.COLLECT_CLAWBACKS):
         # An honest failure (성실실패) owes everything paid unless a finance officer waives it.
         clawback = paid if body.clawback_amount is None or body.honest_failure else body.clawback_amount
         s.termination = Termination(cause=body.cause, clawback_amount=clawback, ban_years=body.ban_years,

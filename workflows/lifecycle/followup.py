@@ -26,7 +26,7 @@ async def start_followup(ctx: LifecycleContext) -> None:
     s, policy = ctx.state, ctx.program.followup
     if s.phase not in FOLLOWED_PHASES or policy is None or s.closed_at is None:
         return
-    if not workflow.patched(patches.START_FOLLOWUP):
+    if not patches.in_force(patches.START_FOLLOWUP):
         return
     inp = FollowUpInput(brn=s.brn, company_name=s.company_name, program_id=s.program_id,
                         program_name=s.program_name, stage=s.stage, completed_at=s.closed_at, policy=policy)

@@ -50,7 +50,7 @@ def review(ctx: LifecycleContext, cmd: Command[ReviewMilestoneBody]) -> None:
         else:
             revised_due = ctx.due("revision", now)
             # A deliverable sent early and sent back keeps at least the milestone's own time.
-            if revised_due < m.due_at and workflow.patched(patches.REVISION_KEEPS_TIME):
+            if revised_due < m.due_at and patches.in_force(patches.REVISION_KEEPS_TIME):
                 revised_due = m.due_at
         before = m.due_at
         m.status, m.due_at, m.overdue, m.reminders_sent = "revision_requested", revised_due, False, []

@@ -183,7 +183,7 @@ async def _collect(ctx: LifecycleContext, owed: CollectionState) -> None:
     except ActivityError as err:
         # Before this patch a refusal was left as an error in this background task, and the
         # collection stayed "requested" for ever.
-        if not workflow.patched(patches.COLLECTION_REFUSAL):
+        if not patches.in_force(patches.COLLECTION_REFUSAL):
             raise
         _collection_failed(ctx, owed, activity_failure(err))
         return

@@ -4,7 +4,14 @@ A patch id stays while any lifecycle that started before its change may still be
 lifecycle lives at most about 14 months (application to the end of the promotion window, with a
 refund's 30 days), so a patch may be deprecated (`workflow.deprecate_patch`) 15 months after the
 release that added it, and removed a release after that, once its saved history is re-captured.
+
+A lifecycle started from patch IN_FORCE_AT_START on has every patch before it in force: the
+code asks `in_force(id)` for those, and such a run records one marker instead of one per id.
+A patch added after it is asked with `workflow.patched` as before (a run started between the two
+releases must not see it in force).
 """
+
+from temporalio import workflow
 
 # The final transition is published before the last notifications go out. Added with the
 # read model's lifecycle-end fix; deprecate 15 months after that release.
@@ -107,3 +114,30 @@ TELL_CALL_OF_APPEALS = "tell-call-of-appeals"
 # loop cancelled by the next change. Fewer history events per lifecycle, the same wake-ups.
 # Deprecate 15 months after its release.
 KEEP_WAKE_TIMER = "keep-wake-timer"
+# A lifecycle started under it has every patch above in force without a marker of its own: one
+# marker (and the one TemporalChangeVersion upsert the SDK adds to every new marker) instead of 24
+# per lifecycle. Measured with bench/server_cost.py (bench/optimizations.md): 12 markers and their
+# upserts cost the Temporal server about 44 ms of CPU per lifecycle. Asked at the start of the run
+# (its first workflow task), so a lifecycle started before it, replaying, answers no and goes on
+# asking each id as it did. Deprecate 15 months after its release.
+IN_FORCE_AT_START = "patches-in-force-at-start"
+_BEFORE_IN_FORCE_AT_START = frozenset({
+    PUBLISH_FINAL_TRANSITION, COLLECT_REFUNDS, COLLECT_CLAWBACKS, SETTLEMENT_CLOCK, STAFF_DEADLINES,
+    COLLECTION_REFUSAL, REVISION_KEEPS_TIME, RELEASE_UNPAID_SELECTION, NOTIFY_PEOPLE, AGREEMENT_TWO_STEP,
+    AUDIT_ANCHOR, BUDGET_PLAN, NOTIFY_OUTBOX, SETTLEMENT_FROM_LEDGER, BUDGET_VERSION_DOCUMENT, START_FOLLOWUP,
+    AGREEMENT_AMENDMENTS, BUDGET_CHANGE_NOTICES, APPEALS, BUDGET_AMENDMENT_VERSION, MOOT_APPEALS,
+    SELECTION_DECIDER_TOOK_PART, TELL_CALL_OF_APPEALS, KEEP_WAKE_TIMER,
+})
+
+
+def started_under_in_force() -> bool:
+    """Whether this run started under IN_FORCE_AT_START (the run loop asks it first of all)."""
+    return workflow.patched(IN_FORCE_AT_START)
+
+
+def in_force(patch_id: str) -> bool:
+    """`workflow.patched(patch_id)` for a patch before IN_FORCE_AT_START: yes without a marker of
+    its own in a lifecycle started under it, else as the lifecycle itself recorded it."""
+    if patch_id not in _BEFORE_IN_FORCE_AT_START:
+        raise ValueError(f"{patch_id} came after {IN_FORCE_AT_START}: ask workflow.patched")
+    return started_under_in_force() or workflow.patched(patch_id)

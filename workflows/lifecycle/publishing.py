@@ -83,7 +83,7 @@ def notify(ctx: LifecycleContext, to: str, kind: NoticeKind, subject: str, body:
 
     `subject` and `body` are the words lifecycles started before NOTIFY_PEOPLE still send; the
     others emit an event, and the notification activity finds the people and the words."""
-    if workflow.patched(patches.NOTIFY_PEOPLE):
+    if patches.in_force(patches.NOTIFY_PEOPLE):
         emit(ctx, kind, [to], reason=body, **data)
         return
     ctx.state.notifications_sent += 1
@@ -95,7 +95,7 @@ def notify(ctx: LifecycleContext, to: str, kind: NoticeKind, subject: str, body:
 def escalate(ctx: LifecycleContext, kind: ClockKind, event: NoticeKind, subject: str, body: str = "", **data: Any) -> None:
     """Tell everyone the program's policy names for a deadline of this kind."""
     recipients: list[str] = list(ctx.program.policy.clock(kind).escalate_to)
-    if workflow.patched(patches.NOTIFY_PEOPLE):
+    if patches.in_force(patches.NOTIFY_PEOPLE):
         if recipients:
             emit(ctx, event, recipients, reason=body, **data)
         return
@@ -114,7 +114,7 @@ def emit(ctx: LifecycleContext, kind: NoticeKind, recipients: list[str], reason:
         startup_id=s.startup_id, program_id=s.program_id, brn=s.brn, at=workflow.now(),
         data={name: event_data(value) for name, value in facts.items() if value is not None},
     )
-    if workflow.patched(patches.NOTIFY_OUTBOX):
+    if patches.in_force(patches.NOTIFY_OUTBOX):
         # Recorded by the next projection with the change that caused it; the worker's dispatcher
         # delivers it. The run loop publishes when woken, so an event never waits for a later change.
         ctx.pending_events.append(event)
@@ -148,9 +148,9 @@ def tell_program(ctx: LifecycleContext) -> None:
         return
     s = ctx.state
     waiting = s.appeals is not None and any(a.kind == "selection" for a in s.appeals.pending) \
-        and workflow.patched(patches.TELL_CALL_OF_APPEALS)
+        and patches.in_force(patches.TELL_CALL_OF_APPEALS)
     upheld = sum(a.kind == "selection" and a.status == "upheld" for a in s.appeals.appeals) if s.appeals else 0
-    rescoring = upheld if s.phase is Phase.UNDER_REVIEW and upheld and workflow.patched(patches.TELL_CALL_OF_APPEALS) \
+    rescoring = upheld if s.phase is Phase.UNDER_REVIEW and upheld and patches.in_force(patches.TELL_CALL_OF_APPEALS) \
         else 0
     update = ApplicantUpdate(brn=s.brn, version=s.transition_count, phase=s.phase,
                              average_score=s.average_score, score_count=len(s.scores),
@@ -225,7 +225,7 @@ async def publish(ctx: LifecycleContext) -> None:
     ctx.projected_version, ctx.projected_marks = projection.version, marks
     # Kept in the state (and so in what the state query answers) without changing its version:
     # the read model gets its copy with the next projection.
-    if workflow.patched(patches.AUDIT_ANCHOR) and anchor is not None:
+    if patches.in_force(patches.AUDIT_ANCHOR) and anchor is not None:
         ctx.state.audit_anchor = AuditAnchor.model_validate(anchor)
 
 

@@ -59,7 +59,7 @@ def decide_agreement_steps(ctx: LifecycleContext) -> None:
     """Asked once, as a new lifecycle starts (never on continue-as-new, which carries the state):
     whether its agreement is signed in two steps. The answer lives in the state, where the
     Update validators read it."""
-    if workflow.patched(patches.AGREEMENT_TWO_STEP):
+    if patches.in_force(patches.AGREEMENT_TWO_STEP):
         ctx.state.agreement_two_step = True
 
 

@@ -82,7 +82,7 @@ def approve(ctx: LifecycleContext, cmd: Command[Body]) -> None:
         details = _statement_details(ctx, statement)
     else:
         report.refund_due = s.paid_total - report.spent
-    if report.refund_due and workflow.patched(patches.COLLECT_REFUNDS):
+    if report.refund_due and patches.in_force(patches.COLLECT_REFUNDS):
         # The settlement completes when the refund (반납) arrives, not when it is approved.
         record(ctx, cmd, Action.APPROVE_SETTLEMENT, spent=report.spent, refund_due=report.refund_due, **details)
         owe(ctx, "refund", report.refund_due, cmd.actor.id)

@@ -76,6 +76,9 @@ class StartupLifecycle(ChangeUpdates):
     @workflow.run
     async def run(self, inp: LifecycleInput) -> StartupState:
         ctx = self.ctx
+        # First of all, in the run's first workflow task: a lifecycle started before the patch is
+        # replaying there and answers no for the rest of its run (patches.in_force).
+        patches.started_under_in_force()
         if inp.resume is None:
             selection.decide_agreement_steps(ctx)
             budget.decide_budget_ledger(ctx)
@@ -103,7 +106,7 @@ class StartupLifecycle(ChangeUpdates):
             events = ctx.clocks().events(ctx.clock_features)
             appeal_window = appeals.window_end(ctx) if appeals.holds_open(ctx) else None
             if keep_timer is None:
-                keep_timer = workflow.patched(patches.KEEP_WAKE_TIMER)
+                keep_timer = patches.in_force(patches.KEEP_WAKE_TIMER)
             if keep_timer:
                 if not ctx.changed:  # a change made while publishing: straight round, the timer as it is
                     wake_at = events[0].at if events else None
@@ -116,7 +119,7 @@ class StartupLifecycle(ChangeUpdates):
                 await _wait_with_a_new_timer(ctx, events[0].at if events else None, appeal_window)
             clocks.fire_due_clocks(ctx)
         timer.stop()
-        if workflow.patched(patches.PUBLISH_FINAL_TRANSITION):
+        if patches.in_force(patches.PUBLISH_FINAL_TRANSITION):
             await publish(ctx)  # the final transition is readable at once, not after notifications
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not ctx.busy())
         if ctx.state.closed_at is None:
