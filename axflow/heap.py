@@ -2,7 +2,7 @@
 
 import gc
 
-# Young-generation collections between two full ones (Python's default: 10). Once the start-up
+# Middle-generation (gen1) collections between two full ones (Python's default: 10). Once the start-up
 # heap is frozen, the long-lived objects left to walk are few (some 60,000 in the API after its
 # first pages), and Python's other condition for a full pass (as many objects promoted since the
 # last one as a quarter of those) held every hundred requests or so: 10-24 ms each in the API.
