@@ -7,6 +7,7 @@ the phase its workflow holds."""
 
 import asyncio
 import os
+import random
 import sys
 import time
 from collections import Counter
@@ -25,12 +26,14 @@ from domain.io import startup_workflow_id
 from domain.state import StartupState
 from store.db import make_engine
 from store.tables import StartupRow
+from workflows.search_attributes import AX_PHASE
 
 FIRST_SERIAL = 600_000  # apart from the throughput row's and the clones' serials
 SAMPLES_KEPT = 5  # the first errors' messages, so that a failed run says what failed
 AGREEMENT_WAIT_S = 120
 QUERY_TRIES = 5
 SELECTION_WAIT_S = 600  # the read model lags the workflows; how long the comparison waits for it
+QUERY_SAMPLE = 50  # open workflows whose published phase is checked by query at the end
 
 
 def error_kind(error: BaseException) -> str:
@@ -94,19 +97,35 @@ async def selection_shown(driver: ApiDriver, program_id: str) -> bool:
     return False
 
 
-async def workflow_phase(client: Client, startup_id: str) -> str:
-    """The phase the workflow holds: a finished lifecycle's from its result, an open one's by query
-    (asked again a few times: on a starved worker the query's replay can overrun the SDK's
-    deadlock timeout); "unreadable" if it never answers."""
+async def workflow_phase(client: Client, startup_id: str, ask: bool = False) -> str:
+    """The phase the workflow holds: a finished lifecycle's from its result; an open one's as the
+    workflow itself last published it (its AxPhase search attribute, set in the step that sends the
+    read model's projection, read from the server with no replay) or, with `ask`, by query. A query
+    replays every lifecycle the worker no longer caches (500): at 1,000 the queries took minutes
+    of the worker's CPU and 10 overran their deadline five times running. Asked again a few times;
+    "unreadable" if it never answers."""
     handle = client.get_workflow_handle(startup_id, result_type=StartupState)
     for attempt in range(QUERY_TRIES):
         try:
-            if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
+            described = await handle.describe()
+            if described.status == WorkflowExecutionStatus.COMPLETED:
                 return (await handle.result()).phase.value
+            published = described.typed_search_attributes.get(AX_PHASE)
+            if published is not None and not ask:
+                return published
             return (await handle.query("state", result_type=StartupState)).phase.value
         except (WorkflowQueryFailedError, RPCError):
             await asyncio.sleep(2 ** attempt)
     return "unreadable"
+
+
+async def call_history(client: Client, program_id: str) -> dict[str, Any]:
+    """The program call's history as the server keeps it (its current run: a continue-as-new starts
+    a new one): events and bytes, which every application and every decision adds to."""
+    described = await client.get_workflow_handle(f"program:{program_id}").describe()
+    info = described.raw_description.workflow_execution_info
+    return {"events": info.history_length, "kb": round(info.history_size_bytes / 1024, 1),
+            "continued_as_new": info.execution.run_id != info.first_run_id}
 
 
 async def agreement(stack: BenchStack, startup_ids: list[str]) -> dict[str, Any]:
@@ -138,7 +157,11 @@ async def agreement(stack: BenchStack, startup_ids: list[str]) -> dict[str, Any]
             await read_workflows(list(differ))
     finally:
         engine.dispose()
+    # The published phase checked against the state itself for a sample, by query.
+    sample = random.Random(28).sample(startup_ids, min(QUERY_SAMPLE, len(startup_ids)))
+    queried = {i: await workflow_phase(stack.client, i, ask=True) for i in sample}
     return {"compared": len(workflows), "disagreeing": len(differ), "waited_s": round(waited, 1),
+            "queried": len(queried), "query_agreeing": sum(queried[i] == workflows[i] for i in queried),
             "examples": [f"{i}: read model {seen}, workflow {held}" for i, (seen, held) in list(differ.items())[:5]],
             "workflow_phases": dict(Counter(workflows.values()))}
 
@@ -180,6 +203,7 @@ async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int
     started = time.perf_counter()
     await each(brns, concurrency, apply, "apply and score", errors)
     await each([brn for brn in brns if brn not in ids], concurrency, found_and_scored, "found and scored", errors)
+    applying_s = time.perf_counter() - started
     selected = True
     selecting = time.perf_counter()
     try:
@@ -189,6 +213,7 @@ async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int
         # An answer that never came: the officer reloads the call's page to see whether it was made.
         selected = isinstance(error, httpx.TimeoutException) and await selection_shown(driver, program.id)
     selection_s = time.perf_counter() - selecting
+    history_at_selection = await call_history(stack.client, program.id)
     if selected:
         await each([brn for brn in brns if brn in ids], concurrency, finish, "selection to completion", errors)
     elapsed = time.perf_counter() - started
@@ -196,7 +221,9 @@ async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int
     completed = agreed["workflow_phases"].get("completed", 0)
     return {"lifecycles": n, "concurrency": concurrency, "seconds": round(elapsed, 1),
             "completed": completed, "lifecycles_per_s": round(completed / elapsed, 3),
-            "selection_s": round(selection_s, 1),
+            "applying_s": round(applying_s, 1), "selection_s": round(selection_s, 1),
+            "call_history": {"at_selection": history_at_selection,
+                             "at_end": await call_history(stack.client, program.id)},
             "actions": driver.actions - actions_before,
             "unavailable_retries": driver.unavailable - unavailable_before,
             "errors": errors.total(), "errors_by_kind": dict(errors.by_kind), "errors_by_step": dict(errors.by_step),

@@ -122,10 +122,16 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
         rows.append((f"A cohort of {co['lifecycles']:,} lifecycles through the whole life, concurrency "
                      f"{co['concurrency']}",
                      f"{co['completed']:,} completed in {co['seconds']} s ({co['lifecycles_per_s']}/s"
+                     + (f"; applying and scoring {co['applying_s']} s" if "applying_s" in co else "")
                      + (f"; the selection {co['selection_s']} s" if "selection_s" in co else "") + "); errors "
                      f"{co['errors']} ({kinds}); {co['unavailable_retries']} requests answered 503 and sent again; read "
                      f"model = workflow phase for {agreed['compared'] - agreed['disagreeing']:,} of "
                      f"{agreed['compared']:,} (after {agreed['waited_s']} s)"
+                     + (f"; the phase each open workflow published (AxPhase) confirmed by query for "
+                        f"{agreed['query_agreeing']} of {agreed['queried']} sampled" if "queried" in agreed else "")
+                     + (f"; the call's history at the selection {call['events']:,} events, {call['kb']:,} KB"
+                        + (" (after a continue-as-new)" if call["continued_as_new"] else "")
+                        if (call := co.get("call_history", {}).get("at_selection")) else "")
                      + (f"; {co['conditions']}" if co.get("conditions") else ""),
                      "1,000 at concurrency 50, no error, read model = workflows",
                      co["lifecycles"] >= 1000 and co["concurrency"] >= 50 and co["errors"] == 0
