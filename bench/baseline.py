@@ -31,6 +31,7 @@ class Extras(BaseModel):
     start_bytes: int = 0  # the start input carries this many bytes (axflow's, ~7.9 KB)
     upserts: int = 0  # search-attribute upserts, one per Update from the first (axflow's phase/deadline/overdue)
     patches: int = 0  # workflow.patched calls, one per Update from the first (a marker and the SDK's upsert each)
+    patches_at_once: bool = False  # all of them in the first Update's workflow task instead
     timers: int = 0  # waits with a timeout that the next Update cancels (axflow's run-loop clock)
     query_bytes: int = 0  # what the "state" query answers (the driver sends the queries)
 
@@ -102,7 +103,10 @@ class BaselineLifecycle:
         self.received += 1
         self.owed += step.owes
         extras = self.extras
-        if self.received <= extras.patches:
+        if extras.patches_at_once and self.received == 1:
+            for k in range(extras.patches):
+                workflow.patched(f"bench-{k + 1}")
+        elif self.received <= extras.patches:
             workflow.patched(f"bench-{self.received}")
         if self.received <= extras.upserts:
             workflow.upsert_search_attributes([

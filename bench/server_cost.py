@@ -44,6 +44,8 @@ def variants(updates: int) -> dict[str, tuple[Extras, int, int]]:
         "all three payloads (+ start 7.9 KB)": (sized, 0, 0),
         "13 search-attribute upserts": (Extras(upserts=13), 0, 0),
         "12 patch markers (+ the SDK's 12 upserts)": (Extras(patches=12), 0, 0),
+        "12 patch markers in one workflow task": (Extras(patches=12, patches_at_once=True), 0, 0),
+        "13 upserts and 12 patch markers, in the same workflow tasks": (Extras(upserts=13, patches=12), 0, 0),
         "5 timers started and cancelled": (Extras(timers=5), 0, 0),
         "4 signals": (Extras(), 4, 0),
         "7 queries answering 4 KB": (Extras(query_bytes=4_070), 0, 7),
@@ -82,7 +84,7 @@ async def variant_round(stack: BenchStack, n: int, concurrency: int, updates: in
             **{name: round((after[name] - before[name]) * 1000 / n, 1) for name in ("temporal", "baseline")}}
 
 
-async def measure(n: int, concurrency: int, repeats: int, log: Any) -> dict[str, Any]:
+async def measure(n: int, concurrency: int, repeats: int, log: Any, only: list[str]) -> dict[str, Any]:
     async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
         driver = ApiDriver(stack, http)
         idle_before = stack.cpu_by_process()["temporal"]
@@ -100,6 +102,8 @@ async def measure(n: int, concurrency: int, repeats: int, log: Any) -> dict[str,
         rounds: dict[str, list[dict[str, Any]]] = {}
         for _ in range(repeats):
             for name, (extras, signals, queries) in variants(updates).items():
+                if only and not any(word in name for word in only):
+                    continue
                 one = await variant_round(stack, n, concurrency, updates, activities, extras, signals, queries)
                 log(f"{name}: {one}")
                 rounds.setdefault(name, []).append(one)
@@ -117,13 +121,16 @@ def main() -> int:
     parser.add_argument("--lifecycles", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--only", action="append", default=[],
+                        help="only the variants whose name contains this (repeatable; the baseline always)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
     def log(text: str) -> None:
         print(f"server_cost: {text}", file=sys.stderr, flush=True)
 
-    result = asyncio.run(measure(args.lifecycles, args.concurrency, args.repeats, log))
+    result = asyncio.run(measure(args.lifecycles, args.concurrency, args.repeats, log,
+                                 [*args.only, "baseline"] if args.only else []))
     text = json.dumps(result, indent=2, ensure_ascii=False)
     if args.out:
         args.out.write_text(text)
