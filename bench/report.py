@@ -148,8 +148,8 @@ def merge_results(out: Path, document: dict[str, Any], results: dict[str, Any], 
     now = datetime.now(UTC)
     for name, row in results.items():
         row["conditions"] = (f"measured alone by `{command}` on {now:%Y-%m-%d %H:%M} UTC"
-                             + (f", load average {low:.1f}–{high:.1f} on {os.cpu_count()} CPUs shared with other "
-                                "engineers' test runs" if low is not None and high is not None else ""))
+                             + (f", load average {low:.1f}–{high:.1f} on {os.cpu_count()} CPUs"
+                                if low is not None and high is not None else ""))
         document["results"][name] = row
     (out / "bench" / "results.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return document
