@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.services.vendors import vendor_openings
 from axflow.programs import load_program
@@ -23,6 +23,7 @@ from domain.rules import RuleViolation, check_command
 from domain.state import Actor, StartupState
 from store.expense_tables import ExpenseEntry
 from store.expenses import entry_of, expenses_of, program_expenses
+from store.state_parts import state_parts
 from store.tables import StartupRow
 
 
@@ -105,20 +106,23 @@ class ProgramBudget:
                              sum(c.executed for c in self.categories), sum(c.disallowed for c in self.categories))
 
 
+BUDGET_PARTS = (("budget", "plans"), ("budget", "executed"), ("budget", "disallowed"))
+
+
 def program_budget(session: Session, program: ProgramDefinition) -> ProgramBudget:
     """Budget vs executed vs disallowed by category, summed over the program's startups whose
     agreement carried a plan (from their projected states), in the program's category order."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     planned = 0
-    for state in session.exec(select(StartupRow.state).where(StartupRow.program_id == program.id)).all():
-        budget = state.get("budget") or {}
-        plans = budget.get("plans") or []
+    # Only the three parts summed, not the whole states (kilobytes each, 1,000 startups a program).
+    for plans, executed, disallowed in state_parts(session, BUDGET_PARTS, col(StartupRow.program_id) == program.id):
+        plans = plans or []
         if not plans or not plans[0].get("approved_at"):
             continue
         planned += 1
         for line in plans[-1]["lines"]:
             totals[line["category"]][0] += line["amount"]
-        for column, figures in ((1, budget.get("executed") or {}), (2, budget.get("disallowed") or {})):
+        for column, figures in ((1, executed or {}), (2, disallowed or {})):
             for category, amount in figures.items():
                 totals[category][column] += amount
     rules = program.budget_rules

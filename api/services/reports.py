@@ -17,6 +17,7 @@ from domain.appeals import DECIDED, Appeal
 from domain.program import ProgramDefinition
 from domain.state import CollectionState, MilestoneState, Settlement, TrancheState
 from store.db import table_of
+from store.state_parts import state_parts
 from store.tables import AuditEvent, LedgerEntry, StartupRow
 from store.user_tables import WorkItem
 
@@ -88,11 +89,13 @@ def _owed_now(session: Session, program_id: str) -> dict[str, int]:
     return owed
 
 
-def _appeals(session: Session, program_id: str) -> AppealReport:
+# The parts of each stored state the report counts beyond its columns: one pass over the program's rows.
+_COUNTED_PARTS = (("appeals", "appeals"), ("amendments",), ("budget", "pending_change"))
+
+
+def _appeals(stored: Sequence[Any]) -> AppealReport:
     """Every appeal of the program's startups (이의신청), counted by outcome, and the days each decided
-    one took (the database extracts only the appeals of each stored state)."""
-    stored = session.exec(select(table_of(StartupRow).c.state["appeals"]["appeals"])
-                          .where(col(StartupRow.program_id) == program_id)).all()
+    one took, from each stored state's appeals."""
     appeals = [a for found in stored if found for a in _APPEALS.validate_python(found)]
     days = [round((a.decided_at - a.filed_at).total_seconds() / 86400, 1) for a in appeals
             if a.decided_at and a.status in DECIDED]
@@ -104,13 +107,11 @@ def _appeals(session: Session, program_id: str) -> AppealReport:
                         longest_days_to_decide=max(days) if days else None)
 
 
-def _amendments(session: Session, program_id: str) -> AmendmentReport:
+def _amendments(stored: Sequence[tuple[Any, Any]]) -> AmendmentReport:
     """Every amendment request of the program's startups (협약 변경), counted by outcome, with the days
     each decided one took; a budget move beyond its tolerance waiting for its decision counts as a
-    pending amendment in the lifecycles that keep amendments (it becomes one when decided)."""
-    state = table_of(StartupRow).c.state
-    stored: Sequence[Any] = session.exec(Select(state["amendments"], state["budget"]["pending_change"])
-                          .where(col(StartupRow.program_id) == program_id)).all()
+    pending amendment in the lifecycles that keep amendments (it becomes one when decided).
+    `stored`: (amendments, the budget's pending change) of each stored state."""
     requests: list[AmendmentRequest] = []
     budget_waiting = 0
     for amendments_json, pending_budget in stored:
@@ -151,13 +152,14 @@ def report(session: Session, program_id: str) -> Report:
                func.count().filter(col(StartupRow.overdue)))
         .where(StartupRow.program_id == program_id)
     ).one()
+    counted = state_parts(session, _COUNTED_PARTS, col(StartupRow.program_id) == program_id)
     return Report(
         waiting_on_staff=_waiting_on_staff(session, program_id),
         program_id=program_id, stage=definition.stage.value, slots=definition.slots, budget=definition.budget,
         counts_by_phase=counts, startups=sum(counts.values()), money=money,
         milestones_accepted=int(done), milestones_on_time=int(on_time),
         on_time_rate=round(on_time / done, 4) if done else None, overdue=int(overdue),
-        appeals=_appeals(session, program_id), amendments=_amendments(session, program_id),
+        appeals=_appeals([row[0] for row in counted]), amendments=_amendments([row[1:] for row in counted]),
     )
 
 
