@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from bench import (
 )
 from bench.driver import ApiDriver
 from bench.latency import live_state, startup_in_poc
-from bench.report import merge_results, write_report, write_results
+from bench.report import merge_results, new_document, save_document, write_report
 from bench.stack import BenchStack, bench_stack
 from domain.state import StartupState
 
@@ -55,11 +55,19 @@ GROUPS = {"followup": FOLLOWUP_SECTIONS}
 
 
 async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool = False,
-              one_stack: bool = False) -> dict[str, Any]:
+              one_stack: bool = False, on_row: Callable[[str, Any], None] = lambda name, row: None,
+              ) -> dict[str, Any]:
     """Each measurement on an embedded stack of its own, so that none inherits another's load or
     the server database another one grew; with `one_stack`, all of them on one stack (a smoke
-    check that every measurement runs, in a fraction of the time: not for figures)."""
+    check that every measurement runs, in a fraction of the time: not for figures). `on_row` is
+    told each row as soon as it is measured, so that a run that fails later keeps it."""
     results: dict[str, Any] = {}
+
+    def measured(name: str, row: Any) -> None:
+        if name == "throughput":
+            row.pop("startup_ids", None)
+        results[name] = row
+        on_row(name, row)
 
     async def on_a_stack(names: list[str]) -> None:
         async with bench_stack(keep) as stack, \
@@ -74,11 +82,11 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
                 if name in followups:
                     said, own = followups[name]
                     log(f"{name}: {said}")
-                    results[name] = await own(stack, driver)
+                    measured(name, await own(stack, driver))
                     continue
                 what, measure = plan[name]
                 log(f"{name}: {what}")
-                results[name] = await measure(stack, driver, await live_state(stack.client, subject), subject)
+                measured(name, await measure(stack, driver, await live_state(stack.client, subject), subject))
 
     async def reads_at_scale(stack: BenchStack, driver: ApiDriver, template: StartupState, _: str) -> Any:
         completed = (await throughput.axflow_run(stack, driver, 1, 1))["startup_ids"][0]
@@ -136,8 +144,6 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
         os.environ.update(documents.ENV)  # the stacks inherit it: the API accepts the large file
     for names in [sections] if one_stack else [[name] for name in sections]:
         await on_a_stack(names)
-    if "throughput" in results:
-        results["throughput"].pop("startup_ids")
     return results
 
 
@@ -183,14 +189,24 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)
 
-    results = asyncio.run(stoppable(run(sizes, sections, log, args.keep, args.one_stack)))
     command = ("python -m bench" + (" --quick" if args.quick else "") + (" --one-stack" if args.one_stack else "")
                + "".join(f" --only {s}" for s in args.only or []) + "".join(f" --size {k}={v}" for k, v in args.size))
-    if args.merge and (earlier := args.out / "bench" / "results.json").exists():
-        write_report(args.out, merge_results(args.out, json.loads(earlier.read_text()), results, command))
-    else:
-        write_report(args.out, write_results(args.out, results, sizes, command))
-    log(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'bench' / 'results.json'}")
+    started = datetime.now(UTC)
+    earlier = args.out / "bench" / "results.json"
+    merging = args.merge and earlier.exists()
+    document = json.loads(earlier.read_text()) if merging else new_document(sizes, command)
+
+    def keep_row(name: str, row: Any) -> None:
+        """Written at once: the rows measured so far survive a later row's failure."""
+        if merging:
+            merge_results(args.out, document, {name: row}, command, started)
+        else:
+            document["results"][name] = row
+            save_document(args.out, document)
+        write_report(args.out, document)
+        log(f"{name}: written to {args.out / 'BENCHMARKS.md'} and {earlier}")
+
+    results = asyncio.run(stoppable(run(sizes, sections, log, args.keep, args.one_stack, keep_row)))
     print(json.dumps(results, indent=2, ensure_ascii=False))
     return 0
 

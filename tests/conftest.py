@@ -6,8 +6,6 @@ read model migrated by Alembic."""
 import asyncio
 import json
 import os
-import random
-import socket
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -29,6 +27,7 @@ from api.main import create_app
 from axflow.cli import KEEP_ALIVE_SECONDS
 from axflow.config import Settings
 from axflow.mailbox import MailServer, messages_to
+from axflow.ports import free_port
 from axflow.programs import load_program, sample_definitions
 from axflow.worker import running_worker
 from domain.brn import check_digit
@@ -74,27 +73,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(_exit_status)
-
-
-# Ports the stack listens on are picked below Linux's ephemeral range (32768-60999), from which
-# every outgoing connection takes its local port: a port the kernel handed out as free there was
-# taken by a connection of the other shard before the server bound it ("address already in use",
-# a fresh-clone run lost a shard's whole session stack to it). Drawn from the system's randomness,
-# not `random`, whose seed test plugins may fix the same in both shards.
-_LISTEN_PORTS = range(20_000, 32_768)
-_pick = random.SystemRandom()
-
-
-def free_port() -> int:
-    for _ in range(200):
-        port = _pick.choice(_LISTEN_PORTS)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port below the ephemeral range")
 
 
 class ServerThread:

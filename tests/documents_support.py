@@ -3,7 +3,6 @@ byte), an S3-compatible server over HTTP standing in for the agency's object sto
 clamd-protocol server that flags the EICAR test string."""
 
 import io
-import socket
 import socketserver
 import struct
 import threading
@@ -13,13 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from axflow.demo_budget import card_slip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from axflow.ports import free_port
 
 # The standard antivirus test file: harmless, and flagged by every scanner.
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"

