@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 import uvicorn
-import uvloop
 
 from axflow.config import get_settings
 from axflow.documents_cli import documents_app
@@ -52,7 +51,7 @@ def worker() -> None:
     # The worker writes the links in mail and keeps the audit chain: the same settings must hold
     # (the demo tokens are the API's to check, at its start).
     refuse_unsafe_production(settings, None)
-    uvloop.run(serve(settings))  # libuv's loop: less of the worker's CPU in the loop's own work
+    asyncio.run(serve(settings))
 
 
 @app.command()

@@ -10,10 +10,10 @@ the things an axflow lifecycle asks of the Temporal server beyond those Updates 
 that `bench/server_cost.py` can measure what each costs the server: larger Update results and
 activity inputs, search-attribute upserts, patch markers, timers, signals, queries."""
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-import uvloop
 from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.worker import Worker
@@ -150,4 +150,4 @@ async def serve() -> None:
 
 
 if __name__ == "__main__":
-    uvloop.run(serve())  # the same event loop as axflow's worker (axflow/cli.py)
+    asyncio.run(serve())
