@@ -29,7 +29,7 @@ from axflow.config import Settings
 from axflow.digest import ensure_digest_schedule
 from axflow.notification_dispatcher import NotificationDispatcher
 from axflow.production import refuse_unsafe_production
-from axflow.temporal import connect
+from axflow.temporal import connect, skip_idle_payload_passes
 from axflow.tracing import configure_tracing
 from store.audit_key import audit_key
 from store.db import make_engine
@@ -58,6 +58,7 @@ def workflow_runner(settings: Settings) -> WorkflowRunner:
 @asynccontextmanager
 async def running_worker(client: Client, settings: Settings, engine: Engine) -> AsyncIterator[Worker]:
     """A started worker; on exit it stops polling and lets in-flight activities finish."""
+    skip_idle_payload_passes()  # no payload codec, no external storage: nothing for those passes to do
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
         read_model = ReadModelActivities(engine, audit_key(settings))
         eligibility = EligibilityActivities(read_model, settings, http)
