@@ -135,11 +135,12 @@ def activity_share(activities: int, updates: int, index: int) -> int:
 
 async def serve() -> None:
     from axflow.config import get_settings
-    from axflow.temporal import connect
+    from axflow.temporal import connect, skip_idle_payload_passes
     from axflow.worker import workflow_runner
     from bench.stack import BASELINE_QUEUE
 
     settings = get_settings()
+    skip_idle_payload_passes()  # as axflow's worker does: the same SDK underneath both
     client = await connect(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = Worker(client, task_queue=BASELINE_QUEUE, workflows=[BaselineLifecycle],
