@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
 from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -102,6 +102,12 @@ class ReadModelActivities:
         log.info("ban recorded", brn=inp.brn, years=inp.years)
 
 
+# Built once and run on the session's connection (as store/projection.py's statements are): built
+# per projection and run through the ORM session, this read cost more than merging the changes.
+_STARTUP = table_of(StartupRow)
+_ROW_STATE = select(_STARTUP.c.version, _STARTUP.c.state).where(_STARTUP.c.startup_id == bindparam("row_id"))
+
+
 def _on_the_row(session: Session, changes: ProjectedChanges) -> Projection:
     """The whole projection: `changes` merged onto the state the read model's row holds, which is
     the state of `changes.base_version` (or already this one's, when a projection that committed
@@ -109,9 +115,7 @@ def _on_the_row(session: Session, changes: ProjectedChanges) -> Projection:
     state (PROJECTION_BASE_MISSING)."""
     if changes.base_version is None:
         return changes.on({})
-    table = table_of(StartupRow)
-    row = session.execute(select(table.c.version, table.c.state)
-                          .where(table.c.startup_id == changes.startup_id)).first()
+    row = session.connection().execute(_ROW_STATE, {"row_id": changes.startup_id}).first()
     if row is None or not (row.version == changes.base_version or row.version >= changes.version):
         held = "no row" if row is None else f"version {row.version}"
         raise ApplicationError(f"the read model holds {held} of {changes.startup_id}, not the version "

@@ -57,9 +57,9 @@ def lock_chain(session: Session) -> None:
 # Built once (the projection runs them for every change; see store/projection.py).
 _AUDIT = table_of(AuditEvent)
 _HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
-_SEQS_OF = select(_AUDIT.c.seq).where(_AUDIT.c.startup_id == bindparam("chain_of"))
-_LAST_OF = (select(_AUDIT.c.seq, _AUDIT.c.hash).where(_AUDIT.c.startup_id == bindparam("chain_of"))
-            .order_by(_AUDIT.c.seq.desc()).limit(1))
+# A startup's rows (seq, hash), each with the chain's head (the hash the next row links to).
+_CHAIN_OF = (select(_AUDIT.c.seq, _AUDIT.c.hash, _HEAD.scalar_subquery().label("head"))
+             .where(_AUDIT.c.startup_id == bindparam("chain_of")))
 _INSERT = insert(_AUDIT)
 
 
@@ -70,33 +70,35 @@ def chain_head(conn: Connection | Session) -> str:
 
 
 def append_transitions(conn: Connection, state: StartupState, transitions: Sequence[Transition],
-                       key: bytes) -> None:
-    """Append the startup's transitions not recorded yet to the chain (keyed), in one INSERT.
-    The caller holds the chain (lock_chain) for its transaction."""
-    if not transitions:
-        return
-    recorded = set(conn.execute(_SEQS_OF, {"chain_of": state.startup_id}).scalars())
+                       key: bytes) -> AuditAnchor | None:
+    """Append the startup's transitions not recorded yet to the chain (keyed), in one INSERT, and
+    return where the startup's chain then ends: its highest seq and that row's hash. One read
+    before: the startup's rows (seq, hash), each with the chain's head beside it (a startup's first
+    rows read the head on their own). The caller holds the chain (lock_chain) for its transaction,
+    so nothing else appends in between."""
+    chain: dict[int, str] = {}
+    head: str | None = None
+    for seq, hash_, head_now in conn.execute(_CHAIN_OF, {"chain_of": state.startup_id}):
+        chain[seq], head = hash_, head_now
     rows: list[dict[str, Any]] = []
-    head = ""
     for t in transitions:
-        if t.seq in recorded:
+        if t.seq in chain:
             continue
-        head = head or chain_head(conn)
+        if head is None:
+            head = chain_head(conn)
         row: dict[str, Any] = {
             "startup_id": state.startup_id, "program_id": state.program_id, "seq": t.seq, "at": t.at,
             "actor_id": t.actor_id, "actor_name": t.actor_name, "role": t.role.value, "action": t.action,
             "reason": t.reason, "from_phase": t.from_phase.value, "to_phase": t.to_phase.value,
             "request_id": t.request_id, "details": t.details, "prev_hash": head, "hash_scheme": KEYED}
-        row["hash"] = head = row_hash(head, row, key)
+        row["hash"] = head = chain[t.seq] = row_hash(head, row, key)
         rows.append(row)
     if rows:
         conn.execute(_INSERT, rows)
-
-
-def anchor_of(conn: Connection, startup_id: str) -> AuditAnchor | None:
-    """Where the startup's chain ends: its highest seq and that row's hash."""
-    last = conn.execute(_LAST_OF, {"chain_of": startup_id}).first()
-    return AuditAnchor(count=last.seq, last_hash=last.hash) if last else None
+    if not chain:
+        return None
+    last = max(chain)
+    return AuditAnchor(count=last, last_hash=chain[last])
 
 
 # What goes wrong, in these words (the console shows each in the page's language, audit_views.py).

@@ -67,7 +67,7 @@ def apply_projection(session: Session, projection: Projection, audit_key: bytes)
     conn = session.connection()
     if _upsert_row(conn, state):  # the inboxes follow the newest state only
         replace_work_items(conn, state)
-    audit.append_transitions(conn, state, projection.transitions, audit_key)
+    anchor = audit.append_transitions(conn, state, projection.transitions, audit_key)
     for t in projection.transitions:
         pinned = [document_id for document_id, _ in refs_in(t.details)]
         if pinned:  # a document an action relied on is kept for good (cleanup never deletes it)
@@ -77,7 +77,6 @@ def apply_projection(session: Session, projection: Projection, audit_key: bytes)
         record_event(session, event, dispatched=True)
     _write_ledger(conn, projection)
     session.flush()
-    anchor = audit.anchor_of(conn, state.startup_id)
     session.commit()
     return anchor
 

@@ -112,6 +112,36 @@ def test_projections_are_idempotent_and_never_go_backwards(database_url: str) ->
     engine.dispose()
 
 
+def test_a_projection_answers_where_its_startups_chain_ends(database_url: str) -> None:
+    """The anchor returned is the startup's row of highest seq, whatever was inserted (nothing, a
+    late lower seq, rows linked after another startup's), and the chain holds across startups."""
+    migrate(database_url)
+    engine = make_engine(database_url, writer=True)
+    other = _state(1).model_copy(update={"startup_id": "startup:p:2208162517", "brn": "2208162517"})
+
+    def last_row(startup_id: str) -> tuple[int, str] | None:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.startup_id == startup_id)).all()
+        return max(((r.seq, r.hash) for r in rows), default=None)
+
+    with session_scope(engine) as session:
+        assert apply_projection(session, Projection(state=_state(0)), KEY) is None  # no chain yet
+        steps = [
+            (_state(2), [_transition(2, Phase.UNDER_REVIEW)]),
+            (other, [_transition(1, Phase.APPLIED)]),  # another startup's row between
+            (_state(3), [_transition(2, Phase.UNDER_REVIEW), _transition(3, Phase.SELECTED)]),  # 2 recorded
+            (_state(3), [_transition(3, Phase.SELECTED)]),  # a retried activity
+            (_state(3), [_transition(1, Phase.APPLIED)]),  # a lower seq arriving late
+            (_state(4), []),  # nothing to record
+            (other, []),
+        ]
+        for state, transitions in steps:
+            anchor = apply_projection(session, Projection(state=state, transitions=transitions), KEY)
+            assert anchor is not None and (anchor.count, anchor.last_hash) == last_row(state.startup_id)
+        assert [e.seq for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()] == [2, 1, 3, 1]
+        assert verify_chain(session, KEY).ok
+    engine.dispose()
+
+
 def test_an_altered_audit_row_breaks_the_chain_at_that_row(database_url: str) -> None:
     migrate(database_url)
     engine = make_engine(database_url, writer=True)
