@@ -98,8 +98,8 @@ def rows_of(state: StartupState) -> list[tuple[dict[str, object], set[str]]]:
 
 # Built once: the projection replaces a startup's items at nearly every change (store/projection.py).
 _ITEMS, _EXCLUSIONS = table_of(WorkItem), table_of(WorkItemExclusion)
-_ITEMS_OF = select(_ITEMS.c.id).where(_ITEMS.c.startup_id == bindparam("items_of"))
-_DELETE_EXCLUSIONS = delete(_EXCLUSIONS).where(_EXCLUSIONS.c.work_item_id.in_(_ITEMS_OF))
+# Deleting an item deletes its exclusions (their foreign key's ON DELETE CASCADE; SQLite connections
+# enforce it, store.db).
 _DELETE_ITEMS = delete(_ITEMS).where(_ITEMS.c.startup_id == bindparam("items_of"))
 _INSERT_ITEMS = insert(_ITEMS)
 # An item is one per (startup, kind, subject) (uq_work_item): its exclusions find it by those.
@@ -112,9 +112,9 @@ _INSERT_EXCLUSIONS = insert(_EXCLUSIONS).from_select(
 
 def replace_work_items(conn: Connection, state: StartupState) -> None:
     """Make the startup's work items those of `state` (within the caller's transaction): the old
-    ones deleted, the new ones and their exclusions inserted, each in one statement."""
+    ones deleted with their exclusions, the new ones and their exclusions inserted, each in one
+    statement."""
     mine = {"items_of": state.startup_id}
-    conn.execute(_DELETE_EXCLUSIONS, mine)
     conn.execute(_DELETE_ITEMS, mine)
     rows = rows_of(state)
     if rows:

@@ -16,12 +16,13 @@ from sqlmodel import SQLModel, select
 
 from domain.io import Projection
 from domain.phases import Phase, Role, Stage
-from domain.state import LedgerMove, StartupState, Transition
+from domain.state import LedgerMove, ScoreEntry, StartupState, Transition
 from store.audit import verify_chain
 from store.db import alembic_config, make_engine, migrate, session_scope
 from store.projection import apply_projection
 from store.tables import AuditEvent, LedgerEntry, StartupRow
 from store.tokens import create_token, find_token, revoke_token
+from store.user_tables import WorkItem, WorkItemExclusion
 
 KEY = b"audit-key-of-the-store-tests-0123456789"
 
@@ -139,6 +140,33 @@ def test_a_projection_answers_where_its_startups_chain_ends(database_url: str) -
             assert anchor is not None and (anchor.count, anchor.last_hash) == last_row(state.startup_id)
         assert [e.seq for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()] == [2, 1, 3, 1]
         assert verify_chain(session, KEY).ok
+    engine.dispose()
+
+
+def test_replaced_work_items_take_their_exclusions_with_them(database_url: str) -> None:
+    """An item's exclusions go with it (the foreign key's cascade) when the projection replaces
+    the startup's items: none is left over to hide a later item from someone."""
+    migrate(database_url)
+    engine = make_engine(database_url, writer=True)
+
+    def scored(version: int, *evaluators: str) -> StartupState:
+        return _state(version).model_copy(update={"scores": [
+            ScoreEntry(evaluator_id=e, round="document", score=80, at=datetime(2025, 7, 2, tzinfo=UTC))
+            for e in evaluators]})
+
+    def held() -> tuple[list[tuple[str, str]], list[str]]:
+        items = session.exec(select(WorkItem)).all()
+        excluded = session.exec(select(WorkItemExclusion).order_by(WorkItemExclusion.user_id)).all()
+        assert {x.work_item_id for x in excluded} <= {i.id for i in items}
+        return [(i.audience, i.kind) for i in items], [x.user_id for x in excluded]
+
+    with session_scope(engine) as session:
+        apply_projection(session, Projection(state=scored(1, "eval.lee")), KEY)
+        assert held() == ([("evaluator", "score")], ["eval.lee"])
+        apply_projection(session, Projection(state=scored(2, "eval.lee", "eval.park")), KEY)
+        assert held() == ([("evaluator", "score")], ["eval.lee", "eval.park"])
+        apply_projection(session, Projection(state=_state(3, Phase.SELECTED)), KEY)
+        assert held() == ([("program_officer", "match")], [])
     engine.dispose()
 
 
