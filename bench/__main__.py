@@ -71,10 +71,10 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
 
     async def on_a_stack(names: list[str]) -> None:
         async with bench_stack(keep) as stack, \
-                httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
+                httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http, \
+                ApiDriver(stack, http) as driver:
             if keep:
                 log(f"{', '.join(names)}: data and logs in {stack.settings.data_dir}")
-            driver = ApiDriver(stack, http)
             # A startup in its PoC: the latency subject and the template of the many lifecycles (the
             # follow-up rows need none: they start their own workflows or seed the read model).
             subject = (await startup_in_poc(stack, driver, 1))[0] if set(names) - set(followups) else ""

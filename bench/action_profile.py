@@ -89,8 +89,8 @@ def steps(raw: str) -> Counter[str]:
 
 
 async def profile(samples: int, rate: int, folder: Path) -> dict[str, Any]:
-    async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
-        driver = ApiDriver(stack, http)
+    async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http, \
+            ApiDriver(stack, http) as driver:
         startup_id, _ = await latency.startup_in_poc(stack, driver, 1)
         await latency.api_action(driver, startup_id, 20)  # warm: imports, caches, connections
         api_pid = stack.procs["api"].pid
@@ -154,8 +154,8 @@ def split(spans: list[tuple[int, int]], events: list[tuple[int, str]]) -> dict[s
 
 
 async def timeline(samples: int) -> dict[str, Any]:
-    async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
-        driver = ApiDriver(stack, http)
+    async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http, \
+            ApiDriver(stack, http) as driver:
         startup_id, _ = await latency.startup_in_poc(stack, driver, 1)
         await latency.api_action(driver, startup_id, 20)  # warm: imports, caches, connections
         load = os.getloadavg()

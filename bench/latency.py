@@ -23,14 +23,14 @@ async def startup_in_poc(stack: BenchStack, driver: ApiDriver, serial: int) -> t
     token = stack.startup_tokens([brn])[brn]
     startup_id = await driver.apply_and_score(program, brn, token)
     await driver.close_and_select(program)
-    await driver.wait(startup_id, lambda s: s["phase"] == "selected" and s["agreement_due_at"], "selection")
+    await driver.wait_selected(startup_id)
     partner = bench_brn(serial + 5000)
     await driver.submit_plan(startup_id, token)
     matched = await driver.act(driver.officer, startup_id, "match",
                                {"partners": [{"name": "강원 정밀 SME", "brn": partner, "region": "강원"}]})
     await driver.agree(startup_id, token, matched)
     await driver.pay(startup_id, "advance")
-    await driver.wait(startup_id, lambda s: s["phase"] == "in_poc", "PoC")
+    await driver.wait_listed(startup_id, lambda s: s["phase"] == "in_poc", "PoC")
     return startup_id, token
 
 

@@ -21,8 +21,7 @@ from bench.stack import bench_stack
 
 async def payload_round(n: int, concurrency: int) -> dict[str, Any]:
     async with bench_stack(False) as stack, \
-            httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http:
-        driver = ApiDriver(stack, http)
+            httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http, ApiDriver(stack, http) as driver:
         await startup_in_poc(stack, driver, 1)  # the same warm-up as the bench's own stacks
         one = await throughput.axflow_run(stack, driver, n, concurrency)
         return {"round": {k: v for k, v in one.items() if k not in ("startup_ids", "program_id")},

@@ -66,8 +66,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("logging", ("structlog", "logging/", "axflow/logging")),
     ("pydantic outside the converter (FastAPI bodies, responses)", ("pydantic",)),
     ("JSON", ("json/",)),
-    ("HTTP/ASGI (uvicorn, starlette, FastAPI, httpx)", ("uvicorn", "starlette", "fastapi", "h11", "httpx",
-                                                       "httpcore", "anyio", "api/", "bench/driver.py")),
+    ("HTTP/ASGI (uvicorn, starlette, FastAPI, httpx, aiohttp)", ("uvicorn", "starlette", "fastapi", "h11", "httpx",
+                                                                "httpcore", "anyio", "aiohttp", "multidict", "yarl",
+                                                                "api/", "bench/driver.py")),
     ("event loop and thread hand-offs", ("asyncio/", "concurrent/", "threading.py")),
 ]
 OTHER = "the rest"
@@ -190,14 +191,14 @@ def _total(sizes: Any) -> int:
     return sizes if isinstance(sizes, int) else sum(map(_total, sizes.values()))
 
 
-def request_kind(request: httpx.Request) -> str:
+def request_kind(method: str, path: str) -> str:
     """A driver's request by what it asks: an action, a poll of one startup's live state, a list..."""
-    parts = request.url.path.strip("/").split("/")
-    if request.method == "POST" and "actions" in parts:
+    parts = path.split("?")[0].strip("/").split("/")
+    if method == "POST" and "actions" in parts:
         return "POST an action"
-    if request.method == "GET" and parts[0] == "startups" and len(parts) == 2:
+    if method == "GET" and parts[0] == "startups" and len(parts) == 2:
         return "GET /startups/{id} (the live state: a workflow query)"
-    return f"{request.method} /{parts[0]}" + ("/{id}/" + "/".join(parts[2:]) if len(parts) > 2 else "")
+    return f"{method} /{parts[0]}" + ("/{id}/" + "/".join(parts[2:]) if len(parts) > 2 else "")
 
 
 async def lifecycles(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int) -> list[str]:
@@ -223,12 +224,12 @@ async def lifecycles(stack: BenchStack, driver: ApiDriver, n: int, concurrency: 
 async def profile(n: int, concurrency: int, rate: int, folder: Path, gil: bool = False) -> dict[str, Any]:
     requests: Counter[str] = Counter()
 
-    async def count(request: httpx.Request) -> None:
-        requests[request_kind(request)] += 1
+    def count(method: str, path: str) -> None:
+        requests[request_kind(method, path)] += 1
 
-    async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60,
-                                                         event_hooks={"request": [count]}) as http:
-        driver = ApiDriver(stack, http)
+    async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http, \
+            ApiDriver(stack, http) as driver:
+        driver.client.on_request.append(count)
         load_before = os.getloadavg()
         await lifecycles(stack, driver, 2, 2)  # warm: imports, caches, first connections
         targets = {"api": stack.procs["api"].pid, "worker": stack.procs["worker"].pid, "bench driver": os.getpid()}
