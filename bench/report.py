@@ -39,12 +39,20 @@ def checks(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                          f"p50 {lag['p50_ms']} ms / p99 {lag['p99_ms']} ms / max {lag['max_ms']} ms over "
                          f"{lag['n']} Updates", "p99 ≤ 1,000 ms", lag["p99_ms"] <= 1000))
     if lat := results.get("latency"):
-        rows.append(("Transition latency (one action, sequential)",
-                     f"API p50 {lat['api']['p50_ms']} ms / p99 {lat['api']['p99_ms']} ms vs raw Update leaving the "
-                     f"same {lat['activities_per_action']} activities p50 {lat['raw_update']['p50_ms']} ms / p99 "
-                     f"{lat['raw_update']['p99_ms']} ms: **+{lat['p50_difference_ms']} ms** (raw Update alone: p50 "
-                     f"{lat['raw_update_alone']['p50_ms']} ms)", "p50 within 5 ms of raw",
-                     lat["p50_difference_ms"] <= 5))
+        back_to_back = (f"back to back: API p50 {lat['api']['p50_ms']} ms / p99 {lat['api']['p99_ms']} ms vs raw "
+                        f"Update leaving the same {lat['activities_per_action']} activities p50 "
+                        f"{lat['raw_update']['p50_ms']} ms / p99 {lat['raw_update']['p99_ms']} ms: "
+                        f"+{lat['p50_difference_ms']} ms (raw Update alone: p50 {lat['raw_update_alone']['p50_ms']} ms)")
+        if paced := lat.get("paced"):
+            rows.append((f"Transition latency (one action at a person's pace: an action and a raw Update in turn, "
+                         f"{paced['pause_ms']} ms apart)",
+                         f"API p50 {paced['api']['p50_ms']} ms / p99 {paced['api']['p99_ms']} ms vs raw Update p50 "
+                         f"{paced['raw_update']['p50_ms']} ms / p99 {paced['raw_update']['p99_ms']} ms: "
+                         f"**+{paced['p50_difference_ms']} ms**; {back_to_back}", "p50 within 5 ms of raw",
+                         paced["p50_difference_ms"] <= 5))
+        else:
+            rows.append(("Transition latency (one action, sequential)", back_to_back, "p50 within 5 ms of raw",
+                         lat["p50_difference_ms"] <= 5))
     if r := results.get("reads"):
         worst = max(r["list"].items(), key=lambda item: item[1]["p99_ms"])
         rows.append((f"GET /startups at {r['startups']:,} startups (8 filter sets)",

@@ -23,9 +23,11 @@ async def timed(call: Callable[[], Awaitable[Any]], samples: int, warmup: int = 
     """Wall-clock seconds of `samples` sequential calls, after `warmup` unrecorded ones."""
     for _ in range(warmup):
         await call()
-    taken = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        await call()
-        taken.append(time.perf_counter() - start)
-    return taken
+    return [await once(call) for _ in range(samples)]
+
+
+async def once(call: Callable[[], Awaitable[Any]]) -> float:
+    """Wall-clock seconds of one call."""
+    start = time.perf_counter()
+    await call()
+    return time.perf_counter() - start

@@ -19,6 +19,8 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
     assert results["documents"]["size_mb"] == document["sizes"]["document_mb"]
     assert results["throughput"]["axflow"]["lifecycles"] == results["throughput"]["baseline"]["lifecycles"]
     assert results["throughput"]["axflow"]["updates_per_lifecycle"] >= 19  # the whole sample lifecycle ran
+    paced = results["latency"]["paced"]  # an action and a raw Update in turn, each sample of both recorded
+    assert paced["api"]["n"] == paced["raw_update"]["n"] == document["sizes"]["samples"]
     assert results["timers"]["n"] == document["sizes"]["timers"]
     assert results["burst"]["n"] == document["sizes"]["burst"]
     scale = results["scale"]  # the list walked by cursor and by page over startups seeded directly
