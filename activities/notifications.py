@@ -36,8 +36,8 @@ from domain.notifications import (
 )
 from store import dispatch, outbox
 from store.db import as_utc, session_scope
-from store.notifications import add_notice, digest_sent, preferences_of, record_event
-from store.users import Recipient, get_user, resolve_recipient
+from store.notifications import RecipientReader, digest_sent, preferences_of, put_notice, record_event, stored_preferences
+from store.users import Recipient, get_user
 
 log = structlog.get_logger()
 
@@ -69,9 +69,10 @@ def people_of(session: Session, event: NotificationEvent) -> list[tuple[Recipien
     """Each person the event's recipients name, once (a person at two desks hears it once), with
     whether they are staff."""
     found: dict[str, tuple[Recipient, bool]] = {}
+    reader = RecipientReader(session)
     for recipient in event.recipients:
         try:
-            people = resolve_recipient(session, recipient, event.brn)
+            people = reader.resolve(recipient, event.brn)
         except ValueError:
             log.warning("notification recipient unknown", event_key=event.key, recipient=recipient)
             continue
@@ -84,16 +85,19 @@ def plan_deliveries(engine: Engine, settings: Settings, event: NotificationEvent
                     dispatched: bool = False) -> list[Outgoing]:
     """In one transaction: keep the event, put a notice in each person's inbox and queue the digest
     rows; return the emails and SMS to send. Run again for a retry, it adds nothing twice. An
-    event of the dispatcher's with nothing to send is marked delivered in the same transaction."""
+    event of the dispatcher's (read from its row, kept already) with nothing to send is marked
+    delivered in the same transaction. Every statement here is built once (store/notifications.py):
+    the dispatcher plans every event a lifecycle emits."""
     outgoing: list[Outgoing] = []
     with session_scope(engine) as session:
-        record_event(session, event)
+        if not dispatched:
+            record_event(session, event)
         for person, staff in people_of(session, event):
-            preferences = preferences_of(session, person.user_id)
+            preferences = stored_preferences(session, person.user_id)
             # One language per person: the inbox, the email and the SMS all in the one they chose.
             rendered = render(event.kind, event.data, recipient_name=person.display_name,
                               link=link_for(settings, event, staff), language=preferences.language)
-            add_notice(session, user_id=person.user_id, event=event, subject=rendered.subject, body=rendered.text)
+            put_notice(session, user_id=person.user_id, event=event, subject=rendered.subject, body=rendered.text)
             channels = preferences.channels_for(event.kind)
             if EMAIL in channels and person.email:
                 if staff and preferences.daily_digest:

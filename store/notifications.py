@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -17,8 +18,11 @@ from domain.notifications import (
     NotificationEvent,
 )
 from domain.rule_ids import RuleId
+from store.binding_tables import CompanyBinding
 from store.db import table_of
 from store.notification_tables import Notice, NotificationEventRow, NotificationPreference
+from store.user_tables import User
+from store.users import DESKS, PERSON_ROLES, Recipient
 
 
 def _now() -> datetime:
@@ -72,6 +76,28 @@ def add_notice(session: Session, *, user_id: str, event: NotificationEvent, subj
         found = session.exec(select(Notice).where(Notice.event_key == event.key, Notice.user_id == user_id)).one()
         return found
     return notice
+
+
+# Built once: the dispatcher puts a notice in each person's inbox for every event it delivers.
+_NOTICES = table_of(Notice)
+_NOTICE_KNOWN = core_select(_NOTICES.c.id).where(_NOTICES.c.event_key == bindparam("event_key"),
+                                                 _NOTICES.c.user_id == bindparam("user_id"))
+_INSERT_NOTICE = insert(_NOTICES)
+
+
+def put_notice(session: Session, *, user_id: str, event: NotificationEvent, subject: str, body: str) -> None:
+    """`add_notice` with built statements on the session's connection, for a caller that needs no
+    Notice back: once per (event, person), a retried or concurrent attempt adds nothing."""
+    conn = session.connection()
+    if conn.execute(_NOTICE_KNOWN, {"event_key": event.key, "user_id": user_id}).first() is not None:
+        return
+    try:
+        with session.begin_nested():
+            conn.execute(_INSERT_NOTICE, {"user_id": user_id, "event_key": event.key, "kind": event.kind,
+                                          "startup_id": event.startup_id, "subject": subject, "body": body,
+                                          "created_at": _now(), "unread": True, "read_at": None})
+    except IntegrityError:  # a concurrent attempt added it first
+        pass
 
 
 @dataclass
@@ -183,6 +209,21 @@ def preferences_of(session: Session, user_id: str) -> Preferences:
                        language=row.language or KOREAN)
 
 
+_PREFERENCES = table_of(NotificationPreference)
+_PREFERENCES_OF = core_select(_PREFERENCES.c.channels, _PREFERENCES.c.daily_digest, _PREFERENCES.c.last_digest_at,
+                              _PREFERENCES.c.language).where(_PREFERENCES.c.user_id == bindparam("user_id"))
+
+
+def stored_preferences(session: Session, user_id: str) -> Preferences:
+    """`preferences_of` read with a built statement on the session's connection: what is stored
+    (not a change to the row pending in this session), for the deliveries, which change none."""
+    row = session.connection().execute(_PREFERENCES_OF, {"user_id": user_id}).first()
+    if row is None:
+        return Preferences()
+    return Preferences(channels=dict(row.channels), daily_digest=row.daily_digest,
+                       last_digest_at=row.last_digest_at, language=row.language or KOREAN)
+
+
 def save_preferences(session: Session, user_id: str, channels: dict[str, list[str]], daily_digest: bool,
                      language: str | None = None) -> Preferences:
     """Replace a person's choices (checked by check_preferences and check_language first); without a
@@ -204,3 +245,49 @@ def digest_sent(session: Session, user_id: str, at: datetime) -> None:
     if row is not None:
         row.last_digest_at = at
         session.add(row)
+
+
+# ---- recipients
+
+
+# Built once: the people an event's recipients name (the same as store.users.resolve_recipient,
+# which reads through the ORM), for the dispatcher's every event.
+_USERS = table_of(User)
+_BINDINGS = table_of(CompanyBinding)
+_PERSON = (_USERS.c.id, _USERS.c.display_name, _USERS.c.email, _USERS.c.phone)
+_PEOPLE_OF_BRN = (core_select(*_PERSON)
+                  .where(_USERS.c.id.in_(core_select(_BINDINGS.c.user_id)
+                                         .where(_BINDINGS.c.brn == bindparam("brn"), _BINDINGS.c.revoked_at.is_(None))),
+                         _USERS.c.active.is_(True), _USERS.c.kind == "startup")
+                  .order_by(_USERS.c.login_id))
+_ACTIVE_PEOPLE = (core_select(*_PERSON, _USERS.c.roles, _USERS.c.desks)
+                  .where(_USERS.c.active.is_(True), _USERS.c.kind != "service").order_by(_USERS.c.login_id))
+
+
+class RecipientReader:
+    """Resolves a policy's recipients ("startup", a role or a desk) to people in one transaction,
+    as store.users.resolve_recipient does, with built statements: the staff directory is read
+    once however many roles and desks an event names."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._staff: list[tuple[Recipient, list[str], list[str]]] | None = None
+
+    def resolve(self, recipient: str, brn: str | None = None) -> list[Recipient]:
+        if recipient == "startup":
+            if not brn:
+                return []
+            rows = self._session.connection().execute(_PEOPLE_OF_BRN, {"brn": brn})
+            return [Recipient(row.id, row.display_name, row.email, row.phone) for row in rows]
+        if recipient in DESKS:
+            return [person for person, _, desks in self._directory() if recipient in desks]
+        if recipient in PERSON_ROLES:
+            return [person for person, roles, _ in self._directory() if recipient in roles]
+        raise ValueError(f"unknown recipient {recipient!r}")
+
+    def _directory(self) -> list[tuple[Recipient, list[str], list[str]]]:
+        if self._staff is None:
+            rows = self._session.connection().execute(_ACTIVE_PEOPLE)
+            self._staff = [(Recipient(row.id, row.display_name, row.email, row.phone), row.roles, row.desks)
+                           for row in rows]
+        return self._staff
