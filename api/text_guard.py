@@ -73,10 +73,12 @@ class TextGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1").lower()
         if scope["type"] != "http" or scope["method"] not in CHECKED_METHODS or \
-                scope["path"].startswith(MACHINE_ROUTES) or \
-                not content_type.startswith(("application/json", "application/x-www-form-urlencoded")):
+                scope["path"].startswith(MACHINE_ROUTES):  # a read (most requests): nothing to look at
+            await self.app(scope, receive, send)
+            return
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1").lower()
+        if not content_type.startswith(("application/json", "application/x-www-form-urlencoded")):
             await self.app(scope, receive, send)
             return
         chunks, more = [], True

@@ -50,10 +50,10 @@ async def list_startups(
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> StartupPage:
-    query = startups.summary_query(actor, {"program_id": program_id, "stage": stage, "phase": phase,
-                                           "sector": sector, "region": normalize_region(region),  # 경상남도 is 경남
-                                           "overdue": overdue})
-    found = startups.listed(session, query, after=_decode_cursor(cursor) if cursor else None, limit=limit + 1)
+    found = startups.api_page(session, actor, {"program_id": program_id, "stage": stage, "phase": phase,
+                                               "sector": sector, "region": normalize_region(region),  # 경상남도 is 경남
+                                               "overdue": overdue},
+                              after=_decode_cursor(cursor) if cursor else None, limit=limit + 1)
     more = len(found) > limit
     return StartupPage(items=found[:limit], next_cursor=_encode_cursor(found[limit - 1].startup_id) if more else None)
 

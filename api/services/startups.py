@@ -6,7 +6,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHistory, WorkflowQueryFailedError
@@ -24,7 +25,7 @@ from domain.formatting import kst_second
 from domain.phases import Role
 from domain.rules import allowed_actions
 from domain.state import Actor, StartupState
-from store.db import as_utc, release
+from store.db import as_utc, release, table_of
 from store.evaluator_pool_tables import uncleared_programs
 from store.tables import RefusedAttempt, StartupRow
 
@@ -109,6 +110,46 @@ def summary_query(actor: Actor, filters: dict[str, Any], search: str | None = No
     if actor.role is Role.EVALUATOR:  # not one application of a program whose pool has not admitted them
         query = query.where(col(StartupRow.program_id).not_in(uncleared_programs(actor.id)))
     return query
+
+
+# The API's list (`GET /startups`, every filter an exact match, no search), read many times a
+# minute by clients waiting on a startup's row: its statement built once per set of filters given
+# and run on the session's connection, not built and ORM-compiled per request. The same query as
+# `summary_query` + `listed`: the summary columns, each filter an equality, a startup only its own
+# company's rows, after the cursor, in startup order. (An evaluator's list, which leaves out the
+# programs whose pool has not admitted them, takes `summary_query`.)
+_ROWS = table_of(StartupRow)
+_PAGE_STATEMENTS: dict[tuple[tuple[str, ...], bool, bool], Any] = {}
+
+
+def _page_statement(names: tuple[str, ...], own_company: bool, after: bool) -> Any:
+    key = (names, own_company, after)
+    statement = _PAGE_STATEMENTS.get(key)
+    if statement is None:
+        statement = sa_select(*(_ROWS.c[name] for name in StartupSummary.model_fields))
+        for name in names:
+            statement = statement.where(_ROWS.c[name] == bindparam(name))
+        if own_company:
+            statement = statement.where(_ROWS.c.brn == bindparam("own_brn"))
+        if after:
+            statement = statement.where(_ROWS.c.startup_id > bindparam("after"))
+        statement = _PAGE_STATEMENTS[key] = statement.order_by(_ROWS.c.startup_id).limit(bindparam("limit"))
+    return statement
+
+
+def api_page(session: Session, actor: Actor, filters: dict[str, Any], *, limit: int,
+             after: str | None = None) -> list[StartupSummary]:
+    """The API's page of the startups matching `filters` (LIST_FILTERS names; None = any) that
+    `actor` may list, after the startup id `after`: `listed(session, summary_query(actor, filters), ...)`."""
+    if actor.role is Role.EVALUATOR:
+        return listed(session, summary_query(actor, filters), limit=limit, after=after)
+    given = {name: value.value if hasattr(value, "value") else value
+             for name, value in filters.items() if value is not None}
+    own_company = actor.role is Role.STARTUP
+    params = given | {"limit": limit} | ({"own_brn": actor.brn} if own_company else {}) | \
+        ({"after": after} if after is not None else {})
+    statement = _page_statement(tuple(given), own_company, after is not None)
+    return [summary_of(r) for r in session.connection().execute(statement, params)]
 
 
 def summary_of(row: Any) -> StartupSummary:
