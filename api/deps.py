@@ -8,8 +8,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, bindparam
-from sqlalchemy import select as sa_select
+from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
@@ -21,8 +20,8 @@ from api.token_cache import TokenCache, TokenHolder
 from axflow.config import Settings
 from domain.phases import Role
 from domain.state import Actor
-from store.binding_tables import CompanyBinding
-from store.db import release, table_of
+from store.company_binding import stored_bound_brn
+from store.db import release
 from store.tokens import token_user
 
 # A query needs a worker to answer it; with none up, reads fall back to the read model quickly.
@@ -85,20 +84,11 @@ def acting_role(user: Person, requested: str | None, default: str | None, fixed:
     return Role(chosen)
 
 
-# A startup caller's company binding, read on every request of theirs (never cached: a binding
-# revoked bars the next request): store/company_binding.py's `bound_brn`, its statement built once
-# and run on the session's connection, not built and ORM-compiled per request.
-_BINDINGS = table_of(CompanyBinding)
-_BOUND_BRN = sa_select(_BINDINGS.c.brn).where(_BINDINGS.c.user_id == bindparam("user_id"),
-                                              _BINDINGS.c.revoked_at.is_(None))
-
-
 def actor_of(session: Session, user: Person, role: Role) -> Actor:
     """The caller as the history records them. A startup user acts for the company they are bound
     to (store/company_binding.py), never the number they typed at sign-up: unbound, their brn is
     None, which no lifecycle, document or listing matches."""
-    company = session.connection().execute(_BOUND_BRN, {"user_id": user.id}).scalar() \
-        if role is Role.STARTUP else None
+    company = stored_bound_brn(session, user.id) if role is Role.STARTUP else None
     return Actor(id=user.id, name=user.display_name, role=role, brn=company)
 
 

@@ -10,10 +10,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from domain.rule_ids import RuleId
 from store.binding_tables import BindingEvent, BindingRequest, CompanyBinding
+from store.db import table_of
 from store.portal_tables import ApplicationDraft, CompanyAccount
 from store.tables import StartupRow
 from store.user_tables import User
@@ -27,6 +30,19 @@ def bound_brn(session: Session, user_id: str) -> str | None:
     """The company the user may act for now, or None: nothing of any company is theirs."""
     return session.exec(select(CompanyBinding.brn).where(CompanyBinding.user_id == user_id,
                                                          col(CompanyBinding.revoked_at).is_(None))).first()
+
+
+# Built once: the API reads a startup caller's binding on every request of theirs (never cached: a
+# binding revoked bars the next request).
+_BINDINGS = table_of(CompanyBinding)
+_BOUND_BRN = core_select(_BINDINGS.c.brn).where(_BINDINGS.c.user_id == bindparam("user_id"),
+                                                _BINDINGS.c.revoked_at.is_(None))
+
+
+def stored_bound_brn(session: Session, user_id: str) -> str | None:
+    """`bound_brn` read with a built statement on the session's connection: what is stored, not a
+    binding pending in this session (the API's caller lookup, which changes none)."""
+    return session.connection().execute(_BOUND_BRN, {"user_id": user_id}).scalar()
 
 
 def bound_user_ids(session: Session, brn: str) -> list[str]:
