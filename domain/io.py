@@ -94,6 +94,10 @@ class SelectionDecision(BaseModel):
     # For "selected": the agreement deadline, decided with the selection so that a selected
     # startup is never seen without it. Absent in decisions sent before it was added.
     agreement_due_at: AwareDatetime | None = None
+    # For "selected": the instant of the selection notice that deadline is counted from (the
+    # program call's clock), so that the two always agree even when the lifecycle hears of it on
+    # the other side of a KST midnight. Absent in decisions sent before it was added.
+    notified_at: AwareDatetime | None = None
     # Who decided it: the officer who finalized the selection or offered the slot (None when the
     # call decided by itself, a re-offer or the waitlist's expiry, and in decisions sent before it
     # was added). An appeal of the result is not decided by them.

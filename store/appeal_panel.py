@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from domain.state import Actor
+from store.db import begin_write
 from store.tables import AuditEvent, ProgramRow
 
 ACTION = "set-appeal-panel"
@@ -25,6 +26,7 @@ def set_panel(session: Session, key: bytes, row: ProgramRow, panel: list[str], *
     """Name the program's panel and keep the audit row; the panel it replaced is answered."""
     from store import audit  # store.audit imports the tables: import the chain's helpers at use
 
+    begin_write(session)  # the row is read again under the write lock: a panel named meanwhile is kept
     definition: dict[str, Any] = dict(row.definition)
     appeals = dict(definition.get("appeals") or {})
     before = list(appeals.get("panel") or [])

@@ -31,6 +31,10 @@ OPTIMIZE_EVERY_S = 300.0
 ANALYSIS_LIMIT = 2000
 
 
+# A connection execution option: this transaction begins with SQLite's write lock (begin_write).
+WRITE_LOCK_AT_BEGIN = "axflow_write_lock_at_begin"
+
+
 def make_engine(url: str, *, writer: bool = False, pool: dict[str, Any] | None = None) -> Engine:
     """An engine for `url`. `writer=True` is for the worker, which appends to the audit chain:
     on SQLite its transactions take the write lock at BEGIN, so that two appenders never read
@@ -58,7 +62,8 @@ def make_engine(url: str, *, writer: bool = False, pool: dict[str, Any] | None =
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+            immediate = writer or conn.get_execution_options().get(WRITE_LOCK_AT_BEGIN, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -83,6 +88,17 @@ def release(session: Session) -> None:
     """End the session's read transaction, so that its connection goes back to the pool while the
     request waits on Temporal (an Update can take seconds); the session takes one again if used."""
     session.commit()
+
+
+def begin_write(session: Session) -> None:
+    """End the session's read transaction and begin one that holds SQLite's write lock from its
+    BEGIN, for a reader's write that reads before it writes (an audit row links to the chain's head).
+    A read transaction that turns into a write fails at once, "database is locked", when another
+    connection wrote in between; this one waits its turn instead and reads what it writes after.
+    Objects read before are read again when next used. PostgreSQL: a fresh transaction."""
+    release(session)
+    session.expire_all()
+    session.connection(execution_options={WRITE_LOCK_AT_BEGIN: True})
 
 
 def add_once(session: Session, row: SQLModel, taken: Exception) -> None:

@@ -17,6 +17,7 @@ from sqlmodel import select as sqlmodel_select
 
 from domain.documents import DocumentRef
 from domain.state import Actor
+from store.db import begin_write
 
 
 class FollowUpEvidenceRow(SQLModel, table=True):
@@ -54,6 +55,7 @@ def add_evidence(session: Session, key: bytes, *, brn: str, program_id: str, yea
     from store import audit  # store.tables imports this module for its table: import the chain's at use
     from store.tables import AuditEvent
 
+    begin_write(session)
     row = FollowUpEvidenceRow(brn=brn, program_id=program_id, year=year, note=note,
                               documents=[ref.model_dump(mode="json") for ref in documents], attached_by=actor.id,
                               attached_by_name=actor.name, attached_at=at, request_id=request_id)

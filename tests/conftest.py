@@ -76,10 +76,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 class ServerThread:
-    """A uvicorn server on its own thread and event loop: real HTTP on a loopback port."""
+    """A uvicorn server on its own thread and event loop: real HTTP on a loopback port, parsed by
+    the same httptools the cli's servers use. The loop is asyncio's, not the cli's uvloop: a test
+    process runs several servers on threads beside the Temporal SDK's native runtime, and a shard
+    once crashed (segmentation fault) with uvloop loops on those threads."""
 
     def __init__(self, app: Any, port: int) -> None:
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                                    loop="asyncio", http="httptools",
                                                     timeout_keep_alive=KEEP_ALIVE_SECONDS,
                                                     lifespan="on", proxy_headers=False))
         self.thread = threading.Thread(target=self.server.run, daemon=True)

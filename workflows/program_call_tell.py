@@ -29,8 +29,8 @@ AGREEMENT_DUE_WITH_SELECTION = "agreement-due-with-selection"
 SELECTION_ANSWERED_FIRST = "selection-answered-first"
 
 
-async def _agreement_due(program: ProgramDefinition) -> datetime:
-    notice, clock = workflow.now(), program.policy.clock("agreement")
+async def _agreement_due(program: ProgramDefinition, notice: datetime) -> datetime:
+    clock = program.policy.clock("agreement")
     if clock.unit != "business":
         return due_instant(program.policy, "agreement", notice, None)
     due: datetime = await workflow.execute_activity(
@@ -41,11 +41,14 @@ async def _agreement_due(program: ProgramDefinition) -> datetime:
 
 async def with_agreement_due(program: ProgramDefinition,
                              decisions: dict[str, SelectionDecision]) -> dict[str, SelectionDecision]:
-    """The decisions, each selection carrying the agreement deadline counted from now."""
+    """The decisions, each selection carrying its notice instant (now) and the agreement deadline
+    counted from it."""
     if any(d.decision == "selected" for d in decisions.values()) \
             and workflow.patched(AGREEMENT_DUE_WITH_SELECTION):
-        due = await _agreement_due(program)
-        decisions = {brn: d.model_copy(update={"agreement_due_at": due}) if d.decision == "selected" else d
+        notice = workflow.now()
+        due = await _agreement_due(program, notice)
+        counted = {"agreement_due_at": due, "notified_at": notice}
+        decisions = {brn: d.model_copy(update=counted) if d.decision == "selected" else d
                      for brn, d in decisions.items()}
     return decisions
 

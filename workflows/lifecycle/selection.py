@@ -118,7 +118,9 @@ def selection_decided(ctx: LifecycleContext, decision: SelectionDecision) -> Non
         return
     to_phase = {"selected": Phase.SELECTED, "waitlisted": Phase.WAITLISTED, "rejected": Phase.REJECTED}
     if decision.decision == "selected":
-        s.selection_notice_at = workflow.now()
+        # The program call's notice instant when it counted the deadline from it (a signal heard
+        # just after a KST midnight must not move the notice to the next day).
+        s.selection_notice_at = decision.notified_at or workflow.now()
         # Decided with the selection by the program call (None from calls that predate it: the
         # run loop then plans the deadline itself).
         s.agreement_due_at = decision.agreement_due_at
