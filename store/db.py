@@ -1,5 +1,6 @@
 """Engines, sessions and migrations, for SQLite (embedded) and PostgreSQL (production)."""
 
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -35,10 +36,23 @@ ANALYSIS_LIMIT = 2000
 WRITE_LOCK_AT_BEGIN = "axflow_write_lock_at_begin"
 
 
+# A statement that writes nothing, by its first word (a read, or the BEGIN of `begin_write`);
+# anything else begins a reader's write transaction.
+_WRITES_NOTHING = re.compile(r"\s*(SELECT|PRAGMA|EXPLAIN|BEGIN)\b", re.IGNORECASE)
+
+
 def make_engine(url: str, *, writer: bool = False, pool: dict[str, Any] | None = None) -> Engine:
     """An engine for `url`. `writer=True` is for the worker, which appends to the audit chain:
     on SQLite its transactions take the write lock at BEGIN, so that two appenders never read
-    the same chain head; readers (the API) keep SQLite's ordinary deferred transactions.
+    the same chain head.
+
+    A reader's (the API's) transaction on SQLite reads as PostgreSQL's READ COMMITTED does, each
+    statement the latest committed data, and takes the write lock at its first write, where it
+    waits its turn. A deferred BEGIN would hold a snapshot from the first read instead, and a
+    write after another connection's commit then fails at once ("database is locked"), which
+    no waiting helps: under the worker's steady writes, any request that reads and then writes.
+    Code that must read under the write lock (an audit row links to the chain's head) asks for
+    it with `begin_write`, as PostgreSQL's code takes its advisory lock.
     `pool`: SQLite's pool other than SQLAlchemy's default (5 + 10 overflow, 30 s to wait), e.g. a
     small one for a test that many requests at once never run it dry."""
     if url.startswith("sqlite"):
@@ -62,8 +76,16 @@ def make_engine(url: str, *, writer: bool = False, pool: dict[str, Any] | None =
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            immediate = writer or conn.get_execution_options().get(WRITE_LOCK_AT_BEGIN, False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            if writer or conn.get_execution_options().get(WRITE_LOCK_AT_BEGIN, False):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A reader's SQLite transaction begins at its first write (below).
+
+        if not writer:
+            @event.listens_for(engine, "before_cursor_execute")
+            def _sqlite_write_begins(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+                dbapi_conn = conn.connection.dbapi_connection
+                if not dbapi_conn.in_transaction and not _WRITES_NOTHING.match(statement):
+                    dbapi_conn.execute("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -91,21 +113,18 @@ def release(session: Session) -> None:
 
 
 def begin_write(session: Session) -> None:
-    """End the session's read transaction and begin one that holds SQLite's write lock from its
-    BEGIN, for a reader's write that reads before it writes (an audit row links to the chain's head).
-    A read transaction that turns into a write fails at once, "database is locked", when another
-    connection wrote in between; this one waits its turn instead and reads what it writes after.
-    Objects read before are read again when next used. PostgreSQL: a fresh transaction."""
+    """End the session's transaction and begin one that holds SQLite's write lock from its BEGIN,
+    for a reader's write whose reads must not change before it writes (an audit row links to the
+    chain's head; no other appender may read the same head). Objects read before are read again
+    when next used. PostgreSQL: a fresh transaction (its code takes an advisory lock)."""
     release(session)
     session.expire_all()
     session.connection(execution_options={WRITE_LOCK_AT_BEGIN: True})
 
 
 def add_once(session: Session, row: SQLModel, taken: Exception) -> None:
-    """Insert `row` in a transaction of its own (on SQLite a read transaction that turns into a write
-    fails at once, "database is locked", if another process wrote in between, where a fresh one
-    waits its turn); `taken` is raised when a unique constraint says a racing request inserted it
-    first, after the caller's own check found nothing."""
+    """Insert `row` in a transaction of its own; `taken` is raised when a unique constraint says a
+    racing request inserted it first, after the caller's own check found nothing."""
     release(session)
     session.add(row)
     try:

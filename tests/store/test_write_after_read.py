@@ -1,20 +1,22 @@
-"""An API write that reads before it writes, on SQLite, while another connection writes in between:
-the appeal panel named again with its audit row (store/appeal_panel.py) takes the write lock at its
-BEGIN (store.db.begin_write) instead of turning a stale read transaction into a write, which SQLite
-refuses at once ("database is locked"); the row it changes is read again under that lock."""
+"""A request that reads and then writes, on SQLite, while another connection writes in between (the
+worker's projections never stop): the API's engine reads each statement's latest committed data
+and takes the write lock at its first write, where it waits its turn (store/db.py), instead of
+holding a snapshot from its first read that SQLite then refuses to write from ("database is
+locked"). The appeal panel named again with its audit row reads the chain's head under the write
+lock it takes at BEGIN (store.db.begin_write), so no other appender reads the same head."""
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from domain.phases import Role
 from domain.state import Actor
 from store.appeal_panel import audit_chain, set_panel
-from store.db import make_engine, migrate
+from store.db import begin_write, make_engine, migrate
 from store.tables import AuditEvent, ProgramRow
 
 KEY = b"audit-key-of-the-store-tests-0123456789"
@@ -41,14 +43,28 @@ def _write_elsewhere(other: Session, panel: list[str]) -> None:
     other.commit()
 
 
-def test_a_stale_read_transaction_cannot_write_on_sqlite(tmp_path: Path) -> None:
-    """The hazard itself, so that the test below proves something."""
+def test_a_read_then_another_connections_write_then_a_write_succeeds(tmp_path: Path) -> None:
     api, other = _sessions(tmp_path)
     assert api.exec(select(ProgramRow)).all()
     _write_elsewhere(other, ["u-other"])
-    with pytest.raises(OperationalError, match="database is locked"):
-        api.execute(text("UPDATE program SET definition = definition WHERE id = 'p1'"))
-    api.rollback()
+    api.execute(text("UPDATE program SET name = 'renamed' WHERE id = 'p1'"))
+    api.commit()
+    row = other.exec(select(ProgramRow)).one()
+    other.refresh(row)
+    assert (row.name, row.definition["appeals"]["panel"]) == ("renamed", ["u-other"])
+
+
+def test_begin_write_holds_the_write_lock_from_its_begin(tmp_path: Path) -> None:
+    api, other = _sessions(tmp_path)
+    begin_write(api)
+    assert api.exec(select(ProgramRow)).all()  # only a read so far, and the lock is held
+    impatient = sqlite3.connect(tmp_path / "store.db", timeout=0, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        impatient.execute("BEGIN IMMEDIATE")
+    api.commit()
+    impatient.execute("BEGIN IMMEDIATE")
+    impatient.execute("ROLLBACK")
+    impatient.close()
 
 
 def test_the_panel_and_its_audit_row_are_written_after_another_connection_wrote(tmp_path: Path) -> None:
