@@ -166,9 +166,16 @@ def listed(session: Session, query: Any, *, limit: int, after: str | None = None
            offset: int = 0) -> list[StartupSummary]:
     """One page of a `summary_query`'s startups in startup order: those after the startup id
     `after` (the API's cursor), or from `offset` on (the console's page numbers)."""
+    in_order = col(StartupRow.startup_id)
     if after is not None:
-        query = query.where(col(StartupRow.startup_id) > after)
-    rows = session.exec(query.order_by(col(StartupRow.startup_id)).offset(offset).limit(limit)).all()
+        query = query.where(in_order > after)
+    if offset:
+        # The page's first startup id, found by skipping ids alone (an index holds them with the
+        # filters' columns), then the page read from it: an OFFSET over the summary columns read
+        # every skipped row's columns, and the pages in the middle of 100,000 were the slowest.
+        first = query.with_only_columns(in_order).order_by(in_order).offset(offset).limit(1).scalar_subquery()
+        query = query.where(in_order >= first)
+    rows = session.exec(query.order_by(in_order).limit(limit)).all()
     return [summary_of(r) for r in rows]
 
 

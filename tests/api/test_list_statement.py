@@ -1,14 +1,16 @@
 """The API's list with its built statements (api/services/startups.py `api_page`) finds what the
 shared query (`summary_query` + `listed`) finds: the same rows in the same order, for every set of
-filters, a staff reader and a startup (bound or not), after a cursor and within a limit."""
+filters, a staff reader and a startup (bound or not), after a cursor and within a limit. And the
+console's page numbers (`listed` with an offset, which seeks the page's first id) find what an
+OFFSET over the same query finds, searches included, past the last page none."""
 
 import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from api.services.startups import api_page, listed, summary_query
+from api.services.startups import api_page, listed, summary_of, summary_query
 from domain.phases import Phase, Role, Stage
 from domain.state import Actor
 from store.db import make_engine, migrate
@@ -50,4 +52,28 @@ def test_the_api_page_finds_what_the_shared_query_finds(tmp_path: Path) -> None:
                 assert api_page(session, actor, filters, after=after, limit=limit) == expected
                 compared += bool(expected)
     assert compared > 100  # not only empty pages
+    engine.dispose()
+
+
+def test_a_page_by_number_holds_the_rows_an_offset_finds(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/list.db"
+    migrate(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add_all(_rows())
+        session.commit()
+    actors = [Actor(id="u-officer", name="officer", role=Role.PROGRAM_OFFICER),
+              Actor(id="u-ceo", name="ceo", role=Role.STARTUP, brn=BRNS[1])]
+    views = [({}, None), ({"program_id": "p1"}, None), ({"phase": Phase.IN_POC}, None), ({}, "회사 1"),
+             ({"region": "서울"}, "220816")]
+    pages = 0
+    with Session(engine, expire_on_commit=False) as session:
+        for actor, (filters, search) in itertools.product(actors, views):
+            query = summary_query(actor, filters, search)
+            everything = [summary_of(r) for r in session.exec(query.order_by(col(StartupRow.startup_id))).all()]
+            for size in (1, 5):
+                for offset in range(0, len(everything) + size, size):
+                    assert listed(session, query, offset=offset, limit=size) == everything[offset:offset + size]
+                    pages += 1
+    assert pages > 60
     engine.dispose()
