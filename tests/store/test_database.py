@@ -16,11 +16,12 @@ from sqlmodel import SQLModel, select
 
 from domain.io import Projection
 from domain.phases import Phase, Role, Stage
-from domain.state import LedgerMove, ScoreEntry, StartupState, Transition
+from domain.state import Actor, LedgerMove, ScoreEntry, StartupState, Transition
+from store.appeal_panel import set_panel
 from store.audit import verify_chain
 from store.db import alembic_config, make_engine, migrate, session_scope
 from store.projection import apply_projection
-from store.tables import AuditEvent, LedgerEntry, StartupRow
+from store.tables import AuditEvent, LedgerEntry, ProgramRow, StartupRow
 from store.tokens import create_token, find_token, revoke_token
 from store.user_tables import WorkItem, WorkItemExclusion
 
@@ -187,6 +188,30 @@ def test_an_altered_audit_row_breaks_the_chain_at_that_row(database_url: str) ->
     assert (report.ok, report.first_broken_id) == (False, second.id)
     assert "altered" in report.problem
     engine.dispose()
+
+
+def test_the_api_appends_to_the_chain_after_the_worker_under_the_lock(database_url: str) -> None:
+    """The appeal panel named again through the API's (reader's) engine, after the worker's rows:
+    its audit row links to the head the worker left, and the chain still verifies."""
+    migrate(database_url)
+    worker, api = make_engine(database_url, writer=True), make_engine(database_url)
+    with session_scope(worker) as session:
+        session.add(ProgramRow(id="p1", name="p1", stage="chogi", created_by="u-admin", created_at=datetime.now(UTC),
+                               definition={"appeals": {"panel": ["u-first"]}}))
+        session.commit()
+        apply_projection(session, Projection(state=_state(2), transitions=[
+            _transition(1, Phase.APPLIED), _transition(2, Phase.UNDER_REVIEW)]), KEY)
+    with session_scope(api) as session:
+        row = session.get(ProgramRow, "p1")
+        assert row is not None
+        before = set_panel(session, KEY, row, ["u-second"], reason="위원 교체",
+                           actor=Actor(id="u-officer", name="담당자", role=Role.PROGRAM_OFFICER),
+                           at=datetime.now(UTC), request_id=None)
+        assert before == ["u-first"]
+        report = verify_chain(session, KEY)
+    assert (report.ok, report.rows) == (True, 3)
+    worker.dispose()
+    api.dispose()
 
 
 def test_tokens_are_stored_hashed_and_die_when_revoked_or_expired(database_url: str) -> None:
