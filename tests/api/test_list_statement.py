@@ -5,9 +5,12 @@ console's page numbers (`listed` with an offset, which seeks the page's first id
 OFFSET over the same query finds, searches included, past the last page none."""
 
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, col
 
 from api.services.startups import api_page, listed, summary_of, summary_query
@@ -30,13 +33,21 @@ def _rows() -> list[StartupRow]:
                        paid_total=n * 1000, state={}) for n in range(24)]
 
 
-def test_the_api_page_finds_what_the_shared_query_finds(tmp_path: Path) -> None:
+@pytest.fixture
+def listed_rows(tmp_path: Path) -> Iterator[Engine]:
+    """A read model holding `_rows()`."""
     url = f"sqlite:///{tmp_path}/list.db"
     migrate(url)
     engine = make_engine(url)
     with Session(engine) as session:
         session.add_all(_rows())
         session.commit()
+    yield engine
+    engine.dispose()
+
+
+def test_the_api_page_finds_what_the_shared_query_finds(listed_rows: Engine) -> None:
+    engine = listed_rows
     actors = [Actor(id="u-officer", name="officer", role=Role.PROGRAM_OFFICER),
               Actor(id="u-ceo", name="ceo", role=Role.STARTUP, brn=BRNS[1]),
               Actor(id="u-unbound", name="unbound", role=Role.STARTUP, brn=None)]
@@ -52,16 +63,10 @@ def test_the_api_page_finds_what_the_shared_query_finds(tmp_path: Path) -> None:
                 assert api_page(session, actor, filters, after=after, limit=limit) == expected
                 compared += bool(expected)
     assert compared > 100  # not only empty pages
-    engine.dispose()
 
 
-def test_a_page_by_number_holds_the_rows_an_offset_finds(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/list.db"
-    migrate(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        session.add_all(_rows())
-        session.commit()
+def test_a_page_by_number_holds_the_rows_an_offset_finds(listed_rows: Engine) -> None:
+    engine = listed_rows
     actors = [Actor(id="u-officer", name="officer", role=Role.PROGRAM_OFFICER),
               Actor(id="u-ceo", name="ceo", role=Role.STARTUP, brn=BRNS[1])]
     views = [({}, None), ({"program_id": "p1"}, None), ({"phase": Phase.IN_POC}, None), ({}, "회사 1"),
@@ -76,4 +81,3 @@ def test_a_page_by_number_holds_the_rows_an_offset_finds(tmp_path: Path) -> None
                     assert listed(session, query, offset=offset, limit=size) == everything[offset:offset + size]
                     pages += 1
     assert pages > 60
-    engine.dispose()
