@@ -64,6 +64,7 @@ async def test_one_application_per_program(stack: Stack) -> None:
     error = await stack.call("POST", f"/programs/{program.id}/applications", stack.as_startup(brn), body(brn), 409)
     assert error["error"]["details"]["rule"] == "one_application_per_program"
     assert error["error"]["details"]["startup_id"] == first
+    await stack.wait_phase(first, "under_review")  # listed before its checks ran: its row is in the read model
     with session_scope(stack.engine) as session:
         assert len(session.exec(select(StartupRow).where(StartupRow.brn == brn)).all()) == 1
 

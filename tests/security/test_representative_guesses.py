@@ -19,6 +19,7 @@ OPENED_ON = "2021-03-02"
 async def test_the_sixth_refused_representative_guess_in_a_day_is_not_asked_of_the_register(stack: Stack) -> None:
     program = await stack.program()
     sid = await stack.apply(program)
+    await stack.wait_phase(sid, "under_review")  # listed (its row read by the register check) and checked
     brn = sid.rsplit(":", 1)[1]
     me = stack.as_startup(brn)
     await register(stack, brn, "김진짜", OPENED_ON)
