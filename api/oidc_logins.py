@@ -17,7 +17,7 @@ from authlib.common.security import generate_token
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from store.db import as_utc, release
+from store.db import as_utc
 from store.user_tables import OidcLogin
 
 COOKIE = "axflow_oidc_login"
@@ -69,11 +69,7 @@ def take(db: Session, state: str, browser_secret: str | None, at: datetime) -> T
     if row is None:
         return None
     taken, created_at = Taken(nonce=row.nonce, code_verifier=row.code_verifier), as_utc(row.created_at)
-    # The delete in a transaction of its own: on SQLite the read's transaction turned into a write
-    # fails at once ("database is locked") if another connection wrote in between (a fresh-clone run
-    # lost a sign-in to it under load); a fresh one waits its turn. Two browsers racing with the same
-    # state still take it once: only one delete finds the row.
-    release(db)
+    # Two browsers racing with the same state take it once: only one delete finds the row.
     taking = db.execute(delete(OidcLogin).where(col(OidcLogin.state_hash) == key))
     deleted = taking.rowcount  # type: ignore[attr-defined]
     db.commit()

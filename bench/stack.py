@@ -81,11 +81,9 @@ class BenchStack:
 
     def startup_tokens(self, brns: list[str]) -> dict[str, str]:
         """Many startup tokens, each user with the shared password (`startup_password`), made
-        before a round's clock starts (a bench may need thousands). A writer's engine: on SQLite a
-        read transaction that turns into a write fails at once ("database is locked") when the
-        worker wrote in between; a writer's takes the lock at BEGIN and waits."""
+        before a round's clock starts (a bench may need thousands)."""
         password_hash = self.startup_password_hash()
-        engine = make_engine(self.settings.database_url, writer=True)
+        engine = make_engine(self.settings.database_url)
         with session_scope(engine) as session:
             made = {brn: create_token(session, Role.STARTUP, f"startup-{brn}", brn) for brn in brns}
             for brn in brns:

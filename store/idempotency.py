@@ -73,8 +73,6 @@ def claim(engine: Engine, startup_id: str, actor_id: str, key: str, action: str,
 
 def record_answer(engine: Engine, startup_id: str, actor_id: str, key: str, answer: dict[str, Any]) -> None:
     # A retry stores the same answer again (it is the same Update's result): harmless.
-    # One UPDATE, no read before it: on SQLite a read transaction that turns into a write fails at
-    # once when the worker wrote in between, whereas a transaction that starts by writing waits.
     with session_scope(engine) as session:
         session.execute(update(IdempotentRequest).where(
             col(IdempotentRequest.startup_id) == startup_id, col(IdempotentRequest.actor_id) == actor_id,

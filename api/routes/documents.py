@@ -45,9 +45,6 @@ def content_disposition(filename: str) -> str:
 def _log_downloads(session: Session, request: Request, actor: Actor, rows: list[Document], via: str) -> None:
     at = datetime.now(UTC)
     request_id = request.scope.get("state", {}).get("request_id")
-    # Write in a transaction of its own: on SQLite a read transaction that turns into a write fails
-    # at once ("database is locked") when the worker wrote in between; a fresh one waits its turn.
-    release(session)
     for row in rows:
         session.add(DocumentDownload(document_id=row.id, startup_id=row.startup_id, actor_id=actor.id,
                                      role=actor.role.value, at=at, via=via, request_id=request_id))

@@ -41,8 +41,6 @@ async def note_vendor_opening(engine: Engine, settings: Settings, brn: str) -> d
         return None
     if answer.opened_on is None:
         return None
-    # Written without reading first: on SQLite a transaction that read cannot take the write lock
-    # while another request holds it (database is locked), one that only writes waits its turn.
     try:
         with session_scope(engine) as session:
             session.add(VendorOpening(brn=brn, opened_on=answer.opened_on, checked_at=datetime.now(UTC)))

@@ -176,9 +176,9 @@ def render(request: Request, viewer: Viewer | None, name: str, status: int = 200
 @contextmanager
 def writing(request: Request) -> Iterator[Session]:
     """A session for the portal's writes (drafts, accounts, links, documents). On SQLite its
-    transactions take the write lock when they begin, as the worker's do, so a write that first
-    reads (the next receipt number, a draft to update) waits its turn instead of failing with
-    "database is locked" when the worker wrote in between; on PostgreSQL it is an ordinary one."""
+    transactions take the write lock when they begin, as the worker's do, so what a write reads
+    first (the next receipt number, a draft to update) cannot change before it is written; on
+    PostgreSQL it is an ordinary one."""
     engine: Engine = request.app.state.write_engine
     with Session(engine, expire_on_commit=False) as session:
         yield session
