@@ -112,12 +112,15 @@ SEGMENTS = ("before the Update's workflow task was scheduled", "scheduled until 
             "the worker's workflow task (taken to completed)", "completed until the client had the answer")
 
 
-async def stamped(call: Callable[[], Awaitable[Any]], samples: int) -> list[tuple[int, int]]:
-    """Wall-clock (epoch ns) start and end of `samples` sequential calls, after 5 warm-up ones."""
+async def stamped(call: Callable[[], Awaitable[Any]], samples: int, pause_s: float = 0.0) -> list[tuple[int, int]]:
+    """Wall-clock (epoch ns) start and end of `samples` sequential calls, after 5 warm-up ones,
+    each `pause_s` after the last ended (the latency row's paced figure: no call then meets the
+    previous one's follow-up, its projection, still running)."""
     for _ in range(5):
         await call()
     spans = []
     for _ in range(samples):
+        await asyncio.sleep(pause_s)
         start = time.time_ns()
         await call()
         spans.append((start, time.time_ns()))
@@ -153,7 +156,7 @@ def split(spans: list[tuple[int, int]], events: list[tuple[int, str]]) -> dict[s
             for name, cut in zip(SEGMENTS, cuts, strict=True) if cut}
 
 
-async def timeline(samples: int) -> dict[str, Any]:
+async def timeline(samples: int, pause_s: float = 0.0) -> dict[str, Any]:
     async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http, \
             ApiDriver(stack, http) as driver:
         startup_id, _ = await latency.startup_in_poc(stack, driver, 1)
@@ -164,15 +167,15 @@ async def timeline(samples: int) -> dict[str, Any]:
         days = count(1)
         api = await stamped(lambda: driver.act(driver.officer, startup_id, "extend-deadline", {
             "deadline": "final_report", "new_due_on": (due + timedelta(days=next(days))).isoformat(),
-            "reason": "bench: timeline"}), samples)
+            "reason": "bench: timeline"}), samples, pause_s)
         raw_id = f"baseline-timeline-{os.getpid()}"
         handle = await stack.client.start_workflow(
             "BaselineLifecycle", BaselineInput(updates=samples + 5, activities=samples + 5),
             id=raw_id, task_queue=BASELINE_QUEUE)
         steps = count()
-        raw = await stamped(lambda: handle.execute_update("act", Step(n=next(steps), owes=1), result_type=int), samples)
+        raw = await stamped(lambda: handle.execute_update("act", Step(n=next(steps), owes=1), result_type=int), samples, pause_s)
         await handle.result()
-        return {"samples": samples, "load_average": load,
+        return {"samples": samples, "pause_ms": round(pause_s * 1000), "load_average": load,
                 "api": {"all": summary_ms([(e - s) / 1e9 for s, e in api]),
                         **split(api, await history_times(stack.client, startup_id))},
                 "raw_update_owing_one_activity": {"all": summary_ms([(e - s) / 1e9 for s, e in raw]),
@@ -205,9 +208,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--timeline", action="store_true",
                         help="no sampling: split each round trip at the Update's workflow task (history times)")
+    parser.add_argument("--pause-ms", type=float, default=0.0,
+                        help="with --timeline: wait this long between calls (the latency row's paced figure: 100)")
     args = parser.parse_args()
     if args.timeline:
-        result = asyncio.run(timeline(args.samples))
+        result = asyncio.run(timeline(args.samples, args.pause_ms / 1000))
     else:
         result = asyncio.run(profile(args.samples, args.rate, Path(tempfile.mkdtemp(prefix="axflow-action-profile-"))))
     text = json.dumps(result, indent=2, ensure_ascii=False)

@@ -108,6 +108,9 @@ def test_projections_are_idempotent_and_never_go_backwards(database_url: str) ->
     with session_scope(engine) as session:
         row = session.get(StartupRow, "startup:p:1248100998")
         assert (row.phase, row.version) == ("selected", 3)
+        # The state's JSON (Hangul kept as UTF-8 text, store/db.json_text) reads back as the same state.
+        assert StartupState.model_validate(row.state) == newer.state
+        assert row.state["company_name"] == "한글 회사"
         assert [e.seq for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()] == [2, 3, 1]
         assert len(session.exec(select(LedgerEntry)).all()) == 1
         assert verify_chain(session, KEY).ok
