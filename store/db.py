@@ -35,9 +35,9 @@ ANALYSIS_LIMIT = 2000
 
 def json_text(value: Any) -> str:
     """A JSON column's text, written by pydantic's serializer rather than the standard library's:
-    a lifecycle's whole state (~6 KB) is written with every projection, and this takes a fifth of
-    the CPU. Text is kept as UTF-8 where the standard library escapes every Hangul syllable
-    (\\uXXXX); either reads back as the same value."""
+    a lifecycle's whole state (up to ~9 KB) is written with every projection, and this takes about a
+    third of the CPU (bench/optimizations.md). Text is kept as UTF-8 where the standard library
+    escapes every Hangul syllable (\\uXXXX); either reads back as the same value."""
     return to_json(value).decode()
 
 
