@@ -34,6 +34,9 @@ class Extras(BaseModel):
     patches_at_once: bool = False  # all of them in the first Update's workflow task instead
     timers: int = 0  # waits with a timeout that the next Update cancels (axflow's run-loop clock)
     query_bytes: int = 0  # what the "state" query answers (the driver sends the queries)
+    # this many of the activities (the first ones) run as local activities instead: what axflow's
+    # projections would cost the server as local activities (a marker each, no task of their own)
+    local_activities: int = 0
 
 
 class BaselineInput(BaseModel):
@@ -61,6 +64,12 @@ def noop(step: Step) -> int:
 @activity.defn(name="bench_noop_padded")
 def noop_padded(step: PaddedStep) -> int:
     return step.n
+
+
+@activity.defn(name="bench_echo")
+def echo(step: PaddedStep) -> str:
+    """A local activity's result is all its marker records: this one answers its input."""
+    return step.padding
 
 
 @workflow.defn(name="BaselineLifecycle")
@@ -91,7 +100,11 @@ class BaselineLifecycle:
             while self.owed:
                 self.owed -= 1
                 self.done += 1
-                if extras.input_bytes:
+                if self.done <= extras.local_activities:
+                    await workflow.execute_local_activity(
+                        echo, PaddedStep(n=self.done, padding="x" * extras.input_bytes),
+                        start_to_close_timeout=timedelta(seconds=30))
+                elif extras.input_bytes:
                     await workflow.execute_activity(noop_padded, PaddedStep(n=self.done, padding="x" * extras.input_bytes),
                                                     start_to_close_timeout=timedelta(seconds=30))
                 else:
@@ -144,7 +157,7 @@ async def serve() -> None:
     client = await connect(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = Worker(client, task_queue=BASELINE_QUEUE, workflows=[BaselineLifecycle],
-                        activities=[noop, noop_padded], activity_executor=executor,
+                        activities=[noop, noop_padded, echo], activity_executor=executor,
                         max_cached_workflows=settings.worker_max_cached_workflows,
                         workflow_runner=workflow_runner(settings))  # the same settings as axflow's worker
         await worker.run()

@@ -51,6 +51,10 @@ def variants(updates: int) -> dict[str, tuple[Extras, int, int]]:
         "7 queries answering 4 KB": (Extras(query_bytes=4_070), 0, 7),
         "all of the above": (sized.model_copy(update={"upserts": 13, "patches": 12, "timers": 5,
                                                       "query_bytes": 4_070}), 4, 7),
+        # Not an extra: a path not taken (bench/optimizations.md), axflow's 27 projections as local
+        # activities, each answering its input (2.3 KB) so that its marker carries it for the trail to
+        # read. Read against "activity inputs 2.3 KB"; the baseline process's CPU changes with it too.
+        "27 activities as local activities (inputs 2.3 KB)": (Extras(local_activities=27, input_bytes=2_260), 0, 0),
     }
 
 
