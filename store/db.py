@@ -46,6 +46,10 @@ def json_value(text: str | bytes) -> Any:
     return from_json(text)
 
 
+# Both databases' engines read and write JSON columns so.
+_JSON_COLUMNS: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": json_value}
+
+
 # A connection execution option: this transaction begins with SQLite's write lock (begin_write).
 WRITE_LOCK_AT_BEGIN = "axflow_write_lock_at_begin"
 
@@ -74,7 +78,7 @@ def make_engine(url: str, *, writer: bool = False, pool: dict[str, Any] | None =
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               json_serializer=json_text, json_deserializer=json_value, **(pool or {}))
+                               **_JSON_COLUMNS, **(pool or {}))
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
@@ -103,8 +107,7 @@ def make_engine(url: str, *, writer: bool = False, pool: dict[str, Any] | None =
                     dbapi_conn.execute("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         json_serializer=json_text, json_deserializer=json_value)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **_JSON_COLUMNS)
 
 
 def _optimize(dbapi_conn: sqlite3.Connection, record: Any, pragma: str) -> None:
