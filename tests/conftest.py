@@ -61,6 +61,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("strands_workflows") is not None)
 
 
+# Seconds per test file (setup, call and teardown; a session fixture's start counts to the file
+# that first asks for it), printed at the end so that tests/run.py's WEIGHTS can be refreshed.
+_seconds_by_file: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    unit = report.nodeid.split("::", 1)[0].removeprefix("tests/")
+    _seconds_by_file[unit] = _seconds_by_file.get(unit, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    slowest = sorted(((unit, seconds) for unit, seconds in _seconds_by_file.items() if seconds >= 0.5),
+                     key=lambda item: -item[1])
+    terminalreporter.section("seconds per file (tests/run.py WEIGHTS)")
+    terminalreporter.write_line(", ".join(f'"{unit}": {seconds:.0f}' for unit, seconds in slowest))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global _exit_status
     _exit_status = int(exitstatus)
