@@ -138,29 +138,40 @@ class DeadlinePolicy(Strict):
         return self
 
     def clock(self, kind: ClockKind) -> Clock:
-        """The rule for one kind of deadline: the program's `clocks` entry over the defaults."""
-        defaults = {
-            "agreement": Clock(kind=kind, days=self.agreement_business_days, unit="business",
-                               reminder_days_before=[], escalate_to=[], consequence="cancel_selection"),
-            "milestone": Clock(kind=kind, days=None, unit="calendar", reminder_days_before=self.reminder_days_before,
-                               escalate_to=["program_officer"], grace_days=self.suspension_grace_days,
-                               consequence="suspend"),
-            "revision": Clock(kind=kind, days=self.revision_days, unit="calendar", reminder_days_before=[],
-                              escalate_to=[]),
-            "review": Clock(kind=kind, days=self.review_days, unit="calendar", reminder_days_before=[],
-                            escalate_to=["program_manager"]),
-            "approval": Clock(kind=kind, days=self.approval_days, unit="calendar", reminder_days_before=[],
-                              escalate_to=["finance_lead"]),
-            "settlement_report": Clock(kind=kind, days=self.settlement_report_days, unit="calendar",
-                                       reminder_days_before=self.reminder_days_before,
-                                       escalate_to=["program_officer"]),
-            "refund": Clock(kind=kind, days=self.refund_days, unit="calendar",
-                            reminder_days_before=self.reminder_days_before, escalate_to=["finance_officer"]),
-        }[kind]
+        """The rule for one kind of deadline: the program's `clocks` entry over the defaults. Only
+        the asked kind's default is built: the workflow asks this for every open milestone on every
+        turn of its run loop."""
         rule = self.clocks.get(kind)
+        default = self._default_clock(kind)
         if rule is None:
-            return defaults
-        return defaults.model_copy(update=rule.model_dump(exclude_none=True))
+            return default
+        return default.model_copy(update=rule.model_dump(exclude_none=True))
+
+    def _default_clock(self, kind: ClockKind) -> Clock:
+        match kind:
+            case "agreement":
+                return Clock(kind=kind, days=self.agreement_business_days, unit="business", reminder_days_before=[],
+                             escalate_to=[], consequence="cancel_selection")
+            case "milestone":
+                return Clock(kind=kind, days=None, unit="calendar", reminder_days_before=self.reminder_days_before,
+                             escalate_to=["program_officer"], grace_days=self.suspension_grace_days,
+                             consequence="suspend")
+            case "revision":
+                return Clock(kind=kind, days=self.revision_days, unit="calendar", reminder_days_before=[],
+                             escalate_to=[])
+            case "review":
+                return Clock(kind=kind, days=self.review_days, unit="calendar", reminder_days_before=[],
+                             escalate_to=["program_manager"])
+            case "approval":
+                return Clock(kind=kind, days=self.approval_days, unit="calendar", reminder_days_before=[],
+                             escalate_to=["finance_lead"])
+            case "settlement_report":
+                return Clock(kind=kind, days=self.settlement_report_days, unit="calendar",
+                             reminder_days_before=self.reminder_days_before, escalate_to=["program_officer"])
+            case "refund":
+                return Clock(kind=kind, days=self.refund_days, unit="calendar",
+                             reminder_days_before=self.reminder_days_before, escalate_to=["finance_officer"])
+        raise KeyError(kind)
 
     def needs_business_calendar(self) -> bool:
         """Whether a clock other than the agreement (which asks an activity itself) counts business days."""
