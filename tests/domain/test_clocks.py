@@ -2,7 +2,7 @@
 Expected instants are worked out by hand: "due on D" is 23:59:59 KST on D = 14:59:59 UTC on D."""
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -17,7 +17,7 @@ from domain.clocks import (
     take_reminder,
 )
 from domain.phases import Phase
-from domain.program import DeadlinePolicy
+from domain.program import ClockKind, DeadlinePolicy
 from domain.state import Deadline, StartupState
 from tests.builders import collection, kst_end_of, milestone, program, settlement, startup, tranche, utc
 
@@ -425,3 +425,16 @@ def test_take_reminder_does_not_change_the_list_it_is_given() -> None:
     sent: list[int] = [7]
     take_reminder(DAYS, MIDTERM_DUE, sent, utc(2025, 10, 20))
     assert sent == [7]
+
+
+# --- the rule of each kind ------------------------------------------------------------------------
+
+def test_each_kind_of_clock_has_its_default_rule_and_a_program_entry_overrides_only_what_it_names() -> None:
+    defaults = DeadlinePolicy(refund_days=21, reminder_days_before=[5, 1])
+    assert {kind: defaults.clock(kind).kind for kind in get_args(ClockKind)} == {k: k for k in get_args(ClockKind)}
+    assert (defaults.clock("refund").days, defaults.clock("refund").reminder_days_before) == (21, [5, 1])
+    assert defaults.clock("agreement").consequence == "cancel_selection"
+    assert defaults.clock("milestone").grace_days == defaults.suspension_grace_days
+    custom = DeadlinePolicy(refund_days=21, clocks={"refund": {"reminder_days_before": [2]}})
+    refund = custom.clock("refund")
+    assert (refund.days, refund.reminder_days_before, refund.escalate_to) == (21, [2], ["finance_officer"])
