@@ -71,7 +71,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _seconds_by_file[unit] = _seconds_by_file.get(unit, 0.0) + report.duration
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     slowest = sorted(((unit, seconds) for unit, seconds in _seconds_by_file.items() if seconds >= 0.5),
                      key=lambda item: -item[1])
     terminalreporter.section("seconds per file (tests/run.py WEIGHTS)")

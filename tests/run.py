@@ -54,7 +54,7 @@ WEIGHTS = {
     "pages/test_console_upload.py": 2, "security/test_account_lifecycle.py": 2,
     "security/test_representative_binding.py": 2, "security/test_upload_bombs.py": 2,
     "store/test_notification_reads.py": 2, "workflows/test_appeal_panel_change.py": 2,
-    "workflows/test_followup_restart.py": 2, "pages/test_page_layout.py": 1,
+    "workflows/test_followup_restart.py": 2,
 }
 DEFAULT_WEIGHT = 1
 
