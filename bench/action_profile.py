@@ -44,7 +44,7 @@ from bench.stack import BASELINE_QUEUE, bench_stack, cpu_seconds
 from bench.stats import percentile, summary_ms
 from domain.timeutil import kst_date
 
-# (step, substrings of a py-spy frame): a sample is the first step with a frame anywhere in its stack.
+# (step, substrings of a py-spy frame): a sample is the step of its innermost frame that matches one.
 STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("the caller: token cache, session, company binding (api/deps.py)",
      ("current_actor (api/deps.py", "token_holder (", "store/tokens.py", "api/sessions.py", "company_binding")),
@@ -54,8 +54,8 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("facts filled in: declared conflicts, evaluator standing, document refs",
      ("api/services/conflicts.py", "api/services/evaluator_pool.py", "api/document_refs.py", "load_program")),
     ("the answer: the public state (for_caller) and FastAPI's response model",
-     ("for_caller (", "serialize_response", "_prepare_response_content", "jsonable_encoder", "JSONResponse.render",
-      "api/schemas.py")),
+     ("for_caller (", "serialize_response", "serialize_json (fastapi", "_prepare_response_content", "jsonable_encoder",
+      "JSONResponse.render", "api/schemas.py")),
     ("the Update on the client side: command to payload, RPC, result to state",
      ("api/updates.py", "temporalio/")),
     ("the request's own session (opened, released, closed)", ("get_session (api/deps.py", "release (store/db.py")),
@@ -65,17 +65,20 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
       "structlog", "api/observability")),
     ("FastAPI routing and dependency solving", ("fastapi/",)),
     ("HTTP server (uvicorn, h11, starlette)", ("uvicorn", "h11", "starlette", "anyio")),
-    ("event loop", ("asyncio/",)),
+    ("event loop (uvloop's own work: sockets, callbacks)", ("asyncio/",)),
 ]
 
 
 def step_of(stack: str) -> str | None:
+    """The step of the innermost frame that names one (STEPS' order decides within one frame): the
+    middleware and the framework are on every stack, around what runs inside them."""
     frames = stack.split(";")
     if frames[-1].startswith(WAITING):
         return None
-    for name, marks in STEPS:
-        if any(mark in frame for frame in frames for mark in marks):
-            return name
+    for frame in reversed(frames):
+        for name, marks in STEPS:
+            if any(mark in frame for mark in marks):
+                return name
     return "the rest"
 
 

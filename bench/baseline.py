@@ -37,6 +37,10 @@ class Extras(BaseModel):
     # this many of the activities (the first ones) run as local activities instead: what axflow's
     # projections would cost the server as local activities (a marker each, no task of their own)
     local_activities: int = 0
+    # signals this workflow sends, one per Update from the first, to the round's hub workflow
+    # (`hub_id`): what a lifecycle's "applicant_changed" to its program call costs
+    external_signals: int = 0
+    hub_id: str = ""
 
 
 class BaselineInput(BaseModel):
@@ -72,6 +76,28 @@ def echo(step: PaddedStep) -> str:
     return step.padding
 
 
+@workflow.defn(name="BaselineHub")
+class BaselineHub:
+    """What the round's workflows signal (as lifecycles tell their program call): counts, until closed."""
+
+    def __init__(self) -> None:
+        self.signals = 0
+        self.closed = False
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: self.closed)
+        return self.signals
+
+    @workflow.signal(name="poke")
+    def poke(self) -> None:
+        self.signals += 1
+
+    @workflow.signal(name="close")
+    def close(self) -> None:
+        self.closed = True
+
+
 @workflow.defn(name="BaselineLifecycle")
 class BaselineLifecycle:
     def __init__(self) -> None:
@@ -79,6 +105,7 @@ class BaselineLifecycle:
         self.owed = 0
         self.done = 0
         self.signals = 0
+        self.to_tell = 0
         self.extras = Extras()
 
     @workflow.run
@@ -86,9 +113,9 @@ class BaselineLifecycle:
         extras = self.extras = inp.extras or Extras()
         waits = 0
         # The activities are spread over the Updates the way they fall due: an equal share each.
-        while self.received < inp.updates or self.owed:
+        while self.received < inp.updates or self.owed or self.to_tell:
             def due() -> bool:
-                return self.owed > 0 or self.received >= inp.updates
+                return self.owed > 0 or self.to_tell > 0 or self.received >= inp.updates
             if waits < extras.timers:
                 waits += 1
                 try:
@@ -97,6 +124,9 @@ class BaselineLifecycle:
                     pass
             else:
                 await workflow.wait_condition(due)
+            while self.to_tell:
+                self.to_tell -= 1
+                await workflow.get_external_workflow_handle(extras.hub_id).signal("poke")
             while self.owed:
                 self.owed -= 1
                 self.done += 1
@@ -121,6 +151,8 @@ class BaselineLifecycle:
                 workflow.patched(f"bench-{k + 1}")
         elif self.received <= extras.patches:
             workflow.patched(f"bench-{self.received}")
+        if self.received <= extras.external_signals:
+            self.to_tell += 1
         if self.received <= extras.upserts:
             workflow.upsert_search_attributes([
                 AX_PHASE.value_set(f"phase-{self.received}"), AX_OVERDUE.value_set(self.received % 2 == 0),
@@ -156,7 +188,7 @@ async def serve() -> None:
     skip_idle_payload_passes()  # as axflow's worker does: the same SDK underneath both
     client = await connect(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
-        worker = Worker(client, task_queue=BASELINE_QUEUE, workflows=[BaselineLifecycle],
+        worker = Worker(client, task_queue=BASELINE_QUEUE, workflows=[BaselineLifecycle, BaselineHub],
                         activities=[noop, noop_padded, echo], activity_executor=executor,
                         max_cached_workflows=settings.worker_max_cached_workflows,
                         workflow_runner=workflow_runner(settings))  # the same settings as axflow's worker

@@ -48,6 +48,7 @@ def variants(updates: int) -> dict[str, tuple[Extras, int, int]]:
         "13 upserts and 12 patch markers, in the same workflow tasks": (Extras(upserts=13, patches=12), 0, 0),
         "5 timers started and cancelled": (Extras(timers=5), 0, 0),
         "4 signals": (Extras(), 4, 0),
+        "4 signals sent to a hub workflow": (Extras(external_signals=4), 0, 0),
         "7 queries answering 4 KB": (Extras(query_bytes=4_070), 0, 7),
         "all of the above": (sized.model_copy(update={"upserts": 13, "patches": 12, "timers": 5,
                                                       "query_bytes": 4_070}), 4, 7),
@@ -62,6 +63,10 @@ async def variant_round(stack: BenchStack, n: int, concurrency: int, updates: in
                         extras: Extras, signals: int, queries: int) -> dict[str, Any]:
     run, client = next(_runs), stack.client
     padding = "x" * extras.start_bytes
+    hub = None
+    if extras.external_signals:  # one per round, as one program call hears all its lifecycles
+        hub = await client.start_workflow("BaselineHub", id=f"server-cost-hub-{run}", task_queue=BASELINE_QUEUE)
+        extras = extras.model_copy(update={"hub_id": hub.id})
 
     async def one(i: int) -> None:
         handle = await client.start_workflow(
@@ -79,6 +84,9 @@ async def variant_round(stack: BenchStack, n: int, concurrency: int, updates: in
     start = time.perf_counter()
     await run_concurrently(range(n), concurrency, one)
     elapsed = time.perf_counter() - start
+    if hub is not None:
+        await hub.signal("close")
+        await hub.result()
     await asyncio.sleep(SETTLE_S)
     after = stack.cpu_by_process()
     events = 0
