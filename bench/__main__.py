@@ -37,13 +37,13 @@ from bench.report import merge_results, new_document, save_document, write_repor
 from bench.stack import BenchStack, bench_stack
 from domain.state import StartupState
 
-FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "samples": 300, "read_startups": 10_000, "open": 10_000,
-        "timers": 5_000, "timer_spread_s": 600, "burst": 1_000, "timer_lead_s": 60, "document_mb": 200,
-        "scale_startups": 100_000, "open_memory": 100_000, "cohort": 1_000, "cohort_concurrency": 50,
-        "followups": 10_000, "survey_burst": 1_000, "outcome_companies": 10_000, "outcome_years": 5,
-        "outcome_samples": 40}
-QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "samples": 10, "read_startups": 200, "open": 30,
-         "timers": 20, "timer_spread_s": 2, "burst": 20, "timer_lead_s": 3, "document_mb": 4,
+FULL = {"lifecycles": 50, "rounds": 3, "concurrency": 20, "deferred_s": 32, "samples": 300,
+        "read_startups": 10_000, "open": 10_000, "timers": 5_000, "timer_spread_s": 600, "burst": 1_000,
+        "timer_lead_s": 60, "document_mb": 200, "scale_startups": 100_000, "open_memory": 100_000, "cohort": 1_000,
+        "cohort_concurrency": 50, "followups": 10_000, "survey_burst": 1_000, "outcome_companies": 10_000,
+        "outcome_years": 5, "outcome_samples": 40}
+QUICK = {"lifecycles": 4, "rounds": 1, "concurrency": 2, "deferred_s": 0, "samples": 10, "read_startups": 200,
+         "open": 30, "timers": 20, "timer_spread_s": 2, "burst": 20, "timer_lead_s": 3, "document_mb": 4,
          "scale_startups": 300, "open_memory": 30, "cohort": 3, "cohort_concurrency": 3,
          "followups": 30, "survey_burst": 20, "outcome_companies": 200, "outcome_years": 5, "outcome_samples": 5}
 SECTIONS = ("throughput", "latency", "reads", "pages", "open_workflows", "timers", "burst", "documents", "scale")
@@ -97,7 +97,8 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
         "throughput": (f"{sizes['rounds']} rounds of {sizes['lifecycles']} lifecycles at concurrency "
                        f"{sizes['concurrency']}, axflow and the baseline in turn",
                        lambda stack, driver, _, __: throughput.measure(
-                           stack, driver, sizes["lifecycles"], sizes["concurrency"], sizes["rounds"])),
+                           stack, driver, sizes["lifecycles"], sizes["concurrency"], sizes["rounds"],
+                           sizes["deferred_s"])),
         "latency": (f"{sizes['samples']} sequential actions and raw Updates",
                     lambda stack, driver, _, subject: latency.measure(stack, driver, subject, sizes["samples"])),
         "reads": (f"{sizes['read_startups']} startups in the read model", reads_at_scale),
