@@ -229,7 +229,7 @@ def write_report(out: Path, document: dict[str, Any]) -> None:
         if "deferred_server_ms_per_lifecycle" in t["axflow"]:
             lines[-1:-1] = [
                 f"After each round the bench waited until what it left the Temporal server to do later had fallen "
-                f"due (each activity's start-to-close timer): the server spent meanwhile "
+                f"due (the timeouts of its completed activities and workflow tasks): the server spent meanwhile "
                 f"{t['axflow']['deferred_server_ms_per_lifecycle']:g} ms per axflow lifecycle and "
                 f"{t['baseline']['deferred_server_ms_per_lifecycle']:g} per baseline one, outside the rounds' time. "
                 f"By CPU instead of time, each side charged its own deferred work: the baseline's CPU per "

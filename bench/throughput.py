@@ -22,14 +22,15 @@ IDLE_WINDOW_S = 0.25
 IDLE_SHARE = 0.1
 SETTLE_LIMIT_S = 30.0
 _serials = itertools.count(1)
-# Every activity leaves the Temporal server a timer task for its start-to-close timeout (30 s for
-# the baseline's and most of axflow's), which the server processes when it falls due although the
-# activity completed long before: 12–20 ms of the server's CPU per baseline lifecycle, 20–36 s
-# after its round ended (bench/optimizations.md, "Late night of 2026-12-07"). A baseline round is
-# shorter than that, so those of each one fell due in the next axflow round and were charged to
-# it. Before each round, and after the last, the bench waits until what the round before left has
-# fallen due; the server's CPU meanwhile (beyond its idle use) is reported as that round's deferred
-# cost, outside its time.
+# A completed activity or workflow task leaves the Temporal server a timer task for its timeout
+# (an activity's start-to-close, 30 s for the baseline's and most of axflow's; a workflow task's,
+# 10 s), processed when it falls due although the work it guarded ended long before. A baseline
+# round is shorter than that, so what each one left fell due in the next axflow round and was
+# charged to it: 35 ms of the server's CPU per baseline lifecycle in the half minute after its
+# round, 11% of what the server spent on it in the round (bench/optimizations.md, "Late night of
+# 2026-12-07"). Before each round, and after the last, the bench waits until what the round before
+# left has fallen due; the server's CPU meanwhile (beyond its idle use) is reported as that round's
+# deferred cost, outside its time.
 DEFERRED_S = 32.0
 
 COUNTED = {
@@ -149,6 +150,7 @@ def merged(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def server_idle_ms_per_s(stack: BenchStack, seconds: float = 2.0) -> float:
+    """The Temporal server's CPU with nothing to do, in ms per second."""
     before = stack.cpu_by_process()["temporal"]
     await asyncio.sleep(seconds)
     return (stack.cpu_by_process()["temporal"] - before) * 1000 / seconds
