@@ -152,6 +152,8 @@ async def test_suspend_and_resume_keep_the_remaining_time_and_extensions_replan(
                              "reason": "장비 입고 지연"})
     moved = {m["key"]: at(m["due_at"]) for m in state["milestones"]}
     assert moved["kickoff"] == end_of_kst_day(new_kickoff)
+    # The answer's next deadline is the one just set, not the one before the extension.
+    assert at(state["next_deadline"]["at"]) == moved["kickoff"]
     shift = moved["kickoff"] - after["kickoff"]
     assert all(moved[k] - after[k] == shift for k in ("midterm", "poc_complete", "final_report"))
     error = await stack.act(startup.id, "extend-deadline", stack.as_role(PO),

@@ -45,8 +45,9 @@ class ChangeUpdates:
 
     def answer(self) -> StateAnswer:
         """What every Update answers: the state as compact JSON (fields at their defaults left out),
-        which the caller validates as a StartupState and so gets every field back."""
-        return compact_json(self.ctx.state)
+        which the caller validates as a StartupState and so gets every field back; its next
+        deadline and overdue flag as the Update left them (an extension moves them at once)."""
+        return compact_json(self.ctx.state_now())
 
     def _check(self, action: Action, cmd: Command[Any]) -> None:
         try:

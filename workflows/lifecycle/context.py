@@ -104,6 +104,12 @@ class LifecycleContext:
     def clocks(self) -> ClockSchedule:
         return clock_schedule(self.state, self.program.policy)
 
+    def state_now(self) -> StartupState:
+        """The state with its next deadline and overdue flag as the clocks stand now: the run loop
+        stores them when it publishes, which is after an Update has answered."""
+        schedule = self.clocks()
+        return self.state.model_copy(update={"next_deadline": schedule.next_deadline, "overdue": schedule.overdue})
+
     @property
     def promoted_in(self) -> bool:
         """A lifecycle started by a promotion: the next stage has no program call to tell."""

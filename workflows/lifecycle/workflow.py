@@ -143,9 +143,7 @@ class StartupLifecycle(ChangeUpdates):
 
     @workflow.query(name="state")
     def current_state(self) -> StartupState:
-        schedule = self.ctx.clocks()
-        return self.ctx.state.model_copy(update={"next_deadline": schedule.next_deadline,
-                                                 "overdue": schedule.overdue})
+        return self.ctx.state_now()
 
     # --------------------------------------------------------------- updates
 
