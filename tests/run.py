@@ -11,9 +11,12 @@ Each shard's lines are printed as they come, prefixed with its name. The exit st
 failing shard's (pytest's own: 1 failed, 5 collected nothing), else 0."""
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
+
+from axflow.ports import LISTEN_PORTS
 
 TESTS = Path(__file__).resolve().parent
 # The shard that runs the tests which strand workflows, and the fuzzer that must run before them.
@@ -76,13 +79,21 @@ def shards() -> tuple[list[str], list[str]]:
     return early, late
 
 
+def shard_ports(name: str) -> str:
+    """The half of axflow.ports.LISTEN_PORTS a shard's servers listen on: a port one shard picked
+    and has not bound yet cannot then be picked, and bound first, by the other."""
+    half = (LISTEN_PORTS.start + LISTEN_PORTS.stop) // 2
+    return f"{LISTEN_PORTS.start}-{half - 1}" if name == "1" else f"{half}-{LISTEN_PORTS.stop - 1}"
+
+
 async def run_shard(name: str, files: list[str]) -> int:
     paths = [str(TESTS / unit) for unit in files]
     # A temporary folder per shard: two pytest processes must not clean up each other's.
     basetemp = tempfile.mkdtemp(prefix=f"axflow-tests-{name}-")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--durations=25", "--basetemp", basetemp, *paths,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env=os.environ | {"AXFLOW_LISTEN_PORTS": shard_ports(name)})
     assert proc.stdout is not None
     async for line in proc.stdout:
         text = line.decode(errors="replace")
