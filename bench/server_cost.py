@@ -99,9 +99,7 @@ async def variant_round(stack: BenchStack, n: int, concurrency: int, updates: in
 async def measure(n: int, concurrency: int, repeats: int, log: Any, only: list[str]) -> dict[str, Any]:
     async with bench_stack() as stack, httpx.AsyncClient(base_url=stack.settings.api_url, timeout=60) as http, \
             ApiDriver(stack, http) as driver:
-        idle_before = stack.cpu_by_process()["temporal"]
-        await asyncio.sleep(3)
-        idle_ms_per_s = round((stack.cpu_by_process()["temporal"] - idle_before) * 1000 / 3, 1)
+        idle_ms_per_s = round(await throughput.server_idle_ms_per_s(stack, 3.0), 1)
         before = stack.cpu_by_process()
         axflow = await throughput.axflow_run(stack, driver, n, concurrency)
         await asyncio.sleep(SETTLE_S)
