@@ -8,16 +8,15 @@ results, activity inputs and the start input padded to axflow's sizes; search-at
 patch markers; timers; signals; queries, as the bench driver's polling sends them), alternating
 over the variants `--repeats` times so that a drift of the machine or of the server's growing
 database favours none. Each figure is the server's CPU from /proc over the round, per lifecycle,
-after the round's last workflow completed and a short settle (the server's tail of tasks).
+until the stack fell idle after the round's last workflow completed (`throughput.baseline_run`);
+the axflow round's, after a short settle (the server's tail of tasks).
 
 Writes JSON to --out (default: stdout)."""
 
 import argparse
 import asyncio
-import itertools
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,10 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 
 from bench import throughput
-from bench.baseline import BaselineInput, Extras, Step, activity_share
-from bench.driver import ApiDriver, run_concurrently
-from bench.stack import BASELINE_QUEUE, BenchStack, bench_stack
+from bench.baseline import Extras
+from bench.driver import ApiDriver
+from bench.stack import BenchStack, bench_stack
 
-_runs = itertools.count(1)
 SETTLE_S = 1.0
 
 
@@ -52,6 +50,10 @@ def variants(updates: int) -> dict[str, tuple[Extras, int, int]]:
         "7 queries answering 4 KB": (Extras(query_bytes=4_070), 0, 7),
         "all of the above": (sized.model_copy(update={"upserts": 13, "patches": 12, "timers": 5,
                                                       "query_bytes": 4_070}), 4, 7),
+        # What an axflow lifecycle asks of the server today, queries and the patch markers gone
+        # (one marker for a new lifecycle): read against the axflow round of the same run.
+        "axflow's asks today (payloads, 13 upserts, 1 patch marker, 5 timers, 4 + 4 signals)":
+            (sized.model_copy(update={"upserts": 13, "patches": 1, "timers": 5, "external_signals": 4}), 4, 0),
         # Not an extra: a path not taken (bench/optimizations.md), axflow's 27 projections as local
         # activities, each answering its input (2.3 KB) so that its marker carries it for the trail to
         # read. Read against "activity inputs 2.3 KB"; the baseline process's CPU changes with it too.
@@ -61,39 +63,13 @@ def variants(updates: int) -> dict[str, tuple[Extras, int, int]]:
 
 async def variant_round(stack: BenchStack, n: int, concurrency: int, updates: int, activities: int,
                         extras: Extras, signals: int, queries: int) -> dict[str, Any]:
-    run, client = next(_runs), stack.client
-    padding = "x" * extras.start_bytes
-    hub = None
-    if extras.external_signals:  # one per round, as one program call hears all its lifecycles
-        hub = await client.start_workflow("BaselineHub", id=f"server-cost-hub-{run}", task_queue=BASELINE_QUEUE)
-        extras = extras.model_copy(update={"hub_id": hub.id})
-
-    async def one(i: int) -> None:
-        handle = await client.start_workflow(
-            "BaselineLifecycle", BaselineInput(updates=updates, activities=activities, extras=extras, padding=padding),
-            id=f"server-cost-{run}-{i}", task_queue=BASELINE_QUEUE)
-        for k in range(updates):
-            await handle.execute_update("act", Step(n=k, owes=activity_share(activities, updates, k)))
-            if k < signals:
-                await handle.signal("poke")
-            if k < queries:
-                await handle.query("state")
-        await handle.result()
-
-    before = stack.cpu_by_process()
-    start = time.perf_counter()
-    await run_concurrently(range(n), concurrency, one)
-    elapsed = time.perf_counter() - start
-    if hub is not None:
-        await hub.signal("close")
-        await hub.result()
-    await asyncio.sleep(SETTLE_S)
-    after = stack.cpu_by_process()
+    one = await throughput.baseline_run(stack, n, concurrency, updates, activities, extras, signals, queries)
     events = 0
-    async for _ in client.get_workflow_handle(f"server-cost-{run}-0").fetch_history_events():
+    async for _ in stack.client.get_workflow_handle(one["workflow_ids"][0]).fetch_history_events():
         events += 1
-    return {"lifecycles_per_s": round(n / elapsed, 3), "events": events,
-            **{name: round((after[name] - before[name]) * 1000 / n, 1) for name in ("temporal", "baseline")}}
+    cpu = one["cpu_ms_per_lifecycle"]
+    return {"lifecycles_per_s": one["lifecycles_per_s"], "events": events,
+            **{name: cpu.get(name, 0.0) for name in ("temporal", "baseline")}}
 
 
 async def measure(n: int, concurrency: int, repeats: int, log: Any, only: list[str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from bench.baseline import BaselineInput, Step, activity_share
+from bench.baseline import BaselineInput, Extras, Step, activity_share
 from bench.driver import ApiDriver, bench_brn, run_concurrently
 from bench.history_stats import history_stats
 from bench.stack import BASELINE_QUEUE, BenchStack
@@ -107,26 +107,63 @@ def cpu_per_lifecycle(before: dict[str, float], after: dict[str, float], n: int)
     return {name: round(ms, 1) for name, ms in sorted(spent.items(), key=lambda kv: -kv[1]) if ms >= 0.5}
 
 
-async def baseline_run(stack: BenchStack, n: int, concurrency: int, updates: int, activities: int) -> dict[str, Any]:
+async def baseline_run(stack: BenchStack, n: int, concurrency: int, updates: int, activities: int,
+                       extras: Extras | None = None, signals: int = 0, queries: int = 0) -> dict[str, Any]:
+    """A round of `n` baseline workflows at `concurrency`: each `updates` Updates owing `activities`
+    activities between them, and with `extras` what else it asks of the server (`signals` and
+    `queries` from the client, one after each of the first Updates; signals to a hub workflow the
+    round starts, as lifecycles tell their program call)."""
     run, client = next(_runs), stack.client
+    padding = "x" * extras.start_bytes if extras else ""
+    hub = None
+    if extras and extras.external_signals:
+        hub = await client.start_workflow("BaselineHub", id=f"baseline-hub-{run}", task_queue=BASELINE_QUEUE)
+        extras = extras.model_copy(update={"hub_id": hub.id})
 
     async def one(i: int) -> None:
-        handle = await client.start_workflow("BaselineLifecycle", BaselineInput(updates=updates, activities=activities),
-                                             id=f"baseline-{run}-{i}", task_queue=BASELINE_QUEUE)
+        handle = await client.start_workflow(
+            "BaselineLifecycle", BaselineInput(updates=updates, activities=activities, extras=extras, padding=padding),
+            id=f"baseline-{run}-{i}", task_queue=BASELINE_QUEUE)
         for k in range(updates):
-            await handle.execute_update("act", Step(n=k, owes=activity_share(activities, updates, k)),
-                                        result_type=int)
+            await handle.execute_update("act", Step(n=k, owes=activity_share(activities, updates, k)))
+            if k < signals:
+                await handle.signal("poke")
+            if k < queries:
+                await handle.query("state")
         await handle.result()
 
     cpu_before = stack.cpu_by_process()
     start = time.perf_counter()
     await run_concurrently(range(n), concurrency, one)
+    if hub is not None:
+        await hub.signal("close")
+        await hub.result()
     elapsed = await settled(stack) - start
     return {"workflow_ids": [f"baseline-{run}-{i}" for i in range(n)], "lifecycles": n,
             "seconds": round(elapsed, 2), "transitions": n * updates,
             "cpu_ms_per_lifecycle": cpu_per_lifecycle(cpu_before, stack.cpu_by_process(), n),
             "lifecycles_per_s": round(n / elapsed, 3), "transitions_per_s": round(n * updates / elapsed, 1),
             "updates_per_lifecycle": updates, "activities_per_lifecycle": activities}
+
+
+def asks_of(stats: dict[str, Any], updates: float, activities: float) -> tuple[Extras, int]:
+    """What a lifecycle asked of Temporal beyond its Updates and activities (`history_stats` of a
+    round's lifecycles), as the baseline's extras and the signals its client sends: search-attribute
+    upserts (less the SDK's one per patch marker, which `patches` adds back), patch markers, timers,
+    signals received and sent, and its payloads' sizes."""
+    by_type: dict[str, float] = stats["events_by_type"]
+    sizes: dict[str, int] = stats["payload_bytes_by_kind"]
+
+    def counted(prefix: str) -> float:
+        return sum(count for kind, count in by_type.items() if kind.startswith(prefix))
+    patches = counted("MARKER_RECORDED") - counted("MARKER_RECORDED: core_local_activity")
+    extras = Extras(upserts=round(counted("UPSERT_WORKFLOW_SEARCH_ATTRIBUTES") - patches), patches=round(patches),
+                    timers=round(counted("TIMER_STARTED")),
+                    external_signals=round(counted("SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED")),
+                    result_bytes=round(sizes.get("update results", 0) / max(updates, 1)),
+                    input_bytes=round(sizes.get("activity inputs", 0) / max(activities, 1)),
+                    start_bytes=sizes.get("start input", 0))
+    return extras, round(counted("WORKFLOW_EXECUTION_SIGNALED"))
 
 
 def merged(rounds: list[dict[str, Any]]) -> dict[str, Any]:
@@ -168,29 +205,45 @@ async def wait_deferred(stack: BenchStack, one: dict[str, Any], seconds: float, 
 
 async def measure(stack: BenchStack, driver: ApiDriver, n: int, concurrency: int, rounds: int,
                   deferred_s: float = DEFERRED_S) -> dict[str, Any]:
-    """`rounds` alternating rounds of axflow and the baseline, `n` lifecycles each: alternating
-    keeps a drift of the machine (or of the server's growing database) from favouring either; each
-    round starts once the one before has left the server nothing to do (DEFERRED_S)."""
+    """`rounds` alternating rounds of axflow, the baseline and the baseline asking what axflow's
+    lifecycles of the round asked of Temporal (`asks_of`), `n` lifecycles each: alternating keeps a
+    drift of the machine (or of the server's growing database) from favouring any; each round starts
+    once the one before has left the server nothing to do (DEFERRED_S). The target is against the
+    plain baseline; the one with axflow's asks tells how much of the difference is what axflow asks
+    of Temporal (visibility, timers, signals, payloads) and how much its own work around it."""
     axflow_rounds: list[dict[str, Any]] = []
     baseline_rounds: list[dict[str, Any]] = []
+    asks_rounds: list[dict[str, Any]] = []
     startup_ids: list[str] = []
     baseline_ids: list[str] = []
     idle = await server_idle_ms_per_s(stack) if deferred_s > 0 else 0.0
     for _ in range(rounds):
         one = await axflow_run(stack, driver, n, concurrency)
-        startup_ids += one.pop("startup_ids")
+        round_ids = one.pop("startup_ids")
+        startup_ids += round_ids
         one.pop("program_id")
         axflow_rounds.append(one)
         await wait_deferred(stack, one, deferred_s, idle)
-        baseline_rounds.append(await baseline_run(stack, n, concurrency, round(one["updates_per_lifecycle"]),
-                                                  round(one["activities_per_lifecycle"])))
+        updates, activities = round(one["updates_per_lifecycle"]), round(one["activities_per_lifecycle"])
+        baseline_rounds.append(await baseline_run(stack, n, concurrency, updates, activities))
         baseline_ids += baseline_rounds[-1].pop("workflow_ids")
         await wait_deferred(stack, baseline_rounds[-1], deferred_s, idle)
+        # Read after the deferred wait, so that the server's work reading them is in no round.
+        extras, signals = asks_of(await history_stats(stack.client, round_ids), updates, activities)
+        asks_rounds.append(await baseline_run(stack, n, concurrency, updates, activities, extras, signals))
+        asks_rounds[-1].pop("workflow_ids")
+        asks_rounds[-1]["asks"] = {**extras.model_dump(exclude={"hub_id", "patches_at_once", "local_activities",
+                                                                  "query_bytes"}), "signals": signals}
+        await wait_deferred(stack, asks_rounds[-1], deferred_s, idle)
     ratios = sorted(a["lifecycles_per_s"] / b["lifecycles_per_s"] for a, b in zip(axflow_rounds, baseline_rounds, strict=True))
-    axflow, baseline = merged(axflow_rounds), merged(baseline_rounds)
+    axflow, baseline, asked = merged(axflow_rounds), merged(baseline_rounds), merged(asks_rounds)
+    asked["asks"] = [r["asks"] for r in asks_rounds]
     return {"concurrency": concurrency, "rounds": rounds, "axflow": axflow, "baseline": baseline,
             "ratio": round(axflow["lifecycles_per_s"] / baseline["lifecycles_per_s"], 3),
             "round_ratios": [round(r, 3) for r in ratios], "startup_ids": startup_ids,
+            "baseline_with_asks": asked,
+            "ratio_to_asks": round(axflow["lifecycles_per_s"] / asked["lifecycles_per_s"], 3),
+            "asks_ratio": round(asked["lifecycles_per_s"] / baseline["lifecycles_per_s"], 3),
             # Read after the rounds, from the histories: payload sizes and the projection lag.
             "history": {"axflow": await history_stats(stack.client, startup_ids),
                         "baseline": await history_stats(stack.client, baseline_ids)}}

@@ -19,6 +19,9 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
     assert results["documents"]["size_mb"] == document["sizes"]["document_mb"]
     assert results["throughput"]["axflow"]["lifecycles"] == results["throughput"]["baseline"]["lifecycles"]
     assert results["throughput"]["axflow"]["updates_per_lifecycle"] >= 19  # the whole sample lifecycle ran
+    asked = results["throughput"]["baseline_with_asks"]  # a baseline asking what those lifecycles asked
+    assert asked["lifecycles"] == results["throughput"]["baseline"]["lifecycles"]
+    assert asked["asks"][0]["upserts"] >= 5 and asked["asks"][0]["result_bytes"] > 1_000
     paced = results["latency"]["paced"]  # an action and a raw Update in turn, each sample of both recorded
     assert paced["api"]["n"] == paced["raw_update"]["n"] == document["sizes"]["samples"]
     assert results["timers"]["n"] == document["sizes"]["timers"]
