@@ -95,7 +95,7 @@ async def run(sizes: dict[str, int], sections: list[str], log: Any, keep: bool =
     lead = timedelta(seconds=sizes["timer_lead_s"])
     plan: dict[str, tuple[str, Callable[[BenchStack, ApiDriver, StartupState, str], Awaitable[Any]]]] = {
         "throughput": (f"{sizes['rounds']} rounds of {sizes['lifecycles']} lifecycles at concurrency "
-                       f"{sizes['concurrency']}, axflow and the baseline in turn",
+                       f"{sizes['concurrency']}, axflow, the baseline and the baseline with axflow's asks in turn",
                        lambda stack, driver, _, __: throughput.measure(
                            stack, driver, sizes["lifecycles"], sizes["concurrency"], sizes["rounds"],
                            sizes["deferred_s"])),
