@@ -28,8 +28,9 @@ def _with_asks(t: dict[str, Any]) -> str:
         return ""
     asked = t["baseline_with_asks"]
     first = asked["asks"][0]
+    markers = "1 patch marker" if first["patches"] == 1 else f"{first['patches']} patch markers"
     return (f"; the baseline asking what axflow asks of Temporal ({first['upserts']} search-attribute upserts, "
-            f"{first['patches']} patch marker, {first['timers']} timers, {first['signals']} signals received and "
+            f"{markers}, {first['timers']} timers, {first['signals']} signals received and "
             f"{first['external_signals']} sent, Update answers of {first['result_bytes'] / 1000:.1f} KB, activity "
             f"inputs of {first['input_bytes'] / 1000:.1f} KB) {asked['lifecycles_per_s']}/s: "
             f"{t['asks_ratio']}× the plain baseline, axflow **{t['ratio_to_asks']}×** it")
